@@ -1,0 +1,114 @@
+// Resolve a program against a platform once: check every name and range, place the buffers, and
+// classify each CPU op for the ordering rules of src/exec/ordering.ts.
+
+import type { Platform } from '../platform/platform.js';
+import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
+import { ProgramError } from '../program/program-error.js';
+import type { Actor, BufRef, CpuOp, Program } from '../program/types.js';
+import { orderClassOf, type OrderClass } from './ordering.js';
+
+export interface CompiledActor {
+  actor: Actor;
+  /** CPU actors: the ordering class of each op. */
+  order: OrderClass[];
+}
+
+export interface Compiled {
+  program: Program;
+  platform: Platform;
+  layout: Layout;
+  actors: CompiledActor[];
+  actorIndex: Map<string, number>;
+  /** final ranges resolved to placed buffers */
+  final: { buf: PlacedBuffer; off: number; size: number }[];
+}
+
+export function compile(program: Program, platform: Platform): Compiled {
+  const layout = layoutProgram(program, platform);
+  const registers = new Set(program.registers);
+  const handles = new Set<string>();
+  const buf = (name: string, where: string): PlacedBuffer => {
+    const b = layout.buffers.get(name);
+    if (!b) throw new ProgramError(`${where}: unknown buffer '${name}'`);
+    return b;
+  };
+  const range = (r: BufRef, where: string): PlacedBuffer => {
+    const b = buf(r.buf, where);
+    if (!Number.isInteger(r.off) || !Number.isInteger(r.size) || r.off < 0 || r.size <= 0 || r.off + r.size > b.size) {
+      throw new ProgramError(`${where}: bytes ${r.off}..${r.off + r.size - 1} are outside '${r.buf}' (size ${b.size})`);
+    }
+    return b;
+  };
+  const reg = (name: string, where: string) => {
+    if (!registers.has(name)) throw new ProgramError(`${where}: unknown register '${name}'`);
+  };
+
+  // First pass: every handle a CPU defines, so devices may name handles mapped later in program order.
+  for (const a of program.actors) {
+    if (a.kind !== 'cpu') continue;
+    for (const op of a.ops) {
+      if (op.op === 'dma_map' || op.op === 'dma_map_sg') handles.add(op.handle);
+      if (op.op === 'dma_alloc_coherent') handles.add(op.buf);
+    }
+  }
+  const handle = (h: string, where: string) => {
+    if (!handles.has(h)) throw new ProgramError(`${where}: unknown DMA handle '${h}' (no dma_map or dma_alloc_coherent defines it)`);
+  };
+
+  const names = new Set<string>();
+  const actors: CompiledActor[] = program.actors.map((a) => {
+    if (names.has(a.name)) throw new ProgramError(`actor '${a.name}' is declared twice`);
+    names.add(a.name);
+    const order: OrderClass[] = [];
+    a.ops.forEach((op, i) => {
+      const where = `${a.name} op ${i + 1} (${op.op})`;
+      if (a.kind === 'cpu') {
+        checkCpuOp(op as CpuOp, where, { buf, range, reg, handle });
+        order.push(orderClassOf(op as CpuOp, platform, layout));
+      } else {
+        switch (op.op) {
+          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); break;
+          case 'dma_read': case 'dma_write': case 'dma_poll': handle(op.handle, where); break;
+          case 'raise_irq': break;
+          default: throw new ProgramError(`${where}: a device cannot do '${(op as { op: string }).op}'`);
+        }
+      }
+    });
+    return { actor: a, order };
+  });
+  const final = (program.final ?? []).map((r, i) => ({ buf: range(r, `final #${i}`), off: r.off, size: r.size }));
+  return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final };
+}
+
+interface Checks {
+  buf: (name: string, where: string) => PlacedBuffer;
+  range: (r: BufRef, where: string) => PlacedBuffer;
+  reg: (name: string, where: string) => void;
+  handle: (h: string, where: string) => void;
+}
+
+function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
+  switch (op.op) {
+    case 'store': case 'load': case 'poll': c.range(op, where); break;
+    case 'writel': case 'readl': c.reg(op.reg, where); break;
+    case 'dma_map': c.range(op, where); break;
+    case 'dma_map_sg':
+      if (op.entries.length === 0) throw new ProgramError(`${where}: an sg list needs at least one entry`);
+      op.entries.forEach((e) => c.range(e, where));
+      break;
+    case 'dma_alloc_coherent': case 'dma_free_coherent':
+      if (c.buf(op.buf, where).kind !== 'coherent') throw new ProgramError(`${where}: '${op.buf}' is not declared coherent`);
+      break;
+    case 'dma_unmap': case 'dma_unmap_sg': case 'dma_sync': case 'dma_mapping_error': c.handle(op.handle, where); break;
+    case 'dma_set_mask':
+      if (!Number.isInteger(op.bits) || op.bits < 24 || op.bits > 64) throw new ProgramError(`${where}: DMA_BIT_MASK(${op.bits}) is not a mask from 24 to 64 bits`);
+      break;
+    case 'barrier': case 'wait_irq': break;
+    default: throw new ProgramError(`${where}: a CPU cannot do '${(op as { op: string }).op}'`);
+  }
+}
+
+/** A short kernel-style label for an op, for reports. */
+export function opAddress(c: Compiled, r: BufRef): number {
+  return c.layout.buffers.get(r.buf)!.addr + r.off;
+}

@@ -1,0 +1,186 @@
+// The scheduler shared by the arm64 model and the ideal platform: actors' program counters,
+// MMIO registers, interrupts, blocking, out-of-order CPU ops, observations.
+
+import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { Compiled } from './compile.js';
+import type { Step } from './execution.js';
+import type { Observations } from './observations.js';
+import { ordered } from './ordering.js';
+import { encodeValue, formatValue, valueEquals } from './values.js';
+import type { World } from './world.js';
+
+/** One performed op or hardware event, with what the hardware and kernel did for it. */
+export interface TraceEntry {
+  actor?: string;
+  op?: number;
+  event?: string;
+  effects: string[];
+}
+
+export class Machine {
+  readonly performed: Uint8Array[];
+  readonly next: number[];
+  readonly reads: (string | undefined)[][];
+  regs = new Map<string, number>();
+  irqRaised = new Map<string, number>();
+  irqTaken = new Map<string, number>();
+  bailedOut: string | undefined;
+  /** Performed ops in order, as actor * 65536 + op index. */
+  order: number[] = [];
+  trace?: TraceEntry[];
+
+  constructor(readonly c: Compiled, readonly world: World) {
+    this.performed = c.actors.map((a) => new Uint8Array(a.actor.ops.length));
+    this.next = c.actors.map(() => 0);
+    this.reads = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
+  }
+
+  clone(): Machine {
+    const m = Object.create(Machine.prototype) as Machine;
+    Object.assign(m, {
+      c: this.c,
+      world: this.world.clone(),
+      performed: this.performed.map((p) => p.slice()),
+      next: this.next.slice(),
+      reads: this.reads.map((r) => r.slice()),
+      regs: new Map(this.regs),
+      irqRaised: new Map(this.irqRaised),
+      irqTaken: new Map(this.irqTaken),
+      bailedOut: this.bailedOut,
+      order: this.order.slice(),
+    });
+    return m;
+  }
+
+  /** Apply one step of an execution; false when it could not happen. */
+  step(s: Step): boolean {
+    if (this.bailedOut !== undefined) return false;
+    if ('run' in s) {
+      const a = this.c.actorIndex.get(s.run);
+      return a !== undefined && this.run(a, s.skip ?? 0);
+    }
+    if (!this.world.weak) return false;
+    this.trace?.push({ event: 'fill' in s ? `speculative fill of line ${lineText(this, s.fill)}` : `eviction of line ${lineText(this, s.evict)}`, effects: [] });
+    if ('fill' in s) this.world.fill(s.fill);
+    else this.world.evict(s.evict);
+    return true;
+  }
+
+  /** Index of the actor's `skip`-th pending op, or -1. */
+  pendingOp(a: number, skip: number): number {
+    const done = this.performed[a];
+    for (let j = this.next[a]; j < done.length; j++) {
+      if (done[j]) continue;
+      if (skip === 0) return j;
+      skip--;
+    }
+    return -1;
+  }
+
+  /** Perform actor a's skip-th pending op if the ordering rules and its wait condition allow. */
+  run(a: number, skip: number): boolean {
+    if (this.bailedOut !== undefined) return false;
+    const ca = this.c.actors[a];
+    if (skip > 0 && (!this.world.weak || ca.actor.kind !== 'cpu')) return false;
+    const j = this.pendingOp(a, skip);
+    if (j < 0) return false;
+    if (skip > 0) {
+      const oj = ca.order[j];
+      for (let i = this.next[a]; i < j; i++) if (!this.performed[a][i] && ordered(ca.order[i], oj)) return false;
+    }
+    const entry: TraceEntry | undefined = this.trace ? { actor: ca.actor.name, op: j, effects: [] } : undefined;
+    if (entry) this.trace!.push(entry);
+    const ok = ca.actor.kind === 'cpu' ? this.cpu(a, j, ca.actor.ops[j]) : this.device(a, j, ca.actor.ops[j]);
+    if (!ok) {
+      if (entry) this.trace!.pop();
+      return false;
+    }
+    this.performed[a][j] = 1;
+    while (this.next[a] < this.performed[a].length && this.performed[a][this.next[a]]) this.next[a]++;
+    this.order.push(a * 65536 + j);
+    return true;
+  }
+
+  private cpu(a: number, j: number, op: CpuOp): boolean {
+    const w = this.world;
+    switch (op.op) {
+      case 'store': w.cpuStore(this.buf(op.buf), op.off, encodeValue(op.value, op.size)); return true;
+      case 'load': this.reads[a][j] = formatValue(w.cpuLoad(this.buf(op.buf), op.off, op.size)); return true;
+      case 'poll': return valueEquals(w.cpuLoad(this.buf(op.buf), op.off, op.size), op.value);
+      case 'barrier': return true;
+      case 'writel': this.regs.set(op.reg, op.value); return true;
+      case 'readl': this.reads[a][j] = formatValue(encodeValue(this.regs.get(op.reg) ?? 0, 4)); return true;
+      case 'wait_irq': return this.takeIrq(op.irq);
+      default:
+        if (!w.dmaApi(op)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
+        return true;
+    }
+  }
+
+  private device(a: number, j: number, op: DeviceOp): boolean {
+    const w = this.world;
+    switch (op.op) {
+      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0) === op.value;
+      case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
+      case 'set_reg': this.regs.set(op.reg, op.value); return true;
+      default: {
+        const addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
+        if (addr === 'unmapped') return false;
+        if (op.op === 'dma_write') {
+          w.deviceWrite(addr, encodeValue(op.value, op.size));
+          return true;
+        }
+        const bytes = w.deviceRead(addr, op.size);
+        if (op.op === 'dma_poll') return valueEquals(bytes, op.value);
+        this.reads[a][j] = formatValue(bytes);
+        return true;
+      }
+    }
+  }
+
+  private takeIrq(irq: string): boolean {
+    const taken = this.irqTaken.get(irq) ?? 0;
+    if ((this.irqRaised.get(irq) ?? 0) <= taken) return false;
+    this.irqTaken.set(irq, taken + 1);
+    return true;
+  }
+
+  private buf(name: string) {
+    return this.c.layout.buffers.get(name)!;
+  }
+
+  /** After the chosen steps: every actor runs in program order, no more hardware events, until none can move. */
+  finish(): void {
+    let progress = true;
+    while (progress && this.bailedOut === undefined) {
+      progress = false;
+      for (let a = 0; a < this.c.actors.length; a++) while (this.run(a, 0)) progress = true;
+    }
+  }
+
+  done(a: number): boolean {
+    return this.next[a] === this.performed[a].length;
+  }
+
+  observations(): Observations {
+    const reads: Observations['reads'] = {};
+    const done: Observations['done'] = {};
+    this.c.actors.forEach((ca, a) => {
+      const name = ca.actor.name;
+      done[name] = this.done(a);
+      // Reads performed early beyond a hang are squashed: the program never reaches them.
+      reads[name] = this.reads[a].map((v, j) => (j < this.next[a] ? v : undefined));
+    });
+    const final = this.c.final.map((f) => formatValue(this.world.cpuLoad(f.buf, f.off, f.size)));
+    return this.bailedOut === undefined ? { reads, done, final } : { reads, done, final, bailedOut: this.bailedOut };
+  }
+
+  fingerprint(): string {
+    return [this.next.join(','), this.performed.map((p) => p.join('')).join('/'), [...this.regs], [...this.irqRaised], [...this.irqTaken], this.world.fingerprint()].join(';');
+  }
+}
+
+function lineText(m: Machine, addr: number): string {
+  const line = addr - (addr % m.c.platform.cwg);
+  return '0x' + line.toString(16);
+}

@@ -1,0 +1,40 @@
+// What an execution lets the program see: every value a CPU or device read returned, which
+// actors finished (a hang is an observation), and the final contents the program declares.
+
+export interface Observations {
+  /** Per actor, per op index: the value a read returned (undefined for non-reads or ops not performed). */
+  reads: Record<string, (string | undefined)[]>;
+  done: Record<string, boolean>;
+  final: string[];
+  /** "actor:op" of a dma_mapping_error() that returned true: the driver bailed out there. */
+  bailedOut?: string;
+}
+
+export function observationKey(o: Observations): string {
+  return JSON.stringify([o.reads, o.done, o.final, o.bailedOut ?? null]);
+}
+
+export interface ObservationDiff {
+  what: string;
+  model: string;
+  ideal: string;
+}
+
+/** The observations that differ, in reader's terms (used to show a counterexample). */
+export function diffObservations(model: Observations, ideal: Observations, label: (actor: string, op: number) => string): ObservationDiff[] {
+  const out: ObservationDiff[] = [];
+  for (const actor of Object.keys(model.reads)) {
+    const a = model.reads[actor];
+    const b = ideal.reads[actor] ?? [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (a[i] !== b[i]) out.push({ what: label(actor, i), model: a[i] ?? 'not performed', ideal: b[i] ?? 'not performed' });
+    }
+    if (model.done[actor] !== ideal.done[actor]) {
+      out.push({ what: `${actor} finished`, model: model.done[actor] ? 'yes' : 'no (hangs)', ideal: ideal.done[actor] ? 'yes' : 'no (hangs)' });
+    }
+  }
+  model.final.forEach((v, i) => {
+    if (v !== ideal.final[i]) out.push({ what: `final #${i}`, model: v, ideal: ideal.final[i] });
+  });
+  return out;
+}

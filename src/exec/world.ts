@@ -1,0 +1,25 @@
+// What differs between the arm64 model and the ideal platform: how memory answers CPU and
+// device accesses, what the DMA API does, and which hardware events exist. The scheduler
+// (src/exec/machine.ts) is shared, so both platforms run programs by the same rules.
+
+import type { PlacedBuffer } from '../kernel/layout.js';
+import type { CpuOp } from '../program/types.js';
+
+/** A device address: a bus address to access, a handle not mapped yet (the device waits), or DMA_MAPPING_ERROR. */
+export type DeviceAddress = number | 'unmapped' | 'error';
+
+export interface World {
+  /** May CPU ops be performed out of program order, and do hardware events exist? */
+  readonly weak: boolean;
+  cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array;
+  cpuStore(buf: PlacedBuffer, off: number, bytes: Uint8Array): void;
+  deviceAddress(handle: string, entry: number, off: number): DeviceAddress;
+  deviceRead(addr: DeviceAddress, size: number): Uint8Array;
+  deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void;
+  /** Run a DMA API call; returns false when dma_mapping_error() finds the mapping failed. */
+  dmaApi(op: CpuOp): boolean;
+  fill(addr: number): void;
+  evict(addr: number): void;
+  clone(): World;
+  fingerprint(): string;
+}

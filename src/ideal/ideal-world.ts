@@ -1,0 +1,68 @@
+// The ideal platform: one flat memory, no cache, no bounce buffers, every access performed at
+// once in program order. DMA API calls are no-ops that return the physical address, except
+// that dma_alloc_coherent still hands back zeroed memory (that is its contract, not a cache effect).
+
+import type { Layout, PlacedBuffer } from '../kernel/layout.js';
+import type { Memory } from '../platform/memory.js';
+import type { CpuOp } from '../program/types.js';
+import type { DeviceAddress, World } from '../exec/world.js';
+
+export class IdealWorld implements World {
+  readonly weak = false;
+
+  constructor(
+    readonly layout: Layout,
+    readonly memory: Memory,
+    /** handle → physical address of each segment */
+    readonly handles: Map<string, number[]> = new Map(),
+  ) {}
+
+  cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
+    return this.memory.read(buf.addr + off, new Uint8Array(size));
+  }
+
+  cpuStore(buf: PlacedBuffer, off: number, bytes: Uint8Array): void {
+    this.memory.write(buf.addr + off, bytes);
+  }
+
+  deviceAddress(handle: string, entry: number, off: number): DeviceAddress {
+    const segs = this.handles.get(handle);
+    if (!segs) return 'unmapped';
+    return entry < segs.length ? segs[entry] + off : 'error';
+  }
+
+  deviceRead(addr: DeviceAddress, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    return typeof addr === 'number' ? this.memory.read(addr, out) : out.fill(0xff);
+  }
+
+  deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void {
+    if (typeof addr === 'number') this.memory.write(addr, bytes);
+  }
+
+  dmaApi(op: CpuOp): boolean {
+    const addr = (name: string) => this.layout.buffers.get(name)!.addr;
+    switch (op.op) {
+      case 'dma_map': this.handles.set(op.handle, [addr(op.buf) + op.off]); break;
+      case 'dma_map_sg': this.handles.set(op.handle, op.entries.map((e) => addr(e.buf) + e.off)); break;
+      case 'dma_alloc_coherent': {
+        const b = this.layout.buffers.get(op.buf)!;
+        this.handles.set(op.buf, [b.addr]);
+        this.memory.fill(b.addr, b.size, 0);
+        break;
+      }
+    }
+    return true;
+  }
+
+  fill(): void {}
+  evict(): void {}
+
+  clone(): World {
+    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.handles));
+  }
+
+  fingerprint(): string {
+    return [...this.handles.keys()].join(',') + '#' + this.memory.fingerprint();
+  }
+}

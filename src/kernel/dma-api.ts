@@ -1,0 +1,205 @@
+// The streaming and coherent DMA API on arm64 with dma-direct (no IOMMU), following
+// kernel/dma/mapping.c → kernel/dma/direct.{c,h} → kernel/dma/swiotlb.c and
+// arch/arm64/mm/dma-mapping.c (reference §2.2, §2.6, §3).
+
+import type { Cache } from '../platform/cache.js';
+import type { Platform } from '../platform/platform.js';
+import { cacheLineSize } from '../platform/platform.js';
+import type { BufRef, Direction } from '../program/types.js';
+import { dcacheCleanInvalPoc, dcacheCleanPoc, dcacheInvalPoc, type MaintenanceOptions } from './cache-maintenance.js';
+import { ARCH_DMA_MINALIGN, kmallocSizeRoundup, type Layout } from './layout.js';
+import { Swiotlb } from './swiotlb.js';
+import { bouncesUnalignedKmalloc, cleansFromDeviceAtMap, prepCoherentCleansOnly } from './version.js';
+
+export interface MappedSegment {
+  /** dma_addr_t handed to the device. */
+  bus: number;
+  /** Physical address of the CPU's buffer. */
+  orig: number;
+  size: number;
+  bounced: boolean;
+}
+
+export interface Mapping {
+  handle: string;
+  api: 'single' | 'page' | 'sg' | 'coherent';
+  dir: Direction;
+  /** dma_mapping_error() would return true: the device was handed DMA_MAPPING_ERROR. */
+  error: boolean;
+  segments: MappedSegment[];
+}
+
+/** What a driver's address computation resolves to in the model. */
+export type ResolveBuf = (ref: BufRef) => number;
+
+export class DmaKernel {
+  readonly mappings = new Map<string, Mapping>();
+  readonly swiotlb: Swiotlb;
+  /** dev->dma_mask: platform devices start with DMA_BIT_MASK(32). */
+  mask = 2 ** 32 - 1;
+  private readonly mo: MaintenanceOptions;
+  private readonly fromDeviceClean: boolean;
+
+  constructor(
+    readonly platform: Platform,
+    readonly cache: Cache,
+    readonly layout: Layout,
+  ) {
+    this.swiotlb = new Swiotlb(cache);
+    this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
+    this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
+  }
+
+  /** Hook for traces: every dc instruction issued. */
+  set onDc(f: MaintenanceOptions['onDc']) {
+    this.mo.onDc = f;
+  }
+
+  private get coherent(): boolean {
+    return this.platform.declaredCoherent; // dev_is_dma_coherent(): what the firmware said
+  }
+
+  // --- arch hooks (arch/arm64/mm/dma-mapping.c) ---
+
+  /** arch_sync_dma_for_device(): clean to PoC, all directions (v5.19+); before, FROM_DEVICE invalidated. */
+  private archSyncForDevice(paddr: number, size: number, dir: Direction): void {
+    if (dir === 'DMA_FROM_DEVICE' && !this.fromDeviceClean) dcacheInvalPoc(this.cache, paddr, paddr + size, this.mo); // __dma_inv_area
+    else dcacheCleanPoc(this.cache, paddr, paddr + size, this.mo);
+  }
+
+  /** arch_sync_dma_for_cpu(): nothing for TO_DEVICE, else dcache_inval_poc. */
+  private archSyncForCpu(paddr: number, size: number, dir: Direction): void {
+    if (dir === 'DMA_TO_DEVICE') return;
+    dcacheInvalPoc(this.cache, paddr, paddr + size, this.mo);
+  }
+
+  // --- dma-direct ---
+
+  /** dma_capable(): end <= min_not_zero(*dev->dma_mask, bus_dma_limit). */
+  private capable(addr: number, size: number): boolean {
+    return addr + size - 1 <= this.mask;
+  }
+
+  /** dma_kmalloc_needs_bounce() (include/linux/dma-map-ops.h, v6.5+). */
+  private kmallocNeedsBounce(size: number, dir: Direction): boolean {
+    if (!bouncesUnalignedKmalloc(this.platform.version)) return false;
+    if (this.coherent || dir === 'DMA_TO_DEVICE') return false; // dma_kmalloc_safe()
+    const aligned = size >= 2 * ARCH_DMA_MINALIGN || kmallocSizeRoundup(size, this.layout.kmallocMinAlign) % cacheLineSize(this.platform) === 0;
+    return !aligned;
+  }
+
+  private get swiotlbActive(): boolean {
+    return this.platform.swiotlb !== 'absent';
+  }
+
+  /** swiotlb_map(): bounce, then clean the bounce lines unless coherent or SKIP_CPU_SYNC. */
+  private swiotlbMap(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
+    const tlb = this.swiotlb.mapSingle(phys, size);
+    if (tlb === undefined) return undefined;
+    if (!this.coherent && !skipCpuSync) this.archSyncForDevice(tlb, size, dir);
+    return { bus: tlb, orig: phys, size, bounced: true };
+  }
+
+  /** dma_direct_map_page(); undefined means DMA_MAPPING_ERROR. */
+  private mapPage(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
+    if (this.platform.swiotlb === 'force') return this.swiotlbMap(phys, size, dir, skipCpuSync);
+    if (!this.capable(phys, size) || this.kmallocNeedsBounce(size, dir)) {
+      if (this.swiotlbActive) return this.swiotlbMap(phys, size, dir, skipCpuSync);
+      return undefined; // dev_WARN_ONCE "DMA addr ... overflow"
+    }
+    if (!this.coherent && !skipCpuSync) this.archSyncForDevice(phys, size, dir);
+    return { bus: phys, orig: phys, size, bounced: false };
+  }
+
+  /** dma_map_single()/dma_map_page(). vmalloc memory is rejected (dma_map_single_attrs). */
+  map(handle: string, api: 'single' | 'page', phys: number, size: number, dir: Direction, skipCpuSync: boolean, isVmalloc: boolean): Mapping {
+    const seg = api === 'single' && isVmalloc ? undefined : this.mapPage(phys, size, dir, skipCpuSync);
+    return this.record({ handle, api, dir, error: !seg, segments: seg ? [seg] : [] });
+  }
+
+  /** dma_direct_map_sg(): map each entry, no merging; on failure unmap the mapped ones with SKIP_CPU_SYNC. */
+  mapSg(handle: string, entries: { phys: number; size: number }[], dir: Direction, skipCpuSync: boolean): Mapping {
+    const segments: MappedSegment[] = [];
+    for (const e of entries) {
+      const seg = this.mapPage(e.phys, e.size, dir, skipCpuSync);
+      if (!seg) {
+        for (const s of segments) this.unmapSegment(s, dir, true);
+        return this.record({ handle, api: 'sg', dir, error: true, segments: [] });
+      }
+      segments.push(seg);
+    }
+    return this.record({ handle, api: 'sg', dir, error: false, segments });
+  }
+
+  private record(m: Mapping): Mapping {
+    this.mappings.set(m.handle, m);
+    return m;
+  }
+
+  /** dma_direct_sync_single_for_device(): bounce-copy first, then clean the bounce (or original) lines. */
+  private syncSegmentForDevice(s: MappedSegment, off: number, size: number, dir: Direction): void {
+    const paddr = s.bus + off;
+    if (s.bounced && dir !== 'DMA_FROM_DEVICE') this.swiotlb.bounce(paddr, size, 'to-bounce'); // swiotlb_sync_single_for_device
+    if (!this.coherent) this.archSyncForDevice(paddr, size, dir);
+  }
+
+  /** dma_direct_sync_single_for_cpu(): invalidate first, then copy the bounce buffer back. */
+  private syncSegmentForCpu(s: MappedSegment, off: number, size: number, dir: Direction): void {
+    const paddr = s.bus + off;
+    if (!this.coherent) this.archSyncForCpu(paddr, size, dir);
+    if (s.bounced && dir !== 'DMA_TO_DEVICE') this.swiotlb.bounce(paddr, size, 'to-orig'); // swiotlb_sync_single_for_cpu
+  }
+
+  private unmapSegment(s: MappedSegment, dir: Direction, skipCpuSync: boolean): void {
+    if (!skipCpuSync) this.syncSegmentForCpu(s, 0, s.size, dir);
+    if (s.bounced) this.swiotlb.unmap(s.bus, s.size); // swiotlb_tbl_unmap_single(..., attrs | SKIP_CPU_SYNC)
+  }
+
+  /**
+   * dma_sync_single{,_range}_for_{cpu,device}(h, off, size, dir) and dma_sync_sg_*: dma-direct acts
+   * on the address it is given, mapped or not, with the direction it is given.
+   */
+  sync(to: 'cpu' | 'device', handle: string, off: number, size: number, dir: Direction, sg: boolean): void {
+    const m = this.mappings.get(handle);
+    if (!m || m.error) return; // nothing real to sync (dma-debug reports it)
+    if (sg) {
+      for (const s of m.segments) this.syncSegment(to, s, 0, s.size, dir);
+      return;
+    }
+    const s = m.segments[0];
+    this.syncSegment(to, s, off, size, dir);
+  }
+
+  private syncSegment(to: 'cpu' | 'device', s: MappedSegment, off: number, size: number, dir: Direction): void {
+    if (to === 'cpu') this.syncSegmentForCpu(s, off, size, dir);
+    else this.syncSegmentForDevice(s, off, size, dir);
+  }
+
+  /** dma_unmap_{single,page,sg}(): sync for the CPU unless SKIP_CPU_SYNC, release bounce slots. */
+  unmap(handle: string, size: number | undefined, dir: Direction, skipCpuSync: boolean): void {
+    const m = this.mappings.get(handle);
+    if (!m || m.error) return;
+    for (const s of m.segments) this.unmapSegment(size === undefined ? s : { ...s, size }, dir, skipCpuSync);
+  }
+
+  /** dma_direct_alloc() on the remap path: clean the linear alias, remap Normal-NC, memset 0 through it. */
+  allocCoherent(handle: string, phys: number, size: number): Mapping {
+    if (this.coherent) {
+      this.cache.write(phys, new Uint8Array(size)); // plain cacheable pages, zeroed through the cache
+    } else {
+      if (prepCoherentCleansOnly(this.platform.version)) dcacheCleanPoc(this.cache, phys, phys + size, this.mo);
+      else dcacheCleanInvalPoc(this.cache, phys, phys + size, this.mo); // arch_dma_prep_coherent before v6.4
+      this.cache.memory.fill(phys, size, 0); // memset through the NC mapping reaches memory directly
+    }
+    return this.record({ handle, api: 'coherent', dir: 'DMA_BIDIRECTIONAL', error: false, segments: [{ bus: phys, orig: phys, size, bounced: false }] });
+  }
+
+  /** dma_direct_free(): no cache maintenance. The handle stays known so a late device access lands somewhere. */
+  freeCoherent(_handle: string): void {}
+
+  /** Whether a DMA API call issues cache maintenance (and so the trailing dsb sy) on this platform. */
+  issuesMaintenance(to: 'cpu' | 'device', dir: Direction, skipCpuSync: boolean): boolean {
+    if (this.coherent || skipCpuSync) return false;
+    return to === 'device' || dir !== 'DMA_TO_DEVICE';
+  }
+}

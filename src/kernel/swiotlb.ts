@@ -1,0 +1,58 @@
+// swiotlb: 2 KiB IO TLB slots in low memory and the copies of kernel/dma/swiotlb.c (v6.6-era).
+// Copies are memcpy through the cacheable linear map, so they read and dirty cache lines.
+
+import type { Cache } from '../platform/cache.js';
+import { REGION } from './layout.js';
+
+export const IO_TLB_SIZE = 2048;
+const NSLABS = 128;
+const INVALID = -1;
+
+export class Swiotlb {
+  /** orig_addr of each slot, INVALID when free (mem->slots[i].orig_addr). */
+  private readonly origOf = new Array<number>(NSLABS).fill(INVALID);
+  /** Set by a tracer: one line per copy. */
+  onCopy?: (from: number, to: number, size: number) => void;
+
+  constructor(private readonly cache: Cache) {}
+
+  static contains(addr: number): boolean {
+    return addr >= REGION.swiotlb && addr < REGION.swiotlb + NSLABS * IO_TLB_SIZE;
+  }
+
+  /** swiotlb_tbl_map_single(): take whole slots, then copy orig → bounce for every direction. */
+  mapSingle(orig: number, size: number): number | undefined {
+    const need = Math.ceil(size / IO_TLB_SIZE);
+    for (let first = 0; first + need <= NSLABS; first++) {
+      let free = true;
+      for (let i = first; i < first + need; i++) if (this.origOf[i] !== INVALID) free = false;
+      if (!free) continue;
+      for (let i = 0; i < need; i++) this.origOf[first + i] = orig + i * IO_TLB_SIZE;
+      const tlb = REGION.swiotlb + first * IO_TLB_SIZE;
+      // "copy the original buffer to the TLB buffer before initiating DMA ... even if it's garbage" (1132a1dc053e)
+      this.bounce(tlb, size, 'to-bounce');
+      return tlb;
+    }
+    return undefined; // "swiotlb buffer is full"
+  }
+
+  /** swiotlb_release_slots(): the slots forget their original. */
+  unmap(tlb: number, size: number): void {
+    const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
+    for (let i = 0; i < Math.ceil(size / IO_TLB_SIZE); i++) this.origOf[first + i] = INVALID;
+  }
+
+  /**
+   * swiotlb_bounce(): copy exactly `size` bytes between the bounce buffer at tlb and its original.
+   * A freed slot has no original, and nothing is copied.
+   */
+  bounce(tlb: number, size: number, way: 'to-bounce' | 'to-orig'): void {
+    const index = Math.floor((tlb - REGION.swiotlb) / IO_TLB_SIZE);
+    const base = this.origOf[index];
+    if (base === INVALID) return;
+    const orig = base + ((tlb - REGION.swiotlb) % IO_TLB_SIZE);
+    const [from, to] = way === 'to-bounce' ? [orig, tlb] : [tlb, orig];
+    this.onCopy?.(from, to, size);
+    this.cache.write(to, this.cache.read(from, new Uint8Array(size)));
+  }
+}

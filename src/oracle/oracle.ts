@@ -1,0 +1,39 @@
+// The oracle: an arm64 execution is a counterexample iff its observations are ones no ideal
+// execution can produce. The ideal run of the same interleaving decides almost every case; only
+// when it differs do we search the ideal executions for a witness. A cut-off search is
+// "inconclusive", never "bug".
+
+import type { Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import { diffObservations, observationKey, type ObservationDiff, type Observations } from '../exec/observations.js';
+import { findIdealWitness } from '../ideal/witness-search.js';
+import { runIdealLike, runModel } from './run.js';
+
+export interface OracleOptions {
+  /** Ideal states the witness search may visit before giving up. */
+  searchBudget?: number;
+}
+
+export type ExecutionVerdict =
+  | { verdict: 'ok'; model: Observations; reason: 'same-interleaving' | 'witness' | 'driver-bailed-out' }
+  | { verdict: 'bug'; model: Observations; ideal: Observations; diff: ObservationDiff[]; searched: number }
+  | { verdict: 'inconclusive'; model: Observations; ideal: Observations; diff: ObservationDiff[]; searched: number };
+
+export const DEFAULT_SEARCH_BUDGET = 200_000;
+
+export function judgeExecution(c: Compiled, e: Execution, opts: OracleOptions = {}): ExecutionVerdict {
+  const model = runModel(c, e);
+  const obs = model.observations();
+  // A checked dma_mapping_error() that fired: the driver handled the failure, nothing to compare.
+  if (obs.bailedOut !== undefined) return { verdict: 'ok', model: obs, reason: 'driver-bailed-out' };
+  const ideal = runIdealLike(c, model.order).observations();
+  if (observationKey(ideal) === observationKey(obs)) return { verdict: 'ok', model: obs, reason: 'same-interleaving' };
+  const w = findIdealWitness(c, obs, opts.searchBudget ?? DEFAULT_SEARCH_BUDGET);
+  if (w.found) return { verdict: 'ok', model: obs, reason: 'witness' };
+  const diff = diffObservations(obs, ideal, (actor, op) => opLabel(c, actor, op));
+  return { verdict: w.exhausted ? 'bug' : 'inconclusive', model: obs, ideal, diff, searched: w.nodes };
+}
+
+function opLabel(c: Compiled, actor: string, op: number): string {
+  return `${actor} op ${op + 1} (${c.actors[c.actorIndex.get(actor)!].actor.ops[op].op})`;
+}

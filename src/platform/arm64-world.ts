@@ -1,0 +1,128 @@
+// The arm64 model: memory at PoC, one write-back cache, the kernel's DMA API with swiotlb, and a
+// device that either reads and writes memory only (non-coherent) or snoops the cache (coherent).
+
+import { DmaKernel } from '../kernel/dma-api.js';
+import type { Layout, PlacedBuffer } from '../kernel/layout.js';
+import type { CpuOp } from '../program/types.js';
+import type { DeviceAddress, World } from '../exec/world.js';
+import { hex } from '../exec/values.js';
+import { Cache } from './cache.js';
+import { Memory } from './memory.js';
+import type { Platform } from './platform.js';
+
+export class Arm64World implements World {
+  readonly weak = true;
+  readonly memory: Memory;
+  readonly cache: Cache;
+  readonly kernel: DmaKernel;
+  /** Set by a tracer: receives one line per thing the hardware or kernel did. */
+  private note?: (text: string) => void;
+
+  constructor(readonly platform: Platform, readonly layout: Layout, initial: Memory) {
+    this.memory = initial;
+    this.cache = new Cache(platform.cwg, this.memory);
+    this.kernel = new DmaKernel(platform, this.cache, layout);
+  }
+
+  /** Route the hardware's and kernel's actions to a trace. */
+  traceTo(note: (text: string) => void): void {
+    this.note = note;
+    this.cache.onEvent = (e) => {
+      if (e.kind === 'writeback') note(`line ${hex(e.line)} written back to memory`);
+      else if (e.kind === 'discard-dirty') note(`dirty line ${hex(e.line)} discarded`);
+      else if (e.kind === 'fill') note(`line ${hex(e.line)} filled from memory`);
+    };
+    this.kernel.onDc = (op, addr) => note(`dc ${op}, ${hex(addr)}`);
+    this.kernel.swiotlb.onCopy = (from, to, size) => note(`swiotlb memcpy ${hex(from)} → ${hex(to)} (${size} bytes)`);
+  }
+
+  /** Normal-NC for coherent memory of a non-coherent device (pgprot_dmacoherent); else the cacheable linear map. */
+  private nonCacheable(buf: PlacedBuffer): boolean {
+    return buf.kind === 'coherent' && !this.platform.declaredCoherent;
+  }
+
+  cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    return this.nonCacheable(buf) ? this.memory.read(buf.addr + off, out) : this.cache.read(buf.addr + off, out);
+  }
+
+  cpuStore(buf: PlacedBuffer, off: number, bytes: Uint8Array): void {
+    if (this.nonCacheable(buf)) this.memory.write(buf.addr + off, bytes);
+    else this.cache.write(buf.addr + off, bytes);
+  }
+
+  deviceAddress(handle: string, entry: number, off: number): DeviceAddress {
+    const m = this.kernel.mappings.get(handle);
+    if (!m) return 'unmapped';
+    if (m.error) return 'error';
+    const seg = m.segments[entry];
+    if (!seg) return 'error';
+    // The device drives only deviceAddressBits of the bus address.
+    return (seg.bus + off) % 2 ** this.platform.deviceAddressBits;
+  }
+
+  deviceRead(addr: DeviceAddress, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    if (typeof addr !== 'number') return out.fill(0xff); // DMA_MAPPING_ERROR: the bus returns all ones
+    return this.platform.deviceCoherent ? this.cache.snoopRead(addr, out) : this.memory.read(addr, out);
+  }
+
+  deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void {
+    if (typeof addr !== 'number') {
+      this.note?.('device write to DMA_MAPPING_ERROR went nowhere');
+      return;
+    }
+    if (this.platform.deviceCoherent) this.cache.snoopWrite(addr, bytes);
+    else this.memory.write(addr, bytes);
+  }
+
+  dmaApi(op: CpuOp): boolean {
+    const k = this.kernel;
+    const buf = (name: string) => this.layout.buffers.get(name)!;
+    switch (op.op) {
+      case 'dma_map': {
+        const b = buf(op.buf);
+        const m = k.map(op.handle, op.api, b.addr + op.off, op.size, op.dir, !!op.skipCpuSync, b.kind === 'vmalloc');
+        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : hex(m.segments[0].bus) + (m.segments[0].bounced ? ' (swiotlb bounce buffer)' : ''));
+        return true;
+      }
+      case 'dma_map_sg': {
+        const m = k.mapSg(op.handle, op.entries.map((e) => ({ phys: buf(e.buf).addr + e.off, size: e.size })), op.dir, !!op.skipCpuSync);
+        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : m.segments.map((s) => hex(s.bus) + (s.bounced ? ' (bounced)' : '')).join(', '));
+        return true;
+      }
+      case 'dma_unmap': k.unmap(op.handle, op.size, op.dir, !!op.skipCpuSync); return true;
+      case 'dma_unmap_sg': k.unmap(op.handle, undefined, op.dir, !!op.skipCpuSync); return true;
+      case 'dma_sync': k.sync(op.to, op.handle, op.off, op.size, op.dir, !!op.sg); return true;
+      case 'dma_mapping_error': return !k.mappings.get(op.handle)?.error;
+      case 'dma_alloc_coherent': {
+        const b = buf(op.buf);
+        k.allocCoherent(op.buf, b.addr, b.size);
+        return true;
+      }
+      case 'dma_free_coherent': k.freeCoherent(op.buf); return true;
+      case 'dma_set_mask': k.mask = 2 ** op.bits - 1; return true;
+      default: return true;
+    }
+  }
+
+  private noteMapping(what: string): void {
+    this.note?.(`device is given ${what}`);
+  }
+
+  fill(addr: number): void {
+    this.cache.fill(this.cache.lineOf(addr));
+  }
+
+  evict(addr: number): void {
+    this.cache.evict(this.cache.lineOf(addr));
+  }
+
+  clone(): World {
+    throw new Error('the arm64 model is never cloned: executions are replayed from their steps');
+  }
+
+  fingerprint(): string {
+    return '';
+  }
+}

@@ -1,0 +1,51 @@
+// Physical memory at the Point of Coherency: sparse, byte addressed, zero unless written.
+
+const CHUNK = 256; // ≥ the largest modelled line, so a line never straddles two chunks
+
+export class Memory {
+  private chunks = new Map<number, Uint8Array>();
+
+  private chunk(addr: number, create: boolean): Uint8Array | undefined {
+    const key = Math.floor(addr / CHUNK);
+    let c = this.chunks.get(key);
+    if (!c && create) {
+      c = new Uint8Array(CHUNK);
+      this.chunks.set(key, c);
+    }
+    return c;
+  }
+
+  readByte(addr: number): number {
+    return this.chunk(addr, false)?.[addr % CHUNK] ?? 0;
+  }
+
+  writeByte(addr: number, value: number): void {
+    this.chunk(addr, true)![addr % CHUNK] = value;
+  }
+
+  /** Copy [addr, addr+out.length) into out. */
+  read(addr: number, out: Uint8Array): Uint8Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.readByte(addr + i);
+    return out;
+  }
+
+  write(addr: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) this.writeByte(addr + i, bytes[i]);
+  }
+
+  fill(addr: number, size: number, byte: number): void {
+    for (let i = 0; i < size; i++) this.writeByte(addr + i, byte);
+  }
+
+  clone(): Memory {
+    const m = new Memory();
+    for (const [k, c] of this.chunks) m.chunks.set(k, c.slice());
+    return m;
+  }
+
+  /** A canonical text of the contents, for visited-state sets. */
+  fingerprint(): string {
+    const keys = [...this.chunks.keys()].sort((a, b) => a - b);
+    return keys.map((k) => `${k}:${Buffer.from(this.chunks.get(k)!).toString('base64')}`).join('|');
+  }
+}

@@ -1,0 +1,99 @@
+// The platform a program runs on: cache geometry, what the device really is and what the
+// device tree says it is, the kernel version, addressing limits and swiotlb.
+
+import { KernelVersion, parseKernelVersion } from '../kernel/version.js';
+import { PlatformError } from './platform-error.js';
+
+export interface PlatformConfig {
+  /** Kernel version "X.Y" or "X.Y.Z" (stable backports of c50f11c6196f are honoured). */
+  kernel: string;
+  /** CTR_EL0.DminLine in bytes: the step and partial-line test of the maintenance loops. */
+  lineSize: 64 | 128;
+  /** CTR_EL0.CWG in bytes: the largest line before PoC, the granule of write-back. */
+  cwg: 64 | 128 | 256;
+  /** The hardware snoops the CPU caches. */
+  deviceCoherent: boolean;
+  /** The firmware says "dma-coherent": the kernel skips cache maintenance. */
+  declaredCoherent: boolean;
+  /** How many address bits the device really drives (higher bits are dropped). */
+  deviceAddressBits: number;
+  /** kmalloc and page memory lie above 4 GiB. */
+  highRam: boolean;
+  /** swiotlb: allocated (bounces when needed), absent, or forced for every mapping. */
+  swiotlb: 'present' | 'absent' | 'force';
+  /** ARM64_WORKAROUND_CLEAN_CACHE (Cortex-A53 errata): every dc cvac becomes dc civac. */
+  a53CleanUpgrade: boolean;
+  /** dc ivac on a dirty line writes it back (IVAC→CIVAC upgrade) instead of discarding it. */
+  ivacUpgrade: boolean;
+}
+
+export interface Platform extends PlatformConfig {
+  version: KernelVersion;
+}
+
+export const DEFAULT_PLATFORM: PlatformConfig = {
+  kernel: '6.12',
+  lineSize: 64,
+  cwg: 64,
+  deviceCoherent: false,
+  declaredCoherent: false,
+  deviceAddressBits: 64,
+  highRam: false,
+  swiotlb: 'present',
+  a53CleanUpgrade: false,
+  ivacUpgrade: false,
+};
+
+export { PlatformError };
+
+const KEYS = Object.keys(DEFAULT_PLATFORM) as (keyof PlatformConfig)[];
+
+/** Merge settings over the defaults and reject platforms no arm64 machine can be. */
+export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[]): Platform {
+  const config: PlatformConfig = { ...DEFAULT_PLATFORM };
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (!KEYS.includes(key as keyof PlatformConfig)) throw new PlatformError(key, `unknown platform setting '${key}'`);
+      if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return { ...validate(config), version: parseKernelVersion(config.kernel) };
+}
+
+function validate(c: PlatformConfig): PlatformConfig {
+  if (![64, 128].includes(c.lineSize)) throw new PlatformError('lineSize', `lineSize must be 64 or 128, not ${c.lineSize}`);
+  if (![64, 128, 256].includes(c.cwg)) throw new PlatformError('cwg', `cwg must be 64, 128 or 256, not ${c.cwg}`);
+  if (c.cwg < c.lineSize) {
+    throw new PlatformError('cwg', `cwg (${c.cwg}) smaller than lineSize (${c.lineSize}): CTR_EL0.CWG is the largest line`);
+  }
+  if (!Number.isInteger(c.deviceAddressBits) || c.deviceAddressBits < 24 || c.deviceAddressBits > 64) {
+    throw new PlatformError('deviceAddressBits', `deviceAddressBits must be an integer from 24 to 64, not ${c.deviceAddressBits}`);
+  }
+  if (!['present', 'absent', 'force'].includes(c.swiotlb)) {
+    throw new PlatformError('swiotlb', `swiotlb must be present, absent or force, not ${c.swiotlb}`);
+  }
+  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade'] as const) {
+    if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
+  }
+  return c;
+}
+
+/** cache_line_size() = dma_get_cache_alignment() on arm64: the CWG (arch/arm64/include/asm/cache.h). */
+export function cacheLineSize(p: PlatformConfig): number {
+  return p.cwg;
+}
+
+/** One line for reports: the settings that differ from the default. */
+export function describePlatform(p: PlatformConfig): string {
+  const parts = [`arm64 v${p.kernel}`, `line ${p.lineSize}`];
+  if (p.cwg !== p.lineSize) parts.push(`CWG ${p.cwg}`);
+  parts.push(p.declaredCoherent ? 'dma-coherent' : 'non-coherent');
+  if (p.deviceCoherent !== p.declaredCoherent) parts.push(p.deviceCoherent ? '(hardware snoops!)' : '(hardware does not snoop!)');
+  if (p.deviceAddressBits < 64) parts.push(`device ${p.deviceAddressBits}-bit`);
+  if (p.highRam) parts.push('RAM above 4 GiB');
+  parts.push(`swiotlb ${p.swiotlb}`);
+  if (p.a53CleanUpgrade) parts.push('A53 clean→civac');
+  if (p.ivacUpgrade) parts.push('ivac→civac');
+  return parts.join(', ');
+}
