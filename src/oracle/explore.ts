@@ -1,0 +1,44 @@
+// Search one program's arm64 executions for a counterexample with fast-check: random
+// executions from a seed, and on failure fast-check's shrinking to the smallest execution that
+// still shows the bug.
+
+import fc from 'fast-check';
+import type { Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import { executionArb, type ExecutionArbOptions } from '../gen/execution-arb.js';
+import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
+
+export interface ExploreOptions extends OracleOptions, ExecutionArbOptions {
+  runs?: number;
+  seed?: number;
+}
+
+export interface ExploreResult {
+  verdict: 'bug' | 'ok' | 'inconclusive';
+  executions: number;
+  inconclusive: number;
+  seed: number;
+  /** fast-check's replay path of the shrunk counterexample */
+  path?: string;
+  counterexample?: { execution: Execution; result: Extract<ExecutionVerdict, { verdict: 'bug' }> };
+}
+
+export function explore(c: Compiled, o: ExploreOptions = {}): ExploreResult {
+  const seed = o.seed ?? 1;
+  let executions = 0;
+  let inconclusive = 0;
+  const property = fc.property(executionArb(c, o), (e) => {
+    executions++;
+    const v = judgeExecution(c, e, o);
+    if (v.verdict === 'inconclusive') inconclusive++;
+    return v.verdict !== 'bug';
+  });
+  const details = fc.check(property, { seed, numRuns: o.runs ?? 300, endOnFailure: false });
+  if (details.failed) {
+    const execution = details.counterexample?.[0];
+    const result = execution && judgeExecution(c, execution, o);
+    if (!execution || result?.verdict !== 'bug') throw details.errorInstance; // the model itself failed
+    return { verdict: 'bug', executions, inconclusive, seed, path: details.counterexamplePath ?? undefined, counterexample: { execution, result } };
+  }
+  return { verdict: inconclusive ? 'inconclusive' : 'ok', executions, inconclusive, seed };
+}
