@@ -67,7 +67,7 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout): OrderClass
     case 'store': return { ...NONE, kinds: W, ranges: at(op.buf, op.off, op.size) };
     case 'load': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size) };
     case 'poll': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size), ctrl: true };
-    case 'barrier': return { ...NONE, ...barrierClass(op.kind) };
+    case 'barrier': return p.faults?.includes('barriers-order-nothing') ? NONE : { ...NONE, ...barrierClass(op.kind) };
     case 'writel': return op.relaxed ? { ...NONE, kinds: MW } : { ...NONE, kinds: MW, pre: ST };
     case 'readl': return op.relaxed ? { ...NONE, kinds: MR } : { ...NONE, kinds: MR, post: LD };
     case 'wait_irq': return FENCE; // the handler's accesses are not issued before the interrupt is taken

@@ -63,13 +63,14 @@ export class DmaKernel {
 
   /** arch_sync_dma_for_device(): clean to PoC, all directions (v5.19+); before, FROM_DEVICE invalidated. */
   private archSyncForDevice(paddr: number, size: number, dir: Direction): void {
+    if (this.platform.faults?.includes('map-skips-clean')) return;
     if (dir === 'DMA_FROM_DEVICE' && !this.fromDeviceClean) dcacheInvalPoc(this.cache, paddr, paddr + size, this.mo); // __dma_inv_area
     else dcacheCleanPoc(this.cache, paddr, paddr + size, this.mo);
   }
 
   /** arch_sync_dma_for_cpu(): nothing for TO_DEVICE, else dcache_inval_poc. */
   private archSyncForCpu(paddr: number, size: number, dir: Direction): void {
-    if (dir === 'DMA_TO_DEVICE') return;
+    if (dir === 'DMA_TO_DEVICE' || this.platform.faults?.includes('sync-for-cpu-skips-invalidate')) return;
     dcacheInvalPoc(this.cache, paddr, paddr + size, this.mo);
   }
 
@@ -147,7 +148,9 @@ export class DmaKernel {
   private syncSegmentForCpu(s: MappedSegment, off: number, size: number, dir: Direction): void {
     const paddr = s.bus + off;
     if (!this.coherent) this.archSyncForCpu(paddr, size, dir);
-    if (s.bounced && dir !== 'DMA_TO_DEVICE') this.swiotlb.bounce(paddr, size, 'to-orig'); // swiotlb_sync_single_for_cpu
+    if (s.bounced && dir !== 'DMA_TO_DEVICE' && !this.platform.faults?.includes('swiotlb-skips-copy-back')) {
+      this.swiotlb.bounce(paddr, size, 'to-orig'); // swiotlb_sync_single_for_cpu
+    }
   }
 
   private unmapSegment(s: MappedSegment, dir: Direction, skipCpuSync: boolean): void {

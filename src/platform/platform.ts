@@ -27,8 +27,19 @@ export interface PlatformConfig {
   ivacUpgrade: boolean;
 }
 
+/**
+ * Deliberate breakages of the model, for showing that a property can fail. Never set by users:
+ * tests add them to a Platform made by makePlatform().
+ */
+export type ModelFault =
+  | 'sync-for-cpu-skips-invalidate' // arch_sync_dma_for_cpu forgets dcache_inval_poc
+  | 'map-skips-clean' // arch_sync_dma_for_device forgets dcache_clean_poc
+  | 'swiotlb-skips-copy-back' // swiotlb_sync_single_for_cpu copies nothing
+  | 'barriers-order-nothing'; // dma_rmb/dma_wmb/mb behave like no-ops
+
 export interface Platform extends PlatformConfig {
   version: KernelVersion;
+  faults?: readonly ModelFault[];
 }
 
 export const DEFAULT_PLATFORM: PlatformConfig = {
