@@ -19,6 +19,8 @@ export interface BugClassCase {
   buggy: Program;
   /** An execution of `buggy` that shows the bug; `[]` means plain program order already does. */
   witness: (addrOf: (buf: string) => number) => Execution;
+  /** Lines the model's trace of the witness must contain: the mechanism, not just the symptom. */
+  evidence?: RegExp[];
   fixed: Program;
 }
 
@@ -49,6 +51,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: 'a speculative fill during the transfer leaves a clean line holding the old bytes; nothing invalidates it, so the load hits the stale line',
     buggy: rx('c1', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)]),
     witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { fill: at('buf') }] }),
+    evidence: [/speculative fill of line 0x1000/],
     fixed: rx('c1-fixed', RX_OK),
   },
   {
@@ -65,6 +68,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: 'the store write-allocates the line with the old buffer bytes and dirties it; its eviction after the device wrote puts those old bytes back over the device data',
     buggy: rx('c3', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), store('buf', 60, 4, 0x77777777), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)]),
     witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { run: 'dev' }, { run: 'dev' }, { evict: at('buf') }] }),
+    evidence: [/eviction of line 0x1000/, /line 0x1000 written back to memory/],
     fixed: rx('c3-fixed', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), store('buf', 60, 4, 0x77777777), load('buf', 0, 4)]),
   },
   {
@@ -73,6 +77,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: "the neighbour's store dirties the line holding the old rx bytes; unmap's dcache_inval_poc cleans+invalidates the partial edge line (dc civac), writing those old bytes over the device's data — the device's bytes are the victim",
     buggy: sharedLine('c4', 4, 0),
     witness: inOrder,
+    evidence: [/dc civac, 0x1000/, /line 0x1000 written back to memory/],
     fixed: sharedLine('c4-fixed', 64, 0),
   },
   {
@@ -129,6 +134,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: 'the device wrote the bounce buffer; only sync_for_cpu/unmap copies it back to the original, so the original keeps the old bytes on every schedule',
     buggy: rx('c11', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)], { platform: { highRam: true } }),
     witness: inOrder,
+    evidence: [/device is given 0x200000 \(swiotlb bounce buffer\)/],
     fixed: rx('c11-fixed', RX_OK, { platform: { highRam: true } }),
   },
   {
@@ -137,6 +143,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: 'map copied the original into the bounce buffer; the later store changes only the original, which the device never reads',
     buggy: tx('c11b', [dma_map_single('h', 'buf', 0, 64, TO_DEVICE), store('buf', 0, 4, 0x11223344), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { highRam: true }),
     witness: inOrder,
+    evidence: [/swiotlb memcpy 0x100001000 → 0x200000/],
     fixed: tx('c11b-fixed', [dma_map_single('h', 'buf', 0, 64, TO_DEVICE), store('buf', 0, 4, 0x11223344), dma_sync_single_for_device('h', 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { highRam: true }),
   },
   {
@@ -145,6 +152,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: "unmap invalidated before the device wrote; a speculative fill after it caches the old bytes, and nothing invalidates them again",
     buggy: rx('c12', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), dma_unmap_single('h', 64, FROM_DEVICE), wait_irq(), load('buf', 0, 4)]),
     witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { fill: at('buf') }] }),
+    evidence: [/dc ivac, 0x1000/, /speculative fill of line 0x1000/],
     fixed: rx('c12-fixed', RX_OK),
   },
   {
@@ -153,6 +161,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: "the device's snooped write lands in the still-present cache line; unmap's dc ivac then discards it (Robin Murphy: 'the new data is lost')",
     buggy: rx('c14a', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)], { platform: { deviceCoherent: true, declaredCoherent: false } }),
     witness: inOrder,
+    evidence: [/dirty line 0x1000 discarded/],
     fixed: rx('c14a-fixed', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)], { platform: { deviceCoherent: true, declaredCoherent: true } }),
   },
   {
@@ -169,6 +178,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     mechanism: "map(FROM_DEVICE) runs __dma_inv_area: dc ivac discards the CPU's dirty line, so bytes the device does not overwrite read back as stale memory (fixed by c50f11c6196f)",
     buggy: partialRx('c15', '5.15'),
     witness: inOrder,
+    evidence: [/dc ivac, 0x1000/, /dirty line 0x1000 discarded/],
     fixed: partialRx('c15-fixed', '5.19'),
   },
 ];
@@ -190,7 +200,7 @@ function sharedLine(name: string, rxOffset: number, counterOffset: number): Prog
     registers: [DB],
     actors: [
       cpu('cpu0', [dma_map_single('h', 'rx', 0, 8, FROM_DEVICE), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, FROM_DEVICE), load('rx', 0, 8)]),
-      device('dev', [wait_doorbell(DB, 1), dma_write('h', 0, 8, 0x1122334455667788), raise_irq()]),
+      device('dev', [wait_doorbell(DB, 1), dma_write('h', 0, 8, 0x11223344556677), raise_irq()]),
     ],
   });
 }

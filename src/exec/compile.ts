@@ -67,8 +67,9 @@ export function compile(program: Program, platform: Platform): Compiled {
         order.push(orderClassOf(op as CpuOp, platform, layout));
       } else {
         switch (op.op) {
-          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); break;
-          case 'dma_read': case 'dma_write': case 'dma_poll': handle(op.handle, where); break;
+          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, where); break;
+          case 'dma_read': handle(op.handle, where); break;
+          case 'dma_write': case 'dma_poll': handle(op.handle, where); checkValue(op.value, where); break;
           case 'raise_irq': break;
           default: throw new ProgramError(`${where}: a device cannot do '${(op as { op: string }).op}'`);
         }
@@ -87,10 +88,17 @@ interface Checks {
   handle: (h: string, where: string) => void;
 }
 
+/** Values are JS numbers: exact up to 2^53, which covers 6-byte values and most 8-byte patterns. */
+export function checkValue(value: number, where: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new ProgramError(`${where}: value ${value} is not an integer from 0 to 2^53-1`);
+}
+
 function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
   switch (op.op) {
-    case 'store': case 'load': case 'poll': c.range(op, where); break;
-    case 'writel': case 'readl': c.reg(op.reg, where); break;
+    case 'store': case 'poll': c.range(op, where); checkValue(op.value, where); break;
+    case 'load': c.range(op, where); break;
+    case 'writel': c.reg(op.reg, where); checkValue(op.value, where); break;
+    case 'readl': c.reg(op.reg, where); break;
     case 'dma_map': c.range(op, where); break;
     case 'dma_map_sg':
       if (op.entries.length === 0) throw new ProgramError(`${where}: an sg list needs at least one entry`);
