@@ -1,0 +1,54 @@
+// What the fuzzer can be pointed at, by name, so that a seed and a path are enough to replay:
+//   'well-behaved'   drivers that follow the DMA-API discipline — any counterexample is a failure;
+//   'bug-class:K'    drivers with one bug of kind K (BUG_KINDS) injected — the fuzzer must find it.
+
+import fc from 'fast-check';
+import { buildDriver, type Marks } from '../gen/build-driver.js';
+import { BUG_KINDS, bugScenarioArb, wellBehavedScenarioArb, type BugKind, type Scenario } from '../gen/bug-scenarios.js';
+import { rawExecutionArb, resolveExecution, type RawStep } from '../gen/execution-arb.js';
+import { compile, type Compiled } from '../exec/compile.js';
+import { makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
+import type { Counterexample } from './counterexample.js';
+
+export interface FuzzCase { scenario: Scenario; steps: RawStep[] }
+
+export interface Target {
+  name: string;
+  /** What every generated case should be: 'ok' (no counterexample exists) or 'bug' (one does). */
+  expect: 'ok' | 'bug';
+  cases: fc.Arbitrary<FuzzCase>;
+}
+
+export const TARGET_NAMES: readonly string[] = ['well-behaved', ...BUG_KINDS.map((k) => `bug-class:${k}`)];
+
+export function bugKindOf(name: string): BugKind | undefined {
+  const kind = name.startsWith('bug-class:') ? name.slice('bug-class:'.length) : undefined;
+  return (BUG_KINDS as readonly string[]).includes(kind ?? '') ? (kind as BugKind) : undefined;
+}
+
+export function fuzzTarget(name: string, maxSteps = 40): Target {
+  const cls = bugKindOf(name);
+  if (name !== 'well-behaved' && cls === undefined) throw new Error(`unknown fuzz target '${name}' (known: ${TARGET_NAMES.join(', ')})`);
+  const scenarios = cls === undefined ? wellBehavedScenarioArb() : bugScenarioArb(cls);
+  return {
+    name,
+    expect: cls === undefined ? 'ok' : 'bug',
+    cases: fc.record({ scenario: scenarios, steps: rawExecutionArb(maxSteps) }),
+  };
+}
+
+export interface Materialized { counterexample: Counterexample; compiled: Compiled; marks: Marks; protect: (keyof PlatformConfig)[] }
+
+/** A generated case as plain data: the program built for its platform and the execution resolved against it. */
+export function materialize(k: FuzzCase, faults?: readonly ModelFault[]): Materialized {
+  const { program, marks } = buildDriver(k.scenario.spec, k.scenario.platform);
+  const platform = makePlatform(k.scenario.platform);
+  const c = compile(program, faults?.length ? { ...platform, faults } : platform);
+  const counterexample: Counterexample = {
+    platform: k.scenario.platform,
+    ...(faults?.length ? { faults: [...faults] } : {}),
+    program,
+    execution: resolveExecution(c, k.steps),
+  };
+  return { counterexample, compiled: c, marks, protect: k.scenario.protect };
+}
