@@ -67,7 +67,7 @@ const raw = (kind: 0 | 1 | 2 | 3) => fc.tuple(fc.constant(kind), fc.nat(255), fc
 
 export const rawStepArb: fc.Arbitrary<RawStep> = fc.oneof(
   { weight: 6, arbitrary: raw(0) },
-  { weight: 2, arbitrary: raw(1) },
+  { weight: 3, arbitrary: raw(1) },
   { weight: 2, arbitrary: raw(2) },
   { weight: 2, arbitrary: raw(3) },
 );
