@@ -1,5 +1,6 @@
 // What the fuzzer can be pointed at, by name, so that a seed and a path are enough to replay:
 //   'well-behaved'   drivers that follow the DMA-API discipline — any counterexample is a failure;
+//   'well-behaved:large'  the same with 3–4 transfers (about 30 ops), for long runs and benchmarks;
 //   'bug-class:K'    drivers with one bug of kind K (BUG_KINDS) injected — the fuzzer must find it.
 
 import fc from 'fast-check';
@@ -19,7 +20,7 @@ export interface Target {
   cases: fc.Arbitrary<FuzzCase>;
 }
 
-export const TARGET_NAMES: readonly string[] = ['well-behaved', ...BUG_KINDS.map((k) => `bug-class:${k}`)];
+export const TARGET_NAMES: readonly string[] = ['well-behaved', 'well-behaved:large', ...BUG_KINDS.map((k) => `bug-class:${k}`)];
 
 export function bugKindOf(name: string): BugKind | undefined {
   const kind = name.startsWith('bug-class:') ? name.slice('bug-class:'.length) : undefined;
@@ -28,8 +29,10 @@ export function bugKindOf(name: string): BugKind | undefined {
 
 export function fuzzTarget(name: string, maxSteps = 40): Target {
   const cls = bugKindOf(name);
-  if (name !== 'well-behaved' && cls === undefined) throw new Error(`unknown fuzz target '${name}' (known: ${TARGET_NAMES.join(', ')})`);
-  const scenarios = cls === undefined ? wellBehavedScenarioArb() : bugScenarioArb(cls);
+  if (!name.startsWith('well-behaved') && cls === undefined || !TARGET_NAMES.includes(name)) {
+    throw new Error(`unknown fuzz target '${name}' (known: ${TARGET_NAMES.join(', ')})`);
+  }
+  const scenarios = cls !== undefined ? bugScenarioArb(cls) : name === 'well-behaved:large' ? wellBehavedScenarioArb(4, 3) : wellBehavedScenarioArb();
   return {
     name,
     expect: cls === undefined ? 'ok' : 'bug',

@@ -150,10 +150,10 @@ export function refit(s: Scenario): Scenario {
 }
 
 /** Well-behaved scenarios: the discipline followed, on any honestly described platform. */
-export function wellBehavedScenarioArb(maxTransfers = 3): fc.Arbitrary<Scenario> {
+export function wellBehavedScenarioArb(maxTransfers = 3, minTransfers = 1): fc.Arbitrary<Scenario> {
   return fc.record({
     platform: platformArb({ coherence: 'honest' }),
-    transfers: fc.array(transferArb, { minLength: 1, maxLength: maxTransfers }),
+    transfers: fc.array(transferArb, { minLength: minTransfers, maxLength: maxTransfers }),
     setMask: fc.boolean(),
   }).map(({ platform, transfers, setMask }) => ({ platform, spec: legalize({ transfers, setMask }, platform), protect: [] }));
 }
