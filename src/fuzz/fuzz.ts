@@ -5,7 +5,7 @@
 // returned with everything needed to replay it (seed, path, and the counterexample as data).
 
 import fc from 'fast-check';
-import { judgeExecution } from '../oracle/oracle.js';
+import { judgeRun } from '../oracle/oracle.js';
 import type { ModelFault } from '../platform/platform.js';
 import { sizeOf, type Counterexample, type CounterexampleSize } from './counterexample.js';
 import { minimize } from './minimize.js';
@@ -59,7 +59,7 @@ export function fuzz(targetName: string, o: FuzzOptions): FuzzReport {
   const property = fc.property(target.cases, (k: FuzzCase) => {
     executions++;
     const m = materialize(k, o.faults);
-    const v = judgeExecution(m.compiled, m.counterexample.execution, { searchBudget: o.searchBudget });
+    const v = judgeRun(m.compiled, m.model, { searchBudget: o.searchBudget });
     if (v.verdict === 'inconclusive') inconclusive++;
     if (v.verdict === 'bug' && runsToFind === undefined) runsToFind = executions;
     return v.verdict !== 'bug';
@@ -75,7 +75,7 @@ export function fuzz(targetName: string, o: FuzzOptions): FuzzReport {
   const k = details.counterexample?.[0];
   if (!k) throw details.errorInstance ?? new Error(`fuzz ${targetName}: fast-check failed without a counterexample`);
   const m = materialize(k, o.faults);
-  const v = judgeExecution(m.compiled, m.counterexample.execution, { searchBudget: o.searchBudget });
+  const v = judgeRun(m.compiled, m.model, { searchBudget: o.searchBudget });
   if (v.verdict !== 'bug') throw details.errorInstance ?? new Error(`fuzz ${targetName}: the shrunk case is no longer a counterexample`);
   let minimal = m.counterexample;
   if (o.minimize !== false) {

@@ -10,7 +10,7 @@ import { CHOICES } from '../gen/driver-arb.js';
 import type { TransferSpec } from '../gen/driver-spec.js';
 import { refit, type Scenario } from '../gen/bug-scenarios.js';
 import { rawExecutionArb } from '../gen/execution-arb.js';
-import { judgeExecution } from '../oracle/oracle.js';
+import { judgeRun } from '../oracle/oracle.js';
 import type { ModelFault } from '../platform/platform.js';
 import { materialize, type Materialized } from './targets.js';
 
@@ -30,7 +30,7 @@ export function findCounterexample(s: Scenario, o: ScenarioSearchOptions): Mater
   let found: Materialized | undefined;
   fc.check(fc.property(rawExecutionArb(o.maxSteps), (steps) => {
     const m = materialize({ scenario: s, steps }, o.faults);
-    if (judgeExecution(m.compiled, m.counterexample.execution, { searchBudget: o.searchBudget }).verdict !== 'bug') return true;
+    if (judgeRun(m.compiled, m.model, { searchBudget: o.searchBudget }).verdict !== 'bug') return true;
     found = m;
     return false;
   }), { seed: o.seed, numRuns: o.runs ?? 200, endOnFailure: true });

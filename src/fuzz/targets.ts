@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { buildDriver, type Marks } from '../gen/build-driver.js';
 import { BUG_KINDS, bugScenarioArb, wellBehavedScenarioArb, type BugKind, type Scenario } from '../gen/bug-scenarios.js';
-import { rawExecutionArb, resolveExecution, type RawStep } from '../gen/execution-arb.js';
+import { rawExecutionArb, resolveAndRun, type RawStep } from '../gen/execution-arb.js';
+import type { Machine } from '../exec/machine.js';
 import { compile, type Compiled } from '../exec/compile.js';
 import { makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
 import type { Counterexample } from './counterexample.js';
@@ -40,18 +41,21 @@ export function fuzzTarget(name: string, maxSteps = 40): Target {
   };
 }
 
-export interface Materialized { counterexample: Counterexample; compiled: Compiled; marks: Marks; protect: (keyof PlatformConfig)[] }
+export interface Materialized {
+  counterexample: Counterexample;
+  compiled: Compiled;
+  /** The arm64 run of the execution, made while resolving it (judgeRun takes it as is). */
+  model: Machine;
+  marks: Marks;
+  protect: (keyof PlatformConfig)[];
+}
 
 /** A generated case as plain data: the program built for its platform and the execution resolved against it. */
 export function materialize(k: FuzzCase, faults?: readonly ModelFault[]): Materialized {
   const { program, marks } = buildDriver(k.scenario.spec, k.scenario.platform);
   const platform = makePlatform(k.scenario.platform);
   const c = compile(program, faults?.length ? { ...platform, faults } : platform);
-  const counterexample: Counterexample = {
-    platform: k.scenario.platform,
-    ...(faults?.length ? { faults: [...faults] } : {}),
-    program,
-    execution: resolveExecution(c, k.steps),
-  };
-  return { counterexample, compiled: c, marks, protect: k.scenario.protect };
+  const { execution, model } = resolveAndRun(c, k.steps);
+  const counterexample: Counterexample = { platform: k.scenario.platform, ...(faults?.length ? { faults: [...faults] } : {}), program, execution };
+  return { counterexample, compiled: c, model, marks, protect: k.scenario.protect };
 }

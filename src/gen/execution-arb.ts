@@ -83,6 +83,11 @@ export function rawExecutionArb(maxSteps = 40): fc.Arbitrary<RawStep[]> {
  * (across whatever barriers the program has). The result replays step for step.
  */
 export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): Execution {
+  return resolveAndRun(c, steps, o).execution;
+}
+
+/** resolveExecution, also returning the model run it made (finished), so it need not be run again. */
+export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): { execution: Execution; model: Machine } {
   const lines = weightedLines(c);
   const names = c.actors.map((a) => a.actor.name);
   const cpus = c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : []));
@@ -115,7 +120,8 @@ export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: Exec
       out.push(step);
     }
   }
-  return { steps: out };
+  m.finish();
+  return { execution: { steps: out }, model: m };
 }
 
 /** The ordering rules allow CPU actor a to perform its skip-th pending op now (waits aside). */
