@@ -81,8 +81,11 @@ export class Cache {
     for (let i = 0; i < out.length; ) {
       const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, out.length - i);
       const l = this.lines.get(a - at);
-      if (l) out.set(l.data.subarray(at, at + n), i);
-      else this.memory.read(a, out.subarray(i, i + n));
+      if (!l) {
+        if (n === out.length) this.memory.read(a, out);
+        else this.memory.read(a, out.subarray(i, i + n));
+      } else if (n <= 16) for (let k = 0; k < n; k++) out[i + k] = l.data[at + k];
+      else out.set(l.data.subarray(at, at + n), i);
       i += n;
     }
     return out;
@@ -93,7 +96,8 @@ export class Cache {
     for (let i = 0; i < bytes.length; ) {
       const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, bytes.length - i);
       const l = this.fill(a - at);
-      l.data.set(bytes.subarray(i, i + n), at);
+      if (n <= 16) for (let k = 0; k < n; k++) l.data[at + k] = bytes[i + k];
+      else l.data.set(bytes.subarray(i, i + n), at);
       l.dirty = true;
       i += n;
     }

@@ -1,6 +1,7 @@
 // Physical memory at the Point of Coherency: sparse, byte addressed, zero unless written.
 
 const CHUNK = 256; // ≥ the largest modelled line, so a line never straddles two chunks
+const SMALL = 16; // below this a byte loop beats allocating a subarray
 
 export class Memory {
   private chunks = new Map<number, Uint8Array>();
@@ -28,8 +29,9 @@ export class Memory {
     for (let i = 0; i < out.length; ) {
       const a = addr + i, at = a % CHUNK, n = Math.min(CHUNK - at, out.length - i);
       const c = this.chunk(a, false);
-      if (c) out.set(c.subarray(at, at + n), i);
-      else out.fill(0, i, i + n);
+      if (!c) out.fill(0, i, i + n);
+      else if (n <= SMALL) for (let k = 0; k < n; k++) out[i + k] = c[at + k];
+      else out.set(c.subarray(at, at + n), i);
       i += n;
     }
     return out;
@@ -38,7 +40,9 @@ export class Memory {
   write(addr: number, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; ) {
       const a = addr + i, at = a % CHUNK, n = Math.min(CHUNK - at, bytes.length - i);
-      this.chunk(a, true)!.set(bytes.subarray(i, i + n), at);
+      const c = this.chunk(a, true)!;
+      if (n <= SMALL) for (let k = 0; k < n; k++) c[at + k] = bytes[i + k];
+      else c.set(bytes.subarray(i, i + n), at);
       i += n;
     }
   }
