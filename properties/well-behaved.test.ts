@@ -21,7 +21,7 @@ describe('well-behaved drivers never produce a counterexample', () => {
     test(`seed ${seed}, ${TEST_BUDGET.wellBehavedRuns} drivers`, () => {
       const r = fuzz('well-behaved', { seed, runs: TEST_BUDGET.wellBehavedRuns });
       if (r.failure) expect.fail(reportFailure(r.failure, { title: 'a well-behaved driver has a counterexample' }).text);
-      expect(r.executions).toBe(TEST_BUDGET.wellBehavedRuns);
+      expect(r.executions).toBeGreaterThanOrEqual(TEST_BUDGET.wellBehavedRuns);
     });
   }
 

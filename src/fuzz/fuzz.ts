@@ -10,11 +10,11 @@ import type { ModelFault } from '../platform/platform.js';
 import { sizeOf, type Counterexample, type CounterexampleSize } from './counterexample.js';
 import { minimize } from './minimize.js';
 import { shrinkScenario } from './shrink-scenario.js';
-import { fuzzTarget, materialize, type FuzzCase } from './targets.js';
+import { buildCase, executionsOf, fuzzTarget, runCase, type FuzzCase } from './targets.js';
 
 export interface FuzzOptions {
   seed: number;
-  /** Cases to try before concluding there is no counterexample. */
+  /** Cases (programs, each with up to EXECUTIONS_PER_PROGRAM executions) to try. */
   runs: number;
   faults?: readonly ModelFault[];
   /** fast-check replay path: re-run exactly the case at this path. */
@@ -43,10 +43,12 @@ export interface FuzzFailure {
 export interface FuzzReport {
   target: string;
   seed: number;
-  /** Cases judged, shrinking included. */
+  /** Programs (generated cases) fast-check ran, shrinking excluded. */
+  programs: number;
+  /** Executions judged, shrinking included. */
   executions: number;
   inconclusive: number;
-  /** Cases the oracle judged before the first counterexample (or all of them). */
+  /** Executions judged up to and including the first counterexample. */
   runsToFind?: number;
   failure?: FuzzFailure;
 }
@@ -57,12 +59,17 @@ export function fuzz(targetName: string, o: FuzzOptions): FuzzReport {
   let inconclusive = 0;
   let runsToFind: number | undefined;
   const property = fc.property(target.cases, (k: FuzzCase) => {
-    executions++;
-    const m = materialize(k, o.faults);
-    const v = judgeRun(m.compiled, m.model, { searchBudget: o.searchBudget });
-    if (v.verdict === 'inconclusive') inconclusive++;
-    if (v.verdict === 'bug' && runsToFind === undefined) runsToFind = executions;
-    return v.verdict !== 'bug';
+    const built = buildCase(k.scenario, o.faults);
+    for (const steps of executionsOf(k)) {
+      executions++;
+      const m = runCase(built, steps);
+      const v = judgeRun(m.compiled, m.model, { searchBudget: o.searchBudget });
+      if (v.verdict === 'inconclusive') inconclusive++;
+      if (v.verdict !== 'bug') continue;
+      runsToFind ??= executions;
+      return false;
+    }
+    return true;
   });
   const details = fc.check(property, {
     seed: o.seed,
@@ -70,13 +77,13 @@ export function fuzz(targetName: string, o: FuzzOptions): FuzzReport {
     ...(o.path !== undefined ? { path: o.path } : {}),
     ...(o.timeLimitMs !== undefined ? { interruptAfterTimeLimit: o.timeLimitMs, markInterruptAsFailure: false } : {}),
   });
-  const report: FuzzReport = { target: targetName, seed: o.seed, executions, inconclusive, ...(runsToFind !== undefined ? { runsToFind } : {}) };
+  const report: FuzzReport = { target: targetName, seed: o.seed, programs: details.numRuns, executions, inconclusive, ...(runsToFind !== undefined ? { runsToFind } : {}) };
   if (!details.failed) return report;
   const k = details.counterexample?.[0];
   if (!k) throw details.errorInstance ?? new Error(`fuzz ${targetName}: fast-check failed without a counterexample`);
-  const m = materialize(k, o.faults);
-  const v = judgeRun(m.compiled, m.model, { searchBudget: o.searchBudget });
-  if (v.verdict !== 'bug') throw details.errorInstance ?? new Error(`fuzz ${targetName}: the shrunk case is no longer a counterexample`);
+  const built = buildCase(k.scenario, o.faults);
+  const m = executionsOf(k).map((steps) => runCase(built, steps)).find((r) => judgeRun(r.compiled, r.model, { searchBudget: o.searchBudget }).verdict === 'bug');
+  if (!m) throw details.errorInstance ?? new Error(`fuzz ${targetName}: the shrunk case is no longer a counterexample`);
   let minimal = m.counterexample;
   if (o.minimize !== false) {
     const searched = shrinkScenario(k.scenario, m, { seed: o.seed, faults: o.faults, searchBudget: o.searchBudget, maxSteps: o.maxSteps });

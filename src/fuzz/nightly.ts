@@ -5,7 +5,8 @@
 // night replays from one number, and each failure from its own seed and path:
 //   1. every bug kind, over --class-seeds seeds: found within the budget, and shrunk to no more
 //      than its minimal form (MINIMAL_FORMS);
-//   2. well-behaved drivers in batches until the time box ends (at least --well-behaved cases):
+//   2. well-behaved drivers in batches until the time box ends (at least --well-behaved drivers,
+//      each run under several executions):
 //      any counterexample is a failure.
 // Exits 1 if anything failed; every failure prints how to replay it and is saved to dmafuzz-failures/.
 
@@ -47,10 +48,10 @@ for (const kind of kinds) {
   for (let i = 0; i < n; i++) {
     const s = nextSeed();
     const r = fuzz(`bug-class:${kind}`, { seed: s, runs: CLASS_RUNS });
-    runs += r.runsToFind ?? CLASS_RUNS;
+    runs += r.runsToFind ?? r.executions;
     if (!r.failure) {
       failures++;
-      console.log(`FAIL bug-class:${kind}: not found in ${CLASS_RUNS} cases with seed ${s}\n  replay: fuzz('bug-class:${kind}', { seed: ${s}, runs: ${CLASS_RUNS} })`);
+      console.log(`FAIL bug-class:${kind}: not found in ${CLASS_RUNS} drivers with seed ${s}\n  replay: fuzz('bug-class:${kind}', { seed: ${s}, runs: ${CLASS_RUNS} })`);
       continue;
     }
     found++;
@@ -63,24 +64,25 @@ for (const kind of kinds) {
     }
   }
   const m = MINIMAL_FORMS[kind];
-  console.log(`bug-class:${kind.padEnd(11)} found ${found}/${n}, mean ${(runs / n).toFixed(1)} cases to find, largest shrunk ${worst} (minimal ${m.ops}+${m.events}), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`bug-class:${kind.padEnd(11)} found ${found}/${n}, mean ${(runs / n).toFixed(1)} executions to find, largest shrunk ${worst} (minimal ${m.ops}+${m.events}), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 // 2. well-behaved drivers until the time box ends
 const minCases = Number(values['well-behaved']);
-let cases = 0, inconclusive = 0;
+let programs = 0, cases = 0, inconclusive = 0; // drivers generated, executions judged
 const t0 = Date.now();
-while (cases < minCases || Date.now() < deadline) {
+while (programs < minCases || Date.now() < deadline) {
   const s = nextSeed();
   const r = fuzz('well-behaved', { seed: s, runs: 2000, timeLimitMs: Math.max(1000, deadline - Date.now()) });
+  programs += r.programs;
   cases += r.runsToFind ?? r.executions;
   inconclusive += r.inconclusive;
   if (r.failure) {
     failures++;
     console.log(`FAIL ${reportFailure(r.failure, { title: 'well-behaved driver has a counterexample' }).text}`);
   }
-  if (Date.now() >= deadline && cases >= minCases) break;
+  if (Date.now() >= deadline && programs >= minCases) break;
 }
-console.log(`well-behaved: ${cases} cases, ${inconclusive} inconclusive, ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(cases / ((Date.now() - t0) / 1000)).toFixed(0)} cases/s`);
+console.log(`well-behaved: ${cases} executions of ${programs} drivers, ${inconclusive} inconclusive, ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(cases / ((Date.now() - t0) / 1000)).toFixed(0)} executions/s`);
 console.log(failures ? `${failures} failure(s); each prints how to replay it above` : 'no failures');
 process.exit(failures ? 1 : 0);

@@ -11,8 +11,18 @@ import type { Machine } from '../exec/machine.js';
 import { compile, type Compiled } from '../exec/compile.js';
 import { makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
 import type { Counterexample } from './counterexample.js';
+import type { Program } from '../program/types.js';
 
-export interface FuzzCase { scenario: Scenario; steps: RawStep[] }
+/**
+ * One generated case: a scenario (platform + driver) and executions of it. Building and compiling
+ * a driver costs more than running it, so each program is run under several executions.
+ */
+export interface FuzzCase { scenario: Scenario; steps: RawStep[]; more?: RawStep[][] }
+
+/** Executions per generated program, at most. */
+export const EXECUTIONS_PER_PROGRAM = 8;
+
+export const executionsOf = (k: FuzzCase): RawStep[][] => [k.steps, ...(k.more ?? [])];
 
 export interface Target {
   name: string;
@@ -37,7 +47,11 @@ export function fuzzTarget(name: string, maxSteps = 40): Target {
   return {
     name,
     expect: cls === undefined ? 'ok' : 'bug',
-    cases: fc.record({ scenario: scenarios, steps: rawExecutionArb(maxSteps) }),
+    cases: fc.record({
+      scenario: scenarios,
+      steps: rawExecutionArb(maxSteps),
+      more: fc.array(rawExecutionArb(maxSteps), { maxLength: EXECUTIONS_PER_PROGRAM - 1, size: 'max' }),
+    }),
   };
 }
 
@@ -50,12 +64,24 @@ export interface Materialized {
   protect: (keyof PlatformConfig)[];
 }
 
-/** A generated case as plain data: the program built for its platform and the execution resolved against it. */
+/** A scenario built and compiled once, ready to run executions. */
+export interface Built { scenario: Scenario; program: Program; compiled: Compiled; marks: Marks; faults?: readonly ModelFault[] }
+
+export function buildCase(scenario: Scenario, faults?: readonly ModelFault[]): Built {
+  const { program, marks } = buildDriver(scenario.spec, scenario.platform);
+  const platform = makePlatform(scenario.platform);
+  const compiled = compile(program, faults?.length ? { ...platform, faults } : platform);
+  return { scenario, program, compiled, marks, ...(faults?.length ? { faults } : {}) };
+}
+
+/** One execution of a built case, as plain data, with the model run that resolved it. */
+export function runCase(b: Built, steps: readonly RawStep[]): Materialized {
+  const { execution, model } = resolveAndRun(b.compiled, steps);
+  const counterexample: Counterexample = { platform: b.scenario.platform, ...(b.faults?.length ? { faults: [...b.faults] } : {}), program: b.program, execution };
+  return { counterexample, compiled: b.compiled, model, marks: b.marks, protect: b.scenario.protect };
+}
+
+/** A generated case's first execution as plain data. */
 export function materialize(k: FuzzCase, faults?: readonly ModelFault[]): Materialized {
-  const { program, marks } = buildDriver(k.scenario.spec, k.scenario.platform);
-  const platform = makePlatform(k.scenario.platform);
-  const c = compile(program, faults?.length ? { ...platform, faults } : platform);
-  const { execution, model } = resolveAndRun(c, k.steps);
-  const counterexample: Counterexample = { platform: k.scenario.platform, ...(faults?.length ? { faults: [...faults] } : {}), program, execution };
-  return { counterexample, compiled: c, model, marks, protect: k.scenario.protect };
+  return runCase(buildCase(k.scenario, faults), k.steps);
 }
