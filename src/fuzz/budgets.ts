@@ -10,7 +10,7 @@ export const TEST_BUDGET = {
   classSeeds: [1, 2, 3, 4, 5],
   /** Well-behaved drivers: fixed seeds × cases each. */
   wellBehavedSeeds: [1, 2],
-  wellBehavedRuns: 2500,
+  wellBehavedRuns: 5000,
 };
 
 export const NIGHTLY_BUDGET = {
