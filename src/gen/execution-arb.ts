@@ -1,34 +1,53 @@
-// fast-check arbitraries of executions of one program: interleavings of its actors, CPU ops
-// performed ahead of earlier ones, and speculative fills and evictions — biased to the lines the
-// program touches (its buffers and the swiotlb slots its mappings may take), where they matter.
+// fast-check arbitraries of executions: interleavings of the actors, CPU ops performed ahead of
+// earlier ones, and speculative fills and evictions of the lines that matter.
+//
+// Steps are generated as raw numbers (RawStep) that mean nothing until resolved against a
+// compiled program. That keeps the execution arbitrary independent of the program, so one
+// fast-check value can hold both and shrink both at once; a resolved Execution is plain data
+// (actor names, physical addresses) and is what a saved counterexample stores.
 
 import fc from 'fast-check';
 import type { Compiled } from '../exec/compile.js';
 import type { Execution, Step } from '../exec/execution.js';
 import { REGION } from '../kernel/layout.js';
 import { IO_TLB_SIZE } from '../kernel/swiotlb.js';
+import type { Machine } from '../exec/machine.js';
+import { ordered } from '../exec/ordering.js';
+import { newModelMachine } from '../oracle/run.js';
 
 const MAX_LINES_PER_BUFFER = 8;
 
-/** Lines worth filling or evicting: every line of every buffer (capped), and the bounce slots' first lines. */
+/** Lines worth filling or evicting: every line of every buffer (capped), and the bounce slots' lines. */
 export function interestingLines(c: Compiled): number[] {
+  return [...new Set(weightedLines(c))].sort((a, b) => a - b);
+}
+
+/**
+ * The same lines, with the ones where bugs live listed more than once: a buffer's first and last
+ * line (shared with a neighbour when the buffer is not line-aligned) and the lines just outside
+ * each top-level object (a neighbouring object may share them).
+ */
+export function weightedLines(c: Compiled): number[] {
   const line = c.platform.cwg;
-  const lines = new Set<number>();
+  const out: number[] = [];
+  const down = (a: number) => a - (a % line);
   for (const b of c.layout.buffers.values()) {
-    const first = b.addr - (b.addr % line);
-    for (let a = first, n = 0; a < b.addr + b.size && n < MAX_LINES_PER_BUFFER; a += line, n++) lines.add(a);
+    const first = down(b.addr), last = down(b.addr + b.size - 1);
+    for (let a = first, n = 0; a <= last && n < MAX_LINES_PER_BUFFER; a += line, n++) out.push(a);
+    out.push(first, last);
+    if (b.object === b.name && first >= line) out.push(first - line, last + line);
   }
   let slot = REGION.swiotlb;
   for (const ca of c.actors) {
     for (const op of ca.actor.ops) {
       const sizes = op.op === 'dma_map' ? [op.size] : op.op === 'dma_map_sg' ? op.entries.map((e) => e.size) : [];
       for (const size of sizes) {
-        for (let a = slot, n = 0; a < slot + size && n < MAX_LINES_PER_BUFFER; a += line, n++) lines.add(a);
+        for (let a = slot, n = 0; a < slot + size && n < MAX_LINES_PER_BUFFER; a += line, n++) out.push(a);
         slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
       }
     }
   }
-  return [...lines].sort((a, b) => a - b);
+  return out;
 }
 
 export interface ExecutionArbOptions {
@@ -37,27 +56,92 @@ export interface ExecutionArbOptions {
   maxSkip?: number;
 }
 
-export function stepArb(c: Compiled, o: ExecutionArbOptions = {}): fc.Arbitrary<Step> {
-  const lines = interestingLines(c);
-  const actors = c.actors.map((a) => a.actor.name);
-  const cpus = c.actors.filter((a) => a.actor.kind === 'cpu').map((a) => a.actor.name);
-  const run = fc.constantFrom(...actors).map((name): Step => ({ run: name }));
-  const ahead = cpus.length
-    ? fc.record({ run: fc.constantFrom(...cpus), skip: fc.integer({ min: 1, max: o.maxSkip ?? 3 }) }).map((s): Step => s)
-    : run;
-  const arbs: fc.WeightedArbitrary<Step>[] = [
-    { weight: 6, arbitrary: run },
-    { weight: 2, arbitrary: ahead },
-  ];
-  if (lines.length) {
-    arbs.push({ weight: 2, arbitrary: fc.constantFrom(...lines).map((l): Step => ({ fill: l })) });
-    arbs.push({ weight: 2, arbitrary: fc.constantFrom(...lines).map((l): Step => ({ evict: l })) });
+/**
+ * A step before it is resolved: [kind, a, b] with kind 0 = run actor a for 1 + b % 4 ops,
+ * 1 = perform one op of CPU a ahead of program order by 1 + b % maxSkip, 2 = fill line b,
+ * 3 = evict line b (indexes taken modulo what the program has).
+ */
+export type RawStep = readonly [kind: 0 | 1 | 2 | 3, a: number, b: number];
+
+const raw = (kind: 0 | 1 | 2 | 3) => fc.tuple(fc.constant(kind), fc.nat(255), fc.nat(255)).map((t): RawStep => t);
+
+export const rawStepArb: fc.Arbitrary<RawStep> = fc.oneof(
+  { weight: 6, arbitrary: raw(0) },
+  { weight: 3, arbitrary: raw(1) },
+  { weight: 2, arbitrary: raw(2) },
+  { weight: 2, arbitrary: raw(3) },
+);
+
+export function rawExecutionArb(maxSteps = 40): fc.Arbitrary<RawStep[]> {
+  return fc.array(rawStepArb, { maxLength: maxSteps, size: 'medium' });
+}
+
+/**
+ * What raw steps mean for one compiled program, decided while running it on the arm64 model so
+ * that every step does something: a run step that finds its actor blocked runs the next actor
+ * that can move; an ahead step picks among the ops the ordering rules let that CPU perform early
+ * (across whatever barriers the program has). The result replays step for step.
+ */
+export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): Execution {
+  return resolveAndRun(c, steps, o).execution;
+}
+
+/** resolveExecution, also returning the model run it made (finished), so it need not be run again. */
+export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): { execution: Execution; model: Machine } {
+  const lines = weightedLines(c);
+  const names = c.actors.map((a) => a.actor.name);
+  const cpus = c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : []));
+  const maxSkip = o.maxSkip ?? 3;
+  const m = newModelMachine(c);
+  const out: Step[] = [];
+  const early: number[] = [];
+  for (const [kind, a, b] of steps) {
+    if (m.bailedOut !== undefined) break;
+    if (kind === 0 || (kind === 1 && !cpus.length)) {
+      for (let n = 0; n <= b % 4; n++) {
+        for (let t = 0; t < names.length; t++) {
+          const i = (a + t) % names.length;
+          if (m.run(i, 0)) {
+            out.push({ run: names[i] });
+            break;
+          }
+        }
+      }
+    } else if (kind === 1) {
+      const i = cpus[a % cpus.length];
+      early.length = 0;
+      for (let skip = 1; skip <= maxSkip; skip++) if (mayPerformEarly(m, i, skip)) early.push(skip);
+      if (!early.length) continue;
+      const skip = early[b % early.length];
+      if (m.run(i, skip)) out.push({ run: names[i], skip });
+    } else if (lines.length) {
+      const step: Step = kind === 2 ? { fill: lines[b % lines.length] } : { evict: lines[b % lines.length] };
+      m.step(step);
+      out.push(step);
+    }
   }
-  return fc.oneof(...arbs);
+  m.finish();
+  return { execution: { steps: out }, model: m };
+}
+
+/** The ordering rules allow CPU actor a to perform its skip-th pending op now (waits aside). */
+function mayPerformEarly(m: Machine, a: number, skip: number): boolean {
+  const j = m.pendingOp(a, skip);
+  if (j < 0) return false;
+  const ca = m.c.actors[a];
+  const op = ca.actor.ops[j];
+  if (op.op === 'wait_irq' || op.op === 'poll') return false;
+  for (let i = m.next[a]; i < j; i++) if (!m.performed[a][i] && ordered(ca.order[i], ca.order[j])) return false;
+  return true;
 }
 
 export function executionArb(c: Compiled, o: ExecutionArbOptions = {}): fc.Arbitrary<Execution> {
   const ops = c.actors.reduce((n, a) => n + a.actor.ops.length, 0);
-  const maxSteps = o.maxSteps ?? Math.max(8, 3 * ops);
-  return fc.array(stepArb(c, o), { maxLength: maxSteps }).map((steps) => ({ steps }));
+  const maxSteps = o.maxSteps ?? Math.max(8, 2 * ops);
+  return rawExecutionArb(maxSteps).map((steps) => resolveExecution(c, steps, o));
+}
+
+/** One resolved step for a fixed program (kept for callers that build their own step lists). */
+export function stepArb(c: Compiled, o: ExecutionArbOptions = {}): fc.Arbitrary<Step> {
+  return rawStepArb.map((s) => resolveExecution(c, [s], o).steps[0]).filter((s): s is Step => s !== undefined);
 }

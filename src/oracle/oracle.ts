@@ -5,6 +5,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
+import type { Machine } from '../exec/machine.js';
 import { diffObservations, observationKey, type ObservationDiff, type Observations } from '../exec/observations.js';
 import { findIdealWitness } from '../ideal/witness-search.js';
 import { runIdealLike, runModel } from './run.js';
@@ -22,7 +23,11 @@ export type ExecutionVerdict =
 export const DEFAULT_SEARCH_BUDGET = 200_000;
 
 export function judgeExecution(c: Compiled, e: Execution, opts: OracleOptions = {}): ExecutionVerdict {
-  const model = runModel(c, e);
+  return judgeRun(c, runModel(c, e), opts);
+}
+
+/** Judge a model run already performed (steps applied, finish() called), e.g. while generating it. */
+export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}): ExecutionVerdict {
   const obs = model.observations();
   // A checked dma_mapping_error() that fired: the driver handled the failure, nothing to compare.
   if (obs.bailedOut !== undefined) return { verdict: 'ok', model: obs, reason: 'driver-bailed-out' };

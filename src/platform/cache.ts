@@ -78,21 +78,28 @@ export class Cache {
 
   /** A load through a cacheable mapping: hits read the line, misses read memory (fills are separate events). */
   read(addr: number, out: Uint8Array): Uint8Array {
-    for (let i = 0; i < out.length; i++) {
-      const a = addr + i;
-      const l = this.lines.get(this.lineOf(a));
-      out[i] = l ? l.data[a % this.lineBytes] : this.memory.readByte(a);
+    for (let i = 0; i < out.length; ) {
+      const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, out.length - i);
+      const l = this.lines.get(a - at);
+      if (!l) {
+        if (n === out.length) this.memory.read(a, out);
+        else this.memory.read(a, out.subarray(i, i + n));
+      } else if (n <= 16) for (let k = 0; k < n; k++) out[i + k] = l.data[at + k];
+      else out.set(l.data.subarray(at, at + n), i);
+      i += n;
     }
     return out;
   }
 
   /** A store through a cacheable mapping: write-allocate, so the whole line is filled and becomes dirty. */
   write(addr: number, bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) {
-      const a = addr + i;
-      const l = this.fill(this.lineOf(a));
-      l.data[a % this.lineBytes] = bytes[i];
+    for (let i = 0; i < bytes.length; ) {
+      const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, bytes.length - i);
+      const l = this.fill(a - at);
+      if (n <= 16) for (let k = 0; k < n; k++) l.data[at + k] = bytes[i + k];
+      else l.data.set(bytes.subarray(i, i + n), at);
       l.dirty = true;
+      i += n;
     }
   }
 
@@ -107,15 +114,16 @@ export class Cache {
    * "coherent hardware declared non-coherent" failure. Absent lines: memory is written.
    */
   snoopWrite(addr: number, bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) {
-      const a = addr + i;
-      const l = this.lines.get(this.lineOf(a));
+    for (let i = 0; i < bytes.length; ) {
+      const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, bytes.length - i);
+      const l = this.lines.get(a - at);
       if (l) {
-        l.data[a % this.lineBytes] = bytes[i];
+        l.data.set(bytes.subarray(i, i + n), at);
         l.dirty = true;
       } else {
-        this.memory.writeByte(a, bytes[i]);
+        this.memory.write(a, bytes.subarray(i, i + n));
       }
+      i += n;
     }
   }
 }

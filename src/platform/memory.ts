@@ -1,6 +1,7 @@
 // Physical memory at the Point of Coherency: sparse, byte addressed, zero unless written.
 
 const CHUNK = 256; // ≥ the largest modelled line, so a line never straddles two chunks
+const SMALL = 16; // below this a byte loop beats allocating a subarray
 
 export class Memory {
   private chunks = new Map<number, Uint8Array>();
@@ -23,18 +24,35 @@ export class Memory {
     this.chunk(addr, true)![addr % CHUNK] = value;
   }
 
-  /** Copy [addr, addr+out.length) into out. */
+  /** Copy [addr, addr+out.length) into out. Chunk by chunk: this is the model's hottest loop. */
   read(addr: number, out: Uint8Array): Uint8Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.readByte(addr + i);
+    for (let i = 0; i < out.length; ) {
+      const a = addr + i, at = a % CHUNK, n = Math.min(CHUNK - at, out.length - i);
+      const c = this.chunk(a, false);
+      if (!c) out.fill(0, i, i + n);
+      else if (n <= SMALL) for (let k = 0; k < n; k++) out[i + k] = c[at + k];
+      else out.set(c.subarray(at, at + n), i);
+      i += n;
+    }
     return out;
   }
 
   write(addr: number, bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) this.writeByte(addr + i, bytes[i]);
+    for (let i = 0; i < bytes.length; ) {
+      const a = addr + i, at = a % CHUNK, n = Math.min(CHUNK - at, bytes.length - i);
+      const c = this.chunk(a, true)!;
+      if (n <= SMALL) for (let k = 0; k < n; k++) c[at + k] = bytes[i + k];
+      else c.set(bytes.subarray(i, i + n), at);
+      i += n;
+    }
   }
 
   fill(addr: number, size: number, byte: number): void {
-    for (let i = 0; i < size; i++) this.writeByte(addr + i, byte);
+    for (let i = 0; i < size; ) {
+      const a = addr + i, at = a % CHUNK, n = Math.min(CHUNK - at, size - i);
+      this.chunk(a, true)!.fill(byte, at, at + n);
+      i += n;
+    }
   }
 
   clone(): Memory {

@@ -1,0 +1,68 @@
+// npm run bench — how fast the model, the oracle and the fuzzer run, against a bare fast-check
+// baseline. A benchmark, not a test: it prints a table (and writes it into BENCHMARKS.md with
+// --write) and never fails on a number.
+
+import { execSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { fuzz } from '../src/fuzz/fuzz.js';
+import { fuzzTarget, materialize, type Materialized } from '../src/fuzz/targets.js';
+import { judgeExecution } from '../src/oracle/oracle.js';
+import { runModel } from '../src/oracle/run.js';
+import { cacheBaselineCommands } from './cache-baseline.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+
+interface Row { what: string; perSecond: number; unit: string; note: string }
+
+/** Run `once` repeatedly for about SECONDS and return calls per second (after a warm-up). */
+function rate(once: () => number): number {
+  for (let t = Date.now(); Date.now() - t < 300; ) once();
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(SECONDS * 1e9);
+  while (process.hrtime.bigint() < end) n += once();
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+const opsOf = (m: Materialized) => m.counterexample.program.actors.reduce((n, a) => n + a.ops.length, 0);
+
+// A fixed corpus of ~30-op well-behaved drivers with their executions.
+const corpus = fc.sample(fuzzTarget('well-behaved:large').cases, { seed: 42, numRuns: 3000 })
+  .map((k) => materialize(k))
+  .filter((m) => { const n = opsOf(m); return n >= 25 && n <= 35; })
+  .slice(0, 1000);
+const meanOps = corpus.reduce((n, m) => n + opsOf(m), 0) / corpus.length;
+const meanSteps = corpus.reduce((n, m) => n + m.counterexample.execution.steps.length, 0) / corpus.length;
+
+let i = 0;
+const rows: Row[] = [];
+const next = () => corpus[i++ % corpus.length];
+rows.push({ what: 'arm64 model alone', perSecond: rate(() => { const m = next(); runModel(m.compiled, m.counterexample.execution); return 1; }), unit: 'executions/s', note: `pre-generated, ${meanOps.toFixed(1)} ops, ${meanSteps.toFixed(1)} chosen steps` });
+rows.push({ what: 'model + oracle (judgeExecution)', perSecond: rate(() => { const m = next(); judgeExecution(m.compiled, m.counterexample.execution); return 1; }), unit: 'executions/s', note: 'same corpus; ideal run of the same interleaving, witness search when it differs' });
+
+let seed = 1;
+const e2e = (target: string) => () => fuzz(target, { seed: seed++, runs: 200 }).executions;
+rows.push({ what: 'fuzzer end to end, ~30-op drivers', perSecond: rate(e2e('well-behaved:large')), unit: 'executions/s', note: 'generate platform+driver+execution, build, compile, resolve, judge' });
+rows.push({ what: 'fuzzer end to end, mixed drivers', perSecond: rate(e2e('well-behaved')), unit: 'executions/s', note: '1–3 transfers, the npm test / nightly target' });
+
+const baseline = cacheBaselineCommands(60); // fc.commands draws 0..max commands: 30 on average
+let bseed = 1;
+rows.push({ what: 'baseline: bare fc.commands, 4-line WB cache', perSecond: rate(() => { fc.assert(baseline, { seed: bseed++, numRuns: 100 }); return 100; }), unit: 'executions/s', note: '30 commands on average (0–60): CPU write/read, clean, invalidate, device write vs flat memory' });
+
+const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
+const machine = `${cpus().length} cores (nproc ${execSync('nproc').toString().trim()}), ${cpu}, node ${process.version}`;
+const table = [
+  '| measurement | per second (1 core) | notes |',
+  '|---|---:|---|',
+  ...rows.map((r) => `| ${r.what} | ${Math.round(r.perSecond).toLocaleString('en-US')} ${r.unit} | ${r.note} |`),
+].join('\n');
+console.log(`machine: ${machine}\n\n${table}`);
+
+if (process.argv.includes('--write')) {
+  const file = 'BENCHMARKS.md';
+  const text = readFileSync(file, 'utf8');
+  const block = `<!-- bench:start -->\nCommand: \`npm run bench -- --write\` (BENCH_SECONDS=${SECONDS} per row), ${new Date().toISOString().slice(0, 10)}\n\nMachine: ${machine}\n\n${table}\n<!-- bench:end -->`;
+  writeFileSync(file, text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block));
+}

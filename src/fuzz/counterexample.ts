@@ -1,0 +1,49 @@
+// A counterexample as plain data: the platform, the program and the execution. This is what a
+// failure file stores and what replay() judges, independent of the generators that found it.
+
+import { compile, type Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import { judgeExecution, type ExecutionVerdict, type OracleOptions } from '../oracle/oracle.js';
+import { makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
+import { ProgramError } from '../program/program-error.js';
+import type { Program } from '../program/types.js';
+
+export interface Counterexample {
+  platform: PlatformConfig;
+  /** Deliberate model breakages the failure was found under (tests of the harness only). */
+  faults?: ModelFault[];
+  program: Program;
+  execution: Execution;
+}
+
+export function compileCounterexample(x: Counterexample): Compiled {
+  const platform = makePlatform(x.platform);
+  return compile(x.program, x.faults?.length ? { ...platform, faults: x.faults } : platform);
+}
+
+/** The oracle's verdict, or undefined when the program no longer compiles (a minimiser candidate). */
+export function judgeCounterexample(x: Counterexample, o: OracleOptions = {}): ExecutionVerdict | undefined {
+  let c: Compiled;
+  try {
+    c = compileCounterexample(x);
+  } catch (e) {
+    if (e instanceof ProgramError) return undefined;
+    throw e;
+  }
+  return judgeExecution(c, x.execution, o);
+}
+
+export interface CounterexampleSize {
+  /** Operations over all actors. */
+  ops: number;
+  /** Hardware events: speculative fills, evictions, and ops performed out of program order. */
+  events: number;
+  /** Every step of the execution, scheduling included. */
+  steps: number;
+}
+
+export function sizeOf(x: Counterexample): CounterexampleSize {
+  const ops = x.program.actors.reduce((n, a) => n + a.ops.length, 0);
+  const events = x.execution.steps.filter((s) => !('run' in s) || (s.skip ?? 0) > 0).length;
+  return { ops, events, steps: x.execution.steps.length };
+}

@@ -1,0 +1,61 @@
+// fast-check arbitraries of platforms: every PlatformConfig field, weighted toward the machines
+// people run (v6.x, 64-byte lines, non-coherent), and ordered so that shrinking walks toward
+// DEFAULT_PLATFORM — the simplest platform is the one a reader needs no explanation for.
+
+import fc from 'fast-check';
+import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
+
+/** Kernels on both sides of every behaviour switch (c50f11c6196f, 7bd6680b47fa, 370645f41e6e). */
+export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.15.50', '5.15', '5.10', '5.4', '4.19'] as const;
+
+/** Kernels that still invalidate at map(DMA_FROM_DEVICE) (before c50f11c6196f and its stable backports). */
+export const KERNELS_BEFORE_5_19 = ['5.15', '5.10', '5.4', '4.19'] as const;
+
+/** DminLine / CWG pairs an arm64 part can have (CWG ≥ DminLine); the first is the default. */
+const GEOMETRIES: { lineSize: 64 | 128; cwg: 64 | 128 | 256 }[] = [
+  { lineSize: 64, cwg: 64 },
+  { lineSize: 64, cwg: 128 }, // Kryo: 128-byte L2 above PoC (revert c1132702c71f)
+  { lineSize: 128, cwg: 128 },
+  { lineSize: 64, cwg: 256 },
+  { lineSize: 128, cwg: 256 },
+];
+
+/** A constant first, then weighted alternatives; shrinking moves toward the first. */
+function weighted<T>(...choices: [weight: number, value: T][]): fc.Arbitrary<T> {
+  return fc.oneof({ withCrossShrink: true }, ...choices.map(([weight, value]) => ({ weight, arbitrary: fc.constant(value) })));
+}
+
+export interface PlatformArbOptions {
+  /**
+   * 'honest': the firmware's dma-coherent matches the hardware (the platforms a correct driver
+   * must work on). 'any': also the misdeclared ones (bug class 14).
+   */
+  coherence?: 'honest' | 'any';
+}
+
+export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformConfig> {
+  const d = DEFAULT_PLATFORM;
+  const coherence = o.coherence === 'any'
+    ? weighted<[boolean, boolean]>([6, [false, false]], [2, [true, true]], [1, [true, false]], [1, [false, true]])
+    : weighted<[boolean, boolean]>([3, [false, false]], [1, [true, true]]);
+  return fc.record({
+    kernel: weighted<string>([4, d.kernel], ...KERNELS.filter((k) => k !== d.kernel).map((k): [number, string] => [1, k])),
+    geometry: weighted(...GEOMETRIES.map((g, i): [number, typeof g] => [i === 0 ? 6 : 1, g])),
+    coherence,
+    deviceAddressBits: weighted<number>([6, 64], [2, 32], [1, 40], [1, 36], [1, 30], [1, 24]),
+    highRam: weighted<boolean>([3, false], [1, true]),
+    swiotlb: weighted<PlatformConfig['swiotlb']>([6, 'present'], [1, 'absent'], [1, 'force']),
+    a53CleanUpgrade: weighted<boolean>([4, false], [1, true]),
+    ivacUpgrade: weighted<boolean>([4, false], [1, true]),
+  }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], ...rest }): PlatformConfig =>
+    ({ ...rest, ...geometry, deviceCoherent, declaredCoherent }));
+}
+
+/** The settings of `p` that differ from the default: what a saved counterexample needs to say. */
+export function platformDelta(p: PlatformConfig): Partial<PlatformConfig> {
+  const out: Partial<PlatformConfig> = {};
+  for (const k of Object.keys(DEFAULT_PLATFORM) as (keyof PlatformConfig)[]) {
+    if (p[k] !== DEFAULT_PLATFORM[k]) (out as Record<string, unknown>)[k] = p[k];
+  }
+  return out;
+}
