@@ -1,0 +1,171 @@
+// Bounded exhaustive search of a program's arm64 executions: every interleaving of the actors,
+// every reordering of CPU ops the ordering rules allow, and up to `maxEvents` speculative fills
+// or evictions of the program's lines (src/gen/execution-arb.ts interestingLines) at any point.
+// Depth-first over model states, each rebuilt by replaying its steps (the arm64 world is not
+// cloneable), merging states already reached with as many events left. Every final state's
+// observations are judged once by the oracle. "complete" means the whole bounded space was
+// covered; beyond `maxStates` the search gives up and says so.
+
+import { createHash } from 'node:crypto';
+import type { Compiled } from '../exec/compile.js';
+import type { Execution, Step } from '../exec/execution.js';
+import type { Machine } from '../exec/machine.js';
+import { observationKey } from '../exec/observations.js';
+import { interestingLines } from '../gen/execution-arb.js';
+import type { Arm64World } from '../platform/arm64-world.js';
+import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
+import { newModelMachine } from './run.js';
+
+export interface ExhaustiveOptions extends OracleOptions {
+  /** Fills plus evictions per execution. */
+  maxEvents?: number;
+  /** Distinct states to visit before giving up. */
+  maxStates?: number;
+}
+
+export interface ExhaustiveBound {
+  events: number;
+  lines: number[];
+}
+
+export interface ExhaustiveResult {
+  /** True when every execution within the bound was covered (or a bug was found). */
+  complete: boolean;
+  /** Why the search stopped short: too many interleavings to start, or too many states met. */
+  gaveUp?: 'interleavings' | 'states';
+  verdict: 'bug' | 'ok' | 'inconclusive';
+  /** Distinct end states reached: executions that differ in what they did. */
+  executions: number;
+  states: number;
+  bound: ExhaustiveBound;
+  counterexample?: { execution: Execution; result: Extract<ExecutionVerdict, { verdict: 'bug' }> };
+}
+
+export const DEFAULT_MAX_EVENTS = 2;
+export const DEFAULT_MAX_STATES = 20_000;
+
+class GaveUp extends Error {}
+
+export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): ExhaustiveResult {
+  const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
+  const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
+  const lines = interestingLines(c);
+  const bound = { events: maxEvents, lines };
+  const eventsLeftAt = new Map<string, number>();
+  const judged = new Set<string>();
+  let executions = 0;
+  let inconclusive = false;
+  let found: ExhaustiveResult['counterexample'];
+
+  if (interleavings(c) > maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, states: 0, bound };
+
+  const replay = (steps: Step[]): Machine => {
+    const m = newModelMachine(c);
+    for (const s of steps) m.step(s);
+    return m;
+  };
+
+  const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
+    const key = stateKey(m);
+    if ((eventsLeftAt.get(key) ?? -1) >= eventsLeft) return;
+    eventsLeftAt.set(key, eventsLeft);
+    if (eventsLeftAt.size > maxStates) throw new GaveUp();
+
+    let moved = false;
+    for (let a = 0; a < c.actors.length && !found; a++) {
+      const name = c.actors[a].actor.name;
+      const pending = countPending(m, a);
+      const skips = c.actors[a].actor.kind === 'cpu' ? pending : Math.min(pending, 1);
+      for (let skip = 0; skip < skips && !found; skip++) {
+        const step: Step = skip ? { run: name, skip } : { run: name };
+        const next = replay(steps);
+        if (!next.step(step)) continue;
+        moved = true;
+        visit([...steps, step], next, eventsLeft);
+      }
+    }
+    if (!moved) {
+      judge(steps, m);
+      // A blocked poll may still be released by an eviction or fill; finished actors see nothing more.
+      if (c.actors.every((_, a) => m.done(a))) return;
+    }
+    if (eventsLeft === 0 || found) return;
+    const cache = (m.world as Arm64World).cache;
+    for (const line of lines) {
+      if (found) return;
+      // Only events that change something: fill an absent line, evict a present one.
+      const step: Step = cache.lines.has(line) ? { evict: line } : { fill: line };
+      const next = replay(steps);
+      next.step(step);
+      visit([...steps, step], next, eventsLeft - 1);
+    }
+  };
+
+  const judge = (steps: Step[], m: Machine): void => {
+    executions++;
+    const key = observationKey(m.observations());
+    if (judged.has(key)) return; // same observations, same verdict
+    judged.add(key);
+    const execution = { steps };
+    const v = judgeExecution(c, execution, o);
+    if (v.verdict === 'bug') found = { execution, result: v };
+    else if (v.verdict === 'inconclusive') inconclusive = true;
+  };
+
+  try {
+    visit([], newModelMachine(c), maxEvents);
+  } catch (e) {
+    if (!(e instanceof GaveUp)) throw e;
+    return { complete: false, gaveUp: 'states', verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
+  }
+  if (found) return { complete: true, verdict: 'bug', executions, states: eventsLeftAt.size, bound, counterexample: found };
+  return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
+}
+
+/** Orderings of the actors' ops ignoring reorders and events: (Σn)! / Πn!, a lower bound on the states. */
+function interleavings(c: Compiled): number {
+  let total = 0;
+  let count = 1;
+  for (const a of c.actors) {
+    for (let k = 1; k <= a.actor.ops.length; k++) count = (count * ++total) / k;
+    if (!Number.isFinite(count)) return Infinity;
+  }
+  return count;
+}
+
+function countPending(m: Machine, a: number): number {
+  let n = 0;
+  while (m.pendingOp(a, n) >= 0) n++;
+  return n;
+}
+
+/**
+ * Everything that decides what can happen next and what will be observed: the scheduler's
+ * state and reads, memory, every cache line, and the order of DMA API calls (which fixes the
+ * kernel's mappings and swiotlb slots). Hashed, since memory can be kilobytes.
+ */
+function stateKey(m: Machine): string {
+  const w = m.world as Arm64World;
+  const h = createHash('sha1');
+  h.update(m.fingerprint());
+  h.update(JSON.stringify(m.reads));
+  h.update(String(m.bailedOut));
+  h.update(w.memory.fingerprint());
+  const lines = [...w.cache.lines.entries()].sort((x, y) => x[0] - y[0]);
+  for (const [addr, l] of lines) {
+    h.update(`|${addr}${l.dirty ? 'd' : 'c'}`);
+    h.update(l.data);
+  }
+  const actors = m.c.actors;
+  h.update(m.order.filter((code) => isApiCall(actors[Math.floor(code / 65536)].actor.ops[code % 65536].op)).join(','));
+  return h.digest('base64');
+}
+
+function isApiCall(op: string): boolean {
+  return op.startsWith('dma_') && actorIsCpuOp(op);
+}
+
+/** Device ops also start with dma_ (dma_read, dma_write, dma_poll): they do not touch the kernel's state. */
+function actorIsCpuOp(op: string): boolean {
+  return op !== 'dma_read' && op !== 'dma_write' && op !== 'dma_poll';
+}
