@@ -1,9 +1,8 @@
 // Bounded exhaustive search of a program's arm64 executions: every interleaving of the actors,
 // every reordering of CPU ops the ordering rules allow, and up to `maxEvents` speculative fills
 // or evictions of the program's lines (src/gen/execution-arb.ts interestingLines) at any point.
-// Depth-first over model states, each rebuilt by replaying its steps (the arm64 world is not
-// cloneable), merging states already reached with as many events left. Every final state's
-// observations are judged once by the oracle. "complete" means the whole bounded space was
+// Depth-first over model states (Machine.clone), merging states already reached with as many
+// events left. Every final state's observations are judged once by the oracle. "complete" means the whole bounded space was
 // covered; beyond `maxStates` the search gives up and says so.
 
 import { createHash } from 'node:crypto';
@@ -57,13 +56,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   let inconclusive = false;
   let found: ExhaustiveResult['counterexample'];
 
-  if (interleavings(c) > maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, states: 0, bound };
-
-  const replay = (steps: Step[]): Machine => {
-    const m = newModelMachine(c);
-    for (const s of steps) m.step(s);
-    return m;
-  };
+  if (interleavings(c) > 100 * maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, states: 0, bound };
 
   const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
     const key = stateKey(m);
@@ -78,7 +71,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
       const skips = c.actors[a].actor.kind === 'cpu' ? pending : Math.min(pending, 1);
       for (let skip = 0; skip < skips && !found; skip++) {
         const step: Step = skip ? { run: name, skip } : { run: name };
-        const next = replay(steps);
+        const next = m.clone();
         if (!next.step(step)) continue;
         moved = true;
         visit([...steps, step], next, eventsLeft);
@@ -95,7 +88,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
       if (found) return;
       // Only events that change something: fill an absent line, evict a present one.
       const step: Step = cache.lines.has(line) ? { evict: line } : { fill: line };
-      const next = replay(steps);
+      const next = m.clone();
       next.step(step);
       visit([...steps, step], next, eventsLeft - 1);
     }
@@ -139,33 +132,7 @@ function countPending(m: Machine, a: number): number {
   return n;
 }
 
-/**
- * Everything that decides what can happen next and what will be observed: the scheduler's
- * state and reads, memory, every cache line, and the order of DMA API calls (which fixes the
- * kernel's mappings and swiotlb slots). Hashed, since memory can be kilobytes.
- */
+/** The scheduler's and the world's state (Machine.fingerprint), plus what was read so far. */
 function stateKey(m: Machine): string {
-  const w = m.world as Arm64World;
-  const h = createHash('sha1');
-  h.update(m.fingerprint());
-  h.update(JSON.stringify(m.reads));
-  h.update(String(m.bailedOut));
-  h.update(w.memory.fingerprint());
-  const lines = [...w.cache.lines.entries()].sort((x, y) => x[0] - y[0]);
-  for (const [addr, l] of lines) {
-    h.update(`|${addr}${l.dirty ? 'd' : 'c'}`);
-    h.update(l.data);
-  }
-  const actors = m.c.actors;
-  h.update(m.order.filter((code) => isApiCall(actors[Math.floor(code / 65536)].actor.ops[code % 65536].op)).join(','));
-  return h.digest('base64');
-}
-
-function isApiCall(op: string): boolean {
-  return op.startsWith('dma_') && actorIsCpuOp(op);
-}
-
-/** Device ops also start with dma_ (dma_read, dma_write, dma_poll): they do not touch the kernel's state. */
-function actorIsCpuOp(op: string): boolean {
-  return op !== 'dma_read' && op !== 'dma_write' && op !== 'dma_poll';
+  return createHash('sha1').update(m.fingerprint()).update(JSON.stringify(m.reads)).update(String(m.bailedOut)).digest('base64');
 }
