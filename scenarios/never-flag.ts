@@ -3,7 +3,7 @@
 
 import type { Program } from '../src/program/types.js';
 import {
-  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_read, dma_sync_single_for_cpu, dma_unmap_single, dma_write, field,
+  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_read, dma_rmb, dma_sync_single_for_cpu, dma_unmap_single, dma_write, field,
   kmalloc, load, program, raise_irq, store, wait_doorbell, wait_irq, writel,
 } from '../src/program/build.js';
 
@@ -46,7 +46,10 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       actors: [
         cpu('cpu0', [
           dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4),
-          writel(DB, 2), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE),
+          // writel() is dmb oshst; str: it does not order the load above before the doorbell, so
+          // without dma_rmb() the device may refill the buffer before the CPU read it
+          // (found by exhaustive search; scenarios/rx-handback-read-race.litmus).
+          dma_rmb(), writel(DB, 2), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE),
         ]),
         device('dev', [wait_doorbell(DB, 1), dma_write('h', 0, 4, 0x11111111), raise_irq(), wait_doorbell(DB, 2), dma_write('h', 0, 4, 0x22222222), raise_irq()]),
       ],
