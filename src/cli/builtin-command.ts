@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { TS_SCENARIOS } from '../../scenarios/index.js';
 import { compile } from '../exec/compile.js';
 import { makePlatform } from '../platform/platform.js';
-import { describeSearch } from '../report/render.js';
 import type { CliOptions } from './args.js';
 import { checkLitmusFile, checkProgramAs, formatInputError, type FileOutcome } from './check-file.js';
 import type { Io } from './check-command.js';
@@ -76,4 +75,3 @@ export function builtinCommand(o: CliOptions, io: Io): number {
   return rows.every((r) => r.asExpected) ? 0 : 1;
 }
 
-export { describeSearch };

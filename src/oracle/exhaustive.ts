@@ -1,6 +1,6 @@
 // Bounded exhaustive search of a program's arm64 executions: every interleaving of the actors,
 // every reordering of CPU ops the ordering rules allow, and up to `maxEvents` speculative fills
-// or evictions of the program's lines (src/gen/execution-arb.ts interestingLines) at any point.
+// or evictions, at any point, of the lines the program accesses, maps or observes.
 // Depth-first over model states (Machine.clone), merging states already reached with as many
 // events left. Every final state's observations are judged once by the oracle. "complete" means the whole bounded space was
 // covered; beyond `maxStates` the search gives up and says so.
@@ -10,7 +10,8 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution, Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { observationKey } from '../exec/observations.js';
-import { interestingLines } from '../gen/execution-arb.js';
+import { REGION } from '../kernel/layout.js';
+import { IO_TLB_SIZE } from '../kernel/swiotlb.js';
 import type { Arm64World } from '../platform/arm64-world.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { newModelMachine } from './run.js';
@@ -48,7 +49,7 @@ class GaveUp extends Error {}
 export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): ExhaustiveResult {
   const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
   const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
-  const lines = interestingLines(c);
+  const lines = relevantLines(c);
   const bound = { events: maxEvents, lines };
   const eventsLeftAt = new Map<string, number>();
   const judged = new Set<string>();
@@ -56,7 +57,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   let inconclusive = false;
   let found: ExhaustiveResult['counterexample'];
 
-  if (interleavings(c) > 100 * maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, states: 0, bound };
+  if (interleavings(c) > maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, states: 0, bound };
 
   const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
     const key = stateKey(m);
@@ -115,11 +116,59 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
 }
 
-/** Orderings of the actors' ops ignoring reorders and events: (Σn)! / Πn!, a lower bound on the states. */
+/** Lines per accessed range that may be filled or evicted (the bound says which). */
+export const MAX_LINES_PER_RANGE = 8;
+
+/**
+ * The lines whose fills and evictions can change what the program observes: those its CPU
+ * accesses, DMA mappings, final ranges and device accesses to coherent memory touch, and the
+ * swiotlb slots its mappings may take. Any other line is never dirtied (only CPU stores and
+ * swiotlb copies dirty lines) and never read through the cache, so its events change nothing.
+ */
+export function relevantLines(c: Compiled): number[] {
+  const step = c.platform.cwg;
+  const lines = new Set<number>();
+  const add = (addr: number, size: number) => {
+    for (let a = addr - (addr % step), n = 0; a < addr + size && n < MAX_LINES_PER_RANGE; a += step, n++) lines.add(a);
+  };
+  const at = (buf: string, off: number) => c.layout.buffers.get(buf)!.addr + off;
+  const coherentHandles = new Set<string>();
+  let slot = REGION.swiotlb;
+  const slotFor = (size: number) => {
+    add(slot, size);
+    slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
+  };
+  for (const ca of c.actors) {
+    for (const op of ca.actor.ops) {
+      switch (op.op) {
+        case 'store': case 'load': case 'poll': add(at(op.buf, op.off), op.size); break;
+        case 'dma_map': add(at(op.buf, op.off), op.size); slotFor(op.size); break;
+        case 'dma_map_sg': for (const e of op.entries) { add(at(e.buf, e.off), e.size); slotFor(e.size); } break;
+        case 'dma_alloc_coherent':
+          coherentHandles.add(op.buf);
+          if (c.platform.declaredCoherent) add(at(op.buf, 0), c.layout.buffers.get(op.buf)!.size); // zeroed through the cache
+          break;
+      }
+    }
+  }
+  for (const ca of c.actors) {
+    for (const op of ca.actor.ops) {
+      if ((op.op === 'dma_read' || op.op === 'dma_write' || op.op === 'dma_poll') && coherentHandles.has(op.handle)) add(at(op.handle, op.off), op.size);
+    }
+  }
+  for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
+  return [...lines].sort((a, b) => a - b);
+}
+
+/**
+ * Orderings of the CPU threads' ops, (Σn)! / Πn!: a cheap test for "too big to try". Device
+ * actors are left out: they mostly wait for doorbells, which the state count reflects instead.
+ */
 function interleavings(c: Compiled): number {
   let total = 0;
   let count = 1;
   for (const a of c.actors) {
+    if (a.actor.kind !== 'cpu') continue;
     for (let k = 1; k <= a.actor.ops.length; k++) count = (count * ++total) / k;
     if (!Number.isFinite(count)) return Infinity;
   }

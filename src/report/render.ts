@@ -10,14 +10,23 @@ export interface ReplayInfo {
   saved?: string;
 }
 
-/** What was searched, in words: "42 executions, exhaustive within the bound: ...". */
+/** What was searched, in words: "42 executions (310 states), exhaustive: every interleaving ...". */
 export function describeSearch(r: CheckResult, replayed = false): string {
   if (replayed) return 'the replayed execution';
-  const bound = `every interleaving and CPU reordering with up to ${r.bound.events} fill${r.bound.events === 1 ? '' : 's'}/evictions of ${r.bound.lines.length} line${r.bound.lines.length === 1 ? '' : 's'}`;
-  if (r.exhaustive) return `${r.executions} execution${r.executions === 1 ? '' : 's'} (${r.states} states), exhaustive: ${bound}`;
-  if (r.method === 'exhaustive') return `exhaustive search (${bound}) after ${r.executions} execution${r.executions === 1 ? '' : 's'}`;
-  const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states - 1} states within the bound`;
-  return `${r.executions} random executions with seed ${r.seed}, not exhaustive (${why})`;
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  const bound = (events: number) =>
+    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${n(r.bound.lines.length, 'line')}`;
+  const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
+  if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
+  const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
+  const random = `${r.randomExecutions} random executions (seed ${r.seed})`;
+  return exhaustive ? `${n(r.executions - r.randomExecutions, 'execution')} (${exhaustive}) and ${random} beyond that bound (${why})` : `${random}, not exhaustive (${why})`;
+}
+
+function foundBy(r: CheckResult, replayed = false): string {
+  if (replayed) return 'in the replayed execution';
+  if (r.method === 'random') return `by random search (seed ${r.seed}) after ${r.randomExecutions} executions`;
+  return `by exhaustive search with up to ${r.bound.events} fill${r.bound.events === 1 ? '' : 's'}/evictions after ${r.executions} execution${r.executions === 1 ? '' : 's'}`;
 }
 
 export function renderText(o: Checked, replay?: ReplayInfo): string {
@@ -28,7 +37,7 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
     return `${r.verdict.padEnd(5)} ${o.file} (${o.name}): ${what} in ${describeSearch(r, o.replayed)}${expectation}`;
   }
   const rep = o.report;
-  const out = [`BUG   ${o.file} (${o.name}): counterexample found by ${describeSearch(r, o.replayed)}${expectation}`, `  platform: ${rep.platform}`, '', '  program:'];
+  const out = [`BUG   ${o.file} (${o.name}): counterexample found ${foundBy(r, o.replayed)}${expectation}`, `  platform: ${rep.platform}`, '', '  program:'];
   out.push(...rep.program.trimEnd().split('\n').map((l) => `    ${l}`.trimEnd()));
   out.push('', '  what happened, in order (kernel and hardware actions indented):');
   const width = Math.max(8, ...rep.events.map((e) => e.actor.length));
