@@ -41,16 +41,29 @@ export function formatInputError(e: InputError): string {
 }
 
 export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOutcome {
-  let parsed: ParsedLitmus;
+  let text: string;
   try {
-    parsed = parseLitmus(readLitmusFile(file));
+    text = readLitmusFile(file);
   } catch (e) {
     if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
     throw e;
   }
-  const c = compileParsed(file, parsed, o.platform ?? {});
-  if ('kind' in c) return c;
-  return checkProgramAs(file, c, parsed.expect, o);
+  const loaded = loadLitmus(file, text, o.platform ?? {});
+  if ('kind' in loaded) return loaded;
+  return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o);
+}
+
+/** Parse and compile a litmus text as `dmafuzz check` does; any problem is one InputError. */
+export function loadLitmus(file: string, text: string, overrides: Partial<PlatformConfig> = {}): { parsed: ParsedLitmus; compiled: Compiled } | InputError {
+  let parsed: ParsedLitmus;
+  try {
+    parsed = parseLitmus(text);
+  } catch (e) {
+    if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
+    throw e;
+  }
+  const compiled = compileParsed(file, parsed, overrides);
+  return 'kind' in compiled ? compiled : { parsed, compiled };
 }
 
 /** Place and compile a parsed test, pointing any ProgramError or PlatformError at its line. */

@@ -38,7 +38,7 @@ interface Addr { name: string; entry?: number; off: number }
 type Arg =
   | { kind: 'num'; value: number; tok: Token }
   | { kind: 'addr'; addr: Addr; plain: boolean; tok: Token } // plain: a bare identifier
-  | { kind: 'deref'; size: number; addr: Addr; tok: Token } // *(u32 *)(buf + 4)
+  | { kind: 'deref'; size: number; addr: Addr; at: Token; tok: Token } // *(u32 *)(buf + 4)
   | { kind: 'ref'; name: string; index: number; tok: Token } // &sgl[0]
   | { kind: 'call'; name: string; args: Arg[]; tok: Token } // DMA_BIT_MASK(32)
   | { kind: 'flags'; names: string[]; tok: Token }; // GFP_KERNEL | __GFP_DMA
@@ -202,7 +202,9 @@ class Parser {
     try {
       makePlatform(out as Partial<PlatformConfig>);
     } catch (e) {
-      if (e instanceof PlatformError) this.fail(this.source.platform[e.option] ?? open, `impossible platform: ${e.message}`);
+      // A default can clash with a setting (lineSize = 128 with the default cwg 64): point at the setting.
+      const at = this.source.platform[e.option] ?? Object.values(this.source.platform)[0] ?? open;
+      if (e instanceof PlatformError) this.fail(at, `impossible platform: ${e.message}`);
       throw e;
     }
     return out as Partial<PlatformConfig>;
@@ -640,7 +642,7 @@ class Parser {
   }
 
   /** *(u32 *)ptr — the access size comes from the type. */
-  private deref(): { size: number; addr: Addr } {
+  private deref(): { size: number; addr: Addr; at: Token } {
     this.expectText('*', 'before the cast');
     this.expectText('(', "in the cast '*(u32 *)'");
     const ty = this.ident("a type such as u32");
@@ -657,14 +659,14 @@ class Parser {
     this.expectText(')', "to close the cast '*(u32 *)'");
     const a = this.arg();
     if (a.kind !== 'addr' || a.addr.entry !== undefined) this.fail(a.tok, 'expected a buffer, optionally + offset, after the cast');
-    return { size, addr: a.addr };
+    return { size, addr: a.addr, at: a.tok };
   }
 
   // --- argument checks ---
 
-  private derefArg(a: Arg): { size: number; addr: Addr } {
+  private derefArg(a: Arg): { size: number; addr: Addr; at: Token } {
     if (a.kind !== 'deref') this.fail(a.tok, 'expected an access such as *(u32 *)(buf + 4)');
-    return a;
+    return { size: a.size, addr: a.addr, at: a.at };
   }
 
   private pointer(a: Arg): { name: string; off: number } {
@@ -683,11 +685,11 @@ class Parser {
   }
 
   /** A byte range of a declared buffer; checks it fits, so a typo in an offset points at the op. */
-  private range(t: { size: number; addr?: Addr; name?: string; off?: number }, at?: Token): BufRef {
+  private range(t: { size: number; addr?: Addr; name?: string; off?: number; at?: Token }, at?: Token): BufRef {
     const name = t.addr ? t.addr.name : t.name!;
     const off = t.addr ? t.addr.off : t.off!;
     const b = this.buffers.get(name);
-    const where = at ?? this.toks[this.i - 1];
+    const where = at ?? t.at ?? this.toks[this.i - 1];
     if (!b) {
       const hint = closest(name, this.buffers.keys());
       this.fail(where, `unknown buffer '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
