@@ -202,10 +202,9 @@ class Parser {
     try {
       makePlatform(out as Partial<PlatformConfig>);
     } catch (e) {
+      if (!(e instanceof PlatformError)) throw e;
       // A default can clash with a setting (lineSize = 128 with the default cwg 64): point at the setting.
-      const at = this.source.platform[e.option] ?? Object.values(this.source.platform)[0] ?? open;
-      if (e instanceof PlatformError) this.fail(at, `impossible platform: ${e.message}`);
-      throw e;
+      this.fail(this.source.platform[e.option] ?? Object.values(this.source.platform)[0] ?? open, `impossible platform: ${e.message}`);
     }
     return out as Partial<PlatformConfig>;
   }
