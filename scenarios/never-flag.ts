@@ -3,8 +3,8 @@
 
 import type { Program } from '../src/program/types.js';
 import {
-  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_read, dma_sync_single_for_cpu, dma_unmap_single, dma_write, field,
-  kmalloc, load, program, raise_irq, store, wait_doorbell, wait_irq, writel, dma_rmb,
+  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_read, dma_rmb, dma_sync_single_for_cpu, dma_unmap_single, dma_write, field,
+  kmalloc, load, program, raise_irq, store, wait_doorbell, wait_irq, writel,
 } from '../src/program/build.js';
 
 export interface NeverFlagCase { id: string; title: string; program: Program }
@@ -20,7 +20,7 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       buffers: [kmalloc('priv', 128), field('counter', 'priv', 0, 4), field('tx', 'priv', 4, 8)],
       registers: [DB],
       actors: [
-        cpu('cpu0', [store('tx', 0, 8, 0x11223344556677), dma_map_single('h', 'tx', 0, 8, TO_DEVICE), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, TO_DEVICE), load('counter', 0, 4)]),
+        cpu('cpu0', [store('tx', 0, 8, 0x1122334455667788), dma_map_single('h', 'tx', 0, 8, TO_DEVICE), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, TO_DEVICE), load('counter', 0, 4)]),
         device('dev', [wait_doorbell(DB, 1), dma_read('h', 0, 8), raise_irq()]),
       ],
     }),
@@ -46,12 +46,11 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       actors: [
         cpu('cpu0', [
           dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4),
-          // The howto's driver branches on what it read (header_is_ok()) before give_rx_buf_to_card(),
-          // and that control dependency orders the read before the hand-back. Our programs have no
-          // branches, and writel's dmb oshst orders only stores, so dma_rmb() stands for it: without
-          // it the read may be performed after the doorbell and return the device's next packet.
-          dma_rmb(),
-          writel(DB, 2), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE),
+          // writel() is dmb oshst; str: it does not order the load above before the doorbell. The
+          // howto's driver branches on what it read, and that control dependency orders it; our
+          // programs have no branches, so dma_rmb() stands for it. Without it the device may refill
+          // the buffer before the CPU read it (scenarios/rx-handback-read-race.litmus).
+          dma_rmb(), writel(DB, 2), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE),
         ]),
         device('dev', [wait_doorbell(DB, 1), dma_write('h', 0, 4, 0x11111111), raise_irq(), wait_doorbell(DB, 2), dma_write('h', 0, 4, 0x22222222), raise_irq()]),
       ],

@@ -34,7 +34,7 @@ export type ResolveBuf = (ref: BufRef) => number;
 
 export class DmaKernel {
   readonly mappings = new Map<string, Mapping>();
-  readonly swiotlb: Swiotlb;
+  swiotlb: Swiotlb;
   /** dev->dma_mask: platform devices start with DMA_BIT_MASK(32). */
   mask = 2 ** 32 - 1;
   private readonly mo: MaintenanceOptions;
@@ -48,6 +48,19 @@ export class DmaKernel {
     this.swiotlb = new Swiotlb(cache);
     this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
+  }
+
+  /** The same kernel state over another cache (mappings are never mutated once recorded). */
+  copyTo(cache: Cache): DmaKernel {
+    const k = new DmaKernel(this.platform, cache, this.layout);
+    for (const [h, m] of this.mappings) k.mappings.set(h, m);
+    k.mask = this.mask;
+    k.swiotlb = this.swiotlb.copyTo(cache);
+    return k;
+  }
+
+  fingerprint(): string {
+    return `${this.mask};${JSON.stringify([...this.mappings])};${this.swiotlb.fingerprint()}`;
   }
 
   /** Hook for traces: every dc instruction issued. */

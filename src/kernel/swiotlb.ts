@@ -16,6 +16,18 @@ export class Swiotlb {
 
   constructor(private readonly cache: Cache) {}
 
+  /** The same slots over another cache (for cloning a world). */
+  copyTo(cache: Cache): Swiotlb {
+    const s = new Swiotlb(cache);
+    s.origOf.splice(0, NSLABS, ...this.origOf);
+    return s;
+  }
+
+  /** Which slots are taken, by which original: part of a world's state. */
+  fingerprint(): string {
+    return this.origOf.join(',');
+  }
+
   static contains(addr: number): boolean {
     return addr >= REGION.swiotlb && addr < REGION.swiotlb + NSLABS * IO_TLB_SIZE;
   }

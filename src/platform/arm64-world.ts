@@ -14,7 +14,7 @@ export class Arm64World implements World {
   readonly weak = true;
   readonly memory: Memory;
   readonly cache: Cache;
-  readonly kernel: DmaKernel;
+  kernel: DmaKernel;
   /** Set by a tracer: receives one line per thing the hardware or kernel did. */
   private note?: (text: string) => void;
 
@@ -118,11 +118,17 @@ export class Arm64World implements World {
     this.cache.evict(this.cache.lineOf(addr));
   }
 
+  /** A copy without trace hooks, for searches that branch (src/oracle/exhaustive.ts). */
   clone(): World {
-    throw new Error('the arm64 model is never cloned: executions are replayed from their steps');
+    const w = new Arm64World(this.platform, this.layout, this.memory.clone());
+    for (const [line, l] of this.cache.lines) w.cache.lines.set(line, { data: l.data.slice(), dirty: l.dirty });
+    w.kernel = this.kernel.copyTo(w.cache);
+    return w;
   }
 
+  /** Memory, every cache line with its dirty bit, and the kernel's mappings and swiotlb slots. */
   fingerprint(): string {
-    return '';
+    const lines = [...this.cache.lines].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${Buffer.from(l.data).toString('base64')}`);
+    return `${this.memory.fingerprint()}#${lines.join('|')}#${this.kernel.fingerprint()}`;
   }
 }

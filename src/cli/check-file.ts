@@ -1,0 +1,102 @@
+// `dmafuzz check` for one file: read, parse, place on the platform, compile, explore, explain.
+// Every input problem becomes one `file:line:col: message`; a bug becomes a report plus a saved
+// counterexample execution the user can replay.
+
+import { compile, type Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import { LitmusError } from '../litmus/litmus-error.js';
+import { locateProgramError, stripLocation } from '../litmus/locate.js';
+import { parseLitmus, type Expectation, type ParsedLitmus } from '../litmus/parse.js';
+import { readLitmusFile } from '../litmus/read-file.js';
+import { checkCompiled, type CheckOptions, type CheckResult } from '../oracle/check.js';
+import { judgeExecution } from '../oracle/oracle.js';
+import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
+import { ProgramError } from '../program/program-error.js';
+import type { Program } from '../program/types.js';
+import { explainCounterexample, type CounterexampleReport } from '../report/counterexample.js';
+import { readReplay } from './replay-file.js';
+
+export interface InputError { kind: 'error'; file: string; line: number; col: number; message: string }
+
+export interface Checked {
+  kind: 'checked';
+  file: string;
+  name: string;
+  expect?: Expectation;
+  result: CheckResult;
+  report?: CounterexampleReport;
+  /** For --replay: the one execution judged. */
+  replayed?: boolean;
+}
+
+export type FileOutcome = InputError | Checked;
+
+export interface FileCheckOptions extends CheckOptions {
+  platform?: Partial<PlatformConfig>;
+  replay?: string;
+}
+
+export function formatInputError(e: InputError): string {
+  return `${e.file}:${e.line}:${e.col}: ${e.message}`;
+}
+
+export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOutcome {
+  let text: string;
+  try {
+    text = readLitmusFile(file);
+  } catch (e) {
+    if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
+    throw e;
+  }
+  const loaded = loadLitmus(file, text, o.platform ?? {});
+  if ('kind' in loaded) return loaded;
+  return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o);
+}
+
+/** Parse and compile a litmus text as `dmafuzz check` does; any problem is one InputError. */
+export function loadLitmus(file: string, text: string, overrides: Partial<PlatformConfig> = {}): { parsed: ParsedLitmus; compiled: Compiled } | InputError {
+  let parsed: ParsedLitmus;
+  try {
+    parsed = parseLitmus(text);
+  } catch (e) {
+    if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
+    throw e;
+  }
+  const compiled = compileParsed(file, parsed, overrides);
+  return 'kind' in compiled ? compiled : { parsed, compiled };
+}
+
+/** Place and compile a parsed test, pointing any ProgramError or PlatformError at its line. */
+export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Partial<PlatformConfig>): Compiled | InputError {
+  const { program, source } = parsed;
+  try {
+    return compile(program, makePlatform(program.platform, overrides));
+  } catch (e) {
+    if (e instanceof PlatformError) {
+      const at = source.platform[e.option] ?? source.header;
+      return { kind: 'error', file, ...at, message: `impossible platform with the --platform overrides: ${e.message}` };
+    }
+    if (e instanceof ProgramError) return { kind: 'error', file, ...locateProgramError(e.message, program, source), message: stripLocation(e.message) };
+    throw e;
+  }
+}
+
+/** Check a compiled program (from a file or a TS scenario) and explain a counterexample. */
+export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}): Checked {
+  if (o.replay) return replay(file, c, expect, readReplay(o.replay, c.program));
+  const result = checkCompiled(c, o);
+  const report = result.counterexample && explainCounterexample(c, result.counterexample.execution, result.counterexample.result);
+  return { kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), result, ...(report ? { report } : {}) };
+}
+
+function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {
+  const v = judgeExecution(c, execution);
+  const result: CheckResult = {
+    verdict: v.verdict, executions: 1, exhaustive: false, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
+    ...(v.verdict === 'bug' ? { counterexample: { execution, result: v } } : {}),
+  };
+  const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v) : undefined;
+  return { kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), result, ...(report ? { report } : {}), replayed: true };
+}
+
+export type { Program };

@@ -1,0 +1,59 @@
+// Saved counterexamples: dmafuzz-failures/<test>-<n>.json, written with a fresh name (never over
+// an existing file), read back by --replay.
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Execution, Step } from '../exec/execution.js';
+import type { Program } from '../program/types.js';
+import { UsageError } from './args.js';
+
+export const FAILURE_DIR = 'dmafuzz-failures';
+
+export interface SavedFailure {
+  dmafuzz: 'counterexample';
+  file: string;
+  test: string;
+  command: string;
+  execution: Execution;
+}
+
+/** Save under ./dmafuzz-failures/ with a name nobody has used; undefined if that is impossible. */
+export function saveFailure(f: SavedFailure, dir = FAILURE_DIR): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch {
+    return undefined;
+  }
+  const base = f.test.replace(/[^A-Za-z0-9_.+-]/g, '_');
+  for (let n = 1; n < 10_000; n++) {
+    const path = join(dir, `${base}-${n}.json`);
+    try {
+      writeFileSync(path, JSON.stringify(f, null, 2) + '\n', { flag: 'wx' });
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+  }
+  return undefined;
+}
+
+export function readReplay(path: string, program: Program): Execution {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--replay ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a JSON file'}`);
+  }
+  const steps = (data as { execution?: { steps?: unknown } })?.execution?.steps;
+  if (!Array.isArray(steps) || !steps.every((s) => isStep(s, program))) {
+    throw new UsageError(`--replay ${path}: not a saved counterexample of '${program.name}' (expected {"execution": {"steps": [...]}})`);
+  }
+  return { steps: steps as Step[] };
+}
+
+function isStep(s: unknown, p: Program): boolean {
+  if (typeof s !== 'object' || s === null) return false;
+  const o = s as Record<string, unknown>;
+  if (typeof o.run === 'string') return p.actors.some((a) => a.name === o.run) && (o.skip === undefined || Number.isInteger(o.skip));
+  return Number.isInteger(o.fill) || Number.isInteger(o.evict);
+}

@@ -1,0 +1,82 @@
+// Check one compiled program. Exhaustively first, deepening the bound on fills/evictions
+// (0, 1, ... maxEvents) so counterexamples that need few events are found early; when a level
+// is too big, the last complete level is the exhaustive bound and a seeded random search
+// (explore()) looks beyond it. A counterexample is minimized either way.
+
+import type { Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import type { ExecutionVerdict, OracleOptions } from './oracle.js';
+import { explore } from './explore.js';
+import { DEFAULT_MAX_EVENTS, exploreExhaustively, type ExhaustiveBound, type ExhaustiveResult } from './exhaustive.js';
+import { minimizeCounterexample } from './minimize.js';
+
+export interface CheckOptions extends OracleOptions {
+  /** Random executions when the exhaustive search cannot cover the whole bound. */
+  runs?: number;
+  seed?: number;
+  /** Exhaustive bound: fills plus evictions per execution. */
+  maxEvents?: number;
+  /** Exhaustive search gives up beyond this many distinct states (per level). */
+  maxStates?: number;
+}
+
+export interface CheckResult {
+  verdict: 'bug' | 'ok' | 'inconclusive';
+  /** Executions judged: distinct end states of the exhaustive search plus random executions. */
+  executions: number;
+  /** Every execution within `bound` was covered and none was a counterexample. */
+  exhaustive: boolean;
+  /** Which search found the counterexample, or decided ok. */
+  method: 'exhaustive' | 'random';
+  /** The deepest bound covered completely (events = -1: not even without events). */
+  bound: ExhaustiveBound;
+  /** Distinct states the exhaustive search visited, all levels. */
+  states: number;
+  /** Executions of the random search (0 when the exhaustive search covered everything asked). */
+  randomExecutions: number;
+  /** Why the exhaustive search stopped short of maxEvents. */
+  gaveUp?: 'interleavings' | 'states';
+  seed: number;
+  runs: number;
+  counterexample?: { execution: Execution; result: Extract<ExecutionVerdict, { verdict: 'bug' }> };
+}
+
+export const DEFAULT_RUNS = 300;
+export const DEFAULT_SEED = 1;
+
+export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
+  const seed = o.seed ?? DEFAULT_SEED;
+  const runs = o.runs ?? DEFAULT_RUNS;
+  const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
+  let complete: ExhaustiveResult | undefined;
+  let gaveUp: CheckResult['gaveUp'];
+  let states = 0;
+  let executions = 0;
+  for (let events = 0; events <= maxEvents; events++) {
+    const ex = exploreExhaustively(c, { ...o, maxEvents: events });
+    states += ex.states;
+    executions += ex.executions;
+    if (ex.counterexample) {
+      const counterexample = minimizeCounterexample(c, ex.counterexample.execution, o);
+      return { verdict: 'bug', executions, exhaustive: false, method: 'exhaustive', bound: ex.bound, states, randomExecutions: 0, seed, runs, counterexample };
+    }
+    if (!ex.complete) {
+      gaveUp = ex.gaveUp;
+      break;
+    }
+    complete = ex;
+  }
+  const bound = complete?.bound ?? { events: -1, lines: [] };
+  const inconclusiveSoFar = complete?.verdict === 'inconclusive';
+  if (!gaveUp) {
+    return { verdict: complete!.verdict, executions, exhaustive: complete!.verdict === 'ok', method: 'exhaustive', bound, states, randomExecutions: 0, seed, runs };
+  }
+  const r = explore(c, { ...o, runs, seed });
+  const base = { executions: executions + r.executions, bound, states, randomExecutions: r.executions, gaveUp, seed, runs };
+  if (r.counterexample) {
+    const counterexample = minimizeCounterexample(c, r.counterexample.execution, o);
+    return { ...base, verdict: 'bug', exhaustive: false, method: 'random', counterexample };
+  }
+  const verdict = r.verdict === 'ok' && inconclusiveSoFar ? 'inconclusive' : r.verdict;
+  return { ...base, verdict, exhaustive: complete !== undefined && verdict === 'ok', method: 'random' };
+}

@@ -1,0 +1,187 @@
+// Bounded exhaustive search of a program's arm64 executions: every interleaving of the actors,
+// every reordering of CPU ops the ordering rules allow, and up to `maxEvents` speculative fills
+// or evictions, at any point, of the lines the program accesses, maps or observes.
+// Depth-first over model states (Machine.clone), merging states already reached with as many
+// events left. Every final state's observations are judged once by the oracle. "complete" means the whole bounded space was
+// covered; beyond `maxStates` the search gives up and says so.
+
+import { createHash } from 'node:crypto';
+import type { Compiled } from '../exec/compile.js';
+import type { Execution, Step } from '../exec/execution.js';
+import type { Machine } from '../exec/machine.js';
+import { observationKey } from '../exec/observations.js';
+import { REGION } from '../kernel/layout.js';
+import { IO_TLB_SIZE } from '../kernel/swiotlb.js';
+import type { Arm64World } from '../platform/arm64-world.js';
+import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
+import { newModelMachine } from './run.js';
+
+export interface ExhaustiveOptions extends OracleOptions {
+  /** Fills plus evictions per execution. */
+  maxEvents?: number;
+  /** Distinct states to visit before giving up. */
+  maxStates?: number;
+}
+
+export interface ExhaustiveBound {
+  events: number;
+  lines: number[];
+}
+
+export interface ExhaustiveResult {
+  /** True when every execution within the bound was covered (or a bug was found). */
+  complete: boolean;
+  /** Why the search stopped short: too many interleavings to start, or too many states met. */
+  gaveUp?: 'interleavings' | 'states';
+  verdict: 'bug' | 'ok' | 'inconclusive';
+  /** Distinct end states reached: executions that differ in what they did. */
+  executions: number;
+  states: number;
+  bound: ExhaustiveBound;
+  counterexample?: { execution: Execution; result: Extract<ExecutionVerdict, { verdict: 'bug' }> };
+}
+
+export const DEFAULT_MAX_EVENTS = 2;
+export const DEFAULT_MAX_STATES = 20_000;
+
+class GaveUp extends Error {}
+
+export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): ExhaustiveResult {
+  const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
+  const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
+  const lines = relevantLines(c);
+  const bound = { events: maxEvents, lines };
+  const eventsLeftAt = new Map<string, number>();
+  const judged = new Set<string>();
+  let executions = 0;
+  let inconclusive = false;
+  let found: ExhaustiveResult['counterexample'];
+
+  if (interleavings(c) > maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, states: 0, bound };
+
+  const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
+    const key = stateKey(m);
+    if ((eventsLeftAt.get(key) ?? -1) >= eventsLeft) return;
+    eventsLeftAt.set(key, eventsLeft);
+    if (eventsLeftAt.size > maxStates) throw new GaveUp();
+
+    let moved = false;
+    for (let a = 0; a < c.actors.length && !found; a++) {
+      const name = c.actors[a].actor.name;
+      const pending = countPending(m, a);
+      const skips = c.actors[a].actor.kind === 'cpu' ? pending : Math.min(pending, 1);
+      for (let skip = 0; skip < skips && !found; skip++) {
+        const step: Step = skip ? { run: name, skip } : { run: name };
+        const next = m.clone();
+        if (!next.step(step)) continue;
+        moved = true;
+        visit([...steps, step], next, eventsLeft);
+      }
+    }
+    if (!moved) {
+      judge(steps, m);
+      // A blocked poll may still be released by an eviction or fill; finished actors see nothing more.
+      if (c.actors.every((_, a) => m.done(a))) return;
+    }
+    if (eventsLeft === 0 || found) return;
+    const cache = (m.world as Arm64World).cache;
+    for (const line of lines) {
+      if (found) return;
+      // Only events that change something: fill an absent line, evict a present one.
+      const step: Step = cache.lines.has(line) ? { evict: line } : { fill: line };
+      const next = m.clone();
+      next.step(step);
+      visit([...steps, step], next, eventsLeft - 1);
+    }
+  };
+
+  const judge = (steps: Step[], m: Machine): void => {
+    executions++;
+    const key = observationKey(m.observations());
+    if (judged.has(key)) return; // same observations, same verdict
+    judged.add(key);
+    const execution = { steps };
+    const v = judgeExecution(c, execution, o);
+    if (v.verdict === 'bug') found = { execution, result: v };
+    else if (v.verdict === 'inconclusive') inconclusive = true;
+  };
+
+  try {
+    visit([], newModelMachine(c), maxEvents);
+  } catch (e) {
+    if (!(e instanceof GaveUp)) throw e;
+    return { complete: false, gaveUp: 'states', verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
+  }
+  if (found) return { complete: true, verdict: 'bug', executions, states: eventsLeftAt.size, bound, counterexample: found };
+  return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
+}
+
+/** Lines per accessed range that may be filled or evicted (the bound says which). */
+export const MAX_LINES_PER_RANGE = 8;
+
+/**
+ * The lines whose fills and evictions can change what the program observes: those its CPU
+ * accesses, DMA mappings, final ranges and device accesses to coherent memory touch, and the
+ * swiotlb slots its mappings may take. Any other line is never dirtied (only CPU stores and
+ * swiotlb copies dirty lines) and never read through the cache, so its events change nothing.
+ */
+export function relevantLines(c: Compiled): number[] {
+  const step = c.platform.cwg;
+  const lines = new Set<number>();
+  const add = (addr: number, size: number) => {
+    for (let a = addr - (addr % step), n = 0; a < addr + size && n < MAX_LINES_PER_RANGE; a += step, n++) lines.add(a);
+  };
+  const at = (buf: string, off: number) => c.layout.buffers.get(buf)!.addr + off;
+  const coherentHandles = new Set<string>();
+  let slot = REGION.swiotlb;
+  const slotFor = (size: number) => {
+    add(slot, size);
+    slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
+  };
+  for (const ca of c.actors) {
+    for (const op of ca.actor.ops) {
+      switch (op.op) {
+        case 'store': case 'load': case 'poll': add(at(op.buf, op.off), op.size); break;
+        case 'dma_map': add(at(op.buf, op.off), op.size); slotFor(op.size); break;
+        case 'dma_map_sg': for (const e of op.entries) { add(at(e.buf, e.off), e.size); slotFor(e.size); } break;
+        case 'dma_alloc_coherent':
+          coherentHandles.add(op.buf);
+          if (c.platform.declaredCoherent) add(at(op.buf, 0), c.layout.buffers.get(op.buf)!.size); // zeroed through the cache
+          break;
+      }
+    }
+  }
+  for (const ca of c.actors) {
+    for (const op of ca.actor.ops) {
+      if ((op.op === 'dma_read' || op.op === 'dma_write' || op.op === 'dma_poll') && coherentHandles.has(op.handle)) add(at(op.handle, op.off), op.size);
+    }
+  }
+  for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
+  return [...lines].sort((a, b) => a - b);
+}
+
+/**
+ * Orderings of the CPU threads' ops, (Σn)! / Πn!: a cheap test for "too big to try". Device
+ * actors are left out: they mostly wait for doorbells, which the state count reflects instead.
+ */
+function interleavings(c: Compiled): number {
+  let total = 0;
+  let count = 1;
+  for (const a of c.actors) {
+    if (a.actor.kind !== 'cpu') continue;
+    for (let k = 1; k <= a.actor.ops.length; k++) count = (count * ++total) / k;
+    if (!Number.isFinite(count)) return Infinity;
+  }
+  return count;
+}
+
+function countPending(m: Machine, a: number): number {
+  let n = 0;
+  while (m.pendingOp(a, n) >= 0) n++;
+  return n;
+}
+
+/** The scheduler's and the world's state (Machine.fingerprint), plus what was read so far. */
+function stateKey(m: Machine): string {
+  return createHash('sha1').update(m.fingerprint()).update(JSON.stringify(m.reads)).update(String(m.bailedOut)).digest('base64');
+}

@@ -1,0 +1,33 @@
+// Shrink a counterexample execution: drop steps, and pull out-of-order steps closer to program
+// order, while the oracle still says "bug". The model finishes every execution in program order,
+// so the steps that remain are the ones the bug needs: its fills, evictions and reorderings.
+
+import type { Compiled } from '../exec/compile.js';
+import type { Execution, Step } from '../exec/execution.js';
+import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
+
+type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
+
+export function minimizeCounterexample(c: Compiled, e: Execution, o: OracleOptions = {}): { execution: Execution; result: Bug } {
+  let steps = e.steps.slice();
+  let result = judgeExecution(c, e, o);
+  if (result.verdict !== 'bug') throw new Error('minimizeCounterexample: the execution is not a counterexample');
+  const attempt = (candidate: Step[]): boolean => {
+    const v = judgeExecution(c, { steps: candidate }, o);
+    if (v.verdict !== 'bug') return false;
+    steps = candidate;
+    result = v;
+    return true;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = steps.length - 1; i >= 0; i--) {
+      if (i < steps.length && attempt([...steps.slice(0, i), ...steps.slice(i + 1)])) changed = true;
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
+      if ('run' in s && s.skip && attempt([...steps.slice(0, i), s.skip > 1 ? { run: s.run, skip: s.skip - 1 } : { run: s.run }, ...steps.slice(i + 1)])) changed = true;
+    }
+  }
+  return { execution: { steps }, result: result as Bug };
+}

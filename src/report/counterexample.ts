@@ -1,0 +1,133 @@
+// A counterexample as a kernel developer reads it: the program's ops per actor in litmus syntax,
+// what the kernel and the hardware did in order (from the model's trace: dc instructions, line
+// fills, write-backs, swiotlb copies), the cache lines at the end, and the observations that no
+// execution of the ideal platform can produce. Plain data, so --json prints it as is.
+
+import type { Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import { diffObservations } from '../exec/observations.js';
+import { hex } from '../exec/values.js';
+import { printActor, printContext, printLitmus, printOp } from '../litmus/print.js';
+import type { ExecutionVerdict } from '../oracle/oracle.js';
+import type { Machine } from '../exec/machine.js';
+import { newModelMachine } from '../oracle/run.js';
+import type { DeviceOp } from '../program/types.js';
+import type { Arm64World } from '../platform/arm64-world.js';
+import { describePlatform } from '../platform/platform.js';
+
+export interface ReportEvent {
+  /** The actor that performed an op, or "hardware" for a fill or eviction. */
+  actor: string;
+  text: string;
+  /** For a CPU op performed before an earlier one of its thread: which. */
+  ahead?: string;
+  effects: string[];
+}
+
+export interface CounterexampleReport {
+  platform: string;
+  /** The program as a litmus test. */
+  program: string;
+  /** Each actor's ops, in litmus syntax. */
+  ops: Record<string, string[]>;
+  events: ReportEvent[];
+  observations: { what: string; arm64: string; ideal: string }[];
+  lines: { line: string; state: string }[];
+  execution: Execution;
+}
+
+export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>): CounterexampleReport {
+  const ctx = printContext(c.program);
+  const opText = c.actors.map((ca) => {
+    const regs = { next: 0 };
+    return ca.actor.ops.map((op) => printOp(ca.actor.kind, op, ctx, regs).split('\n').pop()!);
+  });
+  const ops: Record<string, string[]> = {};
+  for (const ca of c.actors) ops[ca.actor.name] = printActor(ca.actor, ctx).slice(1, -1).map((l) => l.trim());
+
+  const m = runTraced(c, execution);
+  const performed = c.actors.map((ca) => new Array<boolean>(ca.actor.ops.length).fill(false));
+  const events: ReportEvent[] = (m.trace ?? []).map((t) => {
+    if (t.actor === undefined || t.op === undefined) return { actor: 'hardware', text: t.event ?? '', effects: t.effects };
+    const a = c.actorIndex.get(t.actor)!;
+    const earlier = performed[a].findIndex((done, i) => !done && i < t.op!);
+    performed[a][t.op] = true;
+    return {
+      actor: t.actor,
+      text: opText[a][t.op],
+      ...(earlier >= 0 ? { ahead: `performed before \`${opText[a][earlier]}\`` } : {}),
+      effects: compressDc(t.effects, c.platform.lineSize),
+    };
+  });
+
+  const label = (actor: string, op: number) => `${actor}: \`${opText[c.actorIndex.get(actor)!][op]}\``;
+  const observations = diffObservations(result.model, result.ideal, label).map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
+
+  const cache = (m.world as Arm64World).cache;
+  const touched = new Set<number>();
+  for (const e of events) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) touched.add(Number(x[1]));
+  const lines = [...touched].sort((a, b) => a - b).map((l) => {
+    const line = cache.lines.get(l);
+    return { line: hex(l), state: line ? (line.dirty ? 'dirty in the cache' : 'clean in the cache') : 'not cached' };
+  });
+  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, execution };
+}
+
+function finalLabel(c: Compiled, what: string): string {
+  const f = c.program.final?.[Number(what.slice('final #'.length))];
+  return f ? `final contents of ${f.buf}${f.off ? ` + ${f.off}` : ''} (${f.size} bytes)` : what;
+}
+
+/**
+ * runModel(c, e, true), one op at a time (the same order as Machine.finish), noting where each
+ * device access lands: the bus address the device drives may not be the buffer (dropped address
+ * bits, a bounce buffer, DMA_MAPPING_ERROR).
+ */
+function runTraced(c: Compiled, execution: Execution): Machine {
+  const m = newModelMachine(c, true);
+  const world = m.world as Arm64World;
+  const noteDevice = (before: number) => {
+    const t = m.trace![m.trace!.length - 1];
+    if (m.trace!.length === before || t.actor === undefined || t.op === undefined) return;
+    const ca = c.actors[c.actorIndex.get(t.actor)!];
+    if (ca.actor.kind !== 'device') return;
+    const op = ca.actor.ops[t.op] as DeviceOp;
+    if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return;
+    const addr = world.deviceAddress(op.handle, op.entry ?? 0, op.off);
+    const verb = op.op === 'dma_write' ? 'writes' : 'reads';
+    t.effects.unshift(typeof addr === 'number' ? `device ${verb} memory at ${hex(addr)}` : `device ${verb} DMA_MAPPING_ERROR: the access goes nowhere`);
+  };
+  for (const s of execution.steps) {
+    const before = m.trace!.length;
+    m.step(s);
+    noteDevice(before);
+  }
+  for (let progress = true; progress && m.bailedOut === undefined; ) {
+    progress = false;
+    for (let a = 0; a < c.actors.length; a++) {
+      for (;;) {
+        const before = m.trace!.length;
+        if (!m.run(a, 0)) break;
+        noteDevice(before);
+        progress = true;
+      }
+    }
+  }
+  return m;
+}
+
+/** Four or more `dc op` on consecutive lines read better as one range. */
+function compressDc(effects: string[], step: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < effects.length; ) {
+    const m = /^dc (\w+), (0x[0-9a-f]+)$/.exec(effects[i]);
+    let j = i + 1;
+    if (m) {
+      while (j < effects.length && effects[j] === `dc ${m[1]}, ${hex(Number(m[2]) + (j - i) * step)}`) j++;
+    }
+    if (m && j - i >= 4) out.push(`dc ${m[1]} on ${j - i} lines, ${m[2]} .. ${hex(Number(m[2]) + (j - i - 1) * step)}`);
+    else out.push(...effects.slice(i, j));
+    i = j;
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+// How `dmafuzz check` prints a checked file: one line when no counterexample was found, the full
+// explanation for a bug; and the JSON object --json prints.
+
+import { hex } from '../exec/values.js';
+import type { Checked } from '../cli/check-file.js';
+import type { CheckResult } from '../oracle/check.js';
+
+export interface ReplayInfo {
+  command: string;
+  saved?: string;
+}
+
+/** What was searched, in words: "42 executions (310 states), exhaustive: every interleaving ...". */
+export function describeSearch(r: CheckResult, replayed = false): string {
+  if (replayed) return 'the replayed execution';
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  const bound = (events: number) =>
+    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${n(r.bound.lines.length, 'line')}`;
+  const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
+  if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
+  const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
+  const random = `${r.randomExecutions} random executions (seed ${r.seed})`;
+  return exhaustive ? `${n(r.executions - r.randomExecutions, 'execution')} (${exhaustive}) and ${random} beyond that bound (${why})` : `${random}, not exhaustive (${why})`;
+}
+
+function foundBy(r: CheckResult, replayed = false): string {
+  if (replayed) return 'in the replayed execution';
+  if (r.method === 'random') return `by random search (seed ${r.seed}) after ${r.randomExecutions} executions`;
+  return `by exhaustive search with up to ${r.bound.events} fill${r.bound.events === 1 ? '' : 's'}/evictions after ${r.executions} execution${r.executions === 1 ? '' : 's'}`;
+}
+
+export function renderText(o: Checked, replay?: ReplayInfo): string {
+  const r = o.result;
+  const expectation = o.expect === undefined ? '' : o.expect === r.verdict ? ` [expected ${o.expect}]` : ` [DIFFERS from 'expect ${o.expect}']`;
+  if (r.verdict !== 'bug' || !o.report) {
+    const what = r.verdict === 'ok' ? 'no counterexample' : 'inconclusive: the ideal-witness search was cut off';
+    return `${r.verdict.padEnd(5)} ${o.file} (${o.name}): ${what} in ${describeSearch(r, o.replayed)}${expectation}`;
+  }
+  const rep = o.report;
+  const out = [`BUG   ${o.file} (${o.name}): counterexample found ${foundBy(r, o.replayed)}${expectation}`, `  platform: ${rep.platform}`, '', '  program:'];
+  out.push(...rep.program.trimEnd().split('\n').map((l) => `    ${l}`.trimEnd()));
+  out.push('', '  what happened, in order (kernel and hardware actions indented):');
+  const width = Math.max(8, ...rep.events.map((e) => e.actor.length));
+  rep.events.forEach((e, i) => {
+    out.push(`  ${String(i + 1).padStart(3)}  ${e.actor.padEnd(width)}  ${e.text}${e.ahead ? `   <- ${e.ahead}` : ''}`);
+    for (const f of e.effects) out.push(`       ${' '.repeat(width)}    ${f}`);
+  });
+  out.push('', '  observations no execution of the ideal (coherent, in-order) platform can produce:');
+  for (const d of rep.observations) out.push(`    ${d.what}`, `      arm64: ${d.arm64}`, `      ideal: ${d.ideal}   (same interleaving)`);
+  if (rep.lines.length) {
+    out.push('', '  cache lines at the end:');
+    for (const l of rep.lines) out.push(`    ${l.line}  ${l.state}`);
+  }
+  if (replay) {
+    out.push('', '  replay:', `    ${replay.command}`);
+    if (replay.saved) out.push(`    dmafuzz check ${o.file} --replay ${replay.saved}`);
+    out.push(`    execution: ${JSON.stringify(rep.execution)}`);
+  }
+  return out.join('\n');
+}
+
+export function renderJson(o: Checked, replay?: ReplayInfo): object {
+  const r = o.result;
+  return {
+    file: o.file,
+    test: o.name,
+    verdict: r.verdict,
+    executions: r.executions,
+    exhaustive: r.exhaustive,
+    method: r.method,
+    bound: { events: r.bound.events, lines: r.bound.lines.map(hex) },
+    seed: r.seed,
+    ...(o.expect ? { expect: o.expect, asExpected: o.expect === r.verdict } : {}),
+    ...(o.report ? { counterexample: o.report } : {}),
+    ...(replay ? { replay } : {}),
+  };
+}
