@@ -20,7 +20,7 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       buffers: [kmalloc('priv', 128), field('counter', 'priv', 0, 4), field('tx', 'priv', 4, 8)],
       registers: [DB],
       actors: [
-        cpu('cpu0', [store('tx', 0, 8, 0x1122334455667788), dma_map_single('h', 'tx', 0, 8, TO_DEVICE), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, TO_DEVICE), load('counter', 0, 4)]),
+        cpu('cpu0', [store('tx', 0, 8, 0x11223344556677), dma_map_single('h', 'tx', 0, 8, TO_DEVICE), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, TO_DEVICE), load('counter', 0, 4)]),
         device('dev', [wait_doorbell(DB, 1), dma_read('h', 0, 8), raise_irq()]),
       ],
     }),

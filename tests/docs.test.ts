@@ -1,5 +1,5 @@
-// docs/litmus.md teaches the format by example: every ```litmus block parses, compiles, and gets
-// the verdict its `expect` line claims.
+// docs/litmus.md teaches the format by example: every ```litmus block there and in the README
+// parses, compiles, and gets the verdict its `expect` line claims.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -7,15 +7,18 @@ import { expect, test } from 'vitest';
 import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
 import { checkCompiled } from '../src/oracle/check.js';
 
-const doc = readFileSync(resolve(import.meta.dirname, '../docs/litmus.md'), 'utf8');
-const blocks = [...doc.matchAll(/```litmus\n([\s\S]*?)```/g)].map((m) => m[1]);
+const examples = (file: string) => [...readFileSync(resolve(import.meta.dirname, '..', file), 'utf8').matchAll(/```litmus\n([\s\S]*?)```/g)].map((m) => m[1]);
+const blocks = examples('docs/litmus.md');
+const readme = examples('README.md');
 
 test('the guide has examples, each claiming a verdict', () => {
   expect(blocks.length).toBeGreaterThanOrEqual(4);
   for (const b of blocks) expect(b).toMatch(/^expect (bug|ok)$/m);
 });
 
-for (const text of blocks) {
+test('the README shows an example', () => expect(readme.length).toBeGreaterThanOrEqual(1));
+
+for (const text of [...blocks, ...readme]) {
   const name = /^DMA (\S+)/.exec(text)?.[1] ?? 'unnamed';
   test(`docs example ${name}`, () => {
     const loaded = loadLitmus(`docs/litmus.md#${name}`, text);

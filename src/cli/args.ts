@@ -20,9 +20,14 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
+       dmafuzz fuzz [--minutes N] [--seed N] [--shard I/N] [--well-behaved N] [--class-seeds N]
+       dmafuzz replay FILE.json | --target NAME --seed N [--path P] [--faults F,...]
 
   dmafuzz                     check every built-in scenario against its expected verdict
   dmafuzz check FILE|DIR...   check DMA litmus tests (*.litmus; directories are searched)
+  dmafuzz fuzz                the long randomized run (nightly): every bug class over many seeds,
+                              then generated well-behaved drivers until the time box ends
+  dmafuzz replay              reproduce a fuzzer failure from its saved file or its seed and path
 
 options:
   --runs N             random executions when a test is too big to explore exhaustively (default 300)
@@ -65,7 +70,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--platform': platformOverride(value(a), o); break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see dmafuzz --help)`);
-        if (o.command !== 'check') throw new UsageError(`unknown command '${a}': use 'dmafuzz check FILE|DIR...' (see dmafuzz --help)`);
+        if (o.command !== 'check') throw new UsageError(`unknown command '${a}': use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz' or 'dmafuzz replay' (see dmafuzz --help)`);
         o.paths.push(a);
     }
   }

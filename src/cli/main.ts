@@ -7,9 +7,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, USAGE, UsageError } from './args.js';
 import { builtinCommand } from './builtin-command.js';
 import { checkCommand, EXIT, type Io } from './check-command.js';
+import { fuzzCommand } from './fuzz-command.js';
+import { replayCommand } from './replay-command.js';
 
 export function main(argv: string[], io: Io): number {
   try {
+    if (argv[0] === 'fuzz') return fuzzCommand(argv.slice(1), io);
+    if (argv[0] === 'replay') return replayCommand(argv.slice(1), io);
     const o = parseArgs(argv);
     if (o.command === 'help') {
       io.out(USAGE);

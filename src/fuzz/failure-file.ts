@@ -47,7 +47,12 @@ export function saveFailure(record: FailureRecord, dir = FAILURE_DIR): string {
 }
 
 export function loadFailure(file: string): FailureRecord {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as FailureRecord;
+  let r: FailureRecord;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8')) as FailureRecord;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
   if (r.format !== FAILURE_FORMAT) throw new Error(`${file}: not a ${FAILURE_FORMAT} file (format: ${String(r.format)})`);
   return r;
 }

@@ -109,8 +109,8 @@ export function howToReplay(f: Pick<FuzzFailure, 'target' | 'seed' | 'path' | 'f
   const lines = [
     `replay: target ${f.target}, seed ${f.seed}, path ${f.path}${f.faults?.length ? `, model faults ${f.faults.join(',')}` : ''}`,
     `  in code:   replay({ target: '${f.target}', seed: ${f.seed}, path: '${f.path}'${faults} })`,
-    `  in shell:  npm run replay -- --target ${f.target} --seed ${f.seed} --path ${f.path}${faultArgs}`,
+    `  in shell:  dmafuzz replay --target ${f.target} --seed ${f.seed} --path ${f.path}${faultArgs}`,
   ];
-  if (file) lines.push(`  saved:     ${file}   (npm run replay -- ${file})`);
+  if (file) lines.push(`  saved:     ${file}   (dmafuzz replay ${file})`);
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-// npm run nightly -- [--minutes 10] [--seed N] [--shard i/n] [--well-behaved 10000] [--class-seeds 100]
+// dmafuzz fuzz [--minutes 10] [--seed N] [--shard i/n] [--well-behaved 10000] [--class-seeds 100]  (npm run nightly)
 //
 // The long randomized mode. One seed (printed first; by default derived from the date and the
 // shard) drives a seedrandom stream from which every sub-run takes its own seed, so a whole
@@ -10,7 +10,6 @@
 //      any counterexample is a failure.
 // Exits 1 if anything failed; every failure prints how to replay it and is saved to dmafuzz-failures/.
 
-import { parseArgs } from 'node:util';
 import seedrandom from 'seedrandom';
 import { BUG_KINDS } from '../gen/bug-scenarios.js';
 import { fuzz } from './fuzz.js';
@@ -20,69 +19,76 @@ import { FIND_BUDGET, NIGHTLY_BUDGET } from './budgets.js';
 
 const CLASS_RUNS = FIND_BUDGET;
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: String(NIGHTLY_BUDGET.minutes) },
-    seed: { type: 'string' },
-    shard: { type: 'string', default: '0/1' },
-    'well-behaved': { type: 'string', default: String(NIGHTLY_BUDGET.wellBehaved) },
-    'class-seeds': { type: 'string', default: String(NIGHTLY_BUDGET.classSeeds) },
-  },
-});
-const [shard, shards] = values.shard!.split('/').map(Number);
-const date = new Date().toISOString().slice(0, 10);
-const seed = values.seed !== undefined ? Number(values.seed) : seedrandom(`nightly:${date}:${shard}`).int32() >>> 0;
-const deadline = Date.now() + Number(values.minutes) * 60_000;
-const rng = seedrandom(String(seed));
-const nextSeed = () => rng.int32() >>> 0;
-let failures = 0;
+export interface NightlyOptions {
+  minutes: number;
+  seed?: number;
+  shard: number;
+  shards: number;
+  wellBehaved: number;
+  classSeeds: number;
+}
 
-console.log(`dmafuzz nightly: seed ${seed}, shard ${shard}/${shards}, time box ${values.minutes} min (replay this night: npm run nightly -- --seed ${seed} --shard ${values.shard})`);
+export const NIGHTLY_DEFAULTS: NightlyOptions = {
+  minutes: NIGHTLY_BUDGET.minutes, shard: 0, shards: 1, wellBehaved: NIGHTLY_BUDGET.wellBehaved, classSeeds: NIGHTLY_BUDGET.classSeeds,
+};
 
-// 1. bug kinds, split over shards
-const kinds = BUG_KINDS.filter((_, i) => i % shards === shard);
-for (const kind of kinds) {
+/** The whole night; returns the exit status (1 if anything failed). */
+export function runNightly(o: NightlyOptions, log: (line: string) => void = console.log): number {
+  const { shard, shards } = o;
+  const date = new Date().toISOString().slice(0, 10);
+  const seed = o.seed !== undefined ? o.seed : seedrandom(`nightly:${date}:${shard}`).int32() >>> 0;
+  const deadline = Date.now() + o.minutes * 60_000;
+  const rng = seedrandom(String(seed));
+  const nextSeed = () => rng.int32() >>> 0;
+  let failures = 0;
+
+  log(`dmafuzz nightly: seed ${seed}, shard ${shard}/${shards}, time box ${o.minutes} min (replay this night: dmafuzz fuzz --seed ${seed} --shard ${shard}/${shards})`);
+
+  // 1. bug kinds, split over shards
+  const kinds = BUG_KINDS.filter((_, i) => i % shards === shard);
+  for (const kind of kinds) {
+    const t0 = Date.now();
+    let found = 0, worst = 0, runs = 0;
+    const n = o.classSeeds;
+    for (let i = 0; i < n; i++) {
+      const s = nextSeed();
+      const r = fuzz(`bug-class:${kind}`, { seed: s, runs: CLASS_RUNS });
+      runs += r.runsToFind ?? r.executions;
+      if (!r.failure) {
+        failures++;
+        log(`FAIL bug-class:${kind}: not found in ${CLASS_RUNS} drivers with seed ${s}\n  replay: fuzz('bug-class:${kind}', { seed: ${s}, runs: ${CLASS_RUNS} })`);
+        continue;
+      }
+      found++;
+      const total = r.failure.size.ops + r.failure.size.events;
+      worst = Math.max(worst, total);
+      if (total > minimalTotal(kind)) {
+        failures++;
+        const { text } = reportFailure(r.failure, { title: `bug-class:${kind} shrunk to ${total}, minimal form is ${minimalTotal(kind)}` });
+        log(`FAIL ${text}`);
+      }
+    }
+    const m = MINIMAL_FORMS[kind];
+    log(`bug-class:${kind.padEnd(11)} found ${found}/${n}, mean ${(runs / n).toFixed(1)} executions to find, largest shrunk ${worst} (minimal ${m.ops}+${m.events}), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  // 2. well-behaved drivers until the time box ends
+  const minCases = o.wellBehaved;
+  let programs = 0, cases = 0, inconclusive = 0; // drivers generated, executions judged
   const t0 = Date.now();
-  let found = 0, worst = 0, runs = 0;
-  const n = Number(values['class-seeds']);
-  for (let i = 0; i < n; i++) {
+  while (programs < minCases || Date.now() < deadline) {
     const s = nextSeed();
-    const r = fuzz(`bug-class:${kind}`, { seed: s, runs: CLASS_RUNS });
-    runs += r.runsToFind ?? r.executions;
-    if (!r.failure) {
+    const r = fuzz('well-behaved', { seed: s, runs: 2000, timeLimitMs: Math.max(1000, deadline - Date.now()) });
+    programs += r.programs;
+    cases += r.runsToFind ?? r.executions;
+    inconclusive += r.inconclusive;
+    if (r.failure) {
       failures++;
-      console.log(`FAIL bug-class:${kind}: not found in ${CLASS_RUNS} drivers with seed ${s}\n  replay: fuzz('bug-class:${kind}', { seed: ${s}, runs: ${CLASS_RUNS} })`);
-      continue;
+      log(`FAIL ${reportFailure(r.failure, { title: 'well-behaved driver has a counterexample' }).text}`);
     }
-    found++;
-    const total = r.failure.size.ops + r.failure.size.events;
-    worst = Math.max(worst, total);
-    if (total > minimalTotal(kind)) {
-      failures++;
-      const { text } = reportFailure(r.failure, { title: `bug-class:${kind} shrunk to ${total}, minimal form is ${minimalTotal(kind)}` });
-      console.log(`FAIL ${text}`);
-    }
+    if (Date.now() >= deadline && programs >= minCases) break;
   }
-  const m = MINIMAL_FORMS[kind];
-  console.log(`bug-class:${kind.padEnd(11)} found ${found}/${n}, mean ${(runs / n).toFixed(1)} executions to find, largest shrunk ${worst} (minimal ${m.ops}+${m.events}), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`well-behaved: ${cases} executions of ${programs} drivers, ${inconclusive} inconclusive, ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(cases / ((Date.now() - t0) / 1000)).toFixed(0)} executions/s`);
+  log(failures ? `${failures} failure(s); each prints how to replay it above` : 'no failures');
+  return failures ? 1 : 0;
 }
-
-// 2. well-behaved drivers until the time box ends
-const minCases = Number(values['well-behaved']);
-let programs = 0, cases = 0, inconclusive = 0; // drivers generated, executions judged
-const t0 = Date.now();
-while (programs < minCases || Date.now() < deadline) {
-  const s = nextSeed();
-  const r = fuzz('well-behaved', { seed: s, runs: 2000, timeLimitMs: Math.max(1000, deadline - Date.now()) });
-  programs += r.programs;
-  cases += r.runsToFind ?? r.executions;
-  inconclusive += r.inconclusive;
-  if (r.failure) {
-    failures++;
-    console.log(`FAIL ${reportFailure(r.failure, { title: 'well-behaved driver has a counterexample' }).text}`);
-  }
-  if (Date.now() >= deadline && programs >= minCases) break;
-}
-console.log(`well-behaved: ${cases} executions of ${programs} drivers, ${inconclusive} inconclusive, ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(cases / ((Date.now() - t0) / 1000)).toFixed(0)} executions/s`);
-console.log(failures ? `${failures} failure(s); each prints how to replay it above` : 'no failures');
-process.exit(failures ? 1 : 0);

@@ -31,11 +31,13 @@ export interface PlatformConfig {
  * Deliberate breakages of the model, for showing that a property can fail. Never set by users:
  * tests add them to a Platform made by makePlatform().
  */
-export type ModelFault =
-  | 'sync-for-cpu-skips-invalidate' // arch_sync_dma_for_cpu forgets dcache_inval_poc
-  | 'map-skips-clean' // arch_sync_dma_for_device forgets dcache_clean_poc
-  | 'swiotlb-skips-copy-back' // swiotlb_sync_single_for_cpu copies nothing
-  | 'barriers-order-nothing'; // dma_rmb/dma_wmb/mb behave like no-ops
+export const MODEL_FAULTS = [
+  'sync-for-cpu-skips-invalidate', // arch_sync_dma_for_cpu forgets dcache_inval_poc
+  'map-skips-clean', // arch_sync_dma_for_device forgets dcache_clean_poc
+  'swiotlb-skips-copy-back', // swiotlb_sync_single_for_cpu copies nothing
+  'barriers-order-nothing', // dma_rmb/dma_wmb/mb behave like no-ops
+] as const;
+export type ModelFault = (typeof MODEL_FAULTS)[number];
 
 export interface Platform extends PlatformConfig {
   version: KernelVersion;

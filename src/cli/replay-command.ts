@@ -1,0 +1,31 @@
+// `dmafuzz replay FILE.json` or `dmafuzz replay --target T --seed N --path P [--faults a,b]`:
+// get a fuzzer failure back. Exit 1 while it still fails, 0 once it is fixed.
+
+import { existsSync } from 'node:fs';
+import { replay } from '../fuzz/replay.js';
+import { MODEL_FAULTS, type ModelFault } from '../platform/platform.js';
+import { UsageError } from './args.js';
+import type { Io } from './check-command.js';
+import { parseSubcommand, wholeNumber } from './subcommand-args.js';
+
+export function replayCommand(argv: string[], io: Io): number {
+  const { values, positionals } = parseSubcommand('replay', argv, ['target', 'seed', 'path', 'faults'], true);
+  const faults = values.faults?.split(',') ?? [];
+  for (const f of faults) if (!MODEL_FAULTS.includes(f as ModelFault)) throw new UsageError(`--faults: unknown model fault '${f}'; faults: ${MODEL_FAULTS.join(', ')}`);
+  const seed = wholeNumber('seed', values.seed, 0);
+  if (positionals.length > 1) throw new UsageError('replay takes one failure file');
+  const file = positionals[0];
+  if (file !== undefined && !existsSync(file)) throw new UsageError(`${file}: no such file`);
+  if (file === undefined && (values.target === undefined || seed === undefined)) {
+    throw new UsageError('replay needs a failure file, or --target NAME --seed N [--path P]');
+  }
+  let r;
+  try {
+    r = replay(file ?? { target: values.target!, seed: seed!, path: values.path ?? '', ...(faults.length ? { faults: faults as ModelFault[] } : {}) });
+  } catch (e) {
+    // a file that is not a failure file, an unknown target, a path that no longer fails
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  io.out(r.text);
+  return r.verdict.verdict === 'bug' ? 1 : 0;
+}

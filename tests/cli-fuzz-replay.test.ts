@@ -1,0 +1,60 @@
+// `dmafuzz fuzz` and `dmafuzz replay` through main(): results, exit codes, and one-line errors.
+
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { main } from '../src/cli/main.js';
+
+function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err };
+}
+
+describe('dmafuzz fuzz', () => {
+  test('a short night: every bug class found once, a few well-behaved drivers, exit 0, seed printed', () => {
+    const r = run(['fuzz', '--minutes', '0', '--class-seeds', '1', '--well-behaved', '20', '--seed', '7']);
+    expect(r.out).toMatch(/seed 7, shard 0\/1/);
+    expect(r.out).toMatch(/bug-class:4 +found 1\/1/);
+    expect(r.out).toMatch(/no failures/);
+    expect(r.code).toBe(0);
+  });
+  test.each([
+    [['fuzz', '--bogus'], /Unknown option '--bogus'/],
+    [['fuzz', '--shard', '2/2'], /--shard takes i\/n/],
+    [['fuzz', '--minutes', 'ten'], /--minutes takes a whole number/],
+  ])('%j is a usage error on one line', (argv, message) => {
+    const r = run(argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(message);
+  });
+});
+
+describe('dmafuzz replay', () => {
+  test('by target and seed: prints the counterexample and exits 1 while it still fails', () => {
+    const r = run(['replay', '--target', 'bug-class:4', '--seed', '1']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^counterexample/);
+  });
+  test('bad failure files and unknown targets are usage errors on one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-'));
+    writeFileSync(join(dir, 'bad.json'), '{bad');
+    writeFileSync(join(dir, 'other.json'), '{"a":1}');
+    for (const [argv, message] of [
+      [['replay', join(dir, 'bad.json')], /bad\.json: not valid JSON/],
+      [['replay', join(dir, 'other.json')], /other\.json: not a dmafuzz-failure/],
+      [['replay', join(dir, 'missing.json')], /missing\.json: no such file/],
+      [['replay', '--target', 'nope', '--seed', '1'], /unknown fuzz target 'nope'/],
+      [['replay', '--target', 'bug-class:4', '--seed', '1', '--faults', 'nope'], /unknown model fault 'nope'/],
+      [['replay'], /replay needs a failure file/],
+    ] as const) {
+      const r = run([...argv]);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toEqual([expect.stringMatching(message)]);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['bad.json', 'other.json']); // nothing of the user's touched
+  });
+});
