@@ -4,6 +4,7 @@
 import { hex } from '../exec/values.js';
 import type { Checked } from '../cli/check-file.js';
 import type { CheckResult } from '../oracle/check.js';
+import type { CounterexampleReport } from './counterexample.js';
 
 export interface ReplayInfo {
   command: string;
@@ -36,27 +37,33 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
     const what = r.verdict === 'ok' ? 'no counterexample' : 'inconclusive: the ideal-witness search was cut off';
     return `${r.verdict.padEnd(5)} ${o.file} (${o.name}): ${what} in ${describeSearch(r, o.replayed)}${expectation}`;
   }
+  const out = [`BUG   ${o.file} (${o.name}): counterexample found ${foundBy(r, o.replayed)}${expectation}`, ...explanationLines(o.report, '  ')];
   const rep = o.report;
-  const out = [`BUG   ${o.file} (${o.name}): counterexample found ${foundBy(r, o.replayed)}${expectation}`, `  platform: ${rep.platform}`, '', '  program:'];
-  out.push(...rep.program.trimEnd().split('\n').map((l) => `    ${l}`.trimEnd()));
-  out.push('', '  what happened, in order (kernel and hardware actions indented):');
-  const width = Math.max(8, ...rep.events.map((e) => e.actor.length));
-  rep.events.forEach((e, i) => {
-    out.push(`  ${String(i + 1).padStart(3)}  ${e.actor.padEnd(width)}  ${e.text}${e.ahead ? `   <- ${e.ahead}` : ''}`);
-    for (const f of e.effects) out.push(`       ${' '.repeat(width)}    ${f}`);
-  });
-  out.push('', '  observations no execution of the ideal (coherent, in-order) platform can produce:');
-  for (const d of rep.observations) out.push(`    ${d.what}`, `      arm64: ${d.arm64}`, `      ideal: ${d.ideal}   (same interleaving)`);
-  if (rep.lines.length) {
-    out.push('', '  cache lines at the end:');
-    for (const l of rep.lines) out.push(`    ${l.line}  ${l.state}`);
-  }
   if (replay) {
     out.push('', '  replay:', `    ${replay.command}`);
     if (replay.saved) out.push(`    dmafuzz check ${o.file} --replay ${replay.saved}`);
     out.push(`    execution: ${JSON.stringify(rep.execution)}`);
   }
   return out.join('\n');
+}
+
+/** The body of every counterexample report: platform, program, what happened, observations, lines. */
+export function explanationLines(rep: CounterexampleReport, indent: string): string[] {
+  const out = [`platform: ${rep.platform}`, '', 'program:'];
+  out.push(...rep.program.trimEnd().split('\n').map((l) => `  ${l}`.trimEnd()));
+  out.push('', 'what happened, in order (kernel and hardware actions indented):');
+  const width = Math.max(8, ...rep.events.map((e) => e.actor.length));
+  rep.events.forEach((e, i) => {
+    out.push(`${String(i + 1).padStart(3)}  ${e.actor.padEnd(width)}  ${e.text}${e.ahead ? `   <- ${e.ahead}` : ''}`);
+    for (const f of e.effects) out.push(`     ${' '.repeat(width)}    ${f}`);
+  });
+  out.push('', 'observations no execution of the ideal (coherent, in-order) platform can produce:');
+  for (const d of rep.observations) out.push(`  ${d.what}`, `    arm64: ${d.arm64}`, `    ideal: ${d.ideal}   (same interleaving)`);
+  if (rep.lines.length) {
+    out.push('', 'cache lines at the end:');
+    for (const l of rep.lines) out.push(`  ${l.line}  ${l.state}`);
+  }
+  return out.map((l) => (l ? indent + l : l));
 }
 
 export function renderJson(o: Checked, replay?: ReplayInfo): object {
