@@ -105,3 +105,62 @@ test('judging the run made while resolving an execution equals judging the execu
     }
   }
 });
+
+// --- observation equality without JSON.stringify (oracle.ts, witness-search.ts) ---
+
+test('sameObservations agrees with comparing observationKey strings', async () => {
+  const { observationKey, sameObservations } = await import('../src/exec/observations.js');
+  const { fuzzTarget, buildCase, runCase, executionsOf } = await import('../src/fuzz/targets.js');
+  const { runIdealLike } = await import('../src/oracle/run.js');
+  type Obs = import('../src/exec/observations.js').Observations;
+  const agree = (a: Obs, b: Obs) => expect(sameObservations(a, b)).toBe(observationKey(a) === observationKey(b));
+  // Real observations: model vs ideal of the same interleaving, and across executions of one program.
+  let equal = 0, differ = 0;
+  for (const name of ['well-behaved', 'bug-class:3', 'bug-class:9']) {
+    for (const k of fc.sample(fuzzTarget(name).cases, { seed: 5, numRuns: 100 })) {
+      const built = buildCase(k.scenario);
+      const all = executionsOf(k).flatMap((steps) => {
+        const model = runCase(built, steps).model;
+        return [model.observations(), runIdealLike(built.compiled, model.order).observations()];
+      });
+      for (const a of all) for (const b of all) {
+        agree(a, b);
+        if (sameObservations(a, b)) equal++; else differ++;
+      }
+    }
+  }
+  expect(equal).toBeGreaterThan(100);
+  expect(differ).toBeGreaterThan(100);
+  // Made-up observations from a tiny alphabet, so near misses are common: actor order, missing
+  // reads, lengths, done flags, finals, bail-outs.
+  const value = fc.constantFrom(undefined, '0x00', '0x01');
+  const obs: fc.Arbitrary<Obs> = fc.record({
+    actors: fc.uniqueArray(fc.constantFrom('cpu0', 'dev', 'cpu1'), { maxLength: 3 }),
+    reads: fc.array(fc.array(value, { maxLength: 3 }), { minLength: 3, maxLength: 3 }),
+    done: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+    final: fc.array(fc.constantFrom('0x00', '0x01'), { maxLength: 2 }),
+    bailedOut: fc.option(fc.constantFrom('cpu0:1', 'cpu0:2'), { nil: undefined }),
+  }).map((r) => ({
+    reads: Object.fromEntries(r.actors.map((n, i) => [n, r.reads[i]])),
+    done: Object.fromEntries(r.actors.map((n, i) => [n, r.done[i]])),
+    final: r.final,
+    ...(r.bailedOut !== undefined ? { bailedOut: r.bailedOut } : {}),
+  }));
+  fc.assert(fc.property(obs, obs, (a, b) => {
+    agree(a, b);
+    agree(a, structuredClone(a));
+  }), { seed: 11, numRuns: 5000 });
+});
+
+test('formatValue with its hex table prints exactly as the toString(16) original', async () => {
+  const { formatValue } = await import('../src/exec/values.js');
+  const original = (bytes: Uint8Array): string => {
+    if (bytes.length <= 8) {
+      let s = '';
+      for (let i = bytes.length - 1; i >= 0; i--) s += bytes[i].toString(16).padStart(2, '0');
+      return '0x' + s;
+    }
+    return '[' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ') + ']';
+  };
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 20 }), (b) => formatValue(b) === original(b)), { seed: 13, numRuns: 2000 });
+});

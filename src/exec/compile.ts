@@ -11,6 +11,11 @@ export interface CompiledActor {
   actor: Actor;
   /** CPU actors: the ordering class of each op. */
   order: OrderClass[];
+  /**
+   * The bytes each store, poll, dma_write and dma_poll writes or waits for, encoded on first use
+   * (Machine.bytesOf) and reused by every later run. Shared: worlds copy them, never keep them.
+   */
+  bytes: (Uint8Array | undefined)[];
 }
 
 export interface Compiled {
@@ -75,7 +80,7 @@ export function compile(program: Program, platform: Platform): Compiled {
         }
       }
     });
-    return { actor: a, order };
+    return { actor: a, order, bytes: new Array(a.ops.length).fill(undefined) };
   });
   const final = (program.final ?? []).map((r, i) => ({ buf: range(r, `final #${i}`), off: r.off, size: r.size }));
   return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final };

@@ -6,7 +6,7 @@ import type { Compiled } from './compile.js';
 import type { Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { ordered } from './ordering.js';
-import { encodeValue, formatValue, valueEquals } from './values.js';
+import { bytesEqual, encodeValue, formatValue } from './values.js';
 import type { World } from './world.js';
 
 /** One performed op or hardware event, with what the hardware and kernel did for it. */
@@ -104,9 +104,9 @@ export class Machine {
   private cpu(a: number, j: number, op: CpuOp): boolean {
     const w = this.world;
     switch (op.op) {
-      case 'store': w.cpuStore(this.buf(op.buf), op.off, encodeValue(op.value, op.size)); return true;
+      case 'store': w.cpuStore(this.buf(op.buf), op.off, this.bytesOf(a, j, op)); return true;
       case 'load': this.reads[a][j] = formatValue(w.cpuLoad(this.buf(op.buf), op.off, op.size)); return true;
-      case 'poll': return valueEquals(w.cpuLoad(this.buf(op.buf), op.off, op.size), op.value);
+      case 'poll': return bytesEqual(w.cpuLoad(this.buf(op.buf), op.off, op.size), this.bytesOf(a, j, op));
       case 'barrier': return true;
       case 'writel': this.regs.set(op.reg, op.value); return true;
       case 'readl': this.reads[a][j] = formatValue(encodeValue(this.regs.get(op.reg) ?? 0, 4)); return true;
@@ -127,11 +127,11 @@ export class Machine {
         const addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
         if (addr === 'unmapped') return false;
         if (op.op === 'dma_write') {
-          w.deviceWrite(addr, encodeValue(op.value, op.size));
+          w.deviceWrite(addr, this.bytesOf(a, j, op));
           return true;
         }
         const bytes = w.deviceRead(addr, op.size);
-        if (op.op === 'dma_poll') return valueEquals(bytes, op.value);
+        if (op.op === 'dma_poll') return bytesEqual(bytes, this.bytesOf(a, j, op));
         this.reads[a][j] = formatValue(bytes);
         return true;
       }
@@ -143,6 +143,11 @@ export class Machine {
     if ((this.irqRaised.get(irq) ?? 0) <= taken) return false;
     this.irqTaken.set(irq, taken + 1);
     return true;
+  }
+
+  /** The bytes op j stores or polls for: encoded once per compiled program, not per run. */
+  private bytesOf(a: number, j: number, op: { value: number; size: number }): Uint8Array {
+    return (this.c.actors[a].bytes[j] ??= encodeValue(op.value, op.size));
   }
 
   private buf(name: string) {

@@ -14,6 +14,29 @@ export function observationKey(o: Observations): string {
   return JSON.stringify([o.reads, o.done, o.final, o.bailedOut ?? null]);
 }
 
+/**
+ * observationKey(a) === observationKey(b), without building the strings: the oracle compares
+ * observations once per execution and the witness search once per leaf. Actor order counts,
+ * as it does in the key; a missing read equals only a missing read.
+ */
+export function sameObservations(a: Observations, b: Observations): boolean {
+  if ((a.bailedOut ?? null) !== (b.bailedOut ?? null)) return false;
+  if (!sameList(a.final, b.final)) return false;
+  const actors = Object.keys(a.reads);
+  if (!sameList(actors, Object.keys(b.reads))) return false;
+  for (const name of actors) if (!sameList(a.reads[name], b.reads[name])) return false;
+  const done = Object.keys(a.done);
+  if (!sameList(done, Object.keys(b.done))) return false;
+  for (const name of done) if (a.done[name] !== b.done[name]) return false;
+  return true;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export interface ObservationDiff {
   what: string;
   model: string;

@@ -13,18 +13,25 @@ export function encodeValue(value: number, size: number): Uint8Array {
   return out;
 }
 
+/** Two hex digits per byte value: formatting runs once per read. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function formatValue(bytes: Uint8Array): string {
   if (bytes.length <= 8) {
     let s = '';
-    for (let i = bytes.length - 1; i >= 0; i--) s += bytes[i].toString(16).padStart(2, '0');
+    for (let i = bytes.length - 1; i >= 0; i--) s += HEX[bytes[i]];
     return '0x' + s;
   }
-  return '[' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ') + ']';
+  return '[' + Array.from(bytes, (b) => HEX[b]).join(' ') + ']';
 }
 
 export function valueEquals(bytes: Uint8Array, value: number): boolean {
-  const want = encodeValue(value, bytes.length);
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== want[i]) return false;
+  return bytesEqual(bytes, encodeValue(value, bytes.length));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 

@@ -8,6 +8,7 @@ import type { CpuOp } from '../program/types.js';
 /** A device address: a bus address to access, a handle not mapped yet (the device waits), or DMA_MAPPING_ERROR. */
 export type DeviceAddress = number | 'unmapped' | 'error';
 
+/** Byte arrays passed in (stores, device writes) are borrowed: a world copies them, never keeps them. */
 export interface World {
   /** May CPU ops be performed out of program order, and do hardware events exist? */
   readonly weak: boolean;

@@ -50,6 +50,14 @@ export function weightedLines(c: Compiled): number[] {
   return out;
 }
 
+/** weightedLines per compiled program: the fuzzer resolves up to 8 executions of each. Read only. */
+const linesCache = new WeakMap<Compiled, readonly number[]>();
+function linesOf(c: Compiled): readonly number[] {
+  let lines = linesCache.get(c);
+  if (!lines) linesCache.set(c, (lines = weightedLines(c)));
+  return lines;
+}
+
 export interface ExecutionArbOptions {
   maxSteps?: number;
   /** Largest `skip` for a CPU step (how far ahead of program order an op may be performed). */
@@ -88,7 +96,7 @@ export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: Exec
 
 /** resolveExecution, also returning the model run it made (finished), so it need not be run again. */
 export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): { execution: Execution; model: Machine } {
-  const lines = weightedLines(c);
+  const lines = linesOf(c);
   const names = c.actors.map((a) => a.actor.name);
   const cpus = c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : []));
   const maxSkip = o.maxSkip ?? 3;

@@ -4,7 +4,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
-import { observationKey, type Observations } from '../exec/observations.js';
+import { sameObservations, type Observations } from '../exec/observations.js';
 import type { CpuOp, Op } from '../program/types.js';
 import { newIdealMachine } from '../oracle/run.js';
 
@@ -22,7 +22,6 @@ function isLocal(op: Op): boolean {
 }
 
 export function findIdealWitness(c: Compiled, target: Observations, budget: number): WitnessResult {
-  const targetKey = observationKey(target);
   const visited = new Set<string>();
   let nodes = 0;
   let cut = false;
@@ -59,7 +58,7 @@ export function findIdealWitness(c: Compiled, target: Observations, budget: numb
       if (search(next)) return true;
       if (cut) return false;
     }
-    return !moved && observationKey(m.observations()) === targetKey;
+    return !moved && sameObservations(m.observations(), target);
   };
 
   const found = search(newIdealMachine(c));

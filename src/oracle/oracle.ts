@@ -6,7 +6,7 @@
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
-import { diffObservations, observationKey, type ObservationDiff, type Observations } from '../exec/observations.js';
+import { diffObservations, sameObservations, type ObservationDiff, type Observations } from '../exec/observations.js';
 import { findIdealWitness } from '../ideal/witness-search.js';
 import { runIdealLike, runModel } from './run.js';
 
@@ -32,7 +32,7 @@ export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}):
   // A checked dma_mapping_error() that fired: the driver handled the failure, nothing to compare.
   if (obs.bailedOut !== undefined) return { verdict: 'ok', model: obs, reason: 'driver-bailed-out' };
   const ideal = runIdealLike(c, model.order).observations();
-  if (observationKey(ideal) === observationKey(obs)) return { verdict: 'ok', model: obs, reason: 'same-interleaving' };
+  if (sameObservations(ideal, obs)) return { verdict: 'ok', model: obs, reason: 'same-interleaving' };
   const w = findIdealWitness(c, obs, opts.searchBudget ?? DEFAULT_SEARCH_BUDGET);
   if (w.found) return { verdict: 'ok', model: obs, reason: 'witness' };
   const diff = diffObservations(obs, ideal, (actor, op) => opLabel(c, actor, op));
