@@ -164,3 +164,24 @@ test('formatValue with its hex table prints exactly as the toString(16) original
   };
   fc.assert(fc.property(fc.uint8Array({ maxLength: 20 }), (b) => formatValue(b) === original(b)), { seed: 13, numRuns: 2000 });
 });
+
+// --- byte arrays carved from slabs (src/platform/bytes.ts) instead of new Uint8Array ---
+
+test('zeroedBytes behaves as new Uint8Array: zeroed, the right length, never shared, same errors', async () => {
+  const { copyOfBytes, zeroedBytes } = await import('../src/platform/bytes.js');
+  fc.assert(fc.property(fc.array(fc.nat(5000), { maxLength: 100 }), (sizes) => {
+    const got = sizes.map((n, i) => {
+      const b = zeroedBytes(n);
+      expect(b.length).toBe(n);
+      expect(b.every((x) => x === 0)).toBe(true);
+      return b.fill(i % 256);
+    });
+    got.forEach((b, i) => expect(b.every((x) => x === i % 256)).toBe(true)); // no two arrays overlap
+    got.forEach((b) => expect([...copyOfBytes(b)]).toEqual([...b.slice()]));
+  }), { seed: 17, numRuns: 200 });
+  for (const n of [-1, 100.5, 3000.5, NaN, 2 ** 53]) {
+    const want = (() => { try { return new Uint8Array(n).length; } catch (e) { return (e as Error).name; } })();
+    const got = (() => { try { return zeroedBytes(n).length; } catch (e) { return (e as Error).name; } })();
+    expect(got).toBe(want);
+  }
+});

@@ -3,6 +3,7 @@
 // that dma_alloc_coherent still hands back zeroed memory (that is its contract, not a cache effect).
 
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
+import { zeroedBytes } from '../platform/bytes.js';
 import type { Memory } from '../platform/memory.js';
 import type { CpuOp } from '../program/types.js';
 import type { DeviceAddress, World } from '../exec/world.js';
@@ -18,7 +19,7 @@ export class IdealWorld implements World {
   ) {}
 
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
-    return this.memory.read(buf.addr + off, new Uint8Array(size));
+    return this.memory.read(buf.addr + off, zeroedBytes(size));
   }
 
   cpuStore(buf: PlacedBuffer, off: number, bytes: Uint8Array): void {
@@ -32,7 +33,7 @@ export class IdealWorld implements World {
   }
 
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
-    const out = new Uint8Array(size);
+    const out = zeroedBytes(size);
     return typeof addr === 'number' ? this.memory.read(addr, out) : out.fill(0xff);
   }
 

@@ -2,6 +2,7 @@
 // kernel/dma/mapping.c → kernel/dma/direct.{c,h} → kernel/dma/swiotlb.c and
 // arch/arm64/mm/dma-mapping.c (reference §2.2, §2.6, §3).
 
+import { zeroedBytes } from '../platform/bytes.js';
 import type { Cache } from '../platform/cache.js';
 import type { Platform } from '../platform/platform.js';
 import { cacheLineSize } from '../platform/platform.js';
@@ -201,7 +202,7 @@ export class DmaKernel {
   /** dma_direct_alloc() on the remap path: clean the linear alias, remap Normal-NC, memset 0 through it. */
   allocCoherent(handle: string, phys: number, size: number): Mapping {
     if (this.coherent) {
-      this.cache.write(phys, new Uint8Array(size)); // plain cacheable pages, zeroed through the cache
+      this.cache.write(phys, zeroedBytes(size)); // plain cacheable pages, zeroed through the cache
     } else {
       if (prepCoherentCleansOnly(this.platform.version)) dcacheCleanPoc(this.cache, phys, phys + size, this.mo);
       else dcacheCleanInvalPoc(this.cache, phys, phys + size, this.mo); // arch_dma_prep_coherent before v6.4

@@ -2,6 +2,7 @@
 // Copies are memcpy through the cacheable linear map, so they read and dirty cache lines.
 
 import type { Cache } from '../platform/cache.js';
+import { zeroedBytes } from '../platform/bytes.js';
 import { REGION } from './layout.js';
 
 export const IO_TLB_SIZE = 2048;
@@ -65,6 +66,6 @@ export class Swiotlb {
     const orig = base + ((tlb - REGION.swiotlb) % IO_TLB_SIZE);
     const [from, to] = way === 'to-bounce' ? [orig, tlb] : [tlb, orig];
     this.onCopy?.(from, to, size);
-    this.cache.write(to, this.cache.read(from, new Uint8Array(size)));
+    this.cache.write(to, this.cache.read(from, zeroedBytes(size)));
   }
 }

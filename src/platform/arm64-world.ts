@@ -6,6 +6,7 @@ import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import type { CpuOp } from '../program/types.js';
 import type { DeviceAddress, World } from '../exec/world.js';
 import { hex } from '../exec/values.js';
+import { copyOfBytes, zeroedBytes } from './bytes.js';
 import { Cache } from './cache.js';
 import { Memory } from './memory.js';
 import type { Platform } from './platform.js';
@@ -42,7 +43,7 @@ export class Arm64World implements World {
   }
 
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
-    const out = new Uint8Array(size);
+    const out = zeroedBytes(size);
     return this.nonCacheable(buf) ? this.memory.read(buf.addr + off, out) : this.cache.read(buf.addr + off, out);
   }
 
@@ -62,7 +63,7 @@ export class Arm64World implements World {
   }
 
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
-    const out = new Uint8Array(size);
+    const out = zeroedBytes(size);
     if (typeof addr !== 'number') return out.fill(0xff); // DMA_MAPPING_ERROR: the bus returns all ones
     return this.platform.deviceCoherent ? this.cache.snoopRead(addr, out) : this.memory.read(addr, out);
   }
@@ -121,7 +122,7 @@ export class Arm64World implements World {
   /** A copy without trace hooks, for searches that branch (src/oracle/exhaustive.ts). */
   clone(): World {
     const w = new Arm64World(this.platform, this.layout, this.memory.clone());
-    for (const [line, l] of this.cache.lines) w.cache.lines.set(line, { data: l.data.slice(), dirty: l.dirty });
+    for (const [line, l] of this.cache.lines) w.cache.lines.set(line, { data: copyOfBytes(l.data), dirty: l.dirty });
     w.kernel = this.kernel.copyTo(w.cache);
     return w;
   }

@@ -5,6 +5,7 @@
 // dangerous. The D-side is PIPT on arm64 (arch/arm64/include/asm/cache.h), so every alias of a
 // physical line — linear map, bounce buffer, coherent alias — is this one line.
 
+import { zeroedBytes } from './bytes.js';
 import { Memory } from './memory.js';
 
 export interface Line { data: Uint8Array; dirty: boolean }
@@ -28,7 +29,7 @@ export class Cache {
   fill(line: number): Line {
     let l = this.lines.get(line);
     if (l) return l;
-    l = { data: this.memory.read(line, new Uint8Array(this.lineBytes)), dirty: false };
+    l = { data: this.memory.read(line, zeroedBytes(this.lineBytes)), dirty: false };
     this.lines.set(line, l);
     this.onEvent?.({ kind: 'fill', line });
     return l;

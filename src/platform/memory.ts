@@ -1,5 +1,7 @@
 // Physical memory at the Point of Coherency: sparse, byte addressed, zero unless written.
 
+import { copyOfBytes, zeroedBytes } from './bytes.js';
+
 const CHUNK = 256; // ≥ the largest modelled line, so a line never straddles two chunks
 const SMALL = 16; // below this a byte loop beats allocating a subarray
 
@@ -10,7 +12,7 @@ export class Memory {
     const key = Math.floor(addr / CHUNK);
     let c = this.chunks.get(key);
     if (!c && create) {
-      c = new Uint8Array(CHUNK);
+      c = zeroedBytes(CHUNK);
       this.chunks.set(key, c);
     }
     return c;
@@ -57,7 +59,7 @@ export class Memory {
 
   clone(): Memory {
     const m = new Memory();
-    for (const [k, c] of this.chunks) m.chunks.set(k, c.slice());
+    for (const [k, c] of this.chunks) m.chunks.set(k, copyOfBytes(c));
     return m;
   }
 
