@@ -50,12 +50,16 @@ export function weightedLines(c: Compiled): number[] {
   return out;
 }
 
-/** weightedLines per compiled program: the fuzzer resolves up to 8 executions of each. Read only. */
-const linesCache = new WeakMap<Compiled, readonly number[]>();
-function linesOf(c: Compiled): readonly number[] {
-  let lines = linesCache.get(c);
-  if (!lines) linesCache.set(c, (lines = weightedLines(c)));
-  return lines;
+/** What resolving needs of a program, worked out once: the fuzzer resolves up to 8 executions of each. Read only. */
+interface Resolving { lines: readonly number[]; names: readonly string[]; cpus: readonly number[] }
+const resolvingCache = new WeakMap<Compiled, Resolving>();
+function resolvingOf(c: Compiled): Resolving {
+  let r = resolvingCache.get(c);
+  if (!r) {
+    r = { lines: weightedLines(c), names: c.actors.map((a) => a.actor.name), cpus: c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : [])) };
+    resolvingCache.set(c, r);
+  }
+  return r;
 }
 
 export interface ExecutionArbOptions {
@@ -96,9 +100,7 @@ export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: Exec
 
 /** resolveExecution, also returning the model run it made (finished), so it need not be run again. */
 export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): { execution: Execution; model: Machine } {
-  const lines = linesOf(c);
-  const names = c.actors.map((a) => a.actor.name);
-  const cpus = c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : []));
+  const { lines, names, cpus } = resolvingOf(c);
   const maxSkip = o.maxSkip ?? 3;
   const m = newModelMachine(c);
   const out: Step[] = [];

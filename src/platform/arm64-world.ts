@@ -19,7 +19,11 @@ export class Arm64World implements World {
   /** Set by a tracer: receives one line per thing the hardware or kernel did. */
   private note?: (text: string) => void;
 
+  /** 2 ** deviceAddressBits: the first bus address the device cannot drive. */
+  private readonly busLimit: number;
+
   constructor(readonly platform: Platform, readonly layout: Layout, initial: Memory) {
+    this.busLimit = 2 ** platform.deviceAddressBits;
     this.memory = initial;
     this.cache = new Cache(platform.cwg, this.memory);
     this.kernel = new DmaKernel(platform, this.cache, layout);
@@ -58,8 +62,9 @@ export class Arm64World implements World {
     if (m.error) return 'error';
     const seg = m.segments[entry];
     if (!seg) return 'error';
-    // The device drives only deviceAddressBits of the bus address.
-    return (seg.bus + off) % 2 ** this.platform.deviceAddressBits;
+    // The device drives only deviceAddressBits of the bus address (fmod only when it truncates).
+    const addr = seg.bus + off;
+    return addr >= 0 && addr < this.busLimit ? addr : addr % this.busLimit;
   }
 
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
