@@ -2,7 +2,7 @@
 // saved counterexamples and --replay, --platform overrides, the built-in job.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -13,6 +13,7 @@ let cwd: string;
 
 beforeAll(() => {
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')]);
+  chmodSync(BIN, 0o755); // as `npm run build` leaves it, so `npx dmafuzz` keeps working after the tests
   cwd = mkdtempSync(join(tmpdir(), 'dmafuzz-cli-'));
 }, 60_000);
 
