@@ -94,7 +94,7 @@ interface Checks {
 }
 
 /** Values are JS numbers: exact up to 2^53, which covers 6-byte values and most 8-byte patterns. */
-export function checkValue(value: number, where: string): void {
+function checkValue(value: number, where: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new ProgramError(`${where}: value ${value} is not an integer from 0 to 2^53-1`);
 }
 
@@ -119,9 +119,4 @@ function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
     case 'barrier': case 'wait_irq': break;
     default: throw new ProgramError(`${where}: a CPU cannot do '${(op as { op: string }).op}'`);
   }
-}
-
-/** A short kernel-style label for an op, for reports. */
-export function opAddress(c: Compiled, r: BufRef): number {
-  return c.layout.buffers.get(r.buf)!.addr + r.off;
 }

@@ -9,23 +9,18 @@
 import fc from 'fast-check';
 import type { Compiled } from '../exec/compile.js';
 import type { Execution, Step } from '../exec/execution.js';
-import { REGION } from '../kernel/layout.js';
-import { IO_TLB_SIZE } from '../kernel/swiotlb.js';
+import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Machine } from '../exec/machine.js';
 import { ordered } from '../exec/ordering.js';
 import { newModelMachine } from '../oracle/run.js';
 
 const MAX_LINES_PER_BUFFER = 8;
 
-/** Lines worth filling or evicting: every line of every buffer (capped), and the bounce slots' lines. */
-export function interestingLines(c: Compiled): number[] {
-  return [...new Set(weightedLines(c))].sort((a, b) => a - b);
-}
-
 /**
- * The same lines, with the ones where bugs live listed more than once: a buffer's first and last
- * line (shared with a neighbour when the buffer is not line-aligned) and the lines just outside
- * each top-level object (a neighbouring object may share them).
+ * Lines worth filling or evicting — every line of every buffer (capped) and the bounce slots'
+ * lines — with the ones where bugs live listed more than once: a buffer's first and last line
+ * (shared with a neighbour when the buffer is not line-aligned) and the lines just outside each
+ * top-level object (a neighbouring object may share them).
  */
 export function weightedLines(c: Compiled): number[] {
   const line = c.platform.cwg;
@@ -37,15 +32,9 @@ export function weightedLines(c: Compiled): number[] {
     out.push(first, last);
     if (b.object === b.name && first >= line) out.push(first - line, last + line);
   }
-  let slot = REGION.swiotlb;
-  for (const ca of c.actors) {
-    for (const op of ca.actor.ops) {
-      const sizes = op.op === 'dma_map' ? [op.size] : op.op === 'dma_map_sg' ? op.entries.map((e) => e.size) : [];
-      for (const size of sizes) {
-        for (let a = slot, n = 0; a < slot + size && n < MAX_LINES_PER_BUFFER; a += line, n++) out.push(a);
-        slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
-      }
-    }
+  const sizes = c.actors.flatMap((ca) => ca.actor.ops.flatMap((op) => (op.op === 'dma_map' ? [op.size] : op.op === 'dma_map_sg' ? op.entries.map((e) => e.size) : [])));
+  for (const s of bounceSlots(sizes)) {
+    for (let a = s.addr, n = 0; a < s.addr + s.size && n < MAX_LINES_PER_BUFFER; a += line, n++) out.push(a);
   }
   return out;
 }

@@ -213,10 +213,4 @@ export class DmaKernel {
 
   /** dma_direct_free(): no cache maintenance. The handle stays known so a late device access lands somewhere. */
   freeCoherent(_handle: string): void {}
-
-  /** Whether a DMA API call issues cache maintenance (and so the trailing dsb sy) on this platform. */
-  issuesMaintenance(to: 'cpu' | 'device', dir: Direction, skipCpuSync: boolean): boolean {
-    if (this.coherent || skipCpuSync) return false;
-    return to === 'device' || dir !== 'DMA_TO_DEVICE';
-  }
 }

@@ -9,6 +9,20 @@ export const IO_TLB_SIZE = 2048;
 const NSLABS = 128;
 const INVALID = -1;
 
+/**
+ * Where successive mappings of these sizes land when every one is bounced: first fit from the
+ * start of the pool, whole slots each (mapSingle). What a search needs to know which bounce
+ * lines a program can touch before running it.
+ */
+export function bounceSlots(sizes: readonly number[]): { addr: number; size: number }[] {
+  let slot = REGION.swiotlb;
+  return sizes.map((size) => {
+    const addr = slot;
+    slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
+    return { addr, size };
+  });
+}
+
 export class Swiotlb {
   /** orig_addr of each slot, INVALID when free (mem->slots[i].orig_addr). */
   private readonly origOf = new Array<number>(NSLABS).fill(INVALID);

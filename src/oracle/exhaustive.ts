@@ -10,8 +10,7 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution, Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { observationKey } from '../exec/observations.js';
-import { REGION } from '../kernel/layout.js';
-import { IO_TLB_SIZE } from '../kernel/swiotlb.js';
+import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Arm64World } from '../platform/arm64-world.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { newModelMachine } from './run.js';
@@ -133,17 +132,13 @@ export function relevantLines(c: Compiled): number[] {
   };
   const at = (buf: string, off: number) => c.layout.buffers.get(buf)!.addr + off;
   const coherentHandles = new Set<string>();
-  let slot = REGION.swiotlb;
-  const slotFor = (size: number) => {
-    add(slot, size);
-    slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
-  };
+  const mapSizes: number[] = [];
   for (const ca of c.actors) {
     for (const op of ca.actor.ops) {
       switch (op.op) {
         case 'store': case 'load': case 'poll': add(at(op.buf, op.off), op.size); break;
-        case 'dma_map': add(at(op.buf, op.off), op.size); slotFor(op.size); break;
-        case 'dma_map_sg': for (const e of op.entries) { add(at(e.buf, e.off), e.size); slotFor(e.size); } break;
+        case 'dma_map': add(at(op.buf, op.off), op.size); mapSizes.push(op.size); break;
+        case 'dma_map_sg': for (const e of op.entries) { add(at(e.buf, e.off), e.size); mapSizes.push(e.size); } break;
         case 'dma_alloc_coherent':
           coherentHandles.add(op.buf);
           if (c.platform.declaredCoherent) add(at(op.buf, 0), c.layout.buffers.get(op.buf)!.size); // zeroed through the cache
@@ -156,6 +151,7 @@ export function relevantLines(c: Compiled): number[] {
       if ((op.op === 'dma_read' || op.op === 'dma_write' || op.op === 'dma_poll') && coherentHandles.has(op.handle)) add(at(op.handle, op.off), op.size);
     }
   }
+  for (const s of bounceSlots(mapSizes)) add(s.addr, s.size);
   for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
   return [...lines].sort((a, b) => a - b);
 }
