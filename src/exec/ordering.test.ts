@@ -3,6 +3,7 @@ import { layoutProgram } from '../kernel/layout.js';
 import { makePlatform, type PlatformConfig } from '../platform/platform.js';
 import * as b from '../program/build.js';
 import type { CpuOp } from '../program/types.js';
+import { compile } from './compile.js';
 import { FORWARD, FREE, orderClassOf, ordered, precedence } from './ordering.js';
 
 const layoutFor = (p: ReturnType<typeof makePlatform>) =>
@@ -93,6 +94,23 @@ describe('Arm ordering as seen by a DMA device', () => {
     expect(mayPass([unmap, b.load('buf', 0, 4)])).toBe(false);
     expect(mayPass([unmap, b.load('buf', 0, 4)], { deviceCoherent: true, declaredCoherent: true })).toBe(true);
     expect(mayPass([b.dma_sync_single_for_cpu('h', 64, b.TO_DEVICE), b.load('buf', 0, 4)])).toBe(true); // a no-op on arm64
+  });
+  test('a call that may bounce is ordered with the same CPU\'s accesses to its bytes, whatever made it bounce', () => {
+    // CPU ops: [dma_set_mask?] map, unmap, load buf, load other. Returns table rows of the two loads against the unmap.
+    const unmapOrder = (config: Partial<PlatformConfig>, at: number | undefined, maskBits?: number) => {
+      const ops = [...(maskBits ? [b.dma_set_mask(maskBits)] : []), b.dma_map_single('h', 'buf', 0, 64, b.FROM_DEVICE),
+        b.dma_unmap_single('h', 64, b.FROM_DEVICE), b.load('buf', 0, 4), b.load('other', 0, 4)];
+      const c = compile(b.program('t', { buffers: [b.kmalloc('buf', 64, at === undefined ? {} : { at }), b.kmalloc('other', 64)], actors: [b.cpu('cpu0', ops)] }),
+        makePlatform({ deviceCoherent: true, declaredCoherent: true, ...config }));
+      const t = c.actors[0].precedence, u = ops.length - 3;
+      return [t[u + 1][u], t[u + 2][u]];
+    };
+    expect(unmapOrder({}, 2 ** 32 + 0x1000)).toEqual([1, FREE]); // above DMA_BIT_MASK(32): bounced; other bytes stay free
+    expect(unmapOrder({}, 2 ** 32 + 0x1000, 64)).toEqual([FREE, FREE]); // dma_set_mask(64) first: no bounce, no copy
+    expect(unmapOrder({ swiotlb: 'force' }, undefined)).toEqual([1, FREE]);
+    expect(unmapOrder({ highRam: true }, undefined)).toEqual([1, FREE]);
+    expect(unmapOrder({}, undefined)).toEqual([FREE, FREE]);
+    expect(unmapOrder({ swiotlb: 'absent' }, 2 ** 32 + 0x1000)).toEqual([FREE, FREE]); // mapping fails instead
   });
   test('a deliberately broken model whose barriers order nothing', () => {
     const p = { ...makePlatform(), faults: ['barriers-order-nothing' as const] };
