@@ -37,6 +37,15 @@ describe('the Arm-model table agrees with herd7 (aarch64.cat)', () => {
       expect(outcome.result.verdict).toBe(outcome.expect);
     });
   }
+  test('strictShareability: smp_* order nothing for the device, still order for another CPU', () => {
+    const verdict = (f: string) => {
+      const o = checkLitmusFile(join(dir, f), { platform: { strictShareability: true } });
+      return o.kind === 'checked' ? o.result.verdict : o.message;
+    };
+    expect(verdict('mp-cpu-writes-smp_wmb.litmus')).toBe('bug');
+    expect(verdict('doorbell-smp_wmb-writel_relaxed.litmus')).toBe('bug');
+    expect(verdict('cpus-mp-smp.litmus')).toBe('ok');
+  });
   test('a model whose barriers order nothing disagrees with herd7 on the rows barriers decide', () => {
     const broken = files.filter((f) => {
       const loaded = loadLitmus(f, readFileSync(join(dir, f), 'utf8'));

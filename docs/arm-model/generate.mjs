@@ -39,29 +39,29 @@ const row = (name, cpu, devices, rule, opts = {}) => rows.push({ name, cpu, devi
 
 // --- message passing, CPU writes: X=1; B; Y=1 against a device reading y then x.
 const W2W = { none: 'nothing orders two stores to different locations', dma_wmb: 'dmb oshst: [W]; po; [dmb.st]; po; [W] in bob', wmb: 'dsb st orders earlier stores before later stores (and everything else)',
-  mb: 'dsb sy: po; [dmb.full]; po in bob', dma_mb: 'dmb osh: po; [dmb.full]; po in bob', dma_rmb: 'dmb oshld orders earlier loads only', rmb: 'dsb ld orders earlier loads only',
-  smp_wmb: 'dmb ishst: bob; shareability does not matter (Arm ARM Known issues M.a, AARCH-24234)', smp_mb: 'dmb ish: full barrier; shareability does not matter (AARCH-24234)', smp_rmb: 'dmb ishld orders earlier loads only' };
+  mb: 'dsb sy: po; [dmb.full]; po in bob', dma_mb: 'dmb osh: po; [dmb.full]; po in bob', dma_rmb: 'dmb oshld orders earlier loads only',
+  smp_wmb: 'dmb ishst: bob; shareability does not matter (Arm ARM Known issues M.a, AARCH-24234)', smp_mb: 'dmb ish: full barrier; shareability does not matter (AARCH-24234)' };
 for (const [b, rule] of Object.entries(W2W)) row(`mp-cpu-writes-${b}`, ['W x 1', ...(b === 'none' ? [] : [b]), 'W y 1'], ['R y', 'R x'], rule);
 
 // --- message passing, CPU reads: device X=1; Y=1; the CPU reads y, B, x.
 const R2R = { none: 'nothing orders two loads of different locations', dma_rmb: 'dmb oshld: [R]; po; [dmb.ld]; po in bob', rmb: 'dsb ld: [R]; po; [dmb.ld]; po in bob',
-  mb: 'dsb sy: full barrier', dma_mb: 'dmb osh: full barrier', dma_wmb: 'dmb oshst orders stores only', wmb: 'dsb st waits for earlier stores only; earlier loads may still be outstanding',
-  smp_rmb: 'dmb ishld: bob; shareability does not matter (AARCH-24234)', smp_wmb: 'dmb ishst orders stores only' };
+  mb: 'dsb sy: full barrier', dma_wmb: 'dmb oshst orders stores only', wmb: 'dsb st waits for earlier stores only; earlier loads may still be outstanding',
+  smp_rmb: 'dmb ishld: bob; shareability does not matter (AARCH-24234)' };
 for (const [b, rule] of Object.entries(R2R)) row(`mp-cpu-reads-${b}`, ['R y', ...(b === 'none' ? [] : [b]), 'R x'], ['W x 1', 'W y 1'], rule);
 
 // --- store buffering: X=1; B; r0=Y against device Y=1; r1=X.
-const W2R = { none: 'a later load may be satisfied before an earlier store is visible', dma_wmb: 'dmb oshst does not order a store before a later load', rmb: 'dsb ld waits for earlier loads only',
+const W2R = { none: 'a later load may be satisfied before an earlier store is visible', dma_wmb: 'dmb oshst does not order a store before a later load',
   dma_rmb: 'dmb oshld orders earlier loads only', wmb: 'DSB ST completes the earlier stores before any later instruction executes (Arm ARM DSB; aarch64-dsb.cat)',
   mb: 'dsb sy: full barrier', dma_mb: 'dmb osh: full barrier', smp_mb: 'dmb ish: full barrier; shareability does not matter (AARCH-24234)' };
 for (const [b, rule] of Object.entries(W2R)) row(`sb-${b}`, ['W x 1', ...(b === 'none' ? [] : [b]), 'R y'], ['W y 1', 'R x'], rule);
 
 // --- load buffering: r0=X; B; Y=1 against device r1=Y; X=1.
 const R2W = { none: 'a store may become visible before an earlier load of another location is satisfied', dma_rmb: 'dmb oshld: [R]; po; [dmb.ld]; po in bob', rmb: 'dsb ld: earlier loads before everything later',
-  dma_wmb: 'dmb oshst orders stores only', wmb: 'dsb st waits for earlier stores only', dma_mb: 'dmb osh: full barrier', smp_rmb: 'dmb ishld: bob (AARCH-24234)' };
+  dma_wmb: 'dmb oshst orders stores only', smp_rmb: 'dmb ishld: bob (AARCH-24234)' };
 for (const [b, rule] of Object.entries(R2W)) row(`lb-${b}`, ['R x', ...(b === 'none' ? [] : [b]), 'W y 1'], ['R y', 'W x 1'], rule);
 
 // --- 2+2W: X=1; B; Y=2 against device Y=1; X=2; final x and y.
-for (const [b, rule] of Object.entries({ none: 'two stores to different locations may become visible in either order', dma_wmb: 'dmb oshst: [W]; po; [dmb.st]; po; [W] in bob', wmb: 'dsb st orders the stores' })) {
+for (const [b, rule] of Object.entries({ none: 'two stores to different locations may become visible in either order', dma_wmb: 'dmb oshst: [W]; po; [dmb.st]; po; [W] in bob' })) {
   row(`2+2w-${b}`, ['W x 1', ...(b === 'none' ? [] : [b]), 'W y 2'], ['W y 1', 'W x 2'], rule, { final: ['x', 'y'] });
 }
 
@@ -70,7 +70,7 @@ row('wrc-none', ['R x', 'W y 1'], [['W x 1'], ['R y', 'R x']], 'the CPU store ma
 row('wrc-dma_rmb', ['R x', 'dma_rmb', 'W y 1'], [['W x 1'], ['R y', 'R x']], 'dmb oshld orders the load before the store; Armv8 is other-multi-copy-atomic, so device 2 sees x too');
 
 // --- polling: the CPU waits for a flag the device sets after the data.
-for (const [b, rule] of Object.entries({ none: 'a control dependency does not order a later load (the load may be satisfied before the poll exits)', dma_rmb: 'dmb oshld orders the poll\'s load before the data load', rmb: 'dsb ld orders the poll\'s load before the data load', smp_rmb: 'dmb ishld: bob (AARCH-24234)' })) {
+for (const [b, rule] of Object.entries({ none: 'a control dependency does not order a later load (the load may be satisfied before the poll exits)', dma_rmb: 'dmb oshld orders the poll\'s load before the data load', rmb: 'dsb ld orders the poll\'s load before the data load' })) {
   row(`poll-then-load-${b}`, ['poll y 1', ...(b === 'none' ? [] : [b]), 'R x'], ['W x 1', 'W y 1'], rule);
 }
 row('poll-then-store', ['poll x 1', 'W y 1'], ['R y', 'W x 1'], 'a store is control dependent on the poll loop: [R]; ctrl; [W] in dob');
@@ -80,7 +80,6 @@ row('device-polls-descriptor-none', ['W x 1', 'W y 1'], ['poll y 1', 'R x'], 'th
 // --- MMIO: writel doorbell after a Normal store (device waits for DB, then reads x).
 const doorbell = [['wait DB 1', 'R x']];
 row('doorbell-writel', ['W x 1', 'writel DB 1'], doorbell, 'writel = dmb oshst; str: the barrier orders the earlier store before the MMIO store');
-row('doorbell-writel-v5.3', ['W x 1', 'writel DB 1'], doorbell, 'writel before v5.4 = dsb st; str (22ec71615d82)', { kernel: '5.3' });
 row('doorbell-writel_relaxed', ['W x 1', 'writel_relaxed DB 1'], doorbell, 'writel_relaxed = str: nothing orders Normal and Device stores');
 row('doorbell-dma_wmb-writel_relaxed', ['W x 1', 'dma_wmb', 'writel_relaxed DB 1'], doorbell, 'dmb oshst orders the store before the MMIO store');
 row('doorbell-wmb-writel_relaxed', ['W x 1', 'wmb', 'writel_relaxed DB 1'], doorbell, 'dsb st orders the store before the MMIO store');
@@ -103,11 +102,10 @@ row('readl_relaxed-dma_rmb-then-load', ['readl_relaxed ST', 'dma_rmb', 'R x'], [
 // An earlier Normal load may be satisfied after readl's MMIO load: the device sets ST, then writes x.
 row('load-then-readl', ['R x', 'readl ST'], [['set ST 1', 'W x 1']], 'readl = ldr; dmb oshld: the barrier is after the MMIO load, so an earlier Normal load may be satisfied after it');
 row('load-rmb-readl', ['R x', 'rmb', 'readl ST'], [['set ST 1', 'W x 1']], 'dsb ld orders the earlier load before the MMIO load');
-row('load-then-readl_relaxed', ['R x', 'readl_relaxed ST'], [['set ST 1', 'W x 1']], 'nothing orders the loads');
 
 // --- store-buffer forwarding: X=1; r0=X; B; r1=Y against device Y=1; r2=X.
 const SBF = { dma_rmb: 'the CPU reads its own store early (rfi is not in ob); dmb oshld then orders only that load', rmb: 'dsb ld completes the loads; the forwarded load completes before the store is visible',
-  smp_rmb: 'as dma_rmb (AARCH-24234)', dma_mb: 'dmb osh orders the store before the later load', mb: 'dsb sy orders the store before the later load', wmb: 'dsb st completes the store before the later load (Arm ARM DSB; aarch64-dsb.cat)' };
+  dma_mb: 'dmb osh orders the store before the later load', mb: 'dsb sy orders the store before the later load', wmb: 'dsb st completes the store before the later load (Arm ARM DSB; aarch64-dsb.cat)' };
 for (const [b, rule] of Object.entries(SBF)) row(`forwarding-${b}`, ['W x 1', 'R x', b, 'R y'], ['W y 1', 'R x'], rule);
 
 // --- two CPU threads (no device): smp_* barriers order memory for the other CPU.
@@ -115,7 +113,6 @@ row('cpus-mp-smp', ['W x 1', 'smp_wmb', 'W y 1'], [['R y', 'smp_rmb', 'R x']], '
 row('cpus-mp-smp_wmb-only', ['W x 1', 'smp_wmb', 'W y 1'], [['R y', 'R x']], 'the reader\'s loads may be satisfied out of order', { cpus: true });
 row('cpus-mp-none', ['W x 1', 'W y 1'], [['R y', 'smp_rmb', 'R x']], 'the writer\'s stores may become visible out of order', { cpus: true });
 row('cpus-sb-smp_mb', ['W x 1', 'smp_mb', 'R y'], [['W y 1', 'smp_mb', 'R x']], 'dmb ish: full barrier', { cpus: true });
-row('cpus-sb-none', ['W x 1', 'R y'], [['W y 1', 'R x']], 'store buffering', { cpus: true });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -179,15 +176,17 @@ function herdTest(r) {
 /** The dmafuzz litmus of a row. */
 function dmafuzzTest(r, verdict, herdNote) {
   const cpuOnly = !!r.cpus;
+  let n = 0;
+  const reg = () => `r${n++}`;
   const place = (loc) => (cpuOnly ? loc : `ring + ${LOC[loc]}`).replace(' + 0', '');
   const cpuLine = (op) => {
     const [kind, loc, val] = op.split(' ');
     switch (kind) {
       case 'W': return `WRITE_ONCE(*(u32 *)${loc}, ${val});`;
-      case 'R': return `r = READ_ONCE(*(u32 *)${loc});`;
+      case 'R': return `${reg()} = READ_ONCE(*(u32 *)${loc});`;
       case 'poll': return `while (READ_ONCE(*(u32 *)${loc}) != ${val}) cpu_relax();`;
       case 'writel': case 'writel_relaxed': return `${kind}(${val}, ${loc});`;
-      case 'readl': case 'readl_relaxed': return `r = ${kind}(${loc});`;
+      case 'readl': case 'readl_relaxed': return `${reg()} = ${kind}(${loc});`;
       default: return `${kind}();`;
     }
   };
@@ -195,7 +194,7 @@ function dmafuzzTest(r, verdict, herdNote) {
     const [kind, loc, val] = op.split(' ');
     switch (kind) {
       case 'W': return `dma_write(${place(loc)}, 4, ${val});`;
-      case 'R': return `r = dma_read(${place(loc)}, 4);`;
+      case 'R': return `${reg()} = dma_read(${place(loc)}, 4);`;
       case 'poll': return `dma_poll(${place(loc)}, 4, ${val});`;
       case 'wait': case 'waitfinal': return `wait_doorbell(${loc}, ${val});`;
       case 'set': return `set_reg(${loc}, ${val});`;
