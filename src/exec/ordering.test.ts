@@ -111,6 +111,14 @@ describe('Arm ordering as seen by a DMA device', () => {
     expect(unmapOrder({ highRam: true }, undefined)).toEqual([1, FREE]);
     expect(unmapOrder({}, undefined)).toEqual([FREE, FREE]);
     expect(unmapOrder({ swiotlb: 'absent' }, 2 ** 32 + 0x1000)).toEqual([FREE, FREE]); // mapping fails instead
+    // a partial sync copies only its bytes: a load of bytes 0..3 may pass a sync of bytes 32..63, not of 0..31
+    const syncThenLoad = (off: number) => {
+      const ops = [b.dma_map_single('h', 'buf', 0, 64, b.FROM_DEVICE), b.dma_sync_single_range_for_cpu('h', off, 32, b.FROM_DEVICE), b.load('buf', 0, 4)];
+      const c = compile(b.program('t', { buffers: [b.kmalloc('buf', 64)], actors: [b.cpu('cpu0', ops)] }), makePlatform({ deviceCoherent: true, declaredCoherent: true, swiotlb: 'force' }));
+      return c.actors[0].precedence[2][1];
+    };
+    expect(syncThenLoad(0)).toBe(1);
+    expect(syncThenLoad(32)).toBe(FREE);
   });
   test('a deliberately broken model whose barriers order nothing', () => {
     const p = { ...makePlatform(), faults: ['barriers-order-nothing' as const] };

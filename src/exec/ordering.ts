@@ -93,7 +93,7 @@ export function handleInfo(program: Program, p: Platform, layout: Layout): Map<s
     if (a.kind !== 'cpu') continue;
     let mask = 2 ** 32 - 1;
     for (const op of a.ops) {
-      if (op.op === 'dma_set_mask' && !op.coherent) mask = 2 ** op.bits - 1;
+      if (op.op === 'dma_set_mask') mask = 2 ** op.bits - 1; // dma_set_mask_and_coherent sets the streaming mask too
       const entries = op.op === 'dma_map' ? [op] : op.op === 'dma_map_sg' ? op.entries : [];
       if (!entries.length || (op.op !== 'dma_map' && op.op !== 'dma_map_sg')) continue;
       const ranges: number[] = [];
@@ -125,12 +125,15 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   // A call that may memcpy between the buffer and its swiotlb slot (swiotlb_bounce) loads and
   // stores those bytes: the same CPU's accesses to them stay in order with it, whatever made the
   // mapping bounce (force, DMA mask, kmalloc bouncing). Non-bouncing bytes stay free.
-  const copying = (handle: string, copies: boolean): OrderClass => {
+  const copying = (handle: string, copies: boolean, part?: { off: number; size: number }): OrderClass => {
     const h = ctx.handles.get(handle);
-    return copies && h?.mayBounce ? { ...CALL, kinds: API | R | W, ranges: h.ranges } : CALL;
+    if (!copies || !h?.mayBounce) return CALL;
+    // a single-buffer sync copies only the bytes it names (swiotlb_sync_single_for_*)
+    const ranges = part ? [h.ranges[0] + part.off, h.ranges[0] + part.off + part.size] : h.ranges;
+    return { ...CALL, kinds: API | R | W, ranges };
   };
-  const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean) =>
-    apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies);
+  const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean, part?: { off: number; size: number }) =>
+    apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies, part);
   switch (op.op) {
     case 'store': return { ...NONE, kinds: W, ranges: at(op.buf, op.off, op.size) };
     case 'load': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size) };
@@ -150,7 +153,7 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     // swiotlb_tbl_map_single copies into the slot for every direction (reference §2.4).
     case 'dma_map': case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
     case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, !op.skipCpuSync && op.dir !== 'DMA_TO_DEVICE');
-    case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE');
+    case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
   }
 }
 
