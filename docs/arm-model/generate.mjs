@@ -13,8 +13,7 @@
 // it waits for; a device's last `wait_doorbell(DB, v)` after the CPU is done observes DB's final
 // value. The verdict: herd7 lists every final state of the observed registers under aarch64.cat
 // (Arm) and under sc.cat (the ideal, in-order platform); dmafuzz must say `bug` iff Arm allows
-// a state SC does not (DESIGN.md's oracle). Rows using wmb() (dsb st) are judged with
-// aarch64-dsb.cat, which adds the DSB completion rule aarch64.cat leaves out.
+// a state SC does not (DESIGN.md's oracle).
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +37,7 @@ const rows = [];
 const row = (name, cpu, devices, rule, opts = {}) => rows.push({ name, cpu, devices: Array.isArray(devices[0]) ? devices : [devices], rule, ...opts });
 
 // --- message passing, CPU writes: X=1; B; Y=1 against a device reading y then x.
-const W2W = { none: 'nothing orders two stores to different locations', dma_wmb: 'dmb oshst: [W]; po; [dmb.st]; po; [W] in bob', wmb: 'dsb st orders earlier stores before later stores (and everything else)',
+const W2W = { none: 'nothing orders two stores to different locations', dma_wmb: 'dmb oshst: [W]; po; [dmb.st]; po; [W] in bob', wmb: 'dsb st: DSB-ob [Exp & W]; po; [dsb.st]; po (aarch64hwreqs.cat)',
   mb: 'dsb sy: po; [dmb.full]; po in bob', dma_mb: 'dmb osh: po; [dmb.full]; po in bob', dma_rmb: 'dmb oshld orders earlier loads only',
   smp_wmb: 'dmb ishst: bob; shareability does not matter (Arm ARM Known issues M.a, AARCH-24234)', smp_mb: 'dmb ish: full barrier; shareability does not matter (AARCH-24234)' };
 for (const [b, rule] of Object.entries(W2W)) row(`mp-cpu-writes-${b}`, ['W x 1', ...(b === 'none' ? [] : [b]), 'W y 1'], ['R y', 'R x'], rule);
@@ -51,7 +50,7 @@ for (const [b, rule] of Object.entries(R2R)) row(`mp-cpu-reads-${b}`, ['R y', ..
 
 // --- store buffering: X=1; B; r0=Y against device Y=1; r1=X.
 const W2R = { none: 'a later load may be satisfied before an earlier store is visible', dma_wmb: 'dmb oshst does not order a store before a later load',
-  dma_rmb: 'dmb oshld orders earlier loads only', wmb: 'DSB ST completes the earlier stores before any later instruction executes (Arm ARM DSB; aarch64-dsb.cat)',
+  dma_rmb: 'dmb oshld orders earlier loads only', wmb: 'dsb st completes the earlier stores before any later access: DSB-ob [Exp & W]; po; [dsb.st]; po (aarch64hwreqs.cat)',
   mb: 'dsb sy: full barrier', dma_mb: 'dmb osh: full barrier', smp_mb: 'dmb ish: full barrier; shareability does not matter (AARCH-24234)' };
 for (const [b, rule] of Object.entries(W2R)) row(`sb-${b}`, ['W x 1', ...(b === 'none' ? [] : [b]), 'R y'], ['W y 1', 'R x'], rule);
 
@@ -86,7 +85,7 @@ row('doorbell-wmb-writel_relaxed', ['W x 1', 'wmb', 'writel_relaxed DB 1'], door
 row('doorbell-smp_wmb-writel_relaxed', ['W x 1', 'smp_wmb', 'writel_relaxed DB 1'], doorbell, 'dmb ishst: bob; shareability does not matter (AARCH-24234)');
 // writel then a Normal load (SB shape): only the pre-v5.4 dsb st keeps the load behind the earlier store.
 row('sb-writel', ['W x 1', 'writel DB 1', 'R y'], ['W y 1', 'R x'], 'dmb oshst does not order the earlier store before a later load');
-row('sb-writel-v5.3', ['W x 1', 'writel DB 1', 'R y'], ['W y 1', 'R x'], 'writel before v5.4 = dsb st; str (22ec71615d82): the DSB completes the store before the later load', { kernel: '5.3' });
+row('sb-writel-v5.3', ['W x 1', 'writel DB 1', 'R y'], ['W y 1', 'R x'], 'writel before v5.4 = dsb st; str (22ec71615d82): DSB-ob orders the earlier store before the later load', { kernel: '5.3' });
 row('doorbell-load-writel', ['R x', 'writel DB 1'], [['wait DB 1', 'W x 1']], 'dmb oshst does not order an earlier load before the MMIO store (LB shape)');
 row('doorbell-load-rmb-writel', ['R x', 'rmb', 'writel DB 1'], [['wait DB 1', 'W x 1']], 'dsb ld orders the earlier load before the MMIO store');
 // A later Normal store may pass writel's MMIO store: the device sees y=1, writes DB=2, and the CPU's DB=1 lands after it.
@@ -105,7 +104,7 @@ row('load-rmb-readl', ['R x', 'rmb', 'readl ST'], [['set ST 1', 'W x 1']], 'dsb 
 
 // --- store-buffer forwarding: X=1; r0=X; B; r1=Y against device Y=1; r2=X.
 const SBF = { dma_rmb: 'the CPU reads its own store early (rfi is not in ob); dmb oshld then orders only that load', rmb: 'dsb ld completes the loads; the forwarded load completes before the store is visible',
-  dma_mb: 'dmb osh orders the store before the later load', mb: 'dsb sy orders the store before the later load', wmb: 'dsb st completes the store before the later load (Arm ARM DSB; aarch64-dsb.cat)' };
+  dma_mb: 'dmb osh orders the store before the later load', mb: 'dsb sy orders the store before the later load', wmb: 'dsb st completes the store before the later load: DSB-ob (aarch64hwreqs.cat)' };
 for (const [b, rule] of Object.entries(SBF)) row(`forwarding-${b}`, ['W x 1', 'R x', b, 'R y'], ['W y 1', 'R x'], rule);
 
 // --- two CPU threads (no device): smp_* barriers order memory for the other CPU.
@@ -117,6 +116,7 @@ row('cpus-sb-smp_mb', ['W x 1', 'smp_mb', 'R y'], [['W y 1', 'smp_mb', 'R x']], 
 // ---------------------------------------------------------------------------------------------
 
 const ADDR = { x: 'X1', y: 'X2', z: 'X3', DB: 'X4', ST: 'X5' };
+const HERD_LOC = { x: 'x', y: 'y', z: 'z', DB: 'db', ST: 'status' }; // MMIO registers as herd locations
 
 /** herd7 code of one thread; `observe` collects [herdReg, dmafuzzLabel] of observed loads, `filters` the waits. */
 function herdThread(t, ops, isCpu, kernel, observe, filters) {
@@ -142,7 +142,7 @@ function herdThread(t, ops, isCpu, kernel, observe, filters) {
         if (isCpu) code.push(`CBNZ ${r},LC${t}${label}`, `LC${t}${label++}:`); // the loop exit: later stores are control dependent
         break;
       }
-      case 'waitfinal': observe.push(`[${loc}]`); break;
+      case 'waitfinal': observe.push(HERD_LOC[loc]); break;
       case 'writel': code.push(kernel === '5.3' ? 'DSB ST' : 'DMB OSHST', v(val), `STR W0,[${ADDR[loc]}]`); break;
       case 'writel_relaxed': code.push(v(val), `STR W0,[${ADDR[loc]}]`); break;
       default: code.push(...BARRIER[kind]);
@@ -155,18 +155,18 @@ function herdTest(r) {
   const threads = [r.cpu, ...r.devices];
   const observe = [], filters = [];
   const code = threads.map((ops, t) => herdThread(t, ops, t === 0 || !!r.cpus, r.kernel, observe, filters));
-  for (const l of r.final ?? []) observe.push(`[${l}]`);
+  for (const l of r.final ?? []) observe.push(l);
   const n = Math.max(...code.map((c) => c.length));
   const lines = [];
   lines.push(threads.map((_, t) => ` P${t}`.padEnd(22)).join('|') + ';');
   for (let i = 0; i < n; i++) lines.push(code.map((c) => ` ${c[i] ?? ''}`.padEnd(22)).join('|') + ';');
-  const init = threads.map((_, t) => Object.entries(ADDR).map(([loc, x]) => `${t}:${x}=${loc};`).join(' ')).join('\n');
+  const init = threads.map((_, t) => Object.entries(ADDR).map(([loc, x]) => `${t}:${x}=${HERD_LOC[loc]};`).join(' ')).join('\n');
   return [
     `AArch64 ${r.name}`,
     `"${r.rule.replace(/"/g, "'")}"`,
     `{`, init, `}`,
     ...lines,
-    `locations [${observe.join('; ')}];`,
+    `locations [${observe.map((o) => `${o};`).join(' ')}]`,
     ...(filters.length ? [`filter (${filters.join(' /\\ ')})`] : []),
     `exists (${observe.length ? observe.map((o) => `${o}=0`).join(' \\/ ') : 'true'})`, // herd needs a condition; the verdict uses the state lists
     '',
@@ -249,19 +249,11 @@ const table = [];
 for (const r of rows) {
   const file = join(herdDir, `${r.name}.litmus`);
   writeFileSync(file, herdTest(r));
-  const usesDsbSt = [...r.cpu, ...r.devices.flat()].some((op) => op === 'wmb' || (op.startsWith('writel ') && r.kernel === '5.3'));
-  const model = usesDsbSt ? join(HERE, 'aarch64-dsb.cat') : 'aarch64.cat';
-  const arm = herdStates(herd, libdir, model, file);
+  const arm = herdStates(herd, libdir, 'aarch64.cat', file);
   const sc = herdStates(herd, libdir, 'sc.cat', file);
-  const extra = [...arm].filter((s) => !sc.has(s));
+  const extra = [...arm].filter((st) => !sc.has(st));
   const verdict = extra.length ? 'bug' : 'ok';
-  const modelName = usesDsbSt ? 'aarch64-dsb.cat' : 'aarch64.cat';
-  const note = extra.length ? `herd7 ${modelName}: Allowed, beyond sc.cat: ${extra.join(' | ')}` : `herd7 ${modelName}: every state is an sc.cat state (non-SC outcomes Forbidden)`;
-  if (usesDsbSt) {
-    const plain = herdStates(herd, libdir, 'aarch64.cat', file);
-    const plainExtra = [...plain].filter((s) => !sc.has(s));
-    if (plainExtra.length !== extra.length) r.rule += ' [plain aarch64.cat, DSB as DMB: Allowed]';
-  }
+  const note = extra.length ? `herd7 aarch64.cat: Allowed, beyond sc.cat: ${extra.join(' | ')}` : 'herd7 aarch64.cat: every state is an sc.cat state (non-SC outcomes Forbidden)';
   writeFileSync(join(ourDir, `${r.name}.litmus`), dmafuzzTest(r, verdict, note));
   table.push(`| ${r.name} | ${verdict === 'bug' ? 'Allowed' : 'Forbidden'} | ${verdict} | ${r.rule} |`);
 }

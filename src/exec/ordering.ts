@@ -8,7 +8,7 @@
 //  - dmb ld / dsb ld (dma_rmb, rmb) order earlier loads before every later access;
 //  - dmb st (dma_wmb) orders earlier stores before later stores; dsb st (wmb) completes earlier
 //    stores before any later instruction executes, so it holds later loads back too (Arm ARM
-//    DSB; aarch64.cat treats DSB as DMB, a documented restriction of that model);
+//    DSB; aarch64.cat's DSB-ob in aarch64hwreqs.cat);
 //  - dmb osh / dsb sy (dma_mb, mb) order everything; a barrier is not an access: it never waits;
 //  - smp_* are dmb ish*: they order for the other CPUs and, since Arm ARM Known issues M.a
 //    (AARCH-24234: the shareability of a DMB no longer matters for memory effects), for the
