@@ -16,7 +16,7 @@
 // a state SC does not (DESIGN.md's oracle).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -267,4 +267,3 @@ it implies, and the rule. \`tests/arm-model.test.ts\` checks every row with \`dm
 ${table.join('\n')}
 `);
 console.log(`${rows.length} rows written; herd files in ${herdDir}, dmafuzz files in ${ourDir}`);
-void readdirSync;
