@@ -5,12 +5,14 @@ import type { Platform } from '../platform/platform.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
 import { ProgramError } from '../program/program-error.js';
 import type { Actor, BufRef, CpuOp, Program } from '../program/types.js';
-import { orderClassOf, type OrderClass } from './ordering.js';
+import { handleInfo, orderClassOf, precedence, type OrderClass } from './ordering.js';
 
 export interface CompiledActor {
   actor: Actor;
   /** CPU actors: the ordering class of each op. */
   order: OrderClass[];
+  /** CPU actors: precedence[j][i] (i < j) — may op j be performed while op i is pending (src/exec/ordering.ts)? */
+  precedence: Uint8Array[];
   /**
    * The bytes each store, poll, dma_write and dma_poll writes or waits for, encoded on first use
    * (Machine.bytesOf) and reused by every later run. Shared: worlds copy them, never keep them.
@@ -60,6 +62,7 @@ export function compile(program: Program, platform: Platform): Compiled {
     if (!handles.has(h)) throw new ProgramError(`${where}: unknown DMA handle '${h}' (no dma_map or dma_alloc_coherent defines it)`);
   };
 
+  const orderContext = { handles: handleInfo(program, platform, layout), hasDevice: program.actors.some((a) => a.kind === 'device') };
   const names = new Set<string>();
   const actors: CompiledActor[] = program.actors.map((a) => {
     if (names.has(a.name)) throw new ProgramError(`actor '${a.name}' is declared twice`);
@@ -69,7 +72,7 @@ export function compile(program: Program, platform: Platform): Compiled {
       const where = `${a.name} op ${i + 1} (${op.op})`;
       if (a.kind === 'cpu') {
         checkCpuOp(op as CpuOp, where, { buf, range, reg, handle });
-        order.push(orderClassOf(op as CpuOp, platform, layout));
+        order.push(orderClassOf(op as CpuOp, platform, layout, orderContext));
       } else {
         switch (op.op) {
           case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, where); break;
@@ -80,7 +83,7 @@ export function compile(program: Program, platform: Platform): Compiled {
         }
       }
     });
-    return { actor: a, order, bytes: new Array(a.ops.length).fill(undefined) };
+    return { actor: a, order, precedence: precedence(order), bytes: new Array(a.ops.length).fill(undefined) };
   });
   const final = (program.final ?? []).map((r, i) => ({ buf: range(r, `final #${i}`), off: r.off, size: r.size }));
   return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final };

@@ -11,7 +11,6 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution, Step } from '../exec/execution.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Machine } from '../exec/machine.js';
-import { ordered } from '../exec/ordering.js';
 import { newModelMachine } from '../oracle/run.js';
 
 const MAX_LINES_PER_BUFFER = 8;
@@ -130,8 +129,7 @@ function mayPerformEarly(m: Machine, a: number, skip: number): boolean {
   const ca = m.c.actors[a];
   const op = ca.actor.ops[j];
   if (op.op === 'wait_irq' || op.op === 'poll') return false;
-  for (let i = m.next[a]; i < j; i++) if (!m.performed[a][i] && ordered(ca.order[i], ca.order[j])) return false;
-  return true;
+  return m.mayPerform(a, j) !== null;
 }
 
 export function executionArb(c: Compiled, o: ExecutionArbOptions = {}): fc.Arbitrary<Execution> {

@@ -47,6 +47,7 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     swiotlb: weighted<PlatformConfig['swiotlb']>([6, 'present'], [1, 'absent'], [1, 'force']),
     a53CleanUpgrade: weighted<boolean>([4, false], [1, true]),
     ivacUpgrade: weighted<boolean>([4, false], [1, true]),
+    strictShareability: fc.constant(false), // the older DMB-shareability reading is opt-in (src/exec/ordering.ts)
   }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], ...rest }): PlatformConfig =>
     ({ ...rest, ...geometry, deviceCoherent, declaredCoherent }));
 }

@@ -33,3 +33,11 @@ export function prepCoherentCleansOnly(v: KernelVersion): boolean {
 export function bouncesUnalignedKmalloc(v: KernelVersion): boolean {
   return atLeast(v, 6, 5);
 }
+
+/**
+ * 22ec71615d82 (v5.4, "arm64: io: Relax implicit barriers in default I/O accessors"): __iowmb()
+ * became dma_wmb() (dmb oshst); before, it was wmb() (dsb st), so writel = dsb st; str.
+ */
+export function writelIsDsb(v: KernelVersion): boolean {
+  return !atLeast(v, 5, 4);
+}

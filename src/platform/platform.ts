@@ -25,6 +25,12 @@ export interface PlatformConfig {
   a53CleanUpgrade: boolean;
   /** dc ivac on a dirty line writes it back (IVAC→CIVAC upgrade) instead of discarding it. */
   ivacUpgrade: boolean;
+  /**
+   * The older reading of DMB shareability: an smp_* barrier (dmb ish*) orders nothing for the
+   * device. Default false: the Arm ARM (Known issues, Issue M.a, AARCH-24234) says the
+   * shareability domain of a DMB no longer matters for memory effects.
+   */
+  strictShareability: boolean;
 }
 
 /**
@@ -55,6 +61,7 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   swiotlb: 'present',
   a53CleanUpgrade: false,
   ivacUpgrade: false,
+  strictShareability: false,
 };
 
 export { PlatformError };
@@ -86,7 +93,7 @@ function validate(c: PlatformConfig): PlatformConfig {
   if (!['present', 'absent', 'force'].includes(c.swiotlb)) {
     throw new PlatformError('swiotlb', `swiotlb must be present, absent or force, not ${c.swiotlb}`);
   }
-  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade'] as const) {
+  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
   return c;
@@ -108,5 +115,6 @@ export function describePlatform(p: PlatformConfig): string {
   parts.push(`swiotlb ${p.swiotlb}`);
   if (p.a53CleanUpgrade) parts.push('A53 clean→civac');
   if (p.ivacUpgrade) parts.push('ivac→civac');
+  if (p.strictShareability) parts.push('smp_* order nothing for the device');
   return parts.join(', ');
 }
