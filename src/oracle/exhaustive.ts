@@ -11,7 +11,7 @@ import type { Execution, Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { observationKey } from '../exec/observations.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
-import type { Arm64World } from '../platform/arm64-world.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { newModelMachine } from './run.js';
 

@@ -12,7 +12,7 @@ import type { ExecutionVerdict } from '../oracle/oracle.js';
 import type { Machine } from '../exec/machine.js';
 import { newModelMachine } from '../oracle/run.js';
 import type { DeviceOp } from '../program/types.js';
-import type { Arm64World } from '../platform/arm64-world.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
 import { describePlatform } from '../platform/platform.js';
 
 export interface ReportEvent {

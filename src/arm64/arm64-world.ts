@@ -1,15 +1,16 @@
-// The arm64 model: memory at PoC, one write-back cache, the kernel's DMA API with swiotlb, and a
-// device that either reads and writes memory only (non-coherent) or snoops the cache (coherent).
+// The arm64 world: the hardware (src/platform: memory at PoC, the cache) composed with the
+// kernel's DMA API and swiotlb (src/kernel), and a device that either reads and writes memory
+// only (non-coherent) or snoops the cache (coherent). The ideal world (src/ideal) stands beside it.
 
 import { DmaKernel } from '../kernel/dma-api.js';
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import type { CpuOp } from '../program/types.js';
 import type { DeviceAddress, World } from '../exec/world.js';
 import { hex } from '../exec/values.js';
-import { copyOfBytes, zeroedBytes } from './bytes.js';
-import { Cache } from './cache.js';
-import { Memory } from './memory.js';
-import type { Platform } from './platform.js';
+import { copyOfBytes, zeroedBytes } from '../platform/bytes.js';
+import { Cache } from '../platform/cache.js';
+import { Memory } from '../platform/memory.js';
+import type { Platform } from '../platform/platform.js';
 
 export class Arm64World implements World {
   readonly weak = true;
