@@ -3,7 +3,7 @@
 
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { Compiled } from './compile.js';
-import type { Step } from './execution.js';
+import { hardwareEventText, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { ordered } from './ordering.js';
 import { bytesEqual, encodeValue, formatValue } from './values.js';
@@ -60,9 +60,11 @@ export class Machine {
       return a !== undefined && this.run(a, s.skip ?? 0);
     }
     if (!this.world.weak) return false;
-    this.trace?.push({ event: 'fill' in s ? `speculative fill of line ${lineText(this, s.fill)}` : `eviction of line ${lineText(this, s.evict)}`, effects: [] });
-    if ('fill' in s) this.world.fill(s.fill);
-    else this.world.evict(s.evict);
+    const event = hardwareEventText(s, this.c.platform);
+    if (event === undefined) return false; // a cache level this platform does not have
+    this.trace?.push({ event, effects: [] });
+    if ('fill' in s) this.world.fill(s.fill, s.level ?? 1);
+    else this.world.evict(s.evict, s.level ?? 1);
     return true;
   }
 
@@ -183,9 +185,4 @@ export class Machine {
   fingerprint(): string {
     return [this.next.join(','), this.performed.map((p) => p.join('')).join('/'), [...this.regs], [...this.irqRaised], [...this.irqTaken], this.world.fingerprint()].join(';');
   }
-}
-
-function lineText(m: Machine, addr: number): string {
-  const line = addr - (addr % m.c.platform.cwg);
-  return '0x' + line.toString(16);
 }

@@ -22,8 +22,7 @@ const MAX_LINES_PER_BUFFER = 8;
  * (shared with a neighbour when the buffer is not line-aligned) and the lines just outside each
  * top-level object (a neighbouring object may share them).
  */
-export function weightedLines(c: Compiled): number[] {
-  const line = c.platform.cwg;
+export function weightedLines(c: Compiled, line = c.platform.cwg): number[] {
   const out: number[] = [];
   const down = (a: number) => a - (a % line);
   for (const b of c.layout.buffers.values()) {
@@ -39,13 +38,27 @@ export function weightedLines(c: Compiled): number[] {
   return out;
 }
 
+/**
+ * The fills and evictions a raw step may pick, as pairs at the same index. One cache level:
+ * the weighted CWG lines. Two (CWG > DminLine): the weighted L1 lines, then the weighted L2 lines.
+ */
+function hardwareEvents(c: Compiled): { fills: Step[]; evicts: Step[] } {
+  const { lineSize, cwg } = c.platform;
+  const inner = weightedLines(c, lineSize);
+  const outer = cwg > lineSize ? weightedLines(c, cwg) : [];
+  return {
+    fills: [...inner.map((l): Step => ({ fill: l })), ...outer.map((l): Step => ({ fill: l, level: 2 }))],
+    evicts: [...inner.map((l): Step => ({ evict: l })), ...outer.map((l): Step => ({ evict: l, level: 2 }))],
+  };
+}
+
 /** What resolving needs of a program, worked out once: the fuzzer resolves up to 8 executions of each. Read only. */
-interface Resolving { lines: readonly number[]; names: readonly string[]; cpus: readonly number[] }
+interface Resolving { fills: readonly Step[]; evicts: readonly Step[]; names: readonly string[]; cpus: readonly number[] }
 const resolvingCache = new WeakMap<Compiled, Resolving>();
 function resolvingOf(c: Compiled): Resolving {
   let r = resolvingCache.get(c);
   if (!r) {
-    r = { lines: weightedLines(c), names: c.actors.map((a) => a.actor.name), cpus: c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : [])) };
+    r = { ...hardwareEvents(c), names: c.actors.map((a) => a.actor.name), cpus: c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : [])) };
     resolvingCache.set(c, r);
   }
   return r;
@@ -60,7 +73,8 @@ export interface ExecutionArbOptions {
 /**
  * A step before it is resolved: [kind, a, b] with kind 0 = run actor a for 1 + b % 4 ops,
  * 1 = perform one op of CPU a ahead of program order by 1 + b % maxSkip, 2 = fill line b,
- * 3 = evict line b (indexes taken modulo what the program has).
+ * 3 = evict line b (indexes taken modulo what the program has; with two cache levels the list
+ * holds the L1 lines, then the L2 lines).
  */
 export type RawStep = readonly [kind: 0 | 1 | 2 | 3, a: number, b: number];
 
@@ -89,7 +103,7 @@ export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: Exec
 
 /** resolveExecution, also returning the model run it made (finished), so it need not be run again. */
 export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): { execution: Execution; model: Machine } {
-  const { lines, names, cpus } = resolvingOf(c);
+  const { fills, evicts, names, cpus } = resolvingOf(c);
   const maxSkip = o.maxSkip ?? 3;
   const m = newModelMachine(c);
   const out: Step[] = [];
@@ -113,8 +127,8 @@ export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: Executi
       if (!early.length) continue;
       const skip = early[b % early.length];
       if (m.run(i, skip)) out.push({ run: names[i], skip });
-    } else if (lines.length) {
-      const step: Step = kind === 2 ? { fill: lines[b % lines.length] } : { evict: lines[b % lines.length] };
+    } else if (fills.length) {
+      const step = { ...(kind === 2 ? fills[b % fills.length] : evicts[b % evicts.length]) };
       m.step(step);
       out.push(step);
     }
