@@ -23,13 +23,15 @@ export interface Execution {
   steps: Step[];
 }
 
-/** How a report names a fill or eviction; undefined when the platform has no such cache level. */
-export function hardwareEventText(s: Exclude<Step, { run: string }>, p: PlatformConfig): string | undefined {
+/** Two cache levels (L1 at DminLine, L2 at CWG) exactly when CWG > DminLine (src/platform/cache.ts). */
+export function hasOuterLevel(p: PlatformConfig): boolean {
+  return p.cwg > p.lineSize;
+}
+
+/** How a report names a fill or eviction. */
+export function hardwareEventText(s: Exclude<Step, { run: string }>, p: PlatformConfig): string {
   const addr = 'fill' in s ? s.fill : s.evict;
-  if (p.cwg === p.lineSize) {
-    if (s.level !== undefined) return undefined;
-    return `${'fill' in s ? 'speculative fill' : 'eviction'} of line ${hexLine(addr, p.cwg)}`;
-  }
+  if (!hasOuterLevel(p)) return `${'fill' in s ? 'speculative fill' : 'eviction'} of line ${hexLine(addr, p.cwg)}`;
   if (s.level === 2) return `${'fill' in s ? 'speculative fill' : 'eviction'} of L2 line ${hexLine(addr, p.cwg)}`;
   return 'fill' in s ? `speculative fill of L1 line ${hexLine(addr, p.lineSize)}` : `eviction of L1 line ${hexLine(addr, p.lineSize)} into L2`;
 }

@@ -3,7 +3,7 @@
 
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { Compiled } from './compile.js';
-import { hardwareEventText, type Step } from './execution.js';
+import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { ordered } from './ordering.js';
 import { bytesEqual, encodeValue, formatValue } from './values.js';
@@ -60,9 +60,8 @@ export class Machine {
       return a !== undefined && this.run(a, s.skip ?? 0);
     }
     if (!this.world.weak) return false;
-    const event = hardwareEventText(s, this.c.platform);
-    if (event === undefined) return false; // a cache level this platform does not have
-    this.trace?.push({ event, effects: [] });
+    if (s.level !== undefined && !hasOuterLevel(this.c.platform)) return false; // a cache level this platform does not have
+    this.trace?.push({ event: hardwareEventText(s, this.c.platform), effects: [] });
     if ('fill' in s) this.world.fill(s.fill, s.level ?? 1);
     else this.world.evict(s.evict, s.level ?? 1);
     return true;

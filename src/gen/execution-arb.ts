@@ -8,7 +8,7 @@
 
 import fc from 'fast-check';
 import type { Compiled } from '../exec/compile.js';
-import type { Execution, Step } from '../exec/execution.js';
+import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Machine } from '../exec/machine.js';
 import { ordered } from '../exec/ordering.js';
@@ -39,21 +39,17 @@ export function weightedLines(c: Compiled, line = c.platform.cwg): number[] {
 }
 
 /**
- * The fills and evictions a raw step may pick, as pairs at the same index. One cache level:
- * the weighted CWG lines. Two (CWG > DminLine): the weighted L1 lines, then the weighted L2 lines.
+ * The lines a raw fill or evict step may pick. One cache level: the weighted CWG lines. Two
+ * (CWG > DminLine): the weighted L1 lines, then from index outerFrom the weighted L2 lines.
  */
-function hardwareEvents(c: Compiled): { fills: Step[]; evicts: Step[] } {
+function hardwareEvents(c: Compiled): { lines: number[]; outerFrom: number } {
   const { lineSize, cwg } = c.platform;
   const inner = weightedLines(c, lineSize);
-  const outer = cwg > lineSize ? weightedLines(c, cwg) : [];
-  return {
-    fills: [...inner.map((l): Step => ({ fill: l })), ...outer.map((l): Step => ({ fill: l, level: 2 }))],
-    evicts: [...inner.map((l): Step => ({ evict: l })), ...outer.map((l): Step => ({ evict: l, level: 2 }))],
-  };
+  return { lines: hasOuterLevel(c.platform) ? [...inner, ...weightedLines(c, cwg)] : inner, outerFrom: inner.length };
 }
 
 /** What resolving needs of a program, worked out once: the fuzzer resolves up to 8 executions of each. Read only. */
-interface Resolving { fills: readonly Step[]; evicts: readonly Step[]; names: readonly string[]; cpus: readonly number[] }
+interface Resolving { lines: readonly number[]; outerFrom: number; names: readonly string[]; cpus: readonly number[] }
 const resolvingCache = new WeakMap<Compiled, Resolving>();
 function resolvingOf(c: Compiled): Resolving {
   let r = resolvingCache.get(c);
@@ -103,7 +99,7 @@ export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: Exec
 
 /** resolveExecution, also returning the model run it made (finished), so it need not be run again. */
 export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): { execution: Execution; model: Machine } {
-  const { fills, evicts, names, cpus } = resolvingOf(c);
+  const { lines, outerFrom, names, cpus } = resolvingOf(c);
   const maxSkip = o.maxSkip ?? 3;
   const m = newModelMachine(c);
   const out: Step[] = [];
@@ -127,8 +123,9 @@ export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: Executi
       if (!early.length) continue;
       const skip = early[b % early.length];
       if (m.run(i, skip)) out.push({ run: names[i], skip });
-    } else if (fills.length) {
-      const step = { ...(kind === 2 ? fills[b % fills.length] : evicts[b % evicts.length]) };
+    } else if (lines.length) {
+      const i = b % lines.length, line = lines[i];
+      const step: Step = i < outerFrom ? (kind === 2 ? { fill: line } : { evict: line }) : kind === 2 ? { fill: line, level: 2 } : { evict: line, level: 2 };
       m.step(step);
       out.push(step);
     }

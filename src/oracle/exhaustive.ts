@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
-import type { Execution, Step } from '../exec/execution.js';
+import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { observationKey } from '../exec/observations.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
@@ -170,7 +170,7 @@ export function relevantLines(c: Compiled): number[] {
 /** With two cache levels, the L2 (CWG) lines holding the given L1 lines; none with one level. */
 export function outerLinesOf(c: Compiled, lines: readonly number[]): number[] {
   const cwg = c.platform.cwg;
-  if (cwg === c.platform.lineSize) return [];
+  if (!hasOuterLevel(c.platform)) return [];
   return [...new Set(lines.map((l) => l - (l % cwg)))].sort((a, b) => a - b);
 }
 
