@@ -42,7 +42,7 @@ export function weightedLines(c: Compiled, line = c.platform.cwg): number[] {
  * The lines a raw fill or evict step may pick. One cache level: the weighted CWG lines. Two
  * (CWG > DminLine): the weighted L1 lines, then from index outerFrom the weighted L2 lines.
  */
-function hardwareEvents(c: Compiled): { lines: number[]; outerFrom: number } {
+function eventLines(c: Compiled): { lines: number[]; outerFrom: number } {
   const { lineSize, cwg } = c.platform;
   const inner = weightedLines(c, lineSize);
   return { lines: hasOuterLevel(c.platform) ? [...inner, ...weightedLines(c, cwg)] : inner, outerFrom: inner.length };
@@ -54,7 +54,7 @@ const resolvingCache = new WeakMap<Compiled, Resolving>();
 function resolvingOf(c: Compiled): Resolving {
   let r = resolvingCache.get(c);
   if (!r) {
-    r = { ...hardwareEvents(c), names: c.actors.map((a) => a.actor.name), cpus: c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : [])) };
+    r = { ...eventLines(c), names: c.actors.map((a) => a.actor.name), cpus: c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : [])) };
     resolvingCache.set(c, r);
   }
   return r;
