@@ -5,9 +5,11 @@
 // device's data. One cache of CWG-sized lines cleaned the neighbour at map time and said ok.
 
 import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { loadLitmus, formatInputError } from '../src/cli/check-file.js';
 import type { Compiled } from '../src/exec/compile.js';
 import type { Step } from '../src/exec/execution.js';
+import { executionArb } from '../src/gen/execution-arb.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 import { explainCounterexample } from '../src/report/counterexample.js';
@@ -51,6 +53,15 @@ describe('a neighbour in the same CWG line as a FROM_DEVICE buffer (lineSize 64,
     expect(at(`L1 line ${line} written back into L2 line ${line} (the whole L2 line is now dirty)`)).toBeGreaterThan(at('eviction of L1'));
     expect(at(`L2 line ${line} written back to memory`)).toBeGreaterThan(at('device writes memory'));
     expect(report.lines).toContainEqual({ line: `L2 ${line}`, state: 'not in L2' });
+  });
+
+  test('the random generator chooses L1 and L2 events and finds the bug too', () => {
+    const c = load(BUGGY);
+    const executions = fc.sample(executionArb(c), { seed: 1, numRuns: 200 });
+    expect(executions.some((e) => e.steps.some((s) => 'evict' in s && s.level === 2))).toBe(true);
+    expect(executions.some((e) => e.steps.some((s) => 'fill' in s && s.level === undefined))).toBe(true);
+    const r = fc.check(fc.property(executionArb(c), (e) => judgeExecution(c, e).verdict !== 'bug'), { seed: 1, numRuns: 2000 });
+    expect(r.failed).toBe(true);
   });
 
   test('aligned to ARCH_DMA_MINALIGN (128) it is ok, as is a 128-byte buffer', () => {
