@@ -3,7 +3,7 @@
 
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { Compiled } from './compile.js';
-import type { Step } from './execution.js';
+import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { FORWARD, ORDERED } from './ordering.js';
 import { bytesEqual, encodeValue, formatValue } from './values.js';
@@ -60,9 +60,10 @@ export class Machine {
       return a !== undefined && this.run(a, s.skip ?? 0);
     }
     if (!this.world.weak) return false;
-    this.trace?.push({ event: 'fill' in s ? `speculative fill of line ${lineText(this, s.fill)}` : `eviction of line ${lineText(this, s.evict)}`, effects: [] });
-    if ('fill' in s) this.world.fill(s.fill);
-    else this.world.evict(s.evict);
+    if (s.level !== undefined && !hasOuterLevel(this.c.platform)) return false; // a cache level this platform does not have
+    this.trace?.push({ event: hardwareEventText(s, this.c.platform), effects: [] });
+    if ('fill' in s) this.world.fill(s.fill, s.level ?? 1);
+    else this.world.evict(s.evict, s.level ?? 1);
     return true;
   }
 
@@ -217,8 +218,3 @@ export class Machine {
 }
 
 const NOTHING_FORWARDED: readonly number[] = [];
-
-function lineText(m: Machine, addr: number): string {
-  const line = addr - (addr % m.c.platform.cwg);
-  return '0x' + line.toString(16);
-}

@@ -12,7 +12,8 @@ import type { ExecutionVerdict } from '../oracle/oracle.js';
 import type { Machine } from '../exec/machine.js';
 import { newModelMachine } from '../oracle/run.js';
 import type { DeviceOp } from '../program/types.js';
-import type { Arm64World } from '../platform/arm64-world.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import type { Cache, CacheLevel } from '../platform/cache.js';
 import { describePlatform } from '../platform/platform.js';
 
 export interface ReportEvent {
@@ -63,14 +64,30 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const label = (actor: string, op: number) => `${actor}: \`${opText[c.actorIndex.get(actor)!][op]}\``;
   const observations = diffObservations(result.model, result.ideal, label).map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
 
-  const cache = (m.world as Arm64World).cache;
-  const touched = new Set<number>();
-  for (const e of events) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) touched.add(Number(x[1]));
-  const lines = [...touched].sort((a, b) => a - b).map((l) => {
-    const line = cache.lines.get(l);
-    return { line: hex(l), state: line ? (line.dirty ? 'dirty in the cache' : 'clean in the cache') : 'not cached' };
-  });
+  const lines = lineStates((m.world as Arm64World).cache, events);
   return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, execution };
+}
+
+/** The state at the end of every line the trace mentions ("line 0x1000", or with two levels "L2 line 0x1000"). */
+function lineStates(cache: Cache, events: readonly ReportEvent[]): CounterexampleReport['lines'] {
+  if (!cache.outer) {
+    const touched = new Set<number>();
+    for (const e of events) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) touched.add(Number(x[1]));
+    return [...touched].sort((a, b) => a - b).map((l) => {
+      const state = cache.state(l);
+      return { line: hex(l), state: state ? `${state} in the cache` : 'not cached' };
+    });
+  }
+  const touched = new Map<string, { level: CacheLevel; line: number }>();
+  for (const e of events) {
+    for (const f of [e.text, ...e.effects]) {
+      for (const x of f.matchAll(/L([12]) line (0x[0-9a-f]+)/g)) touched.set(`${x[1]}${x[2]}`, { level: Number(x[1]) as CacheLevel, line: Number(x[2]) });
+    }
+  }
+  return [...touched.values()].sort((a, b) => a.level - b.level || a.line - b.line).map(({ level, line }) => {
+    const state = cache.state(line, level);
+    return { line: `L${level} ${hex(line)}`, state: state ? `${state} in L${level}` : `not in L${level}` };
+  });
 }
 
 function finalLabel(c: Compiled, what: string): string {

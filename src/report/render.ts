@@ -16,7 +16,7 @@ export function describeSearch(r: CheckResult, replayed = false): string {
   if (replayed) return 'the replayed execution';
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const bound = (events: number) =>
-    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${n(r.bound.lines.length, 'line')}`;
+    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
   const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
   if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
   const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
@@ -75,7 +75,7 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
     executions: r.executions,
     exhaustive: r.exhaustive,
     method: r.method,
-    bound: { events: r.bound.events, lines: r.bound.lines.map(hex) },
+    bound: { events: r.bound.events, lines: r.bound.lines.map(hex), ...(r.bound.outerLines ? { outerLines: r.bound.outerLines.map(hex) } : {}) },
     seed: r.seed,
     ...(o.expect ? { expect: o.expect, asExpected: o.expect === r.verdict } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
