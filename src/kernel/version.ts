@@ -57,7 +57,7 @@ const STABLE_KNOWN: Record<string, { all: number; swiotlb: number }> = {
   '5.7': { all: Infinity, swiotlb: Infinity },
   '5.8': { all: Infinity, swiotlb: Infinity },
   '5.9': { all: Infinity, swiotlb: Infinity },
-  '5.10': { all: Infinity, swiotlb: 46 },
+  '5.10': { all: Infinity, swiotlb: 60 }, // 5.10.60 (Aug 2021) predates the 868c9ddc182b AUTOSEL and the CVE work
   '5.11': { all: Infinity, swiotlb: 0 }, // daf9514fd5eb and the 5.11.19 series: not pinned down
   '5.12': { all: Infinity, swiotlb: Infinity },
   '5.13': { all: Infinity, swiotlb: Infinity },
