@@ -2,6 +2,7 @@
 // depends on the kernel it runs on, for the reason the kernel commit cited beside each case.
 
 import { describe, expect, test } from 'vitest';
+import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
 import { compile, type Compiled } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
@@ -157,5 +158,17 @@ describe('point 9: swiotlb by version', () => {
     expect(() => compiled(partialRx, { kernel: '5.10.125', swiotlb: 'force' })).toThrow(/swiotlb fixes 5\.10\.y/);
     expect(() => compiled(partialRx, { kernel: '6.1.50' })).toThrow(/does not know which DMA changes 6\.1\.y/);
     expect(verdict(partialRx, { kernel: '5.10.125' })).toBe('ok'); // nothing bounces: only c50f11c6196f matters
+  });
+
+  test('in a litmus file the refusal is one file:line:col line pointing at the kernel setting', () => {
+    const text = `DMA t
+platform { kernel = 5.10.125; swiotlb = force; }
+{ kmalloc buf[64]; }
+cpu cpu0 { h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE); }
+device dev { r0 = dma_read(h, 4); }
+`;
+    const r = loadLitmus('t.litmus', text);
+    expect('kind' in r && formatInputError(r)).toMatch(/^t\.litmus:2:12: .*kernel 5\.10\.125: the model does not know which swiotlb fixes 5\.10\.y/);
+    expect('kind' in loadLitmus('t.litmus', text.replace('5.10.125', '5.10'))).toBe(false);
   });
 });
