@@ -9,10 +9,11 @@ import { judgeExecution } from '../src/oracle/oracle.js';
 import { runModel } from '../src/oracle/run.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../src/platform/platform.js';
 import {
-  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_page, dma_map_single, dma_mapping_error, dma_read, dma_sync_single_for_cpu,
+  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_page, dma_map_sg, dma_map_single, dma_mapping_error, dma_unmap_sg, dma_read, dma_sync_single_for_cpu,
   dma_sync_single_range_for_cpu, dma_unmap_page, dma_unmap_single, dma_write, field, kmalloc, load, program, raise_irq, stack,
   store, vmalloc, wait_doorbell, wait_irq, writel,
 } from '../src/program/build.js';
+import { ProgramError } from '../src/program/program-error.js';
 import type { Program } from '../src/program/types.js';
 
 const compiled = (p: Program, config: Partial<PlatformConfig> = {}): Compiled => compile(p, makePlatform(p.platform, config));
@@ -75,6 +76,21 @@ describe('point 7: on-stack buffers are vmalloc memory (CONFIG_VMAP_STACK)', () 
 
   test('dma_map_page() has no vmalloc check: the page the driver hands over (vmalloc_to_page) maps correctly on every version', () => {
     for (const kernel of ['6.12', '4.19']) expect(verdict(rx('stack', { page: true, checked: true }), { kernel }), kernel).toBe('ok');
+  });
+
+  test('sg_set_buf() takes virt_to_page() and dma_map_sg() has no vmalloc check: the wrong page up to 5.3, refused from 5.4 (no RAM page there)', () => {
+    const sgRx = program('sg-rx-stack', {
+      buffers: [stack('buf', 64)],
+      registers: ['DB'],
+      actors: [
+        cpu('cpu0', [dma_map_sg('h', [{ buf: 'buf', off: 0, size: 64 }], FROM_DEVICE), writel('DB', 1), wait_irq(), dma_unmap_sg('h', FROM_DEVICE), load('buf', 0, 4)]),
+        device('dev', [wait_doorbell('DB', 1), dma_write('h', 0, 64, 0x5a, 0), raise_irq()]),
+      ],
+    });
+    expect(verdict(sgRx, { kernel: '4.19' })).toBe('bug');
+    expect(() => compiled(sgRx, { kernel: '6.12' })).toThrow(ProgramError);
+    expect(() => compiled(sgRx, { kernel: '6.12' })).toThrow(/^cpu0 op 1 \(dma_map_sg\): sg_set_buf\(\) of vmalloc memory \('buf'\) is not modelled from 5\.4 on/);
+    expect(verdict(sgRx, { kernel: '6.12', vmapStack: false })).toBe('ok');
   });
 
   test('5.4.0–5.4.7 (VA layout flipped by 14c127c957c1, no check yet) is refused for a program that maps vmalloc memory, with a PlatformError naming kernel', () => {

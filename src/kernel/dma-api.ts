@@ -164,18 +164,24 @@ export class DmaKernel {
     return this.record({ handle, api, dir, error: !seg, segments: seg ? [seg] : [] });
   }
 
-  /** dma_direct_map_sg(): map each entry, no merging; on failure unmap the mapped ones with SKIP_CPU_SYNC. */
-  mapSg(handle: string, entries: { phys: number; size: number }[], dir: Direction, skipCpuSync: boolean): Mapping {
+  /**
+   * dma_direct_map_sg(): map each entry, no merging; on failure unmap the mapped ones with
+   * SKIP_CPU_SYNC. An entry of vmalloc memory was built by sg_set_buf(), which takes
+   * virt_to_page(buf): `virtToPage` (there is no vmalloc check on this path, on any version;
+   * from 5.4 on such programs are refused in layout.ts).
+   */
+  mapSg(handle: string, entries: { phys: number; size: number; virtToPage?: number }[], dir: Direction, skipCpuSync: boolean): Mapping {
     const segments: MappedSegment[] = [];
     for (const e of entries) {
-      const seg = this.mapPage(e.phys, e.size, dir, skipCpuSync);
+      const seg = this.mapPage(e.virtToPage ?? e.phys, e.size, dir, skipCpuSync);
       if (!seg) {
         for (const s of segments) this.unmapSegment(s, dir, true);
         return this.record({ handle, api: 'sg', dir, error: true, segments: [] });
       }
       segments.push(seg);
     }
-    return this.record({ handle, api: 'sg', dir, error: false, segments });
+    const wrongPage = entries.some((e) => e.virtToPage !== undefined);
+    return this.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
   }
 
   private record(m: Mapping): Mapping {

@@ -3,7 +3,7 @@
 
 import type { BufferDecl, Program } from '../program/types.js';
 import { cacheLineSize, type Platform } from '../platform/platform.js';
-import { bouncesUnalignedKmalloc, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
+import { atLeast, bouncesUnalignedKmalloc, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
 import { ProgramError } from '../program/program-error.js';
 import { PlatformError } from '../platform/platform-error.js';
 
@@ -152,12 +152,23 @@ export function layoutProgram(program: Program, p: Platform): Layout {
 }
 
 /**
- * Kernel versions the model represents only for some programs (src/kernel/version.ts): a stable
- * release whose swiotlb backports are unknown, for a program that can bounce; 5.4.0–5.4.7, for
- * a program that hands vmalloc memory to dma_map_single().
+ * Programs the model cannot represent on this kernel (src/kernel/version.ts): a scatterlist entry
+ * of vmalloc memory from 5.4 on; vmalloc memory handed to dma_map_single() on 5.4.0–5.4.7; on a
+ * stable release whose swiotlb backports are unknown, a program that can bounce.
  */
 function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, p: Platform): void {
   const maps = program.actors.flatMap((a) => (a.kind === 'cpu' ? a.ops : [])).filter((op) => op.op === 'dma_map' || op.op === 'dma_map_sg');
+  if (atLeast(p.version, 5, 4)) {
+    for (const a of program.actors) {
+      if (a.kind !== 'cpu') continue;
+      a.ops.forEach((op, i) => {
+        const vm = op.op === 'dma_map_sg' && op.entries.find((e) => buffers.get(e.buf)?.virtToPage !== undefined);
+        if (vm) {
+          throw new ProgramError(`${a.name} op ${i + 1} (dma_map_sg): sg_set_buf() of vmalloc memory ('${vm.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${buffers.get(vm.buf)!.kind === 'stack' ? ', or vmapStack = false' : ''}`);
+        }
+      });
+    }
+  }
   if (vmallocMapSingleUnmodelled(p.version)) {
     const vm = maps.find((op) => op.op === 'dma_map' && op.api === 'single' && buffers.get(op.buf)?.virtToPage !== undefined);
     if (vm && vm.op === 'dma_map') {

@@ -94,7 +94,8 @@ export class Arm64World implements World {
         return true;
       }
       case 'dma_map_sg': {
-        const m = k.mapSg(op.handle, op.entries.map((e) => ({ phys: buf(e.buf).addr + e.off, size: e.size })), op.dir, !!op.skipCpuSync);
+        const at = (e: { buf: string; off: number }) => ({ phys: buf(e.buf).addr + e.off, virtToPage: buf(e.buf).virtToPage === undefined ? undefined : buf(e.buf).virtToPage! + e.off });
+        const m = k.mapSg(op.handle, op.entries.map((e) => ({ ...at(e), size: e.size })), op.dir, !!op.skipCpuSync);
         this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : m.segments.map((s) => hex(s.bus) + (s.bounced ? ' (bounced)' : '')).join(', '));
         return true;
       }
