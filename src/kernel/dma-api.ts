@@ -30,7 +30,7 @@ export interface Mapping {
   dir: Direction;
   /** dma_mapping_error() would return true: the device was handed DMA_MAPPING_ERROR. */
   error: boolean;
-  /** dma_map_single() of vmalloc memory before 4544b9f25e70: mapped virt_to_page()'s unrelated page. */
+  /** vmalloc memory mapped through virt_to_page() (dma_map_single before 4544b9f25e70, sg_set_buf): an unrelated page. */
   wrongPage?: boolean;
   segments: MappedSegment[];
 }

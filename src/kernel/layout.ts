@@ -157,23 +157,19 @@ export function layoutProgram(program: Program, p: Platform): Layout {
  * stable release whose swiotlb backports are unknown, a program that can bounce.
  */
 function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, p: Platform): void {
-  const maps = program.actors.flatMap((a) => (a.kind === 'cpu' ? a.ops : [])).filter((op) => op.op === 'dma_map' || op.op === 'dma_map_sg');
-  if (atLeast(p.version, 5, 4)) {
-    for (const a of program.actors) {
-      if (a.kind !== 'cpu') continue;
-      a.ops.forEach((op, i) => {
-        const vm = op.op === 'dma_map_sg' && op.entries.find((e) => buffers.get(e.buf)?.virtToPage !== undefined);
-        if (vm) {
-          throw new ProgramError(`${a.name} op ${i + 1} (dma_map_sg): sg_set_buf() of vmalloc memory ('${vm.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${buffers.get(vm.buf)!.kind === 'stack' ? ', or vmapStack = false' : ''}`);
-        }
-      });
-    }
-  }
-  if (vmallocMapSingleUnmodelled(p.version)) {
-    const vm = maps.find((op) => op.op === 'dma_map' && op.api === 'single' && buffers.get(op.buf)?.virtToPage !== undefined);
-    if (vm && vm.op === 'dma_map') {
-      throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_map_single() of vmalloc memory ('${vm.buf}') is not modelled on 5.4.0–5.4.7 (virt_to_page() names no RAM page there); use 5.4.8 or later, or 5.3`);
-    }
+  const vmapped = (name: string) => buffers.get(name)?.virtToPage !== undefined;
+  for (const a of program.actors) {
+    if (a.kind !== 'cpu') continue;
+    a.ops.forEach((op, i) => {
+      const sgEntry = op.op === 'dma_map_sg' && atLeast(p.version, 5, 4) ? op.entries.find((e) => vmapped(e.buf)) : undefined;
+      if (sgEntry) {
+        const hint = buffers.get(sgEntry.buf)!.kind === 'stack' ? ', or vmapStack = false' : '';
+        throw new ProgramError(`${a.name} op ${i + 1} (dma_map_sg): sg_set_buf() of vmalloc memory ('${sgEntry.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${hint}`);
+      }
+      if (op.op === 'dma_map' && op.api === 'single' && vmapped(op.buf) && vmallocMapSingleUnmodelled(p.version)) {
+        throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_map_single() of vmalloc memory ('${op.buf}') is not modelled on 5.4.0–5.4.7 (virt_to_page() names no RAM page there); use 5.4.8 or later, or 5.3`);
+      }
+    });
   }
   const reason = stableUnknown(p.version, p.swiotlb !== 'absent' && mayBounce(program, buffers, p));
   if (reason) throw new PlatformError('kernel', reason);
