@@ -149,7 +149,7 @@ describe('point 9: swiotlb by version', () => {
       expect(effects, kernel).toContain('swiotlb memcpy 0x200040 → 0x1000 (8 bytes)');
       expect(judgeExecution(c, { steps: [] }).verdict, kernel).toBe('bug');
     }
-    for (const kernel of ['5.12.14', '5.10.47', '5.10.34', '5.13', '6.12']) expect(verdict(halfSync, { kernel, swiotlb: 'force' }), kernel).toBe('ok');
+    for (const kernel of ['5.12.14', '5.10.47', '5.10.34', '5.14', '6.12']) expect(verdict(halfSync, { kernel, swiotlb: 'force' }), kernel).toBe('ok');
   });
 
   /** A driver syncs 128 bytes of a 64-byte mapping; the struct member after the buffer holds a counter. */

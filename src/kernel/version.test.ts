@@ -38,12 +38,14 @@ describe('the accepted set', () => {
 
   test('a stable release whose swiotlb backports are unknown is refused only for a program that can bounce', () => {
     expect(stableUnknown(v('5.10.125'), false)).toBeUndefined();
-    expect(stableUnknown(v('5.10.125'), true)).toMatch(/swiotlb fixes 5\.10\.y.*use the mainline release 5\.10, 5\.10\.60, or swiotlb = absent/);
+    expect(stableUnknown(v('5.10.125'), true)).toMatch(/swiotlb fixes 5\.10\.y.*use the mainline release 5\.10, 5\.10\.60, swiotlb = absent/);
     expect(stableUnknown(v('5.10.60'), true)).toBeUndefined();
     expect(stableUnknown(v('5.15.50'), true)).toMatch(/swiotlb/);
     expect(stableUnknown(v('5.18.6'), true)).toBeUndefined();
     expect(stableUnknown(v('5.12.19'), true)).toBeUndefined();
     expect(stableUnknown(v('5.15'), true)).toBeUndefined();
+    expect(stableUnknown(v('5.13'), true)).toMatch(/^kernel 5\.13: whether 5\.13 already has the swiotlb fix 5f89468e2f06/);
+    expect(stableUnknown(v('5.13'), false)).toBeUndefined();
   });
 });
 

@@ -48,6 +48,7 @@ export function versionText(v: KernelVersion): string {
  *  - Series that ended before a change was written cannot have it (5.5–5.9 ended in 2020, before
  *    any swiotlb change above; 5.12–5.14 ended in 2021, before the CVE work; 5.16–5.18 and 6.0
  *    ended before 7bd6680b47fa and 370645f41e6e of 2023).
+ *  - swiotlb < 0: not even the mainline release is known for a program that bounces.
  * Series missing here accept no point release (4.19.y, 5.0–5.3, 6.1–6.4: backports not known).
  */
 const STABLE_KNOWN: Record<string, { all: number; swiotlb: number }> = {
@@ -60,7 +61,7 @@ const STABLE_KNOWN: Record<string, { all: number; swiotlb: number }> = {
   '5.10': { all: Infinity, swiotlb: 60 }, // 5.10.60 (Aug 2021) predates the 868c9ddc182b AUTOSEL and the CVE work
   '5.11': { all: Infinity, swiotlb: 0 }, // daf9514fd5eb and the 5.11.19 series: not pinned down
   '5.12': { all: Infinity, swiotlb: Infinity },
-  '5.13': { all: Infinity, swiotlb: Infinity },
+  '5.13': { all: Infinity, swiotlb: -1 }, // 5f89468e2f06 was pulled 2021-06-22: v5.13 itself or 5.13.y, not pinned down
   '5.14': { all: Infinity, swiotlb: Infinity },
   '5.15': { all: Infinity, swiotlb: 26 },
   '5.16': { all: Infinity, swiotlb: 0 },
@@ -75,14 +76,19 @@ const STABLE_KNOWN: Record<string, { all: number; swiotlb: number }> = {
  * program can reach swiotlb, so its backports matter too.
  */
 export function stableUnknown(v: KernelVersion, mayBounce: boolean): string | undefined {
-  if (v.patch === 0 || atLeast(v, 6, 5)) return undefined;
+  if (atLeast(v, 6, 5)) return undefined;
   const known = STABLE_KNOWN[`${v.major}.${v.minor}`];
   const text = versionText(v);
+  if (v.patch === 0) {
+    if (!mayBounce || !known || known.swiotlb >= 0) return undefined;
+    return `kernel ${text}: whether ${text} already has the swiotlb fix 5f89468e2f06 (partial syncs at an offset) is not pinned down, and this program can bounce through swiotlb; use 5.12.14, 5.14, or swiotlb = absent`;
+  }
   if (!known || v.patch > known.all) {
     return `kernel ${text}: the model does not know which DMA changes ${v.major}.${v.minor}.y had backported by then; use the mainline release ${v.major}.${v.minor}, or a point release listed in docs/litmus.md`;
   }
   if (mayBounce && v.patch > known.swiotlb) {
-    return `kernel ${text}: the model does not know which swiotlb fixes ${v.major}.${v.minor}.y had by then (CVE-2022-0854 work, 5f89468e2f06, daf9514fd5eb), and this program can bounce through swiotlb; use the mainline release ${v.major}.${v.minor}, ${v.major}.${v.minor}.${known.swiotlb}, or swiotlb = absent`;
+    const nearest = known.swiotlb < 0 ? '' : ` the mainline release ${v.major}.${v.minor},${known.swiotlb > 0 ? ` ${v.major}.${v.minor}.${known.swiotlb},` : ''}`;
+    return `kernel ${text}: the model does not know which swiotlb fixes ${v.major}.${v.minor}.y had by then (CVE-2022-0854 work, 5f89468e2f06, daf9514fd5eb), and this program can bounce through swiotlb; use${nearest} swiotlb = absent, or another kernel`;
   }
   return undefined;
 }
