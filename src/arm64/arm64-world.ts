@@ -45,6 +45,7 @@ export class Arm64World implements World {
     };
     this.kernel.onDc = (op, addr) => note(`dc ${op}, ${hex(addr)}`);
     this.kernel.swiotlb.onCopy = (from, to, size) => note(`swiotlb memcpy ${hex(from)} → ${hex(to)} (${size} bytes)`);
+    this.kernel.onWarn = (text) => note(`WARNING: ${text}`);
   }
 
   /** Normal-NC for coherent memory of a non-coherent device (pgprot_dmacoherent); else the cacheable linear map. */
@@ -94,12 +95,13 @@ export class Arm64World implements World {
     switch (op.op) {
       case 'dma_map': {
         const b = buf(op.buf);
-        const m = k.map(op.handle, op.api, b.addr + op.off, op.size, op.dir, !!op.skipCpuSync, b.kind === 'vmalloc');
-        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : hex(m.segments[0].bus) + (m.segments[0].bounced ? ' (swiotlb bounce buffer)' : ''));
+        const m = k.map(op.handle, op.api, b.addr + op.off, op.size, op.dir, !!op.skipCpuSync, b.virtToPage === undefined ? undefined : b.virtToPage + op.off);
+        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : hex(m.segments[0].bus) + (m.segments[0].bounced ? ' (swiotlb bounce buffer)' : '') + (m.wrongPage ? ` (virt_to_page() of vmalloc address: unrelated memory, not '${op.buf}')` : ''));
         return true;
       }
       case 'dma_map_sg': {
-        const m = k.mapSg(op.handle, op.entries.map((e) => ({ phys: buf(e.buf).addr + e.off, size: e.size })), op.dir, !!op.skipCpuSync);
+        const at = (e: { buf: string; off: number }) => ({ phys: buf(e.buf).addr + e.off, virtToPage: buf(e.buf).virtToPage === undefined ? undefined : buf(e.buf).virtToPage! + e.off });
+        const m = k.mapSg(op.handle, op.entries.map((e) => ({ ...at(e), size: e.size })), op.dir, !!op.skipCpuSync);
         this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : m.segments.map((s) => hex(s.bus) + (s.bounced ? ' (bounced)' : '')).join(', '));
         return true;
       }

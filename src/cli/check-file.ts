@@ -74,7 +74,7 @@ export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Par
   } catch (e) {
     if (e instanceof PlatformError) {
       const at = source.platform[e.option] ?? source.header;
-      return { kind: 'error', file, ...at, message: `impossible platform with the --platform overrides: ${e.message}` };
+      return { kind: 'error', file, line: at.line, col: at.col, message: `impossible platform with the --platform overrides: ${e.message}` };
     }
     if (e instanceof ProgramError) return { kind: 'error', file, ...locateProgramError(e.message, program, source), message: stripLocation(e.message) };
     throw e;

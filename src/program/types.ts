@@ -12,8 +12,8 @@ export const DIRECTIONS: readonly Direction[] = ['DMA_TO_DEVICE', 'DMA_FROM_DEVI
 export type BufferKind =
   | 'kmalloc' // slab object: linear map, Normal write-back, packed by size class
   | 'page' // alloc_pages: page aligned, linear map
-  | 'stack' // on-stack array: linear map here, but never DMA-safe (dma-debug flags it)
-  | 'vmalloc' // vmalloc area: dma_map_single rejects it
+  | 'stack' // on-stack array: vmalloc memory with CONFIG_VMAP_STACK (platform vmapStack), else linear map; never DMA-safe
+  | 'vmalloc' // vmalloc area: dma_map_single rejects it (v5.5+) or maps virt_to_page()'s wrong page
   | 'coherent'; // dma_alloc_coherent: Normal-NC CPU mapping on a non-coherent device
 
 export interface BufferDecl {
