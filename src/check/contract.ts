@@ -101,6 +101,12 @@ export class ContractState {
           if (segs.length === 0) this.debug.sync(toCpu, { type: 'sg', devAddr: undefined, size: 0, dir: op.dir, nents: 0 }, report);
           this.own.sync(op.handle, toCpu, 'all', 0, 0);
         } else {
+          const live = this.own.get(op.handle);
+          // dma-debug skips BIDIRECTIONAL entries; the API still asks for the mapping's direction.
+          if (live?.dir === 'DMA_BIDIRECTIONAL' && op.dir !== live.dir) {
+            report({ severity: 'error', rule: 'contract/sync-direction-differs', source: 'Documentation/core-api/dma-api.rst',
+              message: `${op.to === 'cpu' ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device'}() with ${op.dir} on ${op.handle}, mapped DMA_BIDIRECTIONAL: a sync takes the direction of its mapping` });
+          }
           const ref: DebugRef = { type: 'single', devAddr: mp && !mp.error ? mp.segments[0].bus + op.off : undefined, size: op.size, dir: op.dir, nents: 0 };
           this.debug.sync(toCpu, ref, report);
           this.own.sync(op.handle, toCpu, 0, op.off, op.size);
