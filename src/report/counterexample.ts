@@ -14,6 +14,7 @@ import { newModelMachine } from '../oracle/run.js';
 import type { DeviceOp } from '../program/types.js';
 import type { Arm64World } from '../platform/arm64-world.js';
 import { describePlatform } from '../platform/platform.js';
+import { explainCause } from './cause.js';
 
 export interface ReportEvent {
   /** The actor that performed an op, or "hardware" for a fill or eviction. */
@@ -33,6 +34,8 @@ export interface CounterexampleReport {
   events: ReportEvent[];
   observations: { what: string; arm64: string; ideal: string }[];
   lines: { line: string; state: string }[];
+  /** Why, in kernel terms: which step put the wrong bytes where they were read (src/report/cause.ts). */
+  cause: string[];
   execution: Execution;
 }
 
@@ -70,7 +73,8 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
     const line = cache.lines.get(l);
     return { line: hex(l), state: line ? (line.dirty ? 'dirty in the cache' : 'clean in the cache') : 'not cached' };
   });
-  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, execution };
+  const cause = explainCause(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
+  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, cause, execution };
 }
 
 function finalLabel(c: Compiled, what: string): string {
@@ -83,7 +87,7 @@ function finalLabel(c: Compiled, what: string): string {
  * device access lands: the bus address the device drives may not be the buffer (dropped address
  * bits, a bounce buffer, DMA_MAPPING_ERROR).
  */
-function runTraced(c: Compiled, execution: Execution): Machine {
+export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Machine) => void): Machine {
   const m = newModelMachine(c, true);
   const world = m.world as Arm64World;
   const noteDevice = (before: number) => {
@@ -101,6 +105,7 @@ function runTraced(c: Compiled, execution: Execution): Machine {
     const before = m.trace!.length;
     m.step(s);
     noteDevice(before);
+    if (m.trace!.length > before) afterEach?.(m);
   }
   for (let progress = true; progress && m.bailedOut === undefined; ) {
     progress = false;
@@ -109,6 +114,7 @@ function runTraced(c: Compiled, execution: Execution): Machine {
         const before = m.trace!.length;
         if (!m.run(a, 0)) break;
         noteDevice(before);
+        afterEach?.(m);
         progress = true;
       }
     }

@@ -57,6 +57,10 @@ export function explanationLines(rep: CounterexampleReport, indent: string): str
     out.push(`${String(i + 1).padStart(3)}  ${e.actor.padEnd(width)}  ${e.text}${e.ahead ? `   <- ${e.ahead}` : ''}`);
     for (const f of e.effects) out.push(`     ${' '.repeat(width)}    ${f}`);
   });
+  if (rep.cause.length) {
+    out.push('', 'why:');
+    for (const story of rep.cause) out.push(...wrap(story, 96).map((l, i) => (i ? '    ' : '  ') + l));
+  }
   out.push('', 'observations no execution of the ideal (coherent, in-order) platform can produce:');
   for (const d of rep.observations) out.push(`  ${d.what}`, `    arm64: ${d.arm64}`, `    ideal: ${d.ideal}   (same interleaving)`);
   if (rep.lines.length) {
@@ -81,4 +85,18 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
     ...(o.report ? { counterexample: o.report } : {}),
     ...(replay ? { replay } : {}),
   };
+}
+
+/** Break a sentence into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }
