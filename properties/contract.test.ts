@@ -32,8 +32,8 @@ describe('well-behaved generated drivers have no error finding', () => {
 /** The rule each injected bug breaks; 14 (misdeclared coherence) and 15 (a pre-5.19 kernel) break none: the platform is at fault. */
 const EXPECTED: Partial<Record<BugKind, RegExp>> = {
   '1': /ownership\/cpu-reads-device-owned/,
-  '2': /ownership\/cpu-writes-device-owned/,
-  '3': /ownership\/cpu-writes-(from-device|device-owned)/,
+  '2': /ownership\/device-sees-unsynced-cpu-write/,
+  '3': /ownership\/(cpu-writes-from-device|device-sees-unsynced-cpu-write)/,
   '4': /ownership\/shares-cache-line/,
   '5': /ownership\/device-writes-to-device-mapping/,
   '6': /(dma-debug\/sync-different-direction|contract\/sync-direction-differs)/,
@@ -42,7 +42,7 @@ const EXPECTED: Partial<Record<BugKind, RegExp>> = {
   '9': /barriers\/payload-ownership-unordered/,
   '10': /barriers\/writel-relaxed-unordered/,
   '11-rx': /ownership\/cpu-reads-device-owned/,
-  '11-tx': /ownership\/cpu-writes-device-owned/,
+  '11-tx': /ownership\/device-sees-unsynced-cpu-write/,
   '12': /ownership\/device-outside-mapping/,
 };
 

@@ -129,7 +129,10 @@ describe('ownership (dma-api.rst)', () => {
   });
   test('writing a TO_DEVICE buffer after map, and fixing it with a sync pair', () => {
     const bad = prog([...map(TO_DEVICE), store('buf', 0, 4, 7), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], [dma_read('h', 0, 4)]);
-    expect(rules(bad)).toEqual(['ownership/cpu-writes-device-owned']);
+    expect(rules(bad)).toEqual(['ownership/device-sees-unsynced-cpu-write']);
+    expect(findings(bad).find((f) => f.rule === 'ownership/cpu-writes-device-owned')?.severity).toBe('warning');
+    const syncedAfter = prog([...map(TO_DEVICE), store('buf', 0, 4, 7), dma_sync_single_for_device('h', 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], [dma_read('h', 0, 4)]);
+    expect(rules(syncedAfter)).toEqual([]); // only the warning: sync_for_cpu(DMA_TO_DEVICE) is a no-op
     const good = prog([...map(TO_DEVICE), dma_sync_single_for_cpu('h', 64, TO_DEVICE), store('buf', 0, 4, 7), dma_sync_single_for_device('h', 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], [dma_read('h', 0, 4)]);
     expect(rules(good)).toEqual([]);
     const noSyncBack = prog([...map(TO_DEVICE), dma_sync_single_for_cpu('h', 64, TO_DEVICE), store('buf', 0, 4, 7), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], [dma_read('h', 0, 4)]);

@@ -1,13 +1,12 @@
 // The contract state of one execution: dma-debug's entries and the ownership of every mapped
 // byte, advanced op by op as the scheduler performs them. Findings depend on the order in which
 // the actors' ops are performed, not on cache events, so src/check/explore-contract.ts walks the
-// interleavings with no hardware events.
+// interleavings on the ideal platform, told what the arm64 kernel did at each map (bounced,
+// failed, which bus address) by one model run.
 
 import type { Compiled } from '../exec/compile.js';
-import type { Machine } from '../exec/machine.js';
 import type { Mapping } from '../kernel/dma-api.js';
 import { atLeast } from '../kernel/version.js';
-import type { Arm64World } from '../platform/arm64-world.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { DmaDebug, type DebugRef } from './dma-debug.js';
 import type { Finding } from './finding.js';
@@ -22,12 +21,15 @@ export class ContractState {
   own = new Ownership();
   /** Mappings already reported as used by the device unchecked (said once per mapping). */
   usedUnchecked = new Set<string>();
+  /** What the kernel made of each handle's latest map (shared, never mutated). */
+  mapped = new Map<string, Mapping>();
 
   clone(): ContractState {
     const k = new ContractState();
     k.debug = this.debug.clone();
     k.own = this.own.clone();
     k.usedUnchecked = new Set(this.usedUnchecked);
+    k.mapped = new Map(this.mapped);
     return k;
   }
 
@@ -35,17 +37,18 @@ export class ContractState {
     return `${this.debug.key()}#${this.own.key()}#${[...this.usedUnchecked].join(',')}`;
   }
 
-  /** Op j of actor a has just been performed on m. */
-  afterOp(c: Compiled, m: Machine, a: number, j: number, sink: Sink): void {
+  /** Op j of actor a has just been performed; `made` is what the kernel made of it, for a map. */
+  afterOp(c: Compiled, a: number, j: number, made: Mapping | undefined, sink: Sink): void {
     const actor = c.actors[a].actor;
     const report = (f: Omit<Finding, 'actor' | 'op'>) => sink({ ...f, actor: actor.name, op: j });
     const op = actor.ops[j];
-    if (actor.kind === 'cpu') this.cpuOp(c, m, op as CpuOp, { actor: actor.name, op: j }, report);
+    if (made) this.mapped.set(made.handle, made);
+    if (actor.kind === 'cpu') this.cpuOp(c, op as CpuOp, { actor: actor.name, op: j }, report);
     else this.deviceOp(op as DeviceOp, report);
   }
 
-  private cpuOp(c: Compiled, m: Machine, op: CpuOp, at: { actor: string; op: number }, report: (f: Omit<Finding, 'actor' | 'op'>) => void): void {
-    const mapping = (h: string): Mapping | undefined => (m.world as Arm64World).kernel?.mappings.get(h);
+  private cpuOp(c: Compiled, op: CpuOp, at: { actor: string; op: number }, report: (f: Omit<Finding, 'actor' | 'op'>) => void): void {
+    const mapping = (h: string): Mapping | undefined => this.mapped.get(h);
     const buf = (name: string) => c.layout.buffers.get(name)!;
     switch (op.op) {
       case 'load': case 'poll': case 'store': {
@@ -103,9 +106,13 @@ export class ContractState {
         } else {
           const live = this.own.get(op.handle);
           // dma-debug skips BIDIRECTIONAL entries; the API still asks for the mapping's direction.
+          // Harmful where the sync then does less than the mapping needs: for the CPU with
+          // DMA_TO_DEVICE (no invalidate, no copy back), for the device with DMA_FROM_DEVICE (no
+          // copy into the bounce buffer; an invalidate before v5.19).
           if (live?.dir === 'DMA_BIDIRECTIONAL' && op.dir !== live.dir) {
-            report({ severity: 'error', rule: 'contract/sync-direction-differs', source: 'Documentation/core-api/dma-api.rst',
-              message: `${op.to === 'cpu' ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device'}() with ${op.dir} on ${op.handle}, mapped DMA_BIDIRECTIONAL: a sync takes the direction of its mapping` });
+            const harmful = op.to === 'cpu' ? op.dir === 'DMA_TO_DEVICE' : op.dir === 'DMA_FROM_DEVICE';
+            report({ severity: harmful ? 'error' : 'warning', rule: 'contract/sync-direction-differs', source: 'Documentation/core-api/dma-api.rst',
+              message: `${op.to === 'cpu' ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device'}() with ${op.dir} on ${op.handle}, mapped DMA_BIDIRECTIONAL: a sync takes the direction of its mapping${harmful ? ', and this one skips what the mapping needs' : ''}` });
           }
           const ref: DebugRef = { type: 'single', devAddr: mp && !mp.error ? mp.segments[0].bus + op.off : undefined, size: op.size, dir: op.dir, nents: 0 };
           this.debug.sync(toCpu, ref, report);

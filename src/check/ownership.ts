@@ -67,13 +67,16 @@ export class Ownership {
           report({ severity: 'error', rule: 'ownership/cpu-writes-from-device', source: API_RST,
             message: `CPU writes ${range}, mapped DMA_FROM_DEVICE as ${m.handle}: that memory is read-only for the driver while mapped ("If the driver needs to write to it at any point, it should be DMA_BIDIRECTIONAL")` });
         } else if (store && deviceOwned) {
-          report({ severity: 'error', rule: 'ownership/cpu-writes-device-owned', source: API_RST,
-            message: `CPU writes ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): write before dma_map_*(), or between dma_sync_single_for_cpu() and dma_sync_single_for_device()` });
+          // Harmless on its own when dma_sync_single_for_device() follows before the device looks
+          // (sync_for_cpu(DMA_TO_DEVICE) is a no-op in dma-direct and swiotlb); the device seeing
+          // the bytes unsynced is the error, reported where it happens.
+          report({ severity: 'warning', rule: 'ownership/cpu-writes-device-owned', source: API_RST,
+            message: `CPU writes ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): the documented hand-over is dma_sync_single_for_cpu(), write, dma_sync_single_for_device()` });
         } else if (!store && deviceOwned && m.dir !== 'DMA_TO_DEVICE') {
           report({ severity: 'error', rule: 'ownership/cpu-reads-device-owned', source: API_RST,
             message: `CPU reads ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): call dma_sync_single_for_cpu() or dma_unmap_*() before reading what the device wrote` });
         }
-        if (store) for (let i = lo - s.phys; i < hi - s.phys; i++) if (s.state[i] === CPU) s.state[i] = CPU_WROTE;
+        if (store && m.dir !== 'DMA_FROM_DEVICE') for (let i = lo - s.phys; i < hi - s.phys; i++) s.state[i] = CPU_WROTE;
       }
     }
   }

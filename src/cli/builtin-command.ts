@@ -35,7 +35,7 @@ export function packageRoot(): string {
 
 export function runBuiltinScenarios(o: Pick<CliOptions, 'runs' | 'seed' | 'maxEvents' | 'maxStates'>): BuiltinRow[] {
   const root = packageRoot();
-  const opts = { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates };
+  const opts = { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, fix: false };
   const rows: BuiltinRow[] = [];
   const add = (scenario: string, expect: string | undefined, outcome: FileOutcome, ms: number) => {
     if (outcome.kind === 'error') {
@@ -43,7 +43,7 @@ export function runBuiltinScenarios(o: Pick<CliOptions, 'runs' | 'seed' | 'maxEv
       return;
     }
     const r = outcome.result;
-    rows.push({ scenario, expect: expect ?? 'none', verdict: r.verdict, asExpected: expect === r.verdict, executions: r.executions, search: r.exhaustive ? 'exhaustive' : r.method === 'exhaustive' ? 'exhaustive (bug)' : 'random', ms });
+    rows.push({ scenario, expect: expect ?? 'none', verdict: outcome.verdict, asExpected: expect === outcome.verdict, executions: r.executions, search: r.exhaustive ? 'exhaustive' : r.method === 'exhaustive' ? 'exhaustive (bug)' : 'random', ms });
   };
   for (const file of litmusFiles([join(root, 'scenarios')])) {
     const t = performance.now();
