@@ -221,7 +221,9 @@ function tx(b: Builder, t: TxSpec, i: number): void {
   if (late) b.cpu(store(buf, 0, t.size, b.values.next()), true);
   for (let r = 0; r < t.rounds; r++) {
     doorbell(b);
-    if (t.peek) b.cpu(load(buf, 0, Math.min(4, t.size)));
+    // Reading while the device owns it is allowed for DMA_TO_DEVICE only: a BIDIRECTIONAL buffer is
+    // read after dma_sync_single_for_cpu() (Documentation/core-api/dma-api.rst).
+    if (t.peek && t.dir === TO_DEVICE) b.cpu(load(buf, 0, Math.min(4, t.size)));
     if (t.cpuWork) b.cpu(store('counter', 0, 4, b.values.next()));
     b.dev(dma_read(h, 0, Math.min(8, t.size)));
     if (t.size > 8) b.dev(dma_read(h, t.size - 4, 4));

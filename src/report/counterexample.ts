@@ -15,6 +15,7 @@ import type { DeviceOp } from '../program/types.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Cache, CacheLevel } from '../platform/cache.js';
 import { describePlatform } from '../platform/platform.js';
+import { explainCause } from './cause.js';
 
 export interface ReportEvent {
   /** The actor that performed an op, or "hardware" for a fill or eviction. */
@@ -34,6 +35,8 @@ export interface CounterexampleReport {
   events: ReportEvent[];
   observations: { what: string; arm64: string; ideal: string }[];
   lines: { line: string; state: string }[];
+  /** Why, in kernel terms: which step put the wrong bytes where they were read (src/report/cause.ts). */
+  cause: string[];
   execution: Execution;
 }
 
@@ -65,7 +68,8 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const observations = diffObservations(result.model, result.ideal, label).map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
 
   const lines = lineStates((m.world as Arm64World).cache, events);
-  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, execution };
+  const cause = explainCause(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
+  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, cause, execution };
 }
 
 /** The state at the end of every line the trace mentions ("line 0x1000", or with two levels "L2 line 0x1000"). */
@@ -100,7 +104,7 @@ function finalLabel(c: Compiled, what: string): string {
  * device access lands: the bus address the device drives may not be the buffer (dropped address
  * bits, a bounce buffer, DMA_MAPPING_ERROR).
  */
-function runTraced(c: Compiled, execution: Execution): Machine {
+export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Machine) => void): Machine {
   const m = newModelMachine(c, true);
   const world = m.world as Arm64World;
   const noteDevice = (before: number) => {
@@ -118,6 +122,7 @@ function runTraced(c: Compiled, execution: Execution): Machine {
     const before = m.trace!.length;
     m.step(s);
     noteDevice(before);
+    if (m.trace!.length > before) afterEach?.(m);
   }
   for (let progress = true; progress && m.bailedOut === undefined; ) {
     progress = false;
@@ -126,6 +131,7 @@ function runTraced(c: Compiled, execution: Execution): Machine {
         const before = m.trace!.length;
         if (!m.run(a, 0)) break;
         noteDevice(before);
+        afterEach?.(m);
         progress = true;
       }
     }
