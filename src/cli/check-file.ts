@@ -74,12 +74,15 @@ export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Par
   } catch (e) {
     if (e instanceof PlatformError) {
       const at = source.platform[e.option] ?? source.header;
-      return { kind: 'error', file, ...at, message: `impossible platform with the --platform overrides: ${e.message}` };
+      // Spread the position first: a source Token has its own `kind`, which must not replace 'error'.
+      return { ...pos(at), kind: 'error', file, message: `impossible platform with the --platform overrides: ${e.message}` };
     }
-    if (e instanceof ProgramError) return { kind: 'error', file, ...locateProgramError(e.message, program, source), message: stripLocation(e.message) };
+    if (e instanceof ProgramError) return { ...pos(locateProgramError(e.message, program, source)), kind: 'error', file, message: stripLocation(e.message) };
     throw e;
   }
 }
+
+const pos = (p: { line: number; col: number }) => ({ line: p.line, col: p.col });
 
 /** Check a compiled program (from a file or a TS scenario) and explain a counterexample. */
 export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}): Checked {

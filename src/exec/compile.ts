@@ -4,7 +4,8 @@
 import type { Platform } from '../platform/platform.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
 import { ProgramError } from '../program/program-error.js';
-import type { Actor, BufRef, CpuOp, Program } from '../program/types.js';
+import type { Actor, BufRef, CpuOp, Program, Value } from '../program/types.js';
+import { REGISTER_BYTES, valueProblem } from './values.js';
 import { orderClassOf, type OrderClass } from './ordering.js';
 
 export interface CompiledActor {
@@ -72,9 +73,9 @@ export function compile(program: Program, platform: Platform): Compiled {
         order.push(orderClassOf(op as CpuOp, platform, layout));
       } else {
         switch (op.op) {
-          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, where); break;
+          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
           case 'dma_read': handle(op.handle, where); break;
-          case 'dma_write': case 'dma_poll': handle(op.handle, where); checkValue(op.value, where); break;
+          case 'dma_write': case 'dma_poll': handle(op.handle, where); checkValue(op.value, op.size, where); break;
           case 'raise_irq': break;
           default: throw new ProgramError(`${where}: a device cannot do '${(op as { op: string }).op}'`);
         }
@@ -93,16 +94,16 @@ interface Checks {
   handle: (h: string, where: string) => void;
 }
 
-/** Values are JS numbers: exact up to 2^53, which covers 6-byte values and most 8-byte patterns. */
-function checkValue(value: number, where: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new ProgramError(`${where}: value ${value} is not an integer from 0 to 2^53-1`);
+function checkValue(value: Value, size: number, where: string, register = false): void {
+  const problem = valueProblem(value, size, register);
+  if (problem) throw new ProgramError(`${where}: ${problem}`);
 }
 
 function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
   switch (op.op) {
-    case 'store': case 'poll': c.range(op, where); checkValue(op.value, where); break;
+    case 'store': case 'poll': c.range(op, where); checkValue(op.value, op.size, where); break;
     case 'load': c.range(op, where); break;
-    case 'writel': c.reg(op.reg, where); checkValue(op.value, where); break;
+    case 'writel': c.reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
     case 'readl': c.reg(op.reg, where); break;
     case 'dma_map': c.range(op, where); break;
     case 'dma_map_sg':
