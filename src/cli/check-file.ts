@@ -95,7 +95,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
 function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {
   const v = judgeExecution(c, execution);
   const result: CheckResult = {
-    verdict: v.verdict, executions: 1, exhaustive: false, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
+    verdict: v.verdict, executions: 1, exhaustive: false, maxEvents: 0, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
     ...(v.verdict === 'bug' ? { counterexample: { execution, result: v } } : {}),
   };
   const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v) : undefined;

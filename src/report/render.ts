@@ -75,7 +75,9 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
     executions: r.executions,
     exhaustive: r.exhaustive,
     method: r.method,
+    // The same bound the text states: the deepest level covered completely (-1: none), of maxEvents asked.
     bound: { events: r.bound.events, lines: r.bound.lines.map(hex) },
+    maxEvents: r.maxEvents,
     seed: r.seed,
     ...(o.expect ? { expect: o.expect, asExpected: o.expect === r.verdict } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
