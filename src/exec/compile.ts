@@ -3,6 +3,7 @@
 
 import type { Platform } from '../platform/platform.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
+import { checkLimits } from '../program/limits.js';
 import { ProgramError } from '../program/program-error.js';
 import type { Actor, BufRef, CpuOp, Program, Value } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from './values.js';
@@ -30,6 +31,7 @@ export interface Compiled {
 }
 
 export function compile(program: Program, platform: Platform): Compiled {
+  checkLimits(program);
   const layout = layoutProgram(program, platform);
   const registers = new Set(program.registers);
   const handles = new Set<string>();

@@ -5,6 +5,7 @@
 import { DEFAULT_PLATFORM, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Direction, Program } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from '../exec/values.js';
+import { MAX_NESTING } from '../program/limits.js';
 import { tokenize, type Token } from './lexer.js';
 import { LitmusError, type Pos } from './litmus-error.js';
 import {
@@ -591,7 +592,20 @@ class Parser {
     }
   }
 
+  /** One argument; nesting is bounded (MAX_NESTING) so the recursion is too. */
   private arg(): Arg {
+    if (this.depth >= MAX_NESTING) this.fail(this.tok, `more than ${MAX_NESTING} nested parentheses, casts or calls`);
+    this.depth++;
+    try {
+      return this.argAt();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private depth = 0;
+
+  private argAt(): Arg {
     const t = this.tok;
     if (this.is('*')) { const d = this.deref(); return { kind: 'deref', ...d, tok: t }; }
     if (this.is('&')) {
