@@ -7,6 +7,7 @@ import { checkLimits } from '../program/limits.js';
 import { ProgramError } from '../program/program-error.js';
 import type { Actor, BufRef, CpuOp, Program, Value } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from './values.js';
+import { checkHandleOrder } from './handle-order.js';
 import { orderClassOf, type OrderClass } from './ordering.js';
 
 export interface CompiledActor {
@@ -86,6 +87,7 @@ export function compile(program: Program, platform: Platform): Compiled {
     return { actor: a, order, bytes: new Array(a.ops.length).fill(undefined) };
   });
   const final = (program.final ?? []).map((r, i) => ({ buf: range(r, `final #${i}`), off: r.off, size: r.size }));
+  checkHandleOrder(program);
   return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final };
 }
 
