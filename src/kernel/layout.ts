@@ -109,7 +109,8 @@ export function layoutProgram(program: Program, p: Platform): Layout {
     const fits = b.kind === 'kmalloc' || b.kind === 'page' ? pageCursor <= high + REGION_END.linear
       : b.kind === 'stack' ? stackCursor <= high + REGION_END.stack
         : b.kind === 'coherent' ? coherentCursor <= REGION_END.coherent : true;
-    if (!fits) throw new ProgramError(`buffer '${b.name}' does not fit in the model's ${b.kind === 'page' ? 'kmalloc' : b.kind} region; declare smaller buffers (docs/litmus.md, Limits)`);
+    const region = b.kind === 'kmalloc' || b.kind === 'page' ? 'kmalloc and page' : b.kind;
+    if (!fits) throw new ProgramError(`buffer '${b.name}' does not fit in the model's ${region} memory; declare smaller buffers (docs/litmus.md, Limits)`);
     return at;
   };
 

@@ -790,7 +790,10 @@ class Parser {
   }
 }
 
-/** memset() takes its byte as an int and stores it as unsigned char. */
+/**
+ * memset() takes its byte as an int and stores it as unsigned char: checked as the value of an
+ * access wider than 8 bytes, which valueProblem() reads as a memset (one byte, at most 0xff).
+ */
 const MEMSET_BYTE = 9;
 
 /** An integer literal as an exact u64. */
