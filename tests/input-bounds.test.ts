@@ -12,7 +12,7 @@ import { Cache } from '../src/platform/cache.js';
 import { Memory } from '../src/platform/memory.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { checkCompiled } from '../src/oracle/check.js';
-import { MAX_MEMORY_BYTES, MAX_NESTING, MAX_THREADS, MAX_TRANSFER_BYTES } from '../src/program/limits.js';
+import { MAX_MEMORY_BYTES, MAX_NESTING, MAX_OPS, MAX_THREADS, MAX_TRANSFER_BYTES } from '../src/program/limits.js';
 
 const RX = (o: { decl?: string; platform?: string; unmap?: number; device?: string } = {}) => `DMA rx
 ${o.platform ?? ''}
@@ -153,6 +153,12 @@ describe('limits, enforced before any work starts', () => {
     expect(MAX_THREADS).toBe(16);
     const text = 'DMA many\n{ }\n' + Array.from({ length: 501 }, (_, i) => `cpu c${i} { mb(); }\n`).join('');
     expect(errorOf(text)).toBe(`t.litmus:${3 + MAX_THREADS}:1: actor 'c${MAX_THREADS}' is thread ${MAX_THREADS + 1}: a test has at most ${MAX_THREADS} cpu and device blocks`);
+  });
+  test('operations', () => {
+    expect(MAX_OPS).toBe(512);
+    const text = (n: number) => `DMA long\n{ kmalloc buf[64]; }\ncpu c {\n${'  mb();\n'.repeat(n)}}\n`;
+    expect(errorOf(text(MAX_OPS + 1))).toBe(`t.litmus:3:1: actor 'c' brings the test to ${MAX_OPS + 1} operations: a test has at most ${MAX_OPS}`);
+    expect(() => loads(text(MAX_OPS))).not.toThrow();
   });
   test('nesting: 10,000 parentheses are one error line, not a stack overflow', () => {
     expect(MAX_NESTING).toBe(63);

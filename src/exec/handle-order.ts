@@ -66,8 +66,10 @@ export function checkHandleOrder(p: Program): void {
     return out;
   };
 
-  // What each map needs, computed once per map (memoized: many uses share one map).
-  const ancestors = new Map<At, Set<string>>();
+  // Which ops can ever be performed under these conditions alone (a fixpoint, linear in the ops):
+  // only a use that cannot, with a map that cannot either, is worth a search for the cycle.
+  const stuck = neverPerformed(p, needs);
+  let searches = 0;
   p.actors.forEach((actor, a) => actor.ops.forEach((op, i) => {
     const h = handleUsed(op);
     const map = h === undefined ? undefined : only(definers, h);
@@ -79,12 +81,36 @@ export function checkHandleOrder(p: Program): void {
       if (map.i > i) throw new ProgramError(`${where}: '${h}' is used before ${actor.name} maps it, later in the same thread`);
       return;
     }
-    let before = ancestors.get(map);
-    if (!before) ancestors.set(map, (before = needed(map, needs)));
-    if (before.has(`${a}:${i}`)) {
+    if (!stuck.has(`${a}:${i}`) || !stuck.has(`${map.a}:${map.i}`) || ++searches > MAX_SEARCHES) return;
+    if (needed(map, needs).has(`${a}:${i}`)) {
       throw new ProgramError(`${where}: '${h}' is used before any map can assign it: ${p.actors[map.a].name} maps it only after waiting for something that comes after this op, so both would wait for ever`);
     }
   }));
+}
+
+/** Searches for a cycle per program: each is linear; a test stuck in more places is not one to explain. */
+const MAX_SEARCHES = 16;
+
+/** The ops ("a:i") that can never be performed when each op waits only for what it needs. */
+function neverPerformed(p: Program, needs: (a: number, i: number) => At[]): Set<string> {
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const ready: string[] = [];
+  p.actors.forEach((actor, a) => actor.ops.forEach((_, i) => {
+    const key = `${a}:${i}`;
+    const n = needs(a, i);
+    waiting.set(key, n.length);
+    if (n.length === 0) ready.push(key);
+    for (const m of n) push(dependents, `${m.a}:${m.i}`, key);
+  }));
+  while (ready.length) {
+    for (const d of dependents.get(ready.pop()!) ?? []) {
+      const left = waiting.get(d)! - 1;
+      waiting.set(d, left);
+      if (left === 0) ready.push(d);
+    }
+  }
+  return new Set([...waiting].filter(([, left]) => left > 0).map(([key]) => key));
 }
 
 /** Every op `from` needs performed first, through chains of necessary conditions ("a:i" keys). */
@@ -109,7 +135,7 @@ function handleUsed(op: Op): string | undefined {
   }
 }
 
-function push<K>(m: Map<K, At[]>, k: K, v: At): void {
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);

@@ -25,6 +25,13 @@ export const MAX_MEMORY_BYTES = 1024 * 1024;
 export const MAX_THREADS = 16;
 
 /**
+ * Statements in all threads together. A protocol test is tens of statements (an unrolled
+ * 16-descriptor ring is about 160); every explored state carries each op's progress, so the
+ * search's cost grows with this times --max-states.
+ */
+export const MAX_OPS = 512;
+
+/**
  * Nested parentheses, casts and calls within one statement: C11 5.2.4.1 asks compilers for 63
  * nesting levels of parenthesized expressions. The parser recurses once per level, no deeper.
  */
@@ -36,6 +43,11 @@ const KiB = (n: number) => `${n / 1024} KiB`;
 export function checkLimits(p: Program): void {
   if (p.actors.length > MAX_THREADS) {
     throw new ProgramError(`actor '${p.actors[MAX_THREADS].name}' is thread ${MAX_THREADS + 1}: a test has at most ${MAX_THREADS} cpu and device blocks`);
+  }
+  let ops = 0;
+  for (const a of p.actors) {
+    ops += a.ops.length;
+    if (ops > MAX_OPS) throw new ProgramError(`actor '${a.name}' brings the test to ${ops} operations: a test has at most ${MAX_OPS}`);
   }
   let total = 0;
   for (const b of p.buffers) {
