@@ -94,10 +94,12 @@ export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Par
       const at = source.platform[e.option] ?? source.header;
       return { kind: 'error', file, line: at.line, col: at.col, message: `impossible platform with the --platform overrides: ${e.message}` };
     }
-    if (e instanceof ProgramError) return { kind: 'error', file, ...locateProgramError(e.message, program, source), message: stripLocation(e.message) };
+    if (e instanceof ProgramError) return { ...pos(locateProgramError(e.message, program, source)), kind: 'error', file, message: stripLocation(e.message) };
     throw e;
   }
 }
+
+const pos = (p: { line: number; col: number }) => ({ line: p.line, col: p.col });
 
 /** Check a compiled program (from a file or a TS scenario) and explain a counterexample. */
 export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}, source?: SourceMap): Checked {
@@ -124,7 +126,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
 function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {
   const v = judgeExecution(c, execution);
   const result: CheckResult = {
-    verdict: v.verdict, executions: 1, exhaustive: false, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
+    verdict: v.verdict, executions: 1, exhaustive: false, maxEvents: 0, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
     ...(v.verdict === 'bug' ? { counterexample: { execution, result: v } } : {}),
   };
   const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v) : undefined;

@@ -1,7 +1,7 @@
 // The scheduler shared by the arm64 model and the ideal platform: actors' program counters,
 // MMIO registers, interrupts, blocking, out-of-order CPU ops, observations.
 
-import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
@@ -21,7 +21,7 @@ export class Machine {
   readonly performed: Uint8Array[];
   readonly next: number[];
   readonly reads: (string | undefined)[][];
-  regs = new Map<string, number>();
+  regs = new Map<string, Value>();
   irqRaised = new Map<string, number>();
   irqTaken = new Map<string, number>();
   bailedOut: string | undefined;
@@ -141,7 +141,7 @@ export class Machine {
       case 'poll': return bytesEqual(this.load(a, j, op, forwarded), this.bytesOf(a, j, op));
       case 'barrier': return true;
       case 'writel': this.regs.set(op.reg, op.value); return true;
-      case 'readl': this.reads[a][j] = formatValue(encodeValue(this.regs.get(op.reg) ?? 0, 4)); return true;
+      case 'readl': this.reads[a][j] = formatValue(encodeValue(this.regs.get(op.reg) ?? 0n, 4)); return true;
       case 'wait_irq': return this.takeIrq(op.irq);
       default:
         if (!w.dmaApi(op)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
@@ -152,7 +152,7 @@ export class Machine {
   private device(a: number, j: number, op: DeviceOp): boolean {
     const w = this.world;
     switch (op.op) {
-      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0) === op.value;
+      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) === op.value;
       case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
       case 'set_reg': this.regs.set(op.reg, op.value); return true;
       default: {
@@ -178,7 +178,7 @@ export class Machine {
   }
 
   /** The bytes op j stores or polls for: encoded once per compiled program, not per run. */
-  private bytesOf(a: number, j: number, op: { value: number; size: number }): Uint8Array {
+  private bytesOf(a: number, j: number, op: { value: Value; size: number }): Uint8Array {
     return (this.c.actors[a].bytes[j] ??= encodeValue(op.value, op.size));
   }
 

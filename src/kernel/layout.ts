@@ -4,6 +4,7 @@
 import type { BufferDecl, Program } from '../program/types.js';
 import { cacheLineSize, type Platform } from '../platform/platform.js';
 import { atLeast, bouncesUnalignedKmalloc, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
+import { MAX_MEMORY_BYTES } from '../program/limits.js';
 import { ProgramError } from '../program/program-error.js';
 import { PlatformError } from '../platform/platform-error.js';
 
@@ -32,6 +33,35 @@ export const REGION = {
  */
 export const VIRT_TO_PAGE_OF_VMALLOC = 0x0800_0000;
 export const VMAP_STACK_OFFSET = 0x100_0000;
+
+/** The model's physical addresses stop at 2^48 (ARMv8.0's largest PARange without LPA). */
+export const MAX_PHYS_ADDR = 2 ** 48;
+
+/**
+ * Pools the model hands out behind the program's back: a buffer placed `at` one of them would
+ * alias dma_alloc_coherent pages, swiotlb slots or vmalloc backing pages.
+ */
+const RESERVED = [
+  { what: 'the dma_alloc_coherent pool', lo: REGION.coherent, hi: REGION.swiotlb },
+  { what: 'the swiotlb pool', lo: REGION.swiotlb, hi: REGION.vmalloc },
+  { what: 'the vmalloc area', lo: REGION.vmalloc, hi: REGION.vmalloc + MAX_MEMORY_BYTES },
+];
+
+/** Where each allocator's region ends (relative to REGION.high for linear and stack). */
+const REGION_END = { linear: REGION.stack, stack: REGION.coherent, coherent: REGION.swiotlb };
+
+const hexAddr = (n: number) => '0x' + n.toString(16);
+
+function checkExplicitAddress(b: BufferDecl & { at: number }): void {
+  if (!Number.isInteger(b.at) || b.at < 0 || b.at + b.size > MAX_PHYS_ADDR) {
+    throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)}: physical addresses end at 2^48 (${hexAddr(MAX_PHYS_ADDR)})`);
+  }
+  for (const r of RESERVED) {
+    if (b.at < r.hi && r.lo < b.at + b.size) {
+      throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)} overlaps ${r.what} (${hexAddr(r.lo)}..${hexAddr(r.hi - 1)}); choose an address outside it`);
+    }
+  }
+}
 
 export interface PlacedBuffer {
   name: string;
@@ -90,7 +120,20 @@ export function layoutProgram(program: Program, p: Platform): Layout {
   };
 
   const place = (b: BufferDecl): number => {
-    if (b.at !== undefined) return b.at;
+    if (b.at !== undefined) {
+      checkExplicitAddress({ ...b, at: b.at });
+      return b.at;
+    }
+    const at = placeByKind(b);
+    const fits = b.kind === 'kmalloc' || b.kind === 'page' ? pageCursor <= high + REGION_END.linear
+      : b.kind === 'stack' ? stackCursor <= high + REGION_END.stack
+        : b.kind === 'coherent' ? coherentCursor <= REGION_END.coherent : true;
+    const region = b.kind === 'kmalloc' || b.kind === 'page' ? 'kmalloc and page' : b.kind;
+    if (!fits) throw new ProgramError(`buffer '${b.name}' does not fit in the model's ${region} memory; declare smaller buffers (docs/litmus.md, Limits)`);
+    return at;
+  };
+
+  const placeByKind = (b: BufferDecl): number => {
     switch (b.kind) {
       case 'kmalloc': {
         const cls = kmallocSizeRoundup(b.size, minAlign);

@@ -49,8 +49,10 @@ export class Swiotlb {
   /** The same slots over another cache (for cloning a world). */
   copyTo(cache: Cache): Swiotlb {
     const s = new Swiotlb(cache, this.rules);
-    s.origOf.splice(0, NSLABS, ...this.origOf);
-    s.allocSizeOf.splice(0, NSLABS, ...this.allocSizeOf);
+    for (let i = 0; i < NSLABS; i++) { // a loop: never spread an array as arguments
+      s.origOf[i] = this.origOf[i];
+      s.allocSizeOf[i] = this.allocSizeOf[i];
+    }
     return s;
   }
 
@@ -85,10 +87,14 @@ export class Swiotlb {
     return undefined; // "swiotlb buffer is full"
   }
 
-  /** swiotlb_release_slots(): the slots forget their original. */
+  /**
+   * swiotlb_release_slots(): the slots forget their original. An unmap longer than the mapping
+   * (a driver bug for the contract checker) releases at most the pool's slots, never beyond it.
+   */
   unmap(tlb: number, size: number): void {
     const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
-    for (let i = 0; i < Math.ceil(size / IO_TLB_SIZE); i++) this.origOf[first + i] = INVALID;
+    const end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
+    for (let i = first; i < end; i++) this.origOf[i] = INVALID;
   }
 
   /**

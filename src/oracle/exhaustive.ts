@@ -126,20 +126,19 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
 }
 
-/** Lines per accessed range that may be filled or evicted (the bound says which). */
-export const MAX_LINES_PER_RANGE = 8;
-
 /**
- * The lines whose fills and evictions can change what the program observes: those its CPU
+ * The lines whose fills and evictions can change what the program observes: every line its CPU
  * accesses, DMA mappings, final ranges and device accesses to coherent memory touch, and the
  * swiotlb slots its mappings may take. Any other line is never dirtied (only CPU stores and
  * swiotlb copies dirty lines) and never read through the cache, so its events change nothing.
+ * All of them, however many: the bound reports them, so it must not claim a line it skipped
+ * (a big range costs states, and the search says when it gives up).
  */
 export function relevantLines(c: Compiled): number[] {
   const step = c.platform.lineSize; // L1 lines (= CWG lines with one level)
   const lines = new Set<number>();
   const add = (addr: number, size: number) => {
-    for (let a = addr - (addr % step), n = 0; a < addr + size && n < MAX_LINES_PER_RANGE; a += step, n++) lines.add(a);
+    for (let a = addr - (addr % step); a < addr + size; a += step) lines.add(a);
   };
   const at = (buf: string, off: number) => c.layout.buffers.get(buf)!.addr + off;
   const coherentHandles = new Set<string>();

@@ -98,7 +98,9 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
     executions: r.executions,
     exhaustive: r.exhaustive,
     method: r.method,
+    // The same bound the text states: the deepest level covered completely (-1: none), of maxEvents asked.
     bound: { events: r.bound.events, lines: r.bound.lines.map(hex), ...(r.bound.outerLines ? { outerLines: r.bound.outerLines.map(hex) } : {}) },
+    maxEvents: r.maxEvents,
     seed: r.seed,
     ...(o.expect ? { expect: o.expect, asExpected: o.expect === o.verdict } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
