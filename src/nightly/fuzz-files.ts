@@ -195,6 +195,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
       if (o.maxTrials !== undefined && next * B >= o.maxTrials) return 'trials';
       return undefined;
     };
+    const stopped = o.signal ? aborted(o.signal) : undefined;
     let failure: unknown;
     try {
       for (;;) {
@@ -207,7 +208,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         }
         if (why) stoppedBy = why;
         if (!inflight.size) break;
-        await Promise.race([...inflight, ...(o.signal ? [aborted(o.signal)] : [])]);
+        await Promise.race([...inflight, ...(stopped ? [stopped] : [])]);
         if (o.signal?.aborted) {
           stoppedBy = 'signal';
           // A running batch finishes and its failures are saved; one that would take longer than

@@ -16,7 +16,7 @@ import { DEFAULT_PLATFORM, describePlatform, makePlatform, PlatformError, type P
 import { ProgramError } from '../program/program-error.js';
 import type { Program } from '../program/types.js';
 import { compile } from '../exec/compile.js';
-import { MATRIX_KEYS, type MatrixOptions } from './matrix.js';
+import { MATRIX_KEYS, platformKey, type MatrixOptions } from './matrix.js';
 import { applyPlacement, type Placement } from './placement.js';
 import { TRIAL_BOUNDS, trialCompiled, type TrialFailure } from './trial.js';
 
@@ -25,6 +25,8 @@ export interface ShrunkFailure {
   file: string;
   test: string;
   trial: number;
+  /** The platform of the trial that found it (platformKey), before shrinking. */
+  foundOn: string;
   platform: PlatformConfig;
   platformText: string;
   placement: Placement;
@@ -101,7 +103,7 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
   const again = parseLitmus(litmus).program;
   const reproducesWithCheck = checkCompiled(compile(again, makePlatform(again.platform))).verdict === 'bug';
   return {
-    file, test: parsed.program.name, trial: f.trial, platform, platformText: describePlatform(platform), placement, placementNotes: placed.notes,
+    file, test: parsed.program.name, trial: f.trial, foundOn: platformKey(f.platform), platform, platformText: describePlatform(platform), placement, placementNotes: placed.notes,
     litmus, execution, reproducesWithCheck,
   };
 }
