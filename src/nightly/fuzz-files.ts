@@ -13,7 +13,7 @@ import { Tinypool } from 'tinypool';
 import { LitmusError } from '../litmus/litmus-error.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
-import { runBatch, type BatchResult, type BatchTask } from './batch.js';
+import { runBatch, type BatchResult, type BatchTask, type KnownFailure } from './batch.js';
 import { saveToCorpus, failureKey, type CorpusEntry } from './corpus.js';
 import { fileMatrix, matrixSize, type MatrixOptions } from './matrix.js';
 import type { ShrunkFailure } from './shrink.js';
@@ -36,6 +36,8 @@ export interface FuzzFilesOptions extends MatrixOptions {
   signal?: AbortSignal;
   onProgress?: (p: FuzzProgress) => void;
   onFailure?: (f: SavedFailure) => void;
+  /** Each trial as it is reported: its index k and its file × platform. */
+  onTrial?: (k: number, covered: string) => void;
   /** After an abort, how long running batches may take to finish (default 20 s). */
   graceMs?: number;
   /** Run in this thread even when the worker file exists (tests under Vitest run from source). */
@@ -55,6 +57,8 @@ export interface FuzzProgress {
 
 export interface SavedFailure extends ShrunkFailure {
   key: string;
+  /** Other platforms (platformKey) whose trials shrank to this same counterexample. */
+  alsoFoundOn: string[];
   saved?: CorpusEntry;
 }
 
@@ -134,6 +138,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
   const caseOf = new Map<string, FileCase>();
   const failures: SavedFailure[] = [];
   const keys = new Set<string>();
+  const known: KnownFailure[] = [];
   let trials = 0, executions = 0;
   const coverable = files.reduce((n, f) => n + f.platforms, 0);
   const progress = (): FuzzProgress => ({
@@ -152,6 +157,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
     const absorb = (r: BatchResult) => {
       for (const t of r.trials) {
         trials++;
+        o.onTrial?.(t.index, t.covered);
         executions += t.executions;
         const [fi, platform] = t.covered.split('|');
         const s = summaryOf.get(fuzzed[Number(fi)].path)!;
@@ -167,13 +173,24 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         if (t.verdict === 'inconclusive') c.inconclusive++;
         if (t.verdict === 'invalid') c.invalid++;
       }
-      for (const f of r.failures) {
+      for (const x of r.repeats) {
+        const same = failures.find((f) => f.key === x.key);
+        if (same && same.foundOn !== x.foundOn && !same.alsoFoundOn.includes(x.foundOn)) same.alsoFoundOn.push(x.foundOn);
+      }
+      for (const { fileIndex, ...f } of r.failures) {
         const key = failureKey(f);
+        const same = failures.find((x) => x.key === key);
+        if (same) {
+          // The same minimal counterexample from another platform: that case failed too.
+          if (same.foundOn !== f.foundOn && !same.alsoFoundOn.includes(f.foundOn)) same.alsoFoundOn.push(f.foundOn);
+          continue;
+        }
         if (keys.has(key)) continue;
         keys.add(key);
         const saved = o.corpus ? saveToCorpus(o.corpus, f) : undefined;
-        const sf: SavedFailure = { ...f, key, ...(saved ? { saved } : {}) };
+        const sf: SavedFailure = { ...f, key, alsoFoundOn: [], ...(saved ? { saved } : {}) };
         failures.push(sf);
+        known.push({ file: fileIndex, key, platform: f.platform, placement: f.placement });
         o.onFailure?.(sf);
       }
       o.onProgress?.(progress());
@@ -201,7 +218,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
       for (;;) {
         let why = stopReason();
         while (!why && !failure && inflight.size < (pool ? workers : 1)) {
-          const task: BatchTask = { files: fileList, runSeed: seed, matrix, trials: trialsOfBatch(next++), deadline };
+          const task: BatchTask = { files: fileList, runSeed: seed, matrix, trials: trialsOfBatch(next++), deadline, known: [...known] };
           const p: Promise<void> = exec(task).then(absorb, (e) => { failure ??= e; }).finally(() => inflight.delete(p));
           inflight.add(p);
           why = stopReason();

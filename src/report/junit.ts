@@ -18,7 +18,7 @@ export function junitXml(s: FuzzSummary): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const suites = s.files.map((f) => {
     // Failures belong to the platform of the trial that found them: the shrunk platform may be simpler.
-    const failuresOf = (platform: string): SavedFailure[] => s.failures.filter((x) => x.file === f.file && x.foundOn === platform);
+    const failuresOf = (platform: string): SavedFailure[] => s.failures.filter((x) => x.file === f.file && (x.foundOn === platform || x.alsoFoundOn.includes(platform)));
     const cases = f.cases.map((c) => ({ c, failures: failuresOf(c.platform) }));
     const failed = cases.filter((x) => x.failures.length).length;
     const time = f.cases.length ? s.elapsedMs / Math.max(1, s.files.length) : 0;
