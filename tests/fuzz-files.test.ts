@@ -61,3 +61,40 @@ describe('fuzz FILES finds what only shows on another platform or placement', ()
     expect(f.litmus).toMatch(/cpu other_buf_prev \{/);
   });
 });
+
+describe('shards and seeds', () => {
+  const files = ['rx-trailer-prefilled.litmus', 'rx-prefix-of-kmalloc96.litmus'].map((f) => join(DIR, f));
+  async function trialsOf(shard: { index: number; count: number }, seed = 5) {
+    const seen: number[] = [];
+    const plans: string[] = [];
+    const s = await fuzzFiles({ files, timeMs: 60_000, seed, shard, maxTrials: 6, inline: true, onTrial: (k, covered) => { seen.push(k); plans.push(`${k}:${covered}`); } });
+    return { seen, plans, failures: s.failures.map((f) => f.key) };
+  }
+
+  test('shards 1/2 and 2/2 run disjoint trials that together are the unsharded run', async () => {
+    const a = await trialsOf({ index: 0, count: 2 });
+    const b = await trialsOf({ index: 1, count: 2 });
+    expect(a.seen.filter((k) => b.seen.includes(k))).toEqual([]);
+    expect(a.seen).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(b.seen).toEqual([1, 3, 5, 7, 9, 11]);
+    // Trial k is the same work whichever shard runs it.
+    const whole = await fuzzFiles({ files, timeMs: 60_000, seed: 5, maxTrials: 12, inline: true });
+    expect(new Set([...a.failures, ...b.failures])).toEqual(new Set(whole.failures.map((f) => f.key)));
+  });
+
+  test('--seed replays the run; another seed is other work', async () => {
+    const a = await trialsOf({ index: 0, count: 1 }, 9);
+    const again = await trialsOf({ index: 0, count: 1 }, 9);
+    const other = await trialsOf({ index: 0, count: 1 }, 10);
+    expect(again.plans).toEqual(a.plans);
+    expect(again.failures).toEqual(a.failures);
+    const { planTrial } = await import('../src/nightly/trial.js');
+    const { parseLitmus } = await import('../src/litmus/parse.js');
+    const { readFileSync } = await import('node:fs');
+    const parsed = files.map((f) => parseLitmus(readFileSync(f, 'utf8')));
+    const seeds = (seed: number) => [0, 1, 2, 3, 4, 5].map((k) => planTrial(parsed, k, seed)!.seed);
+    expect(seeds(9)).toEqual(seeds(9));
+    expect(seeds(9).filter((x) => seeds(10).includes(x))).toEqual([]);
+    expect(other.seen).toEqual(a.seen);
+  });
+});
