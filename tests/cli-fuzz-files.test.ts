@@ -22,7 +22,7 @@ beforeAll(() => {
   cwd = mkdtempSync(join(tmpdir(), 'dmafuzz-fuzz-'));
   mkdirSync(join(cwd, 'drivers'));
   for (const f of FILES) copyFileSync(join(SCENARIOS, `${f}.litmus`), join(cwd, 'drivers', `${f}.litmus`));
-}, 60_000);
+}, 240_000); // a tsc build: seconds alone, minutes on a machine shared with other jobs
 
 // One platform scenario and the placement scenario (tests/fuzz-files.test.ts runs all four in process).
 const FILES = ['rx-field-cwg128', 'rx-prefix-of-kmalloc96'];

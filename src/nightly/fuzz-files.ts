@@ -31,6 +31,8 @@ export interface FuzzFilesOptions extends MatrixOptions {
   corpus?: string;
   /** Stop after this many trials of this shard (tests, benchmarks). */
   maxTrials?: number;
+  /** Stop once this many distinct failures were found. */
+  maxFailures?: number;
   /** Trials per batch sent to a worker. */
   batch?: number;
   signal?: AbortSignal;
@@ -86,7 +88,7 @@ export interface FuzzSummary {
   workers: number;
   startedAt: string;
   elapsedMs: number;
-  stoppedBy: 'time' | 'trials' | 'signal';
+  stoppedBy: 'time' | 'trials' | 'failures' | 'signal';
   trials: number;
   executions: number;
   files: FileSummary[];
@@ -210,6 +212,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
       if (o.signal?.aborted) return 'signal';
       if (Date.now() >= deadline) return 'time';
       if (o.maxTrials !== undefined && next * B >= o.maxTrials) return 'trials';
+      if (o.maxFailures !== undefined && failures.length >= o.maxFailures) return 'failures';
       return undefined;
     };
     const stopped = o.signal ? aborted(o.signal) : undefined;
