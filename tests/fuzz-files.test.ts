@@ -62,6 +62,16 @@ describe('fuzz FILES finds what only shows on another platform or placement', ()
   });
 });
 
+describe('control', () => {
+  test('a driver that is right on every platform gives no failure', async () => {
+    // aligned-from-device: a page-aligned RX buffer, checked mapping, unmap before the read.
+    const s = await fuzzFiles({ files: [resolve(DIR, '../aligned-from-device.litmus')], timeMs: 60_000, seed: 2, maxTrials: 10, inline: true });
+    expect(s.trials).toBe(10);
+    expect(s.files[0].cases.length).toBeGreaterThan(5); // many platforms, not one
+    expect(s.failures).toEqual([]);
+  });
+});
+
 describe('shards and seeds', () => {
   const files = ['rx-trailer-prefilled.litmus', 'rx-prefix-of-kmalloc96.litmus'].map((f) => join(DIR, f));
   async function trialsOf(shard: { index: number; count: number }, seed = 5) {
