@@ -1,7 +1,8 @@
 // A batch of trials, the unit a worker thread runs: plain data in, plain data out, so it crosses
-// the thread boundary by structured clone. Workers keep the parsed files and which
-// platform×placement they already checked at check's bounds between batches.
+// the thread boundary by structured clone. Workers keep the parsed files and the outcome of check's
+// search per platform × placement between batches.
 
+import type { Execution } from '../exec/execution.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
 import { failureKey } from './corpus.js';
 import { MATRIX_KEYS, platformKey, type MatrixOptions } from './matrix.js';
@@ -46,12 +47,12 @@ function covers(k: KnownFailure, f: TrialFailure): boolean {
   return k.placement.every((x) => f.placement.some((y) => y.buffer === x.buffer && y.slot === x.slot && (y.neighbours || !x.neighbours)));
 }
 
-let cached: { key: string; parsed: ParsedLitmus[]; seen: Set<string> } | undefined;
+let cached: { key: string; parsed: ParsedLitmus[]; checked: Map<string, Execution | undefined> } | undefined;
 
 export function runBatch(task: BatchTask): BatchResult {
   const key = JSON.stringify([task.files, task.matrix]);
-  if (cached?.key !== key) cached = { key, parsed: task.files.map(([, text]) => parseLitmus(text)), seen: new Set() };
-  const { parsed, seen } = cached;
+  if (cached?.key !== key) cached = { key, parsed: task.files.map(([, text]) => parseLitmus(text)), checked: new Map() };
+  const { parsed, checked } = cached;
   const out: BatchResult = { trials: [], failures: [], repeats: [] };
   const known = [...task.known];
   for (const k of task.trials) {
@@ -61,7 +62,7 @@ export function runBatch(task: BatchTask): BatchResult {
       out.trials.push({ index: k, covered: `${k % parsed.length}|none`, verdict: 'invalid', executions: 0 });
       continue;
     }
-    const r = runTrial(parsed, plan, seen);
+    const r = runTrial(parsed, plan, checked);
     out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions });
     if (!r.failure) continue;
     const same = known.find((k) => covers(k, r.failure!));

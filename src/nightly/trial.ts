@@ -1,6 +1,7 @@
 // One unit of `dmafuzz fuzz FILES` work: a file on one platform of its matrix with one placement
-// of its buffers, checked once at check's bounds (exhaustive, then random), and on every later
-// visit searched deeper — more fills and evictions, longer random schedules — with a fresh seed.
+// of its buffers, checked at check's bounds (exhaustive, then random; once per platform ×
+// placement) and searched deeper — more fills and evictions, longer random schedules — with the
+// trial's own seed.
 // Trial k is a pure function of (run seed, k), so a night replays from its seed and shards that
 // take disjoint k's take disjoint work.
 
@@ -76,8 +77,13 @@ export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, pl
   return compile({ ...placed, platform: undefined }, makePlatform(platform));
 }
 
-/** Run a trial. `seen` remembers which platform×placement this worker already checked at check's bounds. */
-export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, seen: Set<string>): TrialResult {
+/**
+ * Run a trial: check's search of its platform × placement (seed 1, so its outcome depends on the
+ * platform × placement alone; `checked` caches it per worker), then a deeper random search with
+ * the trial's own seed. Which trials find what is therefore the same whatever the number of
+ * workers and however batches fall on them: `--seed` replays a whole run.
+ */
+export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checked: Map<string, Execution | undefined>): TrialResult {
   const covered = `${plan.file}|${platformKey(plan.platform)}`;
   let c: Compiled;
   try {
@@ -88,22 +94,23 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, seen: 
   }
   const key = `${covered}|${placementKey(plan.placement)}`;
   const o = { searchBudget: TRIAL_BOUNDS.searchBudget };
-  let found: { execution: Execution } | undefined;
-  let executions: number;
-  let verdict: TrialResult['verdict'];
-  let search: TrialFailure['search'];
-  if (!seen.has(key)) {
-    seen.add(key);
-    const r = checkCompiled(c, { ...o, seed: plan.seed, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
-    [executions, verdict, found, search] = [r.executions, r.verdict, r.counterexample, 'check'];
-  } else {
-    const ops = c.actors.reduce((n, a) => n + a.actor.ops.length, 0);
-    const r = explore(c, { ...o, seed: plan.seed, runs: TRIAL_BOUNDS.deepRuns, maxSteps: TRIAL_BOUNDS.deepSteps * ops + 8 });
-    [executions, verdict, found, search] = [r.executions, r.verdict, r.counterexample, 'deep'];
+  let executions = 0;
+  let verdict: TrialResult['verdict'] = 'ok';
+  if (!checked.has(key)) {
+    const r = checkCompiled(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+    executions += r.executions;
+    checked.set(key, r.counterexample?.execution);
+    if (r.verdict === 'inconclusive') verdict = 'inconclusive';
   }
-  if (!found) return { executions, covered, verdict };
-  return {
+  const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
     executions, covered, verdict: 'bug',
-    failure: { file: plan.file, trial: plan.index, platform: plan.platform, placement: plan.placement, execution: found.execution, search },
-  };
+    failure: { file: plan.file, trial: plan.index, platform: plan.platform, placement: plan.placement, execution, search },
+  });
+  const atCheck = checked.get(key);
+  if (atCheck) return fail(atCheck, 'check');
+  const ops = c.actors.reduce((n, a) => n + a.actor.ops.length, 0);
+  const r = explore(c, { ...o, seed: plan.seed, runs: TRIAL_BOUNDS.deepRuns, maxSteps: TRIAL_BOUNDS.deepSteps * ops + 8 });
+  executions += r.executions;
+  if (r.counterexample) return fail(r.counterexample.execution, 'deep');
+  return { executions, covered, verdict: r.verdict === 'inconclusive' ? 'inconclusive' : verdict };
 }
