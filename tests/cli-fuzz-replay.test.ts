@@ -1,4 +1,4 @@
-// `dmafuzz fuzz` and `dmafuzz replay` through main(): results, exit codes, and one-line errors.
+// `dmafuzz selftest` (and `fuzz` without files) and `dmafuzz replay` through main(): results, exit codes, and one-line errors.
 
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,23 +13,28 @@ function run(argv: string[]) {
   return { code, out: out.join('\n'), err };
 }
 
-describe('dmafuzz fuzz', () => {
+describe('dmafuzz selftest', () => {
   test('a short night: every bug class found once, a few well-behaved drivers, exit 0, seed printed', () => {
-    const r = run(['fuzz', '--minutes', '0', '--class-seeds', '1', '--well-behaved', '20', '--seed', '7']);
+    const r = run(['selftest', '--minutes', '0', '--class-seeds', '1', '--well-behaved', '20', '--seed', '7']);
     expect(r.out).toMatch(/seed 7, shard 0\/1/);
     expect(r.out).toMatch(/bug-class:4 +found 1\/1/);
     expect(r.out).toMatch(/no failures/);
     expect(r.code).toBe(0);
   });
   test.each([
-    [['fuzz', '--bogus'], /Unknown option '--bogus'/],
-    [['fuzz', '--shard', '2/2'], /--shard takes i\/n/],
-    [['fuzz', '--minutes', 'ten'], /--minutes takes a whole number/],
+    [['selftest', '--bogus'], /selftest: Unknown option '--bogus'/],
+    [['selftest', '--shard', '2/2'], /--shard takes i\/n/],
+    [['selftest', '--minutes', 'ten'], /--minutes takes a whole number/],
   ])('%j is a usage error on one line', (argv, message) => {
     const r = run(argv);
     expect(r.code).toBe(2);
     expect(r.err).toHaveLength(1);
     expect(r.err[0]).toMatch(message);
+  });
+  test('`dmafuzz fuzz` without files still runs the self-test, and says it is now selftest', () => {
+    const r = run(['fuzz', '--minutes', '0', '--class-seeds', '1', '--well-behaved', '5', '--seed', '7', '--shard', '1/16']);
+    expect(r.err).toEqual(['dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest']);
+    expect(r.out).toMatch(/seed 7, shard 1\/16/);
   });
 });
 

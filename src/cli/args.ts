@@ -20,12 +20,19 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
-       dmafuzz fuzz [--minutes N] [--seed N] [--shard I/N] [--well-behaved N] [--class-seeds N]
+       dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
+                    [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR]
+       dmafuzz selftest [--minutes N] [--seed N] [--shard I/N] [--well-behaved N] [--class-seeds N]
        dmafuzz replay FILE.json | --target NAME --seed N [--path P] [--faults F,...]
 
   dmafuzz                     check every built-in scenario against its expected verdict
   dmafuzz check FILE|DIR...   check DMA litmus tests (*.litmus; directories are searched)
-  dmafuzz fuzz                the long randomized run (nightly): every bug class over many seeds,
+  dmafuzz fuzz FILE|DIR...    your litmus tests for a time box across the platform matrix (kernel
+                              versions, DminLine/CWG, swiotlb, RAM above 4 GiB, device address
+                              bits, A53 and IVAC upgrades) and kmalloc placements next to
+                              neighbours; failures shrink to litmus tests saved in --corpus
+                              (default dmafuzz-corpus/); --report DIR writes JSON, JUnit, HTML
+  dmafuzz selftest            dmafuzz's own long randomized run: every bug class over many seeds,
                               then generated well-behaved drivers until the time box ends
   dmafuzz replay              reproduce a fuzzer failure from its saved file or its seed and path
 
@@ -70,7 +77,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--platform': platformOverride(value(a), o); break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see dmafuzz --help)`);
-        if (o.command !== 'check') throw new UsageError(`unknown command '${a}': use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz' or 'dmafuzz replay' (see dmafuzz --help)`);
+        if (o.command !== 'check') throw new UsageError(`unknown command '${a}': use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz FILE|DIR...', 'dmafuzz selftest' or 'dmafuzz replay' (see dmafuzz --help)`);
         o.paths.push(a);
     }
   }

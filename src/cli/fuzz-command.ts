@@ -1,4 +1,5 @@
-// `dmafuzz fuzz`: the long randomized run (nightly): every bug class over many seeds, then
+// `dmafuzz selftest` (formerly `dmafuzz fuzz` without files): dmafuzz's own long randomized
+// run: every bug class over many seeds, then
 // well-behaved drivers until the time box ends. src/fuzz/nightly.ts does the work.
 
 import { NIGHTLY_DEFAULTS, runNightly } from '../fuzz/nightly.js';
@@ -7,7 +8,7 @@ import type { Io } from './check-command.js';
 import { parseSubcommand, wholeNumber } from './subcommand-args.js';
 
 export function fuzzCommand(argv: string[], io: Io): number {
-  const { values } = parseSubcommand('fuzz', argv, ['minutes', 'seed', 'shard', 'well-behaved', 'class-seeds']);
+  const { values } = parseSubcommand('selftest', argv, ['minutes', 'seed', 'shard', 'well-behaved', 'class-seeds']);
   let shard = 0, shards = 1;
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);

@@ -8,11 +8,17 @@ import { parseArgs, USAGE, UsageError } from './args.js';
 import { builtinCommand } from './builtin-command.js';
 import { checkCommand, EXIT, type Io } from './check-command.js';
 import { fuzzCommand } from './fuzz-command.js';
+import { fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
 import { replayCommand } from './replay-command.js';
 
-export function main(argv: string[], io: Io): number {
+export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<number> {
   try {
-    if (argv[0] === 'fuzz') return fuzzCommand(argv.slice(1), io);
+    if (argv[0] === 'fuzz' && namesFiles(argv.slice(1))) return fuzzFilesCommand(argv.slice(1), io).catch((e: unknown) => failed(e, io));
+    if (argv[0] === 'selftest') return fuzzCommand(argv.slice(1), io);
+    if (argv[0] === 'fuzz') {
+      io.err('dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest');
+      return fuzzCommand(argv.slice(1), io);
+    }
     if (argv[0] === 'replay') return replayCommand(argv.slice(1), io);
     const o = parseArgs(argv);
     if (o.command === 'help') {
@@ -21,13 +27,17 @@ export function main(argv: string[], io: Io): number {
     }
     return o.command === 'check' ? checkCommand(o, io) : builtinCommand(o, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`dmafuzz: ${e.message}`);
-      return EXIT.usage;
-    }
-    io.err(`dmafuzz: internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the file you checked)`);
+    return failed(e, io);
+  }
+}
+
+function failed(e: unknown, io: Io): number {
+  if (e instanceof UsageError) {
+    io.err(`dmafuzz: ${e.message}`);
     return EXIT.usage;
   }
+  io.err(`dmafuzz: internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the file you checked)`);
+  return EXIT.usage;
 }
 
 /** Run when executed (also through npm's bin symlink), not when imported by tests. */
@@ -40,8 +50,22 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = main(process.argv.slice(2), {
+  const io: FuzzFilesIo = {
     out: (t) => process.stdout.write(t + '\n'),
     err: (t) => process.stderr.write(t + '\n'),
+    progress: { write: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true },
+    // Ctrl-C / SIGTERM: stop starting work, save and report what was found; a second one kills.
+    onStop: (stop) => {
+      const handler = (sig: NodeJS.Signals) => {
+        process.stderr.write(`\ndmafuzz: ${sig}: stopping, saving what was found (again to kill)\n`);
+        process.off('SIGINT', handler).off('SIGTERM', handler);
+        stop();
+      };
+      process.on('SIGINT', handler).on('SIGTERM', handler);
+      return () => void process.off('SIGINT', handler).off('SIGTERM', handler);
+    },
+  };
+  void Promise.resolve(main(process.argv.slice(2), io)).then((code) => {
+    process.exitCode = code;
   });
 }

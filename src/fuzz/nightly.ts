@@ -1,4 +1,4 @@
-// dmafuzz fuzz [--minutes 10] [--seed N] [--shard i/n] [--well-behaved 10000] [--class-seeds 100]  (npm run nightly)
+// dmafuzz selftest [--minutes 10] [--seed N] [--shard i/n] [--well-behaved 10000] [--class-seeds 100]  (npm run nightly)
 //
 // The long randomized mode. One seed (printed first; by default derived from the date and the
 // shard) drives a seedrandom stream from which every sub-run takes its own seed, so a whole
@@ -42,7 +42,7 @@ export function runNightly(o: NightlyOptions, log: (line: string) => void = cons
   const nextSeed = () => rng.int32() >>> 0;
   let failures = 0;
 
-  log(`dmafuzz nightly: seed ${seed}, shard ${shard}/${shards}, time box ${o.minutes} min (replay this night: dmafuzz fuzz --seed ${seed} --shard ${shard}/${shards})`);
+  log(`dmafuzz nightly: seed ${seed}, shard ${shard}/${shards}, time box ${o.minutes} min (replay this night: dmafuzz selftest --seed ${seed} --shard ${shard}/${shards})`);
 
   // 1. bug kinds, split over shards
   const kinds = BUG_KINDS.filter((_, i) => i % shards === shard);

@@ -1,0 +1,149 @@
+// `dmafuzz fuzz FILE|DIR... [--time 8h] [--seed N] [--shard I/N] [--workers N|auto]
+//   [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR]`
+// The user's litmus tests across the platform matrix and allocator placements for a time box
+// (src/nightly/fuzz-files.ts). Every failure prints and is saved as it arrives; Ctrl-C or
+// SIGTERM stops cleanly (reports written, saved failures kept). Exit status as `check`.
+
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CORPUS_DIR } from '../nightly/corpus.js';
+import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../nightly/fuzz-files.js';
+import { parsePin, parseVary } from '../nightly/matrix.js';
+import type { PlatformConfig } from '../platform/platform.js';
+import { writeReports } from '../report/fuzz-reports.js';
+import { UsageError } from './args.js';
+import { EXIT, type Io } from './check-command.js';
+import { litmusFiles } from './find-files.js';
+
+export interface FuzzFilesIo extends Io {
+  /** Live progress (stderr); `tty` decides a redrawn line or a plain line a minute. */
+  progress?: { write: (t: string) => void; tty: boolean };
+  /** Installs the stop handler (SIGINT/SIGTERM); returns its removal. */
+  onStop?: (stop: () => void) => () => void;
+}
+
+/** --time 8h | 90s | 2m | 1h30m */
+export function parseDuration(text: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!m || text === '' || !(m[1] || m[2] || m[3])) throw new UsageError(`--time takes a duration like 8h, 90s, 2m or 1h30m, not '${text}'`);
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+
+function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, e.g. 1/4, not '${text}'`);
+  return { index: Number(m[1]) - 1, count: Number(m[2]) };
+}
+
+function parseWorkers(text: string): number {
+  if (text === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new UsageError(`--workers takes a number from 1 to 256 or 'auto', not '${text}'`);
+  return Number(text);
+}
+
+const hms = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+};
+
+export function progressLine(p: FuzzProgress): string {
+  const rate = p.elapsedMs ? Math.round((p.executions * 1000) / p.elapsedMs) : 0;
+  return `fuzz: ${rate} executions/s · ${p.covered}/${p.coverable} file×platform covered · ${p.trials} trials · ${p.failures} failure${p.failures === 1 ? '' : 's'} · ${hms(p.timeLeftMs)} left`;
+}
+
+export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        time: { type: 'string' }, seed: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
+        vary: { type: 'string' }, pin: { type: 'string', multiple: true }, corpus: { type: 'string' }, report: { type: 'string' },
+        'max-trials': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`fuzz: ${e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, '') : String(e)} (see dmafuzz --help)`);
+  }
+  const v = parsed.values;
+  const timeMs = parseDuration(v.time ?? '2m');
+  if (v.seed !== undefined && (!/^\d+$/.test(v.seed) || !Number.isSafeInteger(Number(v.seed)))) throw new UsageError(`--seed takes a whole number, not '${v.seed}'`);
+  const seed = v.seed !== undefined ? Number(v.seed) : defaultSeed();
+  const shard = v.shard !== undefined ? parseShard(v.shard) : { index: 0, count: 1 };
+  const workers = parseWorkers(v.workers ?? '1');
+  const wrap = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const vary = v.vary !== undefined ? wrap(() => parseVary(v.vary!)) : undefined;
+  const pin: Partial<PlatformConfig> = Object.assign({}, ...(v.pin ?? []).map((t) => wrap(() => parsePin(t))));
+  if (v['max-trials'] !== undefined && !/^\d+$/.test(v['max-trials'])) throw new UsageError(`--max-trials takes a whole number, not '${v['max-trials']}'`);
+  const files = litmusFiles(parsed.positionals);
+  const corpus = v.corpus ?? CORPUS_DIR;
+
+  const shardText = `${shard.index + 1}/${shard.count}`;
+  io.out(`dmafuzz fuzz: ${files.length} file${files.length === 1 ? '' : 's'}, seed ${seed}, shard ${shardText}, ${workers} worker${workers === 1 ? '' : 's'}, time box ${hms(timeMs)}`);
+  io.out(`  replay this run: dmafuzz fuzz ${parsed.positionals.join(' ')} --seed ${seed} --shard ${shardText}${v.vary ? ` --vary ${v.vary}` : ''}${(v.pin ?? []).map((p) => ` --pin ${p}`).join('')}`);
+
+  const abort = new AbortController();
+  const removeStop = io.onStop?.(() => abort.abort());
+  const pr = io.progress;
+  let lastPlain = Date.now();
+  const onProgress = (p: FuzzProgress) => {
+    if (!pr) return;
+    if (pr.tty) pr.write(`\r\x1b[K${progressLine(p)}`);
+    else if (Date.now() - lastPlain >= 60_000) {
+      lastPlain = Date.now();
+      pr.write(progressLine(p) + '\n');
+    }
+  };
+  const onFailure = (f: SavedFailure) => {
+    if (pr?.tty) pr.write('\r\x1b[K');
+    io.out(`BUG   ${f.file} (${f.test}) on ${f.platformText}${f.placementNotes.length ? `, ${f.placementNotes.join('; ')}` : ''}`);
+    if (f.saved) io.out(`      saved ${f.saved.litmus}; reproduce: dmafuzz check ${f.saved.litmus}${f.reproducesWithCheck ? '' : ` --replay ${f.saved.replay}`}`);
+    io.out(f.litmus.replace(/^/gm, '      ').trimEnd());
+  };
+  let summary: FuzzSummary;
+  try {
+    summary = await fuzzFiles({
+      files, timeMs, seed, shard, workers, corpus, ...(vary ? { vary } : {}), pin,
+      ...(v['max-trials'] !== undefined ? { maxTrials: Number(v['max-trials']) } : {}),
+      signal: abort.signal, onProgress, onFailure,
+    });
+  } catch (e) {
+    if (e instanceof InputProblem) {
+      io.err(e.message);
+      return EXIT.usage;
+    }
+    throw e;
+  } finally {
+    removeStop?.();
+  }
+  if (pr?.tty) pr.write('\r\x1b[K');
+  for (const f of summary.files) if (f.skipped) io.out(`skip  ${f.file}: ${f.skipped}`);
+  const rate = summary.elapsedMs ? Math.round((summary.executions * 1000) / summary.elapsedMs) : 0;
+  const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
+  io.out(`${summary.failures.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
+  if (v.report !== undefined) {
+    const written = writeReports(v.report, summary);
+    io.out(`      reports: ${written.join(', ')}`);
+  }
+  return summary.failures.length ? EXIT.bug : EXIT.ok;
+}
+
+/** `fuzz` with FILE or DIR arguments is this command; without, the self-test (selftest). */
+export function namesFiles(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return i + 1 < argv.length;
+    if (argv[i].startsWith('--')) {
+      if (!argv[i].includes('=')) i++; // every option of both commands takes a value
+      continue;
+    }
+    return true;
+  }
+  return false;
+}

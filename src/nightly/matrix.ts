@@ -1,0 +1,113 @@
+// The platform matrix of `dmafuzz fuzz FILES`: for every platform setting, the values real
+// systems have. ONE table, keyed by PlatformConfig's own keys, so a new platform setting does not
+// type-check until it says here what it varies over. A file's `platform { }` block pins
+// settings; --vary narrows which of the rest vary, --pin fixes more of them.
+
+import { DEFAULT_PLATFORM, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
+
+type Key = keyof PlatformConfig;
+
+export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
+  // Modelled history: before and after c50f11c6196f (v5.19), 7bd6680b47fa (v6.4), 370645f41e6e
+  // (v6.5); LTS kernels as distributions ship them (stable point releases whose backports the
+  // model cannot name are refused by src/kernel/version.ts, so the matrix names mainline ones).
+  kernel: ['6.12', '5.4', '5.10', '5.15', '5.19', '6.1', '6.6'],
+  // CTR_EL0 DminLine/CWG pairs seen on Cortex-A and Neoverse parts (64/64), with a 128-byte
+  // write-back granule (64/128, e.g. some ThunderX/Apple-class parts) and 128/128.
+  lineSize: [64, 128],
+  cwg: [64, 128],
+  // A non-coherent device declared non-coherent: the systems where cache maintenance matters.
+  // A coherent device (both true) needs none; a misdeclared one is a firmware bug, not the driver's.
+  deviceCoherent: [false],
+  declaredCoherent: [false],
+  deviceAddressBits: [64, 32],
+  highRam: [false, true],
+  // 'force' is swiotlb=force / a confidential-computing guest; 'absent' is swiotlb=noforce.
+  swiotlb: ['present', 'force', 'absent'],
+  a53CleanUpgrade: [false, true],
+  ivacUpgrade: [false, true],
+  // The hardware's reading of DMB shareability (AARCH-24234); relying on smp_* for the device is
+  // the contract checker's error, whatever the hardware does.
+  strictShareability: [false],
+  // CONFIG_VMAP_STACK is y on arm64 since 4.14; `false` is a stack in the linear map.
+  vmapStack: [true, false],
+};
+
+export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];
+
+export interface MatrixOptions {
+  /** Only these settings vary (default: every setting the file does not pin). */
+  vary?: readonly Key[];
+  /** Settings fixed for every file (over the file's own pins). */
+  pin?: Partial<PlatformConfig>;
+}
+
+/** What varies for one file and over which values; what is fixed. */
+export interface FileMatrix {
+  fixed: Partial<PlatformConfig>;
+  axes: { key: Key; values: readonly unknown[] }[];
+}
+
+export function fileMatrix(pinnedByFile: Partial<PlatformConfig> | undefined, o: MatrixOptions = {}): FileMatrix {
+  const fixed: Partial<PlatformConfig> = { ...(pinnedByFile ?? {}), ...(o.pin ?? {}) };
+  const axes = MATRIX_KEYS
+    .filter((k) => !(k in fixed) && (!o.vary || o.vary.includes(k)))
+    .map((key) => ({ key, values: MATRIX[key] as readonly unknown[] }))
+    .filter((a) => a.values.length > 1);
+  return { fixed, axes };
+}
+
+/** Number of combinations (including impossible ones, which sampling skips). */
+export function matrixSize(m: FileMatrix): number {
+  return m.axes.reduce((n, a) => n * a.values.length, 1);
+}
+
+/** The platform for one choice per axis, or undefined if no arm64 machine can be it (cwg < lineSize). */
+export function platformAt(m: FileMatrix, choice: readonly number[]): PlatformConfig | undefined {
+  const layer: Record<string, unknown> = { ...m.fixed };
+  m.axes.forEach((a, i) => { layer[a.key] = a.values[choice[i] % a.values.length]; });
+  try {
+    const { version: _v, faults: _f, ...config } = makePlatform(layer as Partial<PlatformConfig>);
+    return config;
+  } catch (e) {
+    if (e instanceof PlatformError) return undefined;
+    throw e;
+  }
+}
+
+/** A short stable key naming a platform by what differs from the default, e.g. "cwg=128,kernel=5.15". */
+export function platformKey(p: PlatformConfig): string {
+  const parts = MATRIX_KEYS.filter((k) => p[k] !== DEFAULT_PLATFORM[k]).map((k) => `${k}=${String(p[k])}`);
+  return parts.length ? parts.join(',') : 'default';
+}
+
+/** Parse --vary KEY,... into known keys; throws an Error naming the unknown one. */
+export function parseVary(text: string): Key[] {
+  const keys = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of keys) if (!(MATRIX_KEYS as string[]).includes(k)) throw new Error(`--vary: unknown platform setting '${k}'; settings: ${MATRIX_KEYS.join(', ')}`);
+  return keys as Key[];
+}
+
+/** Parse one --pin KEY=VALUE as the litmus platform block would type it. */
+export function parsePin(text: string): Partial<PlatformConfig> {
+  const m = /^([A-Za-z]+)=(.+)$/.exec(text);
+  if (!m) throw new Error(`--pin takes KEY=VALUE, e.g. kernel=5.15, not '${text}'`);
+  const [, key, raw] = m;
+  if (!(MATRIX_KEYS as string[]).includes(key)) throw new Error(`--pin: unknown platform setting '${key}'; settings: ${MATRIX_KEYS.join(', ')}`);
+  const def = DEFAULT_PLATFORM[key as Key];
+  let value: unknown = raw;
+  if (typeof def === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new Error(`--pin ${key} takes true or false, not '${raw}'`);
+    value = raw === 'true';
+  } else if (typeof def === 'number') {
+    if (!/^\d+$/.test(raw)) throw new Error(`--pin ${key} takes a number, not '${raw}'`);
+    value = Number(raw);
+  }
+  try {
+    makePlatform({ lineSize: 64, cwg: 256, [key]: value }); // the value alone; combinations are checked per platform
+  } catch (e) {
+    if (e instanceof PlatformError) throw new Error(`--pin ${text}: ${e.message}`);
+    throw e;
+  }
+  return { [key]: value } as Partial<PlatformConfig>;
+}

@@ -1,0 +1,109 @@
+// Shrink a fuzz failure to the smallest change from what the file says: every platform setting
+// back to the file's own (or the default) while it still fails, every buffer back to the
+// allocator's default place and its neighbour writers dropped while it still fails, then the
+// execution minimized (src/oracle/minimize.ts). The driver's own ops are kept: the failure is
+// about this driver on that platform, so the test must stay this driver. The result prints as a
+// litmus test naming the platform in its `platform { }` block and the placement as `at`
+// addresses, which `dmafuzz check` reproduces (or, beyond check's bounds, `--replay` does).
+
+import type { Execution } from '../exec/execution.js';
+import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
+import { printLitmus } from '../litmus/print.js';
+import { checkCompiled } from '../oracle/check.js';
+import { minimizeCounterexample } from '../oracle/minimize.js';
+import { judgeExecution } from '../oracle/oracle.js';
+import { DEFAULT_PLATFORM, describePlatform, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
+import { ProgramError } from '../program/program-error.js';
+import type { Program } from '../program/types.js';
+import { compile } from '../exec/compile.js';
+import { MATRIX_KEYS, platformKey, type MatrixOptions } from './matrix.js';
+import { applyPlacement, type Placement } from './placement.js';
+import { TRIAL_BOUNDS, trialCompiled, type TrialFailure } from './trial.js';
+
+export interface ShrunkFailure {
+  /** The file it came from. */
+  file: string;
+  test: string;
+  trial: number;
+  /** The platform of the trial that found it (platformKey), before shrinking. */
+  foundOn: string;
+  platform: PlatformConfig;
+  platformText: string;
+  placement: Placement;
+  placementNotes: string[];
+  /** The minimal litmus test (expect bug). */
+  litmus: string;
+  execution: Execution;
+  /** `dmafuzz check` on the litmus test finds the bug by itself (else `--replay` with the saved execution does). */
+  reproducesWithCheck: boolean;
+}
+
+const O = { searchBudget: TRIAL_BOUNDS.searchBudget };
+
+/** A failing execution of the file on this platform and placement: the given one if it still fails, else one searched for. */
+function failingExecution(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement, hint: Execution): Execution | undefined {
+  let c;
+  try {
+    c = trialCompiled(parsed, platform, placement);
+  } catch (e) {
+    if (e instanceof ProgramError || e instanceof PlatformError) return undefined;
+    throw e;
+  }
+  if (judgeExecution(c, hint, O).verdict === 'bug') return hint;
+  const r = checkCompiled(c, { ...O, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+  return r.counterexample?.execution;
+}
+
+function validPlatform(p: PlatformConfig): boolean {
+  try {
+    makePlatform(p);
+    return true;
+  } catch (e) {
+    if (e instanceof PlatformError) return false;
+    throw e;
+  }
+}
+
+export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailure, o: MatrixOptions = {}): ShrunkFailure {
+  let { platform, placement, execution } = f;
+  const base: PlatformConfig = { ...DEFAULT_PLATFORM, ...(parsed.program.platform ?? {}), ...(o.pin ?? {}) };
+  const attempt = (p: PlatformConfig, pl: Placement): boolean => {
+    if (!validPlatform(p)) return false;
+    const e = failingExecution(parsed, p, pl, execution);
+    if (!e) return false;
+    [platform, placement, execution] = [p, pl, e];
+    return true;
+  };
+  // 1. platform settings back to the file's own, one at a time, until none can go.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const k of MATRIX_KEYS) {
+      if (platform[k] !== base[k] && attempt({ ...platform, [k]: base[k] }, placement)) changed = true;
+    }
+  }
+  // 2. placement: each buffer back to its default place, else without neighbour writers.
+  for (const entry of [...placement]) {
+    if (attempt(platform, placement.filter((x) => x !== entry))) continue;
+    if (entry.neighbours) attempt(platform, placement.map((x) => (x === entry ? { ...x, neighbours: false } : x)));
+  }
+  // 3. the execution.
+  const placed = applyPlacement(parsed.program, platform, placement);
+  const diff = Object.fromEntries(MATRIX_KEYS.filter((k) => platform[k] !== DEFAULT_PLATFORM[k]).map((k) => [k, platform[k]])) as Partial<PlatformConfig>;
+  const program: Program = { ...placed.program, platform: Object.keys(diff).length ? diff : undefined };
+  const c = compile(program, makePlatform(platform));
+  execution = minimizeCounterexample(c, execution, O).execution;
+
+  const comment = [
+    `Found by dmafuzz fuzz in ${file} (trial ${f.trial}) on`,
+    `  ${describePlatform(platform)}`,
+    ...placed.notes.map((n) => `  ${n}`),
+  ].join('\n');
+  const litmus = printLitmus(program, { expect: 'bug', comment });
+  // What the user will run: the printed text, parsed back, under check's own defaults.
+  const again = parseLitmus(litmus).program;
+  const reproducesWithCheck = checkCompiled(compile(again, makePlatform(again.platform))).verdict === 'bug';
+  return {
+    file, test: parsed.program.name, trial: f.trial, foundOn: platformKey(f.platform), platform, platformText: describePlatform(platform), placement, placementNotes: placed.notes,
+    litmus, execution, reproducesWithCheck,
+  };
+}

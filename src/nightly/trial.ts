@@ -1,0 +1,116 @@
+// One unit of `dmafuzz fuzz FILES` work: a file on one platform of its matrix with one placement
+// of its buffers, checked at check's bounds (exhaustive, then random; once per platform ×
+// placement) and searched deeper — more fills and evictions, longer random schedules — with the
+// trial's own seed.
+// Trial k is a pure function of (run seed, k), so a night replays from its seed and shards that
+// take disjoint k's take disjoint work.
+
+import seedrandom from 'seedrandom';
+import { compile, type Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import type { ParsedLitmus } from '../litmus/parse.js';
+import { checkCompiled } from '../oracle/check.js';
+import { explore } from '../oracle/explore.js';
+import { makePlatform, type PlatformConfig } from '../platform/platform.js';
+import { ProgramError } from '../program/program-error.js';
+import { fileMatrix, platformAt, platformKey, type MatrixOptions } from './matrix.js';
+import { applyPlacement, placeableBuffers, placementKey, slotCount, type Placement } from './placement.js';
+
+export interface TrialPlan {
+  index: number;
+  file: number;
+  platform: PlatformConfig;
+  placement: Placement;
+  seed: number;
+}
+
+/** Trial k of a run: which file, platform, placement and search seed. */
+export function planTrial(files: readonly ParsedLitmus[], k: number, runSeed: number, o: MatrixOptions = {}): TrialPlan | undefined {
+  const rng = seedrandom(`${runSeed}/${k}`);
+  const pick = (n: number) => Math.floor(rng() * n);
+  const file = k % files.length;
+  const program = files[file].program;
+  const m = fileMatrix(program.platform, o);
+  // Half the trials vary the platform only; the other half re-place the kmalloc buffers (with
+  // neighbour writers) on platforms closer to the default, so placement bugs are not drowned by
+  // platform noise. Each setting keeps its first value (the default) with probability `keep`:
+  // near-default platforms come up often, and a failure found there is already nearly minimal.
+  const placing = rng() < 0.5;
+  const keep = placing ? 0.8 : 0.5;
+  let platform: PlatformConfig | undefined;
+  for (let tries = 0; !platform && tries < 20; tries++) platform = platformAt(m, m.axes.map((a) => (rng() < keep ? 0 : pick(a.values.length))));
+  if (!platform) return undefined;
+  const placement: Placement = [];
+  if (placing) {
+    for (const b of placeableBuffers(program)) {
+      const slots = slotCount(b, platform);
+      if (slots > 1) placement.push({ buffer: b.name, slot: pick(slots), neighbours: rng() < 0.9 });
+    }
+  }
+  return { index: k, file, platform, placement, seed: (rng.int32() >>> 0) || 1 };
+}
+
+export interface TrialFailure {
+  file: number;
+  trial: number;
+  platform: PlatformConfig;
+  placement: Placement;
+  execution: Execution;
+  /** The search that found it: "check" bounds or "deep" random search. */
+  search: 'check' | 'deep';
+}
+
+export interface TrialResult {
+  executions: number;
+  /** file index × platform key, for coverage. */
+  covered: string;
+  verdict: 'ok' | 'bug' | 'inconclusive' | 'invalid';
+  failure?: TrialFailure;
+}
+
+/** Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length. */
+export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000 };
+
+/** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
+export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
+  const placed = applyPlacement(parsed.program, platform, placement).program;
+  return compile({ ...placed, platform: undefined }, makePlatform(platform));
+}
+
+/**
+ * Run a trial: check's search of its platform × placement (seed 1, so its outcome depends on the
+ * platform × placement alone; `checked` caches it per worker), then a deeper random search with
+ * the trial's own seed. Which trials find what is therefore the same whatever the number of
+ * workers and however batches fall on them: `--seed` replays a whole run.
+ */
+export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checked: Map<string, Execution | undefined>): TrialResult {
+  const covered = `${plan.file}|${platformKey(plan.platform)}`;
+  let c: Compiled;
+  try {
+    c = trialCompiled(files[plan.file], plan.platform, plan.placement);
+  } catch (e) {
+    if (e instanceof ProgramError) return { executions: 0, covered, verdict: 'invalid' };
+    throw e;
+  }
+  const key = `${covered}|${placementKey(plan.placement)}`;
+  const o = { searchBudget: TRIAL_BOUNDS.searchBudget };
+  let executions = 0;
+  let verdict: TrialResult['verdict'] = 'ok';
+  if (!checked.has(key)) {
+    const r = checkCompiled(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+    executions += r.executions;
+    checked.set(key, r.counterexample?.execution);
+    if (r.verdict === 'inconclusive') verdict = 'inconclusive';
+  }
+  const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
+    executions, covered, verdict: 'bug',
+    failure: { file: plan.file, trial: plan.index, platform: plan.platform, placement: plan.placement, execution, search },
+  });
+  const atCheck = checked.get(key);
+  if (atCheck) return fail(atCheck, 'check');
+  const ops = c.actors.reduce((n, a) => n + a.actor.ops.length, 0);
+  const r = explore(c, { ...o, seed: plan.seed, runs: TRIAL_BOUNDS.deepRuns, maxSteps: TRIAL_BOUNDS.deepSteps * ops + 8 });
+  executions += r.executions;
+  if (r.counterexample) return fail(r.counterexample.execution, 'deep');
+  return { executions, covered, verdict: r.verdict === 'inconclusive' ? 'inconclusive' : verdict };
+}

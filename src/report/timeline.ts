@@ -1,0 +1,197 @@
+// A counterexample as a timeline, for the HTML report: the execution replayed op by op on the
+// arm64 model, with after every step each interesting cache line's state — absent, clean or
+// dirty, and which of its bytes differ between the cache and memory (stale) — the victim bytes
+// (what a read observed that no ideal execution can) and the step that destroyed them: the last
+// step before the bad read that changed what those bytes hold in the cache or in memory.
+
+import type { Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import { printContext, printOp } from '../litmus/print.js';
+import type { ExecutionVerdict } from '../oracle/oracle.js';
+import { newModelMachine } from '../oracle/run.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import type { DeviceOp } from '../program/types.js';
+
+export interface LineState {
+  state: 'absent' | 'clean' | 'dirty';
+  /** Byte offsets in the line where the cache and memory differ (only when present). */
+  stale: number[];
+  /** Byte offsets in the line that belong to the victim range. */
+  victim: number[];
+}
+
+export interface TimelineStep {
+  /** The lane that acted: an actor's name, or "line 0x1000" for a fill or eviction. */
+  lane: string;
+  text: string;
+  effects: string[];
+  lines: LineState[];
+  victimRead?: boolean;
+  destroyer?: boolean;
+}
+
+export interface Timeline {
+  actors: { name: string; kind: 'cpu' | 'device' }[];
+  lines: number[];
+  lineSize: number;
+  victim?: { addr: number; size: number; what: string; arm64: string; ideal: string };
+  steps: TimelineStep[];
+}
+
+type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
+
+export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Timeline {
+  const lineSize = c.platform.lineSize; // L1 lines; with two levels an L2 copy shows through (lineState)
+  const ctx = printContext(c.program);
+  const opText = c.actors.map((ca) => {
+    const regs = { next: 0 };
+    return ca.actor.ops.map((op) => printOp(ca.actor.kind, op, ctx, regs).split('\n').pop()!);
+  });
+  // The first differing observation is the victim: which actor's which op, or which final range.
+  let victimOp: { actor: string; op: number } | undefined;
+  let victimFinal: number | undefined;
+  let what = '', arm64 = '', ideal = '';
+  for (const [actor, reads] of Object.entries(bug.model.reads)) {
+    const i = reads.findIndex((v, k) => v !== bug.ideal.reads[actor]?.[k]);
+    if (i >= 0) {
+      victimOp = { actor, op: i };
+      [what, arm64, ideal] = [`${actor}: ${opText[c.actorIndex.get(actor)!][i]}`, String(reads[i]), String(bug.ideal.reads[actor][i])];
+      break;
+    }
+  }
+  if (!victimOp) {
+    victimFinal = bug.model.final.findIndex((v, i) => v !== bug.ideal.final[i]);
+    if (victimFinal >= 0) {
+      const f = c.final[victimFinal];
+      [what, arm64, ideal] = [`final contents of ${f.buf.name}${f.off ? ` + ${f.off}` : ''}`, bug.model.final[victimFinal], bug.ideal.final[victimFinal]];
+    }
+  }
+
+  const m = newModelMachine(c, true);
+  const world = m.world as Arm64World;
+  let victim: Timeline['victim'];
+  const victimRange = (actor: string, op: number): { addr: number; size: number } | undefined => {
+    const o = c.actors[c.actorIndex.get(actor)!].actor.ops[op];
+    if (o.op === 'load') return { addr: c.layout.buffers.get(o.buf)!.addr + o.off, size: o.size };
+    if (o.op === 'dma_read') {
+      const a = world.deviceAddress((o as DeviceOp & { handle: string }).handle, o.entry ?? 0, o.off);
+      return typeof a === 'number' ? { addr: a, size: o.size } : undefined;
+    }
+    return undefined;
+  };
+  if (victimFinal !== undefined && victimFinal >= 0) {
+    const f = c.final[victimFinal];
+    victim = { addr: f.buf.addr + f.off, size: f.size, what, arm64, ideal };
+  }
+
+  // Lines worth a lane: every line of every buffer (capped), in address order.
+  const lineSet = new Set<number>();
+  for (const b of c.layout.buffers.values()) {
+    for (let a = b.addr - (b.addr % lineSize), n = 0; a < b.addr + b.size && n < 8; a += lineSize, n++) lineSet.add(a);
+  }
+  // Every line the execution touches gets a lane from the start: a dry run collects them.
+  for (const t of tracedRun(c, execution).trace!) {
+    for (const f of [t.event ?? '', ...t.effects]) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
+  }
+  type Snap = LineState & { bytes: Uint8Array; memory: Uint8Array };
+  const raw: (Omit<TimelineStep, 'lines'> & { snap: Map<number, Snap> })[] = [];
+  const pending: { lane: string; text: string; effects: string[]; victimRead?: boolean }[] = [];
+  const readBytes = (addr: number, size: number) => world.memory.read(addr, new Uint8Array(size));
+  const record = (before: number) => {
+    const entries = m.trace!.slice(before);
+    if (!entries.length) return;
+    for (const t of entries) {
+      if (t.actor !== undefined && t.op !== undefined) {
+        const isVictim = victimOp?.actor === t.actor && victimOp.op === t.op;
+        if (isVictim && !victim) {
+          const r = victimRange(t.actor, t.op);
+          if (r) victim = { ...r, what, arm64, ideal };
+        }
+        pending.push({ lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: t.effects, ...(isVictim ? { victimRead: true } : {}) });
+      } else {
+        const line = /line (0x[0-9a-f]+)/.exec(t.event ?? '');
+        if (line) lineSet.add(Number(line[1]));
+        pending.push({ lane: line ? `line ${line[1]}` : 'hardware', text: t.event ?? '', effects: t.effects });
+      }
+    }
+    for (const e of entries) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
+    // One snapshot per recorded step, taken after it, of every line seen so far.
+    const snap = new Map([...lineSet].map((l) => [l, lineState(world, l, lineSize, readBytes)]));
+    for (const p of pending.splice(0)) raw.push({ ...p, snap });
+  };
+  for (const s of execution.steps) {
+    const before = m.trace!.length;
+    m.step(s);
+    record(before);
+  }
+  for (let progress = true; progress && m.bailedOut === undefined; ) {
+    progress = false;
+    for (let a = 0; a < c.actors.length; a++) {
+      for (;;) {
+        const before = m.trace!.length;
+        if (!m.run(a, 0)) break;
+        record(before);
+        progress = true;
+      }
+    }
+  }
+  const lines = [...lineSet].sort((a, b) => a - b);
+  // A line first seen late was absent before (lines enter the set when something touches them).
+  const steps: TimelineStep[] = raw.map(({ snap, ...rest }) => ({
+    ...rest,
+    lines: lines.map((l) => snap.get(l) ?? { ...lineState(world, l, lineSize, () => new Uint8Array(lineSize)), state: 'absent' as const, stale: [] }),
+  }));
+  markVictim(steps, lines, lineSize, victim);
+  return { actors: c.actors.map((a) => ({ name: a.actor.name, kind: a.actor.kind })), lines, lineSize, ...(victim ? { victim } : {}), steps };
+}
+
+function lineState(world: Arm64World, line: number, lineSize: number, readBytes: (a: number, n: number) => Uint8Array): LineState & { bytes: Uint8Array; memory: Uint8Array } {
+  const cache = world.cache;
+  const memory = readBytes(line, lineSize);
+  // Cached at L1, or (CWG > DminLine) in the L2 line holding it: what the CPU would read.
+  const states = [cache.state(line, 1), cache.outer ? cache.state(cache.outerLineOf(line), 2) : undefined];
+  if (!states[0] && !states[1]) return { state: 'absent', stale: [], victim: [], bytes: memory, memory };
+  const bytes = cache.read(line, new Uint8Array(lineSize));
+  const stale: number[] = [];
+  for (let i = 0; i < lineSize; i++) if (bytes[i] !== memory[i]) stale.push(i);
+  return { state: states.includes('dirty') ? 'dirty' : 'clean', stale, victim: [], bytes, memory };
+}
+
+/** Mark the victim bytes in every snapshot, and the destroying step: the last change to them before the bad read. */
+function markVictim(steps: TimelineStep[], lines: number[], lineSize: number, victim: Timeline['victim']): void {
+  if (!victim) return;
+  const sig = (s: TimelineStep): string => {
+    const parts: string[] = [];
+    for (let a = victim.addr; a < victim.addr + victim.size; a++) {
+      const li = lines.indexOf(a - (a % lineSize));
+      const st = s.lines[li] as (LineState & { bytes?: Uint8Array; memory?: Uint8Array }) | undefined;
+      if (!st?.memory) continue;
+      parts.push(`${st.state[0]}${st.bytes![a % lineSize]}/${st.memory[a % lineSize]}`);
+    }
+    return parts.join(',');
+  };
+  const readAt = steps.findIndex((s) => s.victimRead);
+  const end = readAt >= 0 ? readAt : steps.length;
+  let destroyer = -1;
+  for (let i = 1; i < end; i++) if (sig(steps[i]) !== sig(steps[i - 1])) destroyer = i;
+  if (destroyer >= 0) steps[destroyer].destroyer = true;
+  for (const s of steps) {
+    s.lines = s.lines.map((st, li) => {
+      const { state, stale } = st;
+      const victimBytes: number[] = [];
+      for (let i = 0; i < lineSize; i++) {
+        const a = lines[li] + i;
+        if (a >= victim.addr && a < victim.addr + victim.size) victimBytes.push(i);
+      }
+      return { state, stale, victim: victimBytes };
+    });
+  }
+}
+
+/** The model run with its trace, steps then the actors to the end in program order (as Machine.finish). */
+function tracedRun(c: Compiled, execution: Execution) {
+  const m = newModelMachine(c, true);
+  for (const s of execution.steps) m.step(s);
+  m.finish();
+  return m;
+}

@@ -1,0 +1,137 @@
+// The real `dmafuzz fuzz FILES` process on worker threads: it finds the platform and placement
+// scenarios, saves each minimal counterexample once (check reproduces it), writes JSON, JUnit XML
+// that validates against the JUnit schema (xmllint), and HTML pages that render in a headless
+// Chromium with the victim bytes and the destroying step visible; a real SIGTERM midway loses
+// no saved failure and leaves no partial file; bad options are one line and exit 2.
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+// A build of its own, so this file never reads dist/ while tests/cli.test.ts rewrites it.
+const OUT = join(ROOT, '.test-dist');
+const BIN = join(OUT, 'src/cli/main.js');
+const SCENARIOS = join(ROOT, 'scenarios/platforms');
+let cwd: string;
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT]);
+  cwd = mkdtempSync(join(tmpdir(), 'dmafuzz-fuzz-'));
+  mkdirSync(join(cwd, 'drivers'));
+  for (const f of FILES) copyFileSync(join(SCENARIOS, `${f}.litmus`), join(cwd, 'drivers', `${f}.litmus`));
+}, 240_000); // a tsc build: seconds alone, minutes on a machine shared with other jobs
+
+// One platform scenario and the placement scenario (tests/fuzz-files.test.ts runs all four in process).
+const FILES = ['rx-field-cwg128', 'rx-prefix-of-kmalloc96'];
+
+function dmafuzz(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const tmpFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('.tmp-') || f.includes('.tmp-'));
+
+describe('dmafuzz fuzz FILES', () => {
+  test('finds each scenario, saves it once, reports JSON, JUnit and HTML', () => {
+    const args = ['fuzz', 'drivers', '--time', '60s', '--workers', '2', '--seed', '5', '--corpus', 'c', '--report', 'r'];
+    const r = dmafuzz(...args, '--max-trials', '24');
+    expect(r.code, r.err).toBe(1);
+    const corpus = readdirSync(join(cwd, 'c'));
+    const litmus = corpus.filter((f) => f.endsWith('.litmus'));
+    for (const name of FILES) {
+      expect(litmus.some((f) => f.startsWith(`${name}-`)), name).toBe(true);
+    }
+    // Every saved test reproduces with dmafuzz check (with its replay data when check's bounds are not enough).
+    for (const f of litmus) {
+      const replay = JSON.parse(readFileSync(join(cwd, 'c', f.replace(/\.litmus$/, '.json')), 'utf8'));
+      const check = replay.reproducesWithCheck ? dmafuzz('check', join('c', f)) : dmafuzz('check', join('c', f), '--replay', join('c', f.replace(/\.litmus$/, '.json')));
+      expect(check.code, `${f}: ${check.out}`).toBe(1);
+    }
+    expect(tmpFiles(join(cwd, 'c'))).toEqual([]);
+
+    const summary = JSON.parse(readFileSync(join(cwd, 'r/summary.json'), 'utf8'));
+    expect(summary.failures.length).toBe(litmus.length);
+    expect(summary.trials).toBe(24);
+    expect(summary.files).toHaveLength(2);
+
+    // JUnit: well-formed and valid against the JUnit schema; a testcase per file × platform.
+    const junit = join(cwd, 'r/junit.xml');
+    const lint = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'tests/fixtures/junit.xsd'), junit], { encoding: 'utf8' });
+    expect(lint.error, 'xmllint is missing: apt-get install libxml2-utils (.ci/run does)').toBeUndefined();
+    expect(lint.status, lint.stderr).toBe(0);
+    const xml = readFileSync(junit, 'utf8');
+    const cases = summary.files.reduce((n: number, f: { cases: unknown[] }) => n + f.cases.length, 0);
+    expect(xml.match(/<testcase /g)).toHaveLength(cases);
+    expect(xml).toMatch(/<failure message="DMA bug on arm64 v[\d.]+, line 64, CWG 128/);
+
+    // The first half of the same run again: the same failures, nothing new, nothing overwritten.
+    const before = new Map(corpus.map((f) => [f, statSync(join(cwd, 'c', f)).mtimeMs]));
+    expect(dmafuzz(...args, '--max-trials', '12').code).toBe(1);
+    const after = readdirSync(join(cwd, 'c'));
+    expect(after.sort()).toEqual([...before.keys()].sort());
+    for (const f of after) expect(statSync(join(cwd, 'c', f)).mtimeMs).toBe(before.get(f));
+  }, 120_000);
+
+  test('the failure page renders in headless Chromium with the victim bytes and the destroying step (the DOM after load)', () => {
+    const page = readdirSync(join(cwd, 'r')).find((f) => f.startsWith('failure-rx-prefix-of-kmalloc96-'));
+    expect(page).toBeDefined();
+    const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version']).status === 0);
+    expect(chromium, 'headless Chromium is missing: apt-get install chromium (.ci/run does)').toBeDefined();
+    const url = `file://${join(cwd, 'r', page!)}`;
+    const dom = spawnSync(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', url], { encoding: 'utf8', timeout: 60_000 }).stdout;
+    // The browser's DOM, not our text: the victim read and its bytes, the destroying step, the byte cells.
+    expect(dom).toMatch(/<p id="victim">Victim: <b>cpu0: r0 = \*\(u32 \*\)buf;<\/b> read <code>0x00000000<\/code> on arm64, but every ideal execution reads <code>0x11223344<\/code>/);
+    expect(dom).toMatch(/<p id="destroying-event">Destroyed at step \d+: <b>cpu0<\/b> <code>dma_unmap_single\(dev, h, 64, DMA_FROM_DEVICE\);<\/code> \([^)]*written back to memory/);
+    expect(dom).toMatch(/<tr class="destroyer" id="destroyer">/);
+    expect(dom).toMatch(/<span class="stale victim"/);
+    expect(dom).toMatch(/<th>cpu other_buf_prev<\/th>/);
+  }, 120_000);
+
+  test('SIGTERM midway: every failure printed as saved is whole on disk, no partial file, reports written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-sig-'));
+    const child = spawn(process.execPath, [BIN, 'fuzz', SCENARIOS, '--time', '10m', '--workers', '2', '--seed', '11', '--corpus', 'c', '--report', 'r'], { cwd: dir });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const code = await new Promise<number | null>((resolveExit) => {
+      const poll = setInterval(() => {
+        if ((out.match(/saved /g) ?? []).length >= 2) {
+          clearInterval(poll);
+          child.kill('SIGTERM');
+        }
+      }, 50);
+      child.on('exit', (c) => { clearInterval(poll); resolveExit(c); });
+    });
+    expect(code).toBe(1);
+    expect(out).toMatch(/stopped by signal/);
+    const saved = [...out.matchAll(/saved (\S+\.litmus);/g)].map((m) => m[1]);
+    expect(saved.length).toBeGreaterThanOrEqual(2);
+    for (const f of saved) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      expect(text).toMatch(/^DMA [\s\S]*\n}\n$/); // whole: from the header to the last closing brace
+      expect(existsSync(join(dir, f.replace(/\.litmus$/, '.json')))).toBe(true);
+    }
+    expect(readdirSync(join(dir, 'c')).filter((f) => f.endsWith('.litmus')).sort()).toEqual(saved.map((f) => f.slice(2)).sort());
+    expect(tmpFiles(join(dir, 'c'))).toEqual([]);
+    expect(tmpFiles(join(dir, 'r'))).toEqual([]);
+    const summary = JSON.parse(readFileSync(join(dir, 'r/summary.json'), 'utf8'));
+    expect(summary.stoppedBy).toBe('signal');
+    expect(summary.failures.length).toBe(saved.length);
+  }, 120_000);
+
+  test.each([
+    [['fuzz', SCENARIOS, '--time', 'soon'], /--time takes a duration like 8h, 90s, 2m or 1h30m, not 'soon'/],
+    [['fuzz', SCENARIOS, '--shard', '3/2'], /--shard takes I\/N with 1 ≤ I ≤ N/],
+    [['fuzz', SCENARIOS, '--workers', 'many'], /--workers takes a number from 1 to 256 or 'auto'/],
+    [['fuzz', SCENARIOS, '--pin', 'kernel=banana'], /--pin kernel=banana: kernel must look like 6\.12/],
+    [['fuzz', SCENARIOS, '--vary', 'cwg,colour'], /--vary: unknown platform setting 'colour'/],
+    [['fuzz', 'no-such-dir'], /no-such-dir: no such file or directory/],
+  ])('%j is one line, exit 2', (args, message) => {
+    const r = dmafuzz(...args);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(message);
+  });
+});
