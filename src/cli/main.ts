@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // dmafuzz: find DMA coherence and ordering bugs of Linux drivers on non-coherent arm64.
-// Bad input never shows a stack trace: one line, exit status 2.
+// Bad input never shows a stack trace: one line, exit status 2. An exception nobody expected is
+// one line too, naming itself as a bug in dmafuzz, with exit status 4 so CI can tell them apart.
 
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, USAGE, UsageError } from './args.js';
 import { builtinCommand } from './builtin-command.js';
-import { checkCommand, EXIT, type Io } from './check-command.js';
+import { checkCommand, EXIT, internalErrorLine, type Io } from './check-command.js';
 import { fuzzCommand } from './fuzz-command.js';
+import { escapeControls } from './one-line.js';
 import { replayCommand } from './replay-command.js';
 
 export function main(argv: string[], io: Io): number {
@@ -22,12 +24,19 @@ export function main(argv: string[], io: Io): number {
     return o.command === 'check' ? checkCommand(o, io) : builtinCommand(o, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`dmafuzz: ${e.message}`);
+      io.err(`dmafuzz: ${escapeControls(e.message)}`);
       return EXIT.usage;
     }
-    io.err(`dmafuzz: internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the file you checked)`);
-    return EXIT.usage;
+    const line = internalErrorLine(e);
+    io.err(line);
+    if (wantsJson(argv)) io.out(JSON.stringify({ verdict: 'internal-error', error: line }));
+    return EXIT.internal;
   }
+}
+
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 /** Run when executed (also through npm's bin symlink), not when imported by tests. */
