@@ -5,7 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { builtinLitmusTexts, mutantArbitrary } from '../bench/mutate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'dist/src/cli/main.js');
@@ -270,4 +272,16 @@ describe('compile-time errors are input errors, not crashes', () => {
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out)).toMatchObject({ file: 'p128.litmus', verdict: 'error', line: 2, col: 28 });
   });
+});
+
+test('a handful of mutants through the real process: a verdict or one clean line (tests/mutants.test.ts runs many in-process)', () => {
+  const mutants = fc.sample(mutantArbitrary(builtinLitmusTexts(ROOT)), { seed: 5, numRuns: 6 });
+  for (const [i, m] of mutants.entries()) {
+    writeFileSync(join(cwd, `mutant-${i}.litmus`), m.bytes);
+    const r = dmafuzz('check', `mutant-${i}.litmus`, '--runs', '10', '--max-states', '300', '--max-events', '1');
+    const what = `${m.from}: ${m.ops.join('; ')}: exit ${r.code}: ${r.err}`;
+    expect([0, 1, 2, 3], what).toContain(r.code);
+    if (r.code === 2) expect(r.err.split('\n'), what).toHaveLength(2);
+    else expect(r.err, what).toBe('');
+  }
 });
