@@ -21,7 +21,7 @@ beforeAll(() => {
 
 function dmafuzz(...args: string[]) {
   // a hang (a FIFO read on 4a798f5) or a runaway read (/dev/zero) must fail the test, not stall it
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 50_000, killSignal: 'SIGKILL' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
