@@ -60,7 +60,7 @@ describe('the seed article', () => {
     const v = judgeExecution(compiled(c4.buggy), { steps: [] });
     expect(v.verdict).toBe('bug');
     if (v.verdict === 'bug') {
-      expect(v.diff).toEqual([{ what: 'cpu0 op 6 (load)', model: '0x0000000000000000', ideal: '0x0011223344556677' }]);
+      expect(v.diff).toEqual([{ what: 'cpu0 op 7 (load)', model: '0x0000000000000000', ideal: '0x0011223344556677' }]);
     }
   });
   test('since v6.5 the same 8-byte FROM_DEVICE map is bounced by swiotlb (kmalloc rule), and the bug is gone', () => {

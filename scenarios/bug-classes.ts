@@ -42,14 +42,14 @@ function rx(name: string, cpuOps: Parameters<typeof cpu>[1], opts: { size?: numb
   });
 }
 
-const RX_OK = [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)];
+const RX_OK = [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)];
 
 export const BUG_CLASSES: BugClassCase[] = [
   {
     id: 'c1-read-without-sync', cls: 1,
     title: 'CPU reads a FROM_DEVICE buffer after completion without sync_for_cpu/unmap',
     mechanism: 'a speculative fill during the transfer leaves a clean line holding the old bytes; nothing invalidates it, so the load hits the stale line',
-    buggy: rx('c1', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)]),
+    buggy: rx('c1', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)]),
     witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { fill: at('buf') }] }),
     evidence: [/speculative fill of line 0x1000/],
     fixed: rx('c1-fixed', RX_OK),
@@ -58,18 +58,18 @@ export const BUG_CLASSES: BugClassCase[] = [
     id: 'c2-write-after-map', cls: 2,
     title: 'CPU writes a TO_DEVICE buffer after dma_map_single without sync_for_device',
     mechanism: 'the store dirties a cache line after map cleaned it; the non-coherent device reads memory and sees the old bytes',
-    buggy: tx('c2', [dma_map_single('h', 'buf', 0, 64, TO_DEVICE), store('buf', 0, 4, 0x11223344), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)]),
+    buggy: tx('c2', [dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), store('buf', 0, 4, 0x11223344), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)]),
     witness: inOrder,
-    fixed: tx('c2-fixed', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)]),
+    fixed: tx('c2-fixed', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)]),
   },
   {
     id: 'c3-write-while-device-owns', cls: 3,
     title: 'CPU writes a FROM_DEVICE buffer while the device owns it',
     mechanism: 'the store write-allocates the line with the old buffer bytes and dirties it; its eviction after the device wrote puts those old bytes back over the device data',
-    buggy: rx('c3', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), store('buf', 60, 4, 0x77777777), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)]),
-    witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { run: 'dev' }, { run: 'dev' }, { evict: at('buf') }] }),
+    buggy: rx('c3', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), store('buf', 60, 4, 0x77777777), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)]),
+    witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { run: 'dev' }, { run: 'dev' }, { evict: at('buf') }] }),
     evidence: [/eviction of line 0x1000/, /line 0x1000 written back to memory/],
-    fixed: rx('c3-fixed', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), store('buf', 60, 4, 0x77777777), load('buf', 0, 4)]),
+    fixed: rx('c3-fixed', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), store('buf', 60, 4, 0x77777777), load('buf', 0, 4)]),
   },
   {
     id: 'c4-shared-cache-line', cls: 4,
@@ -84,25 +84,25 @@ export const BUG_CLASSES: BugClassCase[] = [
     id: 'c5-wrong-direction', cls: 5,
     title: 'Wrong direction at map: the device writes a DMA_TO_DEVICE mapping',
     mechanism: 'map(TO_DEVICE) cleans but leaves the line valid, unmap(TO_DEVICE) does nothing, so the CPU keeps reading its cached copy',
-    buggy: rx('c5', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE), load('buf', 0, 4)]),
+    buggy: rx('c5', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE), load('buf', 0, 4)]),
     witness: inOrder,
-    fixed: rx('c5-fixed', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, BIDIRECTIONAL), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, BIDIRECTIONAL), load('buf', 0, 4)]),
+    fixed: rx('c5-fixed', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, BIDIRECTIONAL), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, BIDIRECTIONAL), load('buf', 0, 4)]),
   },
   {
     id: 'c6-sync-direction', cls: 6,
     title: "dma_sync_single_for_cpu with a direction other than the mapping's",
     mechanism: 'sync_for_cpu(DMA_TO_DEVICE) is a no-op on arm64, so the line cached before the transfer is never invalidated',
-    buggy: rx('c6', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, TO_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)]),
+    buggy: rx('c6', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, TO_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)]),
     witness: inOrder,
-    fixed: rx('c6-fixed', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)]),
+    fixed: rx('c6-fixed', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)]),
   },
   {
     id: 'c7-partial-sync', cls: 7,
     title: 'Partial sync that misses bytes the device wrote',
     mechanism: 'sync_for_cpu of the first 64 bytes invalidates only the first line; the second line, cached before the transfer, still holds the old bytes',
-    buggy: rx('c7', [store('buf', 0, 128, 0x33), dma_map_single('h', 'buf', 0, 128, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 64, 4), dma_unmap_single('h', 128, FROM_DEVICE)], { size: 128 }),
+    buggy: rx('c7', [store('buf', 0, 128, 0x33), dma_map_single('h', 'buf', 0, 128, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 64, 4), dma_unmap_single('h', 128, FROM_DEVICE)], { size: 128 }),
     witness: inOrder,
-    fixed: rx('c7-fixed', [store('buf', 0, 128, 0x33), dma_map_single('h', 'buf', 0, 128, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 128, FROM_DEVICE), load('buf', 64, 4), dma_unmap_single('h', 128, FROM_DEVICE)], { size: 128 }),
+    fixed: rx('c7-fixed', [store('buf', 0, 128, 0x33), dma_map_single('h', 'buf', 0, 128, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 128, FROM_DEVICE), load('buf', 64, 4), dma_unmap_single('h', 128, FROM_DEVICE)], { size: 128 }),
   },
   {
     id: 'c8-missing-dma-rmb', cls: 8,
@@ -132,7 +132,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     id: 'c11-swiotlb-missing-sync', cls: 11,
     title: 'swiotlb bouncing (RAM above a 32-bit dma_mask): the CPU reads without sync_for_cpu',
     mechanism: 'the device wrote the bounce buffer; only sync_for_cpu/unmap copies it back to the original, so the original keeps the old bytes on every schedule',
-    buggy: rx('c11', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)], { platform: { highRam: true } }),
+    buggy: rx('c11', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), load('buf', 0, 4), dma_unmap_single('h', 64, FROM_DEVICE)], { platform: { highRam: true } }),
     witness: inOrder,
     evidence: [/device is given 0x200000 \(swiotlb bounce buffer\)/],
     // the mapping is checked: without swiotlb (or before v5.x bouncing) it fails and the driver bails out
@@ -142,7 +142,7 @@ export const BUG_CLASSES: BugClassCase[] = [
     id: 'c11-swiotlb-write-after-map', cls: 11,
     title: 'swiotlb bouncing (RAM above a 32-bit dma_mask): the CPU writes a TO_DEVICE buffer after map',
     mechanism: 'map copied the original into the bounce buffer; the later store changes only the original, which the device never reads',
-    buggy: tx('c11b', [dma_map_single('h', 'buf', 0, 64, TO_DEVICE), store('buf', 0, 4, 0x11223344), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { highRam: true }),
+    buggy: tx('c11b', [dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), store('buf', 0, 4, 0x11223344), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { highRam: true }),
     witness: inOrder,
     evidence: [/swiotlb memcpy 0x100001000 → 0x200000/],
     fixed: tx('c11b-fixed', [dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), store('buf', 0, 4, 0x11223344), dma_sync_single_for_device('h', 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { highRam: true }),
@@ -151,8 +151,8 @@ export const BUG_CLASSES: BugClassCase[] = [
     id: 'c12-unmap-before-completion', cls: 12,
     title: 'dma_unmap_single before the device completed',
     mechanism: "unmap invalidated before the device wrote; a speculative fill after it caches the old bytes, and nothing invalidates them again",
-    buggy: rx('c12', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), dma_unmap_single('h', 64, FROM_DEVICE), wait_irq(), load('buf', 0, 4)]),
-    witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { fill: at('buf') }] }),
+    buggy: rx('c12', [dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), dma_unmap_single('h', 64, FROM_DEVICE), wait_irq(), load('buf', 0, 4)]),
+    witness: (at) => ({ steps: [{ run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { run: 'cpu0' }, { fill: at('buf') }] }),
     evidence: [/dc ivac, 0x1000/, /speculative fill of line 0x1000/],
     fixed: rx('c12-fixed', RX_OK),
   },
@@ -160,18 +160,18 @@ export const BUG_CLASSES: BugClassCase[] = [
     id: 'c14-snooping-device-declared-non-coherent', cls: 14,
     title: 'Coherent (snooping) hardware declared non-coherent',
     mechanism: "the device's snooped write lands in the still-present cache line; unmap's dc ivac then discards it (Robin Murphy: 'the new data is lost')",
-    buggy: rx('c14a', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)], { platform: { deviceCoherent: true, declaredCoherent: false } }),
+    buggy: rx('c14a', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)], { platform: { deviceCoherent: true, declaredCoherent: false } }),
     witness: inOrder,
     evidence: [/dirty line 0x1000 discarded/],
-    fixed: rx('c14a-fixed', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)], { platform: { deviceCoherent: true, declaredCoherent: true } }),
+    fixed: rx('c14a-fixed', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 0, 4)], { platform: { deviceCoherent: true, declaredCoherent: true } }),
   },
   {
     id: 'c14-non-snooping-device-declared-coherent', cls: 14,
     title: 'Non-coherent hardware declared dma-coherent',
     mechanism: 'the kernel skips the clean at map, the store stays dirty in the cache, and the device reads memory',
-    buggy: tx('c14b', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { deviceCoherent: false, declaredCoherent: true }),
+    buggy: tx('c14b', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { deviceCoherent: false, declaredCoherent: true }),
     witness: inOrder,
-    fixed: tx('c14b-fixed', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { deviceCoherent: false, declaredCoherent: false }),
+    fixed: tx('c14b-fixed', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)], { deviceCoherent: false, declaredCoherent: false }),
   },
   {
     id: 'c15-pre-5.19-invalidate-at-map', cls: 15,
@@ -200,7 +200,7 @@ function sharedLine(name: string, rxOffset: number, counterOffset: number): Prog
     buffers: [kmalloc('priv', 256), field('counter', 'priv', counterOffset, 4), field('rx', 'priv', rxOffset, 8)],
     registers: [DB],
     actors: [
-      cpu('cpu0', [dma_map_single('h', 'rx', 0, 8, FROM_DEVICE), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, FROM_DEVICE), load('rx', 0, 8)]),
+      cpu('cpu0', [dma_map_single('h', 'rx', 0, 8, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, FROM_DEVICE), load('rx', 0, 8)]),
       device('dev', [wait_doorbell(DB, 1), dma_write('h', 0, 8, 0x11223344556677), raise_irq()]),
     ],
   });
@@ -239,7 +239,7 @@ function partialRx(name: string, kernel: string): Program {
     buffers: [kmalloc('buf', 64)],
     registers: [DB],
     actors: [
-      cpu('cpu0', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 4, 4)]),
+      cpu('cpu0', [store('buf', 0, 64, 0x33), dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_unmap_single('h', 64, FROM_DEVICE), load('buf', 4, 4)]),
       device('dev', [wait_doorbell(DB, 1), dma_write('h', 0, 4, 0x11223344), raise_irq()]),
     ],
   });

@@ -7,7 +7,7 @@
 
 import type { Actor, BufferDecl, CpuOp, Program } from '../src/program/types.js';
 import {
-  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_read, dma_unmap_single, dma_write, field, load, pages, program,
+  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_mapping_error, dma_read, dma_unmap_single, dma_write, field, load, pages, program,
   raise_irq, store, wait_doorbell, wait_irq, writel,
 } from '../src/program/build.js';
 
@@ -50,12 +50,12 @@ export function loopback(name: string, o: LoopbackOptions): Program {
     const n = size(i);
     const sent = 0x11 * (i + 1);
     const fill = store(`tx${i}`, 0, n, sent);
-    const mapTx = dma_map_single(`tx${i}_dma`, `tx${i}`, 0, n, TO_DEVICE);
+    const mapTx = [dma_map_single(`tx${i}_dma`, `tx${i}`, 0, n, TO_DEVICE), dma_mapping_error(`tx${i}_dma`)];
     const read = load(`rx${i}`, 0, n);
     const unmapRx = dma_unmap_single(`rx${i}_dma`, n, FROM_DEVICE);
     const ops: CpuOp[] = [
-      ...(o.flaw === 'fill-after-map' ? [mapTx, fill] : [fill, mapTx]),
-      dma_map_single(`rx${i}_dma`, `rx${i}`, 0, n, FROM_DEVICE),
+      ...(o.flaw === 'fill-after-map' ? [...mapTx, fill] : [fill, ...mapTx]),
+      dma_map_single(`rx${i}_dma`, `rx${i}`, 0, n, FROM_DEVICE), dma_mapping_error(`rx${i}_dma`),
       writel(`DOORBELL${i}`, 1),
       wait_irq(`irq${i}`),
       ...(o.flaw === 'read-before-unmap' ? [read, unmapRx] : [unmapRx, read]),

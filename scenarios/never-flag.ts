@@ -3,7 +3,7 @@
 
 import type { Program } from '../src/program/types.js';
 import {
-  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_read, dma_rmb, dma_sync_single_for_cpu, dma_unmap_single, dma_write, field,
+  FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_single, dma_mapping_error, dma_read, dma_rmb, dma_sync_single_for_cpu, dma_unmap_single, dma_write, field,
   kmalloc, load, program, raise_irq, store, wait_doorbell, wait_irq, writel,
 } from '../src/program/build.js';
 
@@ -20,7 +20,7 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       buffers: [kmalloc('priv', 128), field('counter', 'priv', 0, 4), field('tx', 'priv', 4, 8)],
       registers: [DB],
       actors: [
-        cpu('cpu0', [store('tx', 0, 8, 0x11223344556677), dma_map_single('h', 'tx', 0, 8, TO_DEVICE), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, TO_DEVICE), load('counter', 0, 4)]),
+        cpu('cpu0', [store('tx', 0, 8, 0x11223344556677), dma_map_single('h', 'tx', 0, 8, TO_DEVICE), dma_mapping_error('h'), writel(DB, 1), store('counter', 0, 4, 1), wait_irq(), dma_unmap_single('h', 8, TO_DEVICE), load('counter', 0, 4)]),
         device('dev', [wait_doorbell(DB, 1), dma_read('h', 0, 8), raise_irq()]),
       ],
     }),
@@ -32,7 +32,7 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       buffers: [kmalloc('buf', 64)],
       registers: [DB],
       actors: [
-        cpu('cpu0', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), writel(DB, 1), load('buf', 0, 4), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)]),
+        cpu('cpu0', [store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), writel(DB, 1), load('buf', 0, 4), wait_irq(), dma_unmap_single('h', 64, TO_DEVICE)]),
         device('dev', [wait_doorbell(DB, 1), dma_read('h', 0, 4), raise_irq()]),
       ],
     }),
@@ -45,7 +45,7 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       registers: [DB],
       actors: [
         cpu('cpu0', [
-          dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4),
+          dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(), dma_sync_single_for_cpu('h', 64, FROM_DEVICE), load('buf', 0, 4),
           // writel() is dmb oshst; str: it does not order the load above before the doorbell. The
           // howto's driver branches on what it read, and that control dependency orders it; our
           // programs have no branches, so dma_rmb() stands for it. Without it the device may refill
@@ -63,7 +63,7 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       buffers: [kmalloc('buf', 64)],
       registers: [DB],
       actors: [
-        cpu('cpu0', [store('buf', 0, 4, 0x11223344), dma_map_single('a', 'buf', 0, 64, TO_DEVICE), dma_map_single('b', 'buf', 0, 64, TO_DEVICE), writel(DB, 1), wait_irq(), dma_unmap_single('a', 64, TO_DEVICE), dma_unmap_single('b', 64, TO_DEVICE)]),
+        cpu('cpu0', [store('buf', 0, 4, 0x11223344), dma_map_single('a', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('a'), dma_map_single('b', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('b'), writel(DB, 1), wait_irq(), dma_unmap_single('a', 64, TO_DEVICE), dma_unmap_single('b', 64, TO_DEVICE)]),
         device('dev', [wait_doorbell(DB, 1), dma_read('a', 0, 4), dma_read('b', 0, 4), raise_irq()]),
       ],
     }),
@@ -76,8 +76,8 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       registers: [DB],
       actors: [
         cpu('cpu0', [
-          store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_unmap_single('h', 64, TO_DEVICE, { skipCpuSync: true }),
-          dma_map_single('h2', 'buf', 0, 64, TO_DEVICE, { skipCpuSync: true }), writel(DB, 1), wait_irq(), dma_unmap_single('h2', 64, TO_DEVICE),
+          store('buf', 0, 4, 0x11223344), dma_map_single('h', 'buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), dma_unmap_single('h', 64, TO_DEVICE, { skipCpuSync: true }),
+          dma_map_single('h2', 'buf', 0, 64, TO_DEVICE, { skipCpuSync: true }), dma_mapping_error('h2'), writel(DB, 1), wait_irq(), dma_unmap_single('h2', 64, TO_DEVICE),
         ]),
         device('dev', [wait_doorbell(DB, 1), dma_read('h2', 0, 4), raise_irq()]),
       ],
@@ -91,9 +91,9 @@ export const NEVER_FLAG: NeverFlagCase[] = [
       registers: [DB],
       actors: [
         cpu('cpu0', [
-          store('tx_buf', 0, 64, 0x11), dma_map_single('h', 'tx_buf', 0, 64, TO_DEVICE), writel(DB, 1), wait_irq(),
+          store('tx_buf', 0, 64, 0x11), dma_map_single('h', 'tx_buf', 0, 64, TO_DEVICE), dma_mapping_error('h'), writel(DB, 1), wait_irq(),
           // net_tx_complete(): unmap; build_next_packet(tx_buf); dma_map_single(TO_DEVICE); start_tx
-          dma_unmap_single('h', 64, TO_DEVICE), store('tx_buf', 0, 64, 0x22), dma_map_single('h2', 'tx_buf', 0, 64, TO_DEVICE), writel(DB, 2), wait_irq(), dma_unmap_single('h2', 64, TO_DEVICE),
+          dma_unmap_single('h', 64, TO_DEVICE), store('tx_buf', 0, 64, 0x22), dma_map_single('h2', 'tx_buf', 0, 64, TO_DEVICE), dma_mapping_error('h2'), writel(DB, 2), wait_irq(), dma_unmap_single('h2', 64, TO_DEVICE),
         ]),
         device('dev', [wait_doorbell(DB, 1), dma_read('h', 0, 64), raise_irq(), wait_doorbell(DB, 2), dma_read('h2', 0, 64), raise_irq()]),
       ],

@@ -47,6 +47,7 @@ const RX = (read: string) => `DMA rx
 }
 cpu cpu0 {
   h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+  if (dma_mapping_error(dev, h)) return -ENOMEM;
   writel(1, DOORBELL);
   wait_for_irq(irq);
   ${read}
@@ -62,12 +63,12 @@ const BUG = RX('r0 = *(u32 *)buf;\n  dma_unmap_single(dev, h, 64, DMA_FROM_DEVIC
 
 describe('input errors: one line, exit 2, no stack trace', () => {
   const cases: [string, string | Buffer, RegExp][] = [
-    ['unknown-fn.litmus', OK.replace('writel(1,', 'writl(1,'), /^unknown-fn\.litmus:8:3: unknown function 'writl'/],
+    ['unknown-fn.litmus', OK.replace('writel(1,', 'writl(1,'), /^unknown-fn\.litmus:9:3: unknown function 'writl'/],
     ['bad-platform.litmus', OK.replace('{\n  kmalloc', 'platform { lineSize = 128; cwg = 64; }\n{\n  kmalloc'), /^bad-platform\.litmus:2:28: impossible platform/],
     ['empty.litmus', '', /^empty\.litmus:1:1: empty file/],
     ['binary.litmus', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00]), /^binary\.litmus:1:1: binary data/],
     ['comment.litmus', OK.replace('{\n  kmalloc', '/*\n{\n  kmalloc'), /^comment\.litmus:2:1: unterminated comment/],
-    ['range.litmus', OK.replace('r0 = *(u32 *)buf;', 'r0 = *(u64 *)(buf + 60);'), /^range\.litmus:11:17: bytes 60\.\.67 are outside 'buf'/],
+    ['range.litmus', OK.replace('r0 = *(u32 *)buf;', 'r0 = *(u64 *)(buf + 60);'), /^range\.litmus:12:17: bytes 60\.\.67 are outside 'buf'/],
   ];
   for (const [name, text, want] of cases) {
     test(name, () => {
@@ -159,7 +160,9 @@ describe('verdicts', () => {
     expect(r.code).toBe(1); // the scenarios include bugs
     const objs = r.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(objs.length).toBeGreaterThanOrEqual(20);
-    for (const o of objs) expect(o.verdict, o.file).toBe(o.expect);
+    // arm-model rows state herd7's verdict on the hardware alone (tests/arm-model.test.ts checks
+    // them); their file verdict adds the contract checker's findings.
+    for (const o of objs.filter((x: { file: string }) => !x.file.includes('/arm-model/'))) expect(o.verdict, o.file).toBe(o.expect);
   });
 
   test('no arguments: the built-in scenarios match their expectations', () => {

@@ -7,6 +7,8 @@ import { compile } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { exploreExhaustively, relevantLines } from '../src/oracle/exhaustive.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
+import { parseLitmus } from '../src/litmus/parse.js';
+import { renderJson, renderText } from '../src/report/render.js';
 import { makePlatform } from '../src/platform/platform.js';
 import type { Program } from '../src/program/types.js';
 
@@ -65,5 +67,52 @@ describe('checkCompiled', () => {
     const r = checkCompiled(compiled(byId('c1-read-without-sync').fixed));
     expect(r).toMatchObject({ verdict: 'ok', exhaustive: true, method: 'exhaustive', randomExecutions: 0 });
     expect(r.bound.events).toBe(2);
+  });
+});
+
+// Issue 12, honest coverage: on main (4a798f5) relevantLines kept the first 8 lines of a range,
+// so this program was `ok … exhaustive … of 16 lines` although one fill of line 0x1200 (the
+// buffer's 9th line, never synced for the CPU) shows the bug; and `exhaustive: true` was
+// claimed when only the 0- or 1-event level had finished.
+describe('coverage claims are true', () => {
+  const PARTIAL_SYNC = `DMA partial-sync
+{ kmalloc buf[1024]; mmio DOORBELL; }
+cpu cpu0 {
+  h = dma_map_single(dev, buf, 1024, DMA_FROM_DEVICE);
+  writel(1, DOORBELL);
+  wait_for_irq(irq);
+  dma_sync_single_for_cpu(dev, h, 512, DMA_FROM_DEVICE);
+  memcpy(r0, buf, 1024);
+}
+device dev { wait_doorbell(DOORBELL, 1); dma_write(h, 1024, 0x5a); raise_irq(irq); }
+`;
+  const partial = () => compiled(parseLitmus(PARTIAL_SYNC).program);
+
+  test('every line of a range is explored', () => {
+    const c = partial();
+    const buf = c.layout.buffers.get('buf')!.addr;
+    const lines = relevantLines(c);
+    for (let a = buf; a < buf + 1024; a += c.platform.cwg) expect(lines).toContain(a);
+    expect(lines).toContain(0x1200);
+  });
+
+  test('a fill of a line past the first eight is found: the partial sync is a bug', () => {
+    const r = checkCompiled(partial());
+    expect(r.verdict).toBe('bug');
+    expect(r.counterexample!.execution.steps.filter((s) => 'fill' in s).map((s) => (s as { fill: number }).fill)).toEqual([expect.any(Number)]);
+  });
+
+  test('exhaustive is true only when the requested bound was covered; the JSON says the same bound as the text', () => {
+    const c = compiled(byId('c1-read-without-sync').fixed);
+    const full = checkCompiled(c, { maxEvents: 2 });
+    expect(full).toMatchObject({ verdict: 'ok', exhaustive: true, maxEvents: 2, bound: { events: 2 } });
+    // Enough states for the 1-event level, not for the 2-event level.
+    const level1 = exploreExhaustively(c, { maxEvents: 1 }).states;
+    const cut = checkCompiled(c, { maxEvents: 2, maxStates: level1 + 1, runs: 20 });
+    expect(cut).toMatchObject({ verdict: 'ok', exhaustive: false, maxEvents: 2, bound: { events: 1 }, gaveUp: 'states' });
+    const checked = { kind: 'checked' as const, file: 't.litmus', name: 't', verdict: cut.verdict, result: cut };
+    expect(renderJson(checked)).toMatchObject({ exhaustive: false, maxEvents: 2, bound: { events: 1 } });
+    expect(renderText(checked)).toContain('exhaustive: every interleaving and CPU reordering with up to 1 fill/evictions');
+    expect(renderText(checked)).toContain('random executions (seed 1) beyond that bound');
   });
 });

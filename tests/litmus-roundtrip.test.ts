@@ -5,14 +5,16 @@ import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { TS_SCENARIOS } from '../scenarios/index.js';
+import { maxValue } from '../src/exec/values.js';
 import { parseLitmus } from '../src/litmus/parse.js';
+import { programFromJson, toJson } from '../src/program/json.js';
 import { printLitmus } from '../src/litmus/print.js';
 import type { PlatformConfig } from '../src/platform/platform.js';
 import { BARRIERS, DIRECTIONS, type BufRef, type BufferDecl, type CpuOp, type DeviceOp, type Program } from '../src/program/types.js';
 
 const roundTrip = (p: Program) => parseLitmus(printLitmus(p)).program;
-/** Plain objects (fast-check's records have no prototype). */
-const plain = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+/** Plain objects (fast-check's records have no prototype); bigints stay bigints. */
+const plain = <T>(x: T): T => structuredClone(x);
 
 // --- a small arbitrary of programs the parser accepts ---
 
@@ -32,17 +34,22 @@ const EXTRA = fc.record({
 const size = fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constantFrom(16, 64));
 const range = (buf: string, bufSize: number) => size.filter((n) => n <= bufSize).chain((n) => fc.integer({ min: 0, max: bufSize - n }).map((off): BufRef => ({ buf, off, size: n })));
 const anyRange = fc.oneof(range('b0', 128), range('f0', 16), range('b2', 256));
-const value = fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.constant(2 ** 60));
+/** Every u64 an access of `size` bytes holds, with the edges (0, the top bit, all ones) often. */
+const valueFor = (size: number) => fc.oneof(
+  fc.bigInt({ min: 0n, max: maxValue(size) }),
+  fc.constantFrom(0n, maxValue(size), size <= 8 ? 1n << BigInt(8 * size - 1) : 0x80n),
+);
+const regValue = valueFor(4);
 const dir = fc.constantFrom(...DIRECTIONS);
 const flag = fc.constantFrom(undefined, true);
 const opt = <K extends string>(k: K, v: boolean | undefined) => (v ? { [k]: true } : {}) as Partial<Record<K, true>>;
 
 const cpuOp: fc.Arbitrary<CpuOp> = fc.oneof(
-  fc.tuple(anyRange, value, flag).map(([r, v, once]): CpuOp => ({ op: 'store', ...r, value: v, ...opt('once', once) })),
+  fc.tuple(anyRange, flag).chain(([r, once]) => valueFor(r.size).map((v): CpuOp => ({ op: 'store', ...r, value: v, ...opt('once', once) }))),
   fc.tuple(anyRange, flag).map(([r, once]): CpuOp => ({ op: 'load', ...r, ...opt('once', once) })),
-  fc.tuple(anyRange, value).map(([r, v]): CpuOp => ({ op: 'poll', ...r, value: v })),
+  anyRange.chain((r) => valueFor(r.size).map((v): CpuOp => ({ op: 'poll', ...r, value: v }))),
   fc.constantFrom(...BARRIERS).map((kind): CpuOp => ({ op: 'barrier', kind })),
-  fc.tuple(fc.constantFrom('R0', 'R1'), value, flag).map(([reg, v, relaxed]): CpuOp => ({ op: 'writel', reg, value: v, ...opt('relaxed', relaxed) })),
+  fc.tuple(fc.constantFrom('R0', 'R1'), regValue, flag).map(([reg, v, relaxed]): CpuOp => ({ op: 'writel', reg, value: v, ...opt('relaxed', relaxed) })),
   fc.tuple(fc.constantFrom('R0', 'R1'), flag).map(([reg, relaxed]): CpuOp => ({ op: 'readl', reg, ...opt('relaxed', relaxed) })),
   fc.constantFrom('irq', 'rx_irq').map((irq): CpuOp => ({ op: 'wait_irq', irq })),
   fc.tuple(fc.integer({ min: 24, max: 64 }), flag).map(([bits, coherent]): CpuOp => ({ op: 'dma_set_mask', bits, ...opt('coherent', coherent) })),
@@ -58,12 +65,12 @@ const cpuOp: fc.Arbitrary<CpuOp> = fc.oneof(
 const busOp = (h: string) => fc.tuple(fc.option(fc.integer({ min: 0, max: 1 }), { nil: undefined }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 1, max: 64 }))
   .map(([entry, off, n]) => ({ handle: h, ...(entry === undefined ? {} : { entry }), off, size: n }));
 const deviceOp: fc.Arbitrary<DeviceOp> = fc.oneof(
-  fc.tuple(fc.constantFrom('R0', 'R1'), value).map(([reg, v]): DeviceOp => ({ op: 'wait_doorbell', reg, value: v })),
+  fc.tuple(fc.constantFrom('R0', 'R1'), regValue).map(([reg, v]): DeviceOp => ({ op: 'wait_doorbell', reg, value: v })),
   fc.tuple(fc.constantFrom('h0', 'sgl', 'ring'), fc.constant(0)).chain(([h]) => busOp(h)).map((b): DeviceOp => ({ op: 'dma_read', ...b })),
-  fc.tuple(fc.constantFrom('h0', 'sgl', 'ring'), value).chain(([h, v]) => busOp(h).map((b): DeviceOp => ({ op: 'dma_write', ...b, value: v }))),
-  fc.tuple(fc.constantFrom('h0', 'ring'), value).chain(([h, v]) => busOp(h).map((b): DeviceOp => ({ op: 'dma_poll', ...b, value: v }))),
+  fc.constantFrom('h0', 'sgl', 'ring').chain((h) => busOp(h)).chain((b) => valueFor(b.size).map((v): DeviceOp => ({ op: 'dma_write', ...b, value: v }))),
+  fc.constantFrom('h0', 'ring').chain((h) => busOp(h)).chain((b) => valueFor(b.size).map((v): DeviceOp => ({ op: 'dma_poll', ...b, value: v }))),
   fc.constantFrom('irq', 'rx_irq').map((irq): DeviceOp => ({ op: 'raise_irq', irq })),
-  fc.tuple(fc.constantFrom('R0', 'R1'), value).map(([reg, v]): DeviceOp => ({ op: 'set_reg', reg, value: v })),
+  fc.tuple(fc.constantFrom('R0', 'R1'), regValue).map(([reg, v]): DeviceOp => ({ op: 'set_reg', reg, value: v })),
 );
 
 const platformArb: fc.Arbitrary<Partial<PlatformConfig> | undefined> = fc.option(fc.record({
@@ -110,6 +117,23 @@ describe('print then parse gives the program back', () => {
     fc.assert(fc.property(programArb, (p) => isDeepStrictEqual(roundTrip(p), plain(p))), { seed: 42, numRuns: 300 });
   });
 
+  test('the arbitrary writes u64 values with the top bit set', () => {
+    const tops = new Set<number>();
+    fc.sample(programArb, { seed: 42, numRuns: 300 }).forEach((p) => p.actors.forEach((a) => a.ops.forEach((op) => {
+      if ('value' in op && 'size' in op && op.size === 8 && op.value >= 1n << 63n) tops.add(op.size);
+    })));
+    expect([...tops]).toEqual([8]);
+  });
+
+  test('programs survive JSON (failure files): values are written as "0x…" strings', () => {
+    fc.assert(fc.property(programArb, (p) => {
+      const text = toJson(p);
+      return isDeepStrictEqual(programFromJson(JSON.parse(text)), plain(p));
+    }), { seed: 42, numRuns: 300 });
+    const p = parseLitmus('DMA m\n{ kmalloc b[8]; }\ncpu c { *(u64 *)b = 0xffffffffffffffff; }\n').program;
+    expect(toJson(p)).toContain('"value":"0xffffffffffffffff"');
+  });
+
   test('every op kind appears in the arbitrary', () => {
     const seen = new Set<string>();
     fc.sample(programArb, { seed: 1, numRuns: 300 }).forEach((p) => p.actors.forEach((a) => a.ops.forEach((op) => seen.add(`${a.kind}:${op.op}`))));
@@ -133,7 +157,7 @@ describe('print then parse gives the program back', () => {
 describe('C-like sugar the printer does not produce', () => {
   test('memset of at most 8 bytes stores copies of the byte', () => {
     const p = parseLitmus('DMA m\n{ kmalloc b[8]; }\ncpu c { memset(b, 0x33, 4); memset(b + 4, 0, 4); }\n').program;
-    expect(p.actors[0].ops).toEqual([{ op: 'store', buf: 'b', off: 0, size: 4, value: 0x33333333 }, { op: 'store', buf: 'b', off: 4, size: 4, value: 0 }]);
+    expect(p.actors[0].ops).toEqual([{ op: 'store', buf: 'b', off: 0, size: 4, value: 0x33333333n }, { op: 'store', buf: 'b', off: 4, size: 4, value: 0n }]);
   });
   test('dma_map_single_attrs with 0, loads without a register, goto after a mapping check', () => {
     const p = parseLitmus('DMA m\n{ kmalloc b[8]; }\ncpu c { h = dma_map_single_attrs(dev, b, 8, DMA_TO_DEVICE, 0); if (dma_mapping_error(dev, h)) goto out; READ_ONCE(*(u8 *)b); }\n').program;

@@ -2,7 +2,7 @@
 // TypeScript scenarios of scenarios/index.ts — and compare each verdict with its expectation.
 
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TS_SCENARIOS } from '../../scenarios/index.js';
 import { compile } from '../exec/compile.js';
@@ -35,7 +35,7 @@ export function packageRoot(): string {
 
 export function runBuiltinScenarios(o: Pick<CliOptions, 'runs' | 'seed' | 'maxEvents' | 'maxStates'>): BuiltinRow[] {
   const root = packageRoot();
-  const opts = { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates };
+  const opts = { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, fix: false };
   const rows: BuiltinRow[] = [];
   const add = (scenario: string, expect: string | undefined, outcome: FileOutcome, ms: number) => {
     if (outcome.kind === 'error') {
@@ -43,9 +43,12 @@ export function runBuiltinScenarios(o: Pick<CliOptions, 'runs' | 'seed' | 'maxEv
       return;
     }
     const r = outcome.result;
-    rows.push({ scenario, expect: expect ?? 'none', verdict: r.verdict, asExpected: expect === r.verdict, executions: r.executions, search: r.exhaustive ? 'exhaustive' : r.method === 'exhaustive' ? 'exhaustive (bug)' : 'random', ms });
+    rows.push({ scenario, expect: expect ?? 'none', verdict: outcome.verdict, asExpected: expect === outcome.verdict, executions: r.executions, search: r.exhaustive ? 'exhaustive' : r.method === 'exhaustive' ? 'exhaustive (bug)' : 'random', ms });
   };
-  for (const file of litmusFiles([join(root, 'scenarios')])) {
+  // scenarios/arm-model/ is the herd7 table: its `expect` lines are aarch64.cat's verdicts on the
+  // hardware alone, checked by tests/arm-model.test.ts; the contract checker rightly flags some
+  // rows (an smp_wmb() relied on for the device), so they are not built-in driver scenarios.
+  for (const file of litmusFiles([join(root, 'scenarios')]).filter((f) => !f.includes(`${sep}arm-model${sep}`))) {
     const t = performance.now();
     const outcome = checkLitmusFile(file, opts);
     add(relative(root, file), outcome.kind === 'checked' ? outcome.expect : undefined, outcome, performance.now() - t);

@@ -43,7 +43,7 @@ export function checkCommand(o: CliOptions, io: Io): number {
       if (o.json) io.out(JSON.stringify({ file, verdict: 'error', error: formatInputError(outcome), line: outcome.line, col: outcome.col, message: outcome.message }));
       continue;
     }
-    const replay = outcome.result.verdict === 'bug' && !outcome.replayed ? replayInfo(outcome, o) : undefined;
+    const replay = outcome.report && !outcome.replayed ? replayInfo(outcome, o) : undefined;
     io.out(o.json ? JSON.stringify(renderJson(outcome, replay)) : renderText({ ...outcome, file: oneLine(file) }, replay));
   }
   return exitStatus(outcomes);
@@ -53,7 +53,7 @@ export function checkCommand(o: CliOptions, io: Io): number {
 export function exitStatus(outcomes: (FileOutcome | { kind: 'internal' })[]): number {
   if (outcomes.some((x) => x.kind === 'internal')) return EXIT.internal;
   if (outcomes.some((x) => x.kind === 'error')) return EXIT.usage;
-  const verdicts = outcomes.map((x) => (x as Checked).result.verdict);
+  const verdicts = outcomes.map((x) => (x as Checked).verdict);
   if (verdicts.includes('bug')) return EXIT.bug;
   if (verdicts.includes('inconclusive')) return EXIT.inconclusive;
   return EXIT.ok;

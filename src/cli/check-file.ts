@@ -16,6 +16,11 @@ import type { Program } from '../program/types.js';
 import { explainCounterexample, type CounterexampleReport } from '../report/counterexample.js';
 import { escapeControls, oneLine } from './one-line.js';
 import { readReplay } from './replay-file.js';
+import { checkContract } from '../check/explore-contract.js';
+import type { Finding } from '../check/finding.js';
+import { suggestFix } from '../check/suggest-fix.js';
+import type { SourceMap } from '../litmus/parse.js';
+import { fixReport, type FixReport } from '../report/fix-diff.js';
 
 export interface InputError { kind: 'error'; file: string; line: number; col: number; message: string }
 
@@ -24,8 +29,14 @@ export interface Checked {
   file: string;
   name: string;
   expect?: Expectation;
+  /** The file's verdict: a counterexample, or an error finding of the contract checker, makes it `bug`. */
+  verdict: CheckResult['verdict'];
   result: CheckResult;
   report?: CounterexampleReport;
+  /** The contract checker's findings (src/check), each with its source position when the file has one. */
+  contract?: { findings: LocatedFinding[]; states: number; complete: boolean };
+  /** The smallest repair under which the program checks ok with no error finding, re-checked. */
+  fix?: FixReport;
   /** For --replay: the one execution judged. */
   replayed?: boolean;
 }
@@ -37,7 +48,14 @@ export interface FileCheckOptions extends CheckOptions {
   /** The --platform text of each override, to name it in errors. */
   platformText?: Record<string, string>;
   replay?: string;
+  /** Look for a fix when the verdict is bug (default true). */
+  fix?: boolean;
 }
+
+export type LocatedFinding = Finding & { line?: number; col?: number };
+
+/** Programs larger than this get no fix suggestion: each candidate repair is a whole re-check. */
+const MAX_OPS_TO_REPAIR = 60;
 
 export function formatInputError(e: InputError): string {
   return `${oneLine(e.file)}:${e.line}:${e.col}: ${escapeControls(e.message)}`;
@@ -53,7 +71,7 @@ export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOut
   }
   const loaded = loadLitmus(file, text, o.platform ?? {}, o.platformText ?? {});
   if ('kind' in loaded) return loaded;
-  return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o);
+  return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o, loaded.parsed.source);
 }
 
 /** Parse and compile a litmus text as `dmafuzz check` does; any problem is one InputError. */
@@ -119,22 +137,38 @@ function position(p: Pos): Pos {
   return { line: p.line, col: p.col };
 }
 
+const pos = (p: { line: number; col: number }) => ({ line: p.line, col: p.col });
+
 /** Check a compiled program (from a file or a TS scenario) and explain a counterexample. */
-export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}): Checked {
+export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}, source?: SourceMap): Checked {
   if (o.replay) return replay(file, c, expect, readReplay(o.replay, c.program));
   const result = checkCompiled(c, o);
   const report = result.counterexample && explainCounterexample(c, result.counterexample.execution, result.counterexample.result);
-  return { kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), result, ...(report ? { report } : {}) };
+  const contract = checkContract(c, o.maxStates);
+  const findings = contract.findings.map((f): LocatedFinding => {
+    const pos = source?.ops[c.actorIndex.get(f.actor)!]?.[f.op];
+    return pos ? { ...f, line: pos.line, col: pos.col } : f;
+  }).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const verdict = result.verdict === 'bug' || findings.some((f) => f.severity === 'error') ? 'bug' : result.verdict;
+  const size = c.program.actors.reduce((n, a) => n + a.ops.length, 0);
+  const repaired = verdict === 'bug' && o.fix !== false && size <= MAX_OPS_TO_REPAIR
+    ? suggestFix(c.program, (p) => compile(p, makePlatform(p.platform, o.platform)), { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed })
+    : undefined;
+  return {
+    kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict, result, ...(report ? { report } : {}),
+    contract: { findings, states: contract.states, complete: contract.complete },
+    ...(repaired ? { fix: fixReport(c.program, repaired, file.replace(/^.*\//, '')) } : {}),
+  };
 }
 
 function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {
   const v = judgeExecution(c, execution);
   const result: CheckResult = {
-    verdict: v.verdict, executions: 1, exhaustive: false, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
+    verdict: v.verdict, executions: 1, exhaustive: false, maxEvents: 0, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
     ...(v.verdict === 'bug' ? { counterexample: { execution, result: v } } : {}),
   };
   const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v) : undefined;
-  return { kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), result, ...(report ? { report } : {}), replayed: true };
+  return { kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict: v.verdict, result, ...(report ? { report } : {}), replayed: true };
 }
 
 export type { Program };

@@ -3,14 +3,19 @@
 
 import type { Platform } from '../platform/platform.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
+import { checkLimits } from '../program/limits.js';
 import { ProgramError } from '../program/program-error.js';
-import type { Actor, BufRef, CpuOp, Program } from '../program/types.js';
-import { orderClassOf, type OrderClass } from './ordering.js';
+import type { Actor, BufRef, CpuOp, Program, Value } from '../program/types.js';
+import { REGISTER_BYTES, valueProblem } from './values.js';
+import { checkHandleOrder } from './handle-order.js';
+import { handleInfo, orderClassOf, precedence, type OrderClass } from './ordering.js';
 
 export interface CompiledActor {
   actor: Actor;
   /** CPU actors: the ordering class of each op. */
   order: OrderClass[];
+  /** CPU actors: precedence[j][i] (i < j) — may op j be performed while op i is pending (src/exec/ordering.ts)? */
+  precedence: Uint8Array[];
   /**
    * The bytes each store, poll, dma_write and dma_poll writes or waits for, encoded on first use
    * (Machine.bytesOf) and reused by every later run. Shared: worlds copy them, never keep them.
@@ -29,6 +34,7 @@ export interface Compiled {
 }
 
 export function compile(program: Program, platform: Platform): Compiled {
+  checkLimits(program);
   const layout = layoutProgram(program, platform);
   const registers = new Set(program.registers);
   const handles = new Set<string>();
@@ -60,6 +66,7 @@ export function compile(program: Program, platform: Platform): Compiled {
     if (!handles.has(h)) throw new ProgramError(`${where}: unknown DMA handle '${h}' (no dma_map or dma_alloc_coherent defines it)`);
   };
 
+  const orderContext = { handles: handleInfo(program, platform, layout), hasDevice: program.actors.some((a) => a.kind === 'device') };
   const names = new Set<string>();
   const actors: CompiledActor[] = program.actors.map((a) => {
     if (names.has(a.name)) throw new ProgramError(`actor '${a.name}' is declared twice`);
@@ -69,20 +76,21 @@ export function compile(program: Program, platform: Platform): Compiled {
       const where = `${a.name} op ${i + 1} (${op.op})`;
       if (a.kind === 'cpu') {
         checkCpuOp(op as CpuOp, where, { buf, range, reg, handle });
-        order.push(orderClassOf(op as CpuOp, platform, layout));
+        order.push(orderClassOf(op as CpuOp, platform, layout, orderContext));
       } else {
         switch (op.op) {
-          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, where); break;
+          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
           case 'dma_read': handle(op.handle, where); break;
-          case 'dma_write': case 'dma_poll': handle(op.handle, where); checkValue(op.value, where); break;
+          case 'dma_write': case 'dma_poll': handle(op.handle, where); checkValue(op.value, op.size, where); break;
           case 'raise_irq': break;
           default: throw new ProgramError(`${where}: a device cannot do '${(op as { op: string }).op}'`);
         }
       }
     });
-    return { actor: a, order, bytes: new Array(a.ops.length).fill(undefined) };
+    return { actor: a, order, precedence: precedence(order), bytes: new Array(a.ops.length).fill(undefined) };
   });
   const final = (program.final ?? []).map((r, i) => ({ buf: range(r, `final #${i}`), off: r.off, size: r.size }));
+  checkHandleOrder(program);
   return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final };
 }
 
@@ -93,16 +101,16 @@ interface Checks {
   handle: (h: string, where: string) => void;
 }
 
-/** Values are JS numbers: exact up to 2^53, which covers 6-byte values and most 8-byte patterns. */
-function checkValue(value: number, where: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new ProgramError(`${where}: value ${value} is not an integer from 0 to 2^53-1`);
+function checkValue(value: Value, size: number, where: string, register = false): void {
+  const problem = valueProblem(value, size, register);
+  if (problem) throw new ProgramError(`${where}: ${problem}`);
 }
 
 function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
   switch (op.op) {
-    case 'store': case 'poll': c.range(op, where); checkValue(op.value, where); break;
+    case 'store': case 'poll': c.range(op, where); checkValue(op.value, op.size, where); break;
     case 'load': c.range(op, where); break;
-    case 'writel': c.reg(op.reg, where); checkValue(op.value, where); break;
+    case 'writel': c.reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
     case 'readl': c.reg(op.reg, where); break;
     case 'dma_map': c.range(op, where); break;
     case 'dma_map_sg':

@@ -1,16 +1,41 @@
 // An execution of a program is plain data: the order in which actors perform their operations
 // and the hardware events in between. Any list of steps is valid — a step that cannot happen
-// (a blocked actor, a CPU op that may not pass an earlier one, a line already present) does
-// nothing — so fast-check can shrink executions freely.
+// (a blocked actor, a CPU op that may not pass an earlier one, a line already present, a cache
+// level the platform lacks) does nothing — so fast-check can shrink executions freely.
+
+import type { PlatformConfig } from '../platform/platform.js';
 
 export type Step =
   /** Actor performs its pending op number `skip` (0 = next in program order; > 0 = out of order, CPUs only). */
   | { run: string; skip?: number }
-  /** Speculative fill of the line holding this physical address (any RAM line: the linear map covers it). */
-  | { fill: number }
-  /** Eviction of the line holding this physical address; a dirty line is written back whole. */
-  | { evict: number };
+  /**
+   * Speculative fill of the line holding this physical address (any RAM line: the linear map
+   * covers it): the L1 line (the only level when DminLine = CWG), or with `level: 2` the L2 line.
+   */
+  | { fill: number; level?: 2 }
+  /**
+   * Eviction of the line holding this physical address: an L1 line goes into L2 (to memory with
+   * one level), dirtying its CWG line if it was dirty; with `level: 2` the L2 line goes to memory.
+   */
+  | { evict: number; level?: 2 };
 
 export interface Execution {
   steps: Step[];
+}
+
+/** Two cache levels (L1 at DminLine, L2 at CWG) exactly when CWG > DminLine (src/platform/cache.ts). */
+export function hasOuterLevel(p: PlatformConfig): boolean {
+  return p.cwg > p.lineSize;
+}
+
+/** How a report names a fill or eviction. */
+export function hardwareEventText(s: Exclude<Step, { run: string }>, p: PlatformConfig): string {
+  const addr = 'fill' in s ? s.fill : s.evict;
+  if (!hasOuterLevel(p)) return `${'fill' in s ? 'speculative fill' : 'eviction'} of line ${hexLine(addr, p.cwg)}`;
+  if (s.level === 2) return `${'fill' in s ? 'speculative fill' : 'eviction'} of L2 line ${hexLine(addr, p.cwg)}`;
+  return 'fill' in s ? `speculative fill of L1 line ${hexLine(addr, p.lineSize)}` : `eviction of L1 line ${hexLine(addr, p.lineSize)} into L2`;
+}
+
+function hexLine(addr: number, size: number): string {
+  return '0x' + (addr - (addr % size)).toString(16);
 }

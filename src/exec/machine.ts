@@ -1,11 +1,11 @@
 // The scheduler shared by the arm64 model and the ideal platform: actors' program counters,
 // MMIO registers, interrupts, blocking, out-of-order CPU ops, observations.
 
-import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import type { Compiled } from './compile.js';
-import type { Step } from './execution.js';
+import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
-import { ordered } from './ordering.js';
+import { FORWARD, ORDERED } from './ordering.js';
 import { bytesEqual, encodeValue, formatValue } from './values.js';
 import type { World } from './world.js';
 
@@ -21,7 +21,7 @@ export class Machine {
   readonly performed: Uint8Array[];
   readonly next: number[];
   readonly reads: (string | undefined)[][];
-  regs = new Map<string, number>();
+  regs = new Map<string, Value>();
   irqRaised = new Map<string, number>();
   irqTaken = new Map<string, number>();
   bailedOut: string | undefined;
@@ -60,9 +60,10 @@ export class Machine {
       return a !== undefined && this.run(a, s.skip ?? 0);
     }
     if (!this.world.weak) return false;
-    this.trace?.push({ event: 'fill' in s ? `speculative fill of line ${lineText(this, s.fill)}` : `eviction of line ${lineText(this, s.evict)}`, effects: [] });
-    if ('fill' in s) this.world.fill(s.fill);
-    else this.world.evict(s.evict);
+    if (s.level !== undefined && !hasOuterLevel(this.c.platform)) return false; // a cache level this platform does not have
+    this.trace?.push({ event: hardwareEventText(s, this.c.platform), effects: [] });
+    if ('fill' in s) this.world.fill(s.fill, s.level ?? 1);
+    else this.world.evict(s.evict, s.level ?? 1);
     return true;
   }
 
@@ -84,13 +85,11 @@ export class Machine {
     if (skip > 0 && (!this.world.weak || ca.actor.kind !== 'cpu')) return false;
     const j = this.pendingOp(a, skip);
     if (j < 0) return false;
-    if (skip > 0) {
-      const oj = ca.order[j];
-      for (let i = this.next[a]; i < j; i++) if (!this.performed[a][i] && ordered(ca.order[i], oj)) return false;
-    }
+    const forwarded = skip > 0 ? this.mayPerform(a, j) : NOTHING_FORWARDED;
+    if (!forwarded) return false;
     const entry: TraceEntry | undefined = this.trace ? { actor: ca.actor.name, op: j, effects: [] } : undefined;
     if (entry) this.trace!.push(entry);
-    const ok = ca.actor.kind === 'cpu' ? this.cpu(a, j, ca.actor.ops[j]) : this.device(a, j, ca.actor.ops[j]);
+    const ok = ca.actor.kind === 'cpu' ? this.cpu(a, j, ca.actor.ops[j], forwarded) : this.device(a, j, ca.actor.ops[j]);
     if (!ok) {
       if (entry) this.trace!.pop();
       return false;
@@ -101,15 +100,48 @@ export class Machine {
     return true;
   }
 
-  private cpu(a: number, j: number, op: CpuOp): boolean {
+  /**
+   * May CPU actor a perform its pending op j now, ahead of the earlier ops still pending? null if
+   * an ordering rule forbids it; else the pending earlier stores whose bytes j reads from the
+   * store buffer (store-buffer forwarding), oldest first.
+   */
+  mayPerform(a: number, j: number): readonly number[] | null {
+    const row = this.c.actors[a].precedence[j];
+    const done = this.performed[a];
+    let forwarded: number[] | undefined;
+    for (let i = this.next[a]; i < j; i++) {
+      if (done[i] || row[i] === 0) continue;
+      if (row[i] === ORDERED) return null;
+      if (row[i] === FORWARD) (forwarded ??= []).push(i);
+    }
+    return forwarded ?? NOTHING_FORWARDED;
+  }
+
+  /** A CPU load: memory as the world answers it, overlaid with the CPU's own pending stores (program order: newest wins). */
+  private load(a: number, j: number, op: { buf: string; off: number; size: number }, forwarded: readonly number[]): Uint8Array {
+    const bytes = this.world.cpuLoad(this.buf(op.buf), op.off, op.size);
+    if (!forwarded.length) return bytes;
+    const order = this.c.actors[a].order;
+    const lo = order[j].ranges[0];
+    for (const i of forwarded) {
+      const store = this.c.actors[a].actor.ops[i] as Extract<CpuOp, { op: 'store' }>;
+      const data = this.bytesOf(a, i, store);
+      const at = order[i].ranges[0];
+      for (let k = 0; k < data.length; k++) if (at + k >= lo && at + k < lo + op.size) bytes[at + k - lo] = data[k];
+      this.trace?.[this.trace.length - 1].effects.push(`read from its own pending store (op ${i + 1}) in the store buffer`);
+    }
+    return bytes;
+  }
+
+  private cpu(a: number, j: number, op: CpuOp, forwarded: readonly number[]): boolean {
     const w = this.world;
     switch (op.op) {
       case 'store': w.cpuStore(this.buf(op.buf), op.off, this.bytesOf(a, j, op)); return true;
-      case 'load': this.reads[a][j] = formatValue(w.cpuLoad(this.buf(op.buf), op.off, op.size)); return true;
-      case 'poll': return bytesEqual(w.cpuLoad(this.buf(op.buf), op.off, op.size), this.bytesOf(a, j, op));
+      case 'load': this.reads[a][j] = formatValue(this.load(a, j, op, forwarded)); return true;
+      case 'poll': return bytesEqual(this.load(a, j, op, forwarded), this.bytesOf(a, j, op));
       case 'barrier': return true;
       case 'writel': this.regs.set(op.reg, op.value); return true;
-      case 'readl': this.reads[a][j] = formatValue(encodeValue(this.regs.get(op.reg) ?? 0, 4)); return true;
+      case 'readl': this.reads[a][j] = formatValue(encodeValue(this.regs.get(op.reg) ?? 0n, 4)); return true;
       case 'wait_irq': return this.takeIrq(op.irq);
       default:
         if (!w.dmaApi(op)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
@@ -120,7 +152,7 @@ export class Machine {
   private device(a: number, j: number, op: DeviceOp): boolean {
     const w = this.world;
     switch (op.op) {
-      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0) === op.value;
+      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) === op.value;
       case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
       case 'set_reg': this.regs.set(op.reg, op.value); return true;
       default: {
@@ -146,7 +178,7 @@ export class Machine {
   }
 
   /** The bytes op j stores or polls for: encoded once per compiled program, not per run. */
-  private bytesOf(a: number, j: number, op: { value: number; size: number }): Uint8Array {
+  private bytesOf(a: number, j: number, op: { value: Value; size: number }): Uint8Array {
     return (this.c.actors[a].bytes[j] ??= encodeValue(op.value, op.size));
   }
 
@@ -185,7 +217,4 @@ export class Machine {
   }
 }
 
-function lineText(m: Machine, addr: number): string {
-  const line = addr - (addr % m.c.platform.cwg);
-  return '0x' + line.toString(16);
-}
+const NOTHING_FORWARDED: readonly number[] = [];

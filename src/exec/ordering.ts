@@ -1,34 +1,47 @@
 // When may a CPU perform a later op before an earlier one? The Arm rules for the accesses our
-// programs make, as seen by a DMA device (reference §4, §9.2, §9.11):
+// programs make (herd7's aarch64.cat; Arm ARM B2.3 "Ordering requirements", DMB/DSB; reference
+// §4, §9.11). Every rule is static, so compile() turns a CPU's ops into one precedence table.
 //  - loads and stores to different Normal or Normal-NC locations may be performed in any order;
-//  - accesses to overlapping locations stay in order (coherence);
+//  - accesses to overlapping bytes stay in order (coherence), except that a load may read its own
+//    CPU's pending store early (store-buffer forwarding: rfi is not in aarch64.cat's ob);
 //  - MMIO (Device-nGnRE) accesses to the one peripheral stay in order, but not against memory;
-//  - dma_rmb/rmb (dmb oshld, dsb ld) order earlier loads before later loads and stores;
-//  - dma_wmb/wmb (dmb oshst, dsb st) order earlier stores before later stores;
-//  - mb, dma_mb and any DMA API call that maintains the cache (trailing dsb sy) order everything;
-//  - smp_* barriers are inner-shareable (dmb ish*): they order nothing a DMA master observes;
-//  - writel = dmb oshst; str — readl = ldr; dmb oshld (arch/arm64/include/asm/io.h);
-//  - a store never passes the load it is control-dependent on (a poll loop, a mapping check).
-// A composite op (writel, readl) moves as a unit, which forbids a few reorderings Arm would allow
-// around it (never adds any).
+//  - dmb ld / dsb ld (dma_rmb, rmb) order earlier loads before every later access;
+//  - dmb st (dma_wmb) orders earlier stores before later stores; dsb st (wmb) completes earlier
+//    stores before any later instruction executes, so it holds later loads back too (Arm ARM
+//    DSB; aarch64.cat's DSB-ob in aarch64hwreqs.cat);
+//  - dmb osh / dsb sy (dma_mb, mb) order everything; a barrier is not an access: it never waits;
+//  - smp_* are dmb ish*: they order for the other CPUs and, since Arm ARM Known issues M.a
+//    (AARCH-24234: the shareability of a DMB no longer matters for memory effects), for the
+//    device as well; `strictShareability` keeps the older reading (nothing for the device);
+//  - writel = dmb oshst; str (v5.4+, 22ec71615d82) or dsb st; str (before): the barrier sits
+//    before the MMIO store, so a later Normal store may pass the MMIO store;
+//  - readl = ldr; dmb oshld: the barrier sits after the MMIO load, so an earlier Normal load may
+//    be satisfied after it;
+//  - a store never passes the load it is control dependent on (a poll loop, a mapping check);
+//  - DMA API calls keep program order among themselves; one that maintains the cache ends in
+//    dsb sy and orders everything; one that may bounce (swiotlb memcpy) reads and writes the
+//    buffer's bytes and is ordered with the same CPU's accesses to them.
 
-import type { Platform } from '../platform/platform.js';
 import type { Layout } from '../kernel/layout.js';
-import type { BarrierKind, CpuOp, Direction } from '../program/types.js';
+import { atLeast, writelIsDsb } from '../kernel/version.js';
+import type { Platform } from '../platform/platform.js';
+import type { BarrierKind, CpuOp, Direction, Program } from '../program/types.js';
 
 const R = 1, W = 2, MR = 4, MW = 8, API = 16; // API: a DMA API call (they keep program order: handles flow between them)
 const LOADS = R | MR, STORES = W | MW, ALL = R | W | MR | MW;
 
 interface BarrierSpec { before: number; after: number }
-const LD: BarrierSpec = { before: LOADS, after: ALL };
-const ST: BarrierSpec = { before: STORES, after: STORES };
+const LD: BarrierSpec = { before: LOADS, after: ALL }; // dmb ld, dsb ld
+const ST: BarrierSpec = { before: STORES, after: STORES }; // dmb st
+const DSB_ST: BarrierSpec = { before: STORES, after: ALL }; // dsb st
+const FULL: BarrierSpec = { before: ALL | API, after: ALL | API }; // dmb sy, dsb sy
 
 export interface OrderClass {
+  /** performed in program order with respect to every other op (wait_irq, cache maintenance) */
   fence: boolean;
-  /** a barrier op, or the barrier part of writel (pre) / readl (post) */
+  /** A barrier between earlier and later accesses: the op itself, or the barrier inside writel (before its store) / readl (after its load). */
   barrier?: BarrierSpec;
-  pre?: BarrierSpec;
-  post?: BarrierSpec;
+  barrierAt?: 'op' | 'before' | 'after';
   kinds: number;
   /** memory ranges touched: [lo, hi) pairs */
   ranges: number[];
@@ -36,12 +49,20 @@ export interface OrderClass {
   ctrl: boolean;
 }
 
-function barrierClass(kind: BarrierKind): Pick<OrderClass, 'fence' | 'barrier'> {
+/** Entries of the precedence table: may later op j be performed before pending earlier op i? */
+export const FREE = 0, ORDERED = 1, FORWARD = 2; // FORWARD: only if j reads i's bytes from the store buffer
+
+function barrierSpec(kind: BarrierKind, p: Platform, hasDevice: boolean): BarrierSpec | undefined {
   switch (kind) {
-    case 'mb': case 'dma_mb': return { fence: true };
-    case 'rmb': case 'dma_rmb': return { fence: false, barrier: LD };
-    case 'wmb': case 'dma_wmb': return { fence: false, barrier: ST };
-    case 'smp_mb': case 'smp_rmb': case 'smp_wmb': return { fence: false };
+    case 'mb': case 'dma_mb': return FULL;
+    case 'rmb': case 'dma_rmb': return LD;
+    case 'wmb': return DSB_ST;
+    case 'dma_wmb': return ST;
+    case 'smp_mb': case 'smp_rmb': case 'smp_wmb':
+      // The scheduler keeps one order for every observer: with the strict reading and a device
+      // to observe, an ISH barrier orders nothing (conservative for the other CPUs).
+      if (p.strictShareability && hasDevice) return undefined;
+      return kind === 'smp_mb' ? { before: ALL, after: ALL } : kind === 'smp_rmb' ? LD : ST;
   }
 }
 
@@ -51,32 +72,88 @@ export function apiIssuesMaintenance(p: Platform, to: 'cpu' | 'device', dir: Dir
   return to === 'device' || dir !== 'DMA_TO_DEVICE';
 }
 
+/** What compile() knows about each handle before running: the CPU bytes it maps and whether it may bounce. */
+export interface HandleInfo { ranges: number[]; mayBounce: boolean }
+
+/**
+ * Whether swiotlb may bounce a mapping (dma_direct_map_page): forced, above the DMA mask in force
+ * at the map (platform devices start at DMA_BIT_MASK(32)), or a small kmalloc buffer of a
+ * non-coherent device since v6.5 (dma_kmalloc_needs_bounce; size-only superset).
+ */
+function mayBounce(p: Platform, lo: number, hi: number, dir: Direction, mask: number): boolean {
+  if (p.swiotlb === 'absent') return false;
+  if (p.swiotlb === 'force' || hi - 1 > mask) return true;
+  return !p.declaredCoherent && atLeast(p.version, 6, 5) && dir !== 'DMA_TO_DEVICE' && hi - lo < 256;
+}
+
+/** Each handle's CPU bytes and whether its mapping may bounce, following each CPU's dma_set_mask calls in program order. */
+export function handleInfo(program: Program, p: Platform, layout: Layout): Map<string, HandleInfo> {
+  const out = new Map<string, HandleInfo>();
+  for (const a of program.actors) {
+    if (a.kind !== 'cpu') continue;
+    let mask = 2 ** 32 - 1;
+    for (const op of a.ops) {
+      if (op.op === 'dma_set_mask') mask = 2 ** op.bits - 1; // dma_set_mask_and_coherent sets the streaming mask too
+      const entries = op.op === 'dma_map' ? [op] : op.op === 'dma_map_sg' ? op.entries : [];
+      if (!entries.length || (op.op !== 'dma_map' && op.op !== 'dma_map_sg')) continue;
+      const ranges: number[] = [];
+      let bounce = false;
+      for (const e of entries) {
+        const b = layout.buffers.get(e.buf);
+        if (!b) continue;
+        const lo = b.addr + e.off, hi = lo + e.size;
+        ranges.push(lo, hi);
+        bounce ||= mayBounce(p, lo, hi, op.dir, mask);
+      }
+      out.set(op.handle, { ranges, mayBounce: bounce });
+    }
+  }
+  return out;
+}
+
 const NONE: OrderClass = { fence: false, kinds: 0, ranges: [], ctrl: false };
 const FENCE: OrderClass = { fence: true, kinds: API, ranges: [], ctrl: false };
 const CALL: OrderClass = { ...NONE, kinds: API };
 
-export function orderClassOf(op: CpuOp, p: Platform, layout: Layout): OrderClass {
+export interface OrderContext { handles: Map<string, HandleInfo>; hasDevice: boolean }
+
+export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderContext = { handles: new Map(), hasDevice: true }): OrderClass {
   const at = (buf: string, off: number, size: number) => {
     const lo = layout.buffers.get(buf)!.addr + off;
     return [lo, lo + size];
   };
-  // A coherent-declared device with bouncing possible: swiotlb's memcpy has no dsb; be conservative.
-  const apiFence = (to: 'cpu' | 'device', dir: Direction, skip: boolean) =>
-    apiIssuesMaintenance(p, to, dir, skip) || (p.declaredCoherent && (p.swiotlb === 'force' || p.highRam)) ? FENCE : CALL;
+  // A call that may memcpy between the buffer and its swiotlb slot (swiotlb_bounce) loads and
+  // stores those bytes: the same CPU's accesses to them stay in order with it, whatever made the
+  // mapping bounce (force, DMA mask, kmalloc bouncing). Non-bouncing bytes stay free.
+  const copying = (handle: string, copies: boolean, part?: { off: number; size: number }): OrderClass => {
+    const h = ctx.handles.get(handle);
+    if (!copies || !h?.mayBounce) return CALL;
+    // a single-buffer sync copies only the bytes it names (swiotlb_sync_single_for_*)
+    const ranges = part ? [h.ranges[0] + part.off, h.ranges[0] + part.off + part.size] : h.ranges;
+    return { ...CALL, kinds: API | R | W, ranges };
+  };
+  const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean, part?: { off: number; size: number }) =>
+    apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies, part);
   switch (op.op) {
     case 'store': return { ...NONE, kinds: W, ranges: at(op.buf, op.off, op.size) };
     case 'load': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size) };
     case 'poll': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size), ctrl: true };
-    case 'barrier': return p.faults?.includes('barriers-order-nothing') ? NONE : { ...NONE, ...barrierClass(op.kind) };
-    case 'writel': return op.relaxed ? { ...NONE, kinds: MW } : { ...NONE, kinds: MW, pre: ST };
-    case 'readl': return op.relaxed ? { ...NONE, kinds: MR } : { ...NONE, kinds: MR, post: LD };
+    case 'barrier': {
+      const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec(op.kind, p, ctx.hasDevice);
+      return spec ? { ...NONE, barrier: spec, barrierAt: 'op' } : NONE;
+    }
+    case 'writel':
+      if (op.relaxed) return { ...NONE, kinds: MW };
+      return { ...NONE, kinds: MW, barrier: writelIsDsb(p.version) ? DSB_ST : ST, barrierAt: 'before' };
+    case 'readl': return op.relaxed ? { ...NONE, kinds: MR } : { ...NONE, kinds: MR, barrier: LD, barrierAt: 'after', ctrl: true };
     case 'wait_irq': return FENCE; // the handler's accesses are not issued before the interrupt is taken
     case 'dma_mapping_error': return { ...CALL, ctrl: true };
     case 'dma_set_mask': case 'dma_free_coherent': return CALL;
     case 'dma_alloc_coherent': return p.declaredCoherent ? { ...NONE, kinds: W | API, ranges: at(op.buf, 0, layout.buffers.get(op.buf)!.size) } : FENCE;
-    case 'dma_map': case 'dma_map_sg': return apiFence('device', op.dir, !!op.skipCpuSync);
-    case 'dma_unmap': case 'dma_unmap_sg': return apiFence('cpu', op.dir, !!op.skipCpuSync);
-    case 'dma_sync': return apiFence(op.to, op.dir, false);
+    // swiotlb_tbl_map_single copies into the slot for every direction (reference §2.4).
+    case 'dma_map': case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
+    case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, !op.skipCpuSync && op.dir !== 'DMA_TO_DEVICE');
+    case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
   }
 }
 
@@ -85,17 +162,47 @@ function overlaps(a: number[], b: number[]): boolean {
   return false;
 }
 
-/** Must earlier op i be performed before later op j? */
+/** Is there a barrier between the access of op i and the access of op j (i < j) that orders them? */
+function barrierBetween(cs: readonly OrderClass[], i: number, j: number): boolean {
+  const ki = cs[i].kinds, kj = cs[j].kinds;
+  for (let k = i; k <= j; k++) {
+    const c = cs[k];
+    if (!c.barrier) continue;
+    // where the barrier sits: a barrier op strictly between, writel's before its own store, readl's after its own load
+    const between = c.barrierAt === 'op' ? k > i && k < j : c.barrierAt === 'before' ? k > i : k < j;
+    if (between && ki & c.barrier.before && kj & c.barrier.after) return true;
+  }
+  return false;
+}
+
+/**
+ * The precedence table of one CPU's ops: table[j][i] (i < j) says whether op j may be performed
+ * while op i is still pending. A barrier op has no access of its own: it waits for nothing and
+ * nothing waits for it, so it is performed in program order (table[j] all ORDERED).
+ */
+export function precedence(cs: readonly OrderClass[]): Uint8Array[] {
+  return cs.map((cj, j) => {
+    const row = new Uint8Array(j);
+    for (let i = 0; i < j; i++) row[i] = relation(cs, i, j);
+    return row;
+  });
+}
+
+function relation(cs: readonly OrderClass[], i: number, j: number): number {
+  const ci = cs[i], cj = cs[j];
+  if (ci.fence || cj.fence) return ORDERED;
+  if (cj.barrierAt === 'op' || cj.kinds === 0) return ORDERED; // barrier ops: performed when reached
+  if (ci.barrierAt === 'op' || ci.kinds === 0) return FREE;
+  if (barrierBetween(cs, i, j)) return ORDERED;
+  if (ci.kinds & (MR | MW) && cj.kinds & (MR | MW)) return ORDERED; // one peripheral: Device-nGnRE order
+  if (ci.ctrl && cj.kinds & (STORES | API)) return ORDERED;
+  if (ci.kinds & API && cj.kinds & API) return ORDERED;
+  if (!overlaps(ci.ranges, cj.ranges)) return FREE;
+  // A plain load (or poll) may take its bytes from an earlier plain store still in the store buffer.
+  return ci.kinds === W && cj.kinds === R ? FORWARD : ORDERED;
+}
+
+/** Must earlier op i be performed before later op j, with nothing in between? (for tests) */
 export function ordered(i: OrderClass, j: OrderClass): boolean {
-  if (i.fence || j.fence) return true;
-  if (i.barrier && (j.kinds & i.barrier.after || j.barrier || j.pre || j.post)) return true;
-  if (j.barrier && (i.kinds & j.barrier.before || i.pre || i.post)) return true;
-  if (i.post && j.kinds & i.post.after) return true;
-  if (i.pre && j.kinds & i.pre.after) return true;
-  if (j.pre && i.kinds & j.pre.before) return true;
-  if (j.post && i.kinds & j.post.before) return true;
-  if (i.kinds & (MR | MW) && j.kinds & (MR | MW)) return true; // one peripheral: Device-nGnRE order
-  if (i.ctrl && j.kinds & (STORES | API)) return true;
-  if (i.kinds & API && j.kinds & API) return true;
-  return overlaps(i.ranges, j.ranges);
+  return relation([i, j], 0, 1) !== FREE;
 }

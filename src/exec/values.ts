@@ -1,16 +1,46 @@
 // Values as the kernel sees them: a store of size ≤ 8 writes a little-endian integer; a larger
 // store (memset-like) writes its low byte everywhere. Reads print as hex integers (≤ 8 bytes) or
-// as a byte list, so a stale byte stands out.
+// as a byte list, so a stale byte stands out. Values are exact u64s (bigint); compile() has
+// checked each fits its access, and each op is encoded once per compiled program.
 
-export function encodeValue(value: number, size: number): Uint8Array {
+import type { Value } from '../program/types.js';
+
+export function encodeValue(value: Value, size: number): Uint8Array {
   const out = new Uint8Array(size);
-  if (size > 8) return out.fill(value & 0xff);
+  if (size > 8) return out.fill(Number(value & 0xffn));
   let v = value;
   for (let i = 0; i < size; i++) {
-    out[i] = v % 256;
-    v = Math.floor(v / 256);
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
   }
   return out;
+}
+
+/** The largest value an access of `size` bytes holds: a memset (size > 8) stores one byte. */
+export function maxValue(size: number): Value {
+  return size > 8 ? 0xffn : (1n << BigInt(8 * size)) - 1n;
+}
+
+/** MMIO registers are 32 bits wide: writel/readl (and wait_doorbell, set_reg) move a u32. */
+export const REGISTER_BYTES = 4;
+
+/**
+ * Why a value cannot be what an access of `size` bytes stores or compares (undefined when it
+ * fits). C would truncate `*(u32 *)p = 1ULL << 32`, and memset() converts its int to unsigned
+ * char, so a wider value in a test is a mistake in the test, not a value the hardware sees.
+ */
+export function valueProblem(value: Value, size: number, register = false): string | undefined {
+  if (typeof value !== 'bigint') return `value ${String(value)} is not a u64 (bigint)`;
+  if (value < 0n) return `value ${valueText(value)} is negative`;
+  const max = maxValue(size);
+  if (value <= max) return undefined;
+  const what = register ? 'a 32-bit MMIO register' : size > 8 ? 'a memset byte' : `a ${size * 8}-bit access`;
+  return `value ${valueText(value)} does not fit in ${what} (at most ${valueText(max)})`;
+}
+
+/** A value as a driver writes it: 1, 9, 0x5a, 0x8000000000000000. */
+export function valueText(v: Value): string {
+  return v < 10n && v >= 0n ? v.toString() : v < 0n ? '-0x' + (-v).toString(16) : '0x' + v.toString(16);
 }
 
 /** Two hex digits per byte value: formatting runs once per read. */
@@ -25,7 +55,7 @@ export function formatValue(bytes: Uint8Array): string {
   return '[' + Array.from(bytes, (b) => HEX[b]).join(' ') + ']';
 }
 
-export function valueEquals(bytes: Uint8Array, value: number): boolean {
+export function valueEquals(bytes: Uint8Array, value: Value): boolean {
   return bytesEqual(bytes, encodeValue(value, bytes.length));
 }
 

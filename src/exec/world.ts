@@ -19,8 +19,9 @@ export interface World {
   deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void;
   /** Run a DMA API call; returns false when dma_mapping_error() finds the mapping failed. */
   dmaApi(op: CpuOp): boolean;
-  fill(addr: number): void;
-  evict(addr: number): void;
+  /** Hardware events: fill or evict the line holding addr at cache level 1 (inner) or 2 (outer). */
+  fill(addr: number, level: 1 | 2): void;
+  evict(addr: number, level: 1 | 2): void;
   clone(): World;
   fingerprint(): string;
 }

@@ -1,9 +1,11 @@
 // Failure files: a counterexample saved as JSON (platform, program, execution as data, plus the
-// seed and path that generated it) under dmafuzz-failures/, always in a fresh file.
+// seed and path that generated it) under dmafuzz-failures/, always in a fresh file. Values are
+// written as "0x…" strings (src/program/json.ts) so a u64 survives exactly.
 
 import { mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelFault } from '../platform/platform.js';
+import { programFromJson, toJson } from '../program/json.js';
 import type { Counterexample } from './counterexample.js';
 import type { FuzzFailure } from './fuzz.js';
 
@@ -40,7 +42,7 @@ export function saveFailure(record: FailureRecord, dir = FAILURE_DIR): string {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw e;
     }
-    writeSync(fd, JSON.stringify(record, null, 2) + '\n');
+    writeSync(fd, toJson(record, 2) + '\n');
     closeSync(fd);
     return file;
   }
@@ -54,5 +56,5 @@ export function loadFailure(file: string): FailureRecord {
     throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (r.format !== FAILURE_FORMAT) throw new Error(`${file}: not a ${FAILURE_FORMAT} file (format: ${String(r.format)})`);
-  return r;
+  return { ...r, program: programFromJson(r.program) };
 }

@@ -34,13 +34,20 @@ const isDeviceWritable = (t: TransferSpec) => t.kind === 'rx' || (t.kind === 'tx
 const usesRing = (t: TransferSpec) => t.kind === 'ring-rx' || t.kind === 'ring-tx' || t.completion === 'poll';
 const hasCpuWork = (t: TransferSpec) => (t.kind === 'rx' || t.kind === 'tx') && t.cpuWork;
 
-/** Distinct values, none equal to fresh memory (0), coherent garbage (0xa5) or a failed mapping (0xff). */
+/**
+ * Distinct values, none equal to fresh memory (0), coherent garbage (0xa5) or a failed mapping
+ * (0xff): one byte repeated over the access (8-byte stores are full u64s such as
+ * 0x2222222222222222), or the byte itself for a memset.
+ */
 class Values {
   private k = 0;
-  next(): number {
+  next(size: number): bigint {
     const k = this.k++;
-    const byte = 0x11 * (1 + (k % 14)) + Math.floor(k / 14);
-    return byte * 0x01010101;
+    const byte = BigInt(0x11 * (1 + (k % 14)) + Math.floor(k / 14));
+    if (size > 8) return byte;
+    let v = byte;
+    for (let i = 1; i < size; i++) v = (v << 8n) | byte;
+    return v;
   }
 }
 
@@ -166,7 +173,7 @@ function rx(b: Builder, t: RxSpec, i: number, p: PlatformConfig): void {
   const devBytes = t.deviceWrites === 'all' ? t.size : 4;
   let mapped = true;
 
-  if (t.prefill) b.cpu(store(buf, 0, t.size, b.values.next()));
+  if (t.prefill) b.cpu(store(buf, 0, t.size, b.values.next(t.size)));
   b.cpu(map(api, h, buf, t.size, mapDir), t.bug === 'map-wrong-direction');
   b.cpu(dma_mapping_error(h));
   for (let r = 0; r < t.rounds; r++) {
@@ -176,10 +183,10 @@ function rx(b: Builder, t: RxSpec, i: number, p: PlatformConfig): void {
       b.cpu(unmap(api, h, t.size, mapDir), true);
       mapped = false;
     }
-    if (t.cpuWork) b.cpu(store('counter', 0, 4, b.values.next()), t.bug === 'shared-line');
+    if (t.cpuWork) b.cpu(store('counter', 0, 4, b.values.next(4)), t.bug === 'shared-line');
     // The store write-allocates the line holding bytes 0..3, which the CPU reads later.
-    if (r === 0 && t.bug === 'write-while-device-owns') b.cpu(store(buf, 4, 4, b.values.next()), true);
-    b.dev(dma_write(h, 0, devBytes, b.values.next()));
+    if (r === 0 && t.bug === 'write-while-device-owns') b.cpu(store(buf, 4, 4, b.values.next(4)), true);
+    b.dev(dma_write(h, 0, devBytes, b.values.next(devBytes)));
     complete(b, t.completion, slot);
     if (last && t.bug === 'read-before-sync') {
       b.cpu(load(buf, readOff, 4), true);
@@ -199,7 +206,7 @@ function rx(b: Builder, t: RxSpec, i: number, p: PlatformConfig): void {
     b.cpu(load(buf, readOff, 4));
     if (!last && t.dir !== FROM_DEVICE) {
       // BIDIRECTIONAL: the CPU may modify between sync_for_cpu and sync_for_device.
-      b.cpu(store(buf, readOff, 4, b.values.next()));
+      b.cpu(store(buf, readOff, 4, b.values.next(4)));
       b.cpu(dma_sync_single_for_device(h, t.size, mapDir));
     } else if (!last) {
       // Handing the buffer back without sync_for_device is fine (DMA-API-HOWTO), but writel's
@@ -215,25 +222,27 @@ function tx(b: Builder, t: TxSpec, i: number): void {
   const api = t.placement === 'page' ? 'page' : 'single';
   let h = `h${i}`;
   const late = t.bug === 'write-after-map';
-  if (!late) b.cpu(store(buf, 0, t.size, b.values.next()));
+  if (!late) b.cpu(store(buf, 0, t.size, b.values.next(t.size)));
   b.cpu(map(api, h, buf, t.size, t.dir));
   b.cpu(dma_mapping_error(h));
-  if (late) b.cpu(store(buf, 0, t.size, b.values.next()), true);
+  if (late) b.cpu(store(buf, 0, t.size, b.values.next(t.size)), true);
   for (let r = 0; r < t.rounds; r++) {
     doorbell(b);
-    if (t.peek) b.cpu(load(buf, 0, Math.min(4, t.size)));
-    if (t.cpuWork) b.cpu(store('counter', 0, 4, b.values.next()));
+    // Reading while the device owns it is allowed for DMA_TO_DEVICE only: a BIDIRECTIONAL buffer is
+    // read after dma_sync_single_for_cpu() (Documentation/core-api/dma-api.rst).
+    if (t.peek && t.dir === TO_DEVICE) b.cpu(load(buf, 0, Math.min(4, t.size)));
+    if (t.cpuWork) b.cpu(store('counter', 0, 4, b.values.next(4)));
     b.dev(dma_read(h, 0, Math.min(8, t.size)));
     if (t.size > 8) b.dev(dma_read(h, t.size - 4, 4));
     complete(b, t.completion, slot);
     if (r === t.rounds - 1) break;
     if (t.reuse === 'sync') {
       b.cpu(dma_sync_single_for_cpu(h, t.size, t.dir));
-      b.cpu(store(buf, 0, t.size, b.values.next()));
+      b.cpu(store(buf, 0, t.size, b.values.next(t.size)));
       b.cpu(dma_sync_single_for_device(h, t.size, t.dir));
     } else {
       b.cpu(unmap(api, h, t.size, t.dir));
-      b.cpu(store(buf, 0, t.size, b.values.next()));
+      b.cpu(store(buf, 0, t.size, b.values.next(t.size)));
       h += 'b';
       b.cpu(map(api, h, buf, t.size, t.dir));
       b.cpu(dma_mapping_error(h));
@@ -245,7 +254,7 @@ function tx(b: Builder, t: TxSpec, i: number): void {
 function ringRx(b: Builder, t: RingRxSpec, i: number): void {
   const slot = RING_SLOT * i;
   doorbell(b);
-  for (let w = 0; w < t.words; w++) b.dev(dma_write(RING, slot + 4 * w, 4, b.values.next()));
+  for (let w = 0; w < t.words; w++) b.dev(dma_write(RING, slot + 4 * w, 4, b.values.next(4)));
   if (t.completion === 'irq') {
     b.dev(raise_irq());
     b.cpu(wait_irq());
@@ -260,7 +269,7 @@ function ringRx(b: Builder, t: RingRxSpec, i: number): void {
 
 function ringTx(b: Builder, t: RingTxSpec, i: number): void {
   const slot = RING_SLOT * i;
-  for (let w = 0; w < t.words; w++) b.cpu(WRITE_ONCE(RING, slot + 4 * w, 4, b.values.next()));
+  for (let w = 0; w < t.words; w++) b.cpu(WRITE_ONCE(RING, slot + 4 * w, 4, b.values.next(4)));
   const seq = b.seq();
   if (t.handoff === 'doorbell') {
     b.cpu(t.bug === 'relaxed-doorbell' ? writel_relaxed(DOORBELL, seq) : writel(DOORBELL, seq), t.bug === 'relaxed-doorbell');

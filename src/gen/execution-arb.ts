@@ -8,10 +8,9 @@
 
 import fc from 'fast-check';
 import type { Compiled } from '../exec/compile.js';
-import type { Execution, Step } from '../exec/execution.js';
+import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Machine } from '../exec/machine.js';
-import { ordered } from '../exec/ordering.js';
 import { newModelMachine } from '../oracle/run.js';
 
 const MAX_LINES_PER_BUFFER = 8;
@@ -22,8 +21,7 @@ const MAX_LINES_PER_BUFFER = 8;
  * (shared with a neighbour when the buffer is not line-aligned) and the lines just outside each
  * top-level object (a neighbouring object may share them).
  */
-export function weightedLines(c: Compiled): number[] {
-  const line = c.platform.cwg;
+export function weightedLines(c: Compiled, line = c.platform.cwg): number[] {
   const out: number[] = [];
   const down = (a: number) => a - (a % line);
   for (const b of c.layout.buffers.values()) {
@@ -39,13 +37,23 @@ export function weightedLines(c: Compiled): number[] {
   return out;
 }
 
+/**
+ * The lines a raw fill or evict step may pick. One cache level: the weighted CWG lines. Two
+ * (CWG > DminLine): the weighted L1 lines, then from index outerFrom the weighted L2 lines.
+ */
+function eventLines(c: Compiled): { lines: number[]; outerFrom: number } {
+  const { lineSize, cwg } = c.platform;
+  const inner = weightedLines(c, lineSize);
+  return { lines: hasOuterLevel(c.platform) ? [...inner, ...weightedLines(c, cwg)] : inner, outerFrom: inner.length };
+}
+
 /** What resolving needs of a program, worked out once: the fuzzer resolves up to 8 executions of each. Read only. */
-interface Resolving { lines: readonly number[]; names: readonly string[]; cpus: readonly number[] }
+interface Resolving { lines: readonly number[]; outerFrom: number; names: readonly string[]; cpus: readonly number[] }
 const resolvingCache = new WeakMap<Compiled, Resolving>();
 function resolvingOf(c: Compiled): Resolving {
   let r = resolvingCache.get(c);
   if (!r) {
-    r = { lines: weightedLines(c), names: c.actors.map((a) => a.actor.name), cpus: c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : [])) };
+    r = { ...eventLines(c), names: c.actors.map((a) => a.actor.name), cpus: c.actors.flatMap((a, i) => (a.actor.kind === 'cpu' ? [i] : [])) };
     resolvingCache.set(c, r);
   }
   return r;
@@ -60,7 +68,8 @@ export interface ExecutionArbOptions {
 /**
  * A step before it is resolved: [kind, a, b] with kind 0 = run actor a for 1 + b % 4 ops,
  * 1 = perform one op of CPU a ahead of program order by 1 + b % maxSkip, 2 = fill line b,
- * 3 = evict line b (indexes taken modulo what the program has).
+ * 3 = evict line b (indexes taken modulo what the program has; with two cache levels the list
+ * holds the L1 lines, then the L2 lines).
  */
 export type RawStep = readonly [kind: 0 | 1 | 2 | 3, a: number, b: number];
 
@@ -89,7 +98,7 @@ export function resolveExecution(c: Compiled, steps: readonly RawStep[], o: Exec
 
 /** resolveExecution, also returning the model run it made (finished), so it need not be run again. */
 export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: ExecutionArbOptions = {}): { execution: Execution; model: Machine } {
-  const { lines, names, cpus } = resolvingOf(c);
+  const { lines, outerFrom, names, cpus } = resolvingOf(c);
   const maxSkip = o.maxSkip ?? 3;
   const m = newModelMachine(c);
   const out: Step[] = [];
@@ -114,7 +123,8 @@ export function resolveAndRun(c: Compiled, steps: readonly RawStep[], o: Executi
       const skip = early[b % early.length];
       if (m.run(i, skip)) out.push({ run: names[i], skip });
     } else if (lines.length) {
-      const step: Step = kind === 2 ? { fill: lines[b % lines.length] } : { evict: lines[b % lines.length] };
+      const i = b % lines.length, line = lines[i];
+      const step: Step = i < outerFrom ? (kind === 2 ? { fill: line } : { evict: line }) : kind === 2 ? { fill: line, level: 2 } : { evict: line, level: 2 };
       m.step(step);
       out.push(step);
     }
@@ -130,8 +140,7 @@ function mayPerformEarly(m: Machine, a: number, skip: number): boolean {
   const ca = m.c.actors[a];
   const op = ca.actor.ops[j];
   if (op.op === 'wait_irq' || op.op === 'poll') return false;
-  for (let i = m.next[a]; i < j; i++) if (!m.performed[a][i] && ordered(ca.order[i], ca.order[j])) return false;
-  return true;
+  return m.mayPerform(a, j) !== null;
 }
 
 export function executionArb(c: Compiled, o: ExecutionArbOptions = {}): fc.Arbitrary<Execution> {

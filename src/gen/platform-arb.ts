@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
 
 /** Kernels on both sides of every behaviour switch (c50f11c6196f, 7bd6680b47fa, 370645f41e6e). */
-export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.15.50', '5.15', '5.10', '5.4', '4.19'] as const;
+export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.18.6', '5.15', '5.10', '5.4', '4.19'] as const;
 
 /** Kernels that still invalidate at map(DMA_FROM_DEVICE) (before c50f11c6196f and its stable backports). */
 export const KERNELS_BEFORE_5_19 = ['5.15', '5.10', '5.4', '4.19'] as const;
@@ -47,6 +47,8 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     swiotlb: weighted<PlatformConfig['swiotlb']>([6, 'present'], [1, 'absent'], [1, 'force']),
     a53CleanUpgrade: weighted<boolean>([4, false], [1, true]),
     ivacUpgrade: weighted<boolean>([4, false], [1, true]),
+    strictShareability: fc.constant(false), // the older DMB-shareability reading is opt-in (src/exec/ordering.ts)
+    vmapStack: fc.constant(d.vmapStack), // the generators place no buffer on the stack
   }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], ...rest }): PlatformConfig =>
     ({ ...rest, ...geometry, deviceCoherent, declaredCoherent }));
 }

@@ -1,6 +1,7 @@
 // The arm64 cache maintenance routines the DMA API calls (arch/arm64/mm/cache.S), op by op.
-// Each `dc` acts on the line containing its address at every level, i.e. on our CWG line; the
-// loops step by DminLine and detect partial lines at DminLine, exactly as the assembly does.
+// Each `dc` acts on the line containing its address at every level before the PoC — the DminLine
+// line at L1 and the CWG line at L2 (src/platform/cache.ts); the loops step by DminLine and detect
+// partial lines at DminLine, exactly as the assembly does.
 
 import type { Cache } from '../platform/cache.js';
 
@@ -19,10 +20,9 @@ export interface MaintenanceOptions {
 function dc(cache: Cache, op: DcOp, addr: number, o: MaintenanceOptions): void {
   if (op === 'cvac' && o.cleanIsCivac) op = 'civac'; // __dcache_op_workaround_clean_cache
   o.onDc?.(op, addr);
-  const line = cache.lineOf(addr);
-  if (op === 'cvac') cache.clean(line);
-  else if (op === 'civac') cache.cleanInvalidate(line);
-  else cache.invalidate(line, o.ivacUpgrade);
+  if (op === 'cvac') cache.cleanToPoc(addr);
+  else if (op === 'civac') cache.cleanInvalidateToPoc(addr);
+  else cache.invalidateToPoc(addr, o.ivacUpgrade);
 }
 
 /** dcache_by_line_op: bic start to a line; do { dc op, start; start += line } while (start < end). */

@@ -10,7 +10,10 @@ import type { BufRef, Direction } from '../program/types.js';
 import { dcacheCleanInvalPoc, dcacheCleanPoc, dcacheInvalPoc, type MaintenanceOptions } from './cache-maintenance.js';
 import { ARCH_DMA_MINALIGN, kmallocSizeRoundup, type Layout } from './layout.js';
 import { Swiotlb } from './swiotlb.js';
-import { bouncesUnalignedKmalloc, cleansFromDeviceAtMap, prepCoherentCleansOnly } from './version.js';
+import {
+  bouncesUnalignedKmalloc, cleansFromDeviceAtMap, prepCoherentCleansOnly, rejectsVmallocMapSingle,
+  swiotlbClampsToAllocSize, swiotlbMapCopy, swiotlbSyncDropsSlotOffset,
+} from './version.js';
 
 export interface MappedSegment {
   /** dma_addr_t handed to the device. */
@@ -27,6 +30,8 @@ export interface Mapping {
   dir: Direction;
   /** dma_mapping_error() would return true: the device was handed DMA_MAPPING_ERROR. */
   error: boolean;
+  /** vmalloc memory mapped through virt_to_page() (dma_map_single before 4544b9f25e70, sg_set_buf): an unrelated page. */
+  wrongPage?: boolean;
   segments: MappedSegment[];
 }
 
@@ -46,7 +51,10 @@ export class DmaKernel {
     readonly cache: Cache,
     readonly layout: Layout,
   ) {
-    this.swiotlb = new Swiotlb(cache);
+    this.swiotlb = new Swiotlb(cache, {
+      dropsSlotOffset: swiotlbSyncDropsSlotOffset(platform.version),
+      clampsToAllocSize: swiotlbClampsToAllocSize(platform.version),
+    });
     this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
   }
@@ -67,6 +75,14 @@ export class DmaKernel {
   /** Hook for traces: every dc instruction issued. */
   set onDc(f: MaintenanceOptions['onDc']) {
     this.mo.onDc = f;
+  }
+
+  private warn?: (text: string) => void;
+
+  /** Hook for traces: the kernel's warnings (dev_WARN_ONCE), swiotlb's included. */
+  set onWarn(f: ((text: string) => void) | undefined) {
+    this.warn = f;
+    this.swiotlb.onWarn = f;
   }
 
   private get coherent(): boolean {
@@ -109,7 +125,9 @@ export class DmaKernel {
 
   /** swiotlb_map(): bounce, then clean the bounce lines unless coherent or SKIP_CPU_SYNC. */
   private swiotlbMap(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
-    const tlb = this.swiotlb.mapSingle(phys, size);
+    const copy = swiotlbMapCopy(this.platform.version);
+    const copies = copy === 'always' || (!skipCpuSync && (copy === 'unless-skip' || dir !== 'DMA_FROM_DEVICE'));
+    const tlb = this.swiotlb.mapSingle(phys, size, copies);
     if (tlb === undefined) return undefined;
     if (!this.coherent && !skipCpuSync) this.archSyncForDevice(tlb, size, dir);
     return { bus: tlb, orig: phys, size, bounced: true };
@@ -126,24 +144,44 @@ export class DmaKernel {
     return { bus: phys, orig: phys, size, bounced: false };
   }
 
-  /** dma_map_single()/dma_map_page(). vmalloc memory is rejected (dma_map_single_attrs). */
-  map(handle: string, api: 'single' | 'page', phys: number, size: number, dir: Direction, skipCpuSync: boolean, isVmalloc: boolean): Mapping {
-    const seg = api === 'single' && isVmalloc ? undefined : this.mapPage(phys, size, dir, skipCpuSync);
+  /**
+   * dma_map_single()/dma_map_page(). `virtToPage` is set when the buffer is vmalloc memory (a
+   * vmalloc buffer, or the stack with CONFIG_VMAP_STACK): the physical address virt_to_page()
+   * computes for it. dma_map_single_attrs() rejects such a buffer since 4544b9f25e70 (v5.5,
+   * 5.4.8); before, it mapped virt_to_page(ptr), unrelated memory (src/kernel/layout.ts).
+   * dma_map_page() has no such check: the driver hands over the page itself.
+   */
+  map(handle: string, api: 'single' | 'page', phys: number, size: number, dir: Direction, skipCpuSync: boolean, virtToPage?: number): Mapping {
+    if (api === 'single' && virtToPage !== undefined) {
+      if (rejectsVmallocMapSingle(this.platform.version)) {
+        this.warn?.('rejecting DMA map of vmalloc memory');
+        return this.record({ handle, api, dir, error: true, segments: [] });
+      }
+      const seg = this.mapPage(virtToPage, size, dir, skipCpuSync);
+      return this.record({ handle, api, dir, error: !seg, wrongPage: true, segments: seg ? [seg] : [] });
+    }
+    const seg = this.mapPage(phys, size, dir, skipCpuSync);
     return this.record({ handle, api, dir, error: !seg, segments: seg ? [seg] : [] });
   }
 
-  /** dma_direct_map_sg(): map each entry, no merging; on failure unmap the mapped ones with SKIP_CPU_SYNC. */
-  mapSg(handle: string, entries: { phys: number; size: number }[], dir: Direction, skipCpuSync: boolean): Mapping {
+  /**
+   * dma_direct_map_sg(): map each entry, no merging; on failure unmap the mapped ones with
+   * SKIP_CPU_SYNC. An entry of vmalloc memory was built by sg_set_buf(), which takes
+   * virt_to_page(buf): `virtToPage` (there is no vmalloc check on this path, on any version;
+   * from 5.4 on such programs are refused in layout.ts).
+   */
+  mapSg(handle: string, entries: { phys: number; size: number; virtToPage?: number }[], dir: Direction, skipCpuSync: boolean): Mapping {
     const segments: MappedSegment[] = [];
     for (const e of entries) {
-      const seg = this.mapPage(e.phys, e.size, dir, skipCpuSync);
+      const seg = this.mapPage(e.virtToPage ?? e.phys, e.size, dir, skipCpuSync);
       if (!seg) {
         for (const s of segments) this.unmapSegment(s, dir, true);
         return this.record({ handle, api: 'sg', dir, error: true, segments: [] });
       }
       segments.push(seg);
     }
-    return this.record({ handle, api: 'sg', dir, error: false, segments });
+    const wrongPage = entries.some((e) => e.virtToPage !== undefined);
+    return this.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
   }
 
   private record(m: Mapping): Mapping {

@@ -3,8 +3,10 @@
 
 import type { BufferDecl, Program } from '../program/types.js';
 import { cacheLineSize, type Platform } from '../platform/platform.js';
-import { bouncesUnalignedKmalloc } from './version.js';
+import { atLeast, bouncesUnalignedKmalloc, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
+import { MAX_MEMORY_BYTES } from '../program/limits.js';
 import { ProgramError } from '../program/program-error.js';
+import { PlatformError } from '../platform/platform-error.js';
 
 export const PAGE_SIZE = 4096;
 export const ARCH_DMA_MINALIGN = 128;
@@ -20,6 +22,47 @@ export const REGION = {
   high: 0x1_0000_0000, // added to linear and stack addresses when the platform has RAM above 4 GiB
 };
 
+/**
+ * What virt_to_page() makes of a vmalloc address before the vmalloc check (kernels up to 5.3:
+ * arch/arm64/include/asm/memory.h, SPARSEMEM_VMEMMAP, no DEBUG_VIRTUAL): it masks off
+ * PAGE_OFFSET, `(kaddr & ~PAGE_OFFSET) / PAGE_SIZE`, as if the address were in the linear map.
+ * The vmalloc area then began at VA_START + MODULES_VSIZE (128 MiB, without KASAN), so an
+ * address `off` bytes into it names the page at PHYS_OFFSET + 128 MiB + off: unrelated RAM.
+ * The model starts RAM at 0 and puts vmalloc buffers at the start of the vmalloc area, in
+ * declaration order, and the (CONFIG_VMAP_STACK) task stack 16 MiB into it.
+ */
+export const VIRT_TO_PAGE_OF_VMALLOC = 0x0800_0000;
+export const VMAP_STACK_OFFSET = 0x100_0000;
+
+/** The model's physical addresses stop at 2^48 (ARMv8.0's largest PARange without LPA). */
+export const MAX_PHYS_ADDR = 2 ** 48;
+
+/**
+ * Pools the model hands out behind the program's back: a buffer placed `at` one of them would
+ * alias dma_alloc_coherent pages, swiotlb slots or vmalloc backing pages.
+ */
+const RESERVED = [
+  { what: 'the dma_alloc_coherent pool', lo: REGION.coherent, hi: REGION.swiotlb },
+  { what: 'the swiotlb pool', lo: REGION.swiotlb, hi: REGION.vmalloc },
+  { what: 'the vmalloc area', lo: REGION.vmalloc, hi: REGION.vmalloc + MAX_MEMORY_BYTES },
+];
+
+/** Where each allocator's region ends (relative to REGION.high for linear and stack). */
+const REGION_END = { linear: REGION.stack, stack: REGION.coherent, coherent: REGION.swiotlb };
+
+const hexAddr = (n: number) => '0x' + n.toString(16);
+
+function checkExplicitAddress(b: BufferDecl & { at: number }): void {
+  if (!Number.isInteger(b.at) || b.at < 0 || b.at + b.size > MAX_PHYS_ADDR) {
+    throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)}: physical addresses end at 2^48 (${hexAddr(MAX_PHYS_ADDR)})`);
+  }
+  for (const r of RESERVED) {
+    if (b.at < r.hi && r.lo < b.at + b.size) {
+      throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)} overlaps ${r.what} (${hexAddr(r.lo)}..${hexAddr(r.hi - 1)}); choose an address outside it`);
+    }
+  }
+}
+
 export interface PlacedBuffer {
   name: string;
   kind: BufferDecl['kind'];
@@ -27,6 +70,11 @@ export interface PlacedBuffer {
   size: number;
   /** The top-level object (the struct) this buffer is part of. */
   object: string;
+  /**
+   * vmalloc memory (a vmalloc buffer, or the stack with vmapStack): the physical address
+   * virt_to_page() computes for its first byte (VIRT_TO_PAGE_OF_VMALLOC).
+   */
+  virtToPage?: number;
 }
 
 export interface Layout {
@@ -61,6 +109,7 @@ export function layoutProgram(program: Program, p: Platform): Layout {
   let stackCursor = high + REGION.stack;
   let coherentCursor = REGION.coherent;
   let vmallocCursor = REGION.vmalloc;
+  const stackBase = high + REGION.stack;
   const slabs = new Map<number, { next: number; end: number }>();
   const buffers = new Map<string, PlacedBuffer>();
 
@@ -71,7 +120,20 @@ export function layoutProgram(program: Program, p: Platform): Layout {
   };
 
   const place = (b: BufferDecl): number => {
-    if (b.at !== undefined) return b.at;
+    if (b.at !== undefined) {
+      checkExplicitAddress({ ...b, at: b.at });
+      return b.at;
+    }
+    const at = placeByKind(b);
+    const fits = b.kind === 'kmalloc' || b.kind === 'page' ? pageCursor <= high + REGION_END.linear
+      : b.kind === 'stack' ? stackCursor <= high + REGION_END.stack
+        : b.kind === 'coherent' ? coherentCursor <= REGION_END.coherent : true;
+    const region = b.kind === 'kmalloc' || b.kind === 'page' ? 'kmalloc and page' : b.kind;
+    if (!fits) throw new ProgramError(`buffer '${b.name}' does not fit in the model's ${region} memory; declare smaller buffers (docs/litmus.md, Limits)`);
+    return at;
+  };
+
+  const placeByKind = (b: BufferDecl): number => {
     switch (b.kind) {
       case 'kmalloc': {
         const cls = kmallocSizeRoundup(b.size, minAlign);
@@ -119,9 +181,54 @@ export function layoutProgram(program: Program, p: Platform): Layout {
         throw new ProgramError(`field '${b.name}' (offset ${b.in.offset}, size ${b.size}) does not fit in '${parent.name}' (size ${parent.size})`);
       }
       buffers.set(b.name, { name: b.name, kind: parent.kind, addr: parent.addr + b.in.offset, size: b.size, object: parent.object });
+      if (parent.virtToPage !== undefined) buffers.get(b.name)!.virtToPage = parent.virtToPage + b.in.offset;
     } else {
-      buffers.set(b.name, { name: b.name, kind: b.kind, addr: place(b), size: b.size, object: b.name });
+      const addr = place(b);
+      const placed: PlacedBuffer = { name: b.name, kind: b.kind, addr, size: b.size, object: b.name };
+      if (b.kind === 'vmalloc') placed.virtToPage = VIRT_TO_PAGE_OF_VMALLOC + (addr - REGION.vmalloc);
+      if (b.kind === 'stack' && p.vmapStack) placed.virtToPage = VIRT_TO_PAGE_OF_VMALLOC + VMAP_STACK_OFFSET + (addr - stackBase);
+      buffers.set(b.name, placed);
     }
   }
+  refuseUnmodelled(program, buffers, p);
   return { buffers, kmallocMinAlign: minAlign };
+}
+
+/**
+ * Programs the model cannot represent on this kernel (src/kernel/version.ts): a scatterlist entry
+ * of vmalloc memory from 5.4 on; vmalloc memory handed to dma_map_single() on 5.4.0–5.4.7; on a
+ * stable release whose swiotlb backports are unknown, a program that can bounce.
+ */
+function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, p: Platform): void {
+  const vmapped = (name: string) => buffers.get(name)?.virtToPage !== undefined;
+  for (const a of program.actors) {
+    if (a.kind !== 'cpu') continue;
+    a.ops.forEach((op, i) => {
+      const sgEntry = op.op === 'dma_map_sg' && atLeast(p.version, 5, 4) ? op.entries.find((e) => vmapped(e.buf)) : undefined;
+      if (sgEntry) {
+        const hint = buffers.get(sgEntry.buf)!.kind === 'stack' ? ', or vmapStack = false' : '';
+        throw new ProgramError(`${a.name} op ${i + 1} (dma_map_sg): sg_set_buf() of vmalloc memory ('${sgEntry.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${hint}`);
+      }
+      if (op.op === 'dma_map' && op.api === 'single' && vmapped(op.buf) && vmallocMapSingleUnmodelled(p.version)) {
+        throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_map_single() of vmalloc memory ('${op.buf}') is not modelled on 5.4.0–5.4.7 (virt_to_page() names no RAM page there); use 5.4.8 or later, or 5.3`);
+      }
+    });
+  }
+  const reason = stableUnknown(p.version, p.swiotlb !== 'absent' && mayBounce(program, buffers, p));
+  if (reason) throw new PlatformError('kernel', reason);
+}
+
+/**
+ * Whether a mapping of this program can go through swiotlb: forced, or some buffer lies above
+ * the smallest DMA mask the program can have (the default DMA_BIT_MASK(32) or a dma_set_mask()).
+ */
+function mayBounce(program: Program, buffers: Map<string, PlacedBuffer>, p: Platform): boolean {
+  if (p.swiotlb === 'force') return true;
+  let mask = 2 ** 32 - 1;
+  for (const a of program.actors) {
+    if (a.kind !== 'cpu') continue;
+    for (const op of a.ops) if (op.op === 'dma_set_mask') mask = Math.min(mask, 2 ** op.bits - 1);
+  }
+  for (const b of buffers.values()) if (b.kind !== 'coherent' && Math.max(b.addr, b.virtToPage ?? 0) + b.size - 1 > mask) return true;
+  return false;
 }

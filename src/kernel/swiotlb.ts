@@ -1,4 +1,4 @@
-// swiotlb: 2 KiB IO TLB slots in low memory and the copies of kernel/dma/swiotlb.c (v6.6-era).
+// swiotlb: 2 KiB IO TLB slots in low memory and the copies of kernel/dma/swiotlb.c, by version.
 // Copies are memcpy through the cacheable linear map, so they read and dirty cache lines.
 
 import type { Cache } from '../platform/cache.js';
@@ -23,61 +23,105 @@ export function bounceSlots(sizes: readonly number[]): { addr: number; size: num
   });
 }
 
+/** How this kernel's swiotlb_bounce() treats a copy (src/kernel/version.ts). */
+export interface SwiotlbRules {
+  /** 16fc3cef33a0 until 5f89468e2f06: the in-slot offset of a partial sync is dropped on the original's side. */
+  dropsSlotOffset: boolean;
+  /** daf9514fd5eb (v5.12): a copy is clamped to the slot's alloc_size, with a WARN. */
+  clampsToAllocSize: boolean;
+}
+
 export class Swiotlb {
   /** orig_addr of each slot, INVALID when free (mem->slots[i].orig_addr). */
   private readonly origOf = new Array<number>(NSLABS).fill(INVALID);
+  /** Bytes of the mapping from the start of each slot to its end (mem->slots[i].alloc_size). */
+  private readonly allocSizeOf = new Array<number>(NSLABS).fill(0);
   /** Set by a tracer: one line per copy. */
   onCopy?: (from: number, to: number, size: number) => void;
+  /** Set by a tracer: the kernel's dev_WARN_ONCE text. */
+  onWarn?: (text: string) => void;
 
-  constructor(private readonly cache: Cache) {}
+  constructor(
+    private readonly cache: Cache,
+    private readonly rules: SwiotlbRules = { dropsSlotOffset: false, clampsToAllocSize: true },
+  ) {}
 
   /** The same slots over another cache (for cloning a world). */
   copyTo(cache: Cache): Swiotlb {
-    const s = new Swiotlb(cache);
-    s.origOf.splice(0, NSLABS, ...this.origOf);
+    const s = new Swiotlb(cache, this.rules);
+    for (let i = 0; i < NSLABS; i++) { // a loop: never spread an array as arguments
+      s.origOf[i] = this.origOf[i];
+      s.allocSizeOf[i] = this.allocSizeOf[i];
+    }
     return s;
   }
 
   /** Which slots are taken, by which original: part of a world's state. */
   fingerprint(): string {
-    return this.origOf.join(',');
+    return `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`;
   }
 
   static contains(addr: number): boolean {
     return addr >= REGION.swiotlb && addr < REGION.swiotlb + NSLABS * IO_TLB_SIZE;
   }
 
-  /** swiotlb_tbl_map_single(): take whole slots, then copy orig → bounce for every direction. */
-  mapSingle(orig: number, size: number): number | undefined {
+  /**
+   * swiotlb_tbl_map_single(): take whole slots, then copy orig → bounce when `copy` says so
+   * (which directions and attributes copy depends on the version: swiotlbMapCopy()).
+   */
+  mapSingle(orig: number, size: number, copy: boolean): number | undefined {
     const need = Math.ceil(size / IO_TLB_SIZE);
     for (let first = 0; first + need <= NSLABS; first++) {
       let free = true;
       for (let i = first; i < first + need; i++) if (this.origOf[i] !== INVALID) free = false;
       if (!free) continue;
-      for (let i = 0; i < need; i++) this.origOf[first + i] = orig + i * IO_TLB_SIZE;
+      for (let i = 0; i < need; i++) {
+        this.origOf[first + i] = orig + i * IO_TLB_SIZE;
+        this.allocSizeOf[first + i] = size - i * IO_TLB_SIZE;
+      }
       const tlb = REGION.swiotlb + first * IO_TLB_SIZE;
       // "copy the original buffer to the TLB buffer before initiating DMA ... even if it's garbage" (1132a1dc053e)
-      this.bounce(tlb, size, 'to-bounce');
+      if (copy) this.bounce(tlb, size, 'to-bounce');
       return tlb;
     }
     return undefined; // "swiotlb buffer is full"
   }
 
-  /** swiotlb_release_slots(): the slots forget their original. */
+  /**
+   * swiotlb_release_slots(): the slots forget their original. An unmap longer than the mapping
+   * (a driver bug for the contract checker) releases at most the pool's slots, never beyond it.
+   */
   unmap(tlb: number, size: number): void {
     const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
-    for (let i = 0; i < Math.ceil(size / IO_TLB_SIZE); i++) this.origOf[first + i] = INVALID;
+    const end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
+    for (let i = first; i < end; i++) this.origOf[i] = INVALID;
   }
 
   /**
-   * swiotlb_bounce(): copy exactly `size` bytes between the bounce buffer at tlb and its original.
-   * A freed slot has no original, and nothing is copied.
+   * swiotlb_bounce(): copy `size` bytes between the bounce buffer at tlb and its original. A
+   * freed slot has no original, and nothing is copied. From v5.12 (daf9514fd5eb) the copy is
+   * clamped to what is left of the mapping; from v5.13 (5f89468e2f06) the in-slot offset moves
+   * the original's side too, and an offset past the mapping copies nothing.
    */
   bounce(tlb: number, size: number, way: 'to-bounce' | 'to-orig'): void {
     const index = Math.floor((tlb - REGION.swiotlb) / IO_TLB_SIZE);
     const base = this.origOf[index];
     if (base === INVALID) return;
-    const orig = base + ((tlb - REGION.swiotlb) % IO_TLB_SIZE);
+    const offset = (tlb - REGION.swiotlb) % IO_TLB_SIZE;
+    let allocSize = this.allocSizeOf[index];
+    let orig = base;
+    if (!this.rules.dropsSlotOffset) {
+      if (this.rules.clampsToAllocSize && offset > allocSize) {
+        this.onWarn?.(`swiotlb: Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}+${offset}.`);
+        return;
+      }
+      orig += offset;
+      allocSize -= offset;
+    }
+    if (this.rules.clampsToAllocSize && size > allocSize) {
+      this.onWarn?.(`swiotlb: Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${size}.`);
+      size = allocSize;
+    }
     const [from, to] = way === 'to-bounce' ? [orig, tlb] : [tlb, orig];
     this.onCopy?.(from, to, size);
     this.cache.write(to, this.cache.read(from, zeroedBytes(size)));

@@ -4,6 +4,8 @@
 
 import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Direction, Program } from '../program/types.js';
+import { REGISTER_BYTES, valueProblem } from '../exec/values.js';
+import { MAX_NESTING } from '../program/limits.js';
 import { tokenize, type Token } from './lexer.js';
 import { LitmusError, type Pos } from './litmus-error.js';
 import {
@@ -36,7 +38,7 @@ export const MAX_NAME = /^[A-Za-z0-9_.+-]+$/;
 
 interface Addr { name: string; entry?: number; off: number }
 type Arg =
-  | { kind: 'num'; value: number; tok: Token }
+  | { kind: 'num'; value: bigint; tok: Token }
   | { kind: 'addr'; addr: Addr; plain: boolean; tok: Token } // plain: a bare identifier
   | { kind: 'deref'; size: number; addr: Addr; at: Token; tok: Token } // *(u32 *)(buf + 4)
   | { kind: 'ref'; name: string; index: number; tok: Token } // &sgl[0]
@@ -105,7 +107,7 @@ class Parser {
     const t = this.tok;
     if (t.kind !== 'number') this.fail(t, `expected ${what} (a number), found ${this.found(t)}`);
     this.next();
-    return numberValue(t, what);
+    return smallInt(integer(t, what), t, what);
   }
 
   // --- file ---
@@ -303,7 +305,7 @@ class Parser {
     if (this.is('*')) { // *(u32 *)(buf + 4) = value;
       const target = this.deref();
       this.expectText('=', 'in a store');
-      const value = this.value();
+      const value = this.valueArg(this.arg(), target.size);
       this.end();
       return { op: 'store', ...this.range(target), value };
     }
@@ -342,14 +344,15 @@ class Parser {
       }
       case 'WRITE_ONCE': {
         a(2);
-        return { op: 'store', ...this.range(this.derefArg(c.args[0])), value: this.valueArg(c.args[1]), once: true };
+        const target = this.derefArg(c.args[0]);
+        return { op: 'store', ...this.range(target), value: this.valueArg(c.args[1], target.size), once: true };
       }
       case 'memset': {
         a(3);
         const p = this.pointer(c.args[0]);
-        const byte = this.valueArg(c.args[1]);
+        const byte = this.valueArg(c.args[1], MEMSET_BYTE);
         const size = this.intArg(c.args[2], 'a size');
-        return { op: 'store', ...this.range({ ...p, size }, c.args[0].tok), value: memsetValue(byte, size, c.args[1].tok) };
+        return { op: 'store', ...this.range({ ...p, size }, c.args[0].tok), value: memsetValue(byte, size) };
       }
       case 'memcpy': {
         a(3);
@@ -359,7 +362,7 @@ class Parser {
       }
       case 'writel': case 'writel_relaxed': {
         a(2);
-        return { op: 'writel', reg: this.register(c.args[1]), value: this.valueArg(c.args[0]), ...(c.name === 'writel_relaxed' ? { relaxed: true } : {}) };
+        return { op: 'writel', reg: this.register(c.args[1]), value: this.valueArg(c.args[0], REGISTER_BYTES, true), ...(c.name === 'writel_relaxed' ? { relaxed: true } : {}) };
       }
       case 'readl': case 'readl_relaxed': {
         a(1);
@@ -511,7 +514,7 @@ class Parser {
     this.arity(c, 1);
     const target = this.derefArg(c.args[0]);
     this.expectText('!=', `in the poll loop (${form})`);
-    const value = this.value();
+    const value = this.valueArg(this.arg(), target.size);
     this.expectText(')', 'after the poll condition');
     const relax = this.ident("'cpu_relax()'");
     if (relax.text !== 'cpu_relax') this.fail(relax, `expected cpu_relax(); as the loop body (${form})`);
@@ -531,8 +534,8 @@ class Parser {
     const a = (n: number) => this.arity(c, n);
     if (lhs && c.name !== 'dma_read') this.fail(t, `${c.name}() returns nothing to assign`);
     switch (c.name) {
-      case 'wait_doorbell': a(2); return { op: 'wait_doorbell', reg: this.register(c.args[0]), value: this.valueArg(c.args[1]) };
-      case 'set_reg': a(2); return { op: 'set_reg', reg: this.register(c.args[0]), value: this.valueArg(c.args[1]) };
+      case 'wait_doorbell': a(2); return { op: 'wait_doorbell', reg: this.register(c.args[0]), value: this.valueArg(c.args[1], REGISTER_BYTES, true) };
+      case 'set_reg': a(2); return { op: 'set_reg', reg: this.register(c.args[0]), value: this.valueArg(c.args[1], REGISTER_BYTES, true) };
       case 'raise_irq': a(1); return { op: 'raise_irq', irq: this.word(c.args[0], 'an irq name') };
       case 'dma_read': {
         a(2);
@@ -540,7 +543,8 @@ class Parser {
       }
       case 'dma_write': case 'dma_poll': {
         a(3);
-        return { op: c.name, ...this.busAddr(c.args[0]), size: this.size(c.args[1]), value: this.valueArg(c.args[2]) };
+        const size = this.size(c.args[1]);
+        return { op: c.name, ...this.busAddr(c.args[0]), size, value: this.valueArg(c.args[2], size) };
       }
     }
     this.fail(c.tok, `'${c.name}' is not a device operation`);
@@ -589,7 +593,20 @@ class Parser {
     }
   }
 
+  /** One argument; nesting is bounded (MAX_NESTING) so the recursion is too. */
   private arg(): Arg {
+    if (this.depth >= MAX_NESTING) this.fail(this.tok, `more than ${MAX_NESTING} nested parentheses, casts or calls`);
+    this.depth++;
+    try {
+      return this.argAt();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private depth = 0;
+
+  private argAt(): Arg {
     const t = this.tok;
     if (this.is('*')) { const d = this.deref(); return { kind: 'deref', ...d, tok: t }; }
     if (this.is('&')) {
@@ -606,7 +623,7 @@ class Parser {
       this.expectText(')', 'to close the parenthesis');
       return inner;
     }
-    if (t.kind === 'number') return { kind: 'num', value: this.int('a number'), tok: t };
+    if (t.kind === 'number') { this.next(); return { kind: 'num', value: integer(t, 'a number'), tok: t }; }
     if (this.is('-')) this.fail(t, 'negative numbers are not values a device or CPU can store here');
     if (t.kind !== 'ident') this.fail(t, `expected an argument, found ${this.found(t)}`);
     this.next();
@@ -749,14 +766,14 @@ class Parser {
   }
 
   private attrs(a: Arg): boolean {
-    if (a.kind === 'num' && a.value === 0) return false;
+    if (a.kind === 'num' && a.value === 0n) return false;
     if (a.kind === 'addr' && a.plain && a.addr.name === SKIP_CPU_SYNC) return true;
     this.fail(a.tok, `the attributes modelled are ${SKIP_CPU_SYNC} and 0`);
   }
 
   private intArg(a: Arg, what: string): number {
     if (a.kind !== 'num') this.fail(a.tok, `expected ${what} (a number)`);
-    return a.value;
+    return smallInt(a.value, a.tok, what);
   }
 
   private size(a: Arg): number {
@@ -765,33 +782,41 @@ class Parser {
     return n;
   }
 
-  private valueArg(a: Arg): number {
-    return this.intArg(a, 'a value');
-  }
-
-  private value(): number {
-    return this.valueArg(this.arg());
+  /** A value stored or compared by an access of `size` bytes: it must fit, as a C constant would. */
+  private valueArg(a: Arg, size: number, register = false): bigint {
+    if (a.kind !== 'num') this.fail(a.tok, 'expected a value (a number)');
+    const problem = valueProblem(a.value, size, register);
+    if (problem) this.fail(a.tok, problem);
+    return a.value;
   }
 }
 
-/** An integer literal; values must be exact in a JS number (below 2^53, or with enough low zero bits). */
-function numberValue(t: Token, what: string): number {
+/**
+ * memset() takes its byte as an int and stores it as unsigned char: checked as the value of an
+ * access wider than 8 bytes, which valueProblem() reads as a memset (one byte, at most 0xff).
+ */
+const MEMSET_BYTE = 9;
+
+/** An integer literal as an exact u64. */
+function integer(t: Token, what: string): bigint {
   if (t.text.includes('.')) throw new LitmusError(t.line, t.col, `expected ${what}, found '${t.text}' (not an integer)`);
   const big = BigInt(t.text);
   if (big >= 2n ** 64n) throw new LitmusError(t.line, t.col, `${t.text} does not fit in 64 bits`);
-  const n = Number(big);
-  if (BigInt(n) !== big) throw new LitmusError(t.line, t.col, `${t.text} cannot be represented exactly; use a value below 2^53 (0x20000000000000)`);
-  return n;
+  return big;
+}
+
+/** Sizes, offsets, addresses and counts: exact as JS numbers (the limits of compile() are far lower). */
+function smallInt(v: bigint, t: Token, what: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new LitmusError(t.line, t.col, `${what} ${t.text} is too large`);
+  return Number(v);
 }
 
 /** memset(p, byte, n) with n ≤ 8 is a store of n copies of the byte. */
-function memsetValue(byte: number, size: number, t: Token): number {
+function memsetValue(byte: bigint, size: number): bigint {
   if (size > 8) return byte;
   let v = 0n;
-  for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(byte & 0xff);
-  const n = Number(v);
-  if (BigInt(n) !== v) throw new LitmusError(t.line, t.col, `memset of ${size} bytes of 0x${(byte & 0xff).toString(16)} cannot be represented exactly; use a u64 store below 2^53`);
-  return n;
+  for (let k = 0; k < size; k++) v = (v << 8n) | byte;
+  return v;
 }
 
 function platformValue(key: string, v: Token): unknown {

@@ -5,11 +5,12 @@
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Expectation } from './parse.js';
+import { valueText } from '../exec/values.js';
 import { SKIP_CPU_SYNC, typeName } from './vocabulary.js';
 
 const hex = (n: number) => '0x' + n.toString(16);
-/** Values as a driver writes them: 1, 9, 0x5a, 0x11223344. */
-const value = (n: number) => (n < 10 ? String(n) : hex(n));
+/** Values as a driver writes them: 1, 9, 0x5a, 0x11223344, 0x8000000000000000. */
+const value = valueText;
 
 /** Names and sizes an op's text depends on: declared buffer sizes and sg table lengths. */
 export interface PrintContext {

@@ -24,8 +24,13 @@ export interface CheckResult {
   verdict: 'bug' | 'ok' | 'inconclusive';
   /** Executions judged: distinct end states of the exhaustive search plus random executions. */
   executions: number;
-  /** Every execution within `bound` was covered and none was a counterexample. */
+  /**
+   * Every execution within the requested bound (`maxEvents` fills/evictions of `bound.lines`)
+   * was covered and none was a counterexample. False when only a smaller level finished.
+   */
   exhaustive: boolean;
+  /** The bound asked for: fills plus evictions per execution. */
+  maxEvents: number;
   /** Which search found the counterexample, or decided ok. */
   method: 'exhaustive' | 'random';
   /** The deepest bound covered completely (events = -1: not even without events). */
@@ -58,7 +63,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
     executions += ex.executions;
     if (ex.counterexample) {
       const counterexample = minimizeCounterexample(c, ex.counterexample.execution, o);
-      return { verdict: 'bug', executions, exhaustive: false, method: 'exhaustive', bound: ex.bound, states, randomExecutions: 0, seed, runs, counterexample };
+      return { verdict: 'bug', executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: ex.bound, states, randomExecutions: 0, seed, runs, counterexample };
     }
     if (!ex.complete) {
       gaveUp = ex.gaveUp;
@@ -69,14 +74,15 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   const bound = complete?.bound ?? { events: -1, lines: [] };
   const inconclusiveSoFar = complete?.verdict === 'inconclusive';
   if (!gaveUp) {
-    return { verdict: complete!.verdict, executions, exhaustive: complete!.verdict === 'ok', method: 'exhaustive', bound, states, randomExecutions: 0, seed, runs };
+    return { verdict: complete!.verdict, executions, exhaustive: complete!.verdict === 'ok', maxEvents, method: 'exhaustive', bound, states, randomExecutions: 0, seed, runs };
   }
   const r = explore(c, { ...o, runs, seed });
-  const base = { executions: executions + r.executions, bound, states, randomExecutions: r.executions, gaveUp, seed, runs };
+  const base = { executions: executions + r.executions, maxEvents, bound, states, randomExecutions: r.executions, gaveUp, seed, runs };
   if (r.counterexample) {
     const counterexample = minimizeCounterexample(c, r.counterexample.execution, o);
     return { ...base, verdict: 'bug', exhaustive: false, method: 'random', counterexample };
   }
   const verdict = r.verdict === 'ok' && inconclusiveSoFar ? 'inconclusive' : r.verdict;
-  return { ...base, verdict, exhaustive: complete !== undefined && verdict === 'ok', method: 'random' };
+  // A smaller level that finished is reported as the bound, never as the requested one covered.
+  return { ...base, verdict, exhaustive: false, method: 'random' };
 }

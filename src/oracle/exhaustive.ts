@@ -7,11 +7,11 @@
 
 import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
-import type { Execution, Step } from '../exec/execution.js';
+import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { observationKey } from '../exec/observations.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
-import type { Arm64World } from '../platform/arm64-world.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { newModelMachine } from './run.js';
 
@@ -24,7 +24,10 @@ export interface ExhaustiveOptions extends OracleOptions {
 
 export interface ExhaustiveBound {
   events: number;
+  /** The L1 lines (the only level when DminLine = CWG) that may be filled or evicted. */
   lines: number[];
+  /** With two levels (CWG > DminLine): the L2 lines holding them, also filled or evicted. */
+  outerLines?: number[];
 }
 
 export interface ExhaustiveResult {
@@ -49,7 +52,8 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
   const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
   const lines = relevantLines(c);
-  const bound = { events: maxEvents, lines };
+  const outerLines = outerLinesOf(c, lines);
+  const bound: ExhaustiveBound = outerLines.length ? { events: maxEvents, lines, outerLines } : { events: maxEvents, lines };
   const eventsLeftAt = new Map<string, number>();
   const judged = new Set<string>();
   let executions = 0;
@@ -87,7 +91,14 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
     for (const line of lines) {
       if (found) return;
       // Only events that change something: fill an absent line, evict a present one.
-      const step: Step = cache.lines.has(line) ? { evict: line } : { fill: line };
+      const step: Step = cache.has(line) ? { evict: line } : { fill: line };
+      const next = m.clone();
+      next.step(step);
+      visit([...steps, step], next, eventsLeft - 1);
+    }
+    for (const line of outerLines) {
+      if (found) return;
+      const step: Step = cache.has(line, 2) ? { evict: line, level: 2 } : { fill: line, level: 2 };
       const next = m.clone();
       next.step(step);
       visit([...steps, step], next, eventsLeft - 1);
@@ -115,20 +126,19 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
 }
 
-/** Lines per accessed range that may be filled or evicted (the bound says which). */
-export const MAX_LINES_PER_RANGE = 8;
-
 /**
- * The lines whose fills and evictions can change what the program observes: those its CPU
+ * The lines whose fills and evictions can change what the program observes: every line its CPU
  * accesses, DMA mappings, final ranges and device accesses to coherent memory touch, and the
  * swiotlb slots its mappings may take. Any other line is never dirtied (only CPU stores and
  * swiotlb copies dirty lines) and never read through the cache, so its events change nothing.
+ * All of them, however many: the bound reports them, so it must not claim a line it skipped
+ * (a big range costs states, and the search says when it gives up).
  */
 export function relevantLines(c: Compiled): number[] {
-  const step = c.platform.cwg;
+  const step = c.platform.lineSize; // L1 lines (= CWG lines with one level)
   const lines = new Set<number>();
   const add = (addr: number, size: number) => {
-    for (let a = addr - (addr % step), n = 0; a < addr + size && n < MAX_LINES_PER_RANGE; a += step, n++) lines.add(a);
+    for (let a = addr - (addr % step); a < addr + size; a += step) lines.add(a);
   };
   const at = (buf: string, off: number) => c.layout.buffers.get(buf)!.addr + off;
   const coherentHandles = new Set<string>();
@@ -154,6 +164,13 @@ export function relevantLines(c: Compiled): number[] {
   for (const s of bounceSlots(mapSizes)) add(s.addr, s.size);
   for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
   return [...lines].sort((a, b) => a - b);
+}
+
+/** With two cache levels, the L2 (CWG) lines holding the given L1 lines; none with one level. */
+export function outerLinesOf(c: Compiled, lines: readonly number[]): number[] {
+  const cwg = c.platform.cwg;
+  if (!hasOuterLevel(c.platform)) return [];
+  return [...new Set(lines.map((l) => l - (l % cwg)))].sort((a, b) => a - b);
 }
 
 /**

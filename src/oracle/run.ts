@@ -5,7 +5,7 @@ import type { Execution } from '../exec/execution.js';
 import { initialMemory } from '../exec/initial-memory.js';
 import { Machine, type TraceEntry } from '../exec/machine.js';
 import { IdealWorld } from '../ideal/ideal-world.js';
-import { Arm64World } from '../platform/arm64-world.js';
+import { Arm64World } from '../arm64/arm64-world.js';
 
 export function newModelMachine(c: Compiled, trace = false): Machine {
   const world = new Arm64World(c.platform, c.layout, initialMemory(c));

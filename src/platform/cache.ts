@@ -1,89 +1,237 @@
-// One PIPT write-back, write-allocate data cache in front of memory, modelled at the granule of
-// the largest line before PoC (CTR_EL0.CWG). A smaller DminLine only changes how the kernel's
-// maintenance loops step and detect partial lines (src/kernel/cache-maintenance.ts); the data a
-// line holds and writes back is always the whole CWG line, which is what makes CWG > DminLine
-// dangerous. The D-side is PIPT on arm64 (arch/arm64/include/asm/cache.h), so every alias of a
-// physical line — linear map, bounce buffer, coherent alias — is this one line.
+// The data caches in front of memory, up to the Point of Coherency: PIPT, write-back,
+// write-allocate. The D-side is PIPT on arm64 (arch/arm64/include/asm/cache.h), so every alias of
+// a physical line — linear map, bounce buffer, coherent alias — is one line.
+//
+// One level when CTR_EL0.DminLine = CTR_EL0.CWG: lines of that size, written back to memory.
+// Two levels when CWG > DminLine (e.g. 64-byte L1 lines and a 128-byte-line L2 before PoC, the
+// reason ARCH_DMA_MINALIGN is 128 on arm64): an inner level (L1) at DminLine, "the smallest cache
+// line of all the data caches" (Arm ARM, CTR_EL0.DminLine), and an outer level (L2) at CWG, "the
+// maximum size of memory that can be overwritten as a result of the eviction of a cache entry
+// that has had a memory location in it modified" (Arm ARM, CTR_EL0.CWG). The levels are neither
+// inclusive nor exclusive: each has its own fills and evictions (hardware events), and a dirty L1
+// line evicted into L2 dirties its whole CWG line.
 
-import { zeroedBytes } from './bytes.js';
+import { copyOfBytes, zeroedBytes } from './bytes.js';
 import { Memory } from './memory.js';
 
 export interface Line { data: Uint8Array; dirty: boolean }
 
+/** 1 = the inner level (the only one when DminLine = CWG), 2 = the outer level at CWG. */
+export type CacheLevel = 1 | 2;
+
 /** What happened to a line, for traces and explanations. */
 export type CacheEventKind = 'fill' | 'evict' | 'writeback' | 'discard-dirty' | 'invalidate';
-export interface CacheEvent { kind: CacheEventKind; line: number }
+export interface CacheEvent {
+  kind: CacheEventKind;
+  line: number;
+  level: CacheLevel;
+  /** An L1 write-back that went into this L2 line, or an L1 fill that came from it (absent: memory). */
+  outer?: number;
+}
 
 export class Cache {
+  /** The inner level (L1), or the only level. */
   readonly lines = new Map<number, Line>();
+  /** The outer level (L2) at CWG, when CWG > DminLine. */
+  readonly outer?: Map<number, Line>;
   /** Set by a tracer; the hot path pays one branch when it is absent. */
   onEvent?: (e: CacheEvent) => void;
 
-  constructor(readonly lineBytes: number, readonly memory: Memory) {}
+  /** lineBytes: DminLine; outerLineBytes: CWG (a second level only when larger). */
+  constructor(readonly lineBytes: number, readonly memory: Memory, readonly outerLineBytes = lineBytes) {
+    if (outerLineBytes > lineBytes) this.outer = new Map();
+  }
 
   lineOf(addr: number): number {
     return addr - (addr % this.lineBytes);
   }
 
-  /** Install a clean copy of the line from memory (a speculative or demand fill). */
+  outerLineOf(addr: number): number {
+    return addr - (addr % this.outerLineBytes);
+  }
+
+  has(line: number, level: CacheLevel = 1): boolean {
+    return (level === 1 ? this.lines : this.outer)?.has(line) ?? false;
+  }
+
+  /** A line's state for reports: 'dirty', 'clean', or undefined when not cached at that level. */
+  state(line: number, level: CacheLevel = 1): 'dirty' | 'clean' | undefined {
+    const l = (level === 1 ? this.lines : this.outer)?.get(line);
+    return l ? (l.dirty ? 'dirty' : 'clean') : undefined;
+  }
+
+  // --- hardware events (chosen by the search and the generator) ---
+
+  /** Install a clean copy of an L1 line (a speculative or demand fill): from L2 when it holds the line, else memory. */
   fill(line: number): Line {
     let l = this.lines.get(line);
     if (l) return l;
+    const ol = this.outer?.get(this.outerLineOf(line));
+    if (ol) {
+      const at = line % this.outerLineBytes;
+      l = { data: zeroedBytes(this.lineBytes), dirty: false };
+      l.data.set(ol.data.subarray(at, at + this.lineBytes));
+      this.lines.set(line, l);
+      this.onEvent?.({ kind: 'fill', line, level: 1, outer: this.outerLineOf(line) });
+      return l;
+    }
     l = { data: this.memory.read(line, zeroedBytes(this.lineBytes)), dirty: false };
     this.lines.set(line, l);
-    this.onEvent?.({ kind: 'fill', line });
+    this.onEvent?.({ kind: 'fill', line, level: 1 });
     return l;
   }
 
-  /** Eviction: a dirty line is written back whole; either way it leaves the cache. */
+  /** Eviction of an L1 line: a dirty one is written back whole — into L2 when there is one, which allocates. */
   evict(line: number): void {
     const l = this.lines.get(line);
     if (!l) return;
-    if (l.dirty) this.writeBack(line, l);
+    if (l.dirty) this.writeDown(line, l, true);
     this.lines.delete(line);
-    this.onEvent?.({ kind: 'evict', line });
+    this.onEvent?.({ kind: 'evict', line, level: 1 });
   }
 
-  /** dc cvac: write a dirty line back; the line stays, clean. */
+  /** Speculative fill of an L2 line from memory. */
+  fillOuter(line: number): Line | undefined {
+    if (!this.outer) return undefined;
+    let l = this.outer.get(line);
+    if (l) return l;
+    l = { data: this.memory.read(line, zeroedBytes(this.outerLineBytes)), dirty: false };
+    this.outer.set(line, l);
+    this.onEvent?.({ kind: 'fill', line, level: 2 });
+    return l;
+  }
+
+  /** Eviction of an L2 line: a dirty one is written back to memory whole (all CWG bytes, CTR_EL0.CWG). */
+  evictOuter(line: number): void {
+    const l = this.outer?.get(line);
+    if (!l) return;
+    if (l.dirty) this.writeBackOuter(line, l);
+    this.outer!.delete(line);
+    this.onEvent?.({ kind: 'evict', line, level: 2 });
+  }
+
+  // --- dc by VA to the PoC ---
+  // Arm ARM, "Data cache maintenance instructions": DC CVAC / CIVAC / IVAC by VA to the PoC act on
+  // every cache before the PoC, each on its own line holding the VA (line size per level:
+  // CCSIDR_EL1.LineSize). So one dc on a DminLine-aligned address also acts on the whole CWG line
+  // around it at L2, and on nothing else at L1. L1 first: its dirty data passes through L2.
+
+  /** dc cvac: every level writes a dirty line holding addr back; the lines stay, clean. */
+  cleanToPoc(addr: number): void {
+    if (!this.outer) return this.clean(this.lineOf(addr));
+    const line = this.lineOf(addr);
+    const l = this.lines.get(line);
+    if (l?.dirty) this.writeDown(line, l, false);
+    const ol = this.outerLineOf(addr), o = this.outer.get(ol);
+    if (o?.dirty) this.writeBackOuter(ol, o);
+  }
+
+  /** dc civac: every level writes its line holding addr back if dirty, then drops it. */
+  cleanInvalidateToPoc(addr: number): void {
+    if (!this.outer) return this.cleanInvalidate(this.lineOf(addr));
+    const line = this.lineOf(addr);
+    const l = this.lines.get(line);
+    if (l) {
+      if (l.dirty) this.writeDown(line, l, false);
+      this.lines.delete(line);
+      this.onEvent?.({ kind: 'invalidate', line, level: 1 });
+    }
+    const ol = this.outerLineOf(addr), o = this.outer.get(ol);
+    if (o) {
+      if (o.dirty) this.writeBackOuter(ol, o);
+      this.outer.delete(ol);
+      this.onEvent?.({ kind: 'invalidate', line: ol, level: 2 });
+    }
+  }
+
+  /**
+   * dc ivac: every level drops its line holding addr; a dirty one is discarded — at L2 with the
+   * whole CWG line, other L1 lines' evicted data included — or written back if the core upgrades
+   * IVAC to CIVAC.
+   */
+  invalidateToPoc(addr: number, upgradeToCivac: boolean): void {
+    if (!this.outer) return this.invalidate(this.lineOf(addr), upgradeToCivac);
+    if (upgradeToCivac) return this.cleanInvalidateToPoc(addr);
+    const line = this.lineOf(addr);
+    if (this.lines.has(line)) {
+      if (this.lines.get(line)!.dirty) this.onEvent?.({ kind: 'discard-dirty', line, level: 1 });
+      this.lines.delete(line);
+      this.onEvent?.({ kind: 'invalidate', line, level: 1 });
+    }
+    const ol = this.outerLineOf(addr);
+    if (this.outer.has(ol)) {
+      if (this.outer.get(ol)!.dirty) this.onEvent?.({ kind: 'discard-dirty', line: ol, level: 2 });
+      this.outer.delete(ol);
+      this.onEvent?.({ kind: 'invalidate', line: ol, level: 2 });
+    }
+  }
+
+  // --- the single level's own line operations (also what dc does there) ---
+
+  /** dc cvac on the only level: write a dirty line back; the line stays, clean. */
   clean(line: number): void {
     const l = this.lines.get(line);
     if (l?.dirty) this.writeBack(line, l);
   }
 
-  /** dc civac: write back if dirty, then drop. */
+  /** dc civac on the only level: write back if dirty, then drop. */
   cleanInvalidate(line: number): void {
     const l = this.lines.get(line);
     if (!l) return;
     if (l.dirty) this.writeBack(line, l);
     this.lines.delete(line);
-    this.onEvent?.({ kind: 'invalidate', line });
+    this.onEvent?.({ kind: 'invalidate', line, level: 1 });
   }
 
-  /** dc ivac: drop the line; a dirty one is discarded, or written back if the core upgrades IVAC to CIVAC. */
+  /** dc ivac on the only level: drop the line; a dirty one is discarded, or written back if the core upgrades IVAC to CIVAC. */
   invalidate(line: number, upgradeToCivac: boolean): void {
     const l = this.lines.get(line);
     if (!l) return;
     if (l.dirty) {
       if (upgradeToCivac) this.writeBack(line, l);
-      else this.onEvent?.({ kind: 'discard-dirty', line });
+      else this.onEvent?.({ kind: 'discard-dirty', line, level: 1 });
     }
     this.lines.delete(line);
-    this.onEvent?.({ kind: 'invalidate', line });
+    this.onEvent?.({ kind: 'invalidate', line, level: 1 });
+  }
+
+  /** An L1 line's write-back: to memory with one level; else into L2 (allocating it on an eviction, dirtying the whole CWG line). */
+  private writeDown(line: number, l: Line, allocate: boolean): void {
+    if (!this.outer) return this.writeBack(line, l);
+    const ol = this.outerLineOf(line);
+    const o = this.outer.get(ol) ?? (allocate ? this.fillOuter(ol) : undefined);
+    if (!o) return this.writeBack(line, l); // maintenance to PoC: straight through an absent L2 line
+    o.data.set(l.data, line - ol);
+    o.dirty = true;
+    l.dirty = false;
+    this.onEvent?.({ kind: 'writeback', line, level: 1, outer: ol });
   }
 
   private writeBack(line: number, l: Line): void {
     this.memory.write(line, l.data);
     l.dirty = false;
-    this.onEvent?.({ kind: 'writeback', line });
+    this.onEvent?.({ kind: 'writeback', line, level: 1 });
   }
 
-  /** A load through a cacheable mapping: hits read the line, misses read memory (fills are separate events). */
+  private writeBackOuter(line: number, l: Line): void {
+    this.memory.write(line, l.data);
+    l.dirty = false;
+    this.onEvent?.({ kind: 'writeback', line, level: 2 });
+  }
+
+  // --- accesses ---
+
+  /** A load through a cacheable mapping: L1 hits, then L2 hits, then memory (fills are separate events). */
   read(addr: number, out: Uint8Array): Uint8Array {
     for (let i = 0; i < out.length; ) {
       const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, out.length - i);
       const l = this.lines.get(a - at);
       if (!l) {
-        if (n === out.length) this.memory.read(a, out);
+        const o = this.outer?.get(this.outerLineOf(a));
+        if (o) {
+          const oat = a % this.outerLineBytes;
+          out.set(o.data.subarray(oat, oat + n), i);
+        } else if (n === out.length) this.memory.read(a, out);
         else this.memory.read(a, out.subarray(i, i + n));
       } else if (n <= 16) for (let k = 0; k < n; k++) out[i + k] = l.data[at + k];
       else out.set(l.data.subarray(at, at + n), i);
@@ -92,7 +240,7 @@ export class Cache {
     return out;
   }
 
-  /** A store through a cacheable mapping: write-allocate, so the whole line is filled and becomes dirty. */
+  /** A store through a cacheable mapping: write-allocate, so the whole L1 line is filled and becomes dirty. */
   write(addr: number, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; ) {
       const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, bytes.length - i);
@@ -104,27 +252,52 @@ export class Cache {
     }
   }
 
-  /** A snooping (coherent) device read: a cached copy, clean or dirty, answers instead of memory. */
+  /**
+   * A snooping (coherent) device read sees both levels: an L1 copy, clean or dirty, answers first
+   * (an L1-dirty line is the newest copy of its bytes), then L2, then memory.
+   */
   snoopRead(addr: number, out: Uint8Array): Uint8Array {
     return this.read(addr, out);
   }
 
   /**
-   * A snooping device write. A present line takes the data and becomes dirty (the data lives in
-   * the cache, as with a snooped write that hits): an invalidate then loses it — Robin Murphy's
-   * "coherent hardware declared non-coherent" failure. Absent lines: memory is written.
+   * A snooping device write. Every present copy of the bytes, at either level, takes the data and
+   * becomes dirty (the data lives in the cache, as with a snooped write that hits; the rest of an
+   * L1-dirty line keeps the CPU's bytes): an invalidate then loses it — Robin Murphy's "coherent
+   * hardware declared non-coherent" failure. Bytes cached nowhere: memory is written.
    */
   snoopWrite(addr: number, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; ) {
       const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, bytes.length - i);
       const l = this.lines.get(a - at);
+      const o = this.outer?.get(this.outerLineOf(a));
       if (l) {
         l.data.set(bytes.subarray(i, i + n), at);
         l.dirty = true;
-      } else {
-        this.memory.write(a, bytes.subarray(i, i + n));
       }
+      if (o) {
+        o.data.set(bytes.subarray(i, i + n), a % this.outerLineBytes);
+        o.dirty = true;
+      }
+      if (!l && !o) this.memory.write(a, bytes.subarray(i, i + n));
       i += n;
     }
   }
+
+  // --- copies, for searches that branch ---
+
+  /** The same cache contents over another memory. */
+  copyTo(memory: Memory): Cache {
+    const c = new Cache(this.lineBytes, memory, this.outerLineBytes);
+    for (const [line, l] of this.lines) c.lines.set(line, { data: copyOfBytes(l.data), dirty: l.dirty });
+    if (this.outer) for (const [line, l] of this.outer) c.outer!.set(line, { data: copyOfBytes(l.data), dirty: l.dirty });
+    return c;
+  }
+
+  /** Every line with its dirty bit, level by level. */
+  fingerprint(): string {
+    const text = (m: Map<number, Line>) => [...m].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${Buffer.from(l.data).toString('base64')}`).join('|');
+    return this.outer ? `${text(this.lines)}~${text(this.outer)}` : text(this.lines);
+  }
 }
+

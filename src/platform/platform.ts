@@ -5,7 +5,7 @@ import { KernelVersion, parseKernelVersion } from '../kernel/version.js';
 import { PlatformError } from './platform-error.js';
 
 export interface PlatformConfig {
-  /** Kernel version "X.Y" or "X.Y.Z" (stable backports of c50f11c6196f are honoured). */
+  /** Kernel version "X.Y" or "X.Y.Z": the accepted set is in src/kernel/version.ts and docs/litmus.md. */
   kernel: string;
   /** CTR_EL0.DminLine in bytes: the step and partial-line test of the maintenance loops. */
   lineSize: 64 | 128;
@@ -25,6 +25,14 @@ export interface PlatformConfig {
   a53CleanUpgrade: boolean;
   /** dc ivac on a dirty line writes it back (IVAC→CIVAC upgrade) instead of discarding it. */
   ivacUpgrade: boolean;
+  /**
+   * The older reading of DMB shareability: an smp_* barrier (dmb ish*) orders nothing for the
+   * device. Default false: the Arm ARM (Known issues, Issue M.a, AARCH-24234) says the
+   * shareability domain of a DMB no longer matters for memory effects.
+   */
+  strictShareability: boolean;
+  /** CONFIG_VMAP_STACK (arm64 default y since v4.14): the stack is vmalloc memory, not the linear map. */
+  vmapStack: boolean;
 }
 
 /**
@@ -55,6 +63,8 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   swiotlb: 'present',
   a53CleanUpgrade: false,
   ivacUpgrade: false,
+  strictShareability: false,
+  vmapStack: true,
 };
 
 export { PlatformError };
@@ -99,7 +109,7 @@ function validate(c: PlatformConfig): PlatformConfig {
   if (!['present', 'absent', 'force'].includes(c.swiotlb)) {
     throw new PlatformError('swiotlb', `swiotlb must be present, absent or force, not ${c.swiotlb}`);
   }
-  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade'] as const) {
+  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
   return c;
@@ -121,5 +131,7 @@ export function describePlatform(p: PlatformConfig): string {
   parts.push(`swiotlb ${p.swiotlb}`);
   if (p.a53CleanUpgrade) parts.push('A53 clean→civac');
   if (p.ivacUpgrade) parts.push('ivac→civac');
+  if (p.strictShareability) parts.push('smp_* order nothing for the device');
+  if (!p.vmapStack) parts.push('stack in the linear map');
   return parts.join(', ');
 }

@@ -10,8 +10,9 @@
 //   });
 
 import type { PlatformConfig } from '../platform/platform.js';
+import { ProgramError } from './program-error.js';
 import type {
-  Actor, BarrierKind, BufRef, BufferDecl, BufferKind, CpuOp, DeviceOp, Direction, Program,
+  Actor, BarrierKind, BufRef, BufferDecl, BufferKind, CpuOp, DeviceOp, Direction, Program, Value,
 } from './types.js';
 
 export const TO_DEVICE: Direction = 'DMA_TO_DEVICE';
@@ -19,6 +20,16 @@ export const FROM_DEVICE: Direction = 'DMA_FROM_DEVICE';
 export const BIDIRECTIONAL: Direction = 'DMA_BIDIRECTIONAL';
 
 export interface MapOptions { skipCpuSync?: boolean }
+
+/** What a scenario may write as a value: 0x5a, or 0x8000000000000000n where a number is not exact. */
+export type ValueLike = number | bigint;
+
+/** A number becomes a Value only when it is exact (a safe integer); compile() checks the range. */
+export function u64(v: ValueLike): Value {
+  if (typeof v === 'bigint') return v;
+  if (!Number.isSafeInteger(v)) throw new ProgramError(`value ${v} is not an exact integer; write values above 2^53 as bigints (0x8000000000000000n)`);
+  return BigInt(v);
+}
 
 // --- memory ---
 const decl = (kind: BufferKind) => (name: string, size: number, extra: Partial<BufferDecl> = {}): BufferDecl => ({ name, kind, size, ...extra });
@@ -32,17 +43,17 @@ export const field = (name: string, parent: string, offset: number, size: number
   ({ name, kind: 'kmalloc', size, in: { parent, offset }, ...extra });
 
 // --- CPU ---
-export const store = (buf: string, off: number, size: number, value: number): CpuOp => ({ op: 'store', buf, off, size, value });
-export const WRITE_ONCE = (buf: string, off: number, size: number, value: number): CpuOp => ({ op: 'store', buf, off, size, value, once: true });
+export const store = (buf: string, off: number, size: number, value: ValueLike): CpuOp => ({ op: 'store', buf, off, size, value: u64(value) });
+export const WRITE_ONCE = (buf: string, off: number, size: number, value: ValueLike): CpuOp => ({ op: 'store', buf, off, size, value: u64(value), once: true });
 export const load = (buf: string, off: number, size: number): CpuOp => ({ op: 'load', buf, off, size });
 export const READ_ONCE = (buf: string, off: number, size: number): CpuOp => ({ op: 'load', buf, off, size, once: true });
-export const poll = (buf: string, off: number, size: number, value: number): CpuOp => ({ op: 'poll', buf, off, size, value });
+export const poll = (buf: string, off: number, size: number, value: ValueLike): CpuOp => ({ op: 'poll', buf, off, size, value: u64(value) });
 export const barrier = (kind: BarrierKind): CpuOp => ({ op: 'barrier', kind });
 export const dma_rmb = () => barrier('dma_rmb');
 export const dma_wmb = () => barrier('dma_wmb');
 export const mb = () => barrier('mb');
-export const writel = (reg: string, value: number): CpuOp => ({ op: 'writel', reg, value });
-export const writel_relaxed = (reg: string, value: number): CpuOp => ({ op: 'writel', reg, value, relaxed: true });
+export const writel = (reg: string, value: ValueLike): CpuOp => ({ op: 'writel', reg, value: u64(value) });
+export const writel_relaxed = (reg: string, value: ValueLike): CpuOp => ({ op: 'writel', reg, value: u64(value), relaxed: true });
 export const readl = (reg: string): CpuOp => ({ op: 'readl', reg });
 export const readl_relaxed = (reg: string): CpuOp => ({ op: 'readl', reg, relaxed: true });
 export const wait_irq = (irq = 'irq'): CpuOp => ({ op: 'wait_irq', irq });
@@ -70,14 +81,14 @@ export const dma_sync_sg_for_device = (handle: string, dir: Direction): CpuOp =>
 export const dma_mapping_error = (handle: string): CpuOp => ({ op: 'dma_mapping_error', handle });
 
 // --- device ---
-export const wait_doorbell = (reg: string, value: number): DeviceOp => ({ op: 'wait_doorbell', reg, value });
+export const wait_doorbell = (reg: string, value: ValueLike): DeviceOp => ({ op: 'wait_doorbell', reg, value: u64(value) });
 export const dma_read = (handle: string, off: number, size: number, entry?: number): DeviceOp =>
   ({ op: 'dma_read', handle, off, size, ...(entry === undefined ? {} : { entry }) });
-export const dma_write = (handle: string, off: number, size: number, value: number, entry?: number): DeviceOp =>
-  ({ op: 'dma_write', handle, off, size, value, ...(entry === undefined ? {} : { entry }) });
-export const dma_poll = (handle: string, off: number, size: number, value: number): DeviceOp => ({ op: 'dma_poll', handle, off, size, value });
+export const dma_write = (handle: string, off: number, size: number, value: ValueLike, entry?: number): DeviceOp =>
+  ({ op: 'dma_write', handle, off, size, value: u64(value), ...(entry === undefined ? {} : { entry }) });
+export const dma_poll = (handle: string, off: number, size: number, value: ValueLike): DeviceOp => ({ op: 'dma_poll', handle, off, size, value: u64(value) });
 export const raise_irq = (irq = 'irq'): DeviceOp => ({ op: 'raise_irq', irq });
-export const set_reg = (reg: string, value: number): DeviceOp => ({ op: 'set_reg', reg, value });
+export const set_reg = (reg: string, value: ValueLike): DeviceOp => ({ op: 'set_reg', reg, value: u64(value) });
 
 // --- actors and programs ---
 export const cpu = (name: string, ops: CpuOp[]): Actor => ({ name, kind: 'cpu', ops });

@@ -1,6 +1,8 @@
 // A program is plain data: buffers, MMIO registers, and straight-line actors (CPU threads and
-// DMA engines). Everything here serialises to JSON unchanged, so a saved counterexample
-// survives changes to the generators and the text format.
+// DMA engines). Values are exact u64s (`bigint`, the type C wrapping arithmetic maps onto with
+// BigInt.asUintN(64, ...)); everything else is a plain number. src/program/json.ts writes and
+// reads programs as JSON, so a saved counterexample survives changes to the generators and the
+// text format.
 
 import type { PlatformConfig } from '../platform/platform.js';
 
@@ -12,8 +14,8 @@ export const DIRECTIONS: readonly Direction[] = ['DMA_TO_DEVICE', 'DMA_FROM_DEVI
 export type BufferKind =
   | 'kmalloc' // slab object: linear map, Normal write-back, packed by size class
   | 'page' // alloc_pages: page aligned, linear map
-  | 'stack' // on-stack array: linear map here, but never DMA-safe (dma-debug flags it)
-  | 'vmalloc' // vmalloc area: dma_map_single rejects it
+  | 'stack' // on-stack array: vmalloc memory with CONFIG_VMAP_STACK (platform vmapStack), else linear map; never DMA-safe
+  | 'vmalloc' // vmalloc area: dma_map_single rejects it (v5.5+) or maps virt_to_page()'s wrong page
   | 'coherent'; // dma_alloc_coherent: Normal-NC CPU mapping on a non-coherent device
 
 export interface BufferDecl {
@@ -28,6 +30,9 @@ export interface BufferDecl {
   init?: number;
 }
 
+/** A value a CPU or device stores, writes or waits for: an unsigned integer of at most 64 bits. */
+export type Value = bigint;
+
 export type BarrierKind =
   | 'mb' | 'rmb' | 'wmb'
   | 'dma_mb' | 'dma_rmb' | 'dma_wmb'
@@ -39,12 +44,12 @@ export const BARRIERS: readonly BarrierKind[] = ['mb', 'rmb', 'wmb', 'dma_mb', '
 export interface BufRef { buf: string; off: number; size: number }
 
 export type CpuOp =
-  | { op: 'store'; buf: string; off: number; size: number; value: number; once?: boolean }
+  | { op: 'store'; buf: string; off: number; size: number; value: Value; once?: boolean }
   | { op: 'load'; buf: string; off: number; size: number; once?: boolean }
   /** while (READ_ONCE(x) != value) cpu_relax(); */
-  | { op: 'poll'; buf: string; off: number; size: number; value: number }
+  | { op: 'poll'; buf: string; off: number; size: number; value: Value }
   | { op: 'barrier'; kind: BarrierKind }
-  | { op: 'writel'; reg: string; value: number; relaxed?: boolean }
+  | { op: 'writel'; reg: string; value: Value; relaxed?: boolean }
   | { op: 'readl'; reg: string; relaxed?: boolean }
   | { op: 'wait_irq'; irq: string }
   | { op: 'dma_set_mask'; bits: number; coherent?: boolean }
@@ -63,13 +68,13 @@ export type CpuOp =
   | { op: 'dma_mapping_error'; handle: string };
 
 export type DeviceOp =
-  | { op: 'wait_doorbell'; reg: string; value: number }
+  | { op: 'wait_doorbell'; reg: string; value: Value }
   | { op: 'dma_read'; handle: string; entry?: number; off: number; size: number }
-  | { op: 'dma_write'; handle: string; entry?: number; off: number; size: number; value: number }
+  | { op: 'dma_write'; handle: string; entry?: number; off: number; size: number; value: Value }
   /** the device polls a word in memory until it holds value (descriptor ownership) */
-  | { op: 'dma_poll'; handle: string; entry?: number; off: number; size: number; value: number }
+  | { op: 'dma_poll'; handle: string; entry?: number; off: number; size: number; value: Value }
   | { op: 'raise_irq'; irq: string }
-  | { op: 'set_reg'; reg: string; value: number };
+  | { op: 'set_reg'; reg: string; value: Value };
 
 export type Op = CpuOp | DeviceOp;
 

@@ -12,8 +12,10 @@ import type { ExecutionVerdict } from '../oracle/oracle.js';
 import type { Machine } from '../exec/machine.js';
 import { newModelMachine } from '../oracle/run.js';
 import type { DeviceOp } from '../program/types.js';
-import type { Arm64World } from '../platform/arm64-world.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import type { Cache, CacheLevel } from '../platform/cache.js';
 import { describePlatform } from '../platform/platform.js';
+import { explainCause } from './cause.js';
 
 export interface ReportEvent {
   /** The actor that performed an op, or "hardware" for a fill or eviction. */
@@ -33,6 +35,8 @@ export interface CounterexampleReport {
   events: ReportEvent[];
   observations: { what: string; arm64: string; ideal: string }[];
   lines: { line: string; state: string }[];
+  /** Why, in kernel terms: which step put the wrong bytes where they were read (src/report/cause.ts). */
+  cause: string[];
   execution: Execution;
 }
 
@@ -63,14 +67,31 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const label = (actor: string, op: number) => `${actor}: \`${opText[c.actorIndex.get(actor)!][op]}\``;
   const observations = diffObservations(result.model, result.ideal, label).map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
 
-  const cache = (m.world as Arm64World).cache;
-  const touched = new Set<number>();
-  for (const e of events) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) touched.add(Number(x[1]));
-  const lines = [...touched].sort((a, b) => a - b).map((l) => {
-    const line = cache.lines.get(l);
-    return { line: hex(l), state: line ? (line.dirty ? 'dirty in the cache' : 'clean in the cache') : 'not cached' };
+  const lines = lineStates((m.world as Arm64World).cache, events);
+  const cause = explainCause(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
+  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, cause, execution };
+}
+
+/** The state at the end of every line the trace mentions ("line 0x1000", or with two levels "L2 line 0x1000"). */
+function lineStates(cache: Cache, events: readonly ReportEvent[]): CounterexampleReport['lines'] {
+  if (!cache.outer) {
+    const touched = new Set<number>();
+    for (const e of events) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) touched.add(Number(x[1]));
+    return [...touched].sort((a, b) => a - b).map((l) => {
+      const state = cache.state(l);
+      return { line: hex(l), state: state ? `${state} in the cache` : 'not cached' };
+    });
+  }
+  const touched = new Map<string, { level: CacheLevel; line: number }>();
+  for (const e of events) {
+    for (const f of [e.text, ...e.effects]) {
+      for (const x of f.matchAll(/L([12]) line (0x[0-9a-f]+)/g)) touched.set(`${x[1]}${x[2]}`, { level: Number(x[1]) as CacheLevel, line: Number(x[2]) });
+    }
+  }
+  return [...touched.values()].sort((a, b) => a.level - b.level || a.line - b.line).map(({ level, line }) => {
+    const state = cache.state(line, level);
+    return { line: `L${level} ${hex(line)}`, state: state ? `${state} in L${level}` : `not in L${level}` };
   });
-  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, execution };
 }
 
 function finalLabel(c: Compiled, what: string): string {
@@ -83,7 +104,7 @@ function finalLabel(c: Compiled, what: string): string {
  * device access lands: the bus address the device drives may not be the buffer (dropped address
  * bits, a bounce buffer, DMA_MAPPING_ERROR).
  */
-function runTraced(c: Compiled, execution: Execution): Machine {
+export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Machine) => void): Machine {
   const m = newModelMachine(c, true);
   const world = m.world as Arm64World;
   const noteDevice = (before: number) => {
@@ -101,6 +122,7 @@ function runTraced(c: Compiled, execution: Execution): Machine {
     const before = m.trace!.length;
     m.step(s);
     noteDevice(before);
+    if (m.trace!.length > before) afterEach?.(m);
   }
   for (let progress = true; progress && m.bailedOut === undefined; ) {
     progress = false;
@@ -109,6 +131,7 @@ function runTraced(c: Compiled, execution: Execution): Machine {
         const before = m.trace!.length;
         if (!m.run(a, 0)) break;
         noteDevice(before);
+        afterEach?.(m);
         progress = true;
       }
     }

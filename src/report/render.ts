@@ -2,7 +2,7 @@
 // explanation for a bug; and the JSON object --json prints.
 
 import { hex } from '../exec/values.js';
-import type { Checked } from '../cli/check-file.js';
+import type { Checked, LocatedFinding } from '../cli/check-file.js';
 import type { CheckResult } from '../oracle/check.js';
 import type { CounterexampleReport } from './counterexample.js';
 
@@ -16,7 +16,7 @@ export function describeSearch(r: CheckResult, replayed = false): string {
   if (replayed) return 'the replayed execution';
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const bound = (events: number) =>
-    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${n(r.bound.lines.length, 'line')}`;
+    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
   const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
   if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
   const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
@@ -32,19 +32,38 @@ function foundBy(r: CheckResult, replayed = false): string {
 
 export function renderText(o: Checked, replay?: ReplayInfo): string {
   const r = o.result;
-  const expectation = o.expect === undefined ? '' : o.expect === r.verdict ? ` [expected ${o.expect}]` : ` [DIFFERS from 'expect ${o.expect}']`;
-  if (r.verdict !== 'bug' || !o.report) {
+  const expectation = o.expect === undefined ? '' : o.expect === o.verdict ? ` [expected ${o.expect}]` : ` [DIFFERS from 'expect ${o.expect}']`;
+  const errors = o.contract?.findings.filter((f) => f.severity === 'error') ?? [];
+  const out: string[] = [];
+  if (o.report) {
+    out.push(`BUG   ${o.file} (${o.name}): counterexample found ${foundBy(r, o.replayed)}${expectation}`, ...explanationLines(o.report, '  '));
+  } else if (errors.length) {
+    out.push(`BUG   ${o.file} (${o.name}): ${errors.length} contract error${errors.length === 1 ? '' : 's'}; no counterexample in ${describeSearch(r, o.replayed)}${expectation}`);
+  } else {
     const what = r.verdict === 'ok' ? 'no counterexample' : 'inconclusive: the ideal-witness search was cut off';
-    return `${r.verdict.padEnd(5)} ${o.file} (${o.name}): ${what} in ${describeSearch(r, o.replayed)}${expectation}`;
+    out.push(`${r.verdict.padEnd(5)} ${o.file} (${o.name}): ${what} in ${describeSearch(r, o.replayed)}${expectation}`);
   }
-  const out = [`BUG   ${o.file} (${o.name}): counterexample found ${foundBy(r, o.replayed)}${expectation}`, ...explanationLines(o.report, '  ')];
-  const rep = o.report;
-  if (replay) {
+  if (o.contract?.findings.length) {
+    out.push('', `  contract (${o.contract.complete ? 'every interleaving' : `${o.contract.states} states, not every interleaving`}):`);
+    for (const f of o.contract.findings) out.push(`    ${findingLine(o.file, f)}`);
+  }
+  if (o.fix) {
+    out.push('', '  suggested fix (re-checked: ok, no error finding):');
+    for (const step of o.fix.steps) out.push(`    - ${step}`);
+    out.push(...o.fix.diff.split('\n').map((l) => `    ${l}`));
+  }
+  if (replay && o.report) {
     out.push('', '  replay:', `    ${replay.command}`);
     if (replay.saved) out.push(`    dmafuzz check ${o.file} --replay ${replay.saved}`);
-    out.push(`    execution: ${JSON.stringify(rep.execution)}`);
+    out.push(`    execution: ${JSON.stringify(o.report.execution)}`);
   }
   return out.join('\n');
+}
+
+/** `file:12:3: error: <message> (<rule>, <source>)`, or `cpu0 op 3: ...` for a program with no file. */
+function findingLine(file: string, f: LocatedFinding): string {
+  const at = f.line !== undefined ? `${file}:${f.line}:${f.col}` : `${f.actor} op ${f.op + 1}`;
+  return `${at}: ${f.severity}: ${f.message} (${f.rule}; ${f.source})`;
 }
 
 /** The body of every counterexample report: platform, program, what happened, observations, lines. */
@@ -57,6 +76,10 @@ export function explanationLines(rep: CounterexampleReport, indent: string): str
     out.push(`${String(i + 1).padStart(3)}  ${e.actor.padEnd(width)}  ${e.text}${e.ahead ? `   <- ${e.ahead}` : ''}`);
     for (const f of e.effects) out.push(`     ${' '.repeat(width)}    ${f}`);
   });
+  if (rep.cause.length) {
+    out.push('', 'why:');
+    for (const story of rep.cause) out.push(...wrap(story, 96).map((l, i) => (i ? '    ' : '  ') + l));
+  }
   out.push('', 'observations no execution of the ideal (coherent, in-order) platform can produce:');
   for (const d of rep.observations) out.push(`  ${d.what}`, `    arm64: ${d.arm64}`, `    ideal: ${d.ideal}   (same interleaving)`);
   if (rep.lines.length) {
@@ -71,14 +94,32 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
   return {
     file: o.file,
     test: o.name,
-    verdict: r.verdict,
+    verdict: o.verdict,
     executions: r.executions,
     exhaustive: r.exhaustive,
     method: r.method,
-    bound: { events: r.bound.events, lines: r.bound.lines.map(hex) },
+    // The same bound the text states: the deepest level covered completely (-1: none), of maxEvents asked.
+    bound: { events: r.bound.events, lines: r.bound.lines.map(hex), ...(r.bound.outerLines ? { outerLines: r.bound.outerLines.map(hex) } : {}) },
+    maxEvents: r.maxEvents,
     seed: r.seed,
-    ...(o.expect ? { expect: o.expect, asExpected: o.expect === r.verdict } : {}),
+    ...(o.expect ? { expect: o.expect, asExpected: o.expect === o.verdict } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
+    findings: o.contract?.findings ?? [],
+    ...(o.fix ? { fix: o.fix } : {}),
     ...(replay ? { replay } : {}),
   };
+}
+
+/** Break a sentence into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }

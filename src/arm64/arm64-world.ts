@@ -1,15 +1,16 @@
-// The arm64 model: memory at PoC, one write-back cache, the kernel's DMA API with swiotlb, and a
-// device that either reads and writes memory only (non-coherent) or snoops the cache (coherent).
+// The arm64 world: the hardware (src/platform: memory at PoC, the cache) composed with the
+// kernel's DMA API and swiotlb (src/kernel), and a device that either reads and writes memory
+// only (non-coherent) or snoops the cache (coherent). The ideal world (src/ideal) stands beside it.
 
 import { DmaKernel } from '../kernel/dma-api.js';
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import type { CpuOp } from '../program/types.js';
 import type { DeviceAddress, World } from '../exec/world.js';
 import { hex } from '../exec/values.js';
-import { copyOfBytes, zeroedBytes } from './bytes.js';
-import { Cache } from './cache.js';
-import { Memory } from './memory.js';
-import type { Platform } from './platform.js';
+import { zeroedBytes } from '../platform/bytes.js';
+import { Cache, type CacheEvent } from '../platform/cache.js';
+import { Memory } from '../platform/memory.js';
+import type { Platform } from '../platform/platform.js';
 
 export class Arm64World implements World {
   readonly weak = true;
@@ -22,23 +23,29 @@ export class Arm64World implements World {
   /** 2 ** deviceAddressBits: the first bus address the device cannot drive. */
   private readonly busLimit: number;
 
-  constructor(readonly platform: Platform, readonly layout: Layout, initial: Memory) {
+  /** cache: over `initial`; by default the platform's hierarchy (a test may pass a reference implementation). */
+  constructor(readonly platform: Platform, readonly layout: Layout, initial: Memory, cache?: Cache) {
     this.busLimit = 2 ** platform.deviceAddressBits;
     this.memory = initial;
-    this.cache = new Cache(platform.cwg, this.memory);
+    // DminLine = CWG: one level of CWG lines, as before; CWG > DminLine: L1 at DminLine, L2 at CWG.
+    this.cache = cache ?? new Cache(platform.lineSize, this.memory, platform.cwg);
     this.kernel = new DmaKernel(platform, this.cache, layout);
   }
 
   /** Route the hardware's and kernel's actions to a trace. */
   traceTo(note: (text: string) => void): void {
     this.note = note;
-    this.cache.onEvent = (e) => {
+    this.cache.onEvent = this.cache.outer ? (e) => {
+      const text = twoLevelEventText(e);
+      if (text) note(text);
+    } : (e) => {
       if (e.kind === 'writeback') note(`line ${hex(e.line)} written back to memory`);
       else if (e.kind === 'discard-dirty') note(`dirty line ${hex(e.line)} discarded`);
       else if (e.kind === 'fill') note(`line ${hex(e.line)} filled from memory`);
     };
     this.kernel.onDc = (op, addr) => note(`dc ${op}, ${hex(addr)}`);
     this.kernel.swiotlb.onCopy = (from, to, size) => note(`swiotlb memcpy ${hex(from)} → ${hex(to)} (${size} bytes)`);
+    this.kernel.onWarn = (text) => note(`WARNING: ${text}`);
   }
 
   /** Normal-NC for coherent memory of a non-coherent device (pgprot_dmacoherent); else the cacheable linear map. */
@@ -88,12 +95,13 @@ export class Arm64World implements World {
     switch (op.op) {
       case 'dma_map': {
         const b = buf(op.buf);
-        const m = k.map(op.handle, op.api, b.addr + op.off, op.size, op.dir, !!op.skipCpuSync, b.kind === 'vmalloc');
-        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : hex(m.segments[0].bus) + (m.segments[0].bounced ? ' (swiotlb bounce buffer)' : ''));
+        const m = k.map(op.handle, op.api, b.addr + op.off, op.size, op.dir, !!op.skipCpuSync, b.virtToPage === undefined ? undefined : b.virtToPage + op.off);
+        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : hex(m.segments[0].bus) + (m.segments[0].bounced ? ' (swiotlb bounce buffer)' : '') + (m.wrongPage ? ` (virt_to_page() of vmalloc address: unrelated memory, not '${op.buf}')` : ''));
         return true;
       }
       case 'dma_map_sg': {
-        const m = k.mapSg(op.handle, op.entries.map((e) => ({ phys: buf(e.buf).addr + e.off, size: e.size })), op.dir, !!op.skipCpuSync);
+        const at = (e: { buf: string; off: number }) => ({ phys: buf(e.buf).addr + e.off, virtToPage: buf(e.buf).virtToPage === undefined ? undefined : buf(e.buf).virtToPage! + e.off });
+        const m = k.mapSg(op.handle, op.entries.map((e) => ({ ...at(e), size: e.size })), op.dir, !!op.skipCpuSync);
         this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : m.segments.map((s) => hex(s.bus) + (s.bounced ? ' (bounced)' : '')).join(', '));
         return true;
       }
@@ -116,25 +124,37 @@ export class Arm64World implements World {
     this.note?.(`device is given ${what}`);
   }
 
-  fill(addr: number): void {
-    this.cache.fill(this.cache.lineOf(addr));
+  fill(addr: number, level: 1 | 2): void {
+    if (level === 1) this.cache.fill(this.cache.lineOf(addr));
+    else this.cache.fillOuter(this.cache.outerLineOf(addr));
   }
 
-  evict(addr: number): void {
-    this.cache.evict(this.cache.lineOf(addr));
+  evict(addr: number, level: 1 | 2): void {
+    if (level === 1) this.cache.evict(this.cache.lineOf(addr));
+    else this.cache.evictOuter(this.cache.outerLineOf(addr));
   }
 
   /** A copy without trace hooks, for searches that branch (src/oracle/exhaustive.ts). */
   clone(): World {
-    const w = new Arm64World(this.platform, this.layout, this.memory.clone());
-    for (const [line, l] of this.cache.lines) w.cache.lines.set(line, { data: copyOfBytes(l.data), dirty: l.dirty });
+    const memory = this.memory.clone();
+    const w = new Arm64World(this.platform, this.layout, memory, this.cache.copyTo(memory));
     w.kernel = this.kernel.copyTo(w.cache);
     return w;
   }
 
   /** Memory, every cache line with its dirty bit, and the kernel's mappings and swiotlb slots. */
   fingerprint(): string {
-    const lines = [...this.cache.lines].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${Buffer.from(l.data).toString('base64')}`);
-    return `${this.memory.fingerprint()}#${lines.join('|')}#${this.kernel.fingerprint()}`;
+    return `${this.memory.fingerprint()}#${this.cache.fingerprint()}#${this.kernel.fingerprint()}`;
+  }
+}
+
+/** Trace text of a cache event with two levels: which level, and where a write-back went. */
+function twoLevelEventText(e: CacheEvent): string | undefined {
+  const line = `L${e.level} line ${hex(e.line)}`;
+  switch (e.kind) {
+    case 'writeback': return e.outer === undefined ? `${line} written back to memory` : `${line} written back into L2 line ${hex(e.outer)} (the whole L2 line is now dirty)`;
+    case 'discard-dirty': return `dirty ${line} discarded`;
+    case 'fill': return `${line} filled from ${e.outer === undefined ? 'memory' : `L2 line ${hex(e.outer)}`}`;
+    default: return undefined;
   }
 }

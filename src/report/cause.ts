@@ -1,0 +1,180 @@
+// Why a counterexample happened, in kernel terms: for each observation that differs, which step
+// of the execution put the wrong bytes where they were read, and why the ideal platform differs.
+// Computed by replaying the execution and recording, after every step, the observed bytes as the
+// reader sees them, as memory holds them, and the state of their cache lines — so every sentence
+// names a step the report lists ("step 3"), a line and the bytes.
+
+import type { Compiled } from '../exec/compile.js';
+import type { Execution } from '../exec/execution.js';
+import type { Machine } from '../exec/machine.js';
+import { bytesEqual, formatValue, hex } from '../exec/values.js';
+import type { ExecutionVerdict } from '../oracle/oracle.js';
+import { newIdealMachine, newModelMachine, runIdealLike } from '../oracle/run.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import { zeroedBytes } from '../platform/bytes.js';
+import type { CpuOp, DeviceOp } from '../program/types.js';
+import { runTraced } from './counterexample.js';
+
+type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
+
+/** What a reader saw at one address range, after one step. */
+interface Snap { seen: Uint8Array; memory: Uint8Array; line: 'absent' | 'clean' | 'dirty' }
+
+interface Victim { actor: number; op: number; addr: number; size: number; cpu: boolean; nonCacheable: boolean }
+
+export function explainCause(c: Compiled, execution: Execution, bug: Bug, describe: (actor: number, op: number) => string): string[] {
+  const out: string[] = [];
+  for (const v of victims(c, execution, bug)) {
+    const story = tell(c, execution, v, describe);
+    if (story) out.push(story);
+  }
+  return out;
+}
+
+/** The reads whose values differ from the ideal platform's, with the address each one read. */
+function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
+  const m = runTraced(c, execution);
+  const world = m.world as Arm64World;
+  const out: Victim[] = [];
+  c.actors.forEach((ca, a) => {
+    const model = bug.model.reads[ca.actor.name] ?? [], ideal = bug.ideal.reads[ca.actor.name] ?? [];
+    ca.actor.ops.forEach((op, j) => {
+      if (model[j] === undefined || model[j] === ideal[j]) return;
+      if (ca.actor.kind === 'cpu') {
+        const o = op as CpuOp;
+        if (o.op !== 'load' && o.op !== 'poll') return;
+        const b = c.layout.buffers.get(o.buf)!;
+        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent });
+      } else {
+        const o = op as DeviceOp;
+        if (o.op !== 'dma_read') return;
+        const addr = world.deviceAddress(o.handle, o.entry ?? 0, o.off);
+        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent });
+      }
+    });
+  });
+  return out;
+}
+
+function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: number, op: number) => string): string | undefined {
+  const line = v.addr - (v.addr % c.platform.cwg);
+  const snap = (m: Machine): Snap => {
+    const w = m.world as Arm64World;
+    const memory = w.memory.read(v.addr, zeroedBytes(v.size));
+    // With two levels (CWG > DminLine) the bytes may sit in L1 or L2: dirty at either is dirty.
+    const states = [w.cache.state(w.cache.lineOf(v.addr), 1), w.cache.outer ? w.cache.state(w.cache.outerLineOf(v.addr), 2) : undefined];
+    const line = states.includes('dirty') ? 'dirty' : states.includes('clean') ? 'clean' : 'absent';
+    const seen = v.nonCacheable ? memory : w.cache.read(v.addr, zeroedBytes(v.size));
+    return { seen, memory, line };
+  };
+  const initial = snap(newModelMachine(c));
+  const snaps: Snap[] = [];
+  const m = runTraced(c, execution, (mm) => snaps.push(snap(mm)));
+  const trace = m.trace!;
+  /** The state after step k; k = -1 is the start. */
+  const at = (k: number): Snap => (k < 0 ? initial : snaps[k]);
+  const stepOf = (actor: number, op: number) => trace.findIndex((t) => t.actor === c.actors[actor].actor.name && t.op === op);
+  const r = stepOf(v.actor, v.op);
+  if (r < 0) return undefined;
+  const step = (k: number) => `step ${k + 1}`;
+  const what = (k: number) => {
+    const t = trace[k];
+    return t.actor === undefined ? t.event ?? 'a hardware event' : describe(c.actorIndex.get(t.actor)!, t.op!);
+  };
+  /** What step k did, at the start of a sentence: "Speculative fill of line …", "cpu0's `…`". */
+  const opening = (k: number) => (trace[k].actor === undefined ? capitalized(what(k)) : what(k));
+  const reader = describe(v.actor, v.op);
+  const bytes = `${hex(v.addr)}..${hex(v.addr + v.size - 1)}`;
+  const got = formatValue(at(r).seen);
+
+  // The op whose bytes the ideal platform's read returns, and where it is in this execution.
+  const writer = idealWriter(c, m.order, v);
+  const w = writer ? stepOf(writer.actor, writer.op) : -1;
+  if (!writer || w < 0) return undefined;
+  const wrote = describe(writer.actor, writer.op);
+  const want = `what ${wrote} wrote`;
+  const writerIsCpu = c.actors[writer.actor].actor.kind === 'cpu';
+
+  // Out of program order: the read passed an earlier op, or the write was performed late.
+  if (w > r) {
+    if (writerIsCpu && !v.cpu) {
+      const passed = c.actors[writer.actor].actor.ops.findIndex((_, j) => j > writer.op && stepOf(writer.actor, j) >= 0 && stepOf(writer.actor, j) < w);
+      const by = passed >= 0 ? `${describe(writer.actor, passed)} (${step(stepOf(writer.actor, passed))}) was performed before it` : 'a later op of its thread was performed first';
+      return `${wrote} was performed at ${step(w)}, after ${reader} (${step(r)}) read ${bytes}: ${by}, and nothing orders the two for the device. So the device read ${got} instead of ${want}.`;
+    }
+    const passed = c.actors[v.actor].actor.ops.findIndex((_, j) => j < v.op && stepOf(v.actor, j) > r);
+    const ahead = passed >= 0 ? `ahead of ${describe(v.actor, passed)} (${step(stepOf(v.actor, passed))}), which comes first in program order — nothing orders the two —` : 'ahead of an earlier op of its thread (nothing orders them),';
+    return `${reader} was performed at ${step(r)}, ${ahead} and so before ${wrote} (${step(w)}) wrote ${bytes}: it read ${got} instead of ${want}.`;
+  }
+  // A CPU load that hit a line cached before the device wrote memory.
+  if (v.cpu && !v.nonCacheable && at(r - 1).line !== 'absent') {
+    let f = r - 1;
+    while (f >= 0 && !(at(f).line !== 'absent' && at(f - 1).line === 'absent')) f--;
+    if (f >= 0 && f < w && !writerIsCpu) {
+      return `${reader} (${step(r)}) hit line ${hex(line)} in the cache. ${opening(f)} (${step(f)}) had cached it before ${wrote} (${step(w)}) changed ${bytes} in memory, and nothing invalidated the line after that (a non-coherent device never updates the CPU's cache), so the CPU read the old bytes ${got}. The ideal platform has no cache: its read returns ${want}.`;
+    }
+  }
+  // The bytes were in a dirty line that a dc ivac discarded (pre-5.19 map, or a snooped device
+  // write to a line the kernel then invalidates as if the device were non-coherent).
+  for (let k = w + 1; k < r; k++) {
+    if (trace[k].effects.some((e) => e.includes('discarded')) && !bytesEqual(at(k).seen, at(k - 1).seen)) {
+      const held = writerIsCpu ? `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}` : `${wrote} (${step(w)}) landed in the CPU's cache: the hardware snoops, so the write dirtied line ${hex(line)} instead of reaching memory`;
+      return `${held}. ${opening(k)} (${step(k)}) invalidated that line with dc ivac, which drops a dirty line without writing it back, so memory kept the old bytes and ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+    }
+  }
+  // Memory lost the written bytes to a later write-back of a stale dirty line.
+  let last = r - 1;
+  while (last >= 0 && bytesEqual(at(last).memory, at(last - 1).memory)) last--;
+  if (last > w && trace[last].effects.some((e) => e.includes('written back'))) {
+    let d = last - 1;
+    while (d >= 0 && !(at(d).line === 'dirty' && at(d - 1).line !== 'dirty')) d--;
+    const since = d >= 0 ? ` The line had been dirty since ${what(d)} (${step(d)}): the cache held a copy of the whole line from before ${wrote}.` : '';
+    return `The write-back of line ${hex(line)} during ${what(last)} (${step(last)}) put old bytes over ${bytes}, after ${wrote} (${step(w)}) had written them.${since} So ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+  }
+  // The device's write never reached these bytes: it went to a bounce buffer, or nowhere.
+  if (v.cpu && !writerIsCpu && bytesEqual(at(w).memory, at(w - 1).memory)) {
+    const where = trace[w].effects.find((e) => e.startsWith('device writes'));
+    return `${wrote} (${step(w)}) did not reach ${bytes}${where ? `: ${where}` : ''}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
+  }
+  // A CPU store still in a dirty line when the non-coherent device read memory.
+  if (!v.cpu && writerIsCpu && v.nonCacheable && at(r - 1).line === 'dirty') {
+    const why = c.platform.declaredCoherent
+      ? 'the kernel did no cache maintenance at all, because the device tree says dma-coherent'
+      : 'nothing cleaned the line after the store (dma_sync_single_for_device() or dma_map_*() does)';
+    return `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}. The device does not snoop the CPU's cache: at ${step(r)} it read memory, which still held the old bytes ${got}, because ${why}.`;
+  }
+  if (!v.cpu && writerIsCpu && bytesEqual(at(w).seen, at(w - 1).seen)) {
+    return `${wrote} (${step(w)}) did not change ${bytes}, the memory the device reads (its mapping bounced, or another address): at ${step(r)} the device read ${got} instead of ${want}.`;
+  }
+  return undefined;
+}
+
+/** The op that last changed the victim's bytes before the read, in the ideal run of the same interleaving. */
+function idealWriter(c: Compiled, modelOrder: readonly number[], v: Victim): { actor: number; op: number } | undefined {
+  // The ideal platform maps a buffer at its physical address: where the device reads is known
+  // once the run has mapped it.
+  const addr = v.cpu ? v.addr : idealDeviceAddress(c, runIdealLike(c, modelOrder), v);
+  if (addr === undefined) return undefined;
+  const ideal = newIdealMachine(c);
+  const read = () => ideal.world.deviceRead(addr, v.size);
+  let found: { actor: number; op: number } | undefined;
+  for (const code of modelOrder) {
+    const a = Math.floor(code / 65536);
+    const j = ideal.pendingOp(a, 0); // the ideal run performs each actor's ops in program order
+    if (a === v.actor && j === v.op) break;
+    const was = read();
+    if (!ideal.run(a, 0)) continue;
+    const now = read();
+    if (!bytesEqual(was, now)) found = { actor: a, op: j };
+  }
+  return found;
+}
+
+function idealDeviceAddress(c: Compiled, ideal: Machine, v: Victim): number | undefined {
+  const op = c.actors[v.actor].actor.ops[v.op] as DeviceOp;
+  if (op.op !== 'dma_read') return undefined;
+  const a = ideal.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
+  return typeof a === 'number' ? a : undefined;
+}
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
