@@ -22,9 +22,14 @@ describe('dmafuzz selftest', () => {
     expect(r.code).toBe(0);
   });
   test.each([
-    [['selftest', '--bogus'], /selftest: Unknown option '--bogus'/],
+    [['selftest', '--bogus'], /^dmafuzz: selftest: unknown option '--bogus'/],
     [['selftest', '--shard', '2/2'], /--shard takes i\/n/],
     [['selftest', '--minutes', 'ten'], /--minutes takes a whole number/],
+    [['selftest', '--minutes', '-1'], /^dmafuzz: --minutes takes a whole number from 0 to 1,440, not '-1'$/],
+    [['selftest', '--minutes=100000'], /^dmafuzz: --minutes takes a whole number from 0 to 1,440 \(one day; split longer runs with --shard\), not '100000'$/],
+    [['selftest', '--seed', '4294967296'], /^dmafuzz: --seed takes a whole number from 0 to 4,294,967,295 \(seeds are 32-bit/],
+    [['selftest', '--shard', '0/100000'], /--shard takes i\/n with 0 ≤ i < n ≤ 9999/],
+    [['replay', '--seed', '-5', '--target', 'bug-class:4'], /^dmafuzz: --seed takes a whole number from 0/],
   ])('%j is a usage error on one line', (argv, message) => {
     const r = run(argv);
     expect(r.code).toBe(2);

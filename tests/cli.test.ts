@@ -2,10 +2,12 @@
 // saved counterexamples and --replay, --platform overrides, the built-in job.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { builtinLitmusTexts, mutantArbitrary } from '../bench/mutate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'dist/src/cli/main.js');
@@ -18,8 +20,18 @@ beforeAll(() => {
 }, 60_000);
 
 function dmafuzz(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  // a hang (a FIFO read on 4a798f5) or a runaway read (/dev/zero) must fail the test, not stall it
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 50_000, killSignal: 'SIGKILL' });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** One line on stderr, exit 2, no stack trace, nothing on stdout. */
+function expectOneLine(r: ReturnType<typeof dmafuzz>, want: RegExp | string) {
+  expect(r.code, r.err).toBe(2);
+  expect(r.err.endsWith('\n') && r.err.split('\n').length, r.err).toBe(2);
+  if (typeof want === 'string') expect(r.err).toBe(want + '\n');
+  else expect(r.err).toMatch(want);
+  expect(r.out).toBe('');
 }
 
 function file(name: string, text: string): string {
@@ -88,7 +100,7 @@ describe('input errors: one line, exit 2, no stack trace', () => {
     expect(dmafuzz('check', 'ok.litmus', '--platform', 'colour=blue').err).toMatch(/^dmafuzz: --platform colour=blue: unknown platform setting 'colour'/);
     expect(dmafuzz('check', 'nope.litmus')).toMatchObject({ code: 2, err: 'dmafuzz: nope.litmus: no such file or directory\n' });
     expect(dmafuzz('check').code).toBe(2);
-    expect(dmafuzz('--runs', 'many').err).toBe("dmafuzz: --runs takes a whole number ≥ 1, not 'many'\n");
+    expect(dmafuzz('--runs', 'many').err).toBe("dmafuzz: --runs takes a whole number from 1 to 1,000,000, not 'many'\n");
   });
 });
 
@@ -158,4 +170,121 @@ describe('verdicts', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\n\d+ scenarios: \d+ as expected\n$/);
   }, 60_000);
+});
+
+// Issue 12, the command-line and file side: each case failed on 4a798f5.
+describe('files that are not readable litmus tests: one line, exit 2, never a hang', () => {
+  test('a FIFO with no writer, named or found in a directory', () => {
+    const dir = join(cwd, 'fifo-dir');
+    mkdirSync(dir);
+    execFileSync('mkfifo', [join(dir, 'pipe.litmus')]);
+    expectOneLine(dmafuzz('check', 'fifo-dir/pipe.litmus'), 'fifo-dir/pipe.litmus:1:1: not a regular file (a FIFO); a litmus test is a regular file');
+    writeFileSync(join(dir, 'ok.litmus'), OK);
+    const r = dmafuzz('check', 'fifo-dir');
+    expect(r.code).toBe(2); // the FIFO is reported, the other file still checked
+    expect(r.err).toBe('fifo-dir/pipe.litmus:1:1: not a regular file (a FIFO); a litmus test is a regular file\n');
+    expect(r.out).toMatch(/^ok {4}fifo-dir\/ok\.litmus/);
+  });
+
+  test('/dev/zero and /dev/urandom (size 0 by stat) are refused, not read until memory runs out', () => {
+    expectOneLine(dmafuzz('check', '/dev/zero'), '/dev/zero:1:1: not a regular file (a character device); a litmus test is a regular file');
+    expectOneLine(dmafuzz('check', '/dev/urandom'), /^\/dev\/urandom:1:1: not a regular file/);
+    expectOneLine(dmafuzz('check', file('ok.litmus', OK), '--replay', '/dev/zero'), 'dmafuzz: --replay /dev/zero: not a regular file (a character device); a saved counterexample is a regular file');
+  });
+
+  test('a symlink loop is its own message, not "no such file"', () => {
+    symlinkSync('loop-b.litmus', join(cwd, 'loop-a.litmus'));
+    symlinkSync('loop-a.litmus', join(cwd, 'loop-b.litmus'));
+    expectOneLine(dmafuzz('check', 'loop-a.litmus'), 'dmafuzz: loop-a.litmus: cannot read: too many levels of symbolic links (a symlink loop?)');
+  });
+
+  test('a file name with a newline stays on one line, quoted', () => {
+    writeFileSync(join(cwd, 'two\nlines.litmus'), 'DMA x\n');
+    expectOneLine(dmafuzz('check', 'two\nlines.litmus'), /^"two\\nlines\.litmus":2:1: missing memory block/);
+    const ok = dmafuzz('check', file('ok\nname.litmus', OK));
+    expect(ok.code).toBe(0);
+    expect(ok.out.trim().split('\n')).toHaveLength(1);
+    expect(ok.out).toMatch(/^ok {4}"ok\\nname\.litmus" \(rx\)/);
+  });
+
+  test('an unreadable file: "cannot read: permission denied" (run as nobody: root reads anything)', () => {
+    const dir = join(cwd, 'perm');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'secret.litmus'), OK);
+    chmodSync(join(dir, 'secret.litmus'), 0o000);
+    // root bypasses permission bits, so drop to nobody with util-linux setpriv
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+    const r = spawnSync(asUser[0], [...asUser.slice(1), BIN, 'check', 'secret.litmus'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(r.error, 'setpriv is needed to test EACCES as root').toBeUndefined();
+    expect({ code: r.status, err: r.stderr, out: r.stdout }).toEqual({ code: 2, err: 'secret.litmus:1:1: cannot read: permission denied\n', out: '' });
+  });
+});
+
+describe('options: every form the usage text shows, with stated limits', () => {
+  test('--platform keys as the docs spell them, digits included', () => {
+    expect(dmafuzz('check', file('ok.litmus', OK), '--platform', 'a53CleanUpgrade=true').code).toBe(0);
+    expectOneLine(dmafuzz('check', 'ok.litmus', '--platform', 'linesize=128'), /^dmafuzz: --platform linesize=128: unknown platform setting 'linesize' \(did you mean 'lineSize'\?\)/);
+  });
+
+  test('overrides are validated together, in any order, and with the file\'s own platform { }', () => {
+    file('ok.litmus', OK);
+    expect(dmafuzz('check', 'ok.litmus', '--platform', 'lineSize=128', '--platform', 'cwg=128').code).toBe(0);
+    expect(dmafuzz('check', 'ok.litmus', '--platform', 'cwg=128', '--platform', 'lineSize=128').code).toBe(0);
+    file('cwg128.litmus', OK.replace('{\n  kmalloc', 'platform { cwg = 128; }\n{\n  kmalloc'));
+    expect(dmafuzz('check', 'cwg128.litmus', '--platform', 'lineSize=128').code).toBe(0);
+    file('line128.litmus', OK.replace('{\n  kmalloc', 'platform { lineSize = 128; }\n{\n  kmalloc'));
+    expect(dmafuzz('check', 'line128.litmus', '--platform', 'cwg=256').code).toBe(0);
+    // an impossible merge is the file's one line and names the override
+    expectOneLine(dmafuzz('check', 'ok.litmus', '--platform', 'lineSize=128'), 'ok.litmus:1:1: impossible platform with --platform lineSize=128: cwg (64) smaller than lineSize (128): CTR_EL0.CWG is the largest line');
+    expectOneLine(dmafuzz('check', 'cwg128.litmus', '--platform', 'cwg=64', '--platform', 'lineSize=128'), /^cwg128\.litmus:2:12: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
+  });
+
+  test('--opt=value forms: --platform=kernel=5.15, --runs=5, and -- before a name starting with -', () => {
+    file('shared.litmus', readFileSync(join(ROOT, 'scenarios/misaligned-from-device-6.1.litmus'), 'utf8'));
+    expect(dmafuzz('check', 'shared.litmus', '--platform=kernel=6.12', '--runs=5', '--seed=3', '--max-states=500', '--max-events=1').code).toBe(0);
+    expect(dmafuzz('check', 'shared.litmus', '--platform=kernel=5.15').code).toBe(1);
+    file('-dash.litmus', OK);
+    expect(dmafuzz('check', '--json', '--', '-dash.litmus').code).toBe(0);
+  });
+
+  test.each([
+    [['check', 'ok.litmus', '--runs', '1000000000000'], "dmafuzz: --runs takes a whole number from 1 to 1,000,000 (about 20 minutes of random search; use several --seed values for more), not '1000000000000'"],
+    [['check', 'ok.litmus', '--max-states', '99999999'], "dmafuzz: --max-states takes a whole number from 1 to 1,000,000 (every explored state is kept in memory), not '99999999'"],
+    [['check', 'ok.litmus', '--max-events=100'], "dmafuzz: --max-events takes a whole number from 0 to 16 (each level multiplies the states; beyond 16 every search gives up at --max-states), not '100'"],
+    [['check', 'ok.litmus', '--seed', '4294967296'], "dmafuzz: --seed takes a whole number from 0 to 4,294,967,295 (seeds are 32-bit: a larger one would repeat a smaller seed's run), not '4294967296'"],
+    [['fuzz', '--minutes', '-1'], "dmafuzz: --minutes takes a whole number from 0 to 1,440, not '-1'"],
+    [['--platform', 'kernel=5.15'], "dmafuzz: --platform applies to 'dmafuzz check FILE'"],
+  ])('%j is refused on one line', (argv, message) => {
+    file('ok.litmus', OK);
+    expectOneLine(dmafuzz(...argv), message);
+  });
+
+  test('--help documents exit status 4 and the limits', () => {
+    const r = dmafuzz('--help');
+    expect(r.out).toMatch(/4 internal error: a bug in dmafuzz itself/);
+    expect(r.out).toMatch(/--runs N .*\n.*1–1,000,000/);
+  });
+});
+
+describe('compile-time errors are input errors, not crashes', () => {
+  test('a platform conflict found while compiling: one line, exit 2, and a JSON object', () => {
+    file('p128.litmus', OK.replace('{\n  kmalloc', 'platform { lineSize = 128; cwg = 128; }\n{\n  kmalloc'));
+    expectOneLine(dmafuzz('check', 'p128.litmus', '--platform', 'cwg=64'), /^p128\.litmus:2:28: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
+    const r = dmafuzz('check', 'p128.litmus', '--platform', 'cwg=64', '--json');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out)).toMatchObject({ file: 'p128.litmus', verdict: 'error', line: 2, col: 28 });
+  });
+});
+
+test('a handful of mutants through the real process: a verdict or one clean line (tests/mutants.test.ts runs many in-process)', () => {
+  const mutants = fc.sample(mutantArbitrary(builtinLitmusTexts(ROOT)), { seed: 5, numRuns: 6 });
+  for (const [i, m] of mutants.entries()) {
+    writeFileSync(join(cwd, `mutant-${i}.litmus`), m.bytes);
+    const r = dmafuzz('check', `mutant-${i}.litmus`, '--runs', '10', '--max-states', '300', '--max-events', '1');
+    const what = `${m.from}: ${m.ops.join('; ')}: exit ${r.code}: ${r.err}`;
+    expect([0, 1, 2, 3], what).toContain(r.code);
+    if (r.code === 2) expect(r.err.split('\n'), what).toHaveLength(2);
+    else expect(r.err, what).toBe('');
+  }
 });

@@ -93,7 +93,7 @@ describe('compile() errors point at the op that caused them', () => {
   });
   test('an impossible combination with --platform points at the file setting', () => {
     const r = loadLitmus('t.litmus', edit('{\n  kmalloc', 'platform { lineSize = 128; cwg = 128; }\n{\n  kmalloc'), { cwg: 64 });
-    expect('kind' in r && formatInputError(r)).toMatch(/^t\.litmus:2:28: impossible platform with the --platform overrides: cwg \(64\) smaller than lineSize \(128\)/);
+    expect('kind' in r && formatInputError(r)).toMatch(/^t\.litmus:2:28: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
   });
   test('a default that clashes with a setting points at the setting', () => {
     expect(errorOf(edit('{\n  kmalloc', 'platform { lineSize = 128; }\n{\n  kmalloc'))).toMatch(/^t\.litmus:2:12: impossible platform: cwg \(64\) smaller than lineSize \(128\)/);

@@ -1,9 +1,12 @@
-// Command-line options of `dmafuzz`. Anything unknown or malformed is a UsageError: one line,
-// exit code 2.
+// Command-line options of `dmafuzz` and `dmafuzz check`. Anything unknown or malformed is a
+// UsageError: one line, exit code 2. fuzz and replay parse theirs with the same parser.
 
-import { DEFAULT_PLATFORM, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
+import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';
+import { oneLine } from './one-line.js';
+import { LIMITS, parseOptions, quoteArg, wholeNumber } from './subcommand-args.js';
+import { UsageError } from './usage-error.js';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface CliOptions {
   command: 'builtin' | 'check' | 'help';
@@ -13,11 +16,14 @@ export interface CliOptions {
   maxEvents?: number;
   maxStates?: number;
   json: boolean;
+  /** --platform overrides; each setting valid alone, the combination is checked per file. */
   platform: Partial<PlatformConfig>;
   /** The option text of each override, for error messages. */
   platformText: Record<string, string>;
   replay?: string;
 }
+
+const range = (name: keyof typeof LIMITS) => `${LIMITS[name].min}–${LIMITS[name].max.toLocaleString('en-US')}`;
 
 export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
        dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
@@ -36,68 +42,73 @@ export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
                               then generated well-behaved drivers until the time box ends
   dmafuzz replay              reproduce a fuzzer failure from its saved file or its seed and path
 
-options:
-  --runs N             random executions when a test is too big to explore exhaustively (default 300)
-  --seed N             seed of the random search (default 1)
-  --max-events N       exhaustive bound: fills and evictions per execution (default 2)
-  --max-states N       exhaustive search gives up beyond N states (default 20000)
-  --platform KEY=VALUE override a platform setting, e.g. --platform kernel=5.15 (repeatable)
+options (--opt VALUE or --opt=VALUE; -- ends the options):
+  --runs N             random executions when a test is too big to explore exhaustively
+                       (default 300, ${range('runs')})
+  --seed N             seed of the random search (default 1, ${range('seed')})
+  --max-events N       exhaustive bound: fills and evictions per execution (default 2, ${range('max-events')})
+  --max-states N       exhaustive search gives up beyond N states (default 20000, ${range('max-states')})
+  --platform KEY=VALUE override a platform setting, e.g. --platform kernel=5.15 (repeatable;
+                       keys as in docs/litmus.md; checked together with the file's platform { })
   --replay FILE.json   judge only the counterexample execution saved in FILE.json
   --json               print one JSON object per file
   --help               print this help
+selftest: --minutes ${range('minutes')}, --well-behaved ${range('well-behaved')}, --class-seeds ${range('class-seeds')}
 
 exit status: 0 all ok, 1 a bug was found (or a built-in scenario differs from its expectation),
-2 usage or input error, 3 no bug but some verdict inconclusive.
-Format: docs/litmus.md`;
+2 usage or input error (one line: file:line:col: message, or the option), 3 no bug but some
+verdict inconclusive, 4 internal error: a bug in dmafuzz itself (please report it).
+Format and limits: docs/litmus.md`;
 
 export function parseArgs(argv: string[]): CliOptions {
   const o: CliOptions = { command: 'builtin', paths: [], json: false, platform: {}, platformText: {} };
-  let i = 0;
-  if (argv[0] === 'check') { o.command = 'check'; i = 1; }
-  const value = (name: string): string => {
-    const v = argv[++i];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-    return v;
-  };
-  const count = (name: string, min: number): number => {
-    const v = value(name);
-    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new UsageError(`${name} takes a whole number ≥ ${min}, not '${v}'`);
-    return Number(v);
-  };
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    switch (a) {
-      case '--help': case '-h': o.command = 'help'; return o;
-      case '--json': o.json = true; break;
-      case '--runs': o.runs = count(a, 1); break;
-      case '--seed': o.seed = count(a, 0); break;
-      case '--max-events': o.maxEvents = count(a, 0); break;
-      case '--max-states': o.maxStates = count(a, 1); break;
-      case '--replay': o.replay = value(a); break;
-      case '--platform': platformOverride(value(a), o); break;
-      default:
-        if (a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see dmafuzz --help)`);
-        if (o.command !== 'check') throw new UsageError(`unknown command '${a}': use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz FILE|DIR...', 'dmafuzz selftest' or 'dmafuzz replay' (see dmafuzz --help)`);
-        o.paths.push(a);
-    }
+  const isCheck = argv[0] === 'check';
+  const end = argv.indexOf('--');
+  const options = end < 0 ? argv : argv.slice(0, end);
+  if (options.includes('--help') || options.includes('-h')) return { ...o, command: 'help' };
+  const p = parseOptions('', isCheck ? argv.slice(1) : argv, {
+    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, replay: {}, platform: { repeat: true },
+  });
+  if (isCheck) o.command = 'check';
+  o.json = p.flags.has('json');
+  o.runs = wholeNumber('runs', p.values.runs);
+  o.seed = wholeNumber('seed', p.values.seed);
+  o.maxEvents = wholeNumber('max-events', p.values['max-events']);
+  o.maxStates = wholeNumber('max-states', p.values['max-states']);
+  if (p.values.replay !== undefined) o.replay = p.values.replay;
+  for (const text of p.lists.platform ?? []) platformOverride(text, o);
+  if (!isCheck && p.positionals.length) {
+    throw new UsageError(`unknown command ${quoteArg(p.positionals[0])}: use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz FILE|DIR...', 'dmafuzz selftest' or 'dmafuzz replay' (see dmafuzz --help)`);
+  }
+  o.paths = p.positionals;
+  if (!isCheck && (o.replay !== undefined || p.lists.platform)) {
+    // the built-in scenarios carry their own platform and expected verdict
+    throw new UsageError(`--${o.replay !== undefined ? 'replay' : 'platform'} applies to 'dmafuzz check FILE'`);
   }
   if (o.command === 'check' && !o.paths.length) throw new UsageError('dmafuzz check needs at least one FILE or DIR');
   if (o.replay && o.paths.length !== 1) throw new UsageError('--replay checks one FILE');
   return o;
 }
 
+/** One --platform KEY=VALUE: the key as docs/litmus.md spells it, the value valid on its own. */
 function platformOverride(text: string, o: CliOptions): void {
-  const m = /^([A-Za-z]+)=(.+)$/.exec(text);
-  if (!m) throw new UsageError(`--platform takes KEY=VALUE, e.g. --platform kernel=5.15, not '${text}'`);
+  const m = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/s.exec(text);
+  if (!m) throw new UsageError(`--platform takes KEY=VALUE, e.g. --platform kernel=5.15, not ${quoteArg(text)}`);
   const [, key, raw] = m;
-  if (!(key in DEFAULT_PLATFORM)) throw new UsageError(`--platform ${text}: unknown platform setting '${key}'; settings: ${Object.keys(DEFAULT_PLATFORM).join(', ')}`);
-  const typed = key === 'kernel' ? raw : raw === 'true' ? true : raw === 'false' ? false : /^\d+$/.test(raw) ? Number(raw) : raw;
-  (o.platform as Record<string, unknown>)[key] = typed;
-  o.platformText[key] = text;
+  const keys = Object.keys(DEFAULT_PLATFORM);
+  if (!keys.includes(key)) {
+    const hint = keys.find((k) => k.toLowerCase() === key.toLowerCase());
+    throw new UsageError(`--platform ${oneLine(text)}: unknown platform setting '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; settings: ${keys.join(', ')}`);
+  }
+  if (raw === '') throw new UsageError(`--platform ${key}= needs a value`);
+  if (key in o.platform) throw new UsageError(`--platform ${key} is given twice ('${o.platformText[key]}' and ${quoteArg(text)})`);
+  const value = key === 'kernel' ? raw : raw === 'true' ? true : raw === 'false' ? false : /^(0x[0-9a-f]+|\d+)$/i.test(raw) ? Number(raw) : raw;
   try {
-    makePlatform(o.platform);
+    checkSetting(key, value);
   } catch (e) {
-    if (e instanceof PlatformError) throw new UsageError(`--platform ${text}: ${e.message}`);
+    if (e instanceof PlatformError) throw new UsageError(`--platform ${oneLine(text)}: ${e.message}`);
     throw e;
   }
+  (o.platform as Record<string, unknown>)[key] = value;
+  o.platformText[key] = text;
 }

@@ -4,7 +4,9 @@
 import { checkLitmusFile, formatInputError, type Checked, type FileOutcome } from './check-file.js';
 import type { CliOptions } from './args.js';
 import { litmusFiles } from './find-files.js';
+import { escapeControls, oneLine } from './one-line.js';
 import { saveFailure } from './replay-file.js';
+import { UsageError } from './usage-error.js';
 import { renderJson, renderText, type ReplayInfo } from '../report/render.js';
 
 export interface Io {
@@ -12,12 +14,29 @@ export interface Io {
   err(text: string): void;
 }
 
-export const EXIT = { ok: 0, bug: 1, usage: 2, inconclusive: 3 } as const;
+export const EXIT = { ok: 0, bug: 1, usage: 2, inconclusive: 3, internal: 4 } as const;
+
+/** The one line for an exception nobody expected: a bug in dmafuzz, not in the user's input. */
+export function internalErrorLine(e: unknown, file?: string): string {
+  const what = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
+  return `dmafuzz: internal error (a bug in dmafuzz; please report it): ${file === undefined ? '' : `${oneLine(file)}: `}${escapeControls(what)}`;
+}
 
 export function checkCommand(o: CliOptions, io: Io): number {
-  const outcomes: FileOutcome[] = [];
+  const outcomes: (FileOutcome | { kind: 'internal' })[] = [];
   for (const file of litmusFiles(o.paths)) {
-    const outcome = checkLitmusFile(file, { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, platform: o.platform, replay: o.replay });
+    let outcome: FileOutcome;
+    try {
+      outcome = checkLitmusFile(file, { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, platform: o.platform, platformText: o.platformText, replay: o.replay });
+    } catch (e) {
+      if (e instanceof UsageError) throw e; // --replay FILE.json unreadable: the option, not this file
+      // one file's crash is reported as ours, and the other files are still checked
+      const line = internalErrorLine(e, file);
+      io.err(line);
+      if (o.json) io.out(JSON.stringify({ file, verdict: 'internal-error', error: line }));
+      outcomes.push({ kind: 'internal' });
+      continue;
+    }
     outcomes.push(outcome);
     if (outcome.kind === 'error') {
       io.err(formatInputError(outcome));
@@ -25,12 +44,14 @@ export function checkCommand(o: CliOptions, io: Io): number {
       continue;
     }
     const replay = outcome.report && !outcome.replayed ? replayInfo(outcome, o) : undefined;
-    io.out(o.json ? JSON.stringify(renderJson(outcome, replay)) : renderText(outcome, replay));
+    io.out(o.json ? JSON.stringify(renderJson(outcome, replay)) : renderText({ ...outcome, file: oneLine(file) }, replay));
   }
   return exitStatus(outcomes);
 }
 
-export function exitStatus(outcomes: FileOutcome[]): number {
+/** The worst outcome decides: a dmafuzz bug, then bad input, then a bug found, then inconclusive. */
+export function exitStatus(outcomes: (FileOutcome | { kind: 'internal' })[]): number {
+  if (outcomes.some((x) => x.kind === 'internal')) return EXIT.internal;
   if (outcomes.some((x) => x.kind === 'error')) return EXIT.usage;
   const verdicts = outcomes.map((x) => (x as Checked).verdict);
   if (verdicts.includes('bug')) return EXIT.bug;
@@ -50,6 +71,9 @@ function replayInfo(c: Checked, o: CliOptions): ReplayInfo {
   return { command, ...(saved ? { saved } : {}) };
 }
 
+/** A word for sh; with control characters, bash's $'...' keeps the command on one line. */
 function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./=:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./=:+-]+$/.test(s)) return s;
+  if (escapeControls(s) !== s) return `$'${escapeControls(s.replace(/[\\']/g, '\\$&'))}'`;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -4,16 +4,17 @@
 
 import { compile, type Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
-import { LitmusError } from '../litmus/litmus-error.js';
+import { LitmusError, type Pos } from '../litmus/litmus-error.js';
 import { locateProgramError, stripLocation } from '../litmus/locate.js';
 import { parseLitmus, type Expectation, type ParsedLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
 import { checkCompiled, type CheckOptions, type CheckResult } from '../oracle/check.js';
 import { judgeExecution } from '../oracle/oracle.js';
-import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
+import { makePlatform, PlatformError, type Platform, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import type { Program } from '../program/types.js';
 import { explainCounterexample, type CounterexampleReport } from '../report/counterexample.js';
+import { escapeControls, oneLine } from './one-line.js';
 import { readReplay } from './replay-file.js';
 import { checkContract } from '../check/explore-contract.js';
 import type { Finding } from '../check/finding.js';
@@ -44,6 +45,8 @@ export type FileOutcome = InputError | Checked;
 
 export interface FileCheckOptions extends CheckOptions {
   platform?: Partial<PlatformConfig>;
+  /** The --platform text of each override, to name it in errors. */
+  platformText?: Record<string, string>;
   replay?: string;
   /** Look for a fix when the verdict is bug (default true). */
   fix?: boolean;
@@ -55,7 +58,7 @@ export type LocatedFinding = Finding & { line?: number; col?: number };
 const MAX_OPS_TO_REPAIR = 60;
 
 export function formatInputError(e: InputError): string {
-  return `${e.file}:${e.line}:${e.col}: ${e.message}`;
+  return `${oneLine(e.file)}:${e.line}:${e.col}: ${escapeControls(e.message)}`;
 }
 
 export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOutcome {
@@ -66,13 +69,13 @@ export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOut
     if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
     throw e;
   }
-  const loaded = loadLitmus(file, text, o.platform ?? {});
+  const loaded = loadLitmus(file, text, o.platform ?? {}, o.platformText ?? {});
   if ('kind' in loaded) return loaded;
   return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o, loaded.parsed.source);
 }
 
 /** Parse and compile a litmus text as `dmafuzz check` does; any problem is one InputError. */
-export function loadLitmus(file: string, text: string, overrides: Partial<PlatformConfig> = {}): { parsed: ParsedLitmus; compiled: Compiled } | InputError {
+export function loadLitmus(file: string, text: string, overrides: Partial<PlatformConfig> = {}, overrideText: Record<string, string> = {}): { parsed: ParsedLitmus; compiled: Compiled } | InputError {
   let parsed: ParsedLitmus;
   try {
     parsed = parseLitmus(text);
@@ -80,23 +83,58 @@ export function loadLitmus(file: string, text: string, overrides: Partial<Platfo
     if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
     throw e;
   }
-  const compiled = compileParsed(file, parsed, overrides);
+  const compiled = compileParsed(file, parsed, overrides, overrideText);
   return 'kind' in compiled ? compiled : { parsed, compiled };
 }
 
-/** Place and compile a parsed test, pointing any ProgramError or PlatformError at its line. */
-export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Partial<PlatformConfig>): Compiled | InputError {
+/**
+ * Place and compile a parsed test, pointing any ProgramError or PlatformError at its line. The
+ * platform is validated once, as a whole: the file's `platform { }` block under the overrides.
+ */
+export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Partial<PlatformConfig>, overrideText: Record<string, string> = {}): Compiled | InputError {
   const { program, source } = parsed;
+  let platform: Platform;
   try {
-    return compile(program, makePlatform(program.platform, overrides));
+    platform = makePlatform(program.platform, overrides);
   } catch (e) {
-    if (e instanceof PlatformError) {
-      const at = source.platform[e.option] ?? source.header;
-      return { kind: 'error', file, line: at.line, col: at.col, message: `impossible platform with the --platform overrides: ${e.message}` };
-    }
-    if (e instanceof ProgramError) return { ...pos(locateProgramError(e.message, program, source)), kind: 'error', file, message: stripLocation(e.message) };
+    if (e instanceof PlatformError) return platformProblem(file, parsed, e, overrides, overrideText);
     throw e;
   }
+  try {
+    return compile(program, platform);
+  } catch (e) {
+    if (e instanceof PlatformError) return platformProblem(file, parsed, e, overrides, overrideText);
+    if (e instanceof ProgramError) return { ...position(locateProgramError(e.message, program, source)), kind: 'error', file, message: stripLocation(e.message) };
+    throw e;
+  }
+}
+
+/** An impossible platform: the file's own block, or that block under the named overrides. */
+function platformProblem(file: string, parsed: ParsedLitmus, e: PlatformError, overrides: Partial<PlatformConfig>, overrideText: Record<string, string>): InputError {
+  const { program, source } = parsed;
+  const own = platformErrorOf(program.platform);
+  const problem = own ?? e;
+  // the file's setting that clashes, else its first setting (a default clashes with it), else the header
+  const at = source.platform[problem.option] ?? Object.values(source.platform)[0] ?? source.header;
+  if (own || !Object.keys(overrides).length) return { ...position(at), kind: 'error', file, message: `impossible platform: ${problem.message}` };
+  const texts = Object.entries(overrides).map(([k, v]) => overrideText[k] ?? `${k}=${v}`);
+  const named = problem.option in overrides ? [overrideText[problem.option] ?? `${problem.option}=${overrides[problem.option as keyof PlatformConfig]}`] : texts;
+  return { ...position(at), kind: 'error', file, message: `impossible platform with --platform ${named.map(oneLine).join(' --platform ')}: ${problem.message}` };
+}
+
+function platformErrorOf(config: Partial<PlatformConfig> | undefined): PlatformError | undefined {
+  try {
+    makePlatform(config);
+    return undefined;
+  } catch (e) {
+    if (e instanceof PlatformError) return e;
+    throw e;
+  }
+}
+
+/** Only line and column: a source token's own `kind` must never replace the outcome's. */
+function position(p: Pos): Pos {
+  return { line: p.line, col: p.col };
 }
 
 const pos = (p: { line: number; col: number }) => ({ line: p.line, col: p.col });

@@ -5,21 +5,24 @@
 import { NIGHTLY_DEFAULTS, runNightly } from '../fuzz/nightly.js';
 import { UsageError } from './args.js';
 import type { Io } from './check-command.js';
-import { parseSubcommand, wholeNumber } from './subcommand-args.js';
+import { parseSubcommand, quoteArg, wholeNumber } from './subcommand-args.js';
 
-export function fuzzCommand(argv: string[], io: Io): number {
+/** `announce` runs once the options are known good (the note `dmafuzz fuzz` prints). */
+export function fuzzCommand(argv: string[], io: Io, announce?: () => void): number {
   const { values } = parseSubcommand('selftest', argv, ['minutes', 'seed', 'shard', 'well-behaved', 'class-seeds']);
   let shard = 0, shards = 1;
   if (values.shard !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
-    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard takes i/n with 0 ≤ i < n, e.g. 0/4, not '${values.shard}'`);
+    const m = /^(\d{1,4})\/(\d{1,4})$/.exec(values.shard);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard takes i/n with 0 ≤ i < n ≤ 9999, e.g. 0/4, not ${quoteArg(values.shard)}`);
     [shard, shards] = [Number(m[1]), Number(m[2])];
   }
-  return runNightly({
-    minutes: wholeNumber('minutes', values.minutes, 0) ?? NIGHTLY_DEFAULTS.minutes,
-    seed: wholeNumber('seed', values.seed, 0),
+  const run = {
+    minutes: wholeNumber('minutes', values.minutes) ?? NIGHTLY_DEFAULTS.minutes,
+    seed: wholeNumber('seed', values.seed),
     shard, shards,
-    wellBehaved: wholeNumber('well-behaved', values['well-behaved'], 0) ?? NIGHTLY_DEFAULTS.wellBehaved,
-    classSeeds: wholeNumber('class-seeds', values['class-seeds'], 0) ?? NIGHTLY_DEFAULTS.classSeeds,
-  }, io.out);
+    wellBehaved: wholeNumber('well-behaved', values['well-behaved']) ?? NIGHTLY_DEFAULTS.wellBehaved,
+    classSeeds: wholeNumber('class-seeds', values['class-seeds']) ?? NIGHTLY_DEFAULTS.classSeeds,
+  };
+  announce?.();
+  return runNightly(run, io.out);
 }

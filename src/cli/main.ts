@@ -1,24 +1,23 @@
 #!/usr/bin/env node
 // dmafuzz: find DMA coherence and ordering bugs of Linux drivers on non-coherent arm64.
-// Bad input never shows a stack trace: one line, exit status 2.
+// Bad input never shows a stack trace: one line, exit status 2. An exception nobody expected is
+// one line too, naming itself as a bug in dmafuzz, with exit status 4 so CI can tell them apart.
 
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, USAGE, UsageError } from './args.js';
 import { builtinCommand } from './builtin-command.js';
-import { checkCommand, EXIT, type Io } from './check-command.js';
+import { checkCommand, EXIT, internalErrorLine, type Io } from './check-command.js';
 import { fuzzCommand } from './fuzz-command.js';
 import { fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
+import { escapeControls } from './one-line.js';
 import { replayCommand } from './replay-command.js';
 
 export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<number> {
   try {
-    if (argv[0] === 'fuzz' && namesFiles(argv.slice(1))) return fuzzFilesCommand(argv.slice(1), io).catch((e: unknown) => failed(e, io));
+    if (argv[0] === 'fuzz' && namesFiles(argv.slice(1))) return fuzzFilesCommand(argv.slice(1), io).catch((e: unknown) => failed(e, io, argv));
     if (argv[0] === 'selftest') return fuzzCommand(argv.slice(1), io);
-    if (argv[0] === 'fuzz') {
-      io.err('dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest');
-      return fuzzCommand(argv.slice(1), io);
-    }
+    if (argv[0] === 'fuzz') return fuzzCommand(argv.slice(1), io, () => io.err('dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest'));
     if (argv[0] === 'replay') return replayCommand(argv.slice(1), io);
     const o = parseArgs(argv);
     if (o.command === 'help') {
@@ -27,17 +26,25 @@ export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<num
     }
     return o.command === 'check' ? checkCommand(o, io) : builtinCommand(o, io);
   } catch (e) {
-    return failed(e, io);
+    return failed(e, io, argv);
   }
 }
 
-function failed(e: unknown, io: Io): number {
+/** A usage error is one line and exit 2; anything else is a bug in dmafuzz: one line, exit 4. */
+function failed(e: unknown, io: Io, argv: string[]): number {
   if (e instanceof UsageError) {
-    io.err(`dmafuzz: ${e.message}`);
+    io.err(`dmafuzz: ${escapeControls(e.message)}`);
     return EXIT.usage;
   }
-  io.err(`dmafuzz: internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the file you checked)`);
-  return EXIT.usage;
+  const line = internalErrorLine(e);
+  io.err(line);
+  if (wantsJson(argv)) io.out(JSON.stringify({ verdict: 'internal-error', error: line }));
+  return EXIT.internal;
+}
+
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 /** Run when executed (also through npm's bin symlink), not when imported by tests. */

@@ -1,10 +1,12 @@
 // `dmafuzz replay FILE.json` or `dmafuzz replay --target T --seed N --path P [--faults a,b]`:
 // get a fuzzer failure back. Exit 1 while it still fails, 0 once it is fixed.
 
-import { existsSync } from 'node:fs';
 import { replay } from '../fuzz/replay.js';
 import { MODEL_FAULTS, type ModelFault } from '../platform/platform.js';
-import { UsageError } from './args.js';
+import { FileReadError, readRegularFile } from '../litmus/read-file.js';
+import { oneLine } from './one-line.js';
+import { MAX_SAVED_BYTES } from './replay-file.js';
+import { UsageError } from './usage-error.js';
 import type { Io } from './check-command.js';
 import { parseSubcommand, wholeNumber } from './subcommand-args.js';
 
@@ -12,10 +14,18 @@ export function replayCommand(argv: string[], io: Io): number {
   const { values, positionals } = parseSubcommand('replay', argv, ['target', 'seed', 'path', 'faults'], true);
   const faults = values.faults?.split(',') ?? [];
   for (const f of faults) if (!MODEL_FAULTS.includes(f as ModelFault)) throw new UsageError(`--faults: unknown model fault '${f}'; faults: ${MODEL_FAULTS.join(', ')}`);
-  const seed = wholeNumber('seed', values.seed, 0);
+  const seed = wholeNumber('seed', values.seed);
   if (positionals.length > 1) throw new UsageError('replay takes one failure file');
   const file = positionals[0];
-  if (file !== undefined && !existsSync(file)) throw new UsageError(`${file}: no such file`);
+  if (file !== undefined) {
+    // a FIFO or /dev/zero must not hang or fill memory: the same checks as a litmus file
+    try {
+      readRegularFile(file, MAX_SAVED_BYTES, 'a failure file');
+    } catch (e) {
+      if (e instanceof FileReadError) throw new UsageError(`${oneLine(file)}: ${e.message}`);
+      throw e;
+    }
+  }
   if (file === undefined && (values.target === undefined || seed === undefined)) {
     throw new UsageError('replay needs a failure file, or --target NAME --seed N [--path P]');
   }

@@ -1,13 +1,18 @@
 // Saved counterexamples: dmafuzz-failures/<test>-<n>.json, written with a fresh name (never over
 // an existing file), read back by --replay.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Execution, Step } from '../exec/execution.js';
 import type { Program } from '../program/types.js';
-import { UsageError } from './args.js';
+import { FileReadError, readRegularFile } from '../litmus/read-file.js';
+import { oneLine } from './one-line.js';
+import { UsageError } from './usage-error.js';
 
 export const FAILURE_DIR = 'dmafuzz-failures';
+
+/** Saved executions are a few KiB; 16 MiB leaves room and still refuses /dev/zero. */
+export const MAX_SAVED_BYTES = 16 << 20;
 
 export interface SavedFailure {
   dmafuzz: 'counterexample';
@@ -40,9 +45,9 @@ export function saveFailure(f: SavedFailure, dir = FAILURE_DIR): string | undefi
 export function readReplay(path: string, program: Program): Execution {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(readRegularFile(path, MAX_SAVED_BYTES, 'a saved counterexample').toString('utf8'));
   } catch (e) {
-    throw new UsageError(`--replay ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a JSON file'}`);
+    throw new UsageError(`--replay ${oneLine(path)}: ${e instanceof FileReadError ? e.message : 'not a JSON file'}`);
   }
   const steps = (data as { execution?: { steps?: unknown } })?.execution?.steps;
   if (!Array.isArray(steps) || !steps.every((s) => isStep(s, program))) {

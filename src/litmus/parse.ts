@@ -2,7 +2,7 @@
 // declaration and op so later errors (compile(), makePlatform()) point at the line that caused them.
 // The first error stops the parse: one LitmusError with a line, a column and a message.
 
-import { DEFAULT_PLATFORM, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
+import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Direction, Program } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from '../exec/values.js';
 import { MAX_NESTING } from '../program/limits.js';
@@ -198,16 +198,17 @@ class Parser {
       if (v.kind !== 'number' && v.kind !== 'ident') this.fail(v, `expected a value for '${key.text}', found ${this.found(v)}`);
       out[key.text] = platformValue(key.text, v);
       this.source.platform[key.text] = key;
+      try {
+        checkSetting(key.text, out[key.text]);
+      } catch (e) {
+        if (!(e instanceof PlatformError)) throw e;
+        this.fail(key, `impossible platform: ${e.message}`);
+      }
       this.expectText(';', `after the value of '${key.text}'`);
     }
     this.next();
-    try {
-      makePlatform(out as Partial<PlatformConfig>);
-    } catch (e) {
-      if (!(e instanceof PlatformError)) throw e;
-      // A default can clash with a setting (lineSize = 128 with the default cwg 64): point at the setting.
-      this.fail(this.source.platform[e.option] ?? Object.values(this.source.platform)[0] ?? open, `impossible platform: ${e.message}`);
-    }
+    // How the settings combine (lineSize = 128 needs cwg ≥ 128) is checked once per file with the
+    // --platform overrides, which may set the other one (compileParsed in src/cli/check-file.ts).
     return out as Partial<PlatformConfig>;
   }
 

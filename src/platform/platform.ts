@@ -84,6 +84,19 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
   return { ...validate(config), version: parseKernelVersion(config.kernel) };
 }
 
+/**
+ * Throw if one setting is impossible on its own (unknown key, wrong type or range). A clash with
+ * another setting (lineSize 128 with the default cwg 64) is left to makePlatform() on the whole
+ * platform: the file's `platform { }` block or another override may set the other one.
+ */
+export function checkSetting(key: string, value: unknown): void {
+  try {
+    makePlatform({ [key]: value });
+  } catch (e) {
+    if (!(e instanceof PlatformError) || e.option === key) throw e;
+  }
+}
+
 function validate(c: PlatformConfig): PlatformConfig {
   if (![64, 128].includes(c.lineSize)) throw new PlatformError('lineSize', `lineSize must be 64 or 128, not ${c.lineSize}`);
   if (![64, 128, 256].includes(c.cwg)) throw new PlatformError('cwg', `cwg must be 64, 128 or 256, not ${c.cwg}`);
