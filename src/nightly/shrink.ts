@@ -1,10 +1,10 @@
 // Shrink a fuzz failure to the smallest change from what the file says: every platform setting
 // back to the file's own (or the default) while it still fails, every buffer back to the
-// allocator's default place and its neighbour writers dropped while it still fails, then the
-// execution minimized (src/oracle/minimize.ts). The driver's own ops are kept: the failure is
-// about this driver on that platform, so the test must stay this driver. The result prints as a
-// litmus test naming the platform in its `platform { }` block and the placement as `at`
-// addresses, which `dmafuzz check` reproduces (or, beyond check's bounds, `--replay` does).
+// allocator's default place and its neighbour writers dropped while it still fails, then every
+// op of the program the failure does not need (and threads left empty), then the execution
+// minimized (src/oracle/minimize.ts). The result prints as a litmus test naming the platform in
+// its `platform { }` block and the placement as `at` addresses, which `dmafuzz check`
+// reproduces (or, beyond check's bounds, `--replay` does).
 
 import type { Execution } from '../exec/execution.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
@@ -54,6 +54,28 @@ function failingExecution(parsed: ParsedLitmus, platform: PlatformConfig, placem
   return r.counterexample?.execution;
 }
 
+/** A counterexample of this program on this platform, if check's search finds one. */
+function stillFails(p: Program, platform: PlatformConfig, bounds: Parameters<typeof checkCompiled>[1]): Execution | undefined {
+  let c;
+  try {
+    c = compile(p, makePlatform(platform));
+  } catch (e) {
+    if (e instanceof ProgramError || e instanceof PlatformError) return undefined; // the op was needed to make sense of others
+    throw e;
+  }
+  return checkCompiled(c, bounds).counterexample?.execution;
+}
+
+/** The program checks ok on the file's own platform, buffers where the allocator puts them. */
+function stillOkAsFiled(p: Program, base: PlatformConfig, bounds: Parameters<typeof checkCompiled>[1]): boolean {
+  try {
+    return checkCompiled(compile(p, makePlatform(base)), bounds).verdict === 'ok';
+  } catch (e) {
+    if (e instanceof ProgramError || e instanceof PlatformError) return false;
+    throw e;
+  }
+}
+
 function validPlatform(p: PlatformConfig): boolean {
   try {
     makePlatform(p);
@@ -89,7 +111,26 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
   // 3. the execution.
   const placed = applyPlacement(parsed.program, platform, placement);
   const diff = Object.fromEntries(MATRIX_KEYS.filter((k) => platform[k] !== DEFAULT_PLATFORM[k]).map((k) => [k, platform[k]])) as Partial<PlatformConfig>;
-  const program: Program = { ...placed.program, platform: Object.keys(diff).length ? diff : undefined };
+  let program: Program = { ...placed.program, platform: Object.keys(diff).length ? diff : undefined };
+  // 4. the program's ops, last first, each dropped if the failure survives without it — and the
+  // smaller program is still ok where the file is checked by default, so what remains is this
+  // failure (it needs the platform or placement), not another bug the deletion made.
+  const bounds = { ...O, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates };
+  const asFiled = (p: Program): Program => ({
+    ...parsed.program,
+    actors: parsed.program.actors.flatMap((a) => p.actors.filter((b) => b.name === a.name)),
+  });
+  for (let a = program.actors.length - 1; a >= 0; a--) {
+    for (let j = program.actors[a].ops.length - 1; j >= 0; j--) {
+      const smaller = structuredClone(program);
+      smaller.actors[a].ops.splice(j, 1);
+      if (smaller.actors[a].ops.length === 0) smaller.actors.splice(a, 1);
+      const found = stillFails(smaller, platform, bounds);
+      if (!found || !stillOkAsFiled(asFiled(smaller), base, bounds)) continue;
+      [program, execution] = [smaller, found];
+      if (!program.actors[a]) break;
+    }
+  }
   const c = compile(program, makePlatform(platform));
   execution = minimizeCounterexample(c, execution, O).execution;
 
