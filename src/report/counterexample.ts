@@ -104,7 +104,7 @@ function finalLabel(c: Compiled, what: string): string {
  * device access lands: the bus address the device drives may not be the buffer (dropped address
  * bits, a bounce buffer, DMA_MAPPING_ERROR).
  */
-export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Machine) => void): Machine {
+export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Machine, traceBefore: number) => void): Machine {
   const m = newModelMachine(c, true);
   const world = m.world as Arm64World;
   const noteDevice = (before: number) => {
@@ -122,7 +122,7 @@ export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Mac
     const before = m.trace!.length;
     m.step(s);
     noteDevice(before);
-    if (m.trace!.length > before) afterEach?.(m);
+    if (m.trace!.length > before) afterEach?.(m, before);
   }
   for (let progress = true; progress && m.bailedOut === undefined; ) {
     progress = false;
@@ -131,7 +131,7 @@ export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Mac
         const before = m.trace!.length;
         if (!m.run(a, 0)) break;
         noteDevice(before);
-        afterEach?.(m);
+        afterEach?.(m, before);
         progress = true;
       }
     }

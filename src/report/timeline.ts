@@ -8,7 +8,8 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import { printContext, printOp } from '../litmus/print.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import { newModelMachine } from '../oracle/run.js';
+import type { Machine } from '../exec/machine.js';
+import { runTraced } from './counterexample.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { DeviceOp } from '../program/types.js';
 
@@ -67,10 +68,8 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Time
     }
   }
 
-  const m = newModelMachine(c, true);
-  const world = m.world as Arm64World;
   let victim: Timeline['victim'];
-  const victimRange = (actor: string, op: number): { addr: number; size: number } | undefined => {
+  const victimRange = (world: Arm64World, actor: string, op: number): { addr: number; size: number } | undefined => {
     const o = c.actors[c.actorIndex.get(actor)!].actor.ops[op];
     if (o.op === 'load') return { addr: c.layout.buffers.get(o.buf)!.addr + o.off, size: o.size };
     if (o.op === 'dma_read') {
@@ -90,21 +89,22 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Time
     for (let a = b.addr - (b.addr % lineSize), n = 0; a < b.addr + b.size && n < 8; a += lineSize, n++) lineSet.add(a);
   }
   // Every line the execution touches gets a lane from the start: a dry run collects them.
-  for (const t of tracedRun(c, execution).trace!) {
+  for (const t of runTraced(c, execution).trace!) {
     for (const f of [t.event ?? '', ...t.effects]) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
   }
   type Snap = LineState & { bytes: Uint8Array; memory: Uint8Array };
   const raw: (Omit<TimelineStep, 'lines'> & { snap: Map<number, Snap> })[] = [];
   const pending: { lane: string; text: string; effects: string[]; victimRead?: boolean }[] = [];
-  const readBytes = (addr: number, size: number) => world.memory.read(addr, new Uint8Array(size));
-  const record = (before: number) => {
+  const record = (m: Machine, before: number) => {
+    const world = m.world as Arm64World;
+    const readBytes = (addr: number, size: number) => world.memory.read(addr, new Uint8Array(size));
     const entries = m.trace!.slice(before);
     if (!entries.length) return;
     for (const t of entries) {
       if (t.actor !== undefined && t.op !== undefined) {
         const isVictim = victimOp?.actor === t.actor && victimOp.op === t.op;
         if (isVictim && !victim) {
-          const r = victimRange(t.actor, t.op);
+          const r = victimRange(world, t.actor, t.op);
           if (r) victim = { ...r, what, arm64, ideal };
         }
         pending.push({ lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: t.effects, ...(isVictim ? { victimRead: true } : {}) });
@@ -119,27 +119,12 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Time
     const snap = new Map([...lineSet].map((l) => [l, lineState(world, l, lineSize, readBytes)]));
     for (const p of pending.splice(0)) raw.push({ ...p, snap });
   };
-  for (const s of execution.steps) {
-    const before = m.trace!.length;
-    m.step(s);
-    record(before);
-  }
-  for (let progress = true; progress && m.bailedOut === undefined; ) {
-    progress = false;
-    for (let a = 0; a < c.actors.length; a++) {
-      for (;;) {
-        const before = m.trace!.length;
-        if (!m.run(a, 0)) break;
-        record(before);
-        progress = true;
-      }
-    }
-  }
+  runTraced(c, execution, record);
   const lines = [...lineSet].sort((a, b) => a - b);
   // A line first seen late was absent before (lines enter the set when something touches them).
   const steps: TimelineStep[] = raw.map(({ snap, ...rest }) => ({
     ...rest,
-    lines: lines.map((l) => snap.get(l) ?? { ...lineState(world, l, lineSize, () => new Uint8Array(lineSize)), state: 'absent' as const, stale: [] }),
+    lines: lines.map((l) => snap.get(l) ?? { state: 'absent' as const, stale: [], victim: [], bytes: new Uint8Array(lineSize), memory: new Uint8Array(lineSize) }),
   }));
   markVictim(steps, lines, lineSize, victim);
   return { actors: c.actors.map((a) => ({ name: a.actor.name, kind: a.actor.kind })), lines, lineSize, ...(victim ? { victim } : {}), steps };
@@ -188,10 +173,3 @@ function markVictim(steps: TimelineStep[], lines: number[], lineSize: number, vi
   }
 }
 
-/** The model run with its trace, steps then the actors to the end in program order (as Machine.finish). */
-function tracedRun(c: Compiled, execution: Execution) {
-  const m = newModelMachine(c, true);
-  for (const s of execution.steps) m.step(s);
-  m.finish();
-  return m;
-}
