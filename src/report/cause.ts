@@ -13,7 +13,7 @@ import { newIdealMachine, newModelMachine, runIdealLike } from '../oracle/run.js
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
-import { runTraced } from './counterexample.js';
+import { runTraced } from './traced-run.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 

@@ -9,13 +9,11 @@ import { diffObservations } from '../exec/observations.js';
 import { hex } from '../exec/values.js';
 import { printActor, printContext, printLitmus, printOp } from '../litmus/print.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import type { Machine } from '../exec/machine.js';
-import { newModelMachine } from '../oracle/run.js';
-import type { DeviceOp } from '../program/types.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Cache, CacheLevel } from '../platform/cache.js';
 import { describePlatform } from '../platform/platform.js';
 import { explainCause } from './cause.js';
+import { runTraced } from './traced-run.js';
 
 export interface ReportEvent {
   /** The actor that performed an op, or "hardware" for a fill or eviction. */
@@ -99,45 +97,6 @@ function finalLabel(c: Compiled, what: string): string {
   return f ? `final contents of ${f.buf}${f.off ? ` + ${f.off}` : ''} (${f.size} bytes)` : what;
 }
 
-/**
- * runModel(c, e, true), one op at a time (the same order as Machine.finish), noting where each
- * device access lands: the bus address the device drives may not be the buffer (dropped address
- * bits, a bounce buffer, DMA_MAPPING_ERROR).
- */
-export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Machine, traceBefore: number) => void): Machine {
-  const m = newModelMachine(c, true);
-  const world = m.world as Arm64World;
-  const noteDevice = (before: number) => {
-    const t = m.trace![m.trace!.length - 1];
-    if (m.trace!.length === before || t.actor === undefined || t.op === undefined) return;
-    const ca = c.actors[c.actorIndex.get(t.actor)!];
-    if (ca.actor.kind !== 'device') return;
-    const op = ca.actor.ops[t.op] as DeviceOp;
-    if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return;
-    const addr = world.deviceAddress(op.handle, op.entry ?? 0, op.off);
-    const verb = op.op === 'dma_write' ? 'writes' : 'reads';
-    t.effects.unshift(typeof addr === 'number' ? `device ${verb} memory at ${hex(addr)}` : `device ${verb} DMA_MAPPING_ERROR: the access goes nowhere`);
-  };
-  for (const s of execution.steps) {
-    const before = m.trace!.length;
-    m.step(s);
-    noteDevice(before);
-    if (m.trace!.length > before) afterEach?.(m, before);
-  }
-  for (let progress = true; progress && m.bailedOut === undefined; ) {
-    progress = false;
-    for (let a = 0; a < c.actors.length; a++) {
-      for (;;) {
-        const before = m.trace!.length;
-        if (!m.run(a, 0)) break;
-        noteDevice(before);
-        afterEach?.(m, before);
-        progress = true;
-      }
-    }
-  }
-  return m;
-}
 
 /** Four or more `dc op` on consecutive lines read better as one range. */
 function compressDc(effects: string[], step: number): string[] {

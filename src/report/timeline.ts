@@ -9,7 +9,7 @@ import type { Execution } from '../exec/execution.js';
 import { printContext, printOp } from '../litmus/print.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
 import type { Machine } from '../exec/machine.js';
-import { runTraced } from './counterexample.js';
+import { runTraced } from './traced-run.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { DeviceOp } from '../program/types.js';
 
