@@ -12,6 +12,7 @@ import { Cache } from '../src/platform/cache.js';
 import { Memory } from '../src/platform/memory.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { checkCompiled } from '../src/oracle/check.js';
+import { loopback } from '../scenarios/loopback.js';
 import { MAX_MEMORY_BYTES, MAX_NESTING, MAX_OPS, MAX_THREADS, MAX_TRANSFER_BYTES } from '../src/program/limits.js';
 
 const RX = (o: { decl?: string; platform?: string; unmap?: number; device?: string } = {}) => `DMA rx
@@ -180,5 +181,19 @@ describe('limits, enforced before any work starts', () => {
   test('the same limits hold for programs built in TypeScript', () => {
     const p = { name: 'ts', buffers: [{ name: 'b', kind: 'kmalloc' as const, size: 64 }], registers: [], actors: [{ name: 'c', kind: 'cpu' as const, ops: [{ op: 'load' as const, buf: 'b', off: 0, size: 2 ** 20 }] }] };
     expect(() => compile(p, makePlatform())).toThrow(/1048576 bytes in one transfer/);
+  });
+});
+
+describe('the work of one check is bounded whatever the input', () => {
+  // Copies of one thread (a mutant the mutation script found running for minutes) make every
+  // random execution differ from its ideal twin, and each wants a witness search. The searches of
+  // one check share DEFAULT_TOTAL_SEARCH_BUDGET states; spent, a check says inconclusive, never bug.
+  test('a spent witness-search budget makes the check inconclusive, not bug, and stops searching', () => {
+    const c = compile(loopback('lb', { threads: 2, sizes: [64, 256], flaw: 'read-before-unmap' }), makePlatform());
+    expect(checkCompiled(c, { runs: 30 }).verdict).toBe('bug'); // the witness search has room
+    const budget = { nodes: 50 };
+    const r = checkCompiled(c, { runs: 30, totalBudget: budget });
+    expect(r.verdict).toBe('inconclusive');
+    expect(budget.nodes).toBe(0);
   });
 });

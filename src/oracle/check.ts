@@ -5,7 +5,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
-import type { ExecutionVerdict, OracleOptions } from './oracle.js';
+import { DEFAULT_TOTAL_SEARCH_BUDGET, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { explore } from './explore.js';
 import { DEFAULT_MAX_EVENTS, exploreExhaustively, type ExhaustiveBound, type ExhaustiveResult } from './exhaustive.js';
 import { minimizeCounterexample } from './minimize.js';
@@ -57,8 +57,11 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   let gaveUp: CheckResult['gaveUp'];
   let states = 0;
   let executions = 0;
+  // One budget of witness-search states for both searches, so no input makes a check run for
+  // ever; minimisation of a counterexample already found keeps its per-execution budget.
+  const search = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
   for (let events = 0; events <= maxEvents; events++) {
-    const ex = exploreExhaustively(c, { ...o, maxEvents: events });
+    const ex = exploreExhaustively(c, { ...search, maxEvents: events });
     states += ex.states;
     executions += ex.executions;
     if (ex.counterexample) {
@@ -76,7 +79,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   if (!gaveUp) {
     return { verdict: complete!.verdict, executions, exhaustive: complete!.verdict === 'ok', maxEvents, method: 'exhaustive', bound, states, randomExecutions: 0, seed, runs };
   }
-  const r = explore(c, { ...o, runs, seed });
+  const r = explore(c, { ...search, runs, seed });
   const base = { executions: executions + r.executions, maxEvents, bound, states, randomExecutions: r.executions, gaveUp, seed, runs };
   if (r.counterexample) {
     const counterexample = minimizeCounterexample(c, r.counterexample.execution, o);

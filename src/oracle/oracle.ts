@@ -13,6 +13,12 @@ import { runIdealLike, runModel } from './run.js';
 export interface OracleOptions {
   /** Ideal states the witness search may visit before giving up. */
   searchBudget?: number;
+  /**
+   * Witness-search states left for a whole check, shared by every execution it judges: a bound on
+   * the work that does not depend on the machine's speed. Spent, an execution that needs a search
+   * is inconclusive, never bug.
+   */
+  totalBudget?: { nodes: number };
 }
 
 export type ExecutionVerdict =
@@ -21,6 +27,8 @@ export type ExecutionVerdict =
   | { verdict: 'inconclusive'; model: Observations; ideal: Observations; diff: ObservationDiff[]; searched: number };
 
 export const DEFAULT_SEARCH_BUDGET = 200_000;
+/** Witness-search states for one `dmafuzz check` (its exhaustive and random searches together). */
+export const DEFAULT_TOTAL_SEARCH_BUDGET = 1_000_000;
 
 export function judgeExecution(c: Compiled, e: Execution, opts: OracleOptions = {}): ExecutionVerdict {
   return judgeRun(c, runModel(c, e), opts);
@@ -33,7 +41,9 @@ export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}):
   if (obs.bailedOut !== undefined) return { verdict: 'ok', model: obs, reason: 'driver-bailed-out' };
   const ideal = runIdealLike(c, model.order).observations();
   if (sameObservations(ideal, obs)) return { verdict: 'ok', model: obs, reason: 'same-interleaving' };
-  const w = findIdealWitness(c, obs, opts.searchBudget ?? DEFAULT_SEARCH_BUDGET);
+  const budget = Math.min(opts.searchBudget ?? DEFAULT_SEARCH_BUDGET, opts.totalBudget?.nodes ?? Infinity);
+  const w = findIdealWitness(c, obs, budget);
+  if (opts.totalBudget) opts.totalBudget.nodes = Math.max(0, opts.totalBudget.nodes - w.nodes);
   if (w.found) return { verdict: 'ok', model: obs, reason: 'witness' };
   const diff = diffObservations(obs, ideal, (actor, op) => opLabel(c, actor, op));
   return { verdict: w.exhausted ? 'bug' : 'inconclusive', model: obs, ideal, diff, searched: w.nodes };
