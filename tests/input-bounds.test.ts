@@ -12,6 +12,7 @@ import { Cache } from '../src/platform/cache.js';
 import { Memory } from '../src/platform/memory.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { checkCompiled } from '../src/oracle/check.js';
+import { explore } from '../src/oracle/explore.js';
 import { loopback } from '../scenarios/loopback.js';
 import { MAX_MEMORY_BYTES, MAX_NESTING, MAX_OPS, MAX_THREADS, MAX_TRANSFER_BYTES } from '../src/program/limits.js';
 
@@ -194,6 +195,12 @@ describe('the work of one check is bounded whatever the input', () => {
     const budget = { nodes: 50 };
     const r = checkCompiled(c, { runs: 30, totalBudget: budget });
     expect(r.verdict).toBe('inconclusive');
+    expect(budget.nodes).toBe(0);
+  });
+  test('a counterexample found just as the budget runs out is still reported (mutant m1193 exited 4)', () => {
+    const c = compile(loopback('lb', { threads: 2, sizes: [64, 256], flaw: 'read-before-unmap' }), makePlatform());
+    const budget = { nodes: 1000 };
+    expect(explore(c, { runs: 100, seed: 1, totalBudget: budget }).verdict).toBe('bug');
     expect(budget.nodes).toBe(0);
   });
 });

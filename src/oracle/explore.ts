@@ -36,7 +36,8 @@ export function explore(c: Compiled, o: ExploreOptions = {}): ExploreResult {
   const details = fc.check(property, { seed, numRuns: o.runs ?? 300, endOnFailure: false });
   if (details.failed) {
     const execution = details.counterexample?.[0];
-    const result = execution && judgeExecution(c, execution, o);
+    // Judged again on its own budget: the check's shared one may be spent by now.
+    const result = execution && judgeExecution(c, execution, { searchBudget: o.searchBudget });
     if (!execution || result?.verdict !== 'bug') throw details.errorInstance; // the model itself failed
     return { verdict: 'bug', executions, inconclusive, seed, path: details.counterexamplePath ?? undefined, counterexample: { execution, result } };
   }
