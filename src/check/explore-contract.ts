@@ -60,7 +60,7 @@ function exploreGroup(c: Compiled, group: number[], made: Map<number, Mapping>, 
     let moved = false;
     for (const a of group) {
       const j = m.pendingOp(a, 0);
-      if (j < 0) continue;
+      if (j < 0 || m.blocked(a, j)) continue;
       const next = m.clone();
       if (!next.run(a, 0)) continue;
       moved = true;

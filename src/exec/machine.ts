@@ -18,21 +18,35 @@ export interface TraceEntry {
 }
 
 export class Machine {
+  /** Per actor, per op: performed yet? Shared with clones until run() copies an actor's row. */
   readonly performed: Uint8Array[];
   readonly next: number[];
+  /** Per actor, per op: the value a read returned. Shared with clones like `performed`. */
   readonly reads: (string | undefined)[][];
   regs = new Map<string, Value>();
   irqRaised = new Map<string, number>();
   irqTaken = new Map<string, number>();
   bailedOut: string | undefined;
-  /** Performed ops in order, as actor * 65536 + op index. */
-  order: number[] = [];
   trace?: TraceEntry[];
+  /** The last op performed; each points back to the one before (clones share the history). */
+  private last: PerformedOp | undefined;
+  /** Has any op been performed ahead of an earlier one (Step.skip)? */
+  private reordered = false;
+  /** Actors whose `performed` and `reads` rows only this machine holds. */
+  private owned: boolean[];
 
   constructor(readonly c: Compiled, readonly world: World) {
     this.performed = c.actors.map((a) => new Uint8Array(a.actor.ops.length));
     this.next = c.actors.map(() => 0);
     this.reads = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
+    this.owned = c.actors.map(() => true);
+  }
+
+  /** Performed ops in order, as actor * 65536 + op index. */
+  get order(): number[] {
+    const out: number[] = [];
+    for (let p = this.last; p; p = p.prev) out.push(p.code);
+    return out.reverse();
   }
 
   clone(): Machine {
@@ -40,16 +54,26 @@ export class Machine {
     Object.assign(m, {
       c: this.c,
       world: this.world.clone(),
-      performed: this.performed.map((p) => p.slice()),
+      performed: this.performed.slice(),
       next: this.next.slice(),
-      reads: this.reads.map((r) => r.slice()),
+      reads: this.reads.slice(),
       regs: new Map(this.regs),
       irqRaised: new Map(this.irqRaised),
       irqTaken: new Map(this.irqTaken),
       bailedOut: this.bailedOut,
-      order: this.order.slice(),
+      last: this.last,
+      reordered: this.reordered,
+      owned: this.c.actors.map(() => false),
     });
+    this.owned.fill(false); // shared from now on: both sides copy a row before changing it
     return m;
+  }
+
+  private own(a: number): void {
+    if (this.owned[a]) return;
+    this.performed[a] = this.performed[a].slice();
+    this.reads[a] = this.reads[a].slice();
+    this.owned[a] = true;
   }
 
   /** Apply one step of an execution; false when it could not happen. */
@@ -78,6 +102,21 @@ export class Machine {
     return -1;
   }
 
+  /**
+   * Is op j of actor a certainly unable to run now? Answers only from the scheduler's own state
+   * (interrupts, doorbells, mappings), never by touching memory, so the searches can skip an actor
+   * without cloning the machine to find out. False means "try it".
+   */
+  blocked(a: number, j: number): boolean {
+    const op = this.c.actors[a].actor.ops[j];
+    switch (op.op) {
+      case 'wait_irq': return (this.irqRaised.get(op.irq) ?? 0) <= (this.irqTaken.get(op.irq) ?? 0);
+      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) !== op.value;
+      case 'dma_read': case 'dma_write': case 'dma_poll': return this.world.deviceAddress(op.handle, op.entry ?? 0, op.off) === 'unmapped';
+      default: return false;
+    }
+  }
+
   /** Perform actor a's skip-th pending op if the ordering rules and its wait condition allow. */
   run(a: number, skip: number): boolean {
     if (this.bailedOut !== undefined) return false;
@@ -87,6 +126,7 @@ export class Machine {
     if (j < 0) return false;
     const forwarded = skip > 0 ? this.mayPerform(a, j) : NOTHING_FORWARDED;
     if (!forwarded) return false;
+    this.own(a);
     const entry: TraceEntry | undefined = this.trace ? { actor: ca.actor.name, op: j, effects: [] } : undefined;
     if (entry) this.trace!.push(entry);
     const ok = ca.actor.kind === 'cpu' ? this.cpu(a, j, ca.actor.ops[j], forwarded) : this.device(a, j, ca.actor.ops[j]);
@@ -95,8 +135,9 @@ export class Machine {
       return false;
     }
     this.performed[a][j] = 1;
+    if (skip > 0) this.reordered = true;
     while (this.next[a] < this.performed[a].length && this.performed[a][this.next[a]]) this.next[a]++;
-    this.order.push(a * 65536 + j);
+    this.last = { code: a * 65536 + j, prev: this.last };
     return true;
   }
 
@@ -213,8 +254,24 @@ export class Machine {
   }
 
   fingerprint(): string {
-    return [this.next.join(','), this.performed.map((p) => p.join('')).join('/'), [...this.regs], [...this.irqRaised], [...this.irqTaken], this.world.fingerprint()].join(';');
+    // Each actor's progress: next, then the ops performed ahead of it (none in program order).
+    let progress = this.next.join(',');
+    if (this.reordered) {
+      for (let a = 0; a < this.next.length; a++) {
+        const done = this.performed[a];
+        for (let j = this.next[a] + 1; j < done.length; j++) if (done[j]) progress += `/${a}+${j}`;
+      }
+    }
+    let rest = ';';
+    for (const [k, v] of this.regs) rest += `${k}=${v},`;
+    rest += ';';
+    for (const [k, v] of this.irqRaised) rest += `${k}=${v},`;
+    rest += ';';
+    for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
+    return `${progress}${rest};${this.world.fingerprint()}`;
   }
 }
 
 const NOTHING_FORWARDED: readonly number[] = [];
+
+interface PerformedOp { readonly code: number; readonly prev: PerformedOp | undefined }

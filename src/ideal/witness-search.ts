@@ -49,7 +49,7 @@ export function findIdealWitness(c: Compiled, target: Observations, budget: numb
     let moved = false;
     for (let a = 0; a < c.actors.length; a++) {
       const j = m.pendingOp(a, 0);
-      if (j < 0) continue;
+      if (j < 0 || m.blocked(a, j)) continue;
       const next = m.clone();
       if (!next.run(a, 0)) continue;
       moved = true;

@@ -74,6 +74,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
       const pending = countPending(m, a);
       const skips = c.actors[a].actor.kind === 'cpu' ? pending : Math.min(pending, 1);
       for (let skip = 0; skip < skips && !found; skip++) {
+        if (m.blocked(a, m.pendingOp(a, skip))) continue;
         const step: Step = skip ? { run: name, skip } : { run: name };
         const next = m.clone();
         if (!next.step(step)) continue;

@@ -4,13 +4,16 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution, Step } from '../exec/execution.js';
-import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
+import { DEFAULT_MINIMIZE_BUDGET, judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
-export function minimizeCounterexample(c: Compiled, e: Execution, o: OracleOptions = {}): { execution: Execution; result: Bug } {
+export function minimizeCounterexample(c: Compiled, e: Execution, opts: OracleOptions = {}): { execution: Execution; result: Bug } {
   let steps = e.steps.slice();
-  let result = judgeExecution(c, e, o);
+  let result = judgeExecution(c, e, { searchBudget: opts.searchBudget });
+  // Every attempt after the first shares one budget: spent, the rest are "not shown" and the
+  // smallest counterexample so far stands, so minimising never costs more than a bounded search.
+  const o: OracleOptions = { searchBudget: opts.searchBudget, totalBudget: { nodes: DEFAULT_MINIMIZE_BUDGET } };
   if (result.verdict !== 'bug') throw new Error('minimizeCounterexample: the execution is not a counterexample');
   const attempt = (candidate: Step[]): boolean => {
     const v = judgeExecution(c, { steps: candidate }, o);

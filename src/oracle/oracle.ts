@@ -29,6 +29,8 @@ export type ExecutionVerdict =
 export const DEFAULT_SEARCH_BUDGET = 200_000;
 /** Witness-search states for one `dmafuzz check` (its exhaustive and random searches together). */
 export const DEFAULT_TOTAL_SEARCH_BUDGET = 1_000_000;
+/** Witness-search states for shrinking one counterexample (src/oracle/minimize.ts). */
+export const DEFAULT_MINIMIZE_BUDGET = 500_000;
 
 export function judgeExecution(c: Compiled, e: Execution, opts: OracleOptions = {}): ExecutionVerdict {
   return judgeRun(c, runModel(c, e), opts);

@@ -1,21 +1,46 @@
 // Physical memory at the Point of Coherency: sparse, byte addressed, zero unless written.
+// Searches clone a memory at every branch and fingerprint every state, so chunks are shared
+// copy-on-write between clones and the fingerprint is a hash kept up to date chunk by chunk:
+// a clone costs one map entry per chunk, a fingerprint only the chunks written since the last.
 
 import { copyOfBytes, zeroedBytes } from './bytes.js';
 
 const CHUNK = 256; // ≥ the largest modelled line, so a line never straddles two chunks
 const SMALL = 16; // below this a byte loop beats allocating a subarray
 
+/** Each chunk's hash as part of the memory fingerprint (key and bytes), valid while it is not stale. */
+const hashes = new WeakMap<Uint8Array, readonly [number, number]>();
+
 export class Memory {
   private chunks = new Map<number, Uint8Array>();
+  /** Chunks only this memory holds: written in place. Any other chunk is copied before a write. */
+  private owned = new Set<number>();
+  /** XOR of the hashes of every chunk not stale: a 64-bit fingerprint in two halves. */
+  private lo = 0;
+  private hi = 0;
+  /** Chunks written since the last fingerprint: left out of lo/hi until it is taken. */
+  private stale = new Set<number>();
 
+  /** For reading (create false) or for writing (create true: the chunk is this memory's own). */
   private chunk(addr: number, create: boolean): Uint8Array | undefined {
     const key = Math.floor(addr / CHUNK);
     let c = this.chunks.get(key);
-    if (!c && create) {
-      c = zeroedBytes(CHUNK);
+    if (!create) return c;
+    if (!this.stale.has(key)) {
+      if (c) this.toggle(hashes.get(c)!);
+      this.stale.add(key);
+    }
+    if (!this.owned.has(key)) {
+      c = c ? copyOfBytes(c) : zeroedBytes(CHUNK);
       this.chunks.set(key, c);
+      this.owned.add(key);
     }
     return c;
+  }
+
+  private toggle(h: readonly [number, number]): void {
+    this.lo ^= h[0];
+    this.hi ^= h[1];
   }
 
   readByte(addr: number): number {
@@ -59,13 +84,43 @@ export class Memory {
 
   clone(): Memory {
     const m = new Memory();
-    for (const [k, c] of this.chunks) m.chunks.set(k, copyOfBytes(c));
+    m.chunks = new Map(this.chunks);
+    m.lo = this.lo;
+    m.hi = this.hi;
+    m.stale = new Set(this.stale);
+    this.owned.clear(); // shared from now on: both sides copy before writing
     return m;
   }
 
-  /** A canonical text of the contents, for visited-state sets. */
+  /**
+   * The contents as a 64-bit hash, for visited-state sets: two different memories share it with
+   * odds of about 2^-64. A chunk never written and one written with zeroes hash differently: that
+   * costs a little merging in a search, never a wrong merge.
+   */
   fingerprint(): string {
-    const keys = [...this.chunks.keys()].sort((a, b) => a - b);
-    return keys.map((k) => `${k}:${Buffer.from(this.chunks.get(k)!).toString('base64')}`).join('|');
+    for (const key of this.stale) {
+      const c = this.chunks.get(key)!;
+      const h = hashOf(key, c);
+      hashes.set(c, h);
+      this.toggle(h);
+    }
+    this.stale.clear();
+    return `${(this.lo >>> 0).toString(36)}.${(this.hi >>> 0).toString(36)}.${this.chunks.size}`;
   }
+}
+
+/** A chunk's hash: two 32-bit FNV-1a style hashes of its key and bytes, each finished by murmur3's fmix32. */
+function hashOf(key: number, bytes: Uint8Array): readonly [number, number] {
+  let h1 = 0x811c9dc5 ^ key, h2 = Math.imul(key, 0x9e3779b1) ^ 0x01000193;
+  for (let i = 0; i < bytes.length; i++) {
+    h1 = Math.imul(h1 ^ bytes[i], 0x01000193);
+    h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  return [fmix32(h1), fmix32(h2 ^ key)];
+}
+
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
