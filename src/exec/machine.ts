@@ -196,7 +196,7 @@ export class Machine {
       case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) === op.value;
       case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
       case 'set_reg': this.regs.set(op.reg, op.value); return true;
-      default: {
+      case 'dma_read': case 'dma_write': case 'dma_poll': {
         const addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
         if (addr === 'unmapped') return false;
         if (op.op === 'dma_write') {
@@ -208,6 +208,7 @@ export class Machine {
         this.reads[a][j] = formatValue(bytes);
         return true;
       }
+      default: throw new Error(`Machine: '${op.op}' is not a straight-line op (src/exec/paths.ts expands it)`);
     }
   }
 

@@ -154,6 +154,10 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     case 'dma_map': case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
     case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, !op.skipCpuSync && op.dir !== 'DMA_TO_DEVICE');
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
+    // A branch: no access of its own, but no later store or call is performed before it resolves
+    // (Arm: no speculative stores; a control dependency alone does not order a later load).
+    case 'assume': return { ...NONE, ctrl: true };
+    default: throw new Error(`orderClassOf: '${op.op}' is not a straight-line op (src/exec/paths.ts expands it)`);
   }
 }
 

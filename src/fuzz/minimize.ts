@@ -210,7 +210,7 @@ function simplifyOps(get: () => Counterexample, attempt: Attempt): boolean {
       const op = get().program.actors[a].ops[j] as CpuOp | DeviceOp;
       if (!('size' in op) || op.op === 'dma_map' || op.op === 'dma_unmap' || op.op === 'dma_sync' || op.size <= 4) continue;
       const x = get();
-      const small = { ...op, size: 4 } as CpuOp & DeviceOp;
+      const small = { ...op, size: 4 } as unknown as CpuOp & DeviceOp;
       const actors = x.program.actors.map((act, k) => (k === a ? ({ ...act, ops: act.ops.map((o2, i) => (i === j ? small : o2)) } as Actor) : act));
       changed = attempt({ ...x, program: { ...x.program, actors } }) || changed;
     }

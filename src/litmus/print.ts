@@ -112,6 +112,7 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: { next: number }): strin
       if (op.range) return `dma_sync_single_range_for_${op.to}(dev, ${op.handle}, ${op.off}, ${op.size}, ${op.dir});`;
       return `dma_sync_single_for_${op.to}(dev, ${pointer(op.handle, op.off)}, ${op.size}, ${op.dir});`;
     case 'dma_mapping_error': return `if (dma_mapping_error(dev, ${op.handle})) return -ENOMEM;`;
+    default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }
 
@@ -128,5 +129,6 @@ function printDeviceOp(op: DeviceOp, regs: { next: number }): string {
     case 'dma_poll': return `dma_poll(${busAddr(op)}, ${op.size}, ${value(op.value)});`;
     case 'raise_irq': return `raise_irq(${op.irq});`;
     case 'set_reg': return `set_reg(${op.reg}, ${value(op.value)});`;
+    default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }

@@ -1,10 +1,12 @@
-// A program is plain data: buffers, MMIO registers, and straight-line actors (CPU threads and
-// DMA engines). Values are exact u64s (`bigint`, the type C wrapping arithmetic maps onto with
+// A program is plain data: buffers, MMIO registers, and actors (CPU threads and DMA engines)
+// whose ops may use registers, expressions and control flow (src/program/expr.ts, Control);
+// src/exec/paths.ts unrolls those into straight-line path programs, which is all the model runs. Values are exact u64s (`bigint`, the type C wrapping arithmetic maps onto with
 // BigInt.asUintN(64, ...)); everything else is a plain number. src/program/json.ts writes and
 // reads programs as JSON, so a saved counterexample survives changes to the generators and the
 // text format.
 
 import type { PlatformConfig } from '../platform/platform.js';
+import type { Expr } from './expr.js';
 
 export type Direction = 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_BIDIRECTIONAL';
 
@@ -43,14 +45,52 @@ export const BARRIERS: readonly BarrierKind[] = ['mb', 'rmb', 'wmb', 'dma_mb', '
 /** A byte range of a declared buffer, as the CPU names it. */
 export interface BufRef { buf: string; off: number; size: number }
 
+/**
+ * Computed parts of an access, in source programs (src/litmus) and path programs alike:
+ * - offExpr: the offset when it uses registers (source only: paths fold it into `off`);
+ * - valueExpr: the value when it is not a constant (`value` is then 0n and unused);
+ * - values: distinct little-endian u64s of an access wider than 8 bytes (`{v0, v1}`).
+ */
+interface Computed { offExpr?: Expr; valueExpr?: Expr; values?: Value[] }
+
+/**
+ * Registers and control flow. Source programs only: src/exec/paths.ts turns them into
+ * straight-line ops and `assume`s, the only control op a path program has.
+ */
+export interface LetOp { op: 'let'; reg: string; value: Expr }
+export interface IfOp<T> { op: 'if'; cond: Expr; then: T[]; else?: T[] }
+/** while (cond) { body } — bounded by --unroll unless cond is constant on every lap */
+export interface WhileOp<T> { op: 'while'; cond: Expr; body: T[] }
+/** for (reg = from; cond; reg = step) { body } */
+export interface ForOp<T> { op: 'for'; reg: string; from: Expr; cond: Expr; step: Expr; body: T[] }
+/**
+ * Path programs only: the thread goes on only where cond holds (its other paths cover the
+ * rest). With `cut`, cond holding means a loop would run past its unroll bound: the execution is
+ * cut there, counted, and never judged.
+ */
+export interface AssumeOp { op: 'assume'; cond: Expr; cut?: boolean }
+
+/**
+ * Registers and control flow. `let` is `reg = value;` (a register: any identifier a thread
+ * assigns). Source programs only, but `assume`: src/exec/paths.ts turns the rest into
+ * straight-line ops and assumes.
+ */
+export interface BreakOp { op: 'break' }
+export interface ContinueOp { op: 'continue' }
+export type Control<T> = LetOp | IfOp<T> | WhileOp<T> | ForOp<T> | BreakOp | ContinueOp | AssumeOp;
+
 export type CpuOp =
-  | { op: 'store'; buf: string; off: number; size: number; value: Value; once?: boolean }
-  | { op: 'load'; buf: string; off: number; size: number; once?: boolean }
-  /** while (READ_ONCE(x) != value) cpu_relax(); */
-  | { op: 'poll'; buf: string; off: number; size: number; value: Value }
+  | ({ op: 'store'; buf: string; off: number; size: number; value: Value; once?: boolean } & Computed)
+  /** reg: the register the value goes to, when the program names one */
+  | ({ op: 'load'; buf: string; off: number; size: number; once?: boolean; reg?: string } & Computed)
+  /**
+   * while (READ_ONCE(x) != value) cpu_relax(); or, with `until`, while (!until) cpu_relax();
+   * where until's {k:'polled'} leaf is the value just loaded.
+   */
+  | ({ op: 'poll'; buf: string; off: number; size: number; value: Value; until?: Expr } & Computed)
   | { op: 'barrier'; kind: BarrierKind }
-  | { op: 'writel'; reg: string; value: Value; relaxed?: boolean }
-  | { op: 'readl'; reg: string; relaxed?: boolean }
+  | ({ op: 'writel'; reg: string; value: Value; relaxed?: boolean } & Pick<Computed, 'valueExpr'>)
+  | { op: 'readl'; reg: string; relaxed?: boolean; dst?: string }
   | { op: 'wait_irq'; irq: string }
   | { op: 'dma_set_mask'; bits: number; coherent?: boolean }
   | { op: 'dma_alloc_coherent'; buf: string }
@@ -65,16 +105,25 @@ export type CpuOp =
    */
   | { op: 'dma_sync'; to: 'cpu' | 'device'; handle: string; off: number; size: number; dir: Direction; range?: boolean; sg?: boolean }
   /** if (dma_mapping_error(dev, h)) return -ENOMEM; — the driver bails out on failure. */
-  | { op: 'dma_mapping_error'; handle: string };
+  | { op: 'dma_mapping_error'; handle: string }
+  | LetOp | IfOp<CpuOp> | WhileOp<CpuOp> | ForOp<CpuOp> | BreakOp | ContinueOp | AssumeOp; // Control<CpuOp>
+
+/**
+ * A device access's bus address is `handle` (+ `entry` of an sg list) + `off`, or, with `addr`,
+ * a computed bus address (e.g. one the device read from a descriptor): then handle is '' and off
+ * 0, and the hardware resolves the number as it would (src/exec/bus.ts).
+ */
+interface BusComputed { addr?: Expr; valueExpr?: Expr; values?: Value[]; offExpr?: Expr }
 
 export type DeviceOp =
   | { op: 'wait_doorbell'; reg: string; value: Value }
-  | { op: 'dma_read'; handle: string; entry?: number; off: number; size: number }
-  | { op: 'dma_write'; handle: string; entry?: number; off: number; size: number; value: Value }
+  | ({ op: 'dma_read'; handle: string; entry?: number; off: number; size: number; reg?: string } & BusComputed)
+  | ({ op: 'dma_write'; handle: string; entry?: number; off: number; size: number; value: Value } & BusComputed)
   /** the device polls a word in memory until it holds value (descriptor ownership) */
-  | { op: 'dma_poll'; handle: string; entry?: number; off: number; size: number; value: Value }
+  | ({ op: 'dma_poll'; handle: string; entry?: number; off: number; size: number; value: Value } & BusComputed)
   | { op: 'raise_irq'; irq: string }
-  | { op: 'set_reg'; reg: string; value: Value };
+  | { op: 'set_reg'; reg: string; value: Value }
+  | LetOp | IfOp<DeviceOp> | WhileOp<DeviceOp> | ForOp<DeviceOp> | BreakOp | ContinueOp | AssumeOp; // Control<DeviceOp>
 
 export type Op = CpuOp | DeviceOp;
 
@@ -91,4 +140,13 @@ export interface Program {
   actors: Actor[];
   /** Byte ranges whose final contents, as the CPU would read them, are observed. */
   final?: BufRef[];
+  /**
+   * herd7's final condition: `exists` — a bug iff some arm64 execution satisfies it; `forall` —
+   * a bug iff some arm64 execution violates it (either way also when arm64 diverges from the
+   * ideal platform, as without one).
+   */
+  condition?: { kind: 'exists' | 'forall'; cond: Expr };
 }
+
+/** Op kinds that only source programs have: a program without them is straight-line. */
+export const CONTROL_OPS: ReadonlySet<string> = new Set(['let', 'if', 'while', 'for', 'break', 'continue']);
