@@ -1,42 +1,65 @@
-// Statements of a cpu block: accesses, MMIO, barriers, the DMA API calls, the mapping check and
-// the poll loop.
+// Statements of a cpu block: stores, loads into registers, `r = expression;`, MMIO, barriers, the
+// DMA API calls and the mapping check. Control flow (if, while, for) is src/litmus/statements.ts.
 
 import type { BufRef, CpuOp } from '../program/types.js';
 import { REGISTER_BYTES } from '../exec/values.js';
 import type { Token } from './lexer.js';
-import type { Arg, Call } from './arguments.js';
-import { ArgumentChecks } from './argument-checks.js';
-import { CPU_CALLS, isBarrier } from './vocabulary.js';
+import { Expressions } from './expressions.js';
+import { IDENTITY_FUNCTIONS, type Syn } from './syntax.js';
+import { CPU_CALLS, DEVICE_CALLS, closest, isBarrier } from './vocabulary.js';
 
-export class CpuStatements extends ArgumentChecks {
-  /** One CPU statement; undefined for sg_set_buf, which only fills an sg table. */
-  protected cpuStatement(sg: Map<string, (BufRef | undefined)[]>): CpuOp | undefined {
+type Call = Extract<Syn, { s: 'call' }>;
+
+export class CpuStatements extends Expressions {
+  /** One simple CPU statement, after the loads it needs; empty for sg_set_buf, which only fills an sg table. */
+  protected cpuStatement(sg: Map<string, (BufRef | undefined)[]>): CpuOp[] {
     const t = this.tok;
     if (this.is('*')) { // *(u32 *)(buf + 4) = value;
-      const target = this.deref();
+      const target = this.syn();
+      if (target.s !== 'deref') this.fail(t, 'expected a store: *(u32 *)ptr = value;');
+      const acc = this.access(target);
       this.expectText('=', 'in a store');
-      const value = this.valueArg(this.arg(), target.size);
+      const value = this.value(this.syn(), acc.size);
       this.end();
-      return { op: 'store', ...this.range(target), value };
+      return [...this.takePre(), { op: 'store', ...acc, ...value }];
     }
     if (t.kind !== 'ident') this.fail(t, `expected a statement, found ${this.found(t)}`);
-    if (t.text === 'if') return this.mappingErrorCheck();
-    if (t.text === 'while') return this.pollLoop();
     if (this.is('=', 1)) { // lhs = ...
       const lhs = this.next();
       this.next();
-      if (this.is('*')) { // r = *(u32 *)buf;
-        const source = this.deref();
-        this.end();
-        return { op: 'load', ...this.range(source) };
-      }
-      const call = this.call(CPU_CALLS, 'cpu');
+      if (this.tok.kind === 'ident' && this.is('(', 1) && !IDENTITY_FUNCTIONS.has(this.tok.text)) this.knownCall(this.tok, CPU_CALLS, 'cpu');
+      const rhs = this.syn();
       this.end();
-      return this.cpuCall(call, lhs, sg);
+      if (rhs.s === 'deref') return [...this.takePre(), { op: 'load', ...this.access(rhs), reg: this.assign(lhs) }]; // r = *(u32 *)buf;
+      if (rhs.s === 'call' && rhs.name in CPU_CALLS) return [...this.takePre(), ...this.opt(this.cpuCall(rhs, lhs, sg))];
+      const value = this.expr(rhs); // r = expression;
+      return [...this.takePre(), { op: 'let', reg: this.assign(lhs), value }];
     }
-    const call = this.call(CPU_CALLS, 'cpu');
+    this.knownCall(t, CPU_CALLS, 'cpu');
+    const call = this.syn();
+    if (call.s !== 'call') this.fail(t, `expected a call such as ${t.text}(...);`);
     this.end();
-    return this.cpuCall(call, undefined, sg);
+    return [...this.takePre(), ...this.opt(this.cpuCall(call, undefined, sg))];
+  }
+
+  private opt(op: CpuOp | undefined): CpuOp[] {
+    return op ? [op] : [];
+  }
+
+  /** The name of a call must be one this block understands (checked before its arguments are read). */
+  protected knownCall(name: Token, known: Record<string, string>, block: 'cpu' | 'device'): void {
+    if (name.kind === 'ident' && name.text in known) return;
+    if (name.kind !== 'ident') this.fail(name, `expected an operation, found ${this.found(name)}`);
+    const other = block === 'cpu' ? DEVICE_CALLS : CPU_CALLS;
+    if (name.text in other) this.fail(name, `${name.text}() is a ${block === 'cpu' ? 'device' : 'CPU'} operation; it belongs in a '${block === 'cpu' ? 'device' : 'cpu'}' block`);
+    const hint = closest(name.text, Object.keys(known));
+    this.fail(name, `unknown function '${name.text}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+  }
+
+  protected arity(c: Call, n: number): void {
+    if (c.args.length !== n) {
+      this.fail(c.tok, `wrong number of arguments: ${c.name} takes ${n} ${n === 1 ? 'argument' : 'arguments'} ${CPU_CALLS[c.name] ?? DEVICE_CALLS[c.name]}, found ${c.args.length}`);
+    }
   }
 
   protected cpuCall(c: Call, lhs: Token | undefined, sg: Map<string, (BufRef | undefined)[]>): CpuOp | undefined {
@@ -45,17 +68,18 @@ export class CpuStatements extends ArgumentChecks {
       if (!lhs) this.fail(c.tok, `the ${what} ${c.name}() returns must be assigned: h = ${c.name}${CPU_CALLS[c.name]};`);
       return lhs.text;
     };
-    const attrs = (arg: Arg | undefined) => (arg && this.attrs(arg) ? { skipCpuSync: true } : {});
+    const attrs = (arg: Syn | undefined) => (arg && this.attrs(arg) ? { skipCpuSync: true } : {});
     if (isBarrier(c.name)) { a(0); return { op: 'barrier', kind: c.name }; }
     switch (c.name) {
       case 'READ_ONCE': {
         a(1);
-        return { op: 'load', ...this.range(this.derefArg(c.args[0])), once: true };
+        return { op: 'load', ...this.access(this.derefArg(c.args[0])), once: true, ...(lhs ? { reg: this.assign(lhs) } : {}) };
       }
       case 'WRITE_ONCE': {
         a(2);
         const target = this.derefArg(c.args[0]);
-        return { op: 'store', ...this.range(target), value: this.valueArg(c.args[1], target.size), once: true };
+        const acc = this.access(target);
+        return { op: 'store', ...acc, ...this.value(c.args[1], acc.size), once: true };
       }
       case 'memset': {
         a(3);
@@ -66,24 +90,27 @@ export class CpuStatements extends ArgumentChecks {
       }
       case 'memcpy': {
         a(3);
-        if (c.args[0].kind !== 'addr' || !c.args[0].plain) this.fail(c.args[0].tok, 'memcpy(r, ptr, size) reads size bytes of ptr into a local r');
+        if (c.args[0].s !== 'name' || c.args[0].index !== undefined) this.fail(c.args[0].tok, 'memcpy(r, ptr, size) reads size bytes of ptr into a local r');
         const p = this.pointer(c.args[1]);
         return { op: 'load', ...this.range({ ...p, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok) };
       }
       case 'writel': case 'writel_relaxed': {
         a(2);
-        return { op: 'writel', reg: this.register(c.args[1]), value: this.valueArg(c.args[0], REGISTER_BYTES, true), ...(c.name === 'writel_relaxed' ? { relaxed: true } : {}) };
+        const reg = this.register(c.args[1]);
+        const v = this.value(c.args[0], REGISTER_BYTES, true);
+        if ('values' in v) this.fail(c.args[0].tok, 'an MMIO register holds one 32-bit value');
+        return { op: 'writel', reg, ...v, ...(c.name === 'writel_relaxed' ? { relaxed: true } : {}) };
       }
       case 'readl': case 'readl_relaxed': {
         a(1);
-        return { op: 'readl', reg: this.register(c.args[0]), ...(c.name === 'readl_relaxed' ? { relaxed: true } : {}) };
+        return { op: 'readl', reg: this.register(c.args[0]), ...(c.name === 'readl_relaxed' ? { relaxed: true } : {}), ...(lhs ? { dst: this.assign(lhs) } : {}) };
       }
       case 'wait_for_irq': a(1); return { op: 'wait_irq', irq: this.word(c.args[0], 'an irq name') };
       case 'dma_set_mask': case 'dma_set_mask_and_coherent': {
         a(2);
         this.dev(c.args[0]);
         const m = c.args[1];
-        if (m.kind !== 'call' || m.name !== 'DMA_BIT_MASK' || m.args.length !== 1) this.fail(m.tok, 'expected DMA_BIT_MASK(n)');
+        if (m.s !== 'call' || m.name !== 'DMA_BIT_MASK' || m.args.length !== 1) this.fail(m.tok, 'expected DMA_BIT_MASK(n)');
         const bits = this.intArg(m.args[0], 'a number of address bits');
         if (bits < 24 || bits > 64) this.fail(m.args[0].tok, `DMA_BIT_MASK(${bits}): masks go from 24 to 64 bits`);
         return { op: 'dma_set_mask', bits, ...(c.name === 'dma_set_mask_and_coherent' ? { coherent: true } : {}) };
@@ -97,7 +124,7 @@ export class CpuStatements extends ArgumentChecks {
         if (b.kind !== 'coherent' || b.in) this.fail(lhs!, `'${name}' is not declared 'coherent'`);
         const size = this.intArg(c.args[1], 'a size');
         if (size !== b.size) this.fail(c.args[1].tok, `size ${size} differs from the declared size of '${name}' (${b.size})`);
-        if (c.args[2].kind !== 'flags' && !(c.args[2].kind === 'addr' && c.args[2].plain)) this.fail(c.args[2].tok, 'expected GFP flags, e.g. GFP_KERNEL');
+        if (!this.isFlags(c.args[2])) this.fail(c.args[2].tok, 'expected GFP flags, e.g. GFP_KERNEL');
         this.handles.add(name);
         return { op: 'dma_alloc_coherent', buf: name };
       }
@@ -137,7 +164,7 @@ export class CpuStatements extends ArgumentChecks {
       case 'sg_set_buf': {
         a(3);
         const r = c.args[0];
-        if (r.kind !== 'ref') this.fail(r.tok, 'sg_set_buf takes &sgl[i] first');
+        if (r.s !== 'ref') this.fail(r.tok, 'sg_set_buf takes &sgl[i] first');
         const p = this.pointer(c.args[1]);
         const entry = this.range({ ...p, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok);
         const table = sg.get(r.name) ?? [];
@@ -171,15 +198,18 @@ export class CpuStatements extends ArgumentChecks {
       case 'dma_sync_single_for_cpu': case 'dma_sync_single_for_device': {
         a(4);
         this.dev(c.args[0]);
-        const h = c.args[1];
-        if (h.kind !== 'addr' || h.addr.entry !== undefined) this.fail(h.tok, 'expected a DMA handle, optionally + offset');
-        this.useHandle(h.addr.name, h.tok);
-        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle: h.addr.name, off: h.addr.off, size: this.intArg(c.args[2], 'a size'), dir: this.dir(c.args[3]) };
+        const { base, off } = this.splitBase(c.args[1]);
+        if (base.s !== 'name' || base.index !== undefined) this.fail(c.args[1].tok, 'expected a DMA handle, optionally + offset');
+        this.useHandle(base.name, base.tok);
+        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle: base.name, off: this.offsetNumber(off), size: this.intArg(c.args[2], 'a size'), dir: this.dir(c.args[3]) };
       }
       case 'dma_sync_single_range_for_cpu': case 'dma_sync_single_range_for_device': {
         a(5);
         this.dev(c.args[0]);
-        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle: this.handle(c.args[1]), off: this.intArg(c.args[2], 'an offset'), size: this.intArg(c.args[3], 'a size'), dir: this.dir(c.args[4]), range: true };
+        const handle = this.handle(c.args[1]);
+        // The offset may be computed (128 * i: the slot of a ring); the size and direction are constants.
+        const off = c.args[2].s === 'num' ? { off: this.intArg(c.args[2], 'an offset') } : { off: 0, offExpr: this.expr(c.args[2]) };
+        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle, ...off, size: this.intArg(c.args[3], 'a size'), dir: this.dir(c.args[4]), range: true };
       }
       case 'dma_sync_sg_for_cpu': case 'dma_sync_sg_for_device': {
         a(4);
@@ -198,8 +228,9 @@ export class CpuStatements extends ArgumentChecks {
   protected mappingErrorCheck(): CpuOp {
     this.next();
     this.expectText('(', "after 'if'");
-    const c = this.call(CPU_CALLS, 'cpu');
-    if (c.name !== 'dma_mapping_error') this.fail(c.tok, "the only 'if' a CPU block understands is if (dma_mapping_error(dev, h)) return -ENOMEM;");
+    this.knownCall(this.tok, CPU_CALLS, 'cpu');
+    const c = this.syn();
+    if (c.s !== 'call' || c.name !== 'dma_mapping_error') this.fail(c.tok, "the only 'if' a CPU block understands is if (dma_mapping_error(dev, h)) return -ENOMEM;");
     this.arity(c, 2);
     this.dev(c.args[0]);
     const handle = this.handle(c.args[1]);
@@ -212,26 +243,6 @@ export class CpuStatements extends ArgumentChecks {
     }
     this.next();
     return { op: 'dma_mapping_error', handle };
-  }
-
-  /** while (READ_ONCE(*(u32 *)ptr) != value) cpu_relax(); */
-  protected pollLoop(): CpuOp {
-    const form = 'while (READ_ONCE(*(u32 *)ptr) != value) cpu_relax();';
-    this.next();
-    this.expectText('(', "after 'while'");
-    const c = this.call(CPU_CALLS, 'cpu');
-    if (c.name !== 'READ_ONCE') this.fail(c.tok, `a CPU poll loop is written ${form}`);
-    this.arity(c, 1);
-    const target = this.derefArg(c.args[0]);
-    this.expectText('!=', `in the poll loop (${form})`);
-    const value = this.valueArg(this.arg(), target.size);
-    this.expectText(')', 'after the poll condition');
-    const relax = this.ident("'cpu_relax()'");
-    if (relax.text !== 'cpu_relax') this.fail(relax, `expected cpu_relax(); as the loop body (${form})`);
-    this.expectText('(', 'after cpu_relax');
-    this.expectText(')', 'after cpu_relax(');
-    this.end();
-    return { op: 'poll', ...this.range(target), value };
   }
 }
 

@@ -6,7 +6,9 @@ import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } fr
 import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
-import { DeviceStatements } from './device-statements.js';
+import { Conditions } from './condition.js';
+import { assignmentToHandle } from './expressions.js';
+import { dropUnreadRegisters, readRegisters, walkOps } from './registers.js';
 import { KIND_KEYWORDS, closest } from './vocabulary.js';
 
 export type Expectation = 'bug' | 'ok';
@@ -19,8 +21,12 @@ export interface SourceMap {
   buffers: Pos[];
   registers: Pos[];
   actors: Pos[];
+  /** Each thread's top-level ops (the loads lowered out of a statement are where the statement is). */
   ops: Pos[][];
   final: Pos[];
+  /** Every op, nested ones (in if, while, for) included. */
+  opPos: Map<CpuOp | DeviceOp, Pos>;
+  condition?: Pos;
 }
 
 export interface ParsedLitmus {
@@ -35,8 +41,8 @@ export function parseLitmus(src: string): ParsedLitmus {
   return new Parser(src).parseFile();
 }
 
-class Parser extends DeviceStatements {
-  private readonly source: SourceMap = { header: { line: 1, col: 1 }, platform: {}, buffers: [], registers: [], actors: [], ops: [], final: [] };
+class Parser extends Conditions {
+  private readonly source: SourceMap = { header: { line: 1, col: 1 }, platform: {}, buffers: [], registers: [], actors: [], ops: [], final: [], opPos: this.opPos };
 
   // --- file ---
 
@@ -55,6 +61,7 @@ class Parser extends DeviceStatements {
     let platform: Partial<PlatformConfig> | undefined;
     let memorySeen = false;
     let final: BufRef[] | undefined;
+    let condition: Program['condition'];
     const actors: Actor[] = [];
     for (;;) {
       const t = this.tok;
@@ -79,24 +86,26 @@ class Parser extends DeviceStatements {
       } else if (this.is('cpu') || this.is('device')) {
         if (!memorySeen) this.fail(t, `missing memory block '{ ... }' before '${t.text}' (write '{ }' if the test declares nothing)`);
         if (final) this.fail(t, "threads must come before the 'final' clause");
+        if (condition) this.fail(t, `threads must come before the '${condition.kind}' condition`);
         actors.push(this.actor());
       } else if (this.is('final')) {
         if (final) this.fail(t, "a second 'final' clause");
+        if (condition) this.fail(t, `'final' comes before the '${condition.kind}' condition`);
         if (!actors.length) this.fail(t, "'final' comes after the threads");
         this.next();
         final = this.finalClause();
+      } else if (this.is('exists') || this.is('forall')) {
+        if (condition) this.fail(t, `a second condition: a test has one 'exists' or 'forall'`);
+        if (!actors.length) this.fail(t, `'${t.text}' comes after the threads`);
+        this.source.condition = t;
+        condition = this.conditionClause();
       } else {
-        this.fail(t, `expected 'expect', 'platform', '{', 'cpu', 'device' or 'final', found ${this.found(t)}`);
+        this.fail(t, `expected 'expect', 'platform', '{', 'cpu', 'device', 'final', 'exists' or 'forall', found ${this.found(t)}`);
       }
     }
     if (!memorySeen) this.fail(this.tok, "missing memory block '{ ... }' and threads");
     if (!actors.length) this.fail(this.tok, "no 'cpu' or 'device' block: a test needs at least one thread");
-    for (const use of this.handleUses) {
-      if (!this.handles.has(use.name)) {
-        const hint = closest(use.name, this.handles);
-        this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${hint ? ` (did you mean '${hint}'?)` : ''}`);
-      }
-    }
+    this.checkNames();
     const program: Program = {
       name: nameTok.text,
       ...(platform ? { platform } : {}),
@@ -104,7 +113,10 @@ class Parser extends DeviceStatements {
       registers: [...this.registers.keys()],
       actors,
       ...(final ? { final } : {}),
+      ...(condition ? { condition } : {}),
     };
+    this.checkWideRegisters(program);
+    dropUnreadRegisters(program);
     return { program, ...(expect ? { expect } : {}), source: this.source };
   }
 
@@ -207,15 +219,16 @@ class Parser extends DeviceStatements {
     const ops: (CpuOp | DeviceOp)[] = [];
     const positions: Pos[] = [];
     const sg = new Map<string, (BufRef | undefined)[]>();
+    this.startThread(name.text, kw.text === 'cpu' ? 'cpu' : 'device');
     while (!this.is('}')) {
       if (this.tok.kind === 'eof') this.fail(open, `unterminated block '${kw.text} ${name.text}': '{' has no closing '}'`);
       const at = this.tok;
-      const op = kw.text === 'cpu' ? this.cpuStatement(sg) : this.deviceStatement();
-      if (op) {
+      for (const op of this.statement(sg)) {
         ops.push(op);
         positions.push(at);
       }
     }
+    this.endThread();
     this.next();
     this.source.ops.push(positions);
     return kw.text === 'cpu' ? { name: name.text, kind: 'cpu', ops: ops as CpuOp[] } : { name: name.text, kind: 'device', ops: ops as DeviceOp[] };
@@ -223,13 +236,44 @@ class Parser extends DeviceStatements {
 
   private readonly actorNames: string[] = [];
 
+  /** Names are checked once every thread is read: a device may use a handle a later CPU block maps. */
+  private checkNames(): void {
+    for (const [actor, regs] of this.threadRegisters) {
+      for (const [name, tok] of regs) if (this.handles.has(name)) this.fail(tok, assignmentToHandle(name));
+      void actor;
+    }
+    for (const use of this.handleUses) {
+      if (this.handles.has(use.name)) continue;
+      const hint = closest(use.name, this.handles);
+      const did = hint ? ` (did you mean '${hint}'?)` : '';
+      if (!use.asValue) this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${did}`);
+      const owner = [...this.threadRegisters].find(([, regs]) => regs.has(use.name))?.[0];
+      if (owner) this.fail(use.tok, `'${use.name}' is a register of ${owner}: each thread has its own registers`);
+      if (this.buffers.has(use.name)) this.fail(use.tok, `'${use.name}' is a buffer, not a value: the device addresses it through the handle dma_map_*() returns`);
+      this.fail(use.tok, `unknown name '${use.name}': neither a register this thread assigns before using it nor a DMA handle${did}`);
+    }
+  }
+
+  /** A register holds at most 8 bytes: a wider load may be assigned (and ignored), never read. */
+  private checkWideRegisters(p: Program): void {
+    const read = readRegisters(p);
+    for (const a of p.actors) {
+      walkOps(a.ops, (op) => {
+        const reg = op.op === 'load' || op.op === 'dma_read' ? op.reg : undefined;
+        if (reg !== undefined && op.op !== 'readl' && 'size' in op && op.size > 8 && read.get(a.name)!.has(reg)) {
+          this.fail(this.opPos.get(op)!, `'${reg}' is read, but a register holds at most 8 bytes and this reads ${op.size}`);
+        }
+      });
+    }
+  }
+
   // --- final (ptr, size), (ptr, size); ---
 
   private finalClause(): BufRef[] {
     const out: BufRef[] = [];
     do {
       const open = this.expectText('(', "in 'final' (write final (ptr, size), ...;)");
-      const p = this.pointer(this.arg());
+      const p = this.pointer(this.syn());
       this.expectText(',', 'between the pointer and the size');
       const size = this.int('a size');
       this.expectText(')', 'after the size');
