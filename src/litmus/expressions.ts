@@ -155,7 +155,8 @@ export class Expressions extends ArgumentChecks {
 
   /**
    * The value of a store or write of `size` bytes: a constant that fits, an expression of
-   * registers and handles (valueExpr), or {v0, v1, ...}: little-endian u64s filling the size.
+   * registers and handles (valueExpr; wider than 8 bytes, its low byte fills them as a constant's
+   * does), or {v0, v1, ...}: little-endian u64s filling the size.
    */
   protected value(a: Syn, size: number, register = false): ComputedValue {
     if (a.s === 'list') {
@@ -171,7 +172,6 @@ export class Expressions extends ArgumentChecks {
       if (problem) this.fail(a.tok, problem);
       return { value: a.v };
     }
-    if (size > 8) this.fail(a.tok, `a computed value is at most 8 bytes; write the ${size} bytes as {v0, v1, ...} or in 8-byte stores`);
     return { value: 0n, valueExpr: this.expr(a) };
   }
 }
