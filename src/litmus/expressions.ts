@@ -96,11 +96,11 @@ export class Expressions extends ArgumentChecks {
       case 'un': return { k: 'un', op: a.op, e: this.expr(a.e, load) };
       case 'bin': return { k: 'bin', op: a.op, l: this.expr(a.l, load), r: this.expr(a.r, load) };
       case 'name': return this.nameValue(a);
-      case 'deref': return this.loadLeaf(a, false, load);
+      case 'deref': return this.loadLeaf(a, false, load, a);
       case 'call':
         if (a.name === 'READ_ONCE' && this.scope.kind === 'cpu') {
           if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: READ_ONCE takes 1 argument ${CPU_CALLS.READ_ONCE}, found ${a.args.length}`);
-          return this.loadLeaf(this.derefArg(a.args[0]), true, load);
+          return this.loadLeaf(this.derefArg(a.args[0]), true, load, a);
         }
         return this.unknownInExpression(a);
       case 'treg': return this.fail(a.tok, `'${a.actor}:${a.name}' names another thread's register: that is for exists/forall conditions`);
@@ -109,11 +109,12 @@ export class Expressions extends ArgumentChecks {
     }
   }
 
-  private loadLeaf(d: Extract<Syn, { s: 'deref' }>, once: boolean, load: LoadRule): Expr {
-    if (this.scope.kind === 'device') this.fail(d.tok, 'a device reads memory with r = dma_read(ptr, size);');
+  /** A load in an expression; `at` is the READ_ONCE, or the access itself. */
+  private loadLeaf(d: Extract<Syn, { s: 'deref' }>, once: boolean, load: LoadRule, at: Syn): Expr {
+    if (this.scope.kind === 'device') this.fail(at.tok, 'a device reads memory with r = dma_read(ptr, size);');
     const access = this.access(d, load);
-    if (access.size > 8) this.fail(d.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
-    return load(access, once, d);
+    if (access.size > 8) this.fail(at.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
+    return load(access, once, at);
   }
 
   private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {

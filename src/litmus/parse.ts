@@ -221,7 +221,9 @@ class Parser extends Conditions {
     const sg = new Map<string, (BufRef | undefined)[]>();
     this.startThread(name.text, kw.text === 'cpu' ? 'cpu' : 'device');
     while (!this.is('}')) {
-      if (this.tok.kind === 'eof') this.fail(open, `unterminated block '${kw.text} ${name.text}': '{' has no closing '}'`);
+      // eof, or `cpu x {` / `device x {` where a statement should be: a '}' is missing above
+      const nextThread = (this.is('cpu') || this.is('device')) && this.toks[this.i + 1]?.kind === 'ident' && this.is('{', 2);
+      if (this.tok.kind === 'eof' || nextThread) this.fail(open, `unterminated block '${kw.text} ${name.text}': '{' has no closing '}'`);
       const at = this.tok;
       for (const op of this.statement(sg)) {
         ops.push(op);

@@ -17,6 +17,8 @@ const POLL_FORM = 'while (READ_ONCE(*(u32 *)ptr) != value) cpu_relax();';
 
 export class Statements extends DeviceStatements {
   private blocks = 0;
+  /** The '{' of each block being read, innermost last. */
+  private readonly opens: Token[] = [];
   /** Where every op was written, nested ones included. */
   protected readonly opPos = new Map<Op, Pos>();
 
@@ -70,12 +72,16 @@ export class Statements extends DeviceStatements {
     try {
       if (!this.is('{')) return this.statement(sg);
       const open = this.next();
+      this.opens.push(open);
       const ops: Op[] = [];
       while (!this.is('}')) {
-        if (this.tok.kind === 'eof') this.fail(open, "unterminated block: '{' has no closing '}'");
+        // `cpu x {` inside a block: the block above it lacks its '}' (not an unknown function 'cpu')
+        const nextThread = (this.is('cpu') || this.is('device')) && this.toks[this.i + 1]?.kind === 'ident' && this.is('{', 2);
+        if (this.tok.kind === 'eof' || nextThread) this.fail(open, "unterminated block: '{' has no closing '}'");
         ops.push(...this.statement(sg));
       }
       this.next();
+      this.opens.pop();
       return ops;
     } finally {
       this.blocks--;
@@ -176,7 +182,7 @@ export class Statements extends DeviceStatements {
   private waitLoop(c: Syn, at: Token): CpuOp {
     if (this.scope.kind === 'device') this.fail(at, 'a device waits with dma_poll(ptr, size, value) or wait_doorbell(REG, value)');
     const loads = countLoads(c);
-    if (loads !== 1) this.fail(c.tok, `a wait loop's condition reads exactly one location, found ${loads} (${POLL_FORM}; load the others before the loop)`);
+    if (loads !== 1) this.fail(c.tok, `a wait loop's condition reads exactly one location, found ${loads}: ${POLL_FORM} (read the others into registers before the loop)`);
     if (c.s === 'bin' && c.op === '!=' && c.l.s === 'call' && c.l.name === 'READ_ONCE' && c.l.args.length === 1 && c.l.args[0].s === 'deref' && c.r.s === 'num') {
       const acc = this.access(c.l.args[0]);
       return { op: 'poll', ...acc, value: this.valueArg(c.r, acc.size) };
