@@ -143,7 +143,7 @@ export class Arm64World implements World {
     const out: BusSegment[] = [];
     for (const m of this.kernel.mappings.values()) {
       if (m.error) continue;
-      m.segments.forEach((s, k) => out.push({ name: m.segments.length > 1 ? `${m.handle}[${k}]` : m.handle, bus: s.bus, size: s.size, live: !m.released }));
+      m.segments.forEach((s, k) => out.push({ name: m.api === 'sg' ? `${m.handle}[${k}]` : m.handle, handle: m.handle, entry: k, bus: s.bus, size: s.size, live: !m.released }));
     }
     return out;
   }

@@ -32,9 +32,23 @@ export interface World {
   deviceAt(bus: Value): DeviceAddress;
 }
 
-export interface BusSegment { name: string; bus: number; size: number; live: boolean }
+export interface BusSegment {
+  /** As a report names it: h, or h[k] for an entry of an sg list. */
+  name: string;
+  handle: string;
+  entry: number;
+  bus: number;
+  size: number;
+  live: boolean;
+}
+
+/** The live mapping a device access to a computed bus address falls in, as handle + offset. */
+export function resolveBus(w: World, bus: Value, size: number): { handle: string; entry: number; off: number } | undefined {
+  const s = w.busSegments().find((x) => x.live && bus >= BigInt(x.bus) && bus + BigInt(size) <= BigInt(x.bus + x.size));
+  return s && { handle: s.handle, entry: s.entry, off: Number(bus - BigInt(s.bus)) };
+}
 
 /** Does a live mapping cover the whole access? If not, the device wrote or read memory it was not given. */
 export function coveredByLiveMapping(w: World, bus: Value, size: number): boolean {
-  return w.busSegments().some((s) => s.live && bus >= BigInt(s.bus) && bus + BigInt(size) <= BigInt(s.bus + s.size));
+  return resolveBus(w, bus, size) !== undefined;
 }

@@ -17,7 +17,7 @@ export class IdealWorld implements World {
     /** handle → physical address of each segment */
     readonly handles: Map<string, number[]> = new Map(),
     /** handle → size of each segment, and whether it is still mapped (for computed device addresses) */
-    readonly segments: Map<string, { sizes: number[]; live: boolean }> = new Map(),
+    readonly segments: Map<string, { sizes: number[]; live: boolean; sg?: boolean }> = new Map(),
   ) {}
 
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
@@ -52,7 +52,7 @@ export class IdealWorld implements World {
         break;
       case 'dma_map_sg':
         this.handles.set(op.handle, op.entries.map((e) => addr(e.buf) + e.off));
-        this.segments.set(op.handle, { sizes: op.entries.map((e) => e.size), live: true });
+        this.segments.set(op.handle, { sizes: op.entries.map((e) => e.size), live: true, sg: true });
         break;
       case 'dma_alloc_coherent': {
         const b = this.layout.buffers.get(op.buf)!;
@@ -80,7 +80,7 @@ export class IdealWorld implements World {
     const out: BusSegment[] = [];
     for (const [name, addrs] of this.handles) {
       const s = this.segments.get(name)!;
-      addrs.forEach((bus, k) => out.push({ name: addrs.length > 1 ? `${name}[${k}]` : name, bus, size: s.sizes[k], live: s.live }));
+      addrs.forEach((bus, k) => out.push({ name: s.sg ? `${name}[${k}]` : name, handle: name, entry: k, bus, size: s.sizes[k], live: s.live }));
     }
     return out;
   }
