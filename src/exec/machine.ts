@@ -265,6 +265,13 @@ export class Machine {
     return undefined;
   }
 
+  /** Where device op j of actor a goes (after it ran, for a computed address): as the hardware resolves it. */
+  deviceTarget(a: number, j: number): DeviceAddress {
+    const op = this.c.actors[a].actor.ops[j] as DeviceOp;
+    if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return 'error';
+    return op.addr ? this.world.deviceAt(this.evaluate(a, op.addr)) : this.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
+  }
+
   /** Record what read op j returned: as observed (a handle's bus address by its name), and as a number. */
   private read(a: number, j: number, bytes: Uint8Array): void {
     if (this.c.actors[a].registers) this.vals[a][j] = decodeValue(bytes);

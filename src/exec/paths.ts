@@ -114,6 +114,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
         const l = fold(e.l, env, at);
         const r = fold(e.r, env, at);
         if (l.k === 'num' && r.k === 'num') return { k: 'num', v: binary(e.op, l.v, r.v) };
+        if (r.k === 'num' && r.v === 0n && (e.op === '+' || e.op === '-' || e.op === '|' || e.op === '^' || e.op === '<<' || e.op === '>>')) return l; // x + 0: no dependency lost, none added
         // C's short circuit with a constant left side: the right side does not matter.
         if (l.k === 'num' && e.op === '&&' && l.v === 0n) return { k: 'num', v: 0n };
         if (l.k === 'num' && e.op === '||' && l.v !== 0n) return { k: 'num', v: 1n };
@@ -156,7 +157,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     if ('entry' in o && o.entry === undefined) delete o.entry;
     push(st, o);
     const assigned = op.op === 'load' || op.op === 'dma_read' ? op.reg : op.op === 'readl' ? op.dst : undefined;
-    if (assigned) st.env.set(assigned, { k: 'read', op: index });
+    if (assigned) st.env.set(assigned, { k: 'read', op: index, name: assigned });
   };
 
   const fork = (st: State): State => ({ ...st, ops: st.ops.slice(), origin: st.origin.slice(), env: new Map(st.env), choices: st.choices.slice() });

@@ -32,7 +32,7 @@ export function printExpr(e: Expr, style: ExprStyle = {}, min = 0): string {
       if (style.polled === undefined) throw new Error('printExpr: a polled value outside a wait loop');
       return style.polled;
     // Path programs only (reports): the value an earlier op of the thread read.
-    case 'read': return `value_of_op_${e.op + 1}`;
+    case 'read': return e.name ?? `value_of_op_${e.op + 1}`;
     case 'un': {
       const op = style.cond ? HERD[e.op] ?? e.op : e.op;
       const inner = printExpr(e.e, style, UNARY);

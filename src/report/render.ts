@@ -75,7 +75,7 @@ function findingLine(file: string, f: LocatedFinding): string {
 
 /** The body of every counterexample report: platform, program, what happened, observations, lines. */
 export function explanationLines(rep: CounterexampleReport, indent: string): string[] {
-  const out = [`platform: ${rep.platform}`, '', 'program:'];
+  const out = [`platform: ${rep.platform}`, '', rep.path ? 'program (the path this execution takes: loops unrolled, each branch taken as its assume() says):' : 'program:'];
   out.push(...rep.program.trimEnd().split('\n').map((l) => `  ${l}`.trimEnd()));
   out.push('', 'what happened, in order (kernel and hardware actions indented):');
   const width = Math.max(8, ...rep.events.map((e) => e.actor.length));
