@@ -18,6 +18,6 @@ test('token soup: a program or one LitmusError', () => {
     const printed = printLitmus(p);
     let q; try { q = parseLitmus(printed).program; } catch (e) { throw new Error(`${String(e)}\n${text}\n---\n${printed}`); }
     if (!isDeepStrictEqual(q, p)) throw new Error(`differs:\n${text}\n---\n${printed}`);
-  }), { seed: 3, numRuns: 8000 });
-  expect(ok).toBeGreaterThan(20); // the property saw real programs, not only errors
+  }), { seed: 3, numRuns: 4000 });
+  expect(ok).toBeGreaterThan(10); // the property saw real programs, not only errors
 });
