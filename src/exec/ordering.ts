@@ -134,10 +134,12 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   };
   const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean, part?: { off: number; size: number }) =>
     apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies, part);
+  // An offset computed from a read (an address dependency) may be anywhere in its buffer.
+  const range = (o: { buf: string; off: number; size: number; offExpr?: unknown }) => (o.offExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
   switch (op.op) {
-    case 'store': return { ...NONE, kinds: W, ranges: at(op.buf, op.off, op.size) };
-    case 'load': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size) };
-    case 'poll': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size), ctrl: true };
+    case 'store': return { ...NONE, kinds: W, ranges: range(op) };
+    case 'load': return { ...NONE, kinds: R, ranges: range(op) };
+    case 'poll': return { ...NONE, kinds: R, ranges: range(op), ctrl: true };
     case 'barrier': {
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec(op.kind, p, ctx.hasDevice);
       return spec ? { ...NONE, barrier: spec, barrierAt: 'op' } : NONE;

@@ -3,7 +3,7 @@
 // (src/exec/machine.ts) is shared, so both platforms run programs by the same rules.
 
 import type { PlacedBuffer } from '../kernel/layout.js';
-import type { CpuOp } from '../program/types.js';
+import type { CpuOp, Value } from '../program/types.js';
 
 /** A device address: a bus address to access, a handle not mapped yet (the device waits), or DMA_MAPPING_ERROR. */
 export type DeviceAddress = number | 'unmapped' | 'error';
@@ -24,4 +24,17 @@ export interface World {
   evict(addr: number, level: 1 | 2): void;
   clone(): World;
   fingerprint(): string;
+  /** A DMA handle as a value: the bus address of its (first) segment; undefined before it is mapped. */
+  handleBus(handle: string): number | undefined;
+  /** Every segment of every handle mapped so far, unmapped ones too (`live` false). */
+  busSegments(): readonly BusSegment[];
+  /** Where a device access to a computed bus address goes (the device drives only its address bits). */
+  deviceAt(bus: Value): DeviceAddress;
+}
+
+export interface BusSegment { name: string; bus: number; size: number; live: boolean }
+
+/** Does a live mapping cover the whole access? If not, the device wrote or read memory it was not given. */
+export function coveredByLiveMapping(w: World, bus: Value, size: number): boolean {
+  return w.busSegments().some((s) => s.live && bus >= BigInt(s.bus) && bus + BigInt(size) <= BigInt(s.bus + s.size));
 }
