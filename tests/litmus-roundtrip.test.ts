@@ -339,6 +339,10 @@ describe('print then parse gives back programs with registers, expressions and c
     }), { seed: 8, numRuns: 200 });
   });
 
+  test('they survive JSON (failure files): values in nested ops, expressions, {v0, v1} and the condition', () => {
+    fc.assert(fc.property(controlProgramArb, (p) => isDeepStrictEqual(programFromJson(JSON.parse(toJson(p))), p)), { seed: 8, numRuns: 100 });
+  });
+
   test('the arbitrary reaches every construct', () => {
     const seen = new Set<string>();
     const note = (e: Expr) => { seen.add(`expr:${e.k}`); if (e.k === 'un') note(e.e); if (e.k === 'bin') { note(e.l); note(e.r); } };

@@ -1,6 +1,10 @@
 // Parse a DMA litmus test (docs/litmus.md) into a Program, keeping the source position of every
 // declaration and op so later errors (compile(), makePlatform()) point at the line that caused them.
-// The first error stops the parse: one LitmusError with a line, a column and a message.
+// The first error stops the parse: one LitmusError with a line, a column and a message. This file
+// reads the file's parts (header, platform, memory, threads, final, condition); the classes it
+// extends read the rest, one concept each: token-stream < syntax (expression trees) <
+// argument-checks < expressions (a thread's registers) < cpu-statements < device-statements <
+// statements (control flow) < condition (exists/forall).
 
 import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
@@ -240,9 +244,8 @@ class Parser extends Conditions {
 
   /** Names are checked once every thread is read: a device may use a handle a later CPU block maps. */
   private checkNames(): void {
-    for (const [actor, regs] of this.threadRegisters) {
+    for (const regs of this.threadRegisters.values()) {
       for (const [name, tok] of regs) if (this.handles.has(name)) this.fail(tok, assignmentToHandle(name));
-      void actor;
     }
     for (const use of this.handleUses) {
       if (this.handles.has(use.name)) continue;

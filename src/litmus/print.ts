@@ -10,7 +10,7 @@ import type { Expectation } from './parse.js';
 import { valueText } from '../exec/values.js';
 import { access, exprNames, printExpr, SUM } from './print-expr.js';
 import { opExprs, walkOps } from './registers.js';
-import { SKIP_CPU_SYNC, typeName } from './vocabulary.js';
+import { SKIP_CPU_SYNC } from './vocabulary.js';
 
 const hex = (n: number) => '0x' + n.toString(16);
 /** Values as a driver writes them: 1, 9, 0x5a, 0x11223344, 0x8000000000000000. */

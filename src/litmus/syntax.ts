@@ -192,6 +192,3 @@ export class SyntaxParser extends TokenStream {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** The constant a tree folded to, if it did. */
-export const constant = (e: Syn): bigint | undefined => (e.s === 'num' ? e.v : undefined);
