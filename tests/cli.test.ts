@@ -102,6 +102,12 @@ describe('input errors: one line, exit 2, no stack trace', () => {
     expect(r.err).toBe("dmafuzz: unknown option '--frobnicate' (see dmafuzz --help)\n");
   });
 
+  test('--unroll 0 and --unroll=many', () => {
+    expect(dmafuzz('check', file('ok.litmus', OK), '--unroll', '0')).toMatchObject({ code: 2, out: '' });
+    expect(dmafuzz('check', 'ok.litmus', '--unroll', '0').err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not '0'/);
+    expect(dmafuzz('check', 'ok.litmus', '--unroll=many').err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not 'many'/);
+  });
+
   test('bad --platform and missing files', () => {
     expect(dmafuzz('check', file('ok.litmus', OK), '--platform', 'cwg=32')).toMatchObject({ code: 2, err: '--platform cwg=32: cwg must be 64, 128 or 256, not 32\n'.replace(/^/, 'dmafuzz: ') });
     expect(dmafuzz('check', 'ok.litmus', '--platform', 'colour=blue').err).toMatch(/^dmafuzz: --platform colour=blue: unknown platform setting 'colour'/);

@@ -130,3 +130,13 @@ function combine(a: CheckResult, b: CheckResult): CheckResult {
     ...(a.gaveUp ?? b.gaveUp ? { gaveUp: a.gaveUp ?? b.gaveUp } : {}),
   };
 }
+
+/** The compiled path an execution runs on (Execution.path; a straight-line program is its own path). */
+export function pathOf(c: Compiled, e: Execution): Compiled {
+  return (c.allPaths ?? [c])[e.path ?? 0] ?? c;
+}
+
+/** checkPaths over every path of the program c was compiled from (compilePaths). */
+export function checkAllPaths(c: Compiled, o: CheckOptions = {}): CheckResult {
+  return checkPaths(c.allPaths ?? [c], o);
+}
