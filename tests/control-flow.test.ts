@@ -69,6 +69,18 @@ describe('dependencies order as on Arm (herd7 aarch64.cat)', () => {
     expect(r.exhaustive).toBe(true);
   });
 
+  test('LB+ctrls: a store after a branch on a load waits for it — Forbidden', () => {
+    const ctrl = (from: string, to: string, r: string): CpuOp[] => [
+      { op: 'load', buf: from, off: 0, size: 4, once: true, reg: r },
+      { op: 'if', cond: bin('==', reg(r), n(1)), then: [], else: [] },
+      { op: 'store', buf: to, off: 0, size: 4, value: 1n, once: true },
+    ];
+    const r = check(program('lb-ctrls', ctrl('x', 'y', 'r0'), ctrl('y', 'x', 'r1'), lb));
+    expect(r.verdict).toBe('ok');
+    expect(r.exhaustive).toBe(true);
+    expect(r.paths).toBe(4);
+  });
+
   test('the Forbidden rows fail on a model whose dependencies order nothing', () => {
     // Without the dependency edges the machine would use a value before reading it: it says so.
     const broken = { ...makePlatform(), faults: ['dependencies-order-nothing' as const] };

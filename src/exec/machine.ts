@@ -190,19 +190,19 @@ export class Machine {
     const w = this.world;
     switch (op.op) {
       case 'store': {
-        const off = this.offsetOf(a, j, op);
-        if (off !== undefined) w.cpuStore(this.buf(op.buf), off, this.storeBytes(a, j, op));
+        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
+        if (off !== undefined) w.cpuStore(this.buf(op.buf), off, op.valueExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op));
         return true;
       }
       case 'load': {
-        const off = this.offsetOf(a, j, op);
-        if (off !== undefined) this.read(a, j, this.load(a, j, { ...op, off }, forwarded));
+        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
+        if (off !== undefined) this.read(a, j, this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded));
         return true;
       }
       case 'poll': {
-        const off = this.offsetOf(a, j, op);
+        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
         if (off === undefined) return false; // waits on nothing: hangs, and says where it went
-        const bytes = this.load(a, j, { ...op, off }, forwarded);
+        const bytes = this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded);
         return op.until ? this.evaluate(a, op.until, decodeValue(bytes)) !== 0n : bytesEqual(bytes, this.bytesOf(a, j, op));
       }
       case 'barrier': return true;

@@ -47,6 +47,11 @@ export interface OrderClass {
   ranges: number[];
   /** later stores are control dependent on this op */
   ctrl: boolean;
+  /**
+   * A branch of a path program (`assume`): it waits only for the loads its condition reads (the
+   * dependency edges of src/exec/compile.ts), and no later store or call is performed before it.
+   */
+  branch?: boolean;
 }
 
 /** Entries of the precedence table: may later op j be performed before pending earlier op i? */
@@ -158,7 +163,7 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves
     // (Arm: no speculative stores; a control dependency alone does not order a later load).
-    case 'assume': return { ...NONE, ctrl: true };
+    case 'assume': return { ...NONE, ctrl: true, branch: true };
     default: throw new Error(`orderClassOf: '${op.op}' is not a straight-line op (src/exec/paths.ts expands it)`);
   }
 }
@@ -197,6 +202,11 @@ export function precedence(cs: readonly OrderClass[]): Uint8Array[] {
 function relation(cs: readonly OrderClass[], i: number, j: number): number {
   const ci = cs[i], cj = cs[j];
   if (ci.fence || cj.fence) return ORDERED;
+  // aarch64.cat ctrl: no store (nor a call, which stores) is performed before an earlier branch
+  // resolves; a Normal load may be (speculation), an MMIO read may not (Device memory is never
+  // read speculatively, Arm ARM B2.7.2); the branch itself waits only for its inputs.
+  if (cj.branch) return FREE;
+  if (ci.branch) return cj.kinds & (STORES | API | MR) ? ORDERED : FREE;
   if (cj.barrierAt === 'op' || cj.kinds === 0) return ORDERED; // barrier ops: performed when reached
   if (ci.barrierAt === 'op' || ci.kinds === 0) return FREE;
   if (barrierBetween(cs, i, j)) return ORDERED;
