@@ -1,0 +1,204 @@
+// What each op of a compiled program may touch, for the reduced searches (partial-order
+// reduction and independent groups): the CWG lines of memory and cache it may read or write, the
+// MMIO registers, irqs, DMA handles, the swiotlb pool and the DMA mask. Two ops of different actors
+// whose footprints are disjoint commute — either order reaches the same state — and neither can
+// enable or disable the other. A footprint is an over-approximation, fixed per op: a line is named
+// at CWG granularity (an L1 eviction writes into its whole L2 line; `dc` by VA acts on the CWG
+// line at L2), a device access names every line its handle can point at (bounce slots included),
+// and an op that can end the whole program (a dma_mapping_error() that can fire) touches
+// everything. Coarser is always sound; it only explores more.
+
+import type { Compiled } from '../exec/compile.js';
+import { REGION } from '../kernel/layout.js';
+import { IO_TLB_SIZE, bounceSlots } from '../kernel/swiotlb.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
+import { newModelMachine } from './run.js';
+
+/** A set of resources as bits. */
+export type Bits = Uint32Array;
+
+export interface Footprints {
+  /** Per actor, per op: what the op may touch. */
+  op: Bits[][];
+  /** Per actor, per op index i: the union of ops i.. (what the actor may still touch from i on). */
+  suffix: Bits[][];
+  /** Per actor, per op: the CWG lines (memory and cache) the op may read or change. */
+  lines: number[][][];
+  /** Number of resources (bits used). */
+  size: number;
+  /** The bit of each CWG line some op touches. */
+  lineBit: Map<number, number>;
+  /** CWG lines of the program's final ranges (observed at the end). */
+  finalLines: Set<number>;
+  /**
+   * Independent groups: actors that share no resource with any actor of another group, even
+   * transitively, nor a final range. Each group's executions are independent of the others'.
+   */
+  groups: number[][];
+}
+
+const cache = new WeakMap<Compiled, Footprints>();
+
+export function footprints(c: Compiled): Footprints {
+  let f = cache.get(c);
+  if (!f) cache.set(c, (f = computeFootprints(c)));
+  return f;
+}
+
+export function intersects(a: Bits, b: Bits): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] & b[i]) return true;
+  return false;
+}
+
+function computeFootprints(c: Compiled): Footprints {
+  const ids = new Map<string, number>();
+  const id = (k: string) => {
+    let i = ids.get(k);
+    if (i === undefined) ids.set(k, (i = ids.size));
+    return i;
+  };
+  const cwg = c.platform.cwg;
+  const addr = (buf: string) => c.layout.buffers.get(buf)!.addr;
+  const lineKeys = (a: number, size: number, out: Set<string>) => {
+    for (let l = a - (a % cwg); l < a + Math.max(size, 1); l += cwg) out.add(`line:${l}`);
+  };
+
+  // Which mappings bounce or fail: the kernel's decisions depend only on the mask (dma_capable),
+  // the buffer and the platform, so one run in program order tells — unless the program changes
+  // the mask or the pool can run out, when every map may bounce or fail.
+  const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
+  const mapSizes: number[] = [];
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map') mapSizes.push(op.size);
+    if (op.op === 'dma_map_sg') for (const e of op.entries) mapSizes.push(e.size);
+  }
+  const poolBytes = 128 * IO_TLB_SIZE;
+  const poolMayFill = mapSizes.reduce((n, s) => n + Math.ceil(s / IO_TLB_SIZE) * IO_TLB_SIZE, 0) > poolBytes;
+  const dry = newModelMachine(c);
+  dry.finish();
+  const made = (dry.world as Arm64World).kernel.mappings;
+  const unsure = hasSetMask || poolMayFill;
+  const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.segments.some((s) => s.bounced));
+  const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.error;
+  const bounceLines = new Set<string>();
+  for (const s of bounceSlots(mapSizes)) lineKeys(s.addr, s.size, bounceLines);
+  if (unsure || dry.bailedOut !== undefined) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
+
+  // What a handle names: its buffers' bytes, and bounce lines when it may bounce.
+  const handleLines = new Map<string, Set<string>>();
+  const addHandle = (h: string, refs: BufRef[]) => {
+    const s = handleLines.get(h) ?? new Set<string>();
+    for (const r of refs) lineKeys(addr(r.buf) + r.off, r.size, s);
+    if (mayBounce(h)) for (const l of bounceLines) s.add(l);
+    handleLines.set(h, s);
+  };
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map') addHandle(op.handle, [op]);
+    if (op.op === 'dma_map_sg') addHandle(op.handle, op.entries);
+    if (op.op === 'dma_alloc_coherent') handleLines.set(op.buf, lineSet(addr(op.buf), c.layout.buffers.get(op.buf)!.size));
+  }
+  function lineSet(a: number, size: number): Set<string> {
+    const s = new Set<string>();
+    lineKeys(a, size, s);
+    return s;
+  }
+
+  const keysOf = (op: CpuOp | DeviceOp, actor: number): Set<string> | 'all' => {
+    // Every op names its own actor, which no other actor's op names: an op touching everything
+    // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
+    const k = new Set<string>([`actor:${actor}`]);
+    if ('addr' in op && op.addr) return 'all'; // a computed bus address: could be anywhere
+    const handle = (h: string) => {
+      k.add(`handle:${h}`);
+      for (const l of handleLines.get(h) ?? []) k.add(l);
+    };
+    switch (op.op) {
+      case 'store': case 'load': case 'poll': lineKeys(addr(op.buf) + op.off, op.size, k); break;
+      case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': k.add(`reg:${op.reg}`); break;
+      case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;
+      case 'barrier': break;
+      case 'dma_set_mask': k.add('mask'); break;
+      case 'dma_map': case 'dma_map_sg':
+        handle(op.handle);
+        if (hasSetMask) k.add('mask');
+        if (mayBounce(op.handle)) k.add('swiotlb');
+        break;
+      case 'dma_unmap': case 'dma_unmap_sg': case 'dma_sync':
+        handle(op.handle);
+        if (mayBounce(op.handle)) k.add('swiotlb');
+        break;
+      case 'dma_mapping_error':
+        if (mayFail(op.handle)) return 'all'; // the driver bails out: nobody moves again
+        handle(op.handle);
+        break;
+      case 'dma_alloc_coherent': case 'dma_free_coherent': handle(op.buf); break;
+      case 'dma_read': case 'dma_write': case 'dma_poll': handle(op.handle); break;
+      default: return 'all'; // an op this table does not know: depends on everything
+    }
+    return k;
+  };
+
+  const keyed = c.actors.map((ca, a) => (ca.actor.ops as (CpuOp | DeviceOp)[]).map((op) => keysOf(op, a)));
+  for (const row of keyed) for (const k of row) if (k !== 'all') for (const key of k) id(key);
+  const size = ids.size;
+  const words = Math.ceil(size / 32);
+  const allBits = new Uint32Array(words).fill(0xffffffff);
+  const toBits = (k: Set<string> | 'all'): Bits => {
+    if (k === 'all') return allBits;
+    const b = new Uint32Array(words);
+    for (const key of k) {
+      const i = id(key);
+      b[i >> 5] |= 1 << (i & 31);
+    }
+    return b;
+  };
+  const op = keyed.map((row) => row.map(toBits));
+  const suffix = op.map((row) => {
+    const out: Bits[] = new Array(row.length + 1);
+    out[row.length] = new Uint32Array(words);
+    for (let i = row.length - 1; i >= 0; i--) {
+      const b = out[i + 1].slice();
+      for (let w = 0; w < words; w++) b[w] |= row[i][w];
+      out[i] = b;
+    }
+    return out;
+  });
+
+  // The relevant lines each op may change or read, for hardware events placed after it.
+  const lines = keyed.map((row) => row.map((k) => {
+    if (k === 'all') return [];
+    const out: number[] = [];
+    for (const key of k) if (key.startsWith('line:')) out.push(Number(key.slice(5)));
+    return out.sort((a, b) => a - b);
+  }));
+  const lineBit = new Map<number, number>();
+  for (const [k, i] of ids) if (k.startsWith('line:')) lineBit.set(Number(k.slice(5)), i);
+  const finalLines = new Set<number>();
+  for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
+  return { op, suffix, lines, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
+}
+
+/** Union-find over actors whose ops may touch a common resource, or a common final range. */
+function independentGroups(c: Compiled, suffix: Bits[][], lineBit: Map<number, number>): number[][] {
+  const parent = c.actors.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const all = c.actors.map((_, a) => suffix[a][0]);
+  for (let a = 0; a < all.length; a++) for (let b = a + 1; b < all.length; b++) if (intersects(all[a], all[b])) parent[find(a)] = find(b);
+  const cwg = c.platform.cwg;
+  for (const r of c.final) {
+    let first: number | undefined;
+    for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) {
+      const bit = lineBit.get(l);
+      if (bit === undefined) continue;
+      for (let a = 0; a < all.length; a++) {
+        if (!(all[a][bit >> 5] & (1 << (bit & 31)))) continue;
+        if (first === undefined) first = a;
+        else parent[find(a)] = find(first);
+      }
+    }
+  }
+  const groups = new Map<number, number[]>();
+  c.actors.forEach((_, a) => groups.set(find(a), [...(groups.get(find(a)) ?? []), a]));
+  return [...groups.values()];
+}
