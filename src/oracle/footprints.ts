@@ -18,6 +18,13 @@ import { newModelMachine } from './run.js';
 /** A set of resources as bits. */
 export type Bits = Uint32Array;
 
+/**
+ * How an op uses memory lines (CWG lines): which it reads or changes in the cache (either level),
+ * and which it reads or writes in memory without the cache (a non-coherent device, a Normal-NC
+ * mapping). `anyLine`: it may touch any line (a computed address).
+ */
+export interface Access { cache: Set<number>; memRead: Set<number>; memWrite: Set<number>; anyLine: boolean }
+
 export interface Footprints {
   /** Per actor, per op: what the op may touch. */
   op: Bits[][];
@@ -25,6 +32,11 @@ export interface Footprints {
   suffix: Bits[][];
   /** Per actor, per op: the CWG lines (memory and cache) the op may read or change. */
   lines: number[][][];
+  /** Per actor, per op: how it uses those lines (for placing hardware events, reduced-search.ts). */
+  access: Access[][];
+  /** Per actor, per op index i: the lines ops i.. access in the cache, and in any way. */
+  suffixCache: Bits[][];
+  suffixAny: Bits[][];
   /** Number of resources (bits used). */
   size: number;
   /** The bit of each CWG line some op touches. */
@@ -104,17 +116,47 @@ function computeFootprints(c: Compiled): Footprints {
     return s;
   }
 
+  const accessOf: Access[][] = c.actors.map(() => []);
+  const nonCacheable = (buf: string) => c.layout.buffers.get(buf)!.kind === 'coherent' && !c.platform.declaredCoherent;
   const keysOf = (op: CpuOp | DeviceOp, actor: number): Set<string> | 'all' => {
     // Every op names its own actor, which no other actor's op names: an op touching everything
     // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
     const k = new Set<string>([`actor:${actor}`]);
-    if ('addr' in op && op.addr) return 'all'; // a computed bus address: could be anywhere
+    const acc: Access = { cache: new Set(), memRead: new Set(), memWrite: new Set(), anyLine: false };
+    accessOf[actor].push(acc);
+    const use = (keys: Iterable<string>, cache: boolean, read: boolean, write: boolean) => {
+      for (const key of keys) {
+        k.add(key);
+        const l = Number(key.slice(5));
+        if (cache) acc.cache.add(l);
+        if (read) acc.memRead.add(l);
+        if (write) acc.memWrite.add(l);
+      }
+    };
+    if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
+      acc.anyLine = true;
+      return 'all';
+    }
+    const handleOnly = (h: string) => k.add(`handle:${h}`);
+    // A DMA API call on a handle: cache maintenance and swiotlb copies through the cache.
     const handle = (h: string) => {
-      k.add(`handle:${h}`);
-      for (const l of handleLines.get(h) ?? []) k.add(l);
+      handleOnly(h);
+      use(handleLines.get(h) ?? [], true, true, true);
+    };
+    // A device access: through the cache when the device snoops it, else memory only.
+    const device = (h: string, write: boolean) => {
+      handleOnly(h);
+      use(handleLines.get(h) ?? [], c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write);
     };
     switch (op.op) {
-      case 'store': case 'load': case 'poll': lineKeys(addr(op.buf) + op.off, op.size, k); break;
+      case 'store': case 'load': case 'poll': {
+        const keys = new Set<string>();
+        lineKeys(addr(op.buf) + op.off, op.size, keys);
+        // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
+        if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store');
+        else use(keys, true, true, false);
+        break;
+      }
       case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': k.add(`reg:${op.reg}`); break;
       case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;
       case 'barrier': break;
@@ -125,16 +167,24 @@ function computeFootprints(c: Compiled): Footprints {
         if (mayBounce(op.handle)) k.add('swiotlb');
         break;
       case 'dma_unmap': case 'dma_unmap_sg': case 'dma_sync':
-        handle(op.handle);
+        // For the CPU with DMA_TO_DEVICE nothing touches memory: arch_sync_dma_for_cpu() returns
+        // at once and swiotlb copies back only other directions (kernel/dma/direct.h,
+        // dma_direct_sync_single_for_cpu; src/kernel/dma-api.ts). Only the pool's slots change.
+        if (op.dir === 'DMA_TO_DEVICE' && (op.op !== 'dma_sync' || op.to === 'cpu')) handleOnly(op.handle);
+        else handle(op.handle);
         if (mayBounce(op.handle)) k.add('swiotlb');
         break;
       case 'dma_mapping_error':
         if (mayFail(op.handle)) return 'all'; // the driver bails out: nobody moves again
-        handle(op.handle);
+        handleOnly(op.handle);
         break;
-      case 'dma_alloc_coherent': case 'dma_free_coherent': handle(op.buf); break;
-      case 'dma_read': case 'dma_write': case 'dma_poll': handle(op.handle); break;
-      default: return 'all'; // an op this table does not know: depends on everything
+      case 'dma_alloc_coherent': handle(op.buf); break;
+      case 'dma_free_coherent': handleOnly(op.buf); break; // dma_direct_free(): no cache maintenance
+      case 'dma_read': case 'dma_poll': device(op.handle, false); break;
+      case 'dma_write': device(op.handle, true); break;
+      default: // an op this table does not know: depends on everything
+        acc.anyLine = true;
+        return 'all';
     }
     return k;
   };
@@ -174,9 +224,31 @@ function computeFootprints(c: Compiled): Footprints {
   }));
   const lineBit = new Map<number, number>();
   for (const [k, i] of ids) if (k.startsWith('line:')) lineBit.set(Number(k.slice(5)), i);
+  const lineBits = (ls: Iterable<number>, any: boolean): Bits => {
+    const b = new Uint32Array(words);
+    if (any) return b.fill(0xffffffff);
+    for (const l of ls) {
+      const i = lineBit.get(l)!;
+      b[i >> 5] |= 1 << (i & 31);
+    }
+    return b;
+  };
+  const suffixOf = (bits: (a: Access) => Bits) => accessOf.map((row) => {
+    const out: Bits[] = new Array(row.length + 1);
+    out[row.length] = new Uint32Array(words);
+    for (let i = row.length - 1; i >= 0; i--) {
+      const b = out[i + 1].slice();
+      const own = bits(row[i]);
+      for (let w = 0; w < words; w++) b[w] |= own[w];
+      out[i] = b;
+    }
+    return out;
+  });
+  const suffixCache = suffixOf((a) => lineBits(a.cache, a.anyLine));
+  const suffixAny = suffixOf((a) => lineBits([...a.cache, ...a.memRead, ...a.memWrite], a.anyLine));
   const finalLines = new Set<number>();
   for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
-  return { op, suffix, lines, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
+  return { op, suffix, lines, access: accessOf, suffixCache, suffixAny, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
 }
 
 /** Union-find over actors whose ops may touch a common resource, or a common final range. */
