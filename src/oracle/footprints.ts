@@ -23,7 +23,25 @@ export type Bits = Uint32Array;
  * and which it reads or writes in memory without the cache (a non-coherent device, a Normal-NC
  * mapping). `anyLine`: it may touch any line (a computed address).
  */
-export interface Access { cache: Set<number>; memRead: Set<number>; memWrite: Set<number>; anyLine: boolean }
+export interface Access {
+  cache: Set<number>;
+  memRead: Set<number>;
+  memWrite: Set<number>;
+  anyLine: boolean;
+  /**
+   * Lines whose memory it may write underneath a cached copy, or whose result depends on whether
+   * a clean copy is cached: a device's write (a snooping one writes a cached copy and dirties it,
+   * else memory), a store through a Normal-NC mapping, dma_alloc_coherent's memset. (Write-backs
+   * and swiotlb's copies through the cache keep a clean line equal to memory.)
+   */
+  bypass: Set<number>;
+  /**
+   * Lines the op certainly drops from the cache, reading nothing from them when clean: the
+   * dcache_inval_poc() of an unmap or sync for the CPU (arch_sync_dma_for_cpu, dc ivac / civac;
+   * one cache level only, a mapping that never bounces or fails).
+   */
+  drops: Set<number>;
+}
 
 export interface Footprints {
   /** Per actor, per op: what the op may touch. */
@@ -37,6 +55,8 @@ export interface Footprints {
   /** Per actor, per op index i: the lines ops i.. access in the cache, and in any way. */
   suffixCache: Bits[][];
   suffixAny: Bits[][];
+  /** Per actor, per op index i: the lines ops i.. may write in memory underneath the cache. */
+  suffixBypass: Bits[][];
   /** Number of resources (bits used). */
   size: number;
   /** The bit of each CWG line some op touches. */
@@ -117,20 +137,39 @@ function computeFootprints(c: Compiled): Footprints {
   }
 
   const accessOf: Access[][] = c.actors.map(() => []);
+  const mapCount = new Map<string, number>();
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapCount.set(op.handle, (mapCount.get(op.handle) ?? 0) + 1);
+  }
+  // Where dma_direct_unmap_page / dma_direct_sync_single_for_cpu certainly run dcache_inval_poc
+  // on the mapped bytes: one level, not declared coherent, a mapping made once that neither
+  // bounces nor fails (so the kernel's choice does not depend on the order of ops).
+  const dropsOf = (op: CpuOp, out: Set<number>) => {
+    if (op.op !== 'dma_unmap' && !(op.op === 'dma_sync' && op.to === 'cpu' && !op.sg)) return;
+    if (op.dir === 'DMA_TO_DEVICE' || (op.op === 'dma_unmap' && op.skipCpuSync)) return;
+    if (c.platform.cwg !== c.platform.lineSize || c.platform.declaredCoherent || c.platform.faults?.includes('sync-for-cpu-skips-invalidate')) return;
+    if (unsure || mapCount.get(op.handle) !== 1 || mayFail(op.handle) || mayBounce(op.handle)) return;
+    const seg = made.get(op.handle)!.segments[0];
+    if (!seg || seg.bounced) return;
+    const start = seg.bus + (op.op === 'dma_sync' ? op.off : 0);
+    if (op.size <= 0) return;
+    for (let l = start - (start % cwg); l < start + op.size; l += cwg) out.add(l);
+  };
   const nonCacheable = (buf: string) => c.layout.buffers.get(buf)!.kind === 'coherent' && !c.platform.declaredCoherent;
   const keysOf = (op: CpuOp | DeviceOp, actor: number): Set<string> | 'all' => {
     // Every op names its own actor, which no other actor's op names: an op touching everything
     // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
     const k = new Set<string>([`actor:${actor}`]);
-    const acc: Access = { cache: new Set(), memRead: new Set(), memWrite: new Set(), anyLine: false };
+    const acc: Access = { cache: new Set(), memRead: new Set(), memWrite: new Set(), anyLine: false, bypass: new Set(), drops: new Set() };
     accessOf[actor].push(acc);
-    const use = (keys: Iterable<string>, cache: boolean, read: boolean, write: boolean) => {
+    const use = (keys: Iterable<string>, cache: boolean, read: boolean, write: boolean, bypass = false) => {
       for (const key of keys) {
         k.add(key);
         const l = Number(key.slice(5));
         if (cache) acc.cache.add(l);
         if (read) acc.memRead.add(l);
         if (write) acc.memWrite.add(l);
+        if (bypass) acc.bypass.add(l);
       }
     };
     if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
@@ -146,14 +185,14 @@ function computeFootprints(c: Compiled): Footprints {
     // A device access: through the cache when the device snoops it, else memory only.
     const device = (h: string, write: boolean) => {
       handleOnly(h);
-      use(handleLines.get(h) ?? [], c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write);
+      use(handleLines.get(h) ?? [], c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
     };
     switch (op.op) {
       case 'store': case 'load': case 'poll': {
         const keys = new Set<string>();
         lineKeys(addr(op.buf) + op.off, op.size, keys);
         // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
-        if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store');
+        if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store', op.op === 'store');
         else use(keys, true, true, false);
         break;
       }
@@ -172,13 +211,14 @@ function computeFootprints(c: Compiled): Footprints {
         // dma_direct_sync_single_for_cpu; src/kernel/dma-api.ts). Only the pool's slots change.
         if (op.dir === 'DMA_TO_DEVICE' && (op.op !== 'dma_sync' || op.to === 'cpu')) handleOnly(op.handle);
         else handle(op.handle);
+        dropsOf(op, acc.drops);
         if (mayBounce(op.handle)) k.add('swiotlb');
         break;
       case 'dma_mapping_error':
         if (mayFail(op.handle)) return 'all'; // the driver bails out: nobody moves again
         handleOnly(op.handle);
         break;
-      case 'dma_alloc_coherent': handle(op.buf); break;
+      case 'dma_alloc_coherent': handle(op.buf); use(handleLines.get(op.buf) ?? [], true, true, true, true); break;
       case 'dma_free_coherent': handleOnly(op.buf); break; // dma_direct_free(): no cache maintenance
       case 'dma_read': case 'dma_poll': device(op.handle, false); break;
       case 'dma_write': device(op.handle, true); break;
@@ -246,9 +286,10 @@ function computeFootprints(c: Compiled): Footprints {
   });
   const suffixCache = suffixOf((a) => lineBits(a.cache, a.anyLine));
   const suffixAny = suffixOf((a) => lineBits([...a.cache, ...a.memRead, ...a.memWrite], a.anyLine));
+  const suffixBypass = suffixOf((a) => lineBits(a.bypass, a.anyLine));
   const finalLines = new Set<number>();
   for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
-  return { op, suffix, lines, access: accessOf, suffixCache, suffixAny, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
+  return { op, suffix, lines, access: accessOf, suffixCache, suffixAny, suffixBypass, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
 }
 
 /** Union-find over actors whose ops may touch a common resource, or a common final range. */

@@ -18,6 +18,12 @@
 //    evictions of it change no observation. When nothing left touches its memory either, no
 //    event on it does. Such events are not tried.
 //
+// 4. Dropped lines, 5. forgotten lines: see droppedFirst and forget below.
+// 6. With one cache level, a clean line equal to memory is as good as no line until something
+//    writes that memory underneath it (footprints.ts, bypass): readers see the same bytes, a
+//    store allocates the same line, maintenance and events end in the same state. So a fill is
+//    not tried, and such a line is forgotten (5), while nothing left can write its memory so.
+//
 // States are merged as in the full search, with what the run of events may still do in the key
 // (two paths to one state may allow different events next).
 
@@ -26,6 +32,7 @@ import type { Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Access, Footprints } from './footprints.js';
+import { ORDERED } from '../exec/ordering.js';
 import { closedSets, nextSkips } from './persistent.js';
 
 export interface ReducedSearchHooks {
@@ -69,13 +76,62 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
     const bit = f.lineBit.get(L);
     if (bit === undefined) return false;
     const suffix = kind === 'dirty' ? f.suffixAny : f.suffixCache;
-    for (const a of actors) if (suffix[a][m.next[a]][bit >> 5] & (1 << (bit & 31))) return true;
+    let touched = false;
+    for (const a of actors) if (suffix[a][m.next[a]][bit >> 5] & (1 << (bit & 31))) touched = true;
+    if (!touched) return false;
+    if (kind === 'dirty') return true;
+    if (kind === 'fill' && singleLevel && !bypassed(m, bit)) return false; // 6 below
+    return !droppedFirst(m, L);
+  };
+  const singleLevel = h.outerLines.length === 0 && c.platform.cwg === c.platform.lineSize;
+  /** May an op left write L's memory underneath a cached copy? */
+  const bypassed = (m: Machine, bit: number): boolean => {
+    for (const a of actors) if (f.suffixBypass[a][m.next[a]][bit >> 5] & (1 << (bit & 31))) return true;
     return false;
+  };
+  /**
+   * 4. Every actor's next op that uses L's cache entry drops it (dcache_inval_poc of an unmap),
+   *    and its later ones cannot pass that op: the first use of the line anywhere drops it, so
+   *    whether a fill or clean eviction happened before leaves no trace.
+   */
+  const droppedFirst = (m: Machine, L: number): boolean => {
+    for (const a of actors) {
+      const acc = f.access[a];
+      const done = m.performed[a];
+      let first = -1;
+      for (let j = m.next[a]; j < acc.length; j++) {
+        if (done[j] || !(acc[j].anyLine || acc[j].cache.has(L))) continue;
+        if (first < 0) {
+          if (!acc[j].drops.has(L)) return false;
+          first = j;
+        } else if (c.actors[a].actor.kind === 'cpu' && c.actors[a].precedence[j][first] !== ORDERED) return false;
+      }
+    }
+    return true;
   };
   const allowed = (m: Machine, run: Run, kind: Kind, line: number): boolean => {
     const L = cwgOf(line);
     if (run.after && !run.evented.includes(L) && !conflicts(kind, L, run.after)) return false;
     return live(m, kind, L);
+  };
+  /**
+   * 5. Forget what cannot be observed: a clean line whose cache entry no op will use again (or
+   *    whose next use drops it, 4) is dropped from the cache, as a clean eviction would, so states
+   *    that differ only there merge. Same observations, by 3 and 4.
+   */
+  const forget = (m: Machine): void => {
+    const cache = (m.world as Arm64World).cache;
+    for (const line of h.lines) {
+      if (cache.state(line) !== 'clean') continue;
+      if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(cache, line))) cache.evict(line);
+    }
+    for (const line of h.outerLines) if (cache.state(line, 2) === 'clean' && !live(m, 'clean', cwgOf(line))) cache.evictOuter(line);
+  };
+  const sameAsMemory = (cache: Arm64World['cache'], line: number): boolean => {
+    const data = cache.lines.get(line)!.data;
+    const mem = cache.memory.read(line, new Uint8Array(data.length));
+    for (let i = 0; i < data.length; i++) if (data[i] !== mem[i]) return false;
+    return true;
   };
   const runKeys = new Map<Access, string>();
   const runAfter = (a: number, j: number): Run => {
@@ -111,6 +167,7 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
           const next = m.clone();
           if (!next.step(step)) continue;
           moved = true;
+          forget(next);
           visit({ step, prev: path }, next, eventsLeft, runAfter(a, j));
         }
       }
@@ -128,6 +185,7 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
       const step: Step = kind === 'fill' ? { fill: line, ...at } : { evict: line, ...at };
       const next = m.clone();
       next.step(step);
+      forget(next);
       visit({ step, prev: path }, next, eventsLeft - 1, withEvent(run, line));
     };
     for (const line of h.lines) {
@@ -139,6 +197,7 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
       event(line, 2);
     }
   };
+  forget(start);
   visit(undefined, start, maxEvents, { after: undefined, key: 'start', evented: [] });
 }
 
