@@ -111,7 +111,8 @@ if (process.argv.includes('--ordering')) {
           timeout: limit * 1000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
         });
         const m = JSON.parse(out) as Measurement;
-        const bound = m.exhaustive ? `exhaustive, ${m.events} events` : m.events < 0 ? 'none (random)' : `to ${m.events} events (+ random)`;
+        const bound = m.verdict === 'bug' ? `counterexample, levels below ${m.events} events complete`
+          : m.exhaustive ? `exhaustive, ${m.events} events` : m.events < 0 ? 'none (random)' : `to ${m.events} events (+ random)`;
         cells = `${(m.ms / 1000).toFixed(2)} s | ${m.verdict} | ${bound} | ${m.states.toLocaleString('en-US')} | ${m.executions.toLocaleString('en-US')} | ${Math.round(m.rssMB)} MB`;
       } catch {
         cells = `> ${limit} s | — | — | — | — | —`;
@@ -127,7 +128,7 @@ if (process.argv.includes('--ordering')) {
   if (process.argv.includes('--write')) {
     const file = 'BENCHMARKS.md';
     const text = readFileSync(file, 'utf8');
-    const block = `<!-- scale:start -->\nCommand: \`node dist/bench/scale.js --write\` (after \`npm run build\`; each size in its own process, ${limit} s limit), ${new Date().toISOString().slice(0, 10)}\n\n${table}\n<!-- scale:end -->`;
+    const block = `<!-- scale:start -->\nCommand: \`npm run bench -- --write\` (this part: \`node dist/bench/scale.js --write\` after \`npm run build\`; each size in its own process, ${limit} s limit, default \`--max-states\` and \`--max-events\`), ${new Date().toISOString().slice(0, 10)}\n\n${table}\n<!-- scale:end -->`;
     writeFileSync(file, text.includes('<!-- scale:start -->') ? text.replace(/<!-- scale:start -->[\s\S]*<!-- scale:end -->/, block) : `${text.trimEnd()}\n\n${block}\n`);
   }
 }
