@@ -2,7 +2,8 @@
 // baseline. A benchmark, not a test: it prints a table (and writes it into BENCHMARKS.md with
 // --write) and never fails on a number.
 
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -66,3 +67,7 @@ if (process.argv.includes('--write')) {
   const block = `<!-- bench:start -->\nCommand: \`npm run bench -- --write\` (BENCH_SECONDS=${SECONDS} per row), ${new Date().toISOString().slice(0, 10)}\n\nMachine: ${machine}\n\n${table}\n<!-- bench:end -->`;
   writeFileSync(file, text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block));
 }
+
+// The exhaustive check at the size of real drivers (issue 11): bench/scale.ts, each size in its
+// own process; with --write it fills its own block of BENCHMARKS.md.
+execFileSync(process.execPath, [fileURLToPath(new URL('./scale.js', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -192,14 +192,15 @@ describe('the work of one check is bounded whatever the input', () => {
   test('a spent witness-search budget makes the check inconclusive, not bug, and stops searching', () => {
     const c = compile(loopback('lb', { threads: 2, sizes: [64, 256], flaw: 'read-before-unmap' }), makePlatform());
     expect(checkCompiled(c, { runs: 30 }).verdict).toBe('bug'); // the witness search has room
-    const budget = { nodes: 50 };
+    // Matched thread by thread, this counterexample takes the witness search 8 states to prove.
+    const budget = { nodes: 5 };
     const r = checkCompiled(c, { runs: 30, totalBudget: budget });
     expect(r.verdict).toBe('inconclusive');
     expect(budget.nodes).toBe(0);
   });
   test('a counterexample found just as the budget runs out is still reported (mutant m1193 exited 4)', () => {
     const c = compile(loopback('lb', { threads: 2, sizes: [64, 256], flaw: 'read-before-unmap' }), makePlatform());
-    const budget = { nodes: 1000 };
+    const budget = { nodes: 20 }; // a few judged executions, then the counterexample as it runs out
     expect(explore(c, { runs: 100, seed: 1, totalBudget: budget }).verdict).toBe('bug');
     expect(budget.nodes).toBe(0);
   });

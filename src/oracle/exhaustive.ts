@@ -4,16 +4,24 @@
 // Depth-first over model states (Machine.clone), merging states already reached with as many
 // events left. Every final state's observations are judged once by the oracle. "complete" means the whole bounded space was
 // covered; beyond `maxStates` the search gives up and says so.
+//
+// By default the search is reduced (src/oracle/reduced-search.ts): it reaches exactly the same
+// final states, exploring one order of ops that commute and each hardware event only right
+// after an op that touches its line. `reduce: false` keeps the search over every interleaving
+// and every event at every point, the reference the reduction is tested against
+// (properties/reduction.test.ts).
 
 import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
 import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
-import { observationKey } from '../exec/observations.js';
+import { observationKey, type Observations } from '../exec/observations.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { conditionHoldsOn } from './condition.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
+import { footprints, type Footprints } from './footprints.js';
+import { searchReduced } from './reduced-search.js';
 import { newModelMachine } from './run.js';
 
 export interface ExhaustiveOptions extends OracleOptions {
@@ -21,6 +29,15 @@ export interface ExhaustiveOptions extends OracleOptions {
   maxEvents?: number;
   /** Distinct states to visit before giving up. */
   maxStates?: number;
+  /** Partial-order reduction and events only where they can matter (default true). */
+  reduce?: boolean;
+  /** Test hook: the independence relation the reduction uses (default: footprints(c)). */
+  footprints?: Footprints;
+  /**
+   * Collect instead of judge: called once per distinct observation key of a final state; the
+   * oracle is not consulted and the search never stops early (for differential tests).
+   */
+  observe?: (o: Observations) => void;
 }
 
 export interface ExhaustiveBound {
@@ -64,7 +81,8 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   let inconclusive = false;
   let found: ExhaustiveResult['counterexample'];
 
-  if (interleavings(c) > maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, cut: 0, states: 0, bound };
+  const reduce = o.reduce ?? true;
+  if (!reduce && interleavings(c) > maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, cut: 0, states: 0, bound };
 
   const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
     if (m.dead) {
@@ -116,19 +134,50 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   };
 
   const judge = (steps: Step[], m: Machine): void => {
+    if (m.dead) {
+      // Not an execution of this path (another path covers it), or cut by the loop bound.
+      if (m.dead === 'cut') cut++;
+      return;
+    }
     executions++;
+    const obs = m.observations();
     // Same observations, same verdict — and, with an exists/forall clause, the same final state for it.
-    const key = observationKey(m.observations()) + (c.program.condition ? String(conditionHoldsOn(c, m)) : '');
+    const key = observationKey(obs) + (c.program.condition ? String(conditionHoldsOn(c, m)) : '');
     if (judged.has(key)) return; // same observations, same verdict
     judged.add(key);
+    if (o.observe) return o.observe(obs);
     const execution = { steps };
     const v = judgeExecution(c, execution, o);
     if (v.verdict === 'bug') found = { execution, result: v };
     else if (v.verdict === 'inconclusive') inconclusive = true;
   };
 
+  const seen = (m: Machine, eventsLeft: number, extra = ''): boolean => {
+    const key = stateKey(m, extra);
+    if ((eventsLeftAt.get(key) ?? -1) >= eventsLeft) return true;
+    eventsLeftAt.set(key, eventsLeft);
+    if (eventsLeftAt.size > maxStates) throw new GaveUp();
+    return false;
+  };
+
   try {
-    visit([], newModelMachine(c), maxEvents);
+    if (reduce) {
+      // Independent groups one at a time (the others run in program order when an execution
+      // is judged): an execution's observations are a bug iff one group's share of them is, and
+      // each group's share comes from the group's own steps and events (footprints.ts).
+      const f = o.footprints ?? footprints(c);
+      for (const [g, scope] of f.groups.entries()) {
+        if (found) break;
+        const mine = new Set(scope.flatMap((a) => f.lines[a].flat()));
+        for (const l of f.finalLines) if (scope.some((a) => f.lines[a].some((ls) => ls.includes(l)))) mine.add(l);
+        const inGroup = (l: number) => mine.has(l - (l % c.platform.cwg));
+        searchReduced(c, newModelMachine(c), maxEvents, {
+          scope, lines: lines.filter(inGroup), outerLines: outerLines.filter(inGroup), footprints: f, seen: (m, left, extra) => seen(m, left, `${g}|${extra}`), judge, found: () => found !== undefined,
+        });
+      }
+    } else {
+      visit([], newModelMachine(c), maxEvents);
+    }
   } catch (e) {
     if (!(e instanceof GaveUp)) throw e;
     return { complete: false, gaveUp: 'states', verdict: inconclusive ? 'inconclusive' : 'ok', executions, cut, states: eventsLeftAt.size, bound };
@@ -210,6 +259,6 @@ function countPending(m: Machine, a: number): number {
 }
 
 /** The scheduler's and the world's state (Machine.fingerprint), plus what was read so far. */
-function stateKey(m: Machine): string {
-  return createHash('sha1').update(m.fingerprint()).update(JSON.stringify(m.reads)).update(String(m.bailedOut)).digest('base64');
+function stateKey(m: Machine, extra = ''): string {
+  return createHash('sha1').update(m.fingerprint()).update(JSON.stringify(m.reads)).update(String(m.bailedOut)).update(extra).digest('base64');
 }

@@ -50,7 +50,7 @@ export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}):
   if (condition) return { verdict: 'bug', model: obs, ideal, diff: [condition.diff], searched: 0, condition };
   if (sameObservations(ideal, obs)) return { verdict: 'ok', model: obs, reason: 'same-interleaving' };
   const budget = Math.min(opts.searchBudget ?? DEFAULT_SEARCH_BUDGET, opts.totalBudget?.nodes ?? Infinity);
-  const w = findIdealWitness(c, obs, budget);
+  const w = findIdealWitness(c, obs, budget, { sameInterleaving: ideal });
   if (opts.totalBudget) opts.totalBudget.nodes = Math.max(0, opts.totalBudget.nodes - w.nodes);
   if (w.found) return { verdict: 'ok', model: obs, reason: 'witness' };
   const diff = diffObservations(obs, ideal, (actor, op) => opLabel(c, actor, op));

@@ -1,0 +1,134 @@
+// The exhaustive check at the size of real drivers (issue 11): one `checkCompiled` per family and
+// size, each in its own process so peak memory is its own, with a time limit. Prints a table
+// (time, verdict, exhaustive bound, states, executions, peak RSS) and with --write puts it into
+// BENCHMARKS.md. A benchmark, not a test: no number fails anything.
+//
+//   node dist/bench/scale.js [--write] [--limit SECONDS] [--only FAMILY] [--max-states N]
+//   node dist/bench/scale.js --one FAMILY N [--max-states N]     (one measurement, JSON)
+
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkLitmusFile, loadLitmus } from '../src/cli/check-file.js';
+import { compile } from '../src/exec/compile.js';
+import { checkCompiled } from '../src/oracle/check.js';
+import { makePlatform } from '../src/platform/platform.js';
+import { FAMILIES, familyProgram, type Family } from './families.js';
+
+interface Measurement {
+  family: string;
+  n: number;
+  ms: number;
+  verdict: string;
+  exhaustive: boolean;
+  events: number;
+  states: number;
+  executions: number;
+  rssMB: number;
+}
+
+const SIZES: Record<Family, number[]> = {
+  'loopback': [1, 2, 3, 4, 6, 8],
+  'loopback-read-before-unmap': [2, 3, 4, 8],
+  'threads': [1, 2, 3, 4, 6, 8],
+  'ring': [1, 2, 4, 8, 16],
+  'rx-seq': [1, 2, 4, 8, 16],
+};
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+
+function measureOne(f: Family, n: number, maxStates: number | undefined): Measurement {
+  const p = familyProgram(f, n);
+  const t = process.hrtime.bigint();
+  const c = compile(p, makePlatform(p.platform));
+  const r = checkCompiled(c, maxStates ? { maxStates } : {});
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  return {
+    family: f, n, ms, verdict: r.verdict, exhaustive: r.exhaustive, events: r.bound.events, states: r.states, executions: r.executions,
+    rssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+/**
+ * The small ordering tests (scenarios/arm-model, 2 threads, a handful of accesses): per test the
+ * median of 5 runs, after one warm-up, of the value check (checkCompiled) and of the whole file
+ * check (parse, value check, contract checker, fix suggestions), in ms.
+ */
+function orderingTests(): string {
+  const dir = resolve(fileURLToPath(import.meta.url), '../../../scenarios/arm-model');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.litmus'));
+  const median = (f: () => void) => {
+    f();
+    const t: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = process.hrtime.bigint();
+      f();
+      t.push(Number(process.hrtime.bigint() - s) / 1e6);
+    }
+    return t.sort((a, b) => a - b)[2];
+  };
+  const check: number[] = [], file: number[] = [], states: number[] = [];
+  for (const f of files) {
+    const path = join(dir, f);
+    const loaded = loadLitmus(path, readFileSync(path, 'utf8'));
+    if ('kind' in loaded) continue;
+    check.push(median(() => states.push(checkCompiled(loaded.compiled).states)));
+    file.push(median(() => checkLitmusFile(path)));
+  }
+  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  const row = (what: string, xs: number[]) => `| ${what} | ${q(xs, 0.5).toFixed(1)} ms | ${q(xs, 0.9).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms |`;
+  return [
+    `Small ordering tests: ${files.length} files of scenarios/arm-model (2 threads, a handful of accesses), exhaustive to 2 events; median of 5 runs each after a warm-up; states per check: median ${q(states, 0.5)}, max ${Math.max(...states)}.`,
+    '',
+    '| work per test | median | 90th percentile | max |',
+    '|---|---:|---:|---:|',
+    row('value check (checkCompiled)', check),
+    row('whole file check (parse, value check, contract, fix suggestions)', file),
+  ].join('\n');
+}
+
+if (process.argv.includes('--ordering')) {
+  console.log(orderingTests());
+} else if (process.argv.includes('--one')) {
+  const i = process.argv.indexOf('--one');
+  const ms = arg('--max-states');
+  console.log(JSON.stringify(measureOne(process.argv[i + 1] as Family, Number(process.argv[i + 2]), ms ? Number(ms) : undefined)));
+} else {
+  const limit = Number(arg('--limit') ?? 120);
+  const only = arg('--only');
+  const maxStates = arg('--max-states');
+  const rows: string[] = [];
+  for (const f of FAMILIES) {
+    if (only && f !== only) continue;
+    for (const n of SIZES[f]) {
+      let cells: string;
+      try {
+        const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--one', f, String(n), ...(maxStates ? ['--max-states', maxStates] : [])], {
+          timeout: limit * 1000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const m = JSON.parse(out) as Measurement;
+        const bound = m.verdict === 'bug' ? `counterexample, levels below ${m.events} events complete`
+          : m.exhaustive ? `exhaustive, ${m.events} events` : m.events < 0 ? 'none (random)' : `to ${m.events} events (+ random)`;
+        cells = `${(m.ms / 1000).toFixed(2)} s | ${m.verdict} | ${bound} | ${m.states.toLocaleString('en-US')} | ${m.executions.toLocaleString('en-US')} | ${Math.round(m.rssMB)} MB`;
+      } catch {
+        cells = `> ${limit} s | — | — | — | — | —`;
+      }
+      const row = `| ${f} | ${n} | ${cells} |`;
+      console.log(row);
+      rows.push(row);
+    }
+  }
+  const ordering = only ? '' : orderingTests();
+  console.log(ordering);
+  const table = ['| family | size | time | verdict | covered | states | executions | peak RSS |', '|---|---:|---:|---|---|---:|---:|---:|', ...rows].join('\n') + (ordering ? `\n\n${ordering}` : '');
+  if (process.argv.includes('--write')) {
+    const file = 'BENCHMARKS.md';
+    const text = readFileSync(file, 'utf8');
+    const block = `<!-- scale:start -->\nCommand: \`npm run bench -- --write\` (this part: \`node dist/bench/scale.js --write\` after \`npm run build\`; each size in its own process, ${limit} s limit, default \`--max-states\` and \`--max-events\`), ${new Date().toISOString().slice(0, 10)}\n\n${table}\n<!-- scale:end -->`;
+    writeFileSync(file, text.includes('<!-- scale:start -->') ? text.replace(/<!-- scale:start -->[\s\S]*<!-- scale:end -->/, block) : `${text.trimEnd()}\n\n${block}\n`);
+  }
+}

@@ -1,0 +1,156 @@
+// The reduced searches against the full ones (issue 11). On generated drivers, every built-in
+// scenario the full search finishes, and small members of the scale benchmark's families:
+// - the reduced exhaustive search reaches exactly the outcomes the full one reaches — group by
+//   group: each independent group's share of the observations (src/oracle/shares.ts) — and finds a
+//   counterexample exactly when the full one does;
+// - the witness search by groups with partial-order reduction finds an ideal witness exactly when
+//   the full witness search does, for every outcome the full model search reaches.
+// And the comparison can fail: with a broken independence relation (conflicting ops declared
+// independent) it reports a difference.
+
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { familyProgram } from '../bench/families.js';
+import { TS_SCENARIOS } from '../scenarios/index.js';
+import { compile, type Compiled } from '../src/exec/compile.js';
+import type { Observations } from '../src/exec/observations.js';
+import { buildDriver } from '../src/gen/build-driver.js';
+import { bugScenarioArb, wellBehavedScenarioArb, BUG_KINDS } from '../src/gen/bug-scenarios.js';
+import { findIdealWitness } from '../src/ideal/witness-search.js';
+import { exploreExhaustively } from '../src/oracle/exhaustive.js';
+import { footprints, type Footprints } from '../src/oracle/footprints.js';
+import { shareKey, sharesOf } from '../src/oracle/shares.js';
+import { makePlatform } from '../src/platform/platform.js';
+import {
+  FROM_DEVICE, cpu, device, dma_map_single, dma_unmap_single, dma_write, field, load, pages, program, raise_irq, wait_doorbell, wait_irq, writel,
+} from '../src/program/build.js';
+import type { Program } from '../src/program/types.js';
+
+/** States the full search may use: programs it cannot finish within this are left out. */
+const FULL_STATES = 3000;
+const WITNESS_BUDGET = 50_000;
+
+type Difference = string | undefined;
+
+/** Where the reduced search (with independence relation f) differs from the full one, or undefined. */
+function reductionDifference(c: Compiled, maxEvents: number, f: Footprints = footprints(c)): Difference | 'unfinished' {
+  const full: Observations[] = [];
+  const fr = exploreExhaustively(c, { maxEvents, reduce: false, maxStates: FULL_STATES, observe: (o) => full.push(o) });
+  if (!fr.complete) return 'unfinished';
+  const reduced: Observations[] = [];
+  const rr = exploreExhaustively(c, { maxEvents, footprints: f, maxStates: 20 * FULL_STATES, observe: (o) => reduced.push(o) });
+  if (!rr.complete) return `the reduced search did not finish (${rr.states} states)`;
+  for (const [g, share] of sharesOf(c, f).entries()) {
+    const a = new Set(full.map((o) => shareKey(o, share)));
+    const b = new Set(reduced.map((o) => shareKey(o, share)));
+    const missing = [...a].filter((k) => !b.has(k));
+    const extra = [...b].filter((k) => !a.has(k));
+    if (missing.length || extra.length) return `group ${g} (${share.actors.join(',')}): ${missing.length} outcomes missing, ${extra.length} extra, e.g. ${missing[0] ?? extra[0]}`;
+  }
+  const fv = exploreExhaustively(c, { maxEvents, reduce: false, maxStates: FULL_STATES });
+  const rv = exploreExhaustively(c, { maxEvents, footprints: f, maxStates: 20 * FULL_STATES });
+  if ((fv.verdict === 'bug') !== (rv.verdict === 'bug')) return `full search: ${fv.verdict}, reduced: ${rv.verdict}`;
+  for (const o of full) {
+    if (o.bailedOut !== undefined) continue;
+    const w = findIdealWitness(c, o, WITNESS_BUDGET, { reduce: false });
+    const v = findIdealWitness(c, o, WITNESS_BUDGET, { footprints: f });
+    const settled = (r: typeof w) => r.found || r.exhausted;
+    if (settled(w) && settled(v) && w.found !== v.found) return `witness for ${JSON.stringify(o.reads)}: full ${w.found}, by groups ${v.found}`;
+  }
+  return undefined;
+}
+
+const compiled = (p: Program) => compile(p, makePlatform(p.platform));
+
+/**
+ * Two RX threads, each with its own channel (two independent groups), small enough for the full
+ * search: map, doorbell, irq, unmap, read; flawed, one reads before the unmap, or the buffers
+ * share a cache line (one group).
+ */
+const twoChannels = (flaw: 'none' | 'read-before-unmap' | 'packed'): Program => program(`two-channels-${flaw}`, {
+  buffers: [pages('arena', 8192), field('rx0', 'arena', 4091, 16), field('rx1', 'arena', flaw === 'packed' ? 4107 : 4480, 16)],
+  registers: ['DB0', 'DB1'],
+  actors: [0, 1].flatMap((i) => {
+    const unmap = dma_unmap_single(`h${i}`, 16, FROM_DEVICE), read = load(`rx${i}`, 0, 8);
+    return [
+      cpu(`cpu${i}`, [dma_map_single(`h${i}`, `rx${i}`, 0, 16, FROM_DEVICE), writel(`DB${i}`, 1), wait_irq(`irq${i}`),
+        ...(flaw === 'read-before-unmap' && i === 0 ? [read, unmap] : [unmap, read])]),
+      device(`dev${i}`, [wait_doorbell(`DB${i}`, 1), dma_write(`h${i}`, 0, 16, 0x55 + i), raise_irq(`irq${i}`)]),
+    ];
+  }),
+});
+
+describe('the reduced exhaustive and witness searches reach what the full ones reach', () => {
+  test('every built-in scenario the full search finishes, to 0, 1 and 2 events', () => {
+    let compared = 0;
+    for (const s of TS_SCENARIOS) {
+      const c = compiled(s.program);
+      for (const events of [0, 1, 2]) {
+        const d = reductionDifference(c, events);
+        if (d === 'unfinished') continue;
+        compared++;
+        expect(d, `${s.id}, ${events} events`).toBeUndefined();
+      }
+    }
+    expect(compared).toBeGreaterThan(80);
+  });
+
+  test('small members of the scale families, several actors and independent groups', () => {
+    const programs: Program[] = [
+      ...(['none', 'read-before-unmap', 'packed'] as const).map(twoChannels),
+      familyProgram('threads', 2), familyProgram('ring', 1), familyProgram('ring', 2), familyProgram('rx-seq', 2),
+    ];
+    const compared: string[] = [];
+    for (const p of programs) {
+      for (const events of [0, 1, 2]) {
+        const d = reductionDifference(compiled(p), events);
+        if (d === 'unfinished') continue;
+        compared.push(`${p.name}/${events}`);
+        expect(d, `${p.name}, ${events} events`).toBeUndefined();
+      }
+    }
+    console.log(compared.join(' '));
+    expect(compared.length).toBeGreaterThan(10);
+  });
+
+  test('generated drivers, well-behaved and with each bug kind (fixed seed)', () => {
+    const scenarios = [
+      ...fc.sample(wellBehavedScenarioArb(2), { seed: 11, numRuns: 8 }),
+      ...BUG_KINDS.flatMap((k) => fc.sample(bugScenarioArb(k), { seed: 7, numRuns: 1 })),
+    ];
+    let compared = 0;
+    for (const s of scenarios) {
+      const c = compile(buildDriver(s.spec, s.platform).program, makePlatform(s.platform));
+      for (const events of [2]) {
+        const d = reductionDifference(c, events);
+        if (d === 'unfinished') continue;
+        compared++;
+        expect(d, `${JSON.stringify(s.spec)} on ${JSON.stringify(s.platform)}, ${events} events`).toBeUndefined();
+      }
+    }
+    expect(compared).toBeGreaterThan(12);
+  });
+});
+
+describe('the differential comparison catches an unsound reduction', () => {
+  /** Conflicting ops declared independent: each op touches only its own actor, each actor is its own group. */
+  const everythingIndependent = (f: Footprints, c: Compiled): Footprints => {
+    const words = Math.ceil(c.actors.length / 32);
+    const own = (a: number) => {
+      const b = new Uint32Array(words);
+      b[a >> 5] |= 1 << (a & 31);
+      return b;
+    };
+    const op = f.op.map((row, a) => row.map(() => own(a)));
+    const suffix = f.suffix.map((row, a) => row.map((_, i) => (i < row.length - 1 ? own(a) : new Uint32Array(words))));
+    return { ...f, op, suffix, groups: c.actors.map((_, a) => [a]) };
+  };
+
+  test('a read-before-unmap loopback and a missing sync are told apart from the full search', () => {
+    for (const p of [twoChannels('read-before-unmap'), TS_SCENARIOS.find((s) => s.id.endsWith('#c1-read-without-sync'))!.program]) {
+      const c = compiled(p);
+      expect(reductionDifference(c, 1), p.name).toBeUndefined();
+      expect(reductionDifference(c, 1, everythingIndependent(footprints(c), c)), p.name).toMatch(/missing|extra|full search|witness/);
+    }
+  });
+});

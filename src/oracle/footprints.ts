@@ -1,0 +1,323 @@
+// What each op of a compiled program may touch, for the reduced searches (partial-order
+// reduction and independent groups): the CWG lines of memory and cache it may read or write, the
+// MMIO registers, irqs, DMA handles, the swiotlb pool and the DMA mask. Two ops of different actors
+// whose footprints are disjoint commute — either order reaches the same state — and neither can
+// enable or disable the other. A footprint is an over-approximation, fixed per op: a line is named
+// at CWG granularity (an L1 eviction writes into its whole L2 line; `dc` by VA acts on the CWG
+// line at L2), a device access names every line its handle can point at (bounce slots included),
+// and an op that can end the whole program (a dma_mapping_error() that can fire) touches
+// everything. Coarser is always sound; it only explores more.
+
+import type { Compiled } from '../exec/compile.js';
+import { REGION } from '../kernel/layout.js';
+import { IO_TLB_SIZE, bounceSlots } from '../kernel/swiotlb.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
+import { newModelMachine } from './run.js';
+
+/** A set of resources as bits. */
+export type Bits = Uint32Array;
+
+/**
+ * How an op uses memory lines (CWG lines): which it reads or changes in the cache (either level),
+ * and which it reads or writes in memory without the cache (a non-coherent device, a Normal-NC
+ * mapping). `anyLine`: it may touch any line (a computed address).
+ */
+export interface Access {
+  cache: Set<number>;
+  memRead: Set<number>;
+  memWrite: Set<number>;
+  anyLine: boolean;
+  /**
+   * Lines whose memory it may write underneath a cached copy, or whose result depends on whether
+   * a clean copy is cached: a device's write (a snooping one writes a cached copy and dirties it,
+   * else memory), a store through a Normal-NC mapping, dma_alloc_coherent's memset. (Write-backs
+   * and swiotlb's copies through the cache keep a clean line equal to memory.)
+   */
+  bypass: Set<number>;
+  /**
+   * Lines the op certainly drops from the cache, reading nothing from them when clean: the
+   * dcache_inval_poc() of an unmap or sync for the CPU (arch_sync_dma_for_cpu, dc ivac / civac;
+   * one cache level only, a mapping that never bounces or fails).
+   */
+  drops: Set<number>;
+}
+
+export interface Footprints {
+  /** Per actor, per op: what the op may touch. */
+  op: Bits[][];
+  /** Per actor, per op index i: the union of ops i.. (what the actor may still touch from i on). */
+  suffix: Bits[][];
+  /** Per actor, per op: the CWG lines (memory and cache) the op may read or change. */
+  lines: number[][][];
+  /** Per actor, per op: how it uses those lines (for placing hardware events, reduced-search.ts). */
+  access: Access[][];
+  /** Per actor, per op index i: the lines ops i.. access in the cache, and in any way. */
+  suffixCache: Bits[][];
+  suffixAny: Bits[][];
+  /** Per actor, per op index i: the lines ops i.. may write in memory underneath the cache. */
+  suffixBypass: Bits[][];
+  /** Number of resources (bits used). */
+  size: number;
+  /** The bit of each CWG line some op touches. */
+  lineBit: Map<number, number>;
+  /** CWG lines of the program's final ranges (observed at the end). */
+  finalLines: Set<number>;
+  /**
+   * Independent groups: actors that share no resource with any actor of another group, even
+   * transitively, nor a final range. Each group's executions are independent of the others'.
+   */
+  groups: number[][];
+}
+
+const cache = new WeakMap<Compiled, Footprints>();
+
+export function footprints(c: Compiled): Footprints {
+  let f = cache.get(c);
+  if (!f) cache.set(c, (f = computeFootprints(c)));
+  return f;
+}
+
+export function intersects(a: Bits, b: Bits): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] & b[i]) return true;
+  return false;
+}
+
+function computeFootprints(c: Compiled): Footprints {
+  const ids = new Map<string, number>();
+  const id = (k: string) => {
+    let i = ids.get(k);
+    if (i === undefined) ids.set(k, (i = ids.size));
+    return i;
+  };
+  const cwg = c.platform.cwg;
+  const addr = (buf: string) => c.layout.buffers.get(buf)!.addr;
+  const lineKeys = (a: number, size: number, out: Set<string>) => {
+    for (let l = a - (a % cwg); l < a + Math.max(size, 1); l += cwg) out.add(`line:${l}`);
+  };
+
+  // Which mappings bounce or fail: the kernel's decisions depend only on the mask (dma_capable),
+  // the buffer and the platform, so one run in program order tells — unless the program changes
+  // the mask or the pool can run out, when every map may bounce or fail.
+  const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
+  const mapSizes: number[] = [];
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map') mapSizes.push(op.size);
+    if (op.op === 'dma_map_sg') for (const e of op.entries) mapSizes.push(e.size);
+  }
+  const poolBytes = 128 * IO_TLB_SIZE;
+  const poolMayFill = mapSizes.reduce((n, s) => n + Math.ceil(s / IO_TLB_SIZE) * IO_TLB_SIZE, 0) > poolBytes;
+  const dry = newModelMachine(c);
+  dry.finish();
+  const made = (dry.world as Arm64World).kernel.mappings;
+  const unsure = hasSetMask || poolMayFill;
+  const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.segments.some((s) => s.bounced));
+  const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.error;
+  const bounceLines = new Set<string>();
+  for (const s of bounceSlots(mapSizes)) lineKeys(s.addr, s.size, bounceLines);
+  if (unsure || dry.bailedOut !== undefined) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
+
+  // What a handle names: its buffers' bytes, and bounce lines when it may bounce.
+  const handleLines = new Map<string, Set<string>>();
+  const addHandle = (h: string, refs: BufRef[]) => {
+    const s = handleLines.get(h) ?? new Set<string>();
+    for (const r of refs) lineKeys(addr(r.buf) + r.off, r.size, s);
+    if (mayBounce(h)) for (const l of bounceLines) s.add(l);
+    handleLines.set(h, s);
+  };
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map') addHandle(op.handle, [op]);
+    if (op.op === 'dma_map_sg') addHandle(op.handle, op.entries);
+    if (op.op === 'dma_alloc_coherent') handleLines.set(op.buf, lineSet(addr(op.buf), c.layout.buffers.get(op.buf)!.size));
+  }
+  function lineSet(a: number, size: number): Set<string> {
+    const s = new Set<string>();
+    lineKeys(a, size, s);
+    return s;
+  }
+
+  const accessOf: Access[][] = c.actors.map(() => []);
+  const mapCount = new Map<string, number>();
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapCount.set(op.handle, (mapCount.get(op.handle) ?? 0) + 1);
+  }
+  // Where dma_direct_unmap_page / dma_direct_sync_single_for_cpu certainly run dcache_inval_poc
+  // on the mapped bytes: one level, not declared coherent, a mapping made once that neither
+  // bounces nor fails (so the kernel's choice does not depend on the order of ops).
+  const dropsOf = (op: CpuOp, out: Set<number>) => {
+    if (op.op !== 'dma_unmap' && !(op.op === 'dma_sync' && op.to === 'cpu' && !op.sg)) return;
+    if (op.dir === 'DMA_TO_DEVICE' || (op.op === 'dma_unmap' && op.skipCpuSync)) return;
+    if (c.platform.cwg !== c.platform.lineSize || c.platform.declaredCoherent || c.platform.faults?.includes('sync-for-cpu-skips-invalidate')) return;
+    if (unsure || mapCount.get(op.handle) !== 1 || mayFail(op.handle) || mayBounce(op.handle)) return;
+    const seg = made.get(op.handle)!.segments[0];
+    if (!seg || seg.bounced) return;
+    const start = seg.bus + (op.op === 'dma_sync' ? op.off : 0);
+    if (op.size <= 0) return;
+    for (let l = start - (start % cwg); l < start + op.size; l += cwg) out.add(l);
+  };
+  const nonCacheable = (buf: string) => c.layout.buffers.get(buf)!.kind === 'coherent' && !c.platform.declaredCoherent;
+  const keysOf = (op: CpuOp | DeviceOp, actor: number): Set<string> | 'all' => {
+    // Every op names its own actor, which no other actor's op names: an op touching everything
+    // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
+    const k = new Set<string>([`actor:${actor}`]);
+    const acc: Access = { cache: new Set(), memRead: new Set(), memWrite: new Set(), anyLine: false, bypass: new Set(), drops: new Set() };
+    accessOf[actor].push(acc);
+    const use = (keys: Iterable<string>, cache: boolean, read: boolean, write: boolean, bypass = false) => {
+      for (const key of keys) {
+        k.add(key);
+        const l = Number(key.slice(5));
+        if (cache) acc.cache.add(l);
+        if (read) acc.memRead.add(l);
+        if (write) acc.memWrite.add(l);
+        if (bypass) acc.bypass.add(l);
+      }
+    };
+    if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
+      acc.anyLine = true;
+      return 'all';
+    }
+    const handleOnly = (h: string) => k.add(`handle:${h}`);
+    // A DMA API call on a handle: cache maintenance and swiotlb copies through the cache.
+    const handle = (h: string) => {
+      handleOnly(h);
+      use(handleLines.get(h) ?? [], true, true, true);
+    };
+    // A device access: through the cache when the device snoops it, else memory only.
+    const device = (h: string, write: boolean) => {
+      handleOnly(h);
+      use(handleLines.get(h) ?? [], c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
+    };
+    switch (op.op) {
+      case 'store': case 'load': case 'poll': {
+        const keys = new Set<string>();
+        // An offset computed from a read (an address dependency) may be anywhere in its buffer.
+        if (op.offExpr) lineKeys(addr(op.buf), c.layout.buffers.get(op.buf)!.size, keys);
+        else lineKeys(addr(op.buf) + op.off, op.size, keys);
+        // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
+        if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store', op.op === 'store');
+        else use(keys, true, true, false);
+        break;
+      }
+      case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': k.add(`reg:${op.reg}`); break;
+      case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;
+      case 'barrier': break;
+      case 'dma_set_mask': k.add('mask'); break;
+      case 'dma_map': case 'dma_map_sg':
+        handle(op.handle);
+        if (hasSetMask) k.add('mask');
+        if (mayBounce(op.handle)) k.add('swiotlb');
+        break;
+      case 'dma_unmap': case 'dma_unmap_sg': case 'dma_sync':
+        // For the CPU with DMA_TO_DEVICE nothing touches memory: arch_sync_dma_for_cpu() returns
+        // at once and swiotlb copies back only other directions (kernel/dma/direct.h,
+        // dma_direct_sync_single_for_cpu; src/kernel/dma-api.ts). Only the pool's slots change.
+        if (op.dir === 'DMA_TO_DEVICE' && (op.op !== 'dma_sync' || op.to === 'cpu')) handleOnly(op.handle);
+        else handle(op.handle);
+        dropsOf(op, acc.drops);
+        if (mayBounce(op.handle)) k.add('swiotlb');
+        break;
+      case 'dma_mapping_error':
+        if (mayFail(op.handle)) return 'all'; // the driver bails out: nobody moves again
+        handleOnly(op.handle);
+        break;
+      case 'dma_alloc_coherent': handle(op.buf); use(handleLines.get(op.buf) ?? [], true, true, true, true); break;
+      case 'dma_free_coherent': handleOnly(op.buf); break; // dma_direct_free(): no cache maintenance
+      case 'dma_read': case 'dma_poll': device(op.handle, false); break;
+      case 'dma_write': device(op.handle, true); break;
+      default: // an op this table does not know: depends on everything
+        acc.anyLine = true;
+        return 'all';
+    }
+    return k;
+  };
+
+  const keyed = c.actors.map((ca, a) => (ca.actor.ops as (CpuOp | DeviceOp)[]).map((op) => keysOf(op, a)));
+  for (const row of keyed) for (const k of row) if (k !== 'all') for (const key of k) id(key);
+  const size = ids.size;
+  const words = Math.ceil(size / 32);
+  const allBits = new Uint32Array(words).fill(0xffffffff);
+  const toBits = (k: Set<string> | 'all'): Bits => {
+    if (k === 'all') return allBits;
+    const b = new Uint32Array(words);
+    for (const key of k) {
+      const i = id(key);
+      b[i >> 5] |= 1 << (i & 31);
+    }
+    return b;
+  };
+  const op = keyed.map((row) => row.map(toBits));
+  const suffix = op.map((row) => {
+    const out: Bits[] = new Array(row.length + 1);
+    out[row.length] = new Uint32Array(words);
+    for (let i = row.length - 1; i >= 0; i--) {
+      const b = out[i + 1].slice();
+      for (let w = 0; w < words; w++) b[w] |= row[i][w];
+      out[i] = b;
+    }
+    return out;
+  });
+
+  // The relevant lines each op may change or read, for hardware events placed after it.
+  const lines = keyed.map((row) => row.map((k) => {
+    if (k === 'all') return [];
+    const out: number[] = [];
+    for (const key of k) if (key.startsWith('line:')) out.push(Number(key.slice(5)));
+    return out.sort((a, b) => a - b);
+  }));
+  const lineBit = new Map<number, number>();
+  for (const [k, i] of ids) if (k.startsWith('line:')) lineBit.set(Number(k.slice(5)), i);
+  const lineBits = (ls: Iterable<number>, any: boolean): Bits => {
+    const b = new Uint32Array(words);
+    if (any) return b.fill(0xffffffff);
+    for (const l of ls) {
+      const i = lineBit.get(l)!;
+      b[i >> 5] |= 1 << (i & 31);
+    }
+    return b;
+  };
+  const suffixOf = (bits: (a: Access) => Bits) => accessOf.map((row) => {
+    const out: Bits[] = new Array(row.length + 1);
+    out[row.length] = new Uint32Array(words);
+    for (let i = row.length - 1; i >= 0; i--) {
+      const b = out[i + 1].slice();
+      const own = bits(row[i]);
+      for (let w = 0; w < words; w++) b[w] |= own[w];
+      out[i] = b;
+    }
+    return out;
+  });
+  const suffixCache = suffixOf((a) => lineBits(a.cache, a.anyLine));
+  const suffixAny = suffixOf((a) => lineBits([...a.cache, ...a.memRead, ...a.memWrite], a.anyLine));
+  const suffixBypass = suffixOf((a) => lineBits(a.bypass, a.anyLine));
+  const finalLines = new Set<number>();
+  for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
+  return { op, suffix, lines, access: accessOf, suffixCache, suffixAny, suffixBypass, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
+}
+
+/** Union-find over actors whose ops may touch a common resource, or a common final range. */
+function independentGroups(c: Compiled, suffix: Bits[][], lineBit: Map<number, number>): number[][] {
+  // A path program's assume can end the whole execution (another path covers it), and the other
+  // groups run in program order when one group's execution is judged: one group, so no group's
+  // bug is lost to another group's path failing in that order.
+  if (c.actors.some((a) => a.actor.ops.some((op) => op.op === 'assume'))) return [c.actors.map((_, a) => a)];
+  const parent = c.actors.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const all = c.actors.map((_, a) => suffix[a][0]);
+  for (let a = 0; a < all.length; a++) for (let b = a + 1; b < all.length; b++) if (intersects(all[a], all[b])) parent[find(a)] = find(b);
+  const cwg = c.platform.cwg;
+  for (const r of c.final) {
+    let first: number | undefined;
+    for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) {
+      const bit = lineBit.get(l);
+      if (bit === undefined) continue;
+      for (let a = 0; a < all.length; a++) {
+        if (!(all[a][bit >> 5] & (1 << (bit & 31)))) continue;
+        if (first === undefined) first = a;
+        else parent[find(a)] = find(first);
+      }
+    }
+  }
+  const groups = new Map<number, number[]>();
+  c.actors.forEach((_, a) => groups.set(find(a), [...(groups.get(find(a)) ?? []), a]));
+  return [...groups.values()];
+}

@@ -1,0 +1,208 @@
+// The reduced exhaustive search of src/oracle/exhaustive.ts. It reaches every observation the
+// full search reaches, with the same bound on hardware events, by three arguments over
+// executions (footprints.ts says how each op uses each CWG line: in the cache, or in memory only):
+//
+// 1. Events late-bound to the op before them. A fill reads memory (or L2) and changes the cache;
+//    an eviction of a clean line only changes the cache; of a dirty one, writes memory too. An
+//    event commutes with every op it shares nothing with by those rules, and with every event on
+//    another CWG line; an op that does not touch the line's cache entry cannot change which
+//    event (fill or eviction, clean or dirty) it is. Moving each event left past such ops turns
+//    any execution into one with the same final state and as many events, in which every event
+//    comes before the first op, or in the run of events after an op it does not commute with
+//    (or after an earlier event on its own line in that run). Only those are tried.
+// 2. Partial-order reduction (persistent.ts) over an op together with the events after it: the
+//    events touch only lines the op touches, so such a step commutes with another actor's step
+//    whenever the two ops do.
+// 3. Dead events. When no op left touches a line's cache entry (nor the line is a final range),
+//    the line is never dirtied again and nobody reads it through the cache: fills and clean
+//    evictions of it change no observation. When nothing left touches its memory either, no
+//    event on it does. Such events are not tried.
+//
+// 4. Dropped lines, 5. forgotten lines: see droppedFirst and forget below.
+// 6. With one cache level, a clean line equal to memory is as good as no line until something
+//    writes that memory underneath it (footprints.ts, bypass): readers see the same bytes, a
+//    store allocates the same line, maintenance and events end in the same state. So a fill is
+//    not tried, and such a line is forgotten (5), while nothing left can write its memory so.
+//
+// States are merged as in the full search, with what the run of events may still do in the key
+// (two paths to one state may allow different events next).
+
+import type { Compiled } from '../exec/compile.js';
+import type { Step } from '../exec/execution.js';
+import type { Machine } from '../exec/machine.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import type { Access, Footprints } from './footprints.js';
+import { ORDERED } from '../exec/ordering.js';
+import { closedSets, nextSkips } from './persistent.js';
+
+export interface ReducedSearchHooks {
+  /** The actors to schedule (an independent group, footprints.ts); the others never move. */
+  scope: readonly number[];
+  /** Relevant L1 lines (the only level with DminLine = CWG) and L2 lines: the events' targets. */
+  lines: readonly number[];
+  outerLines: readonly number[];
+  footprints: Footprints;
+  /** Merge: true when this state was reached before with as many events left (and the same event lines). */
+  seen: (m: Machine, eventsLeft: number, extra: string) => boolean;
+  judge: (steps: Step[], m: Machine) => void;
+  /** A counterexample was found: stop. */
+  found: () => boolean;
+}
+
+/** The run of events after an op: the op's access (undefined: before the first op, anything goes) and the CWG lines evented so far. */
+interface Run { after: Access | undefined; key: string; evented: readonly number[] }
+
+interface Path { step: Step; prev: Path | undefined }
+
+type Kind = 'fill' | 'clean' | 'dirty';
+
+export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h: ReducedSearchHooks): void {
+  const cwg = c.platform.cwg;
+  const f = h.footprints;
+  const actors = h.scope;
+  const names = c.actors.map((a) => a.actor.name);
+  const cwgOf = (l: number) => l - (l % cwg);
+
+  /** Does an event of this kind on CWG line L fail to commute with an op of this access? */
+  const conflicts = (kind: Kind, L: number, a: Access): boolean => {
+    if (a.anyLine || a.cache.has(L)) return true;
+    if (kind === 'fill') return a.memWrite.has(L);
+    if (kind === 'dirty') return a.memRead.has(L) || a.memWrite.has(L);
+    return false;
+  };
+  /** Can an event of this kind on L still change an observation (3 above)? */
+  const live = (m: Machine, kind: Kind, L: number): boolean => {
+    if (f.finalLines.has(L)) return true;
+    const bit = f.lineBit.get(L);
+    if (bit === undefined) return false;
+    const suffix = kind === 'dirty' ? f.suffixAny : f.suffixCache;
+    let touched = false;
+    for (const a of actors) if (suffix[a][m.next[a]][bit >> 5] & (1 << (bit & 31))) touched = true;
+    if (!touched) return false;
+    if (kind === 'dirty') return true;
+    if (kind === 'fill' && singleLevel && !bypassed(m, bit)) return false; // 6 below
+    return !droppedFirst(m, L);
+  };
+  const singleLevel = h.outerLines.length === 0 && c.platform.cwg === c.platform.lineSize;
+  /** May an op left write L's memory underneath a cached copy? */
+  const bypassed = (m: Machine, bit: number): boolean => {
+    for (const a of actors) if (f.suffixBypass[a][m.next[a]][bit >> 5] & (1 << (bit & 31))) return true;
+    return false;
+  };
+  /**
+   * 4. Every actor's next op that uses L's cache entry drops it (dcache_inval_poc of an unmap),
+   *    and its later ones cannot pass that op: the first use of the line anywhere drops it, so
+   *    whether a fill or clean eviction happened before leaves no trace.
+   */
+  const droppedFirst = (m: Machine, L: number): boolean => {
+    for (const a of actors) {
+      const acc = f.access[a];
+      const done = m.performed[a];
+      let first = -1;
+      for (let j = m.next[a]; j < acc.length; j++) {
+        if (done[j] || !(acc[j].anyLine || acc[j].cache.has(L))) continue;
+        if (first < 0) {
+          if (!acc[j].drops.has(L)) return false;
+          first = j;
+        } else if (c.actors[a].actor.kind === 'cpu' && c.actors[a].precedence[j][first] !== ORDERED) return false;
+      }
+    }
+    return true;
+  };
+  const allowed = (m: Machine, run: Run, kind: Kind, line: number): boolean => {
+    const L = cwgOf(line);
+    if (run.after && !run.evented.includes(L) && !conflicts(kind, L, run.after)) return false;
+    return live(m, kind, L);
+  };
+  /**
+   * 5. Forget what cannot be observed: a clean line whose cache entry no op will use again (or
+   *    whose next use drops it, 4) is dropped from the cache, as a clean eviction would, so states
+   *    that differ only there merge. Same observations, by 3 and 4.
+   */
+  const forget = (m: Machine): void => {
+    const cache = (m.world as Arm64World).cache;
+    for (const line of h.lines) {
+      if (cache.state(line) !== 'clean') continue;
+      if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(cache, line))) cache.evict(line);
+    }
+    for (const line of h.outerLines) if (cache.state(line, 2) === 'clean' && !live(m, 'clean', cwgOf(line))) cache.evictOuter(line);
+  };
+  const sameAsMemory = (cache: Arm64World['cache'], line: number): boolean => {
+    const data = cache.lines.get(line)!.data;
+    const mem = cache.memory.read(line, new Uint8Array(data.length));
+    for (let i = 0; i < data.length; i++) if (data[i] !== mem[i]) return false;
+    return true;
+  };
+  const runKeys = new Map<Access, string>();
+  const runAfter = (a: number, j: number): Run => {
+    const acc = f.access[a][j];
+    let key = runKeys.get(acc);
+    if (key === undefined) {
+      const list = (s: Set<number>) => [...s].sort((x, y) => x - y).join(',');
+      key = acc.anyLine ? '*' : `${list(acc.cache)}/${list(acc.memRead)}/${list(acc.memWrite)}`;
+      runKeys.set(acc, key);
+    }
+    return { after: acc, key, evented: [] };
+  };
+  const withEvent = (run: Run, line: number): Run => {
+    const L = cwgOf(line);
+    if (run.evented.includes(L)) return run;
+    const evented = [...run.evented, L].sort((x, y) => x - y);
+    return { after: run.after, key: `${run.after ? runKeys.get(run.after) : 'start'}+${evented.join(',')}`, evented };
+  };
+
+  const visit = (path: Path | undefined, m: Machine, eventsLeft: number, run: Run): void => {
+    if (h.seen(m, eventsLeft, eventsLeft > 0 ? run.key : '')) return;
+    let moved = false;
+    const tried = new Set<number>();
+    for (const set of closedSets(c, m, actors, f)) {
+      for (const a of set) {
+        for (const skip of nextSkips(c, m, a)) {
+          if (h.found()) return;
+          if (tried.has(a * 65536 + skip)) continue;
+          tried.add(a * 65536 + skip);
+          const j = m.pendingOp(a, skip);
+          if (m.blocked(a, j)) continue;
+          const step: Step = skip ? { run: names[a], skip } : { run: names[a] };
+          const next = m.clone();
+          if (!next.step(step)) continue;
+          moved = true;
+          forget(next);
+          visit({ step, prev: path }, next, eventsLeft, runAfter(a, j));
+        }
+      }
+      if (moved) break;
+    }
+    if (!moved) h.judge(stepsOf(path), m);
+    if (eventsLeft === 0) return;
+    const cache = (m.world as Arm64World).cache;
+    const event = (line: number, level: 1 | 2) => {
+      const state = cache.state(line, level);
+      const kind: Kind = state === undefined ? 'fill' : state === 'dirty' ? 'dirty' : 'clean';
+      if (!allowed(m, run, kind, line)) return;
+      const at = level === 2 ? { level: 2 as const } : {};
+      // Only events that change something: fill an absent line, evict a present one.
+      const step: Step = kind === 'fill' ? { fill: line, ...at } : { evict: line, ...at };
+      const next = m.clone();
+      next.step(step);
+      forget(next);
+      visit({ step, prev: path }, next, eventsLeft - 1, withEvent(run, line));
+    };
+    for (const line of h.lines) {
+      if (h.found()) return;
+      event(line, 1);
+    }
+    for (const line of h.outerLines) {
+      if (h.found()) return;
+      event(line, 2);
+    }
+  };
+  forget(start);
+  visit(undefined, start, maxEvents, { after: undefined, key: 'start', evented: [] });
+}
+
+function stepsOf(path: Path | undefined): Step[] {
+  const out: Step[] = [];
+  for (let p = path; p; p = p.prev) out.push(p.step);
+  return out.reverse();
+}
