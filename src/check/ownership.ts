@@ -26,8 +26,9 @@ export class Ownership {
     return o;
   }
 
+  /** The state of every live byte, run-length encoded: a 4 KiB buffer in one state is a few characters. */
   key(): string {
-    return this.live.map((m) => `${m.handle}:${m.segments.map((s) => s.state.join('')).join('/')}`).join(',');
+    return this.live.map((m) => `${m.handle}:${m.segments.map((s) => runs(s.state)).join('/')}`).join(',');
   }
 
   map(handle: string, dir: Direction, segments: { phys: number; size: number; bounced: boolean }[]): void {
@@ -134,4 +135,16 @@ export class Ownership {
         message: `the device ${what} after the CPU wrote them without dma_sync_single_for_device() ("DMA_TO_DEVICE synchronisation must be done after the last modification of the memory region by the software and before it is handed off to the device")` });
     }
   }
+}
+
+/** "state*count" runs of a byte array. */
+function runs(state: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < state.length; ) {
+    let j = i + 1;
+    while (j < state.length && state[j] === state[i]) j++;
+    out += `${state[i]}*${j - i} `;
+    i = j;
+  }
+  return out;
 }

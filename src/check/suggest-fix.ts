@@ -23,7 +23,7 @@ export interface FixOptions extends CheckOptions {
 
 /** Error findings plus one for a value counterexample (or an inconclusive search): 0 is fixed. */
 export function brokenness(c: Compiled, o: CheckOptions = {}, cap = Infinity): number {
-  const errors = checkContract(c).findings.filter((f) => f.severity === 'error').length;
+  const errors = checkContract(c, o.maxStates).findings.filter((f) => f.severity === 'error').length;
   if (errors >= cap) return errors; // cannot beat the best so far: skip the value search
   return errors + (checkCompiled(c, o).verdict === 'ok' ? 0 : 1);
 }
