@@ -9,13 +9,17 @@ import { expect, test, vi } from 'vitest';
 import { loadLitmus } from '../src/cli/check-file.js';
 import { main } from '../src/cli/main.js';
 
-vi.mock('../src/oracle/check.js', async (original) => ({
-  ...(await original<typeof import('../src/oracle/check.js')>()),
-  checkCompiled: (c: { program: { name: string } }) => {
+vi.mock('../src/oracle/check.js', async (original) => {
+  const checkCompiled = (c: { program: { name: string } }) => {
     if (c.program.name === 'crash') throw new TypeError("Cannot read properties of undefined (reading 'verdict')");
-    return { verdict: 'ok', executions: 1, exhaustive: true, method: 'exhaustive', bound: { events: 0, lines: [] }, states: 1, randomExecutions: 0, seed: 1, runs: 300 };
-  },
-}));
+    return { verdict: 'ok', executions: 1, exhaustive: true, method: 'exhaustive', bound: { events: 0, lines: [] }, states: 1, randomExecutions: 0, seed: 1, runs: 300, cut: 0, paths: 1 };
+  };
+  return {
+    ...(await original<typeof import('../src/oracle/check.js')>()),
+    checkCompiled,
+    checkPaths: (paths: { program: { name: string } }[]) => checkCompiled(paths[0]),
+  };
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-internal-'));
 const TEST = (name: string) => `DMA ${name}\n{\n  kmalloc buf[64];\n}\ncpu cpu0 {\n  *(u32 *)buf = 1;\n}\n`;

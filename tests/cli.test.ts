@@ -69,6 +69,13 @@ describe('input errors: one line, exit 2, no stack trace', () => {
     ['binary.litmus', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00]), /^binary\.litmus:1:1: binary data/],
     ['comment.litmus', OK.replace('{\n  kmalloc', '/*\n{\n  kmalloc'), /^comment\.litmus:2:1: unterminated comment/],
     ['range.litmus', OK.replace('r0 = *(u32 *)buf;', 'r0 = *(u64 *)(buf + 60);'), /^range\.litmus:12:17: bytes 60\.\.67 are outside 'buf'/],
+    // registers, expressions, control flow and conditions (issue 8)
+    ['exists-reg.litmus', OK + 'exists (cpu0:r9 = 1);\n', /^exists-reg\.litmus:19:9: unknown register 'cpu0:r9'/],
+    ['division.litmus', OK.replace('r0 = *(u32 *)buf;', 'r0 = *(u32 *)buf / 2;'), /^division\.litmus:12:20: division is not modelled/],
+    ['handle-assign.litmus', OK.replace('r0 = *(u32 *)buf;', 'h = *(u32 *)buf;'), /^handle-assign\.litmus:12:3: assignment to a handle/],
+    ['break.litmus', OK.replace('writel(1, DOORBELL);', 'break;'), /^break\.litmus:9:3: 'break' outside a loop/],
+    ['use-before.litmus', OK.replace('r0 = *(u32 *)buf;', 'r0 = len + 1;\n  len = 2;'), /^use-before\.litmus:12:8: register 'len' is used before it is assigned/],
+    ['braces.litmus', OK.replace('dma_write(h, 64, 0x5a);', 'dma_write(h, 16, {1, 2, 3});'), /^braces\.litmus:16:20: \{\.\.\.\} holds 3 u64 values \(24 bytes\) but the access is 16 bytes/],
   ];
   for (const [name, text, want] of cases) {
     test(name, () => {
@@ -93,6 +100,12 @@ describe('input errors: one line, exit 2, no stack trace', () => {
     const r = dmafuzz('check', 'x.litmus', '--frobnicate');
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toBe("dmafuzz: unknown option '--frobnicate' (see dmafuzz --help)\n");
+  });
+
+  test('--unroll 0 and --unroll=many', () => {
+    expect(dmafuzz('check', file('ok.litmus', OK), '--unroll', '0')).toMatchObject({ code: 2, out: '' });
+    expect(dmafuzz('check', 'ok.litmus', '--unroll', '0').err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not '0'/);
+    expect(dmafuzz('check', 'ok.litmus', '--unroll=many').err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not 'many'/);
   });
 
   test('bad --platform and missing files', () => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
 import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
-import { checkCompiled } from '../src/oracle/check.js';
+import { checkPaths } from '../src/oracle/check.js';
 
 const examples = (file: string) => [...readFileSync(resolve(import.meta.dirname, '..', file), 'utf8').matchAll(/```litmus\n([\s\S]*?)```/g)].map((m) => m[1]);
 const blocks = examples('docs/litmus.md');
@@ -23,6 +23,6 @@ for (const text of [...blocks, ...readme]) {
   test(`docs example ${name}`, () => {
     const loaded = loadLitmus(`docs/litmus.md#${name}`, text);
     if ('kind' in loaded) throw new Error(formatInputError(loaded));
-    expect(checkCompiled(loaded.compiled).verdict).toBe(loaded.parsed.expect);
+    expect(checkPaths(loaded.compiled.allPaths ?? [loaded.compiled]).verdict).toBe(loaded.parsed.expect);
   });
 }

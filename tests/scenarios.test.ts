@@ -11,7 +11,9 @@ describe('built-in scenarios give their expected verdicts', () => {
     const names = rows.map((r) => r.scenario);
     for (const n of ['coherent-vs-streaming', 'misaligned-to-device', 'misaligned-from-device-6.1', 'misaligned-from-device-6.12', 'aligned-from-device',
       'packet-handler', 'net-tx-complete.litmus', 'net-tx-complete-fixed', 'net-tx-complete-fix-after-unmap', 'desc-ring-no-rmb', 'desc-ring-dma-rmb', 'modem-4g',
-      'beginner-missing-sync', 'beginner-misaligned', 'beginner-dma-mask', 'beginner-unchecked-mapping-error', 'bug-classes.ts#', 'never-flag.ts#', 'loopback.ts#4-threads']) {
+      'beginner-missing-sync', 'beginner-misaligned', 'beginner-dma-mask', 'beginner-unchecked-mapping-error', 'bug-classes.ts#', 'never-flag.ts#', 'loopback.ts#4-threads',
+      // registers, branches, loops and conditions (issue 8)
+      'rx-ring-two-slots', 'rx-ring-break-on-own', 'nvme-cq-phase-bit', 'tx-own-bit-rmw', 'completion-entry-16-bytes', 'exists-field-before-done', 'exists-arm64-only']) {
       expect(names.some((s) => s.includes(n)), n).toBe(true);
     }
   });

@@ -4,8 +4,8 @@
 
 import { DmaKernel } from '../kernel/dma-api.js';
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
-import type { CpuOp } from '../program/types.js';
-import type { DeviceAddress, World } from '../exec/world.js';
+import type { CpuOp, Value } from '../program/types.js';
+import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
 import { hex } from '../exec/values.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import { Cache, type CacheEvent } from '../platform/cache.js';
@@ -132,6 +132,25 @@ export class Arm64World implements World {
   evict(addr: number, level: 1 | 2): void {
     if (level === 1) this.cache.evict(this.cache.lineOf(addr));
     else this.cache.evictOuter(this.cache.outerLineOf(addr));
+  }
+
+  handleBus(handle: string): number | undefined {
+    const m = this.kernel.mappings.get(handle);
+    return m && !m.error ? m.segments[0].bus : undefined;
+  }
+
+  busSegments(): readonly BusSegment[] {
+    const out: BusSegment[] = [];
+    for (const m of this.kernel.mappings.values()) {
+      if (m.error) continue;
+      m.segments.forEach((s, k) => out.push({ name: m.api === 'sg' ? `${m.handle}[${k}]` : m.handle, handle: m.handle, entry: k, bus: s.bus, size: s.size, live: !m.released }));
+    }
+    return out;
+  }
+
+  deviceAt(bus: Value): DeviceAddress {
+    // The device drives only deviceAddressBits of the bus address.
+    return Number(BigInt.asUintN(Math.min(this.platform.deviceAddressBits, 52), bus));
   }
 
   /** A copy without trace hooks, for searches that branch (src/oracle/exhaustive.ts). */

@@ -38,13 +38,29 @@ export class ContractState {
   }
 
   /** Op j of actor a has just been performed; `made` is what the kernel made of it, for a map. */
-  afterOp(c: Compiled, a: number, j: number, made: Mapping | undefined, sink: Sink): void {
+  /**
+   * `at`: for a device access to a computed bus address, the live mapping it fell in on the ideal
+   * platform (null: none covers it).
+   */
+  afterOp(c: Compiled, a: number, j: number, made: Mapping | undefined, sink: Sink, at?: { handle: string; entry: number; off: number } | null): void {
     const actor = c.actors[a].actor;
     const report = (f: Omit<Finding, 'actor' | 'op'>) => sink({ ...f, actor: actor.name, op: j });
-    const op = actor.ops[j];
+    let op = actor.ops[j];
     if (made) this.mapped.set(made.handle, made);
-    if (actor.kind === 'cpu') this.cpuOp(c, op as CpuOp, { actor: actor.name, op: j }, report);
-    else this.deviceOp(op as DeviceOp, report);
+    if (actor.kind === 'cpu') {
+      // An offset computed from a read: where it lands is the value oracle's business, not ownership's.
+      if ((op.op === 'load' || op.op === 'store' || op.op === 'poll') && op.offExpr) return;
+      this.cpuOp(c, op as CpuOp, { actor: actor.name, op: j }, report);
+      return;
+    }
+    if ((op.op === 'dma_read' || op.op === 'dma_write' || op.op === 'dma_poll') && op.addr) {
+      if (at === null || at === undefined) {
+        report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: 'Documentation/core-api/dma-api-howto.rst', message: `the device ${op.op === 'dma_read' ? 'reads' : 'writes'} through an address it computed, which no live mapping covers` });
+        return;
+      }
+      op = { ...op, addr: undefined, handle: at.handle, entry: at.entry, off: at.off };
+    }
+    this.deviceOp(op as DeviceOp, report);
   }
 
   private cpuOp(c: Compiled, op: CpuOp, at: { actor: string; op: number }, report: (f: Omit<Finding, 'actor' | 'op'>) => void): void {

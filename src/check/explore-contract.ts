@@ -8,6 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
+import { resolveBus } from '../exec/world.js';
 import type { Machine } from '../exec/machine.js';
 import type { Mapping } from '../kernel/dma-api.js';
 import { newIdealMachine, newModelMachine } from '../oracle/run.js';
@@ -66,7 +67,7 @@ function exploreGroup(c: Compiled, group: number[], made: Map<number, Mapping>, 
       moved = true;
       const mapping = made.get(a * 65536 + j);
       const nk = k.clone();
-      nk.afterOp(c, a, j, mapping, sink);
+      nk.afterOp(c, a, j, mapping, sink, computedTarget(next, a, j));
       // A checked mapping the kernel failed: the driver returns there, as it does on arm64.
       const op = c.actors[a].actor.ops[j];
       if (op.op === 'dma_mapping_error' && nk.mapped.get(op.handle)?.error) continue;
@@ -97,4 +98,11 @@ function kernelMappings(c: Compiled): Map<number, Mapping> {
     if (m.bailedOut !== undefined) m.bailedOut = undefined;
   }
   return out;
+}
+
+/** Where a device access to a computed bus address went, on the ideal platform just run (null: no live mapping). */
+function computedTarget(m: Machine, a: number, j: number): { handle: string; entry: number; off: number } | null | undefined {
+  const op = m.c.actors[a].actor.ops[j];
+  if ((op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') || !op.addr) return undefined;
+  return resolveBus(m.world, m.evaluate(a, op.addr), op.size) ?? null;
 }

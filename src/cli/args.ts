@@ -15,6 +15,7 @@ export interface CliOptions {
   seed?: number;
   maxEvents?: number;
   maxStates?: number;
+  unroll?: number;
   json: boolean;
   /** --platform overrides; each setting valid alone, the combination is checked per file. */
   platform: Partial<PlatformConfig>;
@@ -48,6 +49,8 @@ options (--opt VALUE or --opt=VALUE; -- ends the options):
   --seed N             seed of the random search (default 1, ${range('seed')})
   --max-events N       exhaustive bound: fills and evictions per execution (default 2, ${range('max-events')})
   --max-states N       exhaustive search gives up beyond N states (default 20000, ${range('max-states')})
+  --unroll N           laps of a loop whose condition depends on a read; an execution that would
+                       go on is cut and counted, never judged (default 2, ${range('unroll')})
   --platform KEY=VALUE override a platform setting, e.g. --platform kernel=5.15 (repeatable;
                        keys as in docs/litmus.md; checked together with the file's platform { })
   --replay FILE.json   judge only the counterexample execution saved in FILE.json
@@ -67,7 +70,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const options = end < 0 ? argv : argv.slice(0, end);
   if (options.includes('--help') || options.includes('-h')) return { ...o, command: 'help' };
   const p = parseOptions('', isCheck ? argv.slice(1) : argv, {
-    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, replay: {}, platform: { repeat: true },
+    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, unroll: {}, replay: {}, platform: { repeat: true },
   });
   if (isCheck) o.command = 'check';
   o.json = p.flags.has('json');
@@ -75,6 +78,7 @@ export function parseArgs(argv: string[]): CliOptions {
   o.seed = wholeNumber('seed', p.values.seed);
   o.maxEvents = wholeNumber('max-events', p.values['max-events']);
   o.maxStates = wholeNumber('max-states', p.values['max-states']);
+  o.unroll = wholeNumber('unroll', p.values.unroll);
   if (p.values.replay !== undefined) o.replay = p.values.replay;
   for (const text of p.lists.platform ?? []) platformOverride(text, o);
   if (!isCheck && p.positionals.length) {

@@ -27,7 +27,7 @@ export function checkCommand(o: CliOptions, io: Io): number {
   for (const file of litmusFiles(o.paths)) {
     let outcome: FileOutcome;
     try {
-      outcome = checkLitmusFile(file, { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, platform: o.platform, platformText: o.platformText, replay: o.replay });
+      outcome = checkLitmusFile(file, { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, unroll: o.unroll, platform: o.platform, platformText: o.platformText, replay: o.replay });
     } catch (e) {
       if (e instanceof UsageError) throw e; // --replay FILE.json unreadable: the option, not this file
       // one file's crash is reported as ours, and the other files are still checked
@@ -66,6 +66,7 @@ function replayInfo(c: Checked, o: CliOptions): ReplayInfo {
   if (c.result.method === 'random') args.push('--seed', String(c.result.seed), '--runs', String(c.result.runs));
   if (o.maxEvents !== undefined) args.push('--max-events', String(o.maxEvents));
   if (o.maxStates !== undefined) args.push('--max-states', String(o.maxStates));
+  if (o.unroll !== undefined) args.push('--unroll', String(o.unroll));
   const command = args.map(shellQuote).join(' ');
   const saved = saveFailure({ dmafuzz: 'counterexample', file: c.file, test: c.name, command, execution: c.report!.execution });
   return { command, ...(saved ? { saved } : {}) };

@@ -2,13 +2,13 @@
 // Every input problem becomes one `file:line:col: message`; a bug becomes a report plus a saved
 // counterexample execution the user can replay.
 
-import { compile, type Compiled } from '../exec/compile.js';
+import { compile, compilePaths, type Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import { LitmusError, type Pos } from '../litmus/litmus-error.js';
 import { locateProgramError, stripLocation } from '../litmus/locate.js';
 import { parseLitmus, type Expectation, type ParsedLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
-import { checkCompiled, type CheckOptions, type CheckResult } from '../oracle/check.js';
+import { checkPaths, type CheckOptions, type CheckResult } from '../oracle/check.js';
 import { judgeExecution } from '../oracle/oracle.js';
 import { makePlatform, PlatformError, type Platform, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
@@ -50,6 +50,8 @@ export interface FileCheckOptions extends CheckOptions {
   replay?: string;
   /** Look for a fix when the verdict is bug (default true). */
   fix?: boolean;
+  /** Laps of a loop whose condition depends on a read (src/exec/paths.ts; default 2). */
+  unroll?: number;
 }
 
 export type LocatedFinding = Finding & { line?: number; col?: number };
@@ -69,13 +71,13 @@ export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOut
     if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
     throw e;
   }
-  const loaded = loadLitmus(file, text, o.platform ?? {}, o.platformText ?? {});
+  const loaded = loadLitmus(file, text, o.platform ?? {}, o.platformText ?? {}, o.unroll);
   if ('kind' in loaded) return loaded;
   return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o, loaded.parsed.source);
 }
 
 /** Parse and compile a litmus text as `dmafuzz check` does; any problem is one InputError. */
-export function loadLitmus(file: string, text: string, overrides: Partial<PlatformConfig> = {}, overrideText: Record<string, string> = {}): { parsed: ParsedLitmus; compiled: Compiled } | InputError {
+export function loadLitmus(file: string, text: string, overrides: Partial<PlatformConfig> = {}, overrideText: Record<string, string> = {}, unroll?: number): { parsed: ParsedLitmus; compiled: Compiled } | InputError {
   let parsed: ParsedLitmus;
   try {
     parsed = parseLitmus(text);
@@ -83,7 +85,7 @@ export function loadLitmus(file: string, text: string, overrides: Partial<Platfo
     if (e instanceof LitmusError) return { kind: 'error', file, line: e.line, col: e.col, message: e.message };
     throw e;
   }
-  const compiled = compileParsed(file, parsed, overrides, overrideText);
+  const compiled = compileParsed(file, parsed, overrides, overrideText, unroll);
   return 'kind' in compiled ? compiled : { parsed, compiled };
 }
 
@@ -91,7 +93,8 @@ export function loadLitmus(file: string, text: string, overrides: Partial<Platfo
  * Place and compile a parsed test, pointing any ProgramError or PlatformError at its line. The
  * platform is validated once, as a whole: the file's `platform { }` block under the overrides.
  */
-export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Partial<PlatformConfig>, overrideText: Record<string, string> = {}): Compiled | InputError {
+/** A program with branches or loops compiles to its first path, which lists all of them (Compiled.allPaths). */
+export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Partial<PlatformConfig>, overrideText: Record<string, string> = {}, unroll?: number): Compiled | InputError {
   const { program, source } = parsed;
   let platform: Platform;
   try {
@@ -101,7 +104,7 @@ export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Par
     throw e;
   }
   try {
-    return compile(program, platform);
+    return compilePaths(program, platform, unroll)[0];
   } catch (e) {
     if (e instanceof PlatformError) return platformProblem(file, parsed, e, overrides, overrideText);
     if (e instanceof ProgramError) return { ...position(locateProgramError(e.message, program, source)), kind: 'error', file, message: stripLocation(e.message) };
@@ -141,30 +144,58 @@ const pos = (p: { line: number; col: number }) => ({ line: p.line, col: p.col })
 
 /** Check a compiled program (from a file or a TS scenario) and explain a counterexample. */
 export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}, source?: SourceMap): Checked {
-  if (o.replay) return replay(file, c, expect, readReplay(o.replay, c.program));
-  const result = checkCompiled(c, o);
-  const report = result.counterexample && explainCounterexample(c, result.counterexample.execution, result.counterexample.result);
-  const contract = checkContract(c, o.maxStates);
-  const findings = contract.findings.map((f): LocatedFinding => {
-    const pos = source?.ops[c.actorIndex.get(f.actor)!]?.[f.op];
-    return pos ? { ...f, line: pos.line, col: pos.col } : f;
-  }).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-  const verdict = result.verdict === 'bug' || findings.some((f) => f.severity === 'error') ? 'bug' : result.verdict;
+  const paths = c.allPaths ?? [c];
+  if (o.replay) {
+    const execution = readReplay(o.replay, c.source ?? c.program);
+    return replay(file, paths[execution.path ?? 0] ?? c, expect, execution);
+  }
+  const result = checkPaths(paths, o);
+  const failing = paths[result.counterexample?.execution.path ?? 0];
+  const report = result.counterexample && explainCounterexample(failing, result.counterexample.execution, result.counterexample.result);
+  const findings = contractFindings(paths, o.maxStates, source);
+  const contract = { findings: findings.list, states: findings.states, complete: findings.complete };
+  const verdict = result.verdict === 'bug' || findings.list.some((f) => f.severity === 'error') ? 'bug' : result.verdict;
   const size = c.program.actors.reduce((n, a) => n + a.ops.length, 0);
-  const repaired = verdict === 'bug' && o.fix !== false && size <= MAX_OPS_TO_REPAIR
+  const repaired = verdict === 'bug' && o.fix !== false && !c.path && size <= MAX_OPS_TO_REPAIR
     ? suggestFix(c.program, (p) => compile(p, makePlatform(p.platform, o.platform)), { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed })
     : undefined;
   return {
     kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict, result, ...(report ? { report } : {}),
-    contract: { findings, states: contract.states, complete: contract.complete },
+    contract,
     ...(repaired ? { fix: fixReport(c.program, repaired, file.replace(/^.*\//, '')) } : {}),
   };
+}
+
+/** The contract checker over every path: each finding once, at the statement it comes from. */
+function contractFindings(paths: readonly Compiled[], maxStates: number | undefined, source?: SourceMap): { list: LocatedFinding[]; states: number; complete: boolean } {
+  const seen = new Set<string>();
+  const list: LocatedFinding[] = [];
+  let states = 0;
+  let complete = true;
+  for (const c of paths) {
+    const r = checkContract(c, maxStates);
+    states += r.states;
+    complete &&= r.complete;
+    for (const f of r.findings) {
+      const a = c.actorIndex.get(f.actor)!;
+      const statement = c.path ? c.path.threads[a].origin[f.op] : f.op;
+      const pos = source?.ops[a]?.[statement];
+      const located: LocatedFinding = pos ? { ...f, line: pos.line, col: pos.col } : f;
+      const key = `${f.rule}|${f.message}|${located.line}:${located.col}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      list.push(located);
+    }
+  }
+  list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return { list, states, complete };
 }
 
 function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {
   const v = judgeExecution(c, execution);
   const result: CheckResult = {
     verdict: v.verdict, executions: 1, exhaustive: false, maxEvents: 0, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
+    cut: v.verdict === 'ok' && v.reason === 'cut' ? 1 : 0, paths: (c.allPaths ?? [c]).length,
     ...(v.verdict === 'bug' ? { counterexample: { execution, result: v } } : {}),
   };
   const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v) : undefined;

@@ -53,7 +53,10 @@ export function readReplay(path: string, program: Program): Execution {
   if (!Array.isArray(steps) || !steps.every((s) => isStep(s, program))) {
     throw new UsageError(`--replay ${path}: not a saved counterexample of '${program.name}' (expected {"execution": {"steps": [...]}})`);
   }
-  return { steps: steps as Step[] };
+  const which = (data as { execution?: { path?: unknown } }).execution?.path;
+  if (which === undefined) return { steps: steps as Step[] };
+  if (typeof which !== 'number' || !Number.isInteger(which) || which < 0) throw new UsageError(`--replay ${oneLine(path)}: "path" must be a path number`);
+  return { steps: steps as Step[], path: which };
 }
 
 function isStep(s: unknown, p: Program): boolean {

@@ -16,6 +16,8 @@ export const LIMITS = {
   'max-events': { min: 0, max: 16, why: 'each level multiplies the states; beyond 16 every search gives up at --max-states' },
   // every state kept costs memory (a key per state): a million stays well under 1 GB.
   'max-states': { min: 1, max: 1_000_000, why: 'every explored state is kept in memory' },
+  // laps of each loop bounded by --unroll; paths grow as a power of it (src/exec/paths.ts MAX_PATHS).
+  unroll: { min: 1, max: 64, why: 'paths grow as a power of it; a loop needs at least one lap' },
   minutes: { min: 0, max: 24 * 60, why: 'one day; split longer runs with --shard' },
   'well-behaved': { min: 0, max: 1_000_000, why: 'generated drivers are checked one by one; --minutes is the time box' },
   'class-seeds': { min: 0, max: 100_000, why: 'seeds per bug class; each is a full fuzz run' },

@@ -5,10 +5,14 @@ import type { Platform } from '../platform/platform.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
 import { checkLimits } from '../program/limits.js';
 import { ProgramError } from '../program/program-error.js';
-import type { Actor, BufRef, CpuOp, Program, Value } from '../program/types.js';
+import { leaves, type Expr } from '../program/expr.js';
+import { CONTROL_OPS, type Actor, type BufRef, type CpuOp, type DeviceOp, type Program, type Value } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from './values.js';
 import { checkHandleOrder } from './handle-order.js';
-import { handleInfo, orderClassOf, precedence, type OrderClass } from './ordering.js';
+import { DEFAULT_UNROLL, expandPaths, isStraightLine, type PathProgram } from './paths.js';
+import { FORWARD, handleInfo, ORDERED, orderClassOf, precedence, type OrderClass } from './ordering.js';
+
+type Op = CpuOp | DeviceOp;
 
 export interface CompiledActor {
   actor: Actor;
@@ -21,6 +25,8 @@ export interface CompiledActor {
    * (Machine.bytesOf) and reused by every later run. Shared: worlds copy them, never keep them.
    */
   bytes: (Uint8Array | undefined)[];
+  /** Does any op compute with a value this actor read (a register)? Then reads are kept as numbers. */
+  registers: boolean;
 }
 
 export interface Compiled {
@@ -31,6 +37,25 @@ export interface Compiled {
   actorIndex: Map<string, number>;
   /** final ranges resolved to placed buffers */
   final: { buf: PlacedBuffer; off: number; size: number }[];
+  /** Does the program use a DMA handle as a value? Then 8-byte reads that hold one are named by it. */
+  handleValues: boolean;
+  /** For a program with registers or control flow: which of its paths this is (src/exec/paths.ts). */
+  path?: PathProgram;
+  /** ... the program as written (program is the path's straight-line program) ... */
+  source?: Program;
+  /** ... and every path of it, this one included, in order (Execution.path indexes it). */
+  allPaths?: Compiled[];
+}
+
+/**
+ * Compile every path of a program (one for a straight-line program, which is its own only path):
+ * what `dmafuzz check` runs. Each path is an ordinary compiled program carrying its path.
+ */
+export function compilePaths(program: Program, platform: Platform, unroll = DEFAULT_UNROLL): Compiled[] {
+  if (isStraightLine(program) && !program.condition) return [compile(program, platform)];
+  const all: Compiled[] = [];
+  for (const path of expandPaths(program, unroll)) all.push({ ...compile(path.program, platform), path, source: program, allPaths: all });
+  return all;
 }
 
 export function compile(program: Program, platform: Platform): Compiled {
@@ -74,24 +99,81 @@ export function compile(program: Program, platform: Platform): Compiled {
     const order: OrderClass[] = [];
     a.ops.forEach((op, i) => {
       const where = `${a.name} op ${i + 1} (${op.op})`;
+      checkComputed(op, i, where);
       if (a.kind === 'cpu') {
         checkCpuOp(op as CpuOp, where, { buf, range, reg, handle });
         order.push(orderClassOf(op as CpuOp, platform, layout, orderContext));
       } else {
         switch (op.op) {
           case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
-          case 'dma_read': handle(op.handle, where); break;
-          case 'dma_write': case 'dma_poll': handle(op.handle, where); checkValue(op.value, op.size, where); break;
-          case 'raise_irq': break;
+          case 'dma_read': if (!op.addr) handle(op.handle, where); break;
+          case 'dma_write': case 'dma_poll': if (!op.addr) handle(op.handle, where); checkValue(op.value, op.size, where); break;
+          case 'raise_irq': case 'assume': break;
           default: throw new ProgramError(`${where}: a device cannot do '${(op as { op: string }).op}'`);
         }
       }
     });
-    return { actor: a, order, precedence: precedence(order), bytes: new Array(a.ops.length).fill(undefined) };
+    const prec = precedence(order);
+    if (a.kind === 'cpu' && !platform.faults?.includes('dependencies-order-nothing')) orderDependencies(a.ops as CpuOp[], prec);
+    // Registers are read numbers: needed by expressions over reads and by an exists/forall clause.
+    const registers = !!program.condition || a.ops.some((op) => expressionsOf(op).some((e) => leaves(e).some((l) => l.k === 'read')));
+    return { actor: a, order, precedence: prec, bytes: new Array(a.ops.length).fill(undefined), registers };
   });
+  const handleValues = program.actors.some((a) => a.ops.some((op) => expressionsOf(op).some((e) => leaves(e).some((l) => l.k === 'handle'))));
   const final = (program.final ?? []).map((r, i) => ({ buf: range(r, `final #${i}`), off: r.off, size: r.size }));
   checkHandleOrder(program);
-  return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final };
+  return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final, handleValues };
+}
+
+/** The expressions an op computes when it is performed (path programs: closed over reads and handles). */
+export function expressionsOf(op: Op): Expr[] {
+  const o = op as { valueExpr?: Expr; addr?: Expr; until?: Expr; offExpr?: Expr };
+  const out: Expr[] = [];
+  if (o.offExpr) out.push(o.offExpr);
+  if (o.valueExpr) out.push(o.valueExpr);
+  if (o.addr) out.push(o.addr);
+  if (o.until) out.push(o.until);
+  if (op.op === 'assume') out.push(op.cond);
+  return out;
+}
+
+/** An op a path program may hold: computed parts folded (src/exec/paths.ts), sizes of braces right. */
+function checkComputed(op: Op, i: number, where: string): void {
+  if (CONTROL_OPS.has(op.op)) throw new ProgramError(`${where}: control flow must be expanded into paths first (src/exec/paths.ts)`);
+  const o = op as { values?: Value[]; size?: number };
+  if (o.values && o.values.length * 8 !== o.size) throw new ProgramError(`${where}: {${o.values.length} values} fill ${o.values.length * 8} bytes, not ${o.size}`);
+  for (const e of expressionsOf(op)) {
+    for (const l of leaves(e)) {
+      if (l.k === 'read' && !(l.op < i)) throw new ProgramError(`${where}: uses the value of op ${l.op + 1}, which is not an earlier read`);
+      if (l.k === 'reg' || l.k === 'treg' || l.k === 'mem') throw new ProgramError(`${where}: '${l.k}' must be resolved into paths first`);
+    }
+  }
+}
+
+/**
+ * Dependencies order as on Arm (herd7 aarch64.cat: addr, data and ctrl are in dob): an op that
+ * computes with a value read by an earlier op, or with a handle an earlier map returned, is
+ * never performed before that op. A load that computes nothing is not ordered by a control
+ * dependency alone (a branch's `assume` orders later stores and calls, via its ctrl class). A
+ * later load overlapping a computed store waits for it rather than forwarding from it.
+ */
+function orderDependencies(ops: readonly CpuOp[], prec: Uint8Array[]): void {
+  const mapOf = new Map<string, number>();
+  ops.forEach((op, j) => {
+    for (const e of expressionsOf(op)) {
+      for (const l of leaves(e)) {
+        const i = l.k === 'read' ? l.op : l.k === 'handle' ? mapOf.get(l.name) : undefined;
+        if (i !== undefined && i < j) prec[j][i] = ORDERED;
+      }
+    }
+    if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapOf.set(op.handle, j);
+    if (op.op === 'dma_alloc_coherent') mapOf.set(op.buf, j);
+    // Forwarding needs the store's bytes and both addresses when the load is performed.
+    if ((op.op === 'store' && (op.valueExpr || op.offExpr)) || (op.op === 'load' && op.offExpr)) {
+      for (let k = j + 1; k < ops.length; k++) if (prec[k][j] === FORWARD) prec[k][j] = ORDERED;
+      for (let i = 0; i < j; i++) if (prec[j][i] === FORWARD) prec[j][i] = ORDERED;
+    }
+  });
 }
 
 interface Checks {
@@ -124,7 +206,7 @@ function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
     case 'dma_set_mask':
       if (!Number.isInteger(op.bits) || op.bits < 24 || op.bits > 64) throw new ProgramError(`${where}: DMA_BIT_MASK(${op.bits}) is not a mask from 24 to 64 bits`);
       break;
-    case 'barrier': case 'wait_irq': break;
+    case 'barrier': case 'wait_irq': case 'assume': break;
     default: throw new ProgramError(`${where}: a CPU cannot do '${(op as { op: string }).op}'`);
   }
 }

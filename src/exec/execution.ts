@@ -21,6 +21,8 @@ export type Step =
 
 export interface Execution {
   steps: Step[];
+  /** For a program with branches and loops: which of its paths (src/exec/paths.ts, in order) runs. */
+  path?: number;
 }
 
 /** Two cache levels (L1 at DminLine, L2 at CWG) exactly when CWG > DminLine (src/platform/cache.ts). */

@@ -129,7 +129,7 @@ function needed(from: At, needs: (a: number, i: number) => At[]): Set<string> {
 
 function handleUsed(op: Op): string | undefined {
   switch (op.op) {
-    case 'dma_read': case 'dma_write': case 'dma_poll': return op.handle;
+    case 'dma_read': case 'dma_write': case 'dma_poll': return op.addr ? undefined : op.handle;
     case 'dma_unmap': case 'dma_unmap_sg': case 'dma_sync': case 'dma_mapping_error': return op.handle;
     default: return undefined;
   }

@@ -1,13 +1,14 @@
 // The scheduler shared by the arm64 model and the ideal platform: actors' program counters,
 // MMIO registers, interrupts, blocking, out-of-order CPU ops, observations.
 
+import { evaluate, type Expr } from '../program/expr.js';
 import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { FORWARD, ORDERED } from './ordering.js';
-import { bytesEqual, encodeValue, formatValue } from './values.js';
-import type { World } from './world.js';
+import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue } from './values.js';
+import { coveredByLiveMapping, type DeviceAddress, type World } from './world.js';
 
 /** One performed op or hardware event, with what the hardware and kernel did for it. */
 export interface TraceEntry {
@@ -21,8 +22,15 @@ export class Machine {
   /** Per actor, per op: performed yet? Shared with clones until run() copies an actor's row. */
   readonly performed: Uint8Array[];
   readonly next: number[];
-  /** Per actor, per op: the value a read returned. Shared with clones like `performed`. */
+  /** Per actor, per op: the value a read returned, as observed. Shared with clones like `performed`. */
   readonly reads: (string | undefined)[][];
+  /** Per actor, per op: the value a read returned, as a number: what registers hold. Shared likewise. */
+  readonly vals: (Value | undefined)[][];
+  /**
+   * Not an execution to judge: an assume failed (another path of the program covers it), or a
+   * cut assume held (a loop would run past --unroll). Nothing more happens once set.
+   */
+  dead: 'infeasible' | 'cut' | undefined;
   regs = new Map<string, Value>();
   irqRaised = new Map<string, number>();
   irqTaken = new Map<string, number>();
@@ -39,6 +47,7 @@ export class Machine {
     this.performed = c.actors.map((a) => new Uint8Array(a.actor.ops.length));
     this.next = c.actors.map(() => 0);
     this.reads = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
+    this.vals = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
     this.owned = c.actors.map(() => true);
   }
 
@@ -57,6 +66,8 @@ export class Machine {
       performed: this.performed.slice(),
       next: this.next.slice(),
       reads: this.reads.slice(),
+      vals: this.vals.slice(),
+      dead: this.dead,
       regs: new Map(this.regs),
       irqRaised: new Map(this.irqRaised),
       irqTaken: new Map(this.irqTaken),
@@ -73,12 +84,13 @@ export class Machine {
     if (this.owned[a]) return;
     this.performed[a] = this.performed[a].slice();
     this.reads[a] = this.reads[a].slice();
+    this.vals[a] = this.vals[a].slice();
     this.owned[a] = true;
   }
 
   /** Apply one step of an execution; false when it could not happen. */
   step(s: Step): boolean {
-    if (this.bailedOut !== undefined) return false;
+    if (this.bailedOut !== undefined || this.dead) return false;
     if ('run' in s) {
       const a = this.c.actorIndex.get(s.run);
       return a !== undefined && this.run(a, s.skip ?? 0);
@@ -112,14 +124,14 @@ export class Machine {
     switch (op.op) {
       case 'wait_irq': return (this.irqRaised.get(op.irq) ?? 0) <= (this.irqTaken.get(op.irq) ?? 0);
       case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) !== op.value;
-      case 'dma_read': case 'dma_write': case 'dma_poll': return this.world.deviceAddress(op.handle, op.entry ?? 0, op.off) === 'unmapped';
+      case 'dma_read': case 'dma_write': case 'dma_poll': return !op.addr && this.world.deviceAddress(op.handle, op.entry ?? 0, op.off) === 'unmapped';
       default: return false;
     }
   }
 
   /** Perform actor a's skip-th pending op if the ordering rules and its wait condition allow. */
   run(a: number, skip: number): boolean {
-    if (this.bailedOut !== undefined) return false;
+    if (this.bailedOut !== undefined || this.dead) return false;
     const ca = this.c.actors[a];
     if (skip > 0 && (!this.world.weak || ca.actor.kind !== 'cpu')) return false;
     const j = this.pendingOp(a, skip);
@@ -166,7 +178,7 @@ export class Machine {
     const lo = order[j].ranges[0];
     for (const i of forwarded) {
       const store = this.c.actors[a].actor.ops[i] as Extract<CpuOp, { op: 'store' }>;
-      const data = this.bytesOf(a, i, store);
+      const data = this.bytesOf(a, i, store); // compile() never lets a load forward from a computed store
       const at = order[i].ranges[0];
       for (let k = 0; k < data.length; k++) if (at + k >= lo && at + k < lo + op.size) bytes[at + k - lo] = data[k];
       this.trace?.[this.trace.length - 1].effects.push(`read from its own pending store (op ${i + 1}) in the store buffer`);
@@ -177,13 +189,27 @@ export class Machine {
   private cpu(a: number, j: number, op: CpuOp, forwarded: readonly number[]): boolean {
     const w = this.world;
     switch (op.op) {
-      case 'store': w.cpuStore(this.buf(op.buf), op.off, this.bytesOf(a, j, op)); return true;
-      case 'load': this.reads[a][j] = formatValue(this.load(a, j, op, forwarded)); return true;
-      case 'poll': return bytesEqual(this.load(a, j, op, forwarded), this.bytesOf(a, j, op));
+      case 'store': {
+        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
+        if (off !== undefined) w.cpuStore(this.buf(op.buf), off, op.valueExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op));
+        return true;
+      }
+      case 'load': {
+        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
+        if (off !== undefined) this.read(a, j, this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded));
+        return true;
+      }
+      case 'poll': {
+        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
+        if (off === undefined) return false; // waits on nothing: hangs, and says where it went
+        const bytes = this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded);
+        return op.until ? this.evaluate(a, op.until, decodeValue(bytes)) !== 0n : bytesEqual(bytes, this.bytesOf(a, j, op));
+      }
       case 'barrier': return true;
-      case 'writel': this.regs.set(op.reg, op.value); return true;
-      case 'readl': this.reads[a][j] = formatValue(encodeValue(this.regs.get(op.reg) ?? 0n, 4)); return true;
+      case 'writel': this.regs.set(op.reg, op.valueExpr ? this.evaluate(a, op.valueExpr) & 0xffffffffn : op.value); return true;
+      case 'readl': this.read(a, j, encodeValue(this.regs.get(op.reg) ?? 0n, 4)); return true;
       case 'wait_irq': return this.takeIrq(op.irq);
+      case 'assume': this.assume(a, op.cond, op.cut); return true;
       default:
         if (!w.dmaApi(op)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
         return true;
@@ -196,20 +222,102 @@ export class Machine {
       case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) === op.value;
       case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
       case 'set_reg': this.regs.set(op.reg, op.value); return true;
+      case 'assume': this.assume(a, op.cond, op.cut); return true;
       case 'dma_read': case 'dma_write': case 'dma_poll': {
-        const addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
-        if (addr === 'unmapped') return false;
+        let addr: DeviceAddress;
+        let uncovered: string | undefined;
+        if (op.addr) {
+          // A bus address the device computed (e.g. read from a descriptor): the hardware goes
+          // there whatever it is; outside every live mapping that is itself an observation.
+          const bus = this.evaluate(a, op.addr);
+          addr = w.deviceAt(bus);
+          if (!coveredByLiveMapping(w, bus, op.size)) uncovered = `no mapping covers ${this.busText(bus)}`;
+          this.trace?.[this.trace.length - 1].effects.push(`device address ${this.busText(bus)}${uncovered ? ': ' + uncovered : ''}`);
+        } else {
+          addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
+          if (addr === 'unmapped') return false;
+        }
         if (op.op === 'dma_write') {
-          w.deviceWrite(addr, this.bytesOf(a, j, op));
+          w.deviceWrite(addr, this.storeBytes(a, j, op));
+          if (uncovered) this.reads[a][j] = `(${uncovered})`;
           return true;
         }
         const bytes = w.deviceRead(addr, op.size);
         if (op.op === 'dma_poll') return bytesEqual(bytes, this.bytesOf(a, j, op));
-        this.reads[a][j] = formatValue(bytes);
+        this.read(a, j, bytes);
+        if (uncovered) this.reads[a][j] += ` (${uncovered})`;
         return true;
       }
       default: throw new Error(`Machine: '${op.op}' is not a straight-line op (src/exec/paths.ts expands it)`);
     }
+  }
+
+  /**
+   * The offset of an access, computed when its address depends on a read; undefined (and the
+   * access noted as an observation, doing nothing) when that lands outside the buffer.
+   */
+  private offsetOf(a: number, j: number, op: { buf: string; off: number; size: number; offExpr?: Expr }): number | undefined {
+    if (!op.offExpr) return op.off;
+    const off = BigInt(op.off) + this.evaluate(a, op.offExpr);
+    const size = this.buf(op.buf).size;
+    if (off + BigInt(op.size) <= BigInt(size)) return Number(off);
+    this.reads[a][j] = `(outside '${op.buf}': offset 0x${off.toString(16)})`;
+    return undefined;
+  }
+
+  /** Where device op j of actor a goes (after it ran, for a computed address): as the hardware resolves it. */
+  deviceTarget(a: number, j: number): DeviceAddress {
+    const op = this.c.actors[a].actor.ops[j] as DeviceOp;
+    if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return 'error';
+    return op.addr ? this.world.deviceAt(this.evaluate(a, op.addr)) : this.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
+  }
+
+  /** Record what read op j returned: as observed (a handle's bus address by its name), and as a number. */
+  private read(a: number, j: number, bytes: Uint8Array): void {
+    if (this.c.actors[a].registers) this.vals[a][j] = decodeValue(bytes);
+    this.reads[a][j] = this.c.handleValues && bytes.length === 8 ? this.busText(decodeValue(bytes), true) : formatValue(bytes);
+  }
+
+  /**
+   * A value that is a bus address, in terms both platforms share: `h + 0x80` for an address
+   * inside handle h's mapping (its number differs: swiotlb), else the number itself.
+   */
+  busText(v: Value, plain = false): string {
+    for (const s of this.world.busSegments()) {
+      const off = v - BigInt(s.bus);
+      if (off >= 0n && off < BigInt(s.size)) return `${s.name}${off ? ` + 0x${off.toString(16)}` : ''}`;
+    }
+    return plain ? formatValue(encodeValue(v, 8)) : `0x${v.toString(16)}`;
+  }
+
+  /** An expression over actor a's reads (registers), handles and, in a wait, the value just polled. */
+  evaluate(a: number, e: Expr, polled?: Value): Value {
+    return evaluate(e, (leaf) => {
+      switch (leaf.k) {
+        case 'read': {
+          const v = this.vals[a][leaf.op];
+          if (v === undefined) throw new Error(`Machine: op ${leaf.op + 1} of ${this.c.actors[a].actor.name} was used before it was performed (a missing dependency)`);
+          return v;
+        }
+        case 'handle': return BigInt(this.world.handleBus(leaf.name) ?? 0);
+        case 'polled':
+          if (polled === undefined) throw new Error('Machine: a polled value outside a wait');
+          return polled;
+        default: throw new Error(`Machine: '${leaf.k}' is not a value a thread computes`);
+      }
+    });
+  }
+
+  private assume(a: number, cond: Expr, cut?: boolean): void {
+    const holds = this.evaluate(a, cond) !== 0n;
+    if (cut) this.dead = holds ? 'cut' : 'infeasible';
+    else if (!holds) this.dead = 'infeasible';
+  }
+
+  /** The bytes a store or device write puts: computed when its value is an expression. */
+  private storeBytes(a: number, j: number, op: { value: Value; size: number; valueExpr?: Expr; values?: Value[] }): Uint8Array {
+    if (op.valueExpr) return encodeValue(this.evaluate(a, op.valueExpr), op.size);
+    return this.bytesOf(a, j, op);
   }
 
   private takeIrq(irq: string): boolean {
@@ -220,8 +328,8 @@ export class Machine {
   }
 
   /** The bytes op j stores or polls for: encoded once per compiled program, not per run. */
-  private bytesOf(a: number, j: number, op: { value: Value; size: number }): Uint8Array {
-    return (this.c.actors[a].bytes[j] ??= encodeValue(op.value, op.size));
+  private bytesOf(a: number, j: number, op: { value: Value; size: number; values?: Value[] }): Uint8Array {
+    return (this.c.actors[a].bytes[j] ??= op.values ? encodeValues(op.values, op.size) : encodeValue(op.value, op.size));
   }
 
   private buf(name: string) {
@@ -231,7 +339,7 @@ export class Machine {
   /** After the chosen steps: every actor runs in program order, no more hardware events, until none can move. */
   finish(): void {
     let progress = true;
-    while (progress && this.bailedOut === undefined) {
+    while (progress && this.bailedOut === undefined && !this.dead) {
       progress = false;
       for (let a = 0; a < this.c.actors.length; a++) while (this.run(a, 0)) progress = true;
     }

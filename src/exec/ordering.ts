@@ -47,6 +47,11 @@ export interface OrderClass {
   ranges: number[];
   /** later stores are control dependent on this op */
   ctrl: boolean;
+  /**
+   * A branch of a path program (`assume`): it waits only for the loads its condition reads (the
+   * dependency edges of src/exec/compile.ts), and no later store or call is performed before it.
+   */
+  branch?: boolean;
 }
 
 /** Entries of the precedence table: may later op j be performed before pending earlier op i? */
@@ -134,10 +139,12 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   };
   const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean, part?: { off: number; size: number }) =>
     apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies, part);
+  // An offset computed from a read (an address dependency) may be anywhere in its buffer.
+  const range = (o: { buf: string; off: number; size: number; offExpr?: unknown }) => (o.offExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
   switch (op.op) {
-    case 'store': return { ...NONE, kinds: W, ranges: at(op.buf, op.off, op.size) };
-    case 'load': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size) };
-    case 'poll': return { ...NONE, kinds: R, ranges: at(op.buf, op.off, op.size), ctrl: true };
+    case 'store': return { ...NONE, kinds: W, ranges: range(op) };
+    case 'load': return { ...NONE, kinds: R, ranges: range(op) };
+    case 'poll': return { ...NONE, kinds: R, ranges: range(op), ctrl: true };
     case 'barrier': {
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec(op.kind, p, ctx.hasDevice);
       return spec ? { ...NONE, barrier: spec, barrierAt: 'op' } : NONE;
@@ -156,7 +163,7 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves
     // (Arm: no speculative stores; a control dependency alone does not order a later load).
-    case 'assume': return { ...NONE, ctrl: true };
+    case 'assume': return { ...NONE, ctrl: true, branch: true };
     default: throw new Error(`orderClassOf: '${op.op}' is not a straight-line op (src/exec/paths.ts expands it)`);
   }
 }
@@ -195,6 +202,11 @@ export function precedence(cs: readonly OrderClass[]): Uint8Array[] {
 function relation(cs: readonly OrderClass[], i: number, j: number): number {
   const ci = cs[i], cj = cs[j];
   if (ci.fence || cj.fence) return ORDERED;
+  // aarch64.cat ctrl: no store (nor a call, which stores) is performed before an earlier branch
+  // resolves; a Normal load may be (speculation), an MMIO read may not (Device memory is never
+  // read speculatively, Arm ARM B2.7.2); the branch itself waits only for its inputs.
+  if (cj.branch) return FREE;
+  if (ci.branch) return cj.kinds & (STORES | API | MR) ? ORDERED : FREE;
   if (cj.barrierAt === 'op' || cj.kinds === 0) return ORDERED; // barrier ops: performed when reached
   if (ci.barrierAt === 'op' || ci.kinds === 0) return FREE;
   if (barrierBetween(cs, i, j)) return ORDERED;

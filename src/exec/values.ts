@@ -16,6 +16,20 @@ export function encodeValue(value: Value, size: number): Uint8Array {
   return out;
 }
 
+/** `{v0, v1, ...}`: consecutive little-endian u64s filling `size` bytes (compile() checks the count). */
+export function encodeValues(values: readonly Value[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  values.forEach((v, k) => out.set(encodeValue(v, 8), 8 * k));
+  return out;
+}
+
+/** The little-endian number in the first 8 bytes: what a register holds after the read. */
+export function decodeValue(bytes: Uint8Array): Value {
+  let v = 0n;
+  for (let i = Math.min(bytes.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  return v;
+}
+
 /** The largest value an access of `size` bytes holds: a memset (size > 8) stores one byte. */
 export function maxValue(size: number): Value {
   return size > 8 ? 0xffn : (1n << BigInt(8 * size)) - 1n;

@@ -3,7 +3,7 @@
 // (src/exec/machine.ts) is shared, so both platforms run programs by the same rules.
 
 import type { PlacedBuffer } from '../kernel/layout.js';
-import type { CpuOp } from '../program/types.js';
+import type { CpuOp, Value } from '../program/types.js';
 
 /** A device address: a bus address to access, a handle not mapped yet (the device waits), or DMA_MAPPING_ERROR. */
 export type DeviceAddress = number | 'unmapped' | 'error';
@@ -24,4 +24,31 @@ export interface World {
   evict(addr: number, level: 1 | 2): void;
   clone(): World;
   fingerprint(): string;
+  /** A DMA handle as a value: the bus address of its (first) segment; undefined before it is mapped. */
+  handleBus(handle: string): number | undefined;
+  /** Every segment of every handle mapped so far, unmapped ones too (`live` false). */
+  busSegments(): readonly BusSegment[];
+  /** Where a device access to a computed bus address goes (the device drives only its address bits). */
+  deviceAt(bus: Value): DeviceAddress;
+}
+
+export interface BusSegment {
+  /** As a report names it: h, or h[k] for an entry of an sg list. */
+  name: string;
+  handle: string;
+  entry: number;
+  bus: number;
+  size: number;
+  live: boolean;
+}
+
+/** The live mapping a device access to a computed bus address falls in, as handle + offset. */
+export function resolveBus(w: World, bus: Value, size: number): { handle: string; entry: number; off: number } | undefined {
+  const s = w.busSegments().find((x) => x.live && bus >= BigInt(x.bus) && bus + BigInt(size) <= BigInt(x.bus + x.size));
+  return s && { handle: s.handle, entry: s.entry, off: Number(bus - BigInt(s.bus)) };
+}
+
+/** Does a live mapping cover the whole access? If not, the device wrote or read memory it was not given. */
+export function coveredByLiveMapping(w: World, bus: Value, size: number): boolean {
+  return resolveBus(w, bus, size) !== undefined;
 }

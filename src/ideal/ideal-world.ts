@@ -5,8 +5,8 @@
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { Memory } from '../platform/memory.js';
-import type { CpuOp } from '../program/types.js';
-import type { DeviceAddress, World } from '../exec/world.js';
+import type { CpuOp, Value } from '../program/types.js';
+import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
 
 export class IdealWorld implements World {
   readonly weak = false;
@@ -16,6 +16,8 @@ export class IdealWorld implements World {
     readonly memory: Memory,
     /** handle → physical address of each segment */
     readonly handles: Map<string, number[]> = new Map(),
+    /** handle → size of each segment, and whether it is still mapped (for computed device addresses) */
+    readonly segments: Map<string, { sizes: number[]; live: boolean; sg?: boolean }> = new Map(),
   ) {}
 
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
@@ -44,26 +46,60 @@ export class IdealWorld implements World {
   dmaApi(op: CpuOp): boolean {
     const addr = (name: string) => this.layout.buffers.get(name)!.addr;
     switch (op.op) {
-      case 'dma_map': this.handles.set(op.handle, [addr(op.buf) + op.off]); break;
-      case 'dma_map_sg': this.handles.set(op.handle, op.entries.map((e) => addr(e.buf) + e.off)); break;
+      case 'dma_map':
+        this.handles.set(op.handle, [addr(op.buf) + op.off]);
+        this.segments.set(op.handle, { sizes: [op.size], live: true });
+        break;
+      case 'dma_map_sg':
+        this.handles.set(op.handle, op.entries.map((e) => addr(e.buf) + e.off));
+        this.segments.set(op.handle, { sizes: op.entries.map((e) => e.size), live: true, sg: true });
+        break;
       case 'dma_alloc_coherent': {
         const b = this.layout.buffers.get(op.buf)!;
         this.handles.set(op.buf, [b.addr]);
+        this.segments.set(op.buf, { sizes: [b.size], live: true });
         this.memory.fill(b.addr, b.size, 0);
         break;
       }
+      case 'dma_unmap': case 'dma_unmap_sg': this.release(op.handle); break;
+      case 'dma_free_coherent': this.release(op.buf); break;
     }
     return true;
+  }
+
+  private release(handle: string): void {
+    const s = this.segments.get(handle);
+    if (s) this.segments.set(handle, { ...s, live: false });
+  }
+
+  handleBus(handle: string): number | undefined {
+    return this.handles.get(handle)?.[0];
+  }
+
+  busSegments(): readonly BusSegment[] {
+    const out: BusSegment[] = [];
+    for (const [name, addrs] of this.handles) {
+      const s = this.segments.get(name)!;
+      addrs.forEach((bus, k) => out.push({ name: s.sg ? `${name}[${k}]` : name, handle: name, entry: k, bus, size: s.sizes[k], live: s.live }));
+    }
+    return out;
+  }
+
+  /** No IOMMU, no offset, no address-bit limit: the ideal bus address is the physical address. */
+  deviceAt(bus: Value): DeviceAddress {
+    return bus < 2n ** 52n ? Number(bus) : 'error';
   }
 
   fill(): void {}
   evict(): void {}
 
   clone(): World {
-    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.handles));
+    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.handles), new Map(this.segments));
   }
 
   fingerprint(): string {
-    return [...this.handles.keys()].join(',') + '#' + this.memory.fingerprint();
+    let released = '';
+    for (const [name, s] of this.segments) if (!s.live) released += name + ',';
+    return [...this.handles.keys()].join(',') + '#' + released + '#' + this.memory.fingerprint();
   }
 }

@@ -90,6 +90,7 @@ function searchGroup(c: Compiled, target: Observations, budget: number, scope: r
         const next = m.clone();
         if (!next.run(a, 0)) continue;
         moved = true;
+        if (next.dead) continue; // not an execution of this path (or cut): never a witness
         const v = next.reads[a][j];
         if (v !== undefined && v !== target.reads[names[a]][j]) continue;
         if (search(next)) return true;

@@ -32,6 +32,8 @@ export interface Mapping {
   error: boolean;
   /** vmalloc memory mapped through virt_to_page() (dma_map_single before 4544b9f25e70, sg_set_buf): an unrelated page. */
   wrongPage?: boolean;
+  /** Unmapped or freed: the handle's number is still known, but the device was not given it any more. */
+  released?: boolean;
   segments: MappedSegment[];
 }
 
@@ -235,6 +237,7 @@ export class DmaKernel {
     const m = this.mappings.get(handle);
     if (!m || m.error) return;
     for (const s of m.segments) this.unmapSegment(size === undefined ? s : { ...s, size }, dir, skipCpuSync);
+    this.mappings.set(handle, { ...m, released: true });
   }
 
   /** dma_direct_alloc() on the remap path: clean the linear alias, remap Normal-NC, memset 0 through it. */
@@ -250,5 +253,8 @@ export class DmaKernel {
   }
 
   /** dma_direct_free(): no cache maintenance. The handle stays known so a late device access lands somewhere. */
-  freeCoherent(_handle: string): void {}
+  freeCoherent(handle: string): void {
+    const m = this.mappings.get(handle);
+    if (m) this.mappings.set(handle, { ...m, released: true });
+  }
 }

@@ -1,5 +1,6 @@
 // Tokens of the DMA litmus format: C identifiers, numbers (decimal, hex, and dotted versions
-// such as 6.1 or 5.15.50), punctuation, and C comments (// and /* */), with 1-based positions.
+// such as 6.1 or 5.15.50), punctuation (C's operators and herd7's /\ and \/), and C comments
+// (// and /* */), with 1-based positions.
 
 import { LitmusError, type Pos } from './litmus-error.js';
 
@@ -11,8 +12,9 @@ export interface Token extends Pos {
   text: string;
 }
 
-const PUNCT2 = ['==', '!=', '->'];
-const PUNCT1 = '{}()[];,=*+-&|!<>:';
+const PUNCT2 = ['==', '!=', '->', '/\\', '\\/', '<<', '>>', '<=', '>=', '&&', '||', '++', '--', '+=', '-='];
+/** `/` and `%` are tokens only so that division gets its own error message. */
+const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/';
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];

@@ -1,12 +1,16 @@
 // Print a Program as a DMA litmus test. parseLitmus(printLitmus(p)).program equals p (flags that
-// are false print as absent). Op printing is shared with reports, so a counterexample speaks the
-// same language as the file it came from.
+// are false print as absent; a load keeps a register only when something reads it, and a load
+// without one gets a name the program does not use). Op printing is shared with reports, so a
+// counterexample speaks the same language as the file it came from.
 
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
-import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
+import type { Expr } from '../program/expr.js';
+import type { Actor, BufferDecl, CpuOp, DeviceOp, Program, Value } from '../program/types.js';
 import type { Expectation } from './parse.js';
 import { valueText } from '../exec/values.js';
-import { SKIP_CPU_SYNC, typeName } from './vocabulary.js';
+import { access, exprNames, printExpr, SUM } from './print-expr.js';
+import { opExprs, walkOps } from './registers.js';
+import { SKIP_CPU_SYNC } from './vocabulary.js';
 
 const hex = (n: number) => '0x' + n.toString(16);
 /** Values as a driver writes them: 1, 9, 0x5a, 0x11223344, 0x8000000000000000. */
@@ -16,13 +20,30 @@ const value = valueText;
 export interface PrintContext {
   bufferSize(name: string): number;
   sgEntries(handle: string): number;
+  /** Every name the program uses: a load printed without a register of its own gets another one. */
+  names?: ReadonlySet<string>;
 }
 
 export function printContext(p: Program): PrintContext {
   const sizes = new Map(p.buffers.map((b) => [b.name, b.size]));
   const sg = new Map<string, number>();
-  for (const a of p.actors) for (const op of a.ops) if (op.op === 'dma_map_sg' && !sg.has(op.handle)) sg.set(op.handle, op.entries.length);
-  return { bufferSize: (n) => sizes.get(n) ?? 0, sgEntries: (h) => sg.get(h) ?? 1 };
+  for (const a of p.actors) walkOps(a.ops, (op) => { if (op.op === 'dma_map_sg' && !sg.has(op.handle)) sg.set(op.handle, op.entries.length); });
+  return { bufferSize: (n) => sizes.get(n) ?? 0, sgEntries: (h) => sg.get(h) ?? 1, names: programNames(p) };
+}
+
+function programNames(p: Program): Set<string> {
+  const out = new Set<string>([...p.buffers.map((b) => b.name), ...p.registers, ...p.actors.map((a) => a.name)]);
+  for (const a of p.actors) {
+    walkOps(a.ops, (op) => {
+      for (const k of ['reg', 'dst', 'handle', 'buf', 'irq'] as const) {
+        const v = (op as Partial<Record<typeof k, unknown>>)[k];
+        if (typeof v === 'string') out.add(v);
+      }
+      for (const e of opExprs(op)) exprNames(e, out);
+    });
+  }
+  if (p.condition) exprNames(p.condition.cond, out);
+  return out;
 }
 
 export function printLitmus(p: Program, o: { expect?: Expectation; comment?: string } = {}): string {
@@ -37,6 +58,7 @@ export function printLitmus(p: Program, o: { expect?: Expectation; comment?: str
   const ctx = printContext(p);
   for (const a of p.actors) out.push('', ...printActor(a, ctx));
   if (p.final?.length) out.push('', `final ${p.final.map((r) => `(${pointer(r.buf, r.off)}, ${r.size})`).join(', ')};`);
+  if (p.condition) out.push('', `${p.condition.kind} (${printExpr(p.condition.cond, { cond: true })});`);
   return out.join('\n') + '\n';
 }
 
@@ -63,9 +85,45 @@ export function printActor(a: Actor, ctx: PrintContext): string[] {
   return [`${a.kind} ${a.name} {`, ...body.map((l) => `  ${l}`), '}'];
 }
 
-/** One op as litmus text (sg maps print their sg_set_buf lines first). `regs` numbers the reads r0, r1, ... */
-export function printOp(kind: 'cpu' | 'device', op: CpuOp | DeviceOp, ctx: PrintContext, regs = { next: 0 }): string {
-  return kind === 'cpu' ? printCpuOp(op as CpuOp, ctx, regs) : printDeviceOp(op as DeviceOp, regs);
+/** Registers printed for loads that have none: r0, r1, ..., skipping names the program uses. */
+type Regs = { next: number };
+
+function freshReg(ctx: PrintContext, regs: Regs): string {
+  for (;;) {
+    const name = `r${regs.next++}`;
+    if (!ctx.names?.has(name)) return name;
+  }
+}
+
+/** One op as litmus text (sg maps print their sg_set_buf lines first; if, while and for their bodies, indented). */
+export function printOp(kind: 'cpu' | 'device', op: CpuOp | DeviceOp, ctx: PrintContext, regs: Regs = { next: 0 }): string {
+  const control = printControl(kind, op, ctx, regs);
+  if (control !== undefined) return control;
+  return kind === 'cpu' ? printCpuOp(op as CpuOp, ctx, regs) : printDeviceOp(op as DeviceOp, ctx, regs);
+}
+
+function printControl(kind: 'cpu' | 'device', op: CpuOp | DeviceOp, ctx: PrintContext, regs: Regs): string | undefined {
+  const block = (ops: (CpuOp | DeviceOp)[]) => ops.flatMap((o) => printOp(kind, o, ctx, regs).split('\n')).map((l) => `  ${l}`);
+  switch (op.op) {
+    case 'let': return `${op.reg} = ${printExpr(op.value)};`;
+    case 'if': {
+      const lines = [`if (${printExpr(op.cond)}) {`, ...block(op.then)];
+      if (op.else) lines.push('} else {', ...block(op.else));
+      return [...lines, '}'].join('\n');
+    }
+    case 'while': return [`while (${printExpr(op.cond)}) {`, ...block(op.body), '}'].join('\n');
+    case 'for': return [`for (${op.reg} = ${printExpr(op.from)}; ${printExpr(op.cond)}; ${step(op.reg, op.step)}) {`, ...block(op.body), '}'].join('\n');
+    case 'break': case 'continue': return `${op.op};`;
+    // Path programs only (reports): the path goes on where cond holds.
+    case 'assume': return `assume(${printExpr(op.cond)});${op.cut ? ' // unroll bound' : ''}`;
+    default: return undefined;
+  }
+}
+
+/** i++, i-- or i = E: the parser reads i++ as i + 1. */
+function step(reg: string, e: Expr): string {
+  if (e.k === 'bin' && (e.op === '+' || e.op === '-') && e.l.k === 'reg' && e.l.name === reg && e.r.k === 'num' && e.r.v === 1n) return `${reg}${e.op}${e.op}`;
+  return `${reg} = ${printExpr(e)}`;
 }
 
 /** buf, or buf + 4, as a function argument. */
@@ -73,26 +131,43 @@ function pointer(buf: string, off: number): string {
   return off ? `${buf} + ${off}` : buf;
 }
 
-/** *(u32 *)buf or *(u32 *)(buf + 4). */
-function access(r: BufRef): string {
-  return `*(${typeName(r.size)} *)${r.off ? `(${r.buf} + ${r.off})` : r.buf}`;
+/** The value of a store or write: a constant, an expression, or {v0, v1, ...}. */
+function stored(op: { value: Value; valueExpr?: Expr; values?: Value[] }): string {
+  if (op.values) return `{${op.values.map(value).join(', ')}}`;
+  return op.valueExpr ? printExpr(op.valueExpr) : value(op.value);
 }
 
-function printCpuOp(op: CpuOp, ctx: PrintContext, regs: { next: number }): string {
-  const reg = () => `r${regs.next++}`;
+/**
+ * while (COND) cpu_relax(); — the parser reads `until` as !COND, and the exact form
+ * `READ_ONCE(p) != v` as a poll without `until`, so COND avoids that shape.
+ */
+function waitCondition(until: Expr): Expr {
+  if (until.k === 'un' && until.op === '!' && !(until.e.k === 'un' && until.e.op === '!')) {
+    const c = until.e;
+    const exact = c.k === 'bin' && c.op === '!=' && c.l.k === 'polled' && c.r.k === 'num';
+    if (!exact) return c;
+  }
+  return { k: 'un', op: '!', e: until };
+}
+
+function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
+  const reg = (r?: string) => r ?? freshReg(ctx, regs);
   const attrs = (skip?: boolean) => (skip ? `, ${SKIP_CPU_SYNC}` : '');
   const suffix = (skip?: boolean) => (skip ? '_attrs' : '');
   switch (op.op) {
     case 'store':
-      if (op.once) return `WRITE_ONCE(${access(op)}, ${value(op.value)});`;
-      return op.size > 8 ? `memset(${pointer(op.buf, op.off)}, ${value(op.value)}, ${op.size});` : `${access(op)} = ${value(op.value)};`;
+      if (op.once) return `WRITE_ONCE(${access(op)}, ${stored(op)});`;
+      if (op.size > 8 && !op.values && !op.valueExpr && !op.offExpr) return `memset(${pointer(op.buf, op.off)}, ${value(op.value)}, ${op.size});`;
+      return `${access(op)} = ${stored(op)};`;
     case 'load':
-      if (op.once) return `${reg()} = READ_ONCE(${access(op)});`;
-      return op.size > 8 ? `memcpy(${reg()}, ${pointer(op.buf, op.off)}, ${op.size});` : `${reg()} = ${access(op)};`;
-    case 'poll': return `while (READ_ONCE(${access(op)}) != ${value(op.value)}) cpu_relax();`;
+      if (op.once) return `${reg(op.reg)} = READ_ONCE(${access(op)});`;
+      return op.size > 8 && !op.offExpr ? `memcpy(${reg(op.reg)}, ${pointer(op.buf, op.off)}, ${op.size});` : `${reg(op.reg)} = ${access(op)};`;
+    case 'poll':
+      if (!op.until) return `while (READ_ONCE(${access(op)}) != ${value(op.value)}) cpu_relax();`;
+      return `while (${printExpr(waitCondition(op.until), { polled: `READ_ONCE(${access(op)})` })}) cpu_relax();`;
     case 'barrier': return `${op.kind}();`;
-    case 'writel': return `writel${op.relaxed ? '_relaxed' : ''}(${value(op.value)}, ${op.reg});`;
-    case 'readl': return `${reg()} = readl${op.relaxed ? '_relaxed' : ''}(${op.reg});`;
+    case 'writel': return `writel${op.relaxed ? '_relaxed' : ''}(${op.valueExpr ? printExpr(op.valueExpr) : value(op.value)}, ${op.reg});`;
+    case 'readl': return `${reg(op.dst)} = readl${op.relaxed ? '_relaxed' : ''}(${op.reg});`;
     case 'wait_irq': return `wait_for_irq(${op.irq});`;
     case 'dma_set_mask': return `dma_set_mask${op.coherent ? '_and_coherent' : ''}(dev, DMA_BIT_MASK(${op.bits}));`;
     case 'dma_alloc_coherent': return `${op.buf} = dma_alloc_coherent(dev, ${ctx.bufferSize(op.buf)}, GFP_KERNEL);`;
@@ -109,23 +184,26 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: { next: number }): strin
     case 'dma_unmap_sg': return `dma_unmap_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_sync':
       if (op.sg) return `dma_sync_sg_for_${op.to}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir});`;
-      if (op.range) return `dma_sync_single_range_for_${op.to}(dev, ${op.handle}, ${op.off}, ${op.size}, ${op.dir});`;
+      if (op.range || op.offExpr) return `dma_sync_single_range_for_${op.to}(dev, ${op.handle}, ${op.offExpr ? printExpr(op.offExpr) : op.off}, ${op.size}, ${op.dir});`;
       return `dma_sync_single_for_${op.to}(dev, ${pointer(op.handle, op.off)}, ${op.size}, ${op.dir});`;
     case 'dma_mapping_error': return `if (dma_mapping_error(dev, ${op.handle})) return -ENOMEM;`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }
 
-function busAddr(op: { handle: string; entry?: number; off: number }): string {
+/** h, h + 4, sgl[1] + 16 * i, or an address the device computed. */
+function busAddr(op: { handle: string; entry?: number; off: number; offExpr?: Expr; addr?: Expr }): string {
+  if (op.addr) return printExpr(op.addr);
   const h = op.entry === undefined ? op.handle : `${op.handle}[${op.entry}]`;
+  if (op.offExpr) return `${h} + ${printExpr(op.offExpr, {}, SUM)}`;
   return op.off ? `${h} + ${op.off}` : h;
 }
 
-function printDeviceOp(op: DeviceOp, regs: { next: number }): string {
+function printDeviceOp(op: DeviceOp, ctx: PrintContext, regs: Regs): string {
   switch (op.op) {
     case 'wait_doorbell': return `wait_doorbell(${op.reg}, ${value(op.value)});`;
-    case 'dma_read': return `r${regs.next++} = dma_read(${busAddr(op)}, ${op.size});`;
-    case 'dma_write': return `dma_write(${busAddr(op)}, ${op.size}, ${value(op.value)});`;
+    case 'dma_read': return `${op.reg ?? freshReg(ctx, regs)} = dma_read(${busAddr(op)}, ${op.size});`;
+    case 'dma_write': return `dma_write(${busAddr(op)}, ${op.size}, ${stored(op)});`;
     case 'dma_poll': return `dma_poll(${busAddr(op)}, ${op.size}, ${value(op.value)});`;
     case 'raise_irq': return `raise_irq(${op.irq});`;
     case 'set_reg': return `set_reg(${op.reg}, ${value(op.value)});`;

@@ -9,13 +9,14 @@
 import type { Execution } from '../exec/execution.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
 import { printLitmus } from '../litmus/print.js';
-import { checkCompiled } from '../oracle/check.js';
+import { checkAllPaths, pathOf } from '../oracle/check.js';
 import { minimizeCounterexample } from '../oracle/minimize.js';
 import { judgeExecution } from '../oracle/oracle.js';
 import { DEFAULT_PLATFORM, describePlatform, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import type { Program } from '../program/types.js';
-import { compile } from '../exec/compile.js';
+import { compilePaths } from '../exec/compile.js';
+import { smallerPrograms } from './program-edits.js';
 import { MATRIX_KEYS, platformKey, type MatrixOptions } from './matrix.js';
 import { applyPlacement, type Placement } from './placement.js';
 import { TRIAL_BOUNDS, trialCompiled, type TrialFailure } from './trial.js';
@@ -49,27 +50,27 @@ function failingExecution(parsed: ParsedLitmus, platform: PlatformConfig, placem
     if (e instanceof ProgramError || e instanceof PlatformError) return undefined;
     throw e;
   }
-  if (judgeExecution(c, hint, O).verdict === 'bug') return hint;
-  const r = checkCompiled(c, { ...O, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+  if (judgeExecution(pathOf(c, hint), hint, O).verdict === 'bug') return hint;
+  const r = checkAllPaths(c, { ...O, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
   return r.counterexample?.execution;
 }
 
 /** A counterexample of this program on this platform, if check's search finds one. */
-function stillFails(p: Program, platform: PlatformConfig, bounds: Parameters<typeof checkCompiled>[1]): Execution | undefined {
+function stillFails(p: Program, platform: PlatformConfig, bounds: Parameters<typeof checkAllPaths>[1]): Execution | undefined {
   let c;
   try {
-    c = compile(p, makePlatform(platform));
+    c = compilePaths(p, makePlatform(platform))[0];
   } catch (e) {
     if (e instanceof ProgramError || e instanceof PlatformError) return undefined; // the op was needed to make sense of others
     throw e;
   }
-  return checkCompiled(c, bounds).counterexample?.execution;
+  return checkAllPaths(c, bounds).counterexample?.execution;
 }
 
 /** The program checks ok on the file's own platform, buffers where the allocator puts them. */
-function stillOkAsFiled(p: Program, base: PlatformConfig, bounds: Parameters<typeof checkCompiled>[1]): boolean {
+function stillOkAsFiled(p: Program, base: PlatformConfig, bounds: Parameters<typeof checkAllPaths>[1]): boolean {
   try {
-    return checkCompiled(compile(p, makePlatform(base)), bounds).verdict === 'ok';
+    return checkAllPaths(compilePaths(p, makePlatform(base))[0], bounds).verdict === 'ok';
   } catch (e) {
     if (e instanceof ProgramError || e instanceof PlatformError) return false;
     throw e;
@@ -120,19 +121,21 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
     ...parsed.program,
     actors: parsed.program.actors.flatMap((a) => p.actors.filter((b) => b.name === a.name)),
   });
-  for (let a = program.actors.length - 1; a >= 0; a--) {
-    for (let j = program.actors[a].ops.length - 1; j >= 0; j--) {
-      const smaller = structuredClone(program);
-      smaller.actors[a].ops.splice(j, 1);
-      if (smaller.actors[a].ops.length === 0) smaller.actors.splice(a, 1);
+  // Each candidate is one edit (src/nightly/program-edits.ts): an op dropped, at any depth, a
+  // branch replaced by one side, a loop's constant bound lowered; the first that keeps the
+  // failure is taken and the edits start over, until none does.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const smaller of smallerPrograms(program)) {
       const found = stillFails(smaller, platform, bounds);
       if (!found || !stillOkAsFiled(asFiled(smaller), base, bounds)) continue;
       [program, execution] = [smaller, found];
-      if (!program.actors[a]) break;
+      changed = true;
+      break;
     }
   }
-  const c = compile(program, makePlatform(platform));
-  execution = minimizeCounterexample(c, execution, O).execution;
+  const c = pathOf(compilePaths(program, makePlatform(platform))[0], execution);
+  execution = { ...minimizeCounterexample(c, execution, O).execution, ...(execution.path !== undefined ? { path: execution.path } : {}) };
 
   const comment = [
     `Found by dmafuzz fuzz in ${file} (trial ${f.trial}) on`,
@@ -142,7 +145,7 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
   const litmus = printLitmus(program, { expect: 'bug', comment });
   // What the user will run: the printed text, parsed back, under check's own defaults.
   const again = parseLitmus(litmus).program;
-  const reproducesWithCheck = checkCompiled(compile(again, makePlatform(again.platform))).verdict === 'bug';
+  const reproducesWithCheck = checkAllPaths(compilePaths(again, makePlatform(again.platform))[0]).verdict === 'bug';
   return {
     file, test: parsed.program.name, trial: f.trial, foundOn: platformKey(f.platform), platform, platformText: describePlatform(platform), placement, placementNotes: placed.notes,
     litmus, execution, reproducesWithCheck,

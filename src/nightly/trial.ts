@@ -6,10 +6,10 @@
 // take disjoint k's take disjoint work.
 
 import seedrandom from 'seedrandom';
-import { compile, type Compiled } from '../exec/compile.js';
+import { compilePaths, type Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { ParsedLitmus } from '../litmus/parse.js';
-import { checkCompiled } from '../oracle/check.js';
+import { checkAllPaths } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
 import { makePlatform, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
@@ -74,7 +74,7 @@ export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, de
 /** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
 export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
   const placed = applyPlacement(parsed.program, platform, placement).program;
-  return compile({ ...placed, platform: undefined }, makePlatform(platform));
+  return compilePaths({ ...placed, platform: undefined }, makePlatform(platform))[0];
 }
 
 /**
@@ -97,7 +97,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   let executions = 0;
   let verdict: TrialResult['verdict'] = 'ok';
   if (!checked.has(key)) {
-    const r = checkCompiled(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+    const r = checkAllPaths(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
     executions += r.executions;
     checked.set(key, r.counterexample?.execution);
     if (r.verdict === 'inconclusive') verdict = 'inconclusive';
@@ -108,9 +108,15 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   });
   const atCheck = checked.get(key);
   if (atCheck) return fail(atCheck, 'check');
-  const ops = c.actors.reduce((n, a) => n + a.actor.ops.length, 0);
-  const r = explore(c, { ...o, seed: plan.seed, runs: TRIAL_BOUNDS.deepRuns, maxSteps: TRIAL_BOUNDS.deepSteps * ops + 8 });
-  executions += r.executions;
-  if (r.counterexample) return fail(r.counterexample.execution, 'deep');
-  return { executions, covered, verdict: r.verdict === 'inconclusive' ? 'inconclusive' : verdict };
+  // The deep search shares its runs among the program's paths (one path for straight-line code).
+  const paths = c.allPaths ?? [c];
+  for (const [index, p] of paths.entries()) {
+    const ops = p.actors.reduce((n, a) => n + a.actor.ops.length, 0);
+    const runs = Math.max(10, Math.ceil(TRIAL_BOUNDS.deepRuns / paths.length));
+    const r = explore(p, { ...o, seed: plan.seed, runs, maxSteps: TRIAL_BOUNDS.deepSteps * ops + 8 });
+    executions += r.executions;
+    if (r.counterexample) return fail(paths.length > 1 ? { ...r.counterexample.execution, path: index } : r.counterexample.execution, 'deep');
+    if (r.verdict === 'inconclusive') verdict = 'inconclusive';
+  }
+  return { executions, covered, verdict };
 }

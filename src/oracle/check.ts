@@ -43,6 +43,10 @@ export interface CheckResult {
   gaveUp?: 'interleavings' | 'states';
   seed: number;
   runs: number;
+  /** Executions cut where a loop would run past --unroll: counted, never judged. */
+  cut: number;
+  /** Paths of a program with branches and loops (1 for straight-line code), all checked. */
+  paths: number;
   counterexample?: { execution: Execution; result: Extract<ExecutionVerdict, { verdict: 'bug' }> };
 }
 
@@ -57,6 +61,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   let gaveUp: CheckResult['gaveUp'];
   let states = 0;
   let executions = 0;
+  let cut = 0;
   // One budget of witness-search states for both searches, so no input makes a check run for
   // ever; minimisation of a counterexample already found keeps its per-execution budget.
   const search = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
@@ -64,9 +69,10 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
     const ex = exploreExhaustively(c, { ...search, maxEvents: events });
     states += ex.states;
     executions += ex.executions;
+    cut += ex.cut;
     if (ex.counterexample) {
       const counterexample = minimizeCounterexample(c, ex.counterexample.execution, o);
-      return { verdict: 'bug', executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: ex.bound, states, randomExecutions: 0, seed, runs, counterexample };
+      return { verdict: 'bug', executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: ex.bound, states, randomExecutions: 0, seed, runs, cut, paths: 1, counterexample };
     }
     if (!ex.complete) {
       gaveUp = ex.gaveUp;
@@ -77,10 +83,10 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   const bound = complete?.bound ?? { events: -1, lines: [] };
   const inconclusiveSoFar = complete?.verdict === 'inconclusive';
   if (!gaveUp) {
-    return { verdict: complete!.verdict, executions, exhaustive: complete!.verdict === 'ok', maxEvents, method: 'exhaustive', bound, states, randomExecutions: 0, seed, runs };
+    return { verdict: complete!.verdict, executions, exhaustive: complete!.verdict === 'ok', maxEvents, method: 'exhaustive', bound, states, randomExecutions: 0, seed, runs, cut, paths: 1 };
   }
   const r = explore(c, { ...search, runs, seed });
-  const base = { executions: executions + r.executions, maxEvents, bound, states, randomExecutions: r.executions, gaveUp, seed, runs };
+  const base = { executions: executions + r.executions, maxEvents, bound, states, randomExecutions: r.executions, gaveUp, seed, runs, cut: cut + r.cut, paths: 1 };
   if (r.counterexample) {
     const counterexample = minimizeCounterexample(c, r.counterexample.execution, o);
     return { ...base, verdict: 'bug', exhaustive: false, method: 'random', counterexample };
@@ -88,4 +94,49 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   const verdict = r.verdict === 'ok' && inconclusiveSoFar ? 'inconclusive' : r.verdict;
   // A smaller level that finished is reported as the bound, never as the requested one covered.
   return { ...base, verdict, exhaustive: false, method: 'random' };
+}
+
+/**
+ * Check every path of a program (src/exec/compile.ts compilePaths), sharing one witness budget:
+ * the first counterexample wins (its execution names its path); otherwise the verdict and the
+ * coverage are those of all paths together — exhaustive only if every path was.
+ */
+export function checkPaths(paths: readonly Compiled[], o: CheckOptions = {}): CheckResult {
+  if (paths.length === 1) return checkCompiled(paths[0], o);
+  const shared = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
+  let total: CheckResult | undefined;
+  for (const [index, c] of paths.entries()) {
+    const r = checkCompiled(c, shared);
+    if (r.counterexample) {
+      const execution = { ...r.counterexample.execution, path: index };
+      return { ...r, paths: paths.length, counterexample: { ...r.counterexample, execution } };
+    }
+    total = total ? combine(total, r) : r;
+  }
+  return { ...total!, paths: paths.length };
+}
+
+function combine(a: CheckResult, b: CheckResult): CheckResult {
+  const verdict = a.verdict === 'inconclusive' || b.verdict === 'inconclusive' ? 'inconclusive' : 'ok';
+  const bound = a.bound.events <= b.bound.events ? a.bound : b.bound;
+  return {
+    ...a, verdict, bound,
+    executions: a.executions + b.executions,
+    exhaustive: a.exhaustive && b.exhaustive,
+    method: a.method === 'random' || b.method === 'random' ? 'random' : 'exhaustive',
+    states: a.states + b.states,
+    randomExecutions: a.randomExecutions + b.randomExecutions,
+    cut: a.cut + b.cut,
+    ...(a.gaveUp ?? b.gaveUp ? { gaveUp: a.gaveUp ?? b.gaveUp } : {}),
+  };
+}
+
+/** The compiled path an execution runs on (Execution.path; a straight-line program is its own path). */
+export function pathOf(c: Compiled, e: Execution): Compiled {
+  return (c.allPaths ?? [c])[e.path ?? 0] ?? c;
+}
+
+/** checkPaths over every path of the program c was compiled from (compilePaths). */
+export function checkAllPaths(c: Compiled, o: CheckOptions = {}): CheckResult {
+  return checkPaths(c.allPaths ?? [c], o);
 }

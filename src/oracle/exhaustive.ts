@@ -18,6 +18,7 @@ import type { Machine } from '../exec/machine.js';
 import { observationKey, type Observations } from '../exec/observations.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
+import { conditionHoldsOn } from './condition.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { footprints, type Footprints } from './footprints.js';
 import { searchReduced } from './reduced-search.js';
@@ -55,6 +56,8 @@ export interface ExhaustiveResult {
   verdict: 'bug' | 'ok' | 'inconclusive';
   /** Distinct end states reached: executions that differ in what they did. */
   executions: number;
+  /** Executions cut where a loop would run past --unroll: counted, never judged. */
+  cut: number;
   states: number;
   bound: ExhaustiveBound;
   counterexample?: { execution: Execution; result: Extract<ExecutionVerdict, { verdict: 'bug' }> };
@@ -74,6 +77,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   const eventsLeftAt = new Map<string, number>();
   const judged = new Set<string>();
   let executions = 0;
+  let cut = 0;
   let inconclusive = false;
   let found: ExhaustiveResult['counterexample'];
 
@@ -84,9 +88,14 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   const tooMany = reduce
     ? f.groups.some((g) => g.some((a) => f.global[a].some(Boolean)) && interleavings(c, g) > maxStates)
     : interleavings(c) > maxStates;
-  if (tooMany) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, states: 0, bound };
+  if (tooMany) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, cut: 0, states: 0, bound };
 
   const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
+    if (m.dead) {
+      // Not an execution of this path (another path covers it), or cut by the loop bound.
+      if (m.dead === 'cut') cut++;
+      return;
+    }
     const key = stateKey(m);
     if ((eventsLeftAt.get(key) ?? -1) >= eventsLeft) return;
     eventsLeftAt.set(key, eventsLeft);
@@ -131,9 +140,15 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   };
 
   const judge = (steps: Step[], m: Machine): void => {
+    if (m.dead) {
+      // Not an execution of this path (another path covers it), or cut by the loop bound.
+      if (m.dead === 'cut') cut++;
+      return;
+    }
     executions++;
     const obs = m.observations();
-    const key = observationKey(obs);
+    // Same observations, same verdict — and, with an exists/forall clause, the same final state for it.
+    const key = observationKey(obs) + (c.program.condition ? String(conditionHoldsOn(c, m)) : '');
     if (judged.has(key)) return; // same observations, same verdict
     judged.add(key);
     if (o.observe) return o.observe(obs);
@@ -170,10 +185,10 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
     }
   } catch (e) {
     if (!(e instanceof GaveUp)) throw e;
-    return { complete: false, gaveUp: 'states', verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
+    return { complete: false, gaveUp: 'states', verdict: inconclusive ? 'inconclusive' : 'ok', executions, cut, states: eventsLeftAt.size, bound };
   }
-  if (found) return { complete: true, verdict: 'bug', executions, states: eventsLeftAt.size, bound, counterexample: found };
-  return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, states: eventsLeftAt.size, bound };
+  if (found) return { complete: true, verdict: 'bug', executions, cut, states: eventsLeftAt.size, bound, counterexample: found };
+  return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, cut, states: eventsLeftAt.size, bound };
 }
 
 /**
@@ -196,7 +211,8 @@ export function relevantLines(c: Compiled): number[] {
   for (const ca of c.actors) {
     for (const op of ca.actor.ops) {
       switch (op.op) {
-        case 'store': case 'load': case 'poll': add(at(op.buf, op.off), op.size); break;
+        // An offset computed from a read may land anywhere in the buffer.
+        case 'store': case 'load': case 'poll': if (op.offExpr) add(at(op.buf, 0), c.layout.buffers.get(op.buf)!.size); else add(at(op.buf, op.off), op.size); break;
         case 'dma_map': add(at(op.buf, op.off), op.size); mapSizes.push(op.size); break;
         case 'dma_map_sg': for (const e of op.entries) { add(at(e.buf, e.off), e.size); mapSizes.push(e.size); } break;
         case 'dma_alloc_coherent':
@@ -208,7 +224,10 @@ export function relevantLines(c: Compiled): number[] {
   }
   for (const ca of c.actors) {
     for (const op of ca.actor.ops) {
-      if ((op.op === 'dma_read' || op.op === 'dma_write' || op.op === 'dma_poll') && coherentHandles.has(op.handle)) add(at(op.handle, op.off), op.size);
+      if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') continue;
+      // A computed bus address (op.addr) lands in a mapping, whose lines are in already, or in
+      // memory no mapping covers, which no CPU access reads through the cache.
+      if (!op.addr && coherentHandles.has(op.handle)) add(at(op.handle, op.off), op.size);
     }
   }
   for (const s of bounceSlots(mapSizes)) add(s.addr, s.size);

@@ -17,6 +17,8 @@ export interface ExploreResult {
   verdict: 'bug' | 'ok' | 'inconclusive';
   executions: number;
   inconclusive: number;
+  /** Executions cut where a loop would run past --unroll (not judged). */
+  cut: number;
   seed: number;
   /** fast-check's replay path of the shrunk counterexample */
   path?: string;
@@ -27,10 +29,12 @@ export function explore(c: Compiled, o: ExploreOptions = {}): ExploreResult {
   const seed = o.seed ?? 1;
   let executions = 0;
   let inconclusive = 0;
+  let cut = 0;
   const property = fc.property(executionArb(c, o), (e) => {
     executions++;
     const v = judgeExecution(c, e, o);
     if (v.verdict === 'inconclusive') inconclusive++;
+    if (v.verdict === 'ok' && v.reason === 'cut') cut++;
     return v.verdict !== 'bug';
   });
   const details = fc.check(property, { seed, numRuns: o.runs ?? 300, endOnFailure: false });
@@ -39,7 +43,7 @@ export function explore(c: Compiled, o: ExploreOptions = {}): ExploreResult {
     // Judged again on its own budget: the check's shared one may be spent by now.
     const result = execution && judgeExecution(c, execution, { searchBudget: o.searchBudget });
     if (!execution || result?.verdict !== 'bug') throw details.errorInstance; // the model itself failed
-    return { verdict: 'bug', executions, inconclusive, seed, path: details.counterexamplePath ?? undefined, counterexample: { execution, result } };
+    return { verdict: 'bug', executions, inconclusive, cut, seed, path: details.counterexamplePath ?? undefined, counterexample: { execution, result } };
   }
-  return { verdict: inconclusive ? 'inconclusive' : 'ok', executions, inconclusive, seed };
+  return { verdict: inconclusive ? 'inconclusive' : 'ok', executions, inconclusive, cut, seed };
 }

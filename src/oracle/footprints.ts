@@ -192,7 +192,9 @@ function computeFootprints(c: Compiled): Footprints {
     switch (op.op) {
       case 'store': case 'load': case 'poll': {
         const keys = new Set<string>();
-        lineKeys(addr(op.buf) + op.off, op.size, keys);
+        // An offset computed from a read (an address dependency) may be anywhere in its buffer.
+        if (op.offExpr) lineKeys(addr(op.buf), c.layout.buffers.get(op.buf)!.size, keys);
+        else lineKeys(addr(op.buf) + op.off, op.size, keys);
         // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
         if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store', op.op === 'store');
         else use(keys, true, true, false);
@@ -296,6 +298,10 @@ function computeFootprints(c: Compiled): Footprints {
 
 /** Union-find over actors whose ops may touch a common resource, or a common final range. */
 function independentGroups(c: Compiled, suffix: Bits[][], lineBit: Map<number, number>): number[][] {
+  // A path program's assume can end the whole execution (another path covers it), and the other
+  // groups run in program order when one group's execution is judged: one group, so no group's
+  // bug is lost to another group's path failing in that order.
+  if (c.actors.some((a) => a.actor.ops.some((op) => op.op === 'assume'))) return [c.actors.map((_, a) => a)];
   const parent = c.actors.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
   const all = c.actors.map((_, a) => suffix[a][0]);

@@ -8,6 +8,7 @@ import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { diffObservations, sameObservations, type ObservationDiff, type Observations } from '../exec/observations.js';
 import { findIdealWitness } from '../ideal/witness-search.js';
+import { conditionVerdict, type ConditionVerdict } from './condition.js';
 import { runIdealLike, runModel } from './run.js';
 
 export interface OracleOptions {
@@ -22,8 +23,9 @@ export interface OracleOptions {
 }
 
 export type ExecutionVerdict =
-  | { verdict: 'ok'; model: Observations; reason: 'same-interleaving' | 'witness' | 'driver-bailed-out' }
-  | { verdict: 'bug'; model: Observations; ideal: Observations; diff: ObservationDiff[]; searched: number }
+  /** infeasible: not an execution of this path (an assume failed); cut: a loop ran past --unroll */
+  | { verdict: 'ok'; model: Observations; reason: 'same-interleaving' | 'witness' | 'driver-bailed-out' | 'infeasible' | 'cut' }
+  | { verdict: 'bug'; model: Observations; ideal: Observations; diff: ObservationDiff[]; searched: number; condition?: ConditionVerdict }
   | { verdict: 'inconclusive'; model: Observations; ideal: Observations; diff: ObservationDiff[]; searched: number };
 
 export const DEFAULT_SEARCH_BUDGET = 200_000;
@@ -39,9 +41,13 @@ export function judgeExecution(c: Compiled, e: Execution, opts: OracleOptions = 
 /** Judge a model run already performed (steps applied, finish() called), e.g. while generating it. */
 export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}): ExecutionVerdict {
   const obs = model.observations();
+  if (model.dead) return { verdict: 'ok', model: obs, reason: model.dead };
   // A checked dma_mapping_error() that fired: the driver handled the failure, nothing to compare.
   if (obs.bailedOut !== undefined) return { verdict: 'ok', model: obs, reason: 'driver-bailed-out' };
-  const ideal = runIdealLike(c, model.order).observations();
+  const idealRun = runIdealLike(c, model.order);
+  const ideal = idealRun.observations();
+  const condition = conditionVerdict(c, model, idealRun, opts);
+  if (condition) return { verdict: 'bug', model: obs, ideal, diff: [condition.diff], searched: 0, condition };
   if (sameObservations(ideal, obs)) return { verdict: 'ok', model: obs, reason: 'same-interleaving' };
   const budget = Math.min(opts.searchBudget ?? DEFAULT_SEARCH_BUDGET, opts.totalBudget?.nodes ?? Infinity);
   const w = findIdealWitness(c, obs, budget, { sameInterleaving: ideal });

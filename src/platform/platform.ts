@@ -44,6 +44,7 @@ export const MODEL_FAULTS = [
   'map-skips-clean', // arch_sync_dma_for_device forgets dcache_clean_poc
   'swiotlb-skips-copy-back', // swiotlb_sync_single_for_cpu copies nothing
   'barriers-order-nothing', // dma_rmb/dma_wmb/mb behave like no-ops
+  'dependencies-order-nothing', // address and data dependencies on a read order nothing
 ] as const;
 export type ModelFault = (typeof MODEL_FAULTS)[number];
 

@@ -16,8 +16,8 @@ export type Expr =
   | { k: 'reg'; name: string }
   /** A DMA handle as a value: its bus address, which differs between platforms (swiotlb). */
   | { k: 'handle'; name: string }
-  /** Path programs only (src/exec/paths.ts): the value op `op` of this thread read. */
-  | { k: 'read'; op: number }
+  /** Path programs only (src/exec/paths.ts): the value op `op` of this thread read (into register `name`). */
+  | { k: 'read'; op: number; name?: string }
   /** In a wait loop's condition: the value this poll's load just returned. */
   | { k: 'polled' }
   /** In an exists/forall condition: a thread's register at the end. */

@@ -101,9 +101,10 @@ export type CpuOp =
   | { op: 'dma_unmap_sg'; handle: string; dir: Direction; skipCpuSync?: boolean }
   /**
    * dma_sync_single_for_{cpu,device}(h, size, dir), the _range_ form (off > 0 or range: true),
-   * and dma_sync_sg_for_{cpu,device}(sg, nents, dir) when sg is set.
+   * and dma_sync_sg_for_{cpu,device}(sg, nents, dir) when sg is set. offExpr: the range form's
+   * offset when it uses registers (`128 * i`: the slot of a ring); off is then 0.
    */
-  | { op: 'dma_sync'; to: 'cpu' | 'device'; handle: string; off: number; size: number; dir: Direction; range?: boolean; sg?: boolean }
+  | ({ op: 'dma_sync'; to: 'cpu' | 'device'; handle: string; off: number; size: number; dir: Direction; range?: boolean; sg?: boolean } & Pick<Computed, 'offExpr'>)
   /** if (dma_mapping_error(dev, h)) return -ENOMEM; — the driver bails out on failure. */
   | { op: 'dma_mapping_error'; handle: string }
   | LetOp | IfOp<CpuOp> | WhileOp<CpuOp> | ForOp<CpuOp> | BreakOp | ContinueOp | AssumeOp; // Control<CpuOp>

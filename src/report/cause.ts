@@ -47,7 +47,7 @@ function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
         out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent });
       } else {
         const o = op as DeviceOp;
-        if (o.op !== 'dma_read') return;
+        if (o.op !== 'dma_read' || o.addr) return; // a computed address: no fixed victim line to tell about
         const addr = world.deviceAddress(o.handle, o.entry ?? 0, o.off);
         if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent });
       }
@@ -172,7 +172,7 @@ function idealWriter(c: Compiled, modelOrder: readonly number[], v: Victim): { a
 
 function idealDeviceAddress(c: Compiled, ideal: Machine, v: Victim): number | undefined {
   const op = c.actors[v.actor].actor.ops[v.op] as DeviceOp;
-  if (op.op !== 'dma_read') return undefined;
+  if (op.op !== 'dma_read' || op.addr) return undefined;
   const a = ideal.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
   return typeof a === 'number' ? a : undefined;
 }

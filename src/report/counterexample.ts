@@ -36,6 +36,8 @@ export interface CounterexampleReport {
   /** Why, in kernel terms: which step put the wrong bytes where they were read (src/report/cause.ts). */
   cause: string[];
   execution: Execution;
+  /** For a program with branches and loops: the path `program` is (loops unrolled, branches as assume), choice by choice. */
+  path?: string[];
 }
 
 export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>): CounterexampleReport {
@@ -63,11 +65,13 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   });
 
   const label = (actor: string, op: number) => `${actor}: \`${opText[c.actorIndex.get(actor)!][op]}\``;
-  const observations = diffObservations(result.model, result.ideal, label).map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
+  const diff = result.condition ? [result.condition.diff] : diffObservations(result.model, result.ideal, label);
+  const observations = diff.map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
 
   const lines = lineStates((m.world as Arm64World).cache, events);
   const cause = explainCause(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
-  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, cause, execution };
+  const path = c.path ? c.path.threads.flatMap((t) => t.choices) : undefined;
+  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, cause, execution, ...(path ? { path } : {}) };
 }
 
 /** The state at the end of every line the trace mentions ("line 0x1000", or with two levels "L2 line 0x1000"). */

@@ -14,6 +14,13 @@ export interface ReplayInfo {
 /** What was searched, in words: "42 executions (310 states), exhaustive: every interleaving ...". */
 export function describeSearch(r: CheckResult, replayed = false): string {
   if (replayed) return 'the replayed execution';
+  // Paths of branches and loops, and executions cut at the loop bound: said whenever there are any.
+  const paths = r.paths > 1 ? `${r.paths} paths, ` : '';
+  const cut = r.cut ? `; ${r.cut} execution${r.cut === 1 ? '' : 's'} cut at the loop bound (--unroll), not judged` : '';
+  return paths + searched(r) + cut;
+}
+
+function searched(r: CheckResult): string {
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const bound = (events: number) =>
     `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
@@ -68,7 +75,7 @@ function findingLine(file: string, f: LocatedFinding): string {
 
 /** The body of every counterexample report: platform, program, what happened, observations, lines. */
 export function explanationLines(rep: CounterexampleReport, indent: string): string[] {
-  const out = [`platform: ${rep.platform}`, '', 'program:'];
+  const out = [`platform: ${rep.platform}`, '', rep.path ? 'program (the path this execution takes: loops unrolled, each branch taken as its assume() says):' : 'program:'];
   out.push(...rep.program.trimEnd().split('\n').map((l) => `  ${l}`.trimEnd()));
   out.push('', 'what happened, in order (kernel and hardware actions indented):');
   const width = Math.max(8, ...rep.events.map((e) => e.actor.length));
@@ -102,6 +109,8 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
     bound: { events: r.bound.events, lines: r.bound.lines.map(hex), ...(r.bound.outerLines ? { outerLines: r.bound.outerLines.map(hex) } : {}) },
     maxEvents: r.maxEvents,
     seed: r.seed,
+    paths: r.paths,
+    cut: r.cut,
     ...(o.expect ? { expect: o.expect, asExpected: o.expect === o.verdict } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
     findings: o.contract?.findings ?? [],

@@ -72,7 +72,7 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Time
   const victimRange = (world: Arm64World, actor: string, op: number): { addr: number; size: number } | undefined => {
     const o = c.actors[c.actorIndex.get(actor)!].actor.ops[op];
     if (o.op === 'load') return { addr: c.layout.buffers.get(o.buf)!.addr + o.off, size: o.size };
-    if (o.op === 'dma_read') {
+    if (o.op === 'dma_read' && !o.addr) {
       const a = world.deviceAddress((o as DeviceOp & { handle: string }).handle, o.entry ?? 0, o.off);
       return typeof a === 'number' ? { addr: a, size: o.size } : undefined;
     }

@@ -2,7 +2,6 @@
 // device access lands; a callback sees the machine after every step. Shared by the counterexample
 // report, its causal explanation and the HTML timeline.
 
-import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
@@ -17,7 +16,6 @@ import type { DeviceOp } from '../program/types.js';
  */
 export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Machine, traceBefore: number) => void): Machine {
   const m = newModelMachine(c, true);
-  const world = m.world as Arm64World;
   const noteDevice = (before: number) => {
     const t = m.trace![m.trace!.length - 1];
     if (m.trace!.length === before || t.actor === undefined || t.op === undefined) return;
@@ -25,7 +23,7 @@ export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Mac
     if (ca.actor.kind !== 'device') return;
     const op = ca.actor.ops[t.op] as DeviceOp;
     if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return;
-    const addr = world.deviceAddress(op.handle, op.entry ?? 0, op.off);
+    const addr = m.deviceTarget(c.actorIndex.get(t.actor)!, t.op);
     const verb = op.op === 'dma_write' ? 'writes' : 'reads';
     t.effects.unshift(typeof addr === 'number' ? `device ${verb} memory at ${hex(addr)}` : `device ${verb} DMA_MAPPING_ERROR: the access goes nowhere`);
   };

@@ -1,0 +1,261 @@
+// Statements of a cpu block: stores, loads into registers, `r = expression;`, MMIO, barriers, the
+// DMA API calls and the mapping check. Control flow (if, while, for) is src/litmus/statements.ts.
+
+import type { BufRef, CpuOp } from '../program/types.js';
+import { REGISTER_BYTES } from '../exec/values.js';
+import type { Token } from './lexer.js';
+import { Expressions } from './expressions.js';
+import { IDENTITY_FUNCTIONS, type Syn } from './syntax.js';
+import { CPU_CALLS, DEVICE_CALLS, closest, isBarrier } from './vocabulary.js';
+
+type Call = Extract<Syn, { s: 'call' }>;
+
+export class CpuStatements extends Expressions {
+  /** One simple CPU statement, after the loads it needs; empty for sg_set_buf, which only fills an sg table. */
+  protected cpuStatement(sg: Map<string, (BufRef | undefined)[]>): CpuOp[] {
+    const t = this.tok;
+    if (this.is('*')) { // *(u32 *)(buf + 4) = value;
+      const target = this.syn();
+      if (target.s !== 'deref') this.fail(t, 'expected a store: *(u32 *)ptr = value;');
+      const acc = this.access(target);
+      this.expectText('=', 'in a store');
+      const value = this.value(this.syn(), acc.size);
+      this.end();
+      return [...this.takePre(), { op: 'store', ...acc, ...value }];
+    }
+    if (t.kind !== 'ident') this.fail(t, `expected a statement, found ${this.found(t)}`);
+    if (this.is('=', 1)) { // lhs = ...
+      const lhs = this.next();
+      this.next();
+      if (this.tok.kind === 'ident' && this.is('(', 1) && !IDENTITY_FUNCTIONS.has(this.tok.text)) this.knownCall(this.tok, CPU_CALLS, 'cpu');
+      const rhs = this.syn();
+      this.end();
+      if (rhs.s === 'deref') return [...this.takePre(), { op: 'load', ...this.access(rhs), reg: this.assign(lhs) }]; // r = *(u32 *)buf;
+      if (rhs.s === 'call' && rhs.name in CPU_CALLS) return [...this.takePre(), ...this.opt(this.cpuCall(rhs, lhs, sg))];
+      const value = this.expr(rhs); // r = expression;
+      return [...this.takePre(), { op: 'let', reg: this.assign(lhs), value }];
+    }
+    this.knownCall(t, CPU_CALLS, 'cpu');
+    const call = this.syn();
+    if (call.s !== 'call') this.fail(t, `expected a call such as ${t.text}(...);`);
+    this.end();
+    return [...this.takePre(), ...this.opt(this.cpuCall(call, undefined, sg))];
+  }
+
+  private opt(op: CpuOp | undefined): CpuOp[] {
+    return op ? [op] : [];
+  }
+
+  /** The name of a call must be one this block understands (checked before its arguments are read). */
+  protected knownCall(name: Token, known: Record<string, string>, block: 'cpu' | 'device'): void {
+    if (name.kind === 'ident' && name.text in known) return;
+    if (name.kind !== 'ident') this.fail(name, `expected an operation, found ${this.found(name)}`);
+    const other = block === 'cpu' ? DEVICE_CALLS : CPU_CALLS;
+    if (name.text in other) this.fail(name, `${name.text}() is a ${block === 'cpu' ? 'device' : 'CPU'} operation; it belongs in a '${block === 'cpu' ? 'device' : 'cpu'}' block`);
+    const hint = closest(name.text, Object.keys(known));
+    this.fail(name, `unknown function '${name.text}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+  }
+
+  protected arity(c: Call, n: number): void {
+    if (c.args.length !== n) {
+      this.fail(c.tok, `wrong number of arguments: ${c.name} takes ${n} ${n === 1 ? 'argument' : 'arguments'} ${CPU_CALLS[c.name] ?? DEVICE_CALLS[c.name]}, found ${c.args.length}`);
+    }
+  }
+
+  protected cpuCall(c: Call, lhs: Token | undefined, sg: Map<string, (BufRef | undefined)[]>): CpuOp | undefined {
+    const a = (n: number) => this.arity(c, n);
+    const needsLhs = (what: string) => {
+      if (!lhs) this.fail(c.tok, `the ${what} ${c.name}() returns must be assigned: h = ${c.name}${CPU_CALLS[c.name]};`);
+      return lhs.text;
+    };
+    const attrs = (arg: Syn | undefined) => (arg && this.attrs(arg) ? { skipCpuSync: true } : {});
+    if (isBarrier(c.name)) { a(0); return { op: 'barrier', kind: c.name }; }
+    switch (c.name) {
+      case 'READ_ONCE': {
+        a(1);
+        return { op: 'load', ...this.access(this.derefArg(c.args[0])), once: true, ...(lhs ? { reg: this.assign(lhs) } : {}) };
+      }
+      case 'WRITE_ONCE': {
+        a(2);
+        const target = this.derefArg(c.args[0]);
+        const acc = this.access(target);
+        return { op: 'store', ...acc, ...this.value(c.args[1], acc.size), once: true };
+      }
+      case 'memset': {
+        a(3);
+        const p = this.pointer(c.args[0]);
+        const byte = this.valueArg(c.args[1], MEMSET_BYTE);
+        const size = this.intArg(c.args[2], 'a size');
+        return { op: 'store', ...this.range({ ...p, size }, c.args[0].tok), value: memsetValue(byte, size) };
+      }
+      case 'memcpy': {
+        a(3);
+        if (c.args[0].s !== 'name' || c.args[0].index !== undefined) this.fail(c.args[0].tok, 'memcpy(r, ptr, size) reads size bytes of ptr into a local r');
+        const p = this.pointer(c.args[1]);
+        return { op: 'load', ...this.range({ ...p, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok) };
+      }
+      case 'writel': case 'writel_relaxed': {
+        a(2);
+        const reg = this.register(c.args[1]);
+        const v = this.value(c.args[0], REGISTER_BYTES, true);
+        if ('values' in v) this.fail(c.args[0].tok, 'an MMIO register holds one 32-bit value');
+        return { op: 'writel', reg, ...v, ...(c.name === 'writel_relaxed' ? { relaxed: true } : {}) };
+      }
+      case 'readl': case 'readl_relaxed': {
+        a(1);
+        return { op: 'readl', reg: this.register(c.args[0]), ...(c.name === 'readl_relaxed' ? { relaxed: true } : {}), ...(lhs ? { dst: this.assign(lhs) } : {}) };
+      }
+      case 'wait_for_irq': a(1); return { op: 'wait_irq', irq: this.word(c.args[0], 'an irq name') };
+      case 'dma_set_mask': case 'dma_set_mask_and_coherent': {
+        a(2);
+        this.dev(c.args[0]);
+        const m = c.args[1];
+        if (m.s !== 'call' || m.name !== 'DMA_BIT_MASK' || m.args.length !== 1) this.fail(m.tok, 'expected DMA_BIT_MASK(n)');
+        const bits = this.intArg(m.args[0], 'a number of address bits');
+        if (bits < 24 || bits > 64) this.fail(m.args[0].tok, `DMA_BIT_MASK(${bits}): masks go from 24 to 64 bits`);
+        return { op: 'dma_set_mask', bits, ...(c.name === 'dma_set_mask_and_coherent' ? { coherent: true } : {}) };
+      }
+      case 'dma_alloc_coherent': {
+        a(3);
+        this.dev(c.args[0]);
+        const name = needsLhs('memory');
+        const b = this.buffers.get(name);
+        if (!b) this.fail(lhs!, `unknown buffer '${name}': declare it first, e.g. coherent ${name}[${this.intArg(c.args[1], 'a size')}];`);
+        if (b.kind !== 'coherent' || b.in) this.fail(lhs!, `'${name}' is not declared 'coherent'`);
+        const size = this.intArg(c.args[1], 'a size');
+        if (size !== b.size) this.fail(c.args[1].tok, `size ${size} differs from the declared size of '${name}' (${b.size})`);
+        if (!this.isFlags(c.args[2])) this.fail(c.args[2].tok, 'expected GFP flags, e.g. GFP_KERNEL');
+        this.handles.add(name);
+        return { op: 'dma_alloc_coherent', buf: name };
+      }
+      case 'dma_free_coherent': {
+        a(3);
+        this.dev(c.args[0]);
+        const name = this.word(c.args[2], 'a coherent buffer');
+        const b = this.buffers.get(name);
+        if (!b || b.kind !== 'coherent') this.fail(c.args[2].tok, `'${name}' is not a declared coherent buffer`);
+        if (this.intArg(c.args[1], 'a size') !== b.size) this.fail(c.args[1].tok, `size differs from the declared size of '${name}' (${b.size})`);
+        return { op: 'dma_free_coherent', buf: name };
+      }
+      case 'dma_map_single': case 'dma_map_single_attrs': {
+        a(c.name.endsWith('_attrs') ? 5 : 4);
+        this.dev(c.args[0]);
+        const handle = needsLhs('handle');
+        const p = this.pointer(c.args[1]);
+        const size = this.intArg(c.args[2], 'a size');
+        this.handles.add(handle);
+        return { op: 'dma_map', api: 'single', handle, ...this.range({ ...p, size }, c.args[1].tok), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+      }
+      case 'dma_map_page': case 'dma_map_page_attrs': {
+        a(c.name.endsWith('_attrs') ? 6 : 5);
+        this.dev(c.args[0]);
+        const handle = needsLhs('handle');
+        const buf = this.bufferName(c.args[1]);
+        const off = this.intArg(c.args[2], 'an offset');
+        const size = this.intArg(c.args[3], 'a size');
+        this.handles.add(handle);
+        return { op: 'dma_map', api: 'page', handle, ...this.range({ name: buf, off, size }, c.args[1].tok), dir: this.dir(c.args[4]), ...attrs(c.args[5]) };
+      }
+      case 'dma_unmap_single': case 'dma_unmap_single_attrs': case 'dma_unmap_page': case 'dma_unmap_page_attrs': {
+        a(c.name.endsWith('_attrs') ? 5 : 4);
+        this.dev(c.args[0]);
+        return { op: 'dma_unmap', api: c.name.startsWith('dma_unmap_page') ? 'page' : 'single', handle: this.handle(c.args[1]), size: this.intArg(c.args[2], 'a size'), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+      }
+      case 'sg_set_buf': {
+        a(3);
+        const r = c.args[0];
+        if (r.s !== 'ref') this.fail(r.tok, 'sg_set_buf takes &sgl[i] first');
+        const p = this.pointer(c.args[1]);
+        const entry = this.range({ ...p, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok);
+        const table = sg.get(r.name) ?? [];
+        table[r.index] = entry;
+        sg.set(r.name, table);
+        return undefined;
+      }
+      case 'dma_map_sg': case 'dma_map_sg_attrs': {
+        a(c.name.endsWith('_attrs') ? 5 : 4);
+        this.dev(c.args[0]);
+        const handle = this.word(c.args[1], 'an sg table');
+        const nents = this.intArg(c.args[2], 'nents');
+        const table = sg.get(handle) ?? [];
+        if (nents < 1) this.fail(c.args[2].tok, 'nents must be at least 1');
+        const entries: BufRef[] = [];
+        for (let k = 0; k < nents; k++) {
+          if (!table[k]) this.fail(c.args[1].tok, `${handle}[${k}] is not set: call sg_set_buf(&${handle}[${k}], ptr, size) before dma_map_sg`);
+          entries.push(table[k]!);
+        }
+        this.handles.add(handle);
+        this.sgCounts.set(handle, nents);
+        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+      }
+      case 'dma_unmap_sg': case 'dma_unmap_sg_attrs': {
+        a(c.name.endsWith('_attrs') ? 5 : 4);
+        this.dev(c.args[0]);
+        const handle = this.handle(c.args[1]);
+        this.nents(handle, c.args[2]);
+        return { op: 'dma_unmap_sg', handle, dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+      }
+      case 'dma_sync_single_for_cpu': case 'dma_sync_single_for_device': {
+        a(4);
+        this.dev(c.args[0]);
+        const { base, off } = this.splitBase(c.args[1]);
+        if (base.s !== 'name' || base.index !== undefined) this.fail(c.args[1].tok, 'expected a DMA handle, optionally + offset');
+        this.useHandle(base.name, base.tok);
+        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle: base.name, off: this.offsetNumber(off), size: this.intArg(c.args[2], 'a size'), dir: this.dir(c.args[3]) };
+      }
+      case 'dma_sync_single_range_for_cpu': case 'dma_sync_single_range_for_device': {
+        a(5);
+        this.dev(c.args[0]);
+        const handle = this.handle(c.args[1]);
+        // The offset may be computed (128 * i: the slot of a ring); the size and direction are constants.
+        const off = c.args[2].s === 'num' ? { off: this.intArg(c.args[2], 'an offset') } : { off: 0, offExpr: this.expr(c.args[2]) };
+        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle, ...off, size: this.intArg(c.args[3], 'a size'), dir: this.dir(c.args[4]), range: true };
+      }
+      case 'dma_sync_sg_for_cpu': case 'dma_sync_sg_for_device': {
+        a(4);
+        this.dev(c.args[0]);
+        const handle = this.handle(c.args[1]);
+        this.nents(handle, c.args[2]);
+        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle, off: 0, size: 0, dir: this.dir(c.args[3]), sg: true };
+      }
+      case 'dma_mapping_error':
+        this.fail(c.tok, 'check a mapping with: if (dma_mapping_error(dev, h)) return -ENOMEM;');
+    }
+    this.fail(c.tok, `'${c.name}' is not a CPU operation`);
+  }
+
+  /** if (dma_mapping_error(dev, h)) return -ENOMEM;  (or goto label;) */
+  protected mappingErrorCheck(): CpuOp {
+    this.next();
+    this.expectText('(', "after 'if'");
+    this.knownCall(this.tok, CPU_CALLS, 'cpu');
+    const c = this.syn();
+    if (c.s !== 'call' || c.name !== 'dma_mapping_error') this.fail(c.tok, "the only 'if' a CPU block understands is if (dma_mapping_error(dev, h)) return -ENOMEM;");
+    this.arity(c, 2);
+    this.dev(c.args[0]);
+    const handle = this.handle(c.args[1]);
+    this.expectText(')', 'after the condition');
+    const kw = this.ident("'return' or 'goto'");
+    if (kw.text !== 'return' && kw.text !== 'goto') this.fail(kw, `expected 'return' or 'goto' after the mapping check, found '${kw.text}'`);
+    while (!this.is(';')) {
+      if (this.tok.kind === 'eof' || this.is('}')) this.fail(this.tok, `expected ';' after '${kw.text}'`);
+      this.next();
+    }
+    this.next();
+    return { op: 'dma_mapping_error', handle };
+  }
+}
+
+/**
+ * memset() takes its byte as an int and stores it as unsigned char: checked as the value of an
+ * access wider than 8 bytes, which valueProblem() reads as a memset (one byte, at most 0xff).
+ */
+const MEMSET_BYTE = 9;
+
+/** memset(p, byte, n) with n ≤ 8 is a store of n copies of the byte. */
+function memsetValue(byte: bigint, size: number): bigint {
+  if (size > 8) return byte;
+  let v = 0n;
+  for (let k = 0; k < size; k++) v = (v << 8n) | byte;
+  return v;
+}

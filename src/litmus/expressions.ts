@@ -1,0 +1,187 @@
+// What an expression means inside a thread: names are the thread's registers (any identifier it
+// assigned earlier in its text) or DMA handles (bus addresses, checked once every thread is read);
+// a memory load inside an expression (`READ_ONCE(*(u32 *)(ring + 12)) & 0x3fff`) becomes a load
+// into a fresh register just before the statement. Accesses and device addresses may add
+// registers to their base (`*(u32 *)(ring + 16 * i + 4)`); constants stay plain numbers.
+
+import { num, type Expr } from '../program/expr.js';
+import type { CpuOp, Value } from '../program/types.js';
+import { valueProblem } from '../exec/values.js';
+import type { Token } from './lexer.js';
+import { ArgumentChecks } from './argument-checks.js';
+import type { Syn } from './syntax.js';
+import { CPU_CALLS, DEVICE_CALLS, closest } from './vocabulary.js';
+
+/** The thread being read: its registers so far, and what its current statement must load first. */
+export interface ThreadScope {
+  actor: string;
+  kind: 'cpu' | 'device';
+  /** Registers assigned so far in the text. */
+  assigned: Set<string>;
+  /** Names used as values that were not registers yet: handles, or a register used too early. */
+  pending: { name: string; tok: Token; asValue: boolean }[];
+  /** Loads lowered out of the statement being read, in evaluation order. */
+  pre: CpuOp[];
+  /** Loops around the statement being read (break and continue need one). */
+  loops: number;
+}
+
+export interface Access { buf: string; off: number; size: number; offExpr?: Expr }
+
+/** How a memory load met inside an expression is read: into a fresh register, or as a wait loop's polled value. */
+export type LoadRule = (access: Access, once: boolean, at: Syn) => Expr;
+
+export type ComputedValue = { value: Value } | { value: Value; valueExpr: Expr } | { value: Value; values: Value[] };
+
+export class Expressions extends ArgumentChecks {
+  protected scope!: ThreadScope;
+  /** Every thread's registers, with where each was first assigned. */
+  protected readonly threadRegisters = new Map<string, Map<string, Token>>();
+  /** Every identifier in the file: fresh registers must not collide with any. */
+  private readonly taken = new Set(this.toks.filter((t) => t.kind === 'ident').map((t) => t.text));
+  private freshCount = 0;
+
+  protected startThread(actor: string, kind: 'cpu' | 'device'): void {
+    this.scope = { actor, kind, assigned: new Set(), pending: [], pre: [], loops: 0 };
+    this.threadRegisters.set(actor, new Map());
+  }
+
+  /** At the end of a thread: names it used before assigning are errors; the rest must be handles. */
+  protected endThread(): void {
+    for (const u of this.scope.pending) {
+      if (this.scope.assigned.has(u.name)) this.fail(u.tok, `register '${u.name}' is used before it is assigned`);
+      this.handleUses.push({ name: u.name, tok: u.tok, asValue: u.asValue });
+    }
+  }
+
+  /** `name = ...` makes name a register of this thread; buffers, MMIO registers and handles are not assignable. */
+  protected assign(t: Token): string {
+    const name = t.text;
+    if (this.buffers.has(name)) this.fail(t, `assignment to a buffer: '${name}' is declared memory; store to it with *(u32 *)${name} = value;`);
+    if (this.registers.has(name)) this.fail(t, `assignment to an MMIO register: write it with writel(value, ${name});`);
+    if (this.handles.has(name)) this.fail(t, assignmentToHandle(name));
+    const regs = this.threadRegisters.get(this.scope.actor)!;
+    if (!regs.has(name)) regs.set(name, t);
+    this.scope.assigned.add(name);
+    return name;
+  }
+
+  protected fresh(): string {
+    for (;;) {
+      const name = `t${this.freshCount++}`;
+      if (!this.taken.has(name)) return name;
+    }
+  }
+
+  /** The loads lowered so far out of the statement being read; the list starts over. */
+  protected takePre(): CpuOp[] {
+    const pre = this.scope.pre;
+    this.scope.pre = [];
+    return pre;
+  }
+
+  /** A load met inside an expression: into a fresh register, read just before the statement. */
+  protected readonly loadIntoFresh: LoadRule = (access, once) => {
+    const reg = this.fresh();
+    this.scope.pre.push({ op: 'load', ...access, ...(once ? { once: true } : {}), reg });
+    return { k: 'reg', name: reg };
+  };
+
+  protected readonly noLoads = (why: string): LoadRule => (_access, _once, at) => this.fail(at.tok, why);
+
+  /** An expression of this thread. */
+  protected expr(a: Syn, load: LoadRule = this.loadIntoFresh): Expr {
+    switch (a.s) {
+      case 'num': return num(a.v);
+      case 'un': return { k: 'un', op: a.op, e: this.expr(a.e, load) };
+      case 'bin': return { k: 'bin', op: a.op, l: this.expr(a.l, load), r: this.expr(a.r, load) };
+      case 'name': return this.nameValue(a);
+      case 'deref': return this.loadLeaf(a, false, load, a);
+      case 'call':
+        if (a.name === 'READ_ONCE' && this.scope.kind === 'cpu') {
+          if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: READ_ONCE takes 1 argument ${CPU_CALLS.READ_ONCE}, found ${a.args.length}`);
+          return this.loadLeaf(this.derefArg(a.args[0]), true, load, a);
+        }
+        return this.unknownInExpression(a);
+      case 'treg': return this.fail(a.tok, `'${a.actor}:${a.name}' names another thread's register: that is for exists/forall conditions`);
+      case 'ref': return this.fail(a.tok, 'an sg entry address is not a value');
+      case 'list': return this.fail(a.tok, 'a list of values {v0, v1} is the value of a store or dma_write wider than 8 bytes');
+    }
+  }
+
+  /** A load in an expression; `at` is the READ_ONCE, or the access itself. */
+  private loadLeaf(d: Extract<Syn, { s: 'deref' }>, once: boolean, load: LoadRule, at: Syn): Expr {
+    if (this.scope.kind === 'device') this.fail(at.tok, 'a device reads memory with r = dma_read(ptr, size);');
+    const access = this.access(d, load);
+    if (access.size > 8) this.fail(at.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
+    return load(access, once, at);
+  }
+
+  private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {
+    if (a.index !== undefined) this.fail(a.tok, `${a.name}[${a.index}] is an sg entry, not a value`);
+    if (this.scope.assigned.has(a.name)) return { k: 'reg', name: a.name };
+    if (this.registers.has(a.name)) this.fail(a.tok, `'${a.name}' is an MMIO register: read it with r = readl(${a.name});`);
+    this.scope.pending.push({ name: a.name, tok: a.tok, asValue: true });
+    return { k: 'handle', name: a.name };
+  }
+
+  protected unknownInExpression(a: Extract<Syn, { s: 'call' }>): never {
+    if (a.name in CPU_CALLS || a.name in DEVICE_CALLS) this.fail(a.tok, `${a.name}() cannot be used inside an expression: assign its result to a register first`);
+    const hint = closest(a.name, [...Object.keys(this.scope.kind === 'cpu' ? CPU_CALLS : DEVICE_CALLS)]);
+    this.fail(a.tok, `unknown function '${a.name}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+  }
+
+  /** *(u32 *)(buf + E): a declared buffer plus a constant offset (checked against its size) or an expression. */
+  protected access(d: Extract<Syn, { s: 'deref' }>, load: LoadRule = this.loadIntoFresh): Access {
+    const { base, off } = this.splitBase(d.ptr);
+    if (base.s !== 'name' || base.index !== undefined) this.fail(d.ptr.tok, 'expected a buffer, optionally + offset, after the cast');
+    const name = this.bufferName(base);
+    if (!off || off.s === 'num') return this.range({ name, off: this.offsetNumber(off), size: d.size }, d.ptr.tok);
+    const r = this.range({ name, off: 0, size: d.size }, d.ptr.tok);
+    return { ...r, offExpr: this.expr(off, load) };
+  }
+
+  /**
+   * A device's bus address: a handle (h, h + E, sgl[1] + E) with a constant offset or an offset
+   * expression, or any other expression (a register holding an address it read) as `addr`.
+   */
+  protected busAddress(a: Syn): { handle: string; entry?: number; off: number; offExpr?: Expr } | { handle: ''; off: 0; addr: Expr } {
+    const { base, off } = this.splitBase(a);
+    if (base.s !== 'name' || this.scope.assigned.has(base.name)) return { handle: '', off: 0, addr: this.expr(a) };
+    this.scope.pending.push({ name: base.name, tok: base.tok, asValue: false });
+    const entry = base.index === undefined ? {} : { entry: base.index };
+    if (!off || off.s === 'num') return { handle: base.name, ...entry, off: this.offsetNumber(off) };
+    return { handle: base.name, ...entry, off: 0, offExpr: this.expr(off) };
+  }
+
+  /**
+   * The value of a store or write of `size` bytes: a constant that fits, an expression of
+   * registers and handles (valueExpr; wider than 8 bytes, its low byte fills them as a constant's
+   * does), or {v0, v1, ...}: little-endian u64s filling the size.
+   */
+  protected value(a: Syn, size: number, register = false): ComputedValue {
+    if (a.s === 'list') {
+      const values = a.items.map((v) => {
+        if (v.s !== 'num') this.fail(v.tok, 'the values in {v0, v1} are numbers');
+        return v.v;
+      });
+      if (values.length * 8 !== size) this.fail(a.tok, `{...} holds ${values.length} u64 values (${values.length * 8} bytes) but the access is ${size} bytes: give one value per 8 bytes`);
+      return { value: 0n, values };
+    }
+    if (a.s === 'num') {
+      const problem = valueProblem(a.v, size, register);
+      if (problem) this.fail(a.tok, problem);
+      return { value: a.v };
+    }
+    return { value: 0n, valueExpr: this.expr(a) };
+  }
+}
+
+export function assignmentToHandle(name: string): string {
+  return `assignment to a handle: '${name}' is a DMA handle (dma_map_*() or dma_alloc_coherent() defines it); give the register another name`;
+}
+
+/** !e, without stacking a second ! on a negation. */
+export function negate(e: Expr): Expr {
+  return e.k === 'un' && e.op === '!' ? e.e : { k: 'un', op: '!', e };
+}

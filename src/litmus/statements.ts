@@ -1,0 +1,217 @@
+// Control flow, in cpu and device blocks alike: if/else, while, for, break, continue, `i++;`,
+// and the wait loop `while (COND) cpu_relax();`, which becomes a poll of the one location COND
+// reads. Blocks nest at most MAX_NESTING deep, so the recursion is bounded.
+
+import { num, type Expr } from '../program/expr.js';
+import { MAX_NESTING } from '../program/limits.js';
+import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
+import type { Token } from './lexer.js';
+import type { Pos } from './litmus-error.js';
+import { DeviceStatements } from './device-statements.js';
+import { negate, type Access } from './expressions.js';
+import type { Syn } from './syntax.js';
+
+type Op = CpuOp | DeviceOp;
+
+const POLL_FORM = 'while (READ_ONCE(*(u32 *)ptr) != value) cpu_relax();';
+
+export class Statements extends DeviceStatements {
+  private blocks = 0;
+  /** The '{' of each block being read, innermost last. */
+  private readonly opens: Token[] = [];
+  /** Where every op was written, nested ones included. */
+  protected readonly opPos = new Map<Op, Pos>();
+
+  /** One statement of the current thread, as the ops it becomes (none for sg_set_buf). */
+  protected statement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    const t = this.tok;
+    const ops = this.statementAt(sg);
+    this.place(ops, t);
+    return ops;
+  }
+
+  /** Ops made without a statement of their own (loads lowered out of a condition) are where their statement is. */
+  private place(ops: Op[], t: Pos): void {
+    for (const op of ops) {
+      if (this.opPos.has(op)) continue;
+      this.opPos.set(op, t);
+      if (op.op === 'if') { this.place(op.then, t); this.place(op.else ?? [], t); }
+      if (op.op === 'while' || op.op === 'for') this.place(op.body, t);
+    }
+  }
+
+  private statementAt(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    const t = this.tok;
+    if (t.kind === 'ident') {
+      switch (t.text) {
+        case 'if':
+          if (this.scope.kind === 'cpu' && this.is('(', 1) && this.is('dma_mapping_error', 2)) return [this.mappingErrorCheck()];
+          return this.ifStatement(sg);
+        case 'while': return this.whileStatement(sg);
+        case 'for': return this.forStatement(sg);
+        case 'break': case 'continue': {
+          if (!this.scope.loops) this.fail(t, `'${t.text}' outside a loop`);
+          this.next();
+          this.end();
+          return [{ op: t.text }];
+        }
+      }
+      if (this.is('++', 1) || this.is('--', 1) || this.is('+=', 1) || this.is('-=', 1)) {
+        const op = this.increment(t);
+        this.end();
+        return [...this.takePre(), op];
+      }
+    }
+    return this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [this.deviceStatement()];
+  }
+
+  /** { statements } or one statement, as the body of an if, else or loop. */
+  private body(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    if (this.blocks >= MAX_NESTING) this.fail(this.tok, `more than ${MAX_NESTING} nested blocks`);
+    this.blocks++;
+    try {
+      if (!this.is('{')) return this.statement(sg);
+      const open = this.next();
+      this.opens.push(open);
+      const ops: Op[] = [];
+      while (!this.is('}')) {
+        // `cpu x {` inside a block: the block above it lacks its '}' (not an unknown function 'cpu')
+        const nextThread = (this.is('cpu') || this.is('device')) && this.toks[this.i + 1]?.kind === 'ident' && this.is('{', 2);
+        if (this.tok.kind === 'eof' || nextThread) this.fail(open, "unterminated block: '{' has no closing '}'");
+        ops.push(...this.statement(sg));
+      }
+      this.next();
+      this.opens.pop();
+      return ops;
+    } finally {
+      this.blocks--;
+    }
+  }
+
+  /** ( expression ) after if, while: its loads are read first (takePre). */
+  private condition(what: string): Syn {
+    this.expectText('(', `after '${what}'`);
+    const c = this.syn();
+    this.expectText(')', `after the condition of '${what}'`);
+    return c;
+  }
+
+  private ifStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    this.next();
+    const cond = this.expr(this.condition('if'));
+    const pre = this.takePre();
+    const then = this.body(sg);
+    if (!this.is('else')) return [...pre, control({ op: 'if', cond, then })];
+    this.next();
+    return [...pre, control({ op: 'if', cond, then, else: this.body(sg) })];
+  }
+
+  private whileStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    const at = this.next();
+    const c = this.condition('while');
+    if (this.isRelaxBody()) return [this.waitLoop(c, at)];
+    const cond = this.expr(c);
+    const pre = this.takePre();
+    const body = this.loop(() => this.body(sg));
+    // A condition that reads memory reads it on every lap: while (1) { loads; if (!cond) break; body }
+    if (pre.length) return [control({ op: 'while', cond: num(1), body: [...pre, control({ op: 'if', cond: negate(cond), then: [{ op: 'break' }] }), ...body] })];
+    return [control({ op: 'while', cond, body })];
+  }
+
+  /** for (i = A; cond; i++ | i += E | i = E) body */
+  private forStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    this.next();
+    this.expectText('(', "after 'for'");
+    const reg = this.ident('the loop register (for (i = 0; i < n; i++))');
+    this.expectText('=', `after '${reg.text}' (for (${reg.text} = 0; ...))`);
+    const from = this.expr(this.syn());
+    const pre = this.takePre();
+    this.assign(reg);
+    this.expectText(';', 'after the start value');
+    const noLoads = this.noLoads("a for loop's condition and step read no memory: load in the body and break");
+    const cond = this.expr(this.syn(), noLoads);
+    this.expectText(';', "after the loop condition");
+    const stepAt = this.tok;
+    if (stepAt.text !== reg.text || stepAt.kind !== 'ident') this.fail(stepAt, `the step of this loop assigns '${reg.text}' (${reg.text}++, ${reg.text} += n or ${reg.text} = ...)`);
+    let step: Expr;
+    if (this.is('=', 1)) {
+      this.next();
+      this.next();
+      step = this.expr(this.syn(), noLoads);
+    } else {
+      step = this.increment(stepAt).value;
+    }
+    this.expectText(')', 'after the loop step');
+    const body = this.loop(() => this.body(sg));
+    return [...pre, control({ op: 'for', reg: reg.text, from, cond, step, body })];
+  }
+
+  /** i++, i--, i += E, i -= E as `let i = i + 1` (and so on). */
+  private increment(t: Token): Extract<Op, { op: 'let' }> {
+    const name = t.text;
+    if (!this.scope.assigned.has(name)) this.fail(t, `register '${name}' is used before it is assigned`);
+    this.next();
+    const op = this.next();
+    const reg: Expr = { k: 'reg', name };
+    const by = op.text === '++' || op.text === '--' ? num(1) : this.expr(this.syn());
+    return { op: 'let', reg: name, value: { k: 'bin', op: op.text[0] === '+' ? '+' : '-', l: reg, r: by } };
+  }
+
+  private loop<T>(f: () => T): T {
+    this.scope.loops++;
+    try {
+      return f();
+    } finally {
+      this.scope.loops--;
+    }
+  }
+
+  /** cpu_relax(); or { cpu_relax(); } as a loop body: the loop is a wait. */
+  private isRelaxBody(): boolean {
+    const relax = (k: number) => this.is('cpu_relax', k) && this.is('(', k + 1) && this.is(')', k + 2) && this.is(';', k + 3);
+    if (relax(0)) { for (let k = 0; k < 4; k++) this.next(); return true; }
+    if (this.is('{') && relax(1) && this.is('}', 5)) { for (let k = 0; k < 6; k++) this.next(); return true; }
+    return false;
+  }
+
+  /**
+   * while (COND) cpu_relax(); — the thread waits until COND, which reads exactly one location,
+   * fails. `READ_ONCE(p) != v` is today's exact-value poll; any other COND becomes `until`, the
+   * negated COND over the value just polled.
+   */
+  private waitLoop(c: Syn, at: Token): CpuOp {
+    if (this.scope.kind === 'device') this.fail(at, 'a device waits with dma_poll(ptr, size, value) or wait_doorbell(REG, value)');
+    const loads = countLoads(c);
+    if (loads !== 1) this.fail(c.tok, `a wait loop's condition reads exactly one location, found ${loads}: ${POLL_FORM} (read the others into registers before the loop)`);
+    if (c.s === 'bin' && c.op === '!=' && c.l.s === 'call' && c.l.name === 'READ_ONCE' && c.l.args.length === 1 && c.l.args[0].s === 'deref' && c.r.s === 'num') {
+      const acc = this.access(c.l.args[0]);
+      return { op: 'poll', ...acc, value: this.valueArg(c.r, acc.size) };
+    }
+    let polled: Access | undefined;
+    const until = negate(this.expr(c, (access, _once, d) => {
+      polled = this.pollAccess(access, d);
+      return { k: 'polled' };
+    }));
+    return { op: 'poll', ...polled!, value: 0n, until };
+  }
+
+  private pollAccess(a: Access, d: Syn): Access {
+    if (a.size > 8) this.fail(d.tok, `a wait loop reads at most 8 bytes, not ${a.size}`);
+    return a;
+  }
+}
+
+/** A control op of either kind of thread: its body holds ops of the thread's own kind. */
+const control = (op: { op: 'if' | 'while' | 'for'; body?: Op[]; then?: Op[]; else?: Op[] } & Record<string, unknown>): Op => op as unknown as Op;
+
+/** Memory loads in an expression: *(T *)p and READ_ONCE(*(T *)p), each once, nested ones too. */
+function countLoads(e: Syn): number {
+  switch (e.s) {
+    case 'deref': return 1 + countLoads(e.ptr);
+    case 'call': return e.args.reduce((n, a) => n + countLoads(a), 0); // READ_ONCE(*p): its *p counts
+    case 'un': return countLoads(e.e);
+    case 'bin': return countLoads(e.l) + countLoads(e.r);
+    case 'list': return e.items.reduce((n, a) => n + countLoads(a), 0);
+    default: return 0;
+  }
+}
