@@ -82,7 +82,13 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   let found: ExhaustiveResult['counterexample'];
 
   const reduce = o.reduce ?? true;
-  if (!reduce && interleavings(c) > maxStates) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, cut: 0, states: 0, bound };
+  const f = o.footprints ?? footprints(c);
+  // Too many interleavings to start: every interleaving when not reducing; when reducing, in a
+  // group with an op that conflicts with every other (persistent sets cannot help there).
+  const tooMany = reduce
+    ? f.groups.some((g) => g.some((a) => f.global[a].some(Boolean)) && interleavings(c, g) > maxStates)
+    : interleavings(c) > maxStates;
+  if (tooMany) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, cut: 0, states: 0, bound };
 
   const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
     if (m.dead) {
@@ -165,7 +171,6 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
       // Independent groups one at a time (the others run in program order when an execution
       // is judged): an execution's observations are a bug iff one group's share of them is, and
       // each group's share comes from the group's own steps and events (footprints.ts).
-      const f = o.footprints ?? footprints(c);
       for (const [g, scope] of f.groups.entries()) {
         if (found) break;
         const mine = new Set(scope.flatMap((a) => f.lines[a].flat()));
@@ -241,10 +246,10 @@ export function outerLinesOf(c: Compiled, lines: readonly number[]): number[] {
  * Orderings of the CPU threads' ops, (Σn)! / Πn!: a cheap test for "too big to try". Device
  * actors are left out: they mostly wait for doorbells, which the state count reflects instead.
  */
-function interleavings(c: Compiled): number {
+function interleavings(c: Compiled, actors: readonly number[] = c.actors.map((_, a) => a)): number {
   let total = 0;
   let count = 1;
-  for (const a of c.actors) {
+  for (const a of actors.map((i) => c.actors[i])) {
     if (a.actor.kind !== 'cpu') continue;
     for (let k = 1; k <= a.actor.ops.length; k++) count = (count * ++total) / k;
     if (!Number.isFinite(count)) return Infinity;

@@ -59,6 +59,8 @@ export interface Footprints {
   suffixBypass: Bits[][];
   /** Number of resources (bits used). */
   size: number;
+  /** Per actor, per op: does it conflict with every op (a mapping error that may end the program, an unknown op)? */
+  global: boolean[][];
   /** The bit of each CWG line some op touches. */
   lineBit: Map<number, number>;
   /** CWG lines of the program's final ranges (observed at the end). */
@@ -291,7 +293,7 @@ function computeFootprints(c: Compiled): Footprints {
   const suffixBypass = suffixOf((a) => lineBits(a.bypass, a.anyLine));
   const finalLines = new Set<number>();
   for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
-  return { op, suffix, lines, access: accessOf, suffixCache, suffixAny, suffixBypass, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
+  return { op, suffix, global: keyed.map((row) => row.map((k) => k === 'all')), lines, access: accessOf, suffixCache, suffixAny, suffixBypass, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
 }
 
 /** Union-find over actors whose ops may touch a common resource, or a common final range. */

@@ -121,17 +121,33 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
    */
   const forget = (m: Machine): void => {
     const cache = (m.world as Arm64World).cache;
-    for (const line of h.lines) {
-      if (cache.state(line) !== 'clean') continue;
+    const present = (lines: Map<number, { dirty: boolean }> | undefined, mine: Set<number>) =>
+      (lines ? [...lines].filter(([l, v]) => !v.dirty && mine.has(l)).map(([l]) => l) : []);
+    for (const line of present(cache.lines, inner)) {
       if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(cache, line))) cache.evict(line);
     }
-    for (const line of h.outerLines) if (cache.state(line, 2) === 'clean' && !live(m, 'clean', cwgOf(line))) cache.evictOuter(line);
+    for (const line of present(cache.outer, outer)) if (!live(m, 'clean', cwgOf(line))) cache.evictOuter(line);
   };
   const sameAsMemory = (cache: Arm64World['cache'], line: number): boolean => {
     const data = cache.lines.get(line)!.data;
     const mem = cache.memory.read(line, new Uint8Array(data.length));
     for (let i = 0; i < data.length; i++) if (data[i] !== mem[i]) return false;
     return true;
+  };
+  const inner = new Set(h.lines), outer = new Set(h.outerLines);
+  /** The relevant lines an event after an op of this access may target at all. */
+  const candidates = new Map<Access, { lines: number[]; outer: number[] }>();
+  const candidatesOf = (run: Run): { lines: readonly number[]; outer: readonly number[] } => {
+    if (!run.after || run.after.anyLine) return { lines: h.lines, outer: h.outerLines };
+    let k = candidates.get(run.after);
+    if (!k) {
+      const a = run.after;
+      const near = (l: number) => a.cache.has(cwgOf(l)) || a.memRead.has(cwgOf(l)) || a.memWrite.has(cwgOf(l));
+      candidates.set(a, (k = { lines: h.lines.filter(near), outer: h.outerLines.filter(near) }));
+    }
+    if (!run.evented.length) return k;
+    const extra = (ls: readonly number[]) => ls.filter((l) => run.evented.includes(cwgOf(l)));
+    return { lines: [...new Set([...k.lines, ...extra(h.lines)])], outer: [...new Set([...k.outer, ...extra(h.outerLines)])] };
   };
   const runKeys = new Map<Access, string>();
   const runAfter = (a: number, j: number): Run => {
@@ -188,11 +204,12 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
       forget(next);
       visit({ step, prev: path }, next, eventsLeft - 1, withEvent(run, line));
     };
-    for (const line of h.lines) {
+    const k = candidatesOf(run);
+    for (const line of k.lines) {
       if (h.found()) return;
       event(line, 1);
     }
-    for (const line of h.outerLines) {
+    for (const line of k.outer) {
       if (h.found()) return;
       event(line, 2);
     }
