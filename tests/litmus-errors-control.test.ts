@@ -5,25 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { LitmusError } from '../src/litmus/litmus-error.js';
-
-const GOOD = `DMA rx
-{
-  kmalloc buf[64];
-  mmio DOORBELL;
-}
-cpu cpu0 {
-  h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
-  writel(1, DOORBELL);
-  wait_for_irq(irq);
-  dma_unmap_single(dev, h, 64, DMA_FROM_DEVICE);
-  r0 = *(u32 *)buf;
-}
-device dev {
-  wait_doorbell(DOORBELL, 1);
-  dma_write(h, 4, 0x5a);
-  raise_irq(irq);
-}
-`;
+import { GOOD } from './fixtures/good-rx.js';
 
 const edit = (from: string, to: string) => {
   if (!GOOD.includes(from)) throw new Error(`test bug: '${from}' not in GOOD`);

@@ -5,25 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
 import { decodeLitmus, MAX_LITMUS_BYTES } from '../src/litmus/read-file.js';
 import { LitmusError } from '../src/litmus/litmus-error.js';
-
-const GOOD = `DMA rx
-{
-  kmalloc buf[64];
-  mmio DOORBELL;
-}
-cpu cpu0 {
-  h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
-  writel(1, DOORBELL);
-  wait_for_irq(irq);
-  dma_unmap_single(dev, h, 64, DMA_FROM_DEVICE);
-  r0 = *(u32 *)buf;
-}
-device dev {
-  wait_doorbell(DOORBELL, 1);
-  dma_write(h, 4, 0x5a);
-  raise_irq(irq);
-}
-`;
+import { GOOD } from './fixtures/good-rx.js';
 
 /** The one error line for a text, or fails the test when it loads. */
 function errorOf(text: string): string {

@@ -47,7 +47,8 @@ export class Machine {
     this.performed = c.actors.map((a) => new Uint8Array(a.actor.ops.length));
     this.next = c.actors.map(() => 0);
     this.reads = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
-    this.vals = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
+    // Only actors that compute with what they read keep the numbers (compile: CompiledActor.registers).
+    this.vals = c.actors.map((a) => (a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_VALUES));
     this.owned = c.actors.map(() => true);
   }
 
@@ -84,7 +85,7 @@ export class Machine {
     if (this.owned[a]) return;
     this.performed[a] = this.performed[a].slice();
     this.reads[a] = this.reads[a].slice();
-    this.vals[a] = this.vals[a].slice();
+    if (this.c.actors[a].registers) this.vals[a] = this.vals[a].slice();
     this.owned[a] = true;
   }
 
@@ -382,5 +383,7 @@ export class Machine {
 }
 
 const NOTHING_FORWARDED: readonly number[] = [];
+/** The value row of an actor without registers: never written. */
+const NO_VALUES: (Value | undefined)[] = [];
 
 interface PerformedOp { readonly code: number; readonly prev: PerformedOp | undefined }
