@@ -50,7 +50,7 @@ export function isStraightLine(p: Program): boolean {
 }
 
 function hasComputed(op: Op): boolean {
-  const o = op as { offExpr?: Expr; valueExpr?: Expr; addr?: Expr; until?: Expr; reg?: string; dst?: string };
+  const o = op as { offExpr?: Expr; valueExpr?: Expr; addr?: Expr; until?: Expr };
   return o.offExpr !== undefined || o.valueExpr !== undefined || o.addr !== undefined || o.until !== undefined;
 }
 
@@ -93,7 +93,6 @@ type Flow = 'next' | 'break' | 'continue' | 'cut';
 interface Outcome { st: State; flow: Flow }
 
 function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
-  const where = (i: number, op: Op) => `${actor.name} statement ${i + 1} (${op.op})`;
   const handles = definedHandles(p);
 
   const fold = (e: Expr, env: Map<string, Expr>, at: string): Expr => {
