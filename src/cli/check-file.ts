@@ -156,8 +156,14 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   const contract = { findings: findings.list, states: findings.states, complete: findings.complete };
   const verdict = result.verdict === 'bug' || findings.list.some((f) => f.severity === 'error') ? 'bug' : result.verdict;
   const size = c.program.actors.reduce((n, a) => n + a.ops.length, 0);
-  const repaired = verdict === 'bug' && o.fix !== false && !c.path && size <= MAX_OPS_TO_REPAIR
-    ? suggestFix(c.program, (p) => compile(p, makePlatform(p.platform, o.platform)), { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed })
+  // Each candidate repair is re-checked by these same searches: where they ran out of states on
+  // the program itself, every candidate would too, so no fix is searched for.
+  const finished = findings.complete && (result.method === 'exhaustive' || result.bound.events >= 0);
+  const repaired = verdict === 'bug' && o.fix !== false && !c.path && size <= MAX_OPS_TO_REPAIR && finished
+    ? suggestFix(c.program, (p) => compile(p, makePlatform(p.platform, o.platform)), {
+      maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed,
+      brokenness: findings.errors + (result.verdict === 'ok' ? 0 : 1),
+    })
     : undefined;
   return {
     kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict, result, ...(report ? { report } : {}),
@@ -167,15 +173,17 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
 }
 
 /** The contract checker over every path: each finding once, at the statement it comes from. */
-function contractFindings(paths: readonly Compiled[], maxStates: number | undefined, source?: SourceMap): { list: LocatedFinding[]; states: number; complete: boolean } {
+function contractFindings(paths: readonly Compiled[], maxStates: number | undefined, source?: SourceMap): { list: LocatedFinding[]; states: number; complete: boolean; errors: number } {
   const seen = new Set<string>();
   const list: LocatedFinding[] = [];
   let states = 0;
   let complete = true;
+  let errors = 0; // as brokenness() counts them: before locating, per path
   for (const c of paths) {
     const r = checkContract(c, maxStates);
     states += r.states;
     complete &&= r.complete;
+    errors += r.findings.filter((f) => f.severity === 'error').length;
     for (const f of r.findings) {
       const a = c.actorIndex.get(f.actor)!;
       const statement = c.path ? c.path.threads[a].origin[f.op] : f.op;
@@ -188,7 +196,7 @@ function contractFindings(paths: readonly Compiled[], maxStates: number | undefi
     }
   }
   list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-  return { list, states, complete };
+  return { list, states, complete, errors };
 }
 
 function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {

@@ -71,7 +71,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
     executions += ex.executions;
     cut += ex.cut;
     if (ex.counterexample) {
-      const counterexample = minimizeCounterexample(c, ex.counterexample.execution, o);
+      const counterexample = minimizeCounterexample(c, ex.counterexample.execution, o, ex.counterexample.result);
       return { verdict: 'bug', executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: ex.bound, states, randomExecutions: 0, seed, runs, cut, paths: 1, counterexample };
     }
     if (!ex.complete) {
@@ -88,7 +88,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   const r = explore(c, { ...search, runs, seed });
   const base = { executions: executions + r.executions, maxEvents, bound, states, randomExecutions: r.executions, gaveUp, seed, runs, cut: cut + r.cut, paths: 1 };
   if (r.counterexample) {
-    const counterexample = minimizeCounterexample(c, r.counterexample.execution, o);
+    const counterexample = minimizeCounterexample(c, r.counterexample.execution, o, r.counterexample.result);
     return { ...base, verdict: 'bug', exhaustive: false, method: 'random', counterexample };
   }
   const verdict = r.verdict === 'ok' && inconclusiveSoFar ? 'inconclusive' : r.verdict;

@@ -8,9 +8,10 @@ import { DEFAULT_MINIMIZE_BUDGET, judgeExecution, type ExecutionVerdict, type Or
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
-export function minimizeCounterexample(c: Compiled, e: Execution, opts: OracleOptions = {}): { execution: Execution; result: Bug } {
+/** `judged`: the execution's verdict when the caller has it (a bug verdict is final: its witness search was exhausted). */
+export function minimizeCounterexample(c: Compiled, e: Execution, opts: OracleOptions = {}, judged?: Bug): { execution: Execution; result: Bug } {
   let steps = e.steps.slice();
-  let result = judgeExecution(c, e, { searchBudget: opts.searchBudget });
+  let result: ExecutionVerdict = judged ?? judgeExecution(c, e, { searchBudget: opts.searchBudget });
   // Every attempt after the first shares one budget: spent, the rest are "not shown" and the
   // smallest counterexample so far stands, so minimising never costs more than a bounded search.
   const o: OracleOptions = { searchBudget: opts.searchBudget, totalBudget: { nodes: DEFAULT_MINIMIZE_BUDGET } };
