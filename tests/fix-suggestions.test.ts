@@ -61,7 +61,7 @@ describe('the fix search is bounded by work', () => {
     expect([valueSearch.result.method, valueSearch.result.bound.events]).toEqual(['random', -1]);
     expect(valueSearch.fix).toBeUndefined();
     const contractSearch = checkProgramAs('t.litmus', c, 'bug', { maxStates: 20 });
-    expect([contractSearch.result.method, contractSearch.contract.complete]).toEqual(['exhaustive', false]);
+    expect([contractSearch.result.method, contractSearch.contract?.complete]).toEqual(['exhaustive', false]);
     expect(contractSearch.fix).toBeUndefined();
     expect(checkProgramAs('t.litmus', c, 'bug', { maxStates: 100 }).fix).toBeDefined();
   });
