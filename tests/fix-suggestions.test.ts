@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { BUG_CLASSES } from '../scenarios/bug-classes.js';
 import { loopback } from '../scenarios/loopback.js';
 import { brokenness, DEFAULT_FIX_BUDGET, suggestFix } from '../src/check/suggest-fix.js';
-import { checkProgramAs } from '../src/cli/check-file.js';
+import { checkLitmusFile, checkProgramAs, formatInputError } from '../src/cli/check-file.js';
+import { renderJson, renderText } from '../src/report/render.js';
 import { compile } from '../src/exec/compile.js';
 import { DEFAULT_MAX_STATES } from '../src/oracle/exhaustive.js';
 import { parseLitmus } from '../src/litmus/parse.js';
@@ -60,9 +61,26 @@ describe('the fix search is bounded by work', () => {
     const valueSearch = checkProgramAs('t.litmus', c, 'bug', { maxStates: 5 });
     expect([valueSearch.result.method, valueSearch.result.bound.events]).toEqual(['random', -1]);
     expect(valueSearch.fix).toBeUndefined();
+    expect(valueSearch.noFix).toMatch(/ran out of states/);
     const contractSearch = checkProgramAs('t.litmus', c, 'bug', { maxStates: 20 });
     expect([contractSearch.result.method, contractSearch.contract?.complete]).toEqual(['exhaustive', false]);
     expect(contractSearch.fix).toBeUndefined();
-    expect(checkProgramAs('t.litmus', c, 'bug', { maxStates: 100 }).fix).toBeDefined();
+    const full = checkProgramAs('t.litmus', c, 'bug', { maxStates: 100 });
+    expect(full.fix).toBeDefined();
+    expect(full.noFix).toBeUndefined();
+  });
+
+  test('a bug without a fix says why, in the text and the JSON', () => {
+    const cases = [
+      ['scenarios/stack-buffer-rx.litmus', /no candidate repair of up to 3 edits/],
+      ['scenarios/drivers/rx-ring-two-slots-no-rmb.litmus', /has branches or loops/],
+    ] as const;
+    for (const [file, why] of cases) {
+      const o = checkLitmusFile(file);
+      if (o.kind !== 'checked') throw new Error(formatInputError(o));
+      expect([o.verdict, o.fix]).toEqual(['bug', undefined]);
+      expect(renderText(o)).toMatch(new RegExp(`no suggested fix: .*${why.source}`));
+      expect(renderJson(o)).toHaveProperty('noFix', expect.stringMatching(why));
+    }
   });
 });

@@ -33,6 +33,9 @@ export interface FixBudget {
  */
 export const DEFAULT_FIX_BUDGET: FixBudget = { states: 100_000, nodes: DEFAULT_TOTAL_SEARCH_BUDGET };
 
+/** Rounds of one repair each, unless FixOptions.maxRepairs says otherwise. */
+export const DEFAULT_MAX_REPAIRS = 3;
+
 export interface FixOptions extends CheckOptions {
   /** Rounds of one repair each. */
   maxRepairs?: number;
@@ -75,7 +78,7 @@ export function suggestFix(program: Program, compileFor: (p: Program) => Compile
   let current = program;
   let currentScore = o.brokenness ?? score(program, Infinity);
   const steps: string[] = [];
-  for (let round = 0; round < (o.maxRepairs ?? 3) && currentScore > 0; round++) {
+  for (let round = 0; round < (o.maxRepairs ?? DEFAULT_MAX_REPAIRS) && currentScore > 0; round++) {
     let best: { title: string; program: Program; score: number } | undefined;
     for (const r of candidateRepairs(current)) {
       if (spent()) return undefined;

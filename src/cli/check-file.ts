@@ -18,7 +18,7 @@ import { escapeControls, oneLine } from './one-line.js';
 import { readReplay } from './replay-file.js';
 import { checkContract } from '../check/explore-contract.js';
 import type { Finding } from '../check/finding.js';
-import { suggestFix } from '../check/suggest-fix.js';
+import { DEFAULT_FIX_BUDGET, DEFAULT_MAX_REPAIRS, suggestFix, type FixSuggestion } from '../check/suggest-fix.js';
 import type { SourceMap } from '../litmus/parse.js';
 import { fixReport, type FixReport } from '../report/fix-diff.js';
 
@@ -37,6 +37,8 @@ export interface Checked {
   contract?: { findings: LocatedFinding[]; states: number; complete: boolean };
   /** The smallest repair under which the program checks ok with no error finding, re-checked. */
   fix?: FixReport;
+  /** Why a bug has no fix: none of the repairs tried works, or why the search stopped or never started. */
+  noFix?: string;
   /** For --replay: the one execution judged. */
   replayed?: boolean;
 }
@@ -159,16 +161,30 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   // Each candidate repair is re-checked by these same searches: where they ran out of states on
   // the program itself, every candidate would too, so no fix is searched for.
   const finished = findings.complete && (result.method === 'exhaustive' || result.bound.events >= 0);
-  const repaired = verdict === 'bug' && o.fix !== false && !c.path && size <= MAX_OPS_TO_REPAIR && finished
-    ? suggestFix(c.program, (p) => compile(p, makePlatform(p.platform, o.platform)), {
-      maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed,
-      brokenness: findings.errors + (result.verdict === 'ok' ? 0 : 1),
-    })
-    : undefined;
+  let repaired: FixSuggestion | undefined;
+  let noFix: string | undefined;
+  if (verdict === 'bug' && o.fix !== false) {
+    if (c.path) noFix = 'the fix search handles straight-line tests only, and this one has branches or loops';
+    else if (size > MAX_OPS_TO_REPAIR) noFix = `the test has more than ${MAX_OPS_TO_REPAIR} statements, and each candidate repair is a whole re-check`;
+    else if (!finished) noFix = 'the check of the test ran out of states, so a candidate repair could not be re-checked either';
+    else {
+      const budget = { ...DEFAULT_FIX_BUDGET };
+      repaired = suggestFix(c.program, (p) => compile(p, makePlatform(p.platform, o.platform)), {
+        maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, budget,
+        brokenness: findings.errors + (result.verdict === 'ok' ? 0 : 1),
+      });
+      if (!repaired) {
+        noFix = budget.states <= 0 || budget.nodes <= 0
+          ? `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states) before a repair re-checked ok`
+          : `no candidate repair of up to ${DEFAULT_MAX_REPAIRS} edits (a sync, a barrier, a direction, an alignment, ...) re-checks ok`;
+      }
+    }
+  }
   return {
     kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict, result, ...(report ? { report } : {}),
     contract,
     ...(repaired ? { fix: fixReport(c.program, repaired, file.replace(/^.*\//, '')) } : {}),
+    ...(noFix ? { noFix } : {}),
   };
 }
 

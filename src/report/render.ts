@@ -59,6 +59,7 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
     for (const step of o.fix.steps) out.push(`    - ${step}`);
     out.push(...o.fix.diff.split('\n').map((l) => `    ${l}`));
   }
+  if (o.noFix) out.push('', `  no suggested fix: ${o.noFix}`);
   if (replay && o.report) {
     out.push('', '  replay:', `    ${replay.command}`);
     if (replay.saved) out.push(`    dmafuzz check ${o.file} --replay ${replay.saved}`);
@@ -115,6 +116,7 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
     ...(o.report ? { counterexample: o.report } : {}),
     findings: o.contract?.findings ?? [],
     ...(o.fix ? { fix: o.fix } : {}),
+    ...(o.noFix ? { noFix: o.noFix } : {}),
     ...(replay ? { replay } : {}),
   };
 }
