@@ -175,7 +175,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
       });
       if (!repaired) {
         noFix = budget.states <= 0 || budget.nodes <= 0
-          ? `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states) before a repair re-checked ok`
+          ? `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) before a repair re-checked ok`
           : `no candidate repair of up to ${DEFAULT_MAX_REPAIRS} edits (a sync, a barrier, a direction, an alignment, ...) re-checks ok`;
       }
     }
