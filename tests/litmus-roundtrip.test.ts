@@ -88,6 +88,13 @@ const platformArb: fc.Arbitrary<Partial<PlatformConfig> | undefined> = fc.option
   ivacUpgrade: fc.boolean(),
 }, { requiredKeys: ['kernel'] }), { nil: undefined });
 
+/** What every generated cpu0 starts with: the coherent ring allocated, h0 and sgl mapped. */
+const SETUP_OPS: CpuOp[] = [
+  { op: 'dma_alloc_coherent', buf: 'ring' },
+  { op: 'dma_map', api: 'single', handle: 'h0', buf: 'b0', off: 0, size: 128, dir: 'DMA_FROM_DEVICE' },
+  { op: 'dma_map_sg', handle: 'sgl', entries: [{ buf: 'b0', off: 0, size: 64 }, { buf: 'b2', off: 8, size: 100 }], dir: 'DMA_TO_DEVICE' },
+];
+
 const programArb: fc.Arbitrary<Program> = fc.record({
   name: fc.constantFrom('rx', 'tx-ring', 'c4.fixed', 'a+b_2'),
   platform: platformArb,
@@ -103,9 +110,7 @@ const programArb: fc.Arbitrary<Program> = fc.record({
   actors: [
     {
       name: 'cpu0', kind: 'cpu', ops: [
-        { op: 'dma_alloc_coherent', buf: 'ring' },
-        { op: 'dma_map', api: 'single', handle: 'h0', buf: 'b0', off: 0, size: 128, dir: 'DMA_FROM_DEVICE' },
-        { op: 'dma_map_sg', handle: 'sgl', entries: [{ buf: 'b0', off: 0, size: 64 }, { buf: 'b2', off: 8, size: 100 }], dir: 'DMA_TO_DEVICE' },
+        ...SETUP_OPS,
         ...cpuOps,
       ],
     },
@@ -319,9 +324,7 @@ const controlProgramArb: fc.Arbitrary<Program> = fc.record({
   actors: [
     {
       name: 'cpu0', kind: 'cpu', ops: [
-        { op: 'dma_alloc_coherent', buf: 'ring' },
-        { op: 'dma_map', api: 'single', handle: 'h0', buf: 'b0', off: 0, size: 128, dir: 'DMA_FROM_DEVICE' },
-        { op: 'dma_map_sg', handle: 'sgl', entries: [{ buf: 'b0', off: 0, size: 64 }, { buf: 'b2', off: 8, size: 100 }], dir: 'DMA_TO_DEVICE' },
+        ...SETUP_OPS,
         ...cpuOps,
       ],
     },

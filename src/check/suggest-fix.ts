@@ -54,12 +54,9 @@ export function brokenness(c: Compiled, o: CheckOptions = {}, cap = Infinity, wo
   if (work) work.states -= contract.states;
   const errors = contract.findings.filter((f) => f.severity === 'error').length;
   if (errors >= cap) return errors; // cannot beat the best so far: skip the value search
-  const nodes = work ? { nodes: work.nodes } : undefined;
-  const r = checkCompiled(c, { ...o, ...(nodes ? { totalBudget: nodes } : {}) });
-  if (work) {
-    work.states -= r.states;
-    work.nodes = nodes!.nodes;
-  }
+  // The fix budget's nodes are the witness budget itself: checkCompiled spends them in place.
+  const r = checkCompiled(c, work ? { ...o, totalBudget: work } : o);
+  if (work) work.states -= r.states;
   return errors + (r.verdict === 'ok' ? 0 : 1);
 }
 
