@@ -49,7 +49,7 @@ describe('bad input in the new syntax: one line at the token to fix', () => {
     ['a wait loop reading nothing', edit('r0 = *(u32 *)buf;', 'r0 = 1;\n  while (r0) cpu_relax();'), "t.litmus:12:10: a wait loop's condition reads exactly one location, found 0: while (READ_ONCE(*(u32 *)ptr) != value) cpu_relax(); (read the others into registers before the loop)"],
     ['a for condition reading memory', edit('r0 = *(u32 *)buf;', 'for (i = 0; i < READ_ONCE(*(u32 *)buf); i++) mb();'), "t.litmus:11:19: a for loop's condition and step read no memory: load in the body and break"],
     ['a for step on another register', edit('r0 = *(u32 *)buf;', 'for (i = 0; i < 2; j++) mb();'), "t.litmus:11:22: the step of this loop assigns 'i' (i++, i += n or i = ...)"],
-    ['a device reading memory in an expression', edit('dma_write(h, 4, 0x5a);', 'x = *(u32 *)buf;'), 't.litmus:15:7: a device reads memory with r = dma_read(ptr, size);'],
+    ['a device reading memory in an expression', edit('dma_write(h, 4, 0x5a);', 'x = *(u32 *)buf;'), "t.litmus:15:7: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
     ['a device spinning on cpu_relax', edit('dma_write(h, 4, 0x5a);', 'while (1) cpu_relax();'), 't.litmus:15:3: a device waits with dma_poll(ptr, size, value) or wait_doorbell(REG, value)'],
     ['a call inside an expression', edit('r0 = *(u32 *)buf;', 'r0 = readl(DOORBELL) & 1;'), 't.litmus:11:8: readl() cannot be used inside an expression: assign its result to a register first'],
     ['an MMIO register as a value', edit('r0 = *(u32 *)buf;', 'r0 = DOORBELL + 1;'), "t.litmus:11:8: 'DOORBELL' is an MMIO register: read it with r = readl(DOORBELL);"],

@@ -46,7 +46,7 @@ describe('malformed files give one line with file:line:col', () => {
     ['device op in a cpu block', edit('writel(1, DOORBELL);', 'raise_irq(irq);'), /^t\.litmus:8:3: raise_irq\(\) is a device operation; it belongs in a 'device' block$/],
     ['access outside the buffer', edit('r0 = *(u32 *)buf;', 'r0 = *(u32 *)(buf + 62);'), /^t\.litmus:11:17: bytes 62\.\.65 are outside 'buf' \(size 64\)$/],
     ['field outside its struct', edit('  mmio DOORBELL;', '  field tail[8] in buf + 60;\n  mmio DOORBELL;'), /^t\.litmus:4:9: field 'tail' \(offset 60, size 8\) does not fit in 'buf' \(size 64\)$/],
-    ['unknown type', edit('*(u32 *)buf', '*(int *)buf'), /^t\.litmus:11:10: unknown type 'int'/],
+    ['unknown type', edit('*(u32 *)buf', '*(float *)buf'), /^t\.litmus:11:10: unknown type 'float'/],
     ['value wider than its access', edit('0x5a', '0x1122334455667788'), /^t\.litmus:15:19: value 0x1122334455667788 does not fit in a 32-bit access \(at most 0xffffffff\)$/],
     ['bad expect', GOOD.replace('DMA rx\n', 'DMA rx\nexpect maybe\n'), /^t\.litmus:2:8: expect takes 'bug' or 'ok', not 'maybe'$/],
     ['first argument is not dev', edit('dma_map_single(dev,', 'dma_map_single(pdev,'), /^t\.litmus:7:22: the first argument is the struct device; write 'dev'$/],

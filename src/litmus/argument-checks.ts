@@ -2,7 +2,7 @@
 // direction, a value that fits its access), with the declarations the checks consult.
 
 import type { BufRef, BufferDecl, Direction } from '../program/types.js';
-import { valueProblem, valueText } from '../exec/values.js';
+import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
 import { SyntaxParser, type Syn } from './syntax.js';
@@ -150,11 +150,5 @@ export class ArgumentChecks extends SyntaxParser {
     const problem = valueProblem(a.v, size, register);
     if (problem) this.fail(a.tok, problem);
     return a.v;
-  }
-
-  /** Sizes, offsets, addresses and counts: exact as JS numbers (the limits of compile() are far lower). */
-  protected small(v: bigint, t: Token, what: string): number {
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(t, `${what} ${/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(t.text) && BigInt(t.text) === v ? t.text : valueText(v)} is too large`);
-    return Number(v);
   }
 }

@@ -5,11 +5,11 @@
 // registers to their base (`*(u32 *)(ring + 16 * i + 4)`); constants stay plain numbers.
 
 import { num, type Expr } from '../program/expr.js';
-import type { CpuOp, Value } from '../program/types.js';
+import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
-import { ArgumentChecks } from './argument-checks.js';
-import type { Syn } from './syntax.js';
+import { CLang } from './c-lang.js';
+import { SWAB_FUNCTIONS, type Syn } from './syntax.js';
 import { CPU_CALLS, DEVICE_CALLS, closest } from './vocabulary.js';
 
 /** The thread being read: its registers so far, and what its current statement must load first. */
@@ -33,7 +33,7 @@ export type LoadRule = (access: Access, once: boolean, at: Syn) => Expr;
 
 export type ComputedValue = { value: Value } | { value: Value; valueExpr: Expr } | { value: Value; values: Value[] };
 
-export class Expressions extends ArgumentChecks {
+export class Expressions extends CLang {
   protected scope!: ThreadScope;
   /** Every thread's registers, with where each was first assigned. */
   protected readonly threadRegisters = new Map<string, Map<string, Token>>();
@@ -43,6 +43,8 @@ export class Expressions extends ArgumentChecks {
 
   protected startThread(actor: string, kind: 'cpu' | 'device'): void {
     this.scope = { actor, kind, assigned: new Set(), pending: [], pre: [], loops: 0 };
+    this.pointers = new Map();
+    this.widths = new Map();
     this.threadRegisters.set(actor, new Map());
   }
 
@@ -102,16 +104,109 @@ export class Expressions extends ArgumentChecks {
           if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: READ_ONCE takes 1 argument ${CPU_CALLS.READ_ONCE}, found ${a.args.length}`);
           return this.loadLeaf(this.derefArg(a.args[0]), true, load, a);
         }
+        if (a.name in SWAB_FUNCTIONS) {
+          if (a.args.length !== 1) this.fail(a.tok, `${a.name}() takes one argument`);
+          return swabExpr(this.expr(a.args[0], load), SWAB_FUNCTIONS[a.name]);
+        }
         return this.unknownInExpression(a);
+      case 'assign': return this.assignInExpression(a, load);
+      case 'cond': return this.conditional(a, load);
       case 'treg': return this.fail(a.tok, `'${a.actor}:${a.name}' names another thread's register: that is for exists/forall conditions`);
+      case 'index': case 'member': case 'addr': case 'star': case 'sizeof':
+        return this.fail(a.tok, 'internal: an unresolved C expression'); // resolved by desugar() before this
       case 'ref': return this.fail(a.tok, 'an sg entry address is not a value');
       case 'list': return this.fail(a.tok, 'a list of values {v0, v1} is the value of a store or dma_write wider than 8 bytes');
     }
   }
 
+  /** Registers declared with an unsigned type narrower than 8 bytes (`u16 status;`): assignments keep their low bytes, as C does. */
+  protected widths = new Map<string, number>();
+
+  /** The value a register gets, cut to its declared width. */
+  protected narrowed(reg: string, value: Expr): Expr {
+    const w = this.widths.get(reg);
+    return w === undefined ? value : { k: 'bin', op: '&', l: value, r: num((1n << BigInt(w * 8)) - 1n) };
+  }
+
+  /**
+   * `(status = READ_ONCE(...))` inside an expression: the assignment happens first (a `let`, or a
+   * store, among the statement's lowered loads) and the expression reads what was assigned.
+   */
+  private assignInExpression(a: Extract<Syn, { s: 'assign' }>, load: LoadRule): Expr {
+    if (load !== this.loadIntoFresh) this.fail(a.tok, "an assignment here is not supported (a wait loop's or a for loop's condition): assign in a statement of its own");
+    const t = a.target;
+    if (t.s === 'name' && t.index === undefined) {
+      const current = t.s === 'name' && this.scope.assigned.has(t.name) ? ({ k: 'reg', name: t.name } as Expr) : undefined;
+      if (a.op && !current) this.fail(t.tok, `register '${t.name}' is used before it is assigned`);
+      const v = this.expr(a.value, load);
+      const reg = this.assign(t.tok);
+      this.scope.pre.push({ op: 'let', reg, value: this.narrowed(reg, a.op ? { k: 'bin', op: a.op, l: current!, r: v } : v) });
+      return { k: 'reg', name: reg };
+    }
+    if (t.s === 'deref') {
+      const old = a.op ? this.expr(t, load) : undefined;
+      const v = this.expr(a.value, load);
+      const value = old ? ({ k: 'bin', op: a.op!, l: old, r: v } as Expr) : v;
+      const reg = this.fresh();
+      this.scope.pre.push({ op: 'let', reg, value });
+      this.scope.pre.push(this.storeOp(t, { k: 'reg', name: reg }) as CpuOp);
+      return { k: 'reg', name: reg };
+    }
+    return this.fail(t.tok, 'expected a register or a memory location to assign');
+  }
+
+  /** A store of an expression's value to a location: a CPU store, or a device's dma_write. */
+  protected storeOp(target: Extract<Syn, { s: 'deref' }>, value: Expr): CpuOp | DeviceOp {
+    if (this.scope.kind === 'device') {
+      const size = target.size;
+      return { op: 'dma_write', ...this.deviceAddress(target), size, ...(value.k === 'num' ? { value: value.v } : { value: 0n, valueExpr: value }) } as DeviceOp;
+    }
+    const acc = this.access(target);
+    return { op: 'store', ...acc, ...(value.k === 'num' ? { value: value.v } : { value: 0n, valueExpr: value }) };
+  }
+
+  /**
+   * c ? a : b. Arms that only compute are one expression (both computed, one kept); arms that read
+   * memory or assign become an `if` into a fresh register, so only the chosen arm's loads happen.
+   */
+  private conditional(a: Extract<Syn, { s: 'cond' }>, load: LoadRule): Expr {
+    const c = this.expr(a.c, load);
+    const outer = this.scope.pre;
+    this.scope.pre = [];
+    const x = this.expr(a.a, load);
+    const preA = this.takePre();
+    const y = this.expr(a.b, load);
+    const preB = this.takePre();
+    this.scope.pre = outer;
+    if (!preA.length && !preB.length) {
+      const yes: Expr = { k: 'un', op: '!', e: { k: 'un', op: '!', e: c } };
+      return { k: 'bin', op: '+', l: { k: 'bin', op: '*', l: yes, r: x }, r: { k: 'bin', op: '*', l: { k: 'un', op: '!', e: c }, r: y } };
+    }
+    if (load !== this.loadIntoFresh) this.fail(a.tok, "'?:' with loads in its arms is not supported here: use if/else in statements of their own");
+    const reg = this.fresh();
+    this.scope.pre.push({ op: 'if', cond: c, then: [...preA, { op: 'let', reg, value: x }], else: [...preB, { op: 'let', reg, value: y }] });
+    return { k: 'reg', name: reg };
+  }
+
+  /** The bus address a device's `*(T *)(h + off)` or `ring[i].field` names: through a handle, never a CPU buffer. */
+  protected deviceAddress(d: Extract<Syn, { s: 'deref' }>, at: Syn = d): ReturnType<Expressions['busAddress']> {
+    const base = this.splitBase(d.ptr).base;
+    if (base.s === 'name' && this.buffers.has(base.name) && this.buffers.get(base.name)!.kind !== 'coherent') {
+      this.fail(at.tok, `a device accesses memory through a DMA handle, not the buffer '${base.name}': r = dma_read(h + off, size); or *(u32 *)(h + off)`);
+    }
+    return this.busAddress(d.ptr);
+  }
+
   /** A load in an expression; `at` is the READ_ONCE, or the access itself. */
   private loadLeaf(d: Extract<Syn, { s: 'deref' }>, once: boolean, load: LoadRule, at: Syn): Expr {
-    if (this.scope.kind === 'device') this.fail(at.tok, 'a device reads memory with r = dma_read(ptr, size);');
+    if (this.scope.kind === 'device') {
+      // A device reads memory by DMA: `s = ring[1].cbd_sc;` is a dma_read through the handle.
+      if (load !== this.loadIntoFresh) this.fail(at.tok, 'a device reads memory with r = dma_read(ptr, size); first');
+      if (d.size > 8) this.fail(at.tok, `a ${d.size}-byte read is not a value: a register holds at most 8 bytes`);
+      const reg = this.fresh();
+      this.scope.pre.push({ op: 'dma_read', ...this.deviceAddress(d, at), size: d.size, reg } as unknown as CpuOp);
+      return { k: 'reg', name: reg };
+    }
     const access = this.access(d, load);
     if (access.size > 8) this.fail(at.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
     return load(access, once, at);
@@ -175,6 +270,17 @@ export class Expressions extends ArgumentChecks {
     }
     return { value: 0n, valueExpr: this.expr(a) };
   }
+}
+
+/** __swab16/32/64 of a computed value: the low `size` bytes in the other order, as shifts and masks. */
+export function swabExpr(e: Expr, size: number): Expr {
+  let out: Expr | undefined;
+  for (let k = 0; k < size; k++) {
+    const byte: Expr = { k: 'bin', op: '&', l: k ? { k: 'bin', op: '>>', l: e, r: num(8 * k) } : e, r: num(0xff) };
+    const moved: Expr = size - 1 - k ? { k: 'bin', op: '<<', l: byte, r: num(8 * (size - 1 - k)) } : byte;
+    out = out ? { k: 'bin', op: '|', l: out, r: moved } : moved;
+  }
+  return out!;
 }
 
 export function assignmentToHandle(name: string): string {

@@ -12,9 +12,13 @@ export interface Token extends Pos {
   text: string;
 }
 
-const PUNCT2 = ['==', '!=', '->', '/\\', '\\/', '<<', '>>', '<=', '>=', '&&', '||', '++', '--', '+=', '-='];
+const PUNCT3 = ['<<=', '>>='];
+const PUNCT2 = ['==', '!=', '->', '/\\', '\\/', '<<', '>>', '<=', '>=', '&&', '||', '++', '--', '+=', '-=', '&=', '|=', '^=', '*='];
 /** `/` and `%` are tokens only so that division gets its own error message. */
-const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/';
+const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/.?';
+
+/** A preprocessor line (`#define ...`) is '#' ... '#end' around its tokens (src/litmus/preprocess.ts). */
+export const DIRECTIVE_END = '#end';
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -24,9 +28,27 @@ export function tokenize(src: string): Token[] {
       if (src[i] === '\n') { line++; col = 1; } else col++;
     }
   };
+  let directive = false;
+  let lineStart = true;
   while (i < src.length) {
     const c = src[i];
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') { advance(1); continue; }
+    if (c === '\n') {
+      if (directive) { out.push({ kind: 'punct', text: DIRECTIVE_END, line, col }); directive = false; }
+      lineStart = true;
+      advance(1);
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') { advance(1); continue; }
+    // C's line splice: a backslash before the end of the line joins the next line (a long #define).
+    if (c === '\\' && /^\\[ \t]*\r?\n/.test(src.slice(i, i + 64))) { advance(src.indexOf('\n', i) + 1 - i); continue; }
+    if (c === '#' && lineStart) {
+      out.push({ kind: 'punct', text: '#', line, col });
+      directive = true;
+      lineStart = false;
+      advance(1);
+      continue;
+    }
+    if (!src.startsWith('//', i) && !src.startsWith('/*', i)) lineStart = false;
     if (src.startsWith('//', i)) {
       while (i < src.length && src[i] !== '\n') advance(1);
       continue;
@@ -60,6 +82,12 @@ export function tokenize(src: string): Token[] {
       advance(m[1].length);
       continue;
     }
+    const three = src.slice(i, i + 3);
+    if (PUNCT3.includes(three)) {
+      out.push({ kind: 'punct', text: three, ...start });
+      advance(3);
+      continue;
+    }
     const two = src.slice(i, i + 2);
     if (PUNCT2.includes(two)) {
       out.push({ kind: 'punct', text: two, ...start });
@@ -73,6 +101,7 @@ export function tokenize(src: string): Token[] {
     }
     throw new LitmusError(line, col, `unexpected character ${describeChar(c)}`);
   }
+  if (directive) out.push({ kind: 'punct', text: DIRECTIVE_END, line, col });
   out.push({ kind: 'eof', text: 'end of file', line, col });
   return out;
 }

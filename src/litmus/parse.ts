@@ -14,6 +14,7 @@ import { Conditions } from './condition.js';
 import { assignmentToHandle } from './expressions.js';
 import { dropUnreadRegisters, readRegisters, walkOps } from './registers.js';
 import { KIND_KEYWORDS, closest } from './vocabulary.js';
+import { sizeOf, type CType } from './c-types.js';
 
 export type Expectation = 'bug' | 'ok';
 
@@ -98,13 +99,20 @@ class Parser extends Conditions {
         if (!actors.length) this.fail(t, "'final' comes after the threads");
         this.next();
         final = this.finalClause();
+      } else if (this.is('struct') && this.is('{', 2)) {
+        if (actors.length) this.fail(t, 'declare structs before the threads');
+        this.structDeclaration((what) => this.constant(what));
+      } else if (this.is('static')) {
+        if (!memorySeen) this.fail(t, "a static function comes after the memory block '{ ... }' (it uses the buffers declared there)");
+        if (final || condition) this.fail(t, "static functions come before 'final' and the condition");
+        this.functionDefinition();
       } else if (this.is('exists') || this.is('forall')) {
         if (condition) this.fail(t, `a second condition: a test has one 'exists' or 'forall'`);
         if (!actors.length) this.fail(t, `'${t.text}' comes after the threads`);
         this.source.condition = t;
         condition = this.conditionClause();
       } else {
-        this.fail(t, `expected 'expect', 'platform', '{', 'cpu', 'device', 'final', 'exists' or 'forall', found ${this.found(t)}`);
+        this.fail(t, `expected 'expect', 'platform', 'struct', '{', 'static', 'cpu', 'device', 'final', 'exists' or 'forall', found ${this.found(t)}`);
       }
     }
     if (!memorySeen) this.fail(this.tok, "missing memory block '{ ... }' and threads");
@@ -162,7 +170,8 @@ class Parser extends Conditions {
     const open = this.next();
     while (!this.is('}')) {
       if (this.tok.kind === 'eof') this.fail(open, "unterminated memory block: '{' has no closing '}'");
-      const kw = this.ident("a declaration ('kmalloc', 'page', 'stack', 'vmalloc', 'coherent', 'field' or 'mmio')");
+      if (this.is('struct') && this.is('{', 2)) { this.structDeclaration((what) => this.constant(what)); continue; }
+      const kw = this.ident("a declaration ('kmalloc', 'page', 'stack', 'vmalloc', 'coherent', 'field', 'mmio' or 'struct')");
       if (kw.text === 'mmio') {
         const name = this.ident('a register name');
         if (this.registers.has(name.text)) this.fail(name, `register '${name.text}' is already declared at line ${this.registers.get(name.text)!.line}`);
@@ -173,33 +182,45 @@ class Parser extends Conditions {
       }
       const kind = kw.text === 'field' ? 'kmalloc' : KIND_KEYWORDS[kw.text];
       if (!kind) {
-        const hint = closest(kw.text, [...Object.keys(KIND_KEYWORDS), 'field', 'mmio']);
-        this.fail(kw, `unknown declaration '${kw.text}'${hint ? ` (did you mean '${hint}'?)` : ''}: use kmalloc, page, stack, vmalloc, coherent, field or mmio`);
+        const hint = closest(kw.text, [...Object.keys(KIND_KEYWORDS), 'field', 'mmio', 'struct']);
+        this.fail(kw, `unknown declaration '${kw.text}'${hint ? ` (did you mean '${hint}'?)` : ''}: use kmalloc, page, stack, vmalloc, coherent, field, mmio or struct`);
       }
+      // A typed declaration: coherent struct bufdesc ring[64];  kmalloc u32 words[16];  kmalloc struct priv p;
+      const elem = this.isTypeStart() && (this.toks[this.i + 1]?.kind === 'ident' || this.is('*', 1)) ? this.typeName('a type') : undefined;
+      if (elem?.k === 'ptr') this.fail(kw, 'a buffer of pointers is not supported: declare each buffer, or an array of u64 for the addresses');
       const name = this.ident('a buffer name');
       if (this.buffers.has(name.text)) this.fail(name, `buffer '${name.text}' is already declared at line ${this.bufferPos.get(name.text)!.line}`);
-      this.expectText('[', `after '${name.text}' (write ${name.text}[SIZE])`);
-      const size = this.int('a size in bytes');
+      let size: number;
+      if (elem) {
+        const type: CType = this.is('[') ? this.arraySuffix(elem, (what) => this.constant(what)) : { k: 'array', of: elem, count: 1 };
+        size = sizeOf(type);
+        this.bufferTypes.set(name.text, type);
+      } else {
+        this.expectText('[', `after '${name.text}' (write ${name.text}[SIZE], or a type first: ${kw.text} struct NAME ${name.text}[N];)`);
+        size = this.constant('a size in bytes');
+        this.expectText(']', 'after the size');
+      }
       if (size <= 0) this.fail(name, `buffer '${name.text}' has size 0; sizes are positive`);
-      this.expectText(']', 'after the size');
       const decl: BufferDecl = { name: name.text, kind, size };
       if (this.is('in')) {
         this.next();
-        const parent = this.ident('the struct this field is in');
-        const p = this.buffers.get(parent.text);
-        if (!p) this.fail(parent, `unknown buffer '${parent.text}' (a field's struct must be declared before it)`);
-        let offset = 0;
-        if (this.is('+')) { this.next(); offset = this.int('a field offset'); }
+        const where = this.syn();
+        const { base, off } = this.splitBase(where);
+        if (base.s !== 'name' || base.index !== undefined) this.fail(where.tok, 'expected the struct this field is in, optionally + a constant offset');
+        const parent = base;
+        const p = this.buffers.get(parent.name);
+        if (!p) this.fail(parent.tok, `unknown buffer '${parent.name}' (a field's struct must be declared before it)`);
+        const offset = this.offsetNumber(off, 'a field offset');
         if (offset + size > p.size) this.fail(name, `field '${name.text}' (offset ${offset}, size ${size}) does not fit in '${p.name}' (size ${p.size})`);
-        decl.in = { parent: parent.text, offset };
+        decl.in = { parent: parent.name, offset };
       } else if (kw.text === 'field') {
         this.fail(this.tok, `a field needs its struct: field ${name.text}[${size}] in STRUCT + OFFSET;`);
       }
-      if (this.is('at')) { this.next(); decl.at = this.int('a physical address'); }
+      if (this.is('at')) { this.next(); decl.at = this.constant('a physical address'); }
       if (this.is('=')) {
         this.next();
         const v = this.tok;
-        decl.init = this.int('an initial byte');
+        decl.init = this.constant('an initial byte');
         if (decl.init > 0xff) this.fail(v, `initial value ${v.text} is not a byte: '= 0x33' sets every byte of the buffer`);
       }
       this.expectText(';', `after the declaration of '${name.text}'`);

@@ -7,7 +7,7 @@ import { MAX_NESTING } from '../program/limits.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
-import { DeviceStatements } from './device-statements.js';
+import { CStatements } from './c-statements.js';
 import { negate, type Access } from './expressions.js';
 import type { Syn } from './syntax.js';
 
@@ -15,7 +15,9 @@ type Op = CpuOp | DeviceOp;
 
 const POLL_FORM = 'while (READ_ONCE(*(u32 *)ptr) != value) cpu_relax();';
 
-export class Statements extends DeviceStatements {
+export class Statements extends CStatements {
+  /** The loops and switches around the statement being read, innermost last: what break and continue leave. */
+  private readonly breakable: ('loop' | 'do' | 'switch')[] = [];
   private blocks = 0;
   /** The '{' of each block being read, innermost last. */
   private readonly opens: Token[] = [];
@@ -49,20 +51,106 @@ export class Statements extends DeviceStatements {
           return this.ifStatement(sg);
         case 'while': return this.whileStatement(sg);
         case 'for': return this.forStatement(sg);
+        case 'do': return this.doWhileStatement(sg);
+        case 'switch': return this.switchStatement(sg);
+        case 'return': return this.fail(t, "'return' is not supported here: a thread ends at its closing '}' (if (dma_mapping_error(dev, h)) return -ENOMEM; is the one return the format reads)");
+        case 'goto': return this.fail(t, "'goto' is not supported here: write the error path with if/else (if (dma_mapping_error(dev, h)) goto label; is the one goto the format reads)");
         case 'break': case 'continue': {
+          const inner = this.breakable[this.breakable.length - 1];
+          if (t.text === 'break' && inner === 'switch') this.fail(t, "a 'break' nested inside a switch case is not supported: end the case with its break; and use if/else inside it");
+          if (t.text === 'continue' && this.innermostLoop() === 'do') this.fail(t, "'continue' in a do { } while loop is not supported: use a while loop, or if/else inside the body");
           if (!this.scope.loops) this.fail(t, `'${t.text}' outside a loop`);
           this.next();
           this.end();
           return [{ op: t.text }];
         }
       }
-      if (this.is('++', 1) || this.is('--', 1) || this.is('+=', 1) || this.is('-=', 1)) {
-        const op = this.increment(t);
+      if (this.is('++', 1) || this.is('--', 1)) {
+        const op = this.pointerStep(t) ?? this.increment(t);
         this.end();
         return [...this.takePre(), op];
       }
+      if (this.functions.has(t.text) && this.is('(', 1)) {
+        this.inlineCall();
+        return this.body(sg);
+      }
+      if (this.isTypeStart() && (this.toks[this.i + 1]?.kind === 'ident' || this.is('*', 1) || t.text === 'struct' || this.isTypeStart(1))) return this.declaration();
     }
-    return this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [this.deviceStatement()];
+    if (this.is('{')) return this.body(sg);
+    if (this.is(';')) { this.next(); return []; }
+    if (this.isCallStatement()) return this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];
+    return this.assignmentStatement();
+  }
+
+  private innermostLoop(): 'loop' | 'do' | undefined {
+    for (let k = this.breakable.length - 1; k >= 0; k--) if (this.breakable[k] !== 'switch') return this.breakable[k] as 'loop' | 'do';
+    return undefined;
+  }
+
+  /** do { body } while (COND); — the body once, then again while COND: while (1) { body; if (!COND) break; } */
+  private doWhileStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    this.next();
+    const body = this.loop(() => this.body(sg), 'do');
+    this.expectText('while', "after the body of 'do'");
+    const cond = this.expr(this.condition('while'));
+    const pre = this.takePre();
+    this.end();
+    return [control({ op: 'while', cond: num(1), body: [...body, ...pre, control({ op: 'if', cond: negate(cond), then: [{ op: 'break' }] })] })];
+  }
+
+  /**
+   * switch (E) { case A: case B: ... break; default: ... } — an if/else chain on E's value (read
+   * once). Each case ends with break (or continue, in a loop) or is the last: falling into the
+   * next case is refused rather than guessed.
+   */
+  private switchStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    const kw = this.next();
+    const v = this.expr(this.condition('switch'));
+    const pre = this.takePre();
+    const open = this.expectText('{', "after 'switch (...)'");
+    const groups: { labels: bigint[]; isDefault: boolean; ops: Op[]; at: Token }[] = [];
+    let cur: (typeof groups)[number] | undefined;
+    let ended = true;
+    while (!this.is('}')) {
+      const t = this.tok;
+      if (t.kind === 'eof') this.fail(open, "unterminated 'switch': '{' has no closing '}'");
+      if (this.is('case') || this.is('default')) {
+        if (cur && cur.ops.length && !ended) this.fail(t, `falling through from the case at line ${cur.at.line} into this one is not supported: end that case with break;`);
+        if (!cur || cur.ops.length || ended) { cur = { labels: [], isDefault: false, ops: [], at: t }; groups.push(cur); ended = false; }
+        this.next();
+        if (t.text === 'case') {
+          const c = this.syn();
+          if (c.s !== 'num') this.fail(c.tok, 'a case label is a constant (a number or a #define)');
+          cur.labels.push(c.v);
+        } else {
+          cur.isDefault = true;
+        }
+        this.expectText(':', `after '${t.text}'`);
+        continue;
+      }
+      if (!cur) this.fail(t, "expected 'case' or 'default' in the switch");
+      if (ended) this.fail(t, 'a statement after the case\'s break; is never run: remove it');
+      if (this.is('break')) { this.next(); this.end(); ended = true; continue; }
+      const continues = this.is('continue');
+      this.breakable.push('switch');
+      try {
+        cur.ops.push(...this.statement(sg));
+      } finally {
+        this.breakable.pop();
+      }
+      if (continues) ended = true;
+    }
+    this.next();
+    if (!groups.length) this.fail(kw, 'a switch with no case');
+    const reg: Expr = v;
+    const test = (labels: bigint[]): Expr => labels.map((l): Expr => ({ k: 'bin', op: '==', l: reg, r: num(l) })).reduce((a, b) => ({ k: 'bin', op: '||', l: a, r: b }));
+    const fallback = groups.find((g) => g.isDefault)?.ops;
+    let chain: Op[] | undefined = fallback;
+    for (const g of [...groups].reverse()) {
+      if (g.isDefault || !g.labels.length) continue;
+      chain = [control({ op: 'if', cond: test(g.labels), then: g.ops, ...(chain ? { else: chain } : {}) })];
+    }
+    return [...pre, ...(chain ?? [])];
   }
 
   /** { statements } or one statement, as the body of an if, else or loop. */
@@ -112,7 +200,7 @@ export class Statements extends DeviceStatements {
     if (this.isRelaxBody()) return [this.waitLoop(c, at)];
     const cond = this.expr(c);
     const pre = this.takePre();
-    const body = this.loop(() => this.body(sg));
+    const body = this.loop(() => this.body(sg), 'loop');
     // A condition that reads memory reads it on every lap: while (1) { loads; if (!cond) break; body }
     if (pre.length) return [control({ op: 'while', cond: num(1), body: [...pre, control({ op: 'if', cond: negate(cond), then: [{ op: 'break' }] }), ...body] })];
     return [control({ op: 'while', cond, body })];
@@ -142,7 +230,7 @@ export class Statements extends DeviceStatements {
       step = this.increment(stepAt).value;
     }
     this.expectText(')', 'after the loop step');
-    const body = this.loop(() => this.body(sg));
+    const body = this.loop(() => this.body(sg), 'loop');
     return [...pre, control({ op: 'for', reg: reg.text, from, cond, step, body })];
   }
 
@@ -157,12 +245,14 @@ export class Statements extends DeviceStatements {
     return { op: 'let', reg: name, value: { k: 'bin', op: op.text[0] === '+' ? '+' : '-', l: reg, r: by } };
   }
 
-  private loop<T>(f: () => T): T {
+  private loop<T>(f: () => T, kind: 'loop' | 'do'): T {
     this.scope.loops++;
+    this.breakable.push(kind);
     try {
       return f();
     } finally {
       this.scope.loops--;
+      this.breakable.pop();
     }
   }
 

@@ -9,7 +9,10 @@
 import { binary, unary, type BinaryOp, type UnaryOp } from '../program/expr.js';
 import { MAX_NESTING } from '../program/limits.js';
 import type { Token } from './lexer.js';
-import { TokenStream, integer } from './token-stream.js';
+import { integer } from './token-stream.js';
+import { valueText } from '../exec/values.js';
+import { TypeParser } from './type-parser.js';
+import { scalarType, sizeOf } from './c-types.js';
 import { CPU_CALLS, DEVICE_CALLS, scalarTypeSize } from './vocabulary.js';
 
 /** Operators and leaves nested in one expression tree, at most (a driver's expression has a handful). */
@@ -19,6 +22,14 @@ export const DIVISION = 'division is not modelled: a ring index wraps with & (si
 
 /** arm64 is little-endian: these conversions are the identity (include/linux/byteorder/little_endian.h). */
 export const IDENTITY_FUNCTIONS: ReadonlySet<string> = new Set(['le16_to_cpu', 'le32_to_cpu', 'le64_to_cpu', 'cpu_to_le16', 'cpu_to_le32', 'cpu_to_le64']);
+
+/** The big-endian conversions byte-swap on arm64 (include/linux/byteorder/little_endian.h: __swab16/32/64). */
+export const SWAB_FUNCTIONS: Readonly<Record<string, number>> = {
+  be16_to_cpu: 2, be32_to_cpu: 4, be64_to_cpu: 8, cpu_to_be16: 2, cpu_to_be32: 4, cpu_to_be64: 8, swab16: 2, swab32: 4, swab64: 8,
+};
+
+/** Compound assignment operators and the operator each applies. */
+export const COMPOUND: Readonly<Record<string, BinaryOp>> = { '+=': '+', '-=': '-', '*=': '*', '&=': '&', '|=': '|', '^=': '^', '<<=': '<<', '>>=': '>>' };
 
 export type Syn = (
   | { s: 'num'; v: bigint }
@@ -35,6 +46,20 @@ export type Syn = (
   | { s: 'list'; items: Syn[] }
   | { s: 'un'; op: UnaryOp; e: Syn }
   | { s: 'bin'; op: BinaryOp; l: Syn; r: Syn }
+  /** base[i] with a computed index, or of something other than a name (C arrays: src/litmus/c-lang.ts) */
+  | { s: 'index'; base: Syn; i: Syn }
+  /** base.field, base->field */
+  | { s: 'member'; base: Syn; field: string; arrow: boolean }
+  /** &place (other than &sgl[0]) */
+  | { s: 'addr'; e: Syn }
+  /** *p without a cast: the pointer's own type gives the size */
+  | { s: 'star'; e: Syn }
+  /** sizeof(expression) */
+  | { s: 'sizeof'; e: Syn }
+  /** c ? a : b */
+  | { s: 'cond'; c: Syn; a: Syn; b: Syn }
+  /** target = value, target op= value: a value in C (the value assigned) */
+  | { s: 'assign'; op?: BinaryOp; target: Syn; value: Syn }
 ) & { tok: Token; d: number };
 
 /** C's binary operators, loosest first; herd7's \/ and /\ sit with || and && in conditions. */
@@ -53,12 +78,47 @@ const LEVELS: Record<string, BinaryOp>[] = [
 const CONDITION_OPS: Record<string, BinaryOp>[] = [{ '\\/': '||' }, { '/\\': '&&' }, {}, {}, {}, { '=': '==' }, {}, {}, {}, {}];
 const MULTIPLICATIVE = LEVELS.length - 1;
 
-export class SyntaxParser extends TokenStream {
+export class SyntaxParser extends TypeParser {
   private nesting = 0;
 
   /** One expression. In a condition (`cond`), `=` compares, `~` is not, and `cpu0:r` names a register. */
   protected syn(cond = false): Syn {
-    return this.binaryAt(0, cond);
+    return this.desugar(this.rawSyn(cond));
+  }
+
+  /** One expression as written: struct members, array elements and pointers not yet resolved. */
+  protected rawSyn(cond = false): Syn {
+    return cond ? this.binaryAt(0, cond) : this.assignExpr();
+  }
+
+  /** Struct members, array elements and pointers as accesses at byte offsets (src/litmus/c-lang.ts). */
+  protected desugar(s: Syn): Syn {
+    return s;
+  }
+
+  /** a = b, a op= b (right to left, as in C), below ?: */
+  private assignExpr(): Syn {
+    const target = this.condExpr();
+    const t = this.tok;
+    if (t.kind !== 'punct' || !(t.text === '=' || t.text in COMPOUND)) return target;
+    return this.nested(() => {
+      this.next();
+      const value = this.assignExpr();
+      return this.node(t, { s: 'assign', ...(t.text === '=' ? {} : { op: COMPOUND[t.text] }), target, value }, target, value);
+    });
+  }
+
+  private condExpr(): Syn {
+    const c = this.binaryAt(0, false);
+    if (!this.is('?')) return c;
+    const q = this.next();
+    return this.nested(() => {
+      const a = this.assignExpr();
+      this.expectText(':', "in 'c ? a : b'");
+      const b = this.condExpr();
+      if (c.s === 'num') return c.v !== 0n ? a : b;
+      return this.node(q, { s: 'cond', c, a, b }, c, a, b);
+    });
   }
 
   private binaryAt(level: number, cond: boolean): Syn {
@@ -86,21 +146,32 @@ export class SyntaxParser extends TokenStream {
         return e.s === 'num' ? this.node(t, { s: 'num', v: unary(op, e.v) }) : this.node(t, { s: 'un', op, e }, e);
       });
     }
-    if (this.is('*')) return this.nested(() => this.deref());
-    if (this.is('&')) {
-      this.next();
-      const name = this.ident('an sg table after &');
-      this.expectText('[', `after '&${name.text}'`);
-      const index = this.int('an sg entry index');
-      this.expectText(']', 'after the index');
-      return this.node(t, { s: 'ref', name: name.text, index });
-    }
-    if (this.is('(')) {
+    if (this.is('*')) {
+      const castType = this.toks[this.i + 2]?.kind === 'ident' && (this.is('*', 3) || this.is('[', 3));
+      if (this.is('(', 1) && (this.isTypeStart(2) || castType)) return this.nested(() => this.deref());
       return this.nested(() => {
         this.next();
-        const inner = this.binaryAt(0, cond);
+        const e = this.unaryExpr(cond);
+        return this.node(t, { s: 'star', e }, e);
+      });
+    }
+    if (this.is('&')) {
+      return this.nested(() => {
+        this.next();
+        const e = this.unaryExpr(cond);
+        if (e.s === 'name' && e.index !== undefined) return this.node(t, { s: 'ref', name: e.name, index: e.index });
+        return this.node(t, { s: 'addr', e }, e);
+      });
+    }
+    if (this.is('sizeof')) return this.nested(() => this.sizeofExpr(cond));
+    if (this.is('offsetof')) return this.nested(() => this.offsetofExpr());
+    if (this.is('(')) {
+      if (this.isTypeStart(1)) return this.nested(() => this.cast(cond));
+      return this.nested(() => {
+        this.next();
+        const inner = cond ? this.binaryAt(0, cond) : this.assignExpr();
         this.expectText(')', 'to close the parenthesis');
-        return inner;
+        return this.postfix(inner, cond);
       });
     }
     if (this.is('{')) {
@@ -120,14 +191,102 @@ export class SyntaxParser extends TokenStream {
       const reg = this.ident(`a register of '${t.text}' after ':'`);
       return this.node(t, { s: 'treg', actor: t.text, name: reg.text });
     }
-    if (this.is('(')) return this.nested(() => this.callArgs(t, cond));
-    if (this.is('[')) {
-      this.next();
-      const index = this.int('an sg entry index');
-      this.expectText(']', 'after the sg entry index');
-      return this.node(t, { s: 'name', name: t.text, index });
+    if (this.is('(')) return this.postfix(this.nested(() => this.callArgs(t, cond)), cond);
+    return this.postfix(this.node(t, { s: 'name', name: t.text }), cond);
+  }
+
+  /** [i], .field, ->field after a primary expression. `name[constant]` stays a name with an index (an sg entry, or an element). */
+  private postfix(e: Syn, cond: boolean): Syn {
+    let depth = 0;
+    try {
+      for (;;) {
+        const t = this.tok;
+        if (this.is('[')) {
+          this.next();
+          const i = this.binaryAt(0, cond);
+          this.expectText(']', 'after the index');
+          if (e.s === 'name' && e.index === undefined && i.s === 'num') e = this.node(e.tok, { s: 'name', name: e.name, index: this.small(i.v, i.tok, 'an index') });
+          else e = this.node(e.tok, { s: 'index', base: e, i }, e, i);
+        } else if (this.is('.') || this.is('->')) {
+          this.next();
+          const f = this.ident(`a member name after '${t.text}'`);
+          e = this.node(f, { s: 'member', base: e, field: f.text, arrow: t.text === '->' }, e);
+        } else if (this.is('++') || this.is('--')) {
+          this.fail(t, `'${t.text}' inside an expression is not supported: write it as its own statement (x${t.text};)`);
+        } else {
+          return e;
+        }
+        if (++depth > MAX_NESTING) this.fail(t, `more than ${MAX_NESTING} nested indices and members`);
+      }
+    } finally {
+      // nothing to undo: depth only bounds the loop
     }
-    return this.node(t, { s: 'name', name: t.text });
+  }
+
+  /** (u16)x: an unsigned cast keeps the low bytes; a pointer cast has no meaning without a buffer. */
+  private cast(cond: boolean): Syn {
+    const open = this.next();
+    const type = this.typeName('a type');
+    this.expectText(')', 'to close the cast');
+    const e = this.unaryExpr(cond);
+    if (type.k !== 'int') this.fail(open, 'a pointer cast is not supported: name the buffer, &ring[i], or *(u32 *)(buf + offset)');
+    if (type.size >= 8) return e;
+    return this.binSyn('&', e, this.node(open, { s: 'num', v: (1n << BigInt(type.size * 8)) - 1n }));
+  }
+
+  /** sizeof(type), sizeof(expression), sizeof expression */
+  private sizeofExpr(cond: boolean): Syn {
+    const kw = this.next();
+    if (this.is('(') && this.isTypeStart(1)) {
+      this.next();
+      const type = this.arraySuffix(this.typeName('a type'), (what) => this.constant(what));
+      this.expectText(')', 'to close sizeof(');
+      return this.node(kw, { s: 'num', v: BigInt(sizeOf(type)) });
+    }
+    const e = this.unaryExpr(cond);
+    return this.node(kw, { s: 'sizeof', e }, e);
+  }
+
+  /** offsetof(struct NAME, member.member[2]) */
+  private offsetofExpr(): Syn {
+    const kw = this.next();
+    this.expectText('(', "after 'offsetof'");
+    let type = this.typeName('a struct type');
+    this.expectText(',', 'after the struct type in offsetof(struct NAME, member)');
+    let off = 0;
+    for (;;) {
+      if (type.k !== 'struct') this.fail(this.tok, `offsetof: '${this.tok.text}' is not in a struct`);
+      const f = this.ident('a member name');
+      const field = type.fields.get(f.text);
+      if (!field) this.fail(f, `struct ${type.name} has no member '${f.text}'`);
+      off += field.off;
+      type = field.type;
+      while (this.is('[')) {
+        if (type.k !== 'array') this.fail(this.tok, `'${f.text}' is not an array`);
+        this.next();
+        const i = this.constant('an array index');
+        this.expectText(']', 'after the index');
+        off += i * sizeOf(type.of);
+        type = type.of;
+      }
+      if (!this.is('.')) break;
+      this.next();
+    }
+    this.expectText(')', 'to close offsetof(');
+    return this.node(kw, { s: 'num', v: BigInt(off) });
+  }
+
+  /** A constant expression (a size, a count, an offset): #defines, sizeof and arithmetic fold to a number. */
+  protected constant(what: string): number {
+    const e = this.desugar(this.binaryAt(0, false));
+    if (e.s !== 'num') this.fail(e.tok, `expected ${what} (a constant)`);
+    return this.small(e.v, e.tok, what);
+  }
+
+  /** Sizes, offsets, addresses and counts: exact as JS numbers (the limits of compile() are far lower). */
+  protected small(v: bigint, t: Token, what: string): number {
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(t, `${what} ${/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(t.text) && BigInt(t.text) === v ? t.text : valueText(v)} is too large`);
+    return Number(v);
   }
 
   /** name( args ): the identity conversions (le32_to_cpu, ...) give their argument back. */
@@ -144,7 +303,37 @@ export class SyntaxParser extends TokenStream {
       if (args.length !== 1) this.fail(name, `${name.text}() takes one argument`);
       return args[0];
     }
+    const builtin = this.builtin(name, args);
+    if (builtin) return builtin;
+    if (name.text in SWAB_FUNCTIONS) {
+      if (args.length !== 1) this.fail(name, `${name.text}() takes one argument`);
+      if (args[0].s === 'num') return this.node(name, { s: 'num', v: swab(args[0].v, SWAB_FUNCTIONS[name.text]) });
+    }
     return this.node(name, { s: 'call', name: name.text, args, end }, ...args);
+  }
+
+  /** The kernel's bit macros (include/linux/bits.h, bitfield.h) and lower/upper_32_bits(), as C expressions. */
+  private builtin(name: Token, args: Syn[]): Syn | undefined {
+    const n = (v: bigint) => this.node(name, { s: 'num', v });
+    const want = (k: number) => { if (args.length !== k) this.fail(name, `${name.text}() takes ${k} argument${k === 1 ? '' : 's'}`); };
+    const constMask = (a: Syn) => {
+      if (a.s !== 'num' || a.v === 0n) this.fail(a.tok, `${name.text}(): the mask is a nonzero constant (GENMASK(h, l) or BIT(n))`);
+      return a.v;
+    };
+    switch (name.text) {
+      case 'BIT': case 'BIT_ULL': want(1); return this.binSyn('<<', n(1n), args[0]);
+      case 'GENMASK': case 'GENMASK_ULL': {
+        want(2);
+        const [h, l] = args.map((a) => (a.s === 'num' ? a.v : this.fail(a.tok, `${name.text}(h, l) takes constants`)));
+        if (h > 63n || l > h) this.fail(name, `${name.text}(${h}, ${l}): needs 63 >= h >= l`);
+        return n(((1n << (h + 1n)) - 1n) & ~((1n << l) - 1n));
+      }
+      case 'FIELD_GET': { want(2); const m = constMask(args[0]); return this.binSyn('>>', this.binSyn('&', args[1], n(m)), n(trailingZeros(m))); }
+      case 'FIELD_PREP': { want(2); const m = constMask(args[0]); return this.binSyn('&', this.binSyn('<<', args[1], n(trailingZeros(m))), n(m)); }
+      case 'lower_32_bits': want(1); return this.binSyn('&', args[0], n(0xffffffffn));
+      case 'upper_32_bits': want(1); return this.binSyn('>>', args[0], n(32n));
+    }
+    return undefined;
   }
 
   /** *(u32 *)ptr — the access size comes from the type; the pointer binds as a cast's operand does. */
@@ -152,8 +341,8 @@ export class SyntaxParser extends TokenStream {
     const star = this.expectText('*', 'before the cast');
     this.expectText('(', "in the cast '*(u32 *)'");
     const ty = this.ident('a type such as u32');
-    let size = scalarTypeSize(ty.text);
-    if (size === undefined) this.fail(ty, `unknown type '${ty.text}': use u8, u16, u32, u64 (u24, u40, u48, u56 for odd widths) or u8[N]`);
+    let size = scalarTypeSize(ty.text) ?? scalarSize(ty.text);
+    if (size === undefined) this.fail(ty, `unknown type '${ty.text}': use u8, u16, u32, u64 (u24, u40, u48, u56 for odd widths), __le16, int, ... or u8[N]`);
     if (this.is('[')) {
       if (ty.text !== 'u8') this.fail(this.tok, 'only u8[N] arrays are accesses');
       this.next();
@@ -189,6 +378,24 @@ export class SyntaxParser extends TokenStream {
     if (d > MAX_EXPR_DEPTH) this.fail(tok, `expression more than ${MAX_EXPR_DEPTH} operators deep; split it with a register`);
     return { ...body, tok, d } as Syn;
   }
+}
+
+function scalarSize(name: string): number | undefined {
+  const t = scalarType(name);
+  return t?.k === 'int' ? t.size : undefined;
+}
+
+function trailingZeros(v: bigint): bigint {
+  let n = 0n;
+  while (!((v >> n) & 1n)) n++;
+  return n;
+}
+
+/** The bytes of the low `size` bytes of v in the other order (__swab16/32/64). */
+export function swab(v: bigint, size: number): bigint {
+  let out = 0n;
+  for (let k = 0; k < size; k++) out |= ((v >> BigInt(8 * k)) & 0xffn) << BigInt(8 * (size - 1 - k));
+  return out;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -3,13 +3,14 @@
 
 import { tokenize, type Token } from './lexer.js';
 import { LitmusError, type Pos } from './litmus-error.js';
+import { preprocess } from './preprocess.js';
 
 export class TokenStream {
   protected readonly toks: Token[];
   protected i = 0;
 
   constructor(src: string) {
-    this.toks = tokenize(src);
+    this.toks = preprocess(tokenize(src));
   }
 
   protected get tok(): Token {
