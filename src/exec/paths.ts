@@ -50,8 +50,8 @@ export function isStraightLine(p: Program): boolean {
 }
 
 function hasComputed(op: Op): boolean {
-  const o = op as { offExpr?: Expr; valueExpr?: Expr; addr?: Expr; until?: Expr };
-  return o.offExpr !== undefined || o.valueExpr !== undefined || o.addr !== undefined || o.until !== undefined;
+  const o = op as { offExpr?: Expr; valueExpr?: Expr; addr?: Expr; until?: Expr; sizeExpr?: Expr };
+  return o.offExpr !== undefined || o.valueExpr !== undefined || o.addr !== undefined || o.until !== undefined || o.sizeExpr !== undefined;
 }
 
 /** Every path program, in a fixed order (thread by thread, first choice first). */
@@ -94,6 +94,7 @@ interface Outcome { st: State; flow: Flow }
 
 function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
   const handles = definedHandles(p);
+  const mappingSizes = mappedSizes(p);
 
   const fold = (e: Expr, env: Map<string, Expr>, at: string): Expr => {
     switch (e.k) {
@@ -151,6 +152,10 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       const v = constant(e);
       if (v !== undefined) { delete o.valueExpr; (o as { value: bigint }).value = v; } else (o as { valueExpr: Expr }).valueExpr = e;
     }
+    if ((op.op === 'dma_sync' || op.op === 'dma_unmap') && op.sizeExpr) {
+      delete (o as { sizeExpr?: Expr }).sizeExpr;
+      (o as { size: number }).size = computedSize(op, fold(op.sizeExpr, st.env, at), (o as { off?: number }).off ?? 0, at);
+    }
     if (x.addr) (o as { addr: Expr }).addr = fold(x.addr, st.env, at);
     if (x.until) (o as { until: Expr }).until = fold(x.until, st.env, at);
     if ('entry' in o && o.entry === undefined) delete o.entry;
@@ -159,6 +164,24 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     if (assigned) st.env.set(assigned, { k: 'read', op: index, name: assigned });
   };
 
+  /**
+   * A computed unmap or sync size: a constant on this path is that size; one that depends on a
+   * value read (a length the device wrote into a descriptor) is taken at its bound, the rest of
+   * the mapping from the offset: the kernel syncs what it is asked, and a driver's length is at
+   * most its buffer, so the whole rest of the mapping is the most it can ask (a larger length is
+   * not modelled: it would be a driver bug of its own).
+   */
+  const computedSize = (op: Op & { handle: string }, e: Expr, off: number, at: string): number => {
+    const v = constant(e);
+    if (v !== undefined) {
+      if (v === 0n || v > BigInt(MAX_OFFSET)) throw new ProgramError(`${at}: size ${v} on this path: sizes are positive and within the buffer`);
+      return Number(v);
+    }
+    const mapped = mappingSizes.get(op.handle);
+    if (mapped === undefined) throw new ProgramError(`${at}: the size depends on a value read and '${op.handle}' has no single mapping to bound it; compute it from constants`);
+    if (off >= mapped) throw new ProgramError(`${at}: offset ${off} is past the end of the mapping (${mapped} bytes)`);
+    return mapped - off;
+  };
   const fork = (st: State): State => ({ ...st, ops: st.ops.slice(), origin: st.origin.slice(), env: new Map(st.env), choices: st.choices.slice() });
   const push = (st: State, op: Op) => {
     st.ops.push(op);
@@ -287,6 +310,22 @@ function definedHandles(p: Program): Set<string> {
     }
   };
   for (const a of p.actors) walk(a.ops);
+  return out;
+}
+
+/** Each handle's mapping size, when the program maps it once (dma_map_single/page) or allocates it coherent. */
+function mappedSizes(p: Program): Map<string, number> {
+  const out = new Map<string, number>();
+  const many = new Set<string>();
+  const walk = (ops: readonly Op[]) => {
+    for (const op of ops) {
+      if (op.op === 'dma_map') { if (out.has(op.handle) && out.get(op.handle) !== op.size) many.add(op.handle); out.set(op.handle, op.size); }
+      if (op.op === 'if') { walk(op.then); walk(op.else ?? []); }
+      if (op.op === 'while' || op.op === 'for') walk(op.body);
+    }
+  };
+  for (const a of p.actors) walk(a.ops);
+  for (const h of many) out.delete(h);
   return out;
 }
 

@@ -101,6 +101,12 @@ export class CLang extends ArgumentChecks {
         if (!t) this.fail(s.tok, 'sizeof needs a type or a typed location: sizeof(struct bufdesc), sizeof(*bdp), sizeof(ring[0])');
         return { syn: this.num(s, BigInt(sizeOf(t))) };
       }
+      case 'ref': {
+        // &ring[0] of a typed buffer or a pointer is an element's address; of anything else, an sg entry.
+        if (!this.bufferTypes.has(s.name) && !this.pointers.has(s.name)) return { syn: s };
+        const p = this.resolve(this.node(s.tok, { s: 'name', name: s.name, index: s.index }));
+        return { syn: s, ptr: p.place };
+      }
       case 'bin': return this.binary(s);
       case 'un': {
         const e = this.desugar(s.e);
@@ -119,7 +125,15 @@ export class CLang extends ArgumentChecks {
         return { syn: this.node(s.tok, { s: 'list', items }, ...items) };
       }
       case 'cond': {
-        const [c, a, b] = [this.desugar(s.c), this.desugar(s.a), this.desugar(s.b)];
+        const [ra, rb] = [this.resolve(s.a), this.resolve(s.b)];
+        const [pa, pb] = [ra.ptr ?? arrayPointer(ra.place), rb.ptr ?? arrayPointer(rb.place)];
+        if (pa && pb && (ra.ptr || rb.ptr || (s.a.s !== 'name' && s.b.s !== 'name'))) {
+          // c ? &ring[0] : bdp + 1 — a pointer either way, into one buffer.
+          if (pa.buf !== pb.buf) this.fail(s.tok, `the two arms point into different buffers ('${pa.buf}' and '${pb.buf}')`);
+          const c = this.desugar(s.c);
+          return { syn: s, ptr: { ...pa, off: this.node(s.tok, { s: 'cond', c, a: pa.off, b: pb.off }, c, pa.off, pb.off) } };
+        }
+        const [c, a, b] = [this.desugar(s.c), this.valueSyn(ra), this.valueSyn(rb)];
         return { syn: this.node(s.tok, { s: 'cond', c, a, b }, c, a, b) };
       }
       case 'assign': {

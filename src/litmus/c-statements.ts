@@ -81,7 +81,7 @@ export class CStatements extends DeviceStatements {
     }
     if (was) this.fail(value.tok, `'${name}' is a pointer into '${was.buf}': assign it a pointer (&${was.buf}[i], ${name} + 1)`);
     const v = this.valueSyn(r);
-    if (!op && v.s === 'deref' && !this.widths.has(name)) {
+    if (!op && v.s === 'deref' && this.fitsLoad(name, v.size)) {
       // r = *(u16 *)p;  r = bdp->cbd_sc;  — a load into r itself (a device: a DMA read), as before structs.
       if (this.scope.kind === 'device') return { op: 'dma_read', ...this.deviceAddress(v), size: this.derefSize(v), reg: this.assign(target.tok) } as DeviceOp;
       return { op: 'load', ...this.access(v), reg: this.assign(target.tok) };

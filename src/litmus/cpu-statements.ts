@@ -159,7 +159,7 @@ export class CpuStatements extends Expressions {
       case 'dma_unmap_single': case 'dma_unmap_single_attrs': case 'dma_unmap_page': case 'dma_unmap_page_attrs': {
         a(c.name.endsWith('_attrs') ? 5 : 4);
         this.dev(c.args[0]);
-        return { op: 'dma_unmap', api: c.name.startsWith('dma_unmap_page') ? 'page' : 'single', handle: this.handle(c.args[1]), size: this.intArg(c.args[2], 'a size'), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+        return { op: 'dma_unmap', api: c.name.startsWith('dma_unmap_page') ? 'page' : 'single', handle: this.handle(c.args[1]), ...this.sizeArg(c.args[2]), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
       }
       case 'sg_set_buf': {
         a(3);
@@ -201,7 +201,7 @@ export class CpuStatements extends Expressions {
         const { base, off } = this.splitBase(c.args[1]);
         if (base.s !== 'name' || base.index !== undefined) this.fail(c.args[1].tok, 'expected a DMA handle, optionally + offset');
         this.useHandle(base.name, base.tok);
-        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle: base.name, off: this.offsetNumber(off), size: this.intArg(c.args[2], 'a size'), dir: this.dir(c.args[3]) };
+        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle: base.name, off: this.offsetNumber(off), ...this.sizeArg(c.args[2]), dir: this.dir(c.args[3]) };
       }
       case 'dma_sync_single_range_for_cpu': case 'dma_sync_single_range_for_device': {
         a(5);
@@ -209,7 +209,7 @@ export class CpuStatements extends Expressions {
         const handle = this.handle(c.args[1]);
         // The offset may be computed (128 * i: the slot of a ring); the size and direction are constants.
         const off = c.args[2].s === 'num' ? { off: this.intArg(c.args[2], 'an offset') } : { off: 0, offExpr: this.expr(c.args[2]) };
-        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle, ...off, size: this.intArg(c.args[3], 'a size'), dir: this.dir(c.args[4]), range: true };
+        return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle, ...off, ...this.sizeArg(c.args[3]), dir: this.dir(c.args[4]), range: true };
       }
       case 'dma_sync_sg_for_cpu': case 'dma_sync_sg_for_device': {
         a(4);

@@ -122,6 +122,12 @@ export class Expressions extends CLang {
   /** Registers declared with an unsigned type narrower than 8 bytes (`u16 status;`): assignments keep their low bytes, as C does. */
   protected widths = new Map<string, number>();
 
+  /** Can a load of `size` bytes go straight into register `reg` (its declared width, if any, holds it)? */
+  protected fitsLoad(reg: string, size: number): boolean {
+    const w = this.widths.get(reg);
+    return w === undefined || w >= size;
+  }
+
   /** The value a register gets, cut to its declared width. */
   protected narrowed(reg: string, value: Expr): Expr {
     const w = this.widths.get(reg);
@@ -138,6 +144,14 @@ export class Expressions extends CLang {
     if (t.s === 'name' && t.index === undefined) {
       const current = t.s === 'name' && this.scope.assigned.has(t.name) ? ({ k: 'reg', name: t.name } as Expr) : undefined;
       if (a.op && !current) this.fail(t.tok, `register '${t.name}' is used before it is assigned`);
+      if (!a.op && a.value.s === 'deref' && this.fitsLoad(t.name, a.value.size) && this.scope.kind === 'cpu') {
+        // (status = *p): the load goes into status itself, as `status = *p;` would.
+        const access = this.access(a.value, load);
+        if (access.size > 8) this.fail(a.value.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
+        const reg = this.assign(t.tok);
+        this.scope.pre.push({ op: 'load', ...access, reg });
+        return { k: 'reg', name: reg };
+      }
       const v = this.expr(a.value, load);
       const reg = this.assign(t.tok);
       this.scope.pre.push({ op: 'let', reg, value: this.narrowed(reg, a.op ? { k: 'bin', op: a.op, l: current!, r: v } : v) });
@@ -186,6 +200,15 @@ export class Expressions extends CLang {
     const reg = this.fresh();
     this.scope.pre.push({ op: 'if', cond: c, then: [...preA, { op: 'let', reg, value: x }], else: [...preB, { op: 'let', reg, value: y }] });
     return { k: 'reg', name: reg };
+  }
+
+  /**
+   * The size of an unmap or sync: a constant, or computed from registers (`pkt_len`): then
+   * sizeExpr, folded per path by src/exec/paths.ts (bounded by the mapping when it depends on a read).
+   */
+  protected sizeArg(a: Syn): { size: number; sizeExpr?: Expr } {
+    if (a.s === 'num') return { size: this.intArg(a, 'a size') };
+    return { size: 0, sizeExpr: this.expr(a) };
   }
 
   /** The bus address a device's `*(T *)(h + off)` or `ring[i].field` names: through a handle, never a CPU buffer. */

@@ -176,7 +176,7 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
       return op.api === 'single'
         ? `${op.handle} = dma_map_single${suffix(op.skipCpuSync)}(dev, ${pointer(op.buf, op.off)}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`
         : `${op.handle} = dma_map_page${suffix(op.skipCpuSync)}(dev, ${op.buf}, ${op.off}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`;
-    case 'dma_unmap': return `dma_unmap_${op.api}${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`;
+    case 'dma_unmap': return `dma_unmap_${op.api}${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${sizeText(op)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_map_sg': {
       const sets = op.entries.map((e, k) => `sg_set_buf(&${op.handle}[${k}], ${pointer(e.buf, e.off)}, ${e.size});`);
       return [...sets, `dma_map_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.entries.length}, ${op.dir}${attrs(op.skipCpuSync)});`].join('\n');
@@ -184,8 +184,8 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
     case 'dma_unmap_sg': return `dma_unmap_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_sync':
       if (op.sg) return `dma_sync_sg_for_${op.to}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir});`;
-      if (op.range || op.offExpr) return `dma_sync_single_range_for_${op.to}(dev, ${op.handle}, ${op.offExpr ? printExpr(op.offExpr) : op.off}, ${op.size}, ${op.dir});`;
-      return `dma_sync_single_for_${op.to}(dev, ${pointer(op.handle, op.off)}, ${op.size}, ${op.dir});`;
+      if (op.range || op.offExpr) return `dma_sync_single_range_for_${op.to}(dev, ${op.handle}, ${op.offExpr ? printExpr(op.offExpr) : op.off}, ${sizeText(op)}, ${op.dir});`;
+      return `dma_sync_single_for_${op.to}(dev, ${pointer(op.handle, op.off)}, ${sizeText(op)}, ${op.dir});`;
     case 'dma_mapping_error': return `if (dma_mapping_error(dev, ${op.handle})) return -ENOMEM;`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
@@ -209,4 +209,9 @@ function printDeviceOp(op: DeviceOp, ctx: PrintContext, regs: Regs): string {
     case 'set_reg': return `set_reg(${op.reg}, ${value(op.value)});`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
+}
+
+/** A size as written: a number, or the expression a source program computes it with. */
+function sizeText(op: { size: number; sizeExpr?: Expr }): string {
+  return op.sizeExpr ? printExpr(op.sizeExpr) : String(op.size);
 }

@@ -96,7 +96,8 @@ export type CpuOp =
   | { op: 'dma_alloc_coherent'; buf: string }
   | { op: 'dma_free_coherent'; buf: string }
   | { op: 'dma_map'; api: 'single' | 'page'; handle: string; buf: string; off: number; size: number; dir: Direction; skipCpuSync?: boolean }
-  | { op: 'dma_unmap'; api: 'single' | 'page'; handle: string; size: number; dir: Direction; skipCpuSync?: boolean }
+  /** sizeExpr (source only): a size computed from registers; src/exec/paths.ts folds it into `size`. */
+  | { op: 'dma_unmap'; api: 'single' | 'page'; handle: string; size: number; dir: Direction; skipCpuSync?: boolean; sizeExpr?: Expr }
   | { op: 'dma_map_sg'; handle: string; entries: BufRef[]; dir: Direction; skipCpuSync?: boolean }
   | { op: 'dma_unmap_sg'; handle: string; dir: Direction; skipCpuSync?: boolean }
   /**
@@ -104,7 +105,7 @@ export type CpuOp =
    * and dma_sync_sg_for_{cpu,device}(sg, nents, dir) when sg is set. offExpr: the range form's
    * offset when it uses registers (`128 * i`: the slot of a ring); off is then 0.
    */
-  | ({ op: 'dma_sync'; to: 'cpu' | 'device'; handle: string; off: number; size: number; dir: Direction; range?: boolean; sg?: boolean } & Pick<Computed, 'offExpr'>)
+  | ({ op: 'dma_sync'; to: 'cpu' | 'device'; handle: string; off: number; size: number; dir: Direction; range?: boolean; sg?: boolean; sizeExpr?: Expr } & Pick<Computed, 'offExpr'>)
   /** if (dma_mapping_error(dev, h)) return -ENOMEM; — the driver bails out on failure. */
   | { op: 'dma_mapping_error'; handle: string }
   | LetOp | IfOp<CpuOp> | WhileOp<CpuOp> | ForOp<CpuOp> | BreakOp | ContinueOp | AssumeOp; // Control<CpuOp>
