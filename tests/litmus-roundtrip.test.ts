@@ -222,6 +222,10 @@ const computedCpuOp: fc.Arbitrary<CpuOp> = fc.oneof(
   fc.tuple(anyExpr, flag).map(([v, relaxed]): CpuOp => ({ op: 'writel', reg: 'R0', value: 0n, valueExpr: v, ...opt('relaxed', relaxed) })),
   fc.tuple(regArb, flag).map(([dst, relaxed]): CpuOp => ({ op: 'readl', reg: 'R1', dst, ...opt('relaxed', relaxed) })),
   fc.tuple(fc.constantFrom('cpu', 'device' as const), anyExpr, dir).map(([to, off, d]): CpuOp => ({ op: 'dma_sync', to, handle: 'h0', off: 0, offExpr: off, size: 64, dir: d, range: true })),
+  // computed sizes (issue 18): `dma_sync_single_for_cpu(dev, h, pkt_len, DIR)`, unmap with a length
+  fc.tuple(fc.constantFrom('cpu', 'device' as const), fc.integer({ min: 0, max: 64 }), anyExpr, dir, flag)
+    .map(([to, off, n, d, r]): CpuOp => ({ op: 'dma_sync', to, handle: 'h0', off, size: 0, sizeExpr: n, dir: d, ...opt('range', r) })),
+  fc.tuple(fc.constantFrom('single', 'page' as const), anyExpr, dir).map(([api, n, d]): CpuOp => ({ op: 'dma_unmap', api, handle: 'h0', size: 0, sizeExpr: n, dir: d })),
 );
 
 const busBase = fc.oneof(
@@ -284,13 +288,16 @@ function canonical(p: Program): Program {
     const walk = (ops: (CpuOp | DeviceOp)[]): void => {
       for (const op of ops as unknown as Record<string, unknown>[]) {
         if (op.reg !== undefined && (op.op === 'load' || op.op === 'dma_read') && (op.size as number) > 8) delete op.reg;
-        for (const k of ['offExpr', 'valueExpr', 'until', 'addr', 'cond', 'from', 'value'] as const) {
+        for (const k of ['offExpr', 'valueExpr', 'sizeExpr', 'until', 'addr', 'cond', 'from', 'value'] as const) {
           if (k === 'value' && op.op !== 'let') continue;
           if (op[k] && !(k === 'cond' && op.op === 'for')) op[k] = fix(op[k] as Expr);
         }
         if (op.op === 'for') { regs.add(op.reg as string); op.cond = fix(op.cond as Expr); op.step = fix(op.step as Expr); }
         const offExpr = op.offExpr as Expr | undefined;
         if (offExpr?.k === 'num') delete op.offExpr;
+        // A size that folds to a number is a number (the parser's intArg); keep it a size the parser takes.
+        const sizeExpr = op.sizeExpr as Expr | undefined;
+        if (sizeExpr?.k === 'num') { op.size = sizeExpr.v >= 1n && sizeExpr.v <= 65536n ? Number(sizeExpr.v) : 64; delete op.sizeExpr; }
         const valueExpr = op.valueExpr as Expr | undefined;
         if (valueExpr?.k === 'num') { op.value = (op.size as number) > 8 ? valueExpr.v & 0xffn : valueExpr.v & maxValue(op.op === 'writel' ? 4 : op.size as number); delete op.valueExpr; }
         if (op.op === 'let' || op.op === 'load' || op.op === 'dma_read') if (op.reg !== undefined) regs.add(op.reg as string);
@@ -353,14 +360,14 @@ describe('print then parse gives back programs with registers, expressions and c
       if (p.condition) { seen.add(`condition:${p.condition.kind}`); note(p.condition.cond); }
       for (const a of p.actors) walkOps(a.ops, (op) => {
         seen.add(`${a.kind}:${op.op}`);
-        for (const k of ['offExpr', 'valueExpr', 'until', 'addr', 'values', 'else'] as const) if (k in op) seen.add(`${op.op}.${k}`);
+        for (const k of ['offExpr', 'valueExpr', 'sizeExpr', 'until', 'addr', 'values', 'else'] as const) if (k in op) seen.add(`${op.op}.${k}`);
         if ('reg' in op && op.reg !== undefined && (op.op === 'load' || op.op === 'dma_read')) seen.add(`${op.op}.reg`);
         if (op.op === 'readl' && op.dst) seen.add('readl.dst');
         for (const e of opExprs(op)) note(e);
       });
     }
     const want = ['cpu:let', 'cpu:if', 'cpu:while', 'cpu:for', 'cpu:break', 'cpu:continue', 'device:let', 'device:if', 'device:while', 'device:for', 'device:break',
-      'store.offExpr', 'store.valueExpr', 'store.values', 'load.offExpr', 'load.reg', 'poll.until', 'poll.offExpr', 'writel.valueExpr', 'readl.dst', 'dma_sync.offExpr',
+      'store.offExpr', 'store.valueExpr', 'store.values', 'load.offExpr', 'load.reg', 'poll.until', 'poll.offExpr', 'writel.valueExpr', 'readl.dst', 'dma_sync.offExpr', 'dma_sync.sizeExpr', 'dma_unmap.sizeExpr',
       'dma_read.addr', 'dma_read.offExpr', 'dma_read.reg', 'dma_write.addr', 'dma_write.valueExpr', 'dma_write.values', 'dma_poll.addr', 'if.else',
       'condition:exists', 'condition:forall', 'expr:treg', 'expr:mem', 'expr:handle', 'expr:reg', 'expr:polled', 'expr:un', 'expr:bin'];
     expect(want.filter((k) => !seen.has(k))).toEqual([]);
