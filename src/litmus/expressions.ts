@@ -131,7 +131,9 @@ export class Expressions extends CLang {
   /** The value a register gets, cut to its declared width. */
   protected narrowed(reg: string, value: Expr): Expr {
     const w = this.widths.get(reg);
-    return w === undefined ? value : { k: 'bin', op: '&', l: value, r: num((1n << BigInt(w * 8)) - 1n) };
+    if (w === undefined) return value;
+    const mask = (1n << BigInt(w * 8)) - 1n;
+    return value.k === 'num' ? num(value.v & mask) : { k: 'bin', op: '&', l: value, r: num(mask) };
   }
 
   /**
@@ -144,12 +146,14 @@ export class Expressions extends CLang {
     if (t.s === 'name' && t.index === undefined) {
       const current = t.s === 'name' && this.scope.assigned.has(t.name) ? ({ k: 'reg', name: t.name } as Expr) : undefined;
       if (a.op && !current) this.fail(t.tok, `register '${t.name}' is used before it is assigned`);
-      if (!a.op && a.value.s === 'deref' && this.fitsLoad(t.name, a.value.size) && this.scope.kind === 'cpu') {
-        // (status = *p): the load goes into status itself, as `status = *p;` would.
-        const access = this.access(a.value, load);
-        if (access.size > 8) this.fail(a.value.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
+      const once = a.value.s === 'call' && a.value.name === 'READ_ONCE' && a.value.args.length === 1 && a.value.args[0].s === 'deref';
+      const d = once ? (a.value as Extract<Syn, { s: 'call' }>).args[0] : a.value;
+      if (!a.op && d.s === 'deref' && this.fitsLoad(t.name, d.size) && this.scope.kind === 'cpu') {
+        // (status = *p), (status = READ_ONCE(*p)): the load goes into status itself, as `status = *p;` would.
+        const access = this.access(d, load);
+        if (access.size > 8) this.fail(d.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
         const reg = this.assign(t.tok);
-        this.scope.pre.push({ op: 'load', ...access, reg });
+        this.scope.pre.push({ op: 'load', ...access, ...(once ? { once: true } : {}), reg });
         return { k: 'reg', name: reg };
       }
       const v = this.expr(a.value, load);

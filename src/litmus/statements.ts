@@ -271,6 +271,8 @@ export class Statements extends CStatements {
    */
   private waitLoop(c: Syn, at: Token): CpuOp {
     if (this.scope.kind === 'device') this.fail(at, 'a device waits with dma_poll(ptr, size, value) or wait_doorbell(REG, value)');
+    const assignment = findAssign(c);
+    if (assignment) this.fail(assignment.tok, "an assignment here is not supported (a wait loop's or a for loop's condition): assign in a statement of its own");
     const loads = countLoads(c);
     if (loads !== 1) this.fail(c.tok, `a wait loop's condition reads exactly one location, found ${loads}: ${POLL_FORM} (read the others into registers before the loop)`);
     if (c.s === 'bin' && c.op === '!=' && c.l.s === 'call' && c.l.name === 'READ_ONCE' && c.l.args.length === 1 && c.l.args[0].s === 'deref' && c.r.s === 'num') {
@@ -293,6 +295,19 @@ export class Statements extends CStatements {
 
 /** A control op of either kind of thread: its body holds ops of the thread's own kind. */
 const control = (op: { op: 'if' | 'while' | 'for'; body?: Op[]; then?: Op[]; else?: Op[] } & Record<string, unknown>): Op => op as unknown as Op;
+
+/** The first assignment inside an expression, if any. */
+function findAssign(e: Syn): Syn | undefined {
+  switch (e.s) {
+    case 'assign': return e;
+    case 'deref': return findAssign(e.ptr);
+    case 'call': for (const a of e.args) { const f = findAssign(a); if (f) return f; } return undefined;
+    case 'un': return findAssign(e.e);
+    case 'bin': return findAssign(e.l) ?? findAssign(e.r);
+    case 'cond': return findAssign(e.c) ?? findAssign(e.a) ?? findAssign(e.b);
+    default: return undefined;
+  }
+}
 
 /** Memory loads in an expression: *(T *)p and READ_ONCE(*(T *)p), each once, nested ones too. */
 function countLoads(e: Syn): number {
