@@ -96,6 +96,8 @@ export class CLang extends ArgumentChecks {
         return this.fail(s.tok, "'&' takes a struct member or an array element (&ring[i], &ring[i].status) or an sg entry (&sgl[0])");
       }
       case 'sizeof': {
+        // sizeof(buf) of a buffer declared by its size alone (kmalloc buf[64];) is that size.
+        if (s.e.s === 'name' && s.e.index === undefined && this.buffers.has(s.e.name) && !this.bufferTypes.has(s.e.name)) return { syn: this.num(s, BigInt(this.buffers.get(s.e.name)!.size)) };
         const p = this.resolve(s.e);
         const t = p.place?.type ?? (p.ptr ? { k: 'ptr' as const, to: p.ptr.type } : undefined);
         if (!t) this.fail(s.tok, 'sizeof needs a type or a typed location: sizeof(struct bufdesc), sizeof(*bdp), sizeof(ring[0])');
