@@ -5,6 +5,8 @@
 // parser already reads; the printer writes the old way, so print → parse holds for both.
 
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { parseLitmus } from '../src/litmus/parse.js';
@@ -70,6 +72,10 @@ describe('struct members, array elements and pointers are accesses at byte offse
   test('typed scalar arrays and a single struct object', () => same(
     'DMA t\nstruct p { u32 flags; u8 mac[6]; };\n{ kmalloc u32 words[4]; kmalloc struct p priv; }\ncpu c {\n  words[3] = 1;\n  priv->mac[5] = 2;\n  r = sizeof(priv->mac);\n}\n',
     'DMA t\n{ kmalloc words[16]; kmalloc priv[12]; }\ncpu c {\n  *(u32 *)(words + 12) = 1;\n  *(u8 *)(priv + 9) = 2;\n  r = 6;\n}\n',
+  ));
+  test('an array of buffers: u8 bufs[2][128] is one allocation, bufs[1] its second buffer', () => same(
+    'DMA t\n{ kmalloc u8 bufs[2][128]; }\ncpu c {\n  h = dma_map_single(dev, bufs[1], sizeof(bufs[1]), DMA_FROM_DEVICE);\n  dma_unmap_single(dev, h, 128, DMA_FROM_DEVICE);\n  x = bufs[1][4];\n}\n',
+    'DMA t\n{ kmalloc bufs[256]; }\ncpu c {\n  h = dma_map_single(dev, bufs + 128, 128, DMA_FROM_DEVICE);\n  dma_unmap_single(dev, h, 128, DMA_FROM_DEVICE);\n  x = *(u8 *)(bufs + 132);\n}\n',
   ));
   test('field declarations take arithmetic, offsetof and #defines', () => same(
     'DMA t\n#define HDR 4\nstruct s { u32 a; u32 b; };\n{ kmalloc buf[64]; field b1[4] in buf + 2 * HDR + offsetof(struct s, b); }\ncpu c {\n  r = *(u32 *)b1;\n}\n',
@@ -187,6 +193,12 @@ describe('print → parse: the printer writes struct code as byte offsets, and t
       return isDeepStrictEqual(prog(printLitmus(withStructs)), withStructs);
     }), { seed: 18, numRuns: 150 });
   });
+  for (const f of ['fec-rx-bufdesc', 'fec-rx-bufdesc-no-rmb', 'stmmac-tx-des3-own', 'stmmac-tx-des3-own-no-wmb', 'nvme-cq-completion', 'nvme-cq-completion-no-rmb']) {
+    test(`scenarios/drivers/${f}.litmus: parse → print → parse gives the same program`, () => {
+      const p = prog(readFileSync(resolve(import.meta.dirname, '..', 'scenarios', 'drivers', `${f}.litmus`), 'utf8'));
+      expect(prog(printLitmus(p))).toEqual(p);
+    });
+  }
   test('the property can fail: a layout without tail padding disagrees with the parser', () => {
     // struct { u32 a; u8 b; } is 8 bytes on arm64; ring[1].a is at 8, not 5.
     expect(isDeepStrictEqual(
