@@ -14,6 +14,9 @@ import { valueText } from '../exec/values.js';
 import { TypeParser } from './type-parser.js';
 import { scalarType, sizeOf } from './c-types.js';
 import { CPU_CALLS, DEVICE_CALLS, scalarTypeSize } from './vocabulary.js';
+import { bitMacro, swab } from './bit-macros.js';
+
+export { swab };
 
 /** Operators and leaves nested in one expression tree, at most (a driver's expression has a handful). */
 export const MAX_EXPR_DEPTH = 256;
@@ -312,28 +315,13 @@ export class SyntaxParser extends TypeParser {
     return this.node(name, { s: 'call', name: name.text, args, end }, ...args);
   }
 
-  /** The kernel's bit macros (include/linux/bits.h, bitfield.h) and lower/upper_32_bits(), as C expressions. */
+  /** The kernel's bit macros (src/litmus/bit-macros.ts), as C expressions. */
   private builtin(name: Token, args: Syn[]): Syn | undefined {
-    const n = (v: bigint) => this.node(name, { s: 'num', v });
-    const want = (k: number) => { if (args.length !== k) this.fail(name, `${name.text}() takes ${k} argument${k === 1 ? '' : 's'}`); };
-    const constMask = (a: Syn) => {
-      if (a.s !== 'num' || a.v === 0n) this.fail(a.tok, `${name.text}(): the mask is a nonzero constant (GENMASK(h, l) or BIT(n))`);
-      return a.v;
-    };
-    switch (name.text) {
-      case 'BIT': case 'BIT_ULL': want(1); return this.binSyn('<<', n(1n), args[0]);
-      case 'GENMASK': case 'GENMASK_ULL': {
-        want(2);
-        const [h, l] = args.map((a) => (a.s === 'num' ? a.v : this.fail(a.tok, `${name.text}(h, l) takes constants`)));
-        if (h > 63n || l > h) this.fail(name, `${name.text}(${h}, ${l}): needs 63 >= h >= l`);
-        return n(((1n << (h + 1n)) - 1n) & ~((1n << l) - 1n));
-      }
-      case 'FIELD_GET': { want(2); const m = constMask(args[0]); return this.binSyn('>>', this.binSyn('&', args[1], n(m)), n(trailingZeros(m))); }
-      case 'FIELD_PREP': { want(2); const m = constMask(args[0]); return this.binSyn('&', this.binSyn('<<', args[1], n(trailingZeros(m))), n(m)); }
-      case 'lower_32_bits': want(1); return this.binSyn('&', args[0], n(0xffffffffn));
-      case 'upper_32_bits': want(1); return this.binSyn('>>', args[0], n(32n));
-    }
-    return undefined;
+    return bitMacro(name, args, {
+      num: (v) => this.node(name, { s: 'num', v }),
+      bin: (op, l, r) => this.binSyn(op, l, r),
+      fail: (at, message) => this.fail(at, message),
+    });
   }
 
   /** *(u32 *)ptr — the access size comes from the type; the pointer binds as a cast's operand does. */
@@ -383,19 +371,6 @@ export class SyntaxParser extends TypeParser {
 function scalarSize(name: string): number | undefined {
   const t = scalarType(name);
   return t?.k === 'int' ? t.size : undefined;
-}
-
-function trailingZeros(v: bigint): bigint {
-  let n = 0n;
-  while (!((v >> n) & 1n)) n++;
-  return n;
-}
-
-/** The bytes of the low `size` bytes of v in the other order (__swab16/32/64). */
-export function swab(v: bigint, size: number): bigint {
-  let out = 0n;
-  for (let k = 0; k < size; k++) out |= ((v >> BigInt(8 * k)) & 0xffn) << BigInt(8 * (size - 1 - k));
-  return out;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
