@@ -122,6 +122,10 @@ describe('expressions and statements of driver C', () => {
     T('  u16 st;\n  u8 n = 0x1ff;\n  st = READ_ONCE(*(u16 *)buf);\n  unsigned short m = st + 1;\n  int k = 5;'),
     T('  n = 0xff;\n  st = READ_ONCE(*(u16 *)buf);\n  m = st + 1 & 0xffff;\n  k = 5;'),
   ));
+  test('likely()/unlikely(), true/false, ++i; as a statement', () => same(
+    T('  i = 0;\n  ++i;\n  --i;\n  bool b = true;\n  if (unlikely(i == 0) && likely(b)) x = false;'),
+    T('  i = 0;\n  i++;\n  i--;\n  b = 1 & 0xff;\n  if (i == 0 && b) x = 0;').replace('b = 1 & 0xff', 'b = 1'),
+  ));
   test('(u16) casts keep the low bytes', () => same(T('  r = READ_ONCE(*(u32 *)buf);\n  a = (u16)r;'), T('  r = READ_ONCE(*(u32 *)buf);\n  a = r & 0xffff;')));
   test('a static function is inlined: each parameter a register assigned its argument', () => same(
     `DMA t\n{ kmalloc buf[64]; mmio DB; }\nstatic void refill(int slot, u32 v)\n{\n  *(u32 *)(buf + 4 * slot) = v;\n  dma_wmb();\n}\ncpu c {\n  refill(1, 7);\n  refill(2, 8);\n}\n`,
@@ -246,6 +250,8 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
     ['FIELD_GET with a computed mask', R('  m = 3;\n  x = FIELD_GET(m, 1);'), 't.litmus:7:17: FIELD_GET(): the mask is a nonzero constant (GENMASK(h, l) or BIT(n))'],
     ['a case label that is not constant', R('  s = 1;\n  switch (s) {\n  case s:\n    x = 1;\n  }'), 't.litmus:8:8: a case label is a constant (a number or a #define)'],
     ['a device writing a CPU buffer', ringTest(S, '', '  *(u32 *)buf = 1;'), "t.litmus:9:3: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
+    ['a string literal', R('  netdev_err(ndev, "rcv is not +last");'), 't.litmus:6:20: a string literal: printing is not modelled; drop the netdev_err()/pr_*() call'],
+    ['++ before a name inside an expression', R('  i = 0;\n  x = ++i;'), "t.litmus:7:7: '++' inside an expression is not supported: write it as its own statement (++x;)"],
     ['a statement that does nothing', R('  ring[0].sc;'), 't.litmus:6:3: expected a statement (an assignment, a call, a declaration or control flow), found an expression'],
   ];
   for (const [kind, text, want] of cases) test(kind, () => expect(err(text)).toBe(want));

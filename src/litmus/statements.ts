@@ -76,6 +76,15 @@ export class Statements extends CStatements {
       }
       if (this.isTypeStart() && (this.toks[this.i + 1]?.kind === 'ident' || this.is('*', 1) || t.text === 'struct' || this.isTypeStart(1))) return this.declaration();
     }
+    if ((this.is('++') || this.is('--')) && this.toks[this.i + 1]?.kind === 'ident' && this.is(';', 2)) {
+      // ++i; is i++; as a statement
+      const op = this.next();
+      const reg = this.tok;
+      this.toks.splice(this.i + 1, 0, op);
+      const step = this.pointerStep(reg) ?? this.increment(reg);
+      this.end();
+      return [step];
+    }
     if (this.is('{')) return this.body(sg);
     if (this.is(';')) { this.next(); return []; }
     if (this.isCallStatement()) return this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];

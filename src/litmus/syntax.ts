@@ -24,7 +24,9 @@ export const MAX_EXPR_DEPTH = 256;
 export const DIVISION = 'division is not modelled: a ring index wraps with & (size - 1)';
 
 /** arm64 is little-endian: these conversions are the identity (include/linux/byteorder/little_endian.h). */
-export const IDENTITY_FUNCTIONS: ReadonlySet<string> = new Set(['le16_to_cpu', 'le32_to_cpu', 'le64_to_cpu', 'cpu_to_le16', 'cpu_to_le32', 'cpu_to_le64']);
+export const IDENTITY_FUNCTIONS: ReadonlySet<string> = new Set(['le16_to_cpu', 'le32_to_cpu', 'le64_to_cpu', 'cpu_to_le16', 'cpu_to_le32', 'cpu_to_le64',
+  // branch hints (include/linux/compiler.h): the value of their argument
+  'likely', 'unlikely']);
 
 /** The big-endian conversions byte-swap on arm64 (include/linux/byteorder/little_endian.h: __swab16/32/64). */
 export const SWAB_FUNCTIONS: Readonly<Record<string, number>> = {
@@ -187,6 +189,8 @@ export class SyntaxParser extends TypeParser {
       });
     }
     if (t.kind === 'number') { this.next(); return this.node(t, { s: 'num', v: integer(t, 'a number') }); }
+    if (this.is('++') || this.is('--')) this.fail(t, `'${t.text}' inside an expression is not supported: write it as its own statement (${t.text}x;)`);
+    if (!cond && (this.is('true') || this.is('false'))) { this.next(); return this.node(t, { s: 'num', v: t.text === 'true' ? 1n : 0n }); }
     if (t.kind !== 'ident') this.fail(t, `expected an argument, found ${this.found(t)}`);
     this.next();
     if (cond && this.is(':')) {
