@@ -256,3 +256,25 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
   ];
   for (const [kind, text, want] of cases) test(kind, () => expect(err(text)).toBe(want));
 });
+
+describe('token soup of the C syntax', () => {
+  // Whatever the order of these tokens, the parser gives a program that prints and parses back
+  // to itself, or one LitmusError: never a TypeError, never a stack overflow, never a hang.
+  const WORDS = ['struct', 's', 'bd', '{', '}', '(', ')', '[', ']', ';', ',', '.', '->', '?', ':', '=', '&=', '|=', '^=', '<<=', '+=', '*=', '++', '--', '&', '*', '+', '-', '!', '~', '==',
+    'do', 'while', 'switch', 'case', 'default', 'break', 'continue', 'if', 'else', 'for', 'return', 'sizeof', 'offsetof', 'BIT', 'GENMASK', 'FIELD_GET', 'FIELD_PREP', 'be16_to_cpu',
+    'u16', 'u32', '__le16', 'int', 'unsigned', 'ring', 'p', 'i', 'sc', 'len', 'f', 'X', 'F', '0', '1', '3', '0x8000', 'READ_ONCE', 'h', 'dma_write', '\n#define X 3\n', '\n#define F(a) (a + 1)\n', '\n#', '__packed'];
+  const head = 'DMA soup\n#define N 4\nstruct bd { __le16 len; __le16 sc; u32 a[2]; };\n{ coherent struct bd ring[N]; kmalloc buf[64]; mmio DB; }\nstatic void f(struct bd *q, int k)\n{\n  q->sc = k;\n}\ncpu cpu0 {\n ring = dma_alloc_coherent(dev, sizeof(ring), GFP_KERNEL);\n h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n struct bd *p = &ring[1];\n i = 1;\n';
+  test('a program or one LitmusError', () => {
+    let ok = 0;
+    fc.assert(fc.property(fc.array(fc.constantFrom(...WORDS), { maxLength: 30 }), fc.array(fc.constantFrom(...WORDS), { maxLength: 15 }), (a, b) => {
+      const text = head + a.join(' ') + '\n}\ndevice d {\n' + b.join(' ') + '\n}\n';
+      let p: Program;
+      try { p = parseLitmus(text).program; ok++; } catch (e) { if (!(e instanceof LitmusError)) throw new Error(`${String(e)}\n${text}`); return; }
+      const printed = printLitmus(p);
+      let q: Program;
+      try { q = parseLitmus(printed).program; } catch (e) { throw new Error(`${String(e)}\n${text}\n---\n${printed}`); }
+      if (!isDeepStrictEqual(q, p)) throw new Error(`differs:\n${text}\n---\n${printed}`);
+    }), { seed: 18, numRuns: 1500 });
+    expect(ok).toBeGreaterThan(10);
+  });
+});
