@@ -192,7 +192,13 @@ function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
   switch (op.op) {
     case 'store': case 'poll': c.range(op, where); checkValue(op.value, op.size, where); break;
     case 'load': c.range(op, where); break;
-    case 'writel': c.reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
+    case 'writel': c.reg(op.reg, where); checkValue(op.value, op.width ?? REGISTER_BYTES, where, (op.width ?? REGISTER_BYTES) === REGISTER_BYTES); break;
+    case 'rmw':
+      c.range(op, where);
+      if (![1, 2, 4, 8].includes(op.size)) throw new ProgramError(`${where}: an atomic ${op.fn} is 1, 2, 4 or 8 bytes, not ${op.size}`);
+      checkValue(op.value, op.size, where);
+      if (op.old !== undefined) checkValue(op.old, op.size, where);
+      break;
     case 'readl': c.reg(op.reg, where); break;
     case 'dma_map': c.range(op, where); break;
     case 'dma_map_sg':

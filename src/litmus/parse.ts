@@ -11,6 +11,7 @@ import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../pro
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
 import { Conditions } from './condition.js';
+import { renameHandles } from './cpu-calls.js';
 import { assignmentToHandle } from './expressions.js';
 import { dropUnreadRegisters, readRegisters, walkOps } from './registers.js';
 import { KIND_KEYWORDS, closest } from './vocabulary.js';
@@ -110,6 +111,7 @@ class Parser extends Conditions {
     if (!memorySeen) this.fail(this.tok, "missing memory block '{ ... }' and threads");
     if (!actors.length) this.fail(this.tok, "no 'cpu' or 'device' block: a test needs at least one thread");
     this.checkNames();
+    for (const a of actors) renameHandles(a.ops, this.handleAliases); // a dma_pool block's &handle is the block
     const program: Program = {
       name: nameTok.text,
       ...(platform ? { platform } : {}),
@@ -248,7 +250,7 @@ class Parser extends Conditions {
       for (const [name, tok] of regs) if (this.handles.has(name)) this.fail(tok, assignmentToHandle(name));
     }
     for (const use of this.handleUses) {
-      if (this.handles.has(use.name)) continue;
+      if (this.handles.has(use.name) || this.handleAliases.has(use.name)) continue;
       const hint = closest(use.name, this.handles);
       const did = hint ? ` (did you mean '${hint}'?)` : '';
       if (!use.asValue) this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${did}`);

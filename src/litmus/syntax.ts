@@ -89,7 +89,9 @@ export class SyntaxParser extends TokenStream {
     if (this.is('*')) return this.nested(() => this.deref());
     if (this.is('&')) {
       this.next();
-      const name = this.ident('an sg table after &');
+      const name = this.ident('a name after &');
+      // &lock, &flag: the address of a declared object is its name, as everywhere in the format
+      if (!this.is('[')) return this.node(t, { s: 'name', name: name.text });
       this.expectText('[', `after '&${name.text}'`);
       const index = this.int('an sg entry index');
       this.expectText(']', 'after the index');
