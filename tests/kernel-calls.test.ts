@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
 import { checkPaths } from '../src/oracle/check.js';
+import { newIdealMachine } from '../src/oracle/run.js';
 import type { ModelFault } from '../src/platform/platform.js';
 import { compilePaths } from '../src/exec/compile.js';
 
@@ -184,6 +185,52 @@ describe('each call orders (or syncs) as the kernel does on arm64, and the shape
   test('prefetch, udelay and friends change no value', () => {
     const text = edit(MP, '  smp_store_release(&y, 1);', '  udelay(10);\n  prefetch(x);\n  ndelay(5);\n  smp_store_release(&y, 1);');
     expect(verdict(text)).toBe('ok');
+  });
+});
+
+const PERIPHERALS = `DMA two-peripherals
+{ mmio PHY_EN @ phy; mmio MAC_START @ mac; }
+cpu drv {
+  writel_relaxed(1, PHY_EN);
+  writel_relaxed(1, MAC_START);
+}
+device mac {
+  wait_doorbell(MAC_START, 1);
+  r = read_reg(PHY_EN);
+}
+exists (mac:r = 0)
+`;
+
+describe('doorbells as devices see them', () => {
+  test('Device accesses stay in order only to the same peripheral (Arm ARM B2.7.2)', () => {
+    expect(verdict(PERIPHERALS)).toBe('bug');
+    expect(verdict(edit(edit(PERIPHERALS, ' @ phy', ''), ' @ mac', ''))).toBe('ok'); // one peripheral
+    expect(verdict(edit(PERIPHERALS, 'writel_relaxed(1, MAC_START)', 'writel(1, MAC_START)'))).toBe('ok'); // writel's dmb oshst
+  });
+
+  test('a 64-bit register holds what writeq wrote', () => {
+    const text = 'DMA w\n{ mmio u64 DB @ nic; }\ncpu c { writeq(0x100000001, DB); }\ndevice nic { wait_doorbell(DB, 0x100000001); r = read_reg(DB); }\nexists (nic:r != 0x100000001)\n';
+    expect(verdict(text)).toBe('ok');
+    // a 32-bit register cannot be waited on for a 64-bit value
+    expect(errorOf(text.replace('mmio u64 DB', 'mmio DB'))).toMatch(/^t\.litmus:4:32: value 0x100000001 does not fit in a 32-bit MMIO register/);
+  });
+
+  test('wait_write starts on a write of any value, once per write seen', () => {
+    /** Does the device finish when every thread runs in program order? */
+    const deviceDone = (text: string) => {
+      const loaded = loadLitmus('t.litmus', text);
+      if ('kind' in loaded) throw new Error(formatInputError(loaded));
+      const m = newIdealMachine(loaded.compiled);
+      m.finish();
+      return m.done(loaded.compiled.actorIndex.get('nic')!);
+    };
+    const one = 'DMA w\n{ mmio RDAR; }\ncpu c { writel(0, RDAR); }\ndevice nic { wait_write(RDAR); }\n';
+    expect(deviceDone(one)).toBe(true); // writel(0, RDAR) rings it: RDAR held 0 already
+    expect(deviceDone(one.replace('writel(0, RDAR);', 'readl(RDAR);'))).toBe(false); // a read does not
+    expect(deviceDone(one.replace('wait_write(RDAR);', 'wait_write(RDAR); wait_write(RDAR);'))).toBe(false); // one write, one start
+    // two writes before the device looks ring it once (the engine was started): the second wait hangs
+    expect(deviceDone(one.replace('writel(0, RDAR);', 'writel(0, RDAR); writel(0, RDAR);').replace('wait_write(RDAR);', 'wait_write(RDAR); wait_write(RDAR);'))).toBe(false);
+    expect(verdict(edit(DOORBELL, 'writeq(0x100000001, DB)', 'writel(0, DB)'))).toBe('ok');
   });
 });
 

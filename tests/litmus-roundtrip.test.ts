@@ -84,6 +84,7 @@ const deviceOp: fc.Arbitrary<DeviceOp> = fc.oneof(
   // a wait for 0 holds at reset: the parser refuses it (wait_write is the doorbell any write rings)
   fc.tuple(fc.constantFrom('R0', 'R1'), regValue.filter((v) => v !== 0n)).map(([reg, v]): DeviceOp => ({ op: 'wait_doorbell', reg, value: v })),
   fc.constantFrom('R0', 'R1').map((reg): DeviceOp => ({ op: 'wait_doorbell', reg, value: 0n, anyWrite: true })),
+  fc.constantFrom('R0', 'R1').map((reg): DeviceOp => ({ op: 'read_reg', reg })),
   fc.tuple(fc.constantFrom('h0', 'sgl', 'ring'), fc.constant(0)).chain(([h]) => busOp(h)).map((b): DeviceOp => ({ op: 'dma_read', ...b })),
   fc.constantFrom('h0', 'sgl', 'ring').chain((h) => busOp(h)).chain((b) => valueFor(b.size).map((v): DeviceOp => ({ op: 'dma_write', ...b, value: v }))),
   fc.constantFrom('h0', 'ring').chain((h) => busOp(h)).chain((b) => valueFor(b.size).map((v): DeviceOp => ({ op: 'dma_poll', ...b, value: v }))),
@@ -120,11 +121,13 @@ const programArb: fc.Arbitrary<Program> = fc.record({
   cpuOps: fc.array(cpuOp, { maxLength: 12 }),
   deviceOps: fc.array(deviceOp, { maxLength: 8 }),
   final: fc.option(fc.array(anyRange, { minLength: 1, maxLength: 2 }), { nil: undefined }),
-}).map(({ name, platform, extra, cpuOps, deviceOps, final }): Program => ({
+  mmio: fc.boolean(), // R1 belongs to peripheral nic (mmio R1 @ nic;)
+}).map(({ name, platform, extra, cpuOps, deviceOps, final, mmio }): Program => ({
   name,
   ...(platform ? { platform } : {}),
   buffers: [...BUFS, extra],
   registers: ['R0', 'R1'],
+  ...(mmio ? { mmio: { R1: { peripheral: 'nic' } } } : {}),
   actors: [
     {
       name: 'cpu0', kind: 'cpu', ops: [
@@ -163,7 +166,7 @@ describe('print then parse gives the program back', () => {
     const seen = new Set<string>();
     fc.sample(programArb, { seed: 1, numRuns: 300 }).forEach((p) => p.actors.forEach((a) => a.ops.forEach((op) => seen.add(`${a.kind}:${op.op}`))));
     const all = ['store', 'load', 'poll', 'barrier', 'writel', 'readl', 'wait_irq', 'dma_set_mask', 'dma_alloc_coherent', 'dma_free_coherent', 'dma_map', 'dma_unmap', 'dma_map_sg', 'dma_unmap_sg', 'dma_sync', 'dma_mapping_error', 'rmw']
-      .map((o) => `cpu:${o}`).concat(['wait_doorbell', 'dma_read', 'dma_write', 'dma_poll', 'raise_irq', 'set_reg'].map((o) => `device:${o}`));
+      .map((o) => `cpu:${o}`).concat(['wait_doorbell', 'dma_read', 'dma_write', 'dma_poll', 'raise_irq', 'set_reg', 'read_reg'].map((o) => `device:${o}`));
     expect([...all].filter((k) => !seen.has(k))).toEqual([]);
   });
 

@@ -237,6 +237,11 @@ export class Machine {
         return (this.regs.get(op.reg) ?? 0n) === op.value;
       case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
       case 'set_reg': this.regs.set(op.reg, op.value); return true;
+      case 'read_reg': {
+        const bytes = this.c.program.mmio?.[op.reg]?.bytes ?? REGISTER_BYTES;
+        this.read(a, j, encodeValue(this.regs.get(op.reg) ?? 0n, bytes));
+        return true;
+      }
       case 'assume': this.assume(a, op.cond, op.cut); return true;
       case 'dma_read': case 'dma_write': case 'dma_poll': {
         let addr: DeviceAddress;

@@ -4,7 +4,8 @@
 //  - loads and stores to different Normal or Normal-NC locations may be performed in any order;
 //  - accesses to overlapping bytes stay in order (coherence), except that a load may read its own
 //    CPU's pending store early (store-buffer forwarding: rfi is not in aarch64.cat's ob);
-//  - MMIO (Device-nGnRE) accesses to the one peripheral stay in order, but not against memory;
+//  - MMIO (Device-nGnRE) accesses to the one peripheral stay in order, but not against memory
+//    nor against another peripheral's registers (`mmio REG @ nic;`, Arm ARM B2.7.2);
 //  - dmb ld / dsb ld (dma_rmb, rmb) order earlier loads before every later access;
 //  - dmb st (dma_wmb) orders earlier stores before later stores; dsb st (wmb) completes earlier
 //    stores before any later instruction executes, so it holds later loads back too (Arm ARM
@@ -54,6 +55,8 @@ export interface OrderClass {
   kinds: number;
   /** memory ranges touched: [lo, hi) pairs */
   ranges: number[];
+  /** an MMIO access: the peripheral its register belongs to ('' for the default one) */
+  peripheral?: string;
   /** later stores are control dependent on this op */
   ctrl: boolean;
   /**
@@ -129,9 +132,11 @@ const NONE: OrderClass = { fence: false, kinds: 0, ranges: [], ctrl: false };
 const FENCE: OrderClass = { fence: true, kinds: API, ranges: [], ctrl: false };
 const CALL: OrderClass = { ...NONE, kinds: API };
 
-export interface OrderContext { handles: Map<string, HandleInfo>; hasDevice: boolean }
+/** mmio: registers' peripherals (Program.mmio): Device accesses to different peripherals are not ordered. */
+export interface OrderContext { handles: Map<string, HandleInfo>; hasDevice: boolean; mmio?: Program['mmio'] }
 
 export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderContext = { handles: new Map(), hasDevice: true }): OrderClass {
+  const peripheral = (reg: string) => (ctx.mmio?.[reg]?.peripheral ? { peripheral: ctx.mmio[reg].peripheral } : {});
   const at = (buf: string, off: number, size: number) => {
     const lo = layout.buffers.get(buf)!.addr + off;
     return [lo, lo + size];
@@ -165,9 +170,9 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
       return spec ? { ...NONE, barrier: spec, barrierAt: 'op' } : NONE;
     }
     case 'writel':
-      if (op.relaxed) return { ...NONE, kinds: MW };
-      return { ...NONE, kinds: MW, barrier: writelIsDsb(p.version) ? DSB_ST : ST, barrierAt: 'before' };
-    case 'readl': return op.relaxed ? { ...NONE, kinds: MR } : { ...NONE, kinds: MR, barrier: LD, barrierAt: 'after', ctrl: true };
+      if (op.relaxed) return { ...NONE, kinds: MW, ...peripheral(op.reg) };
+      return { ...NONE, kinds: MW, barrier: writelIsDsb(p.version) ? DSB_ST : ST, barrierAt: 'before', ...peripheral(op.reg) };
+    case 'readl': return op.relaxed ? { ...NONE, kinds: MR, ...peripheral(op.reg) } : { ...NONE, kinds: MR, barrier: LD, barrierAt: 'after', ctrl: true, ...peripheral(op.reg) };
     case 'wait_irq': return FENCE; // the handler's accesses are not issued before the interrupt is taken
     case 'dma_mapping_error': return { ...CALL, ctrl: true };
     case 'dma_set_mask': case 'dma_free_coherent': return CALL;
@@ -230,7 +235,8 @@ function relation(cs: readonly OrderClass[], i: number, j: number): number {
   if (barrierBetween(cs, i, j)) return ORDERED;
   // Acquire and release (aarch64.cat bob): [A]; po, po; [L], [L]; po; [A].
   if (ci.acquire || cj.release || (ci.release && cj.acquire)) return ORDERED;
-  if (ci.kinds & (MR | MW) && cj.kinds & (MR | MW)) return ORDERED; // one peripheral: Device-nGnRE order
+  // Device-nGnRE accesses stay in program order only to the same peripheral (Arm ARM B2.7.2, "Device memory")
+  if (ci.kinds & (MR | MW) && cj.kinds & (MR | MW) && (ci.peripheral ?? '') === (cj.peripheral ?? '')) return ORDERED;
   if (ci.ctrl && cj.kinds & (STORES | API)) return ORDERED;
   if (ci.kinds & API && cj.kinds & API) return ORDERED;
   if (!overlaps(ci.ranges, cj.ranges)) return FREE;

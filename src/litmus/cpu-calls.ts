@@ -5,7 +5,7 @@
 // source it follows on arm64.
 
 import { num, type Expr } from '../program/expr.js';
-import type { BufRef, CpuOp, DeviceOp, DmaPool, MmioWidth } from '../program/types.js';
+import type { BufRef, CpuOp, DeviceOp, DmaPool, MmioDecl, MmioWidth } from '../program/types.js';
 import { walkOps } from './registers.js';
 import type { Token } from './lexer.js';
 import { Expressions } from './expressions.js';
@@ -37,6 +37,8 @@ export const MMIO_NAMES = ['b', 'w', 'l', 'q'].flatMap((w) => [`write${w}`, `wri
   .concat([8, 16, 32, 64].flatMap((n) => [`iowrite${n}`, `ioread${n}`]));
 
 export class CpuCalls extends Expressions {
+  /** `mmio u64 NAME @ PERIPHERAL;`: the registers whose width or peripheral is not the default. */
+  protected readonly mmioDecls = new Map<string, MmioDecl>();
   /** dma_pool_create() results of this file, by the name the pool is assigned to. */
   protected readonly pools = new Map<string, DmaPool>();
   /** dma_pool_alloc's &handle: the device names the block by it, as the buffer's own name. */
@@ -177,6 +179,11 @@ export class CpuCalls extends Expressions {
       }
     }
     return null;
+  }
+
+  /** The bytes a register holds: 8 for `mmio u64 NAME;`, else 4. */
+  protected registerBytes(reg: string): number {
+    return this.mmioDecls.get(reg)?.bytes ?? 4;
   }
 
   private callArity(c: Call, n: number): void {

@@ -14,7 +14,7 @@ export interface Token extends Pos {
 
 const PUNCT2 = ['==', '!=', '->', '/\\', '\\/', '<<', '>>', '<=', '>=', '&&', '||', '++', '--', '+=', '-='];
 /** `/` and `%` are tokens only so that division gets its own error message. */
-const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/';
+const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/@';
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];

@@ -117,6 +117,7 @@ class Parser extends Conditions {
       ...(platform ? { platform } : {}),
       buffers: [...this.buffers.values()],
       registers: [...this.registers.keys()],
+      ...(this.mmioDecls.size ? { mmio: Object.fromEntries(this.mmioDecls) } : {}),
       actors,
       ...(final ? { final } : {}),
       ...(condition ? { condition } : {}),
@@ -166,11 +167,17 @@ class Parser extends Conditions {
       if (this.tok.kind === 'eof') this.fail(open, "unterminated memory block: '{' has no closing '}'");
       const kw = this.ident("a declaration ('kmalloc', 'page', 'stack', 'vmalloc', 'coherent', 'field' or 'mmio')");
       if (kw.text === 'mmio') {
+        // mmio [u32|u64] NAME [@ PERIPHERAL];
+        let bytes: 8 | undefined;
+        if ((this.is('u64') || this.is('u32')) && this.toks[this.i + 1]?.kind === 'ident') bytes = this.next().text === 'u64' ? 8 : undefined;
         const name = this.ident('a register name');
         if (this.registers.has(name.text)) this.fail(name, `register '${name.text}' is already declared at line ${this.registers.get(name.text)!.line}`);
+        let peripheral: string | undefined;
+        if (this.is('@')) { this.next(); peripheral = this.ident("the peripheral the register belongs to, after '@'").text; }
         this.registers.set(name.text, name);
+        if (bytes || peripheral) this.mmioDecls.set(name.text, { ...(peripheral ? { peripheral } : {}), ...(bytes ? { bytes } : {}) });
         this.source.registers.push(kw);
-        this.expectText(';', 'after the register');
+        this.expectText(';', `after the register (mmio u64 ${name.text} @ nic;)`);
         continue;
       }
       const kind = kw.text === 'field' ? 'kmalloc' : KIND_KEYWORDS[kw.text];

@@ -53,7 +53,10 @@ export function printLitmus(p: Program, o: { expect?: Expectation; comment?: str
   if (p.platform && Object.values(p.platform).some((v) => v !== undefined)) out.push('', printPlatform(p.platform));
   out.push('', '{');
   for (const b of p.buffers) out.push(`  ${printBuffer(b)}`);
-  for (const r of p.registers) out.push(`  mmio ${r};`);
+  for (const r of p.registers) {
+    const d = p.mmio?.[r];
+    out.push(`  mmio ${d?.bytes === 8 ? 'u64 ' : ''}${r}${d?.peripheral ? ` @ ${d.peripheral}` : ''};`);
+  }
   out.push('}');
   const ctx = printContext(p);
   for (const a of p.actors) out.push('', ...printActor(a, ctx));
@@ -229,6 +232,7 @@ function printDeviceOp(op: DeviceOp, ctx: PrintContext, regs: Regs): string {
     case 'dma_poll': return `dma_poll(${busAddr(op)}, ${op.size}, ${value(op.value)});`;
     case 'raise_irq': return `raise_irq(${op.irq});`;
     case 'set_reg': return `set_reg(${op.reg}, ${value(op.value)});`;
+    case 'read_reg': return `${op.dst ?? freshReg(ctx, regs)} = read_reg(${op.reg});`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }

@@ -114,6 +114,7 @@ export const UNSUPPORTED_CALLS: Record<string, string> = {
 export const DEVICE_CALLS: Record<string, string> = {
   wait_doorbell: '(REG, value)',
   wait_write: '(REG)',
+  read_reg: '(REG)',
   dma_read: '(handle + offset, size)',
   dma_write: '(handle + offset, size, value)',
   dma_poll: '(handle + offset, size, value)',

@@ -38,6 +38,9 @@ export type Value = bigint;
 /** A dma_pool as dma_pool_create(name, dev, size, align, 0) made it; zero: the block was zeroed (dma_pool_zalloc). */
 export interface DmaPool { name: string; size: number; align: number; zero?: boolean }
 
+/** An MMIO register's peripheral and width in bytes (4 when absent). */
+export interface MmioDecl { peripheral?: string; bytes?: 8 }
+
 /** Bytes an MMIO accessor moves: readb/readw/readl/readq (and ioread8/16/32). */
 export type MmioWidth = 1 | 2 | 4 | 8;
 
@@ -151,6 +154,8 @@ export type DeviceOp =
   | ({ op: 'dma_poll'; handle: string; entry?: number; off: number; size: number; value: Value } & BusComputed)
   | { op: 'raise_irq'; irq: string }
   | { op: 'set_reg'; reg: string; value: Value }
+  /** r = read_reg(REG): the device samples an MMIO register (its own, or one of a peripheral wired to it) */
+  | { op: 'read_reg'; reg: string; dst?: string }
   | LetOp | IfOp<DeviceOp> | WhileOp<DeviceOp> | ForOp<DeviceOp> | BreakOp | ContinueOp | AssumeOp; // Control<DeviceOp>
 
 export type Op = CpuOp | DeviceOp;
@@ -165,6 +170,12 @@ export interface Program {
   platform?: Partial<PlatformConfig>;
   buffers: BufferDecl[];
   registers: string[];
+  /**
+   * Per MMIO register, when not the default (one 32-bit peripheral for all): the peripheral it
+   * belongs to (`mmio RDAR @ nic;` — Arm orders Device accesses only to the same peripheral)
+   * and its width (`mmio u64 DB;`).
+   */
+  mmio?: Record<string, MmioDecl>;
   actors: Actor[];
   /** Byte ranges whose final contents, as the CPU would read them, are observed. */
   final?: BufRef[];
