@@ -11,6 +11,8 @@ import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../pro
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
 import { Conditions } from './condition.js';
+import { LitmusError } from './litmus-error.js';
+import { isLkmm, translateLkmm } from './lkmm.js';
 import { renameHandles } from './cpu-calls.js';
 import { assignmentToHandle } from './expressions.js';
 import { dropUnreadRegisters, readRegisters, walkOps } from './registers.js';
@@ -43,7 +45,20 @@ export interface ParsedLitmus {
 export const MAX_NAME = /^[A-Za-z0-9_.+-]+$/;
 
 export function parseLitmus(src: string): ParsedLitmus {
+  if (isLkmm(src)) return parseLkmm(src);
   return new Parser(src).parseFile();
+}
+
+/** A kernel memory-model test (src/litmus/lkmm.ts), its errors pointing into the text as written. */
+function parseLkmm(src: string): ParsedLitmus {
+  const t = translateLkmm(src);
+  try {
+    return new Parser(t.text).parseFile();
+  } catch (e) {
+    if (!(e instanceof LitmusError)) throw e;
+    const at = t.back(e.line, e.col);
+    throw new LitmusError(at.line, at.col, e.message);
+  }
 }
 
 class Parser extends Conditions {
