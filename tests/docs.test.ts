@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
 import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
 import { checkPaths } from '../src/oracle/check.js';
+import { finalStates } from '../src/oracle/final-states.js';
 
 const examples = (file: string) => [...readFileSync(resolve(import.meta.dirname, '..', file), 'utf8').matchAll(/```litmus\n([\s\S]*?)```/g)].map((m) => m[1]);
 const blocks = examples('docs/litmus.md');
@@ -24,5 +25,17 @@ for (const text of [...blocks, ...readme]) {
     const loaded = loadLitmus(`docs/litmus.md#${name}`, text);
     if ('kind' in loaded) throw new Error(formatInputError(loaded));
     expect(checkPaths(loaded.compiled.allPaths ?? [loaded.compiled]).verdict).toBe(loaded.parsed.expect);
+  });
+}
+
+// Kernel memory-model examples (```lkmm): the `arm64:` comment is the observation the model gives.
+for (const text of [...readFileSync(resolve(import.meta.dirname, '..', 'docs/litmus.md'), 'utf8').matchAll(/```lkmm\n([\s\S]*?)```/g)].map((m) => m[1])) {
+  const name = /^C (\S+)/.exec(text)?.[1] ?? 'unnamed';
+  test(`docs kernel litmus example ${name}`, () => {
+    const want = /arm64: (Always|Sometimes|Never)/.exec(text)?.[1];
+    expect(want).toBeDefined();
+    const loaded = loadLitmus(`docs/litmus.md#${name}`, text);
+    if ('kind' in loaded) throw new Error(formatInputError(loaded));
+    expect(finalStates(loaded.compiled.allPaths ?? [loaded.compiled])?.observation).toBe(want);
   });
 }

@@ -24,6 +24,9 @@ const BUFS: BufferDecl[] = [
   { name: 'b0', kind: 'kmalloc', size: 128 },
   { name: 'ring', kind: 'coherent', size: 4096 },
   { name: 'f0', kind: 'kmalloc', size: 16, in: { parent: 'b0', offset: 8 } },
+  { name: 'flag', kind: 'kmalloc', size: 4, in: { parent: 'b0', offset: 64 } },
+  { name: 'pg', kind: 'page', size: 4096 },
+  { name: 'cmd', kind: 'coherent', size: 64 },
 ];
 const EXTRA = fc.record({
   name: fc.constant('b2'),
@@ -54,6 +57,17 @@ const cpuOp: fc.Arbitrary<CpuOp> = fc.oneof(
   fc.tuple(fc.constantFrom('R0', 'R1'), regValue, flag).map(([reg, v, relaxed]): CpuOp => ({ op: 'writel', reg, value: v, ...opt('relaxed', relaxed) })),
   fc.tuple(fc.constantFrom('R0', 'R1'), flag).map(([reg, relaxed]): CpuOp => ({ op: 'readl', reg, ...opt('relaxed', relaxed) })),
   fc.constantFrom('irq', 'rx_irq').map((irq): CpuOp => ({ op: 'wait_irq', irq })),
+  // src/litmus/cpu-calls.ts: acquire/release, atomics, MMIO widths, allocator frees
+  valueFor(4).map((v): CpuOp => ({ op: 'store', buf: 'flag', off: 0, size: 4, value: v, once: true, release: true })),
+  fc.constant<CpuOp>({ op: 'load', buf: 'flag', off: 0, size: 4, once: true, acquire: true }),
+  fc.tuple(valueFor(4), valueFor(4)).map(([v, old]): CpuOp => ({ op: 'rmw', fn: 'cmpxchg', buf: 'flag', off: 0, size: 4, old, value: v })),
+  valueFor(4).map((v): CpuOp => ({ op: 'rmw', fn: 'xchg', buf: 'flag', off: 0, size: 4, value: v })),
+  fc.constant<CpuOp>({ op: 'rmw', fn: 'spin_lock', buf: 'flag', off: 0, size: 4, value: 1n }),
+  fc.tuple(fc.constantFrom('R0', 'R1'), fc.constantFrom(1, 2, 8), flag).chain(([reg, width, relaxed]) => valueFor(width).map((v): CpuOp => ({ op: 'writel', reg, value: v, width: width as 1 | 2 | 8, ...opt('relaxed', relaxed) }))),
+  fc.tuple(fc.constantFrom('R0', 'R1'), fc.constantFrom(1, 2, 4, 8)).chain(([reg, width]) => valueFor(width).map((v): CpuOp => ({ op: 'writel', reg, value: v, ...(width !== 4 ? { width: width as 1 | 2 | 8 } : {}), io: true }))),
+  fc.tuple(fc.constantFrom('R0', 'R1'), fc.constantFrom(1, 2, 4, 8), fc.boolean()).map(([reg, width, io]): CpuOp => ({ op: 'readl', reg, ...(width !== 4 ? { width: width as 1 | 2 | 8 } : {}), ...opt('io', io) })),
+  fc.constant<CpuOp>({ op: 'dma_free_coherent', buf: 'cmd', pool: 'pool' }),
+  fc.tuple(fc.integer({ min: 1, max: 4096 }), dir).map(([n, d]): CpuOp => ({ op: 'dma_unmap', api: 'page', handle: 'h2', size: n, dir: d, skipCpuSync: true, free: 'pg' })),
   fc.tuple(fc.integer({ min: 24, max: 64 }), flag).map(([bits, coherent]): CpuOp => ({ op: 'dma_set_mask', bits, ...opt('coherent', coherent) })),
   fc.constant<CpuOp>({ op: 'dma_free_coherent', buf: 'ring' }),
   fc.tuple(fc.constantFrom('single', 'page' as const), anyRange, dir, flag).map(([api, r, d, skip]): CpuOp => ({ op: 'dma_map', api, handle: 'h1', ...r, dir: d, ...opt('skipCpuSync', skip) })),
@@ -67,7 +81,10 @@ const cpuOp: fc.Arbitrary<CpuOp> = fc.oneof(
 const busOp = (h: string) => fc.tuple(fc.option(fc.integer({ min: 0, max: 1 }), { nil: undefined }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 1, max: 64 }))
   .map(([entry, off, n]) => ({ handle: h, ...(entry === undefined ? {} : { entry }), off, size: n }));
 const deviceOp: fc.Arbitrary<DeviceOp> = fc.oneof(
-  fc.tuple(fc.constantFrom('R0', 'R1'), regValue).map(([reg, v]): DeviceOp => ({ op: 'wait_doorbell', reg, value: v })),
+  // a wait for 0 holds at reset: the parser refuses it (wait_write is the doorbell any write rings)
+  fc.tuple(fc.constantFrom('R0', 'R1'), regValue.filter((v) => v !== 0n)).map(([reg, v]): DeviceOp => ({ op: 'wait_doorbell', reg, value: v })),
+  fc.constantFrom('R0', 'R1').map((reg): DeviceOp => ({ op: 'wait_doorbell', reg, value: 0n, anyWrite: true })),
+  fc.constantFrom('R0', 'R1').map((reg): DeviceOp => ({ op: 'read_reg', reg })),
   fc.tuple(fc.constantFrom('h0', 'sgl', 'ring'), fc.constant(0)).chain(([h]) => busOp(h)).map((b): DeviceOp => ({ op: 'dma_read', ...b })),
   fc.constantFrom('h0', 'sgl', 'ring').chain((h) => busOp(h)).chain((b) => valueFor(b.size).map((v): DeviceOp => ({ op: 'dma_write', ...b, value: v }))),
   fc.constantFrom('h0', 'ring').chain((h) => busOp(h)).chain((b) => valueFor(b.size).map((v): DeviceOp => ({ op: 'dma_poll', ...b, value: v }))),
@@ -91,6 +108,8 @@ const platformArb: fc.Arbitrary<Partial<PlatformConfig> | undefined> = fc.option
 /** What every generated cpu0 starts with: the coherent ring allocated, h0 and sgl mapped. */
 const SETUP_OPS: CpuOp[] = [
   { op: 'dma_alloc_coherent', buf: 'ring' },
+  { op: 'dma_alloc_coherent', buf: 'cmd', pool: { name: 'pool', size: 64, align: 64 } },
+  { op: 'dma_map', api: 'page', handle: 'h2', buf: 'pg', off: 0, size: 4096, dir: 'DMA_BIDIRECTIONAL', skipCpuSync: true, alloc: 'noncoherent' },
   { op: 'dma_map', api: 'single', handle: 'h0', buf: 'b0', off: 0, size: 128, dir: 'DMA_FROM_DEVICE' },
   { op: 'dma_map_sg', handle: 'sgl', entries: [{ buf: 'b0', off: 0, size: 64 }, { buf: 'b2', off: 8, size: 100 }], dir: 'DMA_TO_DEVICE' },
 ];
@@ -102,11 +121,13 @@ const programArb: fc.Arbitrary<Program> = fc.record({
   cpuOps: fc.array(cpuOp, { maxLength: 12 }),
   deviceOps: fc.array(deviceOp, { maxLength: 8 }),
   final: fc.option(fc.array(anyRange, { minLength: 1, maxLength: 2 }), { nil: undefined }),
-}).map(({ name, platform, extra, cpuOps, deviceOps, final }): Program => ({
+  mmio: fc.boolean(), // R1 belongs to peripheral nic (mmio R1 @ nic;)
+}).map(({ name, platform, extra, cpuOps, deviceOps, final, mmio }): Program => ({
   name,
   ...(platform ? { platform } : {}),
   buffers: [...BUFS, extra],
   registers: ['R0', 'R1'],
+  ...(mmio ? { mmio: { R1: { peripheral: 'nic' } } } : {}),
   actors: [
     {
       name: 'cpu0', kind: 'cpu', ops: [
@@ -144,8 +165,8 @@ describe('print then parse gives the program back', () => {
   test('every op kind appears in the arbitrary', () => {
     const seen = new Set<string>();
     fc.sample(programArb, { seed: 1, numRuns: 300 }).forEach((p) => p.actors.forEach((a) => a.ops.forEach((op) => seen.add(`${a.kind}:${op.op}`))));
-    const all = ['store', 'load', 'poll', 'barrier', 'writel', 'readl', 'wait_irq', 'dma_set_mask', 'dma_alloc_coherent', 'dma_free_coherent', 'dma_map', 'dma_unmap', 'dma_map_sg', 'dma_unmap_sg', 'dma_sync', 'dma_mapping_error']
-      .map((o) => `cpu:${o}`).concat(['wait_doorbell', 'dma_read', 'dma_write', 'dma_poll', 'raise_irq', 'set_reg'].map((o) => `device:${o}`));
+    const all = ['store', 'load', 'poll', 'barrier', 'writel', 'readl', 'wait_irq', 'dma_set_mask', 'dma_alloc_coherent', 'dma_free_coherent', 'dma_map', 'dma_unmap', 'dma_map_sg', 'dma_unmap_sg', 'dma_sync', 'dma_mapping_error', 'rmw']
+      .map((o) => `cpu:${o}`).concat(['wait_doorbell', 'dma_read', 'dma_write', 'dma_poll', 'raise_irq', 'set_reg', 'read_reg'].map((o) => `device:${o}`));
     expect([...all].filter((k) => !seen.has(k))).toEqual([]);
   });
 

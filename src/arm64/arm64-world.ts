@@ -95,6 +95,11 @@ export class Arm64World implements World {
     switch (op.op) {
       case 'dma_map': {
         const b = buf(op.buf);
+        if (op.alloc === 'noncoherent') {
+          k.allocPages(op.handle, b.addr + op.off, op.size, op.dir);
+          this.noteMapping(`${hex(b.addr + op.off)} (dma_alloc_noncoherent: zeroed through the cache, not cleaned)`);
+          return true;
+        }
         const m = k.map(op.handle, op.api, b.addr + op.off, op.size, op.dir, !!op.skipCpuSync, b.virtToPage === undefined ? undefined : b.virtToPage + op.off);
         this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : hex(m.segments[0].bus) + (m.segments[0].bounced ? ' (swiotlb bounce buffer)' : '') + (m.wrongPage ? ` (virt_to_page() of vmalloc address: unrelated memory, not '${op.buf}')` : ''));
         return true;
@@ -111,7 +116,7 @@ export class Arm64World implements World {
       case 'dma_mapping_error': return !k.mappings.get(op.handle)?.error;
       case 'dma_alloc_coherent': {
         const b = buf(op.buf);
-        k.allocCoherent(op.buf, b.addr, b.size);
+        k.allocCoherent(op.buf, b.addr, b.size, !op.pool || !!op.pool.zero);
         return true;
       }
       case 'dma_free_coherent': k.freeCoherent(op.buf); return true;

@@ -81,8 +81,11 @@ export class ContractState {
         const mp = mapping(op.handle);
         if (!mp || mp.error) return; // debug_dma_map_page(): nothing is recorded for DMA_MAPPING_ERROR
         const s = mp.segments[0];
-        this.debug.add({ handle: op.handle, type: 'single', devAddr: s.bus, size: op.size, dir: op.dir, phys: s.orig, nents: 0, mapErr: 'not-checked', at, bounced: s.bounced }, !!op.skipCpuSync, report);
+        // dma_alloc_pages: debug_dma_map_page, checked for NULL rather than with dma_mapping_error
+        this.debug.add({ handle: op.handle, type: 'single', devAddr: s.bus, size: op.size, dir: op.dir, phys: s.orig, nents: 0, mapErr: op.alloc ? 'not-applicable' : 'not-checked', at, bounced: s.bounced }, !!op.skipCpuSync, report);
         this.own.map(op.handle, op.dir, [{ phys: s.orig, size: op.size, bounced: s.bounced }]);
+        // Fresh noncoherent memory is the CPU's until it syncs for the device (Documentation/core-api/dma-api.rst, dma_alloc_noncoherent)
+        if (op.alloc) this.own.sync(op.handle, true, 'all', 0, op.size);
         return;
       }
       case 'dma_map_sg': {

@@ -31,6 +31,7 @@ export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
                     [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR]
        dmafuzz selftest [--minutes N] [--seed N] [--shard I/N] [--well-behaved N] [--class-seeds N]
        dmafuzz replay FILE.json | --target NAME --seed N [--path P] [--faults F,...]
+       dmafuzz export --herd FILE
 
   dmafuzz                     check every built-in scenario against its expected verdict
   dmafuzz check FILE|DIR...   check DMA litmus tests (*.litmus; directories are searched)
@@ -42,6 +43,7 @@ export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
   dmafuzz selftest            dmafuzz's own long randomized run: every bug class over many seeds,
                               then generated well-behaved drivers until the time box ends
   dmafuzz replay              reproduce a fuzzer failure from its saved file or its seed and path
+  dmafuzz export --herd FILE  the test's cpu threads as an AArch64 herd7 test, on stdout
 
 options (--opt VALUE or --opt=VALUE; -- ends the options):
   --runs N             random executions when a test is too big to explore exhaustively

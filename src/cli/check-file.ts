@@ -21,6 +21,7 @@ import type { Finding } from '../check/finding.js';
 import { DEFAULT_FIX_BUDGET, DEFAULT_MAX_REPAIRS, suggestFix, type FixSuggestion } from '../check/suggest-fix.js';
 import type { SourceMap } from '../litmus/parse.js';
 import { fixReport, type FixReport } from '../report/fix-diff.js';
+import { finalStates, type FinalStates } from '../oracle/final-states.js';
 
 export interface InputError { kind: 'error'; file: string; line: number; col: number; message: string }
 
@@ -41,6 +42,8 @@ export interface Checked {
   noFix?: string;
   /** For --replay: the one execution judged. */
   replayed?: boolean;
+  /** A CPU-only test with a condition: every final state, as herd7 lists them (src/oracle/final-states.ts). */
+  states?: FinalStates;
 }
 
 export type FileOutcome = InputError | Checked;
@@ -180,8 +183,10 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
       }
     }
   }
+  const states = finalStates(paths);
   return {
     kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict, result, ...(report ? { report } : {}),
+    ...(states ? { states } : {}),
     contract,
     ...(repaired ? { fix: fixReport(c.program, repaired, file.replace(/^.*\//, '')) } : {}),
     ...(noFix ? { noFix } : {}),

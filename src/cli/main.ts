@@ -12,6 +12,7 @@ import { fuzzCommand } from './fuzz-command.js';
 import { fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
 import { escapeControls } from './one-line.js';
 import { replayCommand } from './replay-command.js';
+import { exportCommand } from './export-command.js';
 
 export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<number> {
   try {
@@ -19,6 +20,7 @@ export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<num
     if (argv[0] === 'selftest') return fuzzCommand(argv.slice(1), io);
     if (argv[0] === 'fuzz') return fuzzCommand(argv.slice(1), io, () => io.err('dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest'));
     if (argv[0] === 'replay') return replayCommand(argv.slice(1), io);
+    if (argv[0] === 'export') return exportCommand(argv.slice(1), io);
     const o = parseArgs(argv);
     if (o.command === 'help') {
       io.out(USAGE);

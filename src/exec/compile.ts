@@ -91,7 +91,7 @@ export function compile(program: Program, platform: Platform): Compiled {
     if (!handles.has(h)) throw new ProgramError(`${where}: unknown DMA handle '${h}' (no dma_map or dma_alloc_coherent defines it)`);
   };
 
-  const orderContext = { handles: handleInfo(program, platform, layout), hasDevice: program.actors.some((a) => a.kind === 'device') };
+  const orderContext = { handles: handleInfo(program, platform, layout), hasDevice: program.actors.some((a) => a.kind === 'device'), mmio: program.mmio };
   const names = new Set<string>();
   const actors: CompiledActor[] = program.actors.map((a) => {
     if (names.has(a.name)) throw new ProgramError(`actor '${a.name}' is declared twice`);
@@ -105,7 +105,13 @@ export function compile(program: Program, platform: Platform): Compiled {
         order.push(orderClassOf(op as CpuOp, platform, layout, orderContext));
       } else {
         switch (op.op) {
-          case 'wait_doorbell': case 'set_reg': reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
+          case 'wait_doorbell': case 'set_reg': {
+            reg(op.reg, where);
+            const bytes = program.mmio?.[op.reg]?.bytes ?? REGISTER_BYTES;
+            checkValue(op.value, bytes, where, bytes === REGISTER_BYTES);
+            break;
+          }
+          case 'read_reg': reg(op.reg, where); break;
           case 'dma_read': if (!op.addr) handle(op.handle, where); break;
           case 'dma_write': case 'dma_poll': if (!op.addr) handle(op.handle, where); checkValue(op.value, op.size, where); break;
           case 'raise_irq': case 'assume': break;
@@ -192,7 +198,13 @@ function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
   switch (op.op) {
     case 'store': case 'poll': c.range(op, where); checkValue(op.value, op.size, where); break;
     case 'load': c.range(op, where); break;
-    case 'writel': c.reg(op.reg, where); checkValue(op.value, REGISTER_BYTES, where, true); break;
+    case 'writel': c.reg(op.reg, where); checkValue(op.value, op.width ?? REGISTER_BYTES, where, (op.width ?? REGISTER_BYTES) === REGISTER_BYTES); break;
+    case 'rmw':
+      c.range(op, where);
+      if (![1, 2, 4, 8].includes(op.size)) throw new ProgramError(`${where}: an atomic ${op.fn} is 1, 2, 4 or 8 bytes, not ${op.size}`);
+      checkValue(op.value, op.size, where);
+      if (op.old !== undefined) checkValue(op.old, op.size, where);
+      break;
     case 'readl': c.reg(op.reg, where); break;
     case 'dma_map': c.range(op, where); break;
     case 'dma_map_sg':

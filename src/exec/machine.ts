@@ -7,7 +7,7 @@ import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { FORWARD, ORDERED } from './ordering.js';
-import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue } from './values.js';
+import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue, REGISTER_BYTES } from './values.js';
 import { coveredByLiveMapping, type DeviceAddress, type World } from './world.js';
 
 /** One performed op or hardware event, with what the hardware and kernel did for it. */
@@ -34,6 +34,9 @@ export class Machine {
   regs = new Map<string, Value>();
   irqRaised = new Map<string, number>();
   irqTaken = new Map<string, number>();
+  /** Writes to each MMIO register so far, and how many of them a wait_write has seen (the engine started). */
+  regWrites = new Map<string, number>();
+  regWritesSeen = new Map<string, number>();
   bailedOut: string | undefined;
   trace?: TraceEntry[];
   /** The last op performed; each points back to the one before (clones share the history). */
@@ -72,6 +75,8 @@ export class Machine {
       regs: new Map(this.regs),
       irqRaised: new Map(this.irqRaised),
       irqTaken: new Map(this.irqTaken),
+      regWrites: new Map(this.regWrites),
+      regWritesSeen: new Map(this.regWritesSeen),
       bailedOut: this.bailedOut,
       last: this.last,
       reordered: this.reordered,
@@ -124,7 +129,7 @@ export class Machine {
     const op = this.c.actors[a].actor.ops[j];
     switch (op.op) {
       case 'wait_irq': return (this.irqRaised.get(op.irq) ?? 0) <= (this.irqTaken.get(op.irq) ?? 0);
-      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) !== op.value;
+      case 'wait_doorbell': return op.anyWrite ? (this.regWrites.get(op.reg) ?? 0) <= (this.regWritesSeen.get(op.reg) ?? 0) : (this.regs.get(op.reg) ?? 0n) !== op.value;
       case 'dma_read': case 'dma_write': case 'dma_poll': return !op.addr && this.world.deviceAddress(op.handle, op.entry ?? 0, op.off) === 'unmapped';
       default: return false;
     }
@@ -207,8 +212,15 @@ export class Machine {
         return op.until ? this.evaluate(a, op.until, decodeValue(bytes)) !== 0n : bytesEqual(bytes, this.bytesOf(a, j, op));
       }
       case 'barrier': return true;
-      case 'writel': this.regs.set(op.reg, op.valueExpr ? this.evaluate(a, op.valueExpr) & 0xffffffffn : op.value); return true;
-      case 'readl': this.read(a, j, encodeValue(this.regs.get(op.reg) ?? 0n, 4)); return true;
+      case 'writel': {
+        // writeb/writew/writel/writeq move 1, 2, 4 or 8 bytes; a computed value is truncated as C's cast does
+        const width = op.width ?? REGISTER_BYTES;
+        this.regs.set(op.reg, op.valueExpr ? BigInt.asUintN(8 * width, this.evaluate(a, op.valueExpr)) : op.value);
+        this.regWrites.set(op.reg, (this.regWrites.get(op.reg) ?? 0) + 1);
+        return true;
+      }
+      case 'readl': this.read(a, j, encodeValue(BigInt.asUintN(8 * (op.width ?? REGISTER_BYTES), this.regs.get(op.reg) ?? 0n), op.width ?? REGISTER_BYTES)); return true;
+      case 'rmw': return this.rmw(a, j, op, forwarded);
       case 'wait_irq': return this.takeIrq(op.irq);
       case 'assume': this.assume(a, op.cond, op.cut); return true;
       default:
@@ -220,9 +232,16 @@ export class Machine {
   private device(a: number, j: number, op: DeviceOp): boolean {
     const w = this.world;
     switch (op.op) {
-      case 'wait_doorbell': return (this.regs.get(op.reg) ?? 0n) === op.value;
+      case 'wait_doorbell':
+        if (op.anyWrite) return this.takeWrite(op.reg);
+        return (this.regs.get(op.reg) ?? 0n) === op.value;
       case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
       case 'set_reg': this.regs.set(op.reg, op.value); return true;
+      case 'read_reg': {
+        const bytes = this.c.program.mmio?.[op.reg]?.bytes ?? REGISTER_BYTES;
+        this.read(a, j, encodeValue(this.regs.get(op.reg) ?? 0n, bytes));
+        return true;
+      }
       case 'assume': this.assume(a, op.cond, op.cut); return true;
       case 'dma_read': case 'dma_write': case 'dma_poll': {
         let addr: DeviceAddress;
@@ -321,6 +340,31 @@ export class Machine {
     return this.bytesOf(a, j, op);
   }
 
+  /**
+   * wait_write(REG): a device engine that any write to its doorbell starts. It goes once the CPU
+   * wrote REG since the device last looked, whatever the value; writes in between coalesce.
+   */
+  private takeWrite(reg: string): boolean {
+    const writes = this.regWrites.get(reg) ?? 0;
+    if (writes <= (this.regWritesSeen.get(reg) ?? 0)) return false;
+    this.regWritesSeen.set(reg, writes);
+    return true;
+  }
+
+  /**
+   * An atomic RMW, one access: the old value as the CPU reads it (its own pending stores
+   * forwarded), the new one stored in the same step. spin_lock waits (returns false) while the
+   * lock word is not 0 — queued_spin_lock's atomic_try_cmpxchg_acquire(&lock->val, 0, 1).
+   */
+  private rmw(a: number, j: number, op: Extract<CpuOp, { op: 'rmw' }>, forwarded: readonly number[]): boolean {
+    const bytes = this.load(a, j, op, forwarded);
+    const old = decodeValue(bytes);
+    if (op.fn === 'spin_lock' && old !== 0n) return false;
+    if (op.fn !== 'cmpxchg' || old === op.old) this.world.cpuStore(this.buf(op.buf), op.off, encodeValue(op.fn === 'spin_lock' ? 1n : op.value, op.size));
+    if (op.fn !== 'spin_lock') this.read(a, j, bytes);
+    return true;
+  }
+
   private takeIrq(irq: string): boolean {
     const taken = this.irqTaken.get(irq) ?? 0;
     if ((this.irqRaised.get(irq) ?? 0) <= taken) return false;
@@ -378,6 +422,7 @@ export class Machine {
     for (const [k, v] of this.irqRaised) rest += `${k}=${v},`;
     rest += ';';
     for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
+    for (const [k, v] of this.regWrites) rest += `w${k}=${v}/${this.regWritesSeen.get(k) ?? 0},`;
     return `${progress}${rest};${this.world.fingerprint()}`;
   }
 }

@@ -4,7 +4,8 @@
 //  - loads and stores to different Normal or Normal-NC locations may be performed in any order;
 //  - accesses to overlapping bytes stay in order (coherence), except that a load may read its own
 //    CPU's pending store early (store-buffer forwarding: rfi is not in aarch64.cat's ob);
-//  - MMIO (Device-nGnRE) accesses to the one peripheral stay in order, but not against memory;
+//  - MMIO (Device-nGnRE) accesses to the one peripheral stay in order, but not against memory
+//    nor against another peripheral's registers (`mmio REG @ nic;`, Arm ARM B2.7.2);
 //  - dmb ld / dsb ld (dma_rmb, rmb) order earlier loads before every later access;
 //  - dmb st (dma_wmb) orders earlier stores before later stores; dsb st (wmb) completes earlier
 //    stores before any later instruction executes, so it holds later loads back too (Arm ARM
@@ -20,7 +21,12 @@
 //  - a store never passes the load it is control dependent on (a poll loop, a mapping check);
 //  - DMA API calls keep program order among themselves; one that maintains the cache ends in
 //    dsb sy and orders everything; one that may bounce (swiotlb memcpy) reads and writes the
-//    buffer's bytes and is ordered with the same CPU's accesses to them.
+//    buffer's bytes and is ordered with the same CPU's accesses to them;
+//  - smp_load_acquire (LDAR) is performed before every later access, smp_store_release (STLR)
+//    after every earlier one, and an STLR before a later LDAR stays before it (aarch64.cat bob:
+//    [A|Q]; po, po; [L], [L]; po; [A]); spin_lock is an acquire, spin_unlock a release;
+//  - xchg / cmpxchg are fully ordered: a full barrier on either side of one atomic access
+//    (arch/arm64/include/asm/cmpxchg.h: the _mb variants, SWPAL/CASAL or LL/SC + dmb ish).
 
 import type { Layout } from '../kernel/layout.js';
 import { atLeast, writelIsDsb } from '../kernel/version.js';
@@ -41,10 +47,16 @@ export interface OrderClass {
   fence: boolean;
   /** A barrier between earlier and later accesses: the op itself, or the barrier inside writel (before its store) / readl (after its load). */
   barrier?: BarrierSpec;
-  barrierAt?: 'op' | 'before' | 'after';
+  barrierAt?: 'op' | 'before' | 'after' | 'around';
+  /** smp_load_acquire / spin_lock: every later access waits for this one (LDAR, aarch64.cat [A]; po) */
+  acquire?: boolean;
+  /** smp_store_release / spin_unlock: this one waits for every earlier access (STLR, po; [L]) */
+  release?: boolean;
   kinds: number;
   /** memory ranges touched: [lo, hi) pairs */
   ranges: number[];
+  /** an MMIO access: the peripheral its register belongs to ('' for the default one) */
+  peripheral?: string;
   /** later stores are control dependent on this op */
   ctrl: boolean;
   /**
@@ -108,7 +120,7 @@ export function handleInfo(program: Program, p: Platform, layout: Layout): Map<s
         if (!b) continue;
         const lo = b.addr + e.off, hi = lo + e.size;
         ranges.push(lo, hi);
-        bounce ||= mayBounce(p, lo, hi, op.dir, mask);
+        bounce ||= op.op === 'dma_map' && op.alloc ? false : mayBounce(p, lo, hi, op.dir, mask); // allocations never bounce
       }
       out.set(op.handle, { ranges, mayBounce: bounce });
     }
@@ -120,9 +132,11 @@ const NONE: OrderClass = { fence: false, kinds: 0, ranges: [], ctrl: false };
 const FENCE: OrderClass = { fence: true, kinds: API, ranges: [], ctrl: false };
 const CALL: OrderClass = { ...NONE, kinds: API };
 
-export interface OrderContext { handles: Map<string, HandleInfo>; hasDevice: boolean }
+/** mmio: registers' peripherals (Program.mmio): Device accesses to different peripherals are not ordered. */
+export interface OrderContext { handles: Map<string, HandleInfo>; hasDevice: boolean; mmio?: Program['mmio'] }
 
 export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderContext = { handles: new Map(), hasDevice: true }): OrderClass {
+  const peripheral = (reg: string) => (ctx.mmio?.[reg]?.peripheral ? { peripheral: ctx.mmio[reg].peripheral } : {});
   const at = (buf: string, off: number, size: number) => {
     const lo = layout.buffers.get(buf)!.addr + off;
     return [lo, lo + size];
@@ -142,23 +156,31 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   // An offset computed from a read (an address dependency) may be anywhere in its buffer.
   const range = (o: { buf: string; off: number; size: number; offExpr?: unknown }) => (o.offExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
   switch (op.op) {
-    case 'store': return { ...NONE, kinds: W, ranges: range(op) };
-    case 'load': return { ...NONE, kinds: R, ranges: range(op) };
+    case 'store': return { ...NONE, kinds: W, ranges: range(op), ...(op.release ? { release: true } : {}) };
+    case 'load': return { ...NONE, kinds: R, ranges: range(op), ...(op.acquire ? { acquire: true } : {}) };
+    case 'rmw': {
+      if (op.fn === 'spin_lock') return { ...NONE, kinds: R | W, ranges: at(op.buf, op.off, op.size), acquire: true, ctrl: true };
+      // The _mb RMWs end in dmb ish (LL/SC) or are SWPAL/CASAL (LSE): ordered as smp_mb() on both sides.
+      const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec('smp_mb', p, ctx.hasDevice);
+      return { ...NONE, kinds: R | W, ranges: at(op.buf, op.off, op.size), ...(spec ? { barrier: spec, barrierAt: 'around' as const } : {}) };
+    }
     case 'poll': return { ...NONE, kinds: R, ranges: range(op), ctrl: true };
     case 'barrier': {
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec(op.kind, p, ctx.hasDevice);
       return spec ? { ...NONE, barrier: spec, barrierAt: 'op' } : NONE;
     }
     case 'writel':
-      if (op.relaxed) return { ...NONE, kinds: MW };
-      return { ...NONE, kinds: MW, barrier: writelIsDsb(p.version) ? DSB_ST : ST, barrierAt: 'before' };
-    case 'readl': return op.relaxed ? { ...NONE, kinds: MR } : { ...NONE, kinds: MR, barrier: LD, barrierAt: 'after', ctrl: true };
+      if (op.relaxed) return { ...NONE, kinds: MW, ...peripheral(op.reg) };
+      return { ...NONE, kinds: MW, barrier: writelIsDsb(p.version) ? DSB_ST : ST, barrierAt: 'before', ...peripheral(op.reg) };
+    case 'readl': return op.relaxed ? { ...NONE, kinds: MR, ...peripheral(op.reg) } : { ...NONE, kinds: MR, barrier: LD, barrierAt: 'after', ctrl: true, ...peripheral(op.reg) };
     case 'wait_irq': return FENCE; // the handler's accesses are not issued before the interrupt is taken
     case 'dma_mapping_error': return { ...CALL, ctrl: true };
     case 'dma_set_mask': case 'dma_free_coherent': return CALL;
     case 'dma_alloc_coherent': return p.declaredCoherent ? { ...NONE, kinds: W | API, ranges: at(op.buf, 0, layout.buffers.get(op.buf)!.size) } : FENCE;
     // swiotlb_tbl_map_single copies into the slot for every direction (reference §2.4).
-    case 'dma_map': case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
+    // dma_alloc_noncoherent zeroes its pages through the cache: a store to them, and a call.
+    case 'dma_map': if (op.alloc) return { ...NONE, kinds: W | API, ranges: at(op.buf, op.off, op.size) }; return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
+    case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
     case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, !op.skipCpuSync && op.dir !== 'DMA_TO_DEVICE');
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves
@@ -180,7 +202,8 @@ function barrierBetween(cs: readonly OrderClass[], i: number, j: number): boolea
     const c = cs[k];
     if (!c.barrier) continue;
     // where the barrier sits: a barrier op strictly between, writel's before its own store, readl's after its own load
-    const between = c.barrierAt === 'op' ? k > i && k < j : c.barrierAt === 'before' ? k > i : k < j;
+    // an RMW's barriers sit on both sides of its own access ('around')
+    const between = c.barrierAt === 'op' ? k > i && k < j : c.barrierAt === 'before' ? k > i : c.barrierAt === 'after' ? k < j : true;
     if (between && ki & c.barrier.before && kj & c.barrier.after) return true;
   }
   return false;
@@ -210,7 +233,10 @@ function relation(cs: readonly OrderClass[], i: number, j: number): number {
   if (cj.barrierAt === 'op' || cj.kinds === 0) return ORDERED; // barrier ops: performed when reached
   if (ci.barrierAt === 'op' || ci.kinds === 0) return FREE;
   if (barrierBetween(cs, i, j)) return ORDERED;
-  if (ci.kinds & (MR | MW) && cj.kinds & (MR | MW)) return ORDERED; // one peripheral: Device-nGnRE order
+  // Acquire and release (aarch64.cat bob): [A]; po, po; [L], [L]; po; [A].
+  if (ci.acquire || cj.release || (ci.release && cj.acquire)) return ORDERED;
+  // Device-nGnRE accesses stay in program order only to the same peripheral (Arm ARM B2.7.2, "Device memory")
+  if (ci.kinds & (MR | MW) && cj.kinds & (MR | MW) && (ci.peripheral ?? '') === (cj.peripheral ?? '')) return ORDERED;
   if (ci.ctrl && cj.kinds & (STORES | API)) return ORDERED;
   if (ci.kinds & API && cj.kinds & API) return ORDERED;
   if (!overlaps(ci.ranges, cj.ranges)) return FREE;

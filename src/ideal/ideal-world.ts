@@ -47,6 +47,7 @@ export class IdealWorld implements World {
     const addr = (name: string) => this.layout.buffers.get(name)!.addr;
     switch (op.op) {
       case 'dma_map':
+        if (op.alloc === 'noncoherent') this.memory.fill(addr(op.buf) + op.off, op.size, 0); // dma_alloc_pages zeroes
         this.handles.set(op.handle, [addr(op.buf) + op.off]);
         this.segments.set(op.handle, { sizes: [op.size], live: true });
         break;
@@ -58,7 +59,7 @@ export class IdealWorld implements World {
         const b = this.layout.buffers.get(op.buf)!;
         this.handles.set(op.buf, [b.addr]);
         this.segments.set(op.buf, { sizes: [b.size], live: true });
-        this.memory.fill(b.addr, b.size, 0);
+        if (!op.pool || op.pool.zero) this.memory.fill(b.addr, b.size, 0); // a dma_pool block is zeroed only by dma_pool_zalloc
         break;
       }
       case 'dma_unmap': case 'dma_unmap_sg': this.release(op.handle); break;

@@ -240,16 +240,30 @@ export class DmaKernel {
     this.mappings.set(handle, { ...m, released: true });
   }
 
-  /** dma_direct_alloc() on the remap path: clean the linear alias, remap Normal-NC, memset 0 through it. */
-  allocCoherent(handle: string, phys: number, size: number): Mapping {
+  /**
+   * dma_direct_alloc() on the remap path: clean the linear alias, remap Normal-NC, memset 0
+   * through it. `zero` false: a dma_pool block (mm/dmapool.c dma_pool_alloc without
+   * __GFP_ZERO) keeps what the pool's page held — modelled as the buffer's initial bytes.
+   */
+  allocCoherent(handle: string, phys: number, size: number, zero = true): Mapping {
     if (this.coherent) {
-      this.cache.write(phys, zeroedBytes(size)); // plain cacheable pages, zeroed through the cache
+      if (zero) this.cache.write(phys, zeroedBytes(size)); // plain cacheable pages, zeroed through the cache
     } else {
       if (prepCoherentCleansOnly(this.platform.version)) dcacheCleanPoc(this.cache, phys, phys + size, this.mo);
       else dcacheCleanInvalPoc(this.cache, phys, phys + size, this.mo); // arch_dma_prep_coherent before v6.4
-      this.cache.memory.fill(phys, size, 0); // memset through the NC mapping reaches memory directly
+      if (zero) this.cache.memory.fill(phys, size, 0); // memset through the NC mapping reaches memory directly
     }
     return this.record({ handle, api: 'coherent', dir: 'DMA_BIDIRECTIONAL', error: false, segments: [{ bus: phys, orig: phys, size, bounced: false }] });
+  }
+
+  /**
+   * dma_alloc_noncoherent() → dma_alloc_pages() → dma_direct_alloc_pages(): pages from the
+   * allocator within the mask (never a swiotlb bounce), memset 0 through the cacheable linear
+   * map — dirty lines — and no cache maintenance: the driver syncs (kernel/dma/direct.c).
+   */
+  allocPages(handle: string, phys: number, size: number, dir: Direction): Mapping {
+    this.cache.write(phys, zeroedBytes(size));
+    return this.record({ handle, api: 'page', dir, error: false, segments: [{ bus: phys, orig: phys, size, bounced: false }] });
   }
 
   /** dma_direct_free(): no cache maintenance. The handle stays known so a late device access lands somewhere. */

@@ -4,13 +4,13 @@
 import type { BufRef, CpuOp } from '../program/types.js';
 import { REGISTER_BYTES } from '../exec/values.js';
 import type { Token } from './lexer.js';
-import { Expressions } from './expressions.js';
+import { CpuCalls } from './cpu-calls.js';
 import { IDENTITY_FUNCTIONS, type Syn } from './syntax.js';
-import { CPU_CALLS, DEVICE_CALLS, closest, isBarrier } from './vocabulary.js';
+import { CPU_CALLS, DEVICE_CALLS, UNSUPPORTED_CALLS, closest, isBarrier } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;
 
-export class CpuStatements extends Expressions {
+export class CpuStatements extends CpuCalls {
   /** One simple CPU statement, after the loads it needs; empty for sg_set_buf, which only fills an sg table. */
   protected cpuStatement(sg: Map<string, (BufRef | undefined)[]>): CpuOp[] {
     const t = this.tok;
@@ -52,6 +52,7 @@ export class CpuStatements extends Expressions {
     if (name.kind !== 'ident') this.fail(name, `expected an operation, found ${this.found(name)}`);
     const other = block === 'cpu' ? DEVICE_CALLS : CPU_CALLS;
     if (name.text in other) this.fail(name, `${name.text}() is a ${block === 'cpu' ? 'device' : 'CPU'} operation; it belongs in a '${block === 'cpu' ? 'device' : 'cpu'}' block`);
+    if (name.text in UNSUPPORTED_CALLS) this.fail(name, `${name.text}() is not supported: ${UNSUPPORTED_CALLS[name.text]}`);
     const hint = closest(name.text, Object.keys(known));
     this.fail(name, `unknown function '${name.text}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
   }
@@ -70,6 +71,8 @@ export class CpuStatements extends Expressions {
     };
     const attrs = (arg: Syn | undefined) => (arg && this.attrs(arg) ? { skipCpuSync: true } : {});
     if (isBarrier(c.name)) { a(0); return { op: 'barrier', kind: c.name }; }
+    const more = this.kernelCall(c, lhs, sg); // src/litmus/cpu-calls.ts
+    if (more !== null) return more;
     switch (c.name) {
       case 'READ_ONCE': {
         a(1);

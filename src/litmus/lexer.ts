@@ -15,7 +15,7 @@ export interface Token extends Pos {
 const PUNCT3 = ['<<=', '>>='];
 const PUNCT2 = ['==', '!=', '->', '/\\', '\\/', '<<', '>>', '<=', '>=', '&&', '||', '++', '--', '+=', '-=', '&=', '|=', '^=', '*='];
 /** `/` and `%` are tokens only so that division gets its own error message. */
-const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/.?';
+const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/.?@';
 
 /** A preprocessor line (`#define ...`) is '#' ... '#end' around its tokens (src/litmus/preprocess.ts). */
 export const DIRECTIVE_END = '#end';
@@ -73,6 +73,14 @@ export function tokenize(src: string): Token[] {
         if (text) out.push({ kind: 'name', text, ...nameAt });
         advance(m2[0].length);
       }
+      continue;
+    }
+    if (c === '"') { // a string literal (dma_pool_create's name): one word the parser never reads as a value
+      const end = src.indexOf('"', i + 1);
+      const nl = src.indexOf('\n', i + 1);
+      if (end < 0 || (nl >= 0 && nl < end)) throw new LitmusError(line, col, 'unterminated string: " has no closing "');
+      out.push({ kind: 'ident', text: src.slice(i, end + 1), ...start });
+      advance(end + 1 - i);
       continue;
     }
     if (/[0-9]/.test(c)) {

@@ -11,6 +11,9 @@ import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../pro
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
 import { Conditions } from './condition.js';
+import { LitmusError } from './litmus-error.js';
+import { isLkmm, translateLkmm } from './lkmm.js';
+import { renameHandles } from './cpu-calls.js';
 import { assignmentToHandle } from './expressions.js';
 import { dropUnreadRegisters, readRegisters, walkOps } from './registers.js';
 import { KIND_KEYWORDS, closest } from './vocabulary.js';
@@ -43,7 +46,20 @@ export interface ParsedLitmus {
 export const MAX_NAME = /^[A-Za-z0-9_.+-]+$/;
 
 export function parseLitmus(src: string): ParsedLitmus {
+  if (isLkmm(src)) return parseLkmm(src);
   return new Parser(src).parseFile();
+}
+
+/** A kernel memory-model test (src/litmus/lkmm.ts), its errors pointing into the text as written. */
+function parseLkmm(src: string): ParsedLitmus {
+  const t = translateLkmm(src);
+  try {
+    return new Parser(t.text).parseFile();
+  } catch (e) {
+    if (!(e instanceof LitmusError)) throw e;
+    const at = t.back(e.line, e.col);
+    throw new LitmusError(at.line, at.col, e.message);
+  }
 }
 
 class Parser extends Conditions {
@@ -118,11 +134,13 @@ class Parser extends Conditions {
     if (!memorySeen) this.fail(this.tok, "missing memory block '{ ... }' and threads");
     if (!actors.length) this.fail(this.tok, "no 'cpu' or 'device' block: a test needs at least one thread");
     this.checkNames();
+    for (const a of actors) renameHandles(a.ops, this.handleAliases); // a dma_pool block's &handle is the block
     const program: Program = {
       name: nameTok.text,
       ...(platform ? { platform } : {}),
       buffers: [...this.buffers.values()],
       registers: [...this.registers.keys()],
+      ...(this.mmioDecls.size ? { mmio: Object.fromEntries(this.mmioDecls) } : {}),
       actors,
       ...(final ? { final } : {}),
       ...(condition ? { condition } : {}),
@@ -173,11 +191,17 @@ class Parser extends Conditions {
       if (this.is('struct') && this.is('{', 2)) { this.structDeclaration((what) => this.constant(what)); continue; }
       const kw = this.ident("a declaration ('kmalloc', 'page', 'stack', 'vmalloc', 'coherent', 'field', 'mmio' or 'struct')");
       if (kw.text === 'mmio') {
+        // mmio [u32|u64] NAME [@ PERIPHERAL];
+        let bytes: 8 | undefined;
+        if ((this.is('u64') || this.is('u32')) && this.toks[this.i + 1]?.kind === 'ident') bytes = this.next().text === 'u64' ? 8 : undefined;
         const name = this.ident('a register name');
         if (this.registers.has(name.text)) this.fail(name, `register '${name.text}' is already declared at line ${this.registers.get(name.text)!.line}`);
+        let peripheral: string | undefined;
+        if (this.is('@')) { this.next(); peripheral = this.ident("the peripheral the register belongs to, after '@'").text; }
         this.registers.set(name.text, name);
+        if (bytes || peripheral) this.mmioDecls.set(name.text, { ...(peripheral ? { peripheral } : {}), ...(bytes ? { bytes } : {}) });
         this.source.registers.push(kw);
-        this.expectText(';', 'after the register');
+        this.expectText(';', `after the register (mmio u64 ${name.text} @ nic;)`);
         continue;
       }
       const kind = kw.text === 'field' ? 'kmalloc' : KIND_KEYWORDS[kw.text];
@@ -269,7 +293,7 @@ class Parser extends Conditions {
       for (const [name, tok] of regs) if (this.handles.has(name)) this.fail(tok, assignmentToHandle(name));
     }
     for (const use of this.handleUses) {
-      if (this.handles.has(use.name)) continue;
+      if (this.handles.has(use.name) || this.handleAliases.has(use.name)) continue;
       const hint = closest(use.name, this.handles);
       const did = hint ? ` (did you mean '${hint}'?)` : '';
       if (!use.asValue) this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${did}`);

@@ -53,7 +53,10 @@ export function printLitmus(p: Program, o: { expect?: Expectation; comment?: str
   if (p.platform && Object.values(p.platform).some((v) => v !== undefined)) out.push('', printPlatform(p.platform));
   out.push('', '{');
   for (const b of p.buffers) out.push(`  ${printBuffer(b)}`);
-  for (const r of p.registers) out.push(`  mmio ${r};`);
+  for (const r of p.registers) {
+    const d = p.mmio?.[r];
+    out.push(`  mmio ${d?.bytes === 8 ? 'u64 ' : ''}${r}${d?.peripheral ? ` @ ${d.peripheral}` : ''};`);
+  }
   out.push('}');
   const ctx = printContext(p);
   for (const a of p.actors) out.push('', ...printActor(a, ctx));
@@ -156,27 +159,42 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
   const suffix = (skip?: boolean) => (skip ? '_attrs' : '');
   switch (op.op) {
     case 'store':
+      if (op.release) return `smp_store_release(&${op.buf}, ${stored(op)});`;
       if (op.once) return `WRITE_ONCE(${access(op)}, ${stored(op)});`;
       if (op.size > 8 && !op.values && !op.valueExpr && !op.offExpr) return `memset(${pointer(op.buf, op.off)}, ${value(op.value)}, ${op.size});`;
       return `${access(op)} = ${stored(op)};`;
     case 'load':
+      if (op.acquire) return `${reg(op.reg)} = smp_load_acquire(&${op.buf});`;
       if (op.once) return `${reg(op.reg)} = READ_ONCE(${access(op)});`;
       return op.size > 8 && !op.offExpr ? `memcpy(${reg(op.reg)}, ${pointer(op.buf, op.off)}, ${op.size});` : `${reg(op.reg)} = ${access(op)};`;
     case 'poll':
       if (!op.until) return `while (READ_ONCE(${access(op)}) != ${value(op.value)}) cpu_relax();`;
       return `while (${printExpr(waitCondition(op.until), { polled: `READ_ONCE(${access(op)})` })}) cpu_relax();`;
     case 'barrier': return `${op.kind}();`;
-    case 'writel': return `writel${op.relaxed ? '_relaxed' : ''}(${op.valueExpr ? printExpr(op.valueExpr) : value(op.value)}, ${op.reg});`;
-    case 'readl': return `${reg(op.dst)} = readl${op.relaxed ? '_relaxed' : ''}(${op.reg});`;
+    case 'writel': return `${mmioName('write', op)}(${op.valueExpr ? printExpr(op.valueExpr) : value(op.value)}, ${op.reg});`;
+    case 'readl': return `${reg(op.dst)} = ${mmioName('read', op)}(${op.reg});`;
+    case 'rmw':
+      if (op.fn === 'spin_lock') return `spin_lock(&${op.buf});`;
+      return `${reg(op.reg)} = ${op.fn}(&${op.buf}, ${op.old !== undefined ? `${value(op.old)}, ` : ''}${value(op.value)});`;
     case 'wait_irq': return `wait_for_irq(${op.irq});`;
     case 'dma_set_mask': return `dma_set_mask${op.coherent ? '_and_coherent' : ''}(dev, DMA_BIT_MASK(${op.bits}));`;
-    case 'dma_alloc_coherent': return `${op.buf} = dma_alloc_coherent(dev, ${ctx.bufferSize(op.buf)}, GFP_KERNEL);`;
-    case 'dma_free_coherent': return `dma_free_coherent(dev, ${ctx.bufferSize(op.buf)}, ${op.buf});`;
+    case 'dma_alloc_coherent':
+      if (op.pool) {
+        const p = op.pool;
+        return `${p.name} = dma_pool_create("${p.name}", dev, ${p.size}, ${p.align}, 0);\n${op.buf} = dma_pool_${p.zero ? 'z' : ''}alloc(${p.name}, GFP_KERNEL, &${op.buf});`;
+      }
+      return `${op.buf} = dma_alloc_coherent(dev, ${ctx.bufferSize(op.buf)}, GFP_KERNEL);`;
+    case 'dma_free_coherent':
+      if (op.pool) return `dma_pool_free(${op.pool}, ${op.buf}, ${op.buf});`;
+      return `dma_free_coherent(dev, ${ctx.bufferSize(op.buf)}, ${op.buf});`;
     case 'dma_map':
+      if (op.alloc === 'noncoherent') return `${op.buf} = dma_alloc_noncoherent(dev, ${op.size}, &${op.handle}, ${op.dir}, GFP_KERNEL);`;
       return op.api === 'single'
         ? `${op.handle} = dma_map_single${suffix(op.skipCpuSync)}(dev, ${pointer(op.buf, op.off)}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`
         : `${op.handle} = dma_map_page${suffix(op.skipCpuSync)}(dev, ${op.buf}, ${op.off}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`;
-    case 'dma_unmap': return `dma_unmap_${op.api}${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${sizeText(op)}, ${op.dir}${attrs(op.skipCpuSync)});`;
+    case 'dma_unmap':
+      if (op.free) return `dma_free_noncoherent(dev, ${op.size}, ${op.free}, ${op.handle}, ${op.dir});`;
+      return `dma_unmap_${op.api}${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${sizeText(op)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_map_sg': {
       const sets = op.entries.map((e, k) => `sg_set_buf(&${op.handle}[${k}], ${pointer(e.buf, e.off)}, ${e.size});`);
       return [...sets, `dma_map_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.entries.length}, ${op.dir}${attrs(op.skipCpuSync)});`].join('\n');
@@ -191,6 +209,13 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
   }
 }
 
+/** writel, writeq_relaxed, ioread16, ...: the accessor an MMIO op was written with. */
+function mmioName(dir: 'write' | 'read', op: { relaxed?: boolean; width?: number; io?: boolean }): string {
+  const width = op.width ?? 4;
+  if (op.io) return `io${dir}${8 * width}`;
+  return `${dir}${({ 1: 'b', 2: 'w', 4: 'l', 8: 'q' } as Record<number, string>)[width]}${op.relaxed ? '_relaxed' : ''}`;
+}
+
 /** h, h + 4, sgl[1] + 16 * i, or an address the device computed. */
 function busAddr(op: { handle: string; entry?: number; off: number; offExpr?: Expr; addr?: Expr }): string {
   if (op.addr) return printExpr(op.addr);
@@ -201,12 +226,13 @@ function busAddr(op: { handle: string; entry?: number; off: number; offExpr?: Ex
 
 function printDeviceOp(op: DeviceOp, ctx: PrintContext, regs: Regs): string {
   switch (op.op) {
-    case 'wait_doorbell': return `wait_doorbell(${op.reg}, ${value(op.value)});`;
+    case 'wait_doorbell': return op.anyWrite ? `wait_write(${op.reg});` : `wait_doorbell(${op.reg}, ${value(op.value)});`;
     case 'dma_read': return `${op.reg ?? freshReg(ctx, regs)} = dma_read(${busAddr(op)}, ${op.size});`;
     case 'dma_write': return `dma_write(${busAddr(op)}, ${op.size}, ${stored(op)});`;
     case 'dma_poll': return `dma_poll(${busAddr(op)}, ${op.size}, ${value(op.value)});`;
     case 'raise_irq': return `raise_irq(${op.irq});`;
     case 'set_reg': return `set_reg(${op.reg}, ${value(op.value)});`;
+    case 'read_reg': return `${op.dst ?? freshReg(ctx, regs)} = read_reg(${op.reg});`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }

@@ -44,8 +44,8 @@ export function dropUnreadRegisters(p: Program): void {
   for (const a of p.actors) {
     const set = read.get(a.name)!;
     walkOps(a.ops, (op) => {
-      if ((op.op === 'load' || op.op === 'dma_read') && op.reg !== undefined && !set.has(op.reg)) delete op.reg;
-      if (op.op === 'readl' && op.dst !== undefined && !set.has(op.dst)) delete op.dst;
+      if ((op.op === 'load' || op.op === 'dma_read' || op.op === 'rmw') && op.reg !== undefined && !set.has(op.reg)) delete op.reg;
+      if ((op.op === 'readl' || op.op === 'read_reg') && op.dst !== undefined && !set.has(op.dst)) delete op.dst;
     });
   }
 }

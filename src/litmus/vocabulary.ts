@@ -59,11 +59,62 @@ export const CPU_CALLS: Record<string, string> = {
   dma_sync_sg_for_device: '(dev, sgl, nents, dir)',
   dma_mapping_error: '(dev, handle)',
   ...Object.fromEntries(BARRIERS.map((b) => [b, '()'])),
+  // src/litmus/cpu-calls.ts
+  ...Object.fromEntries(['b', 'w', 'l', 'q'].flatMap((w) => [[`write${w}`, '(value, REG)'], [`write${w}_relaxed`, '(value, REG)'], [`read${w}`, '(REG)'], [`read${w}_relaxed`, '(REG)']])),
+  ...Object.fromEntries([8, 16, 32, 64].flatMap((n) => [[`iowrite${n}`, '(value, REG)'], [`ioread${n}`, '(REG)']])),
+  smp_load_acquire: '(&loc)',
+  smp_store_release: '(&loc, value)',
+  xchg: '(&loc, value)',
+  cmpxchg: '(&loc, old, new)',
+  spin_lock: '(&lock)', spin_lock_bh: '(&lock)', spin_lock_irq: '(&lock)', spin_lock_irqsave: '(&lock, flags)',
+  spin_unlock: '(&lock)', spin_unlock_bh: '(&lock)', spin_unlock_irq: '(&lock)', spin_unlock_irqrestore: '(&lock, flags)',
+  readl_poll_timeout: '(REG, val, cond, delay_us, timeout_us)',
+  readl_poll_timeout_atomic: '(REG, val, cond, delay_us, timeout_us)',
+  readl_relaxed_poll_timeout: '(REG, val, cond, delay_us, timeout_us)',
+  dma_pool_create: '("name", dev, size, align, 0)',
+  dma_pool_alloc: '(pool, GFP_KERNEL, &handle)',
+  dma_pool_zalloc: '(pool, GFP_KERNEL, &handle)',
+  dma_pool_free: '(pool, block, handle)',
+  dma_pool_destroy: '(pool)',
+  dma_alloc_noncoherent: '(dev, size, &handle, dir, GFP_KERNEL)',
+  dma_free_noncoherent: '(dev, size, buf, handle, dir)',
+  dma_map_sgtable: '(dev, sgt, dir, attrs)',
+  dma_unmap_sgtable: '(dev, sgt, dir, attrs)',
+  dma_sync_sgtable_for_cpu: '(dev, sgt, dir)',
+  dma_sync_sgtable_for_device: '(dev, sgt, dir)',
+  prefetch: '(ptr)', prefetchw: '(ptr)',
+  udelay: '(us)', ndelay: '(ns)', mdelay: '(ms)', msleep: '(ms)', usleep_range: '(min_us, max_us)', cpu_relax: '()',
+};
+
+/**
+ * Calls drivers make that the format does not model, with what to write instead (a test that
+ * names one gets this line, not "unknown function").
+ */
+export const UNSUPPORTED_CALLS: Record<string, string> = {
+  dma_alloc_attrs: 'write dma_alloc_coherent(dev, size, GFP_KERNEL)',
+  dma_alloc_pages: 'write dma_alloc_noncoherent(dev, size, &handle, dir, GFP_KERNEL): the same pages',
+  dma_map_resource: 'MMIO of another device is not memory the model caches',
+  dmam_alloc_coherent: 'write dma_alloc_coherent(dev, size, GFP_KERNEL)',
+  dmam_pool_create: 'write dma_pool_create("name", dev, size, align, 0)',
+  atomic_set: 'write WRITE_ONCE(*(u32 *)v, value)',
+  atomic_read: 'write READ_ONCE(*(u32 *)v)',
+  atomic_xchg: 'write xchg(&v, value)',
+  atomic_cmpxchg: 'write cmpxchg(&v, old, new)',
+  atomic_inc: 'an atomic add; write r = READ_ONCE(...) and xchg(&v, value) with constants',
+  atomic_add: 'an atomic add; write xchg(&v, value) with a constant',
+  spin_trylock: 'write spin_lock(&lock)',
+  mutex_lock: 'a sleeping lock orders as spin_lock(&lock) does; write that',
+  mutex_unlock: 'write spin_unlock(&lock)',
+  readx_poll_timeout: 'write readl_poll_timeout(REG, val, cond, delay_us, timeout_us)',
+  read_poll_timeout: 'write readl_poll_timeout(REG, val, cond, delay_us, timeout_us)',
+  dma_sync_single_range_for_cpu_attrs: 'write dma_sync_single_range_for_cpu(dev, handle, offset, size, dir)',
 };
 
 /** Every call a device block understands. */
 export const DEVICE_CALLS: Record<string, string> = {
   wait_doorbell: '(REG, value)',
+  wait_write: '(REG)',
+  read_reg: '(REG)',
   dma_read: '(handle + offset, size)',
   dma_write: '(handle + offset, size, value)',
   dma_poll: '(handle + offset, size, value)',

@@ -213,6 +213,7 @@ export function relevantLines(c: Compiled): number[] {
       switch (op.op) {
         // An offset computed from a read may land anywhere in the buffer.
         case 'store': case 'load': case 'poll': if (op.offExpr) add(at(op.buf, 0), c.layout.buffers.get(op.buf)!.size); else add(at(op.buf, op.off), op.size); break;
+        case 'rmw': add(at(op.buf, op.off), op.size); break;
         case 'dma_map': add(at(op.buf, op.off), op.size); mapSizes.push(op.size); break;
         case 'dma_map_sg': for (const e of op.entries) { add(at(e.buf, e.off), e.size); mapSizes.push(e.size); } break;
         case 'dma_alloc_coherent':

@@ -48,6 +48,7 @@ function opsFromJson(ops: unknown[], actor: string, path = ''): Op[] {
     const op = { ...(raw as Record<string, unknown>) };
     const where = `${actor} op ${path}${i + 1} (${String(op.op)})`;
     if ('value' in op) op.value = op.op === 'let' ? exprFromJson(op.value, where) : valueFromJson(op.value, where);
+    if (op.op === 'rmw' && 'old' in op) op.old = valueFromJson(op.old, where); // cmpxchg's expected value
     if (Array.isArray(op.values)) op.values = op.values.map((v) => valueFromJson(v, where));
     for (const k of EXPR_FIELDS) if (op[k] !== undefined) op[k] = exprFromJson(op[k], where);
     for (const k of BODY_FIELDS) if (Array.isArray(op[k])) op[k] = opsFromJson(op[k] as unknown[], actor, `${path}${i + 1}.`);

@@ -35,6 +35,15 @@ export interface BufferDecl {
 /** A value a CPU or device stores, writes or waits for: an unsigned integer of at most 64 bits. */
 export type Value = bigint;
 
+/** A dma_pool as dma_pool_create(name, dev, size, align, 0) made it; zero: the block was zeroed (dma_pool_zalloc). */
+export interface DmaPool { name: string; size: number; align: number; zero?: boolean }
+
+/** An MMIO register's peripheral and width in bytes (4 when absent). */
+export interface MmioDecl { peripheral?: string; bytes?: 8 }
+
+/** Bytes an MMIO accessor moves: readb/readw/readl/readq (and ioread8/16/32). */
+export type MmioWidth = 1 | 2 | 4 | 8;
+
 export type BarrierKind =
   | 'mb' | 'rmb' | 'wmb'
   | 'dma_mb' | 'dma_rmb' | 'dma_wmb'
@@ -80,24 +89,46 @@ export interface ContinueOp { op: 'continue' }
 export type Control<T> = LetOp | IfOp<T> | WhileOp<T> | ForOp<T> | BreakOp | ContinueOp | AssumeOp;
 
 export type CpuOp =
-  | ({ op: 'store'; buf: string; off: number; size: number; value: Value; once?: boolean } & Computed)
-  /** reg: the register the value goes to, when the program names one */
-  | ({ op: 'load'; buf: string; off: number; size: number; once?: boolean; reg?: string } & Computed)
+  /** release: smp_store_release() (STLR) — every earlier access is performed before it */
+  | ({ op: 'store'; buf: string; off: number; size: number; value: Value; once?: boolean; release?: boolean } & Computed)
+  /** reg: the register the value goes to, when the program names one; acquire: smp_load_acquire() (LDAR) */
+  | ({ op: 'load'; buf: string; off: number; size: number; once?: boolean; reg?: string; acquire?: boolean } & Computed)
   /**
    * while (READ_ONCE(x) != value) cpu_relax(); or, with `until`, while (!until) cpu_relax();
    * where until's {k:'polled'} leaf is the value just loaded.
    */
   | ({ op: 'poll'; buf: string; off: number; size: number; value: Value; until?: Expr } & Computed)
   | { op: 'barrier'; kind: BarrierKind }
-  | ({ op: 'writel'; reg: string; value: Value; relaxed?: boolean } & Pick<Computed, 'valueExpr'>)
-  | { op: 'readl'; reg: string; relaxed?: boolean; dst?: string }
+  /** width: bytes moved, 4 unless writeb/writew/writeq (1, 2, 8); io: spelt iowriteN/ioreadN (the same on arm64) */
+  | ({ op: 'writel'; reg: string; value: Value; relaxed?: boolean; width?: MmioWidth; io?: boolean } & Pick<Computed, 'valueExpr'>)
+  | { op: 'readl'; reg: string; relaxed?: boolean; dst?: string; width?: MmioWidth; io?: boolean }
+  /**
+   * An atomic read-modify-write of a 1, 2, 4 or 8-byte location, performed as one access:
+   * xchg (stores value, reg gets the old one), cmpxchg (stores value if the location holds old),
+   * spin_lock (waits until the word is 0 and stores 1; ACQUIRE). xchg and cmpxchg are fully
+   * ordered (arch/arm64/include/asm/cmpxchg.h: SWPAL/CASAL, or LL/SC then dmb ish).
+   */
+  | { op: 'rmw'; fn: 'xchg' | 'cmpxchg' | 'spin_lock'; buf: string; off: number; size: number; value: Value; old?: Value; reg?: string }
   | { op: 'wait_irq'; irq: string }
   | { op: 'dma_set_mask'; bits: number; coherent?: boolean }
-  | { op: 'dma_alloc_coherent'; buf: string }
-  | { op: 'dma_free_coherent'; buf: string }
-  | { op: 'dma_map'; api: 'single' | 'page'; handle: string; buf: string; off: number; size: number; dir: Direction; skipCpuSync?: boolean }
-  /** sizeExpr (source only): a size computed from registers; src/exec/paths.ts folds it into `size`. */
-  | { op: 'dma_unmap'; api: 'single' | 'page'; handle: string; size: number; dir: Direction; skipCpuSync?: boolean; sizeExpr?: Expr }
+  /**
+   * pool: the block comes from dma_pool_alloc() of a pool dma_pool_create() made (mm/dmapool.c:
+   * blocks carved from dma_alloc_coherent pages); zero: dma_pool_zalloc or __GFP_ZERO, else a
+   * block keeps whatever its memory held.
+   */
+  | { op: 'dma_alloc_coherent'; buf: string; pool?: DmaPool }
+  | { op: 'dma_free_coherent'; buf: string; pool?: string }
+  /**
+   * alloc: the mapping comes from an allocator instead of a map call — 'noncoherent' is
+   * dma_alloc_noncoherent() (cacheable pages zeroed through the cache, no sync: the driver
+   * syncs; kernel/dma/mapping.c dma_alloc_pages); it is then api 'page' with skipCpuSync.
+   */
+  | { op: 'dma_map'; api: 'single' | 'page'; handle: string; buf: string; off: number; size: number; dir: Direction; skipCpuSync?: boolean; alloc?: 'noncoherent' }
+  /**
+   * free: dma_free_noncoherent(dev, size, free, handle, dir) — the buffer dma_alloc_noncoherent gave;
+   * sizeExpr (source only): a size computed from registers; src/exec/paths.ts folds it into `size`.
+   */
+  | { op: 'dma_unmap'; api: 'single' | 'page'; handle: string; size: number; dir: Direction; skipCpuSync?: boolean; free?: string; sizeExpr?: Expr }
   | { op: 'dma_map_sg'; handle: string; entries: BufRef[]; dir: Direction; skipCpuSync?: boolean }
   | { op: 'dma_unmap_sg'; handle: string; dir: Direction; skipCpuSync?: boolean }
   /**
@@ -118,13 +149,16 @@ export type CpuOp =
 interface BusComputed { addr?: Expr; valueExpr?: Expr; values?: Value[]; offExpr?: Expr }
 
 export type DeviceOp =
-  | { op: 'wait_doorbell'; reg: string; value: Value }
+  /** anyWrite: wait_write(REG) — any CPU write to REG since the device last looked starts it (value unused, 0) */
+  | { op: 'wait_doorbell'; reg: string; value: Value; anyWrite?: boolean }
   | ({ op: 'dma_read'; handle: string; entry?: number; off: number; size: number; reg?: string } & BusComputed)
   | ({ op: 'dma_write'; handle: string; entry?: number; off: number; size: number; value: Value } & BusComputed)
   /** the device polls a word in memory until it holds value (descriptor ownership) */
   | ({ op: 'dma_poll'; handle: string; entry?: number; off: number; size: number; value: Value } & BusComputed)
   | { op: 'raise_irq'; irq: string }
   | { op: 'set_reg'; reg: string; value: Value }
+  /** r = read_reg(REG): the device samples an MMIO register (its own, or one of a peripheral wired to it) */
+  | { op: 'read_reg'; reg: string; dst?: string }
   | LetOp | IfOp<DeviceOp> | WhileOp<DeviceOp> | ForOp<DeviceOp> | BreakOp | ContinueOp | AssumeOp; // Control<DeviceOp>
 
 export type Op = CpuOp | DeviceOp;
@@ -139,6 +173,12 @@ export interface Program {
   platform?: Partial<PlatformConfig>;
   buffers: BufferDecl[];
   registers: string[];
+  /**
+   * Per MMIO register, when not the default (one 32-bit peripheral for all): the peripheral it
+   * belongs to (`mmio RDAR @ nic;` — Arm orders Device accesses only to the same peripheral)
+   * and its width (`mmio u64 DB;`).
+   */
+  mmio?: Record<string, MmioDecl>;
   actors: Actor[];
   /** Byte ranges whose final contents, as the CPU would read them, are observed. */
   final?: BufRef[];

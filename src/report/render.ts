@@ -2,6 +2,7 @@
 // explanation for a bug; and the JSON object --json prints.
 
 import { hex } from '../exec/values.js';
+import { formatFinalStates } from '../oracle/final-states.js';
 import type { Checked, LocatedFinding } from '../cli/check-file.js';
 import type { CheckResult } from '../oracle/check.js';
 import type { CounterexampleReport } from './counterexample.js';
@@ -50,6 +51,7 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
     const what = r.verdict === 'ok' ? 'no counterexample' : 'inconclusive: the ideal-witness search was cut off';
     out.push(`${r.verdict.padEnd(5)} ${o.file} (${o.name}): ${what} in ${describeSearch(r, o.replayed)}${expectation}`);
   }
+  if (o.states) out.push('', ...formatFinalStates(o.states).map((l) => `  ${l}`));
   if (o.contract?.findings.length) {
     out.push('', `  contract (${o.contract.complete ? 'every interleaving' : `${o.contract.states} states, not every interleaving`}):`);
     for (const f of o.contract.findings) out.push(`    ${findingLine(o.file, f)}`);
