@@ -94,7 +94,7 @@ export class CLang extends ArgumentChecks {
         const p = this.resolve(s.e);
         if (p.place) return { syn: s, ptr: p.place };
         // &lock, &flag: the address of a declared untyped object is its name, as everywhere in the format
-        if (s.e.s === 'name' && s.e.index === undefined) return { syn: s.e };
+        if (s.e.s === 'name' && s.e.index === undefined) return { syn: this.node(s.tok, { s: 'name', name: s.e.name }) };
         return this.fail(s.tok, "'&' takes a struct member or an array element (&ring[i], &ring[i].status) or an sg entry (&sgl[0])");
       }
       case 'sizeof': {
