@@ -165,6 +165,26 @@ describe('edits of the user\'s text', () => {
     expect(src.insertAfter(body, 'x();')).toBeUndefined();
   });
 
+  test('a CRLF file keeps its line endings, and its fix applies with git apply', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-crlf-'));
+    try {
+      const crlf = readFileSync('scenarios/drivers/rx-ring-two-slots-no-rmb.litmus', 'utf8').replace(/\n/g, '\r\n');
+      writeFileSync(join(dir, 'rx.litmus'), crlf);
+      execFileSync('git', ['init', '-q'], { cwd: dir });
+      execFileSync('git', ['config', 'core.autocrlf', 'false'], { cwd: dir });
+      const o = checked(join(dir, 'rx.litmus'));
+      expect(o.fix?.applyIn).toBe(dir);
+      writeFileSync(join(dir, 'fix.diff'), `${o.fix!.diff}\n`);
+      execFileSync('git', ['apply', 'fix.diff'], { cwd: dir });
+      const patched = readFileSync(join(dir, 'rx.litmus'), 'utf8');
+      expect(patched).toMatch(/\r\n {4}dma_rmb\(\);\r\n/);
+      expect(patched.split('\r\n').slice(0, -1).every((l) => !l.includes('\n'))).toBe(true);
+      expect(ok(checked(join(dir, 'rx.litmus'), { fix: false }))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('the diff names the file relative to where dmafuzz ran; a file outside it by its own name, in its directory', () => {
     expect(diffPath('drivers/rx.litmus', '/home/u/src')).toEqual({ path: 'drivers/rx.litmus', applyIn: '.' });
     expect(diffPath('/home/u/src/drivers/rx.litmus', '/home/u/src')).toEqual({ path: 'drivers/rx.litmus', applyIn: '.' });

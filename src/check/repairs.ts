@@ -91,6 +91,11 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
       if (op.op === 'load' || op.op === 'poll' || op.op === 'store') {
         for (const map of liveMappingsOver(p.buffers, flat, op)) {
           const sync = (to: 'cpu' | 'device') => print({ op: 'dma_sync', to, handle: map.op.handle, off: 0, size: map.op.size, dir: map.op.dir });
+          if (op.op !== 'store' && map.op.dir !== 'DMA_TO_DEVICE' && op.offExpr && map.op.buf === op.buf && map.op.off === 0) {
+            // A slot of a ring, at an offset the loop computes: sync that slot's bytes only.
+            add(`call dma_sync_single_range_for_cpu(${map.op.handle}) on the bytes read at line ${line(s)}`,
+              [src.insertBefore(s, print({ op: 'dma_sync', to: 'cpu', handle: map.op.handle, off: 0, offExpr: op.offExpr, size: op.size, dir: map.op.dir, range: true }))]);
+          }
           if (op.op !== 'store' && map.op.dir !== 'DMA_TO_DEVICE') {
             add(`call dma_sync_single_for_cpu(${map.op.handle}) before the read at line ${line(s)}`, [src.insertBefore(s, sync('cpu'))]);
           }
@@ -151,16 +156,22 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
     }
   }
 
-  // Directions: the device writes it, or the driver writes it while mapped: DMA_BIDIRECTIONAL.
-  const byHandle = new Map<string, Statement[]>();
+  // Directions: the one the transfer has (the device writes it: DMA_FROM_DEVICE; it reads it:
+  // DMA_TO_DEVICE), else DMA_BIDIRECTIONAL; the map, its syncs and its unmap all say it.
+  const byHandle = new Map<string, { s: Statement; dir: string }[]>();
   for (const a of cpus) {
     walk(a.ops as CpuOp[], (op) => {
-      if (!('handle' in op) || !('dir' in op) || op.dir === 'DMA_BIDIRECTIONAL') return;
+      if (!('handle' in op) || !('dir' in op)) return;
       const s = stmtOf(op);
-      if (s) byHandle.set(op.handle, [...(byHandle.get(op.handle) ?? []), s]);
+      if (s) byHandle.set(op.handle, [...(byHandle.get(op.handle) ?? []), { s, dir: op.dir }]);
     });
   }
-  for (const [h, stmts] of byHandle) add(`map ${h} DMA_BIDIRECTIONAL`, stmts.map((s) => { const d = dirArgs(s)?.dir; return d && { at: d.start, end: d.end, text: 'DMA_BIDIRECTIONAL' }; }));
+  for (const dir of ['DMA_FROM_DEVICE', 'DMA_TO_DEVICE', 'DMA_BIDIRECTIONAL']) {
+    for (const [h, uses] of byHandle) {
+      if (uses.every((u) => u.dir === dir)) continue;
+      add(`map ${h} ${dir}${uses.length > 1 ? ', and sync and unmap it so' : ''}`, uses.map(({ s }) => { const d = dirArgs(s)?.dir; return d && { at: d.start, end: d.end, text: dir }; }));
+    }
+  }
 
   // Memory the DMA API cannot map (dma-api-howto.rst: "not ... the stack", "not vmalloc()"):
   // allocate it with kmalloc() instead.

@@ -28,7 +28,7 @@ export interface Statement {
   /** Token indices: first, and one past the last. */
   first: number;
   last: number;
-  /** Where its line starts and ends (the '\n' excluded), and the whitespace before it there. */
+  /** Where its line starts and ends (the line ending excluded), and the whitespace before it there. */
   lineStart: number;
   lineEnd: number;
   indent: string;
@@ -40,11 +40,14 @@ export interface Statement {
 
 export class SourceText {
   readonly toks: Token[];
+  /** The file's own line ending: a CRLF file gets CRLF lines. */
+  readonly eol: string;
   private readonly lineStarts: number[] = [0];
   private readonly byPos = new Map<string, number>();
 
   constructor(readonly text: string) {
     this.toks = tokenize(text);
+    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
     for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
     this.toks.forEach((t, i) => this.byPos.set(`${t.line}:${t.col}`, i));
   }
@@ -89,14 +92,14 @@ export class SourceText {
     const end = this.span(i).end;
     const lineStart = this.text.lastIndexOf('\n', start - 1) + 1;
     const nl = this.text.indexOf('\n', end);
-    const lineEnd = nl < 0 ? this.text.length : nl;
+    const lineEnd = nl < 0 ? this.text.length : this.text[nl - 1] === '\r' ? nl - 1 : nl;
     const before = this.text.slice(lineStart, start);
     const after = this.text.slice(end, lineEnd);
     const prev = this.toks[first - 1]?.text;
     return {
       start, end, first, last: i + 1, lineStart, lineEnd,
       indent: /^[ \t]*/.exec(before)![0],
-      ownsLines: /^[ \t]*$/.test(before) && /^[ \t]*(\/\/.*|\/\*.*\*\/[ \t]*)?\r?$/.test(after),
+      ownsLines: /^[ \t]*$/.test(before) && /^[ \t]*(\/\/.*|\/\*.*\*\/[ \t]*)?$/.test(after),
       braceless: prev === ')' || prev === 'else',
     };
   }
@@ -139,7 +142,7 @@ export class SourceText {
   insertBefore(s: Statement, code: string): TextEdit | undefined {
     if (s.braceless) return undefined;
     return s.ownsLines || /^[ \t]*$/.test(this.text.slice(s.lineStart, s.start))
-      ? { at: s.lineStart, end: s.lineStart, text: `${s.indent}${code}\n` }
+      ? { at: s.lineStart, end: s.lineStart, text: `${s.indent}${code}${this.eol}` }
       : { at: s.start, end: s.start, text: `${code} ` };
   }
 
@@ -147,7 +150,7 @@ export class SourceText {
   insertAfter(s: Statement, code: string): TextEdit | undefined {
     if (s.braceless) return undefined;
     return s.ownsLines
-      ? { at: s.lineEnd, end: s.lineEnd, text: `\n${s.indent}${code}` }
+      ? { at: s.lineEnd, end: s.lineEnd, text: `${this.eol}${s.indent}${code}` }
       : { at: s.end, end: s.end, text: ` ${code}` };
   }
 
@@ -155,7 +158,7 @@ export class SourceText {
   moveAfter(s: Statement, t: Statement, first?: string): TextEdit[] | undefined {
     if (s.braceless || t.braceless || t.start < s.end) return undefined;
     const [cut, moved] = this.cut(s);
-    const put = this.insertAfter(t, first === undefined ? moved : `${first}${t.ownsLines ? `\n${t.indent}` : ' '}${moved}`);
+    const put = this.insertAfter(t, first === undefined ? moved : `${first}${t.ownsLines ? `${this.eol}${t.indent}` : ' '}${moved}`);
     return put && [cut, put];
   }
 
@@ -170,8 +173,8 @@ export class SourceText {
   /** The edit removing s (its whole line when it owns it), and its text with its comment. */
   private cut(s: Statement): [TextEdit, string] {
     if (s.ownsLines) {
-      const end = Math.min(s.lineEnd + 1, this.text.length);
-      return [{ at: s.lineStart, end, text: '' }, this.text.slice(s.start, s.lineEnd).replace(/\r$/, '')];
+      const end = this.text.startsWith(this.eol, s.lineEnd) ? s.lineEnd + this.eol.length : Math.min(s.lineEnd + 1, this.text.length);
+      return [{ at: s.lineStart, end, text: '' }, this.text.slice(s.start, s.lineEnd)];
     }
     let end = s.end;
     while (this.text[end] === ' ' || this.text[end] === '\t') end++;
