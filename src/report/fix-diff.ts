@@ -1,7 +1,7 @@
 // A fix suggestion as a reviewer reads it: the repairs in words and a unified diff of the user's
 // own file, the text as it was against the text that re-checked ok. The paths are `a/PATH` and
-// `b/PATH` with PATH relative to the directory dmafuzz ran in, so `git apply` (at the top of a
-// git work tree) and `patch -p1` apply it from there.
+// `b/PATH` with PATH relative to the directory dmafuzz ran in, so `git apply` (in a git work
+// tree or not) and `patch -p1` apply it from there.
 
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
