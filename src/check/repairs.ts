@@ -45,7 +45,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
   };
 
   const cpus = p.actors.filter((a) => a.kind === 'cpu');
-  const barriers: Repair[][] = [[], [], [], []]; // dma_rmb, dma_wmb, dma_mb, smp_mb: tried last
+  const barriers: Repair[][] = [[], [], [], []]; // dma_rmb, dma_wmb, dma_mb, smp_mb: after the edits of single statements
   for (const a of cpus) {
     const flat: CpuOp[] = [];
     walk(a.ops as CpuOp[], (op) => flat.push(op));
@@ -156,6 +156,8 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
     }
   }
 
+  out.push(...barriers.flat());
+
   // Directions: the one the transfer has (the device writes it: DMA_FROM_DEVICE; it reads it:
   // DMA_TO_DEVICE), else DMA_BIDIRECTIONAL; the map, its syncs and its unmap all say it.
   const byHandle = new Map<string, { s: Statement; dir: string }[]>();
@@ -210,7 +212,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
   if (own.kernel && !atLeast(parseKernelVersion(own.kernel), 5, 19)) {
     add('run a kernel with c50f11c6196f ("arm64: mm: Don\'t invalidate FROM_DEVICE buffers at start of DMA transfer"): v5.19 or later', [platformSetting(src, source.platform, 'kernel', '5.19')]);
   }
-  return [...out, ...barriers.flat()];
+  return out;
 }
 
 const span = (src: SourceText, i: number): { at: number; end: number } => { const s = src.span(i); return { at: s.start, end: s.end }; };

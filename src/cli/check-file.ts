@@ -171,10 +171,8 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
       const r = compileParsed(file, p, o.platform ?? {}, o.platformText ?? {}, o.unroll);
       return 'kind' in r ? undefined : r.allPaths ?? [r];
     };
-    const found = findFix(own, parsed, compileText, {
-      maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished,
-      brokenness: findings.errors + (result.verdict === 'ok' ? 0 : 1),
-    });
+    // How broken the test is, the fix search decides itself (brokenness() in src/check/suggest-fix.ts).
+    const found = findFix(own, parsed, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished });
     if ('fix' in found) fix = fixReport(own, found.fix, file);
     else noFix = found.noFix;
   }
