@@ -214,7 +214,7 @@ describe('the fix search is bounded by work', () => {
     expect(budget.states).toBeLessThanOrEqual(0);
     // one candidate: its contract search plus one model search per event level (0..2)
     expect(-budget.states).toBeLessThan(4 * DEFAULT_MAX_STATES);
-    const o = findFix(text, parseLitmus(text), compileText, { budget: { states: 300, nodes: DEFAULT_FIX_BUDGET.nodes }, finished: true });
+    const o = findFix(text, twoSteps, compileText, { budget: { states: 300, nodes: DEFAULT_FIX_BUDGET.nodes }, finished: true });
     expect(o).toEqual({ noFix: expect.stringMatching(/^the fix search spent its budget .* after \d+ candidate repairs/) });
   });
 

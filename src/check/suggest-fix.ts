@@ -12,9 +12,11 @@
 import type { Compiled } from '../exec/compile.js';
 import { LitmusError } from '../litmus/litmus-error.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
+import { printLitmus } from '../litmus/print.js';
 import { walkOps } from '../litmus/registers.js';
 import { checkPaths, type CheckOptions } from '../oracle/check.js';
 import { DEFAULT_TOTAL_SEARCH_BUDGET } from '../oracle/oracle.js';
+import type { Program } from '../program/types.js';
 import { checkContract } from './explore-contract.js';
 import { candidateRepairs } from './repairs.js';
 import { applyEdits } from './source-edit.js';
@@ -124,24 +126,44 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
   return currentScore === 0 ? { steps, text: current } : undefined;
 }
 
-export type FixOutcome = { fix: FixSuggestion } | { noFix: string };
+/** A fix and the text it edits, or why there is none. */
+export type FixOutcome = { fix: FixSuggestion; original: string } | { noFix: string };
 
 /**
- * The fix search as `dmafuzz check` runs it on a test found `bug`: `finished` says whether the
- * check of the test itself covered its bound (else every candidate would run out too).
+ * The fix search as `dmafuzz check` runs it on a test found `bug`: on the file's own `text`, or,
+ * for a program without a file, on the program as printed. `finished` says whether the check of
+ * the test itself covered its bound (else every candidate would run out too).
  */
-export function findFix(text: string, parsed: ParsedLitmus, compileText: CompileText, o: FixOptions & { finished: boolean }): FixOutcome {
+export function findFix(text: string | undefined, program: Program, compileText: CompileText, o: FixOptions & { finished: boolean }): FixOutcome {
+  const original = text ?? printedText(program);
+  if (original === undefined) return { noFix: 'the program has no litmus text to edit (it does not print as one)' };
+  let parsed: ParsedLitmus;
+  try {
+    parsed = parseLitmus(original);
+  } catch (e) {
+    if (e instanceof LitmusError) return { noFix: 'the program has no litmus text to edit (its text does not parse back)' };
+    throw e;
+  }
   let statements = 0;
   for (const a of parsed.program.actors) walkOps(a.ops, () => statements++);
   if (statements > MAX_STATEMENTS_TO_REPAIR) return { noFix: `the test has more than ${MAX_STATEMENTS_TO_REPAIR} statements, and each candidate repair is a whole re-check` };
   if (!o.finished) return { noFix: 'the check of the test ran out of states, so a candidate repair could not be re-checked either' };
   const budget = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   const end = { tried: 0, spent: false };
-  const fix = suggestFix(text, compileText, { ...o, budget }, end);
-  if (fix) return { fix };
+  const fix = suggestFix(original, compileText, { ...o, budget }, end);
+  if (fix) return { fix, original };
   if (end.spent || budget.states <= 0 || budget.nodes <= 0) {
     return { noFix: `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) after ${end.tried} candidate repairs, before one re-checked ok` };
   }
   if (!end.tried) return { noFix: 'no candidate repair (a sync, a barrier, a direction or size, an allocation, an alignment, ...) applies to this test' };
   return { noFix: `none of the ${end.tried} candidate repairs (a sync, a barrier, a direction or size, an allocation, an alignment, ...), up to ${o.maxRepairs ?? DEFAULT_MAX_REPAIRS} at once, re-checks ok` };
+}
+
+/** A program as litmus text that parses back, or undefined (an op the printer has no text for). */
+function printedText(p: Program): string | undefined {
+  try {
+    return printLitmus(p);
+  } catch {
+    return undefined;
+  }
 }

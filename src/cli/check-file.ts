@@ -20,7 +20,6 @@ import { checkContract } from '../check/explore-contract.js';
 import type { Finding } from '../check/finding.js';
 import { findFix } from '../check/suggest-fix.js';
 import type { SourceMap } from '../litmus/parse.js';
-import { printLitmus } from '../litmus/print.js';
 import { fixReport, type FixReport } from '../report/fix-diff.js';
 
 export interface InputError { kind: 'error'; file: string; line: number; col: number; message: string }
@@ -164,16 +163,12 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   let fix: FixReport | undefined;
   let noFix: string | undefined;
   if (verdict === 'bug' && o.fix !== false) {
-    // The user's own text when there is one; a program without a file is fixed as printed.
-    const own = text ?? printLitmus(c.source ?? c.program);
-    const parsed = parseLitmus(own);
     const compileText = (p: ParsedLitmus) => {
       const r = compileParsed(file, p, o.platform ?? {}, o.platformText ?? {}, o.unroll);
       return 'kind' in r ? undefined : r.allPaths ?? [r];
     };
-    // How broken the test is, the fix search decides itself (brokenness() in src/check/suggest-fix.ts).
-    const found = findFix(own, parsed, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished });
-    if ('fix' in found) fix = fixReport(own, found.fix, file);
+    const found = findFix(text, c.source ?? c.program, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished });
+    if ('fix' in found) fix = fixReport(found.original, found.fix, file);
     else noFix = found.noFix;
   }
   return {
