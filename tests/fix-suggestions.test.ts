@@ -4,7 +4,7 @@
 // patched file checks ok with no error finding.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { applyPatch } from 'diff';
@@ -48,6 +48,15 @@ const NO_FIX: Record<string, RegExp> = {
   'scenarios/contract/rx-header-payload-split.litmus': /^none of the \d+ candidate repairs .* re-checks ok$/,
 };
 
+/** The scenario's hand-written fixed form, if it has one that says `expect ok`. */
+function fixedTwin(file: string): string | undefined {
+  const names = [file.replace(/\.litmus$/, '-fixed.litmus'), file.replace(/-no-[a-z]+\.litmus$/, '.litmus'), file.replace(/-none\.litmus$/, '-dma_wmb.litmus')];
+  return names.find((n) => n !== file && existsSync(n) && /^expect ok\b/m.test(readFileSync(n, 'utf8')));
+}
+
+/** A test's program, whatever its name. */
+const programOf = (text: string) => ({ ...parseLitmus(text).program, name: '' });
+
 /** Are a's lines, but those in `removed`, a subsequence of b's? */
 function keepsLines(a: string, b: string, removed: string[]): boolean {
   const left = [...removed];
@@ -69,6 +78,7 @@ describe('a fix applies to the user\'s own file, and the patched file checks ok'
   const files = bugFiles();
   test('there are bug scenarios of every kind: top level, contract, drivers (with a handle in a descriptor), arm-model', () => {
     expect(files.length).toBeGreaterThanOrEqual(40);
+    expect(files.filter(fixedTwin).length).toBeGreaterThanOrEqual(13);
     expect(files).toContain('scenarios/drivers/rx-ring-two-slots-no-rmb.litmus');
     expect(files.filter((f) => f.startsWith('scenarios/contract/')).length).toBeGreaterThanOrEqual(5);
   });
@@ -108,6 +118,9 @@ describe('a fix applies to the user\'s own file, and the patched file checks ok'
       const removed = fix.diff.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---')).map((l) => l.slice(1));
       expect(keepsLines(original, patched, removed)).toBe(true);
       for (const comment of original.match(/\/\/.*$/gm) ?? []) expect(patched).toContain(comment);
+      // Where the scenario has a hand-written fixed form, the fix is that form's program.
+      const twin = fixedTwin(file);
+      if (twin) expect(programOf(patched), `the fix differs from ${twin}`).toEqual(programOf(readFileSync(twin, 'utf8')));
       process.chdir(repo);
       try {
         const again = checked(file, { fix: false });

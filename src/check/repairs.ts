@@ -104,7 +104,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
               [src.insertBefore(s, sync('cpu')), src.insertAfter(s, sync('device'))]);
           }
           const m = stmtOf(map.op);
-          if (op.op === 'store' && m) add(`write ${op.buf} (line ${line(s)}) before dma_map_*(${map.op.handle})`, src.moveBefore(s, m));
+          if (op.op === 'store' && m) add(`move the write of ${op.buf} at line ${line(s)} before dma_map_*(${map.op.handle})`, src.moveBefore(s, m));
         }
       }
       // The DMA mask is the device's: a wider one lets the kernel hand out addresses it cannot reach.
@@ -122,15 +122,15 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
         // Unmap only after the device finished: after the next completion of the block.
         if (st.ops.some((o) => o.op === 'dma_unmap' || o.op === 'dma_unmap_sg')) {
           const done = next.find((n) => n.st.all.some((o) => o.op === 'wait_irq' || o.op === 'poll'));
-          if (done?.s) add(`unmap after the device completed (line ${line(s)} after line ${line(done.s)})`, src.moveAfter(s, done.s));
+          if (done?.s) add(`move the unmap at line ${line(s)} after the device's completion (line ${line(done.s)})`, src.moveAfter(s, done.s));
         }
         // Read what the device wrote only after the wait that says it is written.
         if (st.ops.some((o) => o.op === 'load') && !st.all.some((o) => o.op === 'poll')) {
           const done = next.find((n) => n.st.all.some((o) => o.op === 'poll' || o.op === 'wait_irq'));
           if (done?.s) {
-            add(`read it (line ${line(s)}) only after the wait at line ${line(done.s)}`, src.moveAfter(s, done.s));
+            add(`move the read at line ${line(s)} after the wait at line ${line(done.s)}`, src.moveAfter(s, done.s));
             // memory-barriers.txt, dma_rmb(): the fields are read only after the owner bit says they are written.
-            if (done.st.all.some((o) => o.op === 'poll')) add(`read it (line ${line(s)}) only after the wait at line ${line(done.s)}, behind a dma_rmb()`, src.moveAfter(s, done.s, 'dma_rmb();'));
+            if (done.st.all.some((o) => o.op === 'poll')) add(`move the read at line ${line(s)} after the wait at line ${line(done.s)}, behind a dma_rmb()`, src.moveAfter(s, done.s, 'dma_rmb();'));
           }
         }
         // A barrier of the wrong kind (or family) for the accesses around it: use the right one.
