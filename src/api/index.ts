@@ -46,7 +46,7 @@ export async function checkLitmus(source: string | { text: string; file?: string
     const file = source.file ?? '<text>';
     const parsed = parseLitmus(source.text, file);
     const compiled = compileParsed(file, parsed, o.platform ?? {});
-    outcome = 'kind' in compiled ? compiled : checkProgramAs(file, compiled, parsed.expect, o, parsed.source);
+    outcome = 'kind' in compiled ? compiled : checkProgramAs(file, compiled, parsed.expect, o, parsed.source, source.text);
   }
   if (outcome.kind === 'error') throw new LitmusInputError(formatInputError(outcome));
   return { ...outcome, text: renderText(outcome) }; // verdict: a counterexample or an error finding makes it 'bug'

@@ -1,162 +1,295 @@
-// Candidate repairs of a program: the small edits a reviewer would suggest for each bug class.
-// Each is pure data in, data out; src/check/suggest-fix.ts keeps the ones under which the whole
-// program checks ok with no error finding.
+// Candidate repairs of a litmus test: the small edits a reviewer would suggest for each bug
+// class, each as text edits of the user's own file (src/check/source-edit.ts) at the positions
+// the parser kept. Branches, loops and registers are walked as written: a barrier goes between
+// two statements of the same block, a sync before the read it protects, wherever they are.
+// src/check/suggest-fix.ts keeps a repair only when the edited file re-checks ok.
 
 import { ARCH_DMA_MINALIGN } from '../kernel/layout.js';
 import { atLeast, parseKernelVersion } from '../kernel/version.js';
-import type { BarrierKind, CpuOp, Direction, Program } from '../program/types.js';
+import type { Pos } from '../litmus/litmus-error.js';
+import type { ParsedLitmus } from '../litmus/parse.js';
+import { printContext, printOp } from '../litmus/print.js';
+import type { PlatformConfig } from '../platform/platform.js';
+import { DIRECTIONS, type CpuOp, type DeviceOp } from '../program/types.js';
+import { SourceText, type Statement, type TextEdit } from './source-edit.js';
 
 export interface Repair {
-  /** What to do, in kernel terms. */
+  /** What to do, in kernel terms, with the line it is at. */
   title: string;
-  program: Program;
+  edits: TextEdit[];
 }
 
-type Edit = (p: Program) => void;
+/** One statement of a block: the ops it became (nested ones included) and where it is written. */
+interface Stmt { pos: Pos; ops: CpuOp[]; all: CpuOp[] }
 
-function edited(p: Program, title: string, edit: Edit): Repair {
-  const copy = structuredClone(p);
-  edit(copy);
-  return { title, program: copy };
-}
-
-const mapsOf = (op: CpuOp): { handle: string; buf: string; off: number; size: number; dir: Direction } | undefined =>
-  op.op === 'dma_map' ? op : undefined;
-
-/** Every candidate repair of a program, cheapest and most specific first. */
-export function candidateRepairs(p: Program): Repair[] {
+/** Every candidate repair of a test, cheapest and most specific first. */
+export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: Partial<PlatformConfig> = {}): Repair[] {
+  const { program: p, source } = parsed;
+  const src = new SourceText(text);
+  const ctx = printContext(p);
+  const print = (op: CpuOp) => printOp('cpu', op, ctx);
   const out: Repair[] = [];
-  const cpus = p.actors.map((a, ai) => ({ a, ai })).filter(({ a }) => a.kind === 'cpu');
+  const add = (title: string, edits: (TextEdit | undefined)[] | undefined) => {
+    if (edits?.length && edits.every((e) => e)) out.push({ title, edits: edits as TextEdit[] });
+  };
+  const stmtOf = (op: CpuOp): Statement | undefined => {
+    const at = source.opPos.get(op);
+    return at && src.statement(at);
+  };
+  const line = (s: Statement) => src.lineOf(s.start);
+  /** The DMA_* direction argument of a statement, and the argument before it (the size). */
+  const dirArgs = (s: Statement) => {
+    const call = src.callArgs(s);
+    const k = call?.args.findIndex((a) => (DIRECTIONS as readonly string[]).includes(a.text)) ?? -1;
+    return k < 0 ? undefined : { dir: call!.args[k], size: k > 0 ? call!.args[k - 1] : undefined };
+  };
 
-  // Check every mapping (dma-api.rst: "dma_mapping_error() ... must be called").
-  const unchecked = cpus.flatMap(({ a, ai }) => (a.ops as CpuOp[]).flatMap((op, j) => {
-    const m = mapsOf(op);
-    return m && !(a.ops as CpuOp[]).slice(j + 1).some((o) => o.op === 'dma_mapping_error' && o.handle === m.handle) ? [{ ai, j, handle: m.handle }] : [];
-  }));
-  if (unchecked.length) {
-    out.push(edited(p, `check every mapping with dma_mapping_error() (${unchecked.map((u) => u.handle).join(', ')})`, (q) => {
-      for (const u of [...unchecked].reverse()) q.actors[u.ai].ops.splice(u.j + 1, 0, { op: 'dma_mapping_error', handle: u.handle });
-    }));
-  }
+  const cpus = p.actors.filter((a) => a.kind === 'cpu');
+  const barriers: Repair[][] = [[], [], [], []]; // dma_rmb, dma_wmb, dma_mb, smp_mb: after the edits of single statements
+  for (const a of cpus) {
+    const flat: CpuOp[] = [];
+    walk(a.ops as CpuOp[], (op) => flat.push(op));
+    const later = (op: CpuOp) => flat.slice(flat.indexOf(op) + 1);
 
-  for (const { a, ai } of cpus) {
-    const ops = a.ops as CpuOp[];
-    ops.forEach((op, j) => {
-      // writel() instead of writel_relaxed(): its dmb oshst orders the descriptor stores first.
-      if (op.op === 'writel' && op.relaxed) out.push(edited(p, `use writel() instead of writel_relaxed() (${a.name} op ${j + 1})`, (q) => { delete (q.actors[ai].ops[j] as { relaxed?: boolean }).relaxed; }));
-      // A partial sync that leaves bytes out: sync the whole mapping.
-      if (op.op === 'dma_sync' && !op.sg) {
-        const map = liveMapping(ops, j, op.handle);
-        if (map && (op.off !== 0 || op.size !== map.size)) {
-          out.push(edited(p, `sync the whole mapping of ${op.handle} (${map.size} bytes)`, (q) => { Object.assign(q.actors[ai].ops[j], { off: 0, size: map.size, range: false }); }));
+    // Check every mapping (dma-api.rst: "dma_mapping_error() ... must be called").
+    const unchecked = flat.filter((op): op is Extract<CpuOp, { op: 'dma_map' }> => op.op === 'dma_map'
+      && !later(op).some((o) => o.op === 'dma_mapping_error' && o.handle === op.handle));
+    if (unchecked.length) {
+      add(`check every mapping with dma_mapping_error() (${unchecked.map((u) => u.handle).join(', ')})`,
+        unchecked.map((m) => { const s = stmtOf(m); return s && src.insertAfter(s, print({ op: 'dma_mapping_error', handle: m.handle })); }));
+    }
+
+    for (const op of flat) {
+      const s = stmtOf(op);
+      if (!s) continue;
+      // writel() instead of writel_relaxed(): its dmb oshst orders the descriptor stores first;
+      // readl() instead of readl_relaxed(): its dmb oshld orders the reads after it.
+      for (const relaxed of ['writel_relaxed', 'readl_relaxed']) {
+        if ((op.op === 'writel' || op.op === 'readl') && op.relaxed && relaxed.startsWith(op.op)) {
+          const t = src.tokensIn(s, relaxed)[0];
+          if (t !== undefined) add(`use ${op.op}() instead of ${relaxed}() (line ${line(s)})`, [{ ...span(src, t), text: op.op }]);
         }
-        if (map && op.dir !== map.dir) out.push(edited(p, `sync ${op.handle} with its mapping's direction, ${map.dir}`, (q) => { (q.actors[ai].ops[j] as { dir: Direction }).dir = map.dir; }));
+      }
+      // A sync or unmap whose size or direction is not its mapping's (dma-debug checks both).
+      if ((op.op === 'dma_sync' && !op.sg) || op.op === 'dma_unmap') {
+        const map = liveMapping(flat, op, op.handle);
+        const args = dirArgs(s);
+        if (map && args) {
+          if (op.op === 'dma_sync' && (op.off !== 0 || op.offExpr || op.size !== map.size)) {
+            add(`sync the whole mapping of ${op.handle} (${map.size} bytes, line ${line(s)})`,
+              [{ at: s.start, end: s.end, text: print({ op: 'dma_sync', to: op.to, handle: op.handle, off: 0, size: map.size, dir: op.dir }) }]);
+          }
+          if (op.op === 'dma_unmap' && op.size !== map.size && args.size) {
+            add(`unmap ${op.handle} with its mapping's size, ${map.size} (line ${line(s)})`, [{ at: args.size.start, end: args.size.end, text: String(map.size) }]);
+          }
+          if (op.dir !== map.dir) {
+            add(`${op.op === 'dma_sync' ? 'sync' : 'unmap'} ${op.handle} with its mapping's direction, ${map.dir} (line ${line(s)})`, [{ at: args.dir.start, end: args.dir.end, text: map.dir }]);
+          }
+        }
       }
       // Give the buffer to the CPU before it reads, or bracket a CPU write with a sync pair.
-      if (op.op === 'load' || op.op === 'store') {
-        for (const map of liveMappingsOver(p, ops, j, op.buf, op.off, op.size)) {
-          if (op.op === 'load' && map.dir !== 'DMA_TO_DEVICE') {
-            out.push(edited(p, `call dma_sync_single_for_cpu(${map.handle}) before the read at ${a.name} op ${j + 1}`, (q) => {
-              q.actors[ai].ops.splice(j, 0, { op: 'dma_sync', to: 'cpu', handle: map.handle, off: 0, size: map.size, dir: map.dir });
-            }));
+      if (op.op === 'load' || op.op === 'poll' || op.op === 'store') {
+        for (const map of liveMappingsOver(p.buffers, flat, op)) {
+          const sync = (to: 'cpu' | 'device') => print({ op: 'dma_sync', to, handle: map.op.handle, off: 0, size: map.op.size, dir: map.op.dir });
+          if (op.op !== 'store' && map.op.dir !== 'DMA_TO_DEVICE' && op.offExpr && map.op.buf === op.buf && map.op.off === 0) {
+            // A slot of a ring, at an offset the loop computes: sync that slot's bytes only.
+            add(`call dma_sync_single_range_for_cpu(${map.op.handle}) on the bytes read at line ${line(s)}`,
+              [src.insertBefore(s, print({ op: 'dma_sync', to: 'cpu', handle: map.op.handle, off: 0, offExpr: op.offExpr, size: op.size, dir: map.op.dir, range: true }))]);
           }
-          if (op.op === 'store' && map.dir !== 'DMA_FROM_DEVICE') {
-            out.push(edited(p, `bracket the write at ${a.name} op ${j + 1} with dma_sync_single_for_cpu() / dma_sync_single_for_device(${map.handle})`, (q) => {
-              q.actors[ai].ops.splice(j + 1, 0, { op: 'dma_sync', to: 'device', handle: map.handle, off: 0, size: map.size, dir: map.dir });
-              q.actors[ai].ops.splice(j, 0, { op: 'dma_sync', to: 'cpu', handle: map.handle, off: 0, size: map.size, dir: map.dir });
-            }));
+          if (op.op !== 'store' && map.op.dir !== 'DMA_TO_DEVICE') {
+            add(`call dma_sync_single_for_cpu(${map.op.handle}) before the read at line ${line(s)}`, [src.insertBefore(s, sync('cpu'))]);
           }
-          if (op.op === 'store') out.push(edited(p, `write ${op.buf} before dma_map_*(${map.handle})`, (q) => moveBefore(q.actors[ai].ops as CpuOp[], j, map.index)));
+          if (op.op === 'store' && map.op.dir !== 'DMA_FROM_DEVICE') {
+            add(`bracket the write at line ${line(s)} with dma_sync_single_for_cpu() / dma_sync_single_for_device(${map.op.handle})`,
+              [src.insertBefore(s, sync('cpu')), src.insertAfter(s, sync('device'))]);
+          }
+          const m = stmtOf(map.op);
+          if (op.op === 'store' && m) add(`move the write of ${op.buf} at line ${line(s)} before dma_map_*(${map.op.handle})`, src.moveBefore(s, m));
         }
       }
-      // Unmap only after the device finished: move it after the next completion.
-      if (op.op === 'dma_unmap' || op.op === 'dma_unmap_sg') {
-        const k = ops.findIndex((o, i) => i > j && (o.op === 'wait_irq' || o.op === 'poll'));
-        if (k > j) out.push(edited(p, `unmap ${op.handle} after the device completed (${a.name} op ${k + 1})`, (q) => moveAfter(q.actors[ai].ops as CpuOp[], j, k)));
+      // The DMA mask is the device's: a wider one lets the kernel hand out addresses it cannot reach.
+      if (op.op === 'dma_set_mask' && platform.deviceAddressBits && op.bits > platform.deviceAddressBits) {
+        const t = src.callArgs(s, 'DMA_BIT_MASK')?.args[0];
+        if (t) add(`set the mask the device can address, DMA_BIT_MASK(${platform.deviceAddressBits}) (line ${line(s)})`, [{ at: t.start, end: t.end, text: String(platform.deviceAddressBits) }]);
       }
-    });
-    // Barriers between the CPU's accesses to memory the device observes.
-    const barriers: [BarrierKind, string][] = [['dma_rmb', 'dma_rmb()'], ['dma_wmb', 'dma_wmb()'], ['dma_mb', 'dma_mb()']];
-    for (const [kind, text] of barriers) {
-      for (let j = 1; j < ops.length; j++) {
-        const prev = ops[j - 1], next = ops[j];
-        if (!isAccess(prev) || !isAccess(next)) continue;
-        out.push(edited(p, `insert ${text} before ${a.name} op ${j + 1}`, (q) => q.actors[ai].ops.splice(j, 0, { op: 'barrier', kind })));
-      }
+    }
+
+    for (const block of blocks(a.ops as CpuOp[], source.opPos)) {
+      const stmts = block.map((st) => ({ st, s: src.statement(st.pos) }));
+      stmts.forEach(({ st, s }, k) => {
+        if (!s) return;
+        const next = stmts.slice(k + 1);
+        // Unmap only after the device finished: after the next completion of the block.
+        if (st.ops.some((o) => o.op === 'dma_unmap' || o.op === 'dma_unmap_sg')) {
+          const done = next.find((n) => n.st.all.some((o) => o.op === 'wait_irq' || o.op === 'poll'));
+          if (done?.s) add(`move the unmap at line ${line(s)} after the device's completion (line ${line(done.s)})`, src.moveAfter(s, done.s));
+        }
+        // Read what the device wrote only after the wait that says it is written.
+        if (st.ops.some((o) => o.op === 'load') && !st.all.some((o) => o.op === 'poll')) {
+          const done = next.find((n) => n.st.all.some((o) => o.op === 'poll' || o.op === 'wait_irq'));
+          if (done?.s) {
+            add(`move the read at line ${line(s)} after the wait at line ${line(done.s)}`, src.moveAfter(s, done.s));
+            // memory-barriers.txt, dma_rmb(): the fields are read only after the owner bit says they are written.
+            if (done.st.all.some((o) => o.op === 'poll')) add(`move the read at line ${line(s)} after the wait at line ${line(done.s)}, behind a dma_rmb()`, src.moveAfter(s, done.s, 'dma_rmb();'));
+          }
+        }
+        // A barrier of the wrong kind (or family) for the accesses around it: use the right one.
+        const barrier = st.ops.length === 1 && st.ops[0].op === 'barrier' ? st.ops[0].kind : undefined;
+        const around = [stmts[k - 1]?.st, stmts[k + 1]?.st];
+        if (barrier && around.every((x) => x?.all.some(isAccess))) {
+          const family = barrier.startsWith('dma_') ? 'dma_' : barrier.startsWith('smp_') ? 'smp_' : '';
+          const fits = [around[0]!.all.some(isRead) && 'rmb', around[0]!.all.some(isWrite) && 'wmb', 'mb'].filter((x): x is string => !!x);
+          for (const [i, kind] of fits.map((f) => [['rmb', 'wmb', 'mb'].indexOf(f), `${family}${f}`] as const)) {
+            if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }] });
+          }
+        }
+        // Barriers between the CPU's accesses to memory the device (or another CPU) observes.
+        const prev = stmts[k - 1]?.st;
+        if (!prev || !prev.all.some(isAccess) || !st.all.some(isAccess)) return;
+        const at = (kind: string) => ({ title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)] });
+        const push = (i: number, kind: string) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
+        if (prev.all.some(isRead)) push(0, 'dma_rmb');
+        if (prev.all.some(isWrite)) push(1, 'dma_wmb');
+        push(2, 'dma_mb');
+        if (cpus.length > 1) push(3, 'smp_mb');
+      });
     }
   }
 
-  // Directions: the device writes it, or the driver writes it while mapped: DMA_BIDIRECTIONAL.
-  const handles = new Set(cpus.flatMap(({ a }) => (a.ops as CpuOp[]).flatMap((op) => (op.op === 'dma_map' || op.op === 'dma_map_sg' ? [op.handle] : []))));
-  for (const h of handles) {
-    out.push(edited(p, `map ${h} DMA_BIDIRECTIONAL`, (q) => {
-      for (const a of q.actors) for (const op of a.ops as CpuOp[]) if ('handle' in op && op.handle === h && 'dir' in op) op.dir = 'DMA_BIDIRECTIONAL';
-    }));
+  out.push(...barriers.flat());
+
+  // Directions: the one the transfer has (the device writes it: DMA_FROM_DEVICE; it reads it:
+  // DMA_TO_DEVICE), else DMA_BIDIRECTIONAL; the map, its syncs and its unmap all say it.
+  const byHandle = new Map<string, { s: Statement; dir: string }[]>();
+  for (const a of cpus) {
+    walk(a.ops as CpuOp[], (op) => {
+      if (!('handle' in op) || !('dir' in op)) return;
+      const s = stmtOf(op);
+      if (s) byHandle.set(op.handle, [...(byHandle.get(op.handle) ?? []), { s, dir: op.dir }]);
+    });
   }
+  for (const dir of ['DMA_FROM_DEVICE', 'DMA_TO_DEVICE', 'DMA_BIDIRECTIONAL']) {
+    for (const [h, uses] of byHandle) {
+      if (uses.every((u) => u.dir === dir)) continue;
+      add(`map ${h} ${dir}${uses.length > 1 ? ', and sync and unmap it so' : ''}`, uses.map(({ s }) => { const d = dirArgs(s)?.dir; return d && { at: d.start, end: d.end, text: dir }; }));
+    }
+  }
+
+  // Memory the DMA API cannot map (dma-api-howto.rst: "not ... the stack", "not vmalloc()"):
+  // allocate it with kmalloc() instead.
+  const mapped = new Set<string>();
+  for (const a of cpus) walk(a.ops as CpuOp[], (op) => { if (op.op === 'dma_map') mapped.add(op.buf); if (op.op === 'dma_map_sg') for (const e of op.entries) mapped.add(e.buf); });
+  p.buffers.forEach((b, i) => {
+    if ((b.kind !== 'stack' && b.kind !== 'vmalloc') || b.in || !mapped.has(b.name)) return;
+    const decl = source.buffers[i] && src.statement(source.buffers[i]);
+    if (decl) add(`allocate ${b.name} with kmalloc() instead of ${b.kind === 'stack' ? 'on the stack' : 'vmalloc()'} (line ${line(decl)})`, [{ ...span(src, decl.first), text: 'kmalloc' }]);
+  });
 
   // A DMA buffer inside a struct: move it to its own ARCH_DMA_MINALIGN-aligned, padded slot.
-  for (const b of p.buffers) {
-    if (!b.in) continue;
-    const align = Math.max(ARCH_DMA_MINALIGN, p.platform?.cwg ?? 0);
-    out.push(edited(p, `align ${b.name} to ARCH_DMA_MINALIGN (${align} bytes) and pad it to a whole cache line (____cacheline_aligned)`, (q) => {
-      const parent = q.buffers.find((x) => x.name === b.in!.parent)!;
-      const field = q.buffers.find((x) => x.name === b.name)!;
-      const offset = Math.ceil(parent.size / align) * align;
-      field.in = { parent: parent.name, offset };
-      parent.size = offset + Math.ceil(field.size / align) * align;
-    }));
-  }
+  p.buffers.forEach((b, i) => {
+    if (!b.in) return;
+    const pi = p.buffers.findIndex((x) => x.name === b.in!.parent);
+    const parent = p.buffers[pi];
+    const decl = source.buffers[i] && src.statement(source.buffers[i]);
+    const pdecl = source.buffers[pi] && src.statement(source.buffers[pi]);
+    if (!decl || !pdecl) return;
+    const align = Math.max(ARCH_DMA_MINALIGN, platform.cwg ?? p.platform?.cwg ?? 0);
+    const offset = Math.ceil(parent.size / align) * align;
+    const size = offset + Math.ceil(b.size / align) * align;
+    const parentSize = src.tokensIn(pdecl, '[')[0] + 1;
+    const inTok = src.tokensIn(decl, 'in')[0];
+    const plus = src.tokensIn(decl, '+')[0];
+    const offEdit: TextEdit = plus !== undefined ? { ...span(src, plus + 1), text: String(offset) } : { at: span(src, inTok + 1).end, end: span(src, inTok + 1).end, text: ` + ${offset}` };
+    add(`align ${b.name} to ARCH_DMA_MINALIGN (${align} bytes) and pad it to a whole cache line (____cacheline_aligned; line ${line(decl)})`,
+      [{ ...span(src, parentSize), text: String(size) }, offEdit]);
+  });
 
   // The platform, where the fault is not the driver's: the device tree, or the kernel.
-  const plat = p.platform ?? {};
-  if (plat.deviceCoherent !== undefined && (plat.declaredCoherent ?? false) !== plat.deviceCoherent) {
-    out.push(edited(p, `describe the device as it is: ${plat.deviceCoherent ? 'add' : 'remove'} "dma-coherent" in the device tree`, (q) => { q.platform = { ...q.platform, declaredCoherent: plat.deviceCoherent }; }));
+  const own = p.platform ?? {};
+  if (own.deviceCoherent !== undefined && (own.declaredCoherent ?? false) !== own.deviceCoherent) {
+    add(`describe the device as it is: ${own.deviceCoherent ? 'add' : 'remove'} "dma-coherent" in the device tree`, [platformSetting(src, source.platform, 'declaredCoherent', String(own.deviceCoherent))]);
   }
-  if (plat.kernel && !atLeast(parseKernelVersion(plat.kernel), 5, 19)) {
-    out.push(edited(p, 'run a kernel with c50f11c6196f ("arm64: mm: Don\'t invalidate FROM_DEVICE buffers at start of DMA transfer"): v5.19 or later', (q) => { q.platform = { ...q.platform, kernel: '5.19' }; }));
+  if (own.kernel && !atLeast(parseKernelVersion(own.kernel), 5, 19)) {
+    add('run a kernel with c50f11c6196f ("arm64: mm: Don\'t invalidate FROM_DEVICE buffers at start of DMA transfer"): v5.19 or later', [platformSetting(src, source.platform, 'kernel', '5.19')]);
   }
   return out;
 }
 
-const isAccess = (op: CpuOp) => op.op === 'load' || op.op === 'store' || op.op === 'poll' || op.op === 'writel' || op.op === 'readl';
+const span = (src: SourceText, i: number): { at: number; end: number } => { const s = src.span(i); return { at: s.start, end: s.end }; };
 
-interface LiveMap { handle: string; size: number; dir: Direction; index: number }
+/** Set a platform setting of the file: its value where it is set, else added to its block. */
+function platformSetting(src: SourceText, at: Record<string, Pos>, key: string, value: string): TextEdit | undefined {
+  const k = at[key] && src.statement(at[key]);
+  if (k) {
+    const eq = src.tokensIn(k, '=')[0];
+    return { at: src.span(eq + 1).start, end: src.span(k.last - 2).end, text: value };
+  }
+  const open = src.toks.findIndex((t, i) => t.text === '{' && src.toks[i - 1]?.text === 'platform');
+  if (open < 0) return undefined;
+  const o = src.span(open);
+  return { at: o.end, end: o.end, text: ` ${key} = ${value};` };
+}
 
-/** The mapping `handle` names at op j of this thread: mapped before j, not unmapped since. */
-function liveMapping(ops: CpuOp[], j: number, handle: string): LiveMap | undefined {
-  for (let i = j - 1; i >= 0; i--) {
-    const op = ops[i];
+const isRead = (op: CpuOp) => op.op === 'load' || op.op === 'poll' || op.op === 'readl';
+const isWrite = (op: CpuOp) => op.op === 'store' || op.op === 'writel';
+const isAccess = (op: CpuOp) => isRead(op) || isWrite(op);
+
+/** Every op of a thread in program order, nested ones included. */
+function walk(ops: readonly CpuOp[], f: (op: CpuOp) => void): void {
+  for (const op of ops) {
+    f(op);
+    if (op.op === 'if') { walk(op.then, f); walk(op.else ?? [], f); }
+    if (op.op === 'while' || op.op === 'for') walk(op.body, f);
+  }
+}
+
+/** Each block of a thread (its body, and every if, else and loop body in it) as statements. */
+function blocks(ops: readonly CpuOp[], opPos: ReadonlyMap<CpuOp | DeviceOp, Pos>): Stmt[][] {
+  const out: Stmt[][] = [];
+  const visit = (block: readonly CpuOp[]) => {
+    const stmts: Stmt[] = [];
+    for (const op of block) {
+      const pos = opPos.get(op);
+      if (!pos) continue;
+      const all: CpuOp[] = [];
+      walk([op], (o) => all.push(o));
+      const last = stmts[stmts.length - 1];
+      if (last && last.pos.line === pos.line && last.pos.col === pos.col) { last.ops.push(op); last.all.push(...all); } else stmts.push({ pos, ops: [op], all });
+      if (op.op === 'if') { visit(op.then); if (op.else) visit(op.else); }
+      if (op.op === 'while' || op.op === 'for') visit(op.body);
+    }
+    out.push(stmts);
+  };
+  visit(ops);
+  return out;
+}
+
+type MapOp = Extract<CpuOp, { op: 'dma_map' }>;
+
+/** The mapping `handle` names at `at`: the last dma_map of it before, not unmapped since. */
+function liveMapping(flat: readonly CpuOp[], at: CpuOp, handle: string): MapOp | undefined {
+  for (let i = flat.indexOf(at) - 1; i >= 0; i--) {
+    const op = flat[i];
     if ((op.op === 'dma_unmap' || op.op === 'dma_unmap_sg') && op.handle === handle) return undefined;
-    if (op.op === 'dma_map' && op.handle === handle) return { handle, size: op.size, dir: op.dir, index: i };
+    if (op.op === 'dma_map' && op.handle === handle) return op;
   }
   return undefined;
 }
 
-/** Live mappings (this thread's) whose bytes overlap buf[off, off+size), by buffer name and field nesting. */
-function liveMappingsOver(p: Program, ops: CpuOp[], j: number, buf: string, off: number, size: number): LiveMap[] {
-  const out: LiveMap[] = [];
+/** Live mappings whose bytes overlap what `at` accesses (any slot of the buffer when its offset is computed). */
+function liveMappingsOver(buffers: { name: string; in?: { parent: string; offset: number } }[], flat: readonly CpuOp[], at: Extract<CpuOp, { buf: string; off: number; size: number }>): { op: MapOp }[] {
   const abs = (name: string, o: number): [string, number] => {
-    const b = p.buffers.find((x) => x.name === name);
+    const b = buffers.find((x) => x.name === name);
     return b?.in ? abs(b.in.parent, o + b.in.offset) : [name, o];
   };
-  const [root, lo] = abs(buf, off);
-  for (let i = 0; i < j; i++) {
-    const op = ops[i];
-    if (op.op !== 'dma_map') continue;
-    const live = liveMapping(ops, j, op.handle);
-    if (!live || live.index !== i) continue;
+  const [root, lo] = abs(at.buf, at.off);
+  const anywhere = 'offExpr' in at && at.offExpr !== undefined;
+  const out: { op: MapOp }[] = [];
+  for (const op of flat.slice(0, flat.indexOf(at))) {
+    if (op.op !== 'dma_map' || liveMapping(flat, at, op.handle) !== op) continue;
     const [mroot, mlo] = abs(op.buf, op.off);
-    if (mroot === root && mlo < lo + size && lo < mlo + op.size) out.push(live);
+    if (mroot === root && (anywhere || (mlo < lo + at.size && lo < mlo + op.size))) out.push({ op });
   }
   return out;
 }
 
-function moveAfter(ops: CpuOp[], from: number, after: number): void {
-  const [op] = ops.splice(from, 1);
-  ops.splice(after, 0, op); // `after` shifted down by one when `from` came out
-}
-
-function moveBefore(ops: CpuOp[], from: number, before: number): void {
-  const [op] = ops.splice(from, 1);
-  ops.splice(before, 0, op);
-}

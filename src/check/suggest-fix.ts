@@ -1,6 +1,8 @@
-// Find the smallest repair under which a whole program checks ok with no error finding: greedy
-// over src/check/repairs.ts, one edit per round, each candidate re-checked by the same searches
-// `dmafuzz check` runs. A suggestion is returned only when that re-check passed.
+// Find the smallest repair under which a litmus test checks ok with no error finding: greedy
+// over src/check/repairs.ts, one repair per round, each an edit of the user's own text. Every
+// candidate is the edited file parsed and checked again by the same searches `dmafuzz check`
+// runs (every path of its branches and loops), so what is suggested is exactly a file that was
+// re-checked, comments and all.
 //
 // The search is bounded by work, not by the clock, so its answer does not depend on the machine:
 // every candidate's states (contract and model searches) and ideal-witness nodes come out of one
@@ -8,16 +10,22 @@
 // one candidate's own bounds; running out means no suggestion, never a guess.
 
 import type { Compiled } from '../exec/compile.js';
-import { checkCompiled, type CheckOptions } from '../oracle/check.js';
+import { LitmusError } from '../litmus/litmus-error.js';
+import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
+import { printLitmus } from '../litmus/print.js';
+import { walkOps } from '../litmus/registers.js';
+import { checkPaths, type CheckOptions } from '../oracle/check.js';
 import { DEFAULT_TOTAL_SEARCH_BUDGET } from '../oracle/oracle.js';
 import type { Program } from '../program/types.js';
 import { checkContract } from './explore-contract.js';
 import { candidateRepairs } from './repairs.js';
+import { applyEdits } from './source-edit.js';
 
 export interface FixSuggestion {
   /** The repairs, in the order applied. */
   steps: string[];
-  program: Program;
+  /** The user's text with the repairs applied: the text that re-checked ok. */
+  text: string;
 }
 
 /** Work left for a fix search: contract plus model-search states, and ideal-witness nodes. */
@@ -36,57 +44,126 @@ export const DEFAULT_FIX_BUDGET: FixBudget = { states: 100_000, nodes: DEFAULT_T
 /** Rounds of one repair each, unless FixOptions.maxRepairs says otherwise. */
 export const DEFAULT_MAX_REPAIRS = 3;
 
+/** Tests with more statements than this get no fix search: each candidate repair is a whole re-check. */
+export const MAX_STATEMENTS_TO_REPAIR = 60;
+
+/** Parse-level test to its compiled paths, as `dmafuzz check` compiles it; undefined when it does not compile. */
+export type CompileText = (parsed: ParsedLitmus) => readonly Compiled[] | undefined;
+
 export interface FixOptions extends CheckOptions {
   /** Rounds of one repair each. */
   maxRepairs?: number;
   /** Shared by every candidate; spent in place, so a caller can see what was used. */
   budget?: FixBudget;
-  /** brokenness() of the program itself when the caller has it (its check already ran). */
+  /** brokenness() of the test itself when the caller has it (its check already ran). */
   brokenness?: number;
 }
 
 /**
- * Error findings plus one for a value counterexample (or an inconclusive search): 0 is fixed.
- * `work`, when given, pays for the searches (states and witness nodes).
+ * How broken a test is, by `dmafuzz check`'s verdict rule (src/cli/check-file.ts
+ * checkProgramAs): each error finding of the contract checker on each path, plus one for a value
+ * counterexample or an inconclusive search, plus one for a contract search that ran out of
+ * states (no proof of "no error finding"). 0 is fixed. This is the one place the fix search
+ * decides "is this program broken". `work`, when given, pays for the searches.
  */
-export function brokenness(c: Compiled, o: CheckOptions = {}, cap = Infinity, work?: FixBudget): number {
-  const contract = checkContract(c, o.maxStates);
-  if (work) work.states -= contract.states;
-  const errors = contract.findings.filter((f) => f.severity === 'error').length;
-  if (errors >= cap) return errors; // cannot beat the best so far: skip the value search
-  // The fix budget's nodes are the witness budget itself: checkCompiled spends them in place.
-  const r = checkCompiled(c, work ? { ...o, totalBudget: work } : o);
+export function brokenness(paths: readonly Compiled[], o: CheckOptions = {}, cap = Infinity, work?: FixBudget): number {
+  let errors = 0;
+  for (const c of paths) {
+    const contract = checkContract(c, o.maxStates);
+    if (work) work.states -= contract.states;
+    errors += contract.findings.filter((f) => f.severity === 'error').length + (contract.complete ? 0 : 1);
+    if (errors >= cap) return errors; // cannot beat the best so far: skip the rest
+  }
+  // The fix budget's nodes are the witness budget itself: checkPaths spends them in place.
+  const r = checkPaths(paths, work ? { ...o, totalBudget: work } : o);
   if (work) work.states -= r.states;
   return errors + (r.verdict === 'ok' ? 0 : 1);
 }
 
-export function suggestFix(program: Program, compileFor: (p: Program) => Compiled, o: FixOptions = {}): FixSuggestion | undefined {
+/** Why a search found nothing, for FixOutcome.noFix. */
+interface SearchEnd { tried: number; spent: boolean }
+
+export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }): FixSuggestion | undefined {
   const work = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   const spent = () => work.states <= 0 || work.nodes <= 0;
-  const score = (p: Program, cap: number): number => {
-    let c: Compiled;
+  const load = (t: string): { parsed: ParsedLitmus; paths: readonly Compiled[] } | undefined => {
     try {
-      c = compileFor(p);
-    } catch {
-      return Infinity; // the edit made the program invalid (e.g. a sync of a handle not yet mapped)
+      const parsed = parseLitmus(t);
+      const paths = compileText(parsed);
+      return paths && { parsed, paths };
+    } catch (e) {
+      if (e instanceof LitmusError) return undefined; // the edit made the text invalid
+      throw e;
     }
-    return brokenness(c, o, cap, work);
   };
-  let current = program;
-  let currentScore = o.brokenness ?? score(program, Infinity);
+  const score = (t: string, cap: number): number => {
+    const l = load(t);
+    return l ? brokenness(l.paths, o, cap, work) : Infinity;
+  };
+  let current = text;
+  let currentScore = o.brokenness ?? score(text, Infinity);
+  const seen = new Set([text]);
   const steps: string[] = [];
   for (let round = 0; round < (o.maxRepairs ?? DEFAULT_MAX_REPAIRS) && currentScore > 0; round++) {
-    let best: { title: string; program: Program; score: number } | undefined;
-    for (const r of candidateRepairs(current)) {
-      if (spent()) return undefined;
-      const s = score(r.program, best?.score ?? currentScore);
-      if (s < (best?.score ?? currentScore)) best = { ...r, score: s };
+    const l = load(current);
+    if (!l) return undefined;
+    let best: { title: string; text: string; score: number } | undefined;
+    for (const r of candidateRepairs(current, l.parsed, l.paths[0].platform)) {
+      const patched = applyEdits(current, r.edits);
+      if (patched === undefined || seen.has(patched)) continue;
+      seen.add(patched);
+      if (spent()) { end.spent = true; return undefined; }
+      end.tried++;
+      const s = score(patched, best?.score ?? currentScore);
+      if (s < (best?.score ?? currentScore)) best = { title: r.title, text: patched, score: s };
       if (s === 0) break;
     }
     if (!best) return undefined;
     steps.push(best.title);
-    current = best.program;
+    current = best.text;
     currentScore = best.score;
   }
-  return currentScore === 0 ? { steps, program: current } : undefined;
+  return currentScore === 0 ? { steps, text: current } : undefined;
+}
+
+/** A fix and the text it edits, or why there is none. */
+export type FixOutcome = { fix: FixSuggestion; original: string } | { noFix: string };
+
+/**
+ * The fix search as `dmafuzz check` runs it on a test found `bug`: on the file's own `text`, or,
+ * for a program without a file, on the program as printed. `finished` says whether the check of
+ * the test itself covered its bound (else every candidate would run out too).
+ */
+export function findFix(text: string | undefined, program: Program, compileText: CompileText, o: FixOptions & { finished: boolean }): FixOutcome {
+  const original = text ?? printedText(program);
+  if (original === undefined) return { noFix: 'the program has no litmus text to edit (it does not print as one)' };
+  let parsed: ParsedLitmus;
+  try {
+    parsed = parseLitmus(original);
+  } catch (e) {
+    if (e instanceof LitmusError) return { noFix: 'the program has no litmus text to edit (its text does not parse back)' };
+    throw e;
+  }
+  let statements = 0;
+  for (const a of parsed.program.actors) walkOps(a.ops, () => statements++);
+  if (statements > MAX_STATEMENTS_TO_REPAIR) return { noFix: `the test has more than ${MAX_STATEMENTS_TO_REPAIR} statements, and each candidate repair is a whole re-check` };
+  if (!o.finished) return { noFix: 'the check of the test ran out of states, so a candidate repair could not be re-checked either' };
+  const budget = o.budget ?? { ...DEFAULT_FIX_BUDGET };
+  const end = { tried: 0, spent: false };
+  const fix = suggestFix(original, compileText, { ...o, budget }, end);
+  if (fix) return { fix, original };
+  if (end.spent || budget.states <= 0 || budget.nodes <= 0) {
+    return { noFix: `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) after ${end.tried} candidate repairs, before one re-checked ok` };
+  }
+  if (!end.tried) return { noFix: 'no candidate repair (a sync, a barrier, a direction or size, an allocation, an alignment, ...) applies to this test' };
+  return { noFix: `none of the ${end.tried} candidate repairs (a sync, a barrier, a direction or size, an allocation, an alignment, ...), up to ${o.maxRepairs ?? DEFAULT_MAX_REPAIRS} at once, re-checks ok` };
+}
+
+/** A program as litmus text that parses back, or undefined (an op the printer has no text for). */
+function printedText(p: Program): string | undefined {
+  try {
+    return printLitmus(p);
+  } catch {
+    return undefined;
+  }
 }

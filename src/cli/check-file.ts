@@ -2,7 +2,7 @@
 // Every input problem becomes one `file:line:col: message`; a bug becomes a report plus a saved
 // counterexample execution the user can replay.
 
-import { compile, compilePaths, type Compiled } from '../exec/compile.js';
+import { compilePaths, type Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import { LitmusError, type Pos } from '../litmus/litmus-error.js';
 import { locateProgramError, stripLocation } from '../litmus/locate.js';
@@ -18,7 +18,7 @@ import { escapeControls, oneLine } from './one-line.js';
 import { readReplay } from './replay-file.js';
 import { checkContract } from '../check/explore-contract.js';
 import type { Finding } from '../check/finding.js';
-import { DEFAULT_FIX_BUDGET, DEFAULT_MAX_REPAIRS, suggestFix, type FixSuggestion } from '../check/suggest-fix.js';
+import { findFix } from '../check/suggest-fix.js';
 import type { SourceMap } from '../litmus/parse.js';
 import { fixReport, type FixReport } from '../report/fix-diff.js';
 import { finalStates, type FinalStates } from '../oracle/final-states.js';
@@ -61,9 +61,6 @@ export interface FileCheckOptions extends CheckOptions {
 
 export type LocatedFinding = Finding & { line?: number; col?: number };
 
-/** Programs larger than this get no fix suggestion: each candidate repair is a whole re-check. */
-const MAX_OPS_TO_REPAIR = 60;
-
 export function formatInputError(e: InputError): string {
   return `${oneLine(e.file)}:${e.line}:${e.col}: ${escapeControls(e.message)}`;
 }
@@ -78,7 +75,7 @@ export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOut
   }
   const loaded = loadLitmus(file, text, o.platform ?? {}, o.platformText ?? {}, o.unroll);
   if ('kind' in loaded) return loaded;
-  return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o, loaded.parsed.source);
+  return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o, loaded.parsed.source, text);
 }
 
 /** Parse and compile a litmus text as `dmafuzz check` does; any problem is one InputError. */
@@ -147,8 +144,11 @@ function position(p: Pos): Pos {
 
 const pos = (p: { line: number; col: number }) => ({ line: p.line, col: p.col });
 
-/** Check a compiled program (from a file or a TS scenario) and explain a counterexample. */
-export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}, source?: SourceMap): Checked {
+/**
+ * Check a compiled program (from a file or a TS scenario) and explain a counterexample. `text`,
+ * the file's own text, is what a fix is a diff of (without it, the program as printed).
+ */
+export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}, source?: SourceMap, text?: string): Checked {
   const paths = c.allPaths ?? [c];
   if (o.replay) {
     const execution = readReplay(o.replay, c.source ?? c.program);
@@ -160,35 +160,26 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   const findings = contractFindings(paths, o.maxStates, source);
   const contract = { findings: findings.list, states: findings.states, complete: findings.complete };
   const verdict = result.verdict === 'bug' || findings.list.some((f) => f.severity === 'error') ? 'bug' : result.verdict;
-  const size = c.program.actors.reduce((n, a) => n + a.ops.length, 0);
   // Each candidate repair is re-checked by these same searches: where they ran out of states on
-  // the program itself, every candidate would too, so no fix is searched for.
+  // the test itself, every candidate would too, so no fix is searched for.
   const finished = findings.complete && (result.method === 'exhaustive' || result.bound.events >= 0);
-  let repaired: FixSuggestion | undefined;
+  let fix: FixReport | undefined;
   let noFix: string | undefined;
   if (verdict === 'bug' && o.fix !== false) {
-    if (c.path) noFix = 'the fix search handles straight-line tests only, and this one has branches or loops';
-    else if (size > MAX_OPS_TO_REPAIR) noFix = `the test has more than ${MAX_OPS_TO_REPAIR} statements, and each candidate repair is a whole re-check`;
-    else if (!finished) noFix = 'the check of the test ran out of states, so a candidate repair could not be re-checked either';
-    else {
-      const budget = { ...DEFAULT_FIX_BUDGET };
-      repaired = suggestFix(c.program, (p) => compile(p, makePlatform(p.platform, o.platform)), {
-        maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, budget,
-        brokenness: findings.errors + (result.verdict === 'ok' ? 0 : 1),
-      });
-      if (!repaired) {
-        noFix = budget.states <= 0 || budget.nodes <= 0
-          ? `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) before a repair re-checked ok`
-          : `no candidate repair of up to ${DEFAULT_MAX_REPAIRS} edits (a sync, a barrier, a direction, an alignment, ...) re-checks ok`;
-      }
-    }
+    const compileText = (p: ParsedLitmus) => {
+      const r = compileParsed(file, p, o.platform ?? {}, o.platformText ?? {}, o.unroll);
+      return 'kind' in r ? undefined : r.allPaths ?? [r];
+    };
+    const found = findFix(text, c.source ?? c.program, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished });
+    if ('fix' in found) fix = fixReport(found.original, found.fix, file);
+    else noFix = found.noFix;
   }
   const states = finalStates(paths);
   return {
     kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict, result, ...(report ? { report } : {}),
     ...(states ? { states } : {}),
     contract,
-    ...(repaired ? { fix: fixReport(c.program, repaired, file.replace(/^.*\//, '')) } : {}),
+    ...(fix ? { fix } : {}),
     ...(noFix ? { noFix } : {}),
   };
 }

@@ -59,7 +59,8 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
   if (o.fix) {
     out.push('', '  suggested fix (re-checked: ok, no error finding):');
     for (const step of o.fix.steps) out.push(`    - ${step}`);
-    out.push(...o.fix.diff.split('\n').map((l) => `    ${l}`));
+    // Flush left, so the diff can be cut and pasted into `git apply` or `patch -p1` as it is.
+    out.push(`    (a diff of ${o.fix.path}: apply it ${o.fix.applyIn === '.' ? 'from the directory dmafuzz ran in' : `in ${o.fix.applyIn}`} with \`git apply\` or \`patch -p1\`)`, ...o.fix.diff.split('\n'));
   }
   if (o.noFix) out.push('', `  no suggested fix: ${o.noFix}`);
   if (replay && o.report) {
