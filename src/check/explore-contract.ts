@@ -73,7 +73,7 @@ function exploreGroup(c: Compiled, group: number[], made: Map<number, Mapping>, 
       if (op.op === 'dma_mapping_error' && nk.mapped.get(op.handle)?.error) continue;
       stack.push({ m: next, k: nk });
     }
-    if (!moved && group.every((a) => m.done(a))) k.atEnd(sink);
+    if (!moved && group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
   }
   return { states: seen.size, complete: true };
 }

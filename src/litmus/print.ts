@@ -57,6 +57,7 @@ export function printLitmus(p: Program, o: { expect?: Expectation; comment?: str
   out.push('}');
   const ctx = printContext(p);
   for (const a of p.actors) out.push('', ...printActor(a, ctx));
+  if (p.unbind) out.push('', 'unbind;');
   if (p.final?.length) out.push('', `final ${p.final.map((r) => `(${pointer(r.buf, r.off)}, ${r.size})`).join(', ')};`);
   if (p.condition) out.push('', `${p.condition.kind} (${printExpr(p.condition.cond, { cond: true })});`);
   return out.join('\n') + '\n';
@@ -171,7 +172,7 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
     case 'wait_irq': return `wait_for_irq(${op.irq});`;
     case 'dma_set_mask': return `dma_set_mask${op.coherent ? '_and_coherent' : ''}(dev, DMA_BIT_MASK(${op.bits}));`;
     case 'dma_alloc_coherent': return `${op.buf} = dma_alloc_coherent(dev, ${ctx.bufferSize(op.buf)}, GFP_KERNEL);`;
-    case 'dma_free_coherent': return `dma_free_coherent(dev, ${ctx.bufferSize(op.buf)}, ${op.buf});`;
+    case 'dma_free_coherent': return `dma_free_coherent(dev, ${op.freeSize ?? ctx.bufferSize(op.buf)}, ${op.buf});`;
     case 'dma_map':
       return op.api === 'single'
         ? `${op.handle} = dma_map_single${suffix(op.skipCpuSync)}(dev, ${pointer(op.buf, op.off)}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`

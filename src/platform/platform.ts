@@ -45,6 +45,7 @@ export const MODEL_FAULTS = [
   'swiotlb-skips-copy-back', // swiotlb_sync_single_for_cpu copies nothing
   'barriers-order-nothing', // dma_rmb/dma_wmb/mb behave like no-ops
   'dependencies-order-nothing', // address and data dependencies on a read order nothing
+  'addr-po-store-orders-nothing', // a store after an access at a computed address does not wait for its read
 ] as const;
 export type ModelFault = (typeof MODEL_FAULTS)[number];
 

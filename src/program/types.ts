@@ -94,7 +94,8 @@ export type CpuOp =
   | { op: 'wait_irq'; irq: string }
   | { op: 'dma_set_mask'; bits: number; coherent?: boolean }
   | { op: 'dma_alloc_coherent'; buf: string }
-  | { op: 'dma_free_coherent'; buf: string }
+  /** freeSize: what the driver passes when it is not the allocation's size (dma-debug: "frees DMA memory with different size") */
+  | { op: 'dma_free_coherent'; buf: string; freeSize?: number }
   | { op: 'dma_map'; api: 'single' | 'page'; handle: string; buf: string; off: number; size: number; dir: Direction; skipCpuSync?: boolean }
   | { op: 'dma_unmap'; api: 'single' | 'page'; handle: string; size: number; dir: Direction; skipCpuSync?: boolean }
   | { op: 'dma_map_sg'; handle: string; entries: BufRef[]; dir: Direction; skipCpuSync?: boolean }
@@ -147,6 +148,12 @@ export interface Program {
    * ideal platform, as without one).
    */
   condition?: { kind: 'exists' | 'forall'; cond: Expr };
+  /**
+   * `unbind;`: the test is the whole life of its mappings — the driver is unbound when its threads
+   * end, so a mapping or allocation still live is dma-debug's leak report, an error
+   * (kernel/dma/debug.c dma_debug_device_change()); without it, only a warning (a snippet).
+   */
+  unbind?: boolean;
 }
 
 /** Op kinds that only source programs have: a program without them is straight-line. */
