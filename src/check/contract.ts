@@ -6,7 +6,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Mapping } from '../kernel/dma-api.js';
-import { rejectsVmallocMapSingle } from '../kernel/version.js';
+import { hasDebugDmaMapSingle, rejectsVmallocMapSingle } from '../kernel/version.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { DmaDebug, type DebugRef } from './dma-debug.js';
 import type { Finding } from './finding.js';
@@ -163,7 +163,7 @@ export class ContractState {
       report({ severity: 'error', rule: 'dma-mapping/rejecting-vmalloc', message: 'rejecting DMA map of vmalloc memory', source: MAPPING_H });
       return;
     }
-    if (vmalloc && api === 'single') {
+    if (vmalloc && api === 'single' && hasDebugDmaMapSingle(c.platform.version)) {
       report({ severity: 'error', rule: 'dma-debug/map-vmalloc', message: `device driver maps memory from vmalloc area [addr=${p}] [len=${size}]`, source: 'kernel/dma/debug.c debug_dma_map_single()' });
     }
     if (kind === 'stack' && (!vmapStack || api === 'page')) {

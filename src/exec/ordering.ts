@@ -34,7 +34,7 @@
 //    buffer's bytes and is ordered with the same CPU's accesses to them.
 
 import type { Layout } from '../kernel/layout.js';
-import { atLeast, writelIsDsb } from '../kernel/version.js';
+import { atLeast, swiotlbHonoursSkipCpuSync, writelIsDsb } from '../kernel/version.js';
 import type { Platform } from '../platform/platform.js';
 import type { BarrierKind, CpuOp, Direction, Program } from '../program/types.js';
 
@@ -179,7 +179,8 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     case 'dma_alloc_coherent': return p.declaredCoherent ? { ...NONE, kinds: W | API, ranges: at(op.buf, 0, layout.buffers.get(op.buf)!.size) } : FENCE;
     // swiotlb_tbl_map_single copies into the slot for every direction (reference §2.4).
     case 'dma_map': case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
-    case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, !op.skipCpuSync && op.dir !== 'DMA_TO_DEVICE');
+    // before 0443fa003fa1 (v4.10) swiotlb copied back even with DMA_ATTR_SKIP_CPU_SYNC
+    case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, (!op.skipCpuSync || !swiotlbHonoursSkipCpuSync(p.version)) && op.dir !== 'DMA_TO_DEVICE');
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves
     // (Arm: no speculative stores; a control dependency alone does not order a later load).
