@@ -283,6 +283,9 @@ export class Machine {
       case 'assume': this.assume(a, op.cond, op.cut); return true;
       default:
         if (!w.dmaApi(op)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
+        // n = dma_map_sg(...) and e = dma_mapping_error(...): values the driver branches on
+        if (op.op === 'dma_map_sg' && op.count !== undefined) this.read(a, j, encodeValue(BigInt(w.mapResult(op.handle).count), 4));
+        if (op.op === 'dma_mapping_error' && op.reg !== undefined) this.read(a, j, encodeValue(w.mapResult(op.handle).failed ? 1n : 0n, 4));
         return true;
     }
   }

@@ -188,7 +188,8 @@ export class CpuStatements extends Expressions {
         }
         this.handles.add(handle);
         this.sgCounts.set(handle, nents);
-        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+        // n = dma_map_sg(...): the count drivers branch on and pass on (0 on failure)
+        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]), ...(lhs ? { count: this.assign(lhs) } : {}) };
       }
       case 'dma_unmap_sg': case 'dma_unmap_sg_attrs': {
         a(c.name.endsWith('_attrs') ? 5 : 4);
@@ -221,13 +222,20 @@ export class CpuStatements extends Expressions {
         return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle, off: 0, size: 0, dir: this.dir(c.args[3]), sg: true };
       }
       case 'dma_mapping_error':
-        this.fail(c.tok, 'check a mapping with: if (dma_mapping_error(dev, h)) return -ENOMEM;');
+        if (!lhs) this.fail(c.tok, 'check a mapping with: if (dma_mapping_error(dev, h)) return -ENOMEM; (or err = dma_mapping_error(dev, h);)');
+        a(2);
+        this.dev(c.args[0]);
+        return { op: 'dma_mapping_error', handle: this.handle(c.args[1]), reg: this.assign(lhs) };
     }
     this.fail(c.tok, `'${c.name}' is not a CPU operation`);
   }
 
-  /** if (dma_mapping_error(dev, h)) return -ENOMEM;  (or goto label;) */
-  protected mappingErrorCheck(): CpuOp {
+  /**
+   * if (dma_mapping_error(dev, h)) return -ENOMEM;  (or goto label;) — the driver stops there.
+   * Any other statement after the condition: `branch` is set, the check's value goes to a fresh
+   * register, and the caller reads the if/else around it (the driver goes on either way).
+   */
+  protected mappingErrorCheck(): { op: CpuOp; branch?: string } {
     this.next();
     this.expectText('(', "after 'if'");
     this.knownCall(this.tok, CPU_CALLS, 'cpu');
@@ -237,6 +245,11 @@ export class CpuStatements extends Expressions {
     this.dev(c.args[0]);
     const handle = this.handle(c.args[1]);
     this.expectText(')', 'after the condition');
+    if (!this.is('return') && !this.is('goto')) {
+      const reg = this.fresh();
+      this.scope.assigned.add(reg);
+      return { op: { op: 'dma_mapping_error', handle, reg }, branch: reg };
+    }
     const kw = this.ident("'return' or 'goto'");
     if (kw.text !== 'return' && kw.text !== 'goto') this.fail(kw, `expected 'return' or 'goto' after the mapping check, found '${kw.text}'`);
     while (!this.is(';')) {
@@ -244,7 +257,7 @@ export class CpuStatements extends Expressions {
       this.next();
     }
     this.next();
-    return { op: 'dma_mapping_error', handle };
+    return { op: { op: 'dma_mapping_error', handle } };
   }
 }
 

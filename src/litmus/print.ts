@@ -180,14 +180,14 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
     case 'dma_unmap': return `dma_unmap_${op.api}${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_map_sg': {
       const sets = op.entries.map((e, k) => `sg_set_buf(&${op.handle}[${k}], ${pointer(e.buf, e.off)}, ${e.size});`);
-      return [...sets, `dma_map_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.entries.length}, ${op.dir}${attrs(op.skipCpuSync)});`].join('\n');
+      return [...sets, `${op.count !== undefined ? `${op.count} = ` : ''}dma_map_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.entries.length}, ${op.dir}${attrs(op.skipCpuSync)});`].join('\n');
     }
     case 'dma_unmap_sg': return `dma_unmap_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_sync':
       if (op.sg) return `dma_sync_sg_for_${op.to}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir});`;
       if (op.range || op.offExpr) return `dma_sync_single_range_for_${op.to}(dev, ${op.handle}, ${op.offExpr ? printExpr(op.offExpr) : op.off}, ${op.size}, ${op.dir});`;
       return `dma_sync_single_for_${op.to}(dev, ${pointer(op.handle, op.off)}, ${op.size}, ${op.dir});`;
-    case 'dma_mapping_error': return `if (dma_mapping_error(dev, ${op.handle})) return -ENOMEM;`;
+    case 'dma_mapping_error': return op.reg === undefined ? `if (dma_mapping_error(dev, ${op.handle})) return -ENOMEM;` : `${reg(op.reg)} = dma_mapping_error(dev, ${op.handle});`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }

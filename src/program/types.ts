@@ -98,7 +98,8 @@ export type CpuOp =
   | { op: 'dma_free_coherent'; buf: string; freeSize?: number }
   | { op: 'dma_map'; api: 'single' | 'page'; handle: string; buf: string; off: number; size: number; dir: Direction; skipCpuSync?: boolean }
   | { op: 'dma_unmap'; api: 'single' | 'page'; handle: string; size: number; dir: Direction; skipCpuSync?: boolean }
-  | { op: 'dma_map_sg'; handle: string; entries: BufRef[]; dir: Direction; skipCpuSync?: boolean }
+  /** count: the register `n = dma_map_sg(...)` assigns: the entries mapped (dma-direct: nents), 0 on failure */
+  | { op: 'dma_map_sg'; handle: string; entries: BufRef[]; dir: Direction; skipCpuSync?: boolean; count?: string }
   | { op: 'dma_unmap_sg'; handle: string; dir: Direction; skipCpuSync?: boolean }
   /**
    * dma_sync_single_for_{cpu,device}(h, size, dir), the _range_ form (off > 0 or range: true),
@@ -106,8 +107,12 @@ export type CpuOp =
    * offset when it uses registers (`128 * i`: the slot of a ring); off is then 0.
    */
   | ({ op: 'dma_sync'; to: 'cpu' | 'device'; handle: string; off: number; size: number; dir: Direction; range?: boolean; sg?: boolean } & Pick<Computed, 'offExpr'>)
-  /** if (dma_mapping_error(dev, h)) return -ENOMEM; — the driver bails out on failure. */
-  | { op: 'dma_mapping_error'; handle: string }
+  /**
+   * if (dma_mapping_error(dev, h)) return -ENOMEM; — the driver bails out on failure. With `reg`
+   * (`e = dma_mapping_error(dev, h);`, or the condition of an if/else) it goes on: reg is 1 on
+   * failure, else 0, and the branches take it from there.
+   */
+  | { op: 'dma_mapping_error'; handle: string; reg?: string }
   | LetOp | IfOp<CpuOp> | WhileOp<CpuOp> | ForOp<CpuOp> | BreakOp | ContinueOp | AssumeOp; // Control<CpuOp>
 
 /**
