@@ -114,3 +114,30 @@ describe('dma-debug at the end of the mappings\' life', () => {
     expect(printLitmus(parseLitmus(coherentLife('', true)).program)).toMatch(/\nunbind;\n/);
   });
 });
+
+describe('memset at a computed offset', () => {
+  const ring = (cpuTail: string) => `DMA memset-computed
+{ coherent ring[4096]; mmio DB; }
+cpu cpu0 {
+  ring = dma_alloc_coherent(dev, 4096, GFP_KERNEL);
+  idx = READ_ONCE(*(u32 *)(ring + 256));
+  memset(ring + 64 * idx, 0x11, 64);
+${cpuTail}
+  writel(1, DB);
+}
+device dev {
+  dma_write(ring + 256, 4, 1);
+  wait_doorbell(DB, 1);
+  r1 = dma_read(ring + 64, 4);
+}
+`;
+  test('memset(ring + 64 * idx, ...) is a store at the offset idx gives, ordered by writel', () => {
+    const p = parseLitmus(ring('')).program;
+    const store = p.actors[0].ops.find((op) => op.op === 'store');
+    expect(store && 'offExpr' in store && store.offExpr !== undefined).toBe(true);
+    expect(check(ring('')).verdict).toBe('ok');
+  });
+  test('with writel_relaxed and no barrier the device may read the slot before the memset: bug', () => {
+    expect(check(ring('').replace('writel(1, DB);', 'writel_relaxed(1, DB);')).verdict).toBe('bug');
+  });
+});

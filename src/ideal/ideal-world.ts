@@ -19,9 +19,10 @@ export class IdealWorld implements World {
     /** handle → size of each segment, and whether it is still mapped (for computed device addresses) */
     readonly segments: Map<string, { sizes: number[]; live: boolean; sg?: boolean; failed?: boolean }> = new Map(),
     /**
-     * The map calls the arm64 kernel fails (DMA_MAPPING_ERROR; dma_map_sg() returns 0): a failed
-     * map is the platform's answer, not a coherence effect, so the ideal platform gives the same
-     * one and the driver's error path is judged like any other (src/oracle/run.ts failingMaps).
+     * The map calls the arm64 kernel fails (DMA_MAPPING_ERROR; dma_map_sg() returns 0) and the
+     * driver goes on from: a failed map is the platform's answer, not a coherence effect, so the
+     * ideal platform gives the same one and the driver's error path is judged like any other
+     * (src/oracle/run.ts failingMaps).
      */
     readonly failing: ReadonlySet<CpuOp> = new Set(),
   ) {}

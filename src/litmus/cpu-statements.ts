@@ -83,9 +83,15 @@ export class CpuStatements extends Expressions {
       }
       case 'memset': {
         a(3);
-        const p = this.pointer(c.args[0]);
         const byte = this.valueArg(c.args[1], MEMSET_BYTE);
         const size = this.intArg(c.args[2], 'a size');
+        const { off } = this.splitBase(c.args[0]);
+        if (off && off.s !== 'num') {
+          // memset(ring + 64 * i, 0, 64): a computed offset, as a store's (an address dependency)
+          const deref = { s: 'deref' as const, size, ptr: c.args[0], tok: c.args[0].tok, d: c.args[0].d + 1 };
+          return { op: 'store', ...this.access(deref), value: memsetValue(byte, size) };
+        }
+        const p = this.pointer(c.args[0]);
         return { op: 'store', ...this.range({ ...p, size }, c.args[0].tok), value: memsetValue(byte, size) };
       }
       case 'memcpy': {

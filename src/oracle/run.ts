@@ -26,9 +26,12 @@ export function newIdealMachine(c: Compiled): Machine {
 const failing = new WeakMap<Compiled, ReadonlySet<CpuOp>>();
 
 /**
- * The map calls the arm64 kernel fails, from its DMA API calls replayed in each CPU's program
- * order (dma_direct_map_page/_sg: the DMA mask, swiotlb, vmalloc checks). A failure that depends
- * on how two CPUs' maps interleave (swiotlb slots running out) is not mirrored.
+ * The map calls the arm64 kernel fails and the driver goes on from (a count it branches on,
+ * `if (dma_mapping_error(...)) { } else { }`), from its DMA API calls replayed in each CPU's
+ * program order (dma_direct_map_page/_sg: the DMA mask, swiotlb, vmalloc checks). A map the
+ * driver never asks about stays a success on the ideal platform: handing the device
+ * DMA_MAPPING_ERROR is the driver's bug. A failure that depends on how two CPUs' maps interleave
+ * (swiotlb slots running out) is not mirrored.
  */
 function failingMaps(c: Compiled): ReadonlySet<CpuOp> {
   let out = failing.get(c);
@@ -37,11 +40,14 @@ function failingMaps(c: Compiled): ReadonlySet<CpuOp> {
   const world = new Arm64World(c.platform, c.layout, initialMemory(c));
   for (const a of c.actors) {
     if (a.actor.kind !== 'cpu') continue;
-    for (const op of a.actor.ops) {
-      if (!op.op.startsWith('dma_') || op.op === 'dma_mapping_error') continue;
+    const ops = a.actor.ops;
+    ops.forEach((op, j) => {
+      if (!op.op.startsWith('dma_') || op.op === 'dma_mapping_error') return;
       world.dmaApi(op);
-      if ((op.op === 'dma_map' || op.op === 'dma_map_sg') && world.mapResult(op.handle).failed) set.add(op);
-    }
+      if ((op.op !== 'dma_map' && op.op !== 'dma_map_sg') || !world.mapResult(op.handle).failed) return;
+      const asked = (op.op === 'dma_map_sg' && op.count !== undefined) || ops.slice(j + 1).some((o) => o.op === 'dma_mapping_error' && o.handle === op.handle && o.reg !== undefined);
+      if (asked) set.add(op);
+    });
   }
   out = set;
   failing.set(c, out);
