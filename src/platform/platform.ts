@@ -76,21 +76,18 @@ const KEYS = Object.keys(DEFAULT_PLATFORM) as (keyof PlatformConfig)[];
 /** Merge settings over the defaults and reject platforms no arm64 machine can be. */
 export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[]): Platform {
   const config: PlatformConfig = { ...DEFAULT_PLATFORM };
-  let vmapStackSet = false;
   for (const layer of layers) {
     if (!layer) continue;
     for (const [key, value] of Object.entries(layer)) {
       if (!KEYS.includes(key as keyof PlatformConfig)) throw new PlatformError(key, `unknown platform setting '${key}'`);
       if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
-      if (key === 'vmapStack' && value !== undefined) vmapStackSet = value === true;
     }
   }
   const version = parseKernelVersion(config.kernel);
-  // arm64 has CONFIG_VMAP_STACK from v4.14 (e3067861ba66): before, the stack is in the linear map.
-  if (!arm64HasVmapStack(version) && config.vmapStack) {
-    if (vmapStackSet) throw new PlatformError('vmapStack', `vmapStack = true: arm64 has CONFIG_VMAP_STACK from 4.14 (e3067861ba66), kernel ${config.kernel} keeps the stack in the linear map`);
-    config.vmapStack = false;
-  }
+  // arm64 has CONFIG_VMAP_STACK from v4.14 (e3067861ba66): before, the stack is in the linear map
+  // whatever the setting says (full configurations carry the default `true`; the platform line
+  // of every report says "stack in the linear map").
+  if (!arm64HasVmapStack(version)) config.vmapStack = false;
   return { ...validate(config), version };
 }
 
