@@ -113,6 +113,28 @@ row('cpus-mp-smp_wmb-only', ['W x 1', 'smp_wmb', 'W y 1'], [['R y', 'R x']], 'th
 row('cpus-mp-none', ['W x 1', 'W y 1'], [['R y', 'smp_rmb', 'R x']], 'the writer\'s stores may become visible out of order', { cpus: true });
 row('cpus-sb-smp_mb', ['W x 1', 'smp_mb', 'R y'], [['W y 1', 'smp_mb', 'R x']], 'dmb ish: full barrier', { cpus: true });
 
+// --- dependencies (aarch64hwreqs.cat dob). `dep` after an access: its address is the location plus
+// (r0 & 0), r0 the thread's first load; `data` after a store: its value is (r0 & 0) + the value.
+// A store after an access whose address depends on a read waits for that read: LB and the
+// doorbell form ("read an index, read ring[idx], then write the doorbell").
+row('addr-po-w', ['R x', 'R z dep', 'W y 1'], ['R y', 'W x 1'], 'addr; [Exp]; po; [W] in dob: the store waits for the read the earlier address depends on');
+row('addr-po-writel_relaxed', ['R x', 'R z dep', 'writel_relaxed DB 1'], [['wait DB 1', 'W x 1']], 'addr; [Exp]; po; [W] in dob: the MMIO store waits for the read the earlier address depends on');
+// An access at a computed address touches only its own bytes: a later load of another location in
+// the same buffer may be satisfied first (MP), one of the same location may not (coherence).
+row('computed-load-then-load', ['R z', 'R y dep', 'R x'], ['W x 1', 'W y 1'], 'nothing orders a load after a load at a computed address of another location: addr orders only the load it computes');
+row('computed-load-then-same-load', ['R z', 'R y dep', 'R y'], ['W x 1', 'W y 1'], 'two loads of one location: coherence (Exp-haz-ob; the computed address turns out to be the same location)');
+// Forwarding (rfi is not in ob) also from a store whose value or address is computed, or into a
+// load whose address is: the forwarded load waits only for the reads they depend on.
+row('forwarding-data-dma_rmb', ['R z', 'W x 1 data', 'R x', 'dma_rmb', 'R y'], ['W y 1', 'R x'], 'rfi is not in ob: data; [Exp]; lrs orders only the data read before the forwarded load');
+row('forwarding-addr-store-dma_rmb', ['R z', 'W x 1 dep', 'R x', 'dma_rmb', 'R y'], ['W y 1', 'R x'], 'rfi is not in ob: addr; [Exp]; lrs orders only the address read before the forwarded load');
+row('forwarding-addr-load-dma_rmb', ['R z', 'W x 1', 'R x dep', 'dma_rmb', 'R y'], ['W y 1', 'R x'], 'rfi is not in ob: the load\'s own addr orders only its address read before it');
+// An MMIO read is never performed speculatively past an unresolved branch (Arm ARM B2.7.2: no
+// speculative data accesses to Device memory). herd7's model has no memory types, so the herd
+// test puts an ISB after the branch: [R]; ctrl; [ISB]; po in CSE-ob is exactly "not before the
+// branch resolves". One verdict for the wait loop and the while loop.
+row('poll-then-readl_relaxed', ['poll x 1', 'readl_relaxed ST'], [['set ST 1', 'W x 1']], 'Device memory is not read speculatively (Arm ARM B2.7.2): herd: ctrl; [ISB]; po in CSE-ob');
+row('while-then-readl_relaxed', ['loop x 1', 'readl_relaxed ST'], [['set ST 1', 'W x 1']], 'the same rule for a while loop on a read value (Arm ARM B2.7.2): herd: ctrl; [ISB]; po in CSE-ob');
+
 // ---------------------------------------------------------------------------------------------
 
 const ADDR = { x: 'X1', y: 'X2', z: 'X3', DB: 'X4', ST: 'X5' };
@@ -123,20 +145,30 @@ function herdThread(t, ops, isCpu, kernel, observe, filters) {
   const code = [];
   let reg = 6, label = 0;
   const v = (n) => `MOV W0,#${n}`;
+  let branched = false;
+  const at = (loc, dep) => (dep === 'dep' ? `[${ADDR[loc]},W9,SXTW]` : `[${ADDR[loc]}]`);
+  const depOn = (dep) => (dep === 'dep' || dep === 'data' ? ['EOR W9,W6,W6'] : []); // r0 & 0: a dependency on the first load
   ops.forEach((op, i) => {
-    const [kind, loc, val] = op.split(' ');
+    const parts = op.split(' ');
+    const [kind, loc] = parts;
+    const val = kind === 'R' ? undefined : parts[2];
+    const dep = kind === 'R' ? parts[2] : parts[3];
     if (!isCpu && i > 0 && kind !== 'waitfinal') code.push('DMB SY'); // a device performs its accesses in program order
     switch (kind) {
-      case 'W': case 'set': code.push(v(val), `STR W0,[${ADDR[loc]}]`); break;
+      case 'W': case 'set':
+        code.push(...depOn(dep), dep === 'data' ? `ADD W0,W9,#${val}` : v(val), `STR W0,${at(loc, dep)}`);
+        break;
       case 'R': case 'readl_relaxed': case 'readl': {
         const r = `W${reg++}`;
-        code.push(`LDR ${r},[${ADDR[loc]}]`);
+        if (kind !== 'R' && branched) code.push('ISB'); // Device memory: not read before the branch resolves
+        code.push(...depOn(dep), `LDR ${r},${at(loc, dep)}`);
         if (kind === 'readl') code.push('DMB OSHLD');
         observe.push(`${t}:${r.replace('W', 'X')}`);
         break;
       }
-      case 'poll': case 'wait': {
+      case 'poll': case 'wait': case 'loop': {
         const r = `W${reg++}`;
+        if (isCpu) branched = true;
         code.push(`LDR ${r},[${ADDR[loc]}]`);
         filters.push(`${t}:${r.replace('W', 'X')}=${val}`);
         if (isCpu) code.push(`CBNZ ${r},LC${t}${label}`, `LC${t}${label++}:`); // the loop exit: later stores are control dependent
@@ -173,6 +205,8 @@ function herdTest(r) {
   ].join('\n');
 }
 
+const usesZ = (r) => [r.cpu, ...r.devices].some((ops) => ops.some((op) => op.split(' ')[1] === 'z'));
+
 /** The dmafuzz litmus of a row. */
 function dmafuzzTest(r, verdict, herdNote) {
   const cpuOnly = !!r.cpus;
@@ -180,11 +214,16 @@ function dmafuzzTest(r, verdict, herdNote) {
   const reg = () => `r${n++}`;
   const place = (loc) => (cpuOnly ? loc : `ring + ${LOC[loc]}`).replace(' + 0', '');
   const cpuLine = (op) => {
-    const [kind, loc, val] = op.split(' ');
+    const parts = op.split(' ');
+    const [kind, loc] = parts;
+    const val = kind === 'R' ? undefined : parts[2];
+    const dep = kind === 'R' ? parts[2] : parts[3];
+    const ptr = dep === 'dep' ? `(${loc} + (r0 & 0))` : loc; // r0: the thread's first load
     switch (kind) {
-      case 'W': return `WRITE_ONCE(*(u32 *)${loc}, ${val});`;
-      case 'R': return `${reg()} = READ_ONCE(*(u32 *)${loc});`;
+      case 'W': return `WRITE_ONCE(*(u32 *)${ptr}, ${dep === 'data' ? `(r0 & 0) + ${val}` : val});`;
+      case 'R': return `${reg()} = READ_ONCE(*(u32 *)${ptr});`;
       case 'poll': return `while (READ_ONCE(*(u32 *)${loc}) != ${val}) cpu_relax();`;
+      case 'loop': { const r = reg(); return `${r} = READ_ONCE(*(u32 *)${loc});\n  while (${r} != ${val}) {\n    ${r} = READ_ONCE(*(u32 *)${loc});\n  }`; }
       case 'writel': case 'writel_relaxed': return `${kind}(${val}, ${loc});`;
       case 'readl': case 'readl_relaxed': return `${reg()} = ${kind}(${loc});`;
       default: return `${kind}();`;
@@ -204,7 +243,7 @@ function dmafuzzTest(r, verdict, herdNote) {
   const platform = r.kernel ? `platform { kernel = ${r.kernel}; }\n` : '';
   const mem = cpuOnly
     ? `{ kmalloc mem[256]; field x[4] in mem; field y[4] in mem + 64; }`
-    : `{ coherent ring[4096]; field x[4] in ring; field y[4] in ring + 64; mmio DB; mmio ST; }`;
+    : `{ coherent ring[4096]; field x[4] in ring; field y[4] in ring + 64;${usesZ(r) ? ' field z[4] in ring + 128;' : ''} mmio DB; mmio ST; }`;
   const cpu0 = cpuOnly ? r.cpu.map(cpuLine) : ['ring = dma_alloc_coherent(dev, 4096, GFP_KERNEL);', ...r.cpu.map(cpuLine)];
   const others = r.devices.map((ops, i) => (cpuOnly ? `cpu cpu${i + 1} {\n${body(ops.map(cpuLine))}\n}` : `device dev${i ? i + 1 : ''} {\n${body(ops.map(devLine))}\n}`));
   const final = r.final ? `final ${r.final.map((l) => `(${l}, 4)`).join(', ')};\n` : '';

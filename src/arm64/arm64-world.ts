@@ -89,6 +89,12 @@ export class Arm64World implements World {
     else this.memory.write(addr, bytes);
   }
 
+  /** dma_direct_map_sg() returns nents (no merging without an IOMMU), 0 on failure. */
+  mapResult(handle: string): { failed: boolean; count: number } {
+    const m = this.kernel.mappings.get(handle);
+    return { failed: !m || m.error, count: m && !m.error ? m.segments.length : 0 };
+  }
+
   dmaApi(op: CpuOp): boolean {
     const k = this.kernel;
     const buf = (name: string) => this.layout.buffers.get(name)!;
@@ -113,7 +119,7 @@ export class Arm64World implements World {
       case 'dma_unmap': k.unmap(op.handle, op.size, op.dir, !!op.skipCpuSync); return true;
       case 'dma_unmap_sg': k.unmap(op.handle, undefined, op.dir, !!op.skipCpuSync); return true;
       case 'dma_sync': k.sync(op.to, op.handle, op.off, op.size, op.dir, !!op.sg); return true;
-      case 'dma_mapping_error': return !k.mappings.get(op.handle)?.error;
+      case 'dma_mapping_error': return op.reg !== undefined || !k.mappings.get(op.handle)?.error;
       case 'dma_alloc_coherent': {
         const b = buf(op.buf);
         k.allocCoherent(op.buf, b.addr, b.size, !op.pool || !!op.pool.zero);

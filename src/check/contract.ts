@@ -6,7 +6,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Mapping } from '../kernel/dma-api.js';
-import { rejectsVmallocMapSingle } from '../kernel/version.js';
+import { hasDebugDmaMapSingle, rejectsVmallocMapSingle } from '../kernel/version.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { DmaDebug, type DebugRef } from './dma-debug.js';
 import type { Finding } from './finding.js';
@@ -146,7 +146,8 @@ export class ContractState {
       }
       case 'dma_free_coherent': {
         const b = buf(op.buf);
-        this.debug.unmap(op.buf, { type: 'coherent', devAddr: b.addr, size: b.size, dir: 'DMA_BIDIRECTIONAL', nents: 0 }, report);
+        // debug_dma_free_coherent(): the ref carries the size the driver passes.
+        this.debug.unmap(op.buf, { type: 'coherent', devAddr: b.addr, size: op.freeSize ?? b.size, dir: 'DMA_BIDIRECTIONAL', nents: 0 }, report);
         return;
       }
       default: return;
@@ -165,7 +166,7 @@ export class ContractState {
       report({ severity: 'error', rule: 'dma-mapping/rejecting-vmalloc', message: 'rejecting DMA map of vmalloc memory', source: MAPPING_H });
       return;
     }
-    if (vmalloc && api === 'single') {
+    if (vmalloc && api === 'single' && hasDebugDmaMapSingle(c.platform.version)) {
       report({ severity: 'error', rule: 'dma-debug/map-vmalloc', message: `device driver maps memory from vmalloc area [addr=${p}] [len=${size}]`, source: 'kernel/dma/debug.c debug_dma_map_single()' });
     }
     if (kind === 'stack' && (!vmapStack || api === 'page')) {
@@ -189,10 +190,13 @@ export class ContractState {
     this.own.deviceAccess(op.handle, op.entry ?? 0, op.off, op.size, op.op === 'dma_write', report);
   }
 
-  /** When every actor finished: dma-debug's report when the driver is unbound, a warning for a snippet. */
-  atEnd(sink: Sink): void {
+  /**
+   * When every actor finished: dma-debug's report when the driver is unbound — an error when the
+   * test says it is the mappings' whole life (`unbind;`), else a warning (a snippet of a driver).
+   */
+  atEnd(sink: Sink, unbind = false): void {
     const p = this.debug.pending();
     if (!p) return;
-    sink({ severity: 'warning', rule: 'dma-debug/pending-allocations', message: p.message, source: 'kernel/dma/debug.c dma_debug_device_change()', ...p.entry.at });
+    sink({ severity: unbind ? 'error' : 'warning', rule: 'dma-debug/pending-allocations', message: p.message, source: 'kernel/dma/debug.c dma_debug_device_change()', ...p.entry.at });
   }
 }

@@ -70,10 +70,10 @@ function exploreGroup(c: Compiled, group: number[], made: Map<number, Mapping>, 
       nk.afterOp(c, a, j, mapping, sink, computedTarget(next, a, j));
       // A checked mapping the kernel failed: the driver returns there, as it does on arm64.
       const op = c.actors[a].actor.ops[j];
-      if (op.op === 'dma_mapping_error' && nk.mapped.get(op.handle)?.error) continue;
+      if (op.op === 'dma_mapping_error' && op.reg === undefined && nk.mapped.get(op.handle)?.error) continue;
       stack.push({ m: next, k: nk });
     }
-    if (!moved && group.every((a) => m.done(a))) k.atEnd(sink);
+    if (!moved && group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
   }
   return { states: seen.size, complete: true };
 }

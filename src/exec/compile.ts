@@ -10,7 +10,7 @@ import { CONTROL_OPS, type Actor, type BufRef, type CpuOp, type DeviceOp, type P
 import { REGISTER_BYTES, valueProblem } from './values.js';
 import { checkHandleOrder } from './handle-order.js';
 import { DEFAULT_UNROLL, expandPaths, isStraightLine, type PathProgram } from './paths.js';
-import { FORWARD, handleInfo, ORDERED, orderClassOf, precedence, type OrderClass } from './ordering.js';
+import { ADDR_PO_W, handleInfo, ORDERED, orderClassOf, precedence, type OrderClass } from './ordering.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -120,7 +120,7 @@ export function compile(program: Program, platform: Platform): Compiled {
       }
     });
     const prec = precedence(order);
-    if (a.kind === 'cpu' && !platform.faults?.includes('dependencies-order-nothing')) orderDependencies(a.ops as CpuOp[], prec);
+    if (a.kind === 'cpu' && !platform.faults?.includes('dependencies-order-nothing')) orderDependencies(a.ops as CpuOp[], order, prec, !platform.faults?.includes('addr-po-store-orders-nothing'));
     // Registers are read numbers: needed by expressions over reads and by an exists/forall clause.
     const registers = !!program.condition || a.ops.some((op) => expressionsOf(op).some((e) => leaves(e).some((l) => l.k === 'read')));
     return { actor: a, order, precedence: prec, bytes: new Array(a.ops.length).fill(undefined), registers };
@@ -157,13 +157,17 @@ function checkComputed(op: Op, i: number, where: string): void {
 }
 
 /**
- * Dependencies order as on Arm (herd7 aarch64.cat: addr, data and ctrl are in dob): an op that
- * computes with a value read by an earlier op, or with a handle an earlier map returned, is
- * never performed before that op. A load that computes nothing is not ordered by a control
- * dependency alone (a branch's `assume` orders later stores and calls, via its ctrl class). A
- * later load overlapping a computed store waits for it rather than forwarding from it.
+ * Dependencies order as on Arm (herd7 aarch64.cat, aarch64hwreqs.cat dob): an op that computes
+ * with a value read by an earlier op (`addr`, `data`), or with a handle an earlier map returned,
+ * is never performed before that op; a store (or a call, which stores) after an access whose
+ * address depends on a read waits for that read (`addr; [Exp]; po; [W]`). A load that computes
+ * nothing is not ordered by a control dependency alone (a branch's `assume` orders later stores,
+ * calls and MMIO reads, via its ctrl class). A load may still read its own CPU's pending store
+ * whose value or address is computed (rfi is not in ob): it then waits only for the reads that
+ * store depends on (`data; [Exp]; lrs`, `addr; [Exp]; lrs`), which src/exec/machine.ts checks when
+ * it forwards.
  */
-function orderDependencies(ops: readonly CpuOp[], prec: Uint8Array[]): void {
+function orderDependencies(ops: readonly CpuOp[], order: readonly OrderClass[], prec: Uint8Array[], addrPoW = true): void {
   const mapOf = new Map<string, number>();
   ops.forEach((op, j) => {
     for (const e of expressionsOf(op)) {
@@ -174,11 +178,8 @@ function orderDependencies(ops: readonly CpuOp[], prec: Uint8Array[]): void {
     }
     if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapOf.set(op.handle, j);
     if (op.op === 'dma_alloc_coherent') mapOf.set(op.buf, j);
-    // Forwarding needs the store's bytes and both addresses when the load is performed.
-    if ((op.op === 'store' && (op.valueExpr || op.offExpr)) || (op.op === 'load' && op.offExpr)) {
-      for (let k = j + 1; k < ops.length; k++) if (prec[k][j] === FORWARD) prec[k][j] = ORDERED;
-      for (let i = 0; i < j; i++) if (prec[j][i] === FORWARD) prec[j][i] = ORDERED;
-    }
+    const addr = addrPoW && (op.op === 'load' || op.op === 'store' || op.op === 'poll') && op.offExpr ? leaves(op.offExpr).filter((l) => l.k === 'read').map((l) => (l as { op: number }).op) : [];
+    for (let k = j + 1; k < ops.length && addr.length; k++) if (order[k].kinds & ADDR_PO_W) for (const i of addr) prec[k][i] = ORDERED;
   });
 }
 

@@ -1,12 +1,12 @@
 // The scheduler shared by the arm64 model and the ideal platform: actors' program counters,
 // MMIO registers, interrupts, blocking, out-of-order CPU ops, observations.
 
-import { evaluate, type Expr } from '../program/expr.js';
+import { evaluate, leaves, type Expr } from '../program/expr.js';
 import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
-import { FORWARD, ORDERED } from './ordering.js';
+import { DYNAMIC, exactRelation, FORWARD, ORDERED, overlaps } from './ordering.js';
 import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue, REGISTER_BYTES } from './values.js';
 import { coveredByLiveMapping, type DeviceAddress, type World } from './world.js';
 
@@ -45,6 +45,14 @@ export class Machine {
   private reordered = false;
   /** Actors whose `performed` and `reads` rows only this machine holds. */
   private owned: boolean[];
+  /**
+   * Loads performed ahead of an earlier access whose computed address was not known yet: that
+   * access must not turn out to touch the load's bytes (src/exec/ordering.ts DYNAMIC). If it does,
+   * the execution is not one Arm allows (a store: `addr; lrs` in dob would have held the load
+   * behind the store's address read; a load: the two reads would have to agree, which this model
+   * does not check, so it drops them — never a false bug) and another schedule covers it.
+   */
+  private guards: Guard | undefined;
 
   constructor(readonly c: Compiled, readonly world: World) {
     this.performed = c.actors.map((a) => new Uint8Array(a.actor.ops.length));
@@ -80,6 +88,7 @@ export class Machine {
       bailedOut: this.bailedOut,
       last: this.last,
       reordered: this.reordered,
+      guards: this.guards,
       owned: this.c.actors.map(() => false),
     });
     this.owned.fill(false); // shared from now on: both sides copy a row before changing it
@@ -142,8 +151,9 @@ export class Machine {
     if (skip > 0 && (!this.world.weak || ca.actor.kind !== 'cpu')) return false;
     const j = this.pendingOp(a, skip);
     if (j < 0) return false;
-    const forwarded = skip > 0 ? this.mayPerform(a, j) : NOTHING_FORWARDED;
-    if (!forwarded) return false;
+    const may = skip > 0 ? this.ahead(a, j) : IN_ORDER;
+    if (!may) return false;
+    const forwarded = may.forwarded;
     this.own(a);
     const entry: TraceEntry | undefined = this.trace ? { actor: ca.actor.name, op: j, effects: [] } : undefined;
     if (entry) this.trace!.push(entry);
@@ -154,6 +164,8 @@ export class Machine {
     }
     this.performed[a][j] = 1;
     if (skip > 0) this.reordered = true;
+    for (const g of may.guards) this.guards = { ...g, prev: this.guards };
+    if (this.guards) this.checkGuards(a, j);
     while (this.next[a] < this.performed[a].length && this.performed[a][this.next[a]]) this.next[a]++;
     this.last = { code: a * 65536 + j, prev: this.last };
     return true;
@@ -165,27 +177,85 @@ export class Machine {
    * store buffer (store-buffer forwarding), oldest first.
    */
   mayPerform(a: number, j: number): readonly number[] | null {
-    const row = this.c.actors[a].precedence[j];
+    return this.ahead(a, j)?.forwarded ?? null;
+  }
+
+  /** mayPerform, with the guards performing j ahead of accesses at still unknown addresses sets. */
+  private ahead(a: number, j: number): Ahead | null {
+    const ca = this.c.actors[a];
+    const row = ca.precedence[j];
     const done = this.performed[a];
-    let forwarded: number[] | undefined;
+    let check = false;
     for (let i = this.next[a]; i < j; i++) {
       if (done[i] || row[i] === 0) continue;
       if (row[i] === ORDERED) return null;
-      if (row[i] === FORWARD) (forwarded ??= []).push(i);
+      check = true;
     }
-    return forwarded ?? NOTHING_FORWARDED;
+    if (!check) return IN_ORDER;
+    let forwarded: number[] | undefined;
+    let guards: Omit<Guard, 'prev'>[] | undefined;
+    const rj = row.includes(DYNAMIC) ? this.bytesTouched(a, j) : undefined;
+    for (let i = this.next[a]; i < j; i++) {
+      if (done[i] || row[i] === 0) continue;
+      let rel = row[i];
+      if (rel === DYNAMIC) {
+        if (!rj) return null; // j's own address is not known yet (its address read is ordered before it)
+        const ri = this.bytesTouched(a, i);
+        if (!ri) {
+          // i's address read is still pending: j goes first on the condition that i misses its bytes
+          (guards ??= []).push({ actor: a, op: i, bytes: rj });
+          continue;
+        }
+        rel = exactRelation(ca.order[i], ca.order[j], ri, rj);
+        if (rel === ORDERED) return null;
+      }
+      if (rel === FORWARD) {
+        // data; lrs and addr; lrs (aarch64hwreqs.cat dob): forwarding waits for the reads the store computes with
+        if (!this.computable(a, i)) return null;
+        (forwarded ??= []).push(i);
+      }
+    }
+    return { forwarded: forwarded ?? NOTHING_FORWARDED, guards: guards ?? [] };
+  }
+
+  /** Are the reads op i of actor a computes with all performed? */
+  private computable(a: number, i: number): boolean {
+    const op = this.c.actors[a].actor.ops[i] as { offExpr?: Expr; valueExpr?: Expr };
+    const ready = (e: Expr | undefined) => !e || leaves(e).every((l) => l.k !== 'read' || this.vals[a][l.op] !== undefined);
+    return ready(op.offExpr) && ready(op.valueExpr);
+  }
+
+  /** The bytes CPU op k touches, as [lo, hi) physical pairs: [] outside its buffer; undefined while its computed address is unknown. */
+  private bytesTouched(a: number, k: number): readonly number[] | undefined {
+    const cls = this.c.actors[a].order[k];
+    const op = this.c.actors[a].actor.ops[k] as { buf: string; off: number; size: number; offExpr?: Expr };
+    if (!cls.computed || !op.offExpr) return cls.ranges;
+    if (!this.computable(a, k)) return undefined;
+    const b = this.buf(op.buf);
+    const off = BigInt(op.off) + this.evaluate(a, op.offExpr);
+    if (off < 0n || off + BigInt(op.size) > BigInt(b.size)) return [];
+    return [b.addr + Number(off), b.addr + Number(off) + op.size];
+  }
+
+  /** Op i was just performed: an execution in which a load went ahead of it and i touches that load's bytes is not an Arm execution. */
+  private checkGuards(a: number, i: number): void {
+    let r: readonly number[] | undefined;
+    for (let g = this.guards; g; g = g.prev) {
+      if (g.actor !== a || g.op !== i) continue;
+      r ??= this.bytesTouched(a, i) ?? [];
+      if (overlaps(r, g.bytes)) this.dead = 'infeasible';
+    }
   }
 
   /** A CPU load: memory as the world answers it, overlaid with the CPU's own pending stores (program order: newest wins). */
   private load(a: number, j: number, op: { buf: string; off: number; size: number }, forwarded: readonly number[]): Uint8Array {
     const bytes = this.world.cpuLoad(this.buf(op.buf), op.off, op.size);
     if (!forwarded.length) return bytes;
-    const order = this.c.actors[a].order;
-    const lo = order[j].ranges[0];
+    const lo = this.buf(op.buf).addr + op.off;
     for (const i of forwarded) {
       const store = this.c.actors[a].actor.ops[i] as Extract<CpuOp, { op: 'store' }>;
-      const data = this.bytesOf(a, i, store); // compile() never lets a load forward from a computed store
-      const at = order[i].ranges[0];
+      const data = this.storeBytes(a, i, store); // its reads are performed: Machine.ahead
+      const at = this.bytesTouched(a, i)![0];
       for (let k = 0; k < data.length; k++) if (at + k >= lo && at + k < lo + op.size) bytes[at + k - lo] = data[k];
       this.trace?.[this.trace.length - 1].effects.push(`read from its own pending store (op ${i + 1}) in the store buffer`);
     }
@@ -225,6 +295,9 @@ export class Machine {
       case 'assume': this.assume(a, op.cond, op.cut); return true;
       default:
         if (!w.dmaApi(op)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
+        // n = dma_map_sg(...) and e = dma_mapping_error(...): values the driver branches on
+        if (op.op === 'dma_map_sg' && op.count !== undefined) this.read(a, j, encodeValue(BigInt(w.mapResult(op.handle).count), 4));
+        if (op.op === 'dma_mapping_error' && op.reg !== undefined) this.read(a, j, encodeValue(w.mapResult(op.handle).failed ? 1n : 0n, 4));
         return true;
     }
   }
@@ -423,11 +496,15 @@ export class Machine {
     rest += ';';
     for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
     for (const [k, v] of this.regWrites) rest += `w${k}=${v}/${this.regWritesSeen.get(k) ?? 0},`;
+    for (let g = this.guards; g; g = g.prev) rest += `;g${g.actor}:${g.op}:${g.bytes.join('-')}`;
     return `${progress}${rest};${this.world.fingerprint()}`;
   }
 }
 
 const NOTHING_FORWARDED: readonly number[] = [];
+interface Guard { readonly actor: number; readonly op: number; readonly bytes: readonly number[]; readonly prev: Guard | undefined }
+interface Ahead { forwarded: readonly number[]; guards: readonly Omit<Guard, 'prev'>[] }
+const IN_ORDER: Ahead = { forwarded: NOTHING_FORWARDED, guards: [] };
 /** The value row of an actor without registers: never written. */
 const NO_VALUES: (Value | undefined)[] = [];
 

@@ -3,7 +3,12 @@
 // §4, §9.11). Every rule is static, so compile() turns a CPU's ops into one precedence table.
 //  - loads and stores to different Normal or Normal-NC locations may be performed in any order;
 //  - accesses to overlapping bytes stay in order (coherence), except that a load may read its own
-//    CPU's pending store early (store-buffer forwarding: rfi is not in aarch64.cat's ob);
+//    CPU's pending store early (store-buffer forwarding: rfi is not in aarch64.cat's ob), also a
+//    store whose value or address depends on an earlier read, once that read is performed
+//    (aarch64hwreqs.cat dob: `addr; [Exp]; lrs | data; [Exp]; lrs`);
+//  - an access at a computed address (an address dependency) touches only the bytes it computes:
+//    which earlier accesses it overlaps is decided when it may be performed (DYNAMIC, decided by
+//    src/exec/machine.ts), not from its whole buffer;
 //  - MMIO (Device-nGnRE) accesses to the one peripheral stay in order, but not against memory
 //    nor against another peripheral's registers (`mmio REG @ nic;`, Arm ARM B2.7.2);
 //  - dmb ld / dsb ld (dma_rmb, rmb) order earlier loads before every later access;
@@ -18,7 +23,13 @@
 //    before the MMIO store, so a later Normal store may pass the MMIO store;
 //  - readl = ldr; dmb oshld: the barrier sits after the MMIO load, so an earlier Normal load may
 //    be satisfied after it;
-//  - a store never passes the load it is control dependent on (a poll loop, a mapping check);
+//  - a store never passes the load it is control dependent on (a poll loop, a mapping check:
+//    dob `ctrl; [W]`), nor a read whose value an earlier access's address depends on (dob
+//    `addr; [Exp]; po; [W]`: src/exec/compile.ts orderDependencies);
+//  - an MMIO read (Device memory) is never performed speculatively (Arm ARM B2.7.2, "Speculative
+//    data accesses are not permitted to Device memory"): it waits for every earlier branch — an
+//    `if`/`while` on a read value, a `while (...) cpu_relax()` wait, readl's own control
+//    dependency, a dma_mapping_error() check — one rule for every form;
 //  - DMA API calls keep program order among themselves; one that maintains the cache ends in
 //    dsb sy and orders everything; one that may bounce (swiotlb memcpy) reads and writes the
 //    buffer's bytes and is ordered with the same CPU's accesses to them;
@@ -29,12 +40,16 @@
 //    (arch/arm64/include/asm/cmpxchg.h: the _mb variants, SWPAL/CASAL or LL/SC + dmb ish).
 
 import type { Layout } from '../kernel/layout.js';
-import { atLeast, writelIsDsb } from '../kernel/version.js';
+import { atLeast, swiotlbHonoursSkipCpuSync, writelIsDsb } from '../kernel/version.js';
 import type { Platform } from '../platform/platform.js';
 import type { BarrierKind, CpuOp, Direction, Program } from '../program/types.js';
 
 const R = 1, W = 2, MR = 4, MW = 8, API = 16; // API: a DMA API call (they keep program order: handles flow between them)
 const LOADS = R | MR, STORES = W | MW, ALL = R | W | MR | MW;
+/** What never passes an unresolved branch: stores, calls (they store) and MMIO reads (Arm ARM B2.7.2). */
+const AFTER_BRANCH = STORES | API | MR;
+/** What an address dependency orders after its read (dob `addr; [Exp]; po; [W]`): stores, and calls, which store. */
+export const ADDR_PO_W = STORES | API;
 
 interface BarrierSpec { before: number; after: number }
 const LD: BarrierSpec = { before: LOADS, after: ALL }; // dmb ld, dsb ld
@@ -59,6 +74,8 @@ export interface OrderClass {
   peripheral?: string;
   /** later stores are control dependent on this op */
   ctrl: boolean;
+  /** The address is computed from a read when performed: `ranges` is then its whole buffer, a superset. */
+  computed?: boolean;
   /**
    * A branch of a path program (`assume`): it waits only for the loads its condition reads (the
    * dependency edges of src/exec/compile.ts), and no later store or call is performed before it.
@@ -68,6 +85,8 @@ export interface OrderClass {
 
 /** Entries of the precedence table: may later op j be performed before pending earlier op i? */
 export const FREE = 0, ORDERED = 1, FORWARD = 2; // FORWARD: only if j reads i's bytes from the store buffer
+/** Either address is computed: FREE, ORDERED or FORWARD by the bytes both touch when j may be performed (exactRelation). */
+export const DYNAMIC = 3;
 
 function barrierSpec(kind: BarrierKind, p: Platform, hasDevice: boolean): BarrierSpec | undefined {
   switch (kind) {
@@ -155,16 +174,17 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies, part);
   // An offset computed from a read (an address dependency) may be anywhere in its buffer.
   const range = (o: { buf: string; off: number; size: number; offExpr?: unknown }) => (o.offExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
+  const computed = (o: { offExpr?: unknown }) => (o.offExpr ? { computed: true } : {});
   switch (op.op) {
-    case 'store': return { ...NONE, kinds: W, ranges: range(op), ...(op.release ? { release: true } : {}) };
-    case 'load': return { ...NONE, kinds: R, ranges: range(op), ...(op.acquire ? { acquire: true } : {}) };
+    case 'store': return { ...NONE, kinds: W, ranges: range(op), ...computed(op), ...(op.release ? { release: true } : {}) };
+    case 'load': return { ...NONE, kinds: R, ranges: range(op), ...computed(op), ...(op.acquire ? { acquire: true } : {}) };
     case 'rmw': {
       if (op.fn === 'spin_lock') return { ...NONE, kinds: R | W, ranges: at(op.buf, op.off, op.size), acquire: true, ctrl: true };
       // The _mb RMWs end in dmb ish (LL/SC) or are SWPAL/CASAL (LSE): ordered as smp_mb() on both sides.
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec('smp_mb', p, ctx.hasDevice);
       return { ...NONE, kinds: R | W, ranges: at(op.buf, op.off, op.size), ...(spec ? { barrier: spec, barrierAt: 'around' as const } : {}) };
     }
-    case 'poll': return { ...NONE, kinds: R, ranges: range(op), ctrl: true };
+    case 'poll': return { ...NONE, kinds: R, ranges: range(op), ctrl: true, ...computed(op) };
     case 'barrier': {
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec(op.kind, p, ctx.hasDevice);
       return spec ? { ...NONE, barrier: spec, barrierAt: 'op' } : NONE;
@@ -181,7 +201,8 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     // dma_alloc_noncoherent zeroes its pages through the cache: a store to them, and a call.
     case 'dma_map': if (op.alloc) return { ...NONE, kinds: W | API, ranges: at(op.buf, op.off, op.size) }; return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
     case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
-    case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, !op.skipCpuSync && op.dir !== 'DMA_TO_DEVICE');
+    // before 0443fa003fa1 (v4.10) swiotlb copied back even with DMA_ATTR_SKIP_CPU_SYNC
+    case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, (!op.skipCpuSync || !swiotlbHonoursSkipCpuSync(p.version)) && op.dir !== 'DMA_TO_DEVICE');
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves
     // (Arm: no speculative stores; a control dependency alone does not order a later load).
@@ -190,7 +211,7 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   }
 }
 
-function overlaps(a: number[], b: number[]): boolean {
+export function overlaps(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i += 2) for (let j = 0; j < b.length; j += 2) if (a[i] < b[j + 1] && b[j] < a[i + 1]) return true;
   return false;
 }
@@ -229,7 +250,7 @@ function relation(cs: readonly OrderClass[], i: number, j: number): number {
   // resolves; a Normal load may be (speculation), an MMIO read may not (Device memory is never
   // read speculatively, Arm ARM B2.7.2); the branch itself waits only for its inputs.
   if (cj.branch) return FREE;
-  if (ci.branch) return cj.kinds & (STORES | API | MR) ? ORDERED : FREE;
+  if (ci.branch) return cj.kinds & AFTER_BRANCH ? ORDERED : FREE;
   if (cj.barrierAt === 'op' || cj.kinds === 0) return ORDERED; // barrier ops: performed when reached
   if (ci.barrierAt === 'op' || ci.kinds === 0) return FREE;
   if (barrierBetween(cs, i, j)) return ORDERED;
@@ -237,11 +258,23 @@ function relation(cs: readonly OrderClass[], i: number, j: number): number {
   if (ci.acquire || cj.release || (ci.release && cj.acquire)) return ORDERED;
   // Device-nGnRE accesses stay in program order only to the same peripheral (Arm ARM B2.7.2, "Device memory")
   if (ci.kinds & (MR | MW) && cj.kinds & (MR | MW) && (ci.peripheral ?? '') === (cj.peripheral ?? '')) return ORDERED;
-  if (ci.ctrl && cj.kinds & (STORES | API)) return ORDERED;
+  // The same rule for a branch inside an op (a poll loop's exit, readl's fake control dependency,
+  // dma_mapping_error's check): one verdict whichever way the loop is written.
+  if (ci.ctrl && cj.kinds & AFTER_BRANCH) return ORDERED;
   if (ci.kinds & API && cj.kinds & API) return ORDERED;
   if (!overlaps(ci.ranges, cj.ranges)) return FREE;
-  // A plain load (or poll) may take its bytes from an earlier plain store still in the store buffer.
+  if (ci.computed || cj.computed) return DYNAMIC;
+  return sameBytes(ci, cj);
+}
+
+/** Ops touching overlapping bytes: coherence keeps them in order, but a plain load (or poll) may take its bytes from an earlier plain store still in the store buffer. */
+function sameBytes(ci: OrderClass, cj: OrderClass): number {
   return ci.kinds === W && cj.kinds === R ? FORWARD : ORDERED;
+}
+
+/** What a DYNAMIC entry is once both ops' bytes are known (exact [lo, hi) pairs; [] touches nothing). */
+export function exactRelation(ci: OrderClass, cj: OrderClass, ri: readonly number[], rj: readonly number[]): number {
+  return overlaps(ri, rj) ? sameBytes(ci, cj) : FREE;
 }
 
 /** Must earlier op i be performed before later op j, with nothing in between? (for tests) */

@@ -160,7 +160,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     if (x.until) (o as { until: Expr }).until = fold(x.until, st.env, at);
     if ('entry' in o && o.entry === undefined) delete o.entry;
     push(st, o);
-    const assigned = op.op === 'load' || op.op === 'dma_read' || op.op === 'rmw' ? op.reg : op.op === 'readl' || op.op === 'read_reg' ? op.dst : undefined;
+    const assigned = op.op === 'load' || op.op === 'dma_read' || op.op === 'rmw' ? op.reg : op.op === 'readl' || op.op === 'read_reg' ? op.dst : op.op === 'dma_map_sg' ? op.count : op.op === 'dma_mapping_error' ? op.reg : undefined;
     if (assigned) st.env.set(assigned, { k: 'read', op: index, name: assigned });
   };
 

@@ -19,6 +19,8 @@ export interface World {
   deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void;
   /** Run a DMA API call; returns false when dma_mapping_error() finds the mapping failed. */
   dmaApi(op: CpuOp): boolean;
+  /** After a map: did it fail (DMA_MAPPING_ERROR), and how many entries did dma_map_sg() return? */
+  mapResult(handle: string): { failed: boolean; count: number };
   /** Hardware events: fill or evict the line holding addr at cache level 1 (inner) or 2 (outer). */
   fill(addr: number, level: 1 | 2): void;
   evict(addr: number, level: 1 | 2): void;

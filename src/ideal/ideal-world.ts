@@ -17,7 +17,14 @@ export class IdealWorld implements World {
     /** handle → physical address of each segment */
     readonly handles: Map<string, number[]> = new Map(),
     /** handle → size of each segment, and whether it is still mapped (for computed device addresses) */
-    readonly segments: Map<string, { sizes: number[]; live: boolean; sg?: boolean }> = new Map(),
+    readonly segments: Map<string, { sizes: number[]; live: boolean; sg?: boolean; failed?: boolean }> = new Map(),
+    /**
+     * The map calls the arm64 kernel fails (DMA_MAPPING_ERROR; dma_map_sg() returns 0) and the
+     * driver goes on from: a failed map is the platform's answer, not a coherence effect, so the
+     * ideal platform gives the same one and the driver's error path is judged like any other
+     * (src/oracle/run.ts failingMaps).
+     */
+    readonly failing: ReadonlySet<CpuOp> = new Set(),
   ) {}
 
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
@@ -43,9 +50,20 @@ export class IdealWorld implements World {
     if (typeof addr === 'number') this.memory.write(addr, bytes);
   }
 
+  mapResult(handle: string): { failed: boolean; count: number } {
+    const s = this.segments.get(handle);
+    return { failed: !s || !!s.failed, count: s && !s.failed ? s.sizes.length : 0 };
+  }
+
   dmaApi(op: CpuOp): boolean {
     const addr = (name: string) => this.layout.buffers.get(name)!.addr;
+    if ((op.op === 'dma_map' || op.op === 'dma_map_sg') && this.failing.has(op)) {
+      this.handles.set(op.handle, []); // the device is given DMA_MAPPING_ERROR
+      this.segments.set(op.handle, { sizes: [], live: false, failed: true, ...(op.op === 'dma_map_sg' ? { sg: true } : {}) });
+      return true;
+    }
     switch (op.op) {
+      case 'dma_mapping_error': return op.reg !== undefined || !this.segments.get(op.handle)?.failed;
       case 'dma_map':
         if (op.alloc === 'noncoherent') this.memory.fill(addr(op.buf) + op.off, op.size, 0); // dma_alloc_pages zeroes
         this.handles.set(op.handle, [addr(op.buf) + op.off]);
@@ -95,7 +113,7 @@ export class IdealWorld implements World {
   evict(): void {}
 
   clone(): World {
-    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.handles), new Map(this.segments));
+    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.handles), new Map(this.segments), this.failing);
   }
 
   fingerprint(): string {

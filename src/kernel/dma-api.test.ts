@@ -201,3 +201,23 @@ describe('vmalloc memory and the stack (CONFIG_VMAP_STACK)', () => {
     expect(layoutProgram(prog, makePlatform({ vmapStack: false })).buffers.get('s')!.virtToPage).toBeUndefined();
   });
 });
+
+describe('before 0443fa003fa1 (v4.10) swiotlb ignores DMA_ATTR_SKIP_CPU_SYNC (kernel 4.9)', () => {
+  test('4.9: map copies TO_DEVICE/BIDIRECTIONAL and unmap copies FROM_DEVICE/BIDIRECTIONAL back, skip or not; 4.14 honours the attribute', () => {
+    for (const dir of DIRECTIONS) {
+      for (const kernelVersion of ['4.9', '4.14']) {
+        const { k, log } = kernel({ kernel: kernelVersion });
+        k.map('h', 'page', ORIG, 64, dir, true);
+        k.unmap('h', 64, dir, true);
+        const copies = only(log, 'copy');
+        const old = kernelVersion === '4.9';
+        const expected = [
+          ...(old && dir !== 'DMA_FROM_DEVICE' ? ['copy O+0 -> B+0 64'] : []),
+          ...(old && dir !== 'DMA_TO_DEVICE' ? ['copy B+0 -> O+0 64'] : []),
+        ];
+        expect(copies, `${kernelVersion} ${dir}`).toEqual(expected);
+        expect(only(log, 'dc'), 'no cache maintenance with the attribute').toEqual([]);
+      }
+    }
+  });
+});

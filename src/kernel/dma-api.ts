@@ -12,7 +12,7 @@ import { ARCH_DMA_MINALIGN, kmallocSizeRoundup, type Layout } from './layout.js'
 import { Swiotlb } from './swiotlb.js';
 import {
   bouncesUnalignedKmalloc, cleansFromDeviceAtMap, prepCoherentCleansOnly, rejectsVmallocMapSingle,
-  swiotlbClampsToAllocSize, swiotlbMapCopy, swiotlbSyncDropsSlotOffset,
+  swiotlbClampsToAllocSize, swiotlbHonoursSkipCpuSync, swiotlbMapCopy, swiotlbSyncDropsSlotOffset,
 } from './version.js';
 
 export interface MappedSegment {
@@ -128,7 +128,7 @@ export class DmaKernel {
   /** swiotlb_map(): bounce, then clean the bounce lines unless coherent or SKIP_CPU_SYNC. */
   private swiotlbMap(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
     const copy = swiotlbMapCopy(this.platform.version);
-    const copies = copy === 'always' || (!skipCpuSync && (copy === 'unless-skip' || dir !== 'DMA_FROM_DEVICE'));
+    const copies = copy === 'always' || (copy === 'to-device-always' && dir !== 'DMA_FROM_DEVICE') || (!skipCpuSync && (copy === 'unless-skip' || dir !== 'DMA_FROM_DEVICE'));
     const tlb = this.swiotlb.mapSingle(phys, size, copies);
     if (tlb === undefined) return undefined;
     if (!this.coherent && !skipCpuSync) this.archSyncForDevice(tlb, size, dir);
@@ -209,6 +209,7 @@ export class DmaKernel {
 
   private unmapSegment(s: MappedSegment, dir: Direction, skipCpuSync: boolean): void {
     if (!skipCpuSync) this.syncSegmentForCpu(s, 0, s.size, dir);
+    else if (s.bounced && dir !== 'DMA_TO_DEVICE' && !swiotlbHonoursSkipCpuSync(this.platform.version)) this.swiotlb.bounce(s.bus, s.size, 'to-orig'); // before 0443fa003fa1 (v4.10)
     if (s.bounced) this.swiotlb.unmap(s.bus, s.size); // swiotlb_tbl_unmap_single(..., attrs | SKIP_CPU_SYNC)
   }
 

@@ -3,7 +3,9 @@
 
 import { describe, expect, test } from 'vitest';
 import { PlatformError } from '../platform/platform-error.js';
+import { makePlatform } from '../platform/platform.js';
 import {
+  arm64HasVmapStack, hasDebugDmaMapSingle, swiotlbHonoursSkipCpuSync,
   cleansFromDeviceAtMap, parseKernelVersion, rejectsVmallocMapSingle, stableUnknown, swiotlbClampsToAllocSize, swiotlbMapCopy,
   swiotlbSyncDropsSlotOffset, vmallocMapSingleUnmodelled,
 } from './version.js';
@@ -22,11 +24,17 @@ const refusal = (text: string): string => {
 describe('the accepted set', () => {
   test('mainline releases from 4.19 to 7.x are accepted, anything else is refused naming the key', () => {
     for (const ok of ['4.19', '4.20', '5.0', '5.4', '5.19', '6.0', '6.19', '7.0', '6.12']) expect(refusal(ok), ok).toBe('accepted');
-    expect(refusal('4.14')).toMatch(/^kernel: kernel 4\.14 is outside what the model follows/);
+    expect(refusal('4.15')).toMatch(/^kernel: kernel 4\.15 is outside what the model follows: 4\.9, 4\.14, and mainline 4\.19 to 7\.x/);
     expect(refusal('3.18')).toMatch(/^kernel: /);
     expect(refusal('8.0')).toMatch(/^kernel: /);
     expect(refusal('5.20')).toMatch(/^kernel: /);
     expect(refusal('six')).toMatch(/^kernel: kernel must look like/);
+  });
+
+  test('vendor kernels 4.9 and 4.14: the releases only, not their point releases', () => {
+    for (const ok of ['4.9', '4.14']) expect(refusal(ok), ok).toBe('accepted');
+    for (const no of ['4.9.337', '4.14.100']) expect(refusal(no), no).toMatch(/the model does not know which DMA changes .* use the release/);
+    expect(refusal('4.10')).toMatch(/outside what the model follows/);
   });
 
   test('stable releases are accepted only where the backports are known; never silently the nearest mainline', () => {
@@ -74,5 +82,22 @@ describe('behaviour by version', () => {
 
   test('daf9514fd5eb (v5.12) clamps a copy to the slot alloc_size', () => {
     expect(['5.11', '5.10.46', '5.12', '6.12'].map((t) => swiotlbClampsToAllocSize(v(t)))).toEqual([false, false, true, true]);
+  });
+});
+
+describe('4.9 and 4.14 (issue 21)', () => {
+  test('VMAP_STACK on arm64 from 4.14 (e3067861ba66): a 4.9 platform keeps the stack in the linear map', () => {
+    expect(['4.9', '4.14', '4.19'].map((t) => arm64HasVmapStack(v(t)))).toEqual([false, true, true]);
+    expect(makePlatform({ kernel: '4.9' }).vmapStack).toBe(false);
+    expect(makePlatform({ kernel: '4.14' }).vmapStack).toBe(true);
+    expect(makePlatform({ kernel: '4.9', vmapStack: true }).vmapStack).toBe(false);
+  });
+  test('no debug_dma_map_single() vmalloc check before 4.19; swiotlb ignores DMA_ATTR_SKIP_CPU_SYNC before 4.10 (0443fa003fa1)', () => {
+    expect(['4.9', '4.14', '4.19'].map((t) => hasDebugDmaMapSingle(v(t)))).toEqual([false, false, true]);
+    expect(['4.9', '4.14'].map((t) => swiotlbHonoursSkipCpuSync(v(t)))).toEqual([false, true]);
+    expect(['4.9', '4.14', '4.19'].map((t) => swiotlbMapCopy(v(t)))).toEqual(['to-device-always', 'to-device', 'to-device']);
+  });
+  test('the pre-4.19 arm64 behaviours the later table already has: FROM_DEVICE map invalidates (__dma_map_area), writel is dsb st', () => {
+    expect(['4.9', '4.14'].map((t) => cleansFromDeviceAtMap(v(t)))).toEqual([false, false]);
   });
 });

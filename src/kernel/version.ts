@@ -7,16 +7,24 @@ import { PlatformError } from '../platform/platform-error.js';
 
 export interface KernelVersion { major: number; minor: number; patch: number }
 
-/** The last minor of each major the model follows (4.19 is the oldest release it follows). */
+/** The last minor of each major the model follows (4.19 is the oldest release it follows, but for the vendor kernels below). */
 const LAST_MINOR: Record<number, number> = { 4: 20, 5: 19, 6: 19, 7: 99 };
+/**
+ * Older long-term releases still shipped in vendor BSPs, mainline only (which DMA fixes a 4.9.y
+ * or 4.14.y point release had backported is not known to the model). What differs from 4.19 is
+ * listed where it is modelled: arm64HasVmapStack, hasDebugDmaMapSingle, swiotlbHonoursSkipCpuSync.
+ */
+const VENDOR_LTS = new Set(['4.9', '4.14']);
 
 export function parseKernelVersion(text: string): KernelVersion {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(String(text));
   if (!m) throw new PlatformError('kernel', `kernel must look like 6.12 or 5.15.50, not '${text}'`);
   const v = { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
-  if (!(v.major in LAST_MINOR) || v.minor > LAST_MINOR[v.major] || (v.major === 4 && v.minor < 19)) {
-    throw new PlatformError('kernel', `kernel ${text} is outside what the model follows: mainline 4.19 to 7.x`);
+  const lts = VENDOR_LTS.has(`${v.major}.${v.minor}`);
+  if (!(v.major in LAST_MINOR) || v.minor > LAST_MINOR[v.major] || (v.major === 4 && v.minor < 19 && !lts)) {
+    throw new PlatformError('kernel', `kernel ${text} is outside what the model follows: 4.9, 4.14, and mainline 4.19 to 7.x`);
   }
+  if (lts && v.patch) throw new PlatformError('kernel', `kernel ${text}: the model does not know which DMA changes ${v.major}.${v.minor}.y had backported by then; use the release ${v.major}.${v.minor}`);
   const unknown = stableUnknown(v, false);
   if (unknown) throw new PlatformError('kernel', unknown);
   return v;
@@ -127,11 +135,11 @@ export function cleansFromDeviceAtMap(v: KernelVersion): boolean {
  *    the map-time copy reinstated by 901c7280ca0d; v5.18).
  * Point releases with other states are refused (stableUnknown), so the mainline minor decides.
  */
-export type SwiotlbMapCopy = 'to-device' | 'unless-skip' | 'always';
+export type SwiotlbMapCopy = 'to-device' | 'to-device-always' | 'unless-skip' | 'always';
 export function swiotlbMapCopy(v: KernelVersion): SwiotlbMapCopy {
   if (atLeast(v, 5, 18)) return 'always';
   if (atLeast(v, 5, 17)) return 'unless-skip';
-  return 'to-device';
+  return swiotlbHonoursSkipCpuSync(v) ? 'to-device' : 'to-device-always'; // 'to-device-always': before 0443fa003fa1 (v4.10)
 }
 
 /**
@@ -160,6 +168,33 @@ export function prepCoherentCleansOnly(v: KernelVersion): boolean {
 /** 370645f41e6e (v6.5): ARCH_KMALLOC_MINALIGN 8 and small unaligned kmalloc buffers bounced. */
 export function bouncesUnalignedKmalloc(v: KernelVersion): boolean {
   return atLeast(v, 6, 5);
+}
+
+/**
+ * e3067861ba66 "arm64: add basic VMAP_STACK support" (v4.14): before, arm64 cannot select
+ * CONFIG_VMAP_STACK and every task stack is in the linear map.
+ */
+export function arm64HasVmapStack(v: KernelVersion): boolean {
+  return atLeast(v, 4, 14);
+}
+
+/**
+ * dma-debug's debug_dma_map_single() ("device driver maps memory from vmalloc area", called from
+ * dma_map_single_attrs()): absent from 4.18 and earlier (4.9 and 4.14 have no such check: a
+ * vmapped stack buffer mapped with dma_map_single() passes dma-debug silently, as check_for_stack()
+ * compares the wrong page virt_to_page() gives). Kept from 4.19 on as the model had it.
+ */
+export function hasDebugDmaMapSingle(v: KernelVersion): boolean {
+  return atLeast(v, 4, 19);
+}
+
+/**
+ * 0443fa003fa1 "swiotlb: Add support for DMA_ATTR_SKIP_CPU_SYNC" (v4.10): before,
+ * swiotlb_tbl_map_single() copied orig → slot for TO_DEVICE/BIDIRECTIONAL and
+ * swiotlb_tbl_unmap_single() copied back for FROM_DEVICE/BIDIRECTIONAL whatever the attributes.
+ */
+export function swiotlbHonoursSkipCpuSync(v: KernelVersion): boolean {
+  return atLeast(v, 4, 10);
 }
 
 /**

@@ -86,9 +86,15 @@ export class CpuStatements extends CpuCalls {
       }
       case 'memset': {
         a(3);
-        const p = this.pointer(c.args[0]);
         const byte = this.valueArg(c.args[1], MEMSET_BYTE);
         const size = this.intArg(c.args[2], 'a size');
+        const { off } = this.splitBase(c.args[0]);
+        if (off && off.s !== 'num') {
+          // memset(ring + 64 * i, 0, 64): a computed offset, as a store's (an address dependency)
+          const deref = { s: 'deref' as const, size, ptr: c.args[0], tok: c.args[0].tok, d: c.args[0].d + 1 };
+          return { op: 'store', ...this.access(deref), value: memsetValue(byte, size) };
+        }
+        const p = this.pointer(c.args[0]);
         return { op: 'store', ...this.range({ ...p, size }, c.args[0].tok), value: memsetValue(byte, size) };
       }
       case 'memcpy': {
@@ -137,8 +143,10 @@ export class CpuStatements extends CpuCalls {
         const name = this.word(c.args[2], 'a coherent buffer');
         const b = this.buffers.get(name);
         if (!b || b.kind !== 'coherent') this.fail(c.args[2].tok, `'${name}' is not a declared coherent buffer`);
-        if (this.intArg(c.args[1], 'a size') !== b.size) this.fail(c.args[1].tok, `size differs from the declared size of '${name}' (${b.size})`);
-        return { op: 'dma_free_coherent', buf: name };
+        // A size other than the allocation's is the driver's bug, which dma-debug reports (check_unmap).
+        const size = this.intArg(c.args[1], 'a size');
+        if (size < 1) this.fail(c.args[1].tok, 'a size is at least 1');
+        return { op: 'dma_free_coherent', buf: name, ...(size !== b.size ? { freeSize: size } : {}) };
       }
       case 'dma_map_single': case 'dma_map_single_attrs': {
         a(c.name.endsWith('_attrs') ? 5 : 4);
@@ -189,7 +197,8 @@ export class CpuStatements extends CpuCalls {
         }
         this.handles.add(handle);
         this.sgCounts.set(handle, nents);
-        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+        // n = dma_map_sg(...): the count drivers branch on and pass on (0 on failure)
+        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]), ...(lhs ? { count: this.assign(lhs) } : {}) };
       }
       case 'dma_unmap_sg': case 'dma_unmap_sg_attrs': {
         a(c.name.endsWith('_attrs') ? 5 : 4);
@@ -222,13 +231,20 @@ export class CpuStatements extends CpuCalls {
         return { op: 'dma_sync', to: c.name.endsWith('cpu') ? 'cpu' : 'device', handle, off: 0, size: 0, dir: this.dir(c.args[3]), sg: true };
       }
       case 'dma_mapping_error':
-        this.fail(c.tok, 'check a mapping with: if (dma_mapping_error(dev, h)) return -ENOMEM;');
+        if (!lhs) this.fail(c.tok, 'check a mapping with: if (dma_mapping_error(dev, h)) return -ENOMEM; (or err = dma_mapping_error(dev, h);)');
+        a(2);
+        this.dev(c.args[0]);
+        return { op: 'dma_mapping_error', handle: this.handle(c.args[1]), reg: this.assign(lhs) };
     }
     this.fail(c.tok, `'${c.name}' is not a CPU operation`);
   }
 
-  /** if (dma_mapping_error(dev, h)) return -ENOMEM;  (or goto label;) */
-  protected mappingErrorCheck(): CpuOp {
+  /**
+   * if (dma_mapping_error(dev, h)) return -ENOMEM;  (or goto label;) — the driver stops there.
+   * Any other statement after the condition: `branch` is set, the check's value goes to a fresh
+   * register, and the caller reads the if/else around it (the driver goes on either way).
+   */
+  protected mappingErrorCheck(): { op: CpuOp; branch?: string } {
     this.next();
     this.expectText('(', "after 'if'");
     this.knownCall(this.tok, CPU_CALLS, 'cpu');
@@ -238,6 +254,11 @@ export class CpuStatements extends CpuCalls {
     this.dev(c.args[0]);
     const handle = this.handle(c.args[1]);
     this.expectText(')', 'after the condition');
+    if (!this.is('return') && !this.is('goto')) {
+      const reg = this.fresh();
+      this.scope.assigned.add(reg);
+      return { op: { op: 'dma_mapping_error', handle, reg }, branch: reg };
+    }
     const kw = this.ident("'return' or 'goto'");
     if (kw.text !== 'return' && kw.text !== 'goto') this.fail(kw, `expected 'return' or 'goto' after the mapping check, found '${kw.text}'`);
     while (!this.is(';')) {
@@ -245,7 +266,7 @@ export class CpuStatements extends CpuCalls {
       this.next();
     }
     this.next();
-    return { op: 'dma_mapping_error', handle };
+    return { op: { op: 'dma_mapping_error', handle } };
   }
 }
 

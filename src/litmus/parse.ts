@@ -82,6 +82,7 @@ class Parser extends Conditions {
     let platform: Partial<PlatformConfig> | undefined;
     let memorySeen = false;
     let final: BufRef[] | undefined;
+    let unbind = false;
     let condition: Program['condition'];
     const actors: Actor[] = [];
     for (;;) {
@@ -109,6 +110,12 @@ class Parser extends Conditions {
         if (final) this.fail(t, "threads must come before the 'final' clause");
         if (condition) this.fail(t, `threads must come before the '${condition.kind}' condition`);
         actors.push(this.actor());
+      } else if (this.is('unbind')) {
+        if (unbind) this.fail(t, "a second 'unbind' line");
+        if (!actors.length) this.fail(t, "'unbind' comes after the threads");
+        this.next();
+        this.end();
+        unbind = true;
       } else if (this.is('final')) {
         if (final) this.fail(t, "a second 'final' clause");
         if (condition) this.fail(t, `'final' comes before the '${condition.kind}' condition`);
@@ -128,7 +135,7 @@ class Parser extends Conditions {
         this.source.condition = t;
         condition = this.conditionClause();
       } else {
-        this.fail(t, `expected 'expect', 'platform', 'struct', '{', 'static', 'cpu', 'device', 'final', 'exists' or 'forall', found ${this.found(t)}`);
+        this.fail(t, `expected 'expect', 'platform', 'struct', '{', 'static', 'cpu', 'device', 'unbind', 'final', 'exists' or 'forall', found ${this.found(t)}`);
       }
     }
     if (!memorySeen) this.fail(this.tok, "missing memory block '{ ... }' and threads");
@@ -144,6 +151,7 @@ class Parser extends Conditions {
       actors,
       ...(final ? { final } : {}),
       ...(condition ? { condition } : {}),
+      ...(unbind ? { unbind } : {}),
     };
     this.checkWideRegisters(program);
     dropUnreadRegisters(program);

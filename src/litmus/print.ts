@@ -60,6 +60,7 @@ export function printLitmus(p: Program, o: { expect?: Expectation; comment?: str
   out.push('}');
   const ctx = printContext(p);
   for (const a of p.actors) out.push('', ...printActor(a, ctx));
+  if (p.unbind) out.push('', 'unbind;');
   if (p.final?.length) out.push('', `final ${p.final.map((r) => `(${pointer(r.buf, r.off)}, ${r.size})`).join(', ')};`);
   if (p.condition) out.push('', `${p.condition.kind} (${printExpr(p.condition.cond, { cond: true })});`);
   return out.join('\n') + '\n';
@@ -186,7 +187,7 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
       return `${op.buf} = dma_alloc_coherent(dev, ${ctx.bufferSize(op.buf)}, GFP_KERNEL);`;
     case 'dma_free_coherent':
       if (op.pool) return `dma_pool_free(${op.pool}, ${op.buf}, ${op.buf});`;
-      return `dma_free_coherent(dev, ${ctx.bufferSize(op.buf)}, ${op.buf});`;
+      return `dma_free_coherent(dev, ${op.freeSize ?? ctx.bufferSize(op.buf)}, ${op.buf});`;
     case 'dma_map':
       if (op.alloc === 'noncoherent') return `${op.buf} = dma_alloc_noncoherent(dev, ${op.size}, &${op.handle}, ${op.dir}, GFP_KERNEL);`;
       return op.api === 'single'
@@ -197,14 +198,14 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
       return `dma_unmap_${op.api}${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${sizeText(op)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_map_sg': {
       const sets = op.entries.map((e, k) => `sg_set_buf(&${op.handle}[${k}], ${pointer(e.buf, e.off)}, ${e.size});`);
-      return [...sets, `dma_map_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.entries.length}, ${op.dir}${attrs(op.skipCpuSync)});`].join('\n');
+      return [...sets, `${op.count !== undefined ? `${op.count} = ` : ''}dma_map_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${op.entries.length}, ${op.dir}${attrs(op.skipCpuSync)});`].join('\n');
     }
     case 'dma_unmap_sg': return `dma_unmap_sg${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_sync':
       if (op.sg) return `dma_sync_sg_for_${op.to}(dev, ${op.handle}, ${ctx.sgEntries(op.handle)}, ${op.dir});`;
       if (op.range || op.offExpr) return `dma_sync_single_range_for_${op.to}(dev, ${op.handle}, ${op.offExpr ? printExpr(op.offExpr) : op.off}, ${sizeText(op)}, ${op.dir});`;
       return `dma_sync_single_for_${op.to}(dev, ${pointer(op.handle, op.off)}, ${sizeText(op)}, ${op.dir});`;
-    case 'dma_mapping_error': return `if (dma_mapping_error(dev, ${op.handle})) return -ENOMEM;`;
+    case 'dma_mapping_error': return op.reg === undefined ? `if (dma_mapping_error(dev, ${op.handle})) return -ENOMEM;` : `${reg(op.reg)} = dma_mapping_error(dev, ${op.handle});`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }

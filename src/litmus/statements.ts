@@ -47,7 +47,7 @@ export class Statements extends CStatements {
     if (t.kind === 'ident') {
       switch (t.text) {
         case 'if':
-          if (this.scope.kind === 'cpu' && this.is('(', 1) && this.is('dma_mapping_error', 2)) return [this.mappingErrorCheck()];
+          if (this.scope.kind === 'cpu' && this.is('(', 1) && this.is('dma_mapping_error', 2)) return this.mappingErrorIf(sg);
           return this.ifStatement(sg);
         case 'while': return this.whileStatement(sg);
         case 'for': return this.forStatement(sg);
@@ -191,6 +191,17 @@ export class Statements extends CStatements {
     const c = this.syn();
     this.expectText(')', `after the condition of '${what}'`);
     return c;
+  }
+
+  /** The mapping check: the bail-out form, or an if/else on its value (the driver keeps its old buffer and goes on). */
+  private mappingErrorIf(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    const { op, branch } = this.mappingErrorCheck();
+    if (!branch) return [op];
+    const cond: Expr = { k: 'reg', name: branch };
+    const then = this.body(sg);
+    if (!this.is('else')) return [op, control({ op: 'if', cond, then })];
+    this.next();
+    return [op, control({ op: 'if', cond, then, else: this.body(sg) })];
   }
 
   private ifStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {

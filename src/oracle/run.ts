@@ -6,6 +6,7 @@ import { initialMemory } from '../exec/initial-memory.js';
 import { Machine, type TraceEntry } from '../exec/machine.js';
 import { IdealWorld } from '../ideal/ideal-world.js';
 import { Arm64World } from '../arm64/arm64-world.js';
+import type { CpuOp } from '../program/types.js';
 
 export function newModelMachine(c: Compiled, trace = false): Machine {
   const world = new Arm64World(c.platform, c.layout, initialMemory(c));
@@ -19,7 +20,38 @@ export function newModelMachine(c: Compiled, trace = false): Machine {
 }
 
 export function newIdealMachine(c: Compiled): Machine {
-  return new Machine(c, new IdealWorld(c.layout, initialMemory(c)));
+  return new Machine(c, new IdealWorld(c.layout, initialMemory(c), undefined, undefined, failingMaps(c)));
+}
+
+const failing = new WeakMap<Compiled, ReadonlySet<CpuOp>>();
+
+/**
+ * The map calls the arm64 kernel fails and the driver goes on from (a count it branches on,
+ * `if (dma_mapping_error(...)) { } else { }`), from its DMA API calls replayed in each CPU's
+ * program order (dma_direct_map_page/_sg: the DMA mask, swiotlb, vmalloc checks). A map the
+ * driver never asks about stays a success on the ideal platform: handing the device
+ * DMA_MAPPING_ERROR is the driver's bug. A failure that depends on how two CPUs' maps interleave
+ * (swiotlb slots running out) is not mirrored.
+ */
+function failingMaps(c: Compiled): ReadonlySet<CpuOp> {
+  let out = failing.get(c);
+  if (out) return out;
+  const set = new Set<CpuOp>();
+  const world = new Arm64World(c.platform, c.layout, initialMemory(c));
+  for (const a of c.actors) {
+    if (a.actor.kind !== 'cpu') continue;
+    const ops = a.actor.ops;
+    ops.forEach((op, j) => {
+      if (!op.op.startsWith('dma_') || op.op === 'dma_mapping_error') return;
+      world.dmaApi(op);
+      if ((op.op !== 'dma_map' && op.op !== 'dma_map_sg') || !world.mapResult(op.handle).failed) return;
+      const asked = (op.op === 'dma_map_sg' && op.count !== undefined) || ops.slice(j + 1).some((o) => o.op === 'dma_mapping_error' && o.handle === op.handle && o.reg !== undefined);
+      if (asked) set.add(op);
+    });
+  }
+  out = set;
+  failing.set(c, out);
+  return out;
 }
 
 /** Apply the steps, then let every actor finish in program order. */

@@ -1,7 +1,7 @@
 // The platform a program runs on: cache geometry, what the device really is and what the
 // device tree says it is, the kernel version, addressing limits and swiotlb.
 
-import { KernelVersion, parseKernelVersion } from '../kernel/version.js';
+import { arm64HasVmapStack, KernelVersion, parseKernelVersion } from '../kernel/version.js';
 import { PlatformError } from './platform-error.js';
 
 export interface PlatformConfig {
@@ -45,6 +45,7 @@ export const MODEL_FAULTS = [
   'swiotlb-skips-copy-back', // swiotlb_sync_single_for_cpu copies nothing
   'barriers-order-nothing', // dma_rmb/dma_wmb/mb behave like no-ops
   'dependencies-order-nothing', // address and data dependencies on a read order nothing
+  'addr-po-store-orders-nothing', // a store after an access at a computed address does not wait for its read
 ] as const;
 export type ModelFault = (typeof MODEL_FAULTS)[number];
 
@@ -82,7 +83,12 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
       if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
     }
   }
-  return { ...validate(config), version: parseKernelVersion(config.kernel) };
+  const version = parseKernelVersion(config.kernel);
+  // arm64 has CONFIG_VMAP_STACK from v4.14 (e3067861ba66): before, the stack is in the linear map
+  // whatever the setting says (full configurations carry the default `true`; the platform line
+  // of every report says "stack in the linear map").
+  if (!arm64HasVmapStack(version)) config.vmapStack = false;
+  return { ...validate(config), version };
 }
 
 /**

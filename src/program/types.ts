@@ -117,7 +117,8 @@ export type CpuOp =
    * block keeps whatever its memory held.
    */
   | { op: 'dma_alloc_coherent'; buf: string; pool?: DmaPool }
-  | { op: 'dma_free_coherent'; buf: string; pool?: string }
+  /** freeSize: what the driver passes when it is not the allocation's size (dma-debug: "frees DMA memory with different size") */
+  | { op: 'dma_free_coherent'; buf: string; pool?: string; freeSize?: number }
   /**
    * alloc: the mapping comes from an allocator instead of a map call — 'noncoherent' is
    * dma_alloc_noncoherent() (cacheable pages zeroed through the cache, no sync: the driver
@@ -129,7 +130,8 @@ export type CpuOp =
    * sizeExpr (source only): a size computed from registers; src/exec/paths.ts folds it into `size`.
    */
   | { op: 'dma_unmap'; api: 'single' | 'page'; handle: string; size: number; dir: Direction; skipCpuSync?: boolean; free?: string; sizeExpr?: Expr }
-  | { op: 'dma_map_sg'; handle: string; entries: BufRef[]; dir: Direction; skipCpuSync?: boolean }
+  /** count: the register `n = dma_map_sg(...)` assigns: the entries mapped (dma-direct: nents), 0 on failure */
+  | { op: 'dma_map_sg'; handle: string; entries: BufRef[]; dir: Direction; skipCpuSync?: boolean; count?: string }
   | { op: 'dma_unmap_sg'; handle: string; dir: Direction; skipCpuSync?: boolean }
   /**
    * dma_sync_single_for_{cpu,device}(h, size, dir), the _range_ form (off > 0 or range: true),
@@ -137,8 +139,12 @@ export type CpuOp =
    * offset when it uses registers (`128 * i`: the slot of a ring); off is then 0.
    */
   | ({ op: 'dma_sync'; to: 'cpu' | 'device'; handle: string; off: number; size: number; dir: Direction; range?: boolean; sg?: boolean; sizeExpr?: Expr } & Pick<Computed, 'offExpr'>)
-  /** if (dma_mapping_error(dev, h)) return -ENOMEM; — the driver bails out on failure. */
-  | { op: 'dma_mapping_error'; handle: string }
+  /**
+   * if (dma_mapping_error(dev, h)) return -ENOMEM; — the driver bails out on failure. With `reg`
+   * (`e = dma_mapping_error(dev, h);`, or the condition of an if/else) it goes on: reg is 1 on
+   * failure, else 0, and the branches take it from there.
+   */
+  | { op: 'dma_mapping_error'; handle: string; reg?: string }
   | LetOp | IfOp<CpuOp> | WhileOp<CpuOp> | ForOp<CpuOp> | BreakOp | ContinueOp | AssumeOp; // Control<CpuOp>
 
 /**
@@ -188,6 +194,12 @@ export interface Program {
    * ideal platform, as without one).
    */
   condition?: { kind: 'exists' | 'forall'; cond: Expr };
+  /**
+   * `unbind;`: the test is the whole life of its mappings — the driver is unbound when its threads
+   * end, so a mapping or allocation still live is dma-debug's leak report, an error
+   * (kernel/dma/debug.c dma_debug_device_change()); without it, only a warning (a snippet).
+   */
+  unbind?: boolean;
 }
 
 /** Op kinds that only source programs have: a program without them is straight-line. */
