@@ -121,13 +121,13 @@ const programArb: fc.Arbitrary<Program> = fc.record({
   cpuOps: fc.array(cpuOp, { maxLength: 12 }),
   deviceOps: fc.array(deviceOp, { maxLength: 8 }),
   final: fc.option(fc.array(anyRange, { minLength: 1, maxLength: 2 }), { nil: undefined }),
-  mmio: fc.boolean(), // R1 belongs to peripheral nic (mmio R1 @ nic;)
+  mmio: fc.boolean(), // mmio u64 R0; mmio R1 @ nic;
 }).map(({ name, platform, extra, cpuOps, deviceOps, final, mmio }): Program => ({
   name,
   ...(platform ? { platform } : {}),
   buffers: [...BUFS, extra],
   registers: ['R0', 'R1'],
-  ...(mmio ? { mmio: { R1: { peripheral: 'nic' } } } : {}),
+  ...(mmio ? { mmio: { R0: { bytes: 8 as const }, R1: { peripheral: 'nic' } } } : {}),
   actors: [
     {
       name: 'cpu0', kind: 'cpu', ops: [

@@ -433,7 +433,9 @@ export class Machine {
     const bytes = this.load(a, j, op, forwarded);
     const old = decodeValue(bytes);
     if (op.fn === 'spin_lock' && old !== 0n) return false;
-    if (op.fn !== 'cmpxchg' || old === op.old) this.world.cpuStore(this.buf(op.buf), op.off, encodeValue(op.fn === 'spin_lock' ? 1n : op.value, op.size));
+    const value = op.valueExpr ? BigInt.asUintN(8 * op.size, this.evaluate(a, op.valueExpr)) : op.value;
+    const expected = op.oldExpr ? BigInt.asUintN(8 * op.size, this.evaluate(a, op.oldExpr)) : op.old;
+    if (op.fn !== 'cmpxchg' || old === expected) this.world.cpuStore(this.buf(op.buf), op.off, encodeValue(op.fn === 'spin_lock' ? 1n : value, op.size));
     if (op.fn !== 'spin_lock') this.read(a, j, bytes);
     return true;
   }

@@ -50,8 +50,8 @@ export function isStraightLine(p: Program): boolean {
 }
 
 function hasComputed(op: Op): boolean {
-  const o = op as { offExpr?: Expr; valueExpr?: Expr; addr?: Expr; until?: Expr; sizeExpr?: Expr };
-  return o.offExpr !== undefined || o.valueExpr !== undefined || o.addr !== undefined || o.until !== undefined || o.sizeExpr !== undefined;
+  const o = op as { offExpr?: Expr; valueExpr?: Expr; addr?: Expr; until?: Expr; sizeExpr?: Expr; oldExpr?: Expr };
+  return o.offExpr !== undefined || o.valueExpr !== undefined || o.addr !== undefined || o.until !== undefined || o.sizeExpr !== undefined || o.oldExpr !== undefined;
 }
 
 /** Every path program, in a fixed order (thread by thread, first choice first). */
@@ -158,6 +158,12 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     }
     if (x.addr) (o as { addr: Expr }).addr = fold(x.addr, st.env, at);
     if (x.until) (o as { until: Expr }).until = fold(x.until, st.env, at);
+    const oldExpr = (op as { oldExpr?: Expr }).oldExpr; // cmpxchg's computed expected value
+    if (oldExpr) {
+      const e = fold(oldExpr, st.env, at);
+      const v = constant(e);
+      if (v !== undefined) { delete (o as { oldExpr?: Expr }).oldExpr; (o as { old: bigint }).old = v; } else (o as { oldExpr: Expr }).oldExpr = e;
+    }
     if ('entry' in o && o.entry === undefined) delete o.entry;
     push(st, o);
     const assigned = op.op === 'load' || op.op === 'dma_read' || op.op === 'rmw' ? op.reg : op.op === 'readl' || op.op === 'read_reg' ? op.dst : op.op === 'dma_map_sg' ? op.count : op.op === 'dma_mapping_error' ? op.reg : undefined;

@@ -71,12 +71,13 @@ export class CpuCalls extends Expressions {
       case 'xchg': {
         a(2);
         const loc = this.location(c.args[0]);
-        return { op: 'rmw', fn: 'xchg', ...loc, value: this.valueArg(c.args[1], loc.size), ...(lhs ? { reg: this.assign(lhs) } : {}) };
+        return { op: 'rmw', fn: 'xchg', ...loc, ...this.scalar(c.args[1], loc.size), ...(lhs ? { reg: this.assign(lhs) } : {}) };
       }
       case 'cmpxchg': {
         a(3);
         const loc = this.location(c.args[0]);
-        return { op: 'rmw', fn: 'cmpxchg', ...loc, old: this.valueArg(c.args[1], loc.size), value: this.valueArg(c.args[2], loc.size), ...(lhs ? { reg: this.assign(lhs) } : {}) };
+        const old = c.args[1].s === 'num' ? { old: this.valueArg(c.args[1], loc.size) } : { old: 0n, oldExpr: this.expr(c.args[1]) };
+        return { op: 'rmw', fn: 'cmpxchg', ...loc, ...old, ...this.scalar(c.args[2], loc.size), ...(lhs ? { reg: this.assign(lhs) } : {}) };
       }
       // queued_spin_lock: atomic_try_cmpxchg_acquire(&lock->val, 0, _Q_LOCKED_VAL), else spin (kernel/locking/qspinlock.c)
       case 'spin_lock': case 'spin_lock_bh': case 'spin_lock_irq': case 'spin_lock_irqsave': {
@@ -184,6 +185,13 @@ export class CpuCalls extends Expressions {
   /** The bytes a register holds: 8 for `mmio u64 NAME;`, else 4. */
   protected registerBytes(reg: string): number {
     return this.mmioDecls.get(reg)?.bytes ?? 4;
+  }
+
+  /** A constant that fits, or an expression of registers: one value of an atomic access. */
+  private scalar(a: Syn, size: number): { value: bigint; valueExpr?: Expr } {
+    const v = this.value(a, size);
+    if ('values' in v) this.fail(a.tok, `an atomic access holds one ${8 * size}-bit value`);
+    return v;
   }
 
   private callArity(c: Call, n: number): void {

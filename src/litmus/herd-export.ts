@@ -57,8 +57,8 @@ export function exportHerd(p: Program): string {
     const where = (i: number, op: CpuOp) => `${a.name} op ${i + 1} (${op.op})`;
     a.ops.forEach((op, i) => {
       if (CONTROL_OPS.has(op.op) || op.op === 'assume') throw new HerdExportError(`${where(i, op)}: branches and loops are not exported; export a test without them`);
-      const computed = op as { offExpr?: Expr; valueExpr?: Expr; values?: unknown; until?: Expr };
-      if (computed.offExpr || computed.valueExpr || computed.values || computed.until) throw new HerdExportError(`${where(i, op)}: computed addresses and values are not exported`);
+      const computed = op as { offExpr?: Expr; valueExpr?: Expr; values?: unknown; until?: Expr; oldExpr?: Expr };
+      if (computed.offExpr || computed.valueExpr || computed.values || computed.until || computed.oldExpr) throw new HerdExportError(`${where(i, op)}: computed addresses and values are not exported`);
       const dest = (reg: string | undefined, r: 'W' | 'X') => {
         const k = next++;
         if (reg) regNames.set(`${a.name}:${reg}`, `${t}:X${k}`);

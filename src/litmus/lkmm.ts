@@ -21,6 +21,18 @@ function stripComments(src: string): string {
 /** On arm64 these are smp_mb() (include/asm-generic/barrier.h: arm64 defines none of them). */
 const FULL_BARRIERS = ['smp_mb__before_atomic', 'smp_mb__after_atomic', 'smp_mb__after_spinlock'];
 
+/**
+ * atomic_t operations on arm64 as the calls they are (include/linux/atomic/atomic-instrumented.h
+ * → arch/arm64/include/asm/atomic.h): read/set are READ_ONCE/WRITE_ONCE of v->counter, the
+ * _acquire/_release forms LDAR/STLR, xchg/cmpxchg the fully ordered ones. `*` marks where the
+ * pointer argument becomes an access.
+ */
+const ATOMIC_CALLS: Record<string, string> = {
+  atomic_read: 'READ_ONCE(*', atomic_set: 'WRITE_ONCE(*',
+  atomic_read_acquire: 'smp_load_acquire(', atomic_set_release: 'smp_store_release(',
+  atomic_xchg: 'xchg(', atomic_cmpxchg: 'cmpxchg(',
+};
+
 interface Edit { start: number; end: number; text: string }
 
 export interface LkmmTranslation {
@@ -47,8 +59,8 @@ export function translateLkmm(src: string): LkmmTranslation {
     const open = m.index + m[0].length - 1;
     const close = matchBrace(s, open, fail);
     const params = m[2].split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
-      const pm = /^(?:volatile\s+)?(int|spinlock_t|u32|unsigned\s+int)\s*\*\s*(\w+)$/.exec(p);
-      if (!pm) fail(m!.index + m![0].indexOf(p), `parameter '${p}': the shared variables modelled are int * and spinlock_t * (4 bytes each)`);
+      const pm = /^(?:volatile\s+)?(int|spinlock_t|atomic_t|u32|unsigned\s+int)\s*\*\s*(\w+)$/.exec(p);
+      if (!pm) fail(m!.index + m![0].indexOf(p), `parameter '${p}': the shared variables modelled are int *, atomic_t * and spinlock_t * (4 bytes each)`);
       return pm![2];
     });
     threads.push({ at: m.index, open, close, params });
@@ -94,6 +106,13 @@ export function translateLkmm(src: string): LkmmTranslation {
     }
     for (const m of body.matchAll(/\b(\w+)\s*\(\s*\)/g)) {
       if (FULL_BARRIERS.includes(m[1])) edits.push({ start: base + m.index!, end: base + m.index! + m[1].length, text: 'smp_mb' });
+    }
+    for (const m of body.matchAll(/\b(atomic_\w+)\s*\(\s*(\w+)/g)) {
+      const to = ATOMIC_CALLS[m[1]];
+      if (!to) fail(base + m.index!, `${m[1]}() is not modelled: write it with atomic_read/atomic_set, their _acquire/_release forms, atomic_xchg or atomic_cmpxchg`);
+      if (!isVar.test(m[2])) continue;
+      const text = to.endsWith('*') ? `${to}(u32 *)${m[2]}` : `${to}${m[2]}`;
+      edits.push({ start: base + m.index!, end: base + m.index! + m[0].length, text });
     }
   }
 

@@ -176,7 +176,7 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
     case 'readl': return `${reg(op.dst)} = ${mmioName('read', op)}(${op.reg});`;
     case 'rmw':
       if (op.fn === 'spin_lock') return `spin_lock(&${op.buf});`;
-      return `${reg(op.reg)} = ${op.fn}(&${op.buf}, ${op.old !== undefined ? `${value(op.old)}, ` : ''}${value(op.value)});`;
+      return `${reg(op.reg)} = ${op.fn}(&${op.buf}, ${op.oldExpr ? `${printExpr(op.oldExpr)}, ` : op.old !== undefined ? `${value(op.old)}, ` : ''}${op.valueExpr ? printExpr(op.valueExpr) : value(op.value)});`;
     case 'wait_irq': return `wait_for_irq(${op.irq});`;
     case 'dma_set_mask': return `dma_set_mask${op.coherent ? '_and_coherent' : ''}(dev, DMA_BIT_MASK(${op.bits}));`;
     case 'dma_alloc_coherent':

@@ -19,8 +19,8 @@ export function walkOps(ops: readonly Op[], f: (op: Op) => void): void {
 /** The expressions an op holds itself (not those of the ops nested in it). */
 export function opExprs(op: Op): Expr[] {
   const out: Expr[] = [];
-  const o = op as Partial<Record<'offExpr' | 'valueExpr' | 'sizeExpr' | 'until' | 'addr' | 'cond' | 'from' | 'step', Expr>> & { op: string; value?: unknown };
-  for (const e of [o.offExpr, o.valueExpr, o.sizeExpr, o.until, o.addr, o.cond, o.from, o.step]) if (e) out.push(e);
+  const o = op as Partial<Record<'offExpr' | 'valueExpr' | 'sizeExpr' | 'until' | 'addr' | 'cond' | 'from' | 'step' | 'oldExpr', Expr>> & { op: string; value?: unknown };
+  for (const e of [o.offExpr, o.valueExpr, o.sizeExpr, o.until, o.addr, o.cond, o.from, o.step, o.oldExpr]) if (e) out.push(e);
   if (op.op === 'let') out.push(op.value);
   return out;
 }

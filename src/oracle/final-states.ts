@@ -26,7 +26,7 @@ export interface FinalStates {
   complete: boolean;
 }
 
-export const DEFAULT_STATES_BUDGET = 200_000;
+export const DEFAULT_STATES_BUDGET = 50_000;
 
 /** The final states of a CPU-only program with a condition (every path of it); undefined otherwise. */
 export function finalStates(paths: readonly Compiled[], budget = DEFAULT_STATES_BUDGET): FinalStates | undefined {

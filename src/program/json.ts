@@ -40,7 +40,7 @@ export function programFromJson(x: unknown): Program {
   return { ...p, actors, ...(p.condition ? { condition: { ...p.condition, cond: exprFromJson(p.condition.cond, 'condition') } } : {}) } as Program;
 }
 
-const EXPR_FIELDS = ['offExpr', 'valueExpr', 'sizeExpr', 'until', 'addr', 'cond', 'from', 'step'] as const;
+const EXPR_FIELDS = ['offExpr', 'valueExpr', 'sizeExpr', 'until', 'addr', 'cond', 'from', 'step', 'oldExpr'] as const;
 const BODY_FIELDS = ['then', 'else', 'body'] as const;
 
 function opsFromJson(ops: unknown[], actor: string, path = ''): Op[] {

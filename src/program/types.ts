@@ -105,10 +105,11 @@ export type CpuOp =
   /**
    * An atomic read-modify-write of a 1, 2, 4 or 8-byte location, performed as one access:
    * xchg (stores value, reg gets the old one), cmpxchg (stores value if the location holds old),
-   * spin_lock (waits until the word is 0 and stores 1; ACQUIRE). xchg and cmpxchg are fully
+   * spin_lock (waits until the word is 0 and stores 1; ACQUIRE). valueExpr / oldExpr: computed
+   * new and expected values (`cmpxchg(&x, old, old + 1)`; old is then 0n and unused). xchg and cmpxchg are fully
    * ordered (arch/arm64/include/asm/cmpxchg.h: SWPAL/CASAL, or LL/SC then dmb ish).
    */
-  | { op: 'rmw'; fn: 'xchg' | 'cmpxchg' | 'spin_lock'; buf: string; off: number; size: number; value: Value; old?: Value; reg?: string }
+  | ({ op: 'rmw'; fn: 'xchg' | 'cmpxchg' | 'spin_lock'; buf: string; off: number; size: number; value: Value; old?: Value; reg?: string; oldExpr?: Expr } & Pick<Computed, 'valueExpr'>)
   | { op: 'wait_irq'; irq: string }
   | { op: 'dma_set_mask'; bits: number; coherent?: boolean }
   /**

@@ -120,6 +120,7 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
     findings: o.contract?.findings ?? [],
     ...(o.fix ? { fix: o.fix } : {}),
     ...(o.noFix ? { noFix: o.noFix } : {}),
+    ...(o.states ? { states: o.states } : {}), // CPU-only tests: herd7's final states and observation
     ...(replay ? { replay } : {}),
   };
 }
