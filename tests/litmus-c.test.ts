@@ -250,7 +250,7 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
     ['FIELD_GET with a computed mask', R('  m = 3;\n  x = FIELD_GET(m, 1);'), 't.litmus:7:17: FIELD_GET(): the mask is a nonzero constant (GENMASK(h, l) or BIT(n))'],
     ['a case label that is not constant', R('  s = 1;\n  switch (s) {\n  case s:\n    x = 1;\n  }'), 't.litmus:8:8: a case label is a constant (a number or a #define)'],
     ['a device writing a CPU buffer', ringTest(S, '', '  *(u32 *)buf = 1;'), "t.litmus:9:3: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
-    ['a string literal', R('  netdev_err(ndev, "rcv is not +last");'), 't.litmus:6:20: a string literal: printing is not modelled; drop the netdev_err()/pr_*() call'],
+    ['a string literal', R('  netdev_err(ndev, "rcv is not +last");'), "t.litmus:6:3: netdev_err() is not supported: printing is not modelled; drop the call"],
     ['++ before a name inside an expression', R('  i = 0;\n  x = ++i;'), "t.litmus:7:7: '++' inside an expression is not supported: write it as its own statement (++x;)"],
     ['a statement that does nothing', R('  ring[0].sc;'), 't.litmus:6:3: expected a statement (an assignment, a call, a declaration or control flow), found an expression'],
   ];
