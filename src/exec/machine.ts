@@ -7,8 +7,9 @@ import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { FORWARD, ORDERED } from './ordering.js';
+import { HandleFields, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
 import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue } from './values.js';
-import { coveredByLiveMapping, type DeviceAddress, type World } from './world.js';
+import { coveredByLiveMapping, cpuAddressOf, segmentAt, type DeviceAddress, type World } from './world.js';
 
 /** One performed op or hardware event, with what the hardware and kernel did for it. */
 export interface TraceEntry {
@@ -36,6 +37,10 @@ export class Machine {
   irqTaken = new Map<string, number>();
   bailedOut: string | undefined;
   trace?: TraceEntry[];
+  /** Memory fields that hold a stored DMA handle, when the program uses handles as values. */
+  fields: HandleFields | undefined;
+  /** "actor:op" of a read that returned a handle (from such a field): its register holds that handle. */
+  regHandles: Map<string, HandleValue> | undefined;
   /** The last op performed; each points back to the one before (clones share the history). */
   private last: PerformedOp | undefined;
   /** Has any op been performed ahead of an earlier one (Step.skip)? */
@@ -50,6 +55,8 @@ export class Machine {
     // Only actors that compute with what they read keep the numbers (compile: CompiledActor.registers).
     this.vals = c.actors.map((a) => (a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_VALUES));
     this.owned = c.actors.map(() => true);
+    this.fields = c.handleValues ? new HandleFields() : undefined;
+    this.regHandles = c.handleValues ? new Map() : undefined;
   }
 
   /** Performed ops in order, as actor * 65536 + op index. */
@@ -73,6 +80,8 @@ export class Machine {
       irqRaised: new Map(this.irqRaised),
       irqTaken: new Map(this.irqTaken),
       bailedOut: this.bailedOut,
+      fields: this.fields?.clone(),
+      regHandles: this.regHandles && new Map(this.regHandles),
       last: this.last,
       reordered: this.reordered,
       owned: this.c.actors.map(() => false),
@@ -192,12 +201,15 @@ export class Machine {
     switch (op.op) {
       case 'store': {
         const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
-        if (off !== undefined) w.cpuStore(this.buf(op.buf), off, op.valueExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op));
+        if (off === undefined) return true;
+        const bytes = op.valueExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op);
+        w.cpuStore(this.buf(op.buf), off, bytes);
+        this.noteStore(a, this.buf(op.buf).addr + off, bytes, op.valueExpr);
         return true;
       }
       case 'load': {
         const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
-        if (off !== undefined) this.read(a, j, this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded));
+        if (off !== undefined) this.read(a, j, this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded), this.buf(op.buf).addr + off);
         return true;
       }
       case 'poll': {
@@ -239,13 +251,15 @@ export class Machine {
           if (addr === 'unmapped') return false;
         }
         if (op.op === 'dma_write') {
-          w.deviceWrite(addr, this.storeBytes(a, j, op));
+          const bytes = this.storeBytes(a, j, op);
+          w.deviceWrite(addr, bytes);
+          if (typeof addr === 'number') this.noteStore(a, cpuAddressOf(w, addr), bytes, op.valueExpr);
           if (uncovered) this.reads[a][j] = `(${uncovered})`;
           return true;
         }
         const bytes = w.deviceRead(addr, op.size);
         if (op.op === 'dma_poll') return bytesEqual(bytes, this.bytesOf(a, j, op));
-        this.read(a, j, bytes);
+        this.read(a, j, bytes, typeof addr === 'number' ? cpuAddressOf(w, addr) : undefined);
         if (uncovered) this.reads[a][j] += ` (${uncovered})`;
         return true;
       }
@@ -273,21 +287,63 @@ export class Machine {
     return op.addr ? this.world.deviceAt(this.evaluate(a, op.addr)) : this.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
   }
 
-  /** Record what read op j returned: as observed (a handle's bus address by its name), and as a number. */
-  private read(a: number, j: number, bytes: Uint8Array): void {
+  /**
+   * Record what read op j returned: as observed, and as a number. A field that holds a stored
+   * handle (at CPU physical address `at`, any width) is observed as that handle, and on the
+   * ideal platform the register holds the whole handle (src/exec/handle-fields.ts); any other
+   * 8-byte value inside a mapping is named by it too.
+   */
+  private read(a: number, j: number, bytes: Uint8Array, at?: number): void {
+    const field = at === undefined ? undefined : this.fields?.read(at, bytes);
+    if (field) {
+      if (this.c.actors[a].registers) this.vals[a][j] = this.world.wholeHandles ? field.value : decodeValue(bytes);
+      this.reads[a][j] = field.text;
+      const h = this.world.wholeHandles || !field.truncated ? field.handle : undefined;
+      if (h) this.regHandles!.set(`${a}:${j}`, h);
+      else this.regHandles!.delete(`${a}:${j}`);
+      return;
+    }
+    this.regHandles?.delete(`${a}:${j}`);
     if (this.c.actors[a].registers) this.vals[a][j] = decodeValue(bytes);
     this.reads[a][j] = this.c.handleValues && bytes.length === 8 ? this.busText(decodeValue(bytes), true) : formatValue(bytes);
   }
 
+  /** A CPU store or device write of `bytes` at CPU physical address `at`: a handle-valued one makes a handle field. */
+  private noteStore(a: number, at: number, bytes: Uint8Array, valueExpr: Expr | undefined): void {
+    if (!this.fields) return;
+    const value = valueExpr ? this.evaluate(a, valueExpr) : 0n;
+    this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
+  }
+
+  /** The handle a computed value is (plus an offset inside its mapping), from a handle or a register holding one. */
+  private handleIn(a: number, e: Expr, v: Value): HandleValue | undefined {
+    let found: HandleValue | undefined;
+    const visit = (x: Expr): void => {
+      if (found) return;
+      if (x.k === 'handle') {
+        const bus = this.world.handleBus(x.name);
+        const seg = bus === undefined ? undefined : segmentAt(this.world, BigInt(bus));
+        found = seg && handleValueIn(seg, v);
+      } else if (x.k === 'read') {
+        const h = this.regHandles!.get(`${a}:${x.op}`);
+        found = h && handleValueIn(h, v);
+      } else if (x.k === 'bin') {
+        visit(x.l);
+        visit(x.r);
+      } else if (x.k === 'un') visit(x.e);
+    };
+    visit(e);
+    return found;
+  }
+
   /**
    * A value that is a bus address, in terms both platforms share: `h + 0x80` for an address
-   * inside handle h's mapping (its number differs: swiotlb), else the number itself.
+   * inside handle h's mapping (its number differs: swiotlb), else the number itself. A live
+   * mapping names it before a released one (a reused swiotlb slot is its new mapping's).
    */
   busText(v: Value, plain = false): string {
-    for (const s of this.world.busSegments()) {
-      const off = v - BigInt(s.bus);
-      if (off >= 0n && off < BigInt(s.size)) return `${s.name}${off ? ` + 0x${off.toString(16)}` : ''}`;
-    }
+    const s = segmentAt(this.world, v);
+    if (s) return handleText({ name: s.name, bus: s.bus, size: s.size, off: v - BigInt(s.bus) });
     return plain ? formatValue(encodeValue(v, 8)) : `0x${v.toString(16)}`;
   }
 
@@ -359,7 +415,10 @@ export class Machine {
       // Reads performed early beyond a hang are squashed: the program never reaches them.
       reads[name] = this.reads[a].map((v, j) => (j < this.next[a] ? v : undefined));
     });
-    const final = this.c.final.map((f) => formatValue(this.world.cpuLoad(f.buf, f.off, f.size)));
+    const final = this.c.final.map((f) => {
+      const bytes = this.world.cpuLoad(f.buf, f.off, f.size);
+      return this.fields?.read(f.buf.addr + f.off, bytes)?.text ?? formatValue(bytes);
+    });
     return this.bailedOut === undefined ? { reads, done, final } : { reads, done, final, bailedOut: this.bailedOut };
   }
 
@@ -378,6 +437,7 @@ export class Machine {
     for (const [k, v] of this.irqRaised) rest += `${k}=${v},`;
     rest += ';';
     for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
+    if (this.fields) rest += `;${this.fields.fingerprint()}`;
     return `${progress}${rest};${this.world.fingerprint()}`;
   }
 }

@@ -7,17 +7,22 @@ import { zeroedBytes } from '../platform/bytes.js';
 import type { Memory } from '../platform/memory.js';
 import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
+import { mappingId } from '../kernel/dma-api.js';
+
+/** One mapping on the ideal platform: the buffer's physical addresses, no bounce. */
+interface IdealMapping { handle: string; addrs: number[]; sizes: number[]; live: boolean; sg?: boolean }
 
 export class IdealWorld implements World {
   readonly weak = false;
+  readonly wholeHandles = true;
 
   constructor(
     readonly layout: Layout,
     readonly memory: Memory,
-    /** handle → physical address of each segment */
-    readonly handles: Map<string, number[]> = new Map(),
-    /** handle → size of each segment, and whether it is still mapped (for computed device addresses) */
-    readonly segments: Map<string, { sizes: number[]; live: boolean; sg?: boolean }> = new Map(),
+    /** handle variable → the id of the mapping it holds now (src/kernel/dma-api.ts Mapping.id) */
+    readonly current: Map<string, string> = new Map(),
+    /** every mapping made, by id, in order; released ones stay (for computed device addresses) */
+    readonly maps: Map<string, IdealMapping> = new Map(),
   ) {}
 
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
@@ -28,10 +33,15 @@ export class IdealWorld implements World {
     this.memory.write(buf.addr + off, bytes);
   }
 
+  private mapping(handle: string): IdealMapping | undefined {
+    const id = this.current.get(handle);
+    return id === undefined ? undefined : this.maps.get(id);
+  }
+
   deviceAddress(handle: string, entry: number, off: number): DeviceAddress {
-    const segs = this.handles.get(handle);
-    if (!segs) return 'unmapped';
-    return entry < segs.length ? segs[entry] + off : 'error';
+    const m = this.mapping(handle);
+    if (!m) return 'unmapped';
+    return entry < m.addrs.length ? m.addrs[entry] + off : 'error';
   }
 
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
@@ -47,17 +57,14 @@ export class IdealWorld implements World {
     const addr = (name: string) => this.layout.buffers.get(name)!.addr;
     switch (op.op) {
       case 'dma_map':
-        this.handles.set(op.handle, [addr(op.buf) + op.off]);
-        this.segments.set(op.handle, { sizes: [op.size], live: true });
+        this.record(op.handle, { handle: op.handle, addrs: [addr(op.buf) + op.off], sizes: [op.size], live: true });
         break;
       case 'dma_map_sg':
-        this.handles.set(op.handle, op.entries.map((e) => addr(e.buf) + e.off));
-        this.segments.set(op.handle, { sizes: op.entries.map((e) => e.size), live: true, sg: true });
+        this.record(op.handle, { handle: op.handle, addrs: op.entries.map((e) => addr(e.buf) + e.off), sizes: op.entries.map((e) => e.size), live: true, sg: true });
         break;
       case 'dma_alloc_coherent': {
         const b = this.layout.buffers.get(op.buf)!;
-        this.handles.set(op.buf, [b.addr]);
-        this.segments.set(op.buf, { sizes: [b.size], live: true });
+        this.record(op.buf, { handle: op.buf, addrs: [b.addr], sizes: [b.size], live: true });
         this.memory.fill(b.addr, b.size, 0);
         break;
       }
@@ -67,20 +74,27 @@ export class IdealWorld implements World {
     return true;
   }
 
+  /** A map assigns a new mapping to the variable; the one it held stays as it was (live until unmapped). */
+  private record(handle: string, m: IdealMapping): void {
+    const id = mappingId(handle, this.maps);
+    this.maps.set(id, m);
+    this.current.set(handle, id);
+  }
+
   private release(handle: string): void {
-    const s = this.segments.get(handle);
-    if (s) this.segments.set(handle, { ...s, live: false });
+    const id = this.current.get(handle);
+    const m = id === undefined ? undefined : this.maps.get(id);
+    if (id !== undefined && m) this.maps.set(id, { ...m, live: false });
   }
 
   handleBus(handle: string): number | undefined {
-    return this.handles.get(handle)?.[0];
+    return this.mapping(handle)?.addrs[0];
   }
 
   busSegments(): readonly BusSegment[] {
     const out: BusSegment[] = [];
-    for (const [name, addrs] of this.handles) {
-      const s = this.segments.get(name)!;
-      addrs.forEach((bus, k) => out.push({ name: s.sg ? `${name}[${k}]` : name, handle: name, entry: k, bus, size: s.sizes[k], live: s.live }));
+    for (const [id, m] of this.maps) {
+      m.addrs.forEach((bus, k) => out.push({ name: m.sg ? `${id}[${k}]` : id, handle: id, entry: k, bus, size: m.sizes[k], live: m.live, cpu: bus }));
     }
     return out;
   }
@@ -94,12 +108,12 @@ export class IdealWorld implements World {
   evict(): void {}
 
   clone(): World {
-    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.handles), new Map(this.segments));
+    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.current), new Map(this.maps));
   }
 
   fingerprint(): string {
     let released = '';
-    for (const [name, s] of this.segments) if (!s.live) released += name + ',';
-    return [...this.handles.keys()].join(',') + '#' + released + '#' + this.memory.fingerprint();
+    for (const [id, m] of this.maps) if (!m.live) released += id + ',';
+    return [...this.maps.keys()].join(',') + '#' + [...this.current.values()].join(',') + '#' + released + '#' + this.memory.fingerprint();
   }
 }
