@@ -69,3 +69,12 @@ describe('a handle variable is a register, not the mapping', () => {
 test('a swiotlb slot reused by a later mapping is named by that mapping in both runs', () => {
   expect(check('platforms/swiotlb-slot-reused.litmus').verdict).toBe('ok');
 });
+
+test('a 32-bit device under a driver that claims a 64-bit mask: the report names the truncated address', () => {
+  const r = check('beginner-dma-mask.litmus');
+  expect(r.verdict).toBe('bug');
+  expect(r.counterexample!.result.diff.map((d) => d.model)).toContain(
+    '(the device was given a truncated address: it drives 32 address bits and reaches 0x1000 instead of h (0x100001000))');
+  // The fixed driver's mask makes swiotlb bounce below 4 GiB: nothing is truncated.
+  expect(check('beginner-dma-mask-fixed.litmus').verdict).toBe('ok');
+});

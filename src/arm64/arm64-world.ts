@@ -15,6 +15,9 @@ import type { Platform } from '../platform/platform.js';
 export class Arm64World implements World {
   readonly weak = true;
   readonly wholeHandles = false;
+  get addressBits(): number {
+    return this.platform.deviceAddressBits;
+  }
   readonly memory: Memory;
   readonly cache: Cache;
   kernel: DmaKernel;

@@ -245,10 +245,13 @@ export class Machine {
           const bus = this.evaluate(a, op.addr);
           addr = w.deviceAt(bus);
           if (!coveredByLiveMapping(w, bus, op.size)) uncovered = `no mapping covers ${this.busText(bus)}`;
+          else uncovered = this.truncation(bus);
           this.trace?.[this.trace.length - 1].effects.push(`device address ${this.busText(bus)}${uncovered ? ': ' + uncovered : ''}`);
         } else {
           addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
           if (addr === 'unmapped') return false;
+          const bus = op.entry ? undefined : w.handleBus(op.handle);
+          if (bus !== undefined) uncovered = this.truncation(BigInt(bus + op.off));
         }
         if (op.op === 'dma_write') {
           const bytes = this.storeBytes(a, j, op);
@@ -278,6 +281,17 @@ export class Machine {
     if (off + BigInt(op.size) <= BigInt(size)) return Number(off);
     this.reads[a][j] = `(outside '${op.buf}': offset 0x${off.toString(16)})`;
     return undefined;
+  }
+
+  /**
+   * A bus address the device cannot drive whole (a DMA mask wider than the device, ignored):
+   * dma_capable() passed it, and the device's address bits drop the rest.
+   */
+  private truncation(bus: Value): string | undefined {
+    const bits = BigInt(this.world.addressBits);
+    if (bits >= 64n || bus >> bits === 0n) return undefined;
+    const to = BigInt.asUintN(Number(bits), bus);
+    return `the device was given a truncated address: it drives ${bits} address bits and reaches 0x${to.toString(16)} instead of ${this.busText(bus)} (0x${bus.toString(16)})`;
   }
 
   /** Where device op j of actor a goes (after it ran, for a computed address): as the hardware resolves it. */

@@ -17,6 +17,8 @@ export interface World {
    * what the driver means. arm64 keeps the low bits, as the hardware does (src/exec/handle-fields.ts).
    */
   readonly wholeHandles: boolean;
+  /** How many address bits the device drives: a bus address at or above 2^bits loses its high bits. */
+  readonly addressBits: number;
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array;
   cpuStore(buf: PlacedBuffer, off: number, bytes: Uint8Array): void;
   deviceAddress(handle: string, entry: number, off: number): DeviceAddress;

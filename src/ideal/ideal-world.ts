@@ -15,6 +15,8 @@ interface IdealMapping { handle: string; addrs: number[]; sizes: number[]; live:
 export class IdealWorld implements World {
   readonly weak = false;
   readonly wholeHandles = true;
+  /** No address-bit limit (deviceAt: the model's physical addresses end below 2^52). */
+  readonly addressBits = 64;
 
   constructor(
     readonly layout: Layout,
