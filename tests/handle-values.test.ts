@@ -78,3 +78,10 @@ test('a 32-bit device under a driver that claims a 64-bit mask: the report names
   // The fixed driver's mask makes swiotlb bounce below 4 GiB: nothing is truncated.
   expect(check('beginner-dma-mask-fixed.litmus').verdict).toBe('ok');
 });
+
+test('an address split into 32-bit words (h & 0xffffffff, h >> 32): the halves of h in both runs', () => {
+  // Pinned: RAM above 4 GiB and swiotlb=force, where both words differ as raw numbers.
+  expect(check('drivers/rx-desc-addr-lo-hi.litmus').verdict).toBe('ok');
+  expect(check('drivers/rx-desc-addr-lo-hi.litmus', { swiotlb: 'present' }).verdict).toBe('ok');
+  expect(check('drivers/rx-desc-addr-lo-hi.litmus', { highRam: false }).verdict).toBe('ok');
+});

@@ -10,6 +10,8 @@
 // arm64 keeps the low bits, as the hardware does: the device is given a truncated address, and
 // the observation says so. The ideal platform keeps a handle whole at any width — it stands for
 // what the driver means — so a truncation is always a difference, with its own explanation.
+// A driver that splits the address itself (`lo = h & 0xffffffff`, `hi = h >> 32`, the kernel's
+// lower_32_bits()/upper_32_bits()) stores the halves of h: named so, never a truncation.
 
 import type { Value } from '../program/types.js';
 import { bytesEqual, formatValue, maxValue } from './values.js';
@@ -22,6 +24,8 @@ export interface HandleValue {
   bus: number;
   size: number;
   off: bigint;
+  /** A half of the address, as `lower_32_bits()` / `upper_32_bits()` take it (`h & 0xffffffff`, `h >> 32`). */
+  part?: 'lo' | 'hi';
 }
 
 interface Field {
@@ -44,7 +48,8 @@ export function handleValueIn(seg: Pick<BusSegment, 'name' | 'bus' | 'size'>, v:
 }
 
 export function handleText(h: HandleValue): string {
-  return `${h.name}${h.off ? ` + 0x${h.off.toString(16)}` : ''}`;
+  const whole = `${h.name}${h.off ? ` + 0x${h.off.toString(16)}` : ''}`;
+  return h.part === 'lo' ? `lower_32_bits(${whole})` : h.part === 'hi' ? `upper_32_bits(${whole})` : whole;
 }
 
 export class HandleFields {
@@ -65,11 +70,14 @@ export class HandleFields {
     const end = addr + bytes.length;
     if (this.fields.length) this.fields = this.fields.filter((f) => f.addr + f.size <= addr || end <= f.addr);
     if (!h || bytes.length > 8) return;
-    const truncated = value > maxValue(bytes.length) && !whole;
+    const truncated = !h.part && value > maxValue(bytes.length) && !whole;
     const text = truncated
       ? `${handleText(h)} truncated to ${8 * bytes.length} bits: the device was given a truncated address, ${formatValue(bytes)} instead of 0x${value.toString(16)}`
       : handleText(h);
-    this.fields.push({ addr, size: bytes.length, bytes: bytes.slice(), text, value, handle: h, truncated });
+    // The ideal register after a read: the whole handle, a low half included (the device that
+    // takes only the low word is given all of h there); a high half is what was stored.
+    const ideal = h.part === 'lo' ? BigInt(h.bus) + h.off : value;
+    this.fields.push({ addr, size: bytes.length, bytes: bytes.slice(), text, value: ideal, handle: h, truncated });
   }
 
   /** The field a read of `bytes` at `addr` finds, when it returns exactly what the handle store put there. */

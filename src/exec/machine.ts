@@ -329,25 +329,35 @@ export class Machine {
     this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
   }
 
-  /** The handle a computed value is (plus an offset inside its mapping), from a handle or a register holding one. */
+  /**
+   * The handle a computed value is: a handle, or a register holding one, plus an offset that
+   * stays inside its mapping; or its low or high 32 bits (`h & 0xffffffff`, `h >> 32`).
+   */
   private handleIn(a: number, e: Expr, v: Value): HandleValue | undefined {
-    let found: HandleValue | undefined;
-    const visit = (x: Expr): void => {
-      if (found) return;
-      if (x.k === 'handle') {
-        const bus = this.world.handleBus(x.name);
-        const seg = bus === undefined ? undefined : segmentAt(this.world, BigInt(bus));
-        found = seg && handleValueIn(seg, v);
-      } else if (x.k === 'read') {
-        const h = this.regHandles!.get(`${a}:${x.op}`);
-        found = h && handleValueIn(h, v);
-      } else if (x.k === 'bin') {
-        visit(x.l);
-        visit(x.r);
-      } else if (x.k === 'un') visit(x.e);
+    const whole = (x: Expr): HandleValue | undefined => {
+      const h = sym(x);
+      return h && !h.part ? h : undefined;
     };
-    visit(e);
-    return found;
+    const sym = (x: Expr, value?: Value): HandleValue | undefined => {
+      switch (x.k) {
+        case 'handle': {
+          const bus = this.world.handleBus(x.name);
+          if (bus === undefined) return undefined;
+          const seg = segmentAt(this.world, BigInt(bus));
+          return seg && handleValueIn(seg, BigInt(bus));
+        }
+        case 'read': return this.regHandles!.get(`${a}:${x.op}`);
+        case 'un': return undefined;
+        case 'bin': {
+          const half = x.r.k === 'num' && ((x.op === '&' && x.r.v === 0xffffffffn) || (x.op === '>>' && x.r.v === 32n)) ? whole(x.l) : undefined;
+          if (half) return { ...half, part: x.op === '&' ? 'lo' : 'hi' };
+          const base = whole(x.l) ?? whole(x.r);
+          return base && handleValueIn(base, value ?? this.evaluate(a, x));
+        }
+        default: return undefined;
+      }
+    };
+    return sym(e, v);
   }
 
   /**
