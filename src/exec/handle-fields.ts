@@ -52,24 +52,21 @@ export function handleText(h: HandleValue): string {
   return h.part === 'lo' ? `lower_32_bits(${whole})` : h.part === 'hi' ? `upper_32_bits(${whole})` : whole;
 }
 
+/** Immutable: a store returns new fields, so machines that branch share them. */
 export class HandleFields {
-  private fields: Field[] = [];
+  static readonly EMPTY = new HandleFields([]);
 
-  clone(): HandleFields {
-    const f = new HandleFields();
-    f.fields = this.fields.slice(); // fields are never mutated, only replaced
-    return f;
-  }
+  private constructor(private readonly fields: readonly Field[]) {}
 
   /**
    * A store of `bytes` at CPU physical address `addr`: it overwrites every field it touches, and
    * becomes one when its value is handle `h` (computed as `value`). `whole`: the world keeps a
    * handle whole at any width (the ideal platform).
    */
-  store(addr: number, bytes: Uint8Array, h: HandleValue | undefined, value: Value, whole: boolean): void {
+  store(addr: number, bytes: Uint8Array, h: HandleValue | undefined, value: Value, whole: boolean): HandleFields {
     const end = addr + bytes.length;
-    if (this.fields.length) this.fields = this.fields.filter((f) => f.addr + f.size <= addr || end <= f.addr);
-    if (!h || bytes.length > 8) return;
+    const kept = this.fields.filter((f) => f.addr + f.size <= addr || end <= f.addr);
+    if (!h || bytes.length > 8) return kept.length === this.fields.length ? this : new HandleFields(kept);
     const truncated = !h.part && value > maxValue(bytes.length) && !whole;
     const text = truncated
       ? `${handleText(h)} truncated to ${8 * bytes.length} bits: the device was given a truncated address, ${formatValue(bytes)} instead of 0x${value.toString(16)}`
@@ -77,7 +74,7 @@ export class HandleFields {
     // The ideal register after a read: the whole handle, a low half included (the device that
     // takes only the low word is given all of h there); a high half is what was stored.
     const ideal = h.part === 'lo' ? BigInt(h.bus) + h.off : value;
-    this.fields.push({ addr, size: bytes.length, bytes: bytes.slice(), text, value: ideal, handle: h, truncated });
+    return new HandleFields([...kept, { addr, size: bytes.length, bytes: bytes.slice(), text, value: ideal, handle: h, truncated }]);
   }
 
   /** The field a read of `bytes` at `addr` finds, when it returns exactly what the handle store put there. */

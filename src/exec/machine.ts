@@ -39,8 +39,8 @@ export class Machine {
   trace?: TraceEntry[];
   /** Memory fields that hold a stored DMA handle, when the program uses handles as values. */
   fields: HandleFields | undefined;
-  /** "actor:op" of a read that returned a handle (from such a field): its register holds that handle. */
-  regHandles: Map<string, HandleValue> | undefined;
+  /** Per actor, per op: the handle a read returned (from such a field). Shared with clones like `vals`. */
+  readonly hvals: (HandleValue | undefined)[][];
   /** The last op performed; each points back to the one before (clones share the history). */
   private last: PerformedOp | undefined;
   /** Has any op been performed ahead of an earlier one (Step.skip)? */
@@ -55,8 +55,8 @@ export class Machine {
     // Only actors that compute with what they read keep the numbers (compile: CompiledActor.registers).
     this.vals = c.actors.map((a) => (a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_VALUES));
     this.owned = c.actors.map(() => true);
-    this.fields = c.handleValues ? new HandleFields() : undefined;
-    this.regHandles = c.handleValues ? new Map() : undefined;
+    this.fields = c.handleValues ? HandleFields.EMPTY : undefined;
+    this.hvals = c.actors.map((a) => (c.handleValues && a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_HANDLES));
   }
 
   /** Performed ops in order, as actor * 65536 + op index. */
@@ -80,8 +80,8 @@ export class Machine {
       irqRaised: new Map(this.irqRaised),
       irqTaken: new Map(this.irqTaken),
       bailedOut: this.bailedOut,
-      fields: this.fields?.clone(),
-      regHandles: this.regHandles && new Map(this.regHandles),
+      fields: this.fields,
+      hvals: this.hvals.slice(),
       last: this.last,
       reordered: this.reordered,
       owned: this.c.actors.map(() => false),
@@ -95,6 +95,7 @@ export class Machine {
     this.performed[a] = this.performed[a].slice();
     this.reads[a] = this.reads[a].slice();
     if (this.c.actors[a].registers) this.vals[a] = this.vals[a].slice();
+    if (this.hvals[a] !== NO_HANDLES) this.hvals[a] = this.hvals[a].slice();
     this.owned[a] = true;
   }
 
@@ -256,13 +257,13 @@ export class Machine {
         if (op.op === 'dma_write') {
           const bytes = this.storeBytes(a, j, op);
           w.deviceWrite(addr, bytes);
-          if (typeof addr === 'number') this.noteStore(a, cpuAddressOf(w, addr), bytes, op.valueExpr);
+          if (this.fields && typeof addr === 'number') this.noteStore(a, cpuAddressOf(w, addr), bytes, op.valueExpr);
           if (uncovered) this.reads[a][j] = `(${uncovered})`;
           return true;
         }
         const bytes = w.deviceRead(addr, op.size);
         if (op.op === 'dma_poll') return bytesEqual(bytes, this.bytesOf(a, j, op));
-        this.read(a, j, bytes, typeof addr === 'number' ? cpuAddressOf(w, addr) : undefined);
+        this.read(a, j, bytes, this.fields && typeof addr === 'number' ? cpuAddressOf(w, addr) : undefined);
         if (uncovered) this.reads[a][j] += ` (${uncovered})`;
         return true;
       }
@@ -312,12 +313,10 @@ export class Machine {
     if (field) {
       if (this.c.actors[a].registers) this.vals[a][j] = this.world.wholeHandles ? field.value : decodeValue(bytes);
       this.reads[a][j] = field.text;
-      const h = this.world.wholeHandles || !field.truncated ? field.handle : undefined;
-      if (h) this.regHandles!.set(`${a}:${j}`, h);
-      else this.regHandles!.delete(`${a}:${j}`);
+      if (this.hvals[a] !== NO_HANDLES) this.hvals[a][j] = this.world.wholeHandles || !field.truncated ? field.handle : undefined;
       return;
     }
-    this.regHandles?.delete(`${a}:${j}`);
+    if (this.hvals[a] !== NO_HANDLES) this.hvals[a][j] = undefined;
     if (this.c.actors[a].registers) this.vals[a][j] = decodeValue(bytes);
     this.reads[a][j] = this.c.handleValues && bytes.length === 8 ? this.busText(decodeValue(bytes), true) : formatValue(bytes);
   }
@@ -326,7 +325,7 @@ export class Machine {
   private noteStore(a: number, at: number, bytes: Uint8Array, valueExpr: Expr | undefined): void {
     if (!this.fields) return;
     const value = valueExpr ? this.evaluate(a, valueExpr) : 0n;
-    this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
+    this.fields = this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
   }
 
   /**
@@ -346,7 +345,7 @@ export class Machine {
           const seg = segmentAt(this.world, BigInt(bus));
           return seg && handleValueIn(seg, BigInt(bus));
         }
-        case 'read': return this.regHandles!.get(`${a}:${x.op}`);
+        case 'read': return this.hvals[a][x.op];
         case 'un': return undefined;
         case 'bin': {
           const half = x.r.k === 'num' && ((x.op === '&' && x.r.v === 0xffffffffn) || (x.op === '>>' && x.r.v === 32n)) ? whole(x.l) : undefined;
@@ -469,5 +468,7 @@ export class Machine {
 const NOTHING_FORWARDED: readonly number[] = [];
 /** The value row of an actor without registers: never written. */
 const NO_VALUES: (Value | undefined)[] = [];
+/** The handle row of an actor without registers (or of a program without handle values): never written. */
+const NO_HANDLES: (HandleValue | undefined)[] = [];
 
 interface PerformedOp { readonly code: number; readonly prev: PerformedOp | undefined }

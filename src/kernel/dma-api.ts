@@ -76,13 +76,15 @@ export class DmaKernel {
     const k = new DmaKernel(this.platform, cache, this.layout);
     for (const [h, m] of this.mappings) k.mappings.set(h, m);
     for (const [id, m] of this.all) k.all.set(id, m);
+    k.mappingsKey = this.mappingsKey;
     k.mask = this.mask;
     k.swiotlb = this.swiotlb.copyTo(cache);
     return k;
   }
 
   fingerprint(): string {
-    return `${this.mask};${JSON.stringify([...this.all])};${JSON.stringify([...this.mappings].map(([h, m]) => [h, m.id]))};${this.swiotlb.fingerprint()}`;
+    this.mappingsKey ??= `${JSON.stringify([...this.all])};${[...this.mappings].map(([h, m]) => `${h}=${m.id}`).join(',')}`;
+    return `${this.mask};${this.mappingsKey};${this.swiotlb.fingerprint()}`;
   }
 
   /** Hook for traces: every dc instruction issued. */
@@ -197,10 +199,14 @@ export class DmaKernel {
     return this.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
   }
 
+  /** The mappings' part of the fingerprint, kept until a mapping changes (a state key is taken per explored state). */
+  private mappingsKey: string | undefined;
+
   private record(made: Omit<Mapping, 'id'>): Mapping {
     const m = { ...made, id: mappingId(made.handle, this.all) };
     this.mappings.set(m.handle, m);
     this.all.set(m.id, m);
+    this.mappingsKey = undefined;
     return m;
   }
 
@@ -208,6 +214,7 @@ export class DmaKernel {
   private replace(m: Mapping): void {
     if (this.mappings.get(m.handle)?.id === m.id) this.mappings.set(m.handle, m);
     this.all.set(m.id, m);
+    this.mappingsKey = undefined;
   }
 
   /** dma_direct_sync_single_for_device(): bounce-copy first, then clean the bounce (or original) lines. */
