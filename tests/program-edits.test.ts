@@ -66,3 +66,13 @@ test('a loop whose bug shows on its first lap shrinks to one lap, a branch to no
   expect(text).toContain('len = READ_ONCE');
   expect(fails(parseLitmus(text).program)).toBe(true);
 });
+
+test('the shrinker never cuts the dma_set_mask call: it says which device the driver is for', () => {
+  // The bug (no dma_rmb) does not need the mask; every other op it does not need goes, the mask stays.
+  const withMask = RING.replace('cpu cpu0 {\n', 'cpu cpu0 {\n  dma_set_mask_and_coherent(dev, DMA_BIT_MASK(40));\n');
+  const start = parseLitmus(withMask).program;
+  for (const q of smallerPrograms(start)) expect(printLitmus(q)).toContain('DMA_BIT_MASK(40)');
+  const text = printLitmus(shrink(start));
+  expect(text).toContain('dma_set_mask_and_coherent(dev, DMA_BIT_MASK(40));');
+  expect(text).not.toMatch(/i < [23]/);
+});

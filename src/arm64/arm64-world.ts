@@ -14,6 +14,10 @@ import type { Platform } from '../platform/platform.js';
 
 export class Arm64World implements World {
   readonly weak = true;
+  readonly wholeHandles = false;
+  get addressBits(): number {
+    return this.platform.deviceAddressBits;
+  }
   readonly memory: Memory;
   readonly cache: Cache;
   kernel: DmaKernel;
@@ -152,9 +156,11 @@ export class Arm64World implements World {
 
   busSegments(): readonly BusSegment[] {
     const out: BusSegment[] = [];
-    for (const m of this.kernel.mappings.values()) {
+    // Every mapping made, in order, by its own id: a variable mapped again (`h#2`) leaves the
+    // earlier mapping's address with the device, live until it is unmapped.
+    for (const m of this.kernel.all.values()) {
       if (m.error) continue;
-      m.segments.forEach((s, k) => out.push({ name: m.api === 'sg' ? `${m.handle}[${k}]` : m.handle, handle: m.handle, entry: k, bus: s.bus, size: s.size, live: !m.released }));
+      m.segments.forEach((s, k) => out.push({ name: m.api === 'sg' ? `${m.id}[${k}]` : m.id, handle: m.id, entry: k, bus: s.bus, size: s.size, live: !m.released, cpu: s.orig }));
     }
     return out;
   }

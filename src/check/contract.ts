@@ -21,8 +21,10 @@ export class ContractState {
   own = new Ownership();
   /** Mappings already reported as used by the device unchecked (said once per mapping). */
   usedUnchecked = new Set<string>();
-  /** What the kernel made of each handle's latest map (shared, never mutated). */
+  /** What the kernel made of each handle variable's latest map (shared, never mutated). */
   mapped = new Map<string, Mapping>();
+  /** The same mappings by their own id (`h`, `h#2`): a variable mapped again leaves the earlier mapping live. */
+  byId = new Map<string, Mapping>();
 
   clone(): ContractState {
     const k = new ContractState();
@@ -30,6 +32,7 @@ export class ContractState {
     k.own = this.own.clone();
     k.usedUnchecked = new Set(this.usedUnchecked);
     k.mapped = new Map(this.mapped);
+    k.byId = new Map(this.byId);
     return k;
   }
 
@@ -46,7 +49,12 @@ export class ContractState {
     const actor = c.actors[a].actor;
     const report = (f: Omit<Finding, 'actor' | 'op'>) => sink({ ...f, actor: actor.name, op: j });
     let op = actor.ops[j];
-    if (made) this.mapped.set(made.handle, made);
+    if (made) {
+      this.mapped.set(made.handle, made);
+      this.byId.set(made.id, made);
+    }
+    // dma-debug and ownership track mappings, not variables: name the mapping `h` holds now.
+    if ('handle' in op && op.handle) op = { ...op, handle: this.mapped.get(op.handle)?.id ?? op.handle } as typeof op;
     if (actor.kind === 'cpu') {
       // An offset computed from a read: where it lands is the value oracle's business, not ownership's.
       if ((op.op === 'load' || op.op === 'store' || op.op === 'poll') && op.offExpr) return;
@@ -64,7 +72,7 @@ export class ContractState {
   }
 
   private cpuOp(c: Compiled, op: CpuOp, at: { actor: string; op: number }, report: (f: Omit<Finding, 'actor' | 'op'>) => void): void {
-    const mapping = (h: string): Mapping | undefined => this.mapped.get(h);
+    const mapping = (id: string): Mapping | undefined => this.byId.get(id);
     const buf = (name: string) => c.layout.buffers.get(name)!;
     switch (op.op) {
       case 'load': case 'poll': case 'store': {

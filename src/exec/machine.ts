@@ -7,8 +7,9 @@ import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { DYNAMIC, exactRelation, FORWARD, ORDERED, overlaps } from './ordering.js';
+import { HandleFields, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
 import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue, REGISTER_BYTES } from './values.js';
-import { coveredByLiveMapping, type DeviceAddress, type World } from './world.js';
+import { coveredByLiveMapping, cpuAddressOf, segmentAt, type DeviceAddress, type World } from './world.js';
 
 /** One performed op or hardware event, with what the hardware and kernel did for it. */
 export interface TraceEntry {
@@ -39,6 +40,10 @@ export class Machine {
   regWritesSeen = new Map<string, number>();
   bailedOut: string | undefined;
   trace?: TraceEntry[];
+  /** Memory fields that hold a stored DMA handle, when the program uses handles as values. */
+  fields: HandleFields | undefined;
+  /** Per actor, per op: the handle a read returned (from such a field). Shared with clones like `vals`. */
+  readonly hvals: (HandleValue | undefined)[][];
   /** The last op performed; each points back to the one before (clones share the history). */
   private last: PerformedOp | undefined;
   /** Has any op been performed ahead of an earlier one (Step.skip)? */
@@ -61,6 +66,8 @@ export class Machine {
     // Only actors that compute with what they read keep the numbers (compile: CompiledActor.registers).
     this.vals = c.actors.map((a) => (a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_VALUES));
     this.owned = c.actors.map(() => true);
+    this.fields = c.handleValues ? HandleFields.EMPTY : undefined;
+    this.hvals = c.actors.map((a) => (c.handleValues && a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_HANDLES));
   }
 
   /** Performed ops in order, as actor * 65536 + op index. */
@@ -86,6 +93,8 @@ export class Machine {
       regWrites: new Map(this.regWrites),
       regWritesSeen: new Map(this.regWritesSeen),
       bailedOut: this.bailedOut,
+      fields: this.fields,
+      hvals: this.hvals.slice(),
       last: this.last,
       reordered: this.reordered,
       guards: this.guards,
@@ -100,6 +109,7 @@ export class Machine {
     this.performed[a] = this.performed[a].slice();
     this.reads[a] = this.reads[a].slice();
     if (this.c.actors[a].registers) this.vals[a] = this.vals[a].slice();
+    if (this.hvals[a] !== NO_HANDLES) this.hvals[a] = this.hvals[a].slice();
     this.owned[a] = true;
   }
 
@@ -267,12 +277,15 @@ export class Machine {
     switch (op.op) {
       case 'store': {
         const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
-        if (off !== undefined) w.cpuStore(this.buf(op.buf), off, op.valueExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op));
+        if (off === undefined) return true;
+        const bytes = op.valueExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op);
+        w.cpuStore(this.buf(op.buf), off, bytes);
+        this.noteStore(a, this.buf(op.buf).addr + off, bytes, op.valueExpr);
         return true;
       }
       case 'load': {
         const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
-        if (off !== undefined) this.read(a, j, this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded));
+        if (off !== undefined) this.read(a, j, this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded), this.buf(op.buf).addr + off);
         return true;
       }
       case 'poll': {
@@ -325,19 +338,24 @@ export class Machine {
           const bus = this.evaluate(a, op.addr);
           addr = w.deviceAt(bus);
           if (!coveredByLiveMapping(w, bus, op.size)) uncovered = `no mapping covers ${this.busText(bus)}`;
+          else uncovered = this.truncation(bus);
           this.trace?.[this.trace.length - 1].effects.push(`device address ${this.busText(bus)}${uncovered ? ': ' + uncovered : ''}`);
         } else {
           addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
           if (addr === 'unmapped') return false;
+          const bus = op.entry ? undefined : w.handleBus(op.handle);
+          if (bus !== undefined) uncovered = this.truncation(BigInt(bus + op.off));
         }
         if (op.op === 'dma_write') {
-          w.deviceWrite(addr, this.storeBytes(a, j, op));
+          const bytes = this.storeBytes(a, j, op);
+          w.deviceWrite(addr, bytes);
+          if (this.fields && typeof addr === 'number') this.noteStore(a, cpuAddressOf(w, addr), bytes, op.valueExpr);
           if (uncovered) this.reads[a][j] = `(${uncovered})`;
           return true;
         }
         const bytes = w.deviceRead(addr, op.size);
         if (op.op === 'dma_poll') return bytesEqual(bytes, this.bytesOf(a, j, op));
-        this.read(a, j, bytes);
+        this.read(a, j, bytes, this.fields && typeof addr === 'number' ? cpuAddressOf(w, addr) : undefined);
         if (uncovered) this.reads[a][j] += ` (${uncovered})`;
         return true;
       }
@@ -358,6 +376,17 @@ export class Machine {
     return undefined;
   }
 
+  /**
+   * A bus address the device cannot drive whole (a DMA mask wider than the device, ignored):
+   * dma_capable() passed it, and the device's address bits drop the rest.
+   */
+  private truncation(bus: Value): string | undefined {
+    const bits = BigInt(this.world.addressBits);
+    if (bits >= 64n || bus >> bits === 0n) return undefined;
+    const to = BigInt.asUintN(Number(bits), bus);
+    return `the device was given a truncated address: it drives ${bits} address bits and reaches 0x${to.toString(16)} instead of ${this.busText(bus)} (0x${bus.toString(16)})`;
+  }
+
   /** Where device op j of actor a goes (after it ran, for a computed address): as the hardware resolves it. */
   deviceTarget(a: number, j: number): DeviceAddress {
     const op = this.c.actors[a].actor.ops[j] as DeviceOp;
@@ -365,21 +394,71 @@ export class Machine {
     return op.addr ? this.world.deviceAt(this.evaluate(a, op.addr)) : this.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
   }
 
-  /** Record what read op j returned: as observed (a handle's bus address by its name), and as a number. */
-  private read(a: number, j: number, bytes: Uint8Array): void {
+  /**
+   * Record what read op j returned: as observed, and as a number. A field that holds a stored
+   * handle (at CPU physical address `at`, any width) is observed as that handle, and on the
+   * ideal platform the register holds the whole handle (src/exec/handle-fields.ts); any other
+   * 8-byte value inside a mapping is named by it too.
+   */
+  private read(a: number, j: number, bytes: Uint8Array, at?: number): void {
+    const field = at === undefined ? undefined : this.fields?.read(at, bytes);
+    if (field) {
+      if (this.c.actors[a].registers) this.vals[a][j] = this.world.wholeHandles ? field.value : decodeValue(bytes);
+      this.reads[a][j] = field.text;
+      if (this.hvals[a] !== NO_HANDLES) this.hvals[a][j] = this.world.wholeHandles || !field.truncated ? field.handle : undefined;
+      return;
+    }
+    if (this.hvals[a] !== NO_HANDLES) this.hvals[a][j] = undefined;
     if (this.c.actors[a].registers) this.vals[a][j] = decodeValue(bytes);
     this.reads[a][j] = this.c.handleValues && bytes.length === 8 ? this.busText(decodeValue(bytes), true) : formatValue(bytes);
   }
 
+  /** A CPU store or device write of `bytes` at CPU physical address `at`: a handle-valued one makes a handle field. */
+  private noteStore(a: number, at: number, bytes: Uint8Array, valueExpr: Expr | undefined): void {
+    if (!this.fields) return;
+    const value = valueExpr ? this.evaluate(a, valueExpr) : 0n;
+    this.fields = this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
+  }
+
+  /**
+   * The handle a computed value is: a handle, or a register holding one, plus an offset that
+   * stays inside its mapping; or its low or high 32 bits (`h & 0xffffffff`, `h >> 32`).
+   */
+  private handleIn(a: number, e: Expr, v: Value): HandleValue | undefined {
+    const whole = (x: Expr): HandleValue | undefined => {
+      const h = sym(x);
+      return h && !h.part ? h : undefined;
+    };
+    const sym = (x: Expr, value?: Value): HandleValue | undefined => {
+      switch (x.k) {
+        case 'handle': {
+          const bus = this.world.handleBus(x.name);
+          if (bus === undefined) return undefined;
+          const seg = segmentAt(this.world, BigInt(bus));
+          return seg && handleValueIn(seg, BigInt(bus));
+        }
+        case 'read': return this.hvals[a][x.op];
+        case 'un': return undefined;
+        case 'bin': {
+          const half = x.r.k === 'num' && ((x.op === '&' && x.r.v === 0xffffffffn) || (x.op === '>>' && x.r.v === 32n)) ? whole(x.l) : undefined;
+          if (half) return { ...half, part: x.op === '&' ? 'lo' : 'hi' };
+          const base = whole(x.l) ?? whole(x.r);
+          return base && handleValueIn(base, value ?? this.evaluate(a, x));
+        }
+        default: return undefined;
+      }
+    };
+    return sym(e, v);
+  }
+
   /**
    * A value that is a bus address, in terms both platforms share: `h + 0x80` for an address
-   * inside handle h's mapping (its number differs: swiotlb), else the number itself.
+   * inside handle h's mapping (its number differs: swiotlb), else the number itself. A live
+   * mapping names it before a released one (a reused swiotlb slot is its new mapping's).
    */
   busText(v: Value, plain = false): string {
-    for (const s of this.world.busSegments()) {
-      const off = v - BigInt(s.bus);
-      if (off >= 0n && off < BigInt(s.size)) return `${s.name}${off ? ` + 0x${off.toString(16)}` : ''}`;
-    }
+    const s = segmentAt(this.world, v);
+    if (s) return handleText({ name: s.name, bus: s.bus, size: s.size, off: v - BigInt(s.bus) });
     return plain ? formatValue(encodeValue(v, 8)) : `0x${v.toString(16)}`;
   }
 
@@ -478,7 +557,10 @@ export class Machine {
       // Reads performed early beyond a hang are squashed: the program never reaches them.
       reads[name] = this.reads[a].map((v, j) => (j < this.next[a] ? v : undefined));
     });
-    const final = this.c.final.map((f) => formatValue(this.world.cpuLoad(f.buf, f.off, f.size)));
+    const final = this.c.final.map((f) => {
+      const bytes = this.world.cpuLoad(f.buf, f.off, f.size);
+      return this.fields?.read(f.buf.addr + f.off, bytes)?.text ?? formatValue(bytes);
+    });
     return this.bailedOut === undefined ? { reads, done, final } : { reads, done, final, bailedOut: this.bailedOut };
   }
 
@@ -499,6 +581,7 @@ export class Machine {
     for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
     for (const [k, v] of this.regWrites) rest += `w${k}=${v}/${this.regWritesSeen.get(k) ?? 0},`;
     for (let g = this.guards; g; g = g.prev) rest += `;g${g.actor}:${g.op}:${g.bytes.join('-')}`;
+    if (this.fields) rest += `;${this.fields.fingerprint()}`;
     return `${progress}${rest};${this.world.fingerprint()}`;
   }
 }
@@ -509,5 +592,7 @@ interface Ahead { forwarded: readonly number[]; guards: readonly Omit<Guard, 'pr
 const IN_ORDER: Ahead = { forwarded: NOTHING_FORWARDED, guards: [] };
 /** The value row of an actor without registers: never written. */
 const NO_VALUES: (Value | undefined)[] = [];
+/** The handle row of an actor without registers (or of a program without handle values): never written. */
+const NO_HANDLES: (HandleValue | undefined)[] = [];
 
 interface PerformedOp { readonly code: number; readonly prev: PerformedOp | undefined }

@@ -141,7 +141,10 @@ export function handleInfo(program: Program, p: Platform, layout: Layout): Map<s
         ranges.push(lo, hi);
         bounce ||= op.op === 'dma_map' && op.alloc ? false : mayBounce(p, lo, hi, op.dir, mask); // allocations never bounce
       }
-      out.set(op.handle, { ranges, mayBounce: bounce });
+      // A handle variable mapped more than once names every buffer it was given (its unmap and
+      // syncs act on whichever it holds then).
+      const before = out.get(op.handle);
+      out.set(op.handle, before ? { ranges: [...before.ranges, ...ranges], mayBounce: before.mayBounce || bounce } : { ranges, mayBounce: bounce });
     }
   }
   return out;
@@ -167,7 +170,8 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     const h = ctx.handles.get(handle);
     if (!copies || !h?.mayBounce) return CALL;
     // a single-buffer sync copies only the bytes it names (swiotlb_sync_single_for_*)
-    const ranges = part ? [h.ranges[0] + part.off, h.ranges[0] + part.off + part.size] : h.ranges;
+    // A partial sync: the same part of each buffer the variable was mapped to (one for most handles).
+    const ranges = part ? h.ranges.flatMap((lo, i) => (i % 2 ? [] : [lo + part.off, lo + part.off + part.size])) : h.ranges;
     return { ...CALL, kinds: API | R | W, ranges };
   };
   const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean, part?: { off: number; size: number }) =>

@@ -12,6 +12,13 @@ export type DeviceAddress = number | 'unmapped' | 'error';
 export interface World {
   /** May CPU ops be performed out of program order, and do hardware events exist? */
   readonly weak: boolean;
+  /**
+   * Does a field of any width hold a stored DMA handle whole? The ideal platform: it stands for
+   * what the driver means. arm64 keeps the low bits, as the hardware does (src/exec/handle-fields.ts).
+   */
+  readonly wholeHandles: boolean;
+  /** How many address bits the device drives: a bus address at or above 2^bits loses its high bits. */
+  readonly addressBits: number;
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array;
   cpuStore(buf: PlacedBuffer, off: number, bytes: Uint8Array): void;
   deviceAddress(handle: string, entry: number, off: number): DeviceAddress;
@@ -35,22 +42,44 @@ export interface World {
 }
 
 export interface BusSegment {
-  /** As a report names it: h, or h[k] for an entry of an sg list. */
+  /** As a report names it: h (or h#2 for the second mapping assigned to h), h[k] for an entry of an sg list. */
   name: string;
+  /** The mapping's id (src/kernel/dma-api.ts Mapping.id): `h`, `h#2`, ... */
   handle: string;
   entry: number;
   bus: number;
   size: number;
   live: boolean;
+  /** The CPU's physical address of the segment's first byte (a bounce slot's original). */
+  cpu: number;
 }
 
-/** The live mapping a device access to a computed bus address falls in, as handle + offset. */
+/**
+ * The segment a bus address names: a live one before a released one (a swiotlb slot reused by a
+ * later mapping is that mapping's), the newest first among equals (mapping order).
+ */
+export function segmentAt(w: World, bus: Value, size = 1): BusSegment | undefined {
+  let found: BusSegment | undefined;
+  for (const x of w.busSegments()) {
+    if (bus < BigInt(x.bus) || bus + BigInt(size) > BigInt(x.bus + x.size)) continue;
+    if (!found || x.live || !found.live) found = x;
+  }
+  return found;
+}
+
+/** The live mapping a device access to a computed bus address falls in, as mapping id + offset. */
 export function resolveBus(w: World, bus: Value, size: number): { handle: string; entry: number; off: number } | undefined {
-  const s = w.busSegments().find((x) => x.live && bus >= BigInt(x.bus) && bus + BigInt(size) <= BigInt(x.bus + x.size));
-  return s && { handle: s.handle, entry: s.entry, off: Number(bus - BigInt(s.bus)) };
+  const s = segmentAt(w, bus, size);
+  return s?.live ? { handle: s.handle, entry: s.entry, off: Number(bus - BigInt(s.bus)) } : undefined;
 }
 
 /** Does a live mapping cover the whole access? If not, the device wrote or read memory it was not given. */
 export function coveredByLiveMapping(w: World, bus: Value, size: number): boolean {
   return resolveBus(w, bus, size) !== undefined;
+}
+
+/** The CPU's physical address of the bytes a device address reaches: a bounce slot's original, else itself. */
+export function cpuAddressOf(w: World, addr: number): number {
+  const s = segmentAt(w, BigInt(addr));
+  return s ? s.cpu + (addr - s.bus) : addr;
 }

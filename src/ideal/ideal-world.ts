@@ -7,17 +7,24 @@ import { zeroedBytes } from '../platform/bytes.js';
 import type { Memory } from '../platform/memory.js';
 import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
+import { mappingId } from '../kernel/dma-api.js';
+
+/** One mapping on the ideal platform: the buffer's physical addresses, no bounce. */
+interface IdealMapping { handle: string; addrs: number[]; sizes: number[]; live: boolean; sg?: boolean; failed?: boolean }
 
 export class IdealWorld implements World {
   readonly weak = false;
+  readonly wholeHandles = true;
+  /** No address-bit limit (deviceAt: the model's physical addresses end below 2^52). */
+  readonly addressBits = 64;
 
   constructor(
     readonly layout: Layout,
     readonly memory: Memory,
-    /** handle → physical address of each segment */
-    readonly handles: Map<string, number[]> = new Map(),
-    /** handle → size of each segment, and whether it is still mapped (for computed device addresses) */
-    readonly segments: Map<string, { sizes: number[]; live: boolean; sg?: boolean; failed?: boolean }> = new Map(),
+    /** handle variable → the id of the mapping it holds now (src/kernel/dma-api.ts Mapping.id) */
+    readonly current: Map<string, string> = new Map(),
+    /** every mapping made, by id, in order; released ones stay (for computed device addresses) */
+    readonly maps: Map<string, IdealMapping> = new Map(),
     /**
      * The map calls the arm64 kernel fails (DMA_MAPPING_ERROR; dma_map_sg() returns 0) and the
      * driver goes on from: a failed map is the platform's answer, not a coherence effect, so the
@@ -35,10 +42,15 @@ export class IdealWorld implements World {
     this.memory.write(buf.addr + off, bytes);
   }
 
+  private mapping(handle: string): IdealMapping | undefined {
+    const id = this.current.get(handle);
+    return id === undefined ? undefined : this.maps.get(id);
+  }
+
   deviceAddress(handle: string, entry: number, off: number): DeviceAddress {
-    const segs = this.handles.get(handle);
-    if (!segs) return 'unmapped';
-    return entry < segs.length ? segs[entry] + off : 'error';
+    const m = this.mapping(handle);
+    if (!m) return 'unmapped';
+    return entry < m.addrs.length ? m.addrs[entry] + off : 'error';
   }
 
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
@@ -51,32 +63,29 @@ export class IdealWorld implements World {
   }
 
   mapResult(handle: string): { failed: boolean; count: number } {
-    const s = this.segments.get(handle);
-    return { failed: !s || !!s.failed, count: s && !s.failed ? s.sizes.length : 0 };
+    const m = this.mapping(handle);
+    return { failed: !m || !!m.failed, count: m && !m.failed ? m.sizes.length : 0 };
   }
 
   dmaApi(op: CpuOp): boolean {
     const addr = (name: string) => this.layout.buffers.get(name)!.addr;
     if ((op.op === 'dma_map' || op.op === 'dma_map_sg') && this.failing.has(op)) {
-      this.handles.set(op.handle, []); // the device is given DMA_MAPPING_ERROR
-      this.segments.set(op.handle, { sizes: [], live: false, failed: true, ...(op.op === 'dma_map_sg' ? { sg: true } : {}) });
+      // the device is given DMA_MAPPING_ERROR
+      this.record(op.handle, { handle: op.handle, addrs: [], sizes: [], live: false, failed: true, ...(op.op === 'dma_map_sg' ? { sg: true } : {}) });
       return true;
     }
     switch (op.op) {
-      case 'dma_mapping_error': return op.reg !== undefined || !this.segments.get(op.handle)?.failed;
+      case 'dma_mapping_error': return op.reg !== undefined || !this.mapping(op.handle)?.failed;
       case 'dma_map':
         if (op.alloc === 'noncoherent') this.memory.fill(addr(op.buf) + op.off, op.size, 0); // dma_alloc_pages zeroes
-        this.handles.set(op.handle, [addr(op.buf) + op.off]);
-        this.segments.set(op.handle, { sizes: [op.size], live: true });
+        this.record(op.handle, { handle: op.handle, addrs: [addr(op.buf) + op.off], sizes: [op.size], live: true });
         break;
       case 'dma_map_sg':
-        this.handles.set(op.handle, op.entries.map((e) => addr(e.buf) + e.off));
-        this.segments.set(op.handle, { sizes: op.entries.map((e) => e.size), live: true, sg: true });
+        this.record(op.handle, { handle: op.handle, addrs: op.entries.map((e) => addr(e.buf) + e.off), sizes: op.entries.map((e) => e.size), live: true, sg: true });
         break;
       case 'dma_alloc_coherent': {
         const b = this.layout.buffers.get(op.buf)!;
-        this.handles.set(op.buf, [b.addr]);
-        this.segments.set(op.buf, { sizes: [b.size], live: true });
+        this.record(op.buf, { handle: op.buf, addrs: [b.addr], sizes: [b.size], live: true });
         if (!op.pool || op.pool.zero) this.memory.fill(b.addr, b.size, 0); // a dma_pool block is zeroed only by dma_pool_zalloc
         break;
       }
@@ -86,20 +95,27 @@ export class IdealWorld implements World {
     return true;
   }
 
+  /** A map assigns a new mapping to the variable; the one it held stays as it was (live until unmapped). */
+  private record(handle: string, m: IdealMapping): void {
+    const id = mappingId(handle, this.maps);
+    this.maps.set(id, m);
+    this.current.set(handle, id);
+  }
+
   private release(handle: string): void {
-    const s = this.segments.get(handle);
-    if (s) this.segments.set(handle, { ...s, live: false });
+    const id = this.current.get(handle);
+    const m = id === undefined ? undefined : this.maps.get(id);
+    if (id !== undefined && m) this.maps.set(id, { ...m, live: false });
   }
 
   handleBus(handle: string): number | undefined {
-    return this.handles.get(handle)?.[0];
+    return this.mapping(handle)?.addrs[0];
   }
 
   busSegments(): readonly BusSegment[] {
     const out: BusSegment[] = [];
-    for (const [name, addrs] of this.handles) {
-      const s = this.segments.get(name)!;
-      addrs.forEach((bus, k) => out.push({ name: s.sg ? `${name}[${k}]` : name, handle: name, entry: k, bus, size: s.sizes[k], live: s.live }));
+    for (const [id, m] of this.maps) {
+      m.addrs.forEach((bus, k) => out.push({ name: m.sg ? `${id}[${k}]` : id, handle: id, entry: k, bus, size: m.sizes[k], live: m.live, cpu: bus }));
     }
     return out;
   }
@@ -113,12 +129,12 @@ export class IdealWorld implements World {
   evict(): void {}
 
   clone(): World {
-    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.handles), new Map(this.segments), this.failing);
+    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.current), new Map(this.maps), this.failing);
   }
 
   fingerprint(): string {
     let released = '';
-    for (const [name, s] of this.segments) if (!s.live) released += name + ',';
-    return [...this.handles.keys()].join(',') + '#' + released + '#' + this.memory.fingerprint();
+    for (const [id, m] of this.maps) if (!m.live) released += id + ',';
+    return [...this.maps.keys()].join(',') + '#' + [...this.current.values()].join(',') + '#' + released + '#' + this.memory.fingerprint();
   }
 }

@@ -25,7 +25,14 @@ export interface MappedSegment {
 }
 
 export interface Mapping {
+  /** The driver's variable the dma_addr_t was assigned to (`h`): a register, not the mapping. */
   handle: string;
+  /**
+   * This mapping's own name: the handle for its first map, `h#2`, `h#3`, ... for each later map
+   * into the same variable. A loop mapping frame after frame into `h` leaves the earlier
+   * mappings live (the device still holds their addresses); only the variable moves on.
+   */
+  id: string;
   api: 'single' | 'page' | 'sg' | 'coherent';
   dir: Direction;
   /** dma_mapping_error() would return true: the device was handed DMA_MAPPING_ERROR. */
@@ -41,7 +48,10 @@ export interface Mapping {
 export type ResolveBuf = (ref: BufRef) => number;
 
 export class DmaKernel {
+  /** Each handle variable's current mapping (what `h` holds now; dma_unmap_single(dev, h) unmaps that one). */
   readonly mappings = new Map<string, Mapping>();
+  /** Every mapping ever made, by id, released ones too: what the device may still hold an address of. */
+  readonly all = new Map<string, Mapping>();
   swiotlb: Swiotlb;
   /** dev->dma_mask: platform devices start with DMA_BIT_MASK(32). */
   mask = 2 ** 32 - 1;
@@ -65,13 +75,16 @@ export class DmaKernel {
   copyTo(cache: Cache): DmaKernel {
     const k = new DmaKernel(this.platform, cache, this.layout);
     for (const [h, m] of this.mappings) k.mappings.set(h, m);
+    for (const [id, m] of this.all) k.all.set(id, m);
+    k.mappingsKey = this.mappingsKey;
     k.mask = this.mask;
     k.swiotlb = this.swiotlb.copyTo(cache);
     return k;
   }
 
   fingerprint(): string {
-    return `${this.mask};${JSON.stringify([...this.mappings])};${this.swiotlb.fingerprint()}`;
+    this.mappingsKey ??= `${JSON.stringify([...this.all])};${[...this.mappings].map(([h, m]) => `${h}=${m.id}`).join(',')}`;
+    return `${this.mask};${this.mappingsKey};${this.swiotlb.fingerprint()}`;
   }
 
   /** Hook for traces: every dc instruction issued. */
@@ -186,9 +199,22 @@ export class DmaKernel {
     return this.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
   }
 
-  private record(m: Mapping): Mapping {
+  /** The mappings' part of the fingerprint, kept until a mapping changes (a state key is taken per explored state). */
+  private mappingsKey: string | undefined;
+
+  private record(made: Omit<Mapping, 'id'>): Mapping {
+    const m = { ...made, id: mappingId(made.handle, this.all) };
     this.mappings.set(m.handle, m);
+    this.all.set(m.id, m);
+    this.mappingsKey = undefined;
     return m;
+  }
+
+  /** A mapping changed (unmapped, freed): what the variable holds and the record of every mapping. */
+  private replace(m: Mapping): void {
+    if (this.mappings.get(m.handle)?.id === m.id) this.mappings.set(m.handle, m);
+    this.all.set(m.id, m);
+    this.mappingsKey = undefined;
   }
 
   /** dma_direct_sync_single_for_device(): bounce-copy first, then clean the bounce (or original) lines. */
@@ -238,7 +264,7 @@ export class DmaKernel {
     const m = this.mappings.get(handle);
     if (!m || m.error) return;
     for (const s of m.segments) this.unmapSegment(size === undefined ? s : { ...s, size }, dir, skipCpuSync);
-    this.mappings.set(handle, { ...m, released: true });
+    this.replace({ ...m, released: true });
   }
 
   /**
@@ -270,6 +296,14 @@ export class DmaKernel {
   /** dma_direct_free(): no cache maintenance. The handle stays known so a late device access lands somewhere. */
   freeCoherent(handle: string): void {
     const m = this.mappings.get(handle);
-    if (m) this.mappings.set(handle, { ...m, released: true });
+    if (m) this.replace({ ...m, released: true });
   }
+}
+
+/** The id of the next mapping assigned to variable `handle`: `h`, then `h#2`, `h#3`, ... */
+export function mappingId(handle: string, all: ReadonlyMap<string, unknown>): string {
+  if (!all.has(handle)) return handle;
+  let n = 2;
+  while (all.has(`${handle}#${n}`)) n++;
+  return `${handle}#${n}`;
 }

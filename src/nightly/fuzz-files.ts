@@ -134,7 +134,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
   const files: FileSummary[] = loaded.map((f) => ({
     file: f.path, test: f.parsed.program.name,
     ...(f.parsed.expect === 'bug' ? { skipped: "expect bug: a test of a known bug is not fuzzed" } : {}),
-    platforms: f.parsed.expect === 'bug' ? 0 : matrixSize(fileMatrix(f.parsed.program.platform, matrix)), cases: [],
+    platforms: f.parsed.expect === 'bug' ? 0 : matrixSize(fileMatrix(f.parsed.program, matrix)), cases: [],
   }));
   const summaryOf = new Map(fuzzed.map((f) => [f.path, files.find((s) => s.file === f.path)!]));
   const caseOf = new Map<string, FileCase>();

@@ -4,6 +4,7 @@
 // settings; --vary narrows which of the rest vary, --pin fixes more of them.
 
 import { DEFAULT_PLATFORM, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
+import type { Actor, CpuOp, DeviceOp, Program } from '../program/types.js';
 
 type Key = keyof PlatformConfig;
 
@@ -48,13 +49,38 @@ export interface FileMatrix {
   axes: { key: Key; values: readonly unknown[] }[];
 }
 
-export function fileMatrix(pinnedByFile: Partial<PlatformConfig> | undefined, o: MatrixOptions = {}): FileMatrix {
-  const fixed: Partial<PlatformConfig> = { ...(pinnedByFile ?? {}), ...(o.pin ?? {}) };
+/**
+ * The platforms a file's driver can run on: what its `platform { }` block pins, and a device
+ * that drives at least the widest mask the driver sets. dma_set_mask() does not fail for a
+ * device whose hardware is narrower — dma_direct_supported() (kernel/dma/direct.c) accepts
+ * every mask of 32 bits or more, knowing nothing of the device — so the mask is the driver's
+ * statement of what its hardware drives: a driver that sets DMA_BIT_MASK(40) is not written for
+ * a 32-bit device, and pairing them is a different (misconfigured) system, not this driver's
+ * bug. A file that pins a narrower `deviceAddressBits` itself (a driver that lies about its
+ * device) is checked as it asks.
+ */
+export function fileMatrix(program: Pick<Program, 'platform' | 'actors'>, o: MatrixOptions = {}): FileMatrix {
+  const fixed: Partial<PlatformConfig> = { ...(program.platform ?? {}), ...(o.pin ?? {}) };
+  const maskBits = driverMaskBits(program);
   const axes = MATRIX_KEYS
     .filter((k) => !(k in fixed) && (!o.vary || o.vary.includes(k)))
-    .map((key) => ({ key, values: MATRIX[key] as readonly unknown[] }))
+    .map((key) => ({ key, values: key === 'deviceAddressBits' ? MATRIX.deviceAddressBits.filter((b) => b >= maskBits) : MATRIX[key] as readonly unknown[] }))
     .filter((a) => a.values.length > 1);
   return { fixed, axes };
+}
+
+/** The widest DMA_BIT_MASK(n) any dma_set_mask*() of the program sets (0 when it sets none). */
+export function driverMaskBits(program: Pick<Program, 'actors'>): number {
+  let bits = 0;
+  const visit = (ops: readonly (CpuOp | DeviceOp)[]): void => {
+    for (const op of ops) {
+      if (op.op === 'dma_set_mask') bits = Math.max(bits, op.bits);
+      else if (op.op === 'if') { visit(op.then); visit(op.else ?? []); }
+      else if (op.op === 'while' || op.op === 'for') visit(op.body);
+    }
+  };
+  program.actors.forEach((a: Actor) => visit(a.ops));
+  return bits;
 }
 
 /** Number of combinations (including impossible ones, which sampling skips). */

@@ -2,6 +2,8 @@
 // of the control flow (a thread left empty goes too), replace a branch by one of its sides, run
 // a loop's body once instead of looping, or lower a `for` loop's constant bound by one lap. The
 // order tries the biggest cuts first: whole statements from the end, then inside blocks.
+// A dma_set_mask*() call is never cut: it says which device the driver is for (the fuzz matrix
+// pairs it only with devices that drive that many bits), so a test without it is another driver.
 
 import type { Expr } from '../program/expr.js';
 import type { Actor, CpuOp, DeviceOp, Program } from '../program/types.js';
@@ -10,7 +12,9 @@ type Op = CpuOp | DeviceOp;
 
 export function* smallerPrograms(p: Program): Generator<Program> {
   for (let a = p.actors.length - 1; a >= 0; a--) {
+    const masks = maskCalls(p.actors[a].ops);
     for (const ops of smallerBlocks(p.actors[a].ops)) {
+      if (maskCalls(ops) !== masks) continue;
       const actors = ops.length ? p.actors.map((x, k) => (k === a ? ({ ...x, ops } as Actor) : x)) : p.actors.filter((_, k) => k !== a);
       yield { ...p, actors };
     }
@@ -35,6 +39,17 @@ function* smallerBlocks(ops: readonly Op[]): Generator<Op[]> {
       for (const body of smallerBlocks(op.body)) yield replace({ ...op, body } as Op);
     }
   }
+}
+
+/** How many dma_set_mask*() calls a block says, at any depth. */
+function maskCalls(ops: readonly Op[]): number {
+  let n = 0;
+  for (const op of ops) {
+    if (op.op === 'dma_set_mask') n++;
+    else if (op.op === 'if') n += maskCalls(op.then as Op[]) + maskCalls((op.else ?? []) as Op[]);
+    else if (op.op === 'while' || op.op === 'for') n += maskCalls(op.body as Op[]);
+  }
+  return n;
 }
 
 /** `i < N` with N a constant above 1 becomes `i < N - 1` (one lap fewer). */

@@ -30,7 +30,7 @@ export function planTrial(files: readonly ParsedLitmus[], k: number, runSeed: nu
   const pick = (n: number) => Math.floor(rng() * n);
   const file = k % files.length;
   const program = files[file].program;
-  const m = fileMatrix(program.platform, o);
+  const m = fileMatrix(program, o);
   // Half the trials vary the platform only; the other half re-place the kmalloc buffers (with
   // neighbour writers) on platforms closer to the default, so placement bugs are not drowned by
   // platform noise. Each setting keeps its first value (the default) with probability `keep`:

@@ -12,6 +12,7 @@ import type { Compiled } from '../exec/compile.js';
 import { REGION } from '../kernel/layout.js';
 import { IO_TLB_SIZE, bounceSlots } from '../kernel/swiotlb.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
+import type { Mapping } from '../kernel/dma-api.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { newModelMachine } from './run.js';
 
@@ -111,10 +112,12 @@ function computeFootprints(c: Compiled): Footprints {
   const poolMayFill = mapSizes.reduce((n, s) => n + Math.ceil(s / IO_TLB_SIZE) * IO_TLB_SIZE, 0) > poolBytes;
   const dry = newModelMachine(c);
   dry.finish();
-  const made = (dry.world as Arm64World).kernel.mappings;
+  // Every mapping each handle variable was given (a variable mapped again keeps its earlier mappings live).
+  const made = new Map<string, Mapping[]>();
+  for (const m of (dry.world as Arm64World).kernel.all.values()) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
   const unsure = hasSetMask || poolMayFill;
-  const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.segments.some((s) => s.bounced));
-  const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.error;
+  const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
+  const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   const bounceLines = new Set<string>();
   for (const s of bounceSlots(mapSizes)) lineKeys(s.addr, s.size, bounceLines);
   if (unsure || dry.bailedOut !== undefined) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
@@ -151,7 +154,7 @@ function computeFootprints(c: Compiled): Footprints {
     if (op.dir === 'DMA_TO_DEVICE' || (op.op === 'dma_unmap' && op.skipCpuSync)) return;
     if (c.platform.cwg !== c.platform.lineSize || c.platform.declaredCoherent || c.platform.faults?.includes('sync-for-cpu-skips-invalidate')) return;
     if (unsure || mapCount.get(op.handle) !== 1 || mayFail(op.handle) || mayBounce(op.handle)) return;
-    const seg = made.get(op.handle)!.segments[0];
+    const seg = made.get(op.handle)![0].segments[0];
     if (!seg || seg.bounced) return;
     const start = seg.bus + (op.op === 'dma_sync' ? op.off : 0);
     if (op.size <= 0) return;

@@ -1,0 +1,91 @@
+// DMA handles held in memory fields of any width. A driver stores a handle into a descriptor
+// (`*(u32 *)(bd + 4) = h;`, FEC's 32-bit cbd_bufaddr) and the device reads it back; with swiotlb
+// or RAM above 4 GiB the arm64 run and the ideal run hold different numbers there, so a read of
+// a field that still holds what a handle-valued store put is observed as that handle
+// (`h + 0x80`), in both runs, whatever the field's width. Fields are keyed by the CPU's physical
+// address (a bounce slot's bytes belong to its original), and a read names the handle only while
+// the bytes it returns are the ones stored: a stale or overwritten field is a plain number.
+//
+// Where the field is narrower than the address (a bus address above 4 GiB in a 32-bit field),
+// arm64 keeps the low bits, as the hardware does: the device is given a truncated address, and
+// the observation says so. The ideal platform keeps a handle whole at any width — it stands for
+// what the driver means — so a truncation is always a difference, with its own explanation.
+// A driver that splits the address itself (`lo = h & 0xffffffff`, `hi = h >> 32`, the kernel's
+// lower_32_bits()/upper_32_bits()) stores the halves of h: named so, never a truncation.
+
+import type { Value } from '../program/types.js';
+import { bytesEqual, formatValue, maxValue } from './values.js';
+import type { BusSegment } from './world.js';
+
+/** A value that is a DMA handle plus an offset: the mapping it points into, as this world numbers it. */
+export interface HandleValue {
+  /** The segment's name in reports: h, h#2, sgl[1]. */
+  name: string;
+  bus: number;
+  size: number;
+  off: bigint;
+  /** A half of the address, as `lower_32_bits()` / `upper_32_bits()` take it (`h & 0xffffffff`, `h >> 32`). */
+  part?: 'lo' | 'hi';
+}
+
+interface Field {
+  addr: number;
+  size: number;
+  bytes: Uint8Array;
+  /** What a read of the field observes. */
+  text: string;
+  /** What the ideal platform's register holds after reading it: the whole handle. */
+  value: Value;
+  handle: HandleValue;
+  /** arm64 kept only the field's low bits of the address. */
+  truncated: boolean;
+}
+
+/** A value inside the segment, named as handle + offset; undefined when it lies outside. */
+export function handleValueIn(seg: Pick<BusSegment, 'name' | 'bus' | 'size'>, v: Value): HandleValue | undefined {
+  const off = v - BigInt(seg.bus);
+  return off >= 0n && off < BigInt(seg.size) ? { name: seg.name, bus: seg.bus, size: seg.size, off } : undefined;
+}
+
+export function handleText(h: HandleValue): string {
+  const whole = `${h.name}${h.off ? ` + 0x${h.off.toString(16)}` : ''}`;
+  return h.part === 'lo' ? `lower_32_bits(${whole})` : h.part === 'hi' ? `upper_32_bits(${whole})` : whole;
+}
+
+/** Immutable: a store returns new fields, so machines that branch share them. */
+export class HandleFields {
+  static readonly EMPTY = new HandleFields([]);
+
+  private constructor(private readonly fields: readonly Field[]) {}
+
+  /**
+   * A store of `bytes` at CPU physical address `addr`: it overwrites every field it touches, and
+   * becomes one when its value is handle `h` (computed as `value`). `whole`: the world keeps a
+   * handle whole at any width (the ideal platform).
+   */
+  store(addr: number, bytes: Uint8Array, h: HandleValue | undefined, value: Value, whole: boolean): HandleFields {
+    const end = addr + bytes.length;
+    const kept = this.fields.filter((f) => f.addr + f.size <= addr || end <= f.addr);
+    if (!h || bytes.length > 8) return kept.length === this.fields.length ? this : new HandleFields(kept);
+    const truncated = !h.part && value > maxValue(bytes.length) && !whole;
+    const text = truncated
+      ? `${handleText(h)} truncated to ${8 * bytes.length} bits: the device was given a truncated address, ${formatValue(bytes)} instead of 0x${value.toString(16)}`
+      : handleText(h);
+    // The ideal register after a read: the whole handle, a low half included (the device that
+    // takes only the low word is given all of h there); a high half is what was stored.
+    const ideal = h.part === 'lo' ? BigInt(h.bus) + h.off : value;
+    return new HandleFields([...kept, { addr, size: bytes.length, bytes: bytes.slice(), text, value: ideal, handle: h, truncated }]);
+  }
+
+  /** The field a read of `bytes` at `addr` finds, when it returns exactly what the handle store put there. */
+  read(addr: number, bytes: Uint8Array): Readonly<Field> | undefined {
+    for (const f of this.fields) {
+      if (f.addr === addr && f.size === bytes.length && bytesEqual(f.bytes, bytes)) return f;
+    }
+    return undefined;
+  }
+
+  fingerprint(): string {
+    return this.fields.map((f) => `${f.addr}:${f.size}:${f.text}`).join(',');
+  }
+}

@@ -1,0 +1,87 @@
+// Handles are handles at every width and across bounce slots (src/exec/handle-fields.ts,
+// src/kernel/dma-api.ts Mapping.id): a 32-bit descriptor address field read back by the device
+// is that handle in both runs; an address truncated by the field is a bug that says so; each
+// map into a handle variable is its own mapping; a reused swiotlb slot is its live mapping's.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { compilePaths } from '../src/exec/compile.js';
+import { checkContract } from '../src/check/explore-contract.js';
+import { DmaKernel } from '../src/kernel/dma-api.js';
+import { layoutProgram } from '../src/kernel/layout.js';
+import { parseLitmus } from '../src/litmus/parse.js';
+import { checkAllPaths } from '../src/oracle/check.js';
+import { Cache } from '../src/platform/cache.js';
+import { Memory } from '../src/platform/memory.js';
+import { makePlatform, type PlatformConfig } from '../src/platform/platform.js';
+
+const scenario = (path: string) => parseLitmus(readFileSync(new URL(`../scenarios/${path}`, import.meta.url), 'utf8')).program;
+const check = (path: string, platform?: Partial<PlatformConfig>) => {
+  const p = scenario(path);
+  return checkAllPaths(compilePaths(p, makePlatform({ ...p.platform, ...platform }))[0]);
+};
+
+describe('a handle in a 32-bit descriptor field (FEC cbd_bufaddr)', () => {
+  test('swiotlb=force and RAM above 4 GiB with a 32-bit mask: ok, the field reads back as h', () => {
+    expect(check('drivers/fec-tx-bufaddr-u32-swiotlb.litmus').verdict).toBe('ok');
+    expect(check('drivers/fec-tx-bufaddr-u32-highram.litmus').verdict).toBe('ok');
+    // Both at once, and on an older kernel: still the same handle.
+    expect(check('drivers/fec-tx-bufaddr-u32-highram.litmus', { swiotlb: 'force', kernel: '5.15' }).verdict).toBe('ok');
+  });
+
+  test('a 64-bit mask above 4 GiB: the device is given a truncated address, and the report says so', () => {
+    const r = check('drivers/fec-tx-bufaddr-u32-mask64.litmus');
+    expect(r.verdict).toBe('bug');
+    const diff = r.counterexample!.result.diff;
+    expect(diff[0].model).toBe('h truncated to 32 bits: the device was given a truncated address, 0x00001000 instead of 0x100001000');
+    expect(diff[0].ideal).toBe('h');
+    expect(diff.some((d) => d.model.includes('no mapping covers 0x1000'))).toBe(true);
+  });
+
+  test('the same 64-bit mask is fine where the address fits: RAM below 4 GiB, or every mapping bounced', () => {
+    expect(check('drivers/fec-tx-bufaddr-u32-mask64.litmus', { highRam: false }).verdict).toBe('ok');
+    expect(check('drivers/fec-tx-bufaddr-u32-mask64.litmus', { swiotlb: 'force' }).verdict).toBe('ok');
+  });
+});
+
+describe('a handle variable is a register, not the mapping', () => {
+  test('mapping again into h leaves the first mapping live: h, then h#2', () => {
+    const platform = makePlatform();
+    const layout = layoutProgram({ name: 't', buffers: [{ name: 'a', kind: 'kmalloc', size: 128 }, { name: 'b', kind: 'kmalloc', size: 128 }], registers: [], actors: [] }, platform);
+    const memory = new Memory();
+    const k = new DmaKernel(platform, new Cache(64, memory), layout);
+    const first = k.map('h', 'single', layout.buffers.get('a')!.addr, 128, 'DMA_TO_DEVICE', false);
+    const second = k.map('h', 'single', layout.buffers.get('b')!.addr, 128, 'DMA_TO_DEVICE', false);
+    expect([first.id, second.id]).toEqual(['h', 'h#2']);
+    k.unmap('h', 128, 'DMA_TO_DEVICE', false); // unmaps what h holds now: the second
+    expect(k.all.get('h')!.released).toBeUndefined();
+    expect(k.all.get('h#2')!.released).toBe(true);
+  });
+
+  test('an XDP TX batch mapping frame after frame into h: ok, no device access outside a mapping', () => {
+    expect(check('drivers/xdp-tx-loop-reuses-handle.litmus').verdict).toBe('ok');
+    const p = scenario('drivers/xdp-tx-loop-reuses-handle.litmus');
+    const r = checkContract(compilePaths(p, makePlatform(p.platform))[0]);
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});
+
+test('a swiotlb slot reused by a later mapping is named by that mapping in both runs', () => {
+  expect(check('platforms/swiotlb-slot-reused.litmus').verdict).toBe('ok');
+});
+
+test('a 32-bit device under a driver that claims a 64-bit mask: the report names the truncated address', () => {
+  const r = check('beginner-dma-mask.litmus');
+  expect(r.verdict).toBe('bug');
+  expect(r.counterexample!.result.diff.map((d) => d.model)).toContain(
+    '(the device was given a truncated address: it drives 32 address bits and reaches 0x1000 instead of h (0x100001000))');
+  // The fixed driver's mask makes swiotlb bounce below 4 GiB: nothing is truncated.
+  expect(check('beginner-dma-mask-fixed.litmus').verdict).toBe('ok');
+});
+
+test('an address split into 32-bit words (h & 0xffffffff, h >> 32): the halves of h in both runs', () => {
+  // Pinned: RAM above 4 GiB and swiotlb=force, where both words differ as raw numbers.
+  expect(check('drivers/rx-desc-addr-lo-hi.litmus').verdict).toBe('ok');
+  expect(check('drivers/rx-desc-addr-lo-hi.litmus', { swiotlb: 'present' }).verdict).toBe('ok');
+  expect(check('drivers/rx-desc-addr-lo-hi.litmus', { highRam: false }).verdict).toBe('ok');
+});
