@@ -1,6 +1,6 @@
 // Tokens of the DMA litmus format: C identifiers, numbers (decimal, hex, and dotted versions
 // such as 6.1 or 5.15.50), punctuation (C's operators and herd7's /\ and \/), and C comments
-// (// and /* */), with 1-based positions.
+// (// and /* */), with 1-based positions. `//` comments are kept aside for waivers.
 
 import { LitmusError, type Pos } from './litmus-error.js';
 
@@ -16,7 +16,10 @@ const PUNCT2 = ['==', '!=', '->', '/\\', '\\/', '<<', '>>', '<=', '>=', '&&', '|
 /** `/` and `%` are tokens only so that division gets its own error message. */
 const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/';
 
-export function tokenize(src: string): Token[] {
+/** A `//` comment: its text after the slashes, where it starts. Waivers live in them (parse.ts). */
+export interface LineComment extends Pos { text: string }
+
+export function tokenize(src: string, comments?: LineComment[]): Token[] {
   const out: Token[] = [];
   let i = 0, line = 1, col = 1;
   const advance = (n: number) => {
@@ -28,7 +31,9 @@ export function tokenize(src: string): Token[] {
     const c = src[i];
     if (c === ' ' || c === '\t' || c === '\r' || c === '\n') { advance(1); continue; }
     if (src.startsWith('//', i)) {
+      const at = { line, col }, from = i + 2;
       while (i < src.length && src[i] !== '\n') advance(1);
+      comments?.push({ ...at, text: src.slice(from, i) });
       continue;
     }
     if (src.startsWith('/*', i)) {
