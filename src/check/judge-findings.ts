@@ -57,8 +57,8 @@ export function judgeFindings(list: readonly PathFinding[], search: WitnessSearc
       out[i] = w ? { ...f, witness: w } : {
         ...f, severity: 'warning',
         note: found
-          ? `${f.rule} (${f.source}) is broken, but no explored platform goes wrong in ${f.handle ?? 'these'} bytes: the check's platform and ${found.points} more platforms and placements of the fuzz matrix (${found.states} states)`
-          : `${f.rule} (${f.source}) is broken, but no platform goes wrong in ${f.handle ?? 'these'} bytes in this search`,
+          ? `${f.rule} (${f.source}) is broken, but no explored platform goes wrong in ${f.handle ? `the bytes of ${f.handle}` : 'these bytes'}: the check's platform and ${found.points} more platforms and placements of the fuzz matrix (${found.states} states)`
+          : `${f.rule} (${f.source}) is broken, but no platform goes wrong in ${f.handle ? `the bytes of ${f.handle}` : 'these bytes'} in this search`,
       };
     });
   }
