@@ -23,7 +23,7 @@ import type { Finding, Witness } from './finding.js';
 type Op = CpuOp | DeviceOp;
 
 /** Bounds of the search: fixed, so a finding's severity does not depend on the machine. */
-export const WITNESS_BUDGET = { points: 24, states: 40_000, runs: 30, maxEvents: 1, maxStates: 1_500, searchBudget: 10_000 };
+export const WITNESS_BUDGET = { points: 24, states: 40_000, runs: 20, maxEvents: 0, maxStates: 1_500, searchBudget: 10_000 };
 
 export interface WitnessSearchInput {
   program: Program;

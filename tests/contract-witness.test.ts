@@ -1,0 +1,169 @@
+// Issue 17: a contract error is something that goes wrong. Each error finding carries its
+// witness (a dma-debug WARN, a counterexample on an explored platform, an order the device can
+// observe); every other finding is a warning that says why; waivers in the file and on the
+// command line are shown and never change the verdict.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { checkLitmusFile, type Checked, type FileOutcome } from '../src/cli/check-file.js';
+import { litmusFiles } from '../src/cli/find-files.js';
+import { renderJson, renderText } from '../src/report/render.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-witness-'));
+const scenario = (name: string) => join(ROOT, 'scenarios', name);
+const checked = (o: FileOutcome): Checked => {
+  if (o.kind === 'error') throw new Error(`${o.file}:${o.line}:${o.col}: ${o.message}`);
+  return o;
+};
+const check = (path: string, waive?: string[]) => checked(checkLitmusFile(path, { fix: false, ...(waive ? { waive } : {}) }));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('the patterns of issue 17', () => {
+  const expectations: [string, 'ok' | 'bug', string?][] = [
+    ['contract/ring-init-before-doorbell.litmus', 'ok'],
+    ['contract/own-before-payload-polled.litmus', 'bug', 'device-order'],
+    ['contract/build-skb-half-page.litmus', 'ok'],
+    ['contract/inplace-edit-skip-sync-unmap.litmus', 'ok'],
+    ['contract/rfd-behind-el-bit.litmus', 'ok'],
+    ['contract/bidirectional-synced-per-direction.litmus', 'ok'],
+    ['contract/if-status-no-rmb.litmus', 'bug', 'device-order'],
+    ['contract/if-status-rmb.litmus', 'ok'],
+  ];
+  for (const [name, verdict, witness] of expectations) {
+    test(`${name}: ${verdict}${witness ? `, witness ${witness}` : ''}`, () => {
+      const c = check(scenario(name));
+      expect(c.verdict, renderText(c)).toBe(verdict);
+      const errors = c.contract!.findings.filter((f) => f.severity === 'error');
+      if (witness) expect(errors.map((f) => f.witness?.kind)).toContain(witness);
+      else expect(errors, renderText(c)).toEqual([]);
+    });
+  }
+
+  test('ring init: no barrier finding at all, the doorbell orders the stores', () => {
+    const c = check(scenario('contract/ring-init-before-doorbell.litmus'));
+    expect(c.contract!.findings.filter((f) => f.rule.startsWith('barriers/'))).toEqual([]);
+  });
+
+  test('the if-style status read is found at the load inside the if, not at the if', () => {
+    const c = check(scenario('contract/if-status-no-rmb.litmus'));
+    const f = c.contract!.findings.find((x) => x.rule === 'barriers/status-payload-unordered')!;
+    expect(f.line).toBe(16);
+    expect(f.col).toBe(5);
+    expect(f.witness!.text).toMatch(/fec writes ring \+ 8 .* and then the status ring \+ 0/);
+  });
+
+  test('the ownership findings of correct code are warnings that say no explored platform goes wrong', () => {
+    const c = check(scenario('contract/build-skb-half-page.litmus'));
+    const w = c.contract!.findings.filter((f) => f.rule === 'ownership/cpu-writes-from-device');
+    expect(w.length).toBeGreaterThan(0);
+    for (const f of w) {
+      expect(f.severity).toBe('warning');
+      expect(f.note).toMatch(/no explored platform goes wrong in the bytes of h: the check's platform and \d+ more platforms and placements/);
+    }
+  });
+});
+
+describe('every finding of the built-in scenarios is witnessed or says why not', () => {
+  const files = litmusFiles([join(ROOT, 'scenarios')]).filter((f) => !f.includes('/arm-model/'));
+  test(`${files.length} files`, () => {
+    let errors = 0, witnessedByCounterexample = 0;
+    for (const path of files) {
+      const c = check(path);
+      const text = renderText(c);
+      for (const f of c.contract?.findings ?? []) {
+        if (f.severity === 'error') {
+          errors++;
+          expect(f.witness, `${path}: ${f.rule}`).toBeDefined();
+          expect(text).toContain(`witness (${f.witness!.kind}): ${f.witness!.text}`);
+          if (f.witness!.kind === 'counterexample') {
+            witnessedByCounterexample++;
+            expect(f.witness!.replay).toMatch(/^dmafuzz (check|fuzz) /);
+          }
+        } else {
+          expect(f.note, `${path}: ${f.rule}`).toBeTruthy();
+          expect(text).toContain(`not an error: ${f.note}`);
+        }
+      }
+      // a bug through contract errors alone still has one
+      if (c.verdict === 'bug' && !c.report) expect(c.contract!.findings.some((f) => f.severity === 'error'), path).toBe(true);
+    }
+    expect(errors).toBeGreaterThan(20);
+    expect(witnessedByCounterexample).toBeGreaterThan(5);
+  }, 120_000);
+
+  test('a counterexample witness reproduces with the command it names', () => {
+    const c = check(scenario('contract/tx-unchecked-mapping.litmus'));
+    const f = c.contract!.findings.find((x) => x.rule === 'contract/unchecked-mapping-used')!;
+    expect(f.witness?.kind).toBe('counterexample');
+    expect(f.witness!.text).toMatch(/^goes wrong with deviceAddressBits=32, highRam=true, swiotlb=absent: dev's dma_read of h \+ 0/);
+    const flags = [...f.witness!.replay!.matchAll(/--platform (\w+)=(\S+)/g)];
+    const platform = Object.fromEntries(flags.map(([, k, v]) => [k, v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v]));
+    const again = checked(checkLitmusFile(scenario('contract/tx-unchecked-mapping.litmus'), { fix: false, platform }));
+    expect(again.report).toBeDefined();
+  });
+});
+
+const HALF_PAGE = `DMA waived
+{ page pg[4096]; mmio RDT; }
+cpu rx {
+  h = dma_map_page(dev, pg, 0, 4096, DMA_FROM_DEVICE);
+  if (dma_mapping_error(dev, h)) return -ENOMEM;
+  writel(1, RDT);
+  wait_for_irq(rx_irq);
+  dma_sync_single_range_for_cpu(dev, h, 0, 128, DMA_FROM_DEVICE);
+  // dmafuzz: waive ownership/cpu-writes-from-device: the half is ours after the sync (build_skb)
+  *(u32 *)(pg + 12) = 0x0800;
+  dma_unmap_page(dev, h, 4096, DMA_TO_DEVICE);
+}
+device nic {
+  wait_doorbell(RDT, 1);
+  dma_write(h, 128, 0x81);
+  raise_irq(rx_irq);
+}
+`;
+
+describe('waivers', () => {
+  test('a file waiver marks its finding; a --waive marks every finding of its rule; neither counts', () => {
+    const plain = check(file('w0.litmus', HALF_PAGE));
+    const unmap = plain.contract!.findings.find((f) => f.rule === 'dma-debug/free-different-direction')!;
+    expect(unmap.severity).toBe('error');
+    expect(plain.verdict).toBe('bug');
+    const own = plain.contract!.findings.find((f) => f.rule === 'ownership/cpu-writes-from-device')!;
+    expect(own.waived).toEqual({ reason: 'the half is ours after the sync (build_skb)', by: 'file' });
+
+    const both = check(file('w1.litmus', HALF_PAGE), ['dma-debug/free-different-direction']);
+    const f = both.contract!.findings.find((x) => x.rule === 'dma-debug/free-different-direction')!;
+    expect(f.severity).toBe('error');
+    expect(f.waived).toEqual({ reason: 'waived with --waive', by: 'command line' });
+    expect(both.verdict).toBe('ok');
+    const text = renderText(both);
+    expect(text).toContain('error (waived): device driver frees DMA memory with different direction');
+    expect(text).toContain('waived on the command line: waived with --waive');
+    expect(text).toContain('waived in the file: the half is ours after the sync (build_skb)');
+    const json = JSON.parse(JSON.stringify(renderJson(both))) as { verdict: string; findings: { rule: string; waived?: object }[] };
+    expect(json.verdict).toBe('ok');
+    expect(json.findings.filter((x) => x.waived).map((x) => x.rule).sort()).toEqual(['dma-debug/free-different-direction', 'ownership/cpu-writes-from-device']);
+  });
+
+  test('a waiver of an unknown rule is an input error at the comment', () => {
+    const o = checkLitmusFile(file('w2.litmus', HALF_PAGE.replace('waive ownership/cpu-writes-from-device', 'waive ownership/cpu-writes-from-devices')), { fix: false });
+    expect(o).toMatchObject({ kind: 'error', line: 9, col: 3, message: "waiver of unknown rule 'ownership/cpu-writes-from-devices' (docs/contract.md lists the rules)" });
+  });
+
+  test('a file waiver that matches nothing is an input error', () => {
+    const o = checkLitmusFile(file('w3.litmus', HALF_PAGE.replace('waive ownership/cpu-writes-from-device', 'waive ownership/shares-cache-line')), { fix: false });
+    expect(o).toMatchObject({ kind: 'error', line: 9, col: 3, message: "waiver of 'ownership/shares-cache-line' matches no finding on this line or the next" });
+  });
+
+  test('a malformed waiver comment is an input error, not a silent no-op', () => {
+    const o = checkLitmusFile(file('w4.litmus', HALF_PAGE.replace(': the half is ours after the sync (build_skb)', '')), { fix: false });
+    expect(o).toMatchObject({ kind: 'error', line: 9, col: 3 });
+  });
+});
