@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { checkLitmusFile, type Checked, type FileOutcome } from '../src/cli/check-file.js';
+import { fuzzFiles } from '../src/nightly/fuzz-files.js';
 import { litmusFiles } from '../src/cli/find-files.js';
 import { renderJson, renderText } from '../src/report/render.js';
 
@@ -165,5 +166,57 @@ describe('waivers', () => {
   test('a malformed waiver comment is an input error, not a silent no-op', () => {
     const o = checkLitmusFile(file('w4.litmus', HALF_PAGE.replace(': the half is ours after the sync (build_skb)', '')), { fix: false });
     expect(o).toMatchObject({ kind: 'error', line: 9, col: 3 });
+  });
+});
+
+/** A TX descriptor whose ctrl word the engine polls for OWN (0x80000040); `STORE` is the CPU's last store to it. */
+const polledWord = (store: string) => `DMA polled-word
+{ coherent ring[4096]; }
+cpu xmit {
+  ring = dma_alloc_coherent(dev, 4096, GFP_KERNEL);
+  *(u32 *)(ring + 12) = 64;
+  ${store}
+}
+device dma {
+  dma_poll(ring + 8, 4, 0x80000040);
+  len = dma_read(ring + 12, 4);
+}
+`;
+
+describe('a store to the polled word hands over only if it can complete the poll', () => {
+  const barriers = (text: string, name: string) => check(file(name, text)).contract!.findings.filter((f) => f.rule.startsWith('barriers/'));
+  test('setting OWN with the rest of the word: the hand-off, found with its device order', () => {
+    const fs = barriers(polledWord('WRITE_ONCE(*(u32 *)(ring + 8), 0x80000040);'), 'p1.litmus');
+    expect(fs.map((f) => [f.rule, f.severity, f.witness?.kind])).toEqual([['barriers/payload-ownership-unordered', 'error', 'device-order']]);
+  });
+  test('clearing a flag in the word: no hand-off, no finding', () => {
+    expect(barriers(polledWord('WRITE_ONCE(*(u32 *)(ring + 8), 0);'), 'p2.litmus')).toEqual([]);
+  });
+  test('writing the low half of the word with other bits than the poll waits for: no hand-off', () => {
+    expect(barriers(polledWord('WRITE_ONCE(*(u16 *)(ring + 8), 0x1234);'), 'p3.litmus')).toEqual([]);
+  });
+});
+
+describe('fuzz judges as check does', () => {
+  test('a contract error with no counterexample makes the fuzz run find a bug', async () => {
+    const path = file('unchecked.litmus', `DMA unchecked
+{ kmalloc buf[64]; mmio DOORBELL; }
+cpu cpu0 {
+  memset(buf, 0x11, 64);
+  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+  writel(1, DOORBELL);
+  wait_for_irq(irq);
+  dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+}
+device dev {
+  wait_doorbell(DOORBELL, 1);
+  raise_irq(irq);
+}
+`);
+    const s = await fuzzFiles({ files: [path], timeMs: 60_000, seed: 3, maxTrials: 4, inline: true });
+    expect(s.failures).toEqual([]);
+    expect(s.files[0].contract?.map((f) => [f.rule, f.witness?.kind])).toEqual([['dma-debug/failed-to-check-map-error', 'dma-debug']]);
+    const waived = await fuzzFiles({ files: [path], timeMs: 60_000, seed: 3, maxTrials: 4, inline: true, waive: ['dma-debug/failed-to-check-map-error'] });
+    expect(waived.files[0].contract).toBeUndefined();
   });
 });
