@@ -130,11 +130,11 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   for (const { file, x } of contract) {
     io.out(`BUG   ${file}:${x.line ?? 0}:${x.col ?? 0}: error: ${x.message} (${x.rule}; ${x.source})`);
     if (x.witness) io.out(`      witness (${x.witness.kind}): ${x.witness.text}`);
-    io.out(`      reproduce: dmafuzz check ${file}`);
+    io.out(`      reproduce: ${x.witness?.replay ?? `dmafuzz check ${file}`}`);
   }
   const rate = summary.elapsedMs ? Math.round((summary.executions * 1000) / summary.elapsedMs) : 0;
   const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
-  io.out(`${summary.failures.length || contract.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
+  io.out(`${summary.failures.length || contract.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'}${contract.length ? ` and ${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
   if (v.report !== undefined) {
     const written = writeReports(v.report, summary);
     io.out(`      reports: ${written.join(', ')}`);

@@ -37,7 +37,7 @@ export interface BatchTask {
 }
 
 export interface BatchResult {
-  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; contract?: TrialResult['contract'] }[];
+  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; contract?: TrialResult['contract']; contractOn?: string }[];
   failures: (ShrunkFailure & { fileIndex: number })[];
   /** Failing trials counted as a known failure: its key, and the trial's platform. */
   repeats: { key: string; foundOn: string }[];
@@ -65,7 +65,7 @@ export function runBatch(task: BatchTask): BatchResult {
       continue;
     }
     const r = runTrial(parsed, plan, checked, task.waive);
-    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ...(r.contract ? { contract: r.contract } : {}) });
+    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}) });
     if (!r.failure) continue;
     const same = known.find((k) => covers(k, r.failure!));
     if (same) {

@@ -185,7 +185,8 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         if (t.verdict === 'invalid') c.invalid++;
         for (const f of t.contract ?? []) {
           s.contract ??= [];
-          if (!s.contract.some((x) => x.rule === f.rule && x.line === f.line && x.col === f.col)) s.contract.push(f);
+          const replay = `dmafuzz check ${s.file}${t.contractOn ?? ''}`;
+          if (!s.contract.some((x) => x.rule === f.rule && x.line === f.line && x.col === f.col)) s.contract.push(f.witness ? { ...f, witness: { ...f.witness, replay } } : f);
         }
       }
       for (const x of r.repeats) {

@@ -75,6 +75,16 @@ export interface TrialResult {
    * (src/check/verdict.ts). Checked once per platform × placement, with the value check.
    */
   contract?: LocatedFinding[];
+  /** Where they were found: the `--platform` options of `dmafuzz check` for this platform (and the placement, in words). */
+  contractOn?: string;
+}
+
+/** ` --platform k=v` for each setting the trial changed from the file's platform, plus the placement in words. */
+function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
+  const own = makePlatform(parsed.program.platform);
+  const keys = Object.keys(plan.platform) as (keyof PlatformConfig)[];
+  const flags = keys.filter((k) => plan.platform[k] !== own[k]).map((k) => ` --platform ${k}=${String(plan.platform[k])}`).join('');
+  return flags + (plan.placement.length ? ` (with the placement ${placementKey(plan.placement)})` : '');
 }
 
 /** Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length. */
@@ -116,7 +126,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     const waivers: Waiver[] = [...(parsed.waivers ?? []).map((w): Waiver => ({ ...w, by: 'file' })), ...waive.map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
     const found = fileFindings(c.allPaths ?? [c], { maxStates: TRIAL_BOUNDS.maxStates, source: parsed.source, waivers });
     contract = found.list.filter((f) => f.severity === 'error' && !f.waived);
-    if (verdictOf(r.verdict, contract) === 'bug' && !r.counterexample) return { executions, covered, verdict: 'bug', contract };
+    if (verdictOf(r.verdict, contract) === 'bug' && !r.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan) };
   }
   const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
     executions, covered, verdict: 'bug',
