@@ -13,6 +13,7 @@
 // DMA API calls count as ordering (they end in dsb or are the documented hand-over points).
 
 import type { Compiled } from '../exec/compile.js';
+import type { Expr } from '../program/expr.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { Finding } from './finding.js';
 
@@ -46,14 +47,16 @@ export function checkBarrierContract(c: Compiled): Finding[] {
     const b = c.layout.buffers.get(name);
     return b && b.kind === 'coherent' ? [b.addr + off, b.addr + off + size] : undefined;
   };
-  const polled: Range[] = [];
+  const polls: { range: Range; op: DeviceOp & { op: 'dma_poll' } }[] = [];
   const written: Range[] = [];
   for (const ca of c.actors) {
     if (ca.actor.kind !== 'device') continue;
     for (const op of ca.actor.ops as DeviceOp[]) {
       if (op.op !== 'dma_poll' && op.op !== 'dma_write') continue;
       const r = coherentRange(op.handle, op.off, op.size);
-      if (r) (op.op === 'dma_poll' ? polled : written).push(r);
+      if (!r) continue;
+      if (op.op === 'dma_poll') polls.push({ range: r, op });
+      else written.push(r);
     }
   }
   for (const ca of c.actors) {
@@ -69,11 +72,12 @@ export function checkBarrierContract(c: Compiled): Finding[] {
       }
       return smp ? 'smp' : 'nothing';
     };
-    const report = (op: number, related: number, rule: string, message: string) => findings.push({ severity: 'error', rule, message, actor, op, related: { actor, op: related }, source: BARRIERS_TXT });
+    const report = (op: number, related: number, rule: string, message: string) => findings.push({ severity: 'error', rule, message, actor, op, related: { actor, op: related }, source: BARRIERS_TXT, ...handleOf(ops[op]) });
     ops.forEach((op, j) => {
       const r = range(op);
-      // An ownership-word store: every earlier store to device-visible memory must be ordered before it.
-      if (op.op === 'store' && r && polled.some((p) => overlaps(p, r))) {
+      // An ownership hand-off: a store that can complete a device's poll of the word. Clearing a
+      // flag, or writing the half of the word the poll does not wait on, hands nothing over.
+      if (op.op === 'store' && r && polls.some((p) => overlaps(p.range, r) && mayComplete(op, r, p.op.value, p.range))) {
         for (let k = j - 1; k >= 0; k--) {
           const rk = range(ops[k]);
           if (ops[k].op !== 'store' || !rk || overlaps(rk, r)) continue;
@@ -94,19 +98,61 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           break;
         }
       }
-      // A payload load after a poll of the device's status word.
+      // A load of a device-written word after the CPU learnt from the device's status word that
+      // it is there: after a poll loop, or under a branch on a status load (FEC, most NAPI loops:
+      // read status; if (!(status & EMPTY)) read length). paths.ts makes the branch an assume.
       if ((op.op === 'load' || op.op === 'poll') && r && written.some((w) => overlaps(w, r))) {
         for (let k = j - 1; k >= 0; k--) {
           const pk = ops[k];
           const rk = range(pk);
-          if (pk.op !== 'poll' || !rk || overlaps(rk, r)) continue;
+          if (!rk || overlaps(rk, r) || !written.some((w) => overlaps(w, rk))) continue;
+          if (pk.op !== 'poll' && !(pk.op === 'load' && decidedOn(ops, k, j))) continue;
           const how = between(k, j, ordersLoads, 'load');
-          if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_rmb()/smp_mb() orders the earlier status poll before this load only for other CPUs; the device's writes need dma_rmb()`);
-          else if (how === 'nothing') report(j, k, 'barriers/status-payload-unordered', `nothing orders the earlier status poll before this load of what the device wrote: put dma_rmb() between them`);
+          const what = pk.op === 'poll' ? 'status poll' : 'status load this branch depends on';
+          if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_rmb()/smp_mb() orders the earlier ${what} before this load only for other CPUs; the device's writes need dma_rmb()`);
+          else if (how === 'nothing') report(j, k, 'barriers/status-payload-unordered', `nothing orders the earlier ${what} before this load of what the device wrote: put dma_rmb() between them`);
           break;
         }
       }
     });
   }
   return findings;
+}
+
+/** The coherent buffer an access names: the "mapping" a barrier finding is about. */
+function handleOf(op: CpuOp): { handle?: string } {
+  return 'buf' in op ? { handle: op.buf } : {};
+}
+
+/** A branch between load k and op j decides on k's value: an assume over what k read. */
+function decidedOn(ops: readonly CpuOp[], k: number, j: number): boolean {
+  for (let i = k + 1; i < j; i++) {
+    const op = ops[i];
+    if (op.op === 'assume' && readsOp(op.cond, k)) return true;
+  }
+  return false;
+}
+
+function readsOp(e: Expr, k: number): boolean {
+  switch (e.k) {
+    case 'read': return e.op === k;
+    case 'un': return readsOp(e.e, k);
+    case 'bin': return readsOp(e.l, k) || readsOp(e.r, k);
+    default: return false;
+  }
+}
+
+/**
+ * Can this store make the polled word hold the value the device waits for? Its bytes must equal
+ * the wanted bytes where they overlap (a computed value might: assume it can).
+ */
+function mayComplete(store: CpuOp & { op: 'store' }, r: Range, want: bigint, p: Range): boolean {
+  if (store.valueExpr || store.values) return true;
+  const lo = Math.max(r[0], p[0]), hi = Math.min(r[1], p[1]);
+  for (let a = lo; a < hi; a++) {
+    const mine = (store.value >> BigInt(8 * (a - r[0]))) & 0xffn;
+    const wanted = (want >> BigInt(8 * (a - p[0]))) & 0xffn;
+    if (mine !== wanted) return false;
+  }
+  return true;
 }

@@ -138,7 +138,7 @@ export class ContractState {
           // copy into the bounce buffer; an invalidate before v5.19).
           if (live?.dir === 'DMA_BIDIRECTIONAL' && op.dir !== live.dir) {
             const harmful = op.to === 'cpu' ? op.dir === 'DMA_TO_DEVICE' : op.dir === 'DMA_FROM_DEVICE';
-            report({ severity: harmful ? 'error' : 'warning', rule: 'contract/sync-direction-differs', source: 'Documentation/core-api/dma-api.rst',
+            report({ severity: harmful ? 'error' : 'warning', rule: 'contract/sync-direction-differs', source: 'Documentation/core-api/dma-api.rst', handle: op.handle,
               message: `${op.to === 'cpu' ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device'}() with ${op.dir} on ${op.handle}, mapped DMA_BIDIRECTIONAL: a sync takes the direction of its mapping${harmful ? ', and this one skips what the mapping needs' : ''}` });
           }
           const ref: DebugRef = { type: 'single', devAddr: mp && !mp.error ? mp.segments[0].bus + op.off : undefined, size: op.size, dir: op.dir, nents: 0 };
@@ -186,13 +186,13 @@ export class ContractState {
     if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return;
     const coherent = this.debug.entries.find((e) => e.handle === op.handle && e.type === 'coherent');
     if (coherent) {
-      if (op.off + op.size > coherent.size) report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: 'Documentation/core-api/dma-api-howto.rst', message: `the device accesses ${op.handle} + ${op.off} (${op.size} bytes), past the end of the allocation (${coherent.size} bytes)` });
+      if (op.off + op.size > coherent.size) report({ severity: 'error', rule: 'ownership/device-outside-mapping', handle: op.handle, source: 'Documentation/core-api/dma-api-howto.rst', message: `the device accesses ${op.handle} + ${op.off} (${op.size} bytes), past the end of the allocation (${coherent.size} bytes)` });
       return;
     }
     const entry = this.debug.entries.find((e) => e.handle === op.handle);
     if (entry?.mapErr === 'not-checked' && !this.usedUnchecked.has(op.handle)) {
       this.usedUnchecked.add(op.handle);
-      report({ severity: 'error', rule: 'contract/unchecked-mapping-used', source: 'Documentation/core-api/dma-api.rst dma_mapping_error()',
+      report({ severity: 'error', rule: 'contract/unchecked-mapping-used', source: 'Documentation/core-api/dma-api.rst dma_mapping_error()', handle: op.handle,
         message: `the device uses ${op.handle}, which dma_mapping_error() never checked: had the mapping failed, the device would have been given DMA_MAPPING_ERROR` });
     }
     this.own.deviceAccess(op.handle, op.entry ?? 0, op.off, op.size, op.op === 'dma_write', report);

@@ -65,16 +65,16 @@ export class Ownership {
         let deviceOwned = false;
         for (let i = lo - s.phys; i < hi - s.phys; i++) if (s.state[i] === DEVICE) deviceOwned = true;
         if (store && m.dir === 'DMA_FROM_DEVICE') {
-          report({ severity: 'error', rule: 'ownership/cpu-writes-from-device', source: API_RST,
+          report({ severity: 'error', rule: 'ownership/cpu-writes-from-device', source: API_RST, handle: m.handle,
             message: `CPU writes ${range}, mapped DMA_FROM_DEVICE as ${m.handle}: that memory is read-only for the driver while mapped ("If the driver needs to write to it at any point, it should be DMA_BIDIRECTIONAL")` });
         } else if (store && deviceOwned) {
           // Harmless on its own when dma_sync_single_for_device() follows before the device looks
           // (sync_for_cpu(DMA_TO_DEVICE) is a no-op in dma-direct and swiotlb); the device seeing
           // the bytes unsynced is the error, reported where it happens.
-          report({ severity: 'warning', rule: 'ownership/cpu-writes-device-owned', source: API_RST,
+          report({ severity: 'warning', rule: 'ownership/cpu-writes-device-owned', source: API_RST, handle: m.handle,
             message: `CPU writes ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): the documented hand-over is dma_sync_single_for_cpu(), write, dma_sync_single_for_device()` });
         } else if (!store && deviceOwned && m.dir !== 'DMA_TO_DEVICE') {
-          report({ severity: 'error', rule: 'ownership/cpu-reads-device-owned', source: API_RST,
+          report({ severity: 'error', rule: 'ownership/cpu-reads-device-owned', source: API_RST, handle: m.handle,
             message: `CPU reads ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): call dma_sync_single_for_cpu() or dma_unmap_*() before reading what the device wrote` });
         }
         if (store && m.dir !== 'DMA_FROM_DEVICE') for (let i = lo - s.phys; i < hi - s.phys; i++) s.state[i] = CPU_WROTE;
@@ -98,7 +98,7 @@ export class Ownership {
         for (const line of new Set([first, last])) {
           const lo = Math.max(phys, line), hi = Math.min(phys + size, line + cwg);
           if (lo >= hi || (lo >= s.phys && hi <= s.phys + s.size)) continue; // not in the line, or inside the mapping (the rules above)
-          report({ severity: 'error', rule: 'ownership/shares-cache-line', source: API_RST,
+          report({ severity: 'error', rule: 'ownership/shares-cache-line', source: API_RST, handle: m.handle,
             message: `CPU writes ${hex(phys)}..${hex(phys + size - 1)}, in cache line ${hex(line)} with ${m.handle} (mapped ${m.dir}) while the device may write it: that line's write-back can put old bytes over the device's data; align and pad the buffer to ARCH_DMA_MINALIGN (${cwg} here)` });
           return;
         }
@@ -112,17 +112,17 @@ export class Ownership {
     const what = `${write ? 'writes' : 'reads'} ${handle}${segment ? `[${segment}]` : ''} + ${off} (${size} bytes)`;
     const s = m?.segments[segment];
     if (!m || !s) {
-      report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: HOWTO,
+      report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: HOWTO, handle,
         message: `the device ${what}, which no live mapping covers (unmapped before the device finished, or never mapped)` });
       return;
     }
     if (off < 0 || off + size > s.size) {
-      report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: HOWTO,
+      report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: HOWTO, handle,
         message: `the device ${what}, past the end of the mapping (${s.size} bytes)` });
       return;
     }
     if (write && m.dir === 'DMA_TO_DEVICE') {
-      report({ severity: 'error', rule: 'ownership/device-writes-to-device-mapping', source: API_RST,
+      report({ severity: 'error', rule: 'ownership/device-writes-to-device-mapping', source: API_RST, handle,
         message: `the device ${what}, mapped DMA_TO_DEVICE ("If the device may write to it at any point, it should be DMA_BIDIRECTIONAL")` });
     }
     let unsynced = false;
@@ -131,7 +131,7 @@ export class Ownership {
       s.state[i] = DEVICE; // the CPU handed the bytes back (howto: no sync_for_device needed if it only read)
     }
     if (unsynced) {
-      report({ severity: 'error', rule: 'ownership/device-sees-unsynced-cpu-write', source: API_RST,
+      report({ severity: 'error', rule: 'ownership/device-sees-unsynced-cpu-write', source: API_RST, handle,
         message: `the device ${what} after the CPU wrote them without dma_sync_single_for_device() ("DMA_TO_DEVICE synchronisation must be done after the last modification of the memory region by the software and before it is handed off to the device")` });
     }
   }

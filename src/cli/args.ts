@@ -1,6 +1,7 @@
 // Command-line options of `dmafuzz` and `dmafuzz check`. Anything unknown or malformed is a
 // UsageError: one line, exit code 2. fuzz and replay parse theirs with the same parser.
 
+import { isRule } from '../check/rules.js';
 import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { oneLine } from './one-line.js';
 import { LIMITS, parseOptions, quoteArg, wholeNumber } from './subcommand-args.js';
@@ -22,13 +23,15 @@ export interface CliOptions {
   /** The option text of each override, for error messages. */
   platformText: Record<string, string>;
   replay?: string;
+  /** --waive RULE-ID: the rule's findings are reported as waived and never make the verdict. */
+  waive?: string[];
 }
 
 const range = (name: keyof typeof LIMITS) => `${LIMITS[name].min}–${LIMITS[name].max.toLocaleString('en-US')}`;
 
 export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
        dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
-                    [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR]
+                    [--vary KEY,...] [--pin KEY=VALUE]... [--waive RULE-ID]... [--corpus DIR] [--report DIR]
        dmafuzz selftest [--minutes N] [--seed N] [--shard I/N] [--well-behaved N] [--class-seeds N]
        dmafuzz replay FILE.json | --target NAME --seed N [--path P] [--faults F,...]
        dmafuzz export --herd FILE
@@ -55,6 +58,8 @@ options (--opt VALUE or --opt=VALUE; -- ends the options):
                        go on is cut and counted, never judged (default 2, ${range('unroll')})
   --platform KEY=VALUE override a platform setting, e.g. --platform kernel=5.15 (repeatable;
                        keys as in docs/litmus.md; checked together with the file's platform { })
+  --waive RULE-ID      report RULE-ID's findings as waived: shown, never counted in the verdict
+                       (repeatable; rules in docs/contract.md; in a file: // dmafuzz: waive RULE-ID: why)
   --replay FILE.json   judge only the counterexample execution saved in FILE.json
   --json               print one JSON object per file
   --help               print this help
@@ -72,7 +77,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const options = end < 0 ? argv : argv.slice(0, end);
   if (options.includes('--help') || options.includes('-h')) return { ...o, command: 'help' };
   const p = parseOptions('', isCheck ? argv.slice(1) : argv, {
-    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, unroll: {}, replay: {}, platform: { repeat: true },
+    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, unroll: {}, replay: {}, platform: { repeat: true }, waive: { repeat: true },
   });
   if (isCheck) o.command = 'check';
   o.json = p.flags.has('json');
@@ -83,17 +88,24 @@ export function parseArgs(argv: string[]): CliOptions {
   o.unroll = wholeNumber('unroll', p.values.unroll);
   if (p.values.replay !== undefined) o.replay = p.values.replay;
   for (const text of p.lists.platform ?? []) platformOverride(text, o);
+  if (p.lists.waive) o.waive = p.lists.waive.map(waiveRule);
   if (!isCheck && p.positionals.length) {
     throw new UsageError(`unknown command ${quoteArg(p.positionals[0])}: use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz FILE|DIR...', 'dmafuzz selftest' or 'dmafuzz replay' (see dmafuzz --help)`);
   }
   o.paths = p.positionals;
-  if (!isCheck && (o.replay !== undefined || p.lists.platform)) {
+  if (!isCheck && (o.replay !== undefined || p.lists.platform || p.lists.waive)) {
     // the built-in scenarios carry their own platform and expected verdict
-    throw new UsageError(`--${o.replay !== undefined ? 'replay' : 'platform'} applies to 'dmafuzz check FILE'`);
+    throw new UsageError(`--${o.replay !== undefined ? 'replay' : p.lists.platform ? 'platform' : 'waive'} applies to 'dmafuzz check FILE'`);
   }
   if (o.command === 'check' && !o.paths.length) throw new UsageError('dmafuzz check needs at least one FILE or DIR');
   if (o.replay && o.paths.length !== 1) throw new UsageError('--replay checks one FILE');
   return o;
+}
+
+/** One --waive RULE-ID: a rule the contract checker knows (src/check/rules.ts). */
+export function waiveRule(text: string): string {
+  if (!isRule(text)) throw new UsageError(`--waive ${oneLine(text)}: unknown rule; the rules are listed in docs/contract.md`);
+  return text;
 }
 
 /** One --platform KEY=VALUE: the key as docs/litmus.md spells it, the value valid on its own. */

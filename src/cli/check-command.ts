@@ -27,7 +27,7 @@ export function checkCommand(o: CliOptions, io: Io): number {
   for (const file of litmusFiles(o.paths)) {
     let outcome: FileOutcome;
     try {
-      outcome = checkLitmusFile(file, { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, unroll: o.unroll, platform: o.platform, platformText: o.platformText, replay: o.replay });
+      outcome = checkLitmusFile(file, { runs: o.runs, seed: o.seed, maxEvents: o.maxEvents, maxStates: o.maxStates, unroll: o.unroll, platform: o.platform, platformText: o.platformText, replay: o.replay, waive: o.waive });
     } catch (e) {
       if (e instanceof UsageError) throw e; // --replay FILE.json unreadable: the option, not this file
       // one file's crash is reported as ours, and the other files are still checked

@@ -16,8 +16,9 @@ import type { Program } from '../program/types.js';
 import { explainCounterexample, type CounterexampleReport } from '../report/counterexample.js';
 import { escapeControls, oneLine } from './one-line.js';
 import { readReplay } from './replay-file.js';
-import { checkContract } from '../check/explore-contract.js';
-import type { Finding } from '../check/finding.js';
+import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
+import { verdictOf } from '../check/verdict.js';
+import { unknownRule, type Waiver } from '../check/waivers.js';
 import { findFix } from '../check/suggest-fix.js';
 import type { SourceMap } from '../litmus/parse.js';
 import { fixReport, type FixReport } from '../report/fix-diff.js';
@@ -35,7 +36,7 @@ export interface Checked {
   result: CheckResult;
   report?: CounterexampleReport;
   /** The contract checker's findings (src/check), each with its source position when the file has one. */
-  contract?: { findings: LocatedFinding[]; states: number; complete: boolean };
+  contract?: { findings: LocatedFinding[]; states: number; complete: boolean; unmatched: Waiver[] };
   /** The smallest repair under which the program checks ok with no error finding, re-checked. */
   fix?: FixReport;
   /** Why a bug has no fix: none of the repairs tried works, or why the search stopped or never started. */
@@ -57,9 +58,13 @@ export interface FileCheckOptions extends CheckOptions {
   fix?: boolean;
   /** Laps of a loop whose condition depends on a read (src/exec/paths.ts; default 2). */
   unroll?: number;
+  /** --waive RULE-ID: rules waived for the whole run (validated by the argument parser). */
+  waive?: readonly string[];
+  /** The file's `// dmafuzz: waive` comments (set by checkLitmusFile). */
+  fileWaivers?: readonly Waiver[];
 }
 
-export type LocatedFinding = Finding & { line?: number; col?: number };
+export type { LocatedFinding };
 
 export function formatInputError(e: InputError): string {
   return `${oneLine(e.file)}:${e.line}:${e.col}: ${escapeControls(e.message)}`;
@@ -75,7 +80,13 @@ export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOut
   }
   const loaded = loadLitmus(file, text, o.platform ?? {}, o.platformText ?? {}, o.unroll);
   if ('kind' in loaded) return loaded;
-  return checkProgramAs(file, loaded.compiled, loaded.parsed.expect, o, loaded.parsed.source, text);
+  const fileWaivers: Waiver[] = (loaded.parsed.waivers ?? []).map((w) => ({ ...w, by: 'file' }));
+  const unknown = unknownRule(fileWaivers);
+  if (unknown) return { kind: 'error', file, line: unknown.line!, col: unknown.col!, message: `waiver of unknown rule '${unknown.rule}' (docs/contract.md lists the rules)` };
+  const checked = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, { ...o, fileWaivers }, loaded.parsed.source, text);
+  const unused = checked.contract?.unmatched[0];
+  if (unused) return { kind: 'error', file, line: unused.line!, col: unused.col!, message: `waiver of '${unused.rule}' matches no finding on this line or the next` };
+  return checked;
 }
 
 /** Parse and compile a litmus text as `dmafuzz check` does; any problem is one InputError. */
@@ -157,9 +168,11 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   const result = checkPaths(paths, o);
   const failing = paths[result.counterexample?.execution.path ?? 0];
   const report = result.counterexample && explainCounterexample(failing, result.counterexample.execution, result.counterexample.result);
-  const findings = contractFindings(paths, o.maxStates, source);
-  const contract = { findings: findings.list, states: findings.states, complete: findings.complete };
-  const verdict = result.verdict === 'bug' || findings.list.some((f) => f.severity === 'error') ? 'bug' : result.verdict;
+  const waivers: Waiver[] = [...(o.fileWaivers ?? []), ...(o.waive ?? []).map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
+  const search = { program: c.source ?? c.program, file, overrides: o.platform ?? {}, unroll: o.unroll, own: { paths, result } };
+  const findings = fileFindings(paths, { maxStates: o.maxStates, source, search, waivers });
+  const contract = { findings: findings.list, states: findings.states, complete: findings.complete, unmatched: findings.unmatched };
+  const verdict = verdictOf(result.verdict, findings.list);
   // Each candidate repair is re-checked by these same searches: where they ran out of states on
   // the test itself, every candidate would too, so no fix is searched for.
   const finished = findings.complete && (result.method === 'exhaustive' || result.bound.events >= 0);
@@ -182,33 +195,6 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
     ...(fix ? { fix } : {}),
     ...(noFix ? { noFix } : {}),
   };
-}
-
-/** The contract checker over every path: each finding once, at the statement it comes from. */
-function contractFindings(paths: readonly Compiled[], maxStates: number | undefined, source?: SourceMap): { list: LocatedFinding[]; states: number; complete: boolean; errors: number } {
-  const seen = new Set<string>();
-  const list: LocatedFinding[] = [];
-  let states = 0;
-  let complete = true;
-  let errors = 0; // as brokenness() counts them: before locating, per path
-  for (const c of paths) {
-    const r = checkContract(c, maxStates);
-    states += r.states;
-    complete &&= r.complete;
-    errors += r.findings.filter((f) => f.severity === 'error').length;
-    for (const f of r.findings) {
-      const a = c.actorIndex.get(f.actor)!;
-      const statement = c.path ? c.path.threads[a].origin[f.op] : f.op;
-      const pos = source?.ops[a]?.[statement];
-      const located: LocatedFinding = pos ? { ...f, line: pos.line, col: pos.col } : f;
-      const key = `${f.rule}|${f.message}|${located.line}:${located.col}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      list.push(located);
-    }
-  }
-  list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-  return { list, states, complete, errors };
 }
 
 function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {

@@ -11,7 +11,7 @@ import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSumma
 import { parsePin, parseVary } from '../nightly/matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
-import { UsageError } from './args.js';
+import { UsageError, waiveRule } from './args.js';
 import { EXIT, type Io } from './check-command.js';
 import { litmusFiles } from './find-files.js';
 
@@ -59,7 +59,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
       options: {
         time: { type: 'string' }, seed: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
         vary: { type: 'string' }, pin: { type: 'string', multiple: true }, corpus: { type: 'string' }, report: { type: 'string' },
-        'max-trials': { type: 'string' },
+        'max-trials': { type: 'string' }, waive: { type: 'string', multiple: true },
       },
     });
   } catch (e) {
@@ -82,6 +82,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const vary = v.vary !== undefined ? wrap(() => parseVary(v.vary!)) : undefined;
   const pin: Partial<PlatformConfig> = Object.assign({}, ...(v.pin ?? []).map((t) => wrap(() => parsePin(t))));
   if (v['max-trials'] !== undefined && !/^\d+$/.test(v['max-trials'])) throw new UsageError(`--max-trials takes a whole number, not '${v['max-trials']}'`);
+  const waive = (v.waive ?? []).map(waiveRule);
   const files = litmusFiles(parsed.positionals);
   const corpus = v.corpus ?? CORPUS_DIR;
 
@@ -110,7 +111,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   let summary: FuzzSummary;
   try {
     summary = await fuzzFiles({
-      files, timeMs, seed, shard, workers, corpus, ...(vary ? { vary } : {}), pin,
+      files, timeMs, seed, shard, workers, corpus, ...(vary ? { vary } : {}), pin, ...(waive.length ? { waive } : {}),
       ...(v['max-trials'] !== undefined ? { maxTrials: Number(v['max-trials']) } : {}),
       signal: abort.signal, onProgress, onFailure,
     });
@@ -125,14 +126,20 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   }
   if (pr?.tty) pr.write('\r\x1b[K');
   for (const f of summary.files) if (f.skipped) io.out(`skip  ${f.file}: ${f.skipped}`);
+  const contract = summary.files.flatMap((f) => (f.contract ?? []).map((x) => ({ file: f.file, x })));
+  for (const { file, x } of contract) {
+    io.out(`BUG   ${file}:${x.line ?? 0}:${x.col ?? 0}: error: ${x.message} (${x.rule}; ${x.source})`);
+    if (x.witness) io.out(`      witness (${x.witness.kind}): ${x.witness.text}`);
+    io.out(`      reproduce: ${x.witness?.replay ?? `dmafuzz check ${file}`}`);
+  }
   const rate = summary.elapsedMs ? Math.round((summary.executions * 1000) / summary.elapsedMs) : 0;
   const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
-  io.out(`${summary.failures.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
+  io.out(`${summary.failures.length || contract.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'}${contract.length ? ` and ${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
   if (v.report !== undefined) {
     const written = writeReports(v.report, summary);
     io.out(`      reports: ${written.join(', ')}`);
   }
-  return summary.failures.length ? EXIT.bug : EXIT.ok;
+  return summary.failures.length || contract.length ? EXIT.bug : EXIT.ok;
 }
 
 /** `fuzz` with FILE or DIR arguments is this command; without, the self-test (selftest). */

@@ -28,6 +28,8 @@ export interface ThreadPath {
   ops: Op[];
   /** For each op: the index of the thread's top-level statement it comes from (for source positions). */
   origin: number[];
+  /** For each op: the source op it was made from (an assume: none), so a finding points at the op itself, not its `if`. */
+  from: (Op | undefined)[];
   /** Each register's value at the end, over this path's reads (for exists/forall). */
   regs: Map<string, Expr>;
   /** Ends in a cut assume: the thread would loop on past --unroll. */
@@ -58,7 +60,7 @@ function hasComputed(op: Op): boolean {
 export function expandPaths(p: Program, unroll = DEFAULT_UNROLL): PathProgram[] {
   if (!Number.isInteger(unroll) || unroll < 1) throw new ProgramError(`unroll ${unroll}: loops need at least 1 lap`);
   if (isStraightLine(p) && !p.condition) {
-    return [{ program: p, threads: p.actors.map((a) => ({ ops: a.ops, origin: a.ops.map((_, i) => i), regs: new Map(), cut: false, choices: [] })), index: 0 }];
+    return [{ program: p, threads: p.actors.map((a) => ({ ops: a.ops, origin: a.ops.map((_, i) => i), from: a.ops, regs: new Map(), cut: false, choices: [] })), index: 0 }];
   }
   const perThread = p.actors.map((a) => threadPaths(a, p, unroll));
   let count = 1;
@@ -82,6 +84,7 @@ export function expandPaths(p: Program, unroll = DEFAULT_UNROLL): PathProgram[] 
 interface State {
   ops: Op[];
   origin: number[];
+  from: (Op | undefined)[];
   /** The top-level statement being run. */
   top: number;
   env: Map<string, Expr>;
@@ -165,7 +168,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       if (v !== undefined) { delete (o as { oldExpr?: Expr }).oldExpr; (o as { old: bigint }).old = v; } else (o as { oldExpr: Expr }).oldExpr = e;
     }
     if ('entry' in o && o.entry === undefined) delete o.entry;
-    push(st, o);
+    push(st, o, op);
     const assigned = op.op === 'load' || op.op === 'dma_read' || op.op === 'rmw' ? op.reg : op.op === 'readl' || op.op === 'read_reg' ? op.dst : op.op === 'dma_map_sg' ? op.count : op.op === 'dma_mapping_error' ? op.reg : undefined;
     if (assigned) st.env.set(assigned, { k: 'read', op: index, name: assigned });
   };
@@ -188,10 +191,11 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     if (off >= mapped) throw new ProgramError(`${at}: offset ${off} is past the end of the mapping (${mapped} bytes)`);
     return mapped - off;
   };
-  const fork = (st: State): State => ({ ...st, ops: st.ops.slice(), origin: st.origin.slice(), env: new Map(st.env), choices: st.choices.slice() });
-  const push = (st: State, op: Op) => {
+  const fork = (st: State): State => ({ ...st, ops: st.ops.slice(), origin: st.origin.slice(), from: st.from.slice(), env: new Map(st.env), choices: st.choices.slice() });
+  const push = (st: State, op: Op, source?: Op) => {
     st.ops.push(op);
     st.origin.push(st.top);
+    st.from.push(source);
   };
 
   /** Run a block from a state; every way it can end. */
@@ -297,10 +301,10 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     }
   };
 
-  const start: State = { ops: [], origin: [], top: 0, env: new Map(), choices: [], cut: false };
+  const start: State = { ops: [], origin: [], from: [], top: 0, env: new Map(), choices: [], cut: false };
   return block(actor.ops, start, '').map((o) => {
     if (o.flow === 'break' || o.flow === 'continue') throw new ProgramError(`${actor.name}: '${o.flow}' outside a loop`);
-    return { ops: o.st.ops, origin: o.st.origin, regs: o.st.env, cut: o.st.cut, choices: o.st.choices };
+    return { ops: o.st.ops, origin: o.st.origin, from: o.st.from, regs: o.st.env, cut: o.st.cut, choices: o.st.choices };
   });
 }
 

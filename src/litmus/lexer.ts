@@ -1,6 +1,6 @@
 // Tokens of the DMA litmus format: C identifiers, numbers (decimal, hex, and dotted versions
 // such as 6.1 or 5.15.50), punctuation (C's operators and herd7's /\ and \/), and C comments
-// (// and /* */), with 1-based positions.
+// (// and /* */), with 1-based positions. `//` comments are kept aside for waivers.
 
 import { LitmusError, type Pos } from './litmus-error.js';
 
@@ -20,7 +20,10 @@ const PUNCT1 = '{}()[];,=*+-&|!<>:~^%/.?@';
 /** A preprocessor line (`#define ...`) is '#' ... '#end' around its tokens (src/litmus/preprocess.ts). */
 export const DIRECTIVE_END = '#end';
 
-export function tokenize(src: string): Token[] {
+/** A `//` comment: its text after the slashes, where it starts. Waivers live in them (parse.ts). */
+export interface LineComment extends Pos { text: string }
+
+export function tokenize(src: string, comments?: LineComment[]): Token[] {
   const out: Token[] = [];
   let i = 0, line = 1, col = 1;
   const advance = (n: number) => {
@@ -50,7 +53,9 @@ export function tokenize(src: string): Token[] {
     }
     if (!src.startsWith('//', i) && !src.startsWith('/*', i)) lineStart = false;
     if (src.startsWith('//', i)) {
+      const at = { line, col }, from = i + 2;
       while (i < src.length && src[i] !== '\n') advance(1);
+      comments?.push({ ...at, text: src.slice(from, i) });
       continue;
     }
     if (src.startsWith('/*', i)) {

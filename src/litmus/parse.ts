@@ -41,7 +41,13 @@ export interface ParsedLitmus {
   program: Program;
   expect?: Expectation;
   source: SourceMap;
+  /** `// dmafuzz: waive RULE-ID: reason` comments: each waives RULE-ID's findings on its line or the next. */
+  waivers?: FileWaiver[];
 }
+
+export interface FileWaiver extends Pos { rule: string; reason: string }
+
+const WAIVER = /^\s*dmafuzz:\s*waive\s+([^\s:]+)\s*:\s*(\S.*?)\s*$/;
 
 export const MAX_NAME = /^[A-Za-z0-9_.+-]+$/;
 
@@ -66,6 +72,18 @@ class Parser extends Conditions {
   private readonly source: SourceMap = { header: { line: 1, col: 1 }, platform: {}, buffers: [], registers: [], actors: [], ops: [], final: [], opPos: this.opPos };
 
   // --- file ---
+
+  /** The waiver comments; a `// dmafuzz:` comment that is not one is an error, not a silent no-op. */
+  private waivers(): FileWaiver[] {
+    const out: FileWaiver[] = [];
+    for (const c of this.comments) {
+      if (!/^\s*dmafuzz\s*:/.test(c.text)) continue;
+      const m = WAIVER.exec(c.text);
+      if (!m) this.fail(c, "a waiver reads '// dmafuzz: waive RULE-ID: reason' (the reason is required)");
+      out.push({ line: c.line, col: c.col, rule: m[1], reason: m[2] });
+    }
+    return out;
+  }
 
   parseFile(): ParsedLitmus {
     const first = this.tok;
@@ -155,7 +173,8 @@ class Parser extends Conditions {
     };
     this.checkWideRegisters(program);
     dropUnreadRegisters(program);
-    return { program, ...(expect ? { expect } : {}), source: this.source };
+    const waivers = this.waivers();
+    return { program, ...(expect ? { expect } : {}), source: this.source, ...(waivers.length ? { waivers } : {}) };
   }
 
   // --- platform { key = value; ... } ---

@@ -1,16 +1,17 @@
 // A cursor over the litmus tokens with the helpers every part of the parser uses: look ahead,
 // expect a word, fail with one LitmusError at a line and column.
 
-import { tokenize, type Token } from './lexer.js';
+import { tokenize, type LineComment, type Token } from './lexer.js';
 import { LitmusError, type Pos } from './litmus-error.js';
 import { preprocess } from './preprocess.js';
 
 export class TokenStream {
   protected readonly toks: Token[];
   protected i = 0;
+  protected readonly comments: LineComment[] = [];
 
   constructor(src: string) {
-    this.toks = preprocess(tokenize(src));
+    this.toks = preprocess(tokenize(src, this.comments));
   }
 
   protected get tok(): Token {

@@ -32,10 +32,12 @@ export interface BatchTask {
   /** Stop starting trials after this time (ms since the epoch). */
   deadline: number;
   known: KnownFailure[];
+  /** --waive RULE-ID: rules waived for the whole run. */
+  waive?: string[];
 }
 
 export interface BatchResult {
-  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number }[];
+  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; contract?: TrialResult['contract']; contractOn?: string }[];
   failures: (ShrunkFailure & { fileIndex: number })[];
   /** Failing trials counted as a known failure: its key, and the trial's platform. */
   repeats: { key: string; foundOn: string }[];
@@ -62,8 +64,8 @@ export function runBatch(task: BatchTask): BatchResult {
       out.trials.push({ index: k, covered: `${k % parsed.length}|none`, verdict: 'invalid', executions: 0 });
       continue;
     }
-    const r = runTrial(parsed, plan, checked);
-    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions });
+    const r = runTrial(parsed, plan, checked, task.waive);
+    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}) });
     if (!r.failure) continue;
     const same = known.find((k) => covers(k, r.failure!));
     if (same) {

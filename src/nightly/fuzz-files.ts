@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
 import { LitmusError } from '../litmus/litmus-error.js';
+import type { LocatedFinding } from '../check/file-findings.js';
+import { isRule } from '../check/rules.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
 import { runBatch, type BatchResult, type BatchTask, type KnownFailure } from './batch.js';
@@ -44,6 +46,8 @@ export interface FuzzFilesOptions extends MatrixOptions {
   graceMs?: number;
   /** Run in this thread even when the worker file exists (tests under Vitest run from source). */
   inline?: boolean;
+  /** --waive RULE-ID: rules waived for the whole run. */
+  waive?: string[];
 }
 
 export interface FuzzProgress {
@@ -80,6 +84,8 @@ export interface FileSummary {
   skipped?: string;
   platforms: number;
   cases: FileCase[];
+  /** Contract errors with no counterexample (a dma-debug WARN, an order the device can observe): `bug`, as in `dmafuzz check`. */
+  contract?: LocatedFinding[];
 }
 
 export interface FuzzSummary {
@@ -106,7 +112,10 @@ export function loadFiles(files: string[]): { path: string; text: string; parsed
   return files.map((path) => {
     try {
       const text = readLitmusFile(path);
-      return { path, text, parsed: parseLitmus(text) };
+      const parsed = parseLitmus(text);
+      const unknown = (parsed.waivers ?? []).find((w) => !isRule(w.rule));
+      if (unknown) throw new InputProblem(path, unknown.line, unknown.col, `waiver of unknown rule '${unknown.rule}' (docs/contract.md lists the rules)`);
+      return { path, text, parsed };
     } catch (e) {
       if (e instanceof LitmusError) throw new InputProblem(path, e.line, e.col, e.message);
       throw e;
@@ -174,6 +183,11 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         if (t.verdict === 'bug') c.bugs++;
         if (t.verdict === 'inconclusive') c.inconclusive++;
         if (t.verdict === 'invalid') c.invalid++;
+        for (const f of t.contract ?? []) {
+          s.contract ??= [];
+          const replay = `dmafuzz check ${s.file}${t.contractOn ?? ''}`;
+          if (!s.contract.some((x) => x.rule === f.rule && x.line === f.line && x.col === f.col)) s.contract.push(f.witness ? { ...f, witness: { ...f.witness, replay } } : f);
+        }
       }
       for (const x of r.repeats) {
         const same = failures.find((f) => f.key === x.key);
@@ -221,7 +235,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
       for (;;) {
         let why = stopReason();
         while (!why && !failure && inflight.size < (pool ? workers : 1)) {
-          const task: BatchTask = { files: fileList, runSeed: seed, matrix, trials: trialsOfBatch(next++), deadline, known: [...known] };
+          const task: BatchTask = { files: fileList, runSeed: seed, matrix, trials: trialsOfBatch(next++), deadline, known: [...known], ...(o.waive?.length ? { waive: o.waive } : {}) };
           const p: Promise<void> = exec(task).then(absorb, (e) => { failure ??= e; }).finally(() => inflight.delete(p));
           inflight.add(p);
           why = stopReason();

@@ -13,6 +13,9 @@ import { checkAllPaths } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
 import { makePlatform, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
+import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
+import { verdictOf } from '../check/verdict.js';
+import type { Waiver } from '../check/waivers.js';
 import { fileMatrix, platformAt, platformKey, type MatrixOptions } from './matrix.js';
 import { applyPlacement, placeableBuffers, placementKey, slotCount, type Placement } from './placement.js';
 
@@ -66,6 +69,22 @@ export interface TrialResult {
   covered: string;
   verdict: 'ok' | 'bug' | 'inconclusive' | 'invalid';
   failure?: TrialFailure;
+  /**
+   * The contract findings that make this trial `bug` with no counterexample: witnessed errors
+   * (a dma-debug WARN, an order the device can observe), not waived — the rule of `dmafuzz check`
+   * (src/check/verdict.ts). Checked once per platform × placement, with the value check.
+   */
+  contract?: LocatedFinding[];
+  /** Where they were found: the `--platform` options of `dmafuzz check` for this platform (and the placement, in words). */
+  contractOn?: string;
+}
+
+/** ` --platform k=v` for each setting the trial changed from the file's platform, plus the placement in words. */
+function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
+  const own = makePlatform(parsed.program.platform);
+  const keys = Object.keys(plan.platform) as (keyof PlatformConfig)[];
+  const flags = keys.filter((k) => plan.platform[k] !== own[k]).map((k) => ` --platform ${k}=${String(plan.platform[k])}`).join('');
+  return flags + (plan.placement.length ? ` (with the placement ${placementKey(plan.placement)})` : '');
 }
 
 /** Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length. */
@@ -83,7 +102,7 @@ export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, pl
  * the trial's own seed. Which trials find what is therefore the same whatever the number of
  * workers and however batches fall on them: `--seed` replays a whole run.
  */
-export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checked: Map<string, Execution | undefined>): TrialResult {
+export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checked: Map<string, Execution | undefined>, waive: readonly string[] = []): TrialResult {
   const covered = `${plan.file}|${platformKey(plan.platform)}`;
   let c: Compiled;
   try {
@@ -96,11 +115,18 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   const o = { searchBudget: TRIAL_BOUNDS.searchBudget };
   let executions = 0;
   let verdict: TrialResult['verdict'] = 'ok';
+  let contract: LocatedFinding[] = [];
   if (!checked.has(key)) {
     const r = checkAllPaths(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
     executions += r.executions;
     checked.set(key, r.counterexample?.execution);
     if (r.verdict === 'inconclusive') verdict = 'inconclusive';
+    // No counterexample search of its own: this trial's platform and placement is the one explored.
+    const parsed = files[plan.file];
+    const waivers: Waiver[] = [...(parsed.waivers ?? []).map((w): Waiver => ({ ...w, by: 'file' })), ...waive.map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
+    const found = fileFindings(c.allPaths ?? [c], { maxStates: TRIAL_BOUNDS.maxStates, source: parsed.source, waivers });
+    contract = found.list.filter((f) => f.severity === 'error' && !f.waived);
+    if (verdictOf(r.verdict, contract) === 'bug' && !r.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan) };
   }
   const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
     executions, covered, verdict: 'bug',

@@ -5,6 +5,7 @@ import { hex } from '../exec/values.js';
 import { formatFinalStates } from '../oracle/final-states.js';
 import type { Checked, LocatedFinding } from '../cli/check-file.js';
 import type { CheckResult } from '../oracle/check.js';
+import { countsAsError } from '../check/finding.js';
 import type { CounterexampleReport } from './counterexample.js';
 
 export interface ReplayInfo {
@@ -41,7 +42,7 @@ function foundBy(r: CheckResult, replayed = false): string {
 export function renderText(o: Checked, replay?: ReplayInfo): string {
   const r = o.result;
   const expectation = o.expect === undefined ? '' : o.expect === o.verdict ? ` [expected ${o.expect}]` : ` [DIFFERS from 'expect ${o.expect}']`;
-  const errors = o.contract?.findings.filter((f) => f.severity === 'error') ?? [];
+  const errors = o.contract?.findings.filter(countsAsError) ?? [];
   const out: string[] = [];
   if (o.report) {
     out.push(`BUG   ${o.file} (${o.name}): counterexample found ${foundBy(r, o.replayed)}${expectation}`, ...explanationLines(o.report, '  '));
@@ -54,7 +55,7 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
   if (o.states) out.push('', ...formatFinalStates(o.states).map((l) => `  ${l}`));
   if (o.contract?.findings.length) {
     out.push('', `  contract (${o.contract.complete ? 'every interleaving' : `${o.contract.states} states, not every interleaving`}):`);
-    for (const f of o.contract.findings) out.push(`    ${findingLine(o.file, f)}`);
+    for (const f of o.contract.findings) out.push(...findingLines(o.file, f).map((l) => `    ${l}`));
   }
   if (o.fix) {
     out.push('', '  suggested fix (re-checked: ok, no error finding):');
@@ -71,10 +72,18 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
   return out.join('\n');
 }
 
-/** `file:12:3: error: <message> (<rule>, <source>)`, or `cpu0 op 3: ...` for a program with no file. */
-function findingLine(file: string, f: LocatedFinding): string {
+/**
+ * `file:12:3: error: <message> (<rule>; <source>)`, or `cpu0 op 3: ...` for a program with no
+ * file; then what makes it an error (its witness), or why it is not one, and any waiver.
+ */
+function findingLines(file: string, f: LocatedFinding): string[] {
   const at = f.line !== undefined ? `${file}:${f.line}:${f.col}` : `${f.actor} op ${f.op + 1}`;
-  return `${at}: ${f.severity}: ${f.message} (${f.rule}; ${f.source})`;
+  const out = [`${at}: ${f.severity}${f.waived ? ' (waived)' : ''}: ${f.message} (${f.rule}; ${f.source})`];
+  if (f.witness) out.push(`  witness (${f.witness.kind}): ${f.witness.text}`);
+  if (f.witness?.replay) out.push(`  reproduce: ${f.witness.replay}`);
+  if (f.note) out.push(`  not an error: ${f.note}`);
+  if (f.waived) out.push(`  waived ${f.waived.by === 'file' ? 'in the file' : 'on the command line'}: ${f.waived.reason}`);
+  return out;
 }
 
 /** The body of every counterexample report: platform, program, what happened, observations, lines. */

@@ -1,0 +1,90 @@
+// The witness of a barrier finding (src/check/barrier-contract.ts): an order in which the device
+// can observe the CPU's two accesses under Linux's contract (Documentation/memory-barriers.txt).
+// Nothing between them orders them for the device, so the device sees the later one first
+// whenever it can look at both: it reads the ownership word and then the payload, or it writes
+// the payload and then the status word the CPU checked first. Where the device only looks after
+// a doorbell that a writel() (whose barrier orders every earlier store, "KERNEL I/O BARRIER
+// EFFECTS") writes after both stores, its own program order orders them, and there is no finding.
+
+import type { Compiled } from '../exec/compile.js';
+import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { Finding } from './finding.js';
+
+export type DeviceOrder = { witness: string } | { ordered: string } | { unseen: string };
+
+type Range = [number, number];
+const overlaps = (a: Range, b: Range) => a[0] < b[1] && b[0] < a[1];
+
+/** The device-visible order of a barrier finding, or why there is none. */
+export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
+  const cpu = c.actors[c.actorIndex.get(f.actor)!].actor.ops as CpuOp[];
+  const later = cpu[f.op], earlier = f.related ? cpu[f.related.op] : undefined;
+  if (!earlier) return { unseen: 'the finding names no earlier access' };
+  const where = (op: CpuOp): Range | undefined => {
+    if (!('buf' in op && 'off' in op && 'size' in op)) return undefined;
+    const b = c.layout.buffers.get(op.buf);
+    return b ? [b.addr + op.off, b.addr + op.off + op.size] : undefined;
+  };
+  const name = (op: CpuOp) => ('buf' in op && 'off' in op ? `${op.buf} + ${op.off}` : op.op);
+  const devices = c.actors.filter((a) => a.actor.kind === 'device');
+  const devRange = (op: DeviceOp): Range | undefined => {
+    if ((op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') || op.addr) return undefined;
+    const b = c.layout.buffers.get(op.handle);
+    return b && b.kind === 'coherent' ? [b.addr + op.off, b.addr + op.off + op.size] : undefined;
+  };
+
+  if (later.op === 'load' || later.op === 'poll') {
+    // Status then payload: the device must write the payload before the status.
+    const status = where(earlier), payload = where(later);
+    if (!status || !payload) return { unseen: 'not a coherent descriptor word' };
+    for (const d of devices) {
+      const ops = d.actor.ops as DeviceOp[];
+      const p = ops.findIndex((op) => op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], payload));
+      const s = p < 0 ? -1 : ops.findIndex((op, i) => i > p && op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], status));
+      if (s >= 0) {
+        return { witness: `${d.actor.name} writes ${name(later)} (its op ${p + 1}) and then the status ${name(earlier)} (its op ${s + 1}); with nothing between the CPU's two loads, the CPU can load ${name(later)} before the status and see the value from before the device wrote it` };
+      }
+    }
+    return { unseen: `no device writes ${name(later)} before the status word ${name(earlier)}, so no load order can see a stale value` };
+  }
+
+  // Stores: the payload (earlier) and the ownership word or doorbell (later).
+  const payload = where(earlier);
+  if (!payload) return { unseen: 'not a coherent descriptor word' };
+  let ordered: string | undefined;
+  for (const d of devices) {
+    const ops = d.actor.ops as DeviceOp[];
+    let first: number;
+    if (later.op === 'writel') {
+      first = ops.findIndex((op) => op.op === 'wait_doorbell' && op.reg === later.reg);
+    } else {
+      const word = where(later);
+      first = word ? ops.findIndex((op) => (op.op === 'dma_poll' || op.op === 'dma_read') && overlaps(devRange(op) ?? [0, 0], word)) : -1;
+    }
+    if (first < 0) continue;
+    const reads = ops.findIndex((op, i) => i > first && (op.op === 'dma_read' || op.op === 'dma_poll') && overlaps(devRange(op) ?? [0, 0], payload));
+    if (reads < 0) continue;
+    if (later.op !== 'writel') {
+      const bell = doorbellAfter(cpu, f.op, ops.slice(0, first));
+      if (bell) { ordered = `${d.actor.name} looks only after ${bell}, which orders both stores`; continue; }
+    }
+    const what = later.op === 'writel' ? `waits for the doorbell ${later.reg}` : `reads ${name(later)} (its op ${first + 1})`;
+    return { witness: `${d.actor.name} ${what} and then reads ${name(earlier)} (its op ${reads + 1}); with nothing ordering the CPU's two stores, it can see the new ${later.op === 'writel' ? 'doorbell' : 'ownership word'} and the old ${name(earlier)}` };
+  }
+  return ordered ? { ordered } : { unseen: `no device reads ${name(earlier)} after ${later.op === 'writel' ? 'the doorbell' : `it reads ${name(later)}`}` };
+}
+
+/**
+ * A doorbell the device waits for before looking, written only by this CPU after op j with a
+ * writel() (or a store barrier before a writel_relaxed()): its barrier orders both stores.
+ */
+function doorbellAfter(cpu: readonly CpuOp[], j: number, before: readonly DeviceOp[]): string | undefined {
+  for (const w of before) {
+    if (w.op !== 'wait_doorbell') continue;
+    const writes = cpu.map((op, i) => ({ op, i })).filter(({ op }) => op.op === 'writel' && op.reg === w.reg && (op.valueExpr !== undefined || op.value === w.value));
+    if (!writes.length || writes.some(({ i }) => i < j)) continue;
+    const orders = writes.every(({ op, i }) => (op.op === 'writel' && !op.relaxed) || cpu.slice(j + 1, i).some((b) => b.op === 'barrier' && ['wmb', 'dma_wmb', 'mb', 'dma_mb'].includes(b.kind)));
+    if (orders) return `the doorbell writel(${w.value}, ${w.reg})`;
+  }
+  return undefined;
+}

@@ -1,0 +1,229 @@
+// Issue 17: a contract error is something that goes wrong. Each error finding carries its
+// witness (a dma-debug WARN, a counterexample on an explored platform, an order the device can
+// observe); every other finding is a warning that says why; waivers in the file and on the
+// command line are shown and never change the verdict.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { checkLitmusFile, type Checked, type FileOutcome } from '../src/cli/check-file.js';
+import { fuzzFiles } from '../src/nightly/fuzz-files.js';
+import { litmusFiles } from '../src/cli/find-files.js';
+import { renderJson, renderText } from '../src/report/render.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-witness-'));
+const scenario = (name: string) => join(ROOT, 'scenarios', name);
+const checked = (o: FileOutcome): Checked => {
+  if (o.kind === 'error') throw new Error(`${o.file}:${o.line}:${o.col}: ${o.message}`);
+  return o;
+};
+const memo = new Map<string, Checked>();
+/** Each file checked once per set of options (checks are the slow part of this file). */
+const check = (path: string, waive?: string[]) => {
+  const key = `${path}|${waive?.join(',') ?? ''}`;
+  if (!memo.has(key)) memo.set(key, checked(checkLitmusFile(path, { fix: false, ...(waive ? { waive } : {}) })));
+  return memo.get(key)!;
+};
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('the patterns of issue 17', () => {
+  const expectations: [string, 'ok' | 'bug', string?][] = [
+    ['contract/ring-init-before-doorbell.litmus', 'ok'],
+    ['contract/own-before-payload-polled.litmus', 'bug', 'device-order'],
+    ['contract/build-skb-half-page.litmus', 'ok'],
+    ['contract/inplace-edit-skip-sync-unmap.litmus', 'ok'],
+    ['contract/rfd-behind-el-bit.litmus', 'ok'],
+    ['contract/bidirectional-synced-per-direction.litmus', 'ok'],
+    ['contract/if-status-no-rmb.litmus', 'bug', 'device-order'],
+    ['contract/if-status-rmb.litmus', 'ok'],
+  ];
+  for (const [name, verdict, witness] of expectations) {
+    test(`${name}: ${verdict}${witness ? `, witness ${witness}` : ''}`, () => {
+      const c = check(scenario(name));
+      expect(c.verdict, renderText(c)).toBe(verdict);
+      const errors = c.contract!.findings.filter((f) => f.severity === 'error');
+      if (witness) expect(errors.map((f) => f.witness?.kind)).toContain(witness);
+      else expect(errors, renderText(c)).toEqual([]);
+    });
+  }
+
+  test('ring init: no barrier finding at all, the doorbell orders the stores', () => {
+    const c = check(scenario('contract/ring-init-before-doorbell.litmus'));
+    expect(c.contract!.findings.filter((f) => f.rule.startsWith('barriers/'))).toEqual([]);
+  });
+
+  test('the if-style status read is found at the load inside the if, not at the if', () => {
+    const c = check(scenario('contract/if-status-no-rmb.litmus'));
+    const f = c.contract!.findings.find((x) => x.rule === 'barriers/status-payload-unordered')!;
+    expect(f.line).toBe(16);
+    expect(f.col).toBe(5);
+    expect(f.witness!.text).toMatch(/fec writes ring \+ 8 .* and then the status ring \+ 0/);
+  });
+
+  test('the ownership findings of correct code are warnings that say no explored platform goes wrong', () => {
+    const c = check(scenario('contract/build-skb-half-page.litmus'));
+    const w = c.contract!.findings.filter((f) => f.rule === 'ownership/cpu-writes-from-device');
+    expect(w.length).toBeGreaterThan(0);
+    for (const f of w) {
+      expect(f.severity).toBe('warning');
+      expect(f.note).toMatch(/no explored platform goes wrong in the bytes of h: the check's platform and \d+ more platforms and placements/);
+    }
+  });
+});
+
+describe('every finding of the built-in scenarios is witnessed or says why not', () => {
+  const files = litmusFiles([join(ROOT, 'scenarios')]).filter((f) => !f.includes('/arm-model/'));
+  test(`${files.length} files`, () => {
+    let errors = 0, witnessedByCounterexample = 0;
+    for (const path of files) {
+      // Small value-search bounds keep this fast (the built-in job checks the verdicts at full bounds).
+      const c = checked(checkLitmusFile(path, { fix: false, runs: 30, maxEvents: 1, maxStates: 3_000 }));
+      const text = renderText(c);
+      for (const f of c.contract?.findings ?? []) {
+        if (f.severity === 'error') {
+          errors++;
+          expect(f.witness, `${path}: ${f.rule}`).toBeDefined();
+          expect(text).toContain(`witness (${f.witness!.kind}): ${f.witness!.text}`);
+          if (f.witness!.kind === 'counterexample') {
+            witnessedByCounterexample++;
+            expect(f.witness!.replay).toMatch(/^dmafuzz (check|fuzz) /);
+          }
+        } else {
+          expect(f.note, `${path}: ${f.rule}`).toBeTruthy();
+          expect(text).toContain(`not an error: ${f.note}`);
+        }
+      }
+      // a bug through contract errors alone still has one
+      if (c.verdict === 'bug' && !c.report) expect(c.contract!.findings.some((f) => f.severity === 'error'), path).toBe(true);
+    }
+    expect(errors).toBeGreaterThan(20);
+    expect(witnessedByCounterexample).toBeGreaterThan(5);
+  }, 120_000);
+
+  test('a counterexample witness reproduces with the command it names', () => {
+    const c = check(scenario('contract/tx-unchecked-mapping.litmus'));
+    const f = c.contract!.findings.find((x) => x.rule === 'contract/unchecked-mapping-used')!;
+    expect(f.witness?.kind).toBe('counterexample');
+    expect(f.witness!.text).toMatch(/^goes wrong with deviceAddressBits=32, highRam=true, swiotlb=absent: dev's dma_read of h \+ 0/);
+    const flags = [...f.witness!.replay!.matchAll(/--platform (\w+)=(\S+)/g)];
+    const platform = Object.fromEntries(flags.map(([, k, v]) => [k, v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v]));
+    const again = checked(checkLitmusFile(scenario('contract/tx-unchecked-mapping.litmus'), { fix: false, platform }));
+    expect(again.report).toBeDefined();
+  });
+});
+
+const HALF_PAGE = `DMA waived
+{ kmalloc pg[128]; mmio RDT; }
+cpu rx {
+  h = dma_map_single(dev, pg, 128, DMA_FROM_DEVICE);
+  if (dma_mapping_error(dev, h)) return -ENOMEM;
+  writel(1, RDT);
+  wait_for_irq(rx_irq);
+  dma_sync_single_range_for_cpu(dev, h, 0, 128, DMA_FROM_DEVICE);
+  // dmafuzz: waive ownership/cpu-writes-from-device: the half is ours after the sync (build_skb)
+  *(u32 *)(pg + 12) = 0x0800;
+  dma_unmap_single(dev, h, 128, DMA_TO_DEVICE);
+}
+device nic {
+  wait_doorbell(RDT, 1);
+  dma_write(h, 128, 0x81);
+  raise_irq(rx_irq);
+}
+`;
+
+describe('waivers', () => {
+  test('a file waiver marks its finding; a --waive marks every finding of its rule; neither counts', () => {
+    const plain = check(file('w0.litmus', HALF_PAGE));
+    const unmap = plain.contract!.findings.find((f) => f.rule === 'dma-debug/free-different-direction')!;
+    expect(unmap.severity).toBe('error');
+    expect(plain.verdict).toBe('bug');
+    const own = plain.contract!.findings.find((f) => f.rule === 'ownership/cpu-writes-from-device')!;
+    expect(own.waived).toEqual({ reason: 'the half is ours after the sync (build_skb)', by: 'file' });
+
+    const both = check(file('w1.litmus', HALF_PAGE), ['dma-debug/free-different-direction']);
+    const f = both.contract!.findings.find((x) => x.rule === 'dma-debug/free-different-direction')!;
+    expect(f.severity).toBe('error');
+    expect(f.waived).toEqual({ reason: 'waived with --waive', by: 'command line' });
+    expect(both.verdict).toBe('ok');
+    const text = renderText(both);
+    expect(text).toContain('error (waived): device driver frees DMA memory with different direction');
+    expect(text).toContain('waived on the command line: waived with --waive');
+    expect(text).toContain('waived in the file: the half is ours after the sync (build_skb)');
+    const json = JSON.parse(JSON.stringify(renderJson(both))) as { verdict: string; findings: { rule: string; waived?: object }[] };
+    expect(json.verdict).toBe('ok');
+    expect(json.findings.filter((x) => x.waived).map((x) => x.rule).sort()).toEqual(['dma-debug/free-different-direction', 'ownership/cpu-writes-from-device']);
+  });
+
+  test('a waiver of an unknown rule is an input error at the comment', () => {
+    const o = checkLitmusFile(file('w2.litmus', HALF_PAGE.replace('waive ownership/cpu-writes-from-device', 'waive ownership/cpu-writes-from-devices')), { fix: false });
+    expect(o).toMatchObject({ kind: 'error', line: 9, col: 3, message: "waiver of unknown rule 'ownership/cpu-writes-from-devices' (docs/contract.md lists the rules)" });
+  });
+
+  test('a file waiver that matches nothing is an input error', () => {
+    const o = checkLitmusFile(file('w3.litmus', HALF_PAGE.replace('waive ownership/cpu-writes-from-device', 'waive ownership/shares-cache-line')), { fix: false });
+    expect(o).toMatchObject({ kind: 'error', line: 9, col: 3, message: "waiver of 'ownership/shares-cache-line' matches no finding on this line or the next" });
+  });
+
+  test('a malformed waiver comment is an input error, not a silent no-op', () => {
+    const o = checkLitmusFile(file('w4.litmus', HALF_PAGE.replace(': the half is ours after the sync (build_skb)', '')), { fix: false });
+    expect(o).toMatchObject({ kind: 'error', line: 9, col: 3 });
+  });
+});
+
+/** A TX descriptor whose ctrl word the engine polls for OWN (0x80000040); `STORE` is the CPU's last store to it. */
+const polledWord = (store: string) => `DMA polled-word
+{ coherent ring[4096]; }
+cpu xmit {
+  ring = dma_alloc_coherent(dev, 4096, GFP_KERNEL);
+  *(u32 *)(ring + 12) = 64;
+  ${store}
+}
+device dma {
+  dma_poll(ring + 8, 4, 0x80000040);
+  len = dma_read(ring + 12, 4);
+}
+`;
+
+describe('a store to the polled word hands over only if it can complete the poll', () => {
+  const barriers = (text: string, name: string) => check(file(name, text)).contract!.findings.filter((f) => f.rule.startsWith('barriers/'));
+  test('setting OWN with the rest of the word: the hand-off, found with its device order', () => {
+    const fs = barriers(polledWord('WRITE_ONCE(*(u32 *)(ring + 8), 0x80000040);'), 'p1.litmus');
+    expect(fs.map((f) => [f.rule, f.severity, f.witness?.kind])).toEqual([['barriers/payload-ownership-unordered', 'error', 'device-order']]);
+  });
+  test('clearing a flag in the word: no hand-off, no finding', () => {
+    expect(barriers(polledWord('WRITE_ONCE(*(u32 *)(ring + 8), 0);'), 'p2.litmus')).toEqual([]);
+  });
+  test('writing the low half of the word with other bits than the poll waits for: no hand-off', () => {
+    expect(barriers(polledWord('WRITE_ONCE(*(u16 *)(ring + 8), 0x1234);'), 'p3.litmus')).toEqual([]);
+  });
+});
+
+describe('fuzz judges as check does', () => {
+  test('a contract error with no counterexample makes the fuzz run find a bug', async () => {
+    const path = file('unchecked.litmus', `DMA unchecked
+{ kmalloc buf[64]; mmio DOORBELL; }
+cpu cpu0 {
+  memset(buf, 0x11, 64);
+  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+  writel(1, DOORBELL);
+  wait_for_irq(irq);
+  dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+}
+device dev {
+  wait_doorbell(DOORBELL, 1);
+  raise_irq(irq);
+}
+`);
+    const s = await fuzzFiles({ files: [path], timeMs: 60_000, seed: 3, maxTrials: 4, inline: true });
+    expect(s.failures).toEqual([]);
+    expect(s.files[0].contract?.map((f) => [f.rule, f.witness?.kind])).toEqual([['dma-debug/failed-to-check-map-error', 'dma-debug']]);
+    const waived = await fuzzFiles({ files: [path], timeMs: 60_000, seed: 3, maxTrials: 4, inline: true, waive: ['dma-debug/failed-to-check-map-error'] });
+    expect(waived.files[0].contract).toBeUndefined();
+  });
+});
