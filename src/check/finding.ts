@@ -17,6 +17,11 @@ export interface Finding {
   related?: { actor: string; op: number };
   /** Where the rule is written down: a kernel function or document. */
   source: string;
+  /** What a driver developer can check: a dma-debug splat, a counterexample, an order the device sees. */
+  witness?: { kind: 'dma-debug' | 'counterexample' | 'device-order'; text: string; replay?: string };
+  note?: string;
+  /** A finding the user waived, and where. */
+  waived?: { reason: string; by: 'file' | 'command line' };
 }
 
 /** One finding per rule and op: the same violation met on many interleavings is reported once. */

@@ -69,7 +69,7 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
 }
 
 /** `file:12:3: error: <message> (<rule>, <source>)`, or `cpu0 op 3: ...` for a program with no file. */
-function findingLine(file: string, f: LocatedFinding): string {
+export function findingLine(file: string, f: LocatedFinding): string {
   const at = f.line !== undefined ? `${file}:${f.line}:${f.col}` : `${f.actor} op ${f.op + 1}`;
   return `${at}: ${f.severity}: ${f.message} (${f.rule}; ${f.source})`;
 }
