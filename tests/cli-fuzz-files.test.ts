@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { asFuzzable, checkFileReports } from '../bench/report-check.js';
 import { failurePageProblems, findChromium, indexPageProblems, probePage } from '../bench/report-dom.js';
 import { xmlEscape } from '../src/report/junit.js';
 
@@ -110,6 +111,40 @@ describe('dmafuzz fuzz FILES', () => {
     const index = probePage(join(cwd, 'r/index.html'), chromium!);
     expect(indexPageProblems(index, summary.failures, summary.files.length)).toEqual([]);
   }, 120_000);
+
+  // The fast version of `npm run report-check` (bench/report-check.ts): a few files with control
+  // flow, each fuzzed alone with a short box; exit 0 or 1, valid JUnit with one testcase per
+  // failure or file, every page right in Chromium.
+  test('report-check on a few files with loops, branches, device-read values, exists and a wrong-direction sync', () => {
+    const chromium = findChromium();
+    expect(chromium, 'headless Chromium is missing: apt-get install chromium (.ci/run does)').toBeDefined();
+    const work = mkdtempSync(join(tmpdir(), 'dmafuzz-report-check-'));
+    const files = [
+      join(ROOT, 'tests/fixtures/rx-sync-wrong-direction-loop.litmus'),
+      asFuzzable(join(ROOT, 'scenarios/drivers/rx-ring-two-slots-no-rmb.litmus'), work),
+      asFuzzable(join(ROOT, 'scenarios/drivers/exists-arm64-only.litmus'), work),
+      join(ROOT, 'scenarios/drivers/tx-own-bit-rmw.litmus'),
+    ];
+    const results = files.map((file) => checkFileReports(file, { time: '3s', work, chromium: chromium!, bin: BIN }));
+    for (const r of results) {
+      expect(r.problems, r.file).toEqual([]);
+      expect([0, 1], r.file).toContain(r.exit);
+    }
+    expect(results.slice(0, 3).map((r) => r.failures > 0)).toEqual([true, true, true]);
+    // The wrong-direction sync is named as the culprit; the device's write is the write the read should have seen.
+    const dir = join(work, 'rx-sync-wrong-direction-loop', 'r');
+    const page = readdirSync(dir).find((f) => f.startsWith('failure-'))!;
+    const p = probePage(join(dir, page), chromium!);
+    expect(p.ids.culprit?.text).toMatch(/cpu0 dma_sync_single_for_cpu\(dev, h, 64, DMA_TO_DEVICE\); — did not invalidate line 0x[0-9a-f]+\.$/);
+    expect(p.ids.culprit?.onFirstScreen).toBe(true);
+    expect(p.ids.why?.text).toMatch(/arch_sync_dma_for_cpu\(\) does no cache maintenance/);
+    expect(p.counts['tr.write']).toBeGreaterThan(0);
+    // The reordering of the ring test is drawn: the early read and what it overtook.
+    const ring = join(work, 'rx-ring-two-slots-no-rmb.known-bug', 'r');
+    const ringPage = probePage(join(ring, readdirSync(ring).find((f) => f.startsWith('failure-'))!), chromium!);
+    expect(ringPage.counts['tr.overtook']).toBe(1);
+    expect(ringPage.counts['tr.overtaken']).toBe(1);
+  }, 600_000);
 
   test('SIGTERM midway: every failure printed as saved is whole on disk, no partial file, reports written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-sig-'));
