@@ -1,7 +1,7 @@
 // The real `dmafuzz fuzz FILES` process on worker threads: it finds the platform and placement
 // scenarios, saves each minimal counterexample once (check reproduces it), writes JSON, JUnit XML
-// that validates against the JUnit schema (xmllint), and HTML pages that render in a headless
-// Chromium with the victim bytes and the destroying step visible; a real SIGTERM midway loses
+// that validates against the JUnit schema (xmllint) with one testcase per failure, and HTML pages
+// that headless Chromium renders with the why and the culprit on the first screen; a real SIGTERM midway loses
 // no saved failure and leaves no partial file; bad options are one line and exit 2.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -9,6 +9,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { asFuzzable, checkFileReports } from '../bench/report-check.js';
+import { failurePageProblems, findChromium, indexPageProblems, probePage } from '../bench/report-dom.js';
+import { xmlEscape } from '../src/report/junit.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 // A build of its own, so this file never reads dist/ while tests/cli.test.ts rewrites it.
@@ -57,15 +60,26 @@ describe('dmafuzz fuzz FILES', () => {
     expect(summary.trials).toBe(24);
     expect(summary.files).toHaveLength(2);
 
-    // JUnit: well-formed and valid against the JUnit schema; a testcase per file × platform.
+    // JUnit: well-formed and valid against the JUnit schema; a testcase per distinct failure (or
+    // one per file that has none), the why as the failure's message, the platforms as properties.
     const junit = join(cwd, 'r/junit.xml');
     const lint = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'tests/fixtures/junit.xsd'), junit], { encoding: 'utf8' });
     expect(lint.error, 'xmllint is missing: apt-get install libxml2-utils (.ci/run does)').toBeUndefined();
     expect(lint.status, lint.stderr).toBe(0);
     const xml = readFileSync(junit, 'utf8');
-    const cases = summary.files.reduce((n: number, f: { cases: unknown[] }) => n + f.cases.length, 0);
-    expect(xml.match(/<testcase /g)).toHaveLength(cases);
-    expect(xml).toMatch(/<failure message="DMA bug on arm64 v[\d.]+, line 64, CWG 128/);
+    const perFile = summary.files.map((f: { file: string }) => Math.max(1, summary.failures.filter((x: { file: string }) => x.file === f.file).length));
+    expect(xml.match(/<testcase /g)).toHaveLength(perFile.reduce((a: number, b: number) => a + b, 0));
+    expect(xml.match(/<failure /g)).toHaveLength(summary.failures.length);
+    for (const f of summary.failures) {
+      expect(xml).toContain(`<failure message="${xmlEscape(f.why)}"`);
+      expect(f.why).not.toContain('\n');
+      expect(xml).toContain(xmlEscape(`reproduce: ${f.reproduce}`));
+    }
+    const covered = summary.files.reduce((n: number, f: { cases: unknown[] }) => n + f.cases.length, 0);
+    expect(xml.match(/<property name="platform /g)).toHaveLength(covered);
+    // Real times: a testcase's time is what its failure took, not the run shared out.
+    const times = [...xml.matchAll(/<testcase [^>]*time="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(times.every((t) => t > 0)).toBe(true);
 
     // The first half of the same run again: the same failures, nothing new, nothing overwritten.
     const before = new Map(corpus.map((f) => [f, statSync(join(cwd, 'c', f)).mtimeMs]));
@@ -75,20 +89,62 @@ describe('dmafuzz fuzz FILES', () => {
     for (const f of after) expect(statSync(join(cwd, 'c', f)).mtimeMs).toBe(before.get(f));
   }, 120_000);
 
-  test('the failure page renders in headless Chromium with the victim bytes and the destroying step (the DOM after load)', () => {
+  test('the failure page, in headless Chromium: the why, the culprit and the reproduce command on the first screen; the timeline marks them (the rendered DOM)', () => {
     const page = readdirSync(join(cwd, 'r')).find((f) => f.startsWith('failure-rx-prefix-of-kmalloc96-'));
     expect(page).toBeDefined();
-    const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version']).status === 0);
+    const chromium = findChromium();
     expect(chromium, 'headless Chromium is missing: apt-get install chromium (.ci/run does)').toBeDefined();
-    const url = `file://${join(cwd, 'r', page!)}`;
-    const dom = spawnSync(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', url], { encoding: 'utf8', timeout: 60_000 }).stdout;
-    // The browser's DOM, not our text: the victim read and its bytes, the destroying step, the byte cells.
-    expect(dom).toMatch(/<p id="victim">Victim: <b>cpu0: r0 = \*\(u32 \*\)buf;<\/b> read <code>0x00000000<\/code> on arm64, but every ideal execution reads <code>0x11223344<\/code>/);
-    expect(dom).toMatch(/<p id="destroying-event">Destroyed at step \d+: <b>cpu0<\/b> <code>dma_unmap_single\(dev, h, 64, DMA_FROM_DEVICE\);<\/code> \([^)]*written back to memory/);
-    expect(dom).toMatch(/<tr class="destroyer" id="destroyer">/);
-    expect(dom).toMatch(/<span class="stale victim"/);
-    expect(dom).toMatch(/<th>cpu other_buf_prev<\/th>/);
+    const summary = JSON.parse(readFileSync(join(cwd, 'r/summary.json'), 'utf8'));
+    const facts = summary.failures.find((f: { key: string }) => page!.endsWith(`-${f.key}.html`));
+    const p = probePage(join(cwd, 'r', page!), chromium!);
+    expect(failurePageProblems(p, facts)).toEqual([]);
+    // What this failure is: the unmap's write-back of the line the neighbour dirtied, over the device's bytes.
+    expect(p.ids.why!.text).toMatch(/^cpu0's `r0 = \*\(u32 \*\)buf;` read 0x00000000, not 0x11223344: the write-back of stale cache line 0x[0-9a-f]+ during cpu0's `dma_unmap_single\(dev, h, 64, DMA_FROM_DEVICE\);`/);
+    expect(p.ids.culprit!.text).toMatch(/^Culprit: step \d+, cpu0 dma_unmap_single\(dev, h, 64, DMA_FROM_DEVICE\); — wrote stale line 0x[0-9a-f]+ back over the data\.$/);
+    expect(p.ids.culprit!.onFirstScreen).toBe(true);
+    expect(p.counts['tr.culprit']).toBe(1);
+    expect(p.counts['tr.victim-read']).toBe(1);
+    expect(p.counts['span.stale']).toBeGreaterThan(0);
+    expect(p.counts['span.victim']).toBeGreaterThan(0);
+    expect(p.ids.findings).toBeDefined();
+    // The index: every failure with its why, every file with its platforms.
+    const index = probePage(join(cwd, 'r/index.html'), chromium!);
+    expect(indexPageProblems(index, summary.failures, summary.files.length)).toEqual([]);
   }, 120_000);
+
+  // The fast version of `npm run report-check` (bench/report-check.ts): a few files with control
+  // flow, each fuzzed alone with a short box; exit 0 or 1, valid JUnit with one testcase per
+  // failure or file, every page right in Chromium.
+  test('report-check on a few files with loops, branches, device-read values, exists and a wrong-direction sync', () => {
+    const chromium = findChromium();
+    expect(chromium, 'headless Chromium is missing: apt-get install chromium (.ci/run does)').toBeDefined();
+    const work = mkdtempSync(join(tmpdir(), 'dmafuzz-report-check-'));
+    const files = [
+      join(ROOT, 'tests/fixtures/rx-sync-wrong-direction-loop.litmus'),
+      asFuzzable(join(ROOT, 'scenarios/drivers/rx-ring-two-slots-no-rmb.litmus'), work),
+      asFuzzable(join(ROOT, 'scenarios/drivers/exists-arm64-only.litmus'), work),
+      join(ROOT, 'scenarios/drivers/tx-own-bit-rmw.litmus'),
+    ];
+    const results = files.map((file) => checkFileReports(file, { time: '3s', work, chromium: chromium!, bin: BIN }));
+    for (const r of results) {
+      expect(r.problems, r.file).toEqual([]);
+      expect([0, 1], r.file).toContain(r.exit);
+    }
+    expect(results.slice(0, 3).map((r) => r.failures > 0)).toEqual([true, true, true]);
+    // The wrong-direction sync is named as the culprit; the device's write is the write the read should have seen.
+    const dir = join(work, 'rx-sync-wrong-direction-loop', 'r');
+    const page = readdirSync(dir).find((f) => f.startsWith('failure-'))!;
+    const p = probePage(join(dir, page), chromium!);
+    expect(p.ids.culprit?.text).toMatch(/cpu0 dma_sync_single_for_cpu\(dev, h, 64, DMA_TO_DEVICE\); — did not invalidate line 0x[0-9a-f]+\.$/);
+    expect(p.ids.culprit?.onFirstScreen).toBe(true);
+    expect(p.ids.why?.text).toMatch(/arch_sync_dma_for_cpu\(\) does no cache maintenance/);
+    expect(p.counts['tr.write']).toBeGreaterThan(0);
+    // The reordering of the ring test is drawn: the early read and what it overtook.
+    const ring = join(work, 'rx-ring-two-slots-no-rmb.known-bug', 'r');
+    const ringPage = probePage(join(ring, readdirSync(ring).find((f) => f.startsWith('failure-'))!), chromium!);
+    expect(ringPage.counts['tr.overtook']).toBe(1);
+    expect(ringPage.counts['tr.overtaken']).toBe(1);
+  }, 600_000);
 
   test('SIGTERM midway: every failure printed as saved is whole on disk, no partial file, reports written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-sig-'));

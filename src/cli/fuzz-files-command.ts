@@ -12,6 +12,7 @@ import { parsePin, parseVary } from '../nightly/matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
 import { UsageError, waiveRule } from './args.js';
+import { checkShrunk } from './check-shrunk.js';
 import { EXIT, type Io } from './check-command.js';
 import { litmusFiles } from './find-files.js';
 
@@ -136,7 +137,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
   io.out(`${summary.failures.length || contract.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'}${contract.length ? ` and ${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
   if (v.report !== undefined) {
-    const written = writeReports(v.report, summary);
+    const written = writeReports(v.report, summary, { checkShrunk });
     io.out(`      reports: ${written.join(', ')}`);
   }
   return summary.failures.length || contract.length ? EXIT.bug : EXIT.ok;

@@ -37,8 +37,9 @@ export interface BatchTask {
 }
 
 export interface BatchResult {
-  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; contract?: TrialResult['contract']; contractOn?: string }[];
-  failures: (ShrunkFailure & { fileIndex: number })[];
+  /** `ms`: how long the trial took (for a failure, with its shrinking): the JUnit report's times. */
+  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; ms: number; contract?: TrialResult['contract']; contractOn?: string }[];
+  failures: (ShrunkFailure & { fileIndex: number; ms: number })[];
   /** Failing trials counted as a known failure: its key, and the trial's platform. */
   repeats: { key: string; foundOn: string }[];
 }
@@ -61,18 +62,21 @@ export function runBatch(task: BatchTask): BatchResult {
     if (Date.now() >= task.deadline) break;
     const plan = planTrial(parsed, k, task.runSeed, task.matrix);
     if (!plan) {
-      out.trials.push({ index: k, covered: `${k % parsed.length}|none`, verdict: 'invalid', executions: 0 });
+      out.trials.push({ index: k, covered: `${k % parsed.length}|none`, verdict: 'invalid', executions: 0, ms: 0 });
       continue;
     }
+    const started = performance.now();
     const r = runTrial(parsed, plan, checked, task.waive);
-    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}) });
+    const trial = { index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ms: performance.now() - started, ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}) };
+    out.trials.push(trial);
     if (!r.failure) continue;
     const same = known.find((k) => covers(k, r.failure!));
     if (same) {
       out.repeats.push({ key: same.key, foundOn: platformKey(r.failure.platform) });
       continue;
     }
-    const shrunk = { ...shrinkFailure(task.files[plan.file][0], parsed[plan.file], r.failure, task.matrix), fileIndex: plan.file };
+    const shrunk = { ...shrinkFailure(task.files[plan.file][0], parsed[plan.file], r.failure, task.matrix), fileIndex: plan.file, ms: 0 };
+    trial.ms = shrunk.ms = performance.now() - started;
     out.failures.push(shrunk);
     known.push({ file: plan.file, key: failureKey(shrunk), platform: shrunk.platform, placement: shrunk.placement });
   }

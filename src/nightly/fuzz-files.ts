@@ -63,6 +63,8 @@ export interface FuzzProgress {
 
 export interface SavedFailure extends ShrunkFailure {
   key: string;
+  /** Time the trial that found it and its shrinking took (a worker's time, ms). */
+  ms: number;
   /** Other platforms (platformKey) whose trials shrank to this same counterexample. */
   alsoFoundOn: string[];
   saved?: CorpusEntry;
@@ -75,6 +77,8 @@ export interface FileCase {
   bugs: number;
   inconclusive: number;
   invalid: number;
+  /** Time its trials took, shrinking included (workers' time, ms). */
+  ms: number;
 }
 
 export interface FileSummary {
@@ -174,12 +178,13 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         const s = summaryOf.get(fuzzed[Number(fi)].path)!;
         let c = caseOf.get(t.covered);
         if (!c) {
-          c = { platform, trials: 0, executions: 0, bugs: 0, inconclusive: 0, invalid: 0 };
+          c = { platform, trials: 0, executions: 0, bugs: 0, inconclusive: 0, invalid: 0, ms: 0 };
           caseOf.set(t.covered, c);
           s.cases.push(c);
         }
         c.trials++;
         c.executions += t.executions;
+        c.ms += t.ms;
         if (t.verdict === 'bug') c.bugs++;
         if (t.verdict === 'inconclusive') c.inconclusive++;
         if (t.verdict === 'invalid') c.invalid++;

@@ -13,6 +13,7 @@ import { newIdealMachine, newModelMachine, runIdealLike } from '../oracle/run.js
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { TraceEntry } from '../exec/machine.js';
 import { runTraced } from './traced-run.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
@@ -20,10 +21,39 @@ type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 /** What a reader saw at one address range, after one step. */
 interface Snap { seen: Uint8Array; memory: Uint8Array; line: 'absent' | 'clean' | 'dirty' }
 
-interface Victim { actor: number; op: number; addr: number; size: number; cpu: boolean; nonCacheable: boolean }
+interface Victim { actor: number; op: number; addr: number; size: number; cpu: boolean; nonCacheable: boolean; ideal: string }
+
+/**
+ * One differing read, explained: what kind of mechanism, the sentence, and the steps (0-based
+ * indexes into the traced run, as the reports number them from 1) a report marks.
+ */
+export interface Cause {
+  kind: 'reordered-write' | 'reordered-read' | 'stale-hit' | 'discarded' | 'written-back' | 'not-copied' | 'not-cleaned' | 'missed';
+  /** The whole explanation, naming every step it speaks of. */
+  text: string;
+  /** The mechanism in a few words, for the one-line "why" of a report. */
+  short: string;
+  /** The read that went wrong, and the op whose bytes the ideal platform's read returns. */
+  read: number;
+  write: number;
+  /** The step to blame, and what it did wrong, in a few words ("performed early", "did not invalidate the line"). */
+  culprit: { step: number; role: string };
+  /** For a reordering: the earlier op (in program order) that the culprit overtook. */
+  overtook?: number;
+  /** The cache line the story is about. */
+  line?: number;
+  /** The reader, as `describe` names it ("cpu0's `r0 = ...`"). */
+  reader: string;
+  /** The bytes read: what arm64 returned and what the ideal platform returns. */
+  bytes: { addr: number; size: number; got: string; ideal: string };
+}
 
 export function explainCause(c: Compiled, execution: Execution, bug: Bug, describe: (actor: number, op: number) => string): string[] {
-  const out: string[] = [];
+  return explainCauses(c, execution, bug, describe).map((x) => x.text);
+}
+
+export function explainCauses(c: Compiled, execution: Execution, bug: Bug, describe: (actor: number, op: number) => string): Cause[] {
+  const out: Cause[] = [];
   for (const v of victims(c, execution, bug)) {
     const story = tell(c, execution, v, describe);
     if (story) out.push(story);
@@ -44,19 +74,19 @@ function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
         const o = op as CpuOp;
         if (o.op !== 'load' && o.op !== 'poll') return;
         const b = c.layout.buffers.get(o.buf)!;
-        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent });
+        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '?' });
       } else {
         const o = op as DeviceOp;
         if (o.op !== 'dma_read' || o.addr) return; // a computed address: no fixed victim line to tell about
         const addr = world.deviceAddress(o.handle, o.entry ?? 0, o.off);
-        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent });
+        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '?' });
       }
     });
   });
   return out;
 }
 
-function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: number, op: number) => string): string | undefined {
+function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
   const line = v.addr - (v.addr % c.platform.cwg);
   const snap = (m: Machine): Snap => {
     const w = m.world as Arm64World;
@@ -94,24 +124,44 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   const wrote = describe(writer.actor, writer.op);
   const want = `what ${wrote} wrote`;
   const writerIsCpu = c.actors[writer.actor].actor.kind === 'cpu';
+  const base = { read: r, write: w, reader, bytes: { addr: v.addr, size: v.size, got, ideal: v.ideal } };
 
   // Out of program order: the read passed an earlier op, or the write was performed late.
   if (w > r) {
     if (writerIsCpu && !v.cpu) {
       const passed = c.actors[writer.actor].actor.ops.findIndex((_, j) => j > writer.op && stepOf(writer.actor, j) >= 0 && stepOf(writer.actor, j) < w);
       const by = passed >= 0 ? `${describe(writer.actor, passed)} (${step(stepOf(writer.actor, passed))}) was performed before it` : 'a later op of its thread was performed first';
-      return `${wrote} was performed at ${step(w)}, after ${reader} (${step(r)}) read ${bytes}: ${by}, and nothing orders the two for the device. So the device read ${got} instead of ${want}.`;
+      const text = `${wrote} was performed at ${step(w)}, after ${reader} (${step(r)}) read ${bytes}: ${by}, and nothing orders the two for the device. So the device read ${got} instead of ${want}.`;
+      const overtaker = passed >= 0 ? stepOf(writer.actor, passed) : undefined;
+      return {
+        ...base, kind: 'reordered-write', text, short: `${wrote} reached memory after the device read it${passed >= 0 ? `: ${describe(writer.actor, passed)} was performed first` : ''} (nothing orders the two)`,
+        culprit: { step: overtaker ?? w, role: overtaker !== undefined ? `performed before ${wrote}` : 'performed late' }, ...(overtaker !== undefined ? { overtook: w } : {}),
+      };
     }
     const passed = c.actors[v.actor].actor.ops.findIndex((_, j) => j < v.op && stepOf(v.actor, j) > r);
     const ahead = passed >= 0 ? `ahead of ${describe(v.actor, passed)} (${step(stepOf(v.actor, passed))}), which comes first in program order — nothing orders the two —` : 'ahead of an earlier op of its thread (nothing orders them),';
-    return `${reader} was performed at ${step(r)}, ${ahead} and so before ${wrote} (${step(w)}) wrote ${bytes}: it read ${got} instead of ${want}.`;
+    const text = `${reader} was performed at ${step(r)}, ${ahead} and so before ${wrote} (${step(w)}) wrote ${bytes}: it read ${got} instead of ${want}.`;
+    const overtook = passed >= 0 ? stepOf(v.actor, passed) : undefined;
+    return {
+      ...base, kind: 'reordered-read', text, short: `the read was performed ahead of ${passed >= 0 ? describe(v.actor, passed) : 'an earlier op of its thread'}, before ${wrote} (nothing orders the two)`,
+      culprit: { step: r, role: 'performed early' }, ...(overtook !== undefined ? { overtook } : {}),
+    };
   }
   // A CPU load that hit a line cached before the device wrote memory.
   if (v.cpu && !v.nonCacheable && at(r - 1).line !== 'absent') {
     let f = r - 1;
     while (f >= 0 && !(at(f).line !== 'absent' && at(f - 1).line === 'absent')) f--;
     if (f >= 0 && f < w && !writerIsCpu) {
-      return `${reader} (${step(r)}) hit line ${hex(line)} in the cache. ${opening(f)} (${step(f)}) had cached it before ${wrote} (${step(w)}) changed ${bytes} in memory, and nothing invalidated the line after that (a non-coherent device never updates the CPU's cache), so the CPU read the old bytes ${got}. The ideal platform has no cache: its read returns ${want}.`;
+      // The CPU-side sync or unmap that ran between the device's write and the read, and did not
+      // invalidate the line: name it, and say why (arch_sync_dma_for_cpu() skips DMA_TO_DEVICE).
+      const sync = lastCpuHandOver(c, trace, w, r);
+      const missed = sync ? `${what(sync.step)} (${step(sync.step)}) did not invalidate the line: ${sync.why}` : 'nothing invalidated the line after that';
+      const text = `${reader} (${step(r)}) hit line ${hex(line)} in the cache. ${opening(f)} (${step(f)}) had cached it before ${wrote} (${step(w)}) changed ${bytes} in memory, and ${missed} (a non-coherent device never updates the CPU's cache), so the CPU read the old bytes ${got}. The ideal platform has no cache: its read returns ${want}.`;
+      return {
+        ...base, kind: 'stale-hit', text, line,
+        short: sync ? `${what(sync.step)} did not invalidate cache line ${hex(line)} (${sync.why}), so the CPU read the stale copy cached before the device wrote` : `the CPU read a stale copy of cache line ${hex(line)}: nothing invalidated it after the device wrote (dma_sync_*_for_cpu() or dma_unmap_*() does)`,
+        culprit: sync ? { step: sync.step, role: `did not invalidate line ${hex(line)}` } : { step: r, role: `hit stale line ${hex(line)}` },
+      };
     }
   }
   // The bytes were in a dirty line that a dc ivac discarded (pre-5.19 map, or a snooped device
@@ -119,7 +169,8 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   for (let k = w + 1; k < r; k++) {
     if (trace[k].effects.some((e) => e.includes('discarded')) && !bytesEqual(at(k).seen, at(k - 1).seen)) {
       const held = writerIsCpu ? `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}` : `${wrote} (${step(w)}) landed in the CPU's cache: the hardware snoops, so the write dirtied line ${hex(line)} instead of reaching memory`;
-      return `${held}. ${opening(k)} (${step(k)}) invalidated that line with dc ivac, which drops a dirty line without writing it back, so memory kept the old bytes and ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+      const text = `${held}. ${opening(k)} (${step(k)}) invalidated that line with dc ivac, which drops a dirty line without writing it back, so memory kept the old bytes and ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+      return { ...base, kind: 'discarded', text, line, short: `${what(k)} invalidated dirty line ${hex(line)} (dc ivac) and dropped the bytes ${wrote} wrote`, culprit: { step: k, role: `dropped dirty line ${hex(line)}` } };
     }
   }
   // Memory lost the written bytes to a later write-back of a stale dirty line.
@@ -129,22 +180,26 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
     let d = last - 1;
     while (d >= 0 && !(at(d).line === 'dirty' && at(d - 1).line !== 'dirty')) d--;
     const since = d >= 0 ? ` The line had been dirty since ${what(d)} (${step(d)}): the cache held a copy of the whole line from before ${wrote}.` : '';
-    return `The write-back of line ${hex(line)} during ${what(last)} (${step(last)}) put old bytes over ${bytes}, after ${wrote} (${step(w)}) had written them.${since} So ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+    const text = `The write-back of line ${hex(line)} during ${what(last)} (${step(last)}) put old bytes over ${bytes}, after ${wrote} (${step(w)}) had written them.${since} So ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+    return { ...base, kind: 'written-back', text, line, short: `the write-back of stale cache line ${hex(line)} during ${what(last)} put old bytes over what ${wrote} wrote`, culprit: { step: last, role: `wrote stale line ${hex(line)} back over the data` } };
   }
   // The device's write never reached these bytes: it went to a bounce buffer, or nowhere.
   if (v.cpu && !writerIsCpu && bytesEqual(at(w).memory, at(w - 1).memory)) {
     const where = trace[w].effects.find((e) => e.startsWith('device writes'));
-    return `${wrote} (${step(w)}) did not reach ${bytes}${where ? `: ${where}` : ''}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
+    const text = `${wrote} (${step(w)}) did not reach ${bytes}${where ? `: ${where}` : ''}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
+    return { ...base, kind: 'not-copied', text, short: `${wrote} went to a bounce buffer (or elsewhere) and nothing copied it back before the CPU read (dma_sync_*_for_cpu() or dma_unmap_*() does)`, culprit: { step: r, role: 'read before the bytes were copied back' } };
   }
   // A CPU store still in a dirty line when the non-coherent device read memory.
   if (!v.cpu && writerIsCpu && v.nonCacheable && at(r - 1).line === 'dirty') {
     const why = c.platform.declaredCoherent
       ? 'the kernel did no cache maintenance at all, because the device tree says dma-coherent'
       : 'nothing cleaned the line after the store (dma_sync_single_for_device() or dma_map_*() does)';
-    return `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}. The device does not snoop the CPU's cache: at ${step(r)} it read memory, which still held the old bytes ${got}, because ${why}.`;
+    const text = `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}. The device does not snoop the CPU's cache: at ${step(r)} it read memory, which still held the old bytes ${got}, because ${why}.`;
+    return { ...base, kind: 'not-cleaned', text, line, short: `the device read memory while ${wrote}'s bytes were still in dirty cache line ${hex(line)}: ${why}`, culprit: { step: w, role: `left its bytes in dirty line ${hex(line)}` } };
   }
   if (!v.cpu && writerIsCpu && bytesEqual(at(w).seen, at(w - 1).seen)) {
-    return `${wrote} (${step(w)}) did not change ${bytes}, the memory the device reads (its mapping bounced, or another address): at ${step(r)} the device read ${got} instead of ${want}.`;
+    const text = `${wrote} (${step(w)}) did not change ${bytes}, the memory the device reads (its mapping bounced, or another address): at ${step(r)} the device read ${got} instead of ${want}.`;
+    return { ...base, kind: 'missed', text, short: `${wrote} did not reach the memory the device reads (its mapping bounced, or another address)`, culprit: { step: w, role: 'missed the memory the device reads' } };
   }
   return undefined;
 }
@@ -175,6 +230,27 @@ function idealDeviceAddress(c: Compiled, ideal: Machine, v: Victim): number | un
   if (op.op !== 'dma_read' || op.addr) return undefined;
   const a = ideal.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
   return typeof a === 'number' ? a : undefined;
+}
+
+/**
+ * The last CPU op between steps w and r (exclusive) that hands a buffer back to the CPU: a
+ * dma_sync_*_for_cpu() or dma_unmap_*(); and why it left a line cached (arch_sync_dma_for_cpu()
+ * does nothing for DMA_TO_DEVICE; DMA_ATTR_SKIP_CPU_SYNC skips it altogether).
+ */
+function lastCpuHandOver(c: Compiled, trace: readonly TraceEntry[], w: number, r: number): { step: number; why: string } | undefined {
+  for (let k = r - 1; k > w; k--) {
+    const t = trace[k];
+    if (t.actor === undefined || t.op === undefined) continue;
+    const ca = c.actors[c.actorIndex.get(t.actor)!];
+    if (ca.actor.kind !== 'cpu') continue;
+    const op = ca.actor.ops[t.op] as CpuOp;
+    const handsBack = (op.op === 'dma_sync' && op.to === 'cpu') || op.op === 'dma_unmap' || op.op === 'dma_unmap_sg';
+    if (!handsBack) continue;
+    if ('skipCpuSync' in op && op.skipCpuSync) return { step: k, why: 'DMA_ATTR_SKIP_CPU_SYNC skips the cache maintenance' };
+    if (op.dir === 'DMA_TO_DEVICE') return { step: k, why: 'with DMA_TO_DEVICE, arch_sync_dma_for_cpu() does no cache maintenance — the device wrote, so the direction must be DMA_FROM_DEVICE or DMA_BIDIRECTIONAL' };
+    return { step: k, why: op.op === 'dma_sync' ? 'the range it syncs does not include this line' : 'what it unmaps does not include this line' };
+  }
+  return undefined;
 }
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -12,7 +12,7 @@ import type { ExecutionVerdict } from '../oracle/oracle.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Cache, CacheLevel } from '../platform/cache.js';
 import { describePlatform } from '../platform/platform.js';
-import { explainCause } from './cause.js';
+import { explainCauses, type Cause } from './cause.js';
 import { runTraced } from './traced-run.js';
 
 export interface ReportEvent {
@@ -35,6 +35,10 @@ export interface CounterexampleReport {
   lines: { line: string; state: string }[];
   /** Why, in kernel terms: which step put the wrong bytes where they were read (src/report/cause.ts). */
   cause: string[];
+  /** The same, as data: the steps (0-based indexes into `events`) a report marks. */
+  causes: Cause[];
+  /** One line: which read went wrong and why (the first cause), or which observation differs. */
+  why: string;
   execution: Execution;
   /** For a program with branches and loops: the path `program` is (loops unrolled, branches as assume), choice by choice. */
   path?: string[];
@@ -69,9 +73,16 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const observations = diff.map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
 
   const lines = lineStates((m.world as Arm64World).cache, events);
-  const cause = explainCause(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
+  const causes = explainCauses(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
   const path = c.path ? c.path.threads.flatMap((t) => t.choices) : undefined;
-  return { platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines, cause, execution, ...(path ? { path } : {}) };
+  const first = observations[0];
+  const why = causes.length
+    ? `${causes[0].reader} read ${causes[0].bytes.got}, not ${causes[0].bytes.ideal}: ${causes[0].short}`
+    : first ? `${first.what}: ${first.arm64} on arm64, ${first.ideal} on the ideal (coherent, in-order) platform` : 'an observation no ideal execution can make';
+  return {
+    platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines,
+    cause: causes.map((x) => x.text), causes, why, execution, ...(path ? { path } : {}),
+  };
 }
 
 /** The state at the end of every line the trace mentions ("line 0x1000", or with two levels "L2 line 0x1000"). */
@@ -103,7 +114,7 @@ function finalLabel(c: Compiled, what: string): string {
 
 
 /** Four or more `dc op` on consecutive lines read better as one range. */
-function compressDc(effects: string[], step: number): string[] {
+export function compressDc(effects: string[], step: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < effects.length; ) {
     const m = /^dc (\w+), (0x[0-9a-f]+)$/.exec(effects[i]);

@@ -4,14 +4,11 @@
 
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../exec/compile.js';
-import { parseLitmus } from '../litmus/parse.js';
-import type { FuzzSummary, SavedFailure } from '../nightly/fuzz-files.js';
-import { judgeExecution } from '../oracle/oracle.js';
-import { makePlatform } from '../platform/platform.js';
+import type { FuzzSummary } from '../nightly/fuzz-files.js';
+import { analyzeFailure, type AnalyzedFailure, type CheckShrunk } from './failure-analysis.js';
+import { failurePageHtml } from './failure-page.js';
+import { indexHtml } from './index-page.js';
 import { junitXml } from './junit.js';
-import { buildTimeline } from './timeline.js';
-import { failurePageHtml, indexHtml } from './timeline-html.js';
 
 function writeWhole(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -19,55 +16,53 @@ function writeWhole(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-/** The page of one failure, or undefined if its execution no longer replays (never expected). */
-export function failurePage(f: SavedFailure): string | undefined {
-  const program = parseLitmus(f.litmus).program;
-  const c = compile(program, makePlatform(program.platform));
-  const v = judgeExecution(c, f.execution);
-  if (v.verdict !== 'bug') return undefined;
-  const reproduce = f.saved ? `dmafuzz check ${f.saved.litmus}${f.reproducesWithCheck ? '' : ` --replay ${f.saved.replay}`}` : 'dmafuzz check (the test below, saved as a .litmus file)';
-  return failurePageHtml({
-    title: `${f.test}: DMA bug on ${f.platformText}`, file: f.file, platform: f.platformText, placement: f.placementNotes,
-    litmus: f.litmus, reproduce, timeline: buildTimeline(c, f.execution, v),
-  });
+export interface ReportOptions {
+  /** `dmafuzz check` of each shrunk test, for its contract findings and fix (the CLI passes src/cli/check-file.ts). */
+  checkShrunk?: CheckShrunk;
 }
 
-export function summaryJson(s: FuzzSummary): object {
+export function summaryJson(s: FuzzSummary, analyzed: readonly AnalyzedFailure[] = []): object {
   return {
     dmafuzz: 'fuzz-summary/1',
     seed: s.seed, shard: `${s.shard.index + 1}/${s.shard.count}`, workers: s.workers, startedAt: s.startedAt, elapsedMs: s.elapsedMs, stoppedBy: s.stoppedBy,
     trials: s.trials, executions: s.executions,
     files: s.files,
     failures: s.failures.map((f) => ({
+      ...whyOf(analyzed.find((a) => a.failure === f)),
       file: f.file, test: f.test, trial: f.trial, foundOn: f.foundOn, platform: f.platform, platformText: f.platformText,
       placement: f.placement, placementNotes: f.placementNotes, key: f.key, reproducesWithCheck: f.reproducesWithCheck,
-      ...(f.saved ? { saved: f.saved } : {}), litmus: f.litmus,
+      ...(f.saved ? { saved: f.saved } : {}), litmus: f.litmus, ms: Math.round(f.ms),
     })),
   };
 }
 
 /** Write every report; returns the paths written. */
-export function writeReports(dir: string, s: FuzzSummary): string[] {
+export function writeReports(dir: string, s: FuzzSummary, o: ReportOptions = {}): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const put = (name: string, text: string) => {
     writeWhole(join(dir, name), text);
     written.push(join(dir, name));
   };
-  put('summary.json', JSON.stringify(summaryJson(s), null, 2) + '\n');
-  put('junit.xml', junitXml(s));
-  const links: { href: string; label: string }[] = [];
-  for (const f of s.failures) {
-    const page = failurePage(f);
-    if (!page) continue;
-    const name = `failure-${f.test.replace(/[^A-Za-z0-9_.+-]/g, '_')}-${f.key}.html`;
-    put(name, page);
-    links.push({ href: name, label: `${f.file}: ${f.test} on ${f.platformText}` });
+  const analyzed: AnalyzedFailure[] = s.failures.map((f) => analyzeFailure(f, o.checkShrunk));
+  put('summary.json', JSON.stringify(summaryJson(s, analyzed), null, 2) + '\n');
+  put('junit.xml', junitXml(s, analyzed));
+  const pages: { analyzed: AnalyzedFailure; href: string }[] = [];
+  for (const a of analyzed) {
+    const href = `failure-${a.failure.test.replace(/[^A-Za-z0-9_.+-]/g, '_')}-${a.failure.key}.html`;
+    put(href, failurePageHtml(a));
+    pages.push({ analyzed: a, href });
   }
-  const rate = s.elapsedMs ? Math.round((s.executions * 1000) / s.elapsedMs) : 0;
-  put('index.html', indexHtml(`dmafuzz fuzz: ${s.failures.length} failure${s.failures.length === 1 ? '' : 's'}`, [
-    `seed ${s.seed}, shard ${s.shard.index + 1}/${s.shard.count}, ${s.workers} worker(s), started ${s.startedAt}, ${(s.elapsedMs / 1000).toFixed(1)} s, stopped by ${s.stoppedBy}`,
-    `${s.trials} trials, ${s.executions} executions (${rate}/s), ${s.files.length} files, ${s.files.reduce((n, f) => n + f.cases.length, 0)} file × platform pairs`,
-  ], links));
+  put('index.html', indexHtml(s, pages));
   return written;
+}
+
+/** What the JSON summary says of a failure's analysis: the why, the findings' rules, the fix. */
+function whyOf(a: AnalyzedFailure | undefined): object {
+  if (!a) return {};
+  return {
+    title: a.title, why: a.why, reproduce: a.reproduce,
+    ...(a.report ? { cause: a.report.cause } : {}),
+    ...(a.check ? { findings: a.check.findings, ...(a.check.fix ? { fix: a.check.fix } : {}), ...(a.check.noFix ? { noFix: a.check.noFix } : {}) } : {}),
+  };
 }

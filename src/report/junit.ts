@@ -1,9 +1,16 @@
-// JUnit XML of a `dmafuzz fuzz FILES` run, for CI dashboards: one <testsuite> per file, one
-// <testcase> per file × platform tried, a <failure> for each shrunk counterexample found there.
-// Attributes follow the JUnit schema CI servers read (testsuites/testsuite: name, tests,
-// failures, errors, skipped, time; testcase: name, classname, time).
+// JUnit XML of a `dmafuzz fuzz FILES` run, for CI dashboards: one <testsuite> per litmus file;
+// in it one <testcase> per distinct failure found (named by the test and what went wrong), or
+// one passing <testcase> for the file when nothing was found, or one skipped. A <failure>'s
+// message is the one-line "why"; its body has the explanation, the contract findings, the fix
+// and the command that reproduces it. The platform pairs explored are the suite's <properties>,
+// not testcases (one bug found on 800 platforms is one failure, not 800). Times are the workers'
+// real time spent on the file (trials and shrinking) or on finding and shrinking the failure.
+// Attributes follow the JUnit schema CI servers read (Jenkins' junit-10.xsd; tests/fixtures/junit.xsd).
 
-import type { FuzzSummary, SavedFailure } from '../nightly/fuzz-files.js';
+import type { FuzzSummary } from '../nightly/fuzz-files.js';
+import type { AnalyzedFailure } from './failure-analysis.js';
+import { findingText } from './failure-page.js';
+import { explanationLines } from './render.js';
 
 export function xmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
@@ -14,35 +21,66 @@ export function xmlEscape(s: string): string {
 const attrs = (a: Record<string, string | number>) => Object.entries(a).map(([k, v]) => ` ${k}="${xmlEscape(String(v))}"`).join('');
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-export function junitXml(s: FuzzSummary): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const suites = s.files.map((f) => {
-    // Failures belong to the platform of the trial that found them: the shrunk platform may be simpler.
-    const failuresOf = (platform: string): SavedFailure[] => s.failures.filter((x) => x.file === f.file && (x.foundOn === platform || x.alsoFoundOn.includes(platform)));
-    const cases = f.cases.map((c) => ({ c, failures: failuresOf(c.platform) }));
-    const failed = cases.filter((x) => x.failures.length).length;
-    const time = f.cases.length ? s.elapsedMs / Math.max(1, s.files.length) : 0;
-    const lines = [`  <testsuite${attrs({ name: f.file, tests: f.skipped ? 1 : cases.length, failures: failed, errors: 0, skipped: f.skipped ? 1 : 0, time: seconds(time), timestamp: s.startedAt.slice(0, 19) })}>`];
-    if (f.skipped) lines.push(`    <testcase${attrs({ name: f.test ?? f.file, classname: f.file, time: '0' })}><skipped${attrs({ message: f.skipped })}/></testcase>`);
-    for (const { c, failures } of cases) {
-      const head = `    <testcase${attrs({ name: `${f.test} on ${c.platform}`, classname: f.file, time: seconds(time / Math.max(1, cases.length)) })}`;
-      if (!failures.length) {
-        lines.push(`${head}/>`);
-        continue;
+/** The text of a <failure>: everything a developer needs without opening the HTML page. */
+export function failureBody(a: AnalyzedFailure): string {
+  const f = a.failure;
+  const file = f.saved?.litmus ?? `${f.test}.litmus`;
+  const out = [
+    a.why,
+    '',
+    `reproduce: ${a.reproduce}`,
+    `found in ${f.file} (trial ${f.trial}) on ${f.platformText}${f.placementNotes.length ? `; ${f.placementNotes.join('; ')}` : ''}${f.alsoFoundOn.length ? `; the same failure on ${f.alsoFoundOn.length} other platform${f.alsoFoundOn.length === 1 ? '' : 's'}` : ''}`,
+  ];
+  if (a.report?.cause.length) out.push('', 'why:', ...a.report.cause.map((c) => `  ${c}`));
+  if (a.check) {
+    out.push('', a.check.findings.length ? 'contract findings:' : 'contract findings: none');
+    for (const x of a.check.findings) {
+      out.push(`  ${x.waived ? '[waived] ' : ''}${findingText(file, x)}`);
+      if (x.note) out.push(`    note: ${x.note}`);
+      if (x.waived) out.push(`    waived by the ${x.waived.by}: ${x.waived.reason}`);
+      if (x.witness) {
+        out.push(`    witness (${x.witness.kind}):`, ...x.witness.text.split('\n').map((l) => `      ${l}`));
+        if (x.witness.replay) out.push(`    replay: ${x.witness.replay}`);
       }
-      lines.push(`${head}>`);
-      for (const x of failures) {
-        lines.push(`      <failure${attrs({ message: `DMA bug on ${x.platformText}${x.saved ? `; reproduce: dmafuzz check ${x.saved.litmus}` : ''}`, type: 'dma-coherence' })}>${xmlEscape(x.litmus)}</failure>`);
-      }
-      lines.push('    </testcase>');
     }
-    lines.push('  </testsuite>');
-    return { lines, tests: f.skipped ? 1 : cases.length, failed, skipped: f.skipped ? 1 : 0 };
-  });
-  const total = suites.reduce((n, x) => n + x.tests, 0);
-  const failures = suites.reduce((n, x) => n + x.failed, 0);
-  out.push(`<testsuites${attrs({ name: 'dmafuzz fuzz', tests: total, failures, errors: 0, skipped: suites.reduce((n, x) => n + x.skipped, 0), time: seconds(s.elapsedMs) })}>`);
-  for (const x of suites) out.push(...x.lines);
+    if (a.check.fix) out.push('', 'suggested fix (re-checked: ok, no error finding):', ...a.check.fix.steps.map((s) => `  - ${s}`), ...a.check.fix.diff.split('\n').map((l) => `  ${l}`));
+    else if (a.check.noFix) out.push('', `no suggested fix: ${a.check.noFix}`);
+  }
+  if (a.report) out.push('', 'counterexample:', ...explanationLines(a.report, '  '));
+  out.push('', 'minimal litmus test:', ...f.litmus.trimEnd().split('\n').map((l) => `  ${l}`));
+  return out.join('\n');
+}
+
+export function junitXml(s: FuzzSummary, analyzed: readonly AnalyzedFailure[]): string {
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  let tests = 0, failures = 0, skipped = 0;
+  for (const f of s.files) {
+    const mine = analyzed.filter((a) => a.failure.file === f.file);
+    const ms = f.cases.reduce((n, c) => n + c.ms, 0);
+    const suiteTests = f.skipped || !mine.length ? 1 : mine.length;
+    tests += suiteTests;
+    failures += mine.length;
+    skipped += f.skipped ? 1 : 0;
+    out.push(`  <testsuite${attrs({ name: f.file, tests: suiteTests, failures: mine.length, errors: 0, skipped: f.skipped ? 1 : 0, time: seconds(ms), timestamp: s.startedAt.slice(0, 19) })}>`);
+    const props: [string, string | number][] = [
+      ['test', f.test ?? ''], ['seed', s.seed], ['shard', `${s.shard.index + 1}/${s.shard.count}`], ['stopped by', s.stoppedBy],
+      ['platforms covered', `${f.cases.length} of ${f.platforms}`],
+      ['trials', f.cases.reduce((n, c) => n + c.trials, 0)], ['executions', f.cases.reduce((n, c) => n + c.executions, 0)],
+      ...f.cases.map((c): [string, string] => [`platform ${c.platform}`, `${c.trials} trial${c.trials === 1 ? '' : 's'}, ${c.executions} executions, ${c.bugs} failing${c.inconclusive ? `, ${c.inconclusive} inconclusive` : ''}${c.invalid ? `, ${c.invalid} invalid` : ''}`]),
+    ];
+    out.push('    <properties>', ...props.map(([name, value]) => `      <property${attrs({ name, value })}/>`), '    </properties>');
+    const name = f.test ?? f.file;
+    if (f.skipped) out.push(`    <testcase${attrs({ name, classname: f.file, time: '0' })}><skipped${attrs({ message: f.skipped })}/></testcase>`);
+    else if (!mine.length) out.push(`    <testcase${attrs({ name: `${name}: no DMA bug on ${f.cases.length} of ${f.platforms} platforms`, classname: f.file, time: seconds(ms) })}/>`);
+    for (const a of mine) {
+      out.push(`    <testcase${attrs({ name: `${a.title} [${a.failure.key}]`, classname: f.file, time: seconds(a.failure.ms) })}>`);
+      const type = a.report?.causes[0] ? `dma/${a.report.causes[0].kind}` : 'dma';
+      out.push(`      <failure${attrs({ message: a.why, type })}>${xmlEscape(failureBody(a))}</failure>`);
+      out.push('    </testcase>');
+    }
+    out.push('  </testsuite>');
+  }
+  out.splice(1, 0, `<testsuites${attrs({ name: 'dmafuzz fuzz', tests, failures, errors: 0, skipped, time: seconds(s.elapsedMs) })}>`);
   out.push('</testsuites>');
   return out.join('\n') + '\n';
 }

@@ -76,7 +76,7 @@ export function renderText(o: Checked, replay?: ReplayInfo): string {
  * `file:12:3: error: <message> (<rule>; <source>)`, or `cpu0 op 3: ...` for a program with no
  * file; then what makes it an error (its witness), or why it is not one, and any waiver.
  */
-function findingLines(file: string, f: LocatedFinding): string[] {
+export function findingLines(file: string, f: LocatedFinding): string[] {
   const at = f.line !== undefined ? `${file}:${f.line}:${f.col}` : `${f.actor} op ${f.op + 1}`;
   const out = [`${at}: ${f.severity}${f.waived ? ' (waived)' : ''}: ${f.message} (${f.rule}; ${f.source})`];
   if (f.witness) out.push(`  witness (${f.witness.kind}): ${f.witness.text}`);

@@ -12,6 +12,9 @@ import type { Machine } from '../exec/machine.js';
 import { runTraced } from './traced-run.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { DeviceOp } from '../program/types.js';
+import { hex } from '../exec/values.js';
+import type { Cause } from './cause.js';
+import { compressDc } from './counterexample.js';
 
 export interface LineState {
   state: 'absent' | 'clean' | 'dirty';
@@ -28,7 +31,18 @@ export interface TimelineStep {
   effects: string[];
   lines: LineState[];
   victimRead?: boolean;
+  /** The last change to the victim bytes before the read (only when no cause names a culprit). */
   destroyer?: boolean;
+  /** The step the explanation blames, and what it did wrong ("did not invalidate line 0x1000"). */
+  culprit?: string;
+  /** The write whose bytes the ideal platform's read returns. */
+  write?: boolean;
+  /** A reordering: this step was performed before step `overtook` (0-based), which comes first in program order. */
+  overtook?: number;
+  /** ... and this one was overtaken by step `overtakenBy`. */
+  overtakenBy?: number;
+  /** Nothing here touches the lines the explanation is about: a hardware event elsewhere (folded in the page). */
+  quiet?: boolean;
 }
 
 export interface Timeline {
@@ -36,12 +50,14 @@ export interface Timeline {
   lines: number[];
   lineSize: number;
   victim?: { addr: number; size: number; what: string; arm64: string; ideal: string };
+  /** The lines the explanation is about (the victim's, the cause's): first among the lanes. */
+  keyLines: number[];
   steps: TimelineStep[];
 }
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
-export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Timeline {
+export function buildTimeline(c: Compiled, execution: Execution, bug: Bug, causes: readonly Cause[] = []): Timeline {
   const lineSize = c.platform.lineSize; // L1 lines; with two levels an L2 copy shows through (lineState)
   const ctx = printContext(c.program);
   const opText = c.actors.map((ca) => {
@@ -107,11 +123,11 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Time
           const r = victimRange(world, t.actor, t.op);
           if (r) victim = { ...r, what, arm64, ideal };
         }
-        pending.push({ lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: t.effects, ...(isVictim ? { victimRead: true } : {}) });
+        pending.push({ lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: compressDc(t.effects, lineSize), ...(isVictim ? { victimRead: true } : {}) });
       } else {
         const line = /line (0x[0-9a-f]+)/.exec(t.event ?? '');
         if (line) lineSet.add(Number(line[1]));
-        pending.push({ lane: line ? `line ${line[1]}` : 'hardware', text: t.event ?? '', effects: t.effects });
+        pending.push({ lane: line ? `line ${line[1]}` : 'hardware', text: t.event ?? '', effects: compressDc(t.effects, lineSize) });
       }
     }
     for (const e of entries) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
@@ -120,14 +136,23 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug): Time
     for (const p of pending.splice(0)) raw.push({ ...p, snap });
   };
   runTraced(c, execution, record);
-  const lines = [...lineSet].sort((a, b) => a - b);
+  // The victim's lines and the cause's first, then the others in address order.
+  const keyLines = [...new Set([
+    ...(victim ? linesOf(victim.addr, victim.size, lineSize) : []),
+    ...causes.flatMap((x) => [...(x.line !== undefined ? [x.line - (x.line % lineSize)] : []), ...linesOf(x.bytes.addr, x.bytes.size, lineSize)]),
+  ])].filter((l) => lineSet.has(l));
+  const lines = [...keyLines, ...[...lineSet].filter((l) => !keyLines.includes(l)).sort((a, b) => a - b)];
   // A line first seen late was absent before (lines enter the set when something touches them).
   const steps: TimelineStep[] = raw.map(({ snap, ...rest }) => ({
     ...rest,
     lines: lines.map((l) => snap.get(l) ?? { state: 'absent' as const, stale: [], victim: [], bytes: new Uint8Array(lineSize), memory: new Uint8Array(lineSize) }),
   }));
-  markVictim(steps, lines, lineSize, victim);
-  return { actors: c.actors.map((a) => ({ name: a.actor.name, kind: a.actor.kind })), lines, lineSize, ...(victim ? { victim } : {}), steps };
+  markVictim(steps, lines, lineSize, victim, causes.length > 0);
+  markCauses(steps, causes);
+  // A hardware event on a line the explanation is not about is folded away.
+  const key = new Set(keyLines.map((l) => `line ${hex(l)}`));
+  for (const s of steps) if (!c.actorIndex.has(s.lane) && !key.has(s.lane) && !s.culprit && !s.destroyer) s.quiet = true;
+  return { actors: c.actors.map((a) => ({ name: a.actor.name, kind: a.actor.kind })), lines, lineSize, ...(victim ? { victim } : {}), keyLines, steps };
 }
 
 function lineState(world: Arm64World, line: number, lineSize: number, readBytes: (a: number, n: number) => Uint8Array): LineState & { bytes: Uint8Array; memory: Uint8Array } {
@@ -143,7 +168,28 @@ function lineState(world: Arm64World, line: number, lineSize: number, readBytes:
 }
 
 /** Mark the victim bytes in every snapshot, and the destroying step: the last change to them before the bad read. */
-function markVictim(steps: TimelineStep[], lines: number[], lineSize: number, victim: Timeline['victim']): void {
+function linesOf(addr: number, size: number, lineSize: number): number[] {
+  const out: number[] = [];
+  for (let a = addr - (addr % lineSize); a < addr + size; a += lineSize) out.push(a);
+  return out;
+}
+
+/** The explanation's steps (src/report/cause.ts): the culprit, the write, a reordering's two ends. */
+function markCauses(steps: TimelineStep[], causes: readonly Cause[]): void {
+  for (const x of causes) {
+    const at = (k: number) => (k >= 0 && k < steps.length ? steps[k] : undefined);
+    const culprit = at(x.culprit.step);
+    if (culprit) culprit.culprit ??= x.culprit.role;
+    const write = at(x.write);
+    if (write) write.write = true;
+    if (x.overtook !== undefined && culprit && at(x.overtook)) {
+      culprit.overtook = x.overtook;
+      steps[x.overtook].overtakenBy = x.culprit.step;
+    }
+  }
+}
+
+function markVictim(steps: TimelineStep[], lines: number[], lineSize: number, victim: Timeline['victim'], explained: boolean): void {
   if (!victim) return;
   const sig = (s: TimelineStep): string => {
     const parts: string[] = [];
@@ -159,7 +205,8 @@ function markVictim(steps: TimelineStep[], lines: number[], lineSize: number, vi
   const end = readAt >= 0 ? readAt : steps.length;
   let destroyer = -1;
   for (let i = 1; i < end; i++) if (sig(steps[i]) !== sig(steps[i - 1])) destroyer = i;
-  if (destroyer >= 0) steps[destroyer].destroyer = true;
+  // Without an explanation, the last change to the victim bytes is the best guess at a culprit.
+  if (destroyer >= 0 && !explained) steps[destroyer].destroyer = true;
   for (const s of steps) {
     s.lines = s.lines.map((st, li) => {
       const { state, stale } = st;

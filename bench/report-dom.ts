@@ -1,0 +1,122 @@
+// Reads a fuzz report's HTML the way a person sees it: the page is loaded in headless Chromium
+// with a window of 1280 × 800, and a probe script (added to a copy of the page: the report itself
+// has no script) collects from the rendered DOM what is visible on the first screen, which
+// elements the page marks, and their text. The checks then say what a reader would miss.
+// Used by tests/cli-fuzz-files.test.ts and bench/report-check.ts.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const WINDOW = { width: 1280, height: 800 };
+
+export interface PageProbe {
+  /** The text of every text node with a box inside the first screen, in document order. */
+  firstScreen: string;
+  /** Per id of interest: its text, and whether a part of it is on the first screen. */
+  ids: Record<string, { text: string; onFirstScreen: boolean } | undefined>;
+  /** How many elements match each selector of interest (only those rendered, display not none). */
+  counts: Record<string, number>;
+  viewport: { width: number; height: number };
+}
+
+const IDS = ['why', 'culprit', 'reproduce', 'findings', 'fix', 'explanation', 'observations', 'timeline', 'culprit-step', 'failures', 'coverage', 'files', 'run'];
+const SELECTORS = ['tr.culprit', 'tr.destroyer', 'tr.victim-read', 'tr.write', 'tr.overtook', 'tr.overtaken', '.reorder', 'span.victim', 'span.stale', 'tr.quiet', 'tr.folded', '#failures li', '#files tbody tr', '.finding', 'table.timeline tbody tr'];
+
+// Runs at the end of <body>: layout is done, styles applied.
+const PROBE = `<script>
+(() => {
+  const vw = innerWidth, vh = innerHeight;
+  const onScreen = (r) => r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < vh && r.right > 0 && r.left < vw;
+  const textOnScreen = (root) => {
+    const out = [];
+    const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (w.nextNode()) {
+      const n = w.currentNode;
+      if (!n.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      if ([...range.getClientRects()].some(onScreen)) out.push(n.textContent.trim());
+    }
+    return out.join(' ');
+  };
+  const ids = {};
+  for (const id of ${JSON.stringify(IDS)}) {
+    const el = document.getElementById(id);
+    ids[id] = el ? { text: el.textContent.replace(/\\s+/g, ' ').trim(), onFirstScreen: textOnScreen(el).length > 0 } : undefined;
+  }
+  const counts = {};
+  for (const s of ${JSON.stringify(SELECTORS)}) counts[s] = [...document.querySelectorAll(s)].filter((e) => getComputedStyle(e).display !== 'none').length;
+  const pre = document.createElement('pre');
+  pre.id = 'probe-result';
+  pre.textContent = JSON.stringify({ firstScreen: textOnScreen(document.body), ids, counts, viewport: { width: vw, height: vh } });
+  document.body.appendChild(pre);
+})();
+</script>`;
+
+export function findChromium(): string | undefined {
+  return ['chromium', 'chromium-browser', 'google-chrome'].find((c) => spawnSync(c, ['--version']).status === 0);
+}
+
+/** Load the page in headless Chromium and probe its rendered DOM. */
+export function probePage(htmlFile: string, chromium: string): PageProbe {
+  const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-probe-'));
+  try {
+    const copy = join(dir, 'page.html');
+    writeFileSync(copy, readFileSync(htmlFile, 'utf8').replace('</body>', `${PROBE}\n</body>`));
+    const r = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', `--window-size=${WINDOW.width},${WINDOW.height}`, '--dump-dom', `file://${copy}`], { encoding: 'utf8', timeout: 60_000 });
+    const m = /<pre id="probe-result">([\s\S]*?)<\/pre>/.exec(r.stdout ?? '');
+    if (!m) throw new Error(`${htmlFile}: Chromium gave no probe result (status ${r.status}): ${(r.stderr ?? '').slice(0, 300)}`);
+    const json = m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    return JSON.parse(json) as PageProbe;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the summary.json says of a failure, as the page checks need it. */
+export interface FailureFacts { why: string; cause?: string[]; findings?: unknown[]; fix?: unknown; noFix?: string; litmus: string }
+
+/** What a reader of a failure page would miss; empty when the page is right. */
+export function failurePageProblems(p: PageProbe, f: FailureFacts): string[] {
+  const problems: string[] = [];
+  const why = p.ids.why;
+  if (!why) problems.push('no #why');
+  else {
+    if (why.text !== f.why) problems.push(`#why says "${why.text}", summary.json says "${f.why}"`);
+    if (!why.onFirstScreen) problems.push('the why is not on the first screen');
+  }
+  if (!p.ids.reproduce?.onFirstScreen) problems.push('the reproduce command is not on the first screen');
+  // The culprit is named on the first screen, and its row is marked in the timeline.
+  if (p.counts['tr.culprit'] + p.counts['tr.destroyer'] > 0) {
+    if (!p.ids.culprit?.onFirstScreen) problems.push('a culprit step is marked but not named on the first screen');
+  }
+  if (p.ids.culprit && p.counts['tr.culprit'] + p.counts['tr.destroyer'] === 0) problems.push('#culprit names a step, but no row of the timeline is marked');
+  // Cache maintenance folded: the first screen is not a list of dc instructions.
+  const dc = (p.firstScreen.match(/\bdc c?i?vac, 0x/g) ?? []).length;
+  if (dc > 3) problems.push(`${dc} single dc instructions on the first screen (cache maintenance not folded)`);
+  // The device's legitimate write is never called the destroyer of the data it wrote.
+  if (/Destroyed/.test(p.firstScreen)) problems.push('the page says "Destroyed"');
+  // A reordering is drawn: both ends of it are marked.
+  if (p.counts['tr.overtook'] !== p.counts['tr.overtaken']) problems.push('a reordering with one end unmarked');
+  if (/performed (ahead of|before)/.test(f.cause?.join(' ') ?? '') && p.counts['tr.overtook'] === 0) problems.push('the explanation is a reordering, the timeline does not draw it');
+  if (f.findings && !p.ids.findings) problems.push('no #findings section');
+  if (f.findings?.length && p.counts['.finding'] !== f.findings.length) problems.push(`${f.findings.length} findings in summary.json, ${p.counts['.finding']} on the page`);
+  if ((f.fix || f.noFix) && !p.ids.fix) problems.push('no #fix section');
+  if (f.cause?.length && !p.ids.explanation) problems.push('no #explanation');
+  if (!p.ids.timeline) problems.push('no #timeline');
+  if (p.counts['span.victim'] === 0 && p.ids.timeline && /Victim bytes/.test(p.ids.observations?.text ?? '')) problems.push('victim bytes announced, none marked');
+  return problems;
+}
+
+/** What a reader of index.html would miss. */
+export function indexPageProblems(p: PageProbe, failures: { why: string }[], files: number): string[] {
+  const problems: string[] = [];
+  if (failures.length && p.counts['#failures li'] !== failures.length) problems.push(`${failures.length} failures, ${p.counts['#failures li']} listed`);
+  for (const f of failures) if (!p.ids.failures?.text.includes(f.why)) problems.push(`the index does not give the why "${f.why.slice(0, 60)}..."`);
+  if (!p.ids.failures?.onFirstScreen) problems.push('the failures are not on the first screen');
+  if (!p.ids.coverage) problems.push('no #coverage');
+  if (p.counts['#files tbody tr'] !== files) problems.push(`${files} files, ${p.counts['#files tbody tr']} rows`);
+  return problems;
+}

@@ -1,0 +1,13 @@
+// What `dmafuzz check` says of a shrunk fuzz failure besides its counterexample — the contract
+// findings and the suggested fix (or why there is none) — for the reports of `dmafuzz fuzz`,
+// which live below the CLI and get this function passed in (src/report/failure-analysis.ts).
+
+import type { CheckShrunk } from '../report/failure-analysis.js';
+import { checkProgramAs, loadLitmus } from './check-file.js';
+
+export const checkShrunk: CheckShrunk = (file, litmus) => {
+  const loaded = loadLitmus(file, litmus);
+  if ('kind' in loaded) return undefined; // never expected: the shrinker printed and re-parsed it
+  const c = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, {}, loaded.parsed.source);
+  return { findings: c.contract?.findings ?? [], ...(c.fix ? { fix: c.fix } : {}), ...(c.noFix ? { noFix: c.noFix } : {}) };
+};

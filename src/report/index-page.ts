@@ -1,0 +1,41 @@
+// index.html of a `dmafuzz fuzz --report DIR`: the run in one line, every failure with its
+// one-line why and a link to its page, and per file the platforms explored (coverage of its
+// matrix, trials, executions, failing platforms).
+
+import type { FuzzSummary } from '../nightly/fuzz-files.js';
+import type { AnalyzedFailure } from './failure-analysis.js';
+import { xmlEscape as esc } from './junit.js';
+import { STYLE } from './timeline-html.js';
+
+export function indexHtml(s: FuzzSummary, failures: readonly { analyzed: AnalyzedFailure; href: string }[]): string {
+  const title = `dmafuzz fuzz: ${s.failures.length} failure${s.failures.length === 1 ? '' : 's'}`;
+  const rate = s.elapsedMs ? Math.round((s.executions * 1000) / s.elapsedMs) : 0;
+  const pairs = s.files.reduce((n, f) => n + f.cases.length, 0);
+  const coverable = s.files.reduce((n, f) => n + f.platforms, 0);
+  const list = failures.map(({ analyzed: a, href }) => `<li><a href="${esc(href)}">${esc(a.title)}</a><div class="why-line">${esc(a.why)}</div><div>on ${esc(a.failure.platformText)}${a.failure.alsoFoundOn.length ? ` and ${a.failure.alsoFoundOn.length} other platform${a.failure.alsoFoundOn.length === 1 ? '' : 's'}` : ''} · reproduce: <code>${esc(a.reproduce)}</code></div></li>`);
+  const rows = s.files.map((f) => {
+    const trials = f.cases.reduce((n, c) => n + c.trials, 0), executions = f.cases.reduce((n, c) => n + c.executions, 0);
+    const failing = f.cases.filter((c) => c.bugs).length;
+    const found = s.failures.filter((x) => x.file === f.file).length;
+    const detail = f.cases.length ? `<details><summary>${f.cases.length} platform${f.cases.length === 1 ? '' : 's'}</summary><ul>${f.cases.map((c) => `<li><code>${esc(c.platform)}</code>: ${c.trials} trials, ${c.executions} executions${c.bugs ? `, <b>${c.bugs} failing</b>` : ''}</li>`).join('')}</ul></details>` : '';
+    return `<tr><td><code>${esc(f.file)}</code></td><td>${esc(f.skipped ?? (found ? `${found} failure${found === 1 ? '' : 's'}` : 'ok'))}</td><td>${f.cases.length} of ${f.platforms}${detail}</td><td>${trials}</td><td>${executions}</td><td>${failing}</td></tr>`;
+  });
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}
+#failures li { margin-bottom: .6em; } .why-line { font-weight: 600; }
+table.files { border-collapse: collapse; } .files td, .files th { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; text-align: left; }
+</style></head>
+<body>
+<h1>${esc(title)}</h1>
+<p id="run">seed ${s.seed}, shard ${s.shard.index + 1}/${s.shard.count}, ${s.workers} worker(s), started ${esc(s.startedAt)}, ${(s.elapsedMs / 1000).toFixed(1)} s, stopped by ${esc(s.stoppedBy)}; ${s.trials} trials, ${s.executions} executions (${rate}/s)</p>
+<h2>Failures (${failures.length})</h2>
+${failures.length ? `<ul id="failures">\n${list.join('\n')}\n</ul>` : '<p id="failures">none found in this run.</p>'}
+<h2>Files and platforms</h2>
+<p id="coverage">${pairs} of ${coverable} file × platform pairs explored (${coverable ? ((100 * pairs) / coverable).toFixed(1) : '0'} %).</p>
+<table class="files" id="files"><thead><tr><th>file</th><th>result</th><th>platforms explored</th><th>trials</th><th>executions</th><th>failing platforms</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+<p><a href="summary.json">summary.json</a> · <a href="junit.xml">junit.xml</a></p>
+</body></html>
+`;
+}
