@@ -13,6 +13,7 @@
 // A driver that splits the address itself (`lo = h & 0xffffffff`, `hi = h >> 32`, the kernel's
 // lower_32_bits()/upper_32_bits()) stores the halves of h: named so, never a truncation.
 
+import type { Expr } from '../program/expr.js';
 import type { Value } from '../program/types.js';
 import { bytesEqual, formatValue, maxValue } from './values.js';
 import type { BusSegment } from './world.js';
@@ -45,6 +46,36 @@ interface Field {
 export function handleValueIn(seg: Pick<BusSegment, 'name' | 'bus' | 'size'>, v: Value): HandleValue | undefined {
   const off = v - BigInt(seg.bus);
   return off >= 0n && off < BigInt(seg.size) ? { name: seg.name, bus: seg.bus, size: seg.size, off } : undefined;
+}
+
+/**
+ * The handle a computed value `v` is: a handle, or a register holding one, plus an offset that
+ * stays inside its mapping (`h + 128`, `a | 1`); or its low or high 32 bits (`h & 0xffffffff`,
+ * `h >> 32`: lower_32_bits(), upper_32_bits()). Undefined for anything else.
+ */
+export function handleOf(e: Expr, v: Value, at: {
+  handle: (name: string) => HandleValue | undefined;
+  read: (op: number) => HandleValue | undefined;
+  evaluate: (x: Expr) => Value;
+}): HandleValue | undefined {
+  const whole = (x: Expr): HandleValue | undefined => {
+    const h = sym(x);
+    return h && !h.part ? h : undefined;
+  };
+  const sym = (x: Expr, value?: Value): HandleValue | undefined => {
+    switch (x.k) {
+      case 'handle': return at.handle(x.name);
+      case 'read': return at.read(x.op);
+      case 'bin': {
+        const half = x.r.k === 'num' && ((x.op === '&' && x.r.v === 0xffffffffn) || (x.op === '>>' && x.r.v === 32n)) ? whole(x.l) : undefined;
+        if (half) return { ...half, part: x.op === '&' ? 'lo' : 'hi' };
+        const base = whole(x.l) ?? whole(x.r);
+        return base && handleValueIn(base, value ?? at.evaluate(x));
+      }
+      default: return undefined;
+    }
+  };
+  return sym(e, v);
 }
 
 export function handleText(h: HandleValue): string {

@@ -7,7 +7,7 @@ import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { DYNAMIC, exactRelation, FORWARD, ORDERED, overlaps } from './ordering.js';
-import { HandleFields, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
+import { HandleFields, handleOf, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
 import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue, REGISTER_BYTES } from './values.js';
 import { coveredByLiveMapping, cpuAddressOf, segmentAt, type DeviceAddress, type World } from './world.js';
 
@@ -420,35 +420,17 @@ export class Machine {
     this.fields = this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
   }
 
-  /**
-   * The handle a computed value is: a handle, or a register holding one, plus an offset that
-   * stays inside its mapping; or its low or high 32 bits (`h & 0xffffffff`, `h >> 32`).
-   */
+  /** The handle a value computed by actor a is (src/exec/handle-fields.ts handleOf). */
   private handleIn(a: number, e: Expr, v: Value): HandleValue | undefined {
-    const whole = (x: Expr): HandleValue | undefined => {
-      const h = sym(x);
-      return h && !h.part ? h : undefined;
-    };
-    const sym = (x: Expr, value?: Value): HandleValue | undefined => {
-      switch (x.k) {
-        case 'handle': {
-          const bus = this.world.handleBus(x.name);
-          if (bus === undefined) return undefined;
-          const seg = segmentAt(this.world, BigInt(bus));
-          return seg && handleValueIn(seg, BigInt(bus));
-        }
-        case 'read': return this.hvals[a][x.op];
-        case 'un': return undefined;
-        case 'bin': {
-          const half = x.r.k === 'num' && ((x.op === '&' && x.r.v === 0xffffffffn) || (x.op === '>>' && x.r.v === 32n)) ? whole(x.l) : undefined;
-          if (half) return { ...half, part: x.op === '&' ? 'lo' : 'hi' };
-          const base = whole(x.l) ?? whole(x.r);
-          return base && handleValueIn(base, value ?? this.evaluate(a, x));
-        }
-        default: return undefined;
-      }
-    };
-    return sym(e, v);
+    return handleOf(e, v, {
+      handle: (name) => {
+        const bus = this.world.handleBus(name);
+        const seg = bus === undefined ? undefined : segmentAt(this.world, BigInt(bus));
+        return seg && handleValueIn(seg, BigInt(seg.bus));
+      },
+      read: (op) => this.hvals[a][op],
+      evaluate: (x) => this.evaluate(a, x),
+    });
   }
 
   /**
