@@ -4,7 +4,12 @@
 // (src/nightly/fuzz-files.ts). Every failure prints and is saved as it arrives; Ctrl-C or
 // SIGTERM stops cleanly (reports written, saved failures kept). Exit status as `check`.
 
+import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fsErrorMessage } from '../litmus/read-file.js';
+import type { PairCoverage } from '../nightly/pairwise.js';
+import { oneLine } from './one-line.js';
 import { parseArgs } from 'node:util';
 import { CORPUS_DIR } from '../nightly/corpus.js';
 import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../nightly/fuzz-files.js';
@@ -59,13 +64,17 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
       options: {
         time: { type: 'string' }, seed: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
         vary: { type: 'string' }, pin: { type: 'string', multiple: true }, corpus: { type: 'string' }, report: { type: 'string' },
-        'max-trials': { type: 'string' },
+        'max-trials': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
     throw new UsageError(`fuzz: ${e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, '') : String(e)} (see dmafuzz --help)`);
   }
   const v = parsed.values;
+  if (v.help) {
+    io.out(FUZZ_USAGE);
+    return EXIT.ok;
+  }
   const timeMs = parseDuration(v.time ?? '2m');
   if (v.seed !== undefined && (!/^\d+$/.test(v.seed) || !Number.isSafeInteger(Number(v.seed)))) throw new UsageError(`--seed takes a whole number, not '${v.seed}'`);
   const seed = v.seed !== undefined ? Number(v.seed) : defaultSeed();
@@ -84,6 +93,9 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   if (v['max-trials'] !== undefined && !/^\d+$/.test(v['max-trials'])) throw new UsageError(`--max-trials takes a whole number, not '${v['max-trials']}'`);
   const files = litmusFiles(parsed.positionals);
   const corpus = v.corpus ?? CORPUS_DIR;
+  // Found out now, not at the first failure or at the end of the box.
+  writableDir('--corpus', corpus);
+  if (v.report !== undefined) writableDir('--report', v.report);
 
   const shardText = `${shard.index + 1}/${shard.count}`;
   io.out(`dmafuzz fuzz: ${files.length} file${files.length === 1 ? '' : 's'}, seed ${seed}, shard ${shardText}, ${workers} worker${workers === 1 ? '' : 's'}, time box ${hms(timeMs)}`);
@@ -127,13 +139,74 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   for (const f of summary.files) if (f.skipped) io.out(`skip  ${f.file}: ${f.skipped}`);
   const rate = summary.elapsedMs ? Math.round((summary.executions * 1000) / summary.elapsedMs) : 0;
   const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
-  io.out(`${summary.failures.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
+  const coverable = summary.files.reduce((n, f) => n + f.platforms, 0);
+  const interrupted = summary.stoppedBy === 'signal';
+  const found = summary.failures.length;
+  io.out(`${found ? 'BUG' : interrupted ? 'stop' : 'ok '}   ${found} failure${found === 1 ? '' : 's'} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${hms(summary.elapsedMs)}${interrupted ? (found ? ' — stopped by signal, everything found so far is saved' : ' — interrupted by a signal: nothing found so far, which is not a pass') : ''}`);
+  io.out(`      matrix: ${cases} of ${coverable} file×platform combinations tried (${coverable ? ((100 * cases) / coverable).toFixed(cases < coverable / 100 ? 2 : 0) : 0}%)`);
+  for (const f of summary.files) {
+    if (f.pairs) io.out(`      ${f.file}: ${pairsText(f.pairs)}`);
+    if (f.unrepresentable) io.out(`      ${f.file}: some platforms of the matrix skipped, the file's own platform kept: ${f.unrepresentable}`);
+  }
   if (v.report !== undefined) {
     const written = writeReports(v.report, summary);
     io.out(`      reports: ${written.join(', ')}`);
   }
-  return summary.failures.length ? EXIT.bug : EXIT.ok;
+  return found ? EXIT.bug : interrupted ? EXIT.inconclusive : EXIT.ok;
 }
+
+/** "pairwise: all 47 pairs of settings covered (kernel, lineSize, ...)" or what is missing. */
+function pairsText(p: PairCoverage): string {
+  const axes = p.axes.join(', ');
+  if (p.covered === p.coverable) return `pairwise: all ${p.coverable} pairs of settings covered (${axes})${p.impossible ? `; ${p.impossible} pairs no machine has` : ''}`;
+  const missing = p.missing.slice(0, 4).join('; ');
+  return `pairwise: ${p.covered} of ${p.coverable} pairs of settings covered (${axes}); not yet: ${missing}${p.missing.length > 4 ? `; … ${p.missing.length - 4} more` : ''}`;
+}
+
+/** An output directory that is a directory or can become one: checked before any work. */
+function writableDir(option: string, dir: string): void {
+  let probe = resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(probe);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(probe) === probe) throw new UsageError(`${option} ${oneLine(dir)}: ${fsErrorMessage(e)}`);
+      probe = dirname(probe);
+      continue;
+    }
+    if (!st.isDirectory()) throw new UsageError(`${option} ${oneLine(dir)}: ${probe === resolve(dir) ? 'not a directory' : `${oneLine(probe)} is not a directory`}`);
+    try {
+      accessSync(probe, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new UsageError(`${option} ${oneLine(dir)}: ${oneLine(probe)} is not writable`);
+    }
+    return;
+  }
+}
+
+export const FUZZ_USAGE = `usage: dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
+                    [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR] [--max-trials N]
+
+Your litmus tests for a time box across the platform matrix and kmalloc placements. Within the
+box, every pair of platform settings is covered before any combination repeats; then random.
+Once something is found, exploring stops a quarter of the box early so the failure is shrunk
+within the box; failures are saved in the corpus as they arrive.
+
+  --time D          the time box, e.g. 20s, 2m, 8h, 1h30m (default 2m); the run ends within it
+  --seed N          seed of the run (default: from the clock; printed, so a run replays)
+  --shard I/N       this machine's share of the trials (1 ≤ I ≤ N)
+  --workers N|auto  worker threads (default 1)
+  --vary KEY,...    vary only these platform settings
+  --pin KEY=VALUE   fix a platform setting for every file (repeatable)
+  --corpus DIR      where failures are saved, once each (default dmafuzz-corpus/)
+  --report DIR      write summary.json, junit.xml and HTML pages there
+  --max-trials N    stop after N trials of this shard (a fixed amount of work, e.g. for tests)
+  --help            print this help
+
+exit status: 0 nothing found, 1 a failure was found (also when interrupted after finding it),
+2 usage or input error, 3 interrupted (SIGINT/SIGTERM) before anything was found, 4 internal
+error. A second SIGINT kills at once. See docs/fuzzing.md.`;
 
 /** `fuzz` with FILE or DIR arguments is this command; without, the self-test (selftest). */
 export function namesFiles(argv: string[]): boolean {
