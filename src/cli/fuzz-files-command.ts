@@ -171,7 +171,8 @@ function writableDir(option: string, dir: string): void {
     try {
       st = statSync(probe);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(probe) === probe) throw new UsageError(`${option} ${oneLine(dir)}: ${fsErrorMessage(e)}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(probe) === probe) throw new UsageError(`${option} ${oneLine(dir)}: ${fsErrorMessage(e)}`);
       probe = dirname(probe);
       continue;
     }
