@@ -22,6 +22,8 @@ export interface CliOptions {
   /** The option text of each override, for error messages. */
   platformText: Record<string, string>;
   replay?: string;
+  /** --save-failures DIR | none (default dmafuzz-failures/). */
+  saveFailures?: string;
 }
 
 const range = (name: keyof typeof LIMITS) => `${LIMITS[name].min}–${LIMITS[name].max.toLocaleString('en-US')}`;
@@ -53,7 +55,10 @@ options (--opt VALUE or --opt=VALUE; -- ends the options):
                        go on is cut and counted, never judged (default 2, ${range('unroll')})
   --platform KEY=VALUE override a platform setting, e.g. --platform kernel=5.15 (repeatable;
                        keys as in docs/litmus.md; checked together with the file's platform { })
-  --replay FILE.json   judge only the counterexample execution saved in FILE.json
+  --replay FILE.json   judge only the counterexample execution saved in FILE.json (any failure
+                       dmafuzz saved: by check, in a fuzz corpus, or by selftest)
+  --save-failures DIR  where check saves each counterexample for --replay (default
+                       dmafuzz-failures/; 'none' saves nothing); the same failure is one file
   --json               print one JSON object per file
   --help               print this help
 selftest: --minutes ${range('minutes')}, --well-behaved ${range('well-behaved')}, --class-seeds ${range('class-seeds')}
@@ -70,7 +75,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const options = end < 0 ? argv : argv.slice(0, end);
   if (options.includes('--help') || options.includes('-h')) return { ...o, command: 'help' };
   const p = parseOptions('', isCheck ? argv.slice(1) : argv, {
-    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, unroll: {}, replay: {}, platform: { repeat: true },
+    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, unroll: {}, replay: {}, platform: { repeat: true }, 'save-failures': {},
   });
   if (isCheck) o.command = 'check';
   o.json = p.flags.has('json');
@@ -80,14 +85,18 @@ export function parseArgs(argv: string[]): CliOptions {
   o.maxStates = wholeNumber('max-states', p.values['max-states']);
   o.unroll = wholeNumber('unroll', p.values.unroll);
   if (p.values.replay !== undefined) o.replay = p.values.replay;
+  if (p.values['save-failures'] !== undefined) {
+    if (p.values['save-failures'] === '') throw new UsageError('--save-failures takes a directory, or none');
+    o.saveFailures = p.values['save-failures'];
+  }
   for (const text of p.lists.platform ?? []) platformOverride(text, o);
   if (!isCheck && p.positionals.length) {
     throw new UsageError(`unknown command ${quoteArg(p.positionals[0])}: use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz FILE|DIR...', 'dmafuzz selftest' or 'dmafuzz replay' (see dmafuzz --help)`);
   }
   o.paths = p.positionals;
-  if (!isCheck && (o.replay !== undefined || p.lists.platform)) {
+  if (!isCheck && (o.replay !== undefined || p.lists.platform || o.saveFailures !== undefined)) {
     // the built-in scenarios carry their own platform and expected verdict
-    throw new UsageError(`--${o.replay !== undefined ? 'replay' : 'platform'} applies to 'dmafuzz check FILE'`);
+    throw new UsageError(`--${o.replay !== undefined ? 'replay' : o.saveFailures !== undefined ? 'save-failures' : 'platform'} applies to 'dmafuzz check FILE'`);
   }
   if (o.command === 'check' && !o.paths.length) throw new UsageError('dmafuzz check needs at least one FILE or DIR');
   if (o.replay && o.paths.length !== 1) throw new UsageError('--replay checks one FILE');

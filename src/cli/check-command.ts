@@ -68,7 +68,7 @@ function replayInfo(c: Checked, o: CliOptions): ReplayInfo {
   if (o.maxStates !== undefined) args.push('--max-states', String(o.maxStates));
   if (o.unroll !== undefined) args.push('--unroll', String(o.unroll));
   const command = args.map(shellQuote).join(' ');
-  const saved = saveFailure({ dmafuzz: 'counterexample', file: c.file, test: c.name, command, execution: c.report!.execution });
+  const saved = o.saveFailures === 'none' ? undefined : saveFailure({ file: c.file, test: c.name, command, platformOverrides: o.platform, execution: c.report!.execution }, o.saveFailures);
   return { command, ...(saved ? { saved } : {}) };
 }
 

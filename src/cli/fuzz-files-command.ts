@@ -11,7 +11,7 @@ import { fsErrorMessage } from '../litmus/read-file.js';
 import type { PairCoverage } from '../nightly/pairwise.js';
 import { oneLine } from './one-line.js';
 import { parseArgs } from 'node:util';
-import { CORPUS_DIR } from '../nightly/corpus.js';
+import { CORPUS_DIR, reproduceCommand } from '../nightly/corpus.js';
 import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../nightly/fuzz-files.js';
 import { parsePin, parseVary } from '../nightly/matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
@@ -116,7 +116,8 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const onFailure = (f: SavedFailure) => {
     if (pr?.tty) pr.write('\r\x1b[K');
     io.out(`BUG   ${f.file} (${f.test}) on ${f.platformText}${f.placementNotes.length ? `, ${f.placementNotes.join('; ')}` : ''}`);
-    if (f.saved) io.out(`      saved ${f.saved.litmus}; reproduce: dmafuzz check ${f.saved.litmus}${f.reproducesWithCheck ? '' : ` --replay ${f.saved.replay}`}`);
+    if (f.saved) io.out(`      ${f.saved.known ? 'already in the corpus:' : 'saved'} ${f.saved.litmus}; reproduce: ${reproduceCommand(f, f.saved.litmus)}`);
+    if (f.shrinkCut) io.out('      (shrinking cut short by the time box or a signal: maybe not minimal)');
     io.out(f.litmus.replace(/^/gm, '      ').trimEnd());
   };
   let summary: FuzzSummary;
