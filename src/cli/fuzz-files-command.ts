@@ -159,7 +159,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
 /** "pairwise: all 47 pairs of settings covered (kernel, lineSize, ...)" or what is missing. */
 function pairsText(p: PairCoverage): string {
   const axes = p.axes.join(', ');
-  if (p.covered === p.coverable) return `pairwise: all ${p.coverable} pairs of settings covered (${axes})${p.impossible ? `; ${p.impossible} pairs no machine has` : ''}`;
+  if (p.covered === p.coverable) return `pairwise: all ${p.coverable} pairs of settings covered (${axes})${p.impossible ? `; ${p.impossible} pair${p.impossible === 1 ? '' : 's'} no machine has` : ''}`;
   const missing = p.missing.slice(0, 4).join('; ');
   return `pairwise: ${p.covered} of ${p.coverable} pairs of settings covered (${axes}); not yet: ${missing}${p.missing.length > 4 ? `; … ${p.missing.length - 4} more` : ''}`;
 }
