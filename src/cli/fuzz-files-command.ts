@@ -192,8 +192,8 @@ export const FUZZ_USAGE = `usage: dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N
 
 Your litmus tests for a time box across the platform matrix and kmalloc placements. Within the
 box, every pair of platform settings is covered before any combination repeats; then random.
-Once something is found, exploring stops a quarter of the box early so the failure is shrunk
-within the box; failures are saved in the corpus as they arrive.
+Once something is found, exploring stops early so the failure is shrunk within the box;
+failures are saved in the corpus as they arrive.
 
   --time D          the time box, e.g. 20s, 2m, 8h, 1h30m (default 2m); the run ends within it
   --seed N          seed of the run (default: from the clock; printed, so a run replays)

@@ -5,8 +5,8 @@
 // Work is a sequence of trials k = 0, 1, 2, ...; trial k is a pure function of (seed, k)
 // (src/nightly/trial.ts). Shard i of n takes k ≡ i (mod n), so shards never repeat each other's
 // work and `--seed` replays a whole night. Trials go to workers in batches, and each failing
-// trial to a worker of its own to be shrunk. Once something is found, exploring stops a quarter
-// of the box early to leave time to shrink it. At the end of the box or on an abort (Ctrl-C),
+// trial to a worker of its own to be shrunk. Once something is found, exploring stops early
+// to leave time to shrink it. At the end of the box or on an abort (Ctrl-C),
 // whatever still runs is abandoned, not waited on; a failure whose shrinking was cut off is
 // reported as far as it got.
 
@@ -124,7 +124,7 @@ export function loadFiles(files: string[]): { path: string; text: string; parsed
 
 const WORKER = new URL('./worker.js', import.meta.url);
 
-/** The share of the time box kept for shrinking once something was found. */
+/** The share of the time box kept for shrinking once something was found (before any shrink has finished). */
 export const SHRINK_SHARE = 0.25;
 
 export function defaultSeed(): number {
@@ -233,8 +233,12 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
       inflight.add(q);
     };
     const foundSomething = () => failures.length + shrinking.size + waiting.length > 0;
-    // Exploring stops early once something was found, leaving the end of the box to shrink it.
-    const exploreEnd = () => (foundSomething() ? deadline - Math.round(o.timeMs * SHRINK_SHARE) : deadline);
+    // Exploring stops early once something was found, leaving the end of the box to shrink it:
+    // a quarter of the box until a shrink has finished, then twice the longest shrink seen (at
+    // least 5 % of the box), so a box whose failures shrink fast is not cut short for nothing.
+    let longestShrink = 0;
+    const reserve = () => Math.round(longestShrink ? Math.min(o.timeMs * SHRINK_SHARE, Math.max(o.timeMs * 0.05, 2 * longestShrink)) : o.timeMs * SHRINK_SHARE);
+    const exploreEnd = () => (foundSomething() ? deadline - reserve() : deadline);
     const explorationOver = (): FuzzSummary['stoppedBy'] | undefined => {
       if (o.maxTrials !== undefined && next * B >= o.maxTrials) return 'trials';
       if (o.maxFailures !== undefined && failures.length >= o.maxFailures) return 'failures';
@@ -254,7 +258,11 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         shrinking.set(f.file, f);
         // A shrink stops a little before the box ends, so it is the shrink that ends, not the run that waits.
         const task: ShrinkTask = { kind: 'shrink', files: fileList, matrix, failure: f, deadline: deadline - Math.min(1000, Math.round(o.timeMs * 0.02)) };
-        track(run<ShrunkFailure>(task), (s) => addShrunk(s, f.file), () => shrinking.delete(f.file));
+        const began = Date.now();
+        track(run<ShrunkFailure>(task), (s) => {
+          longestShrink = Math.max(longestShrink, Date.now() - began);
+          addShrunk(s, f.file);
+        }, () => shrinking.delete(f.file));
       }
     };
     const stopped = o.signal ? aborted(o.signal) : undefined;
