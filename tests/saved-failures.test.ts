@@ -153,6 +153,14 @@ describe('where check saves: --save-failures DIR | none; one file per failure', 
     expect(saveFailure(failureRecord(f), dir)).toBe(second);
   });
 
+  test('a DIR that cannot be a directory is refused before any file is checked: one line naming the option', () => {
+    const dir = tmp('notdir');
+    writeFileSync(join(dir, 'bug.litmus'), text);
+    writeFileSync(join(dir, 'plain'), 'x');
+    const r = dmafuzz('check', join(dir, 'bug.litmus'), '--save-failures', join(dir, 'plain'));
+    expect(r).toEqual({ code: 2, out: '', err: `dmafuzz: --save-failures ${join(dir, 'plain')}: not a directory` });
+  });
+
   test('--save-failures is an option of check only, and needs a value', () => {
     expect(dmafuzz('--save-failures', 'x').err).toMatch(/--save-failures applies to 'dmafuzz check FILE'/);
     expect(dmafuzz('check', 'x.litmus', '--save-failures=').code).toBe(2);

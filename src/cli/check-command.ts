@@ -5,6 +5,7 @@ import { checkLitmusFile, formatInputError, type Checked, type FileOutcome } fro
 import type { CliOptions } from './args.js';
 import { litmusFiles } from './find-files.js';
 import { escapeControls, oneLine } from './one-line.js';
+import { writableDir } from './output-dir.js';
 import { saveFailure } from './replay-file.js';
 import { UsageError } from './usage-error.js';
 import { renderJson, renderText, type ReplayInfo } from '../report/render.js';
@@ -23,6 +24,7 @@ export function internalErrorLine(e: unknown, file?: string): string {
 }
 
 export function checkCommand(o: CliOptions, io: Io): number {
+  if (o.saveFailures !== undefined && o.saveFailures !== 'none') writableDir('--save-failures', o.saveFailures);
   const outcomes: (FileOutcome | { kind: 'internal' })[] = [];
   for (const file of litmusFiles(o.paths)) {
     let outcome: FileOutcome;

@@ -4,12 +4,9 @@
 // (src/nightly/fuzz-files.ts). Every failure prints and is saved as it arrives; Ctrl-C or
 // SIGTERM stops cleanly (reports written, saved failures kept). Exit status as `check`.
 
-import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fsErrorMessage } from '../litmus/read-file.js';
 import type { PairCoverage } from '../nightly/pairwise.js';
-import { oneLine } from './one-line.js';
+import { writableDir } from './output-dir.js';
 import { parseArgs } from 'node:util';
 import { CORPUS_DIR, reproduceCommand } from '../nightly/corpus.js';
 import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../nightly/fuzz-files.js';
@@ -162,29 +159,6 @@ function pairsText(p: PairCoverage): string {
   if (p.covered === p.coverable) return `pairwise: all ${p.coverable} pairs of settings covered (${axes})${p.impossible ? `; ${p.impossible} pair${p.impossible === 1 ? '' : 's'} no machine has` : ''}`;
   const missing = p.missing.slice(0, 4).join('; ');
   return `pairwise: ${p.covered} of ${p.coverable} pairs of settings covered (${axes}); not yet: ${missing}${p.missing.length > 4 ? `; … ${p.missing.length - 4} more` : ''}`;
-}
-
-/** An output directory that is a directory or can become one: checked before any work. */
-function writableDir(option: string, dir: string): void {
-  let probe = resolve(dir);
-  for (;;) {
-    let st;
-    try {
-      st = statSync(probe);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(probe) === probe) throw new UsageError(`${option} ${oneLine(dir)}: ${fsErrorMessage(e)}`);
-      probe = dirname(probe);
-      continue;
-    }
-    if (!st.isDirectory()) throw new UsageError(`${option} ${oneLine(dir)}: ${probe === resolve(dir) ? 'not a directory' : `${oneLine(probe)} is not a directory`}`);
-    try {
-      accessSync(probe, constants.W_OK | constants.X_OK);
-    } catch {
-      throw new UsageError(`${option} ${oneLine(dir)}: ${oneLine(probe)} is not writable`);
-    }
-    return;
-  }
 }
 
 export const FUZZ_USAGE = `usage: dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
