@@ -1,4 +1,5 @@
-// `dmafuzz fuzz FILES` keeps its word, in process and without the clock: a pairwise covering
+// `dmafuzz fuzz FILES` keeps its word, in process and on a fake clock: the time box is explored
+// whole when nothing is found and a quarter is left for shrinking when something is; a pairwise covering
 // of the platform matrix comes before any platform repeats; a file pinned to a kernel point
 // release the matrix cannot vary is fuzzed on the platforms the model can represent (never a
 // crash); an abort before anything is found ends the run as 'signal' with no failure; a shrink
@@ -88,6 +89,41 @@ describe('a pin the matrix cannot vary is the file\'s platform, never a crash', 
     expect(ran.every((c) => !/swiotlb=force/.test(c.platform))).toBe(true);
     // the kernel stays the file's: it is not an axis
     expect(s.files[0].pairs?.axes ?? []).not.toContain('kernel');
+  }, 120_000);
+});
+
+describe('the time box, on a fake clock: each trial takes one second', () => {
+  // The clock moves only when a trial is reported, so what is asserted is the run's arithmetic,
+  // not this machine's speed. Box: 10 s, so 10 trials.
+  async function boxed(text: string, name: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-box-'));
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    let t = 1_000_000;
+    const s = await fuzzFiles({
+      files: [file], timeMs: 10_000, seed: 1, inline: true, vary: ['lineSize', 'cwg', 'swiotlb'],
+      clock: () => t, onTrial: () => { t += 1000; },
+    });
+    return { s, elapsed: t - 1_000_000 };
+  }
+
+  test('nothing found: the whole box is explored, and no trial starts after it', async () => {
+    const { s, elapsed } = await boxed(RING, 'ring.litmus');
+    expect(s.failures).toEqual([]);
+    expect(s.stoppedBy).toBe('time');
+    expect(s.trials).toBe(10);
+    expect(elapsed).toBe(10_000);
+  }, 120_000);
+
+  test('something found: exploring stops a quarter early to leave the rest for shrinking', async () => {
+    const { s, elapsed } = await boxed(CWG, 'cwg.litmus');
+    expect(s.failures.length).toBeGreaterThan(0);
+    expect(s.failures[0].trial).toBeLessThan(7);
+    expect(s.stoppedBy).toBe('time');
+    // trials stop once 7.5 s are used: the 8th ends at 8 s
+    expect(s.trials).toBe(8);
+    expect(elapsed).toBe(8_000);
+    expect(s.failures.every((f) => !f.shrinkCut)).toBe(true);
   }, 120_000);
 });
 

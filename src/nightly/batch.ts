@@ -67,11 +67,11 @@ function parsedFiles(files: [string, string][], matrix: MatrixOptions) {
   return cached;
 }
 
-export function runBatch(task: BatchTask): BatchResult {
+export function runBatch(task: BatchTask, now: () => number = Date.now): BatchResult {
   const { parsed, checked } = parsedFiles(task.files, task.matrix);
   const out: BatchResult = { trials: [], failures: [], repeats: [] };
   for (const k of task.trials) {
-    if (Date.now() >= task.deadline) break;
+    if (now() >= task.deadline) break;
     const plan = planTrial(parsed, k, task.runSeed, task.matrix);
     if (!plan) {
       out.trials.push({ index: k, covered: `${k % parsed.length}|none`, verdict: 'invalid', executions: 0 });
@@ -87,8 +87,8 @@ export function runBatch(task: BatchTask): BatchResult {
   return out;
 }
 
-export function runShrink(task: ShrinkTask): ShrunkFailure {
+export function runShrink(task: ShrinkTask, now: () => number = Date.now): ShrunkFailure {
   const { parsed } = parsedFiles(task.files, task.matrix);
   const f = task.failure;
-  return shrinkFailure(task.files[f.file][0], parsed[f.file], f, task.matrix, task.deadline);
+  return shrinkFailure(task.files[f.file][0], parsed[f.file], f, task.matrix, task.deadline, now);
 }

@@ -48,6 +48,8 @@ export interface FuzzFilesOptions extends MatrixOptions {
   onTrial?: (k: number, covered: string) => void;
   /** Run in this thread even when the worker file exists (tests under Vitest run from source). */
   inline?: boolean;
+  /** The clock (ms since the epoch) for the time box; with `inline`, trials and shrinks read it too (tests: a fake clock). */
+  clock?: () => number;
 }
 
 export interface FuzzProgress {
@@ -139,7 +141,8 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
   const workers = Math.max(1, o.workers ?? 1);
   const B = o.batch ?? (o.inline ? 1 : 4);
   const matrix: MatrixOptions = { ...(o.vary ? { vary: o.vary } : {}), ...(o.pin ? { pin: o.pin } : {}) };
-  const started = Date.now();
+  const now = o.clock ?? Date.now;
+  const started = now();
   const deadline = started + o.timeMs;
 
   const files: FileSummary[] = loaded.map((f) => ({
@@ -155,7 +158,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
   let trials = 0, executions = 0;
   const coverable = files.reduce((n, f) => n + f.platforms, 0);
   const progress = (): FuzzProgress => ({
-    executions, trials, elapsedMs: Date.now() - started, timeLeftMs: Math.max(0, deadline - Date.now()),
+    executions, trials, elapsedMs: now() - started, timeLeftMs: Math.max(0, deadline - now()),
     covered: caseOf.size, coverable, failures: failures.length,
   });
 
@@ -220,15 +223,15 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
       ? <T>(task: BatchTask | ShrinkTask) => pool.run(task) as Promise<T>
       : async <T>(task: BatchTask | ShrinkTask) => {
           await new Promise((r) => setImmediate(r)); // let signals and timers in between trials
-          return (task.kind === 'shrink' ? runShrink(task) : runBatch(task)) as T;
+          return (task.kind === 'shrink' ? runShrink(task, now) : runBatch(task, now)) as T;
         };
     const inflight = new Set<Promise<void>>();
     let batches = 0;
     let next = 0;
     let abandoned = false;
     let failure: unknown;
-    const track = <T>(p: Promise<T>, use: (r: T) => void, after: () => void = () => {}) => {
-      const q: Promise<void> = p.then((r) => { if (!abandoned) use(r); }, (e) => { if (!abandoned) failure ??= e; })
+    const track = <T>(p: Promise<T>, use: (r: T) => void, after: () => void = () => {}, onError = (e: unknown) => { failure ??= e; }) => {
+      const q: Promise<void> = p.then((r) => { if (!abandoned) use(r); }, (e) => { if (!abandoned) onError(e); })
         .finally(() => { inflight.delete(q); after(); });
       inflight.add(q);
     };
@@ -242,7 +245,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
     const explorationOver = (): FuzzSummary['stoppedBy'] | undefined => {
       if (o.maxTrials !== undefined && next * B >= o.maxTrials) return 'trials';
       if (o.maxFailures !== undefined && failures.length >= o.maxFailures) return 'failures';
-      if (Date.now() >= exploreEnd()) return 'time';
+      if (now() >= exploreEnd()) return 'time';
       return undefined;
     };
     const startShrinks = () => {
@@ -258,11 +261,19 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         shrinking.set(f.file, f);
         // A shrink stops a little before the box ends, so it is the shrink that ends, not the run that waits.
         const task: ShrinkTask = { kind: 'shrink', files: fileList, matrix, failure: f, deadline: deadline - Math.min(1000, Math.round(o.timeMs * 0.02)) };
-        const began = Date.now();
+        const began = now();
         track(run<ShrunkFailure>(task), (s) => {
-          longestShrink = Math.max(longestShrink, Date.now() - began);
+          longestShrink = Math.max(longestShrink, now() - began);
           addShrunk(s, f.file);
-        }, () => shrinking.delete(f.file));
+        }, () => shrinking.delete(f.file), (e) => {
+          // A shrink that breaks (a bug of ours) must not lose what the trial found: report it
+          // as found; only if even that fails is the run's error the shrink's.
+          try {
+            addShrunk(shrinkFailure(fileList[f.file][0], fuzzed[f.file].parsed, f, matrix, 0), f.file);
+          } catch {
+            failure ??= e;
+          }
+        });
       }
     };
     const stopped = o.signal ? aborted(o.signal) : undefined;
@@ -270,7 +281,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
     try {
       for (;;) {
         if (o.signal?.aborted) { stoppedBy = 'signal'; break; }
-        if (Date.now() >= deadline) { stoppedBy = 'time'; break; }
+        if (now() >= deadline) { stoppedBy = 'time'; break; }
         if (failure) break;
         startShrinks();
         const over = explorationOver();
@@ -283,7 +294,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         }
         if (!inflight.size && !waiting.length) break;
         let timer: NodeJS.Timeout | undefined;
-        const boxEnds = new Promise<void>((r) => { timer = setTimeout(r, Math.max(0, deadline - Date.now())); });
+        const boxEnds = new Promise<void>((r) => { timer = setTimeout(r, Math.max(0, deadline - now())); });
         await Promise.race([...inflight, boxEnds, ...(stopped ? [stopped] : [])]);
         clearTimeout(timer);
       }
@@ -310,7 +321,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
   }
   for (const f of files) f.cases.sort((a, b) => a.platform.localeCompare(b.platform));
   return {
-    seed, shard, workers, startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started, stoppedBy,
+    seed, shard, workers, startedAt: new Date(started).toISOString(), elapsedMs: now() - started, stoppedBy,
     trials, executions, files, failures: failures.sort((a, b) => a.trial - b.trial),
   };
 }

@@ -90,10 +90,10 @@ function validPlatform(p: PlatformConfig): boolean {
 }
 
 /** `deadline` (ms since the epoch): stop there with what is smallest so far (0: do not shrink). */
-export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailure, o: MatrixOptions = {}, deadline = Infinity): ShrunkFailure {
+export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailure, o: MatrixOptions = {}, deadline = Infinity, now: () => number = Date.now): ShrunkFailure {
   let { platform, placement, execution } = f;
   let cut = false;
-  const inTime = () => (Date.now() < deadline ? true : ((cut = true), false));
+  const inTime = () => (now() < deadline ? true : ((cut = true), false));
   const base: PlatformConfig = { ...DEFAULT_PLATFORM, ...(parsed.program.platform ?? {}), ...(o.pin ?? {}) };
   const attempt = (p: PlatformConfig, pl: Placement): boolean => {
     if (!inTime() || !validPlatform(p)) return false;
