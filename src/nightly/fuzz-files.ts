@@ -153,7 +153,6 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
   const summaryOf = new Map(fuzzed.map((f) => [f.path, files.find((s) => s.file === f.path)!]));
   const caseOf = new Map<string, FileCase>();
   const failures: SavedFailure[] = [];
-  const keys = new Set<string>();
   const known: KnownFailure[] = [];
   let trials = 0, executions = 0;
   const coverable = files.reduce((n, f) => n + f.platforms, 0);
@@ -223,6 +222,7 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
       ? <T>(task: BatchTask | ShrinkTask) => pool.run(task) as Promise<T>
       : async <T>(task: BatchTask | ShrinkTask) => {
           await new Promise((r) => setImmediate(r)); // let signals and timers in between trials
+          if (abandoned) throw new Error('abandoned'); // the run ended while this waited: do not start it
           return (task.kind === 'shrink' ? runShrink(task, now) : runBatch(task, now)) as T;
         };
     const inflight = new Set<Promise<void>>();
