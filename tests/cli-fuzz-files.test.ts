@@ -5,7 +5,7 @@
 // no saved failure and leaves no partial file; bad options are one line and exit 2.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -176,6 +176,58 @@ describe('dmafuzz fuzz FILES', () => {
     expect(summary.stoppedBy).toBe('signal');
     expect(summary.failures.length).toBe(saved.length);
   }, 120_000);
+
+  test('SIGINT before anything is found: exit 3 "interrupted", not a pass, and no internal error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-int-'));
+    const ring = join(ROOT, 'scenarios/drivers/rx-ring-two-slots.litmus');
+    const child = spawn(process.execPath, [BIN, 'fuzz', ring, '--time', '10m', '--workers', '2', '--seed', '3', '--corpus', 'c', '--report', 'r'], { cwd: dir });
+    let out = '', err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (/replay this run/.test(out) && !child.killed) child.kill('SIGINT'); // the handler is installed by then
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(3);
+    expect(out).toMatch(/^stop {3}0 failures in \d+ trials.* — interrupted by a signal: nothing found so far, which is not a pass$/m);
+    expect(out).toMatch(/matrix: \d+ of 2688 file×platform combinations tried/);
+    expect(err).toMatch(/SIGINT: interrupted/);
+    expect(err).not.toMatch(/internal error|Terminating worker/);
+    expect(JSON.parse(readFileSync(join(dir, 'r/summary.json'), 'utf8')).stoppedBy).toBe('signal');
+  }, 120_000);
+
+  test('output paths are refused before any work: one line naming the option, exit 2', () => {
+    writeFileSync(join(cwd, 'a-file'), 'x');
+    for (const [opt, path, why] of [
+      ['--corpus', 'a-file', 'not a directory'],
+      ['--corpus', 'a-file/sub', 'a-file is not a directory'],
+      ['--report', 'a-file/r', 'a-file is not a directory'],
+    ]) {
+      const r = dmafuzz('fuzz', 'drivers', '--time', '10m', opt, path);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe(''); // nothing started
+      expect(r.err).toMatch(new RegExp(`^dmafuzz: ${opt} ${path}: .*${why}\n$`));
+    }
+  });
+
+  test('fuzz --help prints the options of fuzz FILES, --max-trials included', () => {
+    for (const args of [['fuzz', '--help'], ['fuzz', 'drivers', '-h']]) {
+      const r = dmafuzz(...args);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^usage: dmafuzz fuzz FILE\|DIR/);
+      expect(r.out).toMatch(/--max-trials N {4}stop after N trials/);
+      expect(r.out).toMatch(/3 interrupted \(SIGINT\/SIGTERM\) before anything was found/);
+    }
+  });
+
+  test('a file pinned to kernel 5.13 (a release the matrix cannot vary) is fuzzed, not a crash', () => {
+    const text = readFileSync(join(SCENARIOS, 'rx-field-cwg128.litmus'), 'utf8').replace('expect ok\n', 'expect ok\nplatform { kernel = 5.13; }\n');
+    writeFileSync(join(cwd, 'pinned.litmus'), text);
+    const r = dmafuzz('fuzz', 'pinned.litmus', '--time', '10m', '--seed', '2', '--max-trials', '6', '--vary', 'swiotlb,vmapStack', '--corpus', 'pc');
+    expect(r.err).not.toMatch(/internal error/);
+    expect([0, 1]).toContain(r.code);
+    expect(r.out).toMatch(/pinned\.litmus: some platforms of the matrix skipped, the file's own platform kept: kernel 5\.13: /);
+  });
 
   test.each([
     [['fuzz', SCENARIOS, '--time', 'soon'], /--time takes a duration like 8h, 90s, 2m or 1h30m, not 'soon'/],

@@ -55,7 +55,7 @@ describe('dmafuzz replay', () => {
     writeFileSync(join(dir, 'other.json'), '{"a":1}');
     for (const [argv, message] of [
       [['replay', join(dir, 'bad.json')], /bad\.json: not valid JSON/],
-      [['replay', join(dir, 'other.json')], /other\.json: not a dmafuzz-failure/],
+      [['replay', join(dir, 'other.json')], /other\.json: not a saved failure \(expected "format": "dmafuzz-counterexample\/1"/],
       [['replay', join(dir, 'missing.json')], /missing\.json: no such file/],
       [['replay', '--target', 'nope', '--seed', '1'], /unknown fuzz target 'nope'/],
       [['replay', '--target', 'bug-class:4', '--seed', '1', '--faults', 'nope'], /unknown model fault 'nope'/],

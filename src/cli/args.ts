@@ -25,6 +25,8 @@ export interface CliOptions {
   replay?: string;
   /** --waive RULE-ID: the rule's findings are reported as waived and never make the verdict. */
   waive?: string[];
+  /** --save-failures DIR | none (default dmafuzz-failures/). */
+  saveFailures?: string;
 }
 
 const range = (name: keyof typeof LIMITS) => `${LIMITS[name].min}–${LIMITS[name].max.toLocaleString('en-US')}`;
@@ -60,7 +62,10 @@ options (--opt VALUE or --opt=VALUE; -- ends the options):
                        keys as in docs/litmus.md; checked together with the file's platform { })
   --waive RULE-ID      report RULE-ID's findings as waived: shown, never counted in the verdict
                        (repeatable; rules in docs/contract.md; in a file: // dmafuzz: waive RULE-ID: why)
-  --replay FILE.json   judge only the counterexample execution saved in FILE.json
+  --replay FILE.json   judge only the counterexample execution saved in FILE.json (any failure
+                       dmafuzz saved: by check, in a fuzz corpus, or by selftest)
+  --save-failures DIR  where check saves each counterexample for --replay (default
+                       dmafuzz-failures/; 'none' saves nothing); the same failure is one file
   --json               print one JSON object per file
   --help               print this help
 selftest: --minutes ${range('minutes')}, --well-behaved ${range('well-behaved')}, --class-seeds ${range('class-seeds')}
@@ -77,7 +82,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const options = end < 0 ? argv : argv.slice(0, end);
   if (options.includes('--help') || options.includes('-h')) return { ...o, command: 'help' };
   const p = parseOptions('', isCheck ? argv.slice(1) : argv, {
-    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, unroll: {}, replay: {}, platform: { repeat: true }, waive: { repeat: true },
+    json: { flag: true }, runs: {}, seed: {}, 'max-events': {}, 'max-states': {}, unroll: {}, replay: {}, platform: { repeat: true }, waive: { repeat: true }, 'save-failures': {},
   });
   if (isCheck) o.command = 'check';
   o.json = p.flags.has('json');
@@ -87,15 +92,19 @@ export function parseArgs(argv: string[]): CliOptions {
   o.maxStates = wholeNumber('max-states', p.values['max-states']);
   o.unroll = wholeNumber('unroll', p.values.unroll);
   if (p.values.replay !== undefined) o.replay = p.values.replay;
+  if (p.values['save-failures'] !== undefined) {
+    if (p.values['save-failures'] === '') throw new UsageError('--save-failures takes a directory, or none');
+    o.saveFailures = p.values['save-failures'];
+  }
   for (const text of p.lists.platform ?? []) platformOverride(text, o);
   if (p.lists.waive) o.waive = p.lists.waive.map(waiveRule);
   if (!isCheck && p.positionals.length) {
     throw new UsageError(`unknown command ${quoteArg(p.positionals[0])}: use 'dmafuzz check FILE|DIR...', 'dmafuzz fuzz FILE|DIR...', 'dmafuzz selftest' or 'dmafuzz replay' (see dmafuzz --help)`);
   }
   o.paths = p.positionals;
-  if (!isCheck && (o.replay !== undefined || p.lists.platform || p.lists.waive)) {
+  if (!isCheck && (o.replay !== undefined || p.lists.platform || p.lists.waive || o.saveFailures !== undefined)) {
     // the built-in scenarios carry their own platform and expected verdict
-    throw new UsageError(`--${o.replay !== undefined ? 'replay' : p.lists.platform ? 'platform' : 'waive'} applies to 'dmafuzz check FILE'`);
+    throw new UsageError(`--${o.replay !== undefined ? 'replay' : p.lists.platform ? 'platform' : p.lists.waive ? 'waive' : 'save-failures'} applies to 'dmafuzz check FILE'`);
   }
   if (o.command === 'check' && !o.paths.length) throw new UsageError('dmafuzz check needs at least one FILE or DIR');
   if (o.replay && o.paths.length !== 1) throw new UsageError('--replay checks one FILE');

@@ -5,6 +5,7 @@ import { checkLitmusFile, formatInputError, type Checked, type FileOutcome } fro
 import type { CliOptions } from './args.js';
 import { litmusFiles } from './find-files.js';
 import { escapeControls, oneLine } from './one-line.js';
+import { writableDir } from './output-dir.js';
 import { saveFailure } from './replay-file.js';
 import { UsageError } from './usage-error.js';
 import { renderJson, renderText, type ReplayInfo } from '../report/render.js';
@@ -23,6 +24,7 @@ export function internalErrorLine(e: unknown, file?: string): string {
 }
 
 export function checkCommand(o: CliOptions, io: Io): number {
+  if (o.saveFailures !== undefined && o.saveFailures !== 'none') writableDir('--save-failures', o.saveFailures);
   const outcomes: (FileOutcome | { kind: 'internal' })[] = [];
   for (const file of litmusFiles(o.paths)) {
     let outcome: FileOutcome;
@@ -68,7 +70,7 @@ function replayInfo(c: Checked, o: CliOptions): ReplayInfo {
   if (o.maxStates !== undefined) args.push('--max-states', String(o.maxStates));
   if (o.unroll !== undefined) args.push('--unroll', String(o.unroll));
   const command = args.map(shellQuote).join(' ');
-  const saved = saveFailure({ dmafuzz: 'counterexample', file: c.file, test: c.name, command, execution: c.report!.execution });
+  const saved = o.saveFailures === 'none' ? undefined : saveFailure({ file: c.file, test: c.name, command, platformOverrides: o.platform, execution: c.report!.execution }, o.saveFailures);
   return { command, ...(saved ? { saved } : {}) };
 }
 

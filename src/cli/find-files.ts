@@ -2,6 +2,7 @@
 // named *.litmus under a directory, in a stable order. Subdirectories are searched; symbolic
 // links to directories are not followed (no loops). A *.litmus entry that is not a regular file
 // (a FIFO, a dangling link) is still listed, so reading it reports why instead of skipping it.
+// Hidden entries (.name) are not searched.
 
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ function walk(dir: string): string[] {
   return entries.sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) => {
     const path = join(dir, e.name);
     if (e.isDirectory()) return e.name === 'node_modules' || e.name.startsWith('.') ? [] : walk(path);
-    return e.name.endsWith('.litmus') ? [path] : [];
+    // hidden files are skipped: a temporary file a killed writer left is not a test
+    return e.name.endsWith('.litmus') && !e.name.startsWith('.') ? [path] : [];
   });
 }

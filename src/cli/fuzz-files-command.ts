@@ -5,8 +5,10 @@
 // SIGTERM stops cleanly (reports written, saved failures kept). Exit status as `check`.
 
 import { availableParallelism } from 'node:os';
+import type { PairCoverage } from '../nightly/pairwise.js';
+import { writableDir } from './output-dir.js';
 import { parseArgs } from 'node:util';
-import { CORPUS_DIR } from '../nightly/corpus.js';
+import { CORPUS_DIR, reproduceCommand } from '../nightly/corpus.js';
 import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../nightly/fuzz-files.js';
 import { parsePin, parseVary } from '../nightly/matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
@@ -60,13 +62,17 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
       options: {
         time: { type: 'string' }, seed: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
         vary: { type: 'string' }, pin: { type: 'string', multiple: true }, corpus: { type: 'string' }, report: { type: 'string' },
-        'max-trials': { type: 'string' }, waive: { type: 'string', multiple: true },
+        'max-trials': { type: 'string' }, waive: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
     throw new UsageError(`fuzz: ${e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, '') : String(e)} (see dmafuzz --help)`);
   }
   const v = parsed.values;
+  if (v.help) {
+    io.out(FUZZ_USAGE);
+    return EXIT.ok;
+  }
   const timeMs = parseDuration(v.time ?? '2m');
   if (v.seed !== undefined && (!/^\d+$/.test(v.seed) || !Number.isSafeInteger(Number(v.seed)))) throw new UsageError(`--seed takes a whole number, not '${v.seed}'`);
   const seed = v.seed !== undefined ? Number(v.seed) : defaultSeed();
@@ -86,6 +92,9 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const waive = (v.waive ?? []).map(waiveRule);
   const files = litmusFiles(parsed.positionals);
   const corpus = v.corpus ?? CORPUS_DIR;
+  // Found out now, not at the first failure or at the end of the box.
+  writableDir('--corpus', corpus);
+  if (v.report !== undefined) writableDir('--report', v.report);
 
   const shardText = `${shard.index + 1}/${shard.count}`;
   io.out(`dmafuzz fuzz: ${files.length} file${files.length === 1 ? '' : 's'}, seed ${seed}, shard ${shardText}, ${workers} worker${workers === 1 ? '' : 's'}, time box ${hms(timeMs)}`);
@@ -106,7 +115,8 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const onFailure = (f: SavedFailure) => {
     if (pr?.tty) pr.write('\r\x1b[K');
     io.out(`BUG   ${f.file} (${f.test}) on ${f.platformText}${f.placementNotes.length ? `, ${f.placementNotes.join('; ')}` : ''}`);
-    if (f.saved) io.out(`      saved ${f.saved.litmus}; reproduce: dmafuzz check ${f.saved.litmus}${f.reproducesWithCheck ? '' : ` --replay ${f.saved.replay}`}`);
+    if (f.saved) io.out(`      ${f.saved.known ? 'already in the corpus:' : 'saved'} ${f.saved.litmus}; reproduce: ${reproduceCommand(f, f.saved.litmus)}`);
+    if (f.shrinkCut) io.out('      (shrinking cut short by the time box or a signal: maybe not minimal)');
     io.out(f.litmus.replace(/^/gm, '      ').trimEnd());
   };
   let summary: FuzzSummary;
@@ -135,13 +145,52 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   }
   const rate = summary.elapsedMs ? Math.round((summary.executions * 1000) / summary.elapsedMs) : 0;
   const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
-  io.out(`${summary.failures.length || contract.length ? 'BUG' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'}${contract.length ? ` and ${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${cases} file×platform pairs, ${hms(summary.elapsedMs)}${summary.stoppedBy === 'signal' ? ' — stopped by signal, everything found so far is saved' : ''}`);
+  const coverable = summary.files.reduce((n, f) => n + f.platforms, 0);
+  const interrupted = summary.stoppedBy === 'signal';
+  const found = summary.failures.length + contract.length;
+  io.out(`${found ? 'BUG' : interrupted ? 'stop' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'}${contract.length ? ` and ${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${hms(summary.elapsedMs)}${interrupted ? (found ? ' — stopped by signal, everything found so far is saved' : ' — interrupted by a signal: nothing found so far, which is not a pass') : ''}`);
+  io.out(`      matrix: ${cases} of ${coverable} file×platform combinations tried (${coverable ? ((100 * cases) / coverable).toFixed(cases < coverable / 100 ? 2 : 0) : 0}%)`);
+  for (const f of summary.files) {
+    if (f.pairs) io.out(`      ${f.file}: ${pairsText(f.pairs)}`);
+    if (f.unrepresentable) io.out(`      ${f.file}: some platforms of the matrix skipped, the file's own platform kept: ${f.unrepresentable}`);
+  }
   if (v.report !== undefined) {
     const written = writeReports(v.report, summary, { checkShrunk });
     io.out(`      reports: ${written.join(', ')}`);
   }
-  return summary.failures.length || contract.length ? EXIT.bug : EXIT.ok;
+  return found ? EXIT.bug : interrupted ? EXIT.inconclusive : EXIT.ok;
 }
+
+/** "pairwise: all 47 pairs of settings covered (kernel, lineSize, ...)" or what is missing. */
+function pairsText(p: PairCoverage): string {
+  const axes = p.axes.join(', ');
+  if (p.covered === p.coverable) return `pairwise: all ${p.coverable} pairs of settings covered (${axes})${p.impossible ? `; ${p.impossible} pair${p.impossible === 1 ? '' : 's'} no machine has` : ''}`;
+  const missing = p.missing.slice(0, 4).join('; ');
+  return `pairwise: ${p.covered} of ${p.coverable} pairs of settings covered (${axes}); not yet: ${missing}${p.missing.length > 4 ? `; … ${p.missing.length - 4} more` : ''}`;
+}
+
+export const FUZZ_USAGE = `usage: dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
+                    [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR] [--max-trials N]
+
+Your litmus tests for a time box across the platform matrix and kmalloc placements. Within the
+box, every pair of platform settings is covered before any combination repeats; then random.
+Once something is found, exploring stops early so the failure is shrunk within the box;
+failures are saved in the corpus as they arrive.
+
+  --time D          the time box, e.g. 20s, 2m, 8h, 1h30m (default 2m); the run ends within it
+  --seed N          seed of the run (default: from the clock; printed, so a run replays)
+  --shard I/N       this machine's share of the trials (1 ≤ I ≤ N)
+  --workers N|auto  worker threads (default 1)
+  --vary KEY,...    vary only these platform settings
+  --pin KEY=VALUE   fix a platform setting for every file (repeatable)
+  --corpus DIR      where failures are saved, once each (default dmafuzz-corpus/)
+  --report DIR      write summary.json, junit.xml and HTML pages there
+  --max-trials N    stop after N trials of this shard (a fixed amount of work, e.g. for tests)
+  --help            print this help
+
+exit status: 0 nothing found, 1 a failure was found (also when interrupted after finding it),
+2 usage or input error, 3 interrupted (SIGINT/SIGTERM) before anything was found, 4 internal
+error. A second SIGINT kills at once. See docs/fuzzing.md.`;
 
 /** `fuzz` with FILE or DIR arguments is this command; without, the self-test (selftest). */
 export function namesFiles(argv: string[]): boolean {

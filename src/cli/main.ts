@@ -9,13 +9,17 @@ import { parseArgs, USAGE, UsageError } from './args.js';
 import { builtinCommand } from './builtin-command.js';
 import { checkCommand, EXIT, internalErrorLine, type Io } from './check-command.js';
 import { fuzzCommand } from './fuzz-command.js';
-import { fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
+import { FUZZ_USAGE, fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
 import { escapeControls } from './one-line.js';
 import { replayCommand } from './replay-command.js';
 import { exportCommand } from './export-command.js';
 
 export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<number> {
   try {
+    if (argv[0] === 'fuzz' && asksHelp(argv.slice(1))) {
+      io.out(FUZZ_USAGE);
+      return EXIT.ok;
+    }
     if (argv[0] === 'fuzz' && namesFiles(argv.slice(1))) return fuzzFilesCommand(argv.slice(1), io).catch((e: unknown) => failed(e, io, argv));
     if (argv[0] === 'selftest') return fuzzCommand(argv.slice(1), io);
     if (argv[0] === 'fuzz') return fuzzCommand(argv.slice(1), io, () => io.err('dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest'));
@@ -44,6 +48,11 @@ function failed(e: unknown, io: Io, argv: string[]): number {
   return EXIT.internal;
 }
 
+function asksHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 function wantsJson(argv: string[]): boolean {
   const end = argv.indexOf('--');
   return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
@@ -66,7 +75,7 @@ if (isEntryPoint()) {
     // Ctrl-C / SIGTERM: stop starting work, save and report what was found; a second one kills.
     onStop: (stop) => {
       const handler = (sig: NodeJS.Signals) => {
-        process.stderr.write(`\ndmafuzz: ${sig}: stopping, saving what was found (again to kill)\n`);
+        process.stderr.write(`\ndmafuzz: ${sig}: interrupted; stopping now, saving and reporting what was found (again to kill)\n`);
         process.off('SIGINT', handler).off('SIGTERM', handler);
         stop();
       };

@@ -1,45 +1,37 @@
-// Saved counterexamples: dmafuzz-failures/<test>-<n>.json, written with a fresh name (never over
-// an existing file), read back by --replay.
+// `dmafuzz check`'s saved counterexamples and --replay: the one saved-failure format of
+// src/fuzz/failure-file.ts, under dmafuzz-failures/ or --save-failures DIR (content-addressed:
+// the same failure saved twice is one file, a user's file is never overwritten).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Execution, Step } from '../exec/execution.js';
+import type { PlatformConfig } from '../platform/platform.js';
 import type { Program } from '../program/types.js';
+import { FAILURE_DIR, FAILURE_FORMAT, MAX_SAVED_BYTES, saveFailure as saveRecord } from '../fuzz/failure-file.js';
 import { FileReadError, readRegularFile } from '../litmus/read-file.js';
 import { oneLine } from './one-line.js';
 import { UsageError } from './usage-error.js';
 
-export const FAILURE_DIR = 'dmafuzz-failures';
+export { FAILURE_DIR, MAX_SAVED_BYTES };
 
-/** Saved executions are a few KiB; 16 MiB leaves room and still refuses /dev/zero. */
-export const MAX_SAVED_BYTES = 16 << 20;
-
-export interface SavedFailure {
-  dmafuzz: 'counterexample';
+export interface CheckFailure {
   file: string;
   test: string;
   command: string;
+  /** --platform settings over the file's own. */
+  platformOverrides: Partial<PlatformConfig>;
   execution: Execution;
 }
 
-/** Save under ./dmafuzz-failures/ with a name nobody has used; undefined if that is impossible. */
-export function saveFailure(f: SavedFailure, dir = FAILURE_DIR): string | undefined {
+/** Save in `dir`; the path, or undefined if it cannot be written (the verdict is printed anyway). */
+export function saveFailure(f: CheckFailure, dir = FAILURE_DIR): string | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
+    return saveRecord({
+      format: FAILURE_FORMAT, test: f.test, file: f.file, command: f.command,
+      ...(Object.keys(f.platformOverrides).length ? { platformOverrides: f.platformOverrides } : {}),
+      execution: f.execution, found: { by: 'dmafuzz check' },
+    }, dir);
   } catch {
     return undefined;
   }
-  const base = f.test.replace(/[^A-Za-z0-9_.+-]/g, '_');
-  for (let n = 1; n < 10_000; n++) {
-    const path = join(dir, `${base}-${n}.json`);
-    try {
-      writeFileSync(path, JSON.stringify(f, null, 2) + '\n', { flag: 'wx' });
-      return path;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
-    }
-  }
-  return undefined;
 }
 
 export function readReplay(path: string, program: Program): Execution {
@@ -51,7 +43,7 @@ export function readReplay(path: string, program: Program): Execution {
   }
   const steps = (data as { execution?: { steps?: unknown } })?.execution?.steps;
   if (!Array.isArray(steps) || !steps.every((s) => isStep(s, program))) {
-    throw new UsageError(`--replay ${path}: not a saved counterexample of '${program.name}' (expected {"execution": {"steps": [...]}})`);
+    throw new UsageError(`--replay ${oneLine(path)}: not a saved counterexample of '${program.name}' (expected a ${FAILURE_FORMAT} file, whose "execution" has "steps")`);
   }
   const which = (data as { execution?: { path?: unknown } }).execution?.path;
   if (which === undefined) return { steps: steps as Step[] };

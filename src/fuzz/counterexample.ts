@@ -1,7 +1,8 @@
 // A counterexample as plain data: the platform, the program and the execution. This is what a
 // failure file stores and what replay() judges, independent of the generators that found it.
 
-import { compile, type Compiled } from '../exec/compile.js';
+import { compilePaths, type Compiled } from '../exec/compile.js';
+import { pathOf } from '../oracle/check.js';
 import type { Execution } from '../exec/execution.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from '../oracle/oracle.js';
 import { makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
@@ -16,9 +17,10 @@ export interface Counterexample {
   execution: Execution;
 }
 
+/** The compiled path the execution runs on (a test with branches, loops or `exists` has several). */
 export function compileCounterexample(x: Counterexample): Compiled {
   const platform = makePlatform(x.platform);
-  return compile(x.program, x.faults?.length ? { ...platform, faults: x.faults } : platform);
+  return pathOf(compilePaths(x.program, x.faults?.length ? { ...platform, faults: x.faults } : platform)[0], x.execution);
 }
 
 /** The oracle's verdict, or undefined when the program no longer compiles (a minimiser candidate). */

@@ -1,21 +1,52 @@
-// Failure files: a counterexample saved as JSON (platform, program, execution as data, plus the
-// seed and path that generated it) under dmafuzz-failures/, always in a fresh file. Values are
-// written as "0x…" strings (src/program/json.ts) so a u64 survives exactly.
+// Saved failures: ONE format for every counterexample dmafuzz writes — by `dmafuzz check`
+// (dmafuzz-failures/), by `dmafuzz fuzz FILES` (the corpus, next to its .litmus) and by
+// `dmafuzz selftest` — and read by `dmafuzz replay FILE.json`, `dmafuzz check FILE --replay
+// FILE.json` and the corpus tests. The execution is data; the program is in the file itself, or
+// in the litmus file it names. Values are written as "0x…" strings (src/program/json.ts) so a u64
+// survives exactly. Files users saved in the older shapes still read: {"dmafuzz":
+// "counterexample"} (check and the corpus, until 0.1) and "format": "dmafuzz-failure/1" (selftest).
+//
+// Files are content-addressed: the same failure saved twice is one file, and a different file
+// already under that name (a user's) is never overwritten — the next free name is taken. Every
+// file is written whole under a hidden temporary name and hard-linked into place.
 
-import { mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ModelFault } from '../platform/platform.js';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Execution } from '../exec/execution.js';
+import { parseLitmus } from '../litmus/parse.js';
+import { readLitmusFile } from '../litmus/read-file.js';
+import { DEFAULT_PLATFORM, makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
 import { programFromJson, toJson } from '../program/json.js';
+import type { Program } from '../program/types.js';
 import type { Counterexample } from './counterexample.js';
 import type { FuzzFailure } from './fuzz.js';
 
-export const FAILURE_FORMAT = 'dmafuzz-failure/1';
+export const FAILURE_FORMAT = 'dmafuzz-counterexample/1';
+/** Where `dmafuzz check` and `dmafuzz selftest` save failures unless told otherwise. */
 export const FAILURE_DIR = 'dmafuzz-failures';
+/** Saved executions are a few KiB; 16 MiB leaves room and still refuses /dev/zero. */
+export const MAX_SAVED_BYTES = 16 << 20;
 
-export interface FailureRecord extends Counterexample {
+export interface FailureRecord {
   format: typeof FAILURE_FORMAT;
-  /** How the generators found it; replaying from the file does not need them. */
-  found: { target: string; seed: number; path: string; faults?: ModelFault[] };
+  /** The test's name (its DMA line). */
+  test?: string;
+  /** The litmus file the failure is of: the user's (check) or the shrunk test in the corpus (fuzz). */
+  file?: string;
+  /** The command that reproduces it. */
+  command?: string;
+  /** The platform it fails on, every setting named. */
+  platform?: PlatformConfig;
+  /** --platform settings over the file's own (check). */
+  platformOverrides?: Partial<PlatformConfig>;
+  /** Deliberate model breakages the failure was found under (tests of the harness only). */
+  faults?: ModelFault[];
+  /** The program, when no litmus file holds it (selftest). */
+  program?: Program;
+  execution: Execution;
+  /** How it was found (generator target, seed and path; or the fuzzed file and trial). */
+  found?: Record<string, unknown>;
   /** The observations that differ from the ideal platform, as found (for readers of the file). */
   differs?: { what: string; model: string; ideal: string }[];
 }
@@ -23,38 +54,93 @@ export interface FailureRecord extends Counterexample {
 export function failureRecord(f: FuzzFailure, differs?: FailureRecord['differs']): FailureRecord {
   return {
     format: FAILURE_FORMAT,
-    found: { target: f.target, seed: f.seed, path: f.path, ...(f.faults?.length ? { faults: f.faults } : {}) },
+    test: f.minimal.program.name,
+    found: { target: f.target, seed: f.seed, path: f.path },
     ...f.minimal,
     ...(differs ? { differs } : {}),
   };
 }
 
-/** Write to a name nobody has used: `<target>-seed<seed>-<time>[-n].json`, opened with O_EXCL. */
-export function saveFailure(record: FailureRecord, dir = FAILURE_DIR): string {
-  mkdirSync(dir, { recursive: true });
-  const base = `${record.found.target.replace(/[^a-z0-9-]/gi, '-')}-seed${record.found.seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  for (let n = 0; ; n++) {
-    const file = join(dir, `${base}${n ? `-${n}` : ''}.json`);
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw e;
-    }
-    writeSync(fd, toJson(record, 2) + '\n');
+/** Write `text` at `path` unless something is there: whole or not at all. False if the name is taken. */
+export function writeNew(path: string, text: string): boolean {
+  // Hidden and not *.litmus or *.json: `check DIR` and the corpus never read a leftover one.
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const fd = openSync(tmp, 'wx');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
     closeSync(fd);
-    return file;
+  }
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    unlinkSync(tmp);
   }
 }
 
-export function loadFailure(file: string): FailureRecord {
-  let r: FailureRecord;
-  try {
-    r = JSON.parse(readFileSync(file, 'utf8')) as FailureRecord;
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+/**
+ * Save a failure as `<stem>-<hash>.json` in `dir` (created if needed); the path it is in. Saved
+ * twice, it is the same file; a different file under the name is kept and `-2`, `-3`… taken.
+ */
+export function saveFailure(record: FailureRecord, dir = FAILURE_DIR, stem = record.test ?? 'failure'): string {
+  mkdirSync(dir, { recursive: true });
+  const text = toJson(record, 2) + '\n';
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
+  const base = `${stem.replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 100)}-${hash}`;
+  for (let n = 1; ; n++) {
+    const path = join(dir, `${base}${n > 1 ? `-${n}` : ''}.json`);
+    if (writeNew(path, text)) return path;
+    let there: string | undefined;
+    try {
+      there = readFileSync(path, 'utf8');
+    } catch {
+      there = undefined;
+    }
+    if (there === text) return path;
   }
-  if (r.format !== FAILURE_FORMAT) throw new Error(`${file}: not a ${FAILURE_FORMAT} file (format: ${String(r.format)})`);
-  return { ...r, program: programFromJson(r.program) };
+}
+
+export class FailureFileError extends Error {}
+
+/** Any saved failure, read as this format; a FailureFileError says why it is not one. */
+export function readFailureFile(file: string): FailureRecord {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new FailureFileError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const steps = (data?.execution as { steps?: unknown } | undefined)?.steps;
+  const known = data?.format === FAILURE_FORMAT || data?.format === 'dmafuzz-failure/1' || data?.dmafuzz === 'counterexample';
+  if (typeof data !== 'object' || data === null || !known || !Array.isArray(steps)) {
+    throw new FailureFileError(`${file}: not a saved failure (expected "format": "${FAILURE_FORMAT}" and an "execution" with "steps")`);
+  }
+  const { dmafuzz: _old, foundIn, placement, reproducesWithCheck, ...rest } = data;
+  return {
+    ...(rest as Omit<FailureRecord, 'format'>),
+    format: FAILURE_FORMAT,
+    ...(rest.program ? { program: programFromJson(rest.program) } : {}),
+    ...(foundIn || placement ? { found: { ...(rest.found as object), ...(foundIn as object), ...(placement ? { placement } : {}) } } : {}),
+  };
+}
+
+/** The counterexample a saved failure holds: its program from the file or from the litmus file it names. */
+export function loadFailure(file: string): FailureRecord & Counterexample {
+  const r = readFailureFile(file);
+  let program = r.program;
+  if (!program) {
+    if (!r.file) throw new FailureFileError(`${file}: names no litmus file and holds no program`);
+    // as saved (relative to where the command ran), else next to the failure file (a corpus moved whole)
+    const litmus = [r.file, join(dirname(file), basename(r.file)), resolve(dirname(file), r.file)].find((p) => existsSync(p));
+    if (!litmus) throw new FailureFileError(`${file}: the litmus file it is of, ${r.file}, is not there`);
+    program = parseLitmus(readLitmusFile(litmus)).program;
+  }
+  const { version: _v, faults: _f, ...own } = makePlatform({ ...(program.platform ?? {}), ...(r.platformOverrides ?? {}) });
+  const platform: PlatformConfig = r.platform ?? { ...DEFAULT_PLATFORM, ...own };
+  return { ...r, program, platform };
 }

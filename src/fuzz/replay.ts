@@ -22,13 +22,13 @@ export interface ReplayResult {
 }
 
 export function replay(source: ReplaySource): ReplayResult {
-  const counterexample = typeof source === 'string' ? strip(loadFailure(source)) : 'format' in source ? strip(source) : fromGenerator(source);
+  const counterexample = typeof source === 'string' ? strip(loadFailure(source)) : 'format' in source ? strip(source as FailureRecord & Counterexample) : fromGenerator(source);
   const verdict = judgeCounterexample(counterexample);
   if (!verdict) throw new Error('replay: the saved program no longer compiles');
   return { counterexample, verdict, text: formatCounterexample(counterexample, verdict.verdict === 'bug' ? 'counterexample' : `no longer a counterexample (${verdict.verdict})`) };
 }
 
-function strip(r: FailureRecord): Counterexample {
+function strip(r: FailureRecord & Counterexample): Counterexample {
   return { platform: r.platform, ...(r.faults?.length ? { faults: r.faults } : {}), program: r.program, execution: r.execution };
 }
 

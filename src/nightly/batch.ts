@@ -1,11 +1,12 @@
-// A batch of trials, the unit a worker thread runs: plain data in, plain data out, so it crosses
-// the thread boundary by structured clone. Workers keep the parsed files and the outcome of check's
-// search per platform × placement between batches.
+// The two kinds of work a worker thread runs: a batch of trials, and the shrinking of one failure
+// a batch found. Plain data in, plain data out, so both cross the thread boundary by structured
+// clone. Shrinking is its own task so the main thread knows of a failure the moment its trial
+// ends: a shrink that the time box or a signal cuts short loses the shrinking, not the failure.
+// Workers keep the parsed files and the outcome of check's search per platform × placement.
 
 import type { Execution } from '../exec/execution.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
-import { failureKey } from './corpus.js';
-import { MATRIX_KEYS, platformKey, type MatrixOptions } from './matrix.js';
+import { MATRIX_KEYS, type MatrixOptions } from './matrix.js';
 import { shrinkFailure, type ShrunkFailure } from './shrink.js';
 import { planTrial, runTrial, type TrialFailure, type TrialResult } from './trial.js';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
@@ -23,6 +24,7 @@ export interface KnownFailure {
 }
 
 export interface BatchTask {
+  kind: 'trials';
   /** The files to fuzz, as [path, text]; identical for every batch of a run. */
   files: [string, string][];
   runSeed: number;
@@ -36,15 +38,25 @@ export interface BatchTask {
   waive?: string[];
 }
 
+export interface ShrinkTask {
+  kind: 'shrink';
+  files: [string, string][];
+  matrix: MatrixOptions;
+  failure: TrialFailure;
+  /** Stop shrinking at this time (ms since the epoch) and return what is smallest so far. */
+  deadline: number;
+}
+
 export interface BatchResult {
-  /** `ms`: how long the trial took (for a failure, with its shrinking): the JUnit report's times. */
-  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; ms: number; contract?: TrialResult['contract']; contractOn?: string }[];
-  failures: (ShrunkFailure & { fileIndex: number; ms: number })[];
+  /** `ms`: how long the trial took: the JUnit report's times. */
+  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; ms: number; unrepresentable?: string; contract?: TrialResult['contract']; contractOn?: string }[];
+  /** Failing trials no known failure covers, as found (not shrunk). */
+  failures: TrialFailure[];
   /** Failing trials counted as a known failure: its key, and the trial's platform. */
   repeats: { key: string; foundOn: string }[];
 }
 
-function covers(k: KnownFailure, f: TrialFailure): boolean {
+export function covers(k: KnownFailure, f: TrialFailure): boolean {
   if (k.file !== f.file) return false;
   for (const key of MATRIX_KEYS) if (k.platform[key] !== DEFAULT_PLATFORM[key] && f.platform[key] !== k.platform[key]) return false;
   return k.placement.every((x) => f.placement.some((y) => y.buffer === x.buffer && y.slot === x.slot && (y.neighbours || !x.neighbours)));
@@ -52,14 +64,17 @@ function covers(k: KnownFailure, f: TrialFailure): boolean {
 
 let cached: { key: string; parsed: ParsedLitmus[]; checked: Map<string, Execution | undefined> } | undefined;
 
-export function runBatch(task: BatchTask): BatchResult {
-  const key = JSON.stringify([task.files, task.matrix]);
-  if (cached?.key !== key) cached = { key, parsed: task.files.map(([, text]) => parseLitmus(text)), checked: new Map() };
-  const { parsed, checked } = cached;
+function parsedFiles(files: [string, string][], matrix: MatrixOptions) {
+  const key = JSON.stringify([files, matrix]);
+  if (cached?.key !== key) cached = { key, parsed: files.map(([, text]) => parseLitmus(text)), checked: new Map() };
+  return cached;
+}
+
+export function runBatch(task: BatchTask, now: () => number = Date.now): BatchResult {
+  const { parsed, checked } = parsedFiles(task.files, task.matrix);
   const out: BatchResult = { trials: [], failures: [], repeats: [] };
-  const known = [...task.known];
   for (const k of task.trials) {
-    if (Date.now() >= task.deadline) break;
+    if (now() >= task.deadline) break;
     const plan = planTrial(parsed, k, task.runSeed, task.matrix);
     if (!plan) {
       out.trials.push({ index: k, covered: `${k % parsed.length}|none`, verdict: 'invalid', executions: 0, ms: 0 });
@@ -67,18 +82,17 @@ export function runBatch(task: BatchTask): BatchResult {
     }
     const started = performance.now();
     const r = runTrial(parsed, plan, checked, task.waive);
-    const trial = { index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ms: performance.now() - started, ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}) };
-    out.trials.push(trial);
+    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ms: performance.now() - started, ...(r.unrepresentable ? { unrepresentable: r.unrepresentable } : {}), ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}) });
     if (!r.failure) continue;
-    const same = known.find((k) => covers(k, r.failure!));
-    if (same) {
-      out.repeats.push({ key: same.key, foundOn: platformKey(r.failure.platform) });
-      continue;
-    }
-    const shrunk = { ...shrinkFailure(task.files[plan.file][0], parsed[plan.file], r.failure, task.matrix), fileIndex: plan.file, ms: 0 };
-    trial.ms = shrunk.ms = performance.now() - started;
-    out.failures.push(shrunk);
-    known.push({ file: plan.file, key: failureKey(shrunk), platform: shrunk.platform, placement: shrunk.placement });
+    const same = task.known.find((k) => covers(k, r.failure!));
+    if (same) out.repeats.push({ key: same.key, foundOn: r.covered.split('|')[1] });
+    else out.failures.push(r.failure);
   }
   return out;
+}
+
+export function runShrink(task: ShrinkTask, now: () => number = Date.now): ShrunkFailure {
+  const { parsed } = parsedFiles(task.files, task.matrix);
+  const f = task.failure;
+  return shrinkFailure(task.files[f.file][0], parsed[f.file], f, task.matrix, task.deadline, now);
 }

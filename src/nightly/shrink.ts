@@ -37,6 +37,8 @@ export interface ShrunkFailure {
   execution: Execution;
   /** `dmafuzz check` on the litmus test finds the bug by itself (else `--replay` with the saved execution does). */
   reproducesWithCheck: boolean;
+  /** The time box or a signal ended the shrinking early: smaller than found, maybe not minimal. */
+  shrinkCut?: boolean;
 }
 
 const O = { searchBudget: TRIAL_BOUNDS.searchBudget };
@@ -87,11 +89,14 @@ function validPlatform(p: PlatformConfig): boolean {
   }
 }
 
-export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailure, o: MatrixOptions = {}): ShrunkFailure {
+/** `deadline` (ms since the epoch): stop there with what is smallest so far (0: do not shrink). */
+export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailure, o: MatrixOptions = {}, deadline = Infinity, now: () => number = Date.now): ShrunkFailure {
   let { platform, placement, execution } = f;
+  let cut = false;
+  const inTime = () => (now() < deadline ? true : ((cut = true), false));
   const base: PlatformConfig = { ...DEFAULT_PLATFORM, ...(parsed.program.platform ?? {}), ...(o.pin ?? {}) };
   const attempt = (p: PlatformConfig, pl: Placement): boolean => {
-    if (!validPlatform(p)) return false;
+    if (!inTime() || !validPlatform(p)) return false;
     const e = failingExecution(parsed, p, pl, execution);
     if (!e) return false;
     [platform, placement, execution] = [p, pl, e];
@@ -127,6 +132,7 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
   for (let changed = true; changed; ) {
     changed = false;
     for (const smaller of smallerPrograms(program)) {
+      if (!inTime()) break;
       const found = stillFails(smaller, platform, bounds);
       if (!found || !stillOkAsFiled(asFiled(smaller), base, bounds)) continue;
       [program, execution] = [smaller, found];
@@ -135,19 +141,21 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
     }
   }
   const c = pathOf(compilePaths(program, makePlatform(platform))[0], execution);
-  execution = { ...minimizeCounterexample(c, execution, O).execution, ...(execution.path !== undefined ? { path: execution.path } : {}) };
+  if (inTime()) execution = { ...minimizeCounterexample(c, execution, O).execution, ...(execution.path !== undefined ? { path: execution.path } : {}) };
 
   const comment = [
     `Found by dmafuzz fuzz in ${file} (trial ${f.trial}) on`,
     `  ${describePlatform(platform)}`,
     ...placed.notes.map((n) => `  ${n}`),
+    ...(cut ? ['(shrinking cut short by the time box or a signal: maybe not minimal)'] : []),
   ].join('\n');
   const litmus = printLitmus(program, { expect: 'bug', comment });
   // What the user will run: the printed text, parsed back, under check's own defaults.
   const again = parseLitmus(litmus).program;
-  const reproducesWithCheck = checkAllPaths(compilePaths(again, makePlatform(again.platform))[0]).verdict === 'bug';
+  // (out of time: say --replay, which reproduces it for certain)
+  const reproducesWithCheck = inTime() && checkAllPaths(compilePaths(again, makePlatform(again.platform))[0]).verdict === 'bug';
   return {
     file, test: parsed.program.name, trial: f.trial, foundOn: platformKey(f.platform), platform, platformText: describePlatform(platform), placement, placementNotes: placed.notes,
-    litmus, execution, reproducesWithCheck,
+    litmus, execution, reproducesWithCheck, ...(cut ? { shrinkCut: true } : {}),
   };
 }

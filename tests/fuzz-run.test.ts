@@ -1,0 +1,161 @@
+// `dmafuzz fuzz FILES` keeps its word, in process and on a fake clock: the time box is explored
+// whole when nothing is found and a quarter is left for shrinking when something is; a pairwise covering
+// of the platform matrix comes before any platform repeats; a file pinned to a kernel point
+// release the matrix cannot vary is fuzzed on the platforms the model can represent (never a
+// crash); an abort before anything is found ends the run as 'signal' with no failure; a shrink
+// out of time returns the failure as found, marked as cut, with the --replay command.
+// (The CLI side — exit 3 on SIGINT, output paths refused before work — is tests/cli-fuzz-run.test.ts.)
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseLitmus } from '../src/litmus/parse.js';
+import { fuzzFiles } from '../src/nightly/fuzz-files.js';
+import { fileMatrix, platformAt, platformKey } from '../src/nightly/matrix.js';
+import { coveringRows, pairCoverage } from '../src/nightly/pairwise.js';
+import { shrinkFailure } from '../src/nightly/shrink.js';
+import { planTrial, runTrial } from '../src/nightly/trial.js';
+import { judgeExecution } from '../src/oracle/oracle.js';
+import { compile } from '../src/exec/compile.js';
+import { makePlatform } from '../src/platform/platform.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RING = readFileSync(join(ROOT, 'scenarios/drivers/rx-ring-two-slots.litmus'), 'utf8');
+const CWG = readFileSync(join(ROOT, 'scenarios/platforms/rx-field-cwg128.litmus'), 'utf8');
+
+describe('pairwise covering before any platform repeats', () => {
+  const parsed = [parseLitmus(RING)];
+  const m = fileMatrix(parsed[0].program);
+
+  test.each([1, 2, 99])('seed %i: the first trials cover every pair of settings some machine has, each platform once', (seed) => {
+    const rows = coveringRows(m, `${seed}/0`);
+    // thousands of combinations, a few dozen rows
+    expect(rows.length).toBeLessThan(60);
+    const plans = rows.map((_, k) => planTrial(parsed, k, seed)!);
+    const keys = plans.map((p) => platformKey(p.platform));
+    expect(new Set(keys).size).toBe(keys.length);
+    const cov = pairCoverage(m, plans.map((p) => p.platform));
+    expect(cov.missing).toEqual([]);
+    expect(cov.covered).toBe(cov.coverable);
+    // 9 settings vary; lineSize=128 with cwg=64 is a pair no arm64 machine has (CWG ≥ DminLine)
+    expect(cov.axes).toHaveLength(9);
+    expect(cov.impossible).toBe(1);
+    // deterministic from the seed
+    expect(coveringRows(m, `${seed}/0`)).toEqual(rows);
+  });
+
+  test('the measure can fail: without one row, some pair is missing and named', () => {
+    const rows = coveringRows(m, '1/0');
+    const fewer = rows.slice(1).map((r) => platformAt(m, r)!);
+    const cov = pairCoverage(m, fewer);
+    expect(cov.covered).toBeLessThan(cov.coverable);
+    expect(cov.missing[0]).toMatch(/^\w+=\S+ × \w+=\S+$/);
+  });
+
+  test('--vary narrows the axes the covering is over', () => {
+    const narrow = fileMatrix({ actors: [] }, { vary: ['lineSize', 'cwg', 'swiotlb'] });
+    const rows = coveringRows(narrow, '3/0');
+    const cov = pairCoverage(narrow, rows.map((r) => platformAt(narrow, r)!));
+    expect(cov).toMatchObject({ axes: ['lineSize', 'cwg', 'swiotlb'], covered: cov.coverable, missing: [] });
+    // lineSize × swiotlb alone has 2 × 3 = 6 pairs, so no covering has fewer than 6 rows
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    expect(rows.length).toBeLessThanOrEqual(12);
+  });
+
+  test('a run reports which pairs its trials covered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-pairs-'));
+    const file = join(dir, 'cwg.litmus');
+    writeFileSync(file, CWG);
+    const s = await fuzzFiles({ files: [file], timeMs: 600_000, seed: 4, maxTrials: 3, inline: true, vary: ['lineSize', 'cwg', 'swiotlb'] });
+    const pairs = s.files[0].pairs!;
+    expect(pairs.axes).toEqual(['lineSize', 'cwg', 'swiotlb']);
+    expect(pairs.covered).toBeGreaterThan(0);
+    expect(pairs.covered).toBeLessThan(pairs.coverable); // 3 trials cannot cover 3 × 3 swiotlb pairs and the line pairs
+    expect(pairs.missing.length).toBe(pairs.coverable - pairs.covered);
+  }, 120_000);
+});
+
+describe('a pin the matrix cannot vary is the file\'s platform, never a crash', () => {
+  test.each(['5.13', '5.10.100'])('kernel %s: platforms that bounce through swiotlb are skipped with the reason, the others run', async (kernel) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-pin-'));
+    const file = join(dir, 'pinned.litmus');
+    writeFileSync(file, CWG.replace('expect ok\n', `expect ok\nplatform { kernel = ${kernel}; }\n`));
+    const s = await fuzzFiles({ files: [file], timeMs: 600_000, seed: 1, maxTrials: 8, inline: true, vary: ['swiotlb', 'vmapStack'] });
+    expect(s.trials).toBe(8);
+    expect(s.files[0].unrepresentable).toMatch(new RegExp(`^kernel ${kernel.replace('.', '\\.')}: .*swiotlb`));
+    const ran = s.files[0].cases.filter((c) => c.invalid < c.trials);
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.every((c) => !/swiotlb=force/.test(c.platform))).toBe(true);
+    // the kernel stays the file's: it is not an axis
+    expect(s.files[0].pairs?.axes ?? []).not.toContain('kernel');
+  }, 120_000);
+});
+
+describe('the time box, on a fake clock: each trial takes one second', () => {
+  // The clock moves only when a trial is reported, so what is asserted is the run's arithmetic,
+  // not this machine's speed. Box: 10 s, so 10 trials.
+  async function boxed(text: string, name: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-box-'));
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    let t = 1_000_000;
+    const s = await fuzzFiles({
+      files: [file], timeMs: 10_000, seed: 1, inline: true, vary: ['lineSize', 'cwg', 'swiotlb'],
+      clock: () => t, onTrial: () => { t += 1000; },
+    });
+    return { s, elapsed: t - 1_000_000 };
+  }
+
+  test('nothing found: the whole box is explored, and no trial starts after it', async () => {
+    const { s, elapsed } = await boxed(RING, 'ring.litmus');
+    expect(s.failures).toEqual([]);
+    expect(s.stoppedBy).toBe('time');
+    expect(s.trials).toBe(10);
+    expect(elapsed).toBe(10_000);
+  }, 120_000);
+
+  test('something found: exploring stops a quarter early to leave the rest for shrinking', async () => {
+    const { s, elapsed } = await boxed(CWG, 'cwg.litmus');
+    expect(s.failures.length).toBeGreaterThan(0);
+    expect(s.failures[0].trial).toBeLessThan(7);
+    expect(s.stoppedBy).toBe('time');
+    // trials stop once 7.5 s are used: the 8th ends at 8 s
+    expect(s.trials).toBe(8);
+    expect(elapsed).toBe(8_000);
+    expect(s.failures.every((f) => !f.shrinkCut)).toBe(true);
+  }, 120_000);
+});
+
+describe('stops', () => {
+  test('an abort before anything is found: stopped by signal, no failure, no trial waited on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-abort-'));
+    const file = join(dir, 'ring.litmus');
+    writeFileSync(file, RING);
+    const abort = new AbortController();
+    abort.abort();
+    const s = await fuzzFiles({ files: [file], timeMs: 600_000, seed: 1, inline: true, signal: abort.signal });
+    expect(s.stoppedBy).toBe('signal');
+    expect(s.failures).toEqual([]);
+    expect(s.trials).toBe(0);
+  });
+
+  test('a shrink with no time left gives the failure as found: marked cut, replayed with --replay', () => {
+    const parsed = parseLitmus(CWG);
+    // a trial on a platform where it fails: cwg 128 without swiotlb (the file's own comment)
+    const platform = { ...makePlatform({ cwg: 128, swiotlb: 'absent' }) };
+    const { version: _v, faults: _f, ...config } = platform;
+    const plan = { index: 0, file: 0, platform: config, placement: [], seed: 1 };
+    const r = runTrial([parsed], plan, new Map());
+    expect(r.verdict).toBe('bug');
+    const cut = shrinkFailure('cwg.litmus', parsed, r.failure!, {}, 0);
+    expect(cut.shrinkCut).toBe(true);
+    expect(cut.reproducesWithCheck).toBe(false);
+    expect(cut.litmus).toMatch(/shrinking cut short/);
+    const again = parseLitmus(cut.litmus).program;
+    expect(judgeExecution(compile(again, makePlatform(again.platform)), cut.execution).verdict).toBe('bug');
+    const whole = shrinkFailure('cwg.litmus', parsed, r.failure!, {});
+    expect(whole.shrinkCut).toBeUndefined();
+    expect(whole.litmus.length).toBeLessThanOrEqual(cut.litmus.length);
+  }, 120_000);
+});
