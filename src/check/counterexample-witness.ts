@@ -7,14 +7,18 @@
 //
 // "About the bytes" (docs/contract.md): one of the run's differing observations is a CPU load of
 // a buffer the finding's handle maps (or of the coherent buffer it names), a device access
-// through that handle, or a hang of an actor that touches it. A finding that names no handle (a
+// through that handle (or to an address it computed that falls in that mapping on arm64), or a hang of an actor that touches it. A finding that names no handle (a
 // device access to a computed address no mapping covers) is about its own actor's reads.
 
 import seedrandom from 'seedrandom';
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import { fileMatrix, platformAt, platformKey, type FileMatrix } from '../nightly/matrix.js';
 import { applyPlacement, placeableBuffers, slotCount, type Placement } from '../nightly/placement.js';
+import type { Arm64World } from '../arm64/arm64-world.js';
+import type { Machine } from '../exec/machine.js';
+import type { Expr } from '../program/expr.js';
 import { checkAllPaths, pathOf, type CheckResult } from '../oracle/check.js';
+import { runModel } from '../oracle/run.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import type { CpuOp, DeviceOp, Program } from '../program/types.js';
@@ -147,23 +151,41 @@ function bytesOf(p: Program, handle: string | undefined): Set<string> {
 /** The first differing observation that is about the finding's bytes, in words; undefined if none. */
 function involves(c: Compiled, bug: Bug, f: Finding, bufs: Set<string>): string | undefined {
   const { model, ideal } = bug.result;
-  const touches = (op: Op): boolean => {
+  // A device access to an address it computed (read from a descriptor): where it went on arm64.
+  let run: Machine | undefined;
+  const hits = (a: number, addr: Expr): boolean => {
+    if (!f.handle) return false;
+    run ??= runModel(c, bug.execution);
+    let bus: number;
+    try {
+      bus = Number(run.evaluate(a, addr));
+    } catch {
+      return false; // its inputs were never read: it was not performed
+    }
+    const mp = (run.world as Arm64World).kernel.mappings.get(f.handle);
+    if (mp && !mp.error && mp.segments.some((s) => s.bus <= bus && bus < s.bus + s.size)) return true;
+    const b = c.layout.buffers.get(f.handle);
+    return !!b && b.kind === 'coherent' && b.addr <= bus && bus < b.addr + b.size;
+  };
+  const touches = (op: Op, a: number): boolean => {
     if ('buf' in op && bufs.has(op.buf)) return true;
     if ('handle' in op && typeof op.handle === 'string' && bufs.has(op.handle)) return true;
+    if ((op.op === 'dma_read' || op.op === 'dma_write' || op.op === 'dma_poll') && op.addr) return hits(a, op.addr);
     return false;
   };
-  for (const ca of c.actors) {
+  for (const [index, ca] of c.actors.entries()) {
     const name = ca.actor.name;
     const a = model.reads[name] ?? [], b = ideal.reads[name] ?? [];
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
       if (a[i] === b[i]) continue;
       const op = ca.actor.ops[i] as Op;
-      const about = bufs.size ? touches(op) : name === f.actor;
-      const o = op as { buf?: string; handle?: string; off?: number };
-      const target = o.buf ?? o.handle;
-      if (about) return `${name}'s ${op.op}${target ? ` of ${target} + ${o.off ?? 0}` : ''} returns ${a[i] ?? 'nothing'}, where the ideal platform returns ${b[i] ?? 'nothing'}`;
+      const about = bufs.size ? touches(op, index) : name === f.actor;
+      const o = op as { buf?: string; handle?: string; off?: number; addr?: Expr };
+      const target = o.buf ?? (o.handle || undefined);
+      const of = target ? ` of ${target} + ${o.off ?? 0}` : o.addr && f.handle ? ` through the address it computed (in ${f.handle})` : '';
+      if (about) return `${name}'s ${op.op}${of} returns ${a[i] ?? 'nothing'}, where the ideal platform returns ${b[i] ?? 'nothing'}`;
     }
-    if (model.done[name] !== ideal.done[name] && (bufs.size ? (ca.actor.ops as Op[]).some(touches) : name === f.actor)) {
+    if (model.done[name] !== ideal.done[name] && (bufs.size ? (ca.actor.ops as Op[]).some((op) => touches(op, index)) : name === f.actor)) {
       return `${name} ${model.done[name] ? 'finishes' : 'hangs'}, where on the ideal platform it ${ideal.done[name] ? 'finishes' : 'hangs'}`;
     }
   }
