@@ -20,6 +20,9 @@ import type { Program } from '../program/types.js';
 import { checkContract } from './explore-contract.js';
 import { candidateRepairs } from './repairs.js';
 import { applyEdits } from './source-edit.js';
+import type { Finding } from './finding.js';
+import { judgeFindings } from './judge-findings.js';
+import { witnessKind } from './rules.js';
 
 export interface FixSuggestion {
   /** The repairs, in the order applied. */
@@ -60,8 +63,8 @@ export interface FixOptions extends CheckOptions {
 }
 
 /**
- * How broken a test is, by `dmafuzz check`'s verdict rule (src/cli/check-file.ts
- * checkProgramAs): each error finding of the contract checker on each path, plus one for a value
+ * How broken a test is, by `dmafuzz check`'s verdict rule (src/check/verdict.ts): each error
+ * finding of the contract checker on each path (judgedErrors), plus one for a value
  * counterexample or an inconclusive search, plus one for a contract search that ran out of
  * states (no proof of "no error finding"). 0 is fixed. This is the one place the fix search
  * decides "is this program broken". `work`, when given, pays for the searches.
@@ -71,13 +74,27 @@ export function brokenness(paths: readonly Compiled[], o: CheckOptions = {}, cap
   for (const c of paths) {
     const contract = checkContract(c, o.maxStates);
     if (work) work.states -= contract.states;
-    errors += contract.findings.filter((f) => f.severity === 'error').length + (contract.complete ? 0 : 1);
+    errors += judgedErrors(contract.findings, c) + (contract.complete ? 0 : 1);
     if (errors >= cap) return errors; // cannot beat the best so far: skip the rest
   }
   // The fix budget's nodes are the witness budget itself: checkPaths spends them in place.
   const r = checkPaths(paths, work ? { ...o, totalBudget: work } : o);
   if (work) work.states -= r.states;
   return errors + (r.verdict === 'ok' ? 0 : 1);
+}
+
+/**
+ * The error findings a repaired test must not keep, judged as `dmafuzz check` judges them
+ * (src/check/judge-findings.ts) where that is cheap: a dma-debug WARN counts, a barrier finding
+ * counts only when the device can observe the order. An ownership or contract error counts
+ * unjudged: its witness search (other platforms) is too dear to run per candidate, and counting it
+ * can only make the search refuse a repair, never show one that `check` would still call a bug.
+ */
+function judgedErrors(findings: readonly Finding[], path: Compiled): number {
+  const raw = findings.filter((f) => f.severity === 'error');
+  const unjudged = raw.filter((f) => witnessKind(f.rule) === 'counterexample').length;
+  const cheap = judgeFindings(raw.filter((f) => witnessKind(f.rule) !== 'counterexample').map((finding) => ({ finding, path })), undefined);
+  return unjudged + cheap.filter((f) => f.severity === 'error').length;
 }
 
 /** Why a search found nothing, for FixOutcome.noFix. */
