@@ -252,6 +252,7 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
     ['a device writing a CPU buffer', ringTest(S, '', '  *(u32 *)buf = 1;'), "t.litmus:9:3: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
     ['a string literal', R('  netdev_err(ndev, "rcv is not +last");'), 't.litmus:6:20: a string literal: printing is not modelled; drop the netdev_err()/pr_*() call'],
     ['++ before a name inside an expression', R('  i = 0;\n  x = ++i;'), "t.litmus:7:7: '++' inside an expression is not supported: write it as its own statement (++x;)"],
+    ['a computed size where only constants go', R('  n = 4;\n  memset(buf, 0, n);'), 't.litmus:7:18: expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*() and dma_unmap_*()'],
     ['a statement that does nothing', R('  ring[0].sc;'), 't.litmus:6:3: expected a statement (an assignment, a call, a declaration or control flow), found an expression'],
   ];
   for (const [kind, text, want] of cases) test(kind, () => expect(err(text)).toBe(want));
