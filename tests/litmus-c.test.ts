@@ -126,6 +126,10 @@ describe('expressions and statements of driver C', () => {
     T('  i = 0;\n  ++i;\n  --i;\n  bool b = true;\n  if (unlikely(i == 0) && likely(b)) x = false;'),
     T('  i = 0;\n  i++;\n  i--;\n  b = 1 & 0xff;\n  if (i == 0 && b) x = 0;').replace('b = 1 & 0xff', 'b = 1'),
   ));
+  test('a declared width also cuts what a call returns', () => same(
+    T('  u8 v;\n  v = readl(DB);\n  u16 w;\n  w = READ_ONCE(*(u32 *)buf);'),
+    T('  v = readl(DB);\n  v = v & 0xff;\n  w = READ_ONCE(*(u32 *)buf);\n  w = w & 0xffff;'),
+  ));
   test('(u16) casts keep the low bytes', () => same(T('  r = READ_ONCE(*(u32 *)buf);\n  a = (u16)r;'), T('  r = READ_ONCE(*(u32 *)buf);\n  a = r & 0xffff;')));
   test('a static function is inlined: each parameter a register assigned its argument', () => same(
     `DMA t\n{ kmalloc buf[64]; mmio DB; }\nstatic void refill(int slot, u32 v)\n{\n  *(u32 *)(buf + 4 * slot) = v;\n  dma_wmb();\n}\ncpu c {\n  refill(1, 7);\n  refill(2, 8);\n}\n`,

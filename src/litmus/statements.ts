@@ -87,7 +87,15 @@ export class Statements extends CStatements {
     }
     if (this.is('{')) return this.body(sg);
     if (this.is(';')) { this.next(); return []; }
-    if (this.isCallStatement()) return this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];
+    if (this.isCallStatement()) {
+      const lhs = this.is('=', 1) ? this.tok.text : undefined;
+      const ops = this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];
+      // u16 v; v = readl(R); — a declared width cuts what the call returns, as C's assignment does.
+      const last = ops[ops.length - 1];
+      const fits = last?.op === 'load' && this.fitsLoad(lhs ?? '', last.size);
+      if (lhs !== undefined && this.widths.has(lhs) && this.scope.assigned.has(lhs) && !fits) ops.push({ op: 'let', reg: lhs, value: this.narrowed(lhs, { k: 'reg', name: lhs }) });
+      return ops;
+    }
     return this.assignmentStatement();
   }
 
