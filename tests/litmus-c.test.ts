@@ -126,6 +126,10 @@ describe('expressions and statements of driver C', () => {
     T('  i = 0;\n  ++i;\n  --i;\n  bool b = true;\n  if (unlikely(i == 0) && likely(b)) x = false;'),
     T('  i = 0;\n  i++;\n  i--;\n  b = 1 & 0xff;\n  if (i == 0 && b) x = 0;').replace('b = 1 & 0xff', 'b = 1'),
   ));
+  test('for (int i = 0; ...) declares its register', () => same(
+    T('  for (int i = 0; i < 2; i++) *(u32 *)(buf + 4 * i) = 1;'),
+    T('  for (i = 0; i < 2; i++) *(u32 *)(buf + 4 * i) = 1;'),
+  ));
   test('a declared width also cuts what a call returns', () => same(
     T('  u8 v;\n  v = readl(DB);\n  u16 w;\n  w = READ_ONCE(*(u32 *)buf);'),
     T('  v = readl(DB);\n  v = v & 0xff;\n  w = READ_ONCE(*(u32 *)buf);\n  w = w & 0xffff;'),

@@ -227,6 +227,7 @@ export class Statements extends CStatements {
   private forStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     this.next();
     this.expectText('(', "after 'for'");
+    if (this.isTypeStart() && this.toks[this.i + 1]?.kind === 'ident') this.typeName('a type'); // for (int i = 0; ...)
     const reg = this.ident('the loop register (for (i = 0; i < n; i++))');
     this.expectText('=', `after '${reg.text}' (for (${reg.text} = 0; ...))`);
     const from = this.expr(this.syn());
