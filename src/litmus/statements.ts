@@ -1,5 +1,5 @@
-// Control flow, in cpu and device blocks alike: if/else, while, for, break, continue, `i++;`,
-// and the wait loop `while (COND) cpu_relax();`, which becomes a poll of the one location COND
+// Control flow, in cpu and device blocks alike: if/else, while, for, do/while, switch (an if/else
+// chain), blocks, break, continue, `i++;`, and the wait loop `while (COND) cpu_relax();`, which becomes a poll of the one location COND
 // reads. Blocks nest at most MAX_NESTING deep, so the recursion is bounded.
 
 import { num, type Expr } from '../program/expr.js';
