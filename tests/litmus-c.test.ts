@@ -126,6 +126,14 @@ describe('expressions and statements of driver C', () => {
     T('  i = 0;\n  ++i;\n  --i;\n  bool b = true;\n  if (unlikely(i == 0) && likely(b)) x = false;'),
     T('  i = 0;\n  i++;\n  i--;\n  b = 1 & 0xff;\n  if (i == 0 && b) x = 0;').replace('b = 1 & 0xff', 'b = 1'),
   ));
+  test('for (int i = 0; ...) declares its register', () => same(
+    T('  for (int i = 0; i < 2; i++) *(u32 *)(buf + 4 * i) = 1;'),
+    T('  for (i = 0; i < 2; i++) *(u32 *)(buf + 4 * i) = 1;'),
+  ));
+  test('a declared width also cuts what a call returns', () => same(
+    T('  u8 v;\n  v = readl(DB);\n  u16 w;\n  w = READ_ONCE(*(u32 *)buf);'),
+    T('  v = readl(DB);\n  v = v & 0xff;\n  w = READ_ONCE(*(u32 *)buf);\n  w = w & 0xffff;'),
+  ));
   test('(u16) casts keep the low bytes', () => same(T('  r = READ_ONCE(*(u32 *)buf);\n  a = (u16)r;'), T('  r = READ_ONCE(*(u32 *)buf);\n  a = r & 0xffff;')));
   test('a static function is inlined: each parameter a register assigned its argument', () => same(
     `DMA t\n{ kmalloc buf[64]; mmio DB; }\nstatic void refill(int slot, u32 v)\n{\n  *(u32 *)(buf + 4 * slot) = v;\n  dma_wmb();\n}\ncpu c {\n  refill(1, 7);\n  refill(2, 8);\n}\n`,
@@ -252,6 +260,7 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
     ['a device writing a CPU buffer', ringTest(S, '', '  *(u32 *)buf = 1;'), "t.litmus:9:3: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
     ['a string literal', R('  netdev_err(ndev, "rcv is not +last");'), "t.litmus:6:3: netdev_err() is not supported: printing is not modelled; drop the call"],
     ['++ before a name inside an expression', R('  i = 0;\n  x = ++i;'), "t.litmus:7:7: '++' inside an expression is not supported: write it as its own statement (++x;)"],
+    ['a computed size where only constants go', R('  n = 4;\n  memset(buf, 0, n);'), 't.litmus:7:18: expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*() and dma_unmap_*()'],
     ['a statement that does nothing', R('  ring[0].sc;'), 't.litmus:6:3: expected a statement (an assignment, a call, a declaration or control flow), found an expression'],
   ];
   for (const [kind, text, want] of cases) test(kind, () => expect(err(text)).toBe(want));

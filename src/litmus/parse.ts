@@ -1,9 +1,11 @@
 // Parse a DMA litmus test (docs/litmus.md) into a Program, keeping the source position of every
 // declaration and op so later errors (compile(), makePlatform()) point at the line that caused them.
 // The first error stops the parse: one LitmusError with a line, a column and a message. This file
-// reads the file's parts (header, platform, memory, threads, final, condition); the classes it
-// extends read the rest, one concept each: token-stream < syntax (expression trees) <
-// argument-checks < expressions (a thread's registers) < cpu-statements < device-statements <
+// reads the file's parts (header, platform, structs, memory, static functions, threads, final,
+// condition); the classes it extends read the rest, one concept each: token-stream (after the
+// preprocessor) < type-parser (C types, structs) < syntax (expression trees) < argument-checks <
+// c-lang (members, elements, pointers as byte offsets) < expressions (a thread's registers) <
+// cpu-statements < device-statements < c-statements (assignments, declarations, inlining) <
 // statements (control flow) < condition (exists/forall).
 
 import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';

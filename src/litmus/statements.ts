@@ -1,5 +1,5 @@
-// Control flow, in cpu and device blocks alike: if/else, while, for, break, continue, `i++;`,
-// and the wait loop `while (COND) cpu_relax();`, which becomes a poll of the one location COND
+// Control flow, in cpu and device blocks alike: if/else, while, for, do/while, switch (an if/else
+// chain), blocks, break, continue, `i++;`, and the wait loop `while (COND) cpu_relax();`, which becomes a poll of the one location COND
 // reads. Blocks nest at most MAX_NESTING deep, so the recursion is bounded.
 
 import { num, type Expr } from '../program/expr.js';
@@ -87,7 +87,15 @@ export class Statements extends CStatements {
     }
     if (this.is('{')) return this.body(sg);
     if (this.is(';')) { this.next(); return []; }
-    if (this.isCallStatement()) return this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];
+    if (this.isCallStatement()) {
+      const lhs = this.is('=', 1) ? this.tok.text : undefined;
+      const ops = this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];
+      // u16 v; v = readl(R); — a declared width cuts what the call returns, as C's assignment does.
+      const last = ops[ops.length - 1];
+      const fits = last?.op === 'load' && this.fitsLoad(lhs ?? '', last.size);
+      if (lhs !== undefined && this.widths.has(lhs) && this.scope.assigned.has(lhs) && !fits) ops.push({ op: 'let', reg: lhs, value: this.narrowed(lhs, { k: 'reg', name: lhs }) });
+      return ops;
+    }
     return this.assignmentStatement();
   }
 
@@ -230,6 +238,7 @@ export class Statements extends CStatements {
   private forStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     this.next();
     this.expectText('(', "after 'for'");
+    if (this.isTypeStart() && this.toks[this.i + 1]?.kind === 'ident') this.typeName('a type'); // for (int i = 0; ...)
     const reg = this.ident('the loop register (for (i = 0; i < n; i++))');
     this.expectText('=', `after '${reg.text}' (for (${reg.text} = 0; ...))`);
     const from = this.expr(this.syn());
