@@ -7,7 +7,10 @@
 //      than its minimal form (MINIMAL_FORMS);
 //   2. well-behaved drivers in batches until the time box ends (at least --well-behaved drivers,
 //      each run under several executions):
-//      any counterexample is a failure.
+//      any counterexample is a failure;
+//   3. the last fifth of the box: well-behaved drivers on generated platforms and placements,
+//      judged as `dmafuzz check` judges (src/fuzz/well-behaved-contract.ts): any error finding or
+//      counterexample is a failure (issue 17's "no false alarm" property, long).
 // Exits 1 if anything failed; every failure prints how to replay it and is saved to dmafuzz-failures/.
 
 import seedrandom from 'seedrandom';
@@ -16,8 +19,11 @@ import { fuzz } from './fuzz.js';
 import { MINIMAL_FORMS, minimalTotal } from './minimal-forms.js';
 import { reportFailure } from './report.js';
 import { FIND_BUDGET, NIGHTLY_BUDGET } from './budgets.js';
+import { contractProblems, explainProblems } from './well-behaved-contract.js';
 
 const CLASS_RUNS = FIND_BUDGET;
+/** Drivers per batch of the no-false-alarm step (each is checked on two placements). */
+const CONTRACT_BATCH = 8;
 
 export interface NightlyOptions {
   minutes: number;
@@ -72,13 +78,14 @@ export function runNightly(o: NightlyOptions, log: (line: string) => void = cons
     log(`bug-class:${kind.padEnd(11)} found ${found}/${n}, mean ${(runs / n).toFixed(1)} executions to find, largest shrunk ${worst} (minimal ${m.ops}+${m.events}), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 
-  // 2. well-behaved drivers until the time box ends
+  // 2. well-behaved drivers until four fifths of the time box
   const minCases = o.wellBehaved;
+  const valuesEnd = deadline - o.minutes * 60_000 * 0.2;
   let programs = 0, cases = 0, inconclusive = 0; // drivers generated, executions judged
   const t0 = Date.now();
-  while (programs < minCases || Date.now() < deadline) {
+  while (programs < minCases || Date.now() < valuesEnd) {
     const s = nextSeed();
-    const r = fuzz('well-behaved', { seed: s, runs: 2000, timeLimitMs: Math.max(1000, deadline - Date.now()) });
+    const r = fuzz('well-behaved', { seed: s, runs: 2000, timeLimitMs: Math.max(1000, valuesEnd - Date.now()) });
     programs += r.programs;
     cases += r.runsToFind ?? r.executions;
     inconclusive += r.inconclusive;
@@ -86,9 +93,23 @@ export function runNightly(o: NightlyOptions, log: (line: string) => void = cons
       failures++;
       log(`FAIL ${reportFailure(r.failure, { title: 'well-behaved driver has a counterexample' }).text}`);
     }
-    if (Date.now() >= deadline && programs >= minCases) break;
+    if (Date.now() >= valuesEnd && programs >= minCases) break;
   }
   log(`well-behaved: ${cases} executions of ${programs} drivers, ${inconclusive} inconclusive, ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(cases / ((Date.now() - t0) / 1000)).toFixed(0)} executions/s`);
+
+  // 3. no false alarm: well-behaved drivers judged as check judges, 8 at a time, until the box ends
+  const t1 = Date.now();
+  let judged = 0;
+  do {
+    const s = nextSeed();
+    const ps = contractProblems(s, CONTRACT_BATCH);
+    judged += CONTRACT_BATCH;
+    if (ps.length) {
+      failures++;
+      log(`FAIL a well-behaved driver is judged bug (replay: dmafuzz selftest --seed ${seed} --shard ${shard}/${shards}; or save the test below and run dmafuzz check on it)\n${explainProblems(ps, 1)}`);
+    }
+  } while (Date.now() < deadline);
+  log(`no false alarm: ${judged} well-behaved drivers on generated platforms and placements, ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   log(failures ? `${failures} failure(s); each prints how to replay it above` : 'no failures');
   return failures ? 1 : 0;
 }
