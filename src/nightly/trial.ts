@@ -11,7 +11,7 @@ import type { Execution } from '../exec/execution.js';
 import type { ParsedLitmus } from '../litmus/parse.js';
 import { checkAllPaths } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
-import { makePlatform, type PlatformConfig } from '../platform/platform.js';
+import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import { fileMatrix, platformAt, platformKey, type MatrixOptions } from './matrix.js';
 import { applyPlacement, placeableBuffers, placementKey, slotCount, type Placement } from './placement.js';
@@ -89,7 +89,8 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   try {
     c = trialCompiled(files[plan.file], plan.platform, plan.placement);
   } catch (e) {
-    if (e instanceof ProgramError) return { executions: 0, covered, verdict: 'invalid' };
+    // A platform of the matrix this program cannot be placed on (e.g. vmalloc memory on 5.4.0–5.4.7): not a trial.
+    if (e instanceof ProgramError || e instanceof PlatformError) return { executions: 0, covered, verdict: 'invalid' };
     throw e;
   }
   const key = `${covered}|${placementKey(plan.placement)}`;
