@@ -38,3 +38,29 @@ describe('every bug class is explained', () => {
     });
   }
 });
+
+// The one-line why a report leads with, and the step it blames: for a sync or unmap with the
+// wrong direction, that call — never the device's write, which did what it should.
+describe('the one-line why and the culprit step', () => {
+  for (const b of BUG_CLASSES) {
+    test(b.id, () => {
+      const c = compile(b.buggy, makePlatform(b.buggy.platform));
+      const r = checkCompiled(c);
+      const rep = explainCounterexample(c, r.counterexample!.execution, r.counterexample!.result);
+      expect(rep.why).not.toContain('\n');
+      expect(rep.why).toMatch(/^(cpu0|dev)'s `[^`]+` read 0x[0-9a-f]+, not 0x[0-9a-f]+: /);
+      const culprit = rep.causes[0].culprit;
+      expect(culprit.step).toBeGreaterThanOrEqual(0);
+      expect(culprit.step).toBeLessThan(rep.events.length);
+      if (b.id === 'c5-wrong-direction' || b.id === 'c6-sync-direction') {
+        expect(rep.why).toMatch(/`dma_(unmap|sync)_single(_for_cpu)?\(dev, h, 64, DMA_TO_DEVICE\);` did not invalidate cache line 0x1000 \(with DMA_TO_DEVICE, arch_sync_dma_for_cpu\(\) does no cache maintenance/);
+        expect(rep.events[culprit.step].text).toMatch(/DMA_TO_DEVICE/);
+        expect(rep.events[culprit.step].actor).toBe('cpu0');
+      }
+      if (b.id === 'c8-missing-dma-rmb') {
+        expect(rep.causes[0].kind).toBe('reordered-read');
+        expect(rep.causes[0].overtook).toBeGreaterThan(culprit.step); // performed early: overtook a later step
+      }
+    });
+  }
+});

@@ -116,8 +116,8 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     c = trialCompiled(files[plan.file], plan.platform, plan.placement);
   } catch (e) {
     if (e instanceof ProgramError) return { executions: 0, covered, verdict: 'invalid' };
-    // A pin the matrix cannot vary (kernel 5.13 with swiotlb=force): this platform is not one the
-    // file can have; the others still run (src/kernel/layout.ts refuseUnmodelled).
+    // A pin the matrix cannot vary (kernel 5.13 with swiotlb=force), vmalloc memory on 5.4.0–5.4.7:
+    // this platform is not one the file can have; the others still run (src/kernel/layout.ts refuseUnmodelled).
     if (e instanceof PlatformError) return { executions: 0, covered, verdict: 'invalid', unrepresentable: e.message };
     throw e;
   }

@@ -44,7 +44,7 @@ export interface Cause {
   line?: number;
   /** The reader, as `describe` names it ("cpu0's `r0 = ...`"). */
   reader: string;
-  /** The bytes read: what arm64 returned and what the ideal platform returns. */
+  /** The bytes read: what arm64 returned and what the ideal platform returns ('' when its run has no such read: an `exists` outcome). */
   bytes: { addr: number; size: number; got: string; ideal: string };
 }
 
@@ -74,12 +74,12 @@ function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
         const o = op as CpuOp;
         if (o.op !== 'load' && o.op !== 'poll') return;
         const b = c.layout.buffers.get(o.buf)!;
-        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '?' });
+        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '' });
       } else {
         const o = op as DeviceOp;
         if (o.op !== 'dma_read' || o.addr) return; // a computed address: no fixed victim line to tell about
         const addr = world.deviceAddress(o.handle, o.entry ?? 0, o.off);
-        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '?' });
+        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '' });
       }
     });
   });

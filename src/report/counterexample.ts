@@ -76,9 +76,12 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const causes = explainCauses(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
   const path = c.path ? c.path.threads.flatMap((t) => t.choices) : undefined;
   const first = observations[0];
-  const why = causes.length
-    ? `${causes[0].reader} read ${causes[0].bytes.got}, not ${causes[0].bytes.ideal}: ${causes[0].short}`
-    : first ? `${first.what}: ${first.arm64} on arm64, ${first.ideal} on the ideal (coherent, in-order) platform` : 'an observation no ideal execution can make';
+  const read = causes.length ? `${causes[0].reader} read ${causes[0].bytes.got}${causes[0].bytes.ideal ? `, not ${causes[0].bytes.ideal}` : ''}: ${causes[0].short}` : undefined;
+  // An exists/forall clause: what it says first ("holds on arm64, never on the ideal platform"), then the read that made it.
+  const clause = result.condition ? `${result.condition.diff.what} ${result.condition.diff.model} on arm64 and ${result.condition.diff.ideal}` : undefined;
+  const why = clause
+    ? (read ? `${clause}; ${read}` : clause)
+    : read ?? (first ? `${first.what}: ${first.arm64} on arm64, ${first.ideal} on the ideal (coherent, in-order) platform` : 'an observation no ideal execution can make');
   return {
     platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines,
     cause: causes.map((x) => x.text), causes, why, execution, ...(path ? { path } : {}),
