@@ -9,7 +9,7 @@ export type Severity = 'error' | 'warning';
 /** What makes a finding an error: something that goes wrong, which the reader can check. */
 export interface Witness {
   /** dma-debug: the kernel's WARN; counterexample: a value run that goes wrong; device-order: the device can see the stores out of order. */
-  kind: 'dma-debug' | 'counterexample' | 'device-order';
+  kind: 'dma-debug' | 'counterexample' | 'device-order' | 'device-access';
   text: string;
   /** The command that reproduces it (counterexample). */
   replay?: string;

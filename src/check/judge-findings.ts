@@ -42,6 +42,10 @@ export function judgeFindings(list: readonly PathFinding[], search: WitnessSearc
       if ('witness' in o) out.push({ ...f, witness: { kind: 'device-order', text: o.witness } });
       else if ('unseen' in o) out.push({ ...f, severity: 'warning', note: `${f.rule} (${f.source}) asks for a barrier here, but the device cannot observe the order: ${o.unseen}` });
       else out.push(undefined); // ordered by the device's own program order: nothing to say
+    } else if (kind === 'device-access') {
+      // The interleaving the checker walked is the witness: no platform is needed for a device to
+      // reach memory nobody mapped for it (dma-api-howto.rst: the device may only use what is mapped).
+      out.push({ ...f, witness: { kind: 'device-access', text: `an execution in which ${f.message.replace(/^the device/, `${f.actor}`)}: with an SMMU a fault, without one a DMA into whatever memory is there` } });
     } else if (kind === 'counterexample') {
       pending.push(out.length);
       out.push(f);

@@ -87,6 +87,12 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
           }
         }
       }
+      // dma_free_coherent() with a size other than the allocation's (dma-debug check_unmap()).
+      if (op.op === 'dma_free_coherent' && op.freeSize !== undefined) {
+        const size = src.callArgs(s)?.args[1];
+        const b = p.buffers.find((x) => x.name === op.buf);
+        if (size && b) add(`free ${op.buf} with its allocation's size, ${b.size} (line ${line(s)})`, [{ at: size.start, end: size.end, text: String(b.size) }]);
+      }
       // Give the buffer to the CPU before it reads, or bracket a CPU write with a sync pair.
       if (op.op === 'load' || op.op === 'poll' || op.op === 'store') {
         for (const map of liveMappingsOver(p.buffers, flat, op)) {

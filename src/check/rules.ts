@@ -4,9 +4,11 @@
 //  - counterexample: an arm64 run of the same program, on a platform and placement that
 //    `dmafuzz fuzz` explores, goes wrong in the bytes the finding is about (src/check/counterexample-witness.ts).
 //  - device-order: the device can read the two words in an order nothing forbids (src/check/device-order.ts).
+//  - device-access: the explored execution itself: the device reads or writes bytes no live
+//    mapping gives it (an SMMU fault, or without one a DMA into whatever memory is there).
 //  - none: a warning whatever happens.
 
-export type WitnessKind = 'dma-debug' | 'counterexample' | 'device-order' | 'none';
+export type WitnessKind = 'dma-debug' | 'counterexample' | 'device-order' | 'device-access' | 'none';
 
 export const RULES: Readonly<Record<string, WitnessKind>> = {
   'dma-debug/free-invalid-address': 'dma-debug',
@@ -31,7 +33,7 @@ export const RULES: Readonly<Record<string, WitnessKind>> = {
   'ownership/cpu-writes-from-device': 'counterexample',
   'ownership/device-sees-unsynced-cpu-write': 'counterexample',
   'ownership/device-writes-to-device-mapping': 'counterexample',
-  'ownership/device-outside-mapping': 'counterexample',
+  'ownership/device-outside-mapping': 'device-access',
   'ownership/shares-cache-line': 'counterexample',
   'contract/unchecked-mapping-used': 'counterexample',
   'contract/sync-direction-differs': 'counterexample',
