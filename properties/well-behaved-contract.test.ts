@@ -1,7 +1,7 @@
 // Issue 17, property: a driver that follows the DMA-API discipline gets no error finding and no
 // counterexample, on the platforms the generator picks (platformArb: kernels, line sizes, swiotlb,
 // RAM above 4 GiB, device address bits, A53/IVAC upgrades) and on allocator placements with
-// neighbours writing the objects next to its buffers (src/nightly/placement.ts), judged as
+// neighbours writing the objects next to its buffers (src/kernel/placement.ts), judged as
 // `dmafuzz check` judges: findings by their witnesses (src/check/judge-findings.ts), with the
 // counterexample search of src/check/counterexample-witness.ts.
 // The second test shows the property can fail: under a deliberately over-strict judge (every

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { fuzzFiles } from '../src/nightly/fuzz-files.js';
-import { fileMatrix, platformAt, platformKey } from '../src/nightly/matrix.js';
+import { fileMatrix, platformAt, platformKey } from '../src/kernel/platform-matrix.js';
 import { coveringRows, pairCoverage } from '../src/nightly/pairwise.js';
 import { shrinkFailure } from '../src/nightly/shrink.js';
 import { planTrial, runTrial } from '../src/nightly/trial.js';

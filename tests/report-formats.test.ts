@@ -21,7 +21,7 @@ import { failureKey, saveToCorpus } from '../src/nightly/corpus.js';
 import type { FuzzSummary, SavedFailure } from '../src/nightly/fuzz-files.js';
 import { shrinkFailure } from '../src/nightly/shrink.js';
 import { runTrial } from '../src/nightly/trial.js';
-import { platformKey } from '../src/nightly/matrix.js';
+import { platformKey } from '../src/kernel/platform-matrix.js';
 import { DEFAULT_PLATFORM } from '../src/platform/platform.js';
 import { writeReports } from '../src/report/fuzz-reports.js';
 import { renderJson, renderText } from '../src/report/render.js';

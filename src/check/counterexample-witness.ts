@@ -1,6 +1,6 @@
 // The witness of an ownership or contract finding: an arm64 run of the same program that goes
 // wrong in the bytes the finding is about, on a platform and placement `dmafuzz fuzz` explores
-// (src/nightly/matrix.ts, placement.ts). The search is bounded and deterministic: the check's own
+// (src/kernel/platform-matrix.ts, placement.ts). The search is bounded and deterministic: the check's own
 // platform first, then every matrix setting changed alone, then allocator placements, then seeded
 // combinations, each checked at small bounds, until every finding has a witness or the budget
 // (points and states) is spent.
@@ -12,8 +12,8 @@
 
 import seedrandom from 'seedrandom';
 import { compilePaths, type Compiled } from '../exec/compile.js';
-import { fileMatrix, platformAt, platformKey, type FileMatrix } from '../nightly/matrix.js';
-import { applyPlacement, placeableBuffers, slotCount, type Placement } from '../nightly/placement.js';
+import { fileMatrix, platformAt, platformKey, type FileMatrix } from '../kernel/platform-matrix.js';
+import { applyPlacement, placeableBuffers, slotCount, type Placement } from '../kernel/placement.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Machine } from '../exec/machine.js';
 import type { Expr } from '../program/expr.js';

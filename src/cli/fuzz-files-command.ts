@@ -10,7 +10,7 @@ import { writableDir } from './output-dir.js';
 import { parseArgs } from 'node:util';
 import { CORPUS_DIR, reproduceCommand } from '../nightly/corpus.js';
 import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../nightly/fuzz-files.js';
-import { parsePin, parseVary } from '../nightly/matrix.js';
+import { parsePin, parseVary } from '../kernel/platform-matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
 import { UsageError, waiveRule } from './args.js';

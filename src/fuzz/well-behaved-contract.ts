@@ -1,7 +1,7 @@
 // Issue 17's property, as a library: a driver that follows the DMA-API discipline gets no error
 // finding and no counterexample, on the platforms the generator picks (platformArb: kernels, line
 // sizes, swiotlb, RAM above 4 GiB, device address bits, A53/IVAC upgrades) and on allocator
-// placements with neighbours writing the objects next to its buffers (src/nightly/placement.ts),
+// placements with neighbours writing the objects next to its buffers (src/kernel/placement.ts),
 // judged as `dmafuzz check` judges: findings by their witnesses (src/check/judge-findings.ts).
 // properties/well-behaved-contract.test.ts runs it on fixed seeds; `dmafuzz selftest` for long.
 
@@ -12,7 +12,7 @@ import { judgeFindings, type PathFinding } from '../check/judge-findings.js';
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import { wellBehavedScenarioArb } from '../gen/bug-scenarios.js';
 import { printLitmus } from '../litmus/print.js';
-import { applyPlacement, placeableBuffers, slotCount, type Placement } from '../nightly/placement.js';
+import { applyPlacement, placeableBuffers, slotCount, type Placement } from '../kernel/placement.js';
 import { checkAllPaths } from '../oracle/check.js';
 import { makePlatform } from '../platform/platform.js';
 import type { Program } from '../program/types.js';

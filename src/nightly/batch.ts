@@ -6,7 +6,7 @@
 
 import type { Execution } from '../exec/execution.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
-import { MATRIX_KEYS, type MatrixOptions } from './matrix.js';
+import { MATRIX_KEYS, type MatrixOptions } from '../kernel/platform-matrix.js';
 import { shrinkFailure, type ShrunkFailure } from './shrink.js';
 import { planTrial, runTrial, type TrialFailure, type TrialResult } from './trial.js';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';

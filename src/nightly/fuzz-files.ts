@@ -20,9 +20,9 @@ import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
 import { covers, runBatch, runShrink, type BatchResult, type BatchTask, type KnownFailure, type ShrinkTask } from './batch.js';
 import { saveToCorpus, failureKey, type CorpusEntry } from './corpus.js';
-import { fileMatrix, matrixSize, platformKey, type MatrixOptions } from './matrix.js';
+import { fileMatrix, matrixSize, platformKey, type MatrixOptions } from '../kernel/platform-matrix.js';
 import { pairCoverage, platformFromKey, type PairCoverage } from './pairwise.js';
-import { placementKey } from './placement.js';
+import { placementKey } from '../kernel/placement.js';
 import { shrinkFailure, type ShrunkFailure } from './shrink.js';
 import type { TrialFailure } from './trial.js';
 

@@ -8,7 +8,7 @@
 
 import seedrandom from 'seedrandom';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
-import { platformAt, type FileMatrix } from './matrix.js';
+import { platformAt, type FileMatrix } from '../kernel/platform-matrix.js';
 
 type Row = number[];
 

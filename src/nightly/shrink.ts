@@ -17,8 +17,8 @@ import { ProgramError } from '../program/program-error.js';
 import type { Program } from '../program/types.js';
 import { compilePaths } from '../exec/compile.js';
 import { smallerPrograms } from './program-edits.js';
-import { MATRIX_KEYS, platformKey, type MatrixOptions } from './matrix.js';
-import { applyPlacement, type Placement } from './placement.js';
+import { MATRIX_KEYS, platformKey, type MatrixOptions } from '../kernel/platform-matrix.js';
+import { applyPlacement, type Placement } from '../kernel/placement.js';
 import { TRIAL_BOUNDS, trialCompiled, type TrialFailure } from './trial.js';
 
 export interface ShrunkFailure {

@@ -16,9 +16,9 @@ import { ProgramError } from '../program/program-error.js';
 import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
 import { verdictOf } from '../check/verdict.js';
 import type { Waiver } from '../check/waivers.js';
-import { fileMatrix, platformAt, platformKey, type MatrixOptions } from './matrix.js';
+import { fileMatrix, platformAt, platformKey, type MatrixOptions } from '../kernel/platform-matrix.js';
 import { coveringRows } from './pairwise.js';
-import { applyPlacement, placeableBuffers, placementKey, slotCount, type Placement } from './placement.js';
+import { applyPlacement, placeableBuffers, placementKey, slotCount, type Placement } from '../kernel/placement.js';
 
 export interface TrialPlan {
   index: number;

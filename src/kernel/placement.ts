@@ -5,7 +5,7 @@
 // to someone else; when they share a line with the buffer, code outside the driver may write them
 // at any time — modelled as an extra CPU thread storing one byte to the neighbour.
 
-import { kmallocMinAlign, kmallocSizeRoundup, layoutProgram, PAGE_SIZE, REGION } from '../kernel/layout.js';
+import { kmallocMinAlign, kmallocSizeRoundup, layoutProgram, PAGE_SIZE, REGION } from './layout.js';
 import { cacheLineSize, makePlatform, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufferDecl, Program } from '../program/types.js';
 
