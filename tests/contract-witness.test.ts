@@ -7,6 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { indexHtml } from '../src/report/index-page.js';
+import { junitXml } from '../src/report/junit.js';
 import { checkLitmusFile, type Checked, type FileOutcome } from '../src/cli/check-file.js';
 import { fuzzFiles } from '../src/nightly/fuzz-files.js';
 import { litmusFiles } from '../src/cli/find-files.js';
@@ -229,6 +231,17 @@ device dev {
     for (const [rule, kind] of found) expect([rule, kind]).toEqual([expect.stringMatching(/^dma-debug\/(failed-to-check-map-error|free-invalid-address)$/), 'dma-debug']);
     const waived = await fuzzFiles({ files: [path], timeMs: 60_000, seed: 3, maxTrials: 4, inline: true, waive: ['dma-debug/failed-to-check-map-error', 'dma-debug/free-invalid-address'] });
     expect(waived.files[0].contract).toBeUndefined();
+    // Both runs' reports say so: the contract error is a failing testcase and is on the index page;
+    // the waived findings are listed (marked, with the reason) and fail nothing.
+    const xml = junitXml(s, []);
+    expect(xml).toMatch(/<testsuite [^>]*failures="[1-9]/);
+    expect(xml).toMatch(/<testcase name="unchecked: dma-debug\/failed-to-check-map-error at line 8:3"[^>]*>\s*<failure message="device driver failed to check map error/);
+    expect(indexHtml(s, [])).toContain('dma-debug/failed-to-check-map-error');
+    expect(waived.files[0].waived?.map((f) => f.rule)).toContain('dma-debug/failed-to-check-map-error');
+    const waivedXml = junitXml(waived, []);
+    expect(waivedXml).toMatch(/<testsuite [^>]*failures="0"/);
+    expect(waivedXml).toMatch(/<system-out>waived findings \(never a failure\):\n {2}\[waived\] [^\n]*dma-debug\/failed-to-check-map-error[^]*waived by the command line: waived with --waive/);
+    expect(indexHtml(waived, [])).toContain('[waived]');
   });
 });
 

@@ -49,7 +49,7 @@ export interface ShrinkTask {
 
 export interface BatchResult {
   /** `ms`: how long the trial took: the JUnit report's times. */
-  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; ms: number; unrepresentable?: string; contract?: TrialResult['contract']; contractOn?: string }[];
+  trials: { index: number; covered: string; verdict: TrialResult['verdict']; executions: number; ms: number; unrepresentable?: string; contract?: TrialResult['contract']; contractOn?: string; waived?: TrialResult['waived'] }[];
   /** Failing trials no known failure covers, as found (not shrunk). */
   failures: TrialFailure[];
   /** Failing trials counted as a known failure: its key, and the trial's platform. */
@@ -64,14 +64,15 @@ export function covers(k: KnownFailure, f: TrialFailure): boolean {
 
 let cached: { key: string; parsed: ParsedLitmus[]; checked: Map<string, Execution | undefined> } | undefined;
 
-function parsedFiles(files: [string, string][], matrix: MatrixOptions) {
-  const key = JSON.stringify([files, matrix]);
+/** The files parsed once per worker, and which platform × placement each has had its check at (per waiver set: the check judges findings). */
+function parsedFiles(files: [string, string][], matrix: MatrixOptions, waive: readonly string[] = []) {
+  const key = JSON.stringify([files, matrix, waive]);
   if (cached?.key !== key) cached = { key, parsed: files.map(([, text]) => parseLitmus(text)), checked: new Map() };
   return cached;
 }
 
 export function runBatch(task: BatchTask, now: () => number = Date.now): BatchResult {
-  const { parsed, checked } = parsedFiles(task.files, task.matrix);
+  const { parsed, checked } = parsedFiles(task.files, task.matrix, task.waive);
   const out: BatchResult = { trials: [], failures: [], repeats: [] };
   for (const k of task.trials) {
     if (now() >= task.deadline) break;
@@ -82,7 +83,7 @@ export function runBatch(task: BatchTask, now: () => number = Date.now): BatchRe
     }
     const started = performance.now();
     const r = runTrial(parsed, plan, checked, task.waive);
-    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ms: performance.now() - started, ...(r.unrepresentable ? { unrepresentable: r.unrepresentable } : {}), ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}) });
+    out.trials.push({ index: k, covered: r.covered, verdict: r.verdict, executions: r.executions, ms: performance.now() - started, ...(r.unrepresentable ? { unrepresentable: r.unrepresentable } : {}), ...(r.contract ? { contract: r.contract, contractOn: r.contractOn } : {}), ...(r.waived ? { waived: r.waived } : {}) });
     if (!r.failure) continue;
     const same = task.known.find((k) => covers(k, r.failure!));
     if (same) out.repeats.push({ key: same.key, foundOn: r.covered.split('|')[1] });

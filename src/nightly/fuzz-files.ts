@@ -96,6 +96,8 @@ export interface FileSummary {
   cases: FileCase[];
   /** Contract errors with no counterexample (a dma-debug WARN, an order the device can observe): `bug`, as in `dmafuzz check`. */
   contract?: LocatedFinding[];
+  /** Findings waived in the file or with --waive (each once): shown in the reports, never a failure. */
+  waived?: LocatedFinding[];
   /** Which pairs of platform settings the tried platforms covered. */
   pairs?: PairCoverage;
   /** Why some platforms of the matrix could not be run for this file (the first reason met). */
@@ -221,6 +223,10 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         if (t.verdict === 'bug') c.bugs++;
         if (t.verdict === 'inconclusive') c.inconclusive++;
         if (t.verdict === 'invalid') c.invalid++;
+        for (const f of t.waived ?? []) {
+          s.waived ??= [];
+          if (!s.waived.some((x) => x.rule === f.rule && x.line === f.line && x.col === f.col)) s.waived.push(f);
+        }
         for (const f of t.contract ?? []) {
           s.contract ??= [];
           const replay = `dmafuzz check ${s.file}${t.contractOn ?? ''}`;

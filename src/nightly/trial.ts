@@ -82,6 +82,8 @@ export interface TrialResult {
   contract?: LocatedFinding[];
   /** Where they were found: the `--platform` options of `dmafuzz check` for this platform (and the placement, in words). */
   contractOn?: string;
+  /** Findings the file or --waive waived on this platform: shown in the reports, never a failure. */
+  waived?: LocatedFinding[];
   /** Why the model cannot run the file on this platform (e.g. a pinned point release whose swiotlb backports it does not know, on a platform that bounces). */
   unrepresentable?: string;
 }
@@ -126,6 +128,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   let executions = 0;
   let verdict: TrialResult['verdict'] = 'ok';
   let contract: LocatedFinding[] = [];
+  const extra: Pick<TrialResult, 'waived'> = {};
   if (!checked.has(key)) {
     const r = checkAllPaths(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
     executions += r.executions;
@@ -136,10 +139,12 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     const waivers: Waiver[] = [...(parsed.waivers ?? []).map((w): Waiver => ({ ...w, by: 'file' })), ...waive.map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
     const found = fileFindings(c.allPaths ?? [c], { maxStates: TRIAL_BOUNDS.maxStates, source: parsed.source, waivers });
     contract = found.list.filter((f) => f.severity === 'error' && !f.waived);
-    if (verdictOf(r.verdict, contract) === 'bug' && !r.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan) };
+    const waived = found.list.filter((f) => f.waived);
+    if (waived.length) extra.waived = waived;
+    if (verdictOf(r.verdict, contract) === 'bug' && !r.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan), ...extra };
   }
   const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
-    executions, covered, verdict: 'bug',
+    executions, covered, verdict: 'bug', ...extra,
     failure: { file: plan.file, trial: plan.index, platform: plan.platform, placement: plan.placement, execution, search },
   });
   const atCheck = checked.get(key);
@@ -154,5 +159,5 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     if (r.counterexample) return fail(paths.length > 1 ? { ...r.counterexample.execution, path: index } : r.counterexample.execution, 'deep');
     if (r.verdict === 'inconclusive') verdict = 'inconclusive';
   }
-  return { executions, covered, verdict };
+  return { executions, covered, verdict, ...extra };
 }

@@ -18,7 +18,10 @@ export function indexHtml(s: FuzzSummary, failures: readonly { analyzed: Analyze
     const failing = f.cases.filter((c) => c.bugs).length;
     const found = s.failures.filter((x) => x.file === f.file).length;
     const detail = f.cases.length ? `<details><summary>${f.cases.length} platform${f.cases.length === 1 ? '' : 's'}</summary><ul>${f.cases.map((c) => `<li><code>${esc(c.platform)}</code>: ${c.trials} trials, ${c.executions} executions${c.bugs ? `, <b>${c.bugs} failing</b>` : ''}</li>`).join('')}</ul></details>` : '';
-    return `<tr><td><code>${esc(f.file)}</code></td><td>${esc(f.skipped ?? (found ? `${found} failure${found === 1 ? '' : 's'}` : 'ok'))}</td><td>${f.cases.length} of ${f.platforms}${detail}</td><td>${trials}</td><td>${executions}</td><td>${failing}</td></tr>`;
+    const contract = f.contract ?? [];
+    const findings = [...contract, ...(f.waived ?? [])].map((x) => `<li class="finding${x.waived ? ' waived' : ''}">${x.waived ? '[waived] ' : ''}<code>${esc(`${f.file}:${x.line ?? 0}:${x.col ?? 0}: ${x.rule}`)}</code> ${esc(x.message)}${x.waived ? ` — waived by the ${esc(x.waived.by)}: ${esc(x.waived.reason)}` : x.witness ? ` — witness (${esc(x.witness.kind)}): ${esc(x.witness.text)}${x.witness.replay ? `; reproduce: <code>${esc(x.witness.replay)}</code>` : ''}` : ''}</li>`).join('');
+    const result = f.skipped ?? ([found ? `${found} failure${found === 1 ? '' : 's'}` : '', contract.length ? `${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ') || 'ok');
+    return `<tr><td><code>${esc(f.file)}</code>${findings ? `<ul class="findings">${findings}</ul>` : ''}</td><td>${esc(result)}</td><td>${f.cases.length} of ${f.platforms}${detail}</td><td>${trials}</td><td>${executions}</td><td>${failing}</td></tr>`;
   });
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}

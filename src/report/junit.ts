@@ -7,6 +7,7 @@
 // real time spent on the file (trials and shrinking) or on finding and shrinking the failure.
 // Attributes follow the JUnit schema CI servers read (Jenkins' junit-10.xsd; tests/fixtures/junit.xsd).
 
+import type { LocatedFinding } from '../check/file-findings.js';
 import type { FuzzSummary } from '../nightly/fuzz-files.js';
 import type { AnalyzedFailure } from './failure-analysis.js';
 import { findingText } from './failure-page.js';
@@ -51,17 +52,29 @@ export function failureBody(a: AnalyzedFailure): string {
   return out.join('\n');
 }
 
+/** A contract finding of the run: where, what, its witness or waiver, and how to reproduce it. */
+function findingBody(file: string, x: LocatedFinding): string {
+  const out = [`${x.waived ? '[waived] ' : ''}${findingText(file, x)}`];
+  if (x.waived) out.push(`waived by the ${x.waived.by}: ${x.waived.reason}`);
+  if (x.witness) out.push(`witness (${x.witness.kind}):`, ...x.witness.text.split('\n').map((l) => `  ${l}`));
+  if (x.witness?.replay) out.push(`reproduce: ${x.witness.replay}`);
+  return out.join('\n');
+}
+
 export function junitXml(s: FuzzSummary, analyzed: readonly AnalyzedFailure[]): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   let tests = 0, failures = 0, skipped = 0;
   for (const f of s.files) {
     const mine = analyzed.filter((a) => a.failure.file === f.file);
     const ms = f.cases.reduce((n, c) => n + c.ms, 0);
-    const suiteTests = f.skipped || !mine.length ? 1 : mine.length;
+    // A contract error with no counterexample (a dma-debug WARN, an order the device can observe) fails the run too.
+    const contract = f.contract ?? [];
+    const failed = mine.length + contract.length;
+    const suiteTests = f.skipped || !failed ? 1 : failed;
     tests += suiteTests;
-    failures += mine.length;
+    failures += failed;
     skipped += f.skipped ? 1 : 0;
-    out.push(`  <testsuite${attrs({ name: f.file, tests: suiteTests, failures: mine.length, errors: 0, skipped: f.skipped ? 1 : 0, time: seconds(ms), timestamp: s.startedAt.slice(0, 19) })}>`);
+    out.push(`  <testsuite${attrs({ name: f.file, tests: suiteTests, failures: failed, errors: 0, skipped: f.skipped ? 1 : 0, time: seconds(ms), timestamp: s.startedAt.slice(0, 19) })}>`);
     const props: [string, string | number][] = [
       ['test', f.test ?? ''], ['seed', s.seed], ['shard', `${s.shard.index + 1}/${s.shard.count}`], ['stopped by', s.stoppedBy],
       ['platforms covered', `${f.cases.length} of ${f.platforms}`],
@@ -71,13 +84,19 @@ export function junitXml(s: FuzzSummary, analyzed: readonly AnalyzedFailure[]): 
     out.push('    <properties>', ...props.map(([name, value]) => `      <property${attrs({ name, value })}/>`), '    </properties>');
     const name = f.test ?? f.file;
     if (f.skipped) out.push(`    <testcase${attrs({ name, classname: f.file, time: '0' })}><skipped${attrs({ message: f.skipped })}/></testcase>`);
-    else if (!mine.length) out.push(`    <testcase${attrs({ name: `${name}: no DMA bug on ${f.cases.length} of ${f.platforms} platforms`, classname: f.file, time: seconds(ms) })}/>`);
+    else if (!failed) out.push(`    <testcase${attrs({ name: `${name}: no DMA bug on ${f.cases.length} of ${f.platforms} platforms`, classname: f.file, time: seconds(ms) })}/>`);
     for (const a of mine) {
       out.push(`    <testcase${attrs({ name: `${a.title} [${a.failure.key}]`, classname: f.file, time: seconds(a.failure.ms) })}>`);
       const type = a.report?.causes[0] ? `dma/${a.report.causes[0].kind}` : 'dma';
       out.push(`      <failure${attrs({ message: a.why, type })}>${xmlEscape(failureBody(a))}</failure>`);
       out.push('    </testcase>');
     }
+    for (const x of contract) {
+      out.push(`    <testcase${attrs({ name: `${name}: ${x.rule} at line ${x.line ?? 0}:${x.col ?? 0}`, classname: f.file, time: '0' })}>`);
+      out.push(`      <failure${attrs({ message: x.message, type: `dma/${x.rule}` })}>${xmlEscape(findingBody(f.file, x))}</failure>`);
+      out.push('    </testcase>');
+    }
+    if (f.waived?.length) out.push(`    <system-out>${xmlEscape(['waived findings (never a failure):', ...f.waived.flatMap((x) => findingBody(f.file, x).split('\n').map((l) => `  ${l}`))].join('\n'))}</system-out>`);
     out.push('  </testsuite>');
   }
   out.splice(1, 0, `<testsuites${attrs({ name: 'dmafuzz fuzz', tests, failures, errors: 0, skipped, time: seconds(s.elapsedMs) })}>`);
