@@ -43,9 +43,12 @@ export function checkFileReports(file: string, o: { time: string; work: string; 
     if (lint.status !== 0) problems.push(`junit.xml: ${lint.error ? 'xmllint is missing (apt-get install libxml2-utils)' : lint.stderr.trim().split('\n')[0]}`);
     const xml = readFileSync(join(report, 'junit.xml'), 'utf8');
     testcases = (xml.match(/<testcase /g) ?? []).length;
-    const expected = summary.files.reduce((n: number, f: { file: string }) => n + Math.max(1, summary.failures.filter((x: { file: string }) => x.file === f.file).length), 0);
-    if (testcases !== expected) problems.push(`junit.xml: ${testcases} testcases, expected ${expected} (one per failure, or one per file)`);
-    if ((xml.match(/<failure /g) ?? []).length !== failures) problems.push(`junit.xml: ${(xml.match(/<failure /g) ?? []).length} <failure>s for ${failures} failures`);
+    // Per file: one testcase per counterexample; else one per contract error with no counterexample; else one.
+    const failing = summary.files.map((f: { file: string; contract?: unknown[] }) => summary.failures.filter((x: { file: string }) => x.file === f.file).length || (f.contract?.length ?? 0));
+    const expected = failing.reduce((n: number, k: number) => n + Math.max(1, k), 0);
+    const failingCases = failing.reduce((n: number, k: number) => n + k, 0);
+    if (testcases !== expected) problems.push(`junit.xml: ${testcases} testcases, expected ${expected} (one per failure or contract error, or one per file)`);
+    if ((xml.match(/<failure /g) ?? []).length !== failingCases) problems.push(`junit.xml: ${(xml.match(/<failure /g) ?? []).length} <failure>s for ${failingCases} failures and contract errors`);
     for (const f of summary.failures) {
       const page = readdirSync(report).find((p) => p.startsWith('failure-') && p.endsWith(`-${f.key}.html`));
       if (!page) {

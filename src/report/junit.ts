@@ -1,6 +1,8 @@
 // JUnit XML of a `dmafuzz fuzz FILES` run, for CI dashboards: one <testsuite> per litmus file;
-// in it one <testcase> per distinct failure found (named by the test and what went wrong), or
-// one passing <testcase> for the file when nothing was found, or one skipped. A <failure>'s
+// in it one <testcase> per distinct failure found (named by the test and what went wrong), or,
+// with no failure, one failing <testcase> per contract error the run found (a dma-debug WARN, an
+// order the device can observe), or one passing <testcase> for the file when nothing was found,
+// or one skipped; waived findings are listed in the suite's <system-out>. A <failure>'s
 // message is the one-line "why"; its body has the explanation, the contract findings, the fix
 // and the command that reproduces it. The platform pairs explored are the suite's <properties>,
 // not testcases (one bug found on 800 platforms is one failure, not 800). Times are the workers'
@@ -67,8 +69,10 @@ export function junitXml(s: FuzzSummary, analyzed: readonly AnalyzedFailure[]): 
   for (const f of s.files) {
     const mine = analyzed.filter((a) => a.failure.file === f.file);
     const ms = f.cases.reduce((n, c) => n + c.ms, 0);
-    // A contract error with no counterexample (a dma-debug WARN, an order the device can observe) fails the run too.
-    const contract = f.contract ?? [];
+    // A contract error with no counterexample (a dma-debug WARN, an order the device can observe)
+    // fails the run too: its own testcase when the file has no counterexample, else it is one more
+    // finding in those failures' bodies (one bug, one failing testcase).
+    const contract = mine.length ? [] : f.contract ?? [];
     const failed = mine.length + contract.length;
     const suiteTests = f.skipped || !failed ? 1 : failed;
     tests += suiteTests;
