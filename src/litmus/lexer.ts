@@ -112,7 +112,6 @@ export function tokenize(src: string, comments?: LineComment[]): Token[] {
       advance(1);
       continue;
     }
-    if (c === '"') throw new LitmusError(line, col, 'a string literal: printing is not modelled; drop the netdev_err()/pr_*() call');
     throw new LitmusError(line, col, `unexpected character ${describeChar(c)}`);
   }
   if (directive) out.push({ kind: 'punct', text: DIRECTIVE_END, line, col });
