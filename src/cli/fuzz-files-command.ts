@@ -96,12 +96,15 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   writableDir('--corpus', corpus);
   if (v.report !== undefined) writableDir('--report', v.report);
 
+  // The stop handler goes in before the first line is printed: a caller that signals as soon as
+  // it reads the header (a CI cancel, a test) must never meet the default action (killed, no reports).
+  const abort = new AbortController();
+  const removeStop = io.onStop?.(() => abort.abort());
+
   const shardText = `${shard.index + 1}/${shard.count}`;
   io.out(`dmafuzz fuzz: ${files.length} file${files.length === 1 ? '' : 's'}, seed ${seed}, shard ${shardText}, ${workers} worker${workers === 1 ? '' : 's'}, time box ${hms(timeMs)}`);
   io.out(`  replay this run: dmafuzz fuzz ${parsed.positionals.join(' ')} --seed ${seed} --shard ${shardText}${v.vary ? ` --vary ${v.vary}` : ''}${(v.pin ?? []).map((p) => ` --pin ${p}`).join('')}`);
 
-  const abort = new AbortController();
-  const removeStop = io.onStop?.(() => abort.abort());
   const pr = io.progress;
   let lastPlain = Date.now();
   const onProgress = (p: FuzzProgress) => {
