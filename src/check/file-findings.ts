@@ -16,8 +16,6 @@ export interface FileFindings {
   list: LocatedFinding[];
   states: number;
   complete: boolean;
-  /** Error findings before judging, per path: what a repair must remove (src/check/suggest-fix.ts). */
-  errors: number;
   /** File waivers that matched no finding. */
   unmatched: Waiver[];
 }
@@ -27,12 +25,10 @@ export function fileFindings(paths: readonly Compiled[], o: { maxStates?: number
   const seen = new Set<string>();
   let states = 0;
   let complete = true;
-  let errors = 0;
   for (const c of paths) {
     const r = checkContract(c, o.maxStates);
     states += r.states;
     complete &&= r.complete;
-    errors += r.findings.filter((f) => f.severity === 'error').length;
     for (const f of r.findings) {
       const located = locate(c, f, o.source);
       const key = `${f.rule}|${f.message}|${located.line}:${located.col}`;
@@ -44,7 +40,7 @@ export function fileFindings(paths: readonly Compiled[], o: { maxStates?: number
   const judged = judgeFindings(raw, o.search) as LocatedFinding[];
   judged.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
   const { findings, unmatched } = applyWaivers(judged, o.waivers ?? []);
-  return { list: findings, states, complete, errors, unmatched };
+  return { list: findings, states, complete, unmatched };
 }
 
 /** Where a finding's op was written: the op itself (src/exec/paths.ts `from`), else its top-level statement. */

@@ -58,8 +58,6 @@ export interface FixOptions extends CheckOptions {
   maxRepairs?: number;
   /** Shared by every candidate; spent in place, so a caller can see what was used. */
   budget?: FixBudget;
-  /** brokenness() of the test itself when the caller has it (its check already ran). */
-  brokenness?: number;
 }
 
 /**
@@ -118,7 +116,7 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     return l ? brokenness(l.paths, o, cap, work) : Infinity;
   };
   let current = text;
-  let currentScore = o.brokenness ?? score(text, Infinity);
+  let currentScore = score(text, Infinity);
   const seen = new Set([text]);
   const steps: string[] = [];
   for (let round = 0; round < (o.maxRepairs ?? DEFAULT_MAX_REPAIRS) && currentScore > 0; round++) {
