@@ -18,8 +18,8 @@ const CPU_SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 async function load(dir) {
   const url = (p) => pathToFileURL(resolve(dir, p)).href;
   const fc = (await import('fast-check')).default;
-  const { fuzz } = await import(url('src/fuzz/fuzz.js'));
-  const { fuzzTarget, materialize } = await import(url('src/fuzz/targets.js'));
+  const { fuzz } = await import(url('src/selftest/fuzz.js'));
+  const { fuzzTarget, materialize } = await import(url('src/selftest/targets.js'));
   const { judgeExecution } = await import(url('src/oracle/oracle.js'));
   const { runModel } = await import(url('src/oracle/run.js'));
   const opsOf = (m) => m.counterexample.program.actors.reduce((n, a) => n + a.ops.length, 0);

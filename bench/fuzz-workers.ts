@@ -7,8 +7,8 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fuzzFiles } from '../src/nightly/fuzz-files.js';
-import { litmusFiles } from '../src/cli/find-files.js';
+import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
+import { litmusFiles } from '../src/run/find-files.js';
 
 const SECONDS = Number(process.env.BENCH_FUZZ_SECONDS ?? 60);
 /** BENCH_FUZZ_TRIALS=N: the same N trials for both runs instead of a time box (compares CPU efficiency). */

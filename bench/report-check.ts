@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { litmusFiles } from '../src/cli/find-files.js';
+import { litmusFiles } from '../src/run/find-files.js';
 import { failurePageProblems, findChromium, indexPageProblems, probePage } from './report-dom.js';
 
 // The checkout: bench/ from source (tests), dist/bench/ when built.

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkLitmusFile, loadLitmus } from '../src/cli/check-file.js';
+import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { compile } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { makePlatform } from '../src/platform/platform.js';

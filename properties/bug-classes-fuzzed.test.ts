@@ -1,14 +1,14 @@
 // Property (b): each bug kind is found within the budget and shrunk to no more than its minimal
-// form (src/fuzz/minimal-forms.ts, the table in docs/fuzzing.md). A few fixed seeds here; the
+// form (src/selftest/minimal-forms.ts, the table in docs/fuzzing.md). A few fixed seeds here; the
 // nightly run checks 100 seeds per kind.
 
 import { describe, expect, test } from 'vitest';
 import { BUG_KINDS, BUG_TITLES } from '../src/gen/bug-scenarios.js';
-import { FIND_BUDGET, TEST_BUDGET } from '../src/fuzz/budgets.js';
-import { fuzz } from '../src/fuzz/fuzz.js';
-import { MINIMAL_FORMS, minimalTotal } from '../src/fuzz/minimal-forms.js';
-import { reportFailure } from '../src/fuzz/report.js';
-import { judgeCounterexample } from '../src/fuzz/counterexample.js';
+import { FIND_BUDGET, TEST_BUDGET } from '../src/selftest/budgets.js';
+import { fuzz } from '../src/selftest/fuzz.js';
+import { MINIMAL_FORMS, minimalTotal } from '../src/selftest/minimal-forms.js';
+import { reportFailure } from '../src/selftest/report.js';
+import { judgeCounterexample } from '../src/selftest/counterexample.js';
 
 describe.each(BUG_KINDS)('bug class %s', (kind) => {
   test.each(TEST_BUDGET.classSeeds)(`${BUG_TITLES[kind]} — seed %i`, (seed) => {

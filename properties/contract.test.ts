@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { checkContract } from '../src/check/explore-contract.js';
 import { BUG_KINDS, bugScenarioArb, wellBehavedScenarioArb, type BugKind } from '../src/gen/bug-scenarios.js';
-import { buildCase } from '../src/fuzz/targets.js';
+import { buildCase } from '../src/selftest/targets.js';
 import { printLitmus } from '../src/litmus/print.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { runModel } from '../src/oracle/run.js';

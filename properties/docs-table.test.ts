@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { BUG_KINDS } from '../src/gen/bug-scenarios.js';
-import { MINIMAL_FORMS } from '../src/fuzz/minimal-forms.js';
+import { MINIMAL_FORMS } from '../src/selftest/minimal-forms.js';
 
 test('docs/fuzzing.md lists the minimal size of every bug kind as MINIMAL_FORMS does', () => {
   const doc = readFileSync(new URL('../docs/fuzzing.md', import.meta.url), 'utf8');

@@ -96,7 +96,7 @@ test('Memory and Cache fast paths equal the byte-at-a-time reference', () => {
 });
 
 test('judging the run made while resolving an execution equals judging the execution afresh', async () => {
-  const { fuzzTarget, materialize } = await import('../src/fuzz/targets.js');
+  const { fuzzTarget, materialize } = await import('../src/selftest/targets.js');
   const { judgeExecution, judgeRun } = await import('../src/oracle/oracle.js');
   for (const name of ['well-behaved', 'bug-class:3', 'bug-class:9']) {
     for (const k of fc.sample(fuzzTarget(name).cases, { seed: 3, numRuns: 150 })) {
@@ -110,7 +110,7 @@ test('judging the run made while resolving an execution equals judging the execu
 
 test('sameObservations agrees with comparing observationKey strings', async () => {
   const { observationKey, sameObservations } = await import('../src/exec/observations.js');
-  const { fuzzTarget, buildCase, runCase, executionsOf } = await import('../src/fuzz/targets.js');
+  const { fuzzTarget, buildCase, runCase, executionsOf } = await import('../src/selftest/targets.js');
   const { runIdealLike } = await import('../src/oracle/run.js');
   type Obs = import('../src/exec/observations.js').Observations;
   const agree = (a: Obs, b: Obs) => expect(sameObservations(a, b)).toBe(observationKey(a) === observationKey(b));

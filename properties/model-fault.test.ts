@@ -2,8 +2,8 @@
 // property finds a counterexample, shrunk to a small one.
 
 import { describe, expect, test } from 'vitest';
-import { fuzz } from '../src/fuzz/fuzz.js';
-import { formatCounterexample } from '../src/fuzz/print.js';
+import { fuzz } from '../src/selftest/fuzz.js';
+import { formatCounterexample } from '../src/selftest/print.js';
 import type { ModelFault } from '../src/platform/platform.js';
 
 const FAULTS: ModelFault[] = ['sync-for-cpu-skips-invalidate', 'map-skips-clean', 'swiotlb-skips-copy-back', 'barriers-order-nothing'];

@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { failureRecord, saveFailure } from '../src/fuzz/failure-file.js';
-import { fuzz, howToReplay } from '../src/fuzz/fuzz.js';
-import { replay } from '../src/fuzz/replay.js';
+import { failureRecord, saveFailure } from '../src/selftest/failure-file.js';
+import { fuzz, howToReplay } from '../src/selftest/fuzz.js';
+import { replay } from '../src/selftest/replay.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,7 +12,7 @@ import type { Execution } from '../src/exec/execution.js';
 import { initialMemory } from '../src/exec/initial-memory.js';
 import { Machine, type TraceEntry } from '../src/exec/machine.js';
 import { Arm64World } from '../src/arm64/arm64-world.js';
-import { buildCase, executionsOf, fuzzTarget, TARGET_NAMES } from '../src/fuzz/targets.js';
+import { buildCase, executionsOf, fuzzTarget, TARGET_NAMES } from '../src/selftest/targets.js';
 import { resolveExecution } from '../src/gen/execution-arb.js';
 import { Cache } from '../src/platform/cache.js';
 import type { Memory } from '../src/platform/memory.js';

@@ -10,7 +10,7 @@
 
 import { describe, expect, test } from 'vitest';
 import type { Finding } from '../src/check/finding.js';
-import { contractProblems as problems, explainProblems as explain, type Judge } from '../src/fuzz/well-behaved-contract.js';
+import { contractProblems as problems, explainProblems as explain, type Judge } from '../src/selftest/well-behaved-contract.js';
 
 const overStrict: Judge = (list) => list.map((x): Finding => ({ ...x.finding, severity: 'error' }));
 

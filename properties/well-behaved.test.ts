@@ -10,10 +10,10 @@
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { TEST_BUDGET } from '../src/fuzz/budgets.js';
-import { fuzz } from '../src/fuzz/fuzz.js';
-import { reportFailure } from '../src/fuzz/report.js';
-import { materialize, fuzzTarget } from '../src/fuzz/targets.js';
+import { TEST_BUDGET } from '../src/selftest/budgets.js';
+import { fuzz } from '../src/selftest/fuzz.js';
+import { reportFailure } from '../src/selftest/report.js';
+import { materialize, fuzzTarget } from '../src/selftest/targets.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 
 describe('well-behaved drivers never produce a counterexample', () => {

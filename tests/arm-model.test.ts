@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkLitmusFile, loadLitmus } from '../src/cli/check-file.js';
+import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { compile } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, vi } from 'vitest';
-import { loadLitmus } from '../src/cli/check-file.js';
+import { loadLitmus } from '../src/run/check-file.js';
 import { main } from '../src/cli/main.js';
 
 vi.mock('../src/oracle/check.js', async (original) => {

@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { indexHtml } from '../src/report/index-page.js';
 import { junitXml } from '../src/report/junit.js';
-import { checkLitmusFile, type Checked, type FileOutcome } from '../src/cli/check-file.js';
-import { fuzzFiles } from '../src/nightly/fuzz-files.js';
-import { litmusFiles } from '../src/cli/find-files.js';
+import { checkLitmusFile, type Checked, type FileOutcome } from '../src/run/check-file.js';
+import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
+import { litmusFiles } from '../src/run/find-files.js';
 import { renderJson, renderText } from '../src/report/render.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkLitmusFile, loadLitmus } from '../src/cli/check-file.js';
-import { readReplay } from '../src/cli/replay-file.js';
+import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
+import { readReplay } from '../src/run/replay-file.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 
 const DIR = resolve(import.meta.dirname, 'corpus');

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
+import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { checkPaths } from '../src/oracle/check.js';
 import { finalStates } from '../src/oracle/final-states.js';
 

@@ -13,7 +13,7 @@ import { BUG_CLASSES } from '../scenarios/bug-classes.js';
 import { loopback } from '../scenarios/loopback.js';
 import { DEFAULT_FIX_BUDGET, findFix, suggestFix, type CompileText } from '../src/check/suggest-fix.js';
 import { SourceText } from '../src/check/source-edit.js';
-import { checkLitmusFile, checkProgramAs, formatInputError, type Checked } from '../src/cli/check-file.js';
+import { checkLitmusFile, checkProgramAs, formatInputError, type Checked } from '../src/run/check-file.js';
 import { compile, compilePaths } from '../src/exec/compile.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { printLitmus } from '../src/litmus/print.js';

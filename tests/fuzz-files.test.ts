@@ -4,8 +4,8 @@
 
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { fuzzFiles } from '../src/nightly/fuzz-files.js';
-import { checkLitmusFile, loadLitmus } from '../src/cli/check-file.js';
+import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
+import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 
@@ -56,7 +56,7 @@ describe('fuzz FILES finds what only shows on another platform or placement', ()
   });
 
   test('a kmalloc-96 object at its other legal offset, next to an object someone else writes', async () => {
-    // the first trials are the pairwise rows (src/nightly/pairwise.ts); the placement comes after
+    // the first trials are the pairwise rows (src/fuzz/pairwise.ts); the placement comes after
     const s = await fuzzOne('rx-prefix-of-kmalloc96.litmus', 48);
     const f = s.failures[0];
     expect(f.placement).toEqual([expect.objectContaining({ buffer: 'buf', neighbours: true })]);
@@ -106,7 +106,7 @@ describe('shards and seeds', () => {
     const other = await trialsOf({ index: 0, count: 1 }, 10);
     expect(again.plans).toEqual(a.plans);
     expect(again.failures).toEqual(a.failures);
-    const { planTrial } = await import('../src/nightly/trial.js');
+    const { planTrial } = await import('../src/fuzz/trial.js');
     const { parseLitmus } = await import('../src/litmus/parse.js');
     const { readFileSync } = await import('node:fs');
     const parsed = files.map((f) => parseLitmus(readFileSync(f, 'utf8')));

@@ -5,7 +5,7 @@
 // ("Invalid typed array length", a stack overflow in the parser), or ran out of memory or time.
 
 import { describe, expect, test } from 'vitest';
-import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
+import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { compile } from '../src/exec/compile.js';
 import { Swiotlb } from '../src/kernel/swiotlb.js';
 import { Cache } from '../src/platform/cache.js';

@@ -3,7 +3,7 @@
 // what makes the difference. Bad input is one file:line:col line.
 
 import { describe, expect, test } from 'vitest';
-import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
+import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { checkPaths } from '../src/oracle/check.js';
 import { newIdealMachine } from '../src/oracle/run.js';
 import type { ModelFault } from '../src/platform/platform.js';

@@ -2,7 +2,7 @@
 // depends on the kernel it runs on, for the reason the kernel commit cited beside each case.
 
 import { describe, expect, test } from 'vitest';
-import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
+import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { compile, type Compiled } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { judgeExecution } from '../src/oracle/oracle.js';

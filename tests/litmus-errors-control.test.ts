@@ -2,7 +2,7 @@
 // exactly one `file:line:col: message`, at the token to fix.
 
 import { describe, expect, test } from 'vitest';
-import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
+import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { LitmusError } from '../src/litmus/litmus-error.js';
 import { GOOD } from './fixtures/good-rx.js';

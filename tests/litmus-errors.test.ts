@@ -2,7 +2,7 @@
 // makePlatform() (PlatformError) or compile() (ProgramError mapped back to the op's line).
 
 import { describe, expect, test } from 'vitest';
-import { formatInputError, loadLitmus } from '../src/cli/check-file.js';
+import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { decodeLitmus, MAX_LITMUS_BYTES } from '../src/litmus/read-file.js';
 import { LitmusError } from '../src/litmus/litmus-error.js';
 import { GOOD } from './fixtures/good-rx.js';

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkLitmusFile, formatInputError, loadLitmus } from '../src/cli/check-file.js';
+import { checkLitmusFile, formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { renderText } from '../src/report/render.js';
 import { compilePaths } from '../src/exec/compile.js';
 import { finalStates } from '../src/oracle/final-states.js';

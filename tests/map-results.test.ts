@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLitmusFile } from '../src/cli/check-file.js';
+import { checkLitmusFile } from '../src/run/check-file.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { printLitmus } from '../src/litmus/print.js';
 

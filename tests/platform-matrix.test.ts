@@ -5,7 +5,7 @@
 import { expect, test } from 'vitest';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { driverMaskBits, fileMatrix, platformAt } from '../src/kernel/platform-matrix.js';
-import { planTrial } from '../src/nightly/trial.js';
+import { planTrial } from '../src/fuzz/trial.js';
 
 const driver = (mask: string, platform = '') => parseLitmus(`DMA mask-test
 ${platform}

@@ -1,4 +1,4 @@
-// Shrinking a failure now also takes loop laps and branches away (src/nightly/program-edits.ts,
+// Shrinking a failure now also takes loop laps and branches away (src/fuzz/program-edits.ts,
 // used by dmafuzz fuzz's shrinker): a three-lap ring whose bug shows on the first lap shrinks to
 // one lap on each side, and a branch to the side that fails.
 
@@ -6,7 +6,7 @@ import { expect, test } from 'vitest';
 import { compilePaths } from '../src/exec/compile.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { printLitmus } from '../src/litmus/print.js';
-import { smallerPrograms } from '../src/nightly/program-edits.js';
+import { smallerPrograms } from '../src/fuzz/program-edits.js';
 import { checkAllPaths } from '../src/oracle/check.js';
 import { makePlatform } from '../src/platform/platform.js';
 import type { Program } from '../src/program/types.js';

@@ -1,4 +1,4 @@
-// One saved-failure format (src/fuzz/failure-file.ts): what `dmafuzz check` saves, what the fuzz
+// One saved-failure format (src/selftest/failure-file.ts): what `dmafuzz check` saves, what the fuzz
 // corpus saves and what `dmafuzz selftest` saves are the same format, and `dmafuzz replay`,
 // `dmafuzz check --replay` and the corpus read each of them — tests with loops, branches and
 // `exists` included. Files users saved in the older shapes still read. The same failure saved
@@ -9,17 +9,17 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkLitmusFile, loadLitmus } from '../src/cli/check-file.js';
-import { litmusFiles } from '../src/cli/find-files.js';
+import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
+import { litmusFiles } from '../src/run/find-files.js';
 import { main } from '../src/cli/main.js';
-import { readReplay } from '../src/cli/replay-file.js';
-import { FAILURE_FORMAT, failureRecord, readFailureFile, saveFailure } from '../src/fuzz/failure-file.js';
-import { fuzz } from '../src/fuzz/fuzz.js';
-import { replay } from '../src/fuzz/replay.js';
+import { readReplay } from '../src/run/replay-file.js';
+import { FAILURE_FORMAT, failureRecord, readFailureFile, saveFailure } from '../src/selftest/failure-file.js';
+import { fuzz } from '../src/selftest/fuzz.js';
+import { replay } from '../src/selftest/replay.js';
 import { parseLitmus } from '../src/litmus/parse.js';
-import { saveToCorpus } from '../src/nightly/corpus.js';
-import { shrinkFailure } from '../src/nightly/shrink.js';
-import { runTrial } from '../src/nightly/trial.js';
+import { saveToCorpus } from '../src/fuzz/corpus.js';
+import { shrinkFailure } from '../src/fuzz/shrink.js';
+import { runTrial } from '../src/fuzz/trial.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 import { makePlatform } from '../src/platform/platform.js';
 

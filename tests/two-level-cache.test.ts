@@ -6,7 +6,7 @@
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { loadLitmus, formatInputError } from '../src/cli/check-file.js';
+import { loadLitmus, formatInputError } from '../src/run/check-file.js';
 import type { Compiled } from '../src/exec/compile.js';
 import type { Step } from '../src/exec/execution.js';
 import { executionArb } from '../src/gen/execution-arb.js';

@@ -2,7 +2,7 @@
 // and tests: check a file or a text, parse one, fuzz files across the platform matrix, or build
 // programs in TypeScript. `dmafuzz/vitest` adds expect(...).toBeDmaSafe().
 
-import { checkLitmusFile, checkProgramAs, compileParsed, formatInputError, type Checked, type FileCheckOptions } from '../cli/check-file.js';
+import { checkLitmusFile, checkProgramAs, compileParsed, formatInputError, type Checked, type FileCheckOptions } from '../run/check-file.js';
 import { parseLitmus as parseLitmusText, type ParsedLitmus } from '../litmus/parse.js';
 import { LitmusError } from '../litmus/litmus-error.js';
 import { renderText } from '../report/render.js';
@@ -12,7 +12,7 @@ export type { PlatformConfig } from '../platform/platform.js';
 export { DEFAULT_PLATFORM } from '../platform/platform.js';
 export type { Program, BufferDecl, CpuOp, DeviceOp, Actor, Direction } from '../program/types.js';
 export * from '../program/build.js';
-export { fuzzFiles, type FuzzFilesOptions, type FuzzSummary, type SavedFailure, type FuzzProgress } from '../nightly/fuzz-files.js';
+export { fuzzFiles, type FuzzFilesOptions, type FuzzSummary, type SavedFailure, type FuzzProgress } from '../fuzz/fuzz-files.js';
 export { MATRIX } from '../kernel/platform-matrix.js';
 export { writeReports } from '../report/fuzz-reports.js';
 

@@ -3,9 +3,9 @@
 
 import { isRule } from '../check/rules.js';
 import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';
-import { oneLine } from './one-line.js';
+import { oneLine } from '../report/one-line.js';
 import { LIMITS, parseOptions, quoteArg, wholeNumber } from './subcommand-args.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../run/usage-error.js';
 
 export { UsageError };
 

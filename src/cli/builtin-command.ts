@@ -8,9 +8,9 @@ import { TS_SCENARIOS } from '../../scenarios/index.js';
 import { compile } from '../exec/compile.js';
 import { makePlatform } from '../platform/platform.js';
 import type { CliOptions } from './args.js';
-import { checkLitmusFile, checkProgramAs, formatInputError, type FileOutcome } from './check-file.js';
+import { checkLitmusFile, checkProgramAs, formatInputError, type FileOutcome } from '../run/check-file.js';
 import type { Io } from './check-command.js';
-import { litmusFiles } from './find-files.js';
+import { litmusFiles } from '../run/find-files.js';
 
 export interface BuiltinRow {
   scenario: string;

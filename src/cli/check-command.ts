@@ -1,13 +1,13 @@
 // `dmafuzz check FILE|DIR...`: check each file, print its verdict (or its one-line input error),
 // save each counterexample for --replay, and choose the exit status.
 
-import { checkLitmusFile, formatInputError, type Checked, type FileOutcome } from './check-file.js';
+import { checkLitmusFile, formatInputError, type Checked, type FileOutcome } from '../run/check-file.js';
 import type { CliOptions } from './args.js';
-import { litmusFiles } from './find-files.js';
-import { escapeControls, oneLine } from './one-line.js';
+import { litmusFiles } from '../run/find-files.js';
+import { escapeControls, oneLine } from '../report/one-line.js';
 import { writableDir } from './output-dir.js';
-import { saveFailure } from './replay-file.js';
-import { UsageError } from './usage-error.js';
+import { saveFailure } from '../run/replay-file.js';
+import { UsageError } from '../run/usage-error.js';
 import { renderJson, renderText, type ReplayInfo } from '../report/render.js';
 
 export interface Io {

@@ -8,8 +8,8 @@ import { parseLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
 import { PlatformError } from '../platform/platform.js';
 import { EXIT, type Io } from './check-command.js';
-import { escapeControls, oneLine } from './one-line.js';
-import { UsageError } from './usage-error.js';
+import { escapeControls, oneLine } from '../report/one-line.js';
+import { UsageError } from '../run/usage-error.js';
 
 export function exportCommand(argv: string[], io: Io): number {
   const args = argv[0] === '--' ? argv.slice(1) : argv;

@@ -1,8 +1,8 @@
 // `dmafuzz selftest` (formerly `dmafuzz fuzz` without files): dmafuzz's own long randomized
 // run: every bug class over many seeds, then
-// well-behaved drivers until the time box ends. src/fuzz/nightly.ts does the work.
+// well-behaved drivers until the time box ends. src/selftest/nightly.ts does the work.
 
-import { NIGHTLY_DEFAULTS, runNightly } from '../fuzz/nightly.js';
+import { NIGHTLY_DEFAULTS, runNightly } from '../selftest/nightly.js';
 import { UsageError } from './args.js';
 import type { Io } from './check-command.js';
 import { parseSubcommand, quoteArg, wholeNumber } from './subcommand-args.js';

@@ -1,22 +1,22 @@
 // `dmafuzz fuzz FILE|DIR... [--time 8h] [--seed N] [--shard I/N] [--workers N|auto]
 //   [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR]`
 // The user's litmus tests across the platform matrix and allocator placements for a time box
-// (src/nightly/fuzz-files.ts). Every failure prints and is saved as it arrives; Ctrl-C or
+// (src/fuzz/fuzz-files.ts). Every failure prints and is saved as it arrives; Ctrl-C or
 // SIGTERM stops cleanly (reports written, saved failures kept). Exit status as `check`.
 
 import { availableParallelism } from 'node:os';
-import type { PairCoverage } from '../nightly/pairwise.js';
+import type { PairCoverage } from '../fuzz/pairwise.js';
 import { writableDir } from './output-dir.js';
 import { parseArgs } from 'node:util';
-import { CORPUS_DIR, reproduceCommand } from '../nightly/corpus.js';
-import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../nightly/fuzz-files.js';
+import { CORPUS_DIR, reproduceCommand } from '../fuzz/corpus.js';
+import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../fuzz/fuzz-files.js';
 import { parsePin, parseVary } from '../kernel/platform-matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
 import { UsageError, waiveRule } from './args.js';
-import { checkShrunk } from './check-shrunk.js';
+import { checkShrunk } from '../run/check-shrunk.js';
 import { EXIT, type Io } from './check-command.js';
-import { litmusFiles } from './find-files.js';
+import { litmusFiles } from '../run/find-files.js';
 
 export interface FuzzFilesIo extends Io {
   /** Live progress (stderr); `tty` decides a redrawn line or a plain line a minute. */

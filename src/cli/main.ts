@@ -10,7 +10,7 @@ import { builtinCommand } from './builtin-command.js';
 import { checkCommand, EXIT, internalErrorLine, type Io } from './check-command.js';
 import { fuzzCommand } from './fuzz-command.js';
 import { FUZZ_USAGE, fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
-import { escapeControls } from './one-line.js';
+import { escapeControls } from '../report/one-line.js';
 import { replayCommand } from './replay-command.js';
 import { exportCommand } from './export-command.js';
 

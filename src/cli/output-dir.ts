@@ -5,8 +5,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fsErrorMessage } from '../litmus/read-file.js';
-import { oneLine } from './one-line.js';
-import { UsageError } from './usage-error.js';
+import { oneLine } from '../report/one-line.js';
+import { UsageError } from '../run/usage-error.js';
 
 /** An output directory that is a directory or can become one: checked before any work. */
 export function writableDir(option: string, dir: string): void {

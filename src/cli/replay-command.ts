@@ -1,12 +1,12 @@
 // `dmafuzz replay FILE.json` or `dmafuzz replay --target T --seed N --path P [--faults a,b]`:
 // get a fuzzer failure back. Exit 1 while it still fails, 0 once it is fixed.
 
-import { replay } from '../fuzz/replay.js';
+import { replay } from '../selftest/replay.js';
 import { MODEL_FAULTS, type ModelFault } from '../platform/platform.js';
 import { FileReadError, readRegularFile } from '../litmus/read-file.js';
-import { oneLine } from './one-line.js';
-import { MAX_SAVED_BYTES } from './replay-file.js';
-import { UsageError } from './usage-error.js';
+import { oneLine } from '../report/one-line.js';
+import { MAX_SAVED_BYTES } from '../run/replay-file.js';
+import { UsageError } from '../run/usage-error.js';
 import type { Io } from './check-command.js';
 import { parseSubcommand, wholeNumber } from './subcommand-args.js';
 

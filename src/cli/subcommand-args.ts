@@ -3,8 +3,8 @@
 // a one-line UsageError naming the option; every number has a stated range (LIMITS) so no option
 // can ask for a run that never ends or fills the machine.
 
-import { oneLine } from './one-line.js';
-import { UsageError } from './usage-error.js';
+import { oneLine } from '../report/one-line.js';
+import { UsageError } from '../run/usage-error.js';
 
 /** Whole-number options: the range each accepts and why it stops there (shown in errors and --help). */
 export const LIMITS = {

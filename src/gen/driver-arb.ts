@@ -14,7 +14,7 @@ export const SIZES = [4, 8, 24, 60, 64, 68, 100, 124, 128, 132, 192, 256, 512] a
 
 /**
  * Every choice a transfer makes, simplest first. The arbitraries draw from these lists and the
- * scenario shrinker (src/fuzz/shrink-scenario.ts) walks them toward their first entries.
+ * scenario shrinker (src/selftest/shrink-scenario.ts) walks them toward their first entries.
  */
 export const CHOICES = {
   rx: {

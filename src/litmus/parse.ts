@@ -207,7 +207,7 @@ class Parser extends Conditions {
     }
     this.next();
     // How the settings combine (lineSize = 128 needs cwg ≥ 128) is checked once per file with the
-    // --platform overrides, which may set the other one (compileParsed in src/cli/check-file.ts).
+    // --platform overrides, which may set the other one (compileParsed in src/run/check-file.ts).
     return out as Partial<PlatformConfig>;
   }
 

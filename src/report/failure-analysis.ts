@@ -8,7 +8,7 @@
 import { compilePaths } from '../exec/compile.js';
 import type { Finding } from '../check/finding.js';
 import { parseLitmus } from '../litmus/parse.js';
-import type { SavedFailure } from '../nightly/fuzz-files.js';
+import type { SavedFailure } from '../fuzz/fuzz-files.js';
 import { pathOf } from '../oracle/check.js';
 import { judgeExecution } from '../oracle/oracle.js';
 import { makePlatform } from '../platform/platform.js';
@@ -27,7 +27,7 @@ export interface ShrunkCheck {
   noFix?: string;
 }
 
-/** The check pipeline, given the shrunk test's file name and text (src/cli/check-file.ts). */
+/** The check pipeline, given the shrunk test's file name and text (src/run/check-file.ts). */
 export type CheckShrunk = (file: string, litmus: string) => ShrunkCheck | undefined;
 
 export interface AnalyzedFailure {

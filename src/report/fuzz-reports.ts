@@ -4,7 +4,7 @@
 
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FuzzSummary } from '../nightly/fuzz-files.js';
+import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { analyzeFailure, type AnalyzedFailure, type CheckShrunk } from './failure-analysis.js';
 import { failurePageHtml } from './failure-page.js';
 import { indexHtml } from './index-page.js';
@@ -17,7 +17,7 @@ function writeWhole(path: string, text: string): void {
 }
 
 export interface ReportOptions {
-  /** `dmafuzz check` of each shrunk test, for its contract findings and fix (the CLI passes src/cli/check-file.ts). */
+  /** `dmafuzz check` of each shrunk test, for its contract findings and fix (the CLI passes src/run/check-file.ts). */
   checkShrunk?: CheckShrunk;
 }
 

@@ -2,7 +2,7 @@
 // one-line why and a link to its page, and per file the platforms explored (coverage of its
 // matrix, trials, executions, failing platforms).
 
-import type { FuzzSummary } from '../nightly/fuzz-files.js';
+import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import type { AnalyzedFailure } from './failure-analysis.js';
 import { xmlEscape as esc } from './junit.js';
 import { STYLE } from './timeline-html.js';

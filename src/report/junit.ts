@@ -10,7 +10,7 @@
 // Attributes follow the JUnit schema CI servers read (Jenkins' junit-10.xsd; tests/fixtures/junit.xsd).
 
 import type { LocatedFinding } from '../check/file-findings.js';
-import type { FuzzSummary } from '../nightly/fuzz-files.js';
+import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import type { AnalyzedFailure } from './failure-analysis.js';
 import { findingText } from './failure-page.js';
 import { explanationLines } from './render.js';

@@ -3,7 +3,7 @@
 
 import { hex } from '../exec/values.js';
 import { formatFinalStates } from '../oracle/final-states.js';
-import type { Checked, LocatedFinding } from '../cli/check-file.js';
+import type { Checked, LocatedFinding } from '../run/check-file.js';
 import type { CheckResult } from '../oracle/check.js';
 import { countsAsError } from '../check/finding.js';
 import type { CounterexampleReport } from './counterexample.js';

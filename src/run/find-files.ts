@@ -7,7 +7,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { fsErrorMessage } from '../litmus/read-file.js';
-import { oneLine } from './one-line.js';
+import { oneLine } from '../report/one-line.js';
 import { UsageError } from './usage-error.js';
 
 export function litmusFiles(paths: string[]): string[] {

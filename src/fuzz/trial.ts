@@ -42,7 +42,7 @@ export function planTrial(files: readonly ParsedLitmus[], k: number, runSeed: nu
   const placing = rng() < 0.5;
   const keep = placing ? 0.8 : 0.5;
   let platform: PlatformConfig | undefined;
-  // The file's first trials are the rows of a pairwise covering of its matrix (src/nightly/pairwise.ts).
+  // The file's first trials are the rows of a pairwise covering of its matrix (src/fuzz/pairwise.ts).
   const rows = coveringRows(m, `${runSeed}/${file}`);
   const round = Math.floor(k / files.length);
   if (round < rows.length) platform = platformAt(m, rows[round]);

@@ -1,5 +1,5 @@
 // The failure corpus (--corpus DIR, default dmafuzz-corpus/): each minimal counterexample once,
-// as NAME-HASH.litmus plus NAME-HASH.json (the saved-failure format of src/fuzz/failure-file.ts,
+// as NAME-HASH.litmus plus NAME-HASH.json (the saved-failure format of src/selftest/failure-file.ts,
 // which `dmafuzz check --replay` and `dmafuzz replay` read). HASH is of the shrunk test without
 // its comments, so the same failure found twice — by two workers, or on two nights — is one
 // entry, and a failure already there is reported with its entry. Files are written whole under a
@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FAILURE_FORMAT, writeNew, type FailureRecord } from '../fuzz/failure-file.js';
+import { FAILURE_FORMAT, writeNew, type FailureRecord } from '../selftest/failure-file.js';
 import { toJson } from '../program/json.js';
 import type { ShrunkFailure } from './shrink.js';
 

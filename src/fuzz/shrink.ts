@@ -126,7 +126,7 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
     ...parsed.program,
     actors: parsed.program.actors.flatMap((a) => p.actors.filter((b) => b.name === a.name)),
   });
-  // Each candidate is one edit (src/nightly/program-edits.ts): an op dropped, at any depth, a
+  // Each candidate is one edit (src/fuzz/program-edits.ts): an op dropped, at any depth, a
   // branch replaced by one side, a loop's constant bound lowered; the first that keeps the
   // failure is taken and the edits start over, until none does.
   for (let changed = true; changed; ) {

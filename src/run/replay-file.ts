@@ -1,13 +1,13 @@
 // `dmafuzz check`'s saved counterexamples and --replay: the one saved-failure format of
-// src/fuzz/failure-file.ts, under dmafuzz-failures/ or --save-failures DIR (content-addressed:
+// src/selftest/failure-file.ts, under dmafuzz-failures/ or --save-failures DIR (content-addressed:
 // the same failure saved twice is one file, a user's file is never overwritten).
 
 import type { Execution, Step } from '../exec/execution.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import type { Program } from '../program/types.js';
-import { FAILURE_DIR, FAILURE_FORMAT, MAX_SAVED_BYTES, saveFailure as saveRecord } from '../fuzz/failure-file.js';
+import { FAILURE_DIR, FAILURE_FORMAT, MAX_SAVED_BYTES, saveFailure as saveRecord } from '../selftest/failure-file.js';
 import { FileReadError, readRegularFile } from '../litmus/read-file.js';
-import { oneLine } from './one-line.js';
+import { oneLine } from '../report/one-line.js';
 import { UsageError } from './usage-error.js';
 
 export { FAILURE_DIR, MAX_SAVED_BYTES };

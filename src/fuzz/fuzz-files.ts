@@ -3,7 +3,7 @@
 // what was covered and every shrunk failure (saved to the corpus as soon as it arrives).
 //
 // Work is a sequence of trials k = 0, 1, 2, ...; trial k is a pure function of (seed, k)
-// (src/nightly/trial.ts). Shard i of n takes k ≡ i (mod n), so shards never repeat each other's
+// (src/fuzz/trial.ts). Shard i of n takes k ≡ i (mod n), so shards never repeat each other's
 // work and `--seed` replays a whole night. Trials go to workers in batches, and each failing
 // trial to a worker of its own to be shrunk. Once something is found, exploring stops early
 // to leave time to shrink it. At the end of the box or on an abort (Ctrl-C),

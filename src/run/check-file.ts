@@ -14,7 +14,7 @@ import { makePlatform, PlatformError, type Platform, type PlatformConfig } from 
 import { ProgramError } from '../program/program-error.js';
 import type { Program } from '../program/types.js';
 import { explainCounterexample, type CounterexampleReport } from '../report/counterexample.js';
-import { escapeControls, oneLine } from './one-line.js';
+import { escapeControls, oneLine } from '../report/one-line.js';
 import { readReplay } from './replay-file.js';
 import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
 import { verdictOf } from '../check/verdict.js';

@@ -9,7 +9,7 @@
 //      each run under several executions):
 //      any counterexample is a failure;
 //   3. the last fifth of the box: well-behaved drivers on generated platforms and placements,
-//      judged as `dmafuzz check` judges (src/fuzz/well-behaved-contract.ts): any error finding or
+//      judged as `dmafuzz check` judges (src/selftest/well-behaved-contract.ts): any error finding or
 //      counterexample is a failure (issue 17's "no false alarm" property, long).
 // Exits 1 if anything failed; every failure prints how to replay it and is saved to dmafuzz-failures/.
 
