@@ -20,7 +20,8 @@ import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { conditionHoldsOn } from './condition.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
-import { footprints, type Footprints } from './footprints.js';
+import { footprints, isNonCacheable, mappingDecisions, type Footprints } from './footprints.js';
+import { accessRanges } from '../exec/access-ranges.js';
 import { searchReduced } from './reduced-search.js';
 import { newModelMachine } from './run.js';
 
@@ -33,6 +34,8 @@ export interface ExhaustiveOptions extends OracleOptions {
   reduce?: boolean;
   /** Test hook: the independence relation the reduction uses (default: footprints(c)). */
   footprints?: Footprints;
+  /** Test hook: the L1 lines events may target (default: relevantLines(c)). */
+  eventLines?: number[];
   /**
    * Collect instead of judge: called once per distinct observation key of a final state; the
    * oracle is not consulted and the search never stops early (for differential tests).
@@ -71,7 +74,7 @@ class GaveUp extends Error {}
 export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): ExhaustiveResult {
   const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
   const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
-  const lines = relevantLines(c);
+  const lines = o.eventLines ?? relevantLines(c);
   const outerLines = outerLinesOf(c, lines);
   const bound: ExhaustiveBound = outerLines.length ? { events: maxEvents, lines, outerLines } : { events: maxEvents, lines };
   const eventsLeftAt = new Map<string, number>();
@@ -192,10 +195,14 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
 }
 
 /**
- * The lines whose fills and evictions can change what the program observes: every line its CPU
- * accesses, DMA mappings, final ranges and device accesses to coherent memory touch, and the
- * swiotlb slots its mappings may take. Any other line is never dirtied (only CPU stores and
- * swiotlb copies dirty lines) and never read through the cache, so its events change nothing.
+ * The lines whose fills and evictions can change what the program observes: every line read or
+ * written through the cache — CPU accesses (a computed offset at each value it can take,
+ * src/exec/access-ranges.ts), swiotlb's copies between a mapping that may bounce and its slots,
+ * memory the kernel zeroes through the cache (dma_alloc_noncoherent, dma_alloc_coherent on a
+ * coherent platform), a snooping device's accesses — and final ranges. Any other line is never
+ * dirtied (only writes through the cache dirty a line) and never read through the cache: a fill
+ * leaves a clean copy nobody reads, cache maintenance on a clean line writes nothing, evicting it
+ * changes nothing. So the lines of a 4 KiB page a driver maps but reads 8 bytes of cost nothing.
  * All of them, however many: the bound reports them, so it must not claim a line it skipped
  * (a big range costs states, and the search says when it gives up).
  */
@@ -208,14 +215,25 @@ export function relevantLines(c: Compiled): number[] {
   const at = (buf: string, off: number) => c.layout.buffers.get(buf)!.addr + off;
   const coherentHandles = new Set<string>();
   const mapSizes: number[] = [];
+  const { mayBounce } = mappingDecisions(c);
+  const nonCacheable = (buf: string) => isNonCacheable(c, buf);
+  // A mapping's bytes are read or written through the cache only by swiotlb's copies, by the
+  // zeroing of dma_alloc_noncoherent, or by a device that snoops the cache (or a platform that
+  // declares itself coherent): arch_sync_dma_* alone only cleans and invalidates.
+  let anyBounce = false;
+  const mappedThroughCache = (handle: string, alloc?: string) => {
+    const bounces = mayBounce(handle);
+    anyBounce ||= bounces;
+    return c.platform.deviceCoherent || c.platform.declaredCoherent || alloc === 'noncoherent' || bounces;
+  };
   for (const ca of c.actors) {
     for (const op of ca.actor.ops) {
       switch (op.op) {
-        // An offset computed from a read may land anywhere in the buffer.
-        case 'store': case 'load': case 'poll': if (op.offExpr) add(at(op.buf, 0), c.layout.buffers.get(op.buf)!.size); else add(at(op.buf, op.off), op.size); break;
-        case 'rmw': add(at(op.buf, op.off), op.size); break;
-        case 'dma_map': add(at(op.buf, op.off), op.size); mapSizes.push(op.size); break;
-        case 'dma_map_sg': for (const e of op.entries) { add(at(e.buf, e.off), e.size); mapSizes.push(e.size); } break;
+        // Normal-NC memory (dma_alloc_coherent's remap) is read and written around the cache.
+        case 'store': case 'load': case 'poll': if (!nonCacheable(op.buf)) for (const r of accessRanges(c, op)) add(r.addr, r.size); break;
+        case 'rmw': if (!nonCacheable(op.buf)) add(at(op.buf, op.off), op.size); break;
+        case 'dma_map': if (mappedThroughCache(op.handle, op.alloc)) add(at(op.buf, op.off), op.size); mapSizes.push(op.size); break;
+        case 'dma_map_sg': for (const e of op.entries) { if (mappedThroughCache(op.handle)) add(at(e.buf, e.off), e.size); mapSizes.push(e.size); } break;
         case 'dma_alloc_coherent':
           coherentHandles.add(op.buf);
           if (c.platform.declaredCoherent) add(at(op.buf, 0), c.layout.buffers.get(op.buf)!.size); // zeroed through the cache
@@ -226,12 +244,13 @@ export function relevantLines(c: Compiled): number[] {
   for (const ca of c.actors) {
     for (const op of ca.actor.ops) {
       if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') continue;
-      // A computed bus address (op.addr) lands in a mapping, whose lines are in already, or in
-      // memory no mapping covers, which no CPU access reads through the cache.
-      if (!op.addr && coherentHandles.has(op.handle)) add(at(op.handle, op.off), op.size);
+      // A computed bus address (op.addr) lands in a mapping, whose lines are in already when the
+      // device reaches them through the cache, or in memory no CPU access reads through the cache.
+      if (!op.addr && coherentHandles.has(op.handle) && !nonCacheable(op.handle)) add(at(op.handle, op.off), op.size);
     }
   }
-  for (const s of bounceSlots(mapSizes)) add(s.addr, s.size);
+  // The slots a mapping may take, when some mapping may bounce: swiotlb copies through them.
+  if (anyBounce) for (const s of bounceSlots(mapSizes)) add(s.addr, s.size);
   for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
   return [...lines].sort((a, b) => a - b);
 }

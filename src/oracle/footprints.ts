@@ -15,6 +15,7 @@ import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Mapping } from '../kernel/dma-api.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { newModelMachine } from './run.js';
+import { accessRanges } from '../exec/access-ranges.js';
 
 /** A set of resources as bits. */
 export type Bits = Uint32Array;
@@ -86,22 +87,35 @@ export function intersects(a: Bits, b: Bits): boolean {
   return false;
 }
 
-function computeFootprints(c: Compiled): Footprints {
-  const ids = new Map<string, number>();
-  const id = (k: string) => {
-    let i = ids.get(k);
-    if (i === undefined) ids.set(k, (i = ids.size));
-    return i;
-  };
-  const cwg = c.platform.cwg;
-  const addr = (buf: string) => c.layout.buffers.get(buf)!.addr;
-  const lineKeys = (a: number, size: number, out: Set<string>) => {
-    for (let l = a - (a % cwg); l < a + Math.max(size, 1); l += cwg) out.add(`line:${l}`);
-  };
+export interface MappingDecisions {
+  /** May the mappings of this handle variable bounce through swiotlb, or fail? */
+  mayBounce: (handle: string) => boolean;
+  mayFail: (handle: string) => boolean;
+  /** Every mapping each handle variable was given in a run in program order. */
+  made: Map<string, Mapping[]>;
+  /** The program changes the mask or may fill the pool: any map may bounce or fail. */
+  unsure: boolean;
+  poolBytes: number;
+  mapSizes: number[];
+  /** The run in program order bailed out (a mapping error ended it). */
+  bailedOut: boolean;
+}
 
-  // Which mappings bounce or fail: the kernel's decisions depend only on the mask (dma_capable),
-  // the buffer and the platform, so one run in program order tells — unless the program changes
-  // the mask or the pool can run out, when every map may bounce or fail.
+/** dma_alloc_coherent memory on a non-coherent platform: remapped Normal-NC, never cached. */
+export function isNonCacheable(c: Compiled, buf: string): boolean {
+  return c.layout.buffers.get(buf)!.kind === 'coherent' && !c.platform.declaredCoherent;
+}
+
+const decisions = new WeakMap<Compiled, MappingDecisions>();
+
+/**
+ * Which mappings bounce or fail: the kernel's decisions depend only on the mask (dma_capable),
+ * the buffer and the platform, so one run in program order tells — unless the program changes
+ * the mask or the pool can run out, when every map may bounce or fail.
+ */
+export function mappingDecisions(c: Compiled): MappingDecisions {
+  let d = decisions.get(c);
+  if (d) return d;
   const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
   const mapSizes: number[] = [];
   for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
@@ -118,9 +132,29 @@ function computeFootprints(c: Compiled): Footprints {
   const unsure = hasSetMask || poolMayFill;
   const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
+  d = { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
+  decisions.set(c, d);
+  return d;
+}
+
+function computeFootprints(c: Compiled): Footprints {
+  const ids = new Map<string, number>();
+  const id = (k: string) => {
+    let i = ids.get(k);
+    if (i === undefined) ids.set(k, (i = ids.size));
+    return i;
+  };
+  const cwg = c.platform.cwg;
+  const addr = (buf: string) => c.layout.buffers.get(buf)!.addr;
+  const lineKeys = (a: number, size: number, out: Set<string>) => {
+    for (let l = a - (a % cwg); l < a + Math.max(size, 1); l += cwg) out.add(`line:${l}`);
+  };
+
+  const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = mappingDecisions(c);
+  const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
   const bounceLines = new Set<string>();
   for (const s of bounceSlots(mapSizes)) lineKeys(s.addr, s.size, bounceLines);
-  if (unsure || dry.bailedOut !== undefined) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
+  if (unsure || bailedOut) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
 
   // What a handle names: its buffers' bytes, and bounce lines when it may bounce.
   const handleLines = new Map<string, Set<string>>();
@@ -160,7 +194,7 @@ function computeFootprints(c: Compiled): Footprints {
     if (op.size <= 0) return;
     for (let l = start - (start % cwg); l < start + op.size; l += cwg) out.add(l);
   };
-  const nonCacheable = (buf: string) => c.layout.buffers.get(buf)!.kind === 'coherent' && !c.platform.declaredCoherent;
+  const nonCacheable = (buf: string) => isNonCacheable(c, buf);
   const keysOf = (op: CpuOp | DeviceOp, actor: number): Set<string> | 'all' => {
     // Every op names its own actor, which no other actor's op names: an op touching everything
     // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
@@ -195,9 +229,8 @@ function computeFootprints(c: Compiled): Footprints {
     switch (op.op) {
       case 'store': case 'load': case 'poll': {
         const keys = new Set<string>();
-        // An offset computed from a read (an address dependency) may be anywhere in its buffer.
-        if (op.offExpr) lineKeys(addr(op.buf), c.layout.buffers.get(op.buf)!.size, keys);
-        else lineKeys(addr(op.buf) + op.off, op.size, keys);
+        // An offset computed from a read (an address dependency): at each value it can take.
+        for (const r of accessRanges(c, op)) lineKeys(r.addr, r.size, keys);
         // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
         if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store', op.op === 'store');
         else use(keys, true, true, false);
