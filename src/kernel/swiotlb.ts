@@ -8,6 +8,9 @@ import { REGION } from './layout.js';
 export const IO_TLB_SIZE = 2048;
 const NSLABS = 128;
 const INVALID = -1;
+/** A pool with every slot free, shared by every new pool until its first map. */
+const FREE_SLOTS: readonly number[] = new Array<number>(NSLABS).fill(INVALID);
+const NO_SIZES: readonly number[] = new Array<number>(NSLABS).fill(0);
 
 /**
  * Where successive mappings of these sizes land when every one is bounced: first fit from the
@@ -33,9 +36,12 @@ export interface SwiotlbRules {
 
 export class Swiotlb {
   /** orig_addr of each slot, INVALID when free (mem->slots[i].orig_addr). */
-  private readonly origOf = new Array<number>(NSLABS).fill(INVALID);
+  private origOf = FREE_SLOTS as number[];
   /** Bytes of the mapping from the start of each slot to its end (mem->slots[i].alloc_size). */
-  private readonly allocSizeOf = new Array<number>(NSLABS).fill(0);
+  private allocSizeOf = NO_SIZES as number[];
+  /** The arrays are this pool's own (else shared with a clone: copied before a write). */
+  private own = false;
+  private fingerprintText?: string;
   /** Set by a tracer: one line per copy. */
   onCopy?: (from: number, to: number, size: number) => void;
   /** Set by a tracer: the kernel's dev_WARN_ONCE text. */
@@ -49,16 +55,25 @@ export class Swiotlb {
   /** The same slots over another cache (for cloning a world). */
   copyTo(cache: Cache): Swiotlb {
     const s = new Swiotlb(cache, this.rules);
-    for (let i = 0; i < NSLABS; i++) { // a loop: never spread an array as arguments
-      s.origOf[i] = this.origOf[i];
-      s.allocSizeOf[i] = this.allocSizeOf[i];
-    }
+    s.origOf = this.origOf;
+    s.allocSizeOf = this.allocSizeOf;
+    s.fingerprintText = this.fingerprintText;
+    this.own = false; // shared from now on: both sides copy before writing
     return s;
   }
 
   /** Which slots are taken, by which original: part of a world's state. */
   fingerprint(): string {
-    return `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`;
+    return (this.fingerprintText ??= `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`);
+  }
+
+  private writable(): void {
+    if (!this.own) {
+      this.origOf = this.origOf.slice();
+      this.allocSizeOf = this.allocSizeOf.slice();
+      this.own = true;
+    }
+    this.fingerprintText = undefined;
   }
 
   static contains(addr: number): boolean {
@@ -75,6 +90,7 @@ export class Swiotlb {
       let free = true;
       for (let i = first; i < first + need; i++) if (this.origOf[i] !== INVALID) free = false;
       if (!free) continue;
+      this.writable();
       for (let i = 0; i < need; i++) {
         this.origOf[first + i] = orig + i * IO_TLB_SIZE;
         this.allocSizeOf[first + i] = size - i * IO_TLB_SIZE;
@@ -94,6 +110,7 @@ export class Swiotlb {
   unmap(tlb: number, size: number): void {
     const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
     const end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
+    this.writable();
     for (let i = first; i < end; i++) this.origOf[i] = INVALID;
   }
 

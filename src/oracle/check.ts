@@ -118,7 +118,8 @@ export function checkPaths(paths: readonly Compiled[], o: CheckOptions = {}): Ch
 
 function combine(a: CheckResult, b: CheckResult): CheckResult {
   const verdict = a.verdict === 'inconclusive' || b.verdict === 'inconclusive' ? 'inconclusive' : 'ok';
-  const bound = a.bound.events <= b.bound.events ? a.bound : b.bound;
+  // The shallower level bounds the whole; at the same level, the lines of every path.
+  const bound = a.bound.events !== b.bound.events ? (a.bound.events < b.bound.events ? a.bound : b.bound) : unionBound(a.bound, b.bound);
   return {
     ...a, verdict, bound,
     executions: a.executions + b.executions,
@@ -129,6 +130,12 @@ function combine(a: CheckResult, b: CheckResult): CheckResult {
     cut: a.cut + b.cut,
     ...(a.gaveUp ?? b.gaveUp ? { gaveUp: a.gaveUp ?? b.gaveUp } : {}),
   };
+}
+
+function unionBound(a: ExhaustiveBound, b: ExhaustiveBound): ExhaustiveBound {
+  const union = (x: readonly number[] = [], y: readonly number[] = []) => [...new Set([...x, ...y])].sort((p, q) => p - q);
+  const outer = union(a.outerLines, b.outerLines);
+  return { events: a.events, lines: union(a.lines, b.lines), ...(outer.length ? { outerLines: outer } : {}) };
 }
 
 /** The compiled path an execution runs on (Execution.path; a straight-line program is its own path). */
