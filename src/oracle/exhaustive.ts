@@ -23,6 +23,7 @@ import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './ora
 import { footprints, isNonCacheable, mappingDecisions, type Footprints } from './footprints.js';
 import { accessRanges } from '../exec/access-ranges.js';
 import { searchReduced } from './reduced-search.js';
+import { lineClasses } from './line-symmetry.js';
 import { newModelMachine } from './run.js';
 
 export interface ExhaustiveOptions extends OracleOptions {
@@ -36,6 +37,8 @@ export interface ExhaustiveOptions extends OracleOptions {
   footprints?: Footprints;
   /** Test hook: the L1 lines events may target (default: relevantLines(c)). */
   eventLines?: number[];
+  /** Test hook: lines the program cannot tell apart (default: lineClasses(c), when judging). */
+  lineClasses?: Map<number, number>;
   /**
    * Collect instead of judge: called once per distinct observation key of a final state; the
    * oracle is not consulted and the search never stops early (for differential tests).
@@ -174,6 +177,9 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
       // Independent groups one at a time (the others run in program order when an execution
       // is judged): an execution's observations are a bug iff one group's share of them is, and
       // each group's share comes from the group's own steps and events (footprints.ts).
+      // Symmetric lines give the same verdict, not the same observations (which line was flushed
+      // shows in the bytes read): only when judging, and never under a condition that may name a byte.
+      const classes = o.observe || c.program.condition ? undefined : (o.lineClasses ?? lineClasses(c));
       for (const [g, scope] of f.groups.entries()) {
         if (found) break;
         const mine = new Set(scope.flatMap((a) => f.lines[a].flat()));
@@ -181,6 +187,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
         const inGroup = (l: number) => mine.has(l - (l % c.platform.cwg));
         searchReduced(c, newModelMachine(c), maxEvents, {
           scope, lines: lines.filter(inGroup), outerLines: outerLines.filter(inGroup), footprints: f, seen: (m, left, extra) => seen(m, left, `${g}|${extra}`), judge, found: () => found !== undefined,
+          classes,
         });
       }
     } else {

@@ -24,6 +24,10 @@
 //    store allocates the same line, maintenance and events end in the same state. So a fill is
 //    not tried, and such a line is forgotten (5), while nothing left can write its memory so.
 //
+// 7. Symmetric lines (line-symmetry.ts), when judging: of lines the program cannot tell apart, in
+//    the same state, only the first gets an event at each point: swapping them maps every other
+//    choice to its mirror image, with the same verdict.
+//
 // States are merged as in the full search, with what the run of events may still do in the key
 // (two paths to one state may allow different events next).
 
@@ -47,6 +51,8 @@ export interface ReducedSearchHooks {
   judge: (steps: Step[], m: Machine) => void;
   /** A counterexample was found: stop. */
   found: () => boolean;
+  /** Lines the program cannot tell apart (line-symmetry.ts): one per class and line state gets an event. */
+  classes?: Map<number, number>;
 }
 
 /** The run of events after an op: the op's access (undefined: before the first op, anything goes) and the CWG lines evented so far. */
@@ -205,8 +211,16 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
       visit({ step, prev: path }, next, eventsLeft - 1, withEvent(run, line));
     };
     const k = candidatesOf(run);
+    const symmetric = new Set<string>();
     for (const line of k.lines) {
       if (h.found()) return;
+      const cls = h.classes?.get(line);
+      if (cls !== undefined) {
+        // 7 above: a line in the same state as one of its class already tried here is its mirror image.
+        const key = `${cls}:${lineState(cache, line, c.platform.lineSize)}`;
+        if (symmetric.has(key)) continue;
+        symmetric.add(key);
+      }
       event(line, 1);
     }
     for (const line of k.outer) {
@@ -216,6 +230,13 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
   };
   forget(start);
   visit(undefined, start, maxEvents, { after: undefined, key: 'start', evented: [] });
+}
+
+/** A line's state in the cache and in memory, bytes included. */
+function lineState(cache: Arm64World['cache'], line: number, size: number): string {
+  const cached = cache.lines.get(line);
+  const mem = cache.memory.read(line, new Uint8Array(size)).join(',');
+  return cached ? `${cached.dirty ? 'D' : 'C'}${cached.data.join(',')}/${mem}` : `-/${mem}`;
 }
 
 function stepsOf(path: Path | undefined): Step[] {
