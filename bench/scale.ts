@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { compile } from '../src/exec/compile.js';
-import { checkCompiled } from '../src/oracle/check.js';
+import { checkCompiled, checkPaths } from '../src/oracle/check.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { FAMILIES, familyProgram, type Family } from './families.js';
 
@@ -35,6 +35,33 @@ const SIZES: Record<Family, number[]> = {
   'ring': [1, 2, 4, 8, 16],
   'rx-seq': [1, 2, 4, 8, 16],
 };
+
+/**
+ * Real drivers at real size (issue 20): `dmafuzz check` of each file with default options, the
+ * value check alone and the whole file check, in its own process like the families.
+ */
+const DRIVERS = [
+  'scenarios/drivers/napi-rx-page-pool.litmus',
+  'scenarios/drivers/napi-rx-page-pool-no-rmb.litmus',
+  'scenarios/drivers/fec-rx-bufdesc.litmus',
+  'scenarios/drivers/fec-rx-bufdesc-no-rmb.litmus',
+];
+
+function measureFile(file: string): Measurement & { wholeMs: number } {
+  const path = resolve(fileURLToPath(import.meta.url), '../../..', file);
+  const loaded = loadLitmus(path, readFileSync(path, 'utf8'));
+  if ('kind' in loaded) throw new Error(`${file}: ${loaded.message}`);
+  const t = process.hrtime.bigint();
+  const r = checkPaths(loaded.compiled.allPaths ?? [loaded.compiled]);
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const w = process.hrtime.bigint();
+  checkLitmusFile(path);
+  const wholeMs = Number(process.hrtime.bigint() - w) / 1e6;
+  return {
+    family: file, n: 0, ms, wholeMs, verdict: r.verdict, exhaustive: r.exhaustive, events: r.bound.events, states: r.states, executions: r.executions,
+    rssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -93,6 +120,8 @@ function orderingTests(): string {
 
 if (process.argv.includes('--ordering')) {
   console.log(orderingTests());
+} else if (process.argv.includes('--file')) {
+  console.log(JSON.stringify(measureFile(arg('--file')!)));
 } else if (process.argv.includes('--one')) {
   const i = process.argv.indexOf('--one');
   const ms = arg('--max-states');
@@ -122,9 +151,27 @@ if (process.argv.includes('--ordering')) {
       rows.push(row);
     }
   }
+  const drivers: string[] = [];
+  for (const file of only ? [] : DRIVERS) {
+    let cells: string;
+    try {
+      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--file', file], { timeout: limit * 1000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const m = JSON.parse(out) as Measurement & { wholeMs: number };
+      const bound = m.verdict === 'bug' ? 'counterexample' : m.exhaustive ? `exhaustive, ${m.events} events` : m.events < 0 ? 'none (random)' : `to ${m.events} events (+ random)`;
+      cells = `${(m.ms / 1000).toFixed(2)} s | ${(m.wholeMs / 1000).toFixed(2)} s | ${m.verdict} | ${bound} | ${m.states.toLocaleString('en-US')} | ${Math.round(m.rssMB)} MB`;
+    } catch {
+      cells = `> ${limit} s | — | — | — | — | —`;
+    }
+    const row = `| \`${file}\` | ${cells} |`;
+    console.log(row);
+    drivers.push(row);
+  }
   const ordering = only ? '' : orderingTests();
   console.log(ordering);
-  const table = ['| family | size | time | verdict | covered | states | executions | peak RSS |', '|---|---:|---:|---|---|---:|---:|---:|', ...rows].join('\n') + (ordering ? `\n\n${ordering}` : '');
+  const driverTable = drivers.length
+    ? `\n\nReal drivers at real size, \`dmafuzz check\` with default options (value check alone, then the whole file check: value, contract, explanation, fix):\n\n| file | value check | whole file | verdict | covered | states | peak RSS |\n|---|---:|---:|---|---|---:|---:|\n${drivers.join('\n')}`
+    : '';
+  const table = ['| family | size | time | verdict | covered | states | executions | peak RSS |', '|---|---:|---:|---|---|---:|---:|---:|', ...rows].join('\n') + driverTable + (ordering ? `\n\n${ordering}` : '');
   if (process.argv.includes('--write')) {
     const file = 'BENCHMARKS.md';
     const text = readFileSync(file, 'utf8');
