@@ -16,7 +16,7 @@ import { compile, type Compiled } from '../src/exec/compile.js';
 import type { Observations } from '../src/exec/observations.js';
 import { buildDriver } from '../src/gen/build-driver.js';
 import { bugScenarioArb, wellBehavedScenarioArb, BUG_KINDS } from '../src/gen/bug-scenarios.js';
-import { findIdealWitness } from '../src/ideal/witness-search.js';
+import { findIdealWitness } from '../src/oracle/witness-search.js';
 import { exploreExhaustively } from '../src/oracle/exhaustive.js';
 import { footprints, type Footprints } from '../src/oracle/footprints.js';
 import { shareKey, sharesOf } from '../src/oracle/shares.js';
@@ -54,8 +54,7 @@ function reductionDifference(c: Compiled, maxEvents: number, f: Footprints = foo
     if (o.bailedOut !== undefined) continue;
     const w = findIdealWitness(c, o, WITNESS_BUDGET, { reduce: false });
     const v = findIdealWitness(c, o, WITNESS_BUDGET, { footprints: f });
-    const settled = (r: typeof w) => r.found || r.exhausted;
-    if (settled(w) && settled(v) && w.found !== v.found) return `witness for ${JSON.stringify(o.reads)}: full ${w.found}, by groups ${v.found}`;
+    if (w.outcome !== 'cut' && v.outcome !== 'cut' && w.outcome !== v.outcome) return `witness for ${JSON.stringify(o.reads)}: full ${w.outcome}, by groups ${v.outcome}`;
   }
   return undefined;
 }
