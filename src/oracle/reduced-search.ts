@@ -25,7 +25,7 @@
 //    not tried, and such a line is forgotten (5), while nothing left can write its memory so.
 //
 // States are merged as in the full search, with what the run of events may still do in the key
-// (two paths to one state may allow different events next).
+// (two paths to one state may allow different events next). The walk is src/search/explore.ts.
 
 import type { Compiled } from '../exec/compile.js';
 import type { Step } from '../exec/execution.js';
@@ -34,6 +34,9 @@ import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Access, Footprints } from './footprints.js';
 import { ORDERED } from '../exec/ordering.js';
 import { closedSets, nextSkips } from './persistent.js';
+import { stateKey } from './state-key.js';
+import { opId, type OpId } from '../exec/op-id.js';
+import { explore, type SearchResult } from '../search/explore.js';
 
 export interface ReducedSearchHooks {
   /** The actors to schedule (an independent group, footprints.ts); the others never move. */
@@ -42,11 +45,10 @@ export interface ReducedSearchHooks {
   lines: readonly number[];
   outerLines: readonly number[];
   footprints: Footprints;
-  /** Merge: true when this state was reached before with as many events left (and the same event lines). */
-  seen: (m: Machine, eventsLeft: number, extra: string) => boolean;
-  judge: (steps: Step[], m: Machine) => void;
-  /** A counterexample was found: stop. */
-  found: () => boolean;
+  /** Judge a final state: true when it is a counterexample (the search stops there). */
+  judge: (steps: Step[], m: Machine) => boolean;
+  /** Distinct states (model state, events left, what the run of events may still do) to record before giving up. */
+  maxStates: number;
 }
 
 /** The run of events after an op: the op's access (undefined: before the first op, anything goes) and the CWG lines evented so far. */
@@ -54,9 +56,12 @@ interface Run { after: Access | undefined; key: string; evented: readonly number
 
 interface Path { step: Step; prev: Path | undefined }
 
+/** A state of the reduced search: the steps that led to it, the model, the events left, and the run of events it is in. */
+interface Node { path: Path | undefined; m: Machine; left: number; run: Run }
+
 type Kind = 'fill' | 'clean' | 'dirty';
 
-export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h: ReducedSearchHooks): void {
+export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h: ReducedSearchHooks): SearchResult {
   const cwg = c.platform.cwg;
   const f = h.footprints;
   const actors = h.scope;
@@ -167,16 +172,15 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
     return { after: run.after, key: `${run.after ? runKeys.get(run.after) : 'start'}+${evented.join(',')}`, evented };
   };
 
-  const visit = (path: Path | undefined, m: Machine, eventsLeft: number, run: Run): void => {
-    if (h.seen(m, eventsLeft, eventsLeft > 0 ? run.key : '')) return;
-    let moved = false;
-    const tried = new Set<number>();
+  /** Steps of the program: one closed set of actors (2), every op it may perform next. */
+  function* successors({ path, m, left }: Node): Iterable<Node> {
+    const tried = new Set<OpId>(); // (actor, skip) pairs, coded as op ids
     for (const set of closedSets(c, m, actors, f)) {
+      let moved = false;
       for (const a of set) {
         for (const skip of nextSkips(c, m, a)) {
-          if (h.found()) return;
-          if (tried.has(a * 65536 + skip)) continue;
-          tried.add(a * 65536 + skip);
+          if (tried.has(opId(a, skip))) continue;
+          tried.add(opId(a, skip));
           const j = m.pendingOp(a, skip);
           if (m.blocked(a, j)) continue;
           const step: Step = skip ? { run: names[a], skip } : { run: names[a] };
@@ -184,38 +188,48 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
           if (!next.step(step)) continue;
           moved = true;
           forget(next);
-          visit({ step, prev: path }, next, eventsLeft, runAfter(a, j));
+          yield { path: { step, prev: path }, m: next, left, run: runAfter(a, j) };
         }
       }
       if (moved) break;
     }
-    if (!moved) h.judge(stepsOf(path), m);
-    if (eventsLeft === 0) return;
+  }
+  /** Hardware events on the candidate lines of the run this state is in (1, 3). */
+  function* events({ path, m, left, run }: Node): Iterable<Node> {
+    if (left === 0) return;
     const cache = (m.world as Arm64World).cache;
-    const event = (line: number, level: 1 | 2) => {
+    const event = (line: number, level: 1 | 2): Node | undefined => {
       const state = cache.state(line, level);
       const kind: Kind = state === undefined ? 'fill' : state === 'dirty' ? 'dirty' : 'clean';
-      if (!allowed(m, run, kind, line)) return;
+      if (!allowed(m, run, kind, line)) return undefined;
       const at = level === 2 ? { level: 2 as const } : {};
       // Only events that change something: fill an absent line, evict a present one.
       const step: Step = kind === 'fill' ? { fill: line, ...at } : { evict: line, ...at };
       const next = m.clone();
       next.step(step);
       forget(next);
-      visit({ step, prev: path }, next, eventsLeft - 1, withEvent(run, line));
+      return { path: { step, prev: path }, m: next, left: left - 1, run: withEvent(run, line) };
     };
     const k = candidatesOf(run);
     for (const line of k.lines) {
-      if (h.found()) return;
-      event(line, 1);
+      const next = event(line, 1);
+      if (next) yield next;
     }
     for (const line of k.outer) {
-      if (h.found()) return;
-      event(line, 2);
+      const next = event(line, 2);
+      if (next) yield next;
     }
-  };
+  }
   forget(start);
-  visit(undefined, start, maxEvents, { after: undefined, key: 'start', evented: [] });
+  return explore<Node>({
+    start: { path: undefined, m: start, left: maxEvents, run: { after: undefined, key: 'start', evented: [] } },
+    successors,
+    events,
+    key: ({ m, left, run }) => stateKey(m, left > 0 ? run.key : ''),
+    rank: ({ left }) => left,
+    onFinal: ({ path, m }) => h.judge(stepsOf(path), m),
+    budget: { states: h.maxStates },
+  });
 }
 
 function stepsOf(path: Path | undefined): Step[] {
