@@ -12,9 +12,9 @@ import { resolveBus } from '../exec/world.js';
 import { opId, type OpId } from '../exec/op-id.js';
 import type { Machine } from '../exec/machine.js';
 import type { Mapping } from '../kernel/dma-api.js';
-import { newIdealMachine, newModelMachine } from '../oracle/run.js';
+import { newIdealMachine, newModelMachine } from '../model/machines.js';
+import { mappingOf } from '../model/arm64-view.js';
 import { explore } from '../search/explore.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import { checkBarrierContract } from './barrier-contract.js';
 import { ContractState } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
@@ -91,7 +91,6 @@ function exploreGroup(c: Compiled, group: number[], made: Map<OpId, Mapping>, si
 function kernelMappings(c: Compiled): Map<OpId, Mapping> {
   const out = new Map<OpId, Mapping>();
   const m = newModelMachine(c);
-  const kernel = (m.world as Arm64World).kernel;
   for (let progress = true; progress; ) {
     progress = false;
     for (let a = 0; a < c.actors.length; a++) {
@@ -100,7 +99,7 @@ function kernelMappings(c: Compiled): Map<OpId, Mapping> {
         if (j < 0 || !m.run(a, 0)) break;
         progress = true;
         const op = c.actors[a].actor.ops[j];
-        if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.set(opId(a, j), kernel.mappings.get(op.handle)!);
+        if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.set(opId(a, j), mappingOf(m, op.handle)!);
       }
     }
     // A failed, checked mapping stops the model run; later maps would be cut off there too.

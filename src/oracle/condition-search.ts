@@ -6,7 +6,7 @@
 import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
 import { explore, type SearchResult } from '../search/explore.js';
-import { newIdealMachine } from './run.js';
+import { newIdealMachine } from '../model/machines.js';
 
 /** found: an ideal execution ends in a state `accept` takes; cut: the node budget ran out first. */
 export function findIdealFinalState(c: Compiled, accept: (m: Machine) => boolean, budget: number): SearchResult {

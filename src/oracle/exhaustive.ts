@@ -16,13 +16,13 @@ import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { observationKey, type Observations } from '../exec/observations.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import { conditionHoldsOn } from './condition.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { footprints, type Footprints } from './footprints.js';
 import { searchReduced } from './reduced-search.js';
-import { newModelMachine } from './run.js';
+import { newModelMachine } from '../model/machines.js';
 import { stateKey } from './state-key.js';
+import { eventOn } from '../model/arm64-view.js';
 import { explore } from '../search/explore.js';
 
 export interface ExhaustiveOptions extends OracleOptions {
@@ -162,19 +162,14 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
       *events({ steps, m, left }, moved) {
         // A blocked poll may still be released by an eviction or fill; finished actors see nothing more.
         if ((!moved && c.actors.every((_, a) => m.done(a))) || left === 0) return;
-        const cache = (m.world as Arm64World).cache;
-        for (const line of lines) {
-          // Only events that change something: fill an absent line, evict a present one.
-          const step: Step = cache.has(line) ? { evict: line } : { fill: line };
-          const next = m.clone();
-          next.step(step);
-          yield { steps: [...steps, step], m: next, left: left - 1 };
-        }
-        for (const line of outerLines) {
-          const step: Step = cache.has(line, 2) ? { evict: line, level: 2 } : { fill: line, level: 2 };
-          const next = m.clone();
-          next.step(step);
-          yield { steps: [...steps, step], m: next, left: left - 1 };
+        // Only events that change something: fill an absent line, evict a present one.
+        for (const [level, ls] of [[1, lines], [2, outerLines]] as const) {
+          for (const line of ls) {
+            const step = eventOn(m, line, level);
+            const next = m.clone();
+            next.step(step);
+            yield { steps: [...steps, step], m: next, left: left - 1 };
+          }
         }
       },
       budget: { states: maxStates },

@@ -14,7 +14,7 @@ import { IO_TLB_SIZE, bounceSlots } from '../kernel/swiotlb.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Mapping } from '../kernel/dma-api.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
-import { newModelMachine } from './run.js';
+import { newModelMachine } from '../model/machines.js';
 
 /** A set of resources as bits. */
 export type Bits = Uint32Array;

@@ -8,7 +8,7 @@ import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { diffObservations, sameObservations, type ObservationDiff, type Observations } from '../exec/observations.js';
 import { conditionVerdict, type ConditionVerdict } from './condition.js';
-import { runIdealLike, runModel } from './run.js';
+import { runIdealLike, runModel } from '../model/machines.js';
 import { findIdealWitness } from './witness-search.js';
 
 export interface OracleOptions {

@@ -30,11 +30,11 @@
 import type { Compiled } from '../exec/compile.js';
 import type { Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Access, Footprints } from './footprints.js';
 import { ORDERED } from '../exec/ordering.js';
 import { closedSets, nextSkips } from './persistent.js';
 import { stateKey } from './state-key.js';
+import { cleanLines, dropClean, eventOn, lineState, sameAsMemory } from '../model/arm64-view.js';
 import { opId, type OpId } from '../exec/op-id.js';
 import { explore, type SearchResult } from '../search/explore.js';
 
@@ -125,19 +125,11 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
    *    that differ only there merge. Same observations, by 3 and 4.
    */
   const forget = (m: Machine): void => {
-    const cache = (m.world as Arm64World).cache;
-    const present = (lines: Map<number, { dirty: boolean }> | undefined, mine: Set<number>) =>
-      (lines ? [...lines].filter(([l, v]) => !v.dirty && mine.has(l)).map(([l]) => l) : []);
-    for (const line of present(cache.lines, inner)) {
-      if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(cache, line))) cache.evict(line);
+    for (const line of cleanLines(m, 1)) {
+      if (!inner.has(line)) continue;
+      if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(m, line))) dropClean(m, line, 1);
     }
-    for (const line of present(cache.outer, outer)) if (!live(m, 'clean', cwgOf(line))) cache.evictOuter(line);
-  };
-  const sameAsMemory = (cache: Arm64World['cache'], line: number): boolean => {
-    const data = cache.lines.get(line)!.data;
-    const mem = cache.memory.read(line, new Uint8Array(data.length));
-    for (let i = 0; i < data.length; i++) if (data[i] !== mem[i]) return false;
-    return true;
+    for (const line of cleanLines(m, 2)) if (outer.has(line) && !live(m, 'clean', cwgOf(line))) dropClean(m, line, 2);
   };
   const inner = new Set(h.lines), outer = new Set(h.outerLines);
   /** The relevant lines an event after an op of this access may target at all. */
@@ -197,14 +189,12 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
   /** Hardware events on the candidate lines of the run this state is in (1, 3). */
   function* events({ path, m, left, run }: Node): Iterable<Node> {
     if (left === 0) return;
-    const cache = (m.world as Arm64World).cache;
     const event = (line: number, level: 1 | 2): Node | undefined => {
-      const state = cache.state(line, level);
+      const state = lineState(m, line, level);
       const kind: Kind = state === undefined ? 'fill' : state === 'dirty' ? 'dirty' : 'clean';
       if (!allowed(m, run, kind, line)) return undefined;
-      const at = level === 2 ? { level: 2 as const } : {};
       // Only events that change something: fill an absent line, evict a present one.
-      const step: Step = kind === 'fill' ? { fill: line, ...at } : { evict: line, ...at };
+      const step = eventOn(m, line, level);
       const next = m.clone();
       next.step(step);
       forget(next);

@@ -16,7 +16,7 @@ import type { CpuOp, Op } from '../program/types.js';
 import { explore, type SearchResult } from '../search/explore.js';
 import { footprints, type Footprints } from './footprints.js';
 import { closedSets } from './persistent.js';
-import { newIdealMachine } from './run.js';
+import { newIdealMachine } from '../model/machines.js';
 import { sameShare, sharesOf, type Share } from './shares.js';
 
 export interface WitnessOptions {

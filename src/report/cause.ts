@@ -9,7 +9,7 @@ import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { bytesEqual, formatValue, hex } from '../exec/values.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import { newIdealMachine, newModelMachine, runIdealLike } from '../oracle/run.js';
+import { newIdealMachine, newModelMachine, runIdealLike } from '../model/machines.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';

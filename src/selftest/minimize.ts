@@ -8,7 +8,7 @@ import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Step } from '../exec/execution.js';
 import type { Marks } from '../gen/build-driver.js';
-import { newModelMachine } from '../oracle/run.js';
+import { newModelMachine } from '../model/machines.js';
 import { opOf } from '../exec/op-id.js';
 import { compileCounterexample, judgeCounterexample, type Counterexample } from './counterexample.js';
 

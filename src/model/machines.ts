@@ -1,8 +1,9 @@
-// Running one execution of a compiled program on the arm64 model or the ideal platform.
+// The two worlds' machines for a compiled program (the arm64 model, the ideal platform), and one
+// execution run on either.
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
-import { initialMemory } from '../exec/initial-memory.js';
+import { initialMemory } from './initial-memory.js';
 import { Machine, type TraceEntry } from '../exec/machine.js';
 import { IdealWorld } from '../ideal/ideal-world.js';
 import { Arm64World } from '../arm64/arm64-world.js';
