@@ -7,6 +7,7 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { diffObservations, sameObservations, type ObservationDiff, type Observations } from '../exec/observations.js';
+import type { Budget } from '../search/budget.js';
 import { conditionVerdict, type ConditionVerdict } from './condition.js';
 import { runIdealLike, runModel } from '../model/machines.js';
 import { findIdealWitness } from './witness-search.js';
@@ -19,7 +20,7 @@ export interface OracleOptions {
    * the work that does not depend on the machine's speed. Spent, an execution that needs a search
    * is inconclusive, never bug.
    */
-  totalBudget?: { nodes: number };
+  totalBudget?: Pick<Budget, 'nodes'>;
 }
 
 export type ExecutionVerdict =

@@ -8,6 +8,3 @@ export interface Budget {
   /** States visited, one met again counted again: the ideal witness searches' measure. */
   nodes: number;
 }
-
-/** No limit on either measure. */
-export const UNLIMITED: Budget = { states: Infinity, nodes: Infinity };
