@@ -1,10 +1,12 @@
-// The one depth-first exploration engine every exhaustive search of dmafuzz runs on: the value
+// The one depth-first exploration engine the exhaustive searches of dmafuzz run on: the value
 // oracle's full and reduced arm64 searches, the ideal witness search, the exists/forall search on
-// the ideal platform and the contract walk. What differs between them is what a step is
-// (every interleaving or one per commuting set, hardware events or none), what makes two states
-// one (the merge key), and what is done with a final state (judge it, match a target, check the
-// contract at the end); those are the parameters. GenMC's one driver over a model it sees only
-// through an interface is the pattern.
+// the ideal platform and the contract walk. (herd7's list of final states,
+// src/oracle/final-states.ts, counts the orders reaching each state: a fold over the same graph,
+// not a walk.) What differs between the searches is what a step is (every interleaving or one
+// per commuting set, hardware events or none), what makes two states one (the merge key), and
+// what is done with a final state (judge it, match a target, check the contract at the end);
+// those are the parameters. GenMC's one driver over a model it sees only through an interface is
+// the pattern.
 //
 // A state is visited once per merge key (or again when it comes back with a higher rank: more
 // hardware events left). A search stops when onFinal says it found what it looked for, or when
