@@ -21,7 +21,8 @@ async function load(dir) {
   const { fuzz } = await import(url('src/selftest/fuzz.js'));
   const { fuzzTarget, materialize } = await import(url('src/selftest/targets.js'));
   const { judgeExecution } = await import(url('src/oracle/oracle.js'));
-  const { runModel } = await import(url('src/oracle/run.js'));
+  // src/model/machines.js since issue 20; src/oracle/run.js in older builds.
+  const { runModel } = await import(url('src/model/machines.js')).catch(() => import(url('src/oracle/run.js')));
   const opsOf = (m) => m.counterexample.program.actors.reduce((n, a) => n + a.ops.length, 0);
   // The corpus of bench/bench.ts: ~30-op well-behaved drivers with their executions.
   const corpus = fc.sample(fuzzTarget('well-behaved:large').cases, { seed: 42, numRuns: 3000 })

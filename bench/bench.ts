@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { fuzz } from '../src/selftest/fuzz.js';
 import { fuzzTarget, materialize, type Materialized } from '../src/selftest/targets.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
-import { runModel } from '../src/oracle/run.js';
+import { runModel } from '../src/model/machines.js';
 import { cacheBaselineCommands } from './cache-baseline.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

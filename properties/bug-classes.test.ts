@@ -7,7 +7,7 @@ import { NEVER_FLAG } from '../scenarios/never-flag.js';
 import { compile, type Compiled } from '../src/exec/compile.js';
 import { explore } from '../src/oracle/explore.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
-import { runModel } from '../src/oracle/run.js';
+import { runModel } from '../src/model/machines.js';
 import { makePlatform, type PlatformConfig } from '../src/platform/platform.js';
 import { exploreExhaustively } from '../src/oracle/exhaustive.js';
 import type { Program } from '../src/program/types.js';

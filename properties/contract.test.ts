@@ -10,7 +10,7 @@ import { BUG_KINDS, bugScenarioArb, wellBehavedScenarioArb, type BugKind } from 
 import { buildCase } from '../src/selftest/targets.js';
 import { printLitmus } from '../src/litmus/print.js';
 import { checkCompiled } from '../src/oracle/check.js';
-import { runModel } from '../src/oracle/run.js';
+import { runModel } from '../src/model/machines.js';
 
 const errorsOf = (s: Parameters<typeof buildCase>[0]) => {
   const b = buildCase(s);

@@ -111,7 +111,7 @@ test('judging the run made while resolving an execution equals judging the execu
 test('sameObservations agrees with comparing observationKey strings', async () => {
   const { observationKey, sameObservations } = await import('../src/exec/observations.js');
   const { fuzzTarget, buildCase, runCase, executionsOf } = await import('../src/selftest/targets.js');
-  const { runIdealLike } = await import('../src/oracle/run.js');
+  const { runIdealLike } = await import('../src/model/machines.js');
   type Obs = import('../src/exec/observations.js').Observations;
   const agree = (a: Obs, b: Obs) => expect(sameObservations(a, b)).toBe(observationKey(a) === observationKey(b));
   // Real observations: model vs ideal of the same interleaving, and across executions of one program.

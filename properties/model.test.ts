@@ -9,7 +9,7 @@ import { compile } from '../src/exec/compile.js';
 import type { Execution } from '../src/exec/execution.js';
 import { observationKey } from '../src/exec/observations.js';
 import { stepArb } from '../src/gen/execution-arb.js';
-import { runIdealLike, runModel } from '../src/oracle/run.js';
+import { runIdealLike, runModel } from '../src/model/machines.js';
 import { Cache } from '../src/platform/cache.js';
 import { Memory } from '../src/platform/memory.js';
 import { makePlatform, type ModelFault } from '../src/platform/platform.js';

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import type { Compiled } from '../src/exec/compile.js';
 import type { Execution } from '../src/exec/execution.js';
-import { initialMemory } from '../src/exec/initial-memory.js';
+import { initialMemory } from '../src/model/initial-memory.js';
 import { Machine, type TraceEntry } from '../src/exec/machine.js';
 import { Arm64World } from '../src/arm64/arm64-world.js';
 import { buildCase, executionsOf, fuzzTarget, TARGET_NAMES } from '../src/selftest/targets.js';

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { checkPaths } from '../src/oracle/check.js';
-import { newIdealMachine } from '../src/oracle/run.js';
+import { newIdealMachine } from '../src/model/machines.js';
 import type { ModelFault } from '../src/platform/platform.js';
 import { compilePaths } from '../src/exec/compile.js';
 

@@ -6,7 +6,7 @@ import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { compile, type Compiled } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
-import { runModel } from '../src/oracle/run.js';
+import { runModel } from '../src/model/machines.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../src/platform/platform.js';
 import {
   FROM_DEVICE, TO_DEVICE, cpu, device, dma_map_page, dma_map_sg, dma_map_single, dma_mapping_error, dma_unmap_sg, dma_read, dma_sync_single_for_cpu,

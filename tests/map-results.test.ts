@@ -1,7 +1,7 @@
 // The DMA API's answers a driver goes on with (issue 21): dma_map_sg()'s count, an if/else on
 // dma_mapping_error(), dma_free_coherent() with another size, and `unbind;` (the test is the
 // whole life of its mappings). Failed maps are the platform's answer: the ideal platform gives
-// the same one (src/oracle/run.ts failingMaps), so only what the driver does with it is judged.
+// the same one (src/model/machines.ts failingMaps), so only what the driver does with it is judged.
 
 import { describe, expect, test } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -15,7 +15,7 @@ import { DEFAULT_PLATFORM } from '../src/platform/platform.js';
 import { cpu, dma_write, kmalloc, load, program, store } from '../src/program/build.js';
 import { compile } from '../src/exec/compile.js';
 import { makePlatform } from '../src/platform/platform.js';
-import { runModel } from '../src/oracle/run.js';
+import { runModel } from '../src/model/machines.js';
 
 const RX = (value: string, read: string) => `DMA rx64
 {

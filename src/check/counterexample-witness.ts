@@ -14,11 +14,11 @@ import seedrandom from 'seedrandom';
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import { fileMatrix, platformAt, platformKey, type FileMatrix } from '../kernel/platform-matrix.js';
 import { applyPlacement, placeableBuffers, slotCount, type Placement } from '../kernel/placement.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Machine } from '../exec/machine.js';
 import type { Expr } from '../program/expr.js';
 import { checkAllPaths, pathOf, type CheckResult } from '../oracle/check.js';
-import { runModel } from '../oracle/run.js';
+import { runModel } from '../model/machines.js';
+import { mappingOf } from '../model/arm64-view.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import type { CpuOp, DeviceOp, Program } from '../program/types.js';
@@ -162,7 +162,7 @@ function involves(c: Compiled, bug: Bug, f: Finding, bufs: Set<string>): string 
     } catch {
       return false; // its inputs were never read: it was not performed
     }
-    const mp = (run.world as Arm64World).kernel.mappings.get(f.handle);
+    const mp = mappingOf(run, f.handle);
     if (mp && !mp.error && mp.segments.some((s) => s.bus <= bus && bus < s.bus + s.size)) return true;
     const b = c.layout.buffers.get(f.handle);
     return !!b && b.kind === 'coherent' && b.addr <= bus && bus < b.addr + b.size;

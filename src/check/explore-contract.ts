@@ -9,10 +9,12 @@
 import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
 import { resolveBus } from '../exec/world.js';
+import { opId, type OpId } from '../exec/op-id.js';
 import type { Machine } from '../exec/machine.js';
 import type { Mapping } from '../kernel/dma-api.js';
-import { newIdealMachine, newModelMachine } from '../oracle/run.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
+import { newIdealMachine, newModelMachine } from '../model/machines.js';
+import { mappingOf } from '../model/arm64-view.js';
+import { explore } from '../search/explore.js';
 import { checkBarrierContract } from './barrier-contract.js';
 import { ContractState } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
@@ -28,7 +30,12 @@ export interface ContractResult {
 
 export const DEFAULT_CONTRACT_STATES = 20_000;
 
-export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES): ContractResult {
+export interface ContractOptions {
+  /** Test hook: the groups of actors walked on their own (default: independentGroups(c)). */
+  groups?: readonly (readonly number[])[];
+}
+
+export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, o: ContractOptions = {}): ContractResult {
   const found = new Map<string, Finding>();
   const sink = (f: Finding) => {
     const k = findingKey(f);
@@ -38,7 +45,7 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES):
   const made = kernelMappings(c);
   let states = 0;
   let complete = true;
-  for (const group of independentGroups(c)) {
+  for (const group of o.groups ?? independentGroups(c)) {
     const r = exploreGroup(c, group, made, sink, maxStates - states);
     states += r.states;
     if (!r.complete) {
@@ -49,40 +56,46 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES):
   return { findings: [...found.values()], states, complete };
 }
 
-function exploreGroup(c: Compiled, group: number[], made: Map<number, Mapping>, sink: (f: Finding) => void, budget: number): { states: number; complete: boolean } {
-  const seen = new Set<string>();
-  const stack: { m: Machine; k: ContractState }[] = [{ m: newIdealMachine(c), k: new ContractState() }];
-  while (stack.length > 0) {
-    const { m, k } = stack.pop()!;
-    const key = createHash('sha1').update(m.fingerprint()).update(k.key()).digest('base64');
-    if (seen.has(key)) continue;
-    if (seen.size >= budget) return { states: seen.size, complete: false };
-    seen.add(key);
-    let moved = false;
+/** A state of the contract walk: the ideal machine, the contract's bookkeeping, and whether the driver returned there. */
+interface Node { m: Machine; k: ContractState; out?: boolean }
+
+function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number): { states: number; complete: boolean } {
+  // Every step of a state is taken, and its findings met, before any is explored; the last one
+  // taken is explored first (the order findings are reported in).
+  const successors = ({ m, k }: Node): Node[] => {
+    const out: Node[] = [];
     for (const a of group) {
       const j = m.pendingOp(a, 0);
       if (j < 0 || m.blocked(a, j)) continue;
       const next = m.clone();
       if (!next.run(a, 0)) continue;
-      moved = true;
-      const mapping = made.get(a * 65536 + j);
       const nk = k.clone();
-      nk.afterOp(c, a, j, mapping, sink, computedTarget(next, a, j));
+      nk.afterOp(c, a, j, made.get(opId(a, j)), sink, computedTarget(next, a, j));
       // A checked mapping the kernel failed: the driver returns there, as it does on arm64.
       const op = c.actors[a].actor.ops[j];
-      if (op.op === 'dma_mapping_error' && op.reg === undefined && nk.mapped.get(op.handle)?.error) continue;
-      stack.push({ m: next, k: nk });
+      const returned = op.op === 'dma_mapping_error' && op.reg === undefined && nk.mapped.get(op.handle)?.error;
+      out.push({ m: next, k: nk, out: !!returned });
     }
-    if (!moved && group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
-  }
-  return { states: seen.size, complete: true };
+    return out.reverse();
+  };
+  const r = explore<Node>({
+    start: { m: newIdealMachine(c), k: new ContractState() },
+    successors,
+    key: ({ m, k }) => createHash('sha1').update(m.fingerprint()).update(k.key()).digest('base64'),
+    prune: (s) => s.out === true,
+    onFinal: ({ m, k }) => {
+      if (group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
+    },
+    budget: { states: budget },
+  });
+  // The state that went over the budget was never walked: not counted.
+  return { states: r.outcome === 'cut' ? r.states - 1 : r.states, complete: r.outcome !== 'cut' };
 }
 
 /** What the arm64 kernel returned for each map op, from one model run in program order. */
-function kernelMappings(c: Compiled): Map<number, Mapping> {
-  const out = new Map<number, Mapping>();
+function kernelMappings(c: Compiled): Map<OpId, Mapping> {
+  const out = new Map<OpId, Mapping>();
   const m = newModelMachine(c);
-  const kernel = (m.world as Arm64World).kernel;
   for (let progress = true; progress; ) {
     progress = false;
     for (let a = 0; a < c.actors.length; a++) {
@@ -91,7 +104,7 @@ function kernelMappings(c: Compiled): Map<number, Mapping> {
         if (j < 0 || !m.run(a, 0)) break;
         progress = true;
         const op = c.actors[a].actor.ops[j];
-        if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.set(a * 65536 + j, kernel.mappings.get(op.handle)!);
+        if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.set(opId(a, j), mappingOf(m, op.handle)!);
       }
     }
     // A failed, checked mapping stops the model run; later maps would be cut off there too.

@@ -17,6 +17,7 @@ import { walkOps } from '../litmus/registers.js';
 import { checkPaths, type CheckOptions } from '../oracle/check.js';
 import { DEFAULT_TOTAL_SEARCH_BUDGET } from '../oracle/oracle.js';
 import type { Program } from '../program/types.js';
+import type { Budget } from '../search/budget.js';
 import { checkContract } from './explore-contract.js';
 import { candidateRepairs } from './repairs.js';
 import { applyEdits } from './source-edit.js';
@@ -32,10 +33,7 @@ export interface FixSuggestion {
 }
 
 /** Work left for a fix search: contract plus model-search states, and ideal-witness nodes. */
-export interface FixBudget {
-  states: number;
-  nodes: number;
-}
+export type FixBudget = Budget;
 
 /**
  * The most any bug class or built-in bug scenario needs is 13,300 states and 140 nodes

@@ -7,6 +7,7 @@ import type { Compiled } from './compile.js';
 import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { DYNAMIC, exactRelation, FORWARD, ORDERED, overlaps } from './ordering.js';
+import { opId, type OpId } from './op-id.js';
 import { HandleFields, handleOf, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
 import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue, REGISTER_BYTES } from './values.js';
 import { coveredByLiveMapping, cpuAddressOf, segmentAt, type DeviceAddress, type World } from './world.js';
@@ -70,9 +71,9 @@ export class Machine {
     this.hvals = c.actors.map((a) => (c.handleValues && a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_HANDLES));
   }
 
-  /** Performed ops in order, as actor * 65536 + op index. */
-  get order(): number[] {
-    const out: number[] = [];
+  /** Performed ops in order. */
+  get order(): OpId[] {
+    const out: OpId[] = [];
     for (let p = this.last; p; p = p.prev) out.push(p.code);
     return out.reverse();
   }
@@ -177,7 +178,7 @@ export class Machine {
     for (const g of may.guards) this.guards = { ...g, prev: this.guards };
     if (this.guards) this.checkGuards(a, j);
     while (this.next[a] < this.performed[a].length && this.performed[a][this.next[a]]) this.next[a]++;
-    this.last = { code: a * 65536 + j, prev: this.last };
+    this.last = { code: opId(a, j), prev: this.last };
     return true;
   }
 
@@ -577,4 +578,4 @@ const NO_VALUES: (Value | undefined)[] = [];
 /** The handle row of an actor without registers (or of a program without handle values): never written. */
 const NO_HANDLES: (HandleValue | undefined)[] = [];
 
-interface PerformedOp { readonly code: number; readonly prev: PerformedOp | undefined }
+interface PerformedOp { readonly code: OpId; readonly prev: PerformedOp | undefined }

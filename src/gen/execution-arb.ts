@@ -11,7 +11,7 @@ import type { Compiled } from '../exec/compile.js';
 import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import type { Machine } from '../exec/machine.js';
-import { newModelMachine } from '../oracle/run.js';
+import { newModelMachine } from '../model/machines.js';
 
 const MAX_LINES_PER_BUFFER = 8;
 

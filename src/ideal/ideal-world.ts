@@ -29,7 +29,7 @@ export class IdealWorld implements World {
      * The map calls the arm64 kernel fails (DMA_MAPPING_ERROR; dma_map_sg() returns 0) and the
      * driver goes on from: a failed map is the platform's answer, not a coherence effect, so the
      * ideal platform gives the same one and the driver's error path is judged like any other
-     * (src/oracle/run.ts failingMaps).
+     * (src/model/machines.ts failingMaps).
      */
     readonly failing: ReadonlySet<CpuOp> = new Set(),
   ) {}

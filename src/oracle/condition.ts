@@ -9,7 +9,7 @@ import type { Machine } from '../exec/machine.js';
 import type { ObservationDiff } from '../exec/observations.js';
 import { conditionHolds } from '../exec/paths.js';
 import { decodeValue } from '../exec/values.js';
-import { findIdealFinalState } from '../ideal/condition-search.js';
+import { findIdealFinalState } from './condition-search.js';
 import { DEFAULT_SEARCH_BUDGET, type OracleOptions } from './oracle.js';
 
 export interface ConditionVerdict {
@@ -46,7 +46,7 @@ export function conditionVerdict(c: Compiled, model: Machine, idealLike: Machine
     const budget = Math.min(opts.searchBudget ?? DEFAULT_SEARCH_BUDGET, opts.totalBudget?.nodes ?? Infinity);
     const r = findIdealFinalState(c, (m) => flags(conditionHoldsOn(c, m)), budget);
     if (opts.totalBudget) opts.totalBudget.nodes = Math.max(0, opts.totalBudget.nodes - r.nodes);
-    anyMachine = r.found ? true : r.exhausted ? false : undefined;
+    anyMachine = r.outcome === 'found' ? true : r.outcome === 'exhausted' ? false : undefined;
     anyMachineCache.set(c, anyMachine);
   }
   const what = cond.kind === 'exists' ? 'the exists clause' : 'the forall clause';

@@ -11,20 +11,21 @@
 // and every event at every point, the reference the reduction is tested against
 // (properties/reduction.test.ts).
 
-import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
 import { hasOuterLevel, type Execution, type Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { observationKey, type Observations } from '../exec/observations.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import { conditionHoldsOn } from './condition.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 import { footprints, isNonCacheable, mappingDecisions, type Footprints } from './footprints.js';
 import { accessRanges } from '../exec/access-ranges.js';
 import { searchReduced } from './reduced-search.js';
 import { lineClasses } from './line-symmetry.js';
-import { newModelMachine } from './run.js';
+import { newModelMachine } from '../model/machines.js';
+import { stateKey } from './state-key.js';
+import { eventOn } from '../model/arm64-view.js';
+import { explore } from '../search/explore.js';
 
 export interface ExhaustiveOptions extends OracleOptions {
   /** Fills plus evictions per execution. */
@@ -72,7 +73,8 @@ export interface ExhaustiveResult {
 export const DEFAULT_MAX_EVENTS = 2;
 export const DEFAULT_MAX_STATES = 20_000;
 
-class GaveUp extends Error {}
+/** A state of the full search: the steps that led to it, the model, and the hardware events left. */
+interface Node { steps: Step[]; m: Machine; left: number }
 
 export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): ExhaustiveResult {
   const maxEvents = o.maxEvents ?? DEFAULT_MAX_EVENTS;
@@ -80,7 +82,6 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   const lines = o.eventLines ?? relevantLines(c);
   const outerLines = outerLinesOf(c, lines);
   const bound: ExhaustiveBound = outerLines.length ? { events: maxEvents, lines, outerLines } : { events: maxEvents, lines };
-  const eventsLeftAt = new Map<string, number>();
   const judged = new Set<string>();
   let executions = 0;
   let cut = 0;
@@ -96,109 +97,98 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
     : interleavings(c) > maxStates;
   if (tooMany) return { complete: false, gaveUp: 'interleavings', verdict: 'ok', executions: 0, cut: 0, states: 0, bound };
 
-  const visit = (steps: Step[], m: Machine, eventsLeft: number): void => {
+  /** Judge a final state's observations (once per distinct observations): true when they are a bug. */
+  const judge = (steps: Step[], m: Machine): boolean => {
     if (m.dead) {
       // Not an execution of this path (another path covers it), or cut by the loop bound.
       if (m.dead === 'cut') cut++;
-      return;
-    }
-    const key = stateKey(m);
-    if ((eventsLeftAt.get(key) ?? -1) >= eventsLeft) return;
-    eventsLeftAt.set(key, eventsLeft);
-    if (eventsLeftAt.size > maxStates) throw new GaveUp();
-
-    let moved = false;
-    for (let a = 0; a < c.actors.length && !found; a++) {
-      const name = c.actors[a].actor.name;
-      const pending = countPending(m, a);
-      const skips = c.actors[a].actor.kind === 'cpu' ? pending : Math.min(pending, 1);
-      for (let skip = 0; skip < skips && !found; skip++) {
-        if (m.blocked(a, m.pendingOp(a, skip))) continue;
-        const step: Step = skip ? { run: name, skip } : { run: name };
-        const next = m.clone();
-        if (!next.step(step)) continue;
-        moved = true;
-        visit([...steps, step], next, eventsLeft);
-      }
-    }
-    if (!moved) {
-      judge(steps, m);
-      // A blocked poll may still be released by an eviction or fill; finished actors see nothing more.
-      if (c.actors.every((_, a) => m.done(a))) return;
-    }
-    if (eventsLeft === 0 || found) return;
-    const cache = (m.world as Arm64World).cache;
-    for (const line of lines) {
-      if (found) return;
-      // Only events that change something: fill an absent line, evict a present one.
-      const step: Step = cache.has(line) ? { evict: line } : { fill: line };
-      const next = m.clone();
-      next.step(step);
-      visit([...steps, step], next, eventsLeft - 1);
-    }
-    for (const line of outerLines) {
-      if (found) return;
-      const step: Step = cache.has(line, 2) ? { evict: line, level: 2 } : { fill: line, level: 2 };
-      const next = m.clone();
-      next.step(step);
-      visit([...steps, step], next, eventsLeft - 1);
-    }
-  };
-
-  const judge = (steps: Step[], m: Machine): void => {
-    if (m.dead) {
-      // Not an execution of this path (another path covers it), or cut by the loop bound.
-      if (m.dead === 'cut') cut++;
-      return;
+      return false;
     }
     executions++;
     const obs = m.observations();
     // Same observations, same verdict — and, with an exists/forall clause, the same final state for it.
     const key = observationKey(obs) + (c.program.condition ? String(conditionHoldsOn(c, m)) : '');
-    if (judged.has(key)) return; // same observations, same verdict
+    if (judged.has(key)) return false; // same observations, same verdict
     judged.add(key);
-    if (o.observe) return o.observe(obs);
+    if (o.observe) {
+      o.observe(obs);
+      return false;
+    }
     const execution = { steps };
     const v = judgeExecution(c, execution, o);
     if (v.verdict === 'bug') found = { execution, result: v };
     else if (v.verdict === 'inconclusive') inconclusive = true;
+    return found !== undefined;
   };
 
-  const seen = (m: Machine, eventsLeft: number, extra = ''): boolean => {
-    const key = stateKey(m, extra);
-    if ((eventsLeftAt.get(key) ?? -1) >= eventsLeft) return true;
-    eventsLeftAt.set(key, eventsLeft);
-    if (eventsLeftAt.size > maxStates) throw new GaveUp();
-    return false;
-  };
-
-  try {
-    if (reduce) {
-      // Independent groups one at a time (the others run in program order when an execution
-      // is judged): an execution's observations are a bug iff one group's share of them is, and
-      // each group's share comes from the group's own steps and events (footprints.ts).
-      // Symmetric lines give the same verdict, not the same observations (which line was flushed
-      // shows in the bytes read): only when judging, and never under a condition that may name a byte.
-      const classes = o.observe || c.program.condition ? undefined : (o.lineClasses ?? lineClasses(c));
-      for (const [g, scope] of f.groups.entries()) {
-        if (found) break;
-        const mine = new Set(scope.flatMap((a) => f.lines[a].flat()));
-        for (const l of f.finalLines) if (scope.some((a) => f.lines[a].some((ls) => ls.includes(l)))) mine.add(l);
-        const inGroup = (l: number) => mine.has(l - (l % c.platform.cwg));
-        searchReduced(c, newModelMachine(c), maxEvents, {
-          scope, lines: lines.filter(inGroup), outerLines: outerLines.filter(inGroup), footprints: f, seen: (m, left, extra) => seen(m, left, `${g}|${extra}`), judge, found: () => found !== undefined,
-          classes,
-        });
-      }
-    } else {
-      visit([], newModelMachine(c), maxEvents);
+  let states = 0;
+  let gaveUp = false;
+  if (reduce) {
+    // Independent groups one at a time (the others run in program order when an execution
+    // is judged): an execution's observations are a bug iff one group's share of them is, and
+    // each group's share comes from the group's own steps and events (footprints.ts).
+    // Symmetric lines give the same verdict, not the same observations (which line was flushed
+    // shows in the bytes read): only when judging, and never under a condition that may name a byte.
+    const classes = o.observe || c.program.condition ? undefined : (o.lineClasses ?? lineClasses(c));
+    for (const scope of f.groups) {
+      const mine = new Set(scope.flatMap((a) => f.lines[a].flat()));
+      for (const l of f.finalLines) if (scope.some((a) => f.lines[a].some((ls) => ls.includes(l)))) mine.add(l);
+      const inGroup = (l: number) => mine.has(l - (l % c.platform.cwg));
+      const r = searchReduced(c, newModelMachine(c), maxEvents, {
+        scope, lines: lines.filter(inGroup), outerLines: outerLines.filter(inGroup), footprints: f, judge, maxStates: maxStates - states, classes,
+      });
+      states += r.states;
+      if (r.outcome === 'cut') gaveUp = true;
+      if (r.outcome !== 'exhausted') break;
     }
-  } catch (e) {
-    if (!(e instanceof GaveUp)) throw e;
-    return { complete: false, gaveUp: 'states', verdict: inconclusive ? 'inconclusive' : 'ok', executions, cut, states: eventsLeftAt.size, bound };
+  } else {
+    const r = explore<Node>({
+      start: { steps: [], m: newModelMachine(c), left: maxEvents },
+      // Every interleaving, and every reordering the ordering rules allow.
+      *successors({ steps, m, left }) {
+        for (let a = 0; a < c.actors.length; a++) {
+          const name = c.actors[a].actor.name;
+          const pending = countPending(m, a);
+          const skips = c.actors[a].actor.kind === 'cpu' ? pending : Math.min(pending, 1);
+          for (let skip = 0; skip < skips; skip++) {
+            if (m.blocked(a, m.pendingOp(a, skip))) continue;
+            const step: Step = skip ? { run: name, skip } : { run: name };
+            const next = m.clone();
+            if (!next.step(step)) continue;
+            yield { steps: [...steps, step], m: next, left };
+          }
+        }
+      },
+      key: ({ m }) => stateKey(m),
+      rank: ({ left }) => left,
+      prune: ({ m }) => {
+        // Not an execution of this path (another path covers it), or cut by the loop bound.
+        if (m.dead === 'cut') cut++;
+        return m.dead !== undefined;
+      },
+      onFinal: ({ steps, m }) => judge(steps, m),
+      // Every fill or eviction of a relevant line, at any point.
+      *events({ steps, m, left }, moved) {
+        // A blocked poll may still be released by an eviction or fill; finished actors see nothing more.
+        if ((!moved && c.actors.every((_, a) => m.done(a))) || left === 0) return;
+        // Only events that change something: fill an absent line, evict a present one.
+        for (const [level, ls] of [[1, lines], [2, outerLines]] as const) {
+          for (const line of ls) {
+            const step = eventOn(m, line, level);
+            const next = m.clone();
+            next.step(step);
+            yield { steps: [...steps, step], m: next, left: left - 1 };
+          }
+        }
+      },
+      budget: { states: maxStates },
+    });
+    states = r.states;
+    gaveUp = r.outcome === 'cut';
   }
-  if (found) return { complete: true, verdict: 'bug', executions, cut, states: eventsLeftAt.size, bound, counterexample: found };
-  return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, cut, states: eventsLeftAt.size, bound };
+  if (gaveUp) return { complete: false, gaveUp: 'states', verdict: inconclusive ? 'inconclusive' : 'ok', executions, cut, states, bound };
+  if (found) return { complete: true, verdict: 'bug', executions, cut, states, bound, counterexample: found };
+  return { complete: true, verdict: inconclusive ? 'inconclusive' : 'ok', executions, cut, states, bound };
 }
 
 /**
@@ -288,9 +278,4 @@ function countPending(m: Machine, a: number): number {
   let n = 0;
   while (m.pendingOp(a, n) >= 0) n++;
   return n;
-}
-
-/** The scheduler's and the world's state (Machine.fingerprint), plus what was read so far. */
-function stateKey(m: Machine, extra = ''): string {
-  return createHash('sha1').update(m.fingerprint()).update(JSON.stringify(m.reads)).update(String(m.bailedOut)).update(extra).digest('base64');
 }

@@ -10,7 +10,7 @@ import type { Machine } from '../exec/machine.js';
 import { conditionHolds } from '../exec/paths.js';
 import { decodeValue } from '../exec/values.js';
 import { leaves, type Expr } from '../program/expr.js';
-import { newModelMachine } from './run.js';
+import { newModelMachine } from '../model/machines.js';
 
 export interface FinalState { state: string; count: number; holds: boolean }
 

@@ -11,10 +11,10 @@
 import type { Compiled } from '../exec/compile.js';
 import { REGION } from '../kernel/layout.js';
 import { IO_TLB_SIZE, bounceSlots } from '../kernel/swiotlb.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
+import { mappingsMade } from '../model/arm64-view.js';
 import type { Mapping } from '../kernel/dma-api.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
-import { newModelMachine } from './run.js';
+import { newModelMachine } from '../model/machines.js';
 import { accessRanges } from '../exec/access-ranges.js';
 
 /** A set of resources as bits. */
@@ -128,7 +128,7 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   dry.finish();
   // Every mapping each handle variable was given (a variable mapped again keeps its earlier mappings live).
   const made = new Map<string, Mapping[]>();
-  for (const m of (dry.world as Arm64World).kernel.all.values()) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
+  for (const m of mappingsMade(dry)) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
   const unsure = hasSetMask || poolMayFill;
   const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);

@@ -12,7 +12,7 @@
 // cache level. Anything else keeps its line in a class of its own.
 
 import type { Compiled } from '../exec/compile.js';
-import { initialMemory } from '../exec/initial-memory.js';
+import { initialMemory } from '../model/initial-memory.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { mappingDecisions } from './footprints.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { compile } from '../exec/compile.js';
 import type { Observations } from '../exec/observations.js';
-import { findIdealWitness } from '../ideal/witness-search.js';
+import { findIdealWitness } from './witness-search.js';
 import { makePlatform } from '../platform/platform.js';
 import {
   FROM_DEVICE, cpu, device, dma_map_single, dma_mapping_error, dma_write, kmalloc, load, poll, program, raise_irq, wait_doorbell,
@@ -28,14 +28,14 @@ const obs = (cpuRead: string): Observations => ({
 describe('the ideal witness search', () => {
   const c = compile(race, makePlatform());
   test('finds an interleaving for every value an ideal execution can read', () => {
-    expect(findIdealWitness(c, obs('0x00000000'), 10_000).found).toBe(true);
-    expect(findIdealWitness(c, obs('0x00000011'), 10_000).found).toBe(true);
+    expect(findIdealWitness(c, obs('0x00000000'), 10_000).outcome).toBe('found');
+    expect(findIdealWitness(c, obs('0x00000011'), 10_000).outcome).toBe('found');
   });
   test('exhausts the space when no interleaving gives the observation', () => {
-    expect(findIdealWitness(c, obs('0x00000022'), 10_000)).toMatchObject({ found: false, exhausted: true });
+    expect(findIdealWitness(c, obs('0x00000022'), 10_000)).toMatchObject({ outcome: 'exhausted' });
   });
   test('reports a cut-off search as not exhausted', () => {
-    expect(findIdealWitness(c, obs('0x00000022'), 2)).toMatchObject({ found: false, exhausted: false });
+    expect(findIdealWitness(c, obs('0x00000022'), 2)).toMatchObject({ outcome: 'cut' });
   });
 });
 

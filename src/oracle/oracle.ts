@@ -7,9 +7,10 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { diffObservations, sameObservations, type ObservationDiff, type Observations } from '../exec/observations.js';
-import { findIdealWitness } from '../ideal/witness-search.js';
+import type { Budget } from '../search/budget.js';
 import { conditionVerdict, type ConditionVerdict } from './condition.js';
-import { runIdealLike, runModel } from './run.js';
+import { runIdealLike, runModel } from '../model/machines.js';
+import { findIdealWitness } from './witness-search.js';
 
 export interface OracleOptions {
   /** Ideal states the witness search may visit before giving up. */
@@ -19,7 +20,7 @@ export interface OracleOptions {
    * the work that does not depend on the machine's speed. Spent, an execution that needs a search
    * is inconclusive, never bug.
    */
-  totalBudget?: { nodes: number };
+  totalBudget?: Pick<Budget, 'nodes'>;
 }
 
 export type ExecutionVerdict =
@@ -56,9 +57,9 @@ export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}):
   const budget = Math.min(opts.searchBudget ?? DEFAULT_SEARCH_BUDGET, opts.totalBudget?.nodes ?? Infinity);
   const w = findIdealWitness(c, obs, budget, { sameInterleaving: ideal });
   if (opts.totalBudget) opts.totalBudget.nodes = Math.max(0, opts.totalBudget.nodes - w.nodes);
-  if (w.found) return { verdict: 'ok', model: obs, reason: 'witness' };
+  if (w.outcome === 'found') return { verdict: 'ok', model: obs, reason: 'witness' };
   const diff = diffObservations(obs, ideal, (actor, op) => opLabel(c, actor, op));
-  return { verdict: w.exhausted ? 'bug' : 'inconclusive', model: obs, ideal, diff, searched: w.nodes };
+  return { verdict: w.outcome === 'exhausted' ? 'bug' : 'inconclusive', model: obs, ideal, diff, searched: w.nodes };
 }
 
 function opLabel(c: Compiled, actor: string, op: number): string {

@@ -29,15 +29,18 @@
 //    choice to its mirror image, with the same verdict.
 //
 // States are merged as in the full search, with what the run of events may still do in the key
-// (two paths to one state may allow different events next).
+// (two paths to one state may allow different events next). The walk is src/search/explore.ts.
 
 import type { Compiled } from '../exec/compile.js';
 import type { Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Access, Footprints } from './footprints.js';
 import { ORDERED } from '../exec/ordering.js';
 import { closedSets, nextSkips } from './persistent.js';
+import { stateKey } from './state-key.js';
+import { cleanLines, dropClean, eventOn, lineContents, lineState, sameAsMemory } from '../model/arm64-view.js';
+import { opId, type OpId } from '../exec/op-id.js';
+import { explore, type SearchResult } from '../search/explore.js';
 
 export interface ReducedSearchHooks {
   /** The actors to schedule (an independent group, footprints.ts); the others never move. */
@@ -46,11 +49,10 @@ export interface ReducedSearchHooks {
   lines: readonly number[];
   outerLines: readonly number[];
   footprints: Footprints;
-  /** Merge: true when this state was reached before with as many events left (and the same event lines). */
-  seen: (m: Machine, eventsLeft: number, extra: string) => boolean;
-  judge: (steps: Step[], m: Machine) => void;
-  /** A counterexample was found: stop. */
-  found: () => boolean;
+  /** Judge a final state: true when it is a counterexample (the search stops there). */
+  judge: (steps: Step[], m: Machine) => boolean;
+  /** Distinct states (model state, events left, what the run of events may still do) to record before giving up. */
+  maxStates: number;
   /** Lines the program cannot tell apart (line-symmetry.ts): one per class and line state gets an event. */
   classes?: Map<number, number>;
 }
@@ -60,9 +62,12 @@ interface Run { after: Access | undefined; key: string; evented: readonly number
 
 interface Path { step: Step; prev: Path | undefined }
 
+/** A state of the reduced search: the steps that led to it, the model, the events left, and the run of events it is in. */
+interface Node { path: Path | undefined; m: Machine; left: number; run: Run }
+
 type Kind = 'fill' | 'clean' | 'dirty';
 
-export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h: ReducedSearchHooks): void {
+export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h: ReducedSearchHooks): SearchResult {
   const cwg = c.platform.cwg;
   const f = h.footprints;
   const actors = h.scope;
@@ -126,19 +131,11 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
    *    that differ only there merge. Same observations, by 3 and 4.
    */
   const forget = (m: Machine): void => {
-    const cache = (m.world as Arm64World).cache;
-    const present = (lines: Map<number, { dirty: boolean }> | undefined, mine: Set<number>) =>
-      (lines ? [...lines].filter(([l, v]) => !v.dirty && mine.has(l)).map(([l]) => l) : []);
-    for (const line of present(cache.lines, inner)) {
-      if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(cache, line))) cache.evict(line);
+    for (const line of cleanLines(m, 1)) {
+      if (!inner.has(line)) continue;
+      if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(m, line))) dropClean(m, line, 1);
     }
-    for (const line of present(cache.outer, outer)) if (!live(m, 'clean', cwgOf(line))) cache.evictOuter(line);
-  };
-  const sameAsMemory = (cache: Arm64World['cache'], line: number): boolean => {
-    const data = cache.lines.get(line)!.data;
-    const mem = cache.memory.read(line, new Uint8Array(data.length));
-    for (let i = 0; i < data.length; i++) if (data[i] !== mem[i]) return false;
-    return true;
+    for (const line of cleanLines(m, 2)) if (outer.has(line) && !live(m, 'clean', cwgOf(line))) dropClean(m, line, 2);
   };
   const inner = new Set(h.lines), outer = new Set(h.outerLines);
   /** The relevant lines an event after an op of this access may target at all. */
@@ -173,16 +170,15 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
     return { after: run.after, key: `${run.after ? runKeys.get(run.after) : 'start'}+${evented.join(',')}`, evented };
   };
 
-  const visit = (path: Path | undefined, m: Machine, eventsLeft: number, run: Run): void => {
-    if (h.seen(m, eventsLeft, eventsLeft > 0 ? run.key : '')) return;
-    let moved = false;
-    const tried = new Set<number>();
+  /** Steps of the program: one closed set of actors (2), every op it may perform next. */
+  function* successors({ path, m, left }: Node): Iterable<Node> {
+    const tried = new Set<OpId>(); // (actor, skip) pairs, coded as op ids
     for (const set of closedSets(c, m, actors, f)) {
+      let moved = false;
       for (const a of set) {
         for (const skip of nextSkips(c, m, a)) {
-          if (h.found()) return;
-          if (tried.has(a * 65536 + skip)) continue;
-          tried.add(a * 65536 + skip);
+          if (tried.has(opId(a, skip))) continue;
+          tried.add(opId(a, skip));
           const j = m.pendingOp(a, skip);
           if (m.blocked(a, j)) continue;
           const step: Step = skip ? { run: names[a], skip } : { run: names[a] };
@@ -190,53 +186,54 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
           if (!next.step(step)) continue;
           moved = true;
           forget(next);
-          visit({ step, prev: path }, next, eventsLeft, runAfter(a, j));
+          yield { path: { step, prev: path }, m: next, left, run: runAfter(a, j) };
         }
       }
       if (moved) break;
     }
-    if (!moved) h.judge(stepsOf(path), m);
-    if (eventsLeft === 0) return;
-    const cache = (m.world as Arm64World).cache;
-    const event = (line: number, level: 1 | 2) => {
-      const state = cache.state(line, level);
+  }
+  /** Hardware events on the candidate lines of the run this state is in (1, 3). */
+  function* events({ path, m, left, run }: Node): Iterable<Node> {
+    if (left === 0) return;
+    const event = (line: number, level: 1 | 2): Node | undefined => {
+      const state = lineState(m, line, level);
       const kind: Kind = state === undefined ? 'fill' : state === 'dirty' ? 'dirty' : 'clean';
-      if (!allowed(m, run, kind, line)) return;
-      const at = level === 2 ? { level: 2 as const } : {};
+      if (!allowed(m, run, kind, line)) return undefined;
       // Only events that change something: fill an absent line, evict a present one.
-      const step: Step = kind === 'fill' ? { fill: line, ...at } : { evict: line, ...at };
+      const step = eventOn(m, line, level);
       const next = m.clone();
       next.step(step);
       forget(next);
-      visit({ step, prev: path }, next, eventsLeft - 1, withEvent(run, line));
+      return { path: { step, prev: path }, m: next, left: left - 1, run: withEvent(run, line) };
     };
     const k = candidatesOf(run);
     const symmetric = new Set<string>();
     for (const line of k.lines) {
-      if (h.found()) return;
       const cls = h.classes?.get(line);
       if (cls !== undefined) {
         // 7 above: a line in the same state as one of its class already tried here is its mirror image.
-        const key = `${cls}:${lineState(cache, line, c.platform.lineSize)}`;
+        const key = `${cls}:${lineContents(m, line, c.platform.lineSize)}`;
         if (symmetric.has(key)) continue;
         symmetric.add(key);
       }
-      event(line, 1);
+      const next = event(line, 1);
+      if (next) yield next;
     }
     for (const line of k.outer) {
-      if (h.found()) return;
-      event(line, 2);
+      const next = event(line, 2);
+      if (next) yield next;
     }
-  };
+  }
   forget(start);
-  visit(undefined, start, maxEvents, { after: undefined, key: 'start', evented: [] });
-}
-
-/** A line's state in the cache and in memory, bytes included. */
-function lineState(cache: Arm64World['cache'], line: number, size: number): string {
-  const cached = cache.lines.get(line);
-  const mem = cache.memory.read(line, new Uint8Array(size)).join(',');
-  return cached ? `${cached.dirty ? 'D' : 'C'}${cached.data.join(',')}/${mem}` : `-/${mem}`;
+  return explore<Node>({
+    start: { path: undefined, m: start, left: maxEvents, run: { after: undefined, key: 'start', evented: [] } },
+    successors,
+    events,
+    key: ({ m, left, run }) => stateKey(m, left > 0 ? run.key : ''),
+    rank: ({ left }) => left,
+    onFinal: ({ path, m }) => h.judge(stepsOf(path), m),
+    budget: { states: h.maxStates },
+  });
 }
 
 function stepsOf(path: Path | undefined): Step[] {

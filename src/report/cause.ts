@@ -9,11 +9,12 @@ import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { bytesEqual, formatValue, hex } from '../exec/values.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import { newIdealMachine, newModelMachine, runIdealLike } from '../oracle/run.js';
+import { newIdealMachine, newModelMachine, runIdealLike } from '../model/machines.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { TraceEntry } from '../exec/machine.js';
+import { actorOf } from '../exec/op-id.js';
 import { runTraced } from './traced-run.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
@@ -214,7 +215,7 @@ function idealWriter(c: Compiled, modelOrder: readonly number[], v: Victim): { a
   const read = () => ideal.world.deviceRead(addr, v.size);
   let found: { actor: number; op: number } | undefined;
   for (const code of modelOrder) {
-    const a = Math.floor(code / 65536);
+    const a = actorOf(code);
     const j = ideal.pendingOp(a, 0); // the ideal run performs each actor's ops in program order
     if (a === v.actor && j === v.op) break;
     const was = read();

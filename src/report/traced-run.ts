@@ -6,7 +6,7 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { hex } from '../exec/values.js';
-import { newModelMachine } from '../oracle/run.js';
+import { newModelMachine } from '../model/machines.js';
 import type { DeviceOp } from '../program/types.js';
 
 /**

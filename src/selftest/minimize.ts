@@ -8,7 +8,8 @@ import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Step } from '../exec/execution.js';
 import type { Marks } from '../gen/build-driver.js';
-import { newModelMachine } from '../oracle/run.js';
+import { newModelMachine } from '../model/machines.js';
+import { opOf } from '../exec/op-id.js';
 import { compileCounterexample, judgeCounterexample, type Counterexample } from './counterexample.js';
 
 export interface MinimizeOptions {
@@ -64,7 +65,7 @@ function itemsOf(x: Counterexample): Item[] {
   const items: Item[] = [];
   for (const s of x.execution.steps) {
     if (!m.step(s)) continue; // a step that did nothing is dropped
-    items.push('run' in s ? { actor: s.run, op: m.order[m.order.length - 1] % 65536 } : s);
+    items.push('run' in s ? { actor: s.run, op: opOf(m.order[m.order.length - 1]) } : s);
   }
   return items;
 }

@@ -1,12 +1,14 @@
-// Running one execution of a compiled program on the arm64 model or the ideal platform.
+// The two worlds' machines for a compiled program (the arm64 model, the ideal platform), and one
+// execution run on either.
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
-import { initialMemory } from '../exec/initial-memory.js';
+import { initialMemory } from './initial-memory.js';
 import { Machine, type TraceEntry } from '../exec/machine.js';
 import { IdealWorld } from '../ideal/ideal-world.js';
 import { Arm64World } from '../arm64/arm64-world.js';
 import type { CpuOp } from '../program/types.js';
+import { actorOf, type OpId } from '../exec/op-id.js';
 
 export function newModelMachine(c: Compiled, trace = false): Machine {
   const world = new Arm64World(c.platform, c.layout, initialMemory(c));
@@ -63,9 +65,9 @@ export function runModel(c: Compiled, e: Execution, trace = false): Machine {
 }
 
 /** The ideal run of the same interleaving: each model op, in the order performed, becomes that actor's next op. */
-export function runIdealLike(c: Compiled, modelOrder: readonly number[]): Machine {
+export function runIdealLike(c: Compiled, modelOrder: readonly OpId[]): Machine {
   const m = newIdealMachine(c);
-  for (const code of modelOrder) m.run(Math.floor(code / 65536), 0);
+  for (const code of modelOrder) m.run(actorOf(code), 0);
   m.finish();
   return m;
 }

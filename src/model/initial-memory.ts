@@ -1,4 +1,4 @@
-import type { Compiled } from './compile.js';
+import type { Compiled } from '../exec/compile.js';
 import { Memory } from '../platform/memory.js';
 
 /** Coherent pages hold garbage until dma_alloc_coherent zeroes them, so a missing memset shows. */

@@ -1,24 +1,23 @@
 // Search the ideal platform's executions for one whose observations equal a target. Depth-first
-// over interleavings of the actors, pruned as soon as a read returns a value the target does
-// not have, with a visited-state set and a node budget.
+// over interleavings of the actors (src/search/explore.ts), pruned as soon as a read returns a
+// value the target does not have, with a visited-state set and a node budget.
 //
-// Actors that share nothing (src/oracle/footprints.ts: no cache line, buffer, handle, register,
+// Actors that share nothing (footprints.ts: no cache line, buffer, handle, register,
 // irq or final range, even through others) are matched group by group: an ideal execution with
 // the target's observations exists iff each group's share of them has one, since the groups'
 // steps commute. A group whose share the ideal run of the same interleaving already shows needs
 // no search. Within a group, only one order of ops that commute is explored (persistent sets,
-// src/oracle/persistent.ts), which still reaches every final state.
+// persistent.ts), which still reaches every final state.
 
 import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
 import type { Observations } from '../exec/observations.js';
 import type { CpuOp, Op } from '../program/types.js';
-import { footprints, type Footprints } from '../oracle/footprints.js';
-import { closedSets } from '../oracle/persistent.js';
-import { newIdealMachine } from '../oracle/run.js';
-import { sameShare, sharesOf, type Share } from '../oracle/shares.js';
-
-export type WitnessResult = { found: true; nodes: number } | { found: false; exhausted: boolean; nodes: number };
+import { explore, type SearchResult } from '../search/explore.js';
+import { footprints, type Footprints } from './footprints.js';
+import { closedSets } from './persistent.js';
+import { newIdealMachine } from '../model/machines.js';
+import { sameShare, sharesOf, type Share } from './shares.js';
 
 export interface WitnessOptions {
   /** Observations of the ideal run of the same interleaving: groups whose share equals the target's are done. */
@@ -40,27 +39,30 @@ function isLocal(op: Op): boolean {
   }
 }
 
-export function findIdealWitness(c: Compiled, target: Observations, budget: number, o: WitnessOptions = {}): WitnessResult {
+/** found: an ideal execution has the target's observations; cut: the node budget ran out first. */
+export function findIdealWitness(c: Compiled, target: Observations, budget: number, o: WitnessOptions = {}): SearchResult {
   const reduce = o.reduce ?? true;
   const f = o.footprints ?? footprints(c);
   const everyone = c.actors.map((_, a) => a);
   const groups = reduce ? f.groups : [everyone];
   const shares = sharesOf(c, f, groups);
   let nodes = 0;
+  let states = 0;
   for (const [g, scope] of groups.entries()) {
     const share = shares[g];
     if (o.sameInterleaving && sameShare(o.sameInterleaving, target, share)) continue;
     const r = searchGroup(c, target, budget - nodes, scope, share, reduce ? f : undefined);
     nodes += r.nodes;
-    if (!r.found) return { found: false, exhausted: r.exhausted, nodes };
+    states += r.states;
+    if (r.outcome !== 'found') return { outcome: r.outcome, states, nodes };
   }
-  return { found: true, nodes };
+  return { outcome: 'found', states, nodes };
 }
 
-function searchGroup(c: Compiled, target: Observations, budget: number, scope: readonly number[], share: Share, f: Footprints | undefined): WitnessResult {
-  const visited = new Set<string>();
-  let nodes = 0;
-  let cut = false;
+/** A state of the witness search: the machine, and whether the step that made it ruled it out. */
+interface Node { m: Machine; out?: boolean }
+
+function searchGroup(c: Compiled, target: Observations, budget: number, scope: readonly number[], share: Share, f: Footprints | undefined): SearchResult {
   const names = c.actors.map((a) => a.actor.name);
 
   const runLocal = (m: Machine) => {
@@ -73,34 +75,36 @@ function searchGroup(c: Compiled, target: Observations, budget: number, scope: r
     }
   };
 
-  const search = (m: Machine): boolean => {
-    if (++nodes > budget) {
-      cut = true;
-      return false;
-    }
-    runLocal(m);
-    const key = m.fingerprint();
-    if (visited.has(key)) return false;
-    visited.add(key);
-    let moved = false;
+  function* successors({ m }: Node): Iterable<Node> {
     for (const set of f ? closedSets(c, m, scope, f) : [scope]) {
+      let moved = false;
       for (const a of set) {
         const j = m.pendingOp(a, 0);
         if (j < 0 || m.blocked(a, j)) continue;
         const next = m.clone();
         if (!next.run(a, 0)) continue;
         moved = true;
-        if (next.dead) continue; // not an execution of this path (or cut): never a witness
+        // Not an execution of this path (or cut): never a witness. A read the target does not have: none below.
         const v = next.reads[a][j];
-        if (v !== undefined && v !== target.reads[names[a]][j]) continue;
-        if (search(next)) return true;
-        if (cut) return false;
+        if (next.dead || (v !== undefined && v !== target.reads[names[a]][j])) {
+          yield { m: next, out: true };
+          continue;
+        }
+        runLocal(next);
+        yield { m: next };
       }
       if (moved) break;
     }
-    return !moved && sameShare(m.observations(), target, share);
-  };
+  }
 
-  const found = search(newIdealMachine(c));
-  return found ? { found: true, nodes } : { found: false, exhausted: !cut, nodes };
+  const start = newIdealMachine(c);
+  runLocal(start);
+  return explore<Node>({
+    start: { m: start },
+    successors,
+    key: (s) => s.m.fingerprint(),
+    prune: (s) => s.out === true,
+    onFinal: (s) => sameShare(s.m.observations(), target, share),
+    budget: { nodes: budget },
+  });
 }
