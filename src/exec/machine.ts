@@ -4,20 +4,15 @@
 import { evaluate, leaves, type Expr } from '../program/expr.js';
 import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import type { Compiled } from './compile.js';
-import { hardwareEventText, hasOuterLevel, type Step } from './execution.js';
+import { hasOuterLevel, type Step } from './execution.js';
 import type { Observations } from './observations.js';
 import { DYNAMIC, exactRelation, FORWARD, ORDERED, overlaps } from './ordering.js';
 import { HandleFields, handleOf, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
 import { bytesEqual, decodeValue, encodeValue, encodeValues, formatValue, REGISTER_BYTES } from './values.js';
 import { coveredByLiveMapping, cpuAddressOf, segmentAt, type DeviceAddress, type World } from './world.js';
+import type { TraceEntry } from './trace.js';
 
-/** One performed op or hardware event, with what the hardware and kernel did for it. */
-export interface TraceEntry {
-  actor?: string;
-  op?: number;
-  event?: string;
-  effects: string[];
-}
+export type { TraceEntry } from './trace.js';
 
 export class Machine {
   /** Per actor, per op: performed yet? Shared with clones until run() copies an actor's row. */
@@ -122,7 +117,7 @@ export class Machine {
     }
     if (!this.world.weak) return false;
     if (s.level !== undefined && !hasOuterLevel(this.c.platform)) return false; // a cache level this platform does not have
-    this.trace?.push({ event: hardwareEventText(s, this.c.platform), effects: [] });
+    this.trace?.push({ event: s, effects: [] });
     if ('fill' in s) this.world.fill(s.fill, s.level ?? 1);
     else this.world.evict(s.evict, s.level ?? 1);
     return true;
@@ -267,7 +262,7 @@ export class Machine {
       const data = this.storeBytes(a, i, store); // its reads are performed: Machine.ahead
       const at = this.bytesTouched(a, i)![0];
       for (let k = 0; k < data.length; k++) if (at + k >= lo && at + k < lo + op.size) bytes[at + k - lo] = data[k];
-      this.trace?.[this.trace.length - 1].effects.push(`read from its own pending store (op ${i + 1}) in the store buffer`);
+      this.trace?.[this.trace.length - 1].effects.push({ kind: 'forwarded', op: i });
     }
     return bytes;
   }
@@ -339,7 +334,7 @@ export class Machine {
           addr = w.deviceAt(bus);
           if (!coveredByLiveMapping(w, bus, op.size)) uncovered = `no mapping covers ${this.busText(bus)}`;
           else uncovered = this.truncation(bus);
-          this.trace?.[this.trace.length - 1].effects.push(`device address ${this.busText(bus)}${uncovered ? ': ' + uncovered : ''}`);
+          this.trace?.[this.trace.length - 1].effects.push({ kind: 'device-address', bus: this.busText(bus), ...(uncovered ? { problem: uncovered } : {}) });
         } else {
           addr = w.deviceAddress(op.handle, op.entry ?? 0, op.off);
           if (addr === 'unmapped') return false;

@@ -15,6 +15,7 @@ import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { TraceEntry } from '../exec/machine.js';
 import { runTraced } from './traced-run.js';
+import { effectText, hardwareEventText } from './trace-text.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
@@ -109,7 +110,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   const step = (k: number) => `step ${k + 1}`;
   const what = (k: number) => {
     const t = trace[k];
-    return t.actor === undefined ? t.event ?? 'a hardware event' : describe(c.actorIndex.get(t.actor)!, t.op!);
+    return t.actor === undefined ? hardwareEventText(t.event!, c.platform) : describe(c.actorIndex.get(t.actor)!, t.op!);
   };
   /** What step k did, at the start of a sentence: "Speculative fill of line …", "cpu0's `…`". */
   const opening = (k: number) => (trace[k].actor === undefined ? capitalized(what(k)) : what(k));
@@ -167,7 +168,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   // The bytes were in a dirty line that a dc ivac discarded (pre-5.19 map, or a snooped device
   // write to a line the kernel then invalidates as if the device were non-coherent).
   for (let k = w + 1; k < r; k++) {
-    if (trace[k].effects.some((e) => e.includes('discarded')) && !bytesEqual(at(k).seen, at(k - 1).seen)) {
+    if (trace[k].effects.some((e) => e.kind === 'cache' && e.event.kind === 'discard-dirty') && !bytesEqual(at(k).seen, at(k - 1).seen)) {
       const held = writerIsCpu ? `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}` : `${wrote} (${step(w)}) landed in the CPU's cache: the hardware snoops, so the write dirtied line ${hex(line)} instead of reaching memory`;
       const text = `${held}. ${opening(k)} (${step(k)}) invalidated that line with dc ivac, which drops a dirty line without writing it back, so memory kept the old bytes and ${reader} (${step(r)}) read ${got} instead of ${want}.`;
       return { ...base, kind: 'discarded', text, line, short: `${what(k)} invalidated dirty line ${hex(line)} (dc ivac) and dropped the bytes ${wrote} wrote`, culprit: { step: k, role: `dropped dirty line ${hex(line)}` } };
@@ -176,7 +177,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   // Memory lost the written bytes to a later write-back of a stale dirty line.
   let last = r - 1;
   while (last >= 0 && bytesEqual(at(last).memory, at(last - 1).memory)) last--;
-  if (last > w && trace[last].effects.some((e) => e.includes('written back'))) {
+  if (last > w && trace[last].effects.some((e) => e.kind === 'cache' && e.event.kind === 'writeback')) {
     let d = last - 1;
     while (d >= 0 && !(at(d).line === 'dirty' && at(d - 1).line !== 'dirty')) d--;
     const since = d >= 0 ? ` The line had been dirty since ${what(d)} (${step(d)}): the cache held a copy of the whole line from before ${wrote}.` : '';
@@ -185,7 +186,8 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   }
   // The device's write never reached these bytes: it went to a bounce buffer, or nowhere.
   if (v.cpu && !writerIsCpu && bytesEqual(at(w).memory, at(w - 1).memory)) {
-    const where = trace[w].effects.find((e) => e.startsWith('device writes'));
+    const access = trace[w].effects.find((e) => e.kind === 'device-access' && e.write);
+    const where = access && effectText(access);
     const text = `${wrote} (${step(w)}) did not reach ${bytes}${where ? `: ${where}` : ''}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
     return { ...base, kind: 'not-copied', text, short: `${wrote} went to a bounce buffer (or elsewhere) and nothing copied it back before the CPU read (dma_sync_*_for_cpu() or dma_unmap_*() does)`, culprit: { step: r, role: 'read before the bytes were copied back' } };
   }

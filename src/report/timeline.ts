@@ -14,7 +14,8 @@ import type { Arm64World } from '../arm64/arm64-world.js';
 import type { DeviceOp } from '../program/types.js';
 import { hex } from '../exec/values.js';
 import type { Cause } from './cause.js';
-import { compressDc } from './counterexample.js';
+import { hardwareEventLine } from '../exec/execution.js';
+import { effectLines, effectTexts, hardwareEventText } from './trace-text.js';
 
 export interface LineState {
   state: 'absent' | 'clean' | 'dirty';
@@ -106,7 +107,8 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug, cause
   }
   // Every line the execution touches gets a lane from the start: a dry run collects them.
   for (const t of runTraced(c, execution).trace!) {
-    for (const f of [t.event ?? '', ...t.effects]) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
+    if (t.event) lineSet.add(hardwareEventLine(t.event, c.platform).line);
+    for (const e of t.effects) for (const l of effectLines(e)) lineSet.add(l.line);
   }
   type Snap = LineState & { bytes: Uint8Array; memory: Uint8Array };
   const raw: (Omit<TimelineStep, 'lines'> & { snap: Map<number, Snap> })[] = [];
@@ -123,14 +125,12 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug, cause
           const r = victimRange(world, t.actor, t.op);
           if (r) victim = { ...r, what, arm64, ideal };
         }
-        pending.push({ lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: compressDc(t.effects, lineSize), ...(isVictim ? { victimRead: true } : {}) });
+        pending.push({ lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: effectTexts(t.effects, lineSize), ...(isVictim ? { victimRead: true } : {}) });
       } else {
-        const line = /line (0x[0-9a-f]+)/.exec(t.event ?? '');
-        if (line) lineSet.add(Number(line[1]));
-        pending.push({ lane: line ? `line ${line[1]}` : 'hardware', text: t.event ?? '', effects: compressDc(t.effects, lineSize) });
+        const line = hardwareEventLine(t.event!, c.platform).line;
+        pending.push({ lane: `line ${hex(line)}`, text: hardwareEventText(t.event!, c.platform), effects: effectTexts(t.effects, lineSize) });
       }
     }
-    for (const e of entries) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
     // One snapshot per recorded step, taken after it, of every line seen so far.
     const snap = new Map([...lineSet].map((l) => [l, lineState(world, l, lineSize, readBytes)]));
     for (const p of pending.splice(0)) raw.push({ ...p, snap });

@@ -5,7 +5,6 @@
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
-import { hex } from '../exec/values.js';
 import { newModelMachine } from '../oracle/run.js';
 import type { DeviceOp } from '../program/types.js';
 
@@ -24,8 +23,7 @@ export function runTraced(c: Compiled, execution: Execution, afterEach?: (m: Mac
     const op = ca.actor.ops[t.op] as DeviceOp;
     if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return;
     const addr = m.deviceTarget(c.actorIndex.get(t.actor)!, t.op);
-    const verb = op.op === 'dma_write' ? 'writes' : 'reads';
-    t.effects.unshift(typeof addr === 'number' ? `device ${verb} memory at ${hex(addr)}` : `device ${verb} DMA_MAPPING_ERROR: the access goes nowhere`);
+    t.effects.unshift({ kind: 'device-access', write: op.op === 'dma_write', addr });
   };
   for (const s of execution.steps) {
     const before = m.trace!.length;
