@@ -165,7 +165,7 @@ export class Arm64World implements World {
   }
 
   /** A copy without trace hooks, for searches that branch (src/oracle/exhaustive.ts). */
-  clone(): World {
+  clone(): Arm64World {
     const memory = this.memory.clone();
     const w = new Arm64World(this.platform, this.layout, memory, this.cache.copyTo(memory));
     w.kernel = this.kernel.copyTo(w.cache);

@@ -1,20 +1,19 @@
 // Why a counterexample happened, in kernel terms: for each observation that differs, which step
 // of the execution put the wrong bytes where they were read, and why the ideal platform differs.
-// Computed by replaying the execution and recording, after every step, the observed bytes as the
-// reader sees them, as memory holds them, and the state of their cache lines — so every sentence
-// names a step the report lists ("step 3"), a line and the bytes.
+// Read from the counterexample's one traced replay (src/report/traced-run.ts): after every step,
+// the observed bytes as the reader sees them, as memory holds them, and the state of their cache
+// lines — so every sentence names a step the report lists ("step 3"), a line and the bytes.
 
 import type { Compiled } from '../exec/compile.js';
-import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { bytesEqual, formatValue, hex } from '../exec/values.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import { newIdealMachine, newModelMachine, runIdealLike } from '../oracle/run.js';
+import { newIdealMachine, runIdealLike } from '../oracle/run.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
-import type { TraceEntry } from '../exec/machine.js';
-import { runTraced } from './traced-run.js';
+import type { TraceEntry } from '../exec/trace.js';
+import type { TracedRun } from './traced-run.js';
 import { effectText, hardwareEventText } from './trace-text.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
@@ -49,23 +48,19 @@ export interface Cause {
   bytes: { addr: number; size: number; got: string; ideal: string };
 }
 
-export function explainCause(c: Compiled, execution: Execution, bug: Bug, describe: (actor: number, op: number) => string): string[] {
-  return explainCauses(c, execution, bug, describe).map((x) => x.text);
-}
-
-export function explainCauses(c: Compiled, execution: Execution, bug: Bug, describe: (actor: number, op: number) => string): Cause[] {
+/** Every differing read explained, from the counterexample's one traced replay (src/report/traced-run.ts). */
+export function explainCauses(c: Compiled, run: TracedRun, bug: Bug, describe: (actor: number, op: number) => string): Cause[] {
   const out: Cause[] = [];
-  for (const v of victims(c, execution, bug)) {
-    const story = tell(c, execution, v, describe);
+  for (const v of victims(c, run, bug)) {
+    const story = tell(c, run, v, describe);
     if (story) out.push(story);
   }
   return out;
 }
 
 /** The reads whose values differ from the ideal platform's, with the address each one read. */
-function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
-  const m = runTraced(c, execution);
-  const world = m.world as Arm64World;
+function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
+  const world = run.machine.world;
   const out: Victim[] = [];
   c.actors.forEach((ca, a) => {
     const model = bug.model.reads[ca.actor.name] ?? [], ideal = bug.ideal.reads[ca.actor.name] ?? [];
@@ -87,10 +82,9 @@ function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
   return out;
 }
 
-function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
+function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
   const line = v.addr - (v.addr % c.platform.cwg);
-  const snap = (m: Machine): Snap => {
-    const w = m.world as Arm64World;
+  const snap = (w: Arm64World): Snap => {
     const memory = w.memory.read(v.addr, zeroedBytes(v.size));
     // With two levels (CWG > DminLine) the bytes may sit in L1 or L2: dirty at either is dirty.
     const states = [w.cache.state(w.cache.lineOf(v.addr), 1), w.cache.outer ? w.cache.state(w.cache.outerLineOf(v.addr), 2) : undefined];
@@ -98,10 +92,9 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
     const seen = v.nonCacheable ? memory : w.cache.read(v.addr, zeroedBytes(v.size));
     return { seen, memory, line };
   };
-  const initial = snap(newModelMachine(c));
-  const snaps: Snap[] = [];
-  const m = runTraced(c, execution, (mm) => snaps.push(snap(mm)));
-  const trace = m.trace!;
+  const initial = snap(run.initial);
+  const snaps = run.after.map(snap);
+  const trace = run.trace;
   /** The state after step k; k = -1 is the start. */
   const at = (k: number): Snap => (k < 0 ? initial : snaps[k]);
   const stepOf = (actor: number, op: number) => trace.findIndex((t) => t.actor === c.actors[actor].actor.name && t.op === op);
@@ -119,7 +112,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   const got = formatValue(at(r).seen);
 
   // The op whose bytes the ideal platform's read returns, and where it is in this execution.
-  const writer = idealWriter(c, m.order, v);
+  const writer = idealWriter(c, run.machine.order, v);
   const w = writer ? stepOf(writer.actor, writer.op) : -1;
   if (!writer || w < 0) return undefined;
   const wrote = describe(writer.actor, writer.op);

@@ -16,7 +16,7 @@ import { hardwareEventLine } from '../exec/execution.js';
 import type { TraceEntry } from '../exec/trace.js';
 import { effectLines, effectTexts, hardwareEventText } from './trace-text.js';
 import { explainCauses, type Cause } from './cause.js';
-import { runTraced } from './traced-run.js';
+import { traceRun, type TracedRun } from './traced-run.js';
 
 export interface ReportEvent {
   /** The actor that performed an op, or "hardware" for a fill or eviction. */
@@ -47,7 +47,8 @@ export interface CounterexampleReport {
   path?: string[];
 }
 
-export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>): CounterexampleReport {
+/** run: the counterexample's one traced replay, when the caller has it already (src/report/traced-run.ts). */
+export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>, run: TracedRun = traceRun(c, execution)): CounterexampleReport {
   const ctx = printContext(c.program);
   const opText = c.actors.map((ca) => {
     const regs = { next: 0 };
@@ -56,9 +57,8 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const ops: Record<string, string[]> = {};
   for (const ca of c.actors) ops[ca.actor.name] = printActor(ca.actor, ctx).slice(1, -1).map((l) => l.trim());
 
-  const m = runTraced(c, execution);
   const performed = c.actors.map((ca) => new Array<boolean>(ca.actor.ops.length).fill(false));
-  const events: ReportEvent[] = (m.trace ?? []).map((t) => {
+  const events: ReportEvent[] = run.trace.map((t) => {
     if (t.actor === undefined || t.op === undefined) return { actor: 'hardware', text: hardwareEventText(t.event!, c.platform), effects: effectTexts(t.effects, c.platform.lineSize) };
     const a = c.actorIndex.get(t.actor)!;
     const earlier = performed[a].findIndex((done, i) => !done && i < t.op!);
@@ -75,8 +75,8 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const diff = result.condition ? [result.condition.diff] : diffObservations(result.model, result.ideal, label);
   const observations = diff.map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
 
-  const lines = lineStates((m.world as Arm64World).cache, m.trace ?? [], c.platform);
-  const causes = explainCauses(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
+  const lines = lineStates((run.machine.world as Arm64World).cache, run.trace, c.platform);
+  const causes = explainCauses(c, run, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
   const path = c.path ? c.path.threads.flatMap((t) => t.choices) : undefined;
   const first = observations[0];
   const read = causes.length ? `${causes[0].reader} read ${causes[0].bytes.got}${causes[0].bytes.ideal ? `, not ${causes[0].bytes.ideal}` : ''}: ${causes[0].short}` : undefined;
