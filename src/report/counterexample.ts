@@ -72,8 +72,8 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   });
 
   const label = (actor: string, op: number) => `${actor}: \`${opText[c.actorIndex.get(actor)!][op]}\``;
-  const diff = result.condition ? [result.condition.diff] : diffObservations(result.model, result.ideal, label);
-  const observations = diff.map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
+  const diff = result.condition ? [result.condition.diff] : diffObservations(result.model, result.ideal, label, (i) => finalLabel(c, i));
+  const observations = diff.map((d) => ({ what: d.what, arm64: d.model, ideal: d.ideal }));
 
   const lines = lineStates((run.machine.world as Arm64World).cache, run.trace, c.platform);
   const causes = explainCauses(c, run, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
@@ -112,8 +112,8 @@ function lineStates(cache: Cache, trace: readonly TraceEntry[], p: PlatformConfi
   });
 }
 
-function finalLabel(c: Compiled, what: string): string {
-  const f = c.program.final?.[Number(what.slice('final #'.length))];
-  return f ? `final contents of ${f.buf}${f.off ? ` + ${f.off}` : ''} (${f.size} bytes)` : what;
+function finalLabel(c: Compiled, i: number): string {
+  const f = c.program.final?.[i];
+  return f ? `final contents of ${f.buf}${f.off ? ` + ${f.off}` : ''} (${f.size} bytes)` : `final #${i}`;
 }
 
