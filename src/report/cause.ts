@@ -60,7 +60,7 @@ export function explainCauses(c: Compiled, run: TracedRun, bug: Bug, describe: (
 
 /** The reads whose values differ from the ideal platform's, with the address each one read. */
 function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
-  const world = run.machine.world;
+  const world = run.world;
   const out: Victim[] = [];
   c.actors.forEach((ca, a) => {
     const model = bug.model.reads[ca.actor.name] ?? [], ideal = bug.ideal.reads[ca.actor.name] ?? [];

@@ -9,7 +9,6 @@ import { diffObservations } from '../exec/observations.js';
 import { hex } from '../exec/values.js';
 import { printActor, printContext, printLitmus, printOp } from '../litmus/print.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Cache, CacheLevel } from '../platform/cache.js';
 import { describePlatform, type PlatformConfig } from '../platform/platform.js';
 import { hardwareEventLine } from '../exec/execution.js';
@@ -75,7 +74,7 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const diff = result.condition ? [result.condition.diff] : diffObservations(result.model, result.ideal, label, (i) => finalLabel(c, i));
   const observations = diff.map((d) => ({ what: d.what, arm64: d.model, ideal: d.ideal }));
 
-  const lines = lineStates((run.machine.world as Arm64World).cache, run.trace, c.platform);
+  const lines = lineStates(run.world.cache, run.trace, c.platform);
   const causes = explainCauses(c, run, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
   const path = c.path ? c.path.threads.flatMap((t) => t.choices) : undefined;
   const first = observations[0];

@@ -18,8 +18,9 @@ export interface TracedRun {
   initial: Arm64World;
   /** after[k]: the world just after trace entry k (a copy without trace hooks). */
   after: readonly Arm64World[];
-  /** The machine at the end of the run. */
+  /** The machine at the end of the run, and its world. */
   machine: Machine;
+  world: Arm64World;
 }
 
 /**
@@ -56,7 +57,7 @@ export function traceRun(c: Compiled, execution: Execution): TracedRun {
       }
     }
   }
-  return { trace, initial, after, machine: m };
+  return { trace, initial, after, machine: m, world };
 }
 
 /** A device DMA access: where it went, first among its effects. */
