@@ -8,6 +8,8 @@ import { compile, type Compiled } from '../src/exec/compile.js';
 import { explore } from '../src/oracle/explore.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 import { runModel } from '../src/model/machines.js';
+import type { TraceEntry } from '../src/exec/trace.js';
+import { effectText, hardwareEventText } from '../src/report/trace-text.js';
 import { makePlatform, type PlatformConfig } from '../src/platform/platform.js';
 import { exploreExhaustively } from '../src/oracle/exhaustive.js';
 import type { Program } from '../src/program/types.js';
@@ -19,7 +21,8 @@ const compiled = (p: Program, over = {}): Compiled => compile(p, makePlatform(p.
 
 /** The witness run as text: one line per op or event, then what the kernel and hardware did for it. */
 function traceText(c: Compiled, steps: ReturnType<(typeof BUG_CLASSES)[number]['witness']>): string {
-  return runModel(c, steps, true).trace!.map((t) => [t.event ?? `${t.actor} op ${t.op! + 1}`, ...t.effects].join('\n  ')).join('\n');
+  const said = (t: TraceEntry) => t.effects.map(effectText).filter((x) => x !== undefined);
+  return runModel(c, steps, true).trace!.map((t) => [t.event ? hardwareEventText(t.event, c.platform) : `${t.actor} op ${t.op! + 1}`, ...said(t)].join('\n  ')).join('\n');
 }
 
 describe.each(BUG_CLASSES.map((k) => [k.id, k] as const))('%s', (_id, k) => {

@@ -17,6 +17,7 @@ import { resolveExecution } from '../src/gen/execution-arb.js';
 import { Cache } from '../src/platform/cache.js';
 import type { Memory } from '../src/platform/memory.js';
 import { ReferenceCache } from './reference/single-level-cache.js';
+import { effectText } from '../src/report/trace-text.js';
 
 type MakeCache = (c: Compiled, memory: Memory) => Cache | undefined;
 
@@ -30,7 +31,9 @@ function outcome(c: Compiled, e: Execution, makeCache: MakeCache) {
   world.traceTo((text) => trace[trace.length - 1]?.effects.push(text));
   const applied = e.steps.map((s) => m.step(s));
   m.finish();
-  return { applied, trace, order: m.order, observations: m.observations(), world: world.fingerprint() };
+  // The trace as a report words it (src/report/trace-text.ts): what the two caches must agree on.
+  const said = trace.map((t) => ({ ...t, effects: t.effects.map(effectText).filter((x) => x !== undefined) }));
+  return { applied, trace: said, order: m.order, observations: m.observations(), world: world.fingerprint() };
 }
 
 const production: MakeCache = () => undefined;

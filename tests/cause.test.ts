@@ -7,6 +7,9 @@ import { compile } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { explainCounterexample } from '../src/report/counterexample.js';
+import { buildTimeline } from '../src/report/timeline.js';
+import { traceRun } from '../src/report/traced-run.js';
+import { effectText, effectTexts } from '../src/report/trace-text.js';
 
 const MECHANISM: Record<string, RegExp> = {
   'c1-read-without-sync': /hit line 0x1000 in the cache\. Speculative fill of line 0x1000 \(step \d+\) had cached it before dev's `dma_write/,
@@ -63,4 +66,48 @@ describe('the one-line why and the culprit step', () => {
       }
     });
   }
+});
+
+// One traced replay per report: the report, its causes and the timeline read the same recorded
+// run (src/report/traced-run.ts), whose trace is data (src/exec/trace.ts), worded only by
+// src/report/trace-text.ts.
+describe('one traced replay, recorded as data', () => {
+  const bugOf = (id: string) => {
+    const b = BUG_CLASSES.find((x) => x.id === id)!;
+    const c = compile(b.buggy, makePlatform(b.buggy.platform));
+    const r = checkCompiled(c);
+    return { c, e: r.counterexample!.execution, v: r.counterexample!.result };
+  };
+
+  test('the report and the timeline from one shared replay equal those from their own replays', () => {
+    for (const id of ['c1-read-without-sync', 'c3-write-while-device-owns', 'c11-swiotlb-missing-sync', 'c15-pre-5.19-invalidate-at-map']) {
+      const { c, e, v } = bugOf(id);
+      const run = traceRun(c, e);
+      const shared = explainCounterexample(c, e, v, run);
+      expect(shared, id).toEqual(explainCounterexample(c, e, v));
+      expect(buildTimeline(c, e, v, shared.causes, run), id).toEqual(buildTimeline(c, e, v, shared.causes));
+      expect(run.after).toHaveLength(run.trace.length); // a world after every step
+    }
+  });
+
+  test('the trace holds events, not words: swiotlb copies, mappings, device accesses, discarded lines', () => {
+    const swiotlb = bugOf('c11-swiotlb-missing-sync');
+    const effects = traceRun(swiotlb.c, swiotlb.e).trace.flatMap((t) => t.effects);
+    expect(effects).toContainEqual(expect.objectContaining({ kind: 'mapping', call: 'single', error: false, segments: [expect.objectContaining({ bounced: true })] }));
+    expect(effects).toContainEqual({ kind: 'device-access', write: true, addr: 0x200000 });
+    expect(effects.map(effectText)).toContain('device writes memory at 0x200000');
+    const pre519 = bugOf('c15-pre-5.19-invalidate-at-map');
+    const discarded = traceRun(pre519.c, pre519.e).trace.flatMap((t) => t.effects).filter((x) => x.kind === 'cache' && x.event.kind === 'discard-dirty');
+    expect(discarded.map(effectText)).toEqual(['dirty line 0x1000 discarded']);
+  });
+
+  test('four or more dc on consecutive lines are worded as one range; fewer, one by one', () => {
+    const dc = (n: number) => Array.from({ length: n }, (_, i) => ({ kind: 'dc' as const, op: 'civac' as const, addr: 0x1000 + 64 * i }));
+    expect(effectTexts(dc(4), 64)).toEqual(['dc civac on 4 lines, 0x1000 .. 0x10c0']);
+    expect(effectTexts(dc(3), 64)).toEqual(['dc civac, 0x1000', 'dc civac, 0x1040', 'dc civac, 0x1080']);
+    // an unsaid event between two dc does not break the run
+    const quiet = { kind: 'cache' as const, event: { kind: 'invalidate' as const, line: 0x1000, level: 1 as const }, twoLevel: false };
+    expect(effectTexts([...dc(2), quiet, ...dc(4).slice(2)], 64)).toEqual(['dc civac on 4 lines, 0x1000 .. 0x10c0']);
+    expect(effectText({ kind: 'forwarded', op: 2 })).toBe('read from its own pending store (op 3) in the store buffer');
+  });
 });

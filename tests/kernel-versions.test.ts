@@ -15,6 +15,7 @@ import {
 } from '../src/program/build.js';
 import { ProgramError } from '../src/program/program-error.js';
 import type { Program } from '../src/program/types.js';
+import { effectText } from '../src/report/trace-text.js';
 
 const compiled = (p: Program, config: Partial<PlatformConfig> = {}): Compiled => compile(p, makePlatform(p.platform, config));
 const verdict = (p: Program, config: Partial<PlatformConfig> = {}) => checkCompiled(compiled(p, config), { maxEvents: 1 }).verdict;
@@ -51,7 +52,7 @@ describe('point 7: on-stack buffers are vmalloc memory (CONFIG_VMAP_STACK)', () 
     for (const kind of ['stack', 'vmalloc'] as const) {
       for (const kernel of ['4.19', '5.3']) {
         const c = compiled(rx(kind, { checked: true }), { kernel });
-        const effects = runModel(c, { steps: [] }, true).trace!.flatMap((t) => t.effects);
+        const effects = runModel(c, { steps: [] }, true).trace!.flatMap((t) => t.effects.map(effectText));
         const alias = kind === 'stack' ? '0x9000000' : '0x8000000';
         expect(effects, `${kind} ${kernel}`).toContain(`device is given ${alias} (virt_to_page() of vmalloc address: unrelated memory, not 'buf')`);
         expect(judgeExecution(c, { steps: [] }).verdict).toBe('bug');
@@ -145,7 +146,7 @@ describe('point 9: swiotlb by version', () => {
   test('16fc3cef33a0 (5.12.0–5.12.13, 5.10.35–5.10.46): a partial sync at h + 64 copies the slot\'s bytes 64.. to the original\'s bytes 0..; fixed by 5f89468e2f06', () => {
     for (const kernel of ['5.12', '5.12.13', '5.10.35', '5.10.46']) {
       const c = compiled(halfSync, { kernel, swiotlb: 'force' });
-      const effects = runModel(c, { steps: [] }, true).trace!.flatMap((t) => t.effects);
+      const effects = runModel(c, { steps: [] }, true).trace!.flatMap((t) => t.effects.map(effectText));
       expect(effects, kernel).toContain('swiotlb memcpy 0x200040 → 0x1000 (8 bytes)');
       expect(judgeExecution(c, { steps: [] }).verdict, kernel).toBe('bug');
     }
@@ -164,7 +165,7 @@ describe('point 9: swiotlb by version', () => {
 
   test('daf9514fd5eb (v5.12): a sync larger than the mapping is clamped to the slot\'s alloc_size with a WARN, so the neighbour survives; before, it is copied over', () => {
     const c = compiled(oversizeSync, { kernel: '6.12', swiotlb: 'force' });
-    expect(runModel(c, { steps: [] }, true).trace!.flatMap((t) => t.effects)).toContain('WARNING: swiotlb: Buffer overflow detected. Allocation size: 64. Mapping size: 128.');
+    expect(runModel(c, { steps: [] }, true).trace!.flatMap((t) => t.effects.map(effectText))).toContain('WARNING: swiotlb: Buffer overflow detected. Allocation size: 64. Mapping size: 128.');
     expect(verdict(oversizeSync, { kernel: '6.12', swiotlb: 'force' })).toBe('ok');
     expect(verdict(oversizeSync, { kernel: '5.12', swiotlb: 'force' })).toBe('ok');
     expect(verdict(oversizeSync, { kernel: '5.11', swiotlb: 'force' })).toBe('bug');

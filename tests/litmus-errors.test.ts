@@ -6,6 +6,11 @@ import { formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { decodeLitmus, MAX_LITMUS_BYTES } from '../src/litmus/read-file.js';
 import { LitmusError } from '../src/litmus/litmus-error.js';
 import { GOOD } from './fixtures/good-rx.js';
+import { parseLitmus } from '../src/litmus/parse.js';
+import { compile } from '../src/exec/compile.js';
+import { makePlatform } from '../src/platform/platform.js';
+import { ProgramError } from '../src/program/program-error.js';
+
 
 /** The one error line for a text, or fails the test when it loads. */
 function errorOf(text: string): string {
@@ -76,6 +81,17 @@ describe('compile() errors point at the op that caused them', () => {
   test('an impossible combination with --platform points at the file setting', () => {
     const r = loadLitmus('t.litmus', edit('{\n  kmalloc', 'platform { lineSize = 128; cwg = 128; }\n{\n  kmalloc'), { cwg: 64 });
     expect('kind' in r && formatInputError(r)).toMatch(/^t\.litmus:2:28: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
+  });
+  test('the error carries its site as data; its message keeps the op for callers without a file', () => {
+    const { program } = parseLitmus(GOOD);
+    Object.assign(program.actors[0].ops[4], { off: 62 }); // past the parser's own check, as an API caller might
+    let e: unknown;
+    try { compile(program, makePlatform(program.platform)); } catch (x) { e = x; }
+    expect(e).toBeInstanceOf(ProgramError);
+    const pe = e as ProgramError;
+    expect(pe.where).toEqual({ kind: 'op', actor: 'cpu0', op: 4, name: 'load' });
+    expect(pe.text).toBe("bytes 62..65 are outside 'buf' (size 64)");
+    expect(pe.message).toBe(`cpu0 op 5 (load): ${pe.text}`);
   });
   test('a default that clashes with a setting points at the setting', () => {
     expect(errorOf(edit('{\n  kmalloc', 'platform { lineSize = 128; }\n{\n  kmalloc'))).toMatch(/^t\.litmus:2:12: impossible platform: cwg \(64\) smaller than lineSize \(128\)/);

@@ -6,9 +6,9 @@ import { DmaKernel } from '../kernel/dma-api.js';
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
-import { hex } from '../exec/values.js';
+import type { TraceEffect } from '../exec/trace.js';
 import { zeroedBytes } from '../platform/bytes.js';
-import { Cache, type CacheEvent } from '../platform/cache.js';
+import { Cache } from '../platform/cache.js';
 import { Memory } from '../platform/memory.js';
 import type { Platform } from '../platform/platform.js';
 
@@ -21,8 +21,8 @@ export class Arm64World implements World {
   readonly memory: Memory;
   readonly cache: Cache;
   kernel: DmaKernel;
-  /** Set by a tracer: receives one line per thing the hardware or kernel did. */
-  private note?: (text: string) => void;
+  /** Set by a tracer: receives each thing the hardware or kernel did, as data. */
+  private note?: (e: TraceEffect) => void;
 
   /** 2 ** deviceAddressBits: the first bus address the device cannot drive. */
   private readonly busLimit: number;
@@ -37,19 +37,13 @@ export class Arm64World implements World {
   }
 
   /** Route the hardware's and kernel's actions to a trace. */
-  traceTo(note: (text: string) => void): void {
+  traceTo(note: (e: TraceEffect) => void): void {
     this.note = note;
-    this.cache.onEvent = this.cache.outer ? (e) => {
-      const text = twoLevelEventText(e);
-      if (text) note(text);
-    } : (e) => {
-      if (e.kind === 'writeback') note(`line ${hex(e.line)} written back to memory`);
-      else if (e.kind === 'discard-dirty') note(`dirty line ${hex(e.line)} discarded`);
-      else if (e.kind === 'fill') note(`line ${hex(e.line)} filled from memory`);
-    };
-    this.kernel.onDc = (op, addr) => note(`dc ${op}, ${hex(addr)}`);
-    this.kernel.swiotlb.onCopy = (from, to, size) => note(`swiotlb memcpy ${hex(from)} → ${hex(to)} (${size} bytes)`);
-    this.kernel.onWarn = (text) => note(`WARNING: ${text}`);
+    const twoLevel = this.cache.outer !== undefined;
+    this.cache.onEvent = (event) => note({ kind: 'cache', event, twoLevel });
+    this.kernel.onDc = (op, addr) => note({ kind: 'dc', op, addr });
+    this.kernel.swiotlb.onCopy = (from, to, size) => note({ kind: 'swiotlb-copy', from, to, size });
+    this.kernel.onWarn = (text) => note({ kind: 'warning', text });
   }
 
   /** Normal-NC for coherent memory of a non-coherent device (pgprot_dmacoherent); else the cacheable linear map. */
@@ -86,7 +80,7 @@ export class Arm64World implements World {
 
   deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void {
     if (typeof addr !== 'number') {
-      this.note?.('device write to DMA_MAPPING_ERROR went nowhere');
+      this.note?.({ kind: 'write-nowhere' });
       return;
     }
     if (this.platform.deviceCoherent) this.cache.snoopWrite(addr, bytes);
@@ -107,17 +101,17 @@ export class Arm64World implements World {
         const b = buf(op.buf);
         if (op.alloc === 'noncoherent') {
           k.allocPages(op.handle, b.addr + op.off, op.size, op.dir);
-          this.noteMapping(`${hex(b.addr + op.off)} (dma_alloc_noncoherent: zeroed through the cache, not cleaned)`);
+          this.note?.({ kind: 'mapping', call: 'alloc-noncoherent', error: false, segments: [{ bus: b.addr + op.off, bounced: false }] });
           return true;
         }
         const m = k.map(op.handle, op.api, b.addr + op.off, op.size, op.dir, !!op.skipCpuSync, b.virtToPage === undefined ? undefined : b.virtToPage + op.off);
-        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : hex(m.segments[0].bus) + (m.segments[0].bounced ? ' (swiotlb bounce buffer)' : '') + (m.wrongPage ? ` (virt_to_page() of vmalloc address: unrelated memory, not '${op.buf}')` : ''));
+        this.noteMapping('single', m, m.wrongPage ? op.buf : undefined);
         return true;
       }
       case 'dma_map_sg': {
         const at = (e: { buf: string; off: number }) => ({ phys: buf(e.buf).addr + e.off, virtToPage: buf(e.buf).virtToPage === undefined ? undefined : buf(e.buf).virtToPage! + e.off });
         const m = k.mapSg(op.handle, op.entries.map((e) => ({ ...at(e), size: e.size })), op.dir, !!op.skipCpuSync);
-        this.noteMapping(m.error ? 'DMA_MAPPING_ERROR' : m.segments.map((s) => hex(s.bus) + (s.bounced ? ' (bounced)' : '')).join(', '));
+        this.noteMapping('sg', m);
         return true;
       }
       case 'dma_unmap': k.unmap(op.handle, op.size, op.dir, !!op.skipCpuSync); return true;
@@ -135,8 +129,8 @@ export class Arm64World implements World {
     }
   }
 
-  private noteMapping(what: string): void {
-    this.note?.(`device is given ${what}`);
+  private noteMapping(call: 'single' | 'sg', m: { error: boolean; segments: readonly { bus: number; bounced: boolean }[] }, wrongPage?: string): void {
+    this.note?.({ kind: 'mapping', call, error: m.error, segments: m.segments.map((s) => ({ bus: s.bus, bounced: s.bounced })), ...(wrongPage ? { wrongPage } : {}) });
   }
 
   fill(addr: number, level: 1 | 2): void {
@@ -171,7 +165,7 @@ export class Arm64World implements World {
   }
 
   /** A copy without trace hooks, for searches that branch (src/oracle/exhaustive.ts). */
-  clone(): World {
+  clone(): Arm64World {
     const memory = this.memory.clone();
     const w = new Arm64World(this.platform, this.layout, memory, this.cache.copyTo(memory));
     w.kernel = this.kernel.copyTo(w.cache);
@@ -181,16 +175,5 @@ export class Arm64World implements World {
   /** Memory, every cache line with its dirty bit, and the kernel's mappings and swiotlb slots. */
   fingerprint(): string {
     return `${this.memory.fingerprint()}#${this.cache.fingerprint()}#${this.kernel.fingerprint()}`;
-  }
-}
-
-/** Trace text of a cache event with two levels: which level, and where a write-back went. */
-function twoLevelEventText(e: CacheEvent): string | undefined {
-  const line = `L${e.level} line ${hex(e.line)}`;
-  switch (e.kind) {
-    case 'writeback': return e.outer === undefined ? `${line} written back to memory` : `${line} written back into L2 line ${hex(e.outer)} (the whole L2 line is now dirty)`;
-    case 'discard-dirty': return `dirty ${line} discarded`;
-    case 'fill': return `${line} filled from ${e.outer === undefined ? 'memory' : `L2 line ${hex(e.outer)}`}`;
-    default: return undefined;
   }
 }

@@ -4,7 +4,7 @@
 import type { Platform } from '../platform/platform.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
 import { checkLimits } from '../program/limits.js';
-import { ProgramError } from '../program/program-error.js';
+import { opSite, ProgramError, type ErrorSite } from '../program/program-error.js';
 import { leaves, type Expr } from '../program/expr.js';
 import { CONTROL_OPS, type Actor, type BufRef, type CpuOp, type DeviceOp, type Program, type Value } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from './values.js';
@@ -63,20 +63,20 @@ export function compile(program: Program, platform: Platform): Compiled {
   const layout = layoutProgram(program, platform);
   const registers = new Set(program.registers);
   const handles = new Set<string>();
-  const buf = (name: string, where: string): PlacedBuffer => {
+  const buf = (name: string, where: ErrorSite): PlacedBuffer => {
     const b = layout.buffers.get(name);
-    if (!b) throw new ProgramError(`${where}: unknown buffer '${name}'`);
+    if (!b) throw new ProgramError(`unknown buffer '${name}'`, where);
     return b;
   };
-  const range = (r: BufRef, where: string): PlacedBuffer => {
+  const range = (r: BufRef, where: ErrorSite): PlacedBuffer => {
     const b = buf(r.buf, where);
     if (!Number.isInteger(r.off) || !Number.isInteger(r.size) || r.off < 0 || r.size <= 0 || r.off + r.size > b.size) {
-      throw new ProgramError(`${where}: bytes ${r.off}..${r.off + r.size - 1} are outside '${r.buf}' (size ${b.size})`);
+      throw new ProgramError(`bytes ${r.off}..${r.off + r.size - 1} are outside '${r.buf}' (size ${b.size})`, where);
     }
     return b;
   };
-  const reg = (name: string, where: string) => {
-    if (!registers.has(name)) throw new ProgramError(`${where}: unknown register '${name}'`);
+  const reg = (name: string, where: ErrorSite) => {
+    if (!registers.has(name)) throw new ProgramError(`unknown register '${name}'`, where);
   };
 
   // First pass: every handle a CPU defines, so devices may name handles mapped later in program order.
@@ -87,18 +87,18 @@ export function compile(program: Program, platform: Platform): Compiled {
       if (op.op === 'dma_alloc_coherent') handles.add(op.buf);
     }
   }
-  const handle = (h: string, where: string) => {
-    if (!handles.has(h)) throw new ProgramError(`${where}: unknown DMA handle '${h}' (no dma_map or dma_alloc_coherent defines it)`);
+  const handle = (h: string, where: ErrorSite) => {
+    if (!handles.has(h)) throw new ProgramError(`unknown DMA handle '${h}' (no dma_map or dma_alloc_coherent defines it)`, where);
   };
 
   const orderContext = { handles: handleInfo(program, platform, layout), hasDevice: program.actors.some((a) => a.kind === 'device'), mmio: program.mmio };
   const names = new Set<string>();
   const actors: CompiledActor[] = program.actors.map((a) => {
-    if (names.has(a.name)) throw new ProgramError(`actor '${a.name}' is declared twice`);
+    if (names.has(a.name)) throw new ProgramError(`actor '${a.name}' is declared twice`, { kind: 'actor', actor: a.name });
     names.add(a.name);
     const order: OrderClass[] = [];
     a.ops.forEach((op, i) => {
-      const where = `${a.name} op ${i + 1} (${op.op})`;
+      const where = opSite(a.name, i, op.op);
       checkComputed(op, i, where);
       if (a.kind === 'cpu') {
         checkCpuOp(op as CpuOp, where, { buf, range, reg, handle });
@@ -115,7 +115,7 @@ export function compile(program: Program, platform: Platform): Compiled {
           case 'dma_read': if (!op.addr) handle(op.handle, where); break;
           case 'dma_write': case 'dma_poll': if (!op.addr) handle(op.handle, where); checkValue(op.value, op.size, where); break;
           case 'raise_irq': case 'assume': break;
-          default: throw new ProgramError(`${where}: a device cannot do '${(op as { op: string }).op}'`);
+          default: throw new ProgramError(`a device cannot do '${(op as { op: string }).op}'`, where);
         }
       }
     });
@@ -126,7 +126,7 @@ export function compile(program: Program, platform: Platform): Compiled {
     return { actor: a, order, precedence: prec, bytes: new Array(a.ops.length).fill(undefined), registers };
   });
   const handleValues = program.actors.some((a) => a.ops.some((op) => expressionsOf(op).some((e) => leaves(e).some((l) => l.k === 'handle'))));
-  const final = (program.final ?? []).map((r, i) => ({ buf: range(r, `final #${i}`), off: r.off, size: r.size }));
+  const final = (program.final ?? []).map((r, i) => ({ buf: range(r, { kind: 'final', index: i }), off: r.off, size: r.size }));
   checkHandleOrder(program);
   return { program, platform, layout, actors, actorIndex: new Map(actors.map((a, i) => [a.actor.name, i])), final, handleValues };
 }
@@ -145,14 +145,14 @@ export function expressionsOf(op: Op): Expr[] {
 }
 
 /** An op a path program may hold: computed parts folded (src/exec/paths.ts), sizes of braces right. */
-function checkComputed(op: Op, i: number, where: string): void {
-  if (CONTROL_OPS.has(op.op)) throw new ProgramError(`${where}: control flow must be expanded into paths first (src/exec/paths.ts)`);
+function checkComputed(op: Op, i: number, where: ErrorSite): void {
+  if (CONTROL_OPS.has(op.op)) throw new ProgramError(`control flow must be expanded into paths first (src/exec/paths.ts)`, where);
   const o = op as { values?: Value[]; size?: number };
-  if (o.values && o.values.length * 8 !== o.size) throw new ProgramError(`${where}: {${o.values.length} values} fill ${o.values.length * 8} bytes, not ${o.size}`);
+  if (o.values && o.values.length * 8 !== o.size) throw new ProgramError(`{${o.values.length} values} fill ${o.values.length * 8} bytes, not ${o.size}`, where);
   for (const e of expressionsOf(op)) {
     for (const l of leaves(e)) {
-      if (l.k === 'read' && !(l.op < i)) throw new ProgramError(`${where}: uses the value of op ${l.op + 1}, which is not an earlier read`);
-      if (l.k === 'reg' || l.k === 'treg' || l.k === 'mem') throw new ProgramError(`${where}: '${l.k}' must be resolved into paths first`);
+      if (l.k === 'read' && !(l.op < i)) throw new ProgramError(`uses the value of op ${l.op + 1}, which is not an earlier read`, where);
+      if (l.k === 'reg' || l.k === 'treg' || l.k === 'mem') throw new ProgramError(`'${l.k}' must be resolved into paths first`, where);
     }
   }
 }
@@ -185,42 +185,42 @@ function orderDependencies(ops: readonly CpuOp[], order: readonly OrderClass[], 
 }
 
 interface Checks {
-  buf: (name: string, where: string) => PlacedBuffer;
-  range: (r: BufRef, where: string) => PlacedBuffer;
-  reg: (name: string, where: string) => void;
-  handle: (h: string, where: string) => void;
+  buf: (name: string, where: ErrorSite) => PlacedBuffer;
+  range: (r: BufRef, where: ErrorSite) => PlacedBuffer;
+  reg: (name: string, where: ErrorSite) => void;
+  handle: (h: string, where: ErrorSite) => void;
 }
 
-function checkValue(value: Value, size: number, where: string, register = false): void {
+function checkValue(value: Value, size: number, where: ErrorSite, register = false): void {
   const problem = valueProblem(value, size, register);
-  if (problem) throw new ProgramError(`${where}: ${problem}`);
+  if (problem) throw new ProgramError(problem, where);
 }
 
-function checkCpuOp(op: CpuOp, where: string, c: Checks): void {
+function checkCpuOp(op: CpuOp, where: ErrorSite, c: Checks): void {
   switch (op.op) {
     case 'store': case 'poll': c.range(op, where); checkValue(op.value, op.size, where); break;
     case 'load': c.range(op, where); break;
     case 'writel': c.reg(op.reg, where); checkValue(op.value, op.width ?? REGISTER_BYTES, where, (op.width ?? REGISTER_BYTES) === REGISTER_BYTES); break;
     case 'rmw':
       c.range(op, where);
-      if (![1, 2, 4, 8].includes(op.size)) throw new ProgramError(`${where}: an atomic ${op.fn} is 1, 2, 4 or 8 bytes, not ${op.size}`);
+      if (![1, 2, 4, 8].includes(op.size)) throw new ProgramError(`an atomic ${op.fn} is 1, 2, 4 or 8 bytes, not ${op.size}`, where);
       checkValue(op.value, op.size, where);
       if (op.old !== undefined) checkValue(op.old, op.size, where);
       break;
     case 'readl': c.reg(op.reg, where); break;
     case 'dma_map': c.range(op, where); break;
     case 'dma_map_sg':
-      if (op.entries.length === 0) throw new ProgramError(`${where}: an sg list needs at least one entry`);
+      if (op.entries.length === 0) throw new ProgramError(`an sg list needs at least one entry`, where);
       op.entries.forEach((e) => c.range(e, where));
       break;
     case 'dma_alloc_coherent': case 'dma_free_coherent':
-      if (c.buf(op.buf, where).kind !== 'coherent') throw new ProgramError(`${where}: '${op.buf}' is not declared coherent`);
+      if (c.buf(op.buf, where).kind !== 'coherent') throw new ProgramError(`'${op.buf}' is not declared coherent`, where);
       break;
     case 'dma_unmap': case 'dma_unmap_sg': case 'dma_sync': case 'dma_mapping_error': c.handle(op.handle, where); break;
     case 'dma_set_mask':
-      if (!Number.isInteger(op.bits) || op.bits < 24 || op.bits > 64) throw new ProgramError(`${where}: DMA_BIT_MASK(${op.bits}) is not a mask from 24 to 64 bits`);
+      if (!Number.isInteger(op.bits) || op.bits < 24 || op.bits > 64) throw new ProgramError(`DMA_BIT_MASK(${op.bits}) is not a mask from 24 to 64 bits`, where);
       break;
     case 'barrier': case 'wait_irq': case 'assume': break;
-    default: throw new ProgramError(`${where}: a CPU cannot do '${(op as { op: string }).op}'`);
+    default: throw new ProgramError(`a CPU cannot do '${(op as { op: string }).op}'`, where);
   }
 }

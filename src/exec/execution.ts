@@ -30,14 +30,9 @@ export function hasOuterLevel(p: PlatformConfig): boolean {
   return p.cwg > p.lineSize;
 }
 
-/** How a report names a fill or eviction. */
-export function hardwareEventText(s: Exclude<Step, { run: string }>, p: PlatformConfig): string {
+/** The cache line a fill or eviction acts on: an L2 line at CWG, an L1 line at DminLine (one level: lines of CWG). */
+export function hardwareEventLine(s: Exclude<Step, { run: string }>, p: PlatformConfig): { level: 1 | 2; line: number } {
   const addr = 'fill' in s ? s.fill : s.evict;
-  if (!hasOuterLevel(p)) return `${'fill' in s ? 'speculative fill' : 'eviction'} of line ${hexLine(addr, p.cwg)}`;
-  if (s.level === 2) return `${'fill' in s ? 'speculative fill' : 'eviction'} of L2 line ${hexLine(addr, p.cwg)}`;
-  return 'fill' in s ? `speculative fill of L1 line ${hexLine(addr, p.lineSize)}` : `eviction of L1 line ${hexLine(addr, p.lineSize)} into L2`;
-}
-
-function hexLine(addr: number, size: number): string {
-  return '0x' + (addr - (addr % size)).toString(16);
+  if (!hasOuterLevel(p) || s.level === 2) return { level: hasOuterLevel(p) ? 2 : 1, line: addr - (addr % p.cwg) };
+  return { level: 1, line: addr - (addr % p.lineSize) };
 }

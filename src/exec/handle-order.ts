@@ -14,7 +14,7 @@
 // another CPU maps) stays an observation: the device waits, and a hang is what the run observes.
 
 import type { Op, Program } from '../program/types.js';
-import { ProgramError } from '../program/program-error.js';
+import { opSite, ProgramError } from '../program/program-error.js';
 
 interface At { a: number; i: number }
 
@@ -74,16 +74,16 @@ export function checkHandleOrder(p: Program): void {
     const h = handleUsed(op);
     const map = h === undefined ? undefined : only(definers, h);
     if (!map) return;
-    const where = `${actor.name} op ${i + 1} (${op.op})`;
+    const where = opSite(actor.name, i, op.op);
     if (map.a === a && actor.kind === 'cpu') {
       // DMA API calls of one thread keep program order (src/exec/ordering.ts): an earlier call
       // sees the handle unassigned.
-      if (map.i > i) throw new ProgramError(`${where}: '${h}' is used before ${actor.name} maps it, later in the same thread`);
+      if (map.i > i) throw new ProgramError(`'${h}' is used before ${actor.name} maps it, later in the same thread`, where);
       return;
     }
     if (!stuck.has(`${a}:${i}`) || !stuck.has(`${map.a}:${map.i}`) || ++searches > MAX_SEARCHES) return;
     if (needed(map, needs).has(`${a}:${i}`)) {
-      throw new ProgramError(`${where}: '${h}' is used before any map can assign it: ${p.actors[map.a].name} maps it only after waiting for something that comes after this op, so both would wait for ever`);
+      throw new ProgramError(`'${h}' is used before any map can assign it: ${p.actors[map.a].name} maps it only after waiting for something that comes after this op, so both would wait for ever`, where);
     }
   }));
 }

@@ -43,8 +43,8 @@ export interface ObservationDiff {
   ideal: string;
 }
 
-/** The observations that differ, in reader's terms (used to show a counterexample). */
-export function diffObservations(model: Observations, ideal: Observations, label: (actor: string, op: number) => string): ObservationDiff[] {
+/** The observations that differ, in reader's terms (used to show a counterexample): label names a read, finalLabel a final range. */
+export function diffObservations(model: Observations, ideal: Observations, label: (actor: string, op: number) => string, finalLabel = (i: number) => `final #${i}`): ObservationDiff[] {
   const out: ObservationDiff[] = [];
   for (const actor of Object.keys(model.reads)) {
     const a = model.reads[actor];
@@ -57,7 +57,7 @@ export function diffObservations(model: Observations, ideal: Observations, label
     }
   }
   model.final.forEach((v, i) => {
-    if (v !== ideal.final[i]) out.push({ what: `final #${i}`, model: v, ideal: ideal.final[i] });
+    if (v !== ideal.final[i]) out.push({ what: finalLabel(i), model: v, ideal: ideal.final[i] });
   });
   return out;
 }

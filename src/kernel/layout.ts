@@ -5,7 +5,7 @@ import type { BufferDecl, Program } from '../program/types.js';
 import { cacheLineSize, type Platform } from '../platform/platform.js';
 import { atLeast, bouncesUnalignedKmalloc, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
 import { MAX_MEMORY_BYTES } from '../program/limits.js';
-import { ProgramError } from '../program/program-error.js';
+import { opSite, ProgramError } from '../program/program-error.js';
 import { PlatformError } from '../platform/platform-error.js';
 
 export const PAGE_SIZE = 4096;
@@ -54,11 +54,11 @@ const hexAddr = (n: number) => '0x' + n.toString(16);
 
 function checkExplicitAddress(b: BufferDecl & { at: number }): void {
   if (!Number.isInteger(b.at) || b.at < 0 || b.at + b.size > MAX_PHYS_ADDR) {
-    throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)}: physical addresses end at 2^48 (${hexAddr(MAX_PHYS_ADDR)})`);
+    throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)}: physical addresses end at 2^48 (${hexAddr(MAX_PHYS_ADDR)})`, { kind: 'buffer', buffer: b.name });
   }
   for (const r of RESERVED) {
     if (b.at < r.hi && r.lo < b.at + b.size) {
-      throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)} overlaps ${r.what} (${hexAddr(r.lo)}..${hexAddr(r.hi - 1)}); choose an address outside it`);
+      throw new ProgramError(`buffer '${b.name}' at ${hexAddr(b.at)} overlaps ${r.what} (${hexAddr(r.lo)}..${hexAddr(r.hi - 1)}); choose an address outside it`, { kind: 'buffer', buffer: b.name });
     }
   }
 }
@@ -129,7 +129,7 @@ export function layoutProgram(program: Program, p: Platform): Layout {
       : b.kind === 'stack' ? stackCursor <= high + REGION_END.stack
         : b.kind === 'coherent' ? coherentCursor <= REGION_END.coherent : true;
     const region = b.kind === 'kmalloc' || b.kind === 'page' ? 'kmalloc and page' : b.kind;
-    if (!fits) throw new ProgramError(`buffer '${b.name}' does not fit in the model's ${region} memory; declare smaller buffers (docs/litmus.md, Limits)`);
+    if (!fits) throw new ProgramError(`buffer '${b.name}' does not fit in the model's ${region} memory; declare smaller buffers (docs/litmus.md, Limits)`, { kind: 'buffer', buffer: b.name });
     return at;
   };
 
@@ -172,13 +172,13 @@ export function layoutProgram(program: Program, p: Platform): Layout {
   };
 
   for (const b of program.buffers) {
-    if (!Number.isInteger(b.size) || b.size <= 0) throw new ProgramError(`buffer '${b.name}' has size ${b.size}; sizes are positive integers`);
-    if (buffers.has(b.name)) throw new ProgramError(`buffer '${b.name}' is declared twice`);
+    if (!Number.isInteger(b.size) || b.size <= 0) throw new ProgramError(`buffer '${b.name}' has size ${b.size}; sizes are positive integers`, { kind: 'buffer', buffer: b.name });
+    if (buffers.has(b.name)) throw new ProgramError(`buffer '${b.name}' is declared twice`, { kind: 'buffer', buffer: b.name });
     if (b.in) {
       const parent = buffers.get(b.in.parent);
-      if (!parent) throw new ProgramError(`buffer '${b.name}' is inside '${b.in.parent}', which is not declared before it`);
+      if (!parent) throw new ProgramError(`buffer '${b.name}' is inside '${b.in.parent}', which is not declared before it`, { kind: 'buffer', buffer: b.name });
       if (b.in.offset < 0 || b.in.offset + b.size > parent.size) {
-        throw new ProgramError(`field '${b.name}' (offset ${b.in.offset}, size ${b.size}) does not fit in '${parent.name}' (size ${parent.size})`);
+        throw new ProgramError(`field '${b.name}' (offset ${b.in.offset}, size ${b.size}) does not fit in '${parent.name}' (size ${parent.size})`, { kind: 'buffer', buffer: b.name });
       }
       buffers.set(b.name, { name: b.name, kind: parent.kind, addr: parent.addr + b.in.offset, size: b.size, object: parent.object });
       if (parent.virtToPage !== undefined) buffers.get(b.name)!.virtToPage = parent.virtToPage + b.in.offset;
@@ -207,7 +207,7 @@ function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, 
       const sgEntry = op.op === 'dma_map_sg' && atLeast(p.version, 5, 4) ? op.entries.find((e) => vmapped(e.buf)) : undefined;
       if (sgEntry) {
         const hint = buffers.get(sgEntry.buf)!.kind === 'stack' ? ', or vmapStack = false' : '';
-        throw new ProgramError(`${a.name} op ${i + 1} (dma_map_sg): sg_set_buf() of vmalloc memory ('${sgEntry.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${hint}`);
+        throw new ProgramError(`sg_set_buf() of vmalloc memory ('${sgEntry.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${hint}`, opSite(a.name, i, 'dma_map_sg'));
       }
       if (op.op === 'dma_map' && op.api === 'single' && vmapped(op.buf) && vmallocMapSingleUnmodelled(p.version)) {
         throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_map_single() of vmalloc memory ('${op.buf}') is not modelled on 5.4.0–5.4.7 (virt_to_page() names no RAM page there); use 5.4.8 or later, or 5.3`);

@@ -3,7 +3,7 @@
 // accepted program cheap enough to explore: the model copies the memory a program touches into
 // every explored state, so size is time. docs/litmus.md ("Limits") gives the reasons to users.
 
-import { ProgramError } from './program-error.js';
+import { opSite, ProgramError, type ErrorSite } from './program-error.js';
 import type { Program } from './types.js';
 
 /**
@@ -42,30 +42,30 @@ const KiB = (n: number) => `${n / 1024} KiB`;
 /** ProgramError (naming the buffer, op or thread) for the first limit the program exceeds. */
 export function checkLimits(p: Program): void {
   if (p.actors.length > MAX_THREADS) {
-    throw new ProgramError(`actor '${p.actors[MAX_THREADS].name}' is thread ${MAX_THREADS + 1}: a test has at most ${MAX_THREADS} cpu and device blocks`);
+    throw new ProgramError(`actor '${p.actors[MAX_THREADS].name}' is thread ${MAX_THREADS + 1}: a test has at most ${MAX_THREADS} cpu and device blocks`, { kind: 'actor', actor: p.actors[MAX_THREADS].name });
   }
   let ops = 0;
   for (const a of p.actors) {
     ops += a.ops.length;
-    if (ops > MAX_OPS) throw new ProgramError(`actor '${a.name}' brings the test to ${ops} operations: a test has at most ${MAX_OPS}`);
+    if (ops > MAX_OPS) throw new ProgramError(`actor '${a.name}' brings the test to ${ops} operations: a test has at most ${MAX_OPS}`, { kind: 'actor', actor: a.name });
   }
   let total = 0;
   for (const b of p.buffers) {
     if (b.in) continue;
     total += b.size;
     if (total > MAX_MEMORY_BYTES) {
-      throw new ProgramError(`buffer '${b.name}' brings the declared memory to ${total} bytes: a test declares at most ${KiB(MAX_MEMORY_BYTES)} in all`);
+      throw new ProgramError(`buffer '${b.name}' brings the declared memory to ${total} bytes: a test declares at most ${KiB(MAX_MEMORY_BYTES)} in all`, { kind: 'buffer', buffer: b.name });
     }
   }
-  const transfer = (size: number, where: string) => {
-    if (size > MAX_TRANSFER_BYTES) throw new ProgramError(`${where}: ${size} bytes in one transfer; the limit is ${KiB(MAX_TRANSFER_BYTES)}`);
+  const transfer = (size: number, where: ErrorSite) => {
+    if (size > MAX_TRANSFER_BYTES) throw new ProgramError(`${size} bytes in one transfer; the limit is ${KiB(MAX_TRANSFER_BYTES)}`, where);
   };
   for (const a of p.actors) {
     a.ops.forEach((op, i) => {
-      const where = `${a.name} op ${i + 1} (${op.op})`;
+      const where = opSite(a.name, i, op.op);
       if ('size' in op) transfer(op.size, where);
       if (op.op === 'dma_map_sg') for (const e of op.entries) transfer(e.size, where);
     });
   }
-  (p.final ?? []).forEach((r, i) => transfer(r.size, `final #${i}`));
+  (p.final ?? []).forEach((r, i) => transfer(r.size, { kind: 'final', index: i }));
 }

@@ -1,21 +1,21 @@
 // Why a counterexample happened, in kernel terms: for each observation that differs, which step
 // of the execution put the wrong bytes where they were read, and why the ideal platform differs.
-// Computed by replaying the execution and recording, after every step, the observed bytes as the
-// reader sees them, as memory holds them, and the state of their cache lines — so every sentence
-// names a step the report lists ("step 3"), a line and the bytes.
+// Read from the counterexample's one traced replay (src/report/traced-run.ts): after every step,
+// the observed bytes as the reader sees them, as memory holds them, and the state of their cache
+// lines — so every sentence names a step the report lists ("step 3"), a line and the bytes.
 
 import type { Compiled } from '../exec/compile.js';
-import type { Execution } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import { bytesEqual, formatValue, hex } from '../exec/values.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import { newIdealMachine, newModelMachine, runIdealLike } from '../model/machines.js';
+import { newIdealMachine, runIdealLike } from '../model/machines.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
-import type { TraceEntry } from '../exec/machine.js';
+import type { TraceEntry } from '../exec/trace.js';
+import type { TracedRun } from './traced-run.js';
 import { actorOf } from '../exec/op-id.js';
-import { runTraced } from './traced-run.js';
+import { effectText, hardwareEventText } from './trace-text.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
@@ -49,23 +49,19 @@ export interface Cause {
   bytes: { addr: number; size: number; got: string; ideal: string };
 }
 
-export function explainCause(c: Compiled, execution: Execution, bug: Bug, describe: (actor: number, op: number) => string): string[] {
-  return explainCauses(c, execution, bug, describe).map((x) => x.text);
-}
-
-export function explainCauses(c: Compiled, execution: Execution, bug: Bug, describe: (actor: number, op: number) => string): Cause[] {
+/** Every differing read explained, from the counterexample's one traced replay (src/report/traced-run.ts). */
+export function explainCauses(c: Compiled, run: TracedRun, bug: Bug, describe: (actor: number, op: number) => string): Cause[] {
   const out: Cause[] = [];
-  for (const v of victims(c, execution, bug)) {
-    const story = tell(c, execution, v, describe);
+  for (const v of victims(c, run, bug)) {
+    const story = tell(c, run, v, describe);
     if (story) out.push(story);
   }
   return out;
 }
 
 /** The reads whose values differ from the ideal platform's, with the address each one read. */
-function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
-  const m = runTraced(c, execution);
-  const world = m.world as Arm64World;
+function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
+  const world = run.world;
   const out: Victim[] = [];
   c.actors.forEach((ca, a) => {
     const model = bug.model.reads[ca.actor.name] ?? [], ideal = bug.ideal.reads[ca.actor.name] ?? [];
@@ -87,10 +83,9 @@ function victims(c: Compiled, execution: Execution, bug: Bug): Victim[] {
   return out;
 }
 
-function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
+function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
   const line = v.addr - (v.addr % c.platform.cwg);
-  const snap = (m: Machine): Snap => {
-    const w = m.world as Arm64World;
+  const snap = (w: Arm64World): Snap => {
     const memory = w.memory.read(v.addr, zeroedBytes(v.size));
     // With two levels (CWG > DminLine) the bytes may sit in L1 or L2: dirty at either is dirty.
     const states = [w.cache.state(w.cache.lineOf(v.addr), 1), w.cache.outer ? w.cache.state(w.cache.outerLineOf(v.addr), 2) : undefined];
@@ -98,10 +93,9 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
     const seen = v.nonCacheable ? memory : w.cache.read(v.addr, zeroedBytes(v.size));
     return { seen, memory, line };
   };
-  const initial = snap(newModelMachine(c));
-  const snaps: Snap[] = [];
-  const m = runTraced(c, execution, (mm) => snaps.push(snap(mm)));
-  const trace = m.trace!;
+  const initial = snap(run.initial);
+  const snaps = run.after.map(snap);
+  const trace = run.trace;
   /** The state after step k; k = -1 is the start. */
   const at = (k: number): Snap => (k < 0 ? initial : snaps[k]);
   const stepOf = (actor: number, op: number) => trace.findIndex((t) => t.actor === c.actors[actor].actor.name && t.op === op);
@@ -110,7 +104,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   const step = (k: number) => `step ${k + 1}`;
   const what = (k: number) => {
     const t = trace[k];
-    return t.actor === undefined ? t.event ?? 'a hardware event' : describe(c.actorIndex.get(t.actor)!, t.op!);
+    return t.actor === undefined ? hardwareEventText(t.event!, c.platform) : describe(c.actorIndex.get(t.actor)!, t.op!);
   };
   /** What step k did, at the start of a sentence: "Speculative fill of line …", "cpu0's `…`". */
   const opening = (k: number) => (trace[k].actor === undefined ? capitalized(what(k)) : what(k));
@@ -119,7 +113,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   const got = formatValue(at(r).seen);
 
   // The op whose bytes the ideal platform's read returns, and where it is in this execution.
-  const writer = idealWriter(c, m.order, v);
+  const writer = idealWriter(c, run.machine.order, v);
   const w = writer ? stepOf(writer.actor, writer.op) : -1;
   if (!writer || w < 0) return undefined;
   const wrote = describe(writer.actor, writer.op);
@@ -168,7 +162,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   // The bytes were in a dirty line that a dc ivac discarded (pre-5.19 map, or a snooped device
   // write to a line the kernel then invalidates as if the device were non-coherent).
   for (let k = w + 1; k < r; k++) {
-    if (trace[k].effects.some((e) => e.includes('discarded')) && !bytesEqual(at(k).seen, at(k - 1).seen)) {
+    if (trace[k].effects.some((e) => e.kind === 'cache' && e.event.kind === 'discard-dirty') && !bytesEqual(at(k).seen, at(k - 1).seen)) {
       const held = writerIsCpu ? `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}` : `${wrote} (${step(w)}) landed in the CPU's cache: the hardware snoops, so the write dirtied line ${hex(line)} instead of reaching memory`;
       const text = `${held}. ${opening(k)} (${step(k)}) invalidated that line with dc ivac, which drops a dirty line without writing it back, so memory kept the old bytes and ${reader} (${step(r)}) read ${got} instead of ${want}.`;
       return { ...base, kind: 'discarded', text, line, short: `${what(k)} invalidated dirty line ${hex(line)} (dc ivac) and dropped the bytes ${wrote} wrote`, culprit: { step: k, role: `dropped dirty line ${hex(line)}` } };
@@ -177,7 +171,7 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   // Memory lost the written bytes to a later write-back of a stale dirty line.
   let last = r - 1;
   while (last >= 0 && bytesEqual(at(last).memory, at(last - 1).memory)) last--;
-  if (last > w && trace[last].effects.some((e) => e.includes('written back'))) {
+  if (last > w && trace[last].effects.some((e) => e.kind === 'cache' && e.event.kind === 'writeback')) {
     let d = last - 1;
     while (d >= 0 && !(at(d).line === 'dirty' && at(d - 1).line !== 'dirty')) d--;
     const since = d >= 0 ? ` The line had been dirty since ${what(d)} (${step(d)}): the cache held a copy of the whole line from before ${wrote}.` : '';
@@ -186,7 +180,8 @@ function tell(c: Compiled, execution: Execution, v: Victim, describe: (actor: nu
   }
   // The device's write never reached these bytes: it went to a bounce buffer, or nowhere.
   if (v.cpu && !writerIsCpu && bytesEqual(at(w).memory, at(w - 1).memory)) {
-    const where = trace[w].effects.find((e) => e.startsWith('device writes'));
+    const access = trace[w].effects.find((e) => e.kind === 'device-access' && e.write);
+    const where = access && effectText(access);
     const text = `${wrote} (${step(w)}) did not reach ${bytes}${where ? `: ${where}` : ''}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
     return { ...base, kind: 'not-copied', text, short: `${wrote} went to a bounce buffer (or elsewhere) and nothing copied it back before the CPU read (dma_sync_*_for_cpu() or dma_unmap_*() does)`, culprit: { step: r, role: 'read before the bytes were copied back' } };
   }

@@ -9,11 +9,13 @@ import { diffObservations } from '../exec/observations.js';
 import { hex } from '../exec/values.js';
 import { printActor, printContext, printLitmus, printOp } from '../litmus/print.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import type { Arm64World } from '../arm64/arm64-world.js';
 import type { Cache, CacheLevel } from '../platform/cache.js';
-import { describePlatform } from '../platform/platform.js';
+import { describePlatform, type PlatformConfig } from '../platform/platform.js';
+import { hardwareEventLine } from '../exec/execution.js';
+import type { TraceEntry } from '../exec/trace.js';
+import { effectLines, effectTexts, hardwareEventText } from './trace-text.js';
 import { explainCauses, type Cause } from './cause.js';
-import { runTraced } from './traced-run.js';
+import { traceRun, type TracedRun } from './traced-run.js';
 
 export interface ReportEvent {
   /** The actor that performed an op, or "hardware" for a fill or eviction. */
@@ -44,7 +46,8 @@ export interface CounterexampleReport {
   path?: string[];
 }
 
-export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>): CounterexampleReport {
+/** run: the counterexample's one traced replay, when the caller has it already (src/report/traced-run.ts). */
+export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>, run: TracedRun = traceRun(c, execution)): CounterexampleReport {
   const ctx = printContext(c.program);
   const opText = c.actors.map((ca) => {
     const regs = { next: 0 };
@@ -53,10 +56,9 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const ops: Record<string, string[]> = {};
   for (const ca of c.actors) ops[ca.actor.name] = printActor(ca.actor, ctx).slice(1, -1).map((l) => l.trim());
 
-  const m = runTraced(c, execution);
   const performed = c.actors.map((ca) => new Array<boolean>(ca.actor.ops.length).fill(false));
-  const events: ReportEvent[] = (m.trace ?? []).map((t) => {
-    if (t.actor === undefined || t.op === undefined) return { actor: 'hardware', text: t.event ?? '', effects: t.effects };
+  const events: ReportEvent[] = run.trace.map((t) => {
+    if (t.actor === undefined || t.op === undefined) return { actor: 'hardware', text: hardwareEventText(t.event!, c.platform), effects: effectTexts(t.effects, c.platform.lineSize) };
     const a = c.actorIndex.get(t.actor)!;
     const earlier = performed[a].findIndex((done, i) => !done && i < t.op!);
     performed[a][t.op] = true;
@@ -64,16 +66,16 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
       actor: t.actor,
       text: opText[a][t.op],
       ...(earlier >= 0 ? { ahead: `performed before \`${opText[a][earlier]}\`` } : {}),
-      effects: compressDc(t.effects, c.platform.lineSize),
+      effects: effectTexts(t.effects, c.platform.lineSize),
     };
   });
 
   const label = (actor: string, op: number) => `${actor}: \`${opText[c.actorIndex.get(actor)!][op]}\``;
-  const diff = result.condition ? [result.condition.diff] : diffObservations(result.model, result.ideal, label);
-  const observations = diff.map((d) => ({ what: d.what.startsWith('final #') ? finalLabel(c, d.what) : d.what, arm64: d.model, ideal: d.ideal }));
+  const diff = result.condition ? [result.condition.diff] : diffObservations(result.model, result.ideal, label, (i) => finalLabel(c, i));
+  const observations = diff.map((d) => ({ what: d.what, arm64: d.model, ideal: d.ideal }));
 
-  const lines = lineStates((m.world as Arm64World).cache, events);
-  const causes = explainCauses(c, execution, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
+  const lines = lineStates(run.world.cache, run.trace, c.platform);
+  const causes = explainCauses(c, run, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
   const path = c.path ? c.path.threads.flatMap((t) => t.choices) : undefined;
   const first = observations[0];
   const read = causes.length ? `${causes[0].reader} read ${causes[0].bytes.got}${causes[0].bytes.ideal ? `, not ${causes[0].bytes.ideal}` : ''}: ${causes[0].short}` : undefined;
@@ -88,21 +90,20 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   };
 }
 
-/** The state at the end of every line the trace mentions ("line 0x1000", or with two levels "L2 line 0x1000"). */
-function lineStates(cache: Cache, events: readonly ReportEvent[]): CounterexampleReport['lines'] {
+/** The state at the end of every line the trace names ("line 0x1000", or with two levels "L2 line 0x1000"). */
+function lineStates(cache: Cache, trace: readonly TraceEntry[], p: PlatformConfig): CounterexampleReport['lines'] {
   if (!cache.outer) {
     const touched = new Set<number>();
-    for (const e of events) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) touched.add(Number(x[1]));
+    for (const t of trace) for (const e of t.effects) for (const l of effectLines(e)) touched.add(l.line);
     return [...touched].sort((a, b) => a - b).map((l) => {
       const state = cache.state(l);
       return { line: hex(l), state: state ? `${state} in the cache` : 'not cached' };
     });
   }
+  // With two levels the fills and evictions name their level too.
   const touched = new Map<string, { level: CacheLevel; line: number }>();
-  for (const e of events) {
-    for (const f of [e.text, ...e.effects]) {
-      for (const x of f.matchAll(/L([12]) line (0x[0-9a-f]+)/g)) touched.set(`${x[1]}${x[2]}`, { level: Number(x[1]) as CacheLevel, line: Number(x[2]) });
-    }
+  for (const t of trace) {
+    for (const l of [...(t.event ? [hardwareEventLine(t.event, p)] : []), ...t.effects.flatMap(effectLines)]) touched.set(`${l.level}:${l.line}`, l);
   }
   return [...touched.values()].sort((a, b) => a.level - b.level || a.line - b.line).map(({ level, line }) => {
     const state = cache.state(line, level);
@@ -110,24 +111,8 @@ function lineStates(cache: Cache, events: readonly ReportEvent[]): Counterexampl
   });
 }
 
-function finalLabel(c: Compiled, what: string): string {
-  const f = c.program.final?.[Number(what.slice('final #'.length))];
-  return f ? `final contents of ${f.buf}${f.off ? ` + ${f.off}` : ''} (${f.size} bytes)` : what;
+function finalLabel(c: Compiled, i: number): string {
+  const f = c.program.final?.[i];
+  return f ? `final contents of ${f.buf}${f.off ? ` + ${f.off}` : ''} (${f.size} bytes)` : `final #${i}`;
 }
 
-
-/** Four or more `dc op` on consecutive lines read better as one range. */
-export function compressDc(effects: string[], step: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < effects.length; ) {
-    const m = /^dc (\w+), (0x[0-9a-f]+)$/.exec(effects[i]);
-    let j = i + 1;
-    if (m) {
-      while (j < effects.length && effects[j] === `dc ${m[1]}, ${hex(Number(m[2]) + (j - i) * step)}`) j++;
-    }
-    if (m && j - i >= 4) out.push(`dc ${m[1]} on ${j - i} lines, ${m[2]} .. ${hex(Number(m[2]) + (j - i - 1) * step)}`);
-    else out.push(...effects.slice(i, j));
-    i = j;
-  }
-  return out;
-}

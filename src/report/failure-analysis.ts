@@ -16,6 +16,7 @@ import type { Cause } from './cause.js';
 import { explainCounterexample, type CounterexampleReport } from './counterexample.js';
 import type { FixReport } from './fix-diff.js';
 import { buildTimeline, type Timeline } from './timeline.js';
+import { traceRun } from './traced-run.js';
 
 /** A contract finding with its place in the shrunk test, as `dmafuzz check` reports it. */
 export type ReportFinding = Finding & { line?: number; col?: number };
@@ -58,8 +59,9 @@ export function analyzeFailure(f: SavedFailure, checkShrunk?: CheckShrunk): Anal
   const v = judgeExecution(c, f.execution);
   const check = checkShrunk?.(f.saved?.litmus ?? `${f.test}.litmus`, f.litmus);
   if (v.verdict !== 'bug') return { failure: f, title: `${f.test}: DMA bug on ${f.platformText}`, why: `DMA bug on ${f.platformText} (the saved execution no longer fails: ${reproduce} re-searches it)`, reproduce, ...(check ? { check } : {}) };
-  const report = explainCounterexample(c, f.execution, v);
-  const timeline = buildTimeline(c, f.execution, v, report.causes);
+  const run = traceRun(c, f.execution); // one replay for the report, its causes and the timeline
+  const report = explainCounterexample(c, f.execution, v, run);
+  const timeline = buildTimeline(c, f.execution, v, report.causes, run);
   const first = report.causes[0];
   const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : program.condition ? 'the exists condition holds on arm64 only' : 'an observation the ideal platform cannot make';
   return { failure: f, title: `${f.test}: ${what}`, why: report.why, reproduce, report, timeline, ...(check ? { check } : {}) };

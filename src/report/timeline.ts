@@ -8,13 +8,13 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import { printContext, printOp } from '../litmus/print.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
-import type { Machine } from '../exec/machine.js';
-import { runTraced } from './traced-run.js';
+import { traceRun, type TracedRun } from './traced-run.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import type { DeviceOp } from '../program/types.js';
 import { hex } from '../exec/values.js';
 import type { Cause } from './cause.js';
-import { compressDc } from './counterexample.js';
+import { hardwareEventLine } from '../exec/execution.js';
+import { effectLines, effectTexts, hardwareEventText } from './trace-text.js';
 
 export interface LineState {
   state: 'absent' | 'clean' | 'dirty';
@@ -57,7 +57,8 @@ export interface Timeline {
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
-export function buildTimeline(c: Compiled, execution: Execution, bug: Bug, causes: readonly Cause[] = []): Timeline {
+/** run: the counterexample's one traced replay, when the caller has it already (src/report/traced-run.ts). */
+export function buildTimeline(c: Compiled, execution: Execution, bug: Bug, causes: readonly Cause[] = [], run: TracedRun = traceRun(c, execution)): Timeline {
   const lineSize = c.platform.lineSize; // L1 lines; with two levels an L2 copy shows through (lineState)
   const ctx = printContext(c.program);
   const opText = c.actors.map((ca) => {
@@ -104,38 +105,28 @@ export function buildTimeline(c: Compiled, execution: Execution, bug: Bug, cause
   for (const b of c.layout.buffers.values()) {
     for (let a = b.addr - (b.addr % lineSize), n = 0; a < b.addr + b.size && n < 8; a += lineSize, n++) lineSet.add(a);
   }
-  // Every line the execution touches gets a lane from the start: a dry run collects them.
-  for (const t of runTraced(c, execution).trace!) {
-    for (const f of [t.event ?? '', ...t.effects]) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
+  // Every line the execution touches gets a lane from the start.
+  for (const t of run.trace) {
+    if (t.event) lineSet.add(hardwareEventLine(t.event, c.platform).line);
+    for (const e of t.effects) for (const l of effectLines(e)) lineSet.add(l.line);
   }
   type Snap = LineState & { bytes: Uint8Array; memory: Uint8Array };
-  const raw: (Omit<TimelineStep, 'lines'> & { snap: Map<number, Snap> })[] = [];
-  const pending: { lane: string; text: string; effects: string[]; victimRead?: boolean }[] = [];
-  const record = (m: Machine, before: number) => {
-    const world = m.world as Arm64World;
+  // One snapshot per step, taken after it, of every line.
+  const raw = run.trace.map((t, k): Omit<TimelineStep, 'lines'> & { snap: Map<number, Snap> } => {
+    const world = run.after[k];
     const readBytes = (addr: number, size: number) => world.memory.read(addr, new Uint8Array(size));
-    const entries = m.trace!.slice(before);
-    if (!entries.length) return;
-    for (const t of entries) {
-      if (t.actor !== undefined && t.op !== undefined) {
-        const isVictim = victimOp?.actor === t.actor && victimOp.op === t.op;
-        if (isVictim && !victim) {
-          const r = victimRange(world, t.actor, t.op);
-          if (r) victim = { ...r, what, arm64, ideal };
-        }
-        pending.push({ lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: compressDc(t.effects, lineSize), ...(isVictim ? { victimRead: true } : {}) });
-      } else {
-        const line = /line (0x[0-9a-f]+)/.exec(t.event ?? '');
-        if (line) lineSet.add(Number(line[1]));
-        pending.push({ lane: line ? `line ${line[1]}` : 'hardware', text: t.event ?? '', effects: compressDc(t.effects, lineSize) });
-      }
-    }
-    for (const e of entries) for (const f of e.effects) for (const x of f.matchAll(/line (0x[0-9a-f]+)/g)) lineSet.add(Number(x[1]));
-    // One snapshot per recorded step, taken after it, of every line seen so far.
     const snap = new Map([...lineSet].map((l) => [l, lineState(world, l, lineSize, readBytes)]));
-    for (const p of pending.splice(0)) raw.push({ ...p, snap });
-  };
-  runTraced(c, execution, record);
+    if (t.actor === undefined || t.op === undefined) {
+      const line = hardwareEventLine(t.event!, c.platform).line;
+      return { lane: `line ${hex(line)}`, text: hardwareEventText(t.event!, c.platform), effects: effectTexts(t.effects, lineSize), snap };
+    }
+    const isVictim = victimOp?.actor === t.actor && victimOp.op === t.op;
+    if (isVictim && !victim) {
+      const r = victimRange(world, t.actor, t.op);
+      if (r) victim = { ...r, what, arm64, ideal };
+    }
+    return { lane: t.actor, text: opText[c.actorIndex.get(t.actor)!][t.op], effects: effectTexts(t.effects, lineSize), ...(isVictim ? { victimRead: true } : {}), snap };
+  });
   // The victim's lines and the cause's first, then the others in address order.
   const keyLines = [...new Set([
     ...(victim ? linesOf(victim.addr, victim.size, lineSize) : []),

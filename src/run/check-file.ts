@@ -5,7 +5,7 @@
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import { LitmusError, type Pos } from '../litmus/litmus-error.js';
-import { locateProgramError, stripLocation } from '../litmus/locate.js';
+import { locateProgramError } from '../litmus/locate.js';
 import { parseLitmus, type Expectation, type ParsedLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
 import { checkPaths, type CheckOptions, type CheckResult } from '../oracle/check.js';
@@ -120,7 +120,7 @@ export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Par
     return compilePaths(program, platform, unroll)[0];
   } catch (e) {
     if (e instanceof PlatformError) return platformProblem(file, parsed, e, overrides, overrideText);
-    if (e instanceof ProgramError) return { ...position(locateProgramError(e.message, program, source)), kind: 'error', file, message: stripLocation(e.message) };
+    if (e instanceof ProgramError) return { ...position(locateProgramError(e.where, program, source)), kind: 'error', file, message: e.text };
     throw e;
   }
 }

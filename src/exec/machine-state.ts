@@ -1,0 +1,130 @@
+// What a machine holds (src/exec/machine.ts): each actor's progress, the values its reads
+// returned, MMIO registers, interrupts, handle fields; rows shared copy-on-write between clones;
+// the observations of a finished run and the fingerprint of a state.
+
+import type { OpId } from './op-id.js';
+import type { Value } from '../program/types.js';
+import type { Compiled } from './compile.js';
+import type { Observations } from './observations.js';
+import { HandleFields, type HandleValue } from './handle-fields.js';
+import { formatValue } from './values.js';
+import type { World } from './world.js';
+import type { TraceEntry } from './trace.js';
+
+export abstract class MachineState {
+  /** Per actor, per op: performed yet? Shared with clones until run() copies an actor's row. */
+  readonly performed: Uint8Array[];
+  readonly next: number[];
+  /** Per actor, per op: the value a read returned, as observed. Shared with clones like `performed`. */
+  readonly reads: (string | undefined)[][];
+  /** Per actor, per op: the value a read returned, as a number: what registers hold. Shared likewise. */
+  readonly vals: (Value | undefined)[][];
+  /**
+   * Not an execution to judge: an assume failed (another path of the program covers it), or a
+   * cut assume held (a loop would run past --unroll). Nothing more happens once set.
+   */
+  dead: 'infeasible' | 'cut' | undefined;
+  regs = new Map<string, Value>();
+  irqRaised = new Map<string, number>();
+  irqTaken = new Map<string, number>();
+  /** Writes to each MMIO register so far, and how many of them a wait_write has seen (the engine started). */
+  regWrites = new Map<string, number>();
+  regWritesSeen = new Map<string, number>();
+  bailedOut: string | undefined;
+  trace?: TraceEntry[];
+  /** Memory fields that hold a stored DMA handle, when the program uses handles as values. */
+  fields: HandleFields | undefined;
+  /** Per actor, per op: the handle a read returned (from such a field). Shared with clones like `vals`. */
+  readonly hvals: (HandleValue | undefined)[][];
+  /** The last op performed; each points back to the one before (clones share the history). */
+  protected last: PerformedOp | undefined;
+  /** Has any op been performed ahead of an earlier one (Step.skip)? */
+  protected reordered = false;
+  /** Actors whose `performed` and `reads` rows only this machine holds. */
+  protected owned: boolean[];
+  /**
+   * Loads performed ahead of an earlier access whose computed address was not known yet: that
+   * access must not turn out to touch the load's bytes (src/exec/ordering.ts DYNAMIC). If it does,
+   * the execution is not one Arm allows (a store: `addr; lrs` in dob would have held the load
+   * behind the store's address read; a load: the two reads would have to agree, which this model
+   * does not check, so it drops them — never a false bug) and another schedule covers it.
+   */
+  protected guards: Guard | undefined;
+
+  constructor(readonly c: Compiled, readonly world: World) {
+    this.performed = c.actors.map((a) => new Uint8Array(a.actor.ops.length));
+    this.next = c.actors.map(() => 0);
+    this.reads = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
+    // Only actors that compute with what they read keep the numbers (compile: CompiledActor.registers).
+    this.vals = c.actors.map((a) => (a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_VALUES));
+    this.owned = c.actors.map(() => true);
+    this.fields = c.handleValues ? HandleFields.EMPTY : undefined;
+    this.hvals = c.actors.map((a) => (c.handleValues && a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_HANDLES));
+  }
+
+  /** Performed ops in order. */
+  get order(): OpId[] {
+    const out: OpId[] = [];
+    for (let p = this.last; p; p = p.prev) out.push(p.code);
+    return out.reverse();
+  }
+
+  protected own(a: number): void {
+    if (this.owned[a]) return;
+    this.performed[a] = this.performed[a].slice();
+    this.reads[a] = this.reads[a].slice();
+    if (this.c.actors[a].registers) this.vals[a] = this.vals[a].slice();
+    if (this.hvals[a] !== NO_HANDLES) this.hvals[a] = this.hvals[a].slice();
+    this.owned[a] = true;
+  }
+
+  done(a: number): boolean {
+    return this.next[a] === this.performed[a].length;
+  }
+
+  observations(): Observations {
+    const reads: Observations['reads'] = {};
+    const done: Observations['done'] = {};
+    this.c.actors.forEach((ca, a) => {
+      const name = ca.actor.name;
+      done[name] = this.done(a);
+      // Reads performed early beyond a hang are squashed: the program never reaches them.
+      reads[name] = this.reads[a].map((v, j) => (j < this.next[a] ? v : undefined));
+    });
+    const final = this.c.final.map((f) => {
+      const bytes = this.world.cpuLoad(f.buf, f.off, f.size);
+      return this.fields?.read(f.buf.addr + f.off, bytes)?.text ?? formatValue(bytes);
+    });
+    return this.bailedOut === undefined ? { reads, done, final } : { reads, done, final, bailedOut: this.bailedOut };
+  }
+
+  fingerprint(): string {
+    // Each actor's progress: next, then the ops performed ahead of it (none in program order).
+    let progress = this.next.join(',');
+    if (this.reordered) {
+      for (let a = 0; a < this.next.length; a++) {
+        const done = this.performed[a];
+        for (let j = this.next[a] + 1; j < done.length; j++) if (done[j]) progress += `/${a}+${j}`;
+      }
+    }
+    let rest = ';';
+    for (const [k, v] of this.regs) rest += `${k}=${v},`;
+    rest += ';';
+    for (const [k, v] of this.irqRaised) rest += `${k}=${v},`;
+    rest += ';';
+    for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
+    for (const [k, v] of this.regWrites) rest += `w${k}=${v}/${this.regWritesSeen.get(k) ?? 0},`;
+    for (let g = this.guards; g; g = g.prev) rest += `;g${g.actor}:${g.op}:${g.bytes.join('-')}`;
+    if (this.fields) rest += `;${this.fields.fingerprint()}`;
+    return `${progress}${rest};${this.world.fingerprint()}`;
+  }
+}
+
+/** A load performed ahead of op `op` of `actor`, whose address was unknown: op must miss `bytes`. */
+export interface Guard { readonly actor: number; readonly op: number; readonly bytes: readonly number[]; readonly prev: Guard | undefined }
+/** The value row of an actor without registers: never written. */
+export const NO_VALUES: (Value | undefined)[] = [];
+/** The handle row of an actor without registers (or of a program without handle values): never written. */
+export const NO_HANDLES: (HandleValue | undefined)[] = [];
+
+export interface PerformedOp { readonly code: OpId; readonly prev: PerformedOp | undefined }

@@ -1,0 +1,108 @@
+// The values a machine's threads compute and observe: expressions over their reads and handles,
+// the bytes a store puts, what a read returns (as observed and as a number), handle fields, bus
+// addresses named by their mapping.
+
+import { evaluate, type Expr } from '../program/expr.js';
+import type { Value } from '../program/types.js';
+import { handleOf, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
+import { decodeValue, encodeValue, encodeValues, formatValue } from './values.js';
+import { segmentAt } from './world.js';
+import { MachineState, NO_HANDLES } from './machine-state.js';
+
+export abstract class MachineValues extends MachineState {
+  /**
+   * Record what read op j returned: as observed, and as a number. A field that holds a stored
+   * handle (at CPU physical address `at`, any width) is observed as that handle, and on the
+   * ideal platform the register holds the whole handle (src/exec/handle-fields.ts); any other
+   * 8-byte value inside a mapping is named by it too.
+   */
+  protected read(a: number, j: number, bytes: Uint8Array, at?: number): void {
+    const field = at === undefined ? undefined : this.fields?.read(at, bytes);
+    if (field) {
+      if (this.c.actors[a].registers) this.vals[a][j] = this.world.wholeHandles ? field.value : decodeValue(bytes);
+      this.reads[a][j] = field.text;
+      if (this.hvals[a] !== NO_HANDLES) this.hvals[a][j] = this.world.wholeHandles || !field.truncated ? field.handle : undefined;
+      return;
+    }
+    if (this.hvals[a] !== NO_HANDLES) this.hvals[a][j] = undefined;
+    if (this.c.actors[a].registers) this.vals[a][j] = decodeValue(bytes);
+    this.reads[a][j] = this.c.handleValues && bytes.length === 8 ? this.busText(decodeValue(bytes), true) : formatValue(bytes);
+  }
+
+  /** A CPU store or device write of `bytes` at CPU physical address `at`: a handle-valued one makes a handle field. */
+  protected noteStore(a: number, at: number, bytes: Uint8Array, valueExpr: Expr | undefined): void {
+    if (!this.fields) return;
+    const value = valueExpr ? this.evaluate(a, valueExpr) : 0n;
+    this.fields = this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
+  }
+
+  /** The handle a value computed by actor a is (src/exec/handle-fields.ts handleOf). */
+  private handleIn(a: number, e: Expr, v: Value): HandleValue | undefined {
+    return handleOf(e, v, {
+      handle: (name) => {
+        const bus = this.world.handleBus(name);
+        const seg = bus === undefined ? undefined : segmentAt(this.world, BigInt(bus));
+        return seg && handleValueIn(seg, BigInt(seg.bus));
+      },
+      read: (op) => this.hvals[a][op],
+      evaluate: (x) => this.evaluate(a, x),
+    });
+  }
+
+  /**
+   * A value that is a bus address, in terms both platforms share: `h + 0x80` for an address
+   * inside handle h's mapping (its number differs: swiotlb), else the number itself. A live
+   * mapping names it before a released one (a reused swiotlb slot is its new mapping's).
+   */
+  busText(v: Value, plain = false): string {
+    const s = segmentAt(this.world, v);
+    if (s) return handleText({ name: s.name, bus: s.bus, size: s.size, off: v - BigInt(s.bus) });
+    return plain ? formatValue(encodeValue(v, 8)) : `0x${v.toString(16)}`;
+  }
+
+  /** An expression over actor a's reads (registers), handles and, in a wait, the value just polled. */
+  evaluate(a: number, e: Expr, polled?: Value): Value {
+    return evaluate(e, (leaf) => {
+      switch (leaf.k) {
+        case 'read': {
+          const v = this.vals[a][leaf.op];
+          if (v === undefined) throw new Error(`Machine: op ${leaf.op + 1} of ${this.c.actors[a].actor.name} was used before it was performed (a missing dependency)`);
+          return v;
+        }
+        case 'handle': return BigInt(this.world.handleBus(leaf.name) ?? 0);
+        case 'polled':
+          if (polled === undefined) throw new Error('Machine: a polled value outside a wait');
+          return polled;
+        default: throw new Error(`Machine: '${leaf.k}' is not a value a thread computes`);
+      }
+    });
+  }
+
+  /** The bytes a store or device write puts: computed when its value is an expression. */
+  protected storeBytes(a: number, j: number, op: { value: Value; size: number; valueExpr?: Expr; values?: Value[] }): Uint8Array {
+    if (op.valueExpr) return encodeValue(this.evaluate(a, op.valueExpr), op.size);
+    return this.bytesOf(a, j, op);
+  }
+
+  /** The bytes op j stores or polls for: encoded once per compiled program, not per run. */
+  protected bytesOf(a: number, j: number, op: { value: Value; size: number; values?: Value[] }): Uint8Array {
+    return (this.c.actors[a].bytes[j] ??= op.values ? encodeValues(op.values, op.size) : encodeValue(op.value, op.size));
+  }
+
+  protected buf(name: string) {
+    return this.c.layout.buffers.get(name)!;
+  }
+
+  /**
+   * The offset of an access, computed when its address depends on a read; undefined (and the
+   * access noted as an observation, doing nothing) when that lands outside the buffer.
+   */
+  protected offsetOf(a: number, j: number, op: { buf: string; off: number; size: number; offExpr?: Expr }): number | undefined {
+    if (!op.offExpr) return op.off;
+    const off = BigInt(op.off) + this.evaluate(a, op.offExpr);
+    const size = this.buf(op.buf).size;
+    if (off + BigInt(op.size) <= BigInt(size)) return Number(off);
+    this.reads[a][j] = `(outside '${op.buf}': offset 0x${off.toString(16)})`;
+    return undefined;
+  }
+}
