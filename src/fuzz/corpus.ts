@@ -9,9 +9,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FAILURE_FORMAT, type FailureRecord } from '../run/failure-file.js';
+import { FAILURE_FORMAT, failureJson, type FailureRecord } from '../run/failure-file.js';
 import { writeWhole } from '../run/write-whole.js';
-import { toJson } from '../program/json.js';
 import type { ShrunkFailure } from './shrink.js';
 
 export const CORPUS_DIR = 'dmafuzz-corpus';
@@ -54,6 +53,6 @@ export function saveToCorpus(dir: string, f: ShrunkFailure): CorpusEntry {
   const litmus = join(dir, `${base}.litmus`);
   const replay = join(dir, `${base}.json`);
   if (existsSync(litmus)) return { litmus, replay, known: true };
-  writeWhole(replay, toJson(corpusRecord(f, litmus), 2) + '\n');
+  writeWhole(replay, failureJson(corpusRecord(f, litmus)));
   return writeWhole(litmus, f.litmus) ? { litmus, replay } : { litmus, replay, known: true };
 }

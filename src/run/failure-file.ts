@@ -52,13 +52,18 @@ export interface FailureRecord {
   differs?: { what: string; model: string; ideal: string }[];
 }
 
+/** A failure as its file holds it: the one serialisation of the format. */
+export function failureJson(record: FailureRecord): string {
+  return toJson(record, 2) + '\n';
+}
+
 /**
  * Save a failure as `<stem>-<hash>.json` in `dir` (created if needed); the path it is in. Saved
  * twice, it is the same file; a different file under the name is kept and `-2`, `-3`… taken.
  */
 export function saveFailure(record: FailureRecord, dir = FAILURE_DIR, stem = record.test ?? 'failure'): string {
   mkdirSync(dir, { recursive: true });
-  const text = toJson(record, 2) + '\n';
+  const text = failureJson(record);
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   const base = `${stem.replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 100)}-${hash}`;
   for (let n = 1; ; n++) {

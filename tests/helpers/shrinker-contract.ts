@@ -14,6 +14,8 @@ export interface ShrinkerCase<T> {
   /** What "the same result" compares (by default the whole value). */
   key?: (x: T) => unknown;
   budget?: ShrinkBudget;
+  /** This start has something to shrink: a result as large as the start is a problem too (the test is not vacuous). */
+  shrinks?: boolean;
 }
 
 /** What breaks the contract for this start value: [] when nothing does. */
@@ -32,6 +34,7 @@ export function contractProblems<T>(c: ShrinkerCase<T>): string[] {
   const a = shrink(c.start, watched, c.stillFails, c.budget);
   if (c.stillFails(a.value) === false) problems.push('the result no longer fails');
   if (c.size(a.value) > c.size(c.start)) problems.push(`the result is larger than the start (${c.size(a.value)} > ${c.size(c.start)})`);
+  if (c.shrinks && c.size(a.value) >= c.size(c.start)) problems.push(`nothing shrank (size ${c.size(c.start)})`);
   const b = shrink(c.start, c.candidates, c.stillFails, c.budget);
   if (!isDeepStrictEqual(key(a.value), key(b.value)) || a.tries !== b.tries) problems.push('the same start gave a different result');
   return [...new Set(problems)];
