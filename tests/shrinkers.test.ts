@@ -17,7 +17,7 @@ import type { Scenario } from '../src/gen/bug-scenarios.js';
 import type { Placement } from '../src/kernel/placement.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { checkAllPaths, pathOf } from '../src/oracle/check.js';
-import { stepCandidates } from '../src/oracle/minimize.js';
+import { minimizeCounterexample, stepCandidates } from '../src/oracle/minimize.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 import { DEFAULT_PLATFORM, makePlatform, type PlatformConfig } from '../src/platform/platform.js';
 import { ProgramError } from '../src/program/program-error.js';
@@ -137,6 +137,22 @@ describe('the shrunk counterexamples are what they were before the one runner', 
   ])('%s', (file, steps) => {
     const program = litmus(`scenarios/${file}`).program;
     expect(checkAllPaths(compilePaths(program, makePlatform(program.platform))[0]).counterexample?.execution.steps).toEqual(steps);
+  });
+});
+
+describe('a deadline reaches every phase', () => {
+  test('check\'s step minimisation stops when fuzz FILES\' time box ends, with a counterexample still', () => {
+    const c = compilePaths(litmus('scenarios/beginner-missing-sync.litmus').program, makePlatform())[0];
+    const noisy: Step[] = [{ fill: 4096 }, { run: 'cpu0' }, { evict: 4096 }, { fill: 4096 }];
+    expect(minimizeCounterexample(c, { steps: noisy }).execution.steps).toEqual([{ fill: 4096 }]);
+    const cut = minimizeCounterexample(c, { steps: noisy }, {}, undefined, { inTime: () => false });
+    expect(cut.execution.steps).toEqual(noisy);
+    expect(cut.result.verdict).toBe('bug');
+    let clock = 0;
+    const part = minimizeCounterexample(c, { steps: noisy }, {}, undefined, { inTime: () => clock++ < 2 }).execution.steps;
+    expect(part.length).toBeGreaterThan(1);
+    expect(part.length).toBeLessThan(noisy.length);
+    expect(judgeExecution(c, { steps: part }).verdict).toBe('bug');
   });
 });
 

@@ -129,7 +129,7 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
   }, budget).value;
   [program, execution] = [ops.program, ops.execution];
   const c = pathOf(compilePaths(program, makePlatform(platform))[0], execution);
-  if (inTime()) execution = { ...minimizeCounterexample(c, execution, O).execution, ...(execution.path !== undefined ? { path: execution.path } : {}) };
+  if (inTime()) execution = { ...minimizeCounterexample(c, execution, O, undefined, budget).execution, ...(execution.path !== undefined ? { path: execution.path } : {}) };
 
   const comment = [
     `Found by dmafuzz fuzz in ${file} (trial ${f.trial}) on`,

@@ -4,7 +4,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution, Step } from '../exec/execution.js';
-import { shrink, sweeps, type Candidates, type Pass } from '../shrink/shrink.js';
+import { shrink, sweeps, type Candidates, type Pass, type ShrinkBudget } from '../shrink/shrink.js';
 import { DEFAULT_MINIMIZE_BUDGET, judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
@@ -25,8 +25,11 @@ const lessSkip: Pass<readonly Step[]> = function* (steps, from) {
 /** Smaller executions: steps dropped, then steps less out of order, until a round changes nothing. */
 export const stepCandidates: Candidates<readonly Step[]> = sweeps([dropStep, lessSkip]);
 
-/** `judged`: the execution's verdict when the caller has it (a bug verdict is final: its witness search was exhausted). */
-export function minimizeCounterexample(c: Compiled, e: Execution, opts: OracleOptions = {}, judged?: Bug): { execution: Execution; result: Bug } {
+/**
+ * `judged`: the execution's verdict when the caller has it (a bug verdict is final: its witness
+ * search was exhausted). `budget`: a deadline (fuzz FILES' time box) ends it with the smallest so far.
+ */
+export function minimizeCounterexample(c: Compiled, e: Execution, opts: OracleOptions = {}, judged?: Bug, budget?: ShrinkBudget): { execution: Execution; result: Bug } {
   const first: ExecutionVerdict = judged ?? judgeExecution(c, e, { searchBudget: opts.searchBudget });
   if (first.verdict !== 'bug') throw new Error('minimizeCounterexample: the execution is not a counterexample');
   // Every attempt after the first shares one budget: spent, the rest are "not shown" and the
@@ -38,6 +41,6 @@ export function minimizeCounterexample(c: Compiled, e: Execution, opts: OracleOp
     if (v.verdict !== 'bug') return false;
     result = v;
     return true;
-  });
+  }, budget);
   return { execution: { steps: r.value as Step[] }, result };
 }
