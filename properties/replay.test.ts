@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { failureRecord, saveFailure } from '../src/selftest/failure-file.js';
+import { saveFailure } from '../src/run/failure-file.js';
+import { failureRecord } from '../src/selftest/failure-record.js';
 import { fuzz, howToReplay } from '../src/selftest/fuzz.js';
 import { replay } from '../src/selftest/replay.js';
 

@@ -1,4 +1,4 @@
-// One saved-failure format (src/selftest/failure-file.ts): what `dmafuzz check` saves, what the fuzz
+// One saved-failure format (src/run/failure-file.ts): what `dmafuzz check` saves, what the fuzz
 // corpus saves and what `dmafuzz selftest` saves are the same format, and `dmafuzz replay`,
 // `dmafuzz check --replay` and the corpus read each of them — tests with loops, branches and
 // `exists` included. Files users saved in the older shapes still read. The same failure saved
@@ -13,7 +13,8 @@ import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { litmusFiles } from '../src/run/find-files.js';
 import { main } from '../src/cli/main.js';
 import { readReplay } from '../src/run/replay-file.js';
-import { FAILURE_FORMAT, failureRecord, readFailureFile, saveFailure } from '../src/selftest/failure-file.js';
+import { FAILURE_FORMAT, readFailureFile, saveFailure } from '../src/run/failure-file.js';
+import { failureRecord } from '../src/selftest/failure-record.js';
 import { fuzz } from '../src/selftest/fuzz.js';
 import { replay } from '../src/selftest/replay.js';
 import { parseLitmus } from '../src/litmus/parse.js';
@@ -109,6 +110,34 @@ describe('files saved by older versions still read', () => {
     const oldSelftest = join(dir, 'old-selftest.json');
     writeFileSync(oldSelftest, JSON.stringify({ format: 'dmafuzz-failure/1', ...rest }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)));
     expect(replay(oldSelftest).counterexample).toEqual(f.minimal);
+  });
+
+  // made by the code before the one format (tests/fixtures/saved/README.md)
+  const SAVED = join(ROOT, 'tests/fixtures/saved');
+
+  test('an old check file (fixture): dmafuzz replay, check --replay, and replay() in code', () => {
+    const json = join(SAVED, 'check-0.1.json');
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ dmafuzz: 'counterexample', file: 'drivers/rx-ring-two-slots-no-rmb.litmus' });
+    expect(replay(json).verdict.verdict).toBe('bug');
+    expect(dmafuzz('replay', json).code).toBe(1);
+    const r = dmafuzz('check', join(SAVED, 'rx-ring-two-slots-no-rmb.litmus'), '--replay', json);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('counterexample found in the replayed execution');
+  });
+
+  test.each(['selftest-bug-class-4-failure-1.json', 'selftest-bug-class-9-failure-1.json'])('an old selftest file (fixture %s): dmafuzz replay and replay() in code', (name) => {
+    const json = join(SAVED, name);
+    expect(JSON.parse(readFileSync(json, 'utf8')).format).toBe('dmafuzz-failure/1');
+    const r = replay(json);
+    expect(r.verdict.verdict).toBe('bug');
+    expect(readFailureFile(json).found).toMatchObject({ target: expect.stringMatching(/^bug-class:/), seed: expect.any(Number) });
+    expect(dmafuzz('replay', json).code).toBe(1);
+  });
+
+  test('a saved failure of another test: --replay says so in one line', () => {
+    const r = dmafuzz('check', join(ROOT, 'scenarios/beginner-missing-sync.litmus'), '--replay', join(SAVED, 'check-0.1.json'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^dmafuzz: --replay \S+check-0\.1\.json: not a saved counterexample of 'beginner-missing-sync' \(it is of 'rx-ring-two-slots-no-rmb'\)$/);
   });
 
   test('not a saved failure: one line saying what was expected', () => {

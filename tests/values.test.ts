@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { checkProgramAs, formatInputError, loadLitmus } from '../src/run/check-file.js';
 import { main } from '../src/cli/main.js';
-import { FAILURE_FORMAT, saveFailure, type FailureRecord } from '../src/selftest/failure-file.js';
+import { FAILURE_FORMAT, saveFailure, type FailureRecord } from '../src/run/failure-file.js';
 import { replay } from '../src/selftest/replay.js';
 import { DEFAULT_PLATFORM } from '../src/platform/platform.js';
 import { cpu, dma_write, kmalloc, load, program, store } from '../src/program/build.js';

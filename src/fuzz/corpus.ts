@@ -1,16 +1,16 @@
 // The failure corpus (--corpus DIR, default dmafuzz-corpus/): each minimal counterexample once,
-// as NAME-HASH.litmus plus NAME-HASH.json (the saved-failure format of src/selftest/failure-file.ts,
+// as NAME-HASH.litmus plus NAME-HASH.json (the saved-failure format of src/run/failure-file.ts,
 // which `dmafuzz check --replay` and `dmafuzz replay` read). HASH is of the shrunk test without
 // its comments, so the same failure found twice — by two workers, or on two nights — is one
 // entry, and a failure already there is reported with its entry. Files are written whole under a
-// hidden temporary name and hard-linked into place (never over a file, never half-written); the
-// .litmus file appears last, so every corpus test has its replay data.
+// hidden temporary name and hard-linked into place (src/run/write-whole.ts: never over a file,
+// never half-written); the .litmus file appears last, so every corpus test has its replay data.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FAILURE_FORMAT, writeNew, type FailureRecord } from '../selftest/failure-file.js';
-import { toJson } from '../program/json.js';
+import { FAILURE_FORMAT, failureJson, type FailureRecord } from '../run/failure-file.js';
+import { writeWhole } from '../run/write-whole.js';
 import type { ShrunkFailure } from './shrink.js';
 
 export const CORPUS_DIR = 'dmafuzz-corpus';
@@ -53,6 +53,6 @@ export function saveToCorpus(dir: string, f: ShrunkFailure): CorpusEntry {
   const litmus = join(dir, `${base}.litmus`);
   const replay = join(dir, `${base}.json`);
   if (existsSync(litmus)) return { litmus, replay, known: true };
-  writeNew(replay, toJson(corpusRecord(f, litmus), 2) + '\n');
-  return writeNew(litmus, f.litmus) ? { litmus, replay } : { litmus, replay, known: true };
+  writeWhole(replay, failureJson(corpusRecord(f, litmus)));
+  return writeWhole(litmus, f.litmus) ? { litmus, replay } : { litmus, replay, known: true };
 }

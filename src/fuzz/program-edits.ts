@@ -7,8 +7,12 @@
 
 import type { Expr } from '../program/expr.js';
 import type { Actor, CpuOp, DeviceOp, Program } from '../program/types.js';
+import { fresh, type Candidates } from '../shrink/shrink.js';
 
 type Op = CpuOp | DeviceOp;
+
+/** The shrink candidates: every one-edit-smaller program, afresh from each one taken. */
+export const programCandidates: Candidates<Program> = fresh(smallerPrograms);
 
 export function* smallerPrograms(p: Program): Generator<Program> {
   for (let a = p.actors.length - 1; a >= 0; a--) {

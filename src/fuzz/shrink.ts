@@ -16,7 +16,10 @@ import { DEFAULT_PLATFORM, describePlatform, makePlatform, PlatformError, type P
 import { ProgramError } from '../program/program-error.js';
 import type { Program } from '../program/types.js';
 import { compilePaths } from '../exec/compile.js';
-import { smallerPrograms } from './program-edits.js';
+import { programCandidates } from './program-edits.js';
+import { on, shrink, type StillFails } from '../shrink/shrink.js';
+import { platformCandidates } from '../shrink/platform-edits.js';
+import { placementCandidates } from '../shrink/placement-edits.js';
 import { MATRIX_KEYS, platformKey, type MatrixOptions } from '../kernel/platform-matrix.js';
 import { applyPlacement, type Placement } from '../kernel/placement.js';
 import { TRIAL_BOUNDS, trialCompiled, type TrialFailure } from './trial.js';
@@ -58,7 +61,7 @@ function failingExecution(parsed: ParsedLitmus, platform: PlatformConfig, placem
 }
 
 /** A counterexample of this program on this platform, if check's search finds one. */
-function stillFails(p: Program, platform: PlatformConfig, bounds: Parameters<typeof checkAllPaths>[1]): Execution | undefined {
+function failsOn(p: Program, platform: PlatformConfig, bounds: Parameters<typeof checkAllPaths>[1]): Execution | undefined {
   let c;
   try {
     c = compilePaths(p, makePlatform(platform))[0];
@@ -79,41 +82,32 @@ function stillOkAsFiled(p: Program, base: PlatformConfig, bounds: Parameters<typ
   }
 }
 
-function validPlatform(p: PlatformConfig): boolean {
-  try {
-    makePlatform(p);
-    return true;
-  } catch (e) {
-    if (e instanceof PlatformError) return false;
-    throw e;
-  }
+/** What the first two phases shrink: the machine the failure needs, and an execution failing on it. */
+interface Found {
+  platform: PlatformConfig;
+  placement: Placement;
+  execution: Execution;
 }
 
 /** `deadline` (ms since the epoch): stop there with what is smallest so far (0: do not shrink). */
 export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailure, o: MatrixOptions = {}, deadline = Infinity, now: () => number = Date.now): ShrunkFailure {
-  let { platform, placement, execution } = f;
   let cut = false;
   const inTime = () => (now() < deadline ? true : ((cut = true), false));
+  const budget = { inTime };
   const base: PlatformConfig = { ...DEFAULT_PLATFORM, ...(parsed.program.platform ?? {}), ...(o.pin ?? {}) };
-  const attempt = (p: PlatformConfig, pl: Placement): boolean => {
-    if (!inTime() || !validPlatform(p)) return false;
-    const e = failingExecution(parsed, p, pl, execution);
-    if (!e) return false;
-    [platform, placement, execution] = [p, pl, e];
-    return true;
+  // A platform or placement candidate keeps the failure if its trial's execution still fails
+  // there, or check's search finds another.
+  const onMachine: StillFails<Found> = (x) => {
+    const e = failingExecution(parsed, x.platform, x.placement, x.execution);
+    return e ? { keep: { ...x, execution: e } } : false;
   };
-  // 1. platform settings back to the file's own, one at a time, until none can go.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const k of MATRIX_KEYS) {
-      if (platform[k] !== base[k] && attempt({ ...platform, [k]: base[k] }, placement)) changed = true;
-    }
-  }
+  // 1. platform settings back to the file's own, one at a time, until none can go;
   // 2. placement: each buffer back to its default place, else without neighbour writers.
-  for (const entry of [...placement]) {
-    if (attempt(platform, placement.filter((x) => x !== entry))) continue;
-    if (entry.neighbours) attempt(platform, placement.map((x) => (x === entry ? { ...x, neighbours: false } : x)));
-  }
+  let found: Found = { platform: f.platform, placement: f.placement, execution: f.execution };
+  found = shrink(found, on((x) => x.platform, (x, platform) => ({ ...x, platform }), platformCandidates(MATRIX_KEYS, base)), onMachine, budget).value;
+  found = shrink(found, on((x) => x.placement, (x, placement) => ({ ...x, placement }), placementCandidates), onMachine, budget).value;
+  const { platform, placement } = found;
+  let execution = found.execution;
   // 3. the execution.
   const placed = applyPlacement(parsed.program, platform, placement);
   const diff = Object.fromEntries(MATRIX_KEYS.filter((k) => platform[k] !== DEFAULT_PLATFORM[k]).map((k) => [k, platform[k]])) as Partial<PlatformConfig>;
@@ -129,19 +123,13 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
   // Each candidate is one edit (src/fuzz/program-edits.ts): an op dropped, at any depth, a
   // branch replaced by one side, a loop's constant bound lowered; the first that keeps the
   // failure is taken and the edits start over, until none does.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const smaller of smallerPrograms(program)) {
-      if (!inTime()) break;
-      const found = stillFails(smaller, platform, bounds);
-      if (!found || !stillOkAsFiled(asFiled(smaller), base, bounds)) continue;
-      [program, execution] = [smaller, found];
-      changed = true;
-      break;
-    }
-  }
+  const ops = shrink({ program, execution }, on((x) => x.program, (x, p) => ({ ...x, program: p }), programCandidates), (x) => {
+    const e = failsOn(x.program, platform, bounds);
+    return e && stillOkAsFiled(asFiled(x.program), base, bounds) ? { keep: { program: x.program, execution: e } } : false;
+  }, budget).value;
+  [program, execution] = [ops.program, ops.execution];
   const c = pathOf(compilePaths(program, makePlatform(platform))[0], execution);
-  if (inTime()) execution = { ...minimizeCounterexample(c, execution, O).execution, ...(execution.path !== undefined ? { path: execution.path } : {}) };
+  if (inTime()) execution = { ...minimizeCounterexample(c, execution, O, undefined, budget).execution, ...(execution.path !== undefined ? { path: execution.path } : {}) };
 
   const comment = [
     `Found by dmafuzz fuzz in ${file} (trial ${f.trial}) on`,

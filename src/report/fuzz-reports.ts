@@ -1,20 +1,15 @@
 // --report DIR of `dmafuzz fuzz FILES`: summary.json, junit.xml, an HTML page per failure with
-// its timeline, and index.html. Written whole under a temporary name and renamed into place, so
-// a report is never half-written.
+// its timeline, and index.html. Written whole under a hidden temporary name and renamed into place
+// (src/run/write-whole.ts), so a report is never half-written.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { analyzeFailure, type AnalyzedFailure, type CheckShrunk } from './failure-analysis.js';
 import { failurePageHtml } from './failure-page.js';
 import { indexHtml } from './index-page.js';
 import { junitXml } from './junit.js';
-
-function writeWhole(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
+import { writeWhole } from '../run/write-whole.js';
 
 export interface ReportOptions {
   /** `dmafuzz check` of each shrunk test, for its contract findings and fix (the CLI passes src/run/check-file.ts). */
@@ -41,7 +36,7 @@ export function writeReports(dir: string, s: FuzzSummary, o: ReportOptions = {})
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const put = (name: string, text: string) => {
-    writeWhole(join(dir, name), text);
+    writeWhole(join(dir, name), text, { replace: true });
     written.push(join(dir, name));
   };
   const analyzed: AnalyzedFailure[] = s.failures.map((f) => analyzeFailure(f, o.checkShrunk));

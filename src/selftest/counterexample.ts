@@ -1,21 +1,14 @@
-// A counterexample as plain data: the platform, the program and the execution. This is what a
-// failure file stores and what replay() judges, independent of the generators that found it.
+// Compile and judge a counterexample (src/run/counterexample.ts: the platform, the program and
+// the execution as data), independent of the generators that found it.
 
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import { pathOf } from '../oracle/check.js';
-import type { Execution } from '../exec/execution.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from '../oracle/oracle.js';
-import { makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
+import { makePlatform } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
-import type { Program } from '../program/types.js';
+import type { Counterexample } from '../run/counterexample.js';
 
-export interface Counterexample {
-  platform: PlatformConfig;
-  /** Deliberate model breakages the failure was found under (tests of the harness only). */
-  faults?: ModelFault[];
-  program: Program;
-  execution: Execution;
-}
+export type { Counterexample };
 
 /** The compiled path the execution runs on (a test with branches, loops or `exists` has several). */
 export function compileCounterexample(x: Counterexample): Compiled {

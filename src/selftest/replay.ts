@@ -4,7 +4,7 @@
 import type { ExecutionVerdict } from '../oracle/oracle.js';
 import type { ModelFault } from '../platform/platform.js';
 import { judgeCounterexample, type Counterexample } from './counterexample.js';
-import { loadFailure, type FailureRecord } from './failure-file.js';
+import { loadFailure, type FailureRecord } from '../run/failure-file.js';
 import { fuzz } from './fuzz.js';
 import { formatCounterexample } from './print.js';
 

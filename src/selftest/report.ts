@@ -2,7 +2,8 @@
 // JSON file is.
 
 import { judgeCounterexample } from './counterexample.js';
-import { failureRecord, saveFailure } from './failure-file.js';
+import { saveFailure } from '../run/failure-file.js';
+import { failureRecord } from './failure-record.js';
 import { howToReplay, type FuzzFailure } from './fuzz.js';
 import { formatCounterexample } from './print.js';
 

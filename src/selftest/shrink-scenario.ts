@@ -13,6 +13,7 @@ import { rawExecutionArb } from '../gen/execution-arb.js';
 import { judgeRun } from '../oracle/oracle.js';
 import type { ModelFault } from '../platform/platform.js';
 import { materialize, type Materialized } from './targets.js';
+import { fresh, on, shrink, type Candidates } from '../shrink/shrink.js';
 
 export interface ScenarioSearchOptions {
   seed: number;
@@ -38,24 +39,15 @@ export function findCounterexample(s: Scenario, o: ScenarioSearchOptions): Mater
 }
 
 export function shrinkScenario(start: Scenario, found: Materialized, o: ScenarioSearchOptions): { scenario: Scenario; found: Materialized; tries: number } {
-  let s = start;
-  let best = found;
-  let tries = 0;
-  const budget = o.maxCandidates ?? 80;
-  for (let progress = true; progress && tries < budget; ) {
-    progress = false;
-    for (const cand of candidates(s)) {
-      if (++tries > budget) break;
-      const f = findCounterexample(cand, o);
-      if (!f) continue;
-      s = cand;
-      best = f;
-      progress = true;
-      break;
-    }
-  }
-  return { scenario: s, found: best, tries };
+  const r = shrink({ scenario: start, found }, on((x) => x.scenario, (x, scenario) => ({ ...x, scenario }), scenarioCandidates), (x) => {
+    const f = findCounterexample(x.scenario, o);
+    return f ? { keep: { scenario: x.scenario, found: f } } : false;
+  }, { tries: o.maxCandidates ?? 80 });
+  return { ...r.value, tries: r.tries };
 }
+
+/** The generator-spec candidates, afresh from each one taken. */
+export const scenarioCandidates: Candidates<Scenario> = fresh(candidates);
 
 /** Simpler scenarios, most promising first: fewer transfers, then simpler choices. */
 function* candidates(s: Scenario): Generator<Scenario> {

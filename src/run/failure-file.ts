@@ -1,26 +1,27 @@
 // Saved failures: ONE format for every counterexample dmafuzz writes — by `dmafuzz check`
-// (dmafuzz-failures/), by `dmafuzz fuzz FILES` (the corpus, next to its .litmus) and by
-// `dmafuzz selftest` — and read by `dmafuzz replay FILE.json`, `dmafuzz check FILE --replay
-// FILE.json` and the corpus tests. The execution is data; the program is in the file itself, or
+// (dmafuzz-failures/, src/run/replay-file.ts), by `dmafuzz fuzz FILES` (the corpus, next to its
+// .litmus, src/fuzz/corpus.ts) and by `dmafuzz selftest` (src/selftest/failure-record.ts) — one
+// writer, saveFailure(), and one reader, readFailureFile(), behind `dmafuzz replay FILE.json`,
+// `dmafuzz check FILE --replay FILE.json` and the corpus tests. The execution is data; the program is in the file itself, or
 // in the litmus file it names. Values are written as "0x…" strings (src/program/json.ts) so a u64
 // survives exactly. Files users saved in the older shapes still read: {"dmafuzz":
 // "counterexample"} (check and the corpus, until 0.1) and "format": "dmafuzz-failure/1" (selftest).
 //
 // Files are content-addressed: the same failure saved twice is one file, and a different file
 // already under that name (a user's) is never overwritten — the next free name is taken. Every
-// file is written whole under a hidden temporary name and hard-linked into place.
+// file is written whole under a hidden temporary name and hard-linked into place (write-whole.ts).
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Execution } from '../exec/execution.js';
 import { parseLitmus } from '../litmus/parse.js';
-import { readLitmusFile } from '../litmus/read-file.js';
+import { FileReadError, readLitmusFile, readRegularFile } from '../litmus/read-file.js';
 import { DEFAULT_PLATFORM, makePlatform, type ModelFault, type PlatformConfig } from '../platform/platform.js';
 import { programFromJson, toJson } from '../program/json.js';
 import type { Program } from '../program/types.js';
 import type { Counterexample } from './counterexample.js';
-import type { FuzzFailure } from './fuzz.js';
+import { writeWhole } from './write-whole.js';
 
 export const FAILURE_FORMAT = 'dmafuzz-counterexample/1';
 /** Where `dmafuzz check` and `dmafuzz selftest` save failures unless told otherwise. */
@@ -51,36 +52,9 @@ export interface FailureRecord {
   differs?: { what: string; model: string; ideal: string }[];
 }
 
-export function failureRecord(f: FuzzFailure, differs?: FailureRecord['differs']): FailureRecord {
-  return {
-    format: FAILURE_FORMAT,
-    test: f.minimal.program.name,
-    found: { target: f.target, seed: f.seed, path: f.path },
-    ...f.minimal,
-    ...(differs ? { differs } : {}),
-  };
-}
-
-/** Write `text` at `path` unless something is there: whole or not at all. False if the name is taken. */
-export function writeNew(path: string, text: string): boolean {
-  // Hidden and not *.litmus or *.json: `check DIR` and the corpus never read a leftover one.
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const fd = openSync(tmp, 'wx');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  } finally {
-    unlinkSync(tmp);
-  }
+/** A failure as its file holds it: the one serialisation of the format. */
+export function failureJson(record: FailureRecord): string {
+  return toJson(record, 2) + '\n';
 }
 
 /**
@@ -89,12 +63,12 @@ export function writeNew(path: string, text: string): boolean {
  */
 export function saveFailure(record: FailureRecord, dir = FAILURE_DIR, stem = record.test ?? 'failure'): string {
   mkdirSync(dir, { recursive: true });
-  const text = toJson(record, 2) + '\n';
+  const text = failureJson(record);
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   const base = `${stem.replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 100)}-${hash}`;
   for (let n = 1; ; n++) {
     const path = join(dir, `${base}${n > 1 ? `-${n}` : ''}.json`);
-    if (writeNew(path, text)) return path;
+    if (writeWhole(path, text)) return path;
     let there: string | undefined;
     try {
       there = readFileSync(path, 'utf8');
@@ -107,11 +81,23 @@ export function saveFailure(record: FailureRecord, dir = FAILURE_DIR, stem = rec
 
 export class FailureFileError extends Error {}
 
-/** Any saved failure, read as this format; a FailureFileError says why it is not one. */
+/**
+ * Any saved failure, read as this format; a FailureFileError says why it is not one. The shapes
+ * older versions wrote read too: {"dmafuzz": "counterexample"} (check's, and the corpus's with
+ * "foundIn" and "placement"), and "format": "dmafuzz-failure/1" (selftest's).
+ */
 export function readFailureFile(file: string): FailureRecord {
+  let text: string;
+  try {
+    // a FIFO or /dev/zero must not hang or fill memory: the same checks as a litmus file
+    text = readRegularFile(file, MAX_SAVED_BYTES, 'a saved counterexample').toString('utf8');
+  } catch (e) {
+    if (e instanceof FileReadError) throw new FailureFileError(`${file}: ${e.message}`);
+    throw e;
+  }
   let data: Record<string, unknown>;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    data = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
     throw new FailureFileError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
