@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAILURE_FORMAT, failureJson, type FailureRecord } from '../run/failure-file.js';
-import { writeWhole } from '../run/write-whole.js';
+import { writeWhole } from '../report/write-whole.js';
 import type { ShrunkFailure } from './shrink.js';
 
 export const CORPUS_DIR = 'dmafuzz-corpus';

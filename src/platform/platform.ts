@@ -1,7 +1,7 @@
 // The platform a program runs on: cache geometry, what the device really is and what the
 // device tree says it is, the kernel version, addressing limits and swiotlb.
 
-import { arm64HasVmapStack, KernelVersion, parseKernelVersion } from '../kernel/version.js';
+import { arm64HasVmapStack, type KernelVersion, parseKernelVersion } from './kernel-version.js';
 import { PlatformError } from './platform-error.js';
 
 export interface PlatformConfig {

@@ -1,6 +1,6 @@
 // --report DIR of `dmafuzz fuzz FILES`: summary.json, junit.xml, an HTML page per failure with
 // its timeline, and index.html. Written whole under a hidden temporary name and renamed into place
-// (src/run/write-whole.ts), so a report is never half-written.
+// (src/report/write-whole.ts), so a report is never half-written.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { analyzeFailure, type AnalyzedFailure, type CheckShrunk } from './failur
 import { failurePageHtml } from './failure-page.js';
 import { indexHtml } from './index-page.js';
 import { junitXml } from './junit.js';
-import { writeWhole } from '../run/write-whole.js';
+import { writeWhole } from './write-whole.js';
 
 export interface ReportOptions {
   /** `dmafuzz check` of each shrunk test, for its contract findings and fix (the CLI passes src/run/check-file.ts). */

@@ -21,7 +21,7 @@ import { DEFAULT_PLATFORM, makePlatform, type ModelFault, type PlatformConfig } 
 import { programFromJson, toJson } from '../program/json.js';
 import type { Program } from '../program/types.js';
 import type { Counterexample } from './counterexample.js';
-import { writeWhole } from './write-whole.js';
+import { writeWhole } from '../report/write-whole.js';
 
 export const FAILURE_FORMAT = 'dmafuzz-counterexample/1';
 /** Where `dmafuzz check` and `dmafuzz selftest` save failures unless told otherwise. */
