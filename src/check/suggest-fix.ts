@@ -18,6 +18,7 @@ import { checkPaths, type CheckOptions } from '../oracle/check.js';
 import { DEFAULT_TOTAL_SEARCH_BUDGET } from '../oracle/oracle.js';
 import type { Program } from '../program/types.js';
 import { checkContract } from './explore-contract.js';
+import { PathMemo } from './path-memo.js';
 import { candidateRepairs } from './repairs.js';
 import { applyEdits } from './source-edit.js';
 import type { Finding } from './finding.js';
@@ -58,6 +59,8 @@ export interface FixOptions extends CheckOptions {
   maxRepairs?: number;
   /** Shared by every candidate; spent in place, so a caller can see what was used. */
   budget?: FixBudget;
+  /** Outcomes of paths already checked (the test's own, by `dmafuzz check`), reused for identical paths. */
+  memo?: PathMemo;
 }
 
 /**
@@ -67,16 +70,17 @@ export interface FixOptions extends CheckOptions {
  * states (no proof of "no error finding"). 0 is fixed. This is the one place the fix search
  * decides "is this program broken". `work`, when given, pays for the searches.
  */
-export function brokenness(paths: readonly Compiled[], o: CheckOptions = {}, cap = Infinity, work?: FixBudget): number {
+export function brokenness(paths: readonly Compiled[], o: FixOptions = {}, cap = Infinity, work?: FixBudget): number {
   let errors = 0;
   for (const c of paths) {
-    const contract = checkContract(c, o.maxStates);
+    const contract = o.memo ? o.memo.contract(c, o.maxStates) : checkContract(c, o.maxStates);
     if (work) work.states -= contract.states;
     errors += judgedErrors(contract.findings, c) + (contract.complete ? 0 : 1);
     if (errors >= cap) return errors; // cannot beat the best so far: skip the rest
   }
-  // The fix budget's nodes are the witness budget itself: checkPaths spends them in place.
-  const r = checkPaths(paths, work ? { ...o, totalBudget: work } : o);
+  // The fix budget's nodes are the witness budget itself: checkPaths spends them in place. Only
+  // the verdict counts here, so a counterexample is not shrunk.
+  const r = work && o.memo ? o.memo.checkPaths(paths, o, work) : checkPaths(paths, { ...o, ...(work ? { totalBudget: work } : {}), minimize: false });
   if (work) work.states -= r.states;
   return errors + (r.verdict === 'ok' ? 0 : 1);
 }
@@ -100,6 +104,8 @@ interface SearchEnd { tried: number; spent: boolean }
 
 export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }): FixSuggestion | undefined {
   const work = o.budget ?? { ...DEFAULT_FIX_BUDGET };
+  // A candidate edits one statement: the paths it leaves alone are checked once for the whole search.
+  if (!o.memo) o = { ...o, memo: new PathMemo() };
   const spent = () => work.states <= 0 || work.nodes <= 0;
   const load = (t: string): { parsed: ParsedLitmus; paths: readonly Compiled[] } | undefined => {
     try {
