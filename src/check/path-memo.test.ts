@@ -79,6 +79,23 @@ describe('PathMemo', () => {
     expect(new PathMemo().recorder({ searchBudget: 5 })).toBeUndefined();
   });
 
+  test('after the test\'s own counterexample, a candidate\'s path where it went wrong is checked first', () => {
+    // the length is read in the else branch: path 1
+    const elseBug = BUG.replace(/if \(!\(status & 0x80000000\)\) \{\n(.*)\n  \}/, 'if (status & 0x80000000) {\n    len = 0;\n  } else {\n$1\n  }');
+    const memo = new PathMemo();
+    expect(checkPaths(pathsOf(elseBug), O, memo.recorder(O)).counterexample?.execution.path).toBe(1);
+    // the candidate: a barrier before everything, so every path is new to the memo
+    const candidate = pathsOf(elseBug.replace('  ring = dma_alloc_coherent', '  dma_mb();\n  ring = dma_alloc_coherent'));
+    const r = memo.checkPaths(candidate, O, { nodes: 20_000 });
+    expect(r).toEqual({ verdict: 'bug', states: checkPaths([candidate[1]], { ...O, minimize: false }).states });
+    expect(memo.ran).toBe(1); // path 0, ok, never proved
+    expect(checkPaths(candidate, O).verdict).toBe('bug');
+    // without the hint, in order: path 0 first
+    const plain = new PathMemo();
+    expect(plain.checkPaths(pathsOf(elseBug.replace('  ring = dma_alloc_coherent', '  dma_mb();\n  ring = dma_alloc_coherent')), O, { nodes: 20_000 }).verdict).toBe('bug');
+    expect(plain.ran).toBe(2);
+  });
+
   test('contract results are kept per path content and maxStates', () => {
     const memo = new PathMemo();
     const [c] = pathsOf(BUG);
