@@ -19,7 +19,7 @@ import { DEFAULT_TOTAL_SEARCH_BUDGET } from '../oracle/oracle.js';
 import type { Program } from '../program/types.js';
 import { checkContract } from './explore-contract.js';
 import { PathMemo } from './path-memo.js';
-import { candidateRepairs } from './repairs.js';
+import { candidateRepairs, type Repair } from './repairs.js';
 import { applyEdits } from './source-edit.js';
 import type { Finding } from './finding.js';
 import { judgeFindings } from './judge-findings.js';
@@ -129,7 +129,15 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     const l = load(current);
     if (!l) return undefined;
     let best: { title: string; text: string; score: number } | undefined;
-    for (const r of candidateRepairs(current, l.parsed, l.paths[0].platform)) {
+    let repairs: Repair[];
+    try {
+      repairs = candidateRepairs(current, l.parsed, l.paths[0].platform);
+    } catch (e) {
+      // A text the repairs cannot read as kernel C (an LKMM test named `C 2+2W+...`): nothing to edit.
+      if (e instanceof LitmusError) return undefined;
+      throw e;
+    }
+    for (const r of repairs) {
       const patched = applyEdits(current, r.edits);
       if (patched === undefined || seen.has(patched)) continue;
       seen.add(patched);
