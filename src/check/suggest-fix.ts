@@ -107,15 +107,22 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
   // A candidate edits one statement: the paths it leaves alone are checked once for the whole search.
   if (!o.memo) o = { ...o, memo: new PathMemo() };
   const spent = () => work.states <= 0 || work.nodes <= 0;
-  const load = (t: string): { parsed: ParsedLitmus; paths: readonly Compiled[] } | undefined => {
+  type Loaded = { parsed: ParsedLitmus; paths: readonly Compiled[] } | undefined;
+  // The texts scored this round: the next round starts from one of them (parsing is pure).
+  const loaded = new Map<string, Loaded>();
+  const load = (t: string): Loaded => {
+    if (loaded.has(t)) return loaded.get(t);
+    let l: Loaded;
     try {
       const parsed = parseLitmus(t);
       const paths = compileText(parsed);
-      return paths && { parsed, paths };
+      l = paths && { parsed, paths };
     } catch (e) {
-      if (e instanceof LitmusError) return undefined; // the edit made the text invalid
-      throw e;
+      if (!(e instanceof LitmusError)) throw e;
+      l = undefined; // the edit made the text invalid
     }
+    loaded.set(t, l);
+    return l;
   };
   const score = (t: string, cap: number): number => {
     const l = load(t);
@@ -151,6 +158,7 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     steps.push(best.title);
     current = best.text;
     currentScore = best.score;
+    for (const t of loaded.keys()) if (t !== current) loaded.delete(t);
   }
   return currentScore === 0 ? { steps, text: current } : undefined;
 }
