@@ -31,11 +31,21 @@ export interface SwiotlbRules {
   clampsToAllocSize: boolean;
 }
 
+// The slot tables of a pool nobody has mapped from: every fresh pool starts on these, shared.
+const FREE_ORIG: readonly number[] = new Array<number>(NSLABS).fill(INVALID);
+const FREE_ALLOC: readonly number[] = new Array<number>(NSLABS).fill(0);
+
 export class Swiotlb {
+  // A world is cloned at every step of a search and its pool rarely changes: the slot tables are
+  // shared with the pool copied from (or the free tables) until one of the two writes (`own`),
+  // and the fingerprint is kept until then.
   /** orig_addr of each slot, INVALID when free (mem->slots[i].orig_addr). */
-  private readonly origOf = new Array<number>(NSLABS).fill(INVALID);
+  private origOf = FREE_ORIG as number[];
   /** Bytes of the mapping from the start of each slot to its end (mem->slots[i].alloc_size). */
-  private readonly allocSizeOf = new Array<number>(NSLABS).fill(0);
+  private allocSizeOf = FREE_ALLOC as number[];
+  /** The tables are shared: copy them before a write. */
+  private shared = true;
+  private key: string | undefined;
   /** Set by a tracer: one line per copy. */
   onCopy?: (from: number, to: number, size: number) => void;
   /** Set by a tracer: the kernel's dev_WARN_ONCE text. */
@@ -49,16 +59,26 @@ export class Swiotlb {
   /** The same slots over another cache (for cloning a world). */
   copyTo(cache: Cache): Swiotlb {
     const s = new Swiotlb(cache, this.rules);
-    for (let i = 0; i < NSLABS; i++) { // a loop: never spread an array as arguments
-      s.origOf[i] = this.origOf[i];
-      s.allocSizeOf[i] = this.allocSizeOf[i];
-    }
+    s.origOf = this.origOf;
+    s.allocSizeOf = this.allocSizeOf;
+    s.key = this.key;
+    this.shared = true;
     return s;
   }
 
   /** Which slots are taken, by which original: part of a world's state. */
   fingerprint(): string {
-    return `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`;
+    return (this.key ??= `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`);
+  }
+
+  /** About to write the slot tables: this pool's own copy, and a fingerprint to make again. */
+  private own(): void {
+    if (this.shared) {
+      this.origOf = this.origOf.slice();
+      this.allocSizeOf = this.allocSizeOf.slice();
+      this.shared = false;
+    }
+    this.key = undefined;
   }
 
   static contains(addr: number): boolean {
@@ -75,6 +95,7 @@ export class Swiotlb {
       let free = true;
       for (let i = first; i < first + need; i++) if (this.origOf[i] !== INVALID) free = false;
       if (!free) continue;
+      this.own();
       for (let i = 0; i < need; i++) {
         this.origOf[first + i] = orig + i * IO_TLB_SIZE;
         this.allocSizeOf[first + i] = size - i * IO_TLB_SIZE;
@@ -94,6 +115,7 @@ export class Swiotlb {
   unmap(tlb: number, size: number): void {
     const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
     const end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
+    this.own();
     for (let i = first; i < end; i++) this.origOf[i] = INVALID;
   }
 
