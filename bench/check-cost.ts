@@ -75,23 +75,27 @@ function smallTests(): string {
 }
 
 /** One battery run in this process: every file once, in order; JSON { files, ms }. */
-function battery(what: 'whole' | 'value'): { files: number; ms: number } {
+function battery(what: 'whole' | 'value'): { files: number; ms: number; failed: number } {
   const files = litmusFiles(BATTERY);
-  let n = 0;
+  let n = 0, failed = 0;
   const s = now();
   for (const f of files) {
-    if (what === 'whole') checkLitmusFile(f);
-    else {
-      const paths = pathsOf(f); // parse and compile are part of a herd7 run too, so they count here
-      if (paths) checkPaths(paths);
+    try {
+      if (what === 'whole') checkLitmusFile(f);
+      else {
+        const paths = pathsOf(f); // parse and compile are part of a herd7 run too, so they count here
+        if (paths) checkPaths(paths);
+      }
+    } catch {
+      failed++; // an internal error: counted, so the table says so, and the battery goes on
     }
     n++;
   }
-  return { files: n, ms: now() - s };
+  return { files: n, ms: now() - s, failed };
 }
 
 function batteryTable(): string {
-  const run = (what: string) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--battery', what, ...(CPU ? ['--cpu'] : [])], { encoding: 'utf8' })) as { files: number; ms: number };
+  const run = (what: string) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--battery', what, ...(CPU ? ['--cpu'] : [])], { encoding: 'utf8' })) as { files: number; ms: number; failed: number };
   const value = run('value'), whole = run('whole');
   const per = (r: { files: number; ms: number }) => r.ms / r.files;
   return [
@@ -102,7 +106,7 @@ function batteryTable(): string {
     `| value check alone (parse, compile, checkPaths) | ${(value.ms / 1000).toFixed(2)} s | ${per(value).toFixed(1)} ms | ${(per(value) / HERD7_MS).toFixed(1)}× |`,
     `| whole-file check (\`dmafuzz check\`) | ${(whole.ms / 1000).toFixed(2)} s | ${per(whole).toFixed(1)} ms | ${(per(whole) / HERD7_MS).toFixed(1)}× |`,
     '',
-    `Whole file / value check alone: ${(whole.ms / value.ms).toFixed(2)}×.`,
+    `Whole file / value check alone: ${(whole.ms / value.ms).toFixed(2)}×.${whole.failed + value.failed ? ` Internal errors: ${whole.failed} whole-file, ${value.failed} value checks.` : ''}`,
   ].join('\n');
 }
 
