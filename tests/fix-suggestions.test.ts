@@ -46,11 +46,9 @@ const NO_FIX: Record<string, RegExp> = {
   // Two FROM_DEVICE mappings in one cache line of one kmalloc buffer: the fix is one mapping of
   // the whole buffer (or two buffers), a restructuring no single candidate repair makes.
   'scenarios/contract/rx-header-payload-split.litmus': /^none of the \d+ candidate repairs .* re-checks ok$/,
-  // The repairs that would fix these are not candidates yet: a dma_rmb() between a status loaded in
-  // a while condition's assignment and the loads of the loop body (FEC), a 32-bit DMA mask for a
-  // 32-bit descriptor field, an unmap added on the error path (mt76), an unmap removed from the
-  // path where dma_map_sg() failed (nvme).
-  'scenarios/drivers/fec-rx-bufdesc-no-rmb.litmus': /^none of the \d+ candidate repairs .* re-checks ok$/,
+  // The repairs that would fix these are not candidates yet: a 32-bit DMA mask for a 32-bit
+  // descriptor field, an unmap added on the error path (mt76), an unmap removed from the path
+  // where dma_map_sg() failed (nvme).
   'scenarios/drivers/fec-tx-bufaddr-u32-mask64.litmus': /^none of the \d+ candidate repairs .* re-checks ok$/,
   'scenarios/drivers/mt76-rx-skipped-unmap.litmus': /^none of the \d+ candidate repairs .* re-checks ok$/,
   'scenarios/drivers/nvme-unmap-after-failed-map-sg.litmus': /^none of the \d+ candidate repairs .* re-checks ok$/,

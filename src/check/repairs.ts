@@ -149,8 +149,10 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
             if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }] });
           }
         }
-        // Barriers between the CPU's accesses to memory the device (or another CPU) observes.
-        const prev = stmts[k - 1]?.st;
+        // Barriers between the CPU's accesses to memory the device (or another CPU) observes: after
+        // the block's last statement that accesses memory (an `if (...) break;` between them only
+        // branches on what was read).
+        const prev = stmts.slice(0, k).reverse().find((x) => x.st.all.some(isAccess))?.st;
         if (!prev || !prev.all.some(isAccess) || !st.all.some(isAccess)) return;
         const at = (kind: string) => ({ title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)] });
         const push = (i: number, kind: string) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
