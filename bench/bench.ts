@@ -71,3 +71,7 @@ if (process.argv.includes('--write')) {
 // The exhaustive check at the size of real drivers (issue 11): bench/scale.ts, each size in its
 // own process; with --write it fills its own block of BENCHMARKS.md.
 execFileSync(process.execPath, [fileURLToPath(new URL('./scale.js', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });
+
+// The whole-file check against the value check alone, on ordering tests the size of herd7's
+// (issue 20): bench/check-cost.ts, in its own process; with --write it fills its own block.
+execFileSync(process.execPath, [fileURLToPath(new URL('./check-cost.js', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -7,8 +7,8 @@
 //   node dist/bench/scale.js --one FAMILY N [--max-states N]     (one measurement, JSON)
 
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { compile } from '../src/exec/compile.js';
@@ -80,47 +80,8 @@ function measureOne(f: Family, n: number, maxStates: number | undefined): Measur
   };
 }
 
-/**
- * The small ordering tests (scenarios/arm-model, 2 threads, a handful of accesses): per test the
- * median of 5 runs, after one warm-up, of the value check (checkCompiled) and of the whole file
- * check (parse, value check, contract checker, fix suggestions), in ms.
- */
-function orderingTests(): string {
-  const dir = resolve(fileURLToPath(import.meta.url), '../../../scenarios/arm-model');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.litmus'));
-  const median = (f: () => void) => {
-    f();
-    const t: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const s = process.hrtime.bigint();
-      f();
-      t.push(Number(process.hrtime.bigint() - s) / 1e6);
-    }
-    return t.sort((a, b) => a - b)[2];
-  };
-  const check: number[] = [], file: number[] = [], states: number[] = [];
-  for (const f of files) {
-    const path = join(dir, f);
-    const loaded = loadLitmus(path, readFileSync(path, 'utf8'));
-    if ('kind' in loaded) continue;
-    check.push(median(() => states.push(checkCompiled(loaded.compiled).states)));
-    file.push(median(() => checkLitmusFile(path)));
-  }
-  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
-  const row = (what: string, xs: number[]) => `| ${what} | ${q(xs, 0.5).toFixed(1)} ms | ${q(xs, 0.9).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms |`;
-  return [
-    `Small ordering tests: ${files.length} files of scenarios/arm-model (2 threads, a handful of accesses), exhaustive to 2 events; median of 5 runs each after a warm-up; states per check: median ${q(states, 0.5)}, max ${Math.max(...states)}.`,
-    '',
-    '| work per test | median | 90th percentile | max |',
-    '|---|---:|---:|---:|',
-    row('value check (checkCompiled)', check),
-    row('whole file check (parse, value check, contract, fix suggestions)', file),
-  ].join('\n');
-}
-
-if (process.argv.includes('--ordering')) {
-  console.log(orderingTests());
-} else if (process.argv.includes('--file')) {
+// The small ordering tests (whole file against value check) moved to bench/check-cost.ts.
+if (process.argv.includes('--file')) {
   console.log(JSON.stringify(measureFile(arg('--file')!)));
 } else if (process.argv.includes('--one')) {
   const i = process.argv.indexOf('--one');
@@ -166,12 +127,10 @@ if (process.argv.includes('--ordering')) {
     console.log(row);
     drivers.push(row);
   }
-  const ordering = only ? '' : orderingTests();
-  console.log(ordering);
   const driverTable = drivers.length
     ? `\n\nReal drivers at real size, \`dmafuzz check\` with default options (value check alone, then the whole file check: value, contract, explanation, fix):\n\n| file | value check | whole file | verdict | covered | states | peak RSS |\n|---|---:|---:|---|---|---:|---:|\n${drivers.join('\n')}`
     : '';
-  const table = ['| family | size | time | verdict | covered | states | executions | peak RSS |', '|---|---:|---:|---|---|---:|---:|---:|', ...rows].join('\n') + driverTable + (ordering ? `\n\n${ordering}` : '');
+  const table = ['| family | size | time | verdict | covered | states | executions | peak RSS |', '|---|---:|---:|---|---|---:|---:|---:|', ...rows].join('\n') + driverTable;
   if (process.argv.includes('--write')) {
     const file = 'BENCHMARKS.md';
     const text = readFileSync(file, 'utf8');

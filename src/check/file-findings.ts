@@ -7,6 +7,7 @@ import type { Compiled } from '../exec/compile.js';
 import type { SourceMap } from '../litmus/parse.js';
 import type { WitnessSearchInput } from './counterexample-witness.js';
 import { checkContract } from './explore-contract.js';
+import type { PathMemo } from './path-memo.js';
 import { judgeFindings, type PathFinding } from './judge-findings.js';
 import { applyWaivers, type Located, type Waiver } from './waivers.js';
 
@@ -20,13 +21,14 @@ export interface FileFindings {
   unmatched: Waiver[];
 }
 
-export function fileFindings(paths: readonly Compiled[], o: { maxStates?: number; source?: SourceMap; search?: WitnessSearchInput; waivers?: readonly Waiver[] }): FileFindings {
+/** `memo`: keeps each path's contract result, for the fix search to reuse (src/check/path-memo.ts). */
+export function fileFindings(paths: readonly Compiled[], o: { maxStates?: number; source?: SourceMap; search?: WitnessSearchInput; waivers?: readonly Waiver[]; memo?: PathMemo }): FileFindings {
   const raw: PathFinding[] = [];
   const seen = new Set<string>();
   let states = 0;
   let complete = true;
   for (const c of paths) {
-    const r = checkContract(c, o.maxStates);
+    const r = o.memo ? o.memo.contract(c, o.maxStates) : checkContract(c, o.maxStates);
     states += r.states;
     complete &&= r.complete;
     for (const f of r.findings) {

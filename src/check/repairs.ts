@@ -120,9 +120,6 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
       }
     }
 
-    // Does a read of this thread come before this position in the source?
-    const reads = flat.filter((op) => op.op === 'load' || op.op === 'poll').map((op) => source.opPos.get(op)).filter((q): q is Pos => !!q);
-    const readBefore = (q: Pos) => reads.some((r) => r.line < q.line || (r.line === q.line && r.col < q.col));
     for (const block of blocks(a.ops as CpuOp[], source.opPos)) {
       const stmts = block.map((st) => ({ st, s: src.statement(st.pos) }));
       stmts.forEach(({ st, s }, k) => {
@@ -152,18 +149,13 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
             if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }] });
           }
         }
-        // Barriers between the CPU's accesses to memory the device (or another CPU) observes.
+        // Barriers between the CPU's accesses to memory the device (or another CPU) observes: after
+        // the block's last statement that accesses memory (an `if (...) break;` between them only
+        // branches on what was read).
+        const prev = stmts.slice(0, k).reverse().find((x) => x.st.all.some(isAccess))?.st;
+        if (!prev || !prev.all.some(isAccess) || !st.all.some(isAccess)) return;
         const at = (kind: string) => ({ title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)] });
         const push = (i: number, kind: string) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
-        const prev = stmts[k - 1]?.st;
-        if (!prev?.all.some(isAccess) && st.all.some(isAccess) && readBefore(st.pos)) {
-          // The first access after a branch or loop head, after a read in an earlier statement
-          // (the status it tested: `if (status & OWN) break;`): memory-barriers.txt, dma_rmb().
-          push(0, 'dma_rmb');
-          push(2, 'dma_mb');
-          return;
-        }
-        if (!prev || !prev.all.some(isAccess) || !st.all.some(isAccess)) return;
         if (prev.all.some(isRead)) push(0, 'dma_rmb');
         if (prev.all.some(isWrite)) push(1, 'dma_wmb');
         push(2, 'dma_mb');

@@ -19,7 +19,8 @@ import { DEFAULT_TOTAL_SEARCH_BUDGET } from '../oracle/oracle.js';
 import type { Program } from '../program/types.js';
 import type { Budget } from '../search/budget.js';
 import { checkContract } from './explore-contract.js';
-import { candidateRepairs } from './repairs.js';
+import { PathMemo } from './path-memo.js';
+import { candidateRepairs, type Repair } from './repairs.js';
 import { applyEdits } from './source-edit.js';
 import type { Finding } from './finding.js';
 import { judgeFindings } from './judge-findings.js';
@@ -56,6 +57,8 @@ export interface FixOptions extends CheckOptions {
   maxRepairs?: number;
   /** Shared by every candidate; spent in place, so a caller can see what was used. */
   budget?: FixBudget;
+  /** Outcomes of paths already checked (the test's own, by `dmafuzz check`), reused for identical paths. */
+  memo?: PathMemo;
 }
 
 /**
@@ -65,16 +68,17 @@ export interface FixOptions extends CheckOptions {
  * states (no proof of "no error finding"). 0 is fixed. This is the one place the fix search
  * decides "is this program broken". `work`, when given, pays for the searches.
  */
-export function brokenness(paths: readonly Compiled[], o: CheckOptions = {}, cap = Infinity, work?: FixBudget): number {
+export function brokenness(paths: readonly Compiled[], o: FixOptions = {}, cap = Infinity, work?: FixBudget): number {
   let errors = 0;
   for (const c of paths) {
-    const contract = checkContract(c, o.maxStates);
+    const contract = o.memo ? o.memo.contract(c, o.maxStates) : checkContract(c, o.maxStates);
     if (work) work.states -= contract.states;
     errors += judgedErrors(contract.findings, c) + (contract.complete ? 0 : 1);
     if (errors >= cap) return errors; // cannot beat the best so far: skip the rest
   }
-  // The fix budget's nodes are the witness budget itself: checkPaths spends them in place.
-  const r = checkPaths(paths, work ? { ...o, totalBudget: work } : o);
+  // The fix budget's nodes are the witness budget itself: checkPaths spends them in place. Only
+  // the verdict counts here, so a counterexample is not shrunk.
+  const r = work && o.memo ? o.memo.checkPaths(paths, o, work) : checkPaths(paths, { ...o, ...(work ? { totalBudget: work } : {}), minimize: false });
   if (work) work.states -= r.states;
   return errors + (r.verdict === 'ok' ? 0 : 1);
 }
@@ -98,16 +102,25 @@ interface SearchEnd { tried: number; spent: boolean }
 
 export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }): FixSuggestion | undefined {
   const work = o.budget ?? { ...DEFAULT_FIX_BUDGET };
+  // A candidate edits one statement: the paths it leaves alone are checked once for the whole search.
+  if (!o.memo) o = { ...o, memo: new PathMemo() };
   const spent = () => work.states <= 0 || work.nodes <= 0;
-  const load = (t: string): { parsed: ParsedLitmus; paths: readonly Compiled[] } | undefined => {
+  type Loaded = { parsed: ParsedLitmus; paths: readonly Compiled[] } | undefined;
+  // The texts scored this round: the next round starts from one of them (parsing is pure).
+  const loaded = new Map<string, Loaded>();
+  const load = (t: string): Loaded => {
+    if (loaded.has(t)) return loaded.get(t);
+    let l: Loaded;
     try {
       const parsed = parseLitmus(t);
       const paths = compileText(parsed);
-      return paths && { parsed, paths };
+      l = paths && { parsed, paths };
     } catch (e) {
-      if (e instanceof LitmusError) return undefined; // the edit made the text invalid
-      throw e;
+      if (!(e instanceof LitmusError)) throw e;
+      l = undefined; // the edit made the text invalid
     }
+    loaded.set(t, l);
+    return l;
   };
   const score = (t: string, cap: number): number => {
     const l = load(t);
@@ -121,7 +134,15 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     const l = load(current);
     if (!l) return undefined;
     let best: { title: string; text: string; score: number } | undefined;
-    for (const r of candidateRepairs(current, l.parsed, l.paths[0].platform)) {
+    let repairs: Repair[];
+    try {
+      repairs = candidateRepairs(current, l.parsed, l.paths[0].platform);
+    } catch (e) {
+      // A text the repairs cannot read as kernel C (an LKMM test named `C 2+2W+...`): nothing to edit.
+      if (e instanceof LitmusError) return undefined;
+      throw e;
+    }
+    for (const r of repairs) {
       const patched = applyEdits(current, r.edits);
       if (patched === undefined || seen.has(patched)) continue;
       seen.add(patched);
@@ -135,6 +156,7 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     steps.push(best.title);
     current = best.text;
     currentScore = best.score;
+    for (const t of loaded.keys()) if (t !== current) loaded.delete(t);
   }
   return currentScore === 0 ? { steps, text: current } : undefined;
 }

@@ -8,9 +8,6 @@ import { REGION } from './layout.js';
 export const IO_TLB_SIZE = 2048;
 const NSLABS = 128;
 const INVALID = -1;
-/** A pool with every slot free, shared by every new pool until its first map. */
-const FREE_SLOTS: readonly number[] = new Array<number>(NSLABS).fill(INVALID);
-const NO_SIZES: readonly number[] = new Array<number>(NSLABS).fill(0);
 
 /**
  * Where successive mappings of these sizes land when every one is bounced: first fit from the
@@ -34,14 +31,21 @@ export interface SwiotlbRules {
   clampsToAllocSize: boolean;
 }
 
+// The slot tables of a pool nobody has mapped from: every fresh pool starts on these, shared.
+const FREE_ORIG: readonly number[] = new Array<number>(NSLABS).fill(INVALID);
+const FREE_ALLOC: readonly number[] = new Array<number>(NSLABS).fill(0);
+
 export class Swiotlb {
+  // A world is cloned at every step of a search and its pool rarely changes: the slot tables are
+  // shared with the pool copied from (or the free tables) until one of the two writes (`own`),
+  // and the fingerprint is kept until then.
   /** orig_addr of each slot, INVALID when free (mem->slots[i].orig_addr). */
-  private origOf = FREE_SLOTS as number[];
+  private origOf = FREE_ORIG as number[];
   /** Bytes of the mapping from the start of each slot to its end (mem->slots[i].alloc_size). */
-  private allocSizeOf = NO_SIZES as number[];
-  /** The arrays are this pool's own (else shared with a clone: copied before a write). */
-  private own = false;
-  private fingerprintText?: string;
+  private allocSizeOf = FREE_ALLOC as number[];
+  /** The tables are shared: copy them before a write. */
+  private shared = true;
+  private key: string | undefined;
   /** Set by a tracer: one line per copy. */
   onCopy?: (from: number, to: number, size: number) => void;
   /** Set by a tracer: the kernel's dev_WARN_ONCE text. */
@@ -57,23 +61,24 @@ export class Swiotlb {
     const s = new Swiotlb(cache, this.rules);
     s.origOf = this.origOf;
     s.allocSizeOf = this.allocSizeOf;
-    s.fingerprintText = this.fingerprintText;
-    this.own = false; // shared from now on: both sides copy before writing
+    s.key = this.key;
+    this.shared = true;
     return s;
   }
 
   /** Which slots are taken, by which original: part of a world's state. */
   fingerprint(): string {
-    return (this.fingerprintText ??= `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`);
+    return (this.key ??= `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`);
   }
 
-  private writable(): void {
-    if (!this.own) {
+  /** About to write the slot tables: this pool's own copy, and a fingerprint to make again. */
+  private own(): void {
+    if (this.shared) {
       this.origOf = this.origOf.slice();
       this.allocSizeOf = this.allocSizeOf.slice();
-      this.own = true;
+      this.shared = false;
     }
-    this.fingerprintText = undefined;
+    this.key = undefined;
   }
 
   static contains(addr: number): boolean {
@@ -90,7 +95,7 @@ export class Swiotlb {
       let free = true;
       for (let i = first; i < first + need; i++) if (this.origOf[i] !== INVALID) free = false;
       if (!free) continue;
-      this.writable();
+      this.own();
       for (let i = 0; i < need; i++) {
         this.origOf[first + i] = orig + i * IO_TLB_SIZE;
         this.allocSizeOf[first + i] = size - i * IO_TLB_SIZE;
@@ -110,7 +115,7 @@ export class Swiotlb {
   unmap(tlb: number, size: number): void {
     const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
     const end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
-    this.writable();
+    this.own();
     for (let i = first; i < end; i++) this.origOf[i] = INVALID;
   }
 

@@ -18,6 +18,8 @@ export interface CheckOptions extends OracleOptions {
   maxEvents?: number;
   /** Exhaustive search gives up beyond this many distinct states (per level). */
   maxStates?: number;
+  /** Shrink a counterexample found (default true); false when only the verdict is wanted (a fix search). */
+  minimize?: boolean;
 }
 
 export interface CheckResult {
@@ -71,7 +73,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
     executions += ex.executions;
     cut += ex.cut;
     if (ex.counterexample) {
-      const counterexample = minimizeCounterexample(c, ex.counterexample.execution, o, ex.counterexample.result);
+      const counterexample = o.minimize === false ? ex.counterexample : minimizeCounterexample(c, ex.counterexample.execution, o, ex.counterexample.result);
       return { verdict: 'bug', executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: ex.bound, states, randomExecutions: 0, seed, runs, cut, paths: 1, counterexample };
     }
     if (!ex.complete) {
@@ -88,7 +90,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   const r = explore(c, { ...search, runs, seed });
   const base = { executions: executions + r.executions, maxEvents, bound, states, randomExecutions: r.executions, gaveUp, seed, runs, cut: cut + r.cut, paths: 1 };
   if (r.counterexample) {
-    const counterexample = minimizeCounterexample(c, r.counterexample.execution, o, r.counterexample.result);
+    const counterexample = o.minimize === false ? r.counterexample : minimizeCounterexample(c, r.counterexample.execution, o, r.counterexample.result);
     return { ...base, verdict: 'bug', exhaustive: false, method: 'random', counterexample };
   }
   const verdict = r.verdict === 'ok' && inconclusiveSoFar ? 'inconclusive' : r.verdict;
@@ -96,17 +98,26 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   return { ...base, verdict, exhaustive: false, method: 'random' };
 }
 
+/** Told of each path checked: its result, the witness-search nodes it spent and those left after it. */
+export type PathObserver = (c: Compiled, r: CheckResult, spent: number, left: number) => void;
+
 /**
  * Check every path of a program (src/exec/compile.ts compilePaths), sharing one witness budget:
  * the first counterexample wins (its execution names its path); otherwise the verdict and the
  * coverage are those of all paths together — exhaustive only if every path was.
  */
-export function checkPaths(paths: readonly Compiled[], o: CheckOptions = {}): CheckResult {
-  if (paths.length === 1) return checkCompiled(paths[0], o);
+export function checkPaths(paths: readonly Compiled[], o: CheckOptions = {}, seen?: PathObserver): CheckResult {
   const shared = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
+  const check = (c: Compiled) => {
+    const before = shared.totalBudget.nodes;
+    const r = checkCompiled(c, shared);
+    seen?.(c, r, before - shared.totalBudget.nodes, shared.totalBudget.nodes);
+    return r;
+  };
+  if (paths.length === 1) return check(paths[0]);
   let total: CheckResult | undefined;
   for (const [index, c] of paths.entries()) {
-    const r = checkCompiled(c, shared);
+    const r = check(c);
     if (r.counterexample) {
       const execution = { ...r.counterexample.execution, path: index };
       return { ...r, paths: paths.length, counterexample: { ...r.counterexample, execution } };

@@ -20,6 +20,7 @@ import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
 import { verdictOf } from '../check/verdict.js';
 import { unknownRule, type Waiver } from '../check/waivers.js';
 import { findFix } from '../check/suggest-fix.js';
+import { PathMemo } from '../check/path-memo.js';
 import type { SourceMap } from '../litmus/parse.js';
 import { fixReport, type FixReport } from '../report/fix-diff.js';
 import { finalStates, type FinalStates } from '../oracle/final-states.js';
@@ -165,12 +166,15 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
     const execution = readReplay(o.replay, c.source ?? c.program);
     return replay(file, paths[execution.path ?? 0] ?? c, expect, execution);
   }
-  const result = checkPaths(paths, o);
+  // What each path's checks said, for the fix search: it re-checks the test and its edits, whose
+  // untouched paths are these same programs.
+  const memo = new PathMemo();
+  const result = checkPaths(paths, o, memo.recorder(o));
   const failing = paths[result.counterexample?.execution.path ?? 0];
   const report = result.counterexample && explainCounterexample(failing, result.counterexample.execution, result.counterexample.result);
   const waivers: Waiver[] = [...(o.fileWaivers ?? []), ...(o.waive ?? []).map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
   const search = { program: c.source ?? c.program, file, overrides: o.platform ?? {}, unroll: o.unroll, own: { paths, result } };
-  const findings = fileFindings(paths, { maxStates: o.maxStates, source, search, waivers });
+  const findings = fileFindings(paths, { maxStates: o.maxStates, source, search, waivers, memo });
   const contract = { findings: findings.list, states: findings.states, complete: findings.complete, unmatched: findings.unmatched };
   const verdict = verdictOf(result.verdict, findings.list);
   // Each candidate repair is re-checked by these same searches: where they ran out of states on
@@ -183,7 +187,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
       const r = compileParsed(file, p, o.platform ?? {}, o.platformText ?? {}, o.unroll);
       return 'kind' in r ? undefined : r.allPaths ?? [r];
     };
-    const found = findFix(text, c.source ?? c.program, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished });
+    const found = findFix(text, c.source ?? c.program, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished, memo });
     if ('fix' in found) fix = fixReport(found.original, found.fix, file);
     else noFix = found.noFix;
   }

@@ -1,0 +1,124 @@
+// What the whole-file check costs beyond the value check (issue 20), on ordering tests the size
+// of herd7's. Two tables, run by `npm run bench` (with --write, into BENCHMARKS.md):
+//   - the small ordering tests (scenarios/arm-model): per test, the median of 5 runs after a
+//     warm-up of the value check alone (checkPaths on the compiled test) and of the whole-file
+//     check (`dmafuzz check`'s checkLitmusFile: parse, value check, explanation, contract, fix
+//     search, final states), and their ratio;
+//   - the battery: the same files and herd7's LKMM tests (tests/fixtures/lkmm) checked once each,
+//     one after another in one fresh process as `herd7 *.litmus` would, whole file against value
+//     check alone (each in its own process, so both pay the same warm-up); herd7 takes about
+//     11 ms a test for these shapes.
+// A benchmark, not a test: no number fails anything.
+//
+//   node dist/bench/check-cost.js [--write] [--cpu]          (--cpu: CPU time, for a busy machine)
+//   node dist/bench/check-cost.js --battery whole|value [--cpu]   (one battery run, JSON)
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
+import { checkPaths } from '../src/oracle/check.js';
+import { litmusFiles } from '../src/run/find-files.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const SMALL = [resolve(ROOT, 'scenarios/arm-model')];
+const BATTERY = [resolve(ROOT, 'scenarios/arm-model'), resolve(ROOT, 'tests/fixtures/lkmm')];
+const HERD7_MS = 11;
+
+const CPU = process.argv.includes('--cpu');
+/** Milliseconds: the clock, or with --cpu this process's CPU time (a loaded machine stretches the clock, not the work). */
+const now = CPU ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => Number(process.hrtime.bigint()) / 1e6;
+
+const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+
+/** The compiled paths of a file, or undefined when it does not load (then it is left out). */
+function pathsOf(file: string) {
+  const loaded = loadLitmus(file, readFileSync(file, 'utf8'));
+  return 'kind' in loaded ? undefined : loaded.compiled.allPaths ?? [loaded.compiled];
+}
+
+function smallTests(): string {
+  const files = litmusFiles(SMALL);
+  const median = (f: () => void) => {
+    f();
+    const t: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = now();
+      f();
+      t.push(now() - s);
+    }
+    return q(t, 0.5);
+  };
+  const value: number[] = [], whole: number[] = [], ratio: number[] = [];
+  for (const f of files) {
+    const paths = pathsOf(f);
+    if (!paths) continue;
+    const v = median(() => checkPaths(paths));
+    const w = median(() => checkLitmusFile(f));
+    value.push(v);
+    whole.push(w);
+    ratio.push(w / v);
+  }
+  const row = (what: string, xs: number[]) => `| ${what} | ${q(xs, 0.5).toFixed(1)} ms | ${q(xs, 0.9).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms |`;
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return [
+    `Small ordering tests: the ${value.length} files of scenarios/arm-model; per test the median of 5 runs after a warm-up (${CPU ? 'CPU time' : 'wall time'}).`,
+    '',
+    '| work per test | median | 90th percentile | max |',
+    '|---|---:|---:|---:|',
+    row('value check alone (checkPaths)', value),
+    row('whole-file check (parse, value check, explanation, contract, fix search, final states)', whole),
+    '',
+    `Whole file / value check alone: ${(q(whole, 0.5) / q(value, 0.5)).toFixed(2)}× at the median, ${(sum(whole) / sum(value)).toFixed(2)}× in total, per test median ${q(ratio, 0.5).toFixed(2)}× (max ${Math.max(...ratio).toFixed(1)}×); the goal is at most 2×.`,
+  ].join('\n');
+}
+
+/** One battery run in this process: every file once, in order; JSON { files, ms }. */
+function battery(what: 'whole' | 'value'): { files: number; ms: number; failed: number } {
+  const files = litmusFiles(BATTERY);
+  let n = 0, failed = 0;
+  const s = now();
+  for (const f of files) {
+    try {
+      if (what === 'whole') checkLitmusFile(f);
+      else {
+        const paths = pathsOf(f); // parse and compile are part of a herd7 run too, so they count here
+        if (paths) checkPaths(paths);
+      }
+    } catch {
+      failed++; // an internal error: counted, so the table says so, and the battery goes on
+    }
+    n++;
+  }
+  return { files: n, ms: now() - s, failed };
+}
+
+function batteryTable(): string {
+  const run = (what: string) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--battery', what, ...(CPU ? ['--cpu'] : [])], { encoding: 'utf8' })) as { files: number; ms: number; failed: number };
+  const value = run('value'), whole = run('whole');
+  const per = (r: { files: number; ms: number }) => r.ms / r.files;
+  return [
+    `Battery: the ${whole.files} files of scenarios/arm-model and tests/fixtures/lkmm (herd7's LKMM tests), each checked once, in order, in one fresh process (${CPU ? 'CPU time' : 'wall time'}, start-up of node excluded).`,
+    '',
+    '| one process, every file once | total | per test | against herd7 (~11 ms a test) |',
+    '|---|---:|---:|---:|',
+    `| value check alone (parse, compile, checkPaths) | ${(value.ms / 1000).toFixed(2)} s | ${per(value).toFixed(1)} ms | ${(per(value) / HERD7_MS).toFixed(1)}× |`,
+    `| whole-file check (\`dmafuzz check\`) | ${(whole.ms / 1000).toFixed(2)} s | ${per(whole).toFixed(1)} ms | ${(per(whole) / HERD7_MS).toFixed(1)}× |`,
+    '',
+    `Whole file / value check alone: ${(whole.ms / value.ms).toFixed(2)}×.${whole.failed + value.failed ? ` Internal errors: ${whole.failed} whole-file, ${value.failed} value checks.` : ''}`,
+  ].join('\n');
+}
+
+if (process.argv.includes('--battery')) {
+  console.log(JSON.stringify(battery(process.argv[process.argv.indexOf('--battery') + 1] as 'whole' | 'value')));
+} else {
+  const tables = `${smallTests()}\n\n${batteryTable()}`;
+  console.log(tables);
+  if (process.argv.includes('--write')) {
+    const file = 'BENCHMARKS.md';
+    const text = readFileSync(file, 'utf8');
+    const block = `<!-- check-cost:start -->\nCommand: \`npm run bench -- --write\` (this part: \`node dist/bench/check-cost.js --write\` after \`npm run build\`), ${new Date().toISOString().slice(0, 10)}\n\n${tables}\n<!-- check-cost:end -->`;
+    writeFileSync(file, text.includes('<!-- check-cost:start -->') ? text.replace(/<!-- check-cost:start -->[\s\S]*<!-- check-cost:end -->/, block) : `${text.trimEnd()}\n\n${block}\n`);
+  }
+}

@@ -1,0 +1,122 @@
+// What checking one compiled path said and cost, kept for the fix search: a candidate repair
+// edits one statement, so most of its paths (a branch not taken, the other thread's loop) are
+// the same straight-line programs as the test's own or an earlier candidate's, and checking them
+// again would say the same. A path is known by its content (the path's program, platform and
+// register values), never by object: each candidate is parsed and compiled afresh.
+//
+// Reuse must change nothing but the time: a path's outcome is reused only where the check that
+// made it never ran short of witness-search nodes, and only while at least as many are left, so
+// re-running it would have spent the same nodes and said the same thing. The work it stands for
+// (states, nodes) is charged to the fix budget as if it had run.
+//
+// One change of order: a candidate's path that the test itself went wrong on is checked first,
+// so a repair that leaves the bug there is refused before its other paths are proved (a 4 KiB
+// page's proof takes seconds). The verdict is the same (ok only if every path is); the budget is
+// charged the work done, which is less.
+
+import type { Compiled } from '../exec/compile.js';
+import { checkCompiled, checkPaths, type CheckOptions, type CheckResult, type PathObserver } from '../oracle/check.js';
+import { checkContract, type ContractResult } from './explore-contract.js';
+
+/** One path's value check: its verdict, whether it stopped at a counterexample, and its cost. */
+interface ValueOutcome { verdict: CheckResult['verdict']; counterexample: boolean; states: number; nodes: number }
+
+export class PathMemo {
+  /** Keyed by the options too: one memo may serve checks run with different bounds. */
+  private values = new Map<string, ValueOutcome>();
+  private contracts = new Map<string, ContractResult>();
+  private keys = new WeakMap<Compiled, string | undefined>();
+  /** Paths checked, and paths answered from the memo (what it saved). */
+  ran = 0;
+  reused = 0;
+  /** The path (by index) the test's own counterexample was on: a candidate's is checked first. */
+  private wentWrong: number | undefined;
+
+  /** The path's content; undefined for a platform with model faults (test hooks, not data). */
+  key(c: Compiled): string | undefined {
+    if (this.keys.has(c)) return this.keys.get(c);
+    const k = c.platform.faults?.length ? undefined : JSON.stringify([c.program, c.platform, c.path?.threads.map((t) => [t.regs, t.cut])], plain);
+    this.keys.set(c, k);
+    return k;
+  }
+
+  /**
+   * A PathObserver for checkPaths that keeps each path's outcome, for a check run with the
+   * options the fix search uses (no searchBudget, the default totalBudget): else nothing is kept.
+   */
+  recorder(o: CheckOptions): PathObserver | undefined {
+    if (o.searchBudget !== undefined || o.totalBudget !== undefined) return undefined;
+    return (c, r, spent, left) => {
+      if (r.counterexample) this.wentWrong = c.path?.index;
+      this.keepValue(c, o, r, spent, left);
+    };
+  }
+
+  /** checkContract(c, maxStates), or what it said for the same path. */
+  contract(c: Compiled, maxStates: number | undefined): ContractResult {
+    const k = this.key(c);
+    const key = k && `${maxStates}|${k}`;
+    const known = key ? this.contracts.get(key) : undefined;
+    if (known) return known;
+    const r = checkContract(c, maxStates);
+    if (key) this.contracts.set(key, r);
+    return r;
+  }
+
+  /** Keep the contract result fileFindings computed for a path (same maxStates as the fix search). */
+  keepContract(c: Compiled, maxStates: number | undefined, r: ContractResult): void {
+    const k = this.key(c);
+    if (k) this.contracts.set(`${maxStates}|${k}`, r);
+  }
+
+  /**
+   * checkPaths(paths, { ...o, totalBudget: work })'s verdict (ok or not) and states, as the fix
+   * search uses them (no counterexample is shrunk), each path run only when no identical path ran
+   * before. The path the test itself went wrong on goes first: a candidate that does not repair it
+   * is refused there, before the proofs of its other paths (the work charged is the work done).
+   */
+  checkPaths(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): { verdict: CheckResult['verdict']; states: number } {
+    if (o.searchBudget !== undefined) return checkPaths(paths, { ...o, totalBudget: work, minimize: false });
+    let states = 0;
+    let inconclusive = false;
+    const first = this.wentWrong !== undefined && this.wentWrong < paths.length ? this.wentWrong : 0;
+    for (const c of [paths[first], ...paths.filter((_, i) => i !== first)]) {
+      const k = this.valueKey(c, o);
+      let v = k ? this.values.get(k) : undefined;
+      if (v && work.nodes > v.nodes) {
+        work.nodes -= v.nodes;
+        this.reused++;
+      } else {
+        this.ran++;
+        const before = work.nodes;
+        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false });
+        v = this.keepValue(c, o, r, before - work.nodes, work.nodes);
+      }
+      // checkPaths: the first counterexample ends the check and is the result, its path's states alone
+      if (v.counterexample) return { verdict: v.verdict, states: v.states };
+      states += v.states;
+      inconclusive ||= v.verdict === 'inconclusive';
+    }
+    return { verdict: inconclusive ? 'inconclusive' : 'ok', states };
+  }
+
+  /** Keep a path's outcome when no witness search in it was cut short by the shared budget (it never ran dry). */
+  private keepValue(c: Compiled, o: CheckOptions, r: CheckResult, spent: number, left: number): ValueOutcome {
+    const v: ValueOutcome = { verdict: r.verdict, counterexample: !!r.counterexample, states: r.states, nodes: spent };
+    const k = this.valueKey(c, o);
+    if (k && left > 0) this.values.set(k, v);
+    return v;
+  }
+
+  private valueKey(c: Compiled, o: CheckOptions): string | undefined {
+    const k = this.key(c);
+    return k && `${o.maxEvents}|${o.maxStates}|${o.runs}|${o.seed}|${k}`;
+  }
+}
+
+/** JSON of plain data: Maps and Sets as lists, bigints marked so they never equal a string. */
+function plain(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return { bigint: v.toString() };
+  if (v instanceof Map || v instanceof Set) return [...v];
+  return v;
+}
