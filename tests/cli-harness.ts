@@ -35,7 +35,7 @@ export async function dmafuzzInProcess(cwd: string, argv: string[], io: Partial<
 const OUT = join(ROOT, '.test-dist');
 export const BIN = join(OUT, 'src/cli/main.js');
 const STAMP = join(OUT, '.built');
-const LOCK = join(ROOT, '.test-dist.lock');
+const LOCK = join(OUT, '.lock'); // inside the ignored build directory
 
 /** The newest modification time of what the build reads. */
 function newestSource(): number {
@@ -71,6 +71,7 @@ export function builtBin(): string {
   const deadline = Date.now() + 10 * 60_000;
   while (!fresh()) {
     try {
+      mkdirSync(OUT, { recursive: true });
       mkdirSync(LOCK);
     } catch {
       // Another worker builds; a lock whose builder died is taken over.
