@@ -26,11 +26,12 @@ const BIN = join(ROOT, 'dist/src/cli/main.js');
 export interface FileResult { file: string; exit: number | null; seconds: number; failures: number; testcases: number; pages: number; problems: string[] }
 
 /** Fuzz one file into its own report directory and check everything a reader would see. */
-export function checkFileReports(file: string, o: { time: string; work: string; seed?: number; chromium: string; bin?: string }): FileResult {
+/** `maxTrials` bounds the run by trials as well as by time (tests: the same work on a loaded machine). */
+export function checkFileReports(file: string, o: { time: string; work: string; seed?: number; chromium: string; bin?: string; maxTrials?: number }): FileResult {
   const out = join(o.work, basename(file).replace(/\.litmus$/, ''));
   mkdirSync(out, { recursive: true });
   const started = Date.now();
-  const r = spawnSync(process.execPath, [o.bin ?? BIN, 'fuzz', file, '--time', o.time, '--seed', String(o.seed ?? 1), '--report', join(out, 'r'), '--corpus', join(out, 'c')], { encoding: 'utf8', timeout: 15 * 60_000 });
+  const r = spawnSync(process.execPath, [o.bin ?? BIN, 'fuzz', file, '--time', o.time, '--seed', String(o.seed ?? 1), '--report', join(out, 'r'), '--corpus', join(out, 'c'), ...(o.maxTrials ? ['--max-trials', String(o.maxTrials)] : [])], { encoding: 'utf8', timeout: 15 * 60_000 });
   const seconds = (Date.now() - started) / 1000;
   const problems: string[] = [];
   if (r.status !== 0 && r.status !== 1) problems.push(`exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);

@@ -1,10 +1,11 @@
-// The real `dmafuzz fuzz FILES` process on worker threads: it finds the platform and placement
+// `dmafuzz fuzz FILES`. The real process on worker threads: it finds the platform and placement
 // scenarios, saves each minimal counterexample once (check reproduces it), writes JSON, JUnit XML
 // that validates against the JUnit schema (xmllint) with one testcase per failure, and HTML pages
 // that headless Chromium renders with the why and the culprit on the first screen; a real SIGTERM midway loses
-// no saved failure and leaves no partial file; bad options are one line and exit 2.
+// no saved failure and leaves no partial file. Through main() in this process: a second run keeps
+// what the first saved, bad options are one line and exit 2, --help, a pinned kernel.
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,16 +13,15 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { asFuzzable, checkFileReports } from '../bench/report-check.js';
 import { failurePageProblems, findChromium, indexPageProblems, probePage } from '../bench/report-dom.js';
 import { xmlEscape } from '../src/report/junit.js';
+import { builtBin, dmafuzzInProcess, dmafuzzProcess } from './cli-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-// A build of its own, so this file never reads dist/ while tests/cli.test.ts rewrites it.
-const OUT = join(ROOT, '.test-dist');
-const BIN = join(OUT, 'src/cli/main.js');
 const SCENARIOS = join(ROOT, 'scenarios/platforms');
 let cwd: string;
+let BIN: string;
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT]);
+  BIN = builtBin(); // the test build, shared with tests/cli.test.ts
   cwd = mkdtempSync(join(tmpdir(), 'dmafuzz-fuzz-'));
   mkdirSync(join(cwd, 'drivers'));
   for (const f of FILES) copyFileSync(join(SCENARIOS, `${f}.litmus`), join(cwd, 'drivers', `${f}.litmus`));
@@ -30,17 +30,16 @@ beforeAll(() => {
 // One platform scenario and the placement scenario (tests/fuzz-files.test.ts runs all four in process).
 const FILES = ['rx-field-cwg128', 'rx-prefix-of-kmalloc96'];
 
-function dmafuzz(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+/** The real process (worker threads: only the build has them); `dmafuzz` runs main() in this process. */
+const dmafuzzReal = (...args: string[]) => dmafuzzProcess(cwd, args, 110_000);
+const dmafuzz = (...args: string[]) => dmafuzzInProcess(cwd, args);
 
 const tmpFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('.tmp-') || f.includes('.tmp-'));
 
 describe('dmafuzz fuzz FILES', () => {
-  test('finds each scenario, saves it once, reports JSON, JUnit and HTML', () => {
+  test('finds each scenario, saves it once, reports JSON, JUnit and HTML', async () => {
     const args = ['fuzz', 'drivers', '--time', '60s', '--workers', '2', '--seed', '5', '--corpus', 'c', '--report', 'r'];
-    const r = dmafuzz(...args, '--max-trials', '24');
+    const r = dmafuzzReal(...args, '--max-trials', '24');
     expect(r.code, r.err).toBe(1);
     const corpus = readdirSync(join(cwd, 'c'));
     const litmus = corpus.filter((f) => f.endsWith('.litmus'));
@@ -50,7 +49,7 @@ describe('dmafuzz fuzz FILES', () => {
     // Every saved test reproduces with dmafuzz check (with its replay data when check's bounds are not enough).
     for (const f of litmus) {
       const replay = JSON.parse(readFileSync(join(cwd, 'c', f.replace(/\.litmus$/, '.json')), 'utf8'));
-      const check = replay.reproducesWithCheck ? dmafuzz('check', join('c', f)) : dmafuzz('check', join('c', f), '--replay', join('c', f.replace(/\.litmus$/, '.json')));
+      const check = replay.reproducesWithCheck ? await dmafuzz('check', join('c', f)) : await dmafuzz('check', join('c', f), '--replay', join('c', f.replace(/\.litmus$/, '.json')));
       expect(check.code, `${f}: ${check.out}`).toBe(1);
     }
     expect(tmpFiles(join(cwd, 'c'))).toEqual([]);
@@ -81,9 +80,10 @@ describe('dmafuzz fuzz FILES', () => {
     const times = [...xml.matchAll(/<testcase [^>]*time="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(times.every((t) => t > 0)).toBe(true);
 
-    // The first half of the same run again: the same failures, nothing new, nothing overwritten.
+    // The first half of the same run again (in this process, one thread): the same failures,
+    // nothing new, nothing overwritten.
     const before = new Map(corpus.map((f) => [f, statSync(join(cwd, 'c', f)).mtimeMs]));
-    expect(dmafuzz(...args, '--max-trials', '12').code).toBe(1);
+    expect((await dmafuzz(...args, '--max-trials', '12')).code).toBe(1);
     const after = readdirSync(join(cwd, 'c'));
     expect(after.sort()).toEqual([...before.keys()].sort());
     for (const f of after) expect(statSync(join(cwd, 'c', f)).mtimeMs).toBe(before.get(f));
@@ -113,7 +113,8 @@ describe('dmafuzz fuzz FILES', () => {
   }, 120_000);
 
   // The fast version of `npm run report-check` (bench/report-check.ts): a few files with control
-  // flow, each fuzzed alone with a short box; exit 0 or 1, valid JUnit with one testcase per
+  // flow, each fuzzed alone for 2 trials (seed 1: the first three find their bug on the first,
+  // however loaded the machine; a 3 s box did not); exit 0 or 1, valid JUnit with one testcase per
   // failure or file, every page right in Chromium.
   test('report-check on a few files with loops, branches, device-read values, exists and a wrong-direction sync', () => {
     const chromium = findChromium();
@@ -125,7 +126,7 @@ describe('dmafuzz fuzz FILES', () => {
       asFuzzable(join(ROOT, 'scenarios/drivers/exists-arm64-only.litmus'), work),
       join(ROOT, 'scenarios/drivers/tx-own-bit-rmw.litmus'),
     ];
-    const results = files.map((file) => checkFileReports(file, { time: '3s', work, chromium: chromium!, bin: BIN }));
+    const results = files.map((file) => checkFileReports(file, { time: '60s', maxTrials: 2, work, chromium: chromium!, bin: BIN }));
     for (const r of results) {
       expect(r.problems, r.file).toEqual([]);
       expect([0, 1], r.file).toContain(r.exit);
@@ -196,23 +197,23 @@ describe('dmafuzz fuzz FILES', () => {
     expect(JSON.parse(readFileSync(join(dir, 'r/summary.json'), 'utf8')).stoppedBy).toBe('signal');
   }, 120_000);
 
-  test('output paths are refused before any work: one line naming the option, exit 2', () => {
+  test('output paths are refused before any work: one line naming the option, exit 2', async () => {
     writeFileSync(join(cwd, 'a-file'), 'x');
     for (const [opt, path, why] of [
       ['--corpus', 'a-file', 'not a directory'],
       ['--corpus', 'a-file/sub', 'a-file is not a directory'],
       ['--report', 'a-file/r', 'a-file is not a directory'],
     ]) {
-      const r = dmafuzz('fuzz', 'drivers', '--time', '10m', opt, path);
+      const r = await dmafuzz('fuzz', 'drivers', '--time', '10m', opt, path);
       expect(r.code).toBe(2);
       expect(r.out).toBe(''); // nothing started
       expect(r.err).toMatch(new RegExp(`^dmafuzz: ${opt} ${path}: .*${why}\n$`));
     }
   });
 
-  test('fuzz --help prints the options of fuzz FILES, --max-trials included', () => {
+  test('fuzz --help prints the options of fuzz FILES, --max-trials included', async () => {
     for (const args of [['fuzz', '--help'], ['fuzz', 'drivers', '-h']]) {
-      const r = dmafuzz(...args);
+      const r = await dmafuzz(...args);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^usage: dmafuzz fuzz FILE\|DIR/);
       expect(r.out).toMatch(/--max-trials N {4}stop after N trials/);
@@ -220,10 +221,10 @@ describe('dmafuzz fuzz FILES', () => {
     }
   });
 
-  test('a file pinned to kernel 5.13 (a release the matrix cannot vary) is fuzzed, not a crash', () => {
+  test('a file pinned to kernel 5.13 (a release the matrix cannot vary) is fuzzed, not a crash', async () => {
     const text = readFileSync(join(SCENARIOS, 'rx-field-cwg128.litmus'), 'utf8').replace('expect ok\n', 'expect ok\nplatform { kernel = 5.13; }\n');
     writeFileSync(join(cwd, 'pinned.litmus'), text);
-    const r = dmafuzz('fuzz', 'pinned.litmus', '--time', '10m', '--seed', '2', '--max-trials', '6', '--vary', 'swiotlb,vmapStack', '--corpus', 'pc');
+    const r = await dmafuzz('fuzz', 'pinned.litmus', '--time', '10m', '--seed', '2', '--max-trials', '6', '--vary', 'swiotlb,vmapStack', '--corpus', 'pc');
     expect(r.err).not.toMatch(/internal error/);
     expect([0, 1]).toContain(r.code);
     expect(r.out).toMatch(/pinned\.litmus: some platforms of the matrix skipped, the file's own platform kept: kernel 5\.13: /);
@@ -236,8 +237,8 @@ describe('dmafuzz fuzz FILES', () => {
     [['fuzz', SCENARIOS, '--pin', 'kernel=banana'], /--pin kernel=banana: kernel must look like 6\.12/],
     [['fuzz', SCENARIOS, '--vary', 'cwg,colour'], /--vary: unknown platform setting 'colour'/],
     [['fuzz', 'no-such-dir'], /no-such-dir: no such file or directory/],
-  ])('%j is one line, exit 2', (args, message) => {
-    const r = dmafuzz(...args);
+  ])('%j is one line, exit 2', async (args, message) => {
+    const r = await dmafuzz(...args);
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(message);

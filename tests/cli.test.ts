@@ -1,5 +1,8 @@
-// The real `dmafuzz` process: exit codes, one-line errors without stack traces, --json,
-// saved counterexamples and --replay, --platform overrides, the built-in job.
+// `dmafuzz` and `dmafuzz check`: exit codes, one-line errors without stack traces, --json, saved
+// counterexamples and --replay, --platform overrides. Behaviour runs through main() in this
+// process; a few cases run the real process of the built CLI for what only a process shows: the
+// bin wrapper through a symlink, exit statuses and streams, files whose read would hang or never
+// end, permissions as another user, and mutants whose crash could escape main().
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,25 +11,23 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { builtinLitmusTexts, mutantArbitrary } from '../bench/mutate.js';
+import { parseArgs } from '../src/cli/args.js';
+import { builtBin, dmafuzzInProcess, dmafuzzProcess, type CliRun } from './cli-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = join(ROOT, 'dist/src/cli/main.js');
 let cwd: string;
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')]);
-  chmodSync(BIN, 0o755); // as `npm run build` leaves it, so `npx dmafuzz` keeps working after the tests
   cwd = mkdtempSync(join(tmpdir(), 'dmafuzz-cli-'));
-}, 60_000);
+});
 
-function dmafuzz(...args: string[]) {
-  // a hang (a FIFO read on 4a798f5) or a runaway read (/dev/zero) must fail the test, not stall it
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 50_000, killSignal: 'SIGKILL' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+/** `dmafuzz ...args` in this process, from the test directory. */
+const dmafuzz = (...args: string[]) => dmafuzzInProcess(cwd, args);
+/** The real process: a hang (a FIFO read on 4a798f5) or a runaway read (/dev/zero) fails the test, not stalls it. */
+const dmafuzzReal = (...args: string[]) => dmafuzzProcess(cwd, args);
 
 /** One line on stderr, exit 2, no stack trace, nothing on stdout. */
-function expectOneLine(r: ReturnType<typeof dmafuzz>, want: RegExp | string) {
+function expectOneLine(r: CliRun, want: RegExp | string) {
   expect(r.code, r.err).toBe(2);
   expect(r.err.endsWith('\n') && r.err.split('\n').length, r.err).toBe(2);
   if (typeof want === 'string') expect(r.err).toBe(want + '\n');
@@ -61,6 +62,7 @@ device dev {
 const OK = RX('dma_unmap_single(dev, h, 64, DMA_FROM_DEVICE);\n  r0 = *(u32 *)buf;');
 const BUG = RX('r0 = *(u32 *)buf;\n  dma_unmap_single(dev, h, 64, DMA_FROM_DEVICE);');
 
+
 describe('input errors: one line, exit 2, no stack trace', () => {
   const cases: [string, string | Buffer, RegExp][] = [
     ['unknown-fn.litmus', OK.replace('writel(1,', 'writl(1,'), /^unknown-fn\.litmus:9:3: unknown function 'writl'/],
@@ -78,9 +80,9 @@ describe('input errors: one line, exit 2, no stack trace', () => {
     ['braces.litmus', OK.replace('dma_write(h, 64, 0x5a);', 'dma_write(h, 16, {1, 2, 3});'), /^braces\.litmus:16:20: \{\.\.\.\} holds 3 u64 values \(24 bytes\) but the access is 16 bytes/],
   ];
   for (const [name, text, want] of cases) {
-    test(name, () => {
+    test(name, async () => {
       writeFileSync(join(cwd, name), text);
-      const r = dmafuzz('check', name);
+      const r = await dmafuzz('check', name);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(want);
       expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -89,49 +91,49 @@ describe('input errors: one line, exit 2, no stack trace', () => {
     });
   }
 
-  test('a huge file', () => {
+  test('a huge file', async () => {
     writeFileSync(join(cwd, 'huge.litmus'), 'DMA huge\n' + '// padding\n'.repeat(200_000));
-    const r = dmafuzz('check', 'huge.litmus');
+    const r = await dmafuzz('check', 'huge.litmus');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^huge\.litmus:1:1: file is \d+ bytes; a litmus test is at most 1048576 bytes/);
   });
 
-  test('unknown option', () => {
-    const r = dmafuzz('check', 'x.litmus', '--frobnicate');
+  test('unknown option', async () => {
+    const r = await dmafuzz('check', 'x.litmus', '--frobnicate');
     expect(r).toMatchObject({ code: 2, out: '' });
     expect(r.err).toBe("dmafuzz: unknown option '--frobnicate' (see dmafuzz --help)\n");
   });
 
-  test('--unroll 0 and --unroll=many', () => {
-    expect(dmafuzz('check', file('ok.litmus', OK), '--unroll', '0')).toMatchObject({ code: 2, out: '' });
-    expect(dmafuzz('check', 'ok.litmus', '--unroll', '0').err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not '0'/);
-    expect(dmafuzz('check', 'ok.litmus', '--unroll=many').err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not 'many'/);
+  test('--unroll 0 and --unroll=many', async () => {
+    expect(await dmafuzz('check', file('ok.litmus', OK), '--unroll', '0')).toMatchObject({ code: 2, out: '' });
+    expect((await dmafuzz('check', 'ok.litmus', '--unroll', '0')).err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not '0'/);
+    expect((await dmafuzz('check', 'ok.litmus', '--unroll=many')).err).toMatch(/^dmafuzz: --unroll takes a whole number from 1 to 64, not 'many'/);
   });
 
-  test('bad --platform and missing files', () => {
-    expect(dmafuzz('check', file('ok.litmus', OK), '--platform', 'cwg=32')).toMatchObject({ code: 2, err: '--platform cwg=32: cwg must be 64, 128 or 256, not 32\n'.replace(/^/, 'dmafuzz: ') });
-    expect(dmafuzz('check', 'ok.litmus', '--platform', 'colour=blue').err).toMatch(/^dmafuzz: --platform colour=blue: unknown platform setting 'colour'/);
-    expect(dmafuzz('check', 'nope.litmus')).toMatchObject({ code: 2, err: 'dmafuzz: nope.litmus: no such file or directory\n' });
-    expect(dmafuzz('check').code).toBe(2);
-    expect(dmafuzz('--runs', 'many').err).toBe("dmafuzz: --runs takes a whole number from 1 to 1,000,000, not 'many'\n");
+  test('bad --platform and missing files', async () => {
+    expect(await dmafuzz('check', file('ok.litmus', OK), '--platform', 'cwg=32')).toMatchObject({ code: 2, err: '--platform cwg=32: cwg must be 64, 128 or 256, not 32\n'.replace(/^/, 'dmafuzz: ') });
+    expect((await dmafuzz('check', 'ok.litmus', '--platform', 'colour=blue')).err).toMatch(/^dmafuzz: --platform colour=blue: unknown platform setting 'colour'/);
+    expect(await dmafuzz('check', 'nope.litmus')).toMatchObject({ code: 2, err: 'dmafuzz: nope.litmus: no such file or directory\n' });
+    expect((await dmafuzz('check')).code).toBe(2);
+    expect((await dmafuzz('--runs', 'many')).err).toBe("dmafuzz: --runs takes a whole number from 1 to 1,000,000, not 'many'\n");
   });
 });
 
 describe('verdicts', () => {
-  test('--help', () => {
-    const r = dmafuzz('--help');
+  test('--help', async () => {
+    const r = await dmafuzz('--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/dmafuzz check FILE\|DIR/);
   });
 
-  test('ok: exit 0, one line saying how much was explored', () => {
-    const r = dmafuzz('check', file('ok.litmus', OK));
+  test('ok: exit 0, one line saying how much was explored', async () => {
+    const r = await dmafuzz('check', file('ok.litmus', OK));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok {4}ok\.litmus \(rx\): no counterexample in \d+ executions \(\d+ states\), exhaustive: every interleaving and CPU reordering with up to 2 fills\/evictions of \d+ lines\n$/);
   });
 
-  test('bug: exit 1, the explanation, and a saved execution that --replay reproduces', () => {
-    const r = dmafuzz('check', file('bug.litmus', BUG));
+  test('bug: exit 1, the explanation, and a saved execution that --replay reproduces', async () => {
+    const r = await dmafuzz('check', file('bug.litmus', BUG));
     expect(r.code).toBe(1);
     expect(r.out).toContain('BUG   bug.litmus (rx): counterexample found by exhaustive search');
     expect(r.out).toContain('speculative fill of line 0x1000');
@@ -141,16 +143,16 @@ describe('verdicts', () => {
     const saved = /--replay (\S+)/.exec(r.out)![1];
     expect(saved).toMatch(/^dmafuzz-failures\/rx-[0-9a-f]{12}\.json$/); // named by its content
     expect(JSON.parse(readFileSync(join(cwd, saved), 'utf8')).execution.steps.length).toBeGreaterThan(0);
-    const again = dmafuzz('check', 'bug.litmus', '--replay', saved);
+    const again = await dmafuzz('check', 'bug.litmus', '--replay', saved);
     expect(again.code).toBe(1);
     expect(again.out).toContain('counterexample found in the replayed execution');
     // the same failure found again is the same file (tests/saved-failures.test.ts: a user's file under the name is kept)
-    expect(/--replay (\S+)/.exec(dmafuzz('check', 'bug.litmus').out)![1]).toBe(saved);
+    expect(/--replay (\S+)/.exec((await dmafuzz('check', 'bug.litmus')).out)![1]).toBe(saved);
     expect(readdirSync(join(cwd, 'dmafuzz-failures')).filter((f) => f.startsWith('rx-'))).toHaveLength(1);
   });
 
-  test('--json: one object per file', () => {
-    const r = dmafuzz('check', file('ok.litmus', OK), file('bug.litmus', BUG), file('bad.litmus', 'DMA bad\n'), '--json');
+  test('--json: one object per file', async () => {
+    const r = await dmafuzz('check', file('ok.litmus', OK), file('bug.litmus', BUG), file('bad.litmus', 'DMA bad\n'), '--json');
     expect(r.code).toBe(2);
     const objs = r.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(objs.map((o) => [o.file, o.verdict])).toEqual([['ok.litmus', 'ok'], ['bug.litmus', 'bug'], ['bad.litmus', 'error']]);
@@ -161,66 +163,92 @@ describe('verdicts', () => {
     expect(objs[2].error).toMatch(/^bad\.litmus:2:1: missing memory block/);
   });
 
-  test('--platform changes the verdict: bounced on 6.12, shared line on 6.1', () => {
+  test('--platform changes the verdict: bounced on 6.12, shared line on 6.1', async () => {
     const shared = readFileSync(join(ROOT, 'scenarios/misaligned-from-device-6.1.litmus'), 'utf8');
     file('shared.litmus', shared);
-    expect(dmafuzz('check', 'shared.litmus').code).toBe(1);
-    expect(dmafuzz('check', 'shared.litmus', '--platform', 'kernel=6.12').code).toBe(0);
+    expect((await dmafuzz('check', 'shared.litmus')).code).toBe(1);
+    expect((await dmafuzz('check', 'shared.litmus', '--platform', 'kernel=6.12')).code).toBe(0);
   });
 
-  test('a directory: every *.litmus file in it', () => {
-    const r = dmafuzz('check', join(ROOT, 'scenarios'), '--json');
-    expect(r.code).toBe(1); // the scenarios include bugs
+  // Every built-in scenario's verdict, as `dmafuzz check scenarios` and `dmafuzz` give it, is
+  // tests/scenarios.test.ts (one run of the built-in job for the whole suite).
+  test('a directory: every *.litmus file in it, subdirectories included, in name order; other files and hidden entries skipped', async () => {
+    const dir = join(cwd, 'tree');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    mkdirSync(join(dir, '.hidden'));
+    writeFileSync(join(dir, 'b-ok.litmus'), OK);
+    writeFileSync(join(dir, 'a-bug.litmus'), BUG);
+    writeFileSync(join(dir, 'sub', 'ok.litmus'), OK);
+    writeFileSync(join(dir, '.hidden', 'bug.litmus'), BUG);
+    writeFileSync(join(dir, '.tmp-bug.litmus'), BUG);
+    writeFileSync(join(dir, 'notes.txt'), 'not a test');
+    const r = await dmafuzz('check', 'tree', '--json', '--save-failures', 'none');
+    expect(r.code).toBe(1);
     const objs = r.out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(objs.length).toBeGreaterThanOrEqual(20);
-    // arm-model rows state herd7's verdict on the hardware alone (tests/arm-model.test.ts checks
-    // them); their file verdict adds the contract checker's findings.
-    for (const o of objs.filter((x: { file: string }) => !x.file.includes('/arm-model/'))) expect(o.verdict, o.file).toBe(o.expect);
+    expect(objs.map((o) => [o.file, o.verdict])).toEqual([['tree/a-bug.litmus', 'bug'], ['tree/b-ok.litmus', 'ok'], ['tree/sub/ok.litmus', 'ok']]);
   });
 
-  test('no arguments: the built-in scenarios match their expectations', () => {
-    const r = dmafuzz();
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\n\d+ scenarios: \d+ as expected\n$/);
-  }, 60_000);
+  test('no arguments is the built-in job (tests/scenarios.test.ts runs it)', () => {
+    expect(parseArgs([])).toMatchObject({ command: 'builtin', paths: [], json: false });
+  });
 });
 
-// Issue 12, the command-line and file side: each case failed on 4a798f5.
+describe('the real process', () => {
+  test('through a symlink, as npm installs the bin: exit 0, the verdict on stdout, nothing on stderr', () => {
+    const link = join(cwd, 'dmafuzz-link');
+    symlinkSync(builtBin(), link);
+    file('ok.litmus', OK);
+    const r = spawnSync(process.execPath, [link, 'check', 'ok.litmus'], { cwd, encoding: 'utf8', timeout: 50_000, killSignal: 'SIGKILL' });
+    expect({ code: r.status, err: r.stderr }).toEqual({ code: 0, err: '' });
+    expect(r.stdout).toMatch(/^ok {4}ok\.litmus \(rx\): no counterexample/);
+  });
+
+  test('a bug: exit 1, the report on stdout, nothing on stderr', () => {
+    file('bug.litmus', BUG);
+    const r = dmafuzzReal('check', 'bug.litmus', '--save-failures', 'none');
+    expect({ code: r.code, err: r.err }).toEqual({ code: 1, err: '' });
+    expect(r.out).toContain('BUG   bug.litmus (rx): counterexample found by exhaustive search');
+  });
+});
+
+// Issue 12, the command-line and file side: each case failed on 4a798f5. Real processes: a read
+// that hangs or never ends would stall the test runner in-process.
 describe('files that are not readable litmus tests: one line, exit 2, never a hang', () => {
   test('a FIFO with no writer, named or found in a directory', () => {
     const dir = join(cwd, 'fifo-dir');
     mkdirSync(dir);
     execFileSync('mkfifo', [join(dir, 'pipe.litmus')]);
-    expectOneLine(dmafuzz('check', 'fifo-dir/pipe.litmus'), 'fifo-dir/pipe.litmus:1:1: not a regular file (a FIFO); a litmus test is a regular file');
+    expectOneLine(dmafuzzReal('check', 'fifo-dir/pipe.litmus'), 'fifo-dir/pipe.litmus:1:1: not a regular file (a FIFO); a litmus test is a regular file');
     writeFileSync(join(dir, 'ok.litmus'), OK);
-    const r = dmafuzz('check', 'fifo-dir');
+    const r = dmafuzzReal('check', 'fifo-dir');
     expect(r.code).toBe(2); // the FIFO is reported, the other file still checked
     expect(r.err).toBe('fifo-dir/pipe.litmus:1:1: not a regular file (a FIFO); a litmus test is a regular file\n');
     expect(r.out).toMatch(/^ok {4}fifo-dir\/ok\.litmus/);
   });
 
   test('/dev/zero and /dev/urandom (size 0 by stat) are refused, not read until memory runs out', () => {
-    expectOneLine(dmafuzz('check', '/dev/zero'), '/dev/zero:1:1: not a regular file (a character device); a litmus test is a regular file');
-    expectOneLine(dmafuzz('check', '/dev/urandom'), /^\/dev\/urandom:1:1: not a regular file/);
-    expectOneLine(dmafuzz('check', file('ok.litmus', OK), '--replay', '/dev/zero'), 'dmafuzz: --replay /dev/zero: not a regular file (a character device); a saved counterexample is a regular file');
+    expectOneLine(dmafuzzReal('check', '/dev/zero'), '/dev/zero:1:1: not a regular file (a character device); a litmus test is a regular file');
+    expectOneLine(dmafuzzReal('check', '/dev/urandom'), /^\/dev\/urandom:1:1: not a regular file/);
+    expectOneLine(dmafuzzReal('check', file('ok.litmus', OK), '--replay', '/dev/zero'), 'dmafuzz: --replay /dev/zero: not a regular file (a character device); a saved counterexample is a regular file');
   });
 
-  test('a symlink loop is its own message, not "no such file"', () => {
+  test('a symlink loop is its own message, not "no such file"', async () => {
     symlinkSync('loop-b.litmus', join(cwd, 'loop-a.litmus'));
     symlinkSync('loop-a.litmus', join(cwd, 'loop-b.litmus'));
-    expectOneLine(dmafuzz('check', 'loop-a.litmus'), 'dmafuzz: loop-a.litmus: cannot read: too many levels of symbolic links (a symlink loop?)');
+    expectOneLine(await dmafuzz('check', 'loop-a.litmus'), 'dmafuzz: loop-a.litmus: cannot read: too many levels of symbolic links (a symlink loop?)');
   });
 
-  test('a file name with a newline stays on one line, quoted', () => {
+  test('a file name with a newline stays on one line, quoted', async () => {
     writeFileSync(join(cwd, 'two\nlines.litmus'), 'DMA x\n');
-    expectOneLine(dmafuzz('check', 'two\nlines.litmus'), /^"two\\nlines\.litmus":2:1: missing memory block/);
-    const ok = dmafuzz('check', file('ok\nname.litmus', OK));
+    expectOneLine(await dmafuzz('check', 'two\nlines.litmus'), /^"two\\nlines\.litmus":2:1: missing memory block/);
+    const ok = await dmafuzz('check', file('ok\nname.litmus', OK));
     expect(ok.code).toBe(0);
     expect(ok.out.trim().split('\n')).toHaveLength(1);
     expect(ok.out).toMatch(/^ok {4}"ok\\nname\.litmus" \(rx\)/);
   });
 
   test('an unreadable file: "cannot read: permission denied" (run as nobody: root reads anything)', (ctx) => {
+    const BIN = builtBin();
     const dir = join(cwd, 'perm');
     mkdirSync(dir);
     chmodSync(dir, 0o755);
@@ -244,30 +272,30 @@ describe('files that are not readable litmus tests: one line, exit 2, never a ha
 });
 
 describe('options: every form the usage text shows, with stated limits', () => {
-  test('--platform keys as the docs spell them, digits included', () => {
-    expect(dmafuzz('check', file('ok.litmus', OK), '--platform', 'a53CleanUpgrade=true').code).toBe(0);
-    expectOneLine(dmafuzz('check', 'ok.litmus', '--platform', 'linesize=128'), /^dmafuzz: --platform linesize=128: unknown platform setting 'linesize' \(did you mean 'lineSize'\?\)/);
+  test('--platform keys as the docs spell them, digits included', async () => {
+    expect((await dmafuzz('check', file('ok.litmus', OK), '--platform', 'a53CleanUpgrade=true')).code).toBe(0);
+    expectOneLine(await dmafuzz('check', 'ok.litmus', '--platform', 'linesize=128'), /^dmafuzz: --platform linesize=128: unknown platform setting 'linesize' \(did you mean 'lineSize'\?\)/);
   });
 
-  test('overrides are validated together, in any order, and with the file\'s own platform { }', () => {
+  test('overrides are validated together, in any order, and with the file\'s own platform { }', async () => {
     file('ok.litmus', OK);
-    expect(dmafuzz('check', 'ok.litmus', '--platform', 'lineSize=128', '--platform', 'cwg=128').code).toBe(0);
-    expect(dmafuzz('check', 'ok.litmus', '--platform', 'cwg=128', '--platform', 'lineSize=128').code).toBe(0);
+    expect((await dmafuzz('check', 'ok.litmus', '--platform', 'lineSize=128', '--platform', 'cwg=128')).code).toBe(0);
+    expect((await dmafuzz('check', 'ok.litmus', '--platform', 'cwg=128', '--platform', 'lineSize=128')).code).toBe(0);
     file('cwg128.litmus', OK.replace('{\n  kmalloc', 'platform { cwg = 128; }\n{\n  kmalloc'));
-    expect(dmafuzz('check', 'cwg128.litmus', '--platform', 'lineSize=128').code).toBe(0);
+    expect((await dmafuzz('check', 'cwg128.litmus', '--platform', 'lineSize=128')).code).toBe(0);
     file('line128.litmus', OK.replace('{\n  kmalloc', 'platform { lineSize = 128; }\n{\n  kmalloc'));
-    expect(dmafuzz('check', 'line128.litmus', '--platform', 'cwg=256').code).toBe(0);
+    expect((await dmafuzz('check', 'line128.litmus', '--platform', 'cwg=256')).code).toBe(0);
     // an impossible merge is the file's one line and names the override
-    expectOneLine(dmafuzz('check', 'ok.litmus', '--platform', 'lineSize=128'), 'ok.litmus:1:1: impossible platform with --platform lineSize=128: cwg (64) smaller than lineSize (128): CTR_EL0.CWG is the largest line');
-    expectOneLine(dmafuzz('check', 'cwg128.litmus', '--platform', 'cwg=64', '--platform', 'lineSize=128'), /^cwg128\.litmus:2:12: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
+    expectOneLine(await dmafuzz('check', 'ok.litmus', '--platform', 'lineSize=128'), 'ok.litmus:1:1: impossible platform with --platform lineSize=128: cwg (64) smaller than lineSize (128): CTR_EL0.CWG is the largest line');
+    expectOneLine(await dmafuzz('check', 'cwg128.litmus', '--platform', 'cwg=64', '--platform', 'lineSize=128'), /^cwg128\.litmus:2:12: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
   });
 
-  test('--opt=value forms: --platform=kernel=5.15, --runs=5, and -- before a name starting with -', () => {
+  test('--opt=value forms: --platform=kernel=5.15, --runs=5, and -- before a name starting with -', async () => {
     file('shared.litmus', readFileSync(join(ROOT, 'scenarios/misaligned-from-device-6.1.litmus'), 'utf8'));
-    expect(dmafuzz('check', 'shared.litmus', '--platform=kernel=6.12', '--runs=5', '--seed=3', '--max-states=500', '--max-events=1').code).toBe(0);
-    expect(dmafuzz('check', 'shared.litmus', '--platform=kernel=5.15').code).toBe(1);
+    expect((await dmafuzz('check', 'shared.litmus', '--platform=kernel=6.12', '--runs=5', '--seed=3', '--max-states=500', '--max-events=1')).code).toBe(0);
+    expect((await dmafuzz('check', 'shared.litmus', '--platform=kernel=5.15')).code).toBe(1);
     file('-dash.litmus', OK);
-    expect(dmafuzz('check', '--json', '--', '-dash.litmus').code).toBe(0);
+    expect((await dmafuzz('check', '--json', '--', '-dash.litmus')).code).toBe(0);
   });
 
   test.each([
@@ -277,36 +305,44 @@ describe('options: every form the usage text shows, with stated limits', () => {
     [['check', 'ok.litmus', '--seed', '4294967296'], "dmafuzz: --seed takes a whole number from 0 to 4,294,967,295 (seeds are 32-bit: a larger one would repeat a smaller seed's run), not '4294967296'"],
     [['fuzz', '--minutes', '-1'], "dmafuzz: --minutes takes a whole number from 0 to 1,440, not '-1'"],
     [['--platform', 'kernel=5.15'], "dmafuzz: --platform applies to 'dmafuzz check FILE'"],
-  ])('%j is refused on one line', (argv, message) => {
+  ])('%j is refused on one line', async (argv, message) => {
     file('ok.litmus', OK);
-    expectOneLine(dmafuzz(...argv), message);
+    expectOneLine(await dmafuzz(...argv), message);
   });
 
-  test('--help documents exit status 4 and the limits', () => {
-    const r = dmafuzz('--help');
+  test('--help documents exit status 4 and the limits', async () => {
+    const r = await dmafuzz('--help');
     expect(r.out).toMatch(/4 internal error: a bug in dmafuzz itself/);
     expect(r.out).toMatch(/--runs N .*\n.*1–1,000,000/);
   });
 });
 
 describe('compile-time errors are input errors, not crashes', () => {
-  test('a platform conflict found while compiling: one line, exit 2, and a JSON object', () => {
+  test('a platform conflict found while compiling: one line, exit 2, and a JSON object', async () => {
     file('p128.litmus', OK.replace('{\n  kmalloc', 'platform { lineSize = 128; cwg = 128; }\n{\n  kmalloc'));
-    expectOneLine(dmafuzz('check', 'p128.litmus', '--platform', 'cwg=64'), /^p128\.litmus:2:28: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
-    const r = dmafuzz('check', 'p128.litmus', '--platform', 'cwg=64', '--json');
+    expectOneLine(await dmafuzz('check', 'p128.litmus', '--platform', 'cwg=64'), /^p128\.litmus:2:28: impossible platform with --platform cwg=64: cwg \(64\) smaller than lineSize \(128\)/);
+    const r = await dmafuzz('check', 'p128.litmus', '--platform', 'cwg=64', '--json');
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out)).toMatchObject({ file: 'p128.litmus', verdict: 'error', line: 2, col: 28 });
   });
 });
 
-test('a handful of mutants through the real process: a verdict or one clean line (tests/mutants.test.ts runs many in-process)', () => {
+// One real process for all of them: a crash that escaped main() would show only there.
+test('a handful of mutants through the real process: a verdict or one clean line each (tests/mutants.test.ts runs many in-process)', () => {
   const mutants = fc.sample(mutantArbitrary(builtinLitmusTexts(ROOT)), { seed: 5, numRuns: 6 });
-  for (const [i, m] of mutants.entries()) {
+  const names = mutants.map((m, i) => {
     writeFileSync(join(cwd, `mutant-${i}.litmus`), m.bytes);
-    const r = dmafuzz('check', `mutant-${i}.litmus`, '--runs', '10', '--max-states', '300', '--max-events', '1');
-    const what = `${m.from}: ${m.ops.join('; ')}: exit ${r.code}: ${r.err}`;
-    expect([0, 1, 2, 3], what).toContain(r.code);
-    if (r.code === 2) expect(r.err.split('\n'), what).toHaveLength(2);
-    else expect(r.err, what).toBe('');
-  }
+    return `mutant-${i}.litmus`;
+  });
+  const r = dmafuzzReal('check', ...names, '--json', '--runs', '10', '--max-states', '300', '--max-events', '1');
+  const what = (i: number) => `${mutants[i].from}: ${mutants[i].ops.join('; ')}`;
+  const objs = r.out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; verdict: string; error?: string });
+  expect(objs.map((o) => o.file)).toEqual(names);
+  const errors = objs.filter((o) => o.verdict === 'error');
+  for (const [i, o] of objs.entries()) expect(['ok', 'bug', 'inconclusive', 'error'], what(i)).toContain(o.verdict);
+  // stderr: exactly the one line of each input error, nothing else (no stack trace)
+  expect(r.err, r.err).toBe(errors.map((o) => `${o.error}\n`).join(''));
+  // the exit status is the worst outcome: bad input, then a bug, then inconclusive
+  const verdicts = objs.map((o) => o.verdict);
+  expect(r.code).toBe(verdicts.includes('error') ? 2 : verdicts.includes('bug') ? 1 : verdicts.includes('inconclusive') ? 3 : 0);
 });

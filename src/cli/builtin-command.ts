@@ -62,8 +62,12 @@ export function runBuiltinScenarios(o: Pick<CliOptions, 'runs' | 'seed' | 'maxEv
 }
 
 export function builtinCommand(o: CliOptions, io: Io): number {
-  const rows = runBuiltinScenarios(o);
-  if (o.json) {
+  return printBuiltinRows(runBuiltinScenarios(o), o.json, io);
+}
+
+/** The table (or a JSON object per row) and the exit status; tests print rows they already have. */
+export function printBuiltinRows(rows: BuiltinRow[], json: boolean, io: Io): number {
+  if (json) {
     for (const r of rows) io.out(JSON.stringify(r));
   } else {
     const w = Math.max(...rows.map((r) => r.scenario.length));
