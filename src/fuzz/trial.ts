@@ -11,6 +11,7 @@ import type { Execution } from '../exec/execution.js';
 import type { ParsedLitmus } from '../litmus/parse.js';
 import { checkAllPaths } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
+import { exploreExhaustively } from '../oracle/exhaustive.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
@@ -96,13 +97,77 @@ function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
   return flags + (plan.placement.length ? ` (with the placement ${placementKey(plan.placement)})` : '');
 }
 
-/** Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length. */
-export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000 };
+/**
+ * Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length.
+ * `fitStates`: a file gets check's exhaustive search in its trials only if its own platform needs
+ * at most this many states for it (all levels and paths, see `searchesExhaustively`).
+ * `randomRuns`: the random executions of a trial of a larger file, shared by its paths.
+ */
+export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, fitStates: 5_000, randomRuns: 48 };
 
 /** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
 export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
   const placed = applyPlacement(parsed.program, platform, placement).program;
   return compilePaths({ ...placed, platform: undefined }, makePlatform(platform))[0];
+}
+
+/** Compiled programs a worker keeps per file (by platform × placement key): trials revisit them, shrinking too. */
+const COMPILED_KEPT = 256;
+const compiledOf = new WeakMap<ParsedLitmus, Map<string, Compiled | ProgramError | PlatformError>>();
+
+/** trialCompiled, once per file × platform × placement in a worker (a compile error is kept and thrown again). */
+function compiledForTrial(parsed: ParsedLitmus, plan: TrialPlan, key: string): Compiled {
+  let kept = compiledOf.get(parsed);
+  if (!kept) compiledOf.set(parsed, (kept = new Map()));
+  let c = kept.get(key);
+  if (!c) {
+    try {
+      c = trialCompiled(parsed, plan.platform, plan.placement);
+    } catch (e) {
+      if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
+      c = e;
+    }
+    if (kept.size >= COMPILED_KEPT) kept.clear();
+    kept.set(key, c);
+  }
+  if (c instanceof Error) throw c;
+  return c;
+}
+
+const exhaustiveFor = new WeakMap<ParsedLitmus, boolean>();
+
+/**
+ * Does a trial of this file run check's exhaustive search (to `maxEvents` fills/evictions) on its
+ * platform × placement? Only if the file's own platform completes it within `fitStates` states,
+ * all levels and paths together — or finds a counterexample on the way. A larger file (a 4 KiB
+ * page-pool RX ring) would spend seconds of every trial on a search that gives up, so its trials
+ * search at random only, `randomRuns` executions each: more platforms a minute, and `dmafuzz
+ * check` is where such a file is searched exhaustively. Worked out once per file and worker,
+ * from the file alone, so a trial stays a pure function of (seed, k).
+ */
+export function searchesExhaustively(parsed: ParsedLitmus): boolean {
+  let fits = exhaustiveFor.get(parsed);
+  if (fits !== undefined) return fits;
+  fits = false;
+  try {
+    const c = compilePaths(parsed.program, makePlatform(parsed.program.platform))[0];
+    let left = TRIAL_BOUNDS.fitStates;
+    fits = (c.allPaths ?? [c]).every((p) => {
+      for (let events = 0; events <= TRIAL_BOUNDS.maxEvents; events++) {
+        const r = exploreExhaustively(p, { searchBudget: TRIAL_BOUNDS.searchBudget, maxEvents: events, maxStates: Math.min(left, TRIAL_BOUNDS.maxStates) });
+        left -= r.states;
+        if (r.counterexample) return true;
+        if (!r.complete || left < 0) return false;
+      }
+      return true;
+    });
+  } catch (e) {
+    // Not compilable on its own platform: every trial reports its own platform's error.
+    if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
+    fits = true;
+  }
+  exhaustiveFor.set(parsed, fits);
+  return fits;
 }
 
 /**
@@ -113,9 +178,10 @@ export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, pl
  */
 export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checked: Map<string, Execution | undefined>, waive: readonly string[] = []): TrialResult {
   const covered = `${plan.file}|${platformKey(plan.platform)}`;
+  const key = `${covered}|${placementKey(plan.placement)}`;
   let c: Compiled;
   try {
-    c = trialCompiled(files[plan.file], plan.platform, plan.placement);
+    c = compiledForTrial(files[plan.file], plan, key);
   } catch (e) {
     if (e instanceof ProgramError) return { executions: 0, covered, verdict: 'invalid' };
     // A pin the matrix cannot vary (kernel 5.13 with swiotlb=force), vmalloc memory on 5.4.0–5.4.7:
@@ -123,17 +189,18 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     if (e instanceof PlatformError) return { executions: 0, covered, verdict: 'invalid', unrepresentable: e.message };
     throw e;
   }
-  const key = `${covered}|${placementKey(plan.placement)}`;
   const o = { searchBudget: TRIAL_BOUNDS.searchBudget };
   let executions = 0;
   let verdict: TrialResult['verdict'] = 'ok';
   let contract: LocatedFinding[] = [];
   const extra: Pick<TrialResult, 'waived'> = {};
+  const exhaustive = searchesExhaustively(files[plan.file]);
   if (!checked.has(key)) {
-    const r = checkAllPaths(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
-    executions += r.executions;
-    checked.set(key, r.counterexample?.execution);
-    if (r.verdict === 'inconclusive') verdict = 'inconclusive';
+    // A file too large for it (searchesExhaustively) has no check search: its deep search is the random one.
+    const r = exhaustive ? checkAllPaths(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates }) : undefined;
+    executions += r?.executions ?? 0;
+    checked.set(key, r?.counterexample?.execution);
+    if (r?.verdict === 'inconclusive') verdict = 'inconclusive';
     // No counterexample search of its own: this trial's platform and placement is the one explored.
     const parsed = files[plan.file];
     const waivers: Waiver[] = [...(parsed.waivers ?? []).map((w): Waiver => ({ ...w, by: 'file' })), ...waive.map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
@@ -141,7 +208,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     contract = found.list.filter((f) => f.severity === 'error' && !f.waived);
     const waived = found.list.filter((f) => f.waived);
     if (waived.length) extra.waived = waived;
-    if (verdictOf(r.verdict, contract) === 'bug' && !r.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan), ...extra };
+    if (verdictOf(r?.verdict ?? 'ok', contract) === 'bug' && !r?.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan), ...extra };
   }
   const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
     executions, covered, verdict: 'bug', ...extra,
@@ -153,7 +220,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   const paths = c.allPaths ?? [c];
   for (const [index, p] of paths.entries()) {
     const ops = p.actors.reduce((n, a) => n + a.actor.ops.length, 0);
-    const runs = Math.max(10, Math.ceil(TRIAL_BOUNDS.deepRuns / paths.length));
+    const runs = Math.max(10, Math.ceil((exhaustive ? TRIAL_BOUNDS.deepRuns : TRIAL_BOUNDS.randomRuns) / paths.length));
     const r = explore(p, { ...o, seed: plan.seed, runs, maxSteps: TRIAL_BOUNDS.deepSteps * ops + 8 });
     executions += r.executions;
     if (r.counterexample) return fail(paths.length > 1 ? { ...r.counterexample.execution, path: index } : r.counterexample.execution, 'deep');
