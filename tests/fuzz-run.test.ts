@@ -30,16 +30,23 @@ describe("a trial's search is bounded by what the file's own platform needs", ()
     expect(searchesExhaustively(small)).toBe(true);
     const large = parseLitmus(RING); // a ring of two descriptors: past 5,000 states on its own platform
     expect(searchesExhaustively(large)).toBe(false);
+    const plans = [0, 1, 2, 3, 4, 5].map((k) => planTrial([large], k, 1)!);
+    const ownPlatform = (p: (typeof plans)[number]) => platformKey(p.platform) === 'default' && !p.placement.length; // the file names no platform
+    const plan = plans.find((p) => !ownPlatform(p))!;
     const checked = new Map();
-    const plan = planTrial([large], 0, 1)!;
     const r = runTrial([large], plan, checked);
     expect(r.verdict).toBe('ok');
     // no exhaustive search: the trial's executions are its random schedules, shared by the paths
     const c = trialCompiled(large, plan.platform, plan.placement);
     const paths = c.allPaths?.length ?? 1;
+    const bound = paths * Math.max(10, Math.ceil(TRIAL_BOUNDS.randomRuns / paths));
     expect(r.executions).toBeGreaterThan(0);
-    expect(r.executions).toBeLessThanOrEqual(paths * Math.max(10, Math.ceil(TRIAL_BOUNDS.randomRuns / paths)));
+    expect(r.executions).toBeLessThanOrEqual(bound);
     expect([...checked.values()]).toEqual([undefined]);
+    // its own platform keeps check's search (exhaustive levels, then random)
+    const own = runTrial([large], plans.find(ownPlatform)!, new Map());
+    expect(own.verdict).toBe('ok');
+    expect(own.executions).toBeGreaterThan(bound + TRIAL_BOUNDS.checkRuns);
   }, 120_000);
 });
 

@@ -9,9 +9,8 @@ import seedrandom from 'seedrandom';
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { ParsedLitmus } from '../litmus/parse.js';
-import { checkAllPaths } from '../oracle/check.js';
+import { checkAllPaths, type CheckResult } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
-import { exploreExhaustively } from '../oracle/exhaustive.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
@@ -99,11 +98,10 @@ function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
 
 /**
  * Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length.
- * `fitStates`: a file gets check's exhaustive search in its trials only if its own platform needs
- * at most this many states for it (all levels and paths, see `searchesExhaustively`).
- * `randomRuns`: the random executions of a trial of a larger file, shared by its paths.
+ * `randomRuns`: the random executions of a trial of a file too large for check's search in every
+ * trial (fileSearch), shared by its paths.
  */
-export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, fitStates: 5_000, randomRuns: 48 };
+export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
 
 /** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
 export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
@@ -134,40 +132,44 @@ function compiledForTrial(parsed: ParsedLitmus, plan: TrialPlan, key: string): C
   return c;
 }
 
-const exhaustiveFor = new WeakMap<ParsedLitmus, boolean>();
+/** check's search of a platform × placement, at a trial's bounds (seed 1: its outcome is the platform × placement's alone). */
+function checkSearch(c: Compiled): CheckResult {
+  return checkAllPaths(c, { searchBudget: TRIAL_BOUNDS.searchBudget, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+}
+
+/** How a file's trials search, and check's search of its own platform (reused by the trial that has that platform). */
+interface FileSearch { exhaustive: boolean; ownKey: string; own?: CheckResult }
+const searchOf = new WeakMap<ParsedLitmus, FileSearch>();
 
 /**
- * Does a trial of this file run check's exhaustive search (to `maxEvents` fills/evictions) on its
- * platform × placement? Only if the file's own platform completes it within `fitStates` states,
- * all levels and paths together — or finds a counterexample on the way. A larger file (a 4 KiB
- * page-pool RX ring) would spend seconds of every trial on a search that gives up, so its trials
- * search at random only, `randomRuns` executions each: more platforms a minute, and `dmafuzz
- * check` is where such a file is searched exhaustively. Worked out once per file and worker,
- * from the file alone, so a trial stays a pure function of (seed, k).
+ * Check's search of the file's own platform decides how its trials search, once per file and
+ * worker (from the file alone, so a trial stays a pure function of (seed, k)): if it finds a
+ * counterexample or finishes its exhaustive part (to `maxEvents` fills/evictions, `maxStates`
+ * states a level), every platform × placement gets that search, as `dmafuzz check` would run it.
+ * If it gives up (a NAPI RX ring over 4 KiB page-pool pages), it would spend seconds of every
+ * trial giving up again: the file's other platforms are searched at random only, `randomRuns`
+ * schedules a trial, so a minute tries a thousand platforms instead of twenty. The own platform
+ * keeps its check search either way.
  */
-export function searchesExhaustively(parsed: ParsedLitmus): boolean {
-  let fits = exhaustiveFor.get(parsed);
-  if (fits !== undefined) return fits;
-  fits = false;
+function fileSearch(parsed: ParsedLitmus): FileSearch {
+  let s = searchOf.get(parsed);
+  if (s) return s;
+  const { version: _version, faults: _faults, ...own } = makePlatform(parsed.program.platform);
+  s = { exhaustive: true, ownKey: platformKey(own) };
   try {
-    const c = compilePaths(parsed.program, makePlatform(parsed.program.platform))[0];
-    let left = TRIAL_BOUNDS.fitStates;
-    fits = (c.allPaths ?? [c]).every((p) => {
-      for (let events = 0; events <= TRIAL_BOUNDS.maxEvents; events++) {
-        const r = exploreExhaustively(p, { searchBudget: TRIAL_BOUNDS.searchBudget, maxEvents: events, maxStates: Math.min(left, TRIAL_BOUNDS.maxStates) });
-        left -= r.states;
-        if (r.counterexample) return true;
-        if (!r.complete || left < 0) return false;
-      }
-      return true;
-    });
+    const r = checkSearch(trialCompiled(parsed, own, []));
+    s = { exhaustive: r.verdict === 'bug' || r.gaveUp === undefined, ownKey: s.ownKey, own: r };
   } catch (e) {
-    // Not compilable on its own platform: every trial reports its own platform's error.
+    // Not compilable on its own platform: each trial reports its own platform's error.
     if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
-    fits = true;
   }
-  exhaustiveFor.set(parsed, fits);
-  return fits;
+  searchOf.set(parsed, s);
+  return s;
+}
+
+/** Do this file's trials run check's exhaustive search on every platform × placement (fileSearch)? */
+export function searchesExhaustively(parsed: ParsedLitmus): boolean {
+  return fileSearch(parsed).exhaustive;
 }
 
 /**
@@ -194,10 +196,12 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   let verdict: TrialResult['verdict'] = 'ok';
   let contract: LocatedFinding[] = [];
   const extra: Pick<TrialResult, 'waived'> = {};
-  const exhaustive = searchesExhaustively(files[plan.file]);
+  const search = fileSearch(files[plan.file]);
+  const exhaustive = search.exhaustive;
   if (!checked.has(key)) {
-    // A file too large for it (searchesExhaustively) has no check search: its deep search is the random one.
-    const r = exhaustive ? checkAllPaths(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates }) : undefined;
+    // A file too large for it (fileSearch) has no check search but on its own platform: its deep search is the random one.
+    const own = !plan.placement.length && platformKey(plan.platform) === search.ownKey;
+    const r = own && search.own ? search.own : exhaustive || own ? checkSearch(c) : undefined;
     executions += r?.executions ?? 0;
     checked.set(key, r?.counterexample?.execution);
     if (r?.verdict === 'inconclusive') verdict = 'inconclusive';
