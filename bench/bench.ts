@@ -6,12 +6,14 @@ import { execFileSync, execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { fuzz } from '../src/selftest/fuzz.js';
 import { fuzzTarget, materialize, type Materialized } from '../src/selftest/targets.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 import { runModel } from '../src/model/machines.js';
 import { cacheBaselineCommands } from './cache-baseline.js';
+import { runBatch } from '../src/fuzz/batch.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 
@@ -47,6 +49,20 @@ let seed = 1;
 const e2e = (target: string) => () => fuzz(target, { seed: seed++, runs: 200 }).executions;
 rows.push({ what: 'fuzzer end to end, ~30-op drivers', perSecond: rate(e2e('well-behaved:large')), unit: 'executions/s', note: 'generate platform+driver+execution, build, compile, resolve, judge' });
 rows.push({ what: 'fuzzer end to end, mixed drivers', perSecond: rate(e2e('well-behaved')), unit: 'executions/s', note: '1–3 transfers, the npm test / nightly target' });
+
+// `dmafuzz fuzz` on the real-size RX test (issue 20: at least 1,000 trials a minute per worker):
+// the first FUZZ_TRIALS trials of seed 1, timed whole on this thread as one worker runs them —
+// parsing and the check search of the file's own platform (src/fuzz/trial.ts fileSearch, a few seconds here) included.
+const RX = 'scenarios/drivers/napi-rx-page-pool.litmus';
+const FUZZ_TRIALS = 500;
+{
+  const text = readFileSync(join(resolve(import.meta.dirname, '../..'), RX), 'utf8');
+  const start = process.hrtime.bigint();
+  const r = runBatch({ kind: 'trials', files: [[RX, text]], runSeed: 1, matrix: {}, trials: [...Array(FUZZ_TRIALS).keys()], deadline: Infinity, known: [] });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const executions = r.trials.reduce((n, t) => n + t.executions, 0);
+  rows.push({ what: 'fuzz trials, napi-rx-page-pool.litmus', perSecond: r.trials.length / seconds, unit: 'trials/s', note: `${Math.round((60 * r.trials.length) / seconds).toLocaleString('en-US')} a minute on one worker; trials 0–${FUZZ_TRIALS - 1} of seed 1, ${Math.round(executions / r.trials.length)} executions each` });
+}
 
 const baseline = cacheBaselineCommands(60); // fc.commands draws 0..max commands: 30 on average
 let bseed = 1;

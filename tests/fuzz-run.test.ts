@@ -15,7 +15,7 @@ import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
 import { fileMatrix, platformAt, platformKey } from '../src/kernel/platform-matrix.js';
 import { coveringRows, pairCoverage } from '../src/fuzz/pairwise.js';
 import { shrinkFailure } from '../src/fuzz/shrink.js';
-import { planTrial, runTrial } from '../src/fuzz/trial.js';
+import { planTrial, runTrial, searchesExhaustively, trialCompiled, TRIAL_BOUNDS } from '../src/fuzz/trial.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
 import { compile } from '../src/exec/compile.js';
 import { makePlatform } from '../src/platform/platform.js';
@@ -23,6 +23,32 @@ import { makePlatform } from '../src/platform/platform.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const RING = readFileSync(join(ROOT, 'scenarios/drivers/rx-ring-two-slots.litmus'), 'utf8');
 const CWG = readFileSync(join(ROOT, 'scenarios/platforms/rx-field-cwg128.litmus'), 'utf8');
+
+describe("a trial's search is bounded by what the file's own platform needs", () => {
+  test('a file check searches in a few thousand states gets that search in every trial; a larger one is searched at random, a bounded number of schedules', () => {
+    const small = parseLitmus(CWG);
+    expect(searchesExhaustively(small)).toBe(true);
+    const large = parseLitmus(RING); // a ring of two descriptors: past 5,000 states on its own platform
+    expect(searchesExhaustively(large)).toBe(false);
+    const plans = [0, 1, 2, 3, 4, 5].map((k) => planTrial([large], k, 1)!);
+    const ownPlatform = (p: (typeof plans)[number]) => platformKey(p.platform) === 'default' && !p.placement.length; // the file names no platform
+    const plan = plans.find((p) => !ownPlatform(p))!;
+    const checked = new Map();
+    const r = runTrial([large], plan, checked);
+    expect(r.verdict).toBe('ok');
+    // no exhaustive search: the trial's executions are its random schedules, shared by the paths
+    const c = trialCompiled(large, plan.platform, plan.placement);
+    const paths = c.allPaths?.length ?? 1;
+    const bound = paths * Math.max(10, Math.ceil(TRIAL_BOUNDS.randomRuns / paths));
+    expect(r.executions).toBeGreaterThan(0);
+    expect(r.executions).toBeLessThanOrEqual(bound);
+    expect([...checked.values()]).toEqual([undefined]);
+    // its own platform keeps check's search (exhaustive levels, then random)
+    const own = runTrial([large], plans.find(ownPlatform)!, new Map());
+    expect(own.verdict).toBe('ok');
+    expect(own.executions).toBeGreaterThan(bound + TRIAL_BOUNDS.checkRuns);
+  }, 120_000);
+});
 
 describe('pairwise covering before any platform repeats', () => {
   const parsed = [parseLitmus(RING)];

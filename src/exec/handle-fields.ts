@@ -95,6 +95,7 @@ export class HandleFields {
    * handle whole at any width (the ideal platform).
    */
   store(addr: number, bytes: Uint8Array, h: HandleValue | undefined, value: Value, whole: boolean): HandleFields {
+    if (!h && !this.fields.length) return this; // most stores: no handle stored, none overwritten
     const end = addr + bytes.length;
     const kept = this.fields.filter((f) => f.addr + f.size <= addr || end <= f.addr);
     if (!h || bytes.length > 8) return kept.length === this.fields.length ? this : new HandleFields(kept);

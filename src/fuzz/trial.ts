@@ -9,7 +9,7 @@ import seedrandom from 'seedrandom';
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import type { ParsedLitmus } from '../litmus/parse.js';
-import { checkAllPaths } from '../oracle/check.js';
+import { checkAllPaths, type CheckResult } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
@@ -96,13 +96,80 @@ function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
   return flags + (plan.placement.length ? ` (with the placement ${placementKey(plan.placement)})` : '');
 }
 
-/** Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length. */
-export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000 };
+/**
+ * Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length.
+ * `randomRuns`: the random executions of a trial of a file too large for check's search in every
+ * trial (fileSearch), shared by its paths.
+ */
+export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
 
 /** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
 export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
   const placed = applyPlacement(parsed.program, platform, placement).program;
   return compilePaths({ ...placed, platform: undefined }, makePlatform(platform))[0];
+}
+
+/** Compiled programs a worker keeps per file (by platform × placement key): trials revisit them, shrinking too. */
+const COMPILED_KEPT = 256;
+const compiledOf = new WeakMap<ParsedLitmus, Map<string, Compiled | ProgramError | PlatformError>>();
+
+/** trialCompiled, once per file × platform × placement in a worker (a compile error is kept and thrown again). */
+function compiledForTrial(parsed: ParsedLitmus, plan: TrialPlan, key: string): Compiled {
+  let kept = compiledOf.get(parsed);
+  if (!kept) compiledOf.set(parsed, (kept = new Map()));
+  let c = kept.get(key);
+  if (!c) {
+    try {
+      c = trialCompiled(parsed, plan.platform, plan.placement);
+    } catch (e) {
+      if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
+      c = e;
+    }
+    if (kept.size >= COMPILED_KEPT) kept.clear();
+    kept.set(key, c);
+  }
+  if (c instanceof Error) throw c;
+  return c;
+}
+
+/** check's search of a platform × placement, at a trial's bounds (seed 1: its outcome is the platform × placement's alone). */
+function checkSearch(c: Compiled): CheckResult {
+  return checkAllPaths(c, { searchBudget: TRIAL_BOUNDS.searchBudget, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+}
+
+/** How a file's trials search, and check's search of its own platform (reused by the trial that has that platform). */
+interface FileSearch { exhaustive: boolean; ownKey: string; own?: CheckResult }
+const searchOf = new WeakMap<ParsedLitmus, FileSearch>();
+
+/**
+ * Check's search of the file's own platform decides how its trials search, once per file and
+ * worker (from the file alone, so a trial stays a pure function of (seed, k)): if it finds a
+ * counterexample or finishes its exhaustive part (to `maxEvents` fills/evictions, `maxStates`
+ * states a level), every platform × placement gets that search, as `dmafuzz check` would run it.
+ * If it gives up (a NAPI RX ring over 4 KiB page-pool pages), it would spend seconds of every
+ * trial giving up again: the file's other platforms are searched at random only, `randomRuns`
+ * schedules a trial, so a minute tries a thousand platforms instead of twenty. The own platform
+ * keeps its check search either way.
+ */
+function fileSearch(parsed: ParsedLitmus): FileSearch {
+  let s = searchOf.get(parsed);
+  if (s) return s;
+  const { version: _version, faults: _faults, ...own } = makePlatform(parsed.program.platform);
+  s = { exhaustive: true, ownKey: platformKey(own) };
+  try {
+    const r = checkSearch(trialCompiled(parsed, own, []));
+    s = { exhaustive: r.verdict === 'bug' || r.gaveUp === undefined, ownKey: s.ownKey, own: r };
+  } catch (e) {
+    // Not compilable on its own platform: each trial reports its own platform's error.
+    if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
+  }
+  searchOf.set(parsed, s);
+  return s;
+}
+
+/** Do this file's trials run check's exhaustive search on every platform × placement (fileSearch)? */
+export function searchesExhaustively(parsed: ParsedLitmus): boolean {
+  return fileSearch(parsed).exhaustive;
 }
 
 /**
@@ -113,9 +180,10 @@ export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, pl
  */
 export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checked: Map<string, Execution | undefined>, waive: readonly string[] = []): TrialResult {
   const covered = `${plan.file}|${platformKey(plan.platform)}`;
+  const key = `${covered}|${placementKey(plan.placement)}`;
   let c: Compiled;
   try {
-    c = trialCompiled(files[plan.file], plan.platform, plan.placement);
+    c = compiledForTrial(files[plan.file], plan, key);
   } catch (e) {
     if (e instanceof ProgramError) return { executions: 0, covered, verdict: 'invalid' };
     // A pin the matrix cannot vary (kernel 5.13 with swiotlb=force), vmalloc memory on 5.4.0–5.4.7:
@@ -123,17 +191,20 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     if (e instanceof PlatformError) return { executions: 0, covered, verdict: 'invalid', unrepresentable: e.message };
     throw e;
   }
-  const key = `${covered}|${placementKey(plan.placement)}`;
   const o = { searchBudget: TRIAL_BOUNDS.searchBudget };
   let executions = 0;
   let verdict: TrialResult['verdict'] = 'ok';
   let contract: LocatedFinding[] = [];
   const extra: Pick<TrialResult, 'waived'> = {};
+  const search = fileSearch(files[plan.file]);
+  const exhaustive = search.exhaustive;
   if (!checked.has(key)) {
-    const r = checkAllPaths(c, { ...o, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
-    executions += r.executions;
-    checked.set(key, r.counterexample?.execution);
-    if (r.verdict === 'inconclusive') verdict = 'inconclusive';
+    // A file too large for it (fileSearch) has no check search but on its own platform: its deep search is the random one.
+    const own = !plan.placement.length && platformKey(plan.platform) === search.ownKey;
+    const r = own && search.own ? search.own : exhaustive || own ? checkSearch(c) : undefined;
+    executions += r?.executions ?? 0;
+    checked.set(key, r?.counterexample?.execution);
+    if (r?.verdict === 'inconclusive') verdict = 'inconclusive';
     // No counterexample search of its own: this trial's platform and placement is the one explored.
     const parsed = files[plan.file];
     const waivers: Waiver[] = [...(parsed.waivers ?? []).map((w): Waiver => ({ ...w, by: 'file' })), ...waive.map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
@@ -141,7 +212,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     contract = found.list.filter((f) => f.severity === 'error' && !f.waived);
     const waived = found.list.filter((f) => f.waived);
     if (waived.length) extra.waived = waived;
-    if (verdictOf(r.verdict, contract) === 'bug' && !r.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan), ...extra };
+    if (verdictOf(r?.verdict ?? 'ok', contract) === 'bug' && !r?.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan), ...extra };
   }
   const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
     executions, covered, verdict: 'bug', ...extra,
@@ -153,7 +224,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
   const paths = c.allPaths ?? [c];
   for (const [index, p] of paths.entries()) {
     const ops = p.actors.reduce((n, a) => n + a.actor.ops.length, 0);
-    const runs = Math.max(10, Math.ceil(TRIAL_BOUNDS.deepRuns / paths.length));
+    const runs = Math.max(10, Math.ceil((exhaustive ? TRIAL_BOUNDS.deepRuns : TRIAL_BOUNDS.randomRuns) / paths.length));
     const r = explore(p, { ...o, seed: plan.seed, runs, maxSteps: TRIAL_BOUNDS.deepSteps * ops + 8 });
     executions += r.executions;
     if (r.counterexample) return fail(paths.length > 1 ? { ...r.counterexample.execution, path: index } : r.counterexample.execution, 'deep');

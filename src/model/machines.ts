@@ -39,6 +39,12 @@ function failingMaps(c: Compiled): ReadonlySet<CpuOp> {
   let out = failing.get(c);
   if (out) return out;
   const set = new Set<CpuOp>();
+  // A driver that never asks (no dma_mapping_error() it branches on, no count kept from
+  // dma_map_sg()) mirrors no failure: no replay on the arm64 kernel is needed to know it.
+  if (!c.actors.some((a) => a.actor.kind === 'cpu' && a.actor.ops.some(asksForFailure))) {
+    failing.set(c, set);
+    return set;
+  }
   const world = new Arm64World(c.platform, c.layout, initialMemory(c));
   for (const a of c.actors) {
     if (a.actor.kind !== 'cpu') continue;
@@ -47,13 +53,18 @@ function failingMaps(c: Compiled): ReadonlySet<CpuOp> {
       if (!op.op.startsWith('dma_') || op.op === 'dma_mapping_error') return;
       world.dmaApi(op);
       if ((op.op !== 'dma_map' && op.op !== 'dma_map_sg') || !world.mapResult(op.handle).failed) return;
-      const asked = (op.op === 'dma_map_sg' && op.count !== undefined) || ops.slice(j + 1).some((o) => o.op === 'dma_mapping_error' && o.handle === op.handle && o.reg !== undefined);
+      const asked = (op.op === 'dma_map_sg' && op.count !== undefined) || ops.slice(j + 1).some((o) => o.op === 'dma_mapping_error' && o.handle === op.handle && asksForFailure(o));
       if (asked) set.add(op);
     });
   }
   out = set;
   failing.set(c, out);
   return out;
+}
+
+/** An op through which the driver learns that a map failed and can go on from it. */
+function asksForFailure(op: CpuOp): boolean {
+  return (op.op === 'dma_map_sg' && op.count !== undefined) || (op.op === 'dma_mapping_error' && op.reg !== undefined);
 }
 
 /** Apply the steps, then let every actor finish in program order. */

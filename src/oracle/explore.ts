@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
-import { executionArb, type ExecutionArbOptions } from '../gen/execution-arb.js';
-import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
+import { rawExecutionArb, resolveAndRun, resolveExecution, type ExecutionArbOptions } from '../gen/execution-arb.js';
+import { judgeExecution, judgeRun, type ExecutionVerdict, type OracleOptions } from './oracle.js';
 
 export interface ExploreOptions extends OracleOptions, ExecutionArbOptions {
   runs?: number;
@@ -30,16 +30,21 @@ export function explore(c: Compiled, o: ExploreOptions = {}): ExploreResult {
   let executions = 0;
   let inconclusive = 0;
   let cut = 0;
-  const property = fc.property(executionArb(c, o), (e) => {
+  const ops = c.actors.reduce((n, a) => n + a.actor.ops.length, 0);
+  // Raw steps, resolved inside the property (executionArb(c) maps the same raw arbitrary, so the
+  // same seed draws and shrinks the same executions): the model run made while resolving is the
+  // one judged, not run a second time.
+  const property = fc.property(rawExecutionArb(o.maxSteps ?? Math.max(8, 2 * ops)), (steps) => {
     executions++;
-    const v = judgeExecution(c, e, o);
+    const v = judgeRun(c, resolveAndRun(c, steps, o).model, o);
     if (v.verdict === 'inconclusive') inconclusive++;
     if (v.verdict === 'ok' && v.reason === 'cut') cut++;
     return v.verdict !== 'bug';
   });
   const details = fc.check(property, { seed, numRuns: o.runs ?? 300, endOnFailure: false });
   if (details.failed) {
-    const execution = details.counterexample?.[0];
+    const steps = details.counterexample?.[0];
+    const execution = steps && resolveExecution(c, steps, o);
     // Judged again on its own budget: the check's shared one may be spent by now.
     const result = execution && judgeExecution(c, execution, { searchBudget: o.searchBudget });
     if (!execution || result?.verdict !== 'bug') throw details.errorInstance; // the model itself failed
