@@ -50,6 +50,7 @@ export class Arm64World implements World {
     this.kernel.onDc = (op, addr) => note(`dc ${op}, ${hex(addr)}`);
     this.kernel.swiotlb.onCopy = (from, to, size) => note(`swiotlb memcpy ${hex(from)} → ${hex(to)} (${size} bytes)`);
     this.kernel.onWarn = (text) => note(`WARNING: ${text}`);
+    if (this.kernel.iommu) this.kernel.iommu.onNote = note;
   }
 
   /** Normal-NC for coherent memory of a non-coherent device (pgprot_dmacoherent); else the cacheable linear map. */
@@ -81,7 +82,23 @@ export class Arm64World implements World {
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
     const out = zeroedBytes(size);
     if (typeof addr !== 'number') return out.fill(0xff); // DMA_MAPPING_ERROR: the bus returns all ones
-    return this.platform.deviceCoherent ? this.cache.snoopRead(addr, out) : this.memory.read(addr, out);
+    const iommu = this.kernel.iommu;
+    if (!iommu) return this.readPhys(addr, out);
+    // Through the SMMU, one transaction per IOVA granule (a burst does not cross a page): a
+    // terminated one returns the device an abort, modelled as all ones.
+    for (const p of iommu.pieces(addr, size)) {
+      const t = iommu.translate(p.iova, p.size, false);
+      const part = out.subarray(p.iova - addr, p.iova - addr + p.size);
+      if ('fault' in t) {
+        this.note?.(t.fault);
+        part.fill(0xff);
+      } else this.readPhys(t.phys, part);
+    }
+    return out;
+  }
+
+  private readPhys(phys: number, out: Uint8Array): Uint8Array {
+    return this.platform.deviceCoherent ? this.cache.snoopRead(phys, out) : this.memory.read(phys, out);
   }
 
   deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void {
@@ -89,8 +106,34 @@ export class Arm64World implements World {
       this.note?.('device write to DMA_MAPPING_ERROR went nowhere');
       return;
     }
-    if (this.platform.deviceCoherent) this.cache.snoopWrite(addr, bytes);
-    else this.memory.write(addr, bytes);
+    const iommu = this.kernel.iommu;
+    if (!iommu) return this.writePhys(addr, bytes);
+    for (const p of iommu.pieces(addr, bytes.length)) {
+      const t = iommu.translate(p.iova, p.size, true);
+      if ('fault' in t) this.note?.(`${t.fault}: the write is dropped`);
+      else this.writePhys(t.phys, bytes.subarray(p.iova - addr, p.iova - addr + p.size));
+    }
+  }
+
+  private writePhys(phys: number, bytes: Uint8Array): void {
+    if (this.platform.deviceCoherent) this.cache.snoopWrite(phys, bytes);
+    else this.memory.write(phys, bytes);
+  }
+
+  /**
+   * What the SMMU reports of a device access (an observation, like an access outside every
+   * mapping): an arm-smmu-v3 fault event, or a lazy unmap's stale IOTLB entry still letting the
+   * device through to the unmapped buffer. undefined: translated by a live mapping, or no SMMU.
+   */
+  deviceFault(addr: DeviceAddress, size: number, write: boolean): string | undefined {
+    const iommu = this.kernel.iommu;
+    if (!iommu || typeof addr !== 'number') return undefined;
+    for (const p of iommu.pieces(addr, size)) {
+      const t = iommu.translate(p.iova, p.size, write);
+      if ('fault' in t) return t.fault;
+      if (t.stale) return `IOVA 0x${p.iova.toString(16)} is unmapped, but the lazy IOTLB invalidation (iommu.strict=0) has not happened yet: the device still reaches the old buffer`;
+    }
+    return undefined;
   }
 
   /** dma_direct_map_sg() returns nents (no merging without an IOMMU), 0 on failure. */

@@ -346,6 +346,9 @@ export class Machine {
           const bus = op.entry ? undefined : w.handleBus(op.handle);
           if (bus !== undefined) uncovered = this.truncation(BigInt(bus + op.off));
         }
+        // An SMMU fault or a stale IOTLB hit after a lazy unmap is itself an observation.
+        const smmu = w.deviceFault?.(addr, op.size, op.op === 'dma_write');
+        if (smmu) uncovered = uncovered ? `${uncovered}; ${smmu}` : smmu;
         if (op.op === 'dma_write') {
           const bytes = this.storeBytes(a, j, op);
           w.deviceWrite(addr, bytes);

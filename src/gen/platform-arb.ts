@@ -49,6 +49,8 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     ivacUpgrade: weighted<boolean>([4, false], [1, true]),
     strictShareability: fc.constant(false), // the older DMB-shareability reading is opt-in (src/exec/ordering.ts)
     vmapStack: fc.constant(d.vmapStack), // the generators place no buffer on the stack
+    iommu: weighted<PlatformConfig['iommu']>([6, 'none'], [1, 'strict'], [1, 'lazy']),
+    iovaGranule: weighted<PlatformConfig['iovaGranule']>([6, 4096], [1, 16384], [1, 65536]),
   }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], ...rest }): PlatformConfig =>
     ({ ...rest, ...geometry, deviceCoherent, declaredCoherent }));
 }

@@ -32,6 +32,12 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   strictShareability: [false],
   // CONFIG_VMAP_STACK is y on arm64 since 4.14; `false` is a stack in the linear map.
   vmapStack: [true, false],
+  // dma-direct, or an SMMU (most arm64 SoCs put their non-coherent masters behind one) with
+  // strict or lazy (flush queue: the default for DMA domains since v5.x, iommu.strict=0) IOTLB
+  // invalidation; 4 KiB and 64 KiB IOVA granules (a 64K-page kernel). The granule matters only
+  // with an SMMU.
+  iommu: ['none', 'strict', 'lazy'],
+  iovaGranule: [4096, 65536],
 };
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];

@@ -14,11 +14,13 @@ const INVALID = -1;
  * start of the pool, whole slots each (mapSingle). What a search needs to know which bounce
  * lines a program can touch before running it.
  */
-export function bounceSlots(sizes: readonly number[]): { addr: number; size: number }[] {
+export function bounceSlots(sizes: readonly number[], iovaGranule?: number): { addr: number; size: number }[] {
   let slot = REGION.swiotlb;
   return sizes.map((size) => {
-    const addr = slot;
-    slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
+    // dma-iommu bounces into whole IOVA granules, granule-aligned (src/kernel/dma-iommu.ts)
+    const unit = iovaGranule ?? IO_TLB_SIZE;
+    const addr = Math.ceil(slot / unit) * unit;
+    slot = addr + Math.ceil(size / unit) * unit;
     return { addr, size };
   });
 }
@@ -69,9 +71,12 @@ export class Swiotlb {
    * swiotlb_tbl_map_single(): take whole slots, then copy orig → bounce when `copy` says so
    * (which directions and attributes copy depends on the version: swiotlbMapCopy()).
    */
-  mapSingle(orig: number, size: number, copy: boolean): number | undefined {
-    const need = Math.ceil(size / IO_TLB_SIZE);
-    for (let first = 0; first + need <= NSLABS; first++) {
+  mapSingle(orig: number, size: number, copy: boolean, alloc?: { slots: number; alignSlots: number }): number | undefined {
+    // dma-iommu asks for whole IOVA granules (alloc_size) aligned to the granule (alloc_align_mask);
+    // the slots past the mapping count as its own (their alloc_size is what is left of it).
+    const need = Math.max(Math.ceil(size / IO_TLB_SIZE), alloc?.slots ?? 0);
+    const step = alloc?.alignSlots ?? 1;
+    for (let first = 0; first + need <= NSLABS; first += step) {
       let free = true;
       for (let i = first; i < first + need; i++) if (this.origOf[i] !== INVALID) free = false;
       if (!free) continue;

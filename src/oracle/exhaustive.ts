@@ -231,7 +231,7 @@ export function relevantLines(c: Compiled): number[] {
       if (!op.addr && coherentHandles.has(op.handle)) add(at(op.handle, op.off), op.size);
     }
   }
-  for (const s of bounceSlots(mapSizes)) add(s.addr, s.size);
+  for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) add(s.addr, s.size);
   for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
   return [...lines].sort((a, b) => a - b);
 }

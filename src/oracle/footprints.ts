@@ -75,6 +75,9 @@ export interface Footprints {
 
 const cache = new WeakMap<Compiled, Footprints>();
 
+/** Ops that use the SMMU's page table or IOVA allocator (src/kernel/iommu.ts). */
+const IOMMU_OPS = new Set(['dma_map', 'dma_map_sg', 'dma_unmap', 'dma_unmap_sg', 'dma_alloc_coherent', 'dma_free_coherent', 'dma_read', 'dma_write', 'dma_poll']);
+
 export function footprints(c: Compiled): Footprints {
   let f = cache.get(c);
   if (!f) cache.set(c, (f = computeFootprints(c)));
@@ -119,7 +122,7 @@ function computeFootprints(c: Compiled): Footprints {
   const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   const bounceLines = new Set<string>();
-  for (const s of bounceSlots(mapSizes)) lineKeys(s.addr, s.size, bounceLines);
+  for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
   if (unsure || dry.bailedOut !== undefined) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
 
   // What a handle names: its buffers' bytes, and bounce lines when it may bounce.
@@ -177,6 +180,9 @@ function computeFootprints(c: Compiled): Footprints {
         if (bypass) acc.bypass.add(l);
       }
     };
+    // With an SMMU, maps, unmaps and frees change the page table and the IOVA allocator (which
+    // IOVA the next map gets), and a device access reads the page table: they all conflict.
+    if (c.platform.iommu !== 'none' && IOMMU_OPS.has(op.op)) k.add('iommu');
     if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
       acc.anyLine = true;
       return 'all';

@@ -33,6 +33,15 @@ export interface PlatformConfig {
   strictShareability: boolean;
   /** CONFIG_VMAP_STACK (arm64 default y since v4.14): the stack is vmalloc memory, not the linear map. */
   vmapStack: boolean;
+  /**
+   * An SMMU in front of the device with the DMA API on dma-iommu (drivers/iommu/dma-iommu.c):
+   * 'none' is dma-direct (bus address = physical); 'strict' invalidates the IOTLB at every unmap
+   * (iommu.strict=1); 'lazy' queues the invalidation (iommu.strict=0, the flush queue): the
+   * device can still use an unmapped IOVA until the queue is flushed.
+   */
+  iommu: 'none' | 'strict' | 'lazy';
+  /** The IOVA granule (the smallest page size of the SMMU domain, iovad->granule): 4, 16 or 64 KiB. */
+  iovaGranule: 4096 | 16384 | 65536;
 }
 
 /**
@@ -67,6 +76,8 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   ivacUpgrade: false,
   strictShareability: false,
   vmapStack: true,
+  iommu: 'none',
+  iovaGranule: 4096,
 };
 
 export { PlatformError };
@@ -116,6 +127,8 @@ function validate(c: PlatformConfig): PlatformConfig {
   if (!['present', 'absent', 'force'].includes(c.swiotlb)) {
     throw new PlatformError('swiotlb', `swiotlb must be present, absent or force, not ${c.swiotlb}`);
   }
+  if (!['none', 'strict', 'lazy'].includes(c.iommu)) throw new PlatformError('iommu', `iommu must be none, strict or lazy, not ${c.iommu}`);
+  if (![4096, 16384, 65536].includes(c.iovaGranule)) throw new PlatformError('iovaGranule', `iovaGranule must be 4096, 16384 or 65536, not ${c.iovaGranule}`);
   for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
@@ -140,5 +153,6 @@ export function describePlatform(p: PlatformConfig): string {
   if (p.ivacUpgrade) parts.push('ivac→civac');
   if (p.strictShareability) parts.push('smp_* order nothing for the device');
   if (!p.vmapStack) parts.push('stack in the linear map');
+  if (p.iommu !== 'none') parts.push(`SMMU ${p.iommu}${p.iovaGranule !== 4096 ? `, IOVA granule ${p.iovaGranule / 1024} KiB` : ''}`);
   return parts.join(', ');
 }
