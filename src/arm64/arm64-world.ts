@@ -3,6 +3,7 @@
 // only (non-coherent) or snoops the cache (coherent). The ideal world (src/ideal) stands beside it.
 
 import { DmaKernel } from '../kernel/dma-api.js';
+import { Swiotlb } from '../kernel/swiotlb.js';
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
@@ -83,6 +84,7 @@ export class Arm64World implements World {
     const out = zeroedBytes(size);
     if (typeof addr !== 'number') return out.fill(0xff); // DMA_MAPPING_ERROR: the bus returns all ones
     const iommu = this.kernel.iommu;
+    if (this.firewalled(addr, size)) return out.fill(0xff);
     if (!iommu) return this.readPhys(addr, out);
     // Through the SMMU, one transaction per IOVA granule (a burst does not cross a page): a
     // terminated one returns the device an abort, modelled as all ones.
@@ -97,6 +99,11 @@ export class Arm64World implements World {
     return out;
   }
 
+  /** A device with a restricted DMA pool reaching outside it: the memory firewall the pool exists for blocks it. */
+  private firewalled(addr: number, size: number): boolean {
+    return this.platform.restrictedPool && !(Swiotlb.contains(addr) && Swiotlb.contains(addr + size - 1));
+  }
+
   private readPhys(phys: number, out: Uint8Array): Uint8Array {
     return this.platform.deviceCoherent ? this.cache.snoopRead(phys, out) : this.memory.read(phys, out);
   }
@@ -107,6 +114,10 @@ export class Arm64World implements World {
       return;
     }
     const iommu = this.kernel.iommu;
+    if (this.firewalled(addr, bytes.length)) {
+      this.note?.(`${firewallText(addr)}: the write is dropped`);
+      return;
+    }
     if (!iommu) return this.writePhys(addr, bytes);
     for (const p of iommu.pieces(addr, bytes.length)) {
       const t = iommu.translate(p.iova, p.size, true);
@@ -126,6 +137,7 @@ export class Arm64World implements World {
    * device through to the unmapped buffer. undefined: translated by a live mapping, or no SMMU.
    */
   deviceFault(addr: DeviceAddress, size: number, write: boolean): string | undefined {
+    if (typeof addr === 'number' && this.firewalled(addr, size)) return firewallText(addr);
     const iommu = this.kernel.iommu;
     if (!iommu || typeof addr !== 'number') return undefined;
     for (const p of iommu.pieces(addr, size)) {
@@ -225,6 +237,10 @@ export class Arm64World implements World {
   fingerprint(): string {
     return `${this.memory.fingerprint()}#${this.cache.fingerprint()}#${this.kernel.fingerprint()}`;
   }
+}
+
+function firewallText(addr: number): string {
+  return `0x${addr.toString(16)} is outside the device's restricted DMA pool: the memory firewall blocks it`;
 }
 
 /** Trace text of a cache event with two levels: which level, and where a write-back went. */

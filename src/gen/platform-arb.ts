@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
+import { atLeast, parseKernelVersion } from '../kernel/version.js';
 
 /** Kernels on both sides of every behaviour switch (c50f11c6196f, 7bd6680b47fa, 370645f41e6e). */
 export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.18.6', '5.15', '5.10', '5.4', '4.19'] as const;
@@ -51,8 +52,12 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     vmapStack: fc.constant(d.vmapStack), // the generators place no buffer on the stack
     iommu: weighted<PlatformConfig['iommu']>([6, 'none'], [1, 'strict'], [1, 'lazy']),
     iovaGranule: weighted<PlatformConfig['iovaGranule']>([6, 4096], [1, 16384], [1, 65536]),
-  }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], ...rest }): PlatformConfig =>
-    ({ ...rest, ...geometry, deviceCoherent, declaredCoherent }));
+    restrictedPool: weighted<boolean>([6, false], [1, true]),
+  }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], restrictedPool, ...rest }): PlatformConfig => ({
+    ...rest, ...geometry, deviceCoherent, declaredCoherent,
+    // a restricted pool exists from v5.15, and only with dma-direct (makePlatform refuses the rest)
+    restrictedPool: restrictedPool && rest.iommu === 'none' && atLeast(parseKernelVersion(rest.kernel), 5, 15),
+  }));
 }
 
 /** The settings of `p` that differ from the default: what a saved counterexample needs to say. */

@@ -86,6 +86,8 @@ export class DmaKernel {
     this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
     this.iommu = platform.iommu === 'none' ? undefined : new Iommu(platform.iommu, platform.iovaGranule);
+    // A restricted pool's coherent buffers are its own slots (placed there by layoutProgram).
+    if (platform.restrictedPool) for (const b of layout.buffers.values()) if (b.kind === 'coherent' && b.object === b.name) this.swiotlb.reserve(b.addr, b.size);
   }
 
   /** The same kernel state over another cache (mappings are never mutated once recorded). */
@@ -164,7 +166,7 @@ export class DmaKernel {
   }
 
   private get swiotlbActive(): boolean {
-    return this.platform.swiotlb !== 'absent';
+    return this.platform.swiotlb !== 'absent' || this.platform.restrictedPool;
   }
 
   /** swiotlb_map(): bounce, then clean the bounce lines unless coherent or SKIP_CPU_SYNC. */
@@ -180,7 +182,8 @@ export class DmaKernel {
   /** dma_direct_map_page(); undefined means DMA_MAPPING_ERROR. */
   private mapPage(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
     if (this.iommu) return iommuMapPage(this.host, phys, size, dir, skipCpuSync);
-    if (this.platform.swiotlb === 'force') return this.swiotlbMap(phys, size, dir, skipCpuSync);
+    // is_swiotlb_force_bounce(): swiotlb=force, or a restricted pool (mem->force_bounce, rmem_swiotlb_device_init)
+    if (this.platform.swiotlb === 'force' || this.platform.restrictedPool) return this.swiotlbMap(phys, size, dir, skipCpuSync);
     if (!this.capable(phys, size) || this.kmallocNeedsBounce(size, dir)) {
       if (this.swiotlbActive) return this.swiotlbMap(phys, size, dir, skipCpuSync);
       return undefined; // dev_WARN_ONCE "DMA addr ... overflow"

@@ -38,6 +38,9 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // with an SMMU.
   iommu: ['none', 'strict', 'lazy'],
   iovaGranule: [4096, 65536],
+  // A device given its own `restricted-dma-pool` (with dma-direct, v5.15+: the impossible
+  // combinations are skipped).
+  restrictedPool: [false, true],
 };
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];

@@ -8,6 +8,7 @@ import { REGION } from './layout.js';
 export const IO_TLB_SIZE = 2048;
 const NSLABS = 128;
 const INVALID = -1;
+const RESERVED = -2;
 
 /**
  * Where successive mappings of these sizes land when every one is bounced: first fit from the
@@ -63,6 +64,15 @@ export class Swiotlb {
     return `${this.origOf.join(',')};${this.allocSizeOf.join(',')}`;
   }
 
+  /**
+   * Slots handed out by swiotlb_alloc() (a restricted pool's dma_alloc_coherent memory): taken
+   * for good, never a bounce slot.
+   */
+  reserve(addr: number, size: number): void {
+    const first = Math.floor((addr - REGION.swiotlb) / IO_TLB_SIZE);
+    for (let i = first; i < Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE)); i++) this.origOf[i] = RESERVED;
+  }
+
   static contains(addr: number): boolean {
     return addr >= REGION.swiotlb && addr < REGION.swiotlb + NSLABS * IO_TLB_SIZE;
   }
@@ -111,7 +121,7 @@ export class Swiotlb {
   bounce(tlb: number, size: number, way: 'to-bounce' | 'to-orig'): void {
     const index = Math.floor((tlb - REGION.swiotlb) / IO_TLB_SIZE);
     const base = this.origOf[index];
-    if (base === INVALID) return;
+    if (base === INVALID || base === RESERVED) return;
     const offset = (tlb - REGION.swiotlb) % IO_TLB_SIZE;
     let allocSize = this.allocSizeOf[index];
     let orig = base;

@@ -119,7 +119,7 @@ function computeFootprints(c: Compiled): Footprints {
   const made = new Map<string, Mapping[]>();
   for (const m of (dry.world as Arm64World).kernel.all.values()) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
   const unsure = hasSetMask || poolMayFill;
-  const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
+  const mayBounce = (h: string) => (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool) && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   const bounceLines = new Set<string>();
   for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);

@@ -1,7 +1,7 @@
 // The platform a program runs on: cache geometry, what the device really is and what the
 // device tree says it is, the kernel version, addressing limits and swiotlb.
 
-import { arm64HasVmapStack, KernelVersion, parseKernelVersion } from '../kernel/version.js';
+import { arm64HasVmapStack, atLeast, KernelVersion, parseKernelVersion } from '../kernel/version.js';
 import { PlatformError } from './platform-error.js';
 
 export interface PlatformConfig {
@@ -42,6 +42,13 @@ export interface PlatformConfig {
   iommu: 'none' | 'strict' | 'lazy';
   /** The IOVA granule (the smallest page size of the SMMU domain, iovad->granule): 4, 16 or 64 KiB. */
   iovaGranule: 4096 | 16384 | 65536;
+  /**
+   * The device tree gives the device a `restricted-dma-pool` (kernel/dma/swiotlb.c
+   * rmem_swiotlb_device_init, v5.15+): its own swiotlb pool, through which every streaming map
+   * bounces and from which dma_alloc_coherent() takes its memory; the hardware firewall the pool
+   * exists for blocks the device everywhere else.
+   */
+  restrictedPool: boolean;
 }
 
 /**
@@ -78,6 +85,7 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   vmapStack: true,
   iommu: 'none',
   iovaGranule: 4096,
+  restrictedPool: false,
 };
 
 export { PlatformError };
@@ -99,7 +107,10 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
   // whatever the setting says (full configurations carry the default `true`; the platform line
   // of every report says "stack in the linear map").
   if (!arm64HasVmapStack(version)) config.vmapStack = false;
-  return { ...validate(config), version };
+  const valid = validate(config);
+  if (valid.restrictedPool && !atLeast(version, 5, 15)) throw new PlatformError('restrictedPool', `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 0b84e4f8b793), not ${config.kernel}`);
+  if (valid.restrictedPool && valid.iommu !== 'none') throw new PlatformError('restrictedPool', 'restrictedPool is a dma-direct setting: with iommu = strict or lazy the model has no restricted pool');
+  return { ...valid, version };
 }
 
 /**
@@ -129,7 +140,7 @@ function validate(c: PlatformConfig): PlatformConfig {
   }
   if (!['none', 'strict', 'lazy'].includes(c.iommu)) throw new PlatformError('iommu', `iommu must be none, strict or lazy, not ${c.iommu}`);
   if (![4096, 16384, 65536].includes(c.iovaGranule)) throw new PlatformError('iovaGranule', `iovaGranule must be 4096, 16384 or 65536, not ${c.iovaGranule}`);
-  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack'] as const) {
+  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
   return c;
@@ -153,6 +164,7 @@ export function describePlatform(p: PlatformConfig): string {
   if (p.ivacUpgrade) parts.push('ivac→civac');
   if (p.strictShareability) parts.push('smp_* order nothing for the device');
   if (!p.vmapStack) parts.push('stack in the linear map');
+  if (p.restrictedPool) parts.push('restricted DMA pool');
   if (p.iommu !== 'none') parts.push(`SMMU ${p.iommu}${p.iovaGranule !== 4096 ? `, IOVA granule ${p.iovaGranule / 1024} KiB` : ''}`);
   return parts.join(', ');
 }
