@@ -4,6 +4,7 @@
 
 import { DmaKernel } from '../kernel/dma-api.js';
 import { Swiotlb } from '../kernel/swiotlb.js';
+import { dmaToPhys, dmaWindow } from '../kernel/dma-ranges.js';
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
@@ -84,8 +85,10 @@ export class Arm64World implements World {
     const out = zeroedBytes(size);
     if (typeof addr !== 'number') return out.fill(0xff); // DMA_MAPPING_ERROR: the bus returns all ones
     const iommu = this.kernel.iommu;
-    if (this.firewalled(addr, size)) return out.fill(0xff);
-    if (!iommu) return this.readPhys(addr, out);
+    if (!iommu) {
+      const phys = this.reachable(addr, size);
+      return phys === undefined ? out.fill(0xff) : this.readPhys(phys, out);
+    }
     // Through the SMMU, one transaction per IOVA granule (a burst does not cross a page): a
     // terminated one returns the device an abort, modelled as all ones.
     for (const p of iommu.pieces(addr, size)) {
@@ -99,11 +102,6 @@ export class Arm64World implements World {
     return out;
   }
 
-  /** A device with a restricted DMA pool reaching outside it: the memory firewall the pool exists for blocks it. */
-  private firewalled(addr: number, size: number): boolean {
-    return this.platform.restrictedPool && !(Swiotlb.contains(addr) && Swiotlb.contains(addr + size - 1));
-  }
-
   private readPhys(phys: number, out: Uint8Array): Uint8Array {
     return this.platform.deviceCoherent ? this.cache.snoopRead(phys, out) : this.memory.read(phys, out);
   }
@@ -114,11 +112,12 @@ export class Arm64World implements World {
       return;
     }
     const iommu = this.kernel.iommu;
-    if (this.firewalled(addr, bytes.length)) {
-      this.note?.(`${firewallText(addr)}: the write is dropped`);
+    if (!iommu) {
+      const phys = this.reachable(addr, bytes.length);
+      if (phys === undefined) this.note?.(`${this.blockedText(addr, bytes.length)}: the write is dropped`);
+      else this.writePhys(phys, bytes);
       return;
     }
-    if (!iommu) return this.writePhys(addr, bytes);
     for (const p of iommu.pieces(addr, bytes.length)) {
       const t = iommu.translate(p.iova, p.size, true);
       if ('fault' in t) this.note?.(`${t.fault}: the write is dropped`);
@@ -132,14 +131,35 @@ export class Arm64World implements World {
   }
 
   /**
-   * What the SMMU reports of a device access (an observation, like an access outside every
-   * mapping): an arm-smmu-v3 fault event, or a lazy unmap's stale IOTLB entry still letting the
-   * device through to the unmapped buffer. undefined: translated by a live mapping, or no SMMU.
+   * Without an SMMU: the RAM a bus access reaches (through a dma-ranges window), or undefined when
+   * nothing answers — outside the window, or outside a restricted pool (the firewall blocks it).
+   */
+  private reachable(bus: number, size: number): number | undefined {
+    const phys = dmaToPhys(this.platform, bus);
+    if (phys === undefined || dmaToPhys(this.platform, bus + size - 1) === undefined) return undefined;
+    if (this.platform.restrictedPool && !(Swiotlb.contains(phys) && Swiotlb.contains(phys + size - 1))) return undefined;
+    return phys;
+  }
+
+  private blockedText(bus: number, size: number): string {
+    const hexs = (n: number) => '0x' + n.toString(16);
+    if (dmaToPhys(this.platform, bus) === undefined || dmaToPhys(this.platform, bus + size - 1) === undefined) {
+      const w = dmaWindow(this.platform)!;
+      return `bus address ${hexs(bus)} is outside the device's dma-ranges window (${hexs(w.bus)}..${hexs(w.bus + w.size - 1)}): no memory answers`;
+    }
+    return `${hexs(dmaToPhys(this.platform, bus)!)} is outside the device's restricted DMA pool: the memory firewall blocks it`;
+  }
+
+  /**
+   * What the platform reports of a device access (an observation, like an access outside every
+   * mapping): an arm-smmu-v3 fault event, a lazy unmap's stale IOTLB entry still letting the
+   * device through to the unmapped buffer, a bus address outside the dma-ranges window, or one
+   * outside a restricted pool. undefined: nothing to report.
    */
   deviceFault(addr: DeviceAddress, size: number, write: boolean): string | undefined {
-    if (typeof addr === 'number' && this.firewalled(addr, size)) return firewallText(addr);
+    if (typeof addr !== 'number') return undefined;
     const iommu = this.kernel.iommu;
-    if (!iommu || typeof addr !== 'number') return undefined;
+    if (!iommu) return this.reachable(addr, size) === undefined ? this.blockedText(addr, size) : undefined;
     for (const p of iommu.pieces(addr, size)) {
       const t = iommu.translate(p.iova, p.size, write);
       if ('fault' in t) return t.fault;
@@ -237,10 +257,6 @@ export class Arm64World implements World {
   fingerprint(): string {
     return `${this.memory.fingerprint()}#${this.cache.fingerprint()}#${this.kernel.fingerprint()}`;
   }
-}
-
-function firewallText(addr: number): string {
-  return `0x${addr.toString(16)} is outside the device's restricted DMA pool: the memory firewall blocks it`;
 }
 
 /** Trace text of a cache event with two levels: which level, and where a write-back went. */

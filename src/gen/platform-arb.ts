@@ -53,8 +53,12 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     iommu: weighted<PlatformConfig['iommu']>([6, 'none'], [1, 'strict'], [1, 'lazy']),
     iovaGranule: weighted<PlatformConfig['iovaGranule']>([6, 4096], [1, 16384], [1, 65536]),
     restrictedPool: weighted<boolean>([6, false], [1, true]),
-  }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], restrictedPool, ...rest }): PlatformConfig => ({
+    // no dma-ranges, RPi4's legacy window (first GiB at bus 0xc0000000), a 1 GiB window without offset
+    dmaRanges: weighted<[number, number]>([6, [0, 0]], [1, [0xc000_0000, 0x4000_0000]], [1, [0, 0x4000_0000]]),
+  }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], restrictedPool, dmaRanges: [dmaRangesBus, dmaRangesSize], ...rest }): PlatformConfig => ({
     ...rest, ...geometry, deviceCoherent, declaredCoherent,
+    // dma-ranges is modelled with dma-direct only
+    dmaRangesBus: rest.iommu === 'none' ? dmaRangesBus : 0, dmaRangesSize: rest.iommu === 'none' ? dmaRangesSize : 0,
     // a restricted pool exists from v5.15, and only with dma-direct (makePlatform refuses the rest)
     restrictedPool: restrictedPool && rest.iommu === 'none' && atLeast(parseKernelVersion(rest.kernel), 5, 15),
   }));

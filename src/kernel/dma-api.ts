@@ -12,6 +12,7 @@ import { dcacheCleanInvalPoc, dcacheCleanPoc, dcacheInvalPoc, type MaintenanceOp
 import { ARCH_DMA_MINALIGN, kmallocSizeRoundup, type Layout } from './layout.js';
 import { Swiotlb } from './swiotlb.js';
 import { Iommu } from './iommu.js';
+import { busDmaLimit, physToDma } from './dma-ranges.js';
 import { iommuMapPage, iommuMapSg, iommuProt, type IommuHost } from './dma-iommu.js';
 import {
   bouncesUnalignedKmalloc, cleansFromDeviceAtMap, prepCoherentCleansOnly, rejectsVmallocMapSingle,
@@ -152,9 +153,12 @@ export class DmaKernel {
 
   // --- dma-direct ---
 
-  /** dma_capable(): end <= min_not_zero(*dev->dma_mask, bus_dma_limit). */
-  private capable(addr: number, size: number): boolean {
-    return addr + size - 1 <= this.mask;
+  /**
+   * dma_capable() on the bus address: not DMA_MAPPING_ERROR (no bus address: undefined), and
+   * end <= min_not_zero(*dev->dma_mask, dev->bus_dma_limit) (src/kernel/dma-ranges.ts).
+   */
+  private capable(bus: number | undefined, size: number): boolean {
+    return bus !== undefined && bus + size - 1 <= Math.min(this.mask, busDmaLimit(this.platform));
   }
 
   /** dma_kmalloc_needs_bounce() (include/linux/dma-map-ops.h, v6.5+). */
@@ -175,8 +179,16 @@ export class DmaKernel {
     const copies = copy === 'always' || (copy === 'to-device-always' && dir !== 'DMA_FROM_DEVICE') || (!skipCpuSync && (copy === 'unless-skip' || dir !== 'DMA_FROM_DEVICE'));
     const tlb = this.swiotlb.mapSingle(phys, size, copies, alloc);
     if (tlb === undefined) return undefined;
+    // swiotlb_map(): the bounce slot's bus address must be capable too (a mask below the
+    // dma-ranges window), else the slot is released: "swiotlb addr ... overflow"
+    const bus = this.iommu ? tlb : physToDma(this.platform, tlb);
+    if (!this.iommu && !this.capable(bus, size)) {
+      this.swiotlb.unmap(tlb, size);
+      this.warn?.(`swiotlb addr ${bus === undefined ? 'DMA_MAPPING_ERROR' : '0x' + bus.toString(16)}+${size} overflow (mask ${this.mask.toString(16)}, bus limit ${busDmaLimit(this.platform).toString(16)}).`);
+      return undefined;
+    }
     if (!this.coherent && !skipCpuSync) this.archSyncForDevice(tlb, size, dir);
-    return { bus: tlb, phys: tlb, orig: phys, size, bounced: true };
+    return { bus: bus!, phys: tlb, orig: phys, size, bounced: true };
   }
 
   /** dma_direct_map_page(); undefined means DMA_MAPPING_ERROR. */
@@ -184,12 +196,13 @@ export class DmaKernel {
     if (this.iommu) return iommuMapPage(this.host, phys, size, dir, skipCpuSync);
     // is_swiotlb_force_bounce(): swiotlb=force, or a restricted pool (mem->force_bounce, rmem_swiotlb_device_init)
     if (this.platform.swiotlb === 'force' || this.platform.restrictedPool) return this.swiotlbMap(phys, size, dir, skipCpuSync);
-    if (!this.capable(phys, size) || this.kmallocNeedsBounce(size, dir)) {
+    const bus = physToDma(this.platform, phys);
+    if (!this.capable(bus, size) || this.kmallocNeedsBounce(size, dir)) {
       if (this.swiotlbActive) return this.swiotlbMap(phys, size, dir, skipCpuSync);
       return undefined; // dev_WARN_ONCE "DMA addr ... overflow"
     }
     if (!this.coherent && !skipCpuSync) this.archSyncForDevice(phys, size, dir);
-    return { bus: phys, phys, orig: phys, size, bounced: false };
+    return { bus: bus!, phys, orig: phys, size, bounced: false };
   }
 
   /**
@@ -368,8 +381,9 @@ export class DmaKernel {
    * (iommu_dma_alloc_noncoherent()). The IOVA space is never exhausted in a test.
    */
   private iommuOrDirect(phys: number, size: number, dir: Direction): MappedSegment {
-    const bus = this.iommu?.map(phys, size, iommuProt(dir), this.mask) ?? phys;
-    return { bus, phys, orig: phys, size, bounced: false };
+    // dma-direct: phys_to_dma_direct(); the model's coherent pages lie inside any dma-ranges window
+    const bus = this.iommu ? this.iommu.map(phys, size, iommuProt(dir), this.mask) : physToDma(this.platform, phys);
+    return { bus: bus ?? phys, phys, orig: phys, size, bounced: false };
   }
 
   /** dma_direct_free(): no cache maintenance. The handle stays known so a late device access lands somewhere. */

@@ -238,7 +238,7 @@ function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, 
  * the smallest DMA mask the program can have (the default DMA_BIT_MASK(32) or a dma_set_mask()).
  */
 function mayBounce(program: Program, buffers: Map<string, PlacedBuffer>, p: Platform): boolean {
-  if (p.swiotlb === 'force' || p.restrictedPool) return true;
+  if (p.swiotlb === 'force' || p.restrictedPool || p.dmaRangesSize > 0) return true; // (a window: conservatively, any map may bounce)
   let mask = 2 ** 32 - 1;
   for (const a of program.actors) {
     if (a.kind !== 'cpu') continue;

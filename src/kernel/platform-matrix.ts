@@ -41,6 +41,10 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // A device given its own `restricted-dma-pool` (with dma-direct, v5.15+: the impossible
   // combinations are skipped).
   restrictedPool: [false, true],
+  // No dma-ranges, and the Raspberry Pi 4's legacy window: the first GiB at bus 0xc0000000
+  // (offset and limit together; a window without an offset is the combination 0 / 1 GiB).
+  dmaRangesBus: [0, 0xc000_0000],
+  dmaRangesSize: [0, 0x4000_0000],
 };
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];

@@ -159,7 +159,7 @@ function computeFootprints(c: Compiled): Footprints {
     if (unsure || mapCount.get(op.handle) !== 1 || mayFail(op.handle) || mayBounce(op.handle)) return;
     const seg = made.get(op.handle)![0].segments[0];
     if (!seg || seg.bounced) return;
-    const start = seg.bus + (op.op === 'dma_sync' ? op.off : 0);
+    const start = seg.phys + (op.op === 'dma_sync' ? op.off : 0); // the CPU's lines, not the bus address (IOMMU, dma-ranges)
     if (op.size <= 0) return;
     for (let l = start - (start % cwg); l < start + op.size; l += cwg) out.add(l);
   };

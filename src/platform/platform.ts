@@ -49,6 +49,13 @@ export interface PlatformConfig {
    * exists for blocks the device everywhere else.
    */
   restrictedPool: boolean;
+  /**
+   * A `dma-ranges` window (src/kernel/dma-ranges.ts): the device sees RAM [0, dmaRangesSize) at
+   * bus addresses from dmaRangesBus (RPi4's legacy peripherals: 0xc0000000 and 1 GiB), and
+   * nothing outside it. dmaRangesSize 0: no dma-ranges, the bus address is the physical one.
+   */
+  dmaRangesBus: number;
+  dmaRangesSize: number;
 }
 
 /**
@@ -86,6 +93,8 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   iommu: 'none',
   iovaGranule: 4096,
   restrictedPool: false,
+  dmaRangesBus: 0,
+  dmaRangesSize: 0,
 };
 
 export { PlatformError };
@@ -109,6 +118,7 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
   if (!arm64HasVmapStack(version)) config.vmapStack = false;
   const valid = validate(config);
   if (valid.restrictedPool && !atLeast(version, 5, 15)) throw new PlatformError('restrictedPool', `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 0b84e4f8b793), not ${config.kernel}`);
+  if (valid.dmaRangesSize > 0 && valid.iommu !== 'none') throw new PlatformError('dmaRangesSize', 'dma-ranges is modelled with dma-direct only: with iommu = strict or lazy the device sees IOVAs');
   if (valid.restrictedPool && valid.iommu !== 'none') throw new PlatformError('restrictedPool', 'restrictedPool is a dma-direct setting: with iommu = strict or lazy the model has no restricted pool');
   return { ...valid, version };
 }
@@ -140,11 +150,20 @@ function validate(c: PlatformConfig): PlatformConfig {
   }
   if (!['none', 'strict', 'lazy'].includes(c.iommu)) throw new PlatformError('iommu', `iommu must be none, strict or lazy, not ${c.iommu}`);
   if (![4096, 16384, 65536].includes(c.iovaGranule)) throw new PlatformError('iovaGranule', `iovaGranule must be 4096, 16384 or 65536, not ${c.iovaGranule}`);
+  for (const key of ['dmaRangesBus', 'dmaRangesSize'] as const) {
+    const v = c[key];
+    if (!Number.isSafeInteger(v) || v < 0 || v % 4096 !== 0 || v >= 2 ** 48) throw new PlatformError(key, `${key} must be a multiple of 4096 from 0 below 2^48, not ${v}`);
+  }
+  if (c.dmaRangesSize > 0 && c.dmaRangesSize < MIN_WINDOW) throw new PlatformError('dmaRangesSize', `dmaRangesSize must be 0 (no dma-ranges) or at least 0x${MIN_WINDOW.toString(16)}: the model's low RAM (swiotlb, coherent pages) must be inside the window`);
+  if (c.dmaRangesSize === 0 && c.dmaRangesBus !== 0) throw new PlatformError('dmaRangesSize', 'dmaRangesBus needs a window: set dmaRangesSize too');
   for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
   return c;
 }
+
+/** The model's low RAM ends below 4 MiB (src/kernel/layout.ts REGION): a dma-ranges window must hold it. */
+const MIN_WINDOW = 0x40_0000;
 
 /** cache_line_size() = dma_get_cache_alignment() on arm64: the CWG (arch/arm64/include/asm/cache.h). */
 export function cacheLineSize(p: PlatformConfig): number {
@@ -165,6 +184,7 @@ export function describePlatform(p: PlatformConfig): string {
   if (p.strictShareability) parts.push('smp_* order nothing for the device');
   if (!p.vmapStack) parts.push('stack in the linear map');
   if (p.restrictedPool) parts.push('restricted DMA pool');
+  if (p.dmaRangesSize > 0) parts.push(`dma-ranges: RAM 0..0x${(p.dmaRangesSize - 1).toString(16)} at bus 0x${p.dmaRangesBus.toString(16)}`);
   if (p.iommu !== 'none') parts.push(`SMMU ${p.iommu}${p.iovaGranule !== 4096 ? `, IOVA granule ${p.iovaGranule / 1024} KiB` : ''}`);
   return parts.join(', ');
 }
