@@ -57,8 +57,8 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     dmaRanges: weighted<[number, number]>([6, [0, 0]], [1, [0xc000_0000, 0x4000_0000]], [1, [0, 0x4000_0000]]),
   }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], restrictedPool, dmaRanges: [dmaRangesBus, dmaRangesSize], ...rest }): PlatformConfig => ({
     ...rest, ...geometry, deviceCoherent, declaredCoherent,
-    // dma-ranges is modelled with dma-direct only
-    dmaRangesBus: rest.iommu === 'none' ? dmaRangesBus : 0, dmaRangesSize: rest.iommu === 'none' ? dmaRangesSize : 0,
+    // dma-ranges is modelled with dma-direct only, for a device that drives the window's addresses
+    ...(rest.iommu === 'none' && dmaRangesBus + dmaRangesSize <= 2 ** rest.deviceAddressBits ? { dmaRangesBus, dmaRangesSize } : { dmaRangesBus: 0, dmaRangesSize: 0 }),
     // a restricted pool exists from v5.15, and only with dma-direct (makePlatform refuses the rest)
     restrictedPool: restrictedPool && rest.iommu === 'none' && atLeast(parseKernelVersion(rest.kernel), 5, 15),
   }));

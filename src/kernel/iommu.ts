@@ -14,6 +14,12 @@ interface Pte {
 /** Where a device access goes through the SMMU: a physical address, or a fault event's text. */
 export type Translated = { phys: number; stale: boolean } | { fault: string };
 
+/**
+ * The SMMU's input address size: iommu_dma_alloc_iova() clamps the DMA limit to
+ * domain->geometry.aperture_end, (1 << ias) - 1 for arm-smmu-v3 (48-bit IAS here).
+ */
+const APERTURE_END = 2 ** 48 - 1;
+
 /** iova.c: sizes below 2^(IOVA_RANGE_CACHE_MAX_SIZE - 1) granules are cached on free and rounded up to a power of two. */
 const IOVA_RANGE_CACHE_MAX_SIZE = 6;
 
@@ -80,7 +86,7 @@ export class Iommu {
    */
   mapRuns(runs: { phys: number; size: number }[], prot: { read: boolean; write: boolean }, limit: number): number | undefined {
     const len = runs.reduce((n, r) => n + r.size, 0) / this.granule;
-    const pfn = this.allocIova(len, Math.floor((limit + 1) / this.granule) - 1);
+    const pfn = this.allocIova(len, Math.floor((Math.min(limit, APERTURE_END) + 1) / this.granule) - 1);
     if (pfn === undefined) return undefined;
     let g = pfn;
     for (const r of runs) for (let at = 0; at < r.size; at += this.granule) this.pte.set(g++, { phys: r.phys + at, ...prot });

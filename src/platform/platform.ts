@@ -156,6 +156,9 @@ function validate(c: PlatformConfig): PlatformConfig {
   }
   if (c.dmaRangesSize > 0 && c.dmaRangesSize < MIN_WINDOW) throw new PlatformError('dmaRangesSize', `dmaRangesSize must be 0 (no dma-ranges) or at least 0x${MIN_WINDOW.toString(16)}: the model's low RAM (swiotlb, coherent pages) must be inside the window`);
   if (c.dmaRangesSize === 0 && c.dmaRangesBus !== 0) throw new PlatformError('dmaRangesSize', 'dmaRangesBus needs a window: set dmaRangesSize too');
+  if (c.dmaRangesBus + c.dmaRangesSize > 2 ** c.deviceAddressBits) {
+    throw new PlatformError('dmaRangesSize', `the dma-ranges window ends at 0x${(c.dmaRangesBus + c.dmaRangesSize - 1).toString(16)}, beyond the ${c.deviceAddressBits} address bits the device drives: the window describes what the device reaches`);
+  }
   for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }

@@ -4,7 +4,7 @@
 // introduced (marks) and platform settings it depends on (protect) stay, so the result still
 // shows the bug that was injected rather than a smaller, different one.
 
-import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
+import { DEFAULT_PLATFORM, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Step } from '../exec/execution.js';
 import type { Marks } from '../gen/build-driver.js';
@@ -218,6 +218,16 @@ function simplifyOps(get: () => Counterexample, attempt: Attempt): boolean {
   return changed;
 }
 
+function possible(p: PlatformConfig): boolean {
+  try {
+    makePlatform(p);
+    return true;
+  } catch (e) {
+    if (e instanceof PlatformError) return false;
+    throw e;
+  }
+}
+
 function simplifyPlatform(get: () => Counterexample, protect: readonly (keyof PlatformConfig)[], attempt: Attempt): boolean {
   let changed = false;
   for (const key of Object.keys(DEFAULT_PLATFORM) as (keyof PlatformConfig)[]) {
@@ -231,7 +241,7 @@ function simplifyPlatform(get: () => Counterexample, protect: readonly (keyof Pl
       platform.deviceCoherent = DEFAULT_PLATFORM.deviceCoherent;
       platform.declaredCoherent = DEFAULT_PLATFORM.declaredCoherent;
     }
-    if (platform.cwg < platform.lineSize) continue;
+    if (platform.cwg < platform.lineSize || !possible(platform)) continue; // e.g. dmaRangesBus without dmaRangesSize
     changed = attempt({ ...x, platform }) || changed;
   }
   // CWG back down to the line size: the simplest geometry.
