@@ -31,6 +31,8 @@ describe('Iommu: the page table, the IOTLB and the IOVA allocator', () => {
     expect(mmu.map(0x1000, 4096, RW, MASK32)).toBe(0xffff_f000);
     expect(mmu.map(0x3000, 3 * 4096, RW, MASK32)).toBe(0xffff_8000); // 4 granules (roundup_pow_of_two), 4-aligned, below the first
     expect(mmu.map(0x9000, 64, RW, 2 ** 30 - 1)).toBe(0x3fff_f000);
+    // a 64-bit mask: below the SMMU's input address size (aperture_end), not below 2^64
+    expect(mmu.map(0xa000, 64, RW, 2 ** 64 - 1)).toBe(0xffff_ffff_f000);
   });
 
   test('strict: unmap invalidates at once, and the next map of that size gets the same IOVA back (iova_rcache, last freed first)', () => {
