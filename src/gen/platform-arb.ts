@@ -7,10 +7,10 @@ import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
 import { atLeast, parseKernelVersion } from '../kernel/version.js';
 
 /** Kernels on both sides of every behaviour switch (c50f11c6196f, 7bd6680b47fa, 370645f41e6e). */
-export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.18.6', '5.15', '5.10', '5.4', '4.19'] as const;
+export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.18.6', '5.15', '5.10', '5.4', '4.19', '4.14', '4.9'] as const;
 
 /** Kernels that still invalidate at map(DMA_FROM_DEVICE) (before c50f11c6196f and its stable backports). */
-export const KERNELS_BEFORE_5_19 = ['5.15', '5.10', '5.4', '4.19'] as const;
+export const KERNELS_BEFORE_5_19 = ['5.15', '5.10', '5.4', '4.19', '4.14', '4.9'] as const;
 
 /** DminLine / CWG pairs an arm64 part can have (CWG ≥ DminLine); the first is the default. */
 const GEOMETRIES: { lineSize: 64 | 128; cwg: 64 | 128 | 256 }[] = [
