@@ -117,7 +117,7 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
   // of every report says "stack in the linear map").
   if (!arm64HasVmapStack(version)) config.vmapStack = false;
   const valid = validate(config);
-  if (valid.restrictedPool && !atLeast(version, 5, 15)) throw new PlatformError('restrictedPool', `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 0b84e4f8b793), not ${config.kernel}`);
+  if (valid.restrictedPool && !atLeast(version, 5, 15)) throw new PlatformError('restrictedPool', `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 461021875c50), not ${config.kernel}`);
   if (valid.dmaRangesSize > 0 && valid.iommu !== 'none') throw new PlatformError('dmaRangesSize', 'dma-ranges is modelled with dma-direct only: with iommu = strict or lazy the device sees IOVAs');
   if (valid.restrictedPool && valid.iommu !== 'none') throw new PlatformError('restrictedPool', 'restrictedPool is a dma-direct setting: with iommu = strict or lazy the model has no restricted pool');
   return { ...valid, version };
