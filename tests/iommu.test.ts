@@ -178,3 +178,17 @@ describe('correct drivers stay ok behind an SMMU, strict or lazy (no false alarm
     }
   }
 });
+
+describe('dma_map_sg merging behind an SMMU, seen by a driver', () => {
+  test('modem-4g hands the device nents segments: ok with dma-direct, a bug when dma-iommu merges them into one, with no dma-debug nents false alarm', () => {
+    const run = (iommu: PlatformConfig['iommu']) => {
+      const o = checkLitmusFile('scenarios/modem-4g.litmus', { fix: false, platform: { iommu } });
+      if (o.kind !== 'checked') throw new Error(o.message);
+      return { verdict: o.verdict, counterexample: !!o.result.counterexample, rules: (o.contract?.findings ?? []).filter((f) => f.severity === 'error').map((f) => f.rule) };
+    };
+    expect(run('none').verdict).toBe('ok');
+    const strict = run('strict');
+    expect(strict).toMatchObject({ verdict: 'bug', counterexample: true });
+    expect(strict.rules).not.toContain('dma-debug/free-different-nents'); // debug_dma_unmap_sg compares the nents passed, not the merged count
+  });
+});
