@@ -3,6 +3,8 @@
 // only (non-coherent) or snoops the cache (coherent). The ideal world (src/ideal) stands beside it.
 
 import { DmaKernel } from '../kernel/dma-api.js';
+import { Swiotlb } from '../kernel/swiotlb.js';
+import { dmaToPhys, dmaWindow } from '../kernel/dma-ranges.js';
 import type { Layout, PlacedBuffer } from '../kernel/layout.js';
 import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
@@ -44,6 +46,7 @@ export class Arm64World implements World {
     this.kernel.onDc = (op, addr) => note({ kind: 'dc', op, addr });
     this.kernel.swiotlb.onCopy = (from, to, size) => note({ kind: 'swiotlb-copy', from, to, size });
     this.kernel.onWarn = (text) => note({ kind: 'warning', text });
+    if (this.kernel.iommu) this.kernel.iommu.onNote = (text) => note({ kind: 'iommu', text });
   }
 
   /** Normal-NC for coherent memory of a non-coherent device (pgprot_dmacoherent); else the cacheable linear map. */
@@ -75,7 +78,26 @@ export class Arm64World implements World {
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
     const out = zeroedBytes(size);
     if (typeof addr !== 'number') return out.fill(0xff); // DMA_MAPPING_ERROR: the bus returns all ones
-    return this.platform.deviceCoherent ? this.cache.snoopRead(addr, out) : this.memory.read(addr, out);
+    const iommu = this.kernel.iommu;
+    if (!iommu) {
+      const phys = this.reachable(addr, size);
+      return phys === undefined ? out.fill(0xff) : this.readPhys(phys, out);
+    }
+    // Through the SMMU, one transaction per IOVA granule (a burst does not cross a page): a
+    // terminated one returns the device an abort, modelled as all ones.
+    for (const p of iommu.pieces(addr, size)) {
+      const t = iommu.translate(p.iova, p.size, false);
+      const part = out.subarray(p.iova - addr, p.iova - addr + p.size);
+      if ('fault' in t) {
+        this.note?.({ kind: 'fault', text: t.fault });
+        part.fill(0xff);
+      } else this.readPhys(t.phys, part);
+    }
+    return out;
+  }
+
+  private readPhys(phys: number, out: Uint8Array): Uint8Array {
+    return this.platform.deviceCoherent ? this.cache.snoopRead(phys, out) : this.memory.read(phys, out);
   }
 
   deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void {
@@ -83,8 +105,61 @@ export class Arm64World implements World {
       this.note?.({ kind: 'write-nowhere' });
       return;
     }
-    if (this.platform.deviceCoherent) this.cache.snoopWrite(addr, bytes);
-    else this.memory.write(addr, bytes);
+    const iommu = this.kernel.iommu;
+    if (!iommu) {
+      const phys = this.reachable(addr, bytes.length);
+      if (phys === undefined) this.note?.({ kind: 'fault', text: `${this.blockedText(addr, bytes.length)}: the write is dropped` });
+      else this.writePhys(phys, bytes);
+      return;
+    }
+    for (const p of iommu.pieces(addr, bytes.length)) {
+      const t = iommu.translate(p.iova, p.size, true);
+      if ('fault' in t) this.note?.({ kind: 'fault', text: `${t.fault}: the write is dropped` });
+      else this.writePhys(t.phys, bytes.subarray(p.iova - addr, p.iova - addr + p.size));
+    }
+  }
+
+  private writePhys(phys: number, bytes: Uint8Array): void {
+    if (this.platform.deviceCoherent) this.cache.snoopWrite(phys, bytes);
+    else this.memory.write(phys, bytes);
+  }
+
+  /**
+   * Without an SMMU: the RAM a bus access reaches (through a dma-ranges window), or undefined when
+   * nothing answers — outside the window, or outside a restricted pool (the firewall blocks it).
+   */
+  private reachable(bus: number, size: number): number | undefined {
+    const phys = dmaToPhys(this.platform, bus);
+    if (phys === undefined || dmaToPhys(this.platform, bus + size - 1) === undefined) return undefined;
+    if (this.platform.restrictedPool && !(Swiotlb.contains(phys) && Swiotlb.contains(phys + size - 1))) return undefined;
+    return phys;
+  }
+
+  private blockedText(bus: number, size: number): string {
+    const hexs = (n: number) => '0x' + n.toString(16);
+    if (dmaToPhys(this.platform, bus) === undefined || dmaToPhys(this.platform, bus + size - 1) === undefined) {
+      const w = dmaWindow(this.platform)!;
+      return `bus address ${hexs(bus)} is outside the device's dma-ranges window (${hexs(w.bus)}..${hexs(w.bus + w.size - 1)}): no memory answers`;
+    }
+    return `${hexs(dmaToPhys(this.platform, bus)!)} is outside the device's restricted DMA pool: the memory firewall blocks it`;
+  }
+
+  /**
+   * What the platform reports of a device access (an observation, like an access outside every
+   * mapping): an arm-smmu-v3 fault event, a lazy unmap's stale IOTLB entry still letting the
+   * device through to the unmapped buffer, a bus address outside the dma-ranges window, or one
+   * outside a restricted pool. undefined: nothing to report.
+   */
+  deviceFault(addr: DeviceAddress, size: number, write: boolean): string | undefined {
+    if (typeof addr !== 'number') return undefined;
+    const iommu = this.kernel.iommu;
+    if (!iommu) return this.reachable(addr, size) === undefined ? this.blockedText(addr, size) : undefined;
+    for (const p of iommu.pieces(addr, size)) {
+      const t = iommu.translate(p.iova, p.size, write);
+      if ('fault' in t) return t.fault;
+      if (t.stale) return `IOVA 0x${p.iova.toString(16)} is unmapped, but the lazy IOTLB invalidation (iommu.strict=0) has not happened yet: the device still reaches the old buffer`;
+    }
+    return undefined;
   }
 
   /** dma_direct_map_sg() returns nents (no merging without an IOMMU), 0 on failure. */

@@ -16,6 +16,11 @@ export type Sink = (f: Finding) => void;
 
 const MAPPING_H = 'include/linux/dma-mapping.h dma_map_single_attrs()';
 
+/** The nents a scatterlist was mapped with: its DMA segments, unless dma-iommu merged some (src/kernel/dma-iommu.ts). */
+function callEnts(m: Mapping): number {
+  return m.iommuSg?.cpuEntries.length ?? m.segments.length;
+}
+
 export class ContractState {
   debug = new DmaDebug();
   own = new Ownership();
@@ -114,7 +119,8 @@ export class ContractState {
         const mp = mapping(op.handle);
         const sg = op.op === 'dma_unmap_sg';
         if (sg && mp && !mp.error) {
-          for (const s of mp.segments) this.debug.unmap(op.handle, { type: 'sg', devAddr: s.bus, size: s.size, dir: op.dir, nents: mp.segments.length }, report);
+          // debug_dma_unmap_sg(): the nents the driver passes (the model's op: the nents it mapped), not the merged count
+          for (const s of mp.segments) this.debug.unmap(op.handle, { type: 'sg', devAddr: s.bus, size: s.size, dir: op.dir, nents: callEnts(mp) }, report);
         } else {
           const size = op.op === 'dma_unmap' ? op.size : 0;
           this.debug.unmap(op.handle, { type: sg ? 'sg' : 'single', devAddr: mp && !mp.error ? mp.segments[0].bus : undefined, size, dir: op.dir, nents: 0 }, report);
@@ -127,7 +133,7 @@ export class ContractState {
         const toCpu = op.to === 'cpu';
         if (op.sg) {
           const segs = mp && !mp.error ? mp.segments : [];
-          for (const s of segs) this.debug.sync(toCpu, { type: 'sg', devAddr: s.bus, size: s.size, dir: op.dir, nents: segs.length }, report);
+          for (const s of segs) this.debug.sync(toCpu, { type: 'sg', devAddr: s.bus, size: s.size, dir: op.dir, nents: mp ? callEnts(mp) : 0 }, report);
           if (segs.length === 0) this.debug.sync(toCpu, { type: 'sg', devAddr: undefined, size: 0, dir: op.dir, nents: 0 }, report);
           this.own.sync(op.handle, toCpu, 'all', 0, 0);
         } else {

@@ -56,8 +56,10 @@ export class DmaDebug {
 
   /** add_dma_entry(): record, then active_cacheline_insert() (TO_DEVICE mappings are not tracked). */
   add(e: DebugEntry, skipCpuSync: boolean, report: Report): void {
-    const cln = e.phys >> L1_CACHE_SHIFT;
-    const overlap = e.dir !== 'DMA_TO_DEVICE' && this.entries.find((o) => o.dir !== 'DMA_TO_DEVICE' && o.phys >> L1_CACHE_SHIFT === cln);
+    // to_cacheline_number(): a 64-bit shift (a JS `>>` would keep only 32 bits: RAM above 4 GiB would alias low RAM)
+    const lineOf = (phys: number) => Math.floor(phys / 2 ** L1_CACHE_SHIFT);
+    const cln = lineOf(e.phys);
+    const overlap = e.dir !== 'DMA_TO_DEVICE' && this.entries.find((o) => o.dir !== 'DMA_TO_DEVICE' && lineOf(o.phys) === cln);
     this.entries.push(e);
     if (overlap && !skipCpuSync) {
       // A bounced mapping never shares a line with the device: the 2025 fix stops dma-debug

@@ -6,6 +6,7 @@
 // Actors that share nothing (no register, irq, handle or cache line) cannot affect each other's
 // findings, so each group of connected actors is explored on its own.
 
+import { kernelSourcePath } from '../kernel/version.js';
 import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
 import { resolveBus } from '../exec/world.js';
@@ -53,7 +54,8 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
       break;
     }
   }
-  return { findings: [...found.values()], states, complete };
+  // Cited as the kernel being checked names its files (lib/dma-debug.c before v4.17).
+  return { findings: [...found.values()].map((f) => ({ ...f, source: kernelSourcePath(f.source, c.platform.version) })), states, complete };
 }
 
 /** A state of the contract walk: the ideal machine, the contract's bookkeeping, and whether the driver returned there. */

@@ -99,6 +99,9 @@ export abstract class MachineOps extends MachineOrder {
           const bus = op.entry ? undefined : w.handleBus(op.handle);
           if (bus !== undefined) uncovered = this.truncation(BigInt(bus + op.off));
         }
+        // An SMMU fault or a stale IOTLB hit after a lazy unmap is itself an observation.
+        const smmu = w.deviceFault?.(addr, op.size, op.op === 'dma_write');
+        if (smmu) uncovered = uncovered ? `${uncovered}; ${smmu}` : smmu;
         if (op.op === 'dma_write') {
           const bytes = this.storeBytes(a, j, op);
           w.deviceWrite(addr, bytes);

@@ -117,8 +117,11 @@ export interface HandleInfo { ranges: number[]; mayBounce: boolean }
  * non-coherent device since v6.5 (dma_kmalloc_needs_bounce; size-only superset).
  */
 function mayBounce(p: Platform, lo: number, hi: number, dir: Direction, mask: number): boolean {
+  if (p.restrictedPool) return true; // every map bounces through the device's own pool
   if (p.swiotlb === 'absent') return false;
   if (p.swiotlb === 'force' || hi - 1 > mask) return true;
+  // a dma-ranges window: outside it, or a bus address above the mask or the window's end (src/kernel/dma-ranges.ts)
+  if (p.dmaRangesSize > 0 && (hi > p.dmaRangesSize || p.dmaRangesBus + hi - 1 > mask)) return true;
   return !p.declaredCoherent && atLeast(p.version, 6, 5) && dir !== 'DMA_TO_DEVICE' && hi - lo < 256;
 }
 

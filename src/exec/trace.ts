@@ -19,6 +19,10 @@ export type TraceEffect =
   | { kind: 'swiotlb-copy'; from: number; to: number; size: number }
   /** A kernel WARN (dma-debug, swiotlb's overflow check): its text as the kernel prints it. */
   | { kind: 'warning'; text: string }
+  /** What the IOMMU did (src/kernel/iommu.ts: an IOVA queued for the lazy flush, a fault), as it says it. */
+  | { kind: 'iommu'; text: string }
+  /** A device access the way to memory refused: an SMMU fault, outside the dma-ranges window or a restricted pool. */
+  | { kind: 'fault'; text: string }
   /**
    * What a map call handed the device: dma_map_single/page (the first segment), dma_map_sg (every
    * segment), or dma_alloc_noncoherent (the buffer's own address); error: DMA_MAPPING_ERROR.

@@ -39,6 +39,12 @@ export interface World {
   busSegments(): readonly BusSegment[];
   /** Where a device access to a computed bus address goes (the device drives only its address bits). */
   deviceAt(bus: Value): DeviceAddress;
+  /**
+   * What an IOMMU reports of a device access to `addr` (an arm-smmu-v3 fault, a stale IOTLB
+   * entry's use after unmap): an observation, like an access outside every mapping. Absent or
+   * undefined: nothing to report.
+   */
+  deviceFault?(addr: DeviceAddress, size: number, write: boolean): string | undefined;
 }
 
 export interface BusSegment {

@@ -31,7 +31,7 @@ export function weightedLines(c: Compiled, line = c.platform.cwg): number[] {
     if (b.object === b.name && first >= line) out.push(first - line, last + line);
   }
   const sizes = c.actors.flatMap((ca) => ca.actor.ops.flatMap((op) => (op.op === 'dma_map' ? [op.size] : op.op === 'dma_map_sg' ? op.entries.map((e) => e.size) : [])));
-  for (const s of bounceSlots(sizes)) {
+  for (const s of bounceSlots(sizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) {
     for (let a = s.addr, n = 0; a < s.addr + s.size && n < MAX_LINES_PER_BUFFER; a += line, n++) out.push(a);
   }
   return out;

@@ -4,12 +4,13 @@
 
 import fc from 'fast-check';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
+import { atLeast, parseKernelVersion } from '../kernel/version.js';
 
 /** Kernels on both sides of every behaviour switch (c50f11c6196f, 7bd6680b47fa, 370645f41e6e). */
-export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.18.6', '5.15', '5.10', '5.4', '4.19'] as const;
+export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.18.6', '5.15', '5.10', '5.4', '4.19', '4.14', '4.9'] as const;
 
 /** Kernels that still invalidate at map(DMA_FROM_DEVICE) (before c50f11c6196f and its stable backports). */
-export const KERNELS_BEFORE_5_19 = ['5.15', '5.10', '5.4', '4.19'] as const;
+export const KERNELS_BEFORE_5_19 = ['5.15', '5.10', '5.4', '4.19', '4.14', '4.9'] as const;
 
 /** DminLine / CWG pairs an arm64 part can have (CWG ≥ DminLine); the first is the default. */
 const GEOMETRIES: { lineSize: 64 | 128; cwg: 64 | 128 | 256 }[] = [
@@ -49,8 +50,18 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     ivacUpgrade: weighted<boolean>([4, false], [1, true]),
     strictShareability: fc.constant(false), // the older DMB-shareability reading is opt-in (src/exec/ordering.ts)
     vmapStack: fc.constant(d.vmapStack), // the generators place no buffer on the stack
-  }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], ...rest }): PlatformConfig =>
-    ({ ...rest, ...geometry, deviceCoherent, declaredCoherent }));
+    iommu: weighted<PlatformConfig['iommu']>([6, 'none'], [1, 'strict'], [1, 'lazy']),
+    iovaGranule: weighted<PlatformConfig['iovaGranule']>([6, 4096], [1, 16384], [1, 65536]),
+    restrictedPool: weighted<boolean>([6, false], [1, true]),
+    // no dma-ranges, RPi4's legacy window (first GiB at bus 0xc0000000), a 1 GiB window without offset
+    dmaRanges: weighted<[number, number]>([6, [0, 0]], [1, [0xc000_0000, 0x4000_0000]], [1, [0, 0x4000_0000]]),
+  }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], restrictedPool, dmaRanges: [dmaRangesBus, dmaRangesSize], ...rest }): PlatformConfig => ({
+    ...rest, ...geometry, deviceCoherent, declaredCoherent,
+    // dma-ranges is modelled with dma-direct only, for a device that drives the window's addresses
+    ...(rest.iommu === 'none' && dmaRangesBus + dmaRangesSize <= 2 ** rest.deviceAddressBits ? { dmaRangesBus, dmaRangesSize } : { dmaRangesBus: 0, dmaRangesSize: 0 }),
+    // a restricted pool exists from v5.15, and only with dma-direct (makePlatform refuses the rest)
+    restrictedPool: restrictedPool && rest.iommu === 'none' && atLeast(parseKernelVersion(rest.kernel), 5, 15),
+  }));
 }
 
 /** The settings of `p` that differ from the default: what a saved counterexample needs to say. */

@@ -1,6 +1,7 @@
-// The streaming and coherent DMA API on arm64 with dma-direct (no IOMMU), following
+// The streaming and coherent DMA API on arm64 with dma-direct, following
 // kernel/dma/mapping.c → kernel/dma/direct.{c,h} → kernel/dma/swiotlb.c and
-// arch/arm64/mm/dma-mapping.c (reference §2.2, §2.6, §3).
+// arch/arm64/mm/dma-mapping.c (reference §2.2, §2.6, §3); with an SMMU (platform `iommu`) the
+// maps go through dma-iommu instead (src/kernel/dma-iommu.ts).
 
 import { zeroedBytes } from '../platform/bytes.js';
 import type { Cache } from '../platform/cache.js';
@@ -10,6 +11,9 @@ import type { BufRef, Direction } from '../program/types.js';
 import { dcacheCleanInvalPoc, dcacheCleanPoc, dcacheInvalPoc, type MaintenanceOptions } from './cache-maintenance.js';
 import { ARCH_DMA_MINALIGN, kmallocSizeRoundup, type Layout } from './layout.js';
 import { Swiotlb } from './swiotlb.js';
+import { Iommu } from './iommu.js';
+import { busDmaLimit, physToDma } from './dma-ranges.js';
+import { iommuMapPage, iommuMapSg, iommuProt, type IommuHost } from './dma-iommu.js';
 import {
   bouncesUnalignedKmalloc, cleansFromDeviceAtMap, prepCoherentCleansOnly, rejectsVmallocMapSingle,
   swiotlbClampsToAllocSize, swiotlbHonoursSkipCpuSync, swiotlbMapCopy, swiotlbSyncDropsSlotOffset,
@@ -18,6 +22,11 @@ import {
 export interface MappedSegment {
   /** dma_addr_t handed to the device. */
   bus: number;
+  /**
+   * The physical address the bus address reaches: the buffer or its bounce slot. Equal to `bus`
+   * with dma-direct; with an IOMMU, what the IOVA translates to.
+   */
+  phys: number;
   /** Physical address of the CPU's buffer. */
   orig: number;
   size: number;
@@ -42,6 +51,12 @@ export interface Mapping {
   /** Unmapped or freed: the handle's number is still known, but the device was not given it any more. */
   released?: boolean;
   segments: MappedSegment[];
+  /**
+   * A scatterlist dma-iommu laid out in one IOVA range (src/kernel/dma-iommu.ts IommuSg): the
+   * driver's entries, which its syncs maintain, and the range an unmap releases. The segments
+   * may be fewer than the entries (merged).
+   */
+  iommuSg?: { cpuEntries: { phys: number; size: number }[]; span: { bus: number; size: number } };
 }
 
 /** What a driver's address computation resolves to in the model. */
@@ -53,6 +68,8 @@ export class DmaKernel {
   /** Every mapping ever made, by id, released ones too: what the device may still hold an address of. */
   readonly all = new Map<string, Mapping>();
   swiotlb: Swiotlb;
+  /** The SMMU's page table and IOVA allocator, when the platform has one. */
+  iommu: Iommu | undefined;
   /** dev->dma_mask: platform devices start with DMA_BIT_MASK(32). */
   mask = 2 ** 32 - 1;
   private readonly mo: MaintenanceOptions;
@@ -69,6 +86,9 @@ export class DmaKernel {
     });
     this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
+    this.iommu = platform.iommu === 'none' ? undefined : new Iommu(platform.iommu, platform.iovaGranule);
+    // A restricted pool's coherent buffers are its own slots (placed there by layoutProgram).
+    if (platform.restrictedPool) for (const b of layout.buffers.values()) if (b.kind === 'coherent' && b.object === b.name) this.swiotlb.reserve(b.addr, b.size);
   }
 
   /** The same kernel state over another cache (mappings are never mutated once recorded). */
@@ -79,12 +99,13 @@ export class DmaKernel {
     k.mappingsKey = this.mappingsKey;
     k.mask = this.mask;
     k.swiotlb = this.swiotlb.copyTo(cache);
+    k.iommu = this.iommu?.copy();
     return k;
   }
 
   fingerprint(): string {
     this.mappingsKey ??= `${JSON.stringify([...this.all])};${[...this.mappings].map(([h, m]) => `${h}=${m.id}`).join(',')}`;
-    return `${this.mask};${this.mappingsKey};${this.swiotlb.fingerprint()}`;
+    return `${this.mask};${this.mappingsKey};${this.swiotlb.fingerprint()}${this.iommu ? ';' + this.iommu.fingerprint() : ''}`;
   }
 
   /** Hook for traces: every dc instruction issued. */
@@ -98,6 +119,17 @@ export class DmaKernel {
   set onWarn(f: ((text: string) => void) | undefined) {
     this.warn = f;
     this.swiotlb.onWarn = f;
+  }
+
+  /** What dma-iommu needs of this kernel: its arch hooks, swiotlb and the device's settings. */
+  private get host(): IommuHost {
+    return {
+      iommu: this.iommu!, coherent: this.coherent, limit: this.mask, swiotlbActive: this.swiotlbActive,
+      archSyncForDevice: (paddr, size, dir) => this.archSyncForDevice(paddr, size, dir),
+      kmallocNeedsBounce: (size, dir) => this.kmallocNeedsBounce(size, dir),
+      bounce: (phys, size, dir, skip, slots, alignSlots) => this.swiotlbMap(phys, size, dir, skip, { slots, alignSlots }),
+      warn: (text) => this.warn?.(text),
+    };
   }
 
   private get coherent(): boolean {
@@ -121,9 +153,12 @@ export class DmaKernel {
 
   // --- dma-direct ---
 
-  /** dma_capable(): end <= min_not_zero(*dev->dma_mask, bus_dma_limit). */
-  private capable(addr: number, size: number): boolean {
-    return addr + size - 1 <= this.mask;
+  /**
+   * dma_capable() on the bus address: not DMA_MAPPING_ERROR (no bus address: undefined), and
+   * end <= min_not_zero(*dev->dma_mask, dev->bus_dma_limit) (src/kernel/dma-ranges.ts).
+   */
+  private capable(bus: number | undefined, size: number): boolean {
+    return bus !== undefined && bus + size - 1 <= Math.min(this.mask, busDmaLimit(this.platform));
   }
 
   /** dma_kmalloc_needs_bounce() (include/linux/dma-map-ops.h, v6.5+). */
@@ -135,28 +170,39 @@ export class DmaKernel {
   }
 
   private get swiotlbActive(): boolean {
-    return this.platform.swiotlb !== 'absent';
+    return this.platform.swiotlb !== 'absent' || this.platform.restrictedPool;
   }
 
   /** swiotlb_map(): bounce, then clean the bounce lines unless coherent or SKIP_CPU_SYNC. */
-  private swiotlbMap(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
+  private swiotlbMap(phys: number, size: number, dir: Direction, skipCpuSync: boolean, alloc?: { slots: number; alignSlots: number }): MappedSegment | undefined {
     const copy = swiotlbMapCopy(this.platform.version);
     const copies = copy === 'always' || (copy === 'to-device-always' && dir !== 'DMA_FROM_DEVICE') || (!skipCpuSync && (copy === 'unless-skip' || dir !== 'DMA_FROM_DEVICE'));
-    const tlb = this.swiotlb.mapSingle(phys, size, copies);
+    const tlb = this.swiotlb.mapSingle(phys, size, copies, alloc);
     if (tlb === undefined) return undefined;
+    // swiotlb_map(): the bounce slot's bus address must be capable too (a mask below the
+    // dma-ranges window), else the slot is released: "swiotlb addr ... overflow"
+    const bus = this.iommu ? tlb : physToDma(this.platform, tlb);
+    if (!this.iommu && !this.capable(bus, size)) {
+      this.swiotlb.unmap(tlb, size);
+      this.warn?.(`swiotlb addr ${bus === undefined ? 'DMA_MAPPING_ERROR' : '0x' + bus.toString(16)}+${size} overflow (mask ${this.mask.toString(16)}, bus limit ${busDmaLimit(this.platform).toString(16)}).`);
+      return undefined;
+    }
     if (!this.coherent && !skipCpuSync) this.archSyncForDevice(tlb, size, dir);
-    return { bus: tlb, orig: phys, size, bounced: true };
+    return { bus: bus!, phys: tlb, orig: phys, size, bounced: true };
   }
 
   /** dma_direct_map_page(); undefined means DMA_MAPPING_ERROR. */
   private mapPage(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
-    if (this.platform.swiotlb === 'force') return this.swiotlbMap(phys, size, dir, skipCpuSync);
-    if (!this.capable(phys, size) || this.kmallocNeedsBounce(size, dir)) {
+    if (this.iommu) return iommuMapPage(this.host, phys, size, dir, skipCpuSync);
+    // is_swiotlb_force_bounce(): swiotlb=force, or a restricted pool (mem->force_bounce, rmem_swiotlb_device_init)
+    if (this.platform.swiotlb === 'force' || this.platform.restrictedPool) return this.swiotlbMap(phys, size, dir, skipCpuSync);
+    const bus = physToDma(this.platform, phys);
+    if (!this.capable(bus, size) || this.kmallocNeedsBounce(size, dir)) {
       if (this.swiotlbActive) return this.swiotlbMap(phys, size, dir, skipCpuSync);
       return undefined; // dev_WARN_ONCE "DMA addr ... overflow"
     }
     if (!this.coherent && !skipCpuSync) this.archSyncForDevice(phys, size, dir);
-    return { bus: phys, orig: phys, size, bounced: false };
+    return { bus: bus!, phys, orig: phys, size, bounced: false };
   }
 
   /**
@@ -186,6 +232,14 @@ export class DmaKernel {
    * from 5.4 on such programs are refused in layout.ts).
    */
   mapSg(handle: string, entries: { phys: number; size: number; virtToPage?: number }[], dir: Direction, skipCpuSync: boolean): Mapping {
+    const wrongPage = entries.some((e) => e.virtToPage !== undefined);
+    if (this.iommu) {
+      const made = iommuMapSg(this.host, entries.map((e) => ({ phys: e.virtToPage ?? e.phys, size: e.size })), dir, skipCpuSync);
+      if (!made) return this.record({ handle, api: 'sg', dir, error: true, segments: [] });
+      const base = { handle, api: 'sg' as const, dir, error: false, ...(wrongPage ? { wrongPage } : {}) };
+      if (Array.isArray(made)) return this.record({ ...base, segments: made });
+      return this.record({ ...base, segments: made.segments, iommuSg: { cpuEntries: made.cpuEntries, span: made.span } });
+    }
     const segments: MappedSegment[] = [];
     for (const e of entries) {
       const seg = this.mapPage(e.virtToPage ?? e.phys, e.size, dir, skipCpuSync);
@@ -195,7 +249,6 @@ export class DmaKernel {
       }
       segments.push(seg);
     }
-    const wrongPage = entries.some((e) => e.virtToPage !== undefined);
     return this.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
   }
 
@@ -222,24 +275,36 @@ export class DmaKernel {
 
   /** dma_direct_sync_single_for_device(): bounce-copy first, then clean the bounce (or original) lines. */
   private syncSegmentForDevice(s: MappedSegment, off: number, size: number, dir: Direction): void {
-    const paddr = s.bus + off;
+    const paddr = this.physAt(s, off);
+    if (paddr === undefined) return;
     if (s.bounced && dir !== 'DMA_FROM_DEVICE') this.swiotlb.bounce(paddr, size, 'to-bounce'); // swiotlb_sync_single_for_device
     if (!this.coherent) this.archSyncForDevice(paddr, size, dir);
   }
 
   /** dma_direct_sync_single_for_cpu(): invalidate first, then copy the bounce buffer back. */
   private syncSegmentForCpu(s: MappedSegment, off: number, size: number, dir: Direction): void {
-    const paddr = s.bus + off;
+    const paddr = this.physAt(s, off);
+    if (paddr === undefined) return;
     if (!this.coherent) this.archSyncForCpu(paddr, size, dir);
     if (s.bounced && dir !== 'DMA_TO_DEVICE' && !this.platform.faults?.includes('swiotlb-skips-copy-back')) {
       this.swiotlb.bounce(paddr, size, 'to-orig'); // swiotlb_sync_single_for_cpu
     }
   }
 
+  /**
+   * The physical address a sync at `off` into the segment acts on: dma-direct's dma_to_phys(),
+   * or dma-iommu's iommu_iova_to_phys() (iommu_dma_sync_single_for_cpu), which finds nothing for
+   * an unmapped IOVA (the kernel then maintains physical address 0, where no buffer of a test lies).
+   */
+  private physAt(s: MappedSegment, off: number): number | undefined {
+    return this.iommu ? this.iommu.iovaToPhys(s.bus + off) : s.phys + off;
+  }
+
   private unmapSegment(s: MappedSegment, dir: Direction, skipCpuSync: boolean): void {
     if (!skipCpuSync) this.syncSegmentForCpu(s, 0, s.size, dir);
-    else if (s.bounced && dir !== 'DMA_TO_DEVICE' && !swiotlbHonoursSkipCpuSync(this.platform.version)) this.swiotlb.bounce(s.bus, s.size, 'to-orig'); // before 0443fa003fa1 (v4.10)
-    if (s.bounced) this.swiotlb.unmap(s.bus, s.size); // swiotlb_tbl_unmap_single(..., attrs | SKIP_CPU_SYNC)
+    else if (s.bounced && dir !== 'DMA_TO_DEVICE' && !swiotlbHonoursSkipCpuSync(this.platform.version)) this.swiotlb.bounce(s.phys, s.size, 'to-orig'); // before 0443fa003fa1 (v4.10)
+    if (this.iommu) this.iommu.unmap(s.bus, s.size); // iommu_dma_unmap_page() → __iommu_dma_unmap()
+    if (s.bounced) this.swiotlb.unmap(s.phys, s.size); // swiotlb_tbl_unmap_single(..., attrs | SKIP_CPU_SYNC)
   }
 
   /**
@@ -249,6 +314,15 @@ export class DmaKernel {
   sync(to: 'cpu' | 'device', handle: string, off: number, size: number, dir: Direction, sg: boolean): void {
     const m = this.mappings.get(handle);
     if (!m || m.error) return; // nothing real to sync (dma-debug reports it)
+    if (sg && m.iommuSg) {
+      // iommu_dma_sync_sg_for_{cpu,device}(): arch_sync_dma_for_*(sg_phys(sg), sg->length) per entry
+      if (m.released || this.coherent) return; // (an unmapped list: the model has no sg left to walk)
+      for (const e of m.iommuSg.cpuEntries) {
+        if (to === 'cpu') this.archSyncForCpu(e.phys, e.size, dir);
+        else this.archSyncForDevice(e.phys, e.size, dir);
+      }
+      return;
+    }
     if (sg) {
       for (const s of m.segments) this.syncSegment(to, s, 0, s.size, dir);
       return;
@@ -265,7 +339,14 @@ export class DmaKernel {
   /** dma_unmap_{single,page,sg}(): sync for the CPU unless SKIP_CPU_SYNC, release bounce slots. */
   unmap(handle: string, size: number | undefined, dir: Direction, skipCpuSync: boolean): void {
     const m = this.mappings.get(handle);
-    if (!m || m.error) return;
+    if (!m || m.error || (m.released && this.iommu)) return; // dma-iommu: nothing mapped there any more (iommu_unmap finds no entry)
+    if (m.iommuSg) {
+      // iommu_dma_unmap_sg(): sync every entry for the CPU, then unmap the list's one IOVA range
+      if (!skipCpuSync && !this.coherent) for (const e of m.iommuSg.cpuEntries) this.archSyncForCpu(e.phys, e.size, dir);
+      this.iommu!.unmap(m.iommuSg.span.bus, m.iommuSg.span.size);
+      this.replace({ ...m, released: true });
+      return;
+    }
     for (const s of m.segments) this.unmapSegment(size === undefined ? s : { ...s, size }, dir, skipCpuSync);
     this.replace({ ...m, released: true });
   }
@@ -283,7 +364,7 @@ export class DmaKernel {
       else dcacheCleanInvalPoc(this.cache, phys, phys + size, this.mo); // arch_dma_prep_coherent before v6.4
       if (zero) this.cache.memory.fill(phys, size, 0); // memset through the NC mapping reaches memory directly
     }
-    return this.record({ handle, api: 'coherent', dir: 'DMA_BIDIRECTIONAL', error: false, segments: [{ bus: phys, orig: phys, size, bounced: false }] });
+    return this.record({ handle, api: 'coherent', dir: 'DMA_BIDIRECTIONAL', error: false, segments: [this.iommuOrDirect(phys, size, 'DMA_BIDIRECTIONAL')] });
   }
 
   /**
@@ -293,12 +374,25 @@ export class DmaKernel {
    */
   allocPages(handle: string, phys: number, size: number, dir: Direction): Mapping {
     this.cache.write(phys, zeroedBytes(size));
-    return this.record({ handle, api: 'page', dir, error: false, segments: [{ bus: phys, orig: phys, size, bounced: false }] });
+    return this.record({ handle, api: 'page', dir, error: false, segments: [this.iommuOrDirect(phys, size, dir)] });
+  }
+
+  /**
+   * The segment of an allocation: its physical address (dma-direct), or an IOVA mapping it,
+   * readable and writable by the device for a coherent buffer (iommu_dma_alloc(): __iommu_dma_map
+   * with dma_info_to_prot(DMA_BIDIRECTIONAL)), as `dir` allows for noncoherent pages
+   * (iommu_dma_alloc_noncoherent()). The IOVA space is never exhausted in a test.
+   */
+  private iommuOrDirect(phys: number, size: number, dir: Direction): MappedSegment {
+    // dma-direct: phys_to_dma_direct(); the model's coherent pages lie inside any dma-ranges window
+    const bus = this.iommu ? this.iommu.map(phys, size, iommuProt(dir), this.mask) : physToDma(this.platform, phys);
+    return { bus: bus ?? phys, phys, orig: phys, size, bounced: false };
   }
 
   /** dma_direct_free(): no cache maintenance. The handle stays known so a late device access lands somewhere. */
   freeCoherent(handle: string): void {
     const m = this.mappings.get(handle);
+    if (m && this.iommu && !m.released) for (const s of m.segments) this.iommu.unmap(s.bus, s.size); // iommu_dma_free() → __iommu_dma_unmap()
     if (m) this.replace({ ...m, released: true });
   }
 }

@@ -47,6 +47,10 @@ const RESERVED = [
   { what: 'the vmalloc area', lo: REGION.vmalloc, hi: REGION.vmalloc + MAX_MEMORY_BYTES },
 ];
 
+/** The swiotlb pool's size (src/kernel/swiotlb.ts: 128 slots of 2 KiB), and the part a restricted pool keeps for bounces. */
+export const SWIOTLB_POOL_BYTES = 128 * 2048;
+const RESTRICTED_BOUNCE_ROOM = 64 * 1024;
+
 /** Where each allocator's region ends (relative to REGION.high for linear and stack). */
 const REGION_END = { linear: REGION.stack, stack: REGION.coherent, coherent: REGION.swiotlb };
 
@@ -108,6 +112,7 @@ export function layoutProgram(program: Program, p: Platform): Layout {
   let pageCursor = high + REGION.linear;
   let stackCursor = high + REGION.stack;
   let coherentCursor = REGION.coherent;
+  let restrictedCursor = REGION.swiotlb + SWIOTLB_POOL_BYTES;
   let vmallocCursor = REGION.vmalloc;
   const stackBase = high + REGION.stack;
   const slabs = new Map<number, { next: number; end: number }>();
@@ -164,6 +169,13 @@ export function layoutProgram(program: Program, p: Platform): Layout {
         // aligned to the smallest page order ≥ size (dma-api-howto)
         let order = PAGE_SIZE;
         while (order < b.size) order *= 2;
+        if (p.restrictedPool) {
+          // swiotlb_alloc() from the device's restricted pool (dma_direct_alloc_swiotlb): the
+          // model takes it from the pool's top, leaving the bottom to streaming bounces (bounceSlots)
+          restrictedCursor = Math.floor((restrictedCursor - order) / order) * order;
+          if (restrictedCursor < REGION.swiotlb + RESTRICTED_BOUNCE_ROOM) throw new ProgramError(`buffer '${b.name}' does not fit in the model's restricted DMA pool beside its bounce slots; declare smaller coherent buffers`);
+          return restrictedCursor;
+        }
         const at = alignUp(coherentCursor, order);
         coherentCursor = at + order;
         return at;
@@ -209,12 +221,15 @@ function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, 
         const hint = buffers.get(sgEntry.buf)!.kind === 'stack' ? ', or vmapStack = false' : '';
         throw new ProgramError(`sg_set_buf() of vmalloc memory ('${sgEntry.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${hint}`, opSite(a.name, i, 'dma_map_sg'));
       }
+      if (op.op === 'dma_map' && op.alloc === 'noncoherent' && p.restrictedPool) {
+        throw new PlatformError('restrictedPool', `${a.name} op ${i + 1} (dma_alloc_noncoherent): pages from a restricted DMA pool are not modelled; use dma_alloc_coherent, or restrictedPool = false`);
+      }
       if (op.op === 'dma_map' && op.api === 'single' && vmapped(op.buf) && vmallocMapSingleUnmodelled(p.version)) {
         throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_map_single() of vmalloc memory ('${op.buf}') is not modelled on 5.4.0–5.4.7 (virt_to_page() names no RAM page there); use 5.4.8 or later, or 5.3`);
       }
     });
   }
-  const reason = stableUnknown(p.version, p.swiotlb !== 'absent' && mayBounce(program, buffers, p));
+  const reason = stableUnknown(p.version, (p.swiotlb !== 'absent' || p.restrictedPool) && mayBounce(program, buffers, p));
   if (reason) throw new PlatformError('kernel', reason);
 }
 
@@ -223,7 +238,7 @@ function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, 
  * the smallest DMA mask the program can have (the default DMA_BIT_MASK(32) or a dma_set_mask()).
  */
 function mayBounce(program: Program, buffers: Map<string, PlacedBuffer>, p: Platform): boolean {
-  if (p.swiotlb === 'force') return true;
+  if (p.swiotlb === 'force' || p.restrictedPool || p.dmaRangesSize > 0) return true; // (a window: conservatively, any map may bounce)
   let mask = 2 ** 32 - 1;
   for (const a of program.actors) {
     if (a.kind !== 'cpu') continue;

@@ -12,7 +12,8 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // Modelled history: before and after c50f11c6196f (v5.19), 7bd6680b47fa (v6.4), 370645f41e6e
   // (v6.5); LTS kernels as distributions ship them (stable point releases whose backports the
   // model cannot name are refused by src/kernel/version.ts, so the matrix names mainline ones).
-  kernel: ['6.12', '5.4', '5.10', '5.15', '5.19', '6.1', '6.6'],
+  // The vendor BSP kernels 4.9 and 4.14 too: still in many shipping SoCs.
+  kernel: ['6.12', '5.4', '5.10', '5.15', '5.19', '6.1', '6.6', '4.14', '4.9'],
   // CTR_EL0 DminLine/CWG pairs seen on Cortex-A and Neoverse parts (64/64), with a 128-byte
   // write-back granule (64/128, e.g. some ThunderX/Apple-class parts) and 128/128.
   lineSize: [64, 128],
@@ -32,6 +33,19 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   strictShareability: [false],
   // CONFIG_VMAP_STACK is y on arm64 since 4.14; `false` is a stack in the linear map.
   vmapStack: [true, false],
+  // dma-direct, or an SMMU (most arm64 SoCs put their non-coherent masters behind one) with
+  // strict or lazy (flush queue: the default for DMA domains since v5.x, iommu.strict=0) IOTLB
+  // invalidation; 4 KiB and 64 KiB IOVA granules (a 64K-page kernel). The granule matters only
+  // with an SMMU.
+  iommu: ['none', 'strict', 'lazy'],
+  iovaGranule: [4096, 65536],
+  // A device given its own `restricted-dma-pool` (with dma-direct, v5.15+: the impossible
+  // combinations are skipped).
+  restrictedPool: [false, true],
+  // No dma-ranges, and the Raspberry Pi 4's legacy window: the first GiB at bus 0xc0000000
+  // (offset and limit together; a window without an offset is the combination 0 / 1 GiB).
+  dmaRangesBus: [0, 0xc000_0000],
+  dmaRangesSize: [0, 0x4000_0000],
 };
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];

@@ -8,17 +8,20 @@ import { REGION } from './layout.js';
 export const IO_TLB_SIZE = 2048;
 const NSLABS = 128;
 const INVALID = -1;
+const RESERVED = -2;
 
 /**
  * Where successive mappings of these sizes land when every one is bounced: first fit from the
  * start of the pool, whole slots each (mapSingle). What a search needs to know which bounce
  * lines a program can touch before running it.
  */
-export function bounceSlots(sizes: readonly number[]): { addr: number; size: number }[] {
+export function bounceSlots(sizes: readonly number[], iovaGranule?: number): { addr: number; size: number }[] {
   let slot = REGION.swiotlb;
   return sizes.map((size) => {
-    const addr = slot;
-    slot += Math.ceil(size / IO_TLB_SIZE) * IO_TLB_SIZE;
+    // dma-iommu bounces into whole IOVA granules, granule-aligned (src/kernel/dma-iommu.ts)
+    const unit = iovaGranule ?? IO_TLB_SIZE;
+    const addr = Math.ceil(slot / unit) * unit;
+    slot = addr + Math.ceil(size / unit) * unit;
     return { addr, size };
   });
 }
@@ -81,6 +84,15 @@ export class Swiotlb {
     this.key = undefined;
   }
 
+  /**
+   * Slots handed out by swiotlb_alloc() (a restricted pool's dma_alloc_coherent memory): taken
+   * for good, never a bounce slot.
+   */
+  reserve(addr: number, size: number): void {
+    const first = Math.floor((addr - REGION.swiotlb) / IO_TLB_SIZE);
+    for (let i = first; i < Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE)); i++) this.origOf[i] = RESERVED;
+  }
+
   static contains(addr: number): boolean {
     return addr >= REGION.swiotlb && addr < REGION.swiotlb + NSLABS * IO_TLB_SIZE;
   }
@@ -89,9 +101,12 @@ export class Swiotlb {
    * swiotlb_tbl_map_single(): take whole slots, then copy orig → bounce when `copy` says so
    * (which directions and attributes copy depends on the version: swiotlbMapCopy()).
    */
-  mapSingle(orig: number, size: number, copy: boolean): number | undefined {
-    const need = Math.ceil(size / IO_TLB_SIZE);
-    for (let first = 0; first + need <= NSLABS; first++) {
+  mapSingle(orig: number, size: number, copy: boolean, alloc?: { slots: number; alignSlots: number }): number | undefined {
+    // dma-iommu asks for whole IOVA granules (alloc_size) aligned to the granule (alloc_align_mask);
+    // the slots past the mapping count as its own (their alloc_size is what is left of it).
+    const need = Math.max(Math.ceil(size / IO_TLB_SIZE), alloc?.slots ?? 0);
+    const step = alloc?.alignSlots ?? 1;
+    for (let first = 0; first + need <= NSLABS; first += step) {
       let free = true;
       for (let i = first; i < first + need; i++) if (this.origOf[i] !== INVALID) free = false;
       if (!free) continue;
@@ -128,7 +143,7 @@ export class Swiotlb {
   bounce(tlb: number, size: number, way: 'to-bounce' | 'to-orig'): void {
     const index = Math.floor((tlb - REGION.swiotlb) / IO_TLB_SIZE);
     const base = this.origOf[index];
-    if (base === INVALID) return;
+    if (base === INVALID || base === RESERVED) return;
     const offset = (tlb - REGION.swiotlb) % IO_TLB_SIZE;
     let allocSize = this.allocSizeOf[index];
     let orig = base;

@@ -7,7 +7,7 @@ import { makePlatform } from '../platform/platform.js';
 import {
   arm64HasVmapStack, hasDebugDmaMapSingle, swiotlbHonoursSkipCpuSync,
   cleansFromDeviceAtMap, parseKernelVersion, rejectsVmallocMapSingle, stableUnknown, swiotlbClampsToAllocSize, swiotlbMapCopy,
-  swiotlbSyncDropsSlotOffset, vmallocMapSingleUnmodelled,
+  swiotlbSyncDropsSlotOffset, vmallocMapSingleUnmodelled, kernelSourcePath,
 } from './version.js';
 
 const v = parseKernelVersion;
@@ -99,5 +99,11 @@ describe('4.9 and 4.14 (issue 21)', () => {
   });
   test('the pre-4.19 arm64 behaviours the later table already has: FROM_DEVICE map invalidates (__dma_map_area), writel is dsb st', () => {
     expect(['4.9', '4.14'].map((t) => cleansFromDeviceAtMap(v(t)))).toEqual([false, false]);
+  });
+  test('findings cite lib/dma-debug.c and lib/swiotlb.c before 4.17 (cf65a0f6f6ff), kernel/dma/ after', () => {
+    expect(kernelSourcePath('kernel/dma/debug.c check_unmap()', v('4.14'))).toBe('lib/dma-debug.c check_unmap()');
+    expect(kernelSourcePath('kernel/dma/swiotlb.c', v('4.9'))).toBe('lib/swiotlb.c');
+    expect(kernelSourcePath('kernel/dma/debug.c check_unmap()', v('4.19'))).toBe('kernel/dma/debug.c check_unmap()');
+    expect(kernelSourcePath('Documentation/core-api/dma-api.rst', v('4.9'))).toBe('Documentation/core-api/dma-api.rst');
   });
 });

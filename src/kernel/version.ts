@@ -86,6 +86,16 @@ export function hasDebugDmaMapSingle(v: KernelVersion): boolean {
 }
 
 /**
+ * Where a kernel source file cited in a finding lives on this kernel: cf65a0f6f6ff ("dma-mapping:
+ * move all DMA mapping code to kernel/dma", v4.17) moved lib/dma-debug.c to kernel/dma/debug.c
+ * (and lib/swiotlb.c to kernel/dma/swiotlb.c); a 4.9 or 4.14 user greps the old names.
+ */
+export function kernelSourcePath(source: string, v: KernelVersion): string {
+  if (atLeast(v, 4, 17)) return source;
+  return source.replace(/^kernel\/dma\/debug\.c\b/, 'lib/dma-debug.c').replace(/^kernel\/dma\/swiotlb\.c\b/, 'lib/swiotlb.c');
+}
+
+/**
  * 0443fa003fa1 "swiotlb: Add support for DMA_ATTR_SKIP_CPU_SYNC" (v4.10): before,
  * swiotlb_tbl_map_single() copied orig → slot for TO_DEVICE/BIDIRECTIONAL and
  * swiotlb_tbl_unmap_single() copied back for FROM_DEVICE/BIDIRECTIONAL whatever the attributes.

@@ -247,7 +247,7 @@ export function relevantLines(c: Compiled): number[] {
     }
   }
   // The slots a mapping may take, when some mapping may bounce: swiotlb copies through them.
-  if (anyBounce) for (const s of bounceSlots(mapSizes)) add(s.addr, s.size);
+  if (anyBounce) for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) add(s.addr, s.size);
   for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
   return [...lines].sort((a, b) => a - b);
 }

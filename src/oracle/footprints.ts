@@ -76,6 +76,9 @@ export interface Footprints {
 
 const cache = new WeakMap<Compiled, Footprints>();
 
+/** Ops that use the SMMU's page table or IOVA allocator (src/kernel/iommu.ts). */
+const IOMMU_OPS = new Set(['dma_map', 'dma_map_sg', 'dma_unmap', 'dma_unmap_sg', 'dma_alloc_coherent', 'dma_free_coherent', 'dma_read', 'dma_write', 'dma_poll']);
+
 export function footprints(c: Compiled): Footprints {
   let f = cache.get(c);
   if (!f) cache.set(c, (f = computeFootprints(c)));
@@ -130,7 +133,7 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const made = new Map<string, Mapping[]>();
   for (const m of mappingsMade(dry)) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
   const unsure = hasSetMask || poolMayFill;
-  const mayBounce = (h: string) => c.platform.swiotlb !== 'absent' && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
+  const mayBounce = (h: string) => (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool) && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   d = { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
   decisions.set(c, d);
@@ -153,7 +156,7 @@ function computeFootprints(c: Compiled): Footprints {
   const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = mappingDecisions(c);
   const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
   const bounceLines = new Set<string>();
-  for (const s of bounceSlots(mapSizes)) lineKeys(s.addr, s.size, bounceLines);
+  for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
   if (unsure || bailedOut) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
 
   // What a handle names: its buffers' bytes, and bounce lines when it may bounce.
@@ -190,7 +193,7 @@ function computeFootprints(c: Compiled): Footprints {
     if (unsure || mapCount.get(op.handle) !== 1 || mayFail(op.handle) || mayBounce(op.handle)) return;
     const seg = made.get(op.handle)![0].segments[0];
     if (!seg || seg.bounced) return;
-    const start = seg.bus + (op.op === 'dma_sync' ? op.off : 0);
+    const start = seg.phys + (op.op === 'dma_sync' ? op.off : 0); // the CPU's lines, not the bus address (IOMMU, dma-ranges)
     if (op.size <= 0) return;
     for (let l = start - (start % cwg); l < start + op.size; l += cwg) out.add(l);
   };
@@ -211,6 +214,9 @@ function computeFootprints(c: Compiled): Footprints {
         if (bypass) acc.bypass.add(l);
       }
     };
+    // With an SMMU, maps, unmaps and frees change the page table and the IOVA allocator (which
+    // IOVA the next map gets), and a device access reads the page table: they all conflict.
+    if (c.platform.iommu !== 'none' && IOMMU_OPS.has(op.op)) k.add('iommu');
     if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
       acc.anyLine = true;
       return 'all';

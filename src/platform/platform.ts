@@ -1,7 +1,7 @@
 // The platform a program runs on: cache geometry, what the device really is and what the
 // device tree says it is, the kernel version, addressing limits and swiotlb.
 
-import { arm64HasVmapStack, type KernelVersion, parseKernelVersion } from './kernel-version.js';
+import { arm64HasVmapStack, atLeast, type KernelVersion, parseKernelVersion } from './kernel-version.js';
 import { PlatformError } from './platform-error.js';
 
 export interface PlatformConfig {
@@ -33,6 +33,29 @@ export interface PlatformConfig {
   strictShareability: boolean;
   /** CONFIG_VMAP_STACK (arm64 default y since v4.14): the stack is vmalloc memory, not the linear map. */
   vmapStack: boolean;
+  /**
+   * An SMMU in front of the device with the DMA API on dma-iommu (drivers/iommu/dma-iommu.c):
+   * 'none' is dma-direct (bus address = physical); 'strict' invalidates the IOTLB at every unmap
+   * (iommu.strict=1); 'lazy' queues the invalidation (iommu.strict=0, the flush queue): the
+   * device can still use an unmapped IOVA until the queue is flushed.
+   */
+  iommu: 'none' | 'strict' | 'lazy';
+  /** The IOVA granule (the smallest page size of the SMMU domain, iovad->granule): 4, 16 or 64 KiB. */
+  iovaGranule: 4096 | 16384 | 65536;
+  /**
+   * The device tree gives the device a `restricted-dma-pool` (kernel/dma/swiotlb.c
+   * rmem_swiotlb_device_init, v5.15+): its own swiotlb pool, through which every streaming map
+   * bounces and from which dma_alloc_coherent() takes its memory; the hardware firewall the pool
+   * exists for blocks the device everywhere else.
+   */
+  restrictedPool: boolean;
+  /**
+   * A `dma-ranges` window (src/kernel/dma-ranges.ts): the device sees RAM [0, dmaRangesSize) at
+   * bus addresses from dmaRangesBus (RPi4's legacy peripherals: 0xc0000000 and 1 GiB), and
+   * nothing outside it. dmaRangesSize 0: no dma-ranges, the bus address is the physical one.
+   */
+  dmaRangesBus: number;
+  dmaRangesSize: number;
 }
 
 /**
@@ -67,6 +90,11 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   ivacUpgrade: false,
   strictShareability: false,
   vmapStack: true,
+  iommu: 'none',
+  iovaGranule: 4096,
+  restrictedPool: false,
+  dmaRangesBus: 0,
+  dmaRangesSize: 0,
 };
 
 export { PlatformError };
@@ -88,7 +116,11 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
   // whatever the setting says (full configurations carry the default `true`; the platform line
   // of every report says "stack in the linear map").
   if (!arm64HasVmapStack(version)) config.vmapStack = false;
-  return { ...validate(config), version };
+  const valid = validate(config);
+  if (valid.restrictedPool && !atLeast(version, 5, 15)) throw new PlatformError('restrictedPool', `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 461021875c50), not ${config.kernel}`);
+  if (valid.dmaRangesSize > 0 && valid.iommu !== 'none') throw new PlatformError('dmaRangesSize', 'dma-ranges is modelled with dma-direct only: with iommu = strict or lazy the device sees IOVAs');
+  if (valid.restrictedPool && valid.iommu !== 'none') throw new PlatformError('restrictedPool', 'restrictedPool is a dma-direct setting: with iommu = strict or lazy the model has no restricted pool');
+  return { ...valid, version };
 }
 
 /**
@@ -116,11 +148,25 @@ function validate(c: PlatformConfig): PlatformConfig {
   if (!['present', 'absent', 'force'].includes(c.swiotlb)) {
     throw new PlatformError('swiotlb', `swiotlb must be present, absent or force, not ${c.swiotlb}`);
   }
-  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack'] as const) {
+  if (!['none', 'strict', 'lazy'].includes(c.iommu)) throw new PlatformError('iommu', `iommu must be none, strict or lazy, not ${c.iommu}`);
+  if (![4096, 16384, 65536].includes(c.iovaGranule)) throw new PlatformError('iovaGranule', `iovaGranule must be 4096, 16384 or 65536, not ${c.iovaGranule}`);
+  for (const key of ['dmaRangesBus', 'dmaRangesSize'] as const) {
+    const v = c[key];
+    if (!Number.isSafeInteger(v) || v < 0 || v % 4096 !== 0 || v >= 2 ** 48) throw new PlatformError(key, `${key} must be a multiple of 4096 from 0 below 2^48, not ${v}`);
+  }
+  if (c.dmaRangesSize > 0 && c.dmaRangesSize < MIN_WINDOW) throw new PlatformError('dmaRangesSize', `dmaRangesSize must be 0 (no dma-ranges) or at least 0x${MIN_WINDOW.toString(16)}: the model's low RAM (swiotlb, coherent pages) must be inside the window`);
+  if (c.dmaRangesSize === 0 && c.dmaRangesBus !== 0) throw new PlatformError('dmaRangesSize', 'dmaRangesBus needs a window: set dmaRangesSize too');
+  if (c.dmaRangesBus + c.dmaRangesSize > 2 ** c.deviceAddressBits) {
+    throw new PlatformError('dmaRangesSize', `the dma-ranges window ends at 0x${(c.dmaRangesBus + c.dmaRangesSize - 1).toString(16)}, beyond the ${c.deviceAddressBits} address bits the device drives: the window describes what the device reaches`);
+  }
+  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
   return c;
 }
+
+/** The model's low RAM ends below 4 MiB (src/kernel/layout.ts REGION): a dma-ranges window must hold it. */
+const MIN_WINDOW = 0x40_0000;
 
 /** cache_line_size() = dma_get_cache_alignment() on arm64: the CWG (arch/arm64/include/asm/cache.h). */
 export function cacheLineSize(p: PlatformConfig): number {
@@ -140,5 +186,8 @@ export function describePlatform(p: PlatformConfig): string {
   if (p.ivacUpgrade) parts.push('ivac→civac');
   if (p.strictShareability) parts.push('smp_* order nothing for the device');
   if (!p.vmapStack) parts.push('stack in the linear map');
+  if (p.restrictedPool) parts.push('restricted DMA pool');
+  if (p.dmaRangesSize > 0) parts.push(`dma-ranges: RAM 0..0x${(p.dmaRangesSize - 1).toString(16)} at bus 0x${p.dmaRangesBus.toString(16)}`);
+  if (p.iommu !== 'none') parts.push(`SMMU ${p.iommu}${p.iovaGranule !== 4096 ? `, IOVA granule ${p.iovaGranule / 1024} KiB` : ''}`);
   return parts.join(', ');
 }

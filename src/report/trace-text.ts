@@ -23,6 +23,7 @@ export function effectText(e: TraceEffect): string | undefined {
     case 'dc': return `dc ${e.op}, ${hex(e.addr)}`;
     case 'swiotlb-copy': return `swiotlb memcpy ${hex(e.from)} → ${hex(e.to)} (${e.size} bytes)`;
     case 'warning': return `WARNING: ${e.text}`;
+    case 'iommu': case 'fault': return e.text;
     case 'mapping': return `device is given ${mappingText(e)}`;
     case 'device-access': {
       const verb = e.write ? 'writes' : 'reads';

@@ -5,7 +5,7 @@
 // shows the bug that was injected rather than a smaller, different one. The edits are candidate
 // passes for the one shrink runner (src/shrink/shrink.ts), swept in rounds.
 
-import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
+import { DEFAULT_PLATFORM, makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Step } from '../exec/execution.js';
 import type { Marks } from '../gen/build-driver.js';
