@@ -53,6 +53,11 @@ describe('drivers with an injected contract bug get its finding', () => {
     test(`bug class ${kind}: ${rule.source}`, () => {
       let found = 0;
       for (const s of fc.sample(bugScenarioArb(kind), { seed: 3, numRuns: 20 })) {
+        // Behind a dma-ranges window, a restricted pool or an SMMU every buffer may bounce, and a
+        // pre-5.17 swiotlb copies the whole slot back over bytes the device never wrote
+        // (CVE-2022-0854): a counterexample of the platform's own, not of the injected bug. Those
+        // platforms have their own tests (tests/dma-ranges, restricted-pool, iommu).
+        if (s.platform.dmaRangesSize || s.platform.restrictedPool || s.platform.iommu !== 'none') continue;
         const { program, compiled, errors, bailsOut } = errorsOf(s);
         if (bailsOut) continue;
         if (errors.some((f) => rule.test(f.rule))) {

@@ -191,7 +191,7 @@ describe('dmafuzz fuzz FILES', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(3);
     expect(out).toMatch(/^stop {3}0 failures in \d+ trials.* — interrupted by a signal: nothing found so far, which is not a pass$/m);
-    expect(out).toMatch(/matrix: \d+ of 2688 file×platform combinations tried/);
+    expect(out).toMatch(/matrix: \d+ of \d+ file×platform combinations tried/);
     expect(err).toMatch(/SIGINT: interrupted/);
     expect(err).not.toMatch(/internal error|Terminating worker/);
     expect(JSON.parse(readFileSync(join(dir, 'r/summary.json'), 'utf8')).stoppedBy).toBe('signal');

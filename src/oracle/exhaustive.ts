@@ -213,7 +213,10 @@ export function relevantLines(c: Compiled): number[] {
   const coherentHandles = new Set<string>();
   const mapSizes: number[] = [];
   const { mayBounce } = mappingDecisions(c);
-  const nonCacheable = (buf: string) => isNonCacheable(c, buf);
+  // Normal-NC memory is read and written around the cache — unless the device snoops: then a
+  // speculative fill through the linear alias holds bytes the device writes into and the CPU's
+  // Normal-NC reads miss (a misdeclared platform, bug class 14).
+  const nonCacheable = (buf: string) => isNonCacheable(c, buf) && !c.platform.deviceCoherent;
   // A mapping's bytes are read or written through the cache only by swiotlb's copies, by the
   // zeroing of dma_alloc_noncoherent, or by a device that snoops the cache (or a platform that
   // declares itself coherent): arch_sync_dma_* alone only cleans and invalidates.
@@ -226,7 +229,6 @@ export function relevantLines(c: Compiled): number[] {
   for (const ca of c.actors) {
     for (const op of ca.actor.ops) {
       switch (op.op) {
-        // Normal-NC memory (dma_alloc_coherent's remap) is read and written around the cache.
         case 'store': case 'load': case 'poll': if (!nonCacheable(op.buf)) for (const r of accessRanges(c, op)) add(r.addr, r.size); break;
         case 'rmw': if (!nonCacheable(op.buf)) add(at(op.buf, op.off), op.size); break;
         case 'dma_map': if (mappedThroughCache(op.handle, op.alloc)) add(at(op.buf, op.off), op.size); mapSizes.push(op.size); break;
