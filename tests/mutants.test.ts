@@ -1,9 +1,10 @@
 // Hostile files never crash the checker: fast-check mutates the built-in scenarios
 // (bench/mutate.ts: tokens and lines deleted, duplicated and swapped, huge and negative numbers,
 // deep nesting, hundreds of threads, random and invalid UTF-8 bytes, truncation) and every
-// mutant, run through main() as `dmafuzz check` runs it, ends quickly with a verdict or one
-// clean error line — never exit 4 (a bug in dmafuzz), never a stack trace. Small bounds keep it
-// to seconds; `npm run mutants` runs thousands through the real process (BENCHMARKS.md).
+// mutant, run through main() as `dmafuzz check` runs it, ends with a verdict or one clean error
+// line — never exit 4 (a bug in dmafuzz), never a stack trace. Small search bounds keep it to
+// seconds; how long and how much memory each mutant takes is measured by `npm run mutants`, which
+// runs thousands through the real process (BENCHMARKS.md), never asserted here.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,6 @@ import { main } from '../src/cli/main.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const scenarios = builtinLitmusTexts(ROOT);
 const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-mutants-'));
-const BUDGET_MS = 5_000;
-const BUDGET_RSS = 1 << 30;
 
 /** Check one mutant in-process; the failure message is its reproducer. */
 function checkMutant(m: Mutant): void {
@@ -25,9 +24,7 @@ function checkMutant(m: Mutant): void {
   writeFileSync(file, m.bytes);
   const out: string[] = [];
   const err: string[] = [];
-  const start = performance.now();
   const code = main(['check', file, '--runs', '10', '--max-states', '300', '--max-events', '1'], { out: (t) => out.push(t), err: (t) => err.push(t) });
-  const ms = performance.now() - start;
   rmSync(join(dir, 'dmafuzz-failures'), { recursive: true, force: true });
   const what = `${m.from}: ${m.ops.join('; ')} -> exit ${code}: ${err.join(' | ').slice(0, 300)}`;
   expect(code, what).not.toBe(4);
@@ -40,10 +37,8 @@ function checkMutant(m: Mutant): void {
     expect(err, what).toEqual([]);
     expect(out.length, what).toBeGreaterThan(0);
   }
-  expect(ms, `${what}: ${ms.toFixed(0)} ms`).toBeLessThan(BUDGET_MS);
-  expect(process.memoryUsage().rss, what).toBeLessThan(BUDGET_RSS);
 }
 
-test('120 mutants of the built-in scenarios: a verdict or one clean line, within budget', () => {
+test('120 mutants of the built-in scenarios: a verdict or one clean line', () => {
   fc.assert(fc.property(mutantArbitrary(scenarios), (m) => checkMutant(m)), { seed: 12, numRuns: 120 });
 }, 120_000);
