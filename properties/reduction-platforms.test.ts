@@ -9,7 +9,7 @@ import type { Compiled } from '../src/exec/compile.js';
 import type { Observations } from '../src/exec/observations.js';
 import { exploreExhaustively } from '../src/oracle/exhaustive.js';
 import { footprints, type Footprints } from '../src/oracle/footprints.js';
-import { shareKey, sharesOf } from '../src/oracle/shares.js';
+import { shareDifference } from './share-difference.js';
 import type { PlatformConfig } from '../src/platform/platform.js';
 import { loadLitmus } from '../src/run/check-file.js';
 
@@ -22,13 +22,8 @@ function difference(c: Compiled, maxEvents: number, f: Footprints = footprints(c
   const reduced: Observations[] = [];
   const rr = exploreExhaustively(c, { maxEvents, footprints: f, maxStates: 20 * FULL_STATES, observe: (o) => reduced.push(o) });
   if (!rr.complete) return `the reduced search did not finish (${rr.states} states)`;
-  for (const [g, share] of sharesOf(c, f).entries()) {
-    const a = new Set(full.map((o) => shareKey(o, share)));
-    const b = new Set(reduced.map((o) => shareKey(o, share)));
-    const missing = [...a].filter((k) => !b.has(k));
-    const extra = [...b].filter((k) => !a.has(k));
-    if (missing.length || extra.length) return `group ${g}: ${missing.length} outcomes missing, ${extra.length} extra, e.g. ${missing[0] ?? extra[0]}`;
-  }
+  const shares = shareDifference(c, f, full, reduced);
+  if (shares) return shares;
   if ((fr.verdict === 'bug') !== (rr.verdict === 'bug')) return `full search: ${fr.verdict}, reduced: ${rr.verdict}`;
   return undefined;
 }

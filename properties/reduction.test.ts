@@ -28,7 +28,7 @@ import { findingKey } from '../src/check/finding.js';
 import { independentGroups } from '../src/check/groups.js';
 import { exploreExhaustively, relevantLines } from '../src/oracle/exhaustive.js';
 import { footprints, type Footprints } from '../src/oracle/footprints.js';
-import { shareKey, sharesOf } from '../src/oracle/shares.js';
+import { shareDifference } from './share-difference.js';
 import { makePlatform } from '../src/platform/platform.js';
 import {
   FROM_DEVICE, cpu, device, dma_map_single, dma_unmap_single, dma_write, field, load, pages, program, raise_irq, wait_doorbell, wait_irq, writel,
@@ -66,13 +66,8 @@ function reductionDifference(c: Compiled, maxEvents: number, f: Footprints = foo
   const reduced: Observations[] = [];
   const rr = exploreExhaustively(c, { maxEvents, footprints: f, eventLines: lines, maxStates: 20 * FULL_STATES, observe: (o) => reduced.push(o) });
   if (!rr.complete) return `the reduced search did not finish (${rr.states} states)`;
-  for (const [g, share] of sharesOf(c, f).entries()) {
-    const a = new Set(full.map((o) => shareKey(o, share)));
-    const b = new Set(reduced.map((o) => shareKey(o, share)));
-    const missing = [...a].filter((k) => !b.has(k));
-    const extra = [...b].filter((k) => !a.has(k));
-    if (missing.length || extra.length) return `group ${g} (${share.actors.join(',')}): ${missing.length} outcomes missing, ${extra.length} extra, e.g. ${missing[0] ?? extra[0]}`;
-  }
+  const shares = shareDifference(c, f, full, reduced);
+  if (shares) return shares;
   const fv = exploreExhaustively(c, { maxEvents, reduce: false, maxStates: FULL_STATES, eventLines: touched });
   const rv = exploreExhaustively(c, { maxEvents, footprints: f, eventLines: lines, maxStates: 20 * FULL_STATES });
   if ((fv.verdict === 'bug') !== (rv.verdict === 'bug')) return `full search: ${fv.verdict}, reduced: ${rv.verdict}`;

@@ -123,6 +123,17 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
   return { ...valid, version };
 }
 
+/** Why no arm64 machine can be this platform (makePlatform's refusal), or undefined if one can. */
+export function platformError(...layers: (Partial<PlatformConfig> | undefined)[]): PlatformError | undefined {
+  try {
+    makePlatform(...layers);
+    return undefined;
+  } catch (e) {
+    if (e instanceof PlatformError) return e;
+    throw e;
+  }
+}
+
 /**
  * Throw if one setting is impossible on its own (unknown key, wrong type or range). A clash with
  * another setting (lineSize 128 with the default cwg 64) is left to makePlatform() on the whole

@@ -10,7 +10,7 @@ import { parseLitmus, type Expectation, type ParsedLitmus } from '../litmus/pars
 import { readLitmusFile } from '../litmus/read-file.js';
 import { checkPaths, type CheckOptions, type CheckResult } from '../oracle/check.js';
 import { judgeExecution } from '../oracle/oracle.js';
-import { makePlatform, PlatformError, type Platform, type PlatformConfig } from '../platform/platform.js';
+import { makePlatform, platformError, PlatformError, type Platform, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
 import type { Program } from '../program/types.js';
 import { explainCounterexample, type CounterexampleReport } from '../report/counterexample.js';
@@ -129,7 +129,7 @@ export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Par
 /** An impossible platform: the file's own block, or that block under the named overrides. */
 function platformProblem(file: string, parsed: ParsedLitmus, e: PlatformError, overrides: Partial<PlatformConfig>, overrideText: Record<string, string>): InputError {
   const { program, source } = parsed;
-  const own = platformErrorOf(program.platform);
+  const own = platformError(program.platform);
   const problem = own ?? e;
   // the file's setting that clashes, else its first setting (a default clashes with it), else the header
   const at = source.platform[problem.option] ?? Object.values(source.platform)[0] ?? source.header;
@@ -139,15 +139,6 @@ function platformProblem(file: string, parsed: ParsedLitmus, e: PlatformError, o
   return { ...position(at), kind: 'error', file, message: `impossible platform with --platform ${named.map(oneLine).join(' --platform ')}: ${problem.message}` };
 }
 
-function platformErrorOf(config: Partial<PlatformConfig> | undefined): PlatformError | undefined {
-  try {
-    makePlatform(config);
-    return undefined;
-  } catch (e) {
-    if (e instanceof PlatformError) return e;
-    throw e;
-  }
-}
 
 /** Only line and column: a source token's own `kind` must never replace the outcome's. */
 function position(p: Pos): Pos {
