@@ -73,6 +73,10 @@ describe('struct members, array elements and pointers are accesses at byte offse
     'DMA t\nstruct p { u32 flags; u8 mac[6]; };\n{ kmalloc u32 words[4]; kmalloc struct p priv; }\ncpu c {\n  words[3] = 1;\n  priv->mac[5] = 2;\n  r = sizeof(priv->mac);\n}\n',
     'DMA t\n{ kmalloc words[16]; kmalloc priv[12]; }\ncpu c {\n  *(u32 *)(words + 12) = 1;\n  *(u8 *)(priv + 9) = 2;\n  r = 6;\n}\n',
   ));
+  test('a single struct object takes . as well as ->', () => same(
+    'DMA t\nstruct p { u32 flags; u8 mac[6]; };\n{ kmalloc struct p priv; }\ncpu c {\n  priv.flags = 1;\n  x = priv.mac[2];\n}\n',
+    'DMA t\nstruct p { u32 flags; u8 mac[6]; };\n{ kmalloc struct p priv; }\ncpu c {\n  priv->flags = 1;\n  x = priv->mac[2];\n}\n',
+  ));
   test('an array of buffers: u8 bufs[2][128] is one allocation, bufs[1] its second buffer', () => same(
     'DMA t\n{ kmalloc u8 bufs[2][128]; }\ncpu c {\n  h = dma_map_single(dev, bufs[1], sizeof(bufs[1]), DMA_FROM_DEVICE);\n  dma_unmap_single(dev, h, 128, DMA_FROM_DEVICE);\n  x = bufs[1][4];\n}\n',
     'DMA t\n{ kmalloc bufs[256]; }\ncpu c {\n  h = dma_map_single(dev, bufs + 128, 128, DMA_FROM_DEVICE);\n  dma_unmap_single(dev, h, 128, DMA_FROM_DEVICE);\n  x = *(u8 *)(bufs + 132);\n}\n',
@@ -88,6 +92,10 @@ describe('expressions and statements of driver C', () => {
   test('an assignment inside a loop condition is done on every lap, before the test', () => same(
     T('  while (!((st = READ_ONCE(*(u16 *)buf)) & 0x8000)) {\n    x = st;\n  }'),
     T('  while (1) {\n    st = READ_ONCE(*(u16 *)buf);\n    if (st & 0x8000) break;\n    x = st;\n  }'),
+  ));
+  test('a wait loop that keeps the value it polled is the same loop written with a body', () => same(
+    T('  while (!((st = READ_ONCE(*(u16 *)buf)) & 0x8000))\n    cpu_relax();\n  x = st;'),
+    T('  while (!((st = READ_ONCE(*(u16 *)buf)) & 0x8000)) {\n  }\n  x = st;'),
   ));
   test('compound assignments, to registers and to memory', () => same(
     T('  s = 0x0f0f;\n  s ^= 0x0800;\n  s &= 0xff;\n  s |= 0x100;\n  s <<= 2;\n  s >>= 1;\n  s *= 3;\n  s -= 1;\n  s += 4;\n  *(u32 *)buf |= 0x80000000;'),
@@ -254,7 +262,7 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
     ['a local array', R('  u32 tmp[4];'), "t.litmus:6:10: a local array 'tmp' is not supported: declare it in the memory block (stack tmp[SIZE];)"],
     ['a pointer cast', R('  x = (struct s *)1;'), 't.litmus:6:7: a pointer cast is not supported: name the buffer, &ring[i], or *(u32 *)(buf + offset)'],
     ['++ inside an expression', R('  i = 0;\n  x = i++;'), "t.litmus:7:8: '++' inside an expression is not supported: write it as its own statement (x++;)"],
-    ['an assignment in a wait loop', R('  while (!((s = READ_ONCE(ring[0].sc)) & 1)) cpu_relax();'), "t.litmus:6:15: an assignment here is not supported (a wait loop's or a for loop's condition): assign in a statement of its own"],
+    ['an assignment in a for loop\'s condition', R('  for (i = 0; (s = READ_ONCE(ring[0].sc)) & 1; i++) x = 1;'), "t.litmus:6:18: an assignment here is not supported (a wait loop's or a for loop's condition): assign in a statement of its own"],
     ['FIELD_GET with a computed mask', R('  m = 3;\n  x = FIELD_GET(m, 1);'), 't.litmus:7:17: FIELD_GET(): the mask is a nonzero constant (GENMASK(h, l) or BIT(n))'],
     ['a case label that is not constant', R('  s = 1;\n  switch (s) {\n  case s:\n    x = 1;\n  }'), 't.litmus:8:8: a case label is a constant (a number or a #define)'],
     ['a device writing a CPU buffer', ringTest(S, '', '  *(u32 *)buf = 1;'), "t.litmus:9:3: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],

@@ -109,8 +109,19 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
             add(`bracket the write at line ${line(s)} with dma_sync_single_for_cpu() / dma_sync_single_for_device(${map.op.handle})`,
               [src.insertBefore(s, sync('cpu')), src.insertAfter(s, sync('device'))]);
           }
+          // The CPU owns a received buffer (synced for the CPU) and edits it in place, e.g. an XDP
+          // rewrite before the page is recycled: dma-api.rst wants DMA_BIDIRECTIONAL for a buffer
+          // the driver writes, and the buffer goes back with dma_sync_single_for_device(). Moving
+          // the write before the map would change what the driver does.
+          const owned = op.op === 'store' && flat.slice(0, flat.indexOf(op)).some((o) => o.op === 'dma_sync' && o.to === 'cpu' && o.handle === map.op.handle);
+          if (owned && map.op.dir === 'DMA_FROM_DEVICE') {
+            const uses = flat.filter((o) => 'handle' in o && o.handle === map.op.handle && 'dir' in o).map((o) => stmtOf(o));
+            add(`map ${map.op.handle} DMA_BIDIRECTIONAL and give it back with dma_sync_single_for_device() after the write at line ${line(s)}`,
+              [...uses.map((u) => { const d = u && dirArgs(u)?.dir; return d && { at: d.start, end: d.end, text: 'DMA_BIDIRECTIONAL' }; }),
+                src.insertAfter(s, print({ op: 'dma_sync', to: 'device', handle: map.op.handle, off: 0, size: map.op.size, dir: 'DMA_BIDIRECTIONAL' }))]);
+          }
           const m = stmtOf(map.op);
-          if (op.op === 'store' && m) add(`move the write of ${op.buf} at line ${line(s)} before dma_map_*(${map.op.handle})`, src.moveBefore(s, m));
+          if (op.op === 'store' && m && !owned) add(`move the write of ${op.buf} at line ${line(s)} before dma_map_*(${map.op.handle})`, src.moveBefore(s, m));
         }
       }
       // The DMA mask is the device's: a wider one lets the kernel hand out addresses it cannot reach.

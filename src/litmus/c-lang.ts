@@ -73,6 +73,8 @@ export class CLang extends ArgumentChecks {
           if (!at) this.fail(s.tok, `'->${s.field}' needs a pointer to a struct: assign one first (bdp = &ring[0];)`);
         } else {
           at = base.place;
+          // kmalloc struct priv p; declares one object: p.field as well as p->field.
+          if (at?.type.k === 'array' && at.type.count === 1 && s.base.s === 'name' && s.base.index === undefined) at = { ...at, type: at.type.of };
           if (!at) this.fail(s.tok, base.ptr ? `'${s.base.tok.text}' is a pointer: write ${s.base.tok.text}->${s.field}` : `'.${s.field}' needs a struct: declare the buffer with its type (coherent struct NAME ring[N];)`);
         }
         const t = at.type;

@@ -225,7 +225,15 @@ export class Statements extends CStatements {
   private whileStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     const at = this.next();
     const c = this.condition('while');
-    if (this.isRelaxBody()) return [this.waitLoop(c, at)];
+    if (this.isRelaxBody()) {
+      if (!findAssign(c) || this.scope.kind === 'device') return [this.waitLoop(c, at)];
+      // while (!((status = READ_ONCE(bdp->sc)) & OWN)) cpu_relax(); keeps the value polled: a loop
+      // on a read, with nothing in its body, exactly as the same loop written with a body.
+      const cond = this.expr(c);
+      const pre = this.takePre();
+      if (!pre.length) return [this.waitLoop(c, at)];
+      return [control({ op: 'while', cond: num(1), body: [...pre, control({ op: 'if', cond: negate(cond), then: [{ op: 'break' }] })] })];
+    }
     const cond = this.expr(c);
     const pre = this.takePre();
     const body = this.loop(() => this.body(sg), 'loop');
