@@ -122,6 +122,20 @@ describe('paths', () => {
     expect(path.program.actors[0].ops.map((o) => (o as { off: number }).off)).toEqual([0, 2]);
   });
 
+  test('return ends the thread on its path, from inside a loop too', () => {
+    const body: CpuOp[] = [
+      { op: 'if', cond: bin('==', reg('i'), n(2)), then: [{ op: 'return' }] },
+      { op: 'store', buf: 'mem', off: 0, offExpr: reg('i'), size: 1, value: 0n, valueExpr: reg('i') },
+    ];
+    const after: CpuOp = { op: 'store', buf: 'mem', off: 100, size: 1, value: 9n };
+    const p = program('ret', [{ op: 'for', reg: 'i', from: n(0), cond: bin('<', reg('i'), n(4)), step: bin('+', reg('i'), n(1)), body }, after], []);
+    const [path, ...more] = expandPaths(p);
+    expect(more).toEqual([]);
+    expect(path.program.actors[0].ops.map((o) => (o as { off: number }).off)).toEqual([0, 1]);
+    // On a read value: one path returns, the other goes on to the store after the loop.
+    const onRead = program('ret-read', [{ op: 'load', buf: 'x', off: 0, size: 4, reg: 'r' }, { op: 'if', cond: reg('r'), then: [{ op: 'return' }] }, after], []);
+    expect(expandPaths(onRead).map((q) => q.program.actors[0].ops.filter((o) => o.op === 'store').length).sort()).toEqual([0, 1]);
+  });
   test('an exists clause that the ideal platform satisfies too is a race on any machine', () => {
     // cpu1 reads y before or after cpu0 writes it: r = 0 is possible on any machine.
     const reader: CpuOp[] = [{ op: 'load', buf: 'y', off: 0, size: 4, once: true, reg: 'r' }];

@@ -133,9 +133,10 @@ export function compile(program: Program, platform: Platform): Compiled {
 
 /** The expressions an op computes when it is performed (path programs: closed over reads and handles). */
 export function expressionsOf(op: Op): Expr[] {
-  const o = op as { valueExpr?: Expr; addr?: Expr; until?: Expr; offExpr?: Expr; oldExpr?: Expr };
+  const o = op as { valueExpr?: Expr; addr?: Expr; until?: Expr; offExpr?: Expr; oldExpr?: Expr; sizeExpr?: Expr };
   const out: Expr[] = [];
   if (o.offExpr) out.push(o.offExpr);
+  if (o.sizeExpr) out.push(o.sizeExpr);
   if (o.valueExpr) out.push(o.valueExpr);
   if (o.addr) out.push(o.addr);
   if (o.until) out.push(o.until);

@@ -43,12 +43,16 @@ export abstract class MachineOps extends MachineOrder {
       case 'rmw': return this.rmw(a, j, op, forwarded);
       case 'wait_irq': return this.takeIrq(op.irq);
       case 'assume': this.assume(a, op.cond, op.cut); return true;
-      default:
-        if (!w.dmaApi(op)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
+      default: {
+        // A sync at an offset or of a length the driver computed from a read acts on the range computed now.
+        const call = op.op === 'dma_sync' && (op.offExpr || op.sizeExpr) ? this.syncRange(a, j, op) : op;
+        if (!call) return true;
+        if (!w.dmaApi(call)) this.bailedOut = `${this.c.actors[a].actor.name}:${j}`;
         // n = dma_map_sg(...) and e = dma_mapping_error(...): values the driver branches on
         if (op.op === 'dma_map_sg' && op.count !== undefined) this.read(a, j, encodeValue(BigInt(w.mapResult(op.handle).count), 4));
         if (op.op === 'dma_mapping_error' && op.reg !== undefined) this.read(a, j, encodeValue(w.mapResult(op.handle).failed ? 1n : 0n, 4));
         return true;
+      }
     }
   }
 

@@ -3,7 +3,7 @@
 // addresses named by their mapping.
 
 import { evaluate, type Expr } from '../program/expr.js';
-import type { Value } from '../program/types.js';
+import type { CpuOp, Value } from '../program/types.js';
 import { handleOf, handleText, handleValueIn, type HandleValue } from './handle-fields.js';
 import { decodeValue, encodeValue, encodeValues, formatValue } from './values.js';
 import { segmentAt } from './world.js';
@@ -91,6 +91,19 @@ export abstract class MachineValues extends MachineState {
 
   protected buf(name: string) {
     return this.c.layout.buffers.get(name)!;
+  }
+
+  /**
+   * The range of a dma_sync_single_range_for_*() whose offset or length depends on a read (the
+   * length a descriptor reports), computed when it is performed; undefined, noted as an
+   * observation and not synced, when the computed range is negative or beyond 4 GiB.
+   */
+  protected syncRange(a: number, j: number, op: Extract<CpuOp, { op: 'dma_sync' }>): CpuOp | undefined {
+    const off = BigInt(op.off) + (op.offExpr ? BigInt.asIntN(64, this.evaluate(a, op.offExpr)) : 0n);
+    const size = op.sizeExpr ? BigInt.asIntN(64, this.evaluate(a, op.sizeExpr)) : BigInt(op.size);
+    if (off >= 0n && size >= 0n && off + size <= 1n << 32n) return { ...op, off: Number(off), size: Number(size) };
+    this.reads[a][j] = `(sync of ${op.handle}: offset ${off}, ${size} bytes is not a range)`;
+    return undefined;
   }
 
   /**

@@ -210,7 +210,8 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
     // before 0443fa003fa1 (v4.10) swiotlb copied back even with DMA_ATTR_SKIP_CPU_SYNC
     case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, (!op.skipCpuSync || !swiotlbHonoursSkipCpuSync(p.version)) && op.dir !== 'DMA_TO_DEVICE');
-    case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg ? undefined : op);
+    // (a range computed from a read when performed: any bytes of the handle)
+    case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg || op.offExpr || op.sizeExpr ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves
     // (Arm: no speculative stores; a control dependency alone does not order a later load).
     case 'assume': return { ...NONE, ctrl: true, branch: true };

@@ -92,7 +92,7 @@ interface State {
   cut: boolean;
 }
 
-type Flow = 'next' | 'break' | 'continue' | 'cut';
+type Flow = 'next' | 'break' | 'continue' | 'return' | 'cut';
 interface Outcome { st: State; flow: Flow }
 
 function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
@@ -157,7 +157,11 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     }
     if ((op.op === 'dma_sync' || op.op === 'dma_unmap') && op.sizeExpr) {
       delete (o as { sizeExpr?: Expr }).sizeExpr;
-      (o as { size: number }).size = computedSize(op, fold(op.sizeExpr, st.env, at), (o as { off?: number }).off ?? 0, at);
+      const e = fold(op.sizeExpr, st.env, at);
+      (o as { size: number }).size = computedSize(op, e, (o as { off?: number }).off ?? 0, at);
+      // A sync of the length the device wrote: `size` is its bound (what the search may touch),
+      // the length itself is computed when the sync is performed (src/exec/machine-ops.ts).
+      if (op.op === 'dma_sync' && constant(e) === undefined) (o as { sizeExpr: Expr }).sizeExpr = e;
     }
     if (x.addr) (o as { addr: Expr }).addr = fold(x.addr, st.env, at);
     if (x.until) (o as { until: Expr }).until = fold(x.until, st.env, at);
@@ -175,10 +179,9 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
 
   /**
    * A computed unmap or sync size: a constant on this path is that size; one that depends on a
-   * value read (a length the device wrote into a descriptor) is taken at its bound, the rest of
-   * the mapping from the offset: the kernel syncs what it is asked, and a driver's length is at
-   * most its buffer, so the whole rest of the mapping is the most it can ask (a larger length is
-   * not modelled: it would be a driver bug of its own).
+   * value read (a length the device wrote into a descriptor) is bounded by the rest of the mapping
+   * from the offset, the most a driver's length can ask. An unmap is taken at that bound; a sync
+   * keeps its expression too, and syncs the length it computes when it is performed.
    */
   const computedSize = (op: Op & { handle: string }, e: Expr, off: number, at: string): number => {
     const v = constant(e);
@@ -269,7 +272,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
         }
         for (const r of block(body, enter, depth)) {
           if (r.flow === 'break') { out.push({ st: r.st, flow: 'next' }); continue; }
-          if (r.flow === 'cut') { out.push(r); continue; }
+          if (r.flow === 'cut' || r.flow === 'return') { out.push(r); continue; }
           step?.(r.st);
           next.push({ s: r.st, counted: counted + (counts ? 1 : 0), laps: laps + 1 });
         }
@@ -284,6 +287,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       case 'let': st.env.set(op.reg, fold(op.value, st.env, at)); return [{ st, flow: 'next' }];
       case 'break': return [{ st, flow: 'break' }];
       case 'continue': return [{ st, flow: 'continue' }];
+      case 'return': return [{ st, flow: 'return' }];
       case 'if': {
         const { yes, no } = branch(op.cond, st, at, `if at ${at}`);
         const out: Outcome[] = [];

@@ -63,9 +63,9 @@ function lowerBound(cond: Expr): Expr | undefined {
   return cond.r.v > min ? { ...cond, r: { k: 'num', v: cond.r.v - 1n } } : undefined;
 }
 
-/** A body that says break or continue cannot simply be inlined. */
+/** A body that says break, continue or return cannot simply be inlined. */
 function breaksOut(op: Op): boolean {
-  if (op.op === 'break' || op.op === 'continue') return true;
+  if (op.op === 'break' || op.op === 'continue' || op.op === 'return') return true;
   if (op.op === 'if') return (op.then as Op[]).some(breaksOut) || ((op.else ?? []) as Op[]).some(breaksOut);
   return false;
 }

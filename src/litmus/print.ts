@@ -117,7 +117,7 @@ function printControl(kind: 'cpu' | 'device', op: CpuOp | DeviceOp, ctx: PrintCo
     }
     case 'while': return [`while (${printExpr(op.cond)}) {`, ...block(op.body), '}'].join('\n');
     case 'for': return [`for (${op.reg} = ${printExpr(op.from)}; ${printExpr(op.cond)}; ${step(op.reg, op.step)}) {`, ...block(op.body), '}'].join('\n');
-    case 'break': case 'continue': return `${op.op};`;
+    case 'break': case 'continue': case 'return': return `${op.op};`;
     // Path programs only (reports): the path goes on where cond holds.
     case 'assume': return `assume(${printExpr(op.cond)});${op.cut ? ' // unroll bound' : ''}`;
     default: return undefined;

@@ -53,7 +53,14 @@ export class Statements extends CStatements {
         case 'for': return this.forStatement(sg);
         case 'do': return this.doWhileStatement(sg);
         case 'switch': return this.switchStatement(sg);
-        case 'return': return this.fail(t, "'return' is not supported here: a thread ends at its closing '}' (if (dma_mapping_error(dev, h)) return -ENOMEM; is the one return the format reads)");
+        case 'return': {
+          // return; / return work_done; in a cpu thread: the thread ends on this path (its value is not observed).
+          if (this.scope.kind !== 'cpu') this.fail(t, "'return' is not supported in a device thread: a device thread ends at its closing '}'");
+          this.next();
+          if (!this.is(';')) this.expr(this.syn());
+          this.end();
+          return [...this.takePre(), { op: 'return' }];
+        }
         case 'goto': return this.fail(t, "'goto' is not supported here: write the error path with if/else (if (dma_mapping_error(dev, h)) goto label; is the one goto the format reads)");
         case 'break': case 'continue': {
           const inner = this.breakable[this.breakable.length - 1];

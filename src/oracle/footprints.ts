@@ -184,11 +184,12 @@ function computeFootprints(c: Compiled): Footprints {
     if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapCount.set(op.handle, (mapCount.get(op.handle) ?? 0) + 1);
   }
   // Where dma_direct_unmap_page / dma_direct_sync_single_for_cpu certainly run dcache_inval_poc
-  // on the mapped bytes: one level, not declared coherent, a mapping made once that neither
+  // on the mapped bytes: a range known before running, one level, not declared coherent, a mapping made once that neither
   // bounces nor fails (so the kernel's choice does not depend on the order of ops).
   const dropsOf = (op: CpuOp, out: Set<number>) => {
     if (op.op !== 'dma_unmap' && !(op.op === 'dma_sync' && op.to === 'cpu' && !op.sg)) return;
     if (op.dir === 'DMA_TO_DEVICE' || (op.op === 'dma_unmap' && op.skipCpuSync)) return;
+    if (op.op === 'dma_sync' && (op.offExpr || op.sizeExpr)) return; // its range is computed when performed: nothing is certain
     if (c.platform.cwg !== c.platform.lineSize || c.platform.declaredCoherent || c.platform.faults?.includes('sync-for-cpu-skips-invalidate')) return;
     if (unsure || mapCount.get(op.handle) !== 1 || mayFail(op.handle) || mayBounce(op.handle)) return;
     const seg = made.get(op.handle)![0].segments[0];

@@ -86,7 +86,9 @@ export interface AssumeOp { op: 'assume'; cond: Expr; cut?: boolean }
  */
 export interface BreakOp { op: 'break' }
 export interface ContinueOp { op: 'continue' }
-export type Control<T> = LetOp | IfOp<T> | WhileOp<T> | ForOp<T> | BreakOp | ContinueOp | AssumeOp;
+/** return; in a cpu thread (NAPI's `if (!(status & DONE)) return 0;`): the thread ends here, on this path. */
+export interface ReturnOp { op: 'return' }
+export type Control<T> = LetOp | IfOp<T> | WhileOp<T> | ForOp<T> | BreakOp | ContinueOp | ReturnOp | AssumeOp;
 
 export type CpuOp =
   /** release: smp_store_release() (STLR) — every earlier access is performed before it */
@@ -146,7 +148,7 @@ export type CpuOp =
    * failure, else 0, and the branches take it from there.
    */
   | { op: 'dma_mapping_error'; handle: string; reg?: string }
-  | LetOp | IfOp<CpuOp> | WhileOp<CpuOp> | ForOp<CpuOp> | BreakOp | ContinueOp | AssumeOp; // Control<CpuOp>
+  | LetOp | IfOp<CpuOp> | WhileOp<CpuOp> | ForOp<CpuOp> | BreakOp | ContinueOp | ReturnOp | AssumeOp; // Control<CpuOp>
 
 /**
  * A device access's bus address is `handle` (+ `entry` of an sg list) + `off`, or, with `addr`,
@@ -204,4 +206,4 @@ export interface Program {
 }
 
 /** Op kinds that only source programs have: a program without them is straight-line. */
-export const CONTROL_OPS: ReadonlySet<string> = new Set(['let', 'if', 'while', 'for', 'break', 'continue']);
+export const CONTROL_OPS: ReadonlySet<string> = new Set(['let', 'if', 'while', 'for', 'break', 'continue', 'return']);
