@@ -101,6 +101,10 @@ describe('expressions and statements of driver C', () => {
     T('  r = READ_ONCE(*(u32 *)buf);\n  if (!(r & 1))\n    return 0;\n  x = 1;\n  return x;'),
     T('  r = READ_ONCE(*(u32 *)buf);\n  if (!(r & 1)) {\n    return;\n  }\n  x = 1;\n  return;'),
   ));
+  test('if (unlikely(dma_mapping_error(...))) is the mapping check', () => same(
+    T('  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (unlikely(dma_mapping_error(dev, h)))\n    return -ENOMEM;\n  writel(1, DB);'),
+    T('  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);'),
+  ));
   test('compound assignments, to registers and to memory', () => same(
     T('  s = 0x0f0f;\n  s ^= 0x0800;\n  s &= 0xff;\n  s |= 0x100;\n  s <<= 2;\n  s >>= 1;\n  s *= 3;\n  s -= 1;\n  s += 4;\n  *(u32 *)buf |= 0x80000000;'),
     T('  s = 0x0f0f;\n  s = s ^ 0x0800;\n  s = s & 0xff;\n  s = s | 0x100;\n  s = s << 2;\n  s = s >> 1;\n  s = s * 3;\n  s = s - 1;\n  s = s + 4;\n  t0 = *(u32 *)buf;\n  t1 = t0 | 0x80000000;\n  *(u32 *)buf = t1;'),

@@ -247,12 +247,16 @@ export class CpuStatements extends CpuCalls {
   protected mappingErrorCheck(): { op: CpuOp; branch?: string } {
     this.next();
     this.expectText('(', "after 'if'");
+    // if (unlikely(dma_mapping_error(dev, h))): the hint changes nothing
+    const unlikely = this.is('unlikely') && this.is('(', 1);
+    if (unlikely) { this.next(); this.next(); }
     this.knownCall(this.tok, CPU_CALLS, 'cpu');
     const c = this.syn();
     if (c.s !== 'call' || c.name !== 'dma_mapping_error') this.fail(c.tok, "the only 'if' a CPU block understands is if (dma_mapping_error(dev, h)) return -ENOMEM;");
     this.arity(c, 2);
     this.dev(c.args[0]);
     const handle = this.handle(c.args[1]);
+    if (unlikely) this.expectText(')', "after unlikely's argument");
     this.expectText(')', 'after the condition');
     if (!this.is('return') && !this.is('goto')) {
       const reg = this.fresh();

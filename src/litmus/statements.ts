@@ -47,19 +47,20 @@ export class Statements extends CStatements {
     if (t.kind === 'ident') {
       switch (t.text) {
         case 'if':
-          if (this.scope.kind === 'cpu' && this.is('(', 1) && this.is('dma_mapping_error', 2)) return this.mappingErrorIf(sg);
+          if (this.scope.kind === 'cpu' && this.is('(', 1) && (this.is('dma_mapping_error', 2) || (this.is('unlikely', 2) && this.is('(', 3) && this.is('dma_mapping_error', 4)))) return this.mappingErrorIf(sg);
           return this.ifStatement(sg);
         case 'while': return this.whileStatement(sg);
         case 'for': return this.forStatement(sg);
         case 'do': return this.doWhileStatement(sg);
         case 'switch': return this.switchStatement(sg);
         case 'return': {
-          // return; / return work_done; in a cpu thread: the thread ends on this path (its value is not observed).
+          // return; / return -ENOMEM; / return work_done; in a cpu thread: the thread ends on this
+          // path. The value goes to a caller the test does not have: it is not read.
           if (this.scope.kind !== 'cpu') this.fail(t, "'return' is not supported in a device thread: a device thread ends at its closing '}'");
           this.next();
-          if (!this.is(';')) this.expr(this.syn());
+          if (!this.is(';')) this.syn();
           this.end();
-          return [...this.takePre(), { op: 'return' }];
+          return [{ op: 'return' }];
         }
         case 'goto': return this.fail(t, "'goto' is not supported here: write the error path with if/else (if (dma_mapping_error(dev, h)) goto label; is the one goto the format reads)");
         case 'break': case 'continue': {
