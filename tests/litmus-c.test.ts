@@ -105,6 +105,19 @@ describe('expressions and statements of driver C', () => {
     T('  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (unlikely(dma_mapping_error(dev, h)))\n    return -ENOMEM;\n  writel(1, DB);'),
     T('  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);'),
   ));
+  test('memcpy and memset take a length computed from registers: at most the rest of the buffer, folded on a path where it is constant', () => {
+    const text = T('  n = READ_ONCE(*(u32 *)buf);\n  memcpy(r, buf + 8, n);\n  memset(buf + n, 0x11, 16 - n);\n  k = 4;\n  memcpy(q, buf, k + 1);');
+    const ops = cpuOps(text);
+    const [copy, fill] = ops.filter((o) => o.op === 'load' || o.op === 'store').slice(1) as Extract<CpuOp, { op: 'load' | 'store' }>[];
+    expect(copy).toMatchObject({ op: 'load', buf: 'buf', off: 8, size: 56, sizeExpr: { k: 'reg', name: 'n' } });
+    expect(fill).toMatchObject({ op: 'store', buf: 'buf', off: 0, size: 64, value: 0x11n, offExpr: { k: 'reg', name: 'n' } });
+    expect(prog(printLitmus(prog(text)))).toEqual(prog(text));
+    const [path] = expandPaths(prog(text));
+    const loads = path.program.actors[0].ops.filter((o) => o.op === 'load') as Extract<CpuOp, { op: 'load' }>[];
+    expect(loads[1].sizeExpr).toEqual({ k: 'read', op: 0, name: 'n' }); // decided when performed
+    expect(loads[2]).toMatchObject({ size: 5 });
+    expect(loads[2].sizeExpr).toBeUndefined();
+  });
   test('compound assignments, to registers and to memory', () => same(
     T('  s = 0x0f0f;\n  s ^= 0x0800;\n  s &= 0xff;\n  s |= 0x100;\n  s <<= 2;\n  s >>= 1;\n  s *= 3;\n  s -= 1;\n  s += 4;\n  *(u32 *)buf |= 0x80000000;'),
     T('  s = 0x0f0f;\n  s = s ^ 0x0800;\n  s = s & 0xff;\n  s = s | 0x100;\n  s = s << 2;\n  s = s >> 1;\n  s = s * 3;\n  s = s - 1;\n  s = s + 4;\n  t0 = *(u32 *)buf;\n  t1 = t0 | 0x80000000;\n  *(u32 *)buf = t1;'),
@@ -276,7 +289,7 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
     ['a device writing a CPU buffer', ringTest(S, '', '  *(u32 *)buf = 1;'), "t.litmus:9:3: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
     ['a string literal', R('  netdev_err(ndev, "rcv is not +last");'), "t.litmus:6:3: netdev_err() is not supported: printing is not modelled; drop the call"],
     ['++ before a name inside an expression', R('  i = 0;\n  x = ++i;'), "t.litmus:7:7: '++' inside an expression is not supported: write it as its own statement (++x;)"],
-    ['a computed size where only constants go', R('  n = 4;\n  memset(buf, 0, n);'), 't.litmus:7:18: expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*() and dma_unmap_*()'],
+    ['a computed size where only constants go', R('  n = 4;\n  h = dma_map_single(dev, buf, n, DMA_TO_DEVICE);'), 't.litmus:7:32: expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*(), dma_unmap_*(), memcpy() and memset()'],
     ['a statement that does nothing', R('  ring[0].sc;'), 't.litmus:6:3: expected a statement (an assignment, a call, a declaration or control flow), found an expression'],
   ];
   for (const [kind, text, want] of cases) test(kind, () => expect(err(text)).toBe(want));

@@ -180,7 +180,8 @@ function orderDependencies(ops: readonly CpuOp[], order: readonly OrderClass[], 
     }
     if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapOf.set(op.handle, j);
     if (op.op === 'dma_alloc_coherent') mapOf.set(op.buf, j);
-    const addr = addrPoW && (op.op === 'load' || op.op === 'store' || op.op === 'poll') && op.offExpr ? leaves(op.offExpr).filter((l) => l.k === 'read').map((l) => (l as { op: number }).op) : [];
+    const where = (op.op === 'load' || op.op === 'store' || op.op === 'poll') ? [op.offExpr, op.sizeExpr].filter((e): e is Expr => !!e) : [];
+    const addr = addrPoW ? where.flatMap((e) => leaves(e)).filter((l) => l.k === 'read').map((l) => (l as { op: number }).op) : [];
     for (let k = j + 1; k < ops.length && addr.length; k++) if (order[k].kinds & ADDR_PO_W) for (const i of addr) prec[k][i] = ORDERED;
   });
 }

@@ -13,16 +13,20 @@ export abstract class MachineOps extends MachineOrder {
     const w = this.world;
     switch (op.op) {
       case 'store': {
-        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
+        // memset(p, byte, len): the length first, then where those bytes are
+        const size = op.sizeExpr ? this.accessLength(a, j, op) : op.size;
+        if (size === undefined) return true;
+        const off = op.offExpr ? this.offsetOf(a, j, size === op.size ? op : { ...op, size }) : op.off;
         if (off === undefined) return true;
-        const bytes = op.valueExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op);
+        const bytes = op.valueExpr || op.sizeExpr ? this.storeBytes(a, j, op) : this.bytesOf(a, j, op);
         w.cpuStore(this.buf(op.buf), off, bytes);
         this.noteStore(a, this.buf(op.buf).addr + off, bytes, op.valueExpr);
         return true;
       }
       case 'load': {
-        const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
-        if (off !== undefined) this.read(a, j, this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded), this.buf(op.buf).addr + off);
+        const size = op.sizeExpr ? this.accessLength(a, j, op) : op.size;
+        const off = size === undefined ? undefined : op.offExpr ? this.offsetOf(a, j, size === op.size ? op : { ...op, size }) : op.off;
+        if (off !== undefined && size !== undefined) this.read(a, j, this.load(a, j, op.offExpr || op.sizeExpr ? { ...op, off, size } : op, forwarded), this.buf(op.buf).addr + off);
         return true;
       }
       case 'poll': {

@@ -58,21 +58,22 @@ export abstract class MachineOrder extends MachineValues {
 
   /** Are the reads op i of actor a computes with all performed? */
   private computable(a: number, i: number): boolean {
-    const op = this.c.actors[a].actor.ops[i] as { offExpr?: Expr; valueExpr?: Expr };
+    const op = this.c.actors[a].actor.ops[i] as { offExpr?: Expr; valueExpr?: Expr; sizeExpr?: Expr };
     const ready = (e: Expr | undefined) => !e || leaves(e).every((l) => l.k !== 'read' || this.vals[a][l.op] !== undefined);
-    return ready(op.offExpr) && ready(op.valueExpr);
+    return ready(op.offExpr) && ready(op.valueExpr) && ready(op.sizeExpr);
   }
 
   /** The bytes CPU op k touches, as [lo, hi) physical pairs: [] outside its buffer; undefined while its computed address is unknown. */
   private bytesTouched(a: number, k: number): readonly number[] | undefined {
     const cls = this.c.actors[a].order[k];
-    const op = this.c.actors[a].actor.ops[k] as { buf: string; off: number; size: number; offExpr?: Expr };
-    if (!cls.computed || !op.offExpr) return cls.ranges;
+    const op = this.c.actors[a].actor.ops[k] as { buf: string; off: number; size: number; offExpr?: Expr; sizeExpr?: Expr };
+    if (!cls.computed || !(op.offExpr || op.sizeExpr)) return cls.ranges;
     if (!this.computable(a, k)) return undefined;
     const b = this.buf(op.buf);
-    const off = BigInt(op.off) + this.evaluate(a, op.offExpr);
-    if (off < 0n || off + BigInt(op.size) > BigInt(b.size)) return [];
-    return [b.addr + Number(off), b.addr + Number(off) + op.size];
+    const off = BigInt(op.off) + (op.offExpr ? this.evaluate(a, op.offExpr) : 0n);
+    const size = this.lengthOf(a, op);
+    if (size === undefined || off < 0n || off + BigInt(size) > BigInt(b.size)) return [];
+    return [b.addr + Number(off), b.addr + Number(off) + size];
   }
 
   /** Op i was just performed: an execution in which a load went ahead of it and i touches that load's bytes is not an Arm execution. */

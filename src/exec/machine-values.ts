@@ -79,7 +79,8 @@ export abstract class MachineValues extends MachineState {
   }
 
   /** The bytes a store or device write puts: computed when its value is an expression. */
-  protected storeBytes(a: number, j: number, op: { value: Value; size: number; valueExpr?: Expr; values?: Value[] }): Uint8Array {
+  protected storeBytes(a: number, j: number, op: { value: Value; size: number; valueExpr?: Expr; values?: Value[]; sizeExpr?: Expr }): Uint8Array {
+    if (op.sizeExpr) return new Uint8Array(this.lengthOf(a, op) ?? 0).fill(Number(op.value & 0xffn)); // memset(p, byte, len)
     if (op.valueExpr) return encodeValue(this.evaluate(a, op.valueExpr), op.size);
     return this.bytesOf(a, j, op);
   }
@@ -91,6 +92,23 @@ export abstract class MachineValues extends MachineState {
 
   protected buf(name: string) {
     return this.c.layout.buffers.get(name)!;
+  }
+
+  /**
+   * The length of a memcpy()/memset() computed from a read, evaluated now: undefined when it is
+   * negative or longer than the bytes from the pointer to the end of the buffer (`size`).
+   */
+  protected lengthOf(a: number, op: { size: number; sizeExpr?: Expr }): number | undefined {
+    if (!op.sizeExpr) return op.size;
+    const n = BigInt.asIntN(64, this.evaluate(a, op.sizeExpr));
+    return n >= 0n && n <= BigInt(op.size) ? Number(n) : undefined;
+  }
+
+  /** lengthOf(), or the access noted as an observation (doing nothing) when the length is not one. */
+  protected accessLength(a: number, j: number, op: { buf: string; size: number; sizeExpr?: Expr }): number | undefined {
+    const n = this.lengthOf(a, op);
+    if (n === undefined) this.reads[a][j] = `(length ${BigInt.asIntN(64, this.evaluate(a, op.sizeExpr!))}: not within the ${op.size} bytes to the end of '${op.buf}')`;
+    return n;
   }
 
   /**

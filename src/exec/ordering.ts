@@ -180,8 +180,9 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean, part?: { off: number; size: number }) =>
     apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies, part);
   // An offset computed from a read (an address dependency) may be anywhere in its buffer.
-  const range = (o: { buf: string; off: number; size: number; offExpr?: unknown }) => (o.offExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
-  const computed = (o: { offExpr?: unknown }) => (o.offExpr ? { computed: true } : {});
+  // So may a memcpy()/memset() length computed from a read.
+  const range = (o: { buf: string; off: number; size: number; offExpr?: unknown; sizeExpr?: unknown }) => (o.offExpr || o.sizeExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
+  const computed = (o: { offExpr?: unknown; sizeExpr?: unknown }) => (o.offExpr || o.sizeExpr ? { computed: true } : {});
   switch (op.op) {
     case 'store': return { ...NONE, kinds: W, ranges: range(op), ...computed(op), ...(op.release ? { release: true } : {}) };
     case 'load': return { ...NONE, kinds: R, ranges: range(op), ...computed(op), ...(op.acquire ? { acquire: true } : {}) };

@@ -155,6 +155,20 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       const v = constant(e);
       if (v !== undefined) { delete o.valueExpr; (o as { value: bigint }).value = v; } else (o as { valueExpr: Expr }).valueExpr = e;
     }
+    if ((op.op === 'load' || op.op === 'store') && op.sizeExpr) {
+      // memcpy()/memset() of a computed length: a constant on this path is the size; one that
+      // depends on a read stays an expression, computed when the access is performed.
+      delete (o as { sizeExpr?: Expr }).sizeExpr;
+      const e = fold(op.sizeExpr, st.env, at);
+      const v = constant(e);
+      if (v === undefined) (o as { sizeExpr: Expr }).sizeExpr = e;
+      else if (v === 0n) return; // copies nothing
+      else if (v < 0n || v > BigInt(op.size)) throw new ProgramError(`${at}: length ${BigInt.asIntN(64, v)} on this path: at most the ${op.size} bytes from the pointer to the end of '${op.buf}'`);
+      else {
+        (o as { size: number }).size = Number(v);
+        if (op.op === 'store' && v <= 8n) (o as { value: bigint }).value = BigInt(`0x${(op.value & 0xffn).toString(16).padStart(2, '0').repeat(Number(v))}`); // memset's byte in every byte
+      }
+    }
     if ((op.op === 'dma_sync' || op.op === 'dma_unmap') && op.sizeExpr) {
       delete (o as { sizeExpr?: Expr }).sizeExpr;
       const e = fold(op.sizeExpr, st.env, at);

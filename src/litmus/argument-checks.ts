@@ -79,6 +79,14 @@ export class ArgumentChecks extends SyntaxParser {
     return { buf: name, off, size: t.size };
   }
 
+  /** From a pointer to the end of its buffer: the most a length computed from registers can cover. */
+  protected restOf(p: { name: string; off: number }, where: Pos): { name: string; off: number; size: number } {
+    const b = this.buffers.get(p.name);
+    if (!b) return { ...p, size: 1 }; // range() says the buffer is unknown
+    if (p.off >= b.size) this.fail(where, `offset ${p.off} is outside '${p.name}' (size ${b.size})`);
+    return { ...p, size: b.size - p.off };
+  }
+
   protected handle(a: Syn): string {
     if (a.s !== 'name' || a.index !== undefined) this.fail(a.tok, 'expected a DMA handle');
     this.useHandle(a.name, a.tok);
@@ -134,7 +142,7 @@ export class ArgumentChecks extends SyntaxParser {
   }
 
   protected intArg(a: Syn, what: string): number {
-    if (a.s !== 'num' && what === 'a size') this.fail(a.tok, 'expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*() and dma_unmap_*()');
+    if (a.s !== 'num' && what === 'a size') this.fail(a.tok, 'expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*(), dma_unmap_*(), memcpy() and memset()');
     if (a.s !== 'num') this.fail(a.tok, `expected ${what} (a number)`);
     return this.small(a.v, a.tok, what);
   }

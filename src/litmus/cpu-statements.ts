@@ -87,6 +87,17 @@ export class CpuStatements extends CpuCalls {
       case 'memset': {
         a(3);
         const byte = this.valueArg(c.args[1], MEMSET_BYTE);
+        if (c.args[2].s !== 'num') {
+          // memset(skb + len, 0, ETH_ZLEN - len): a length computed from registers, at most the rest of the buffer
+          const sizeExpr = this.expr(c.args[2]);
+          const at = this.splitBase(c.args[0]).off;
+          if (at && at.s !== 'num') {
+            const acc = this.access({ s: 'deref' as const, size: 1, ptr: c.args[0], tok: c.args[0].tok, d: c.args[0].d + 1 });
+            return { op: 'store', ...acc, size: this.restOf({ name: acc.buf, off: acc.off }, c.args[0].tok).size, value: byte, sizeExpr };
+          }
+          const p = this.pointer(c.args[0]);
+          return { op: 'store', ...this.range(this.restOf(p, c.args[0].tok), c.args[0].tok), value: byte, sizeExpr };
+        }
         const size = this.intArg(c.args[2], 'a size');
         const { off } = this.splitBase(c.args[0]);
         if (off && off.s !== 'num') {
@@ -101,6 +112,8 @@ export class CpuStatements extends CpuCalls {
         a(3);
         if (c.args[0].s !== 'name' || c.args[0].index !== undefined) this.fail(c.args[0].tok, 'memcpy(r, ptr, size) reads size bytes of ptr into a local r');
         const p = this.pointer(c.args[1]);
+        // memcpy(r, rxbuf, len) (copybreak): a length computed from registers, at most the rest of the buffer
+        if (c.args[2].s !== 'num') return { op: 'load', ...this.range(this.restOf(p, c.args[1].tok), c.args[1].tok), sizeExpr: this.expr(c.args[2]) };
         return { op: 'load', ...this.range({ ...p, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok) };
       }
       case 'writel': case 'writel_relaxed': {

@@ -135,6 +135,11 @@ function pointer(buf: string, off: number): string {
   return off ? `${buf} + ${off}` : buf;
 }
 
+/** buf, buf + 4, or buf + 4 + len: a pointer argument whose offset may be computed. */
+function computedPointer(op: { buf: string; off: number; offExpr?: Expr }): string {
+  return op.offExpr ? `${pointer(op.buf, op.off)} + ${printExpr(op.offExpr, {}, SUM)}` : pointer(op.buf, op.off);
+}
+
 /** The value of a store or write: a constant, an expression, or {v0, v1, ...}. */
 function stored(op: { value: Value; valueExpr?: Expr; values?: Value[] }): string {
   if (op.values) return `{${op.values.map(value).join(', ')}}`;
@@ -162,11 +167,13 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
     case 'store':
       if (op.release) return `smp_store_release(&${op.buf}, ${stored(op)});`;
       if (op.once) return `WRITE_ONCE(${access(op)}, ${stored(op)});`;
+      if (op.sizeExpr) return `memset(${computedPointer(op)}, ${value(op.value & 0xffn)}, ${printExpr(op.sizeExpr)});`;
       if (op.size > 8 && !op.values && !op.valueExpr && !op.offExpr) return `memset(${pointer(op.buf, op.off)}, ${value(op.value)}, ${op.size});`;
       return `${access(op)} = ${stored(op)};`;
     case 'load':
       if (op.acquire) return `${reg(op.reg)} = smp_load_acquire(&${op.buf});`;
       if (op.once) return `${reg(op.reg)} = READ_ONCE(${access(op)});`;
+      if (op.sizeExpr) return `memcpy(${reg(op.reg)}, ${computedPointer(op)}, ${printExpr(op.sizeExpr)});`;
       return op.size > 8 && !op.offExpr ? `memcpy(${reg(op.reg)}, ${pointer(op.buf, op.off)}, ${op.size});` : `${reg(op.reg)} = ${access(op)};`;
     case 'poll':
       if (!op.until) return `while (READ_ONCE(${access(op)}) != ${value(op.value)}) cpu_relax();`;

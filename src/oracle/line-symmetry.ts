@@ -55,12 +55,12 @@ export function lineClasses(c: Compiled): Map<number, number> | undefined {
     switch (op.op) {
       case 'store': {
         const v = fill(op);
-        if (op.offExpr || v === undefined) spoil(buf(op.buf).addr, buf(op.buf).size);
+        if (op.offExpr || op.sizeExpr || v === undefined) spoil(buf(op.buf).addr, buf(op.buf).size);
         else touch(id, buf(op.buf).addr + op.off, op.size, v);
         break;
       }
       case 'load':
-        if (op.offExpr) spoil(buf(op.buf).addr, buf(op.buf).size);
+        if (op.offExpr || op.sizeExpr) spoil(buf(op.buf).addr, buf(op.buf).size);
         else touch(id, buf(op.buf).addr + op.off, op.size);
         break;
       case 'poll': case 'rmw': spoil(buf(op.buf).addr + op.off, op.size); break;

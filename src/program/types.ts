@@ -60,7 +60,11 @@ export interface BufRef { buf: string; off: number; size: number }
  * - valueExpr: the value when it is not a constant (`value` is then 0n and unused);
  * - values: distinct little-endian u64s of an access wider than 8 bytes (`{v0, v1}`).
  */
-interface Computed { offExpr?: Expr; valueExpr?: Expr; values?: Value[] }
+interface Computed {
+  offExpr?: Expr; valueExpr?: Expr; values?: Value[];
+  /** memcpy()/memset() of a length computed from a read (a descriptor's length): `size` is its bound, the rest of the buffer. */
+  sizeExpr?: Expr;
+}
 
 /**
  * Registers and control flow. Source programs only: src/exec/paths.ts turns them into
