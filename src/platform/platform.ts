@@ -122,7 +122,7 @@ export const PLATFORM_CONSTRAINTS: readonly PlatformConstraint[] = [
     // e3067861ba66 "arm64: add basic VMAP_STACK support" (v4.14): before, arm64 cannot select
     // CONFIG_VMAP_STACK. Left out, the setting follows the kernel (makePlatform).
     settings: ['kernel', 'vmapStack'], option: 'vmapStack',
-    refuse: (c, v) => (c.vmapStack && !arm64HasVmapStack(v) ? `vmapStack = true is impossible on kernel ${c.kernel}: arm64 has CONFIG_VMAP_STACK from 4.14 (e3067861ba66); leave vmapStack out or set it to false (the stack is in the linear map)` : undefined),
+    refuse: (c, v) => (c.vmapStack && !arm64HasVmapStack(v) ? `vmapStack = true on kernel ${c.kernel}: arm64 has CONFIG_VMAP_STACK from 4.14 (e3067861ba66); leave vmapStack out or set it to false (the stack is in the linear map)` : undefined),
   },
   {
     settings: ['kernel', 'restrictedPool'], option: 'restrictedPool',
