@@ -212,6 +212,7 @@ export function checkSetting(key: string, value: unknown): void {
   }
 }
 
+/** One setting at a time (type, range). A rule over several settings belongs in PLATFORM_CONSTRAINTS: the fuzz covering reads them. */
 function validate(c: PlatformConfig): PlatformConfig {
   if (![64, 128].includes(c.lineSize)) throw new PlatformError('lineSize', `lineSize must be 64 or 128, not ${c.lineSize}`);
   if (![64, 128, 256].includes(c.cwg)) throw new PlatformError('cwg', `cwg must be 64, 128 or 256, not ${c.cwg}`);
