@@ -66,6 +66,9 @@ describe('dma-ranges window', () => {
     expect(() => makePlatform({ dmaRangesBus: 0xc000_0000 })).toThrow(/dmaRangesBus needs a window/);
     expect(() => makePlatform({ dmaRangesSize: 0x1000 })).toThrow(PlatformError);
     expect(() => makePlatform({ ...RPI4, iommu: 'lazy' })).toThrow(/dma-direct only/);
+    // no dev->bus_dma_mask before 4.19 (6c2fb2ea7636): the driver's dma_set_mask() replaced the window's limit, not modelled
+    expect(() => makePlatform({ ...RPI4, kernel: '4.14' })).toThrow(/^a dma-ranges window is modelled from kernel 4\.19 \(bus_dma_mask, 6c2fb2ea7636\), not 4\.14/);
+    expect(() => makePlatform({ ...RPI4, kernel: '4.19' })).not.toThrow();
   });
 
   test('scenarios: a driver programming virt_to_phys() is a bug behind the RPi4 window and ok without it; the handle is ok on both', () => {

@@ -45,7 +45,9 @@ describe("a trial's search is bounded by what the file's own platform needs", ()
     expect(r.executions).toBeLessThanOrEqual(bound);
     expect([...checked.values()]).toEqual([undefined]);
     // its own platform keeps check's search (exhaustive levels, then random)
-    const own = runTrial([large], plans.find(ownPlatform)!, new Map());
+    // (a trial on the file's own platform: the covering's rows need not start there)
+    const { version: _v, faults: _f, ...ownConfig } = makePlatform(large.program.platform);
+    const own = runTrial([large], { ...plan, platform: ownConfig, placement: [] }, new Map());
     expect(own.verdict).toBe('ok');
     expect(own.executions).toBeGreaterThan(bound + TRIAL_BOUNDS.checkRuns);
   }, 120_000);
@@ -65,10 +67,12 @@ describe('pairwise covering before any platform repeats', () => {
     const cov = pairCoverage(m, plans.map((p) => p.platform));
     expect(cov.missing).toEqual([]);
     expect(cov.covered).toBe(cov.coverable);
-    // 12 settings vary; impossible pairs: lineSize=128 with cwg=64 (CWG ≥ DminLine), a
-    // restricted pool behind an SMMU or before 5.15, ...
-    expect(cov.axes).toHaveLength(12);
-    expect(cov.impossible).toBeGreaterThan(0);
+    // 14 settings vary; the 17 pairs no platform has (lineSize=128 with cwg=64, vmapStack on
+    // 4.9, a dma-ranges offset without a window, ...) are listed in tests/pairwise.test.ts; a
+    // window's offset meets every kernel that has windows
+    expect(cov.axes).toHaveLength(14);
+    expect(cov.impossible).toBe(17);
+    expect(cov.impossiblePairs).not.toContain('kernel=5.15 × dmaRangesBus=3221225472');
     // deterministic from the seed
     expect(coveringRows(m, `${seed}/0`)).toEqual(rows);
   });

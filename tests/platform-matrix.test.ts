@@ -6,6 +6,7 @@ import { expect, test } from 'vitest';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { driverMaskBits, fileMatrix, platformAt } from '../src/kernel/platform-matrix.js';
 import { planTrial } from '../src/fuzz/trial.js';
+import { platformError } from '../src/platform/platform.js';
 
 const driver = (mask: string, platform = '') => parseLitmus(`DMA mask-test
 ${platform}
@@ -57,4 +58,19 @@ test('a mask set inside a branch counts, and a file that pins a narrower device 
   expect(driverMaskBits(inBranch.program)).toBe(40);
   const lying = driver('dma_set_mask(dev, DMA_BIT_MASK(64));', 'platform { deviceAddressBits = 32; highRam = true; }');
   expect(fileMatrix(lying.program).fixed.deviceAddressBits).toBe(32);
+});
+
+test('the matrix has kernel 4.9 (no vmapped stack: a rule, never a quiet change) and dma-ranges windows (offset and size together)', () => {
+  const m = fileMatrix(driver('').program);
+  const values = (key: string) => m.axes.find((a) => a.key === key)!.values;
+  expect(values('kernel')).toContain('4.9');
+  expect(values('dmaRangesBus')).toEqual([0, 0xc000_0000]);
+  expect(values('dmaRangesSize')).toEqual([0, 0x4000_0000]);
+  const choose = (over: Record<string, unknown>) => platformAt(m, m.axes.map((a) => (a.key in over ? a.values.indexOf(over[a.key]) : 0)));
+  expect(choose({ kernel: '4.9', vmapStack: true })).toBeUndefined();
+  expect(choose({ kernel: '4.9', vmapStack: false })).toMatchObject({ kernel: '4.9', vmapStack: false });
+  expect(choose({ dmaRangesBus: 0xc000_0000 })).toBeUndefined(); // an offset without a window
+  expect(choose({ dmaRangesBus: 0xc000_0000, dmaRangesSize: 0x4000_0000, kernel: '5.15' })).toMatchObject({ dmaRangesBus: 0xc000_0000, dmaRangesSize: 0x4000_0000 });
+  // a file's own platform block asking for a vmapped stack on 4.9 is refused naming the setting
+  expect(platformError({ kernel: '4.9', vmapStack: true })?.option).toBe('vmapStack');
 });

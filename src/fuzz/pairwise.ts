@@ -1,14 +1,19 @@
 // A pairwise covering of a file's platform matrix: rows (one value per varied setting) such that
-// every pair of values of two settings appears in some row — a few dozen rows where the whole
-// matrix has thousands. `dmafuzz fuzz` runs these rows first, so within any time box every pair
-// of settings is tried before any combination repeats; then it samples at random.
-// Built greedily (AETG: Cohen et al., IEEE TSE 1997): each row starts from a pair not yet covered
-// and takes, setting by setting, the value covering most new pairs. Deterministic from the seed.
-// Pairs no machine has (cwg 64 with lineSize 128: CTR_EL0.CWG is at least DminLine) are left out.
+// every pair of values of two settings that some platform has appears in some row — a few dozen
+// rows where the whole matrix has thousands. `dmafuzz fuzz` runs these rows first, so within any
+// time box every pair of settings is tried before any combination repeats; then it samples at
+// random. Built greedily (AETG: Cohen et al., IEEE TSE 1997): each row starts from a pair not yet
+// covered and takes, setting by setting, the value covering most new pairs. Deterministic from
+// the seed.
+// Constraints (src/kernel/platform-constraints.ts) are honoured exactly: a pair is impossible
+// when no platform of the matrix has both values (cwg 64 with lineSize 128, a dma-ranges offset
+// without a window, vmapStack on 4.9, ...), and such pairs are left out of what must be covered;
+// every other pair is covered, and every row is a platform makePlatform() accepts.
 
-import seedrandom from 'seedrandom';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
 import { platformAt, type FileMatrix } from '../kernel/platform-matrix.js';
+import { matrixConstraints, type MatrixConstraints } from '../kernel/platform-constraints.js';
+import seedrandom from 'seedrandom';
 
 type Row = number[];
 
@@ -24,20 +29,15 @@ function pairsOf(m: FileMatrix, row: Row): number[] {
   return out;
 }
 
-/** Every pair of the matrix, each with a valid row containing it, or none if no machine has it. */
-function allPairs(m: FileMatrix, rng: () => number): Map<number, Row | undefined> {
-  const out = new Map<number, Row | undefined>();
+interface Pair { i: number; a: number; j: number; b: number }
+
+/** Every pair of the matrix some platform has, by id (in axis and value order). */
+function possiblePairs(m: FileMatrix, c: MatrixConstraints): Map<number, Pair> {
+  const out = new Map<number, Pair>();
   const n = m.axes.length;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
     for (let a = 0; a < m.axes[i].values.length; a++) for (let b = 0; b < m.axes[j].values.length; b++) {
-      let witness: Row | undefined;
-      for (let t = 0; t < 40 && !witness; t++) {
-        const row = m.axes.map((ax) => (t === 0 ? 0 : Math.floor(rng() * ax.values.length)));
-        row[i] = a;
-        row[j] = b;
-        if (platformAt(m, row)) witness = row;
-      }
-      out.set(pairId(m, i, a, j, b), witness);
+      if (c.possible([[i, a], [j, b]])) out.set(pairId(m, i, a, j, b), { i, a, j, b });
     }
   }
   return out;
@@ -54,26 +54,25 @@ export function coveringRows(m: FileMatrix, seed: string): Row[] {
   const n = m.axes.length;
   const rows: Row[] = [];
   if (n >= 2) {
-    const pairs = allPairs(m, rng);
-    const open = new Set([...pairs].filter(([, w]) => w).map(([p]) => p));
-    const ids = [...open];
+    const c = matrixConstraints(m);
+    const pairs = possiblePairs(m, c);
+    const open = new Set(pairs.keys());
     while (open.size) {
-      const start = ids.find((p) => open.has(p))!;
-      let best: Row = pairs.get(start)!;
-      let bestGain = pairsOf(m, best).filter((p) => open.has(p)).length;
-      for (let c = 0; c < 12; c++) {
+      let best: Row | undefined;
+      let bestGain = 0;
+      const openIds = [...open];
+      for (let k = 0; k < 12; k++) {
+        // the first candidate starts from the first open pair; the others from a random one
+        const start = pairs.get(openIds[k === 0 ? 0 : Math.floor(rng() * openIds.length)])!;
         const row: (number | undefined)[] = new Array(n).fill(undefined);
-        // the starting pair, decoded from its id
-        const first = ids.filter((p) => open.has(p))[c === 0 ? 0 : Math.floor(rng() * open.size)];
-        for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-          for (let a = 0; a < m.axes[i].values.length; a++) for (let b = 0; b < m.axes[j].values.length; b++) {
-            if (row[i] === undefined && pairId(m, i, a, j, b) === first) [row[i], row[j]] = [a, b];
-          }
-        }
+        row[start.i] = start.a;
+        row[start.j] = start.b;
         const order = [...Array(n).keys()].filter((i) => row[i] === undefined).sort(() => rng() - 0.5);
         for (const i of order) {
-          let pick = 0, gain = -1;
-          for (let v = 0; v < m.axes[i].values.length; v++) {
+          // only values some platform has together with what the row already holds
+          const allowed = c.valuesWith(i, row);
+          let pick = allowed[0], gain = -1;
+          for (const v of allowed) {
             let g = 0;
             for (let j = 0; j < n; j++) {
               if (j === i || row[j] === undefined) continue;
@@ -84,10 +83,11 @@ export function coveringRows(m: FileMatrix, seed: string): Row[] {
           row[i] = pick;
         }
         const full = row as Row;
-        if (!platformAt(m, full)) continue;
         const g = pairsOf(m, full).filter((p) => open.has(p)).length;
         if (g > bestGain) [best, bestGain] = [full, g];
       }
+      // Each candidate holds its starting pair, which is open: a row always covers something.
+      if (!best || !platformAt(m, best)) throw new Error(`pairwise: row ${JSON.stringify(best)} is no platform: a rule of makePlatform() is missing from PLATFORM_CONSTRAINTS`);
       rows.push(best);
       for (const p of pairsOf(m, best)) open.delete(p);
     }
@@ -99,36 +99,39 @@ export function coveringRows(m: FileMatrix, seed: string): Row[] {
 export interface PairCoverage {
   /** The settings that vary. */
   axes: string[];
-  /** Pairs some machine has, and how many of them the tried platforms covered. */
+  /** Pairs some platform of the matrix has, and how many of them the tried platforms covered. */
   coverable: number;
   covered: number;
-  /** Pairs no machine has (not counted in coverable). */
+  /** Pairs no platform has (not counted in coverable), as "lineSize=128 × cwg=64". */
   impossible: number;
+  impossiblePairs: string[];
   /** The coverable pairs not covered, as "kernel=5.4 × swiotlb=force". */
   missing: string[];
 }
 
 /** Which pairs of settings the tried platforms cover. */
 export function pairCoverage(m: FileMatrix, tried: readonly PlatformConfig[]): PairCoverage {
-  const pairs = allPairs(m, seedrandom('pairs'));
+  const c = matrixConstraints(m);
   const seen = new Set<number>();
   for (const p of tried) {
     const row = m.axes.map((a) => a.values.indexOf(p[a.key]));
     if (row.every((v) => v >= 0)) for (const id of pairsOf(m, row)) seen.add(id);
   }
   const missing: string[] = [];
-  let coverable = 0, covered = 0, impossible = 0;
+  const impossiblePairs: string[] = [];
+  let coverable = 0, covered = 0;
   const n = m.axes.length;
+  const name = (i: number, a: number) => `${m.axes[i].key}=${String(m.axes[i].values[a])}`;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
     for (let a = 0; a < m.axes[i].values.length; a++) for (let b = 0; b < m.axes[j].values.length; b++) {
-      const id = pairId(m, i, a, j, b);
-      if (!pairs.get(id)) { impossible++; continue; }
+      const text = `${name(i, a)} × ${name(j, b)}`;
+      if (!c.possible([[i, a], [j, b]])) { impossiblePairs.push(text); continue; }
       coverable++;
-      if (seen.has(id)) covered++;
-      else missing.push(`${m.axes[i].key}=${String(m.axes[i].values[a])} × ${m.axes[j].key}=${String(m.axes[j].values[b])}`);
+      if (seen.has(pairId(m, i, a, j, b))) covered++;
+      else missing.push(text);
     }
   }
-  return { axes: m.axes.map((a) => a.key), coverable, covered, impossible, missing };
+  return { axes: m.axes.map((a) => a.key), coverable, covered, impossible: impossiblePairs.length, impossiblePairs, missing };
 }
 
 /** platformKey() read back: "cwg=128,kernel=5.15" over the defaults. */

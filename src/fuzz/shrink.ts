@@ -94,7 +94,8 @@ export function shrinkFailure(file: string, parsed: ParsedLitmus, f: TrialFailur
   let cut = false;
   const inTime = () => (now() < deadline ? true : ((cut = true), false));
   const budget = { inTime };
-  const base: PlatformConfig = { ...DEFAULT_PLATFORM, ...(parsed.program.platform ?? {}), ...(o.pin ?? {}) };
+  // the file's own platform, as makePlatform resolves it (vmapStack follows the kernel when the file leaves it out)
+  const { version: _v, faults: _f, ...base } = makePlatform(parsed.program.platform, o.pin);
   // A platform or placement candidate keeps the failure if its trial's execution still fails
   // there, or check's search finds another.
   const onMachine: StillFails<Found> = (x) => {

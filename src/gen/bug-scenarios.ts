@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import type { PlatformConfig } from '../platform/platform.js';
 import { legalize, ringRxArb, ringTxArb, rxArb, transferArb, txArb } from './driver-arb.js';
 import type { DriverSpec, RxSpec, TransferSpec } from './driver-spec.js';
-import { KERNELS_BEFORE_5_19, platformArb } from './platform-arb.js';
+import { KERNELS_BEFORE_5_19, overPlatform, platformArb } from './platform-arb.js';
+import { arm64HasVmapStack, parseKernelVersion } from '../platform/kernel-version.js';
 
 /**
  * Each bug class of DESIGN.md (13 is a checker finding, not a counterexample), split where the
@@ -113,7 +114,7 @@ function injection(kind: BugKind): Injection {
     case '15': return {
       target: rxArb.map((t): TransferSpec => ({ ...t, dir: 'DMA_FROM_DEVICE', prefill: true, deviceWrites: 'head', readAt: 'tail' })),
       lock: ['dir', 'prefill', 'deviceWrites', 'readAt'],
-      platform: fc.constantFrom(...KERNELS_BEFORE_5_19).map((kernel) => ({ ...NON_COHERENT, kernel, ivacUpgrade: false })),
+      platform: fc.constantFrom(...KERNELS_BEFORE_5_19).map((kernel) => ({ ...NON_COHERENT, kernel, ivacUpgrade: false, vmapStack: arm64HasVmapStack(parseKernelVersion(kernel)) })),
       protect: [...COHERENCE, 'kernel', 'ivacUpgrade'],
       // The tail must lie in a line the map's dc ivac covers whole, and differ from the head.
       fit: (t, p) => (t.kind === 'rx' ? { ...t, size: alignUp(Math.max(8, t.size), p.lineSize) } : t),
@@ -132,7 +133,7 @@ export function bugScenarioArb(kind: BugKind): fc.Arbitrary<Scenario> {
     after: fc.array(transferArb, { maxLength: 1 }),
     setMask: fc.boolean(),
   }).map(({ platform, overrides, before, target, after, setMask }): Scenario => {
-    const p: PlatformConfig = { ...platform, ...overrides };
+    const p = overPlatform(platform, overrides);
     const spec = { transfers: [...before, target, ...after], setMask: setMask && overrides.deviceAddressBits === undefined };
     return refit({ platform: p, spec, protect: inj.protect, bug: { kind, target: before.length, lock: ['bug', ...(inj.lock ?? [])] } });
   });

@@ -3,8 +3,8 @@
 // DEFAULT_PLATFORM — the simplest platform is the one a reader needs no explanation for.
 
 import fc from 'fast-check';
-import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
-import { atLeast, parseKernelVersion } from '../kernel/version.js';
+import { DEFAULT_PLATFORM, platformError, type PlatformConfig } from '../platform/platform.js';
+import { arm64HasVmapStack, atLeast, parseKernelVersion } from '../kernel/version.js';
 
 /** Kernels on both sides of every behaviour switch (c50f11c6196f, 7bd6680b47fa, 370645f41e6e). */
 export const KERNELS = ['6.12', '6.6', '6.5', '6.4', '6.1', '5.19', '5.18.6', '5.15', '5.10', '5.4', '4.19', '4.14', '4.9'] as const;
@@ -49,7 +49,6 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     a53CleanUpgrade: weighted<boolean>([4, false], [1, true]),
     ivacUpgrade: weighted<boolean>([4, false], [1, true]),
     strictShareability: fc.constant(false), // the older DMB-shareability reading is opt-in (src/exec/ordering.ts)
-    vmapStack: fc.constant(d.vmapStack), // the generators place no buffer on the stack
     iommu: weighted<PlatformConfig['iommu']>([6, 'none'], [1, 'strict'], [1, 'lazy']),
     iovaGranule: weighted<PlatformConfig['iovaGranule']>([6, 4096], [1, 16384], [1, 65536]),
     restrictedPool: weighted<boolean>([6, false], [1, true]),
@@ -57,11 +56,32 @@ export function platformArb(o: PlatformArbOptions = {}): fc.Arbitrary<PlatformCo
     dmaRanges: weighted<[number, number]>([6, [0, 0]], [1, [0xc000_0000, 0x4000_0000]], [1, [0, 0x4000_0000]]),
   }).map(({ geometry, coherence: [deviceCoherent, declaredCoherent], restrictedPool, dmaRanges: [dmaRangesBus, dmaRangesSize], ...rest }): PlatformConfig => ({
     ...rest, ...geometry, deviceCoherent, declaredCoherent,
-    // dma-ranges is modelled with dma-direct only, for a device that drives the window's addresses
-    ...(rest.iommu === 'none' && dmaRangesBus + dmaRangesSize <= 2 ** rest.deviceAddressBits ? { dmaRangesBus, dmaRangesSize } : { dmaRangesBus: 0, dmaRangesSize: 0 }),
+    // dma-ranges is modelled with dma-direct only, from 4.19 (bus_dma_mask), for a device that drives the window's addresses
+    ...(rest.iommu === 'none' && atLeast(parseKernelVersion(rest.kernel), 4, 19) && dmaRangesBus + dmaRangesSize <= 2 ** rest.deviceAddressBits ? { dmaRangesBus, dmaRangesSize } : { dmaRangesBus: 0, dmaRangesSize: 0 }),
     // a restricted pool exists from v5.15, and only with dma-direct (makePlatform refuses the rest)
     restrictedPool: restrictedPool && rest.iommu === 'none' && atLeast(parseKernelVersion(rest.kernel), 5, 15),
+    // the kernel's own CONFIG_VMAP_STACK (none on arm64 before 4.14); the generators place no buffer on the stack
+    vmapStack: arm64HasVmapStack(parseKernelVersion(rest.kernel)),
   }));
+}
+
+/**
+ * A bug class's required settings over a generated platform: where they clash with a generated
+ * setting (a restricted pool or a dma-ranges window with an older kernel the class needs), the
+ * generated one goes back to the default, so the platform stays one makePlatform() accepts.
+ */
+export function overPlatform(platform: PlatformConfig, overrides: Partial<PlatformConfig>): PlatformConfig {
+  const p: PlatformConfig = { ...platform, ...overrides };
+  const reset = new Set<string>();
+  for (let e = platformError(p); e; e = platformError(p)) {
+    const key = e.option as keyof PlatformConfig;
+    if (key in overrides || !(key in DEFAULT_PLATFORM) || reset.has(key)) throw e;
+    reset.add(key);
+    if (key === 'dmaRangesSize' || key === 'dmaRangesBus') Object.assign(p, { dmaRangesBus: 0, dmaRangesSize: 0 });
+    else if (key === 'vmapStack') p.vmapStack = arm64HasVmapStack(parseKernelVersion(p.kernel));
+    else (p as unknown as Record<string, unknown>)[key] = DEFAULT_PLATFORM[key];
+  }
+  return p;
 }
 
 /** The settings of `p` that differ from the default: what a saved counterexample needs to say. */

@@ -27,8 +27,10 @@ export function physToDma(p: Platform, phys: number): number | undefined {
 /**
  * dev->bus_dma_limit, which dma_capable() takes with the mask (min_not_zero): the last bus
  * address of the window (of_dma_configure()). Before v5.5 it was dev->bus_dma_mask, the window's
- * end rounded up to a power of two ("dma-mapping: treat dev->bus_dma_mask as a DMA limit").
- * Infinity: no limit.
+ * end rounded up to a power of two ("dma-mapping: treat dev->bus_dma_mask as a DMA limit",
+ * a7ba70f1787f). bus_dma_mask itself came with v4.19 (6c2fb2ea7636): before, the window only set
+ * the initial dma_mask, which the driver's dma_set_mask() replaced, so makePlatform() refuses a
+ * window on 4.9 and 4.14. Infinity: no limit.
  */
 export function busDmaLimit(p: Platform): number {
   const w = dmaWindow(p);

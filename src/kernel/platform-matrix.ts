@@ -12,10 +12,9 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // Modelled history: before and after c50f11c6196f (v5.19), 7bd6680b47fa (v6.4), 370645f41e6e
   // (v6.5); LTS kernels as distributions ship them (stable point releases whose backports the
   // model cannot name are refused by src/kernel/version.ts, so the matrix names mainline ones).
-  // The vendor BSP kernel 4.14 too, still in many shipping SoCs (4.9, which has no arm64
-  // CONFIG_VMAP_STACK, only where a file pins it: a matrix point with a vmapped stack on 4.9 is
-  // no machine, and makePlatform would quietly run it without one).
-  kernel: ['6.12', '5.4', '5.10', '5.15', '5.19', '6.1', '6.6', '4.14'],
+  // The vendor BSP kernels 4.14 and 4.9 too, still in many shipping SoCs (4.9 has no arm64
+  // CONFIG_VMAP_STACK: its platforms have vmapStack = false, a rule of makePlatform()).
+  kernel: ['6.12', '5.4', '5.10', '5.15', '5.19', '6.1', '6.6', '4.14', '4.9'],
   // CTR_EL0 DminLine/CWG pairs seen on Cortex-A and Neoverse parts (64/64), with a 128-byte
   // write-back granule (64/128, e.g. some ThunderX/Apple-class parts) and 128/128.
   lineSize: [64, 128],
@@ -44,12 +43,13 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // A device given its own `restricted-dma-pool` (with dma-direct, v5.15+: the impossible
   // combinations are skipped).
   restrictedPool: [false, true],
-  // dma-ranges windows are not an axis: the offset and the limit only exist together, a
-  // constraint the pairwise covering (src/fuzz/pairwise.ts) cannot honour yet (it left pairs such
-  // as kernel=5.15 × the RPi4 offset uncovered). A file sets its window in its platform block;
-  // `dmafuzz selftest` generates windows (src/gen/platform-arb.ts).
-  dmaRangesBus: [0],
-  dmaRangesSize: [0],
+  // No dma-ranges; a window of the first GiB without an offset (a 30-bit interconnect); and the
+  // Raspberry Pi 4's legacy window, the first GiB at bus 0xc0000000 (a 32-bit DMA engine). The
+  // offset needs a window (dmaRangesBus 0xc0000000 with size 0 is no platform), a window needs
+  // dma-direct and kernel 4.19+: rules of makePlatform() (PLATFORM_CONSTRAINTS) that the pairwise
+  // covering honours exactly (src/kernel/platform-constraints.ts).
+  dmaRangesBus: [0, 0xc000_0000],
+  dmaRangesSize: [0, 0x4000_0000],
 };
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];
@@ -106,7 +106,7 @@ export function matrixSize(m: FileMatrix): number {
   return m.axes.reduce((n, a) => n * a.values.length, 1);
 }
 
-/** The platform for one choice per axis, or undefined if no arm64 machine can be it (cwg < lineSize). */
+/** The platform for one choice per axis, or undefined if no arm64 machine can be it (a rule of makePlatform: cwg < lineSize, ...). */
 export function platformAt(m: FileMatrix, choice: readonly number[]): PlatformConfig | undefined {
   const layer: Record<string, unknown> = { ...m.fixed };
   m.axes.forEach((a, i) => { layer[a.key] = a.values[choice[i] % a.values.length]; });

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { PlatformError } from '../platform/platform-error.js';
-import { makePlatform } from '../platform/platform.js';
+import { makePlatform, platformError } from '../platform/platform.js';
 import {
   arm64HasVmapStack, hasDebugDmaMapSingle, swiotlbHonoursSkipCpuSync,
   cleansFromDeviceAtMap, parseKernelVersion, rejectsVmallocMapSingle, stableUnknown, swiotlbClampsToAllocSize, swiotlbMapCopy,
@@ -86,11 +86,14 @@ describe('behaviour by version', () => {
 });
 
 describe('4.9 and 4.14 (issue 21)', () => {
-  test('VMAP_STACK on arm64 from 4.14 (e3067861ba66): a 4.9 platform keeps the stack in the linear map', () => {
+  test('VMAP_STACK on arm64 from 4.14 (e3067861ba66): a 4.9 platform keeps the stack in the linear map, and vmapStack = true on 4.9 is an error', () => {
     expect(['4.9', '4.14', '4.19'].map((t) => arm64HasVmapStack(v(t)))).toEqual([false, true, true]);
     expect(makePlatform({ kernel: '4.9' }).vmapStack).toBe(false);
     expect(makePlatform({ kernel: '4.14' }).vmapStack).toBe(true);
-    expect(makePlatform({ kernel: '4.9', vmapStack: true }).vmapStack).toBe(false);
+    // left out, the setting follows the kernel; asked for, it is refused naming the setting (never quietly dropped)
+    expect(makePlatform({ kernel: '4.9', vmapStack: false }).vmapStack).toBe(false);
+    expect(() => makePlatform({ kernel: '4.9', vmapStack: true })).toThrow(/^vmapStack = true on kernel 4\.9: arm64 has CONFIG_VMAP_STACK from 4\.14/);
+    expect(platformError({ kernel: '4.9', vmapStack: true })?.option).toBe('vmapStack');
   });
   test('no debug_dma_map_single() vmalloc check before 4.19; swiotlb ignores DMA_ATTR_SKIP_CPU_SYNC before 4.10 (0443fa003fa1)', () => {
     expect(['4.9', '4.14', '4.19'].map((t) => hasDebugDmaMapSingle(v(t)))).toEqual([false, false, true]);

@@ -101,25 +101,90 @@ export { PlatformError };
 
 const KEYS = Object.keys(DEFAULT_PLATFORM) as (keyof PlatformConfig)[];
 
-/** Merge settings over the defaults and reject platforms no arm64 machine can be. */
-export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[]): Platform {
+/**
+ * A rule over several settings that no arm64 machine (or no modelled kernel) breaks. One table,
+ * read by makePlatform() and by the fuzz matrix's pairwise covering (src/fuzz/pairwise.ts),
+ * which must know which settings each rule reads to know which pairs of values no platform has.
+ * `refuse` returns the one-line error, naming `option`, or undefined.
+ */
+export interface PlatformConstraint {
+  settings: readonly (keyof PlatformConfig)[];
+  option: keyof PlatformConfig;
+  refuse(c: PlatformConfig, v: KernelVersion): string | undefined;
+}
+
+export const PLATFORM_CONSTRAINTS: readonly PlatformConstraint[] = [
+  {
+    settings: ['lineSize', 'cwg'], option: 'cwg',
+    refuse: (c) => (c.cwg < c.lineSize ? `cwg (${c.cwg}) smaller than lineSize (${c.lineSize}): CTR_EL0.CWG is the largest line` : undefined),
+  },
+  {
+    // e3067861ba66 "arm64: add basic VMAP_STACK support" (v4.14): before, arm64 cannot select
+    // CONFIG_VMAP_STACK. Left out, the setting follows the kernel (makePlatform).
+    settings: ['kernel', 'vmapStack'], option: 'vmapStack',
+    refuse: (c, v) => (c.vmapStack && !arm64HasVmapStack(v) ? `vmapStack = true on kernel ${c.kernel}: arm64 has CONFIG_VMAP_STACK from 4.14 (e3067861ba66); leave vmapStack out or set it to false (the stack is in the linear map)` : undefined),
+  },
+  {
+    settings: ['kernel', 'restrictedPool'], option: 'restrictedPool',
+    refuse: (c, v) => (c.restrictedPool && !atLeast(v, 5, 15) ? `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 461021875c50), not ${c.kernel}` : undefined),
+  },
+  {
+    settings: ['iommu', 'restrictedPool'], option: 'restrictedPool',
+    refuse: (c) => (c.restrictedPool && c.iommu !== 'none' ? 'restrictedPool is a dma-direct setting: with iommu = strict or lazy the model has no restricted pool' : undefined),
+  },
+  {
+    settings: ['dmaRangesBus', 'dmaRangesSize'], option: 'dmaRangesSize',
+    refuse: (c) => (c.dmaRangesSize === 0 && c.dmaRangesBus !== 0 ? 'dmaRangesBus needs a window: set dmaRangesSize too' : undefined),
+  },
+  {
+    settings: ['dmaRangesBus', 'dmaRangesSize', 'deviceAddressBits'], option: 'dmaRangesSize',
+    refuse: (c) => (c.dmaRangesBus + c.dmaRangesSize > 2 ** c.deviceAddressBits
+      ? `the dma-ranges window ends at 0x${(c.dmaRangesBus + c.dmaRangesSize - 1).toString(16)}, beyond the ${c.deviceAddressBits} address bits the device drives: the window describes what the device reaches`
+      : undefined),
+  },
+  {
+    settings: ['dmaRangesSize', 'iommu'], option: 'dmaRangesSize',
+    refuse: (c) => (c.dmaRangesSize > 0 && c.iommu !== 'none' ? 'dma-ranges is modelled with dma-direct only: with iommu = strict or lazy the device sees IOVAs' : undefined),
+  },
+  {
+    // dma_capable() checks dev->bus_dma_mask from 6c2fb2ea7636 "of/device: Set bus DMA mask as
+    // appropriate" (v4.19). Before, the window's limit is only the initial dma_mask
+    // of_dma_configure() sets, and a driver's dma_set_mask() replaces it (ee7b1f31200d: "we don't
+    // yet prevent drivers from simply overwriting this initial mask"): not modelled.
+    settings: ['dmaRangesSize', 'kernel'], option: 'dmaRangesSize',
+    refuse: (c, v) => (c.dmaRangesSize > 0 && !atLeast(v, 4, 19) ? `a dma-ranges window is modelled from kernel 4.19 (bus_dma_mask, 6c2fb2ea7636), not ${c.kernel}: before it the driver's dma_set_mask() replaces the window's limit` : undefined),
+  },
+];
+
+/**
+ * The settings of the layers over the defaults, before any check: what makePlatform() checks.
+ * vmapStack left out follows the kernel (CONFIG_VMAP_STACK=y on arm64 from 4.14, absent before).
+ */
+export function mergePlatform(...layers: (Partial<PlatformConfig> | undefined)[]): PlatformConfig {
   const config: PlatformConfig = { ...DEFAULT_PLATFORM };
+  let vmapStackSet = false;
   for (const layer of layers) {
     if (!layer) continue;
     for (const [key, value] of Object.entries(layer)) {
       if (!KEYS.includes(key as keyof PlatformConfig)) throw new PlatformError(key, `unknown platform setting '${key}'`);
-      if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+      if (value === undefined) continue;
+      (config as unknown as Record<string, unknown>)[key] = value;
+      if (key === 'vmapStack') vmapStackSet = true;
     }
   }
+  if (!vmapStackSet) config.vmapStack = arm64HasVmapStack(parseKernelVersion(config.kernel));
+  return config;
+}
+
+/** Merge settings over the defaults and reject platforms no arm64 machine can be. */
+export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[]): Platform {
+  const config = mergePlatform(...layers);
   const version = parseKernelVersion(config.kernel);
-  // arm64 has CONFIG_VMAP_STACK from v4.14 (e3067861ba66): before, the stack is in the linear map
-  // whatever the setting says (full configurations carry the default `true`; the platform line
-  // of every report says "stack in the linear map").
-  if (!arm64HasVmapStack(version)) config.vmapStack = false;
   const valid = validate(config);
-  if (valid.restrictedPool && !atLeast(version, 5, 15)) throw new PlatformError('restrictedPool', `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 461021875c50), not ${config.kernel}`);
-  if (valid.dmaRangesSize > 0 && valid.iommu !== 'none') throw new PlatformError('dmaRangesSize', 'dma-ranges is modelled with dma-direct only: with iommu = strict or lazy the device sees IOVAs');
-  if (valid.restrictedPool && valid.iommu !== 'none') throw new PlatformError('restrictedPool', 'restrictedPool is a dma-direct setting: with iommu = strict or lazy the model has no restricted pool');
+  for (const rule of PLATFORM_CONSTRAINTS) {
+    const refusal = rule.refuse(valid, version);
+    if (refusal) throw new PlatformError(rule.option, refusal);
+  }
   return { ...valid, version };
 }
 
@@ -147,12 +212,10 @@ export function checkSetting(key: string, value: unknown): void {
   }
 }
 
+/** One setting at a time (type, range). A rule over several settings belongs in PLATFORM_CONSTRAINTS: the fuzz covering reads them. */
 function validate(c: PlatformConfig): PlatformConfig {
   if (![64, 128].includes(c.lineSize)) throw new PlatformError('lineSize', `lineSize must be 64 or 128, not ${c.lineSize}`);
   if (![64, 128, 256].includes(c.cwg)) throw new PlatformError('cwg', `cwg must be 64, 128 or 256, not ${c.cwg}`);
-  if (c.cwg < c.lineSize) {
-    throw new PlatformError('cwg', `cwg (${c.cwg}) smaller than lineSize (${c.lineSize}): CTR_EL0.CWG is the largest line`);
-  }
   if (!Number.isInteger(c.deviceAddressBits) || c.deviceAddressBits < 24 || c.deviceAddressBits > 64) {
     throw new PlatformError('deviceAddressBits', `deviceAddressBits must be an integer from 24 to 64, not ${c.deviceAddressBits}`);
   }
@@ -166,10 +229,6 @@ function validate(c: PlatformConfig): PlatformConfig {
     if (!Number.isSafeInteger(v) || v < 0 || v % 4096 !== 0 || v >= 2 ** 48) throw new PlatformError(key, `${key} must be a multiple of 4096 from 0 below 2^48, not ${v}`);
   }
   if (c.dmaRangesSize > 0 && c.dmaRangesSize < MIN_WINDOW) throw new PlatformError('dmaRangesSize', `dmaRangesSize must be 0 (no dma-ranges) or at least 0x${MIN_WINDOW.toString(16)}: the model's low RAM (swiotlb, coherent pages) must be inside the window`);
-  if (c.dmaRangesSize === 0 && c.dmaRangesBus !== 0) throw new PlatformError('dmaRangesSize', 'dmaRangesBus needs a window: set dmaRangesSize too');
-  if (c.dmaRangesBus + c.dmaRangesSize > 2 ** c.deviceAddressBits) {
-    throw new PlatformError('dmaRangesSize', `the dma-ranges window ends at 0x${(c.dmaRangesBus + c.dmaRangesSize - 1).toString(16)}, beyond the ${c.deviceAddressBits} address bits the device drives: the window describes what the device reaches`);
-  }
   for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
