@@ -162,7 +162,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   const memo = new PathMemo();
   const result = checkPaths(paths, o, memo.recorder(o));
   const failing = paths[result.counterexample?.execution.path ?? 0];
-  const report = result.counterexample && explainCounterexample(failing, result.counterexample.execution, result.counterexample.result);
+  const report = result.counterexample && explainCounterexample(failing, result.counterexample.execution, result.counterexample.result, undefined, source);
   const waivers: Waiver[] = [...(o.fileWaivers ?? []), ...(o.waive ?? []).map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
   const search = { program: c.source ?? c.program, file, overrides: o.platform ?? {}, unroll: o.unroll, own: { paths, result } };
   const findings = fileFindings(paths, { maxStates: o.maxStates, source, search, waivers, memo });

@@ -2,7 +2,7 @@
 // findings and the suggested fix (or why there is none) — for the reports of `dmafuzz fuzz`,
 // which live below the CLI and get this function passed in (src/report/failure-analysis.ts).
 
-import type { CheckShrunk } from '../report/failure-analysis.js';
+import type { CheckShrunk } from '../report/failure-report.js';
 import { checkProgramAs, loadLitmus } from './check-file.js';
 
 export const checkShrunk: CheckShrunk = (file, litmus) => {

@@ -1,9 +1,9 @@
-// Everything a report says about one shrunk fuzz failure, computed once and read by every format
-// (JUnit, HTML, the index): the counterexample explained on the path it ran (a test with
-// branches, loops or values the device read compiles to one program per path; the saved
-// execution names its path), its timeline, the one-line "why", and — from the check pipeline
-// the CLI passes in, so this layer does not import it — the contract findings and the fix of the
-// shrunk test, as `dmafuzz check` prints them.
+// The report (src/report/report.ts) of one shrunk fuzz failure, built once and read by every
+// format (JUnit, the HTML page, the index, summary.json): the counterexample explained on the path
+// it ran (a test with branches, loops or values the device read compiles to one program per path;
+// the saved execution names its path), its timeline, the one-line "why", the culprit, and — from
+// the check pipeline the CLI passes in, so this layer does not import it — the contract findings
+// and the fix of the shrunk test, as `dmafuzz check` prints them.
 
 import { compilePaths } from '../exec/compile.js';
 import type { Finding } from '../check/finding.js';
@@ -13,9 +13,11 @@ import { pathOf } from '../oracle/check.js';
 import { judgeExecution } from '../oracle/oracle.js';
 import { makePlatform } from '../platform/platform.js';
 import type { Cause } from './cause.js';
-import { explainCounterexample, type CounterexampleReport } from './counterexample.js';
+import { explainCounterexample } from './counterexample.js';
+import { LAST_CHANGE, stepCulprit } from './culprit.js';
 import type { FixReport } from './fix-diff.js';
-import { buildTimeline, type Timeline } from './timeline.js';
+import { counted, type FoundBy, type Report } from './report.js';
+import { buildTimeline } from './timeline.js';
 import { traceRun } from './traced-run.js';
 
 /** A contract finding with its place in the shrunk test, as `dmafuzz check` reports it. */
@@ -31,40 +33,35 @@ export interface ShrunkCheck {
 /** The check pipeline, given the shrunk test's file name and text (src/run/check-file.ts). */
 export type CheckShrunk = (file: string, litmus: string) => ShrunkCheck | undefined;
 
-export interface AnalyzedFailure {
-  failure: SavedFailure;
-  /** A short name: the test, the mechanism and the read it broke ("rx: stale cache line read by cpu0's `r0 = ...`"). */
-  title: string;
-  /** One line: what went wrong and why. */
-  why: string;
-  /** The command that reproduces it. */
-  reproduce: string;
-  /** Undefined only if the saved execution no longer fails (never expected: the shrinker judged it). */
-  report?: CounterexampleReport;
-  timeline?: Timeline;
-  check?: ShrunkCheck;
-}
-
 /** The command that reproduces a failure: check of the saved test, with its replay data when check's bounds are not enough. */
 export function reproduceCommand(f: SavedFailure): string {
   if (!f.saved) return 'dmafuzz check FILE (the test below, saved as FILE.litmus)';
   return `dmafuzz check ${f.saved.litmus}${f.reproducesWithCheck ? '' : ` --replay ${f.saved.replay}`}`;
 }
 
-export function analyzeFailure(f: SavedFailure, checkShrunk?: CheckShrunk): AnalyzedFailure {
+export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): Report {
   const reproduce = reproduceCommand(f);
-  const program = parseLitmus(f.litmus).program;
+  const file = f.saved?.litmus ?? `${f.test}.litmus`;
+  const { program, source } = parseLitmus(f.litmus);
   // The path the execution ran: the shrinker compiles with the default unroll, as check does.
   const c = pathOf(compilePaths(program, makePlatform(program.platform))[0], f.execution);
   const v = judgeExecution(c, f.execution);
-  const check = checkShrunk?.(f.saved?.litmus ?? `${f.test}.litmus`, f.litmus);
-  if (v.verdict !== 'bug') return { failure: f, title: `${f.test}: DMA bug on ${f.platformText}`, why: `DMA bug on ${f.platformText} (the saved execution no longer fails: ${reproduce} re-searches it)`, reproduce, ...(check ? { check } : {}) };
+  const check = checkShrunk?.(file, f.litmus);
+  const found: FoundBy = { file: f.file, trial: f.trial, platformText: f.platformText, placementNotes: f.placementNotes, alsoFoundOn: f.alsoFoundOn, key: f.key, ms: f.ms, litmus: f.litmus };
+  const shared = {
+    file, test: f.test, verdict: 'bug' as const, reproduce, found,
+    ...(check ? { contract: counted(check.findings), ...(check.fix ? { fix: check.fix } : {}), ...(check.noFix ? { noFix: check.noFix } : {}) } : {}),
+  };
+  if (v.verdict !== 'bug') return { ...shared, title: `${f.test}: DMA bug on ${f.platformText}`, why: `DMA bug on ${f.platformText} (the saved execution no longer fails: ${reproduce} re-searches it)` };
   const run = traceRun(c, f.execution); // one replay for the report, its causes and the timeline
-  const report = explainCounterexample(c, f.execution, v, run);
+  const report = explainCounterexample(c, f.execution, v, run, source);
   const timeline = buildTimeline(c, f.execution, v, report.causes, run);
+  // With no cause explained, the timeline's guess: the last change to the victim bytes before the read.
+  const destroyer = timeline.steps.findIndex((s) => s.destroyer);
+  const culprit = report.culprit ?? (destroyer >= 0 ? stepCulprit(c, run.trace, report.events.map((e) => e.text), destroyer, LAST_CHANGE, source) : undefined);
   const first = report.causes[0];
   const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : program.condition ? 'the exists condition holds on arm64 only' : 'an observation the ideal platform cannot make';
-  return { failure: f, title: `${f.test}: ${what}`, why: report.why, reproduce, report, timeline, ...(check ? { check } : {}) };
+  return { ...shared, title: `${f.test}: ${what}`, why: report.why, ...(culprit ? { culprit } : {}), counterexample: report, timeline };
 }
 
 /** Each mechanism of src/report/cause.ts in a few words, for a testcase's name. */
