@@ -57,7 +57,7 @@ export function failurePageHtml(r: Report): string {
     sections.push(`<section id="observations"><h2>What was observed</h2><ul>${o.map((d, i) => `<li${i ? '' : ' id="victim"'}><b>${esc(d.what)}</b>: <code>${esc(d.arm64)}</code> on arm64, but every ideal (coherent, in-order) execution gives <code>${esc(d.ideal)}</code></li>`).join('\n')}</ul>${
       t?.victim ? `<p>Victim bytes 0x${t.victim.addr.toString(16)}..0x${(t.victim.addr + t.victim.size - 1).toString(16)} (${t.victim.size} bytes), outlined in red in the line lanes below.</p>` : ''}</section>`);
   }
-  if (t) sections.push(`<section id="timeline"><h2>Timeline</h2>\n${timelineHtml(t)}</section>`);
+  if (t) sections.push(`<section id="timeline"><h2>Timeline</h2>\n${timelineHtml(t, culprit?.step)}</section>`);
   sections.push(`<section id="litmus"><h2>Minimal litmus test</h2><pre>${esc(f.litmus)}</pre>
 <p>From <code>${esc(f.file)}</code> (trial ${f.trial}) on <b>${esc(f.platformText)}</b>${f.placementNotes.length ? `; ${f.placementNotes.map(esc).join('; ')}` : ''}.</p></section>`);
   return `<!DOCTYPE html>
