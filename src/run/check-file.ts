@@ -57,6 +57,8 @@ export interface FileCheckOptions extends CheckOptions {
   replay?: string;
   /** Look for a fix when the verdict is bug (default true). */
   fix?: boolean;
+  /** Explain a counterexample (default true; a fuzz report explains its own saved execution instead). */
+  explain?: boolean;
   /** Laps of a loop whose condition depends on a read (src/exec/paths.ts; default 2). */
   unroll?: number;
   /** --waive RULE-ID: rules waived for the whole run (validated by the argument parser). */
@@ -162,7 +164,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   const memo = new PathMemo();
   const result = checkPaths(paths, o, memo.recorder(o));
   const failing = paths[result.counterexample?.execution.path ?? 0];
-  const report = result.counterexample && explainCounterexample(failing, result.counterexample.execution, result.counterexample.result, undefined, source);
+  const report = o.explain !== false && result.counterexample ? explainCounterexample(failing, result.counterexample.execution, result.counterexample.result, undefined, source) : undefined;
   const waivers: Waiver[] = [...(o.fileWaivers ?? []), ...(o.waive ?? []).map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
   const search = { program: c.source ?? c.program, file, overrides: o.platform ?? {}, unroll: o.unroll, own: { paths, result } };
   const findings = fileFindings(paths, { maxStates: o.maxStates, source, search, waivers, memo });

@@ -8,6 +8,7 @@ import { checkProgramAs, loadLitmus } from './check-file.js';
 export const checkShrunk: CheckShrunk = (file, litmus) => {
   const loaded = loadLitmus(file, litmus);
   if ('kind' in loaded) return undefined; // never expected: the shrinker printed and re-parsed it
-  const c = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, {}, loaded.parsed.source);
+  // The report explains the failure's own execution (one traced replay): no explanation of check's.
+  const c = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, { explain: false }, loaded.parsed.source);
   return { findings: c.contract?.findings ?? [], ...(c.fix ? { fix: c.fix } : {}), ...(c.noFix ? { noFix: c.noFix } : {}) };
 };
