@@ -10,7 +10,7 @@ import { failurePageHtml } from '../src/report/failure-page.js';
 import { failureReport } from '../src/report/failure-report.js';
 import { summaryJson } from '../src/report/fuzz-reports.js';
 import { junitXml, xmlEscape } from '../src/report/junit.js';
-import { reportJson, reportText } from '../src/report/render.js';
+import { culpritText, reportJson, reportText } from '../src/report/render.js';
 import { checkReport, type Report } from '../src/report/report.js';
 import { checkLitmusFile, type Checked } from '../src/run/check-file.js';
 import { checkShrunk } from '../src/run/check-shrunk.js';
@@ -59,6 +59,9 @@ describe('the report of a checked file', () => {
     const text = reportText(report);
     expect(text).toContain(`counterexample found ${report.search!.foundBy}`);
     for (const c of report.counterexample!.cause) expect(text.replace(/\s+/g, ' ')).toContain(c);
+    // ... and the culprit, at its op's file:line:col.
+    const c = report.culprit!;
+    expect(text).toContain(`\n  culprit: ${FILE}:${c.line}:${c.col}: step ${c.step + 1}, cpu0 \`${c.text}\` — ${c.role}\n`);
   });
 
   test('a file with no counterexample and no error: no why, no culprit; ok in the text and in the JSON', () => {
@@ -94,6 +97,7 @@ describe('the report of a fuzz failure', () => {
     const xml = junitXml(summary, [r]);
     expect(xml).toContain(`<failure message="${xmlEscape(r.why!)}" type="dma/${r.counterexample!.causes[0].kind}">`);
     expect(xml).toContain(xmlEscape(`reproduce: ${r.reproduce}`));
+    expect(xml).toContain(xmlEscape(culpritText(r.file, r.culprit!)));
     const html = failurePageHtml(r);
     expect(html).toContain(`<p id="why" class="why">${xmlEscape(r.why!)}</p>`);
     expect(html).toContain(`<a href="#culprit-step">step ${r.culprit!.step + 1}</a>, <b>${r.culprit!.lane}</b> <code>${xmlEscape(r.culprit!.text)}</code>`);

@@ -13,7 +13,7 @@
 import type { LocatedFinding } from '../check/file-findings.js';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { findingText } from './finding-text.js';
-import { explanationLines } from './render.js';
+import { culpritText, explanationLines } from './render.js';
 import type { Report } from './report.js';
 
 export function xmlEscape(s: string): string {
@@ -35,6 +35,7 @@ export function failureBody(r: Report): string {
     `found in ${f.file} (trial ${f.trial}) on ${f.platformText}${f.placementNotes.length ? `; ${f.placementNotes.join('; ')}` : ''}${f.alsoFoundOn.length ? `; the same failure on ${f.alsoFoundOn.length} other platform${f.alsoFoundOn.length === 1 ? '' : 's'}` : ''}`,
   ];
   if (r.counterexample?.cause.length) out.push('', 'why:', ...r.counterexample.cause.map((c) => `  ${c}`));
+  if (r.culprit) out.push('', culpritText(r.file, r.culprit));
   if (r.contract) {
     out.push('', r.contract.findings.length ? 'contract findings:' : 'contract findings: none');
     for (const x of r.contract.findings) {

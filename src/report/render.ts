@@ -6,6 +6,7 @@
 import { formatFinalStates } from '../oracle/final-states.js';
 import type { Checked } from '../run/check-file.js';
 import type { CounterexampleReport } from './counterexample.js';
+import type { Culprit } from './culprit.js';
 import { findingLines } from './finding-text.js';
 import { oneLine } from './one-line.js';
 import { checkReport, type Report, type ReplayInfo } from './report.js';
@@ -31,7 +32,7 @@ export function reportText(rep: Report): string {
   const c = rep.contract;
   const out: string[] = [];
   if (rep.counterexample) {
-    out.push(`BUG   ${file} (${rep.test}): counterexample found ${s.foundBy}${expectation}`, ...explanationLines(rep.counterexample, '  '));
+    out.push(`BUG   ${file} (${rep.test}): counterexample found ${s.foundBy}${expectation}`, ...explanationLines(rep.counterexample, '  ', rep.culprit && culpritText(file, rep.culprit)));
   } else if (c?.errors) {
     out.push(`BUG   ${file} (${rep.test}): ${c.errors} contract error${c.errors === 1 ? '' : 's'}; no counterexample in ${s.text}${expectation}`);
   } else {
@@ -89,7 +90,8 @@ export function reportJson(rep: Report): object {
 }
 
 /** The body of every counterexample report: platform, program, what happened, observations, lines. */
-export function explanationLines(rep: CounterexampleReport, indent: string): string[] {
+/** culprit: the line naming the step to blame (culpritText), said right after the why. */
+export function explanationLines(rep: CounterexampleReport, indent: string, culprit?: string): string[] {
   const out = [`platform: ${rep.platform}`, '', rep.path ? 'program (the path this execution takes: loops unrolled, each branch taken as its assume() says):' : 'program:'];
   out.push(...rep.program.trimEnd().split('\n').map((l) => `  ${l}`.trimEnd()));
   out.push('', 'what happened, in order (kernel and hardware actions indented):');
@@ -102,6 +104,7 @@ export function explanationLines(rep: CounterexampleReport, indent: string): str
     out.push('', 'why:');
     for (const story of rep.cause) out.push(...wrap(story, 96).map((l, i) => (i ? '    ' : '  ') + l));
   }
+  if (culprit) out.push('', culprit);
   out.push('', 'observations no execution of the ideal (coherent, in-order) platform can produce:');
   for (const d of rep.observations) out.push(`  ${d.what}`, `    arm64: ${d.arm64}`, `    ideal: ${d.ideal}   (same interleaving)`);
   if (rep.lines.length) {
@@ -111,6 +114,16 @@ export function explanationLines(rep: CounterexampleReport, indent: string): str
   return out.map((l) => (l ? indent + l : l));
 }
 
+
+/**
+ * `culprit: rx.litmus:18:5: step 9, cpu0 \`dma_sync_single_for_cpu(...);\` — did not invalidate
+ * line 0x1000`: the step to blame and, for an op, where it is written, so an editor jumps to it.
+ */
+export function culpritText(file: string, c: Culprit): string {
+  const at = c.line !== undefined ? `${file}:${c.line}:${c.col}: ` : '';
+  const what = c.lane.startsWith('line ') ? c.text : `${c.lane} \`${c.text}\``;
+  return `culprit: ${at}step ${c.step + 1}, ${what} — ${c.role}`;
+}
 
 /** Break a sentence into lines of at most `width` characters, at spaces. */
 function wrap(text: string, width: number): string[] {
