@@ -33,14 +33,18 @@ export interface ShrunkCheck {
 /** The check pipeline, given the shrunk test's file name and text (src/run/check-file.ts). */
 export type CheckShrunk = (file: string, litmus: string) => ShrunkCheck | undefined;
 
-/** The command that reproduces a failure: check of the saved test, with its replay data when check's bounds are not enough. */
-export function reproduceCommand(f: SavedFailure): string {
-  if (!f.saved) return 'dmafuzz check FILE (the test below, saved as FILE.litmus)';
-  return `dmafuzz check ${f.saved.litmus}${f.reproducesWithCheck ? '' : ` --replay ${f.saved.replay}`}`;
+/**
+ * The command that reproduces a failure: check of the saved test, with its replay data when
+ * check's bounds are not enough. The one place it is said: the reports, the corpus' replay file
+ * and the fuzz command's output.
+ */
+export function reproduceCommand(reproducesWithCheck: boolean, saved: { litmus: string; replay: string } | undefined): string {
+  if (!saved) return 'dmafuzz check FILE (the test below, saved as FILE.litmus)';
+  return `dmafuzz check ${saved.litmus}${reproducesWithCheck ? '' : ` --replay ${saved.replay}`}`;
 }
 
 export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): Report {
-  const reproduce = reproduceCommand(f);
+  const reproduce = reproduceCommand(f.reproducesWithCheck, f.saved);
   const file = f.saved?.litmus ?? `${f.test}.litmus`;
   const { program, source } = parseLitmus(f.litmus);
   // The path the execution ran: the shrinker compiles with the default unroll, as check does.
