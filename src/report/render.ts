@@ -11,9 +11,6 @@ import { findingLines } from './finding-text.js';
 import { oneLine } from './one-line.js';
 import { checkReport, type Report, type ReplayInfo } from './report.js';
 
-export type { ReplayInfo };
-export { describeSearch } from './report.js';
-
 /** The text of a checked file (its report built and rendered). */
 export function renderText(o: Checked, replay?: ReplayInfo): string {
   return reportText(checkReport(o, replay));

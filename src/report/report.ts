@@ -139,7 +139,7 @@ export function counted(findings: LocatedFinding[]): ContractFindings {
 }
 
 /** What was searched, in words: "42 executions (310 states), exhaustive: every interleaving ...". */
-export function describeSearch(r: CheckResult, replayed = false): string {
+function describeSearch(r: CheckResult, replayed = false): string {
   if (replayed) return 'the replayed execution';
   // Paths of branches and loops, and executions cut at the loop bound: said whenever there are any.
   const paths = r.paths > 1 ? `${r.paths} paths, ` : '';
