@@ -11,7 +11,7 @@ import { failureReport } from '../src/report/failure-report.js';
 import { summaryJson } from '../src/report/fuzz-reports.js';
 import { junitXml, xmlEscape } from '../src/report/junit.js';
 import { culpritText, reportJson, reportText } from '../src/report/render.js';
-import { checkReport, type Report } from '../src/report/report.js';
+import { checkReport, type FailureReport } from '../src/report/report.js';
 import { checkLitmusFile, type Checked } from '../src/run/check-file.js';
 import { checkShrunk } from '../src/run/check-shrunk.js';
 import { DEFAULT_PLATFORM } from '../src/platform/platform.js';
@@ -80,7 +80,7 @@ describe('the report of a fuzz failure', () => {
     placement: [], placementNotes: [], litmus: readFileSync(FILE, 'utf8'), execution: checked.report!.execution, reproducesWithCheck: true,
     key: '0123456789ab', ms: 5, alsoFoundOn: [], saved: { litmus: FILE, replay: FILE.replace(/\.litmus$/, '.json') },
   };
-  const r: Report = failureReport(failure, checkShrunk);
+  const r: FailureReport = failureReport(failure, checkShrunk);
   const summary: FuzzSummary = {
     seed: 1, shard: { index: 0, count: 1 }, workers: 1, startedAt: '2026-12-06T00:00:00.000Z', elapsedMs: 10, stoppedBy: 'trials', trials: 1, executions: 1,
     files: [{ file: FILE, test: checked.name, platforms: 1, cases: [] }], failures: [failure],

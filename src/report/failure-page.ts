@@ -7,7 +7,7 @@
 import type { LocatedFinding } from '../check/file-findings.js';
 import { findingText } from './finding-text.js';
 import { xmlEscape as esc } from './junit.js';
-import type { Report } from './report.js';
+import type { FailureReport } from './report.js';
 import { STYLE, timelineHtml } from './timeline-html.js';
 
 function findingHtml(file: string, f: LocatedFinding): string {
@@ -28,8 +28,8 @@ function diffHtml(diff: string): string {
   }).join('\n');
 }
 
-export function failurePageHtml(r: Report): string {
-  const f = r.found!;
+export function failurePageHtml(r: FailureReport): string {
+  const f = r.found;
   const title = `${r.test}: DMA bug on ${f.platformText}`;
   const t = r.timeline;
   const culprit = r.culprit;
@@ -40,7 +40,7 @@ export function failurePageHtml(r: Report): string {
   if (culprit && t) {
     sections.push(`<p id="culprit">Culprit: <a href="#culprit-step">step ${culprit.step + 1}</a>, <b>${esc(culprit.lane)}</b> <code>${esc(culprit.text)}</code> — ${esc(culprit.role)}.</p>`);
   }
-  sections.push(`<p id="reproduce">Reproduce: <code>${esc(r.reproduce ?? '')}</code></p>`);
+  sections.push(`<p id="reproduce">Reproduce: <code>${esc(r.reproduce)}</code></p>`);
   if (r.counterexample?.cause.length) sections.push(`<section id="explanation"><h2>Why</h2>${r.counterexample.cause.map((c) => `<p>${esc(c)}</p>`).join('\n')}</section>`);
   if (r.contract) {
     sections.push(findings.length

@@ -16,7 +16,7 @@ import type { Cause } from './cause.js';
 import { explainCounterexample } from './counterexample.js';
 import { LAST_CHANGE, stepCulprit } from './culprit.js';
 import type { FixReport } from './fix-diff.js';
-import { counted, type FoundBy, type Report } from './report.js';
+import { counted, type FailureReport, type FoundBy } from './report.js';
 import { buildTimeline } from './timeline.js';
 import { traceRun } from './traced-run.js';
 
@@ -43,7 +43,7 @@ export function reproduceCommand(reproducesWithCheck: boolean, saved: { litmus: 
   return `dmafuzz check ${saved.litmus}${reproducesWithCheck ? '' : ` --replay ${saved.replay}`}`;
 }
 
-export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): Report {
+export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): FailureReport {
   const reproduce = reproduceCommand(f.reproducesWithCheck, f.saved);
   const file = f.saved?.litmus ?? `${f.test}.litmus`;
   const { program, source } = parseLitmus(f.litmus);

@@ -10,7 +10,7 @@ import { failureReport, type CheckShrunk } from './failure-report.js';
 import { failurePageHtml } from './failure-page.js';
 import { indexHtml } from './index-page.js';
 import { junitXml } from './junit.js';
-import type { Report } from './report.js';
+import type { FailureReport } from './report.js';
 import { writeWhole } from './write-whole.js';
 
 export interface ReportOptions {
@@ -19,7 +19,7 @@ export interface ReportOptions {
 }
 
 /** reports: the report of each of s.failures, in order. */
-export function summaryJson(s: FuzzSummary, reports: readonly Report[] = []): object {
+export function summaryJson(s: FuzzSummary, reports: readonly FailureReport[] = []): object {
   return {
     dmafuzz: 'fuzz-summary/1',
     seed: s.seed, shard: `${s.shard.index + 1}/${s.shard.count}`, workers: s.workers, startedAt: s.startedAt, elapsedMs: s.elapsedMs, stoppedBy: s.stoppedBy,
@@ -45,9 +45,9 @@ export function writeReports(dir: string, s: FuzzSummary, o: ReportOptions = {})
   const reports = s.failures.map((f) => failureReport(f, o.checkShrunk));
   put('summary.json', JSON.stringify(summaryJson(s, reports), null, 2) + '\n');
   put('junit.xml', junitXml(s, reports));
-  const pages: { report: Report; href: string }[] = [];
+  const pages: { report: FailureReport; href: string }[] = [];
   for (const r of reports) {
-    const href = `failure-${r.test.replace(/[^A-Za-z0-9_.+-]/g, '_')}-${r.found!.key}.html`;
+    const href = `failure-${r.test.replace(/[^A-Za-z0-9_.+-]/g, '_')}-${r.found.key}.html`;
     put(href, failurePageHtml(r));
     pages.push({ report: r, href });
   }
@@ -56,7 +56,7 @@ export function writeReports(dir: string, s: FuzzSummary, o: ReportOptions = {})
 }
 
 /** What the JSON summary says of a failure's report: the why, the culprit, the findings, the fix. */
-function whyOf(r: Report | undefined): object {
+function whyOf(r: FailureReport | undefined): object {
   if (!r) return {};
   return {
     title: r.title, why: r.why, reproduce: r.reproduce,

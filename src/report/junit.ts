@@ -14,7 +14,7 @@ import type { LocatedFinding } from '../check/file-findings.js';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { findingText } from './finding-text.js';
 import { culpritText, explanationLines } from './render.js';
-import type { Report } from './report.js';
+import type { FailureReport } from './report.js';
 
 export function xmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
@@ -26,8 +26,8 @@ const attrs = (a: Record<string, string | number>) => Object.entries(a).map(([k,
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 /** The text of a <failure>: everything a developer needs without opening the HTML page. */
-export function failureBody(r: Report): string {
-  const f = r.found!;
+export function failureBody(r: FailureReport): string {
+  const f = r.found;
   const out = [
     r.why ?? '',
     '',
@@ -65,7 +65,7 @@ function findingBody(file: string, x: LocatedFinding): string {
 }
 
 /** reports: the run's failures' reports (src/report/failure-report.ts). */
-export function junitXml(s: FuzzSummary, reports: readonly Report[]): string {
+export function junitXml(s: FuzzSummary, reports: readonly FailureReport[]): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   let tests = 0, failures = 0, skipped = 0;
   for (const f of s.files) {
@@ -92,7 +92,7 @@ export function junitXml(s: FuzzSummary, reports: readonly Report[]): string {
     if (f.skipped) out.push(`    <testcase${attrs({ name, classname: f.file, time: '0' })}><skipped${attrs({ message: f.skipped })}/></testcase>`);
     else if (!failed) out.push(`    <testcase${attrs({ name: `${name}: no DMA bug on ${f.cases.length} of ${f.platforms} platforms`, classname: f.file, time: seconds(ms) })}/>`);
     for (const r of mine) {
-      out.push(`    <testcase${attrs({ name: `${r.title} [${r.found!.key}]`, classname: f.file, time: seconds(r.found!.ms) })}>`);
+      out.push(`    <testcase${attrs({ name: `${r.title} [${r.found.key}]`, classname: f.file, time: seconds(r.found.ms) })}>`);
       const type = r.counterexample?.causes[0] ? `dma/${r.counterexample.causes[0].kind}` : 'dma';
       out.push(`      <failure${attrs({ message: r.why ?? '', type })}>${xmlEscape(failureBody(r))}</failure>`);
       out.push('    </testcase>');

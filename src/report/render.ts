@@ -9,7 +9,7 @@ import type { CounterexampleReport } from './counterexample.js';
 import type { Culprit } from './culprit.js';
 import { findingLines } from './finding-text.js';
 import { oneLine } from './one-line.js';
-import { checkReport, type Report, type ReplayInfo } from './report.js';
+import { checkReport, type CheckReport, type ReplayInfo } from './report.js';
 
 /** The text of a checked file (its report built and rendered). */
 export function renderText(o: Checked, replay?: ReplayInfo): string {
@@ -22,8 +22,8 @@ export function renderJson(o: Checked, replay?: ReplayInfo): object {
 }
 
 /** What `dmafuzz check` prints for a report. */
-export function reportText(rep: Report): string {
-  const s = rep.search!;
+export function reportText(rep: CheckReport): string {
+  const s = rep.search;
   const file = oneLine(rep.file);
   const expectation = rep.expect === undefined ? '' : rep.expect === rep.verdict ? ` [expected ${rep.expect}]` : ` [DIFFERS from 'expect ${rep.expect}']`;
   const c = rep.contract;
@@ -60,8 +60,8 @@ export function reportText(rep: Report): string {
  * The --json object: the report, with the search's numbers at the top level as they always were
  * (executions, exhaustive, method, bound, maxEvents, seed, paths, cut) and `findings` a plain list.
  */
-export function reportJson(rep: Report): object {
-  const { verdict: _searchVerdict, text, foundBy, replayed: _replayed, ...numbers } = rep.search!;
+export function reportJson(rep: CheckReport): object {
+  const { verdict: _searchVerdict, text, foundBy, replayed: _replayed, ...numbers } = rep.search;
   const { findings = [], ...counts } = rep.contract ?? {};
   return {
     file: rep.file,

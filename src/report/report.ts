@@ -52,6 +52,12 @@ export interface Report {
   timeline?: Timeline;
 }
 
+/** The report of a checked file: it always says what was searched. */
+export type CheckReport = Report & { search: Search };
+
+/** The report of a fuzz failure: it always says where it was found and how to reproduce it. */
+export type FailureReport = Report & { found: FoundBy; reproduce: string };
+
 export interface ReplayInfo {
   command: string;
   saved?: string;
@@ -103,7 +109,7 @@ export interface FoundBy {
 }
 
 /** The report of a checked file; replay: how the CLI lets the user find its counterexample again. */
-export function checkReport(o: Checked, replay?: ReplayInfo): Report {
+export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
   const r = o.result;
   const replayed = o.replayed ?? false;
   const findings = o.contract?.findings;
