@@ -3,7 +3,7 @@
 // with no failure, one failing <testcase> per contract error the run found (a dma-debug WARN, an
 // order the device can observe), or one passing <testcase> for the file when nothing was found,
 // or one skipped; waived findings are listed in the suite's <system-out>. A <failure>'s
-// message is the one-line "why"; its body has the explanation, the contract findings, the fix
+// message is the one-line "why"; its body has the explanation, the culprit, the contract findings, the fix
 // and the command that reproduces it. The platform pairs explored are the suite's <properties>,
 // not testcases (one bug found on 800 platforms is one failure, not 800). Times are the workers'
 // real time spent on the file (trials and shrinking) or on finding and shrinking the failure.
