@@ -157,7 +157,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   const paths = c.allPaths ?? [c];
   if (o.replay) {
     const execution = readReplay(o.replay, c.source ?? c.program);
-    return replay(file, paths[execution.path ?? 0] ?? c, expect, execution);
+    return replay(file, paths[execution.path ?? 0] ?? c, expect, execution, source);
   }
   // What each path's checks said, for the fix search: it re-checks the test and its edits, whose
   // untouched paths are these same programs.
@@ -194,14 +194,14 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   };
 }
 
-function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {
+function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution, source?: SourceMap): Checked {
   const v = judgeExecution(c, execution);
   const result: CheckResult = {
     verdict: v.verdict, executions: 1, exhaustive: false, maxEvents: 0, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
     cut: v.verdict === 'ok' && v.reason === 'cut' ? 1 : 0, paths: (c.allPaths ?? [c]).length,
     ...(v.verdict === 'bug' ? { counterexample: { execution, result: v } } : {}),
   };
-  const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v) : undefined;
+  const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v, undefined, source) : undefined;
   return { kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict: v.verdict, result, ...(report ? { report } : {}), replayed: true };
 }
 
