@@ -12,11 +12,10 @@ import type { SavedFailure } from '../fuzz/fuzz-files.js';
 import { pathOf } from '../oracle/check.js';
 import { judgeExecution } from '../oracle/oracle.js';
 import { makePlatform } from '../platform/platform.js';
-import type { Cause } from './cause.js';
 import { explainCounterexample } from './counterexample.js';
 import { LAST_CHANGE, stepCulprit } from './culprit.js';
 import type { FixReport } from './fix-diff.js';
-import { counted, type FailureReport, type FoundBy } from './report.js';
+import { bugTitle, counted, type FailureReport, type FoundBy } from './report.js';
 import { buildTimeline } from './timeline.js';
 import { traceRun } from './traced-run.js';
 
@@ -63,19 +62,5 @@ export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): Failu
   // With no cause explained, the timeline's guess: the last change to the victim bytes before the read.
   const destroyer = timeline.steps.findIndex((s) => s.destroyer);
   const culprit = report.culprit ?? (destroyer >= 0 ? stepCulprit(c, run.trace, report.events.map((e) => e.text), destroyer, LAST_CHANGE, source) : undefined);
-  const first = report.causes[0];
-  const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : program.condition ? 'the exists condition holds on arm64 only' : 'an observation the ideal platform cannot make';
-  return { ...shared, title: `${f.test}: ${what}`, why: report.why, ...(culprit ? { culprit } : {}), counterexample: report, timeline };
+  return { ...shared, title: bugTitle(f.test, report, program.condition !== undefined), why: report.why, ...(culprit ? { culprit } : {}), counterexample: report, timeline };
 }
-
-/** Each mechanism of src/report/cause.ts in a few words, for a testcase's name. */
-const MECHANISM: Record<Cause['kind'], string> = {
-  'reordered-read': 'a read performed early',
-  'reordered-write': 'a write performed late',
-  'stale-hit': 'a stale cache line read',
-  discarded: 'a dirty line discarded',
-  'written-back': 'a stale write-back over DMA data',
-  'not-copied': 'a bounce buffer not copied back',
-  'not-cleaned': 'a dirty line the device did not see',
-  missed: "a write that missed the device's memory",
-};

@@ -12,6 +12,7 @@ import type { Expectation } from '../litmus/parse.js';
 import type { CheckResult } from '../oracle/check.js';
 import type { FinalStates } from '../oracle/final-states.js';
 import type { Checked } from '../run/check-file.js';
+import type { Cause } from './cause.js';
 import type { CounterexampleReport } from './counterexample.js';
 import type { Culprit } from './culprit.js';
 import type { FixReport } from './fix-diff.js';
@@ -124,7 +125,7 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
   };
   return {
     file: o.file, test: o.name, verdict: o.verdict, ...(o.expect ? { expect: o.expect } : {}),
-    title: `${o.name}: ${o.verdict === 'bug' ? (o.report ? 'DMA bug' : 'contract error') : o.verdict}`,
+    title: o.report ? bugTitle(o.name, o.report, r.counterexample?.result.condition !== undefined) : `${o.name}: ${o.verdict === 'bug' ? 'contract error' : o.verdict}`,
     ...(why ? { why } : {}),
     ...(o.report?.culprit ? { culprit: o.report.culprit } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
@@ -136,6 +137,25 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
     ...(replay ? { reproduce: replay.command, replay } : {}),
   };
 }
+
+/** A counterexample's short name: the test, the mechanism and the read it broke ("rx: a stale cache line read at cpu0's `r0 = ...`"). */
+export function bugTitle(test: string, rep: CounterexampleReport, condition: boolean): string {
+  const first = rep.causes[0];
+  const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : condition ? 'the exists condition holds on arm64 only' : 'an observation the ideal platform cannot make';
+  return `${test}: ${what}`;
+}
+
+/** Each mechanism of src/report/cause.ts in a few words, for a report's title. */
+const MECHANISM: Record<Cause['kind'], string> = {
+  'reordered-read': 'a read performed early',
+  'reordered-write': 'a write performed late',
+  'stale-hit': 'a stale cache line read',
+  discarded: 'a dirty line discarded',
+  'written-back': 'a stale write-back over DMA data',
+  'not-copied': 'a bounce buffer not copied back',
+  'not-cleaned': 'a dirty line the device did not see',
+  missed: "a write that missed the device's memory",
+};
 
 /** The findings with how many are errors, warnings (any other severity) and waived. */
 export function counted(findings: LocatedFinding[]): ContractFindings {
