@@ -1,6 +1,6 @@
 // What `dmafuzz check` says of a shrunk fuzz failure besides its counterexample — the contract
 // findings and the suggested fix (or why there is none) — for the reports of `dmafuzz fuzz`,
-// which live below the CLI and get this function passed in (src/report/failure-analysis.ts).
+// which live below the CLI and get this function passed in (src/report/failure-report.ts).
 
 import type { CheckShrunk } from '../report/failure-report.js';
 import { checkProgramAs, loadLitmus } from './check-file.js';
