@@ -8,7 +8,8 @@ import { escapeControls, oneLine } from '../report/one-line.js';
 import { writableDir } from './output-dir.js';
 import { saveFailure } from '../run/replay-file.js';
 import { UsageError } from '../run/usage-error.js';
-import { renderJson, renderText, type ReplayInfo } from '../report/render.js';
+import { reportJson, reportText } from '../report/render.js';
+import { checkReport, type ReplayInfo } from '../report/report.js';
 
 export interface Io {
   out(text: string): void;
@@ -46,7 +47,8 @@ export function checkCommand(o: CliOptions, io: Io): number {
       continue;
     }
     const replay = outcome.report && !outcome.replayed ? replayInfo(outcome, o) : undefined;
-    io.out(o.json ? JSON.stringify(renderJson(outcome, replay)) : renderText({ ...outcome, file: oneLine(file) }, replay));
+    const report = checkReport(outcome, replay); // one report, printed as text or as JSON
+    io.out(o.json ? JSON.stringify(reportJson(report)) : reportText(report));
   }
   return exitStatus(outcomes);
 }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAILURE_FORMAT, failureJson, type FailureRecord } from '../run/failure-file.js';
+import { reproduceCommand } from '../report/failure-report.js';
 import { writeWhole } from '../report/write-whole.js';
 import type { ShrunkFailure } from './shrink.js';
 
@@ -28,10 +29,6 @@ export function failureKey(f: Pick<ShrunkFailure, 'litmus'>): string {
   return createHash('sha256').update(body).digest('hex').slice(0, 12);
 }
 
-/** The command that reproduces a corpus entry. */
-export function reproduceCommand(f: Pick<ShrunkFailure, 'reproducesWithCheck'>, litmusFile: string): string {
-  return f.reproducesWithCheck ? `dmafuzz check ${litmusFile}` : `dmafuzz check ${litmusFile} --replay ${litmusFile.replace(/\.litmus$/, '.json')}`;
-}
 
 /** The saved failure of a corpus entry. */
 export function corpusRecord(f: ShrunkFailure, litmusFile: string): FailureRecord {
@@ -39,7 +36,7 @@ export function corpusRecord(f: ShrunkFailure, litmusFile: string): FailureRecor
     format: FAILURE_FORMAT,
     test: f.test,
     file: litmusFile,
-    command: reproduceCommand(f, litmusFile),
+    command: reproduceCommand(f.reproducesWithCheck, { litmus: litmusFile, replay: litmusFile.replace(/\.litmus$/, '.json') }),
     platform: f.platform,
     execution: f.execution,
     found: { by: 'dmafuzz fuzz', file: f.file, trial: f.trial, placement: f.placement, reproducesWithCheck: f.reproducesWithCheck },

@@ -1,7 +1,9 @@
 // A counterexample as a kernel developer reads it: the program's ops per actor in litmus syntax,
 // what the kernel and the hardware did in order (from the model's trace: dc instructions, line
 // fills, write-backs, swiotlb copies), the cache lines at the end, and the observations that no
-// execution of the ideal platform can produce. Plain data, so --json prints it as is.
+// execution of the ideal platform can produce; each step also as the trace recorded it (typed
+// events, src/exec/trace.ts), and the step the explanation blames. Plain data, so --json prints
+// it as is.
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
@@ -16,6 +18,8 @@ import type { TraceEntry } from '../exec/trace.js';
 import { effectLines, effectTexts, hardwareEventText } from './trace-text.js';
 import { explainCauses, type Cause } from './cause.js';
 import { traceRun, type TracedRun } from './traced-run.js';
+import { causeCulprit, type Culprit } from './culprit.js';
+import type { SourceMap } from '../litmus/parse.js';
 
 export interface ReportEvent {
   /** The actor that performed an op, or "hardware" for a fill or eviction. */
@@ -24,6 +28,8 @@ export interface ReportEvent {
   /** For a CPU op performed before an earlier one of its thread: which. */
   ahead?: string;
   effects: string[];
+  /** The same step as data: the op (actor, index) or hardware event, and every effect, the unsaid ones too. */
+  trace: TraceEntry;
 }
 
 export interface CounterexampleReport {
@@ -41,13 +47,18 @@ export interface CounterexampleReport {
   causes: Cause[];
   /** One line: which read went wrong and why (the first cause), or which observation differs. */
   why: string;
+  /** The step the explanation blames, and where its op is written (src/report/culprit.ts). */
+  culprit?: Culprit;
   execution: Execution;
   /** For a program with branches and loops: the path `program` is (loops unrolled, branches as assume), choice by choice. */
   path?: string[];
 }
 
-/** run: the counterexample's one traced replay, when the caller has it already (src/report/traced-run.ts). */
-export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>, run: TracedRun = traceRun(c, execution)): CounterexampleReport {
+/**
+ * run: the counterexample's one traced replay, when the caller has it already
+ * (src/report/traced-run.ts); source: where the test's ops are written, to locate the culprit.
+ */
+export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>, run: TracedRun = traceRun(c, execution), source?: SourceMap): CounterexampleReport {
   const ctx = printContext(c.program);
   const opText = c.actors.map((ca) => {
     const regs = { next: 0 };
@@ -58,7 +69,7 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
 
   const performed = c.actors.map((ca) => new Array<boolean>(ca.actor.ops.length).fill(false));
   const events: ReportEvent[] = run.trace.map((t) => {
-    if (t.actor === undefined || t.op === undefined) return { actor: 'hardware', text: hardwareEventText(t.event!, c.platform), effects: effectTexts(t.effects, c.platform.lineSize) };
+    if (t.actor === undefined || t.op === undefined) return { actor: 'hardware', text: hardwareEventText(t.event!, c.platform), effects: effectTexts(t.effects, c.platform.lineSize), trace: t };
     const a = c.actorIndex.get(t.actor)!;
     const earlier = performed[a].findIndex((done, i) => !done && i < t.op!);
     performed[a][t.op] = true;
@@ -67,6 +78,7 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
       text: opText[a][t.op],
       ...(earlier >= 0 ? { ahead: `performed before \`${opText[a][earlier]}\`` } : {}),
       effects: effectTexts(t.effects, c.platform.lineSize),
+      trace: t,
     };
   });
 
@@ -77,6 +89,7 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
   const lines = lineStates(run.world.cache, run.trace, c.platform);
   const causes = explainCauses(c, run, result, (a, j) => `${c.actors[a].actor.name}'s \`${opText[a][j]}\``);
   const path = c.path ? c.path.threads.flatMap((t) => t.choices) : undefined;
+  const culprit = causeCulprit(c, run.trace, events.map((e) => e.text), causes, source);
   const first = observations[0];
   const read = causes.length ? `${causes[0].reader} read ${causes[0].bytes.got}${causes[0].bytes.ideal ? `, not ${causes[0].bytes.ideal}` : ''}: ${causes[0].short}` : undefined;
   // An exists/forall clause: what it says first ("holds on arm64, never on the ideal platform"), then the read that made it.
@@ -86,7 +99,7 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
     : read ?? (first ? `${first.what}: ${first.arm64} on arm64, ${first.ideal} on the ideal (coherent, in-order) platform` : 'an observation no ideal execution can make');
   return {
     platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines,
-    cause: causes.map((x) => x.text), causes, why, execution, ...(path ? { path } : {}),
+    cause: causes.map((x) => x.text), causes, why, ...(culprit ? { culprit } : {}), execution, ...(path ? { path } : {}),
   };
 }
 

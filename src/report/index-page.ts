@@ -1,18 +1,19 @@
 // index.html of a `dmafuzz fuzz --report DIR`: the run in one line, every failure with its
 // one-line why and a link to its page, and per file the platforms explored (coverage of its
-// matrix, trials, executions, failing platforms).
+// matrix, trials, executions, failing platforms). Each failure as its report says it
+// (src/report/report.ts).
 
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
-import type { AnalyzedFailure } from './failure-analysis.js';
 import { xmlEscape as esc } from './junit.js';
+import type { FailureReport } from './report.js';
 import { STYLE } from './timeline-html.js';
 
-export function indexHtml(s: FuzzSummary, failures: readonly { analyzed: AnalyzedFailure; href: string }[]): string {
+export function indexHtml(s: FuzzSummary, failures: readonly { report: FailureReport; href: string }[]): string {
   const title = `dmafuzz fuzz: ${s.failures.length} failure${s.failures.length === 1 ? '' : 's'}`;
   const rate = s.elapsedMs ? Math.round((s.executions * 1000) / s.elapsedMs) : 0;
   const pairs = s.files.reduce((n, f) => n + f.cases.length, 0);
   const coverable = s.files.reduce((n, f) => n + f.platforms, 0);
-  const list = failures.map(({ analyzed: a, href }) => `<li><a href="${esc(href)}">${esc(a.title)}</a><div class="why-line">${esc(a.why)}</div><div>on ${esc(a.failure.platformText)}${a.failure.alsoFoundOn.length ? ` and ${a.failure.alsoFoundOn.length} other platform${a.failure.alsoFoundOn.length === 1 ? '' : 's'}` : ''} · reproduce: <code>${esc(a.reproduce)}</code></div></li>`);
+  const list = failures.map(({ report: r, href }) => `<li><a href="${esc(href)}">${esc(r.title)}</a><div class="why-line">${esc(r.why ?? '')}</div><div>on ${esc(r.found.platformText)}${r.found.alsoFoundOn.length ? ` and ${r.found.alsoFoundOn.length} other platform${r.found.alsoFoundOn.length === 1 ? '' : 's'}` : ''} · reproduce: <code>${esc(r.reproduce)}</code></div></li>`);
   const rows = s.files.map((f) => {
     const trials = f.cases.reduce((n, c) => n + c.trials, 0), executions = f.cases.reduce((n, c) => n + c.executions, 0);
     const failing = f.cases.filter((c) => c.bugs).length;

@@ -3,17 +3,18 @@
 // with no failure, one failing <testcase> per contract error the run found (a dma-debug WARN, an
 // order the device can observe), or one passing <testcase> for the file when nothing was found,
 // or one skipped; waived findings are listed in the suite's <system-out>. A <failure>'s
-// message is the one-line "why"; its body has the explanation, the contract findings, the fix
+// message is the one-line "why"; its body has the explanation, the culprit, the contract findings, the fix
 // and the command that reproduces it. The platform pairs explored are the suite's <properties>,
 // not testcases (one bug found on 800 platforms is one failure, not 800). Times are the workers'
 // real time spent on the file (trials and shrinking) or on finding and shrinking the failure.
+// Every failure is a rendering of its report (src/report/report.ts, built once by failure-report.ts).
 // Attributes follow the JUnit schema CI servers read (Jenkins' junit-10.xsd; tests/fixtures/junit.xsd).
 
 import type { LocatedFinding } from '../check/file-findings.js';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
-import type { AnalyzedFailure } from './failure-analysis.js';
-import { findingText } from './failure-page.js';
-import { explanationLines } from './render.js';
+import { findingText } from './finding-text.js';
+import { culpritText, explanationLines } from './render.js';
+import type { FailureReport } from './report.js';
 
 export function xmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
@@ -25,20 +26,20 @@ const attrs = (a: Record<string, string | number>) => Object.entries(a).map(([k,
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 /** The text of a <failure>: everything a developer needs without opening the HTML page. */
-export function failureBody(a: AnalyzedFailure): string {
-  const f = a.failure;
-  const file = f.saved?.litmus ?? `${f.test}.litmus`;
+export function failureBody(r: FailureReport): string {
+  const f = r.found;
   const out = [
-    a.why,
+    r.why ?? '',
     '',
-    `reproduce: ${a.reproduce}`,
+    `reproduce: ${r.reproduce}`,
     `found in ${f.file} (trial ${f.trial}) on ${f.platformText}${f.placementNotes.length ? `; ${f.placementNotes.join('; ')}` : ''}${f.alsoFoundOn.length ? `; the same failure on ${f.alsoFoundOn.length} other platform${f.alsoFoundOn.length === 1 ? '' : 's'}` : ''}`,
   ];
-  if (a.report?.cause.length) out.push('', 'why:', ...a.report.cause.map((c) => `  ${c}`));
-  if (a.check) {
-    out.push('', a.check.findings.length ? 'contract findings:' : 'contract findings: none');
-    for (const x of a.check.findings) {
-      out.push(`  ${x.waived ? '[waived] ' : ''}${findingText(file, x)}`);
+  if (r.counterexample?.cause.length) out.push('', 'why:', ...r.counterexample.cause.map((c) => `  ${c}`));
+  if (r.culprit) out.push('', culpritText(r.file, r.culprit));
+  if (r.contract) {
+    out.push('', r.contract.findings.length ? 'contract findings:' : 'contract findings: none');
+    for (const x of r.contract.findings) {
+      out.push(`  ${x.waived ? '[waived] ' : ''}${findingText(r.file, x)}`);
       if (x.note) out.push(`    note: ${x.note}`);
       if (x.waived) out.push(`    waived by the ${x.waived.by}: ${x.waived.reason}`);
       if (x.witness) {
@@ -46,10 +47,10 @@ export function failureBody(a: AnalyzedFailure): string {
         if (x.witness.replay) out.push(`    replay: ${x.witness.replay}`);
       }
     }
-    if (a.check.fix) out.push('', 'suggested fix (re-checked: ok, no error finding):', ...a.check.fix.steps.map((s) => `  - ${s}`), ...a.check.fix.diff.split('\n').map((l) => `  ${l}`));
-    else if (a.check.noFix) out.push('', `no suggested fix: ${a.check.noFix}`);
+    if (r.fix) out.push('', 'suggested fix (re-checked: ok, no error finding):', ...r.fix.steps.map((s) => `  - ${s}`), ...r.fix.diff.split('\n').map((l) => `  ${l}`));
+    else if (r.noFix) out.push('', `no suggested fix: ${r.noFix}`);
   }
-  if (a.report) out.push('', 'counterexample:', ...explanationLines(a.report, '  '));
+  if (r.counterexample) out.push('', 'counterexample:', ...explanationLines(r.counterexample, '  '));
   out.push('', 'minimal litmus test:', ...f.litmus.trimEnd().split('\n').map((l) => `  ${l}`));
   return out.join('\n');
 }
@@ -63,11 +64,12 @@ function findingBody(file: string, x: LocatedFinding): string {
   return out.join('\n');
 }
 
-export function junitXml(s: FuzzSummary, analyzed: readonly AnalyzedFailure[]): string {
+/** reports: the run's failures' reports (src/report/failure-report.ts). */
+export function junitXml(s: FuzzSummary, reports: readonly FailureReport[]): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   let tests = 0, failures = 0, skipped = 0;
   for (const f of s.files) {
-    const mine = analyzed.filter((a) => a.failure.file === f.file);
+    const mine = reports.filter((r) => r.found?.file === f.file);
     const ms = f.cases.reduce((n, c) => n + c.ms, 0);
     // A contract error with no counterexample (a dma-debug WARN, an order the device can observe)
     // fails the run too: its own testcase when the file has no counterexample, else it is one more
@@ -89,10 +91,10 @@ export function junitXml(s: FuzzSummary, analyzed: readonly AnalyzedFailure[]): 
     const name = f.test ?? f.file;
     if (f.skipped) out.push(`    <testcase${attrs({ name, classname: f.file, time: '0' })}><skipped${attrs({ message: f.skipped })}/></testcase>`);
     else if (!failed) out.push(`    <testcase${attrs({ name: `${name}: no DMA bug on ${f.cases.length} of ${f.platforms} platforms`, classname: f.file, time: seconds(ms) })}/>`);
-    for (const a of mine) {
-      out.push(`    <testcase${attrs({ name: `${a.title} [${a.failure.key}]`, classname: f.file, time: seconds(a.failure.ms) })}>`);
-      const type = a.report?.causes[0] ? `dma/${a.report.causes[0].kind}` : 'dma';
-      out.push(`      <failure${attrs({ message: a.why, type })}>${xmlEscape(failureBody(a))}</failure>`);
+    for (const r of mine) {
+      out.push(`    <testcase${attrs({ name: `${r.title} [${r.found.key}]`, classname: f.file, time: seconds(r.found.ms) })}>`);
+      const type = r.counterexample?.causes[0] ? `dma/${r.counterexample.causes[0].kind}` : 'dma';
+      out.push(`      <failure${attrs({ message: r.why ?? '', type })}>${xmlEscape(failureBody(r))}</failure>`);
       out.push('    </testcase>');
     }
     for (const x of contract) {

@@ -63,7 +63,8 @@ export function stepLabel(s: TimelineStep): string {
   return `${s.lane}: ${s.text}`;
 }
 
-export function timelineHtml(t: Timeline): string {
+/** culprit: the step the report blames (src/report/culprit.ts), the row its "Culprit" link lands on. */
+export function timelineHtml(t: Timeline, culprit?: number): string {
   const lanes = t.actors.map((a) => `<th>${esc(a.kind)} ${esc(a.name)}</th>`).join('')
     + t.lines.map((l) => `<th${t.keyLines.includes(l) ? ' class="key"' : ''}>line 0x${l.toString(16)}</th>`).join('');
   const width = 1 + t.actors.length + t.lines.length;
@@ -93,7 +94,7 @@ export function timelineHtml(t: Timeline): string {
       const event = s.lane === `line 0x${l.toString(16)}` ? `<div class="op">${esc(s.text)}</div>${notes}` : '';
       return `<td>${event}${lineCell(s.lines[li], t.lineSize)}</td>`;
     });
-    const id = s.culprit ? ' id="culprit-step"' : s.destroyer ? ' id="destroyer"' : '';
+    const id = i === culprit ? ' id="culprit-step"' : '';
     rows.push(`<tr${cls ? ` class="${cls}"` : ''}${id}><td class="step">${i + 1}</td>${actorCells.join('')}${lineCells.join('')}</tr>`);
   });
   flush();

@@ -57,6 +57,8 @@ export interface FileCheckOptions extends CheckOptions {
   replay?: string;
   /** Look for a fix when the verdict is bug (default true). */
   fix?: boolean;
+  /** Explain a counterexample (default true; a fuzz report explains its own saved execution instead). */
+  explain?: boolean;
   /** Laps of a loop whose condition depends on a read (src/exec/paths.ts; default 2). */
   unroll?: number;
   /** --waive RULE-ID: rules waived for the whole run (validated by the argument parser). */
@@ -155,14 +157,14 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   const paths = c.allPaths ?? [c];
   if (o.replay) {
     const execution = readReplay(o.replay, c.source ?? c.program);
-    return replay(file, paths[execution.path ?? 0] ?? c, expect, execution);
+    return replay(file, paths[execution.path ?? 0] ?? c, expect, execution, source);
   }
   // What each path's checks said, for the fix search: it re-checks the test and its edits, whose
   // untouched paths are these same programs.
   const memo = new PathMemo();
   const result = checkPaths(paths, o, memo.recorder(o));
   const failing = paths[result.counterexample?.execution.path ?? 0];
-  const report = result.counterexample && explainCounterexample(failing, result.counterexample.execution, result.counterexample.result);
+  const report = o.explain !== false && result.counterexample ? explainCounterexample(failing, result.counterexample.execution, result.counterexample.result, undefined, source) : undefined;
   const waivers: Waiver[] = [...(o.fileWaivers ?? []), ...(o.waive ?? []).map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
   const search = { program: c.source ?? c.program, file, overrides: o.platform ?? {}, unroll: o.unroll, own: { paths, result } };
   const findings = fileFindings(paths, { maxStates: o.maxStates, source, search, waivers, memo });
@@ -192,14 +194,14 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
   };
 }
 
-function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution): Checked {
+function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution, source?: SourceMap): Checked {
   const v = judgeExecution(c, execution);
   const result: CheckResult = {
     verdict: v.verdict, executions: 1, exhaustive: false, maxEvents: 0, method: 'random', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 1, seed: 0, runs: 1,
     cut: v.verdict === 'ok' && v.reason === 'cut' ? 1 : 0, paths: (c.allPaths ?? [c]).length,
     ...(v.verdict === 'bug' ? { counterexample: { execution, result: v } } : {}),
   };
-  const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v) : undefined;
+  const report = v.verdict === 'bug' ? explainCounterexample(c, execution, v, undefined, source) : undefined;
   return { kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict: v.verdict, result, ...(report ? { report } : {}), replayed: true };
 }
 

@@ -5,7 +5,7 @@
 import { judgeExecution } from '../oracle/oracle.js';
 import { printLitmus } from '../litmus/print.js';
 import { explainCounterexample } from '../report/counterexample.js';
-import { explanationLines } from '../report/render.js';
+import { culpritText, explanationLines } from '../report/render.js';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
 import { compileCounterexample, sizeOf, type Counterexample } from './counterexample.js';
 
@@ -21,5 +21,7 @@ export function formatCounterexample(x: Counterexample, title = 'counterexample'
   const head = `${title}: ${size.ops} ops, ${size.events} hardware events${x.faults?.length ? `  [model faults: ${x.faults.join(', ')}]` : ''}`;
   const verdict = judgeExecution(c, x.execution);
   if (verdict.verdict !== 'bug') return [head, '', ...printLitmus(c.program).trimEnd().split('\n').map((l) => `  ${l}`)].join('\n');
-  return [head, ...explanationLines(explainCounterexample(c, x.execution, verdict), '  ')].join('\n');
+  const rep = explainCounterexample(c, x.execution, verdict);
+  // A generated program has no file: the culprit by its step alone.
+  return [head, ...explanationLines(rep, '  ', rep.culprit && culpritText('', rep.culprit))].join('\n');
 }
