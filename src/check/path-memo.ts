@@ -77,10 +77,23 @@ export class PathMemo {
   }
 
   /**
-   * Does an execution that went wrong before (on the test, or on a candidate refused earlier) go
-   * wrong on these paths too? Then checkPaths would not say ok either (src/check/known-counterexamples.ts).
+   * Is a path of these known to go wrong: checked before with a counterexample (the test's own
+   * text, scored again), or an execution that went wrong before (on the test, or on a candidate
+   * refused earlier) goes wrong on it? Then checkPaths would not say ok either
+   * (src/check/known-counterexamples.ts).
    */
   refutedByReplay(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): boolean {
+    if (o.searchBudget === undefined) {
+      for (const c of paths) {
+        const k = this.valueKey(c, o);
+        const v = k ? this.values.get(k) : undefined;
+        if (v?.counterexample && work.nodes > v.nodes) {
+          work.nodes -= v.nodes;
+          this.reused++;
+          return true;
+        }
+      }
+    }
     return this.known.refutes(paths, { searchBudget: o.searchBudget, totalBudget: work }, this.wentWrong);
   }
 
@@ -92,7 +105,7 @@ export class PathMemo {
    */
   checkPaths(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): { verdict: CheckResult['verdict']; states: number } {
     if (o.searchBudget !== undefined) {
-      const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false });
+      const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
       const e = r.counterexample?.execution;
       if (e) this.known.add(paths[e.path ?? 0], e, o.maxEvents ?? DEFAULT_MAX_EVENTS);
       return r;
@@ -109,7 +122,7 @@ export class PathMemo {
       } else {
         this.ran++;
         const before = work.nodes;
-        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false });
+        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
         if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS);
         v = this.keepValue(c, o, r, before - work.nodes, work.nodes);
       }
