@@ -110,7 +110,7 @@ function judgedErrors(findings: readonly Finding[], path: Compiled): number {
 /** Why a search found nothing, for FixOutcome.noFix. */
 interface SearchEnd { tried: number; spent: boolean }
 
-export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }): FixSuggestion | undefined {
+export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }, parsed?: ParsedLitmus): FixSuggestion | undefined {
   const work = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   // A candidate edits one statement: the paths it leaves alone are checked once for the whole search.
   if (!o.memo) o = { ...o, memo: new PathMemo() };
@@ -132,6 +132,11 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     loaded.set(t, l);
     return l;
   };
+  if (parsed) {
+    // the caller parsed the text already
+    const paths = compileText(parsed);
+    loaded.set(text, paths && { parsed, paths });
+  }
   const score = (t: string, cap: number): number => {
     const l = load(t);
     return l ? brokenness(l.paths, o, cap, work) : Infinity;
@@ -195,7 +200,7 @@ export function findFix(text: string | undefined, program: Program, compileText:
   if (!o.finished) return { noFix: 'the check of the test ran out of states, so a candidate repair could not be re-checked either' };
   const budget = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   const end = { tried: 0, spent: false };
-  const fix = suggestFix(original, compileText, { ...o, budget }, end);
+  const fix = suggestFix(original, compileText, { ...o, budget }, end, parsed);
   if (fix) return { fix, original };
   if (end.spent || budget.states <= 0 || budget.nodes <= 0) {
     return { noFix: `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) after ${end.tried} candidate repairs, before one re-checked ok` };
