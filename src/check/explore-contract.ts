@@ -5,6 +5,9 @@
 // model in program order says what the kernel made of each map (bounced, failed, bus address).
 // Actors that share nothing (no register, irq, handle or cache line) cannot affect each other's
 // findings, so each group of connected actors is explored on its own.
+// Its own exploration on the engine, not an observer of the value check's: that one stops at its
+// first counterexample, merges states by the arm64 machine alone, runs CPU ops out of program
+// order and repeats every interleaving per level of cache events (docs/contract.md, with numbers).
 
 import { kernelSourcePath } from '../kernel/version.js';
 import { createHash } from 'node:crypto';

@@ -16,7 +16,9 @@
 
 import type { Compiled } from '../exec/compile.js';
 import { checkCompiled, checkPaths, type CheckOptions, type CheckResult, type PathObserver } from '../oracle/check.js';
+import { DEFAULT_MAX_EVENTS } from '../oracle/exhaustive.js';
 import { checkContract, type ContractResult } from './explore-contract.js';
+import { KnownCounterexamples } from './known-counterexamples.js';
 
 /** One path's value check: its verdict, whether it stopped at a counterexample, and its cost. */
 interface ValueOutcome { verdict: CheckResult['verdict']; counterexample: boolean; states: number; nodes: number }
@@ -31,6 +33,8 @@ export class PathMemo {
   reused = 0;
   /** The path (by index) the test's own counterexample was on: a candidate's is checked first. */
   private wentWrong: number | undefined;
+  /** The executions that went wrong so far, replayed on each candidate before its search. */
+  readonly known = new KnownCounterexamples();
 
   /** The path's content; undefined for a platform with model faults (test hooks, not data). */
   key(c: Compiled): string | undefined {
@@ -47,7 +51,10 @@ export class PathMemo {
   recorder(o: CheckOptions): PathObserver | undefined {
     if (o.searchBudget !== undefined || o.totalBudget !== undefined) return undefined;
     return (c, r, spent, left) => {
-      if (r.counterexample) this.wentWrong = c.path?.index;
+      if (r.counterexample) {
+        this.wentWrong = c.path?.index;
+        this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+      }
       this.keepValue(c, o, r, spent, left);
     };
   }
@@ -70,13 +77,39 @@ export class PathMemo {
   }
 
   /**
+   * Is a path of these known to go wrong: checked before with a counterexample (the test's own
+   * text, scored again), or an execution that went wrong before (on the test, or on a candidate
+   * refused earlier) goes wrong on it? Then checkPaths would not say ok either
+   * (src/check/known-counterexamples.ts).
+   */
+  refutedByReplay(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): boolean {
+    if (o.searchBudget === undefined) {
+      for (const c of paths) {
+        const k = this.valueKey(c, o);
+        const v = k ? this.values.get(k) : undefined;
+        if (v?.counterexample && work.nodes > v.nodes) {
+          work.nodes -= v.nodes;
+          this.reused++;
+          return true;
+        }
+      }
+    }
+    return this.known.refutes(paths, { searchBudget: o.searchBudget, totalBudget: work }, this.wentWrong);
+  }
+
+  /**
    * checkPaths(paths, { ...o, totalBudget: work })'s verdict (ok or not) and states, as the fix
    * search uses them (no counterexample is shrunk), each path run only when no identical path ran
    * before. The path the test itself went wrong on goes first: a candidate that does not repair it
    * is refused there, before the proofs of its other paths (the work charged is the work done).
    */
   checkPaths(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): { verdict: CheckResult['verdict']; states: number } {
-    if (o.searchBudget !== undefined) return checkPaths(paths, { ...o, totalBudget: work, minimize: false });
+    if (o.searchBudget !== undefined) {
+      const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
+      const e = r.counterexample?.execution;
+      if (e) this.known.add(paths[e.path ?? 0], e, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+      return r;
+    }
     let states = 0;
     let inconclusive = false;
     const first = this.wentWrong !== undefined && this.wentWrong < paths.length ? this.wentWrong : 0;
@@ -89,7 +122,8 @@ export class PathMemo {
       } else {
         this.ran++;
         const before = work.nodes;
-        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false });
+        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
+        if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS);
         v = this.keepValue(c, o, r, before - work.nodes, work.nodes);
       }
       // checkPaths: the first counterexample ends the check and is the result, its path's states alone

@@ -2,7 +2,10 @@
 // over src/check/repairs.ts, one repair per round, each an edit of the user's own text. Every
 // candidate is the edited file parsed and checked again by the same searches `dmafuzz check`
 // runs (every path of its branches and loops), so what is suggested is exactly a file that was
-// re-checked, comments and all.
+// re-checked, comments and all. A candidate on which an execution that went wrong before (the
+// test's own counterexample, or one that refused an earlier candidate) still goes wrong is refused
+// by replaying it (src/check/known-counterexamples.ts); only the others are searched, and only a
+// full search can make a candidate the fix.
 //
 // The search is bounded by work, not by the clock, so its answer does not depend on the machine:
 // every candidate's states (contract and model searches) and ideal-witness nodes come out of one
@@ -69,16 +72,23 @@ export interface FixOptions extends CheckOptions {
  * decides "is this program broken". `work`, when given, pays for the searches.
  */
 export function brokenness(paths: readonly Compiled[], o: FixOptions = {}, cap = Infinity, work?: FixBudget): number {
-  let errors = 0;
+  // An execution that went wrong before and still does here: the value check cannot say ok, and
+  // its search is not run (src/check/known-counterexamples.ts).
+  const refuted = work && o.memo ? o.memo.refutedByReplay(paths, o, work) : false;
+  let errors = refuted ? 1 : 0;
+  if (errors >= cap) return errors;
   for (const c of paths) {
     const contract = o.memo ? o.memo.contract(c, o.maxStates) : checkContract(c, o.maxStates);
     if (work) work.states -= contract.states;
     errors += judgedErrors(contract.findings, c) + (contract.complete ? 0 : 1);
     if (errors >= cap) return errors; // cannot beat the best so far: skip the rest
   }
+  if (refuted) return errors;
   // The fix budget's nodes are the witness budget itself: checkPaths spends them in place. Only
-  // the verdict counts here, so a counterexample is not shrunk.
-  const r = work && o.memo ? o.memo.checkPaths(paths, o, work) : checkPaths(paths, { ...o, ...(work ? { totalBudget: work } : {}), minimize: false });
+  // the verdict counts here, so a counterexample is not shrunk; and a candidate searched in full
+  // is most likely the fix, so the deepest level of fills and evictions, which covers the others,
+  // is searched first.
+  const r = work && o.memo ? o.memo.checkPaths(paths, o, work) : checkPaths(paths, { ...o, ...(work ? { totalBudget: work } : {}), minimize: false, deepestFirst: true });
   if (work) work.states -= r.states;
   return errors + (r.verdict === 'ok' ? 0 : 1);
 }
@@ -100,7 +110,7 @@ function judgedErrors(findings: readonly Finding[], path: Compiled): number {
 /** Why a search found nothing, for FixOutcome.noFix. */
 interface SearchEnd { tried: number; spent: boolean }
 
-export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }): FixSuggestion | undefined {
+export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }, parsed?: ParsedLitmus): FixSuggestion | undefined {
   const work = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   // A candidate edits one statement: the paths it leaves alone are checked once for the whole search.
   if (!o.memo) o = { ...o, memo: new PathMemo() };
@@ -122,6 +132,11 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     loaded.set(t, l);
     return l;
   };
+  if (parsed) {
+    // the caller parsed the text already
+    const paths = compileText(parsed);
+    loaded.set(text, paths && { parsed, paths });
+  }
   const score = (t: string, cap: number): number => {
     const l = load(t);
     return l ? brokenness(l.paths, o, cap, work) : Infinity;
@@ -185,7 +200,7 @@ export function findFix(text: string | undefined, program: Program, compileText:
   if (!o.finished) return { noFix: 'the check of the test ran out of states, so a candidate repair could not be re-checked either' };
   const budget = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   const end = { tried: 0, spent: false };
-  const fix = suggestFix(original, compileText, { ...o, budget }, end);
+  const fix = suggestFix(original, compileText, { ...o, budget }, end, parsed);
   if (fix) return { fix, original };
   if (end.spent || budget.states <= 0 || budget.nodes <= 0) {
     return { noFix: `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) after ${end.tried} candidate repairs, before one re-checked ok` };

@@ -20,6 +20,12 @@ export interface CheckOptions extends OracleOptions {
   maxStates?: number;
   /** Shrink a counterexample found (default true); false when only the verdict is wanted (a fix search). */
   minimize?: boolean;
+  /**
+   * Search the deepest level (maxEvents) first, for a check whose program is most likely ok (a fix
+   * search proving a repair): it covers every shallower level, which would be explored for
+   * nothing. When it cannot be covered, the levels are searched one by one as usual.
+   */
+  deepestFirst?: boolean;
 }
 
 export interface CheckResult {
@@ -67,6 +73,17 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   // One budget of witness-search states for both searches, so no input makes a check run for
   // ever; minimisation of a counterexample already found keeps its per-execution budget.
   const search = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
+  if (o.deepestFirst && maxEvents > 0) {
+    const ex = exploreExhaustively(c, { ...search, maxEvents });
+    if (ex.counterexample) {
+      const counterexample = o.minimize === false ? ex.counterexample : minimizeCounterexample(c, ex.counterexample.execution, o, ex.counterexample.result);
+      return { verdict: 'bug', executions: ex.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: ex.bound, states: ex.states, randomExecutions: 0, seed, runs, cut: ex.cut, paths: 1, counterexample };
+    }
+    if (ex.complete) {
+      return { verdict: ex.verdict, executions: ex.executions, exhaustive: ex.verdict === 'ok', maxEvents, method: 'exhaustive', bound: ex.bound, states: ex.states, randomExecutions: 0, seed, runs, cut: ex.cut, paths: 1 };
+    }
+    states += ex.states; // the work done, then level by level
+  }
   for (let events = 0; events <= maxEvents; events++) {
     const ex = exploreExhaustively(c, { ...search, maxEvents: events });
     states += ex.states;

@@ -11,6 +11,7 @@ import { conditionHolds } from '../exec/paths.js';
 import { decodeValue } from '../exec/values.js';
 import { leaves, type Expr } from '../program/expr.js';
 import { newModelMachine } from '../model/machines.js';
+import { explore } from '../search/explore.js';
 
 export interface FinalState { state: string; count: number; holds: boolean }
 
@@ -35,36 +36,60 @@ export function finalStates(paths: readonly Compiled[], budget = DEFAULT_STATES_
   if (!cond || first.program.actors.some((a) => a.kind !== 'cpu')) return undefined;
   const shown = shownLeaves(cond.cond);
   const totals = new Map<string, FinalState>();
-  let nodes = 0;
+  let left = budget;
   let complete = true;
   for (const c of paths) {
-    const memo = new Map<string, Map<string, number>>();
-    const visit = (m: Machine): Map<string, number> => {
-      const key = `${m.fingerprint()}|${m.reads.map((r) => r.join(',')).join(';')}`;
-      const known = memo.get(key);
-      if (known) return known;
-      const out = new Map<string, number>();
-      memo.set(key, out);
-      if (++nodes > budget) { complete = false; return out; }
-      let moved = false;
-      for (let a = 0; a < c.actors.length; a++) {
-        for (let skip = 0; m.pendingOp(a, skip) >= 0; skip++) {
-          const next = m.clone();
-          if (!next.run(a, skip)) continue;
-          moved = true;
-          if (next.dead) continue; // another path's execution, or a loop cut at --unroll
-          for (const [s, n] of visit(next)) out.set(s, (out.get(s) ?? 0) + n);
+    if (!complete) break; // the budget ran out on an earlier path
+    // A fold over the graph the engine walks: each machine state's executions to each final
+    // state, summed from its successors' once each is explored (or met again: the graph has no
+    // cycles, every step performs an op), so the orders are counted without walking each.
+    const keys = new WeakMap<Machine, string>();
+    const key = (m: Machine): string => {
+      let k = keys.get(m);
+      if (k === undefined) keys.set(m, (k = `${m.fingerprint()}|${m.reads.map((r) => r.join(',')).join(';')}`));
+      return k;
+    };
+    const orders = new Map<string, Map<string, number>>();
+    const add = (out: Map<string, number>, next: Machine) => {
+      for (const [s, n] of orders.get(key(next)) ?? []) out.set(s, (out.get(s) ?? 0) + n);
+    };
+    const start = newModelMachine(c);
+    const r = explore<Machine>({
+      start,
+      *successors(m) {
+        const out = new Map<string, number>();
+        let pending: Machine | undefined; // yielded, not yet added (the budget may end the walk in it)
+        try {
+          for (let a = 0; a < c.actors.length; a++) {
+            for (let skip = 0; m.pendingOp(a, skip) >= 0; skip++) {
+              const next = m.clone();
+              if (!next.run(a, skip)) continue;
+              pending = next;
+              yield next;
+              pending = undefined;
+              if (!next.dead) add(out, next);
+            }
+          }
+        } finally {
+          if (pending && !pending.dead) add(out, pending);
+          orders.set(key(m), out);
         }
-      }
-      if (!moved && c.actors.every((_, a) => m.done(a))) {
+      },
+      key,
+      // another path's execution, or a loop cut at --unroll: a step, but not an execution
+      prune: (m) => !!m.dead,
+      onFinal: (m) => {
+        if (!c.actors.every((_, a) => m.done(a))) return;
         const state = shown.map((l) => `${leafName(l)}=${leafValue(c, m, l)};`).join(' ');
         const holds = conditionHolds(cond.cond, c.path?.threads ?? [], c.actorIndex, (a, e) => (a >= 0 ? m.evaluate(a, e) : memValue(c, m, e)));
         if (!totals.has(state)) totals.set(state, { state, count: 0, holds });
-        out.set(state, 1);
-      }
-      return out;
-    };
-    for (const [s, n] of visit(newModelMachine(c))) totals.get(s)!.count += n;
+        orders.get(key(m))!.set(state, 1);
+      },
+      budget: { states: left },
+    });
+    left -= r.states;
+    if (r.outcome === 'cut') complete = false;
+    for (const [s, n] of orders.get(key(start)) ?? []) totals.get(s)!.count += n;
   }
   const states = [...totals.values()].sort((x, y) => (x.state < y.state ? -1 : 1));
   // exists: the proposition is the condition; forall: likewise (herd7 reports Always when it never fails)

@@ -1,8 +1,8 @@
 // The one depth-first exploration engine the exhaustive searches of dmafuzz run on: the value
 // oracle's full and reduced arm64 searches, the ideal witness search, the exists/forall search on
-// the ideal platform and the contract walk. (herd7's list of final states,
-// src/oracle/final-states.ts, counts the orders reaching each state: a fold over the same graph,
-// not a walk.) What differs between the searches is what a step is (every interleaving or one
+// the ideal platform, the contract walk, and herd7's list of final states
+// (src/oracle/final-states.ts: a fold over the graph this walks, each state's counts summed from
+// its successors' as each is explored). What differs between the searches is what a step is (every interleaving or one
 // per commuting set, hardware events or none), what makes two states one (the merge key), and
 // what is done with a final state (judge it, match a target, check the contract at the end);
 // those are the parameters. GenMC's one driver over a model it sees only through an interface is

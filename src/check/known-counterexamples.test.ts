@@ -1,0 +1,87 @@
+// Counterexample-guided refusal (src/check/known-counterexamples.ts): a replayed execution refuses
+// a candidate repair only where the candidate's own exhaustive search would not say ok either,
+// and the replay follows the ops, not their places, so an inserted barrier does not lose it.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { compilePaths, type Compiled } from '../exec/compile.js';
+import { parseLitmus } from '../litmus/parse.js';
+import { checkPaths } from '../oracle/check.js';
+import { judgeExecution } from '../oracle/oracle.js';
+import { makePlatform } from '../platform/platform.js';
+import { KnownCounterexamples } from './known-counterexamples.js';
+import { candidateRepairs } from './repairs.js';
+import { applyEdits } from './source-edit.js';
+
+const pathsOf = (text: string): Compiled[] => {
+  const p = parseLitmus(text).program;
+  return compilePaths(p, makePlatform(p.platform));
+};
+const scenario = (name: string) => readFileSync(new URL(`../../scenarios/arm-model/${name}.litmus`, import.meta.url), 'utf8');
+
+/** The test's own counterexample, kept as the fix search keeps it. */
+function knownOf(text: string): { known: KnownCounterexamples; execution: NonNullable<ReturnType<typeof checkPaths>['counterexample']>['execution'] } {
+  const paths = pathsOf(text);
+  const r = checkPaths(paths);
+  expect(r.verdict).toBe('bug');
+  const known = new KnownCounterexamples();
+  const e = r.counterexample!.execution;
+  known.add(paths[e.path ?? 0], e, 2);
+  return { known, execution: e };
+}
+
+describe('KnownCounterexamples', () => {
+  // A store then a load, dmb oshst between (writel): the load may pass the store.
+  const SB = scenario('sb-writel');
+
+  test('an inserted barrier that does not order the load is refused by the replay; one that does is not', () => {
+    const { known, execution } = knownOf(SB);
+    const wmb = pathsOf(SB.replace('  r0 = READ_ONCE', '  dma_wmb();\n  r0 = READ_ONCE'));
+    const mb = pathsOf(SB.replace('  r0 = READ_ONCE', '  dma_mb();\n  r0 = READ_ONCE'));
+    // The same steps by place do not find the bug again: `skip 2` now names the barrier.
+    expect(judgeExecution(wmb[0], execution).verdict).toBe('ok');
+    expect(known.refutes(wmb, {})).toBe(true);
+    expect(checkPaths(wmb).verdict).toBe('bug');
+    expect(known.refutes(mb, {})).toBe(false);
+    expect(checkPaths(mb).verdict).toBe('ok');
+  });
+
+  test('an execution beyond the bound of fills and evictions is not kept', () => {
+    const paths = pathsOf(SB);
+    const e = checkPaths(paths).counterexample!.execution;
+    const known = new KnownCounterexamples();
+    known.add(paths[0], { steps: [{ fill: 0 }, ...e.steps] }, 0);
+    expect(known.refutes(paths, {})).toBe(false);
+    known.add(paths[0], e, 0);
+    expect(known.refutes(paths, {})).toBe(true);
+  });
+
+  // The property the fix search relies on: refused means the exhaustive search would not say ok
+  // (every candidate is searched here, refused or not, so the two can be compared).
+  // It fails against a replay that judged the wrong program (e.g. the original's paths).
+  test.each(['sb-writel', 'forwarding-dma_rmb', 'forwarding-data-dma_rmb', 'sb-dma_rmb'])('%s: every candidate repair refused by a replay is not ok by the exhaustive search', (name) => {
+    const text = scenario(name);
+    const { known } = knownOf(text);
+    const parsed = parseLitmus(text);
+    let refused = 0;
+    for (const r of candidateRepairs(text, parsed, makePlatform(parsed.program.platform))) {
+      const patched = applyEdits(text, r.edits);
+      let paths: Compiled[];
+      try {
+        paths = pathsOf(patched ?? '');
+      } catch {
+        continue; // the edit does not parse or compile here: the fix search skips it too
+      }
+      const refutes = known.refutes(paths, {});
+      const full = checkPaths(paths, { minimize: false });
+      if (refutes) {
+        refused++;
+        expect(full.verdict, r.title).not.toBe('ok');
+      }
+      // As the fix search does: what refutes a candidate is replayed on the next ones.
+      const e = full.counterexample?.execution;
+      if (e) known.add(paths[e.path ?? 0], e, 2);
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,164 @@
+// Counterexample-guided refusal of candidate repairs (the CEGIS idea): the executions that went
+// wrong so far (the test's own counterexample, and those that refuted earlier candidates) are
+// replayed on a candidate before its exhaustive search. A candidate on which one of them still
+// goes wrong is refused at the cost of a replay; the others get the full search, which alone can
+// prove a repair ok.
+//
+// An execution is kept as the ops it performed (which op of which actor, by content), not as
+// `skip` counts: a repair inserts or changes a statement, which shifts the later ops' places, so
+// each actor's ops are matched between the two programs (longest common subsequence, a changed
+// op paired with the one it replaced) and each performed op is performed again by its match. An
+// op the repair added is performed, where the ordering rules allow, before the next matched op
+// of its actor that follows it in program order (where the original had nothing to wait for).
+//
+// Sound whatever the matching: every replay step is Machine.run or a hardware event, which the
+// model performs only where its rules allow, then the rest runs in program order (finish()), as
+// for any execution (src/exec/execution.ts). So a replay judged `bug` is an execution of the
+// candidate that goes wrong, judged by the same oracle; and only executions within the search's
+// bound are kept (at most maxEvents fills and evictions), so the candidate's exhaustive search
+// would have found one too and not said ok. A matching that picks the wrong op only makes the
+// replay try another execution; a candidate it does not refute is searched in full.
+
+import type { Compiled } from '../exec/compile.js';
+import type { Execution, Step } from '../exec/execution.js';
+import type { Machine } from '../exec/machine.js';
+import { newModelMachine } from '../model/machines.js';
+import { judgeRun, type OracleOptions } from '../oracle/oracle.js';
+
+/** A performed op (actor name, op index in `from`), or a hardware event. */
+type OpStep = { actor: string; op: number } | Exclude<Step, { run: string }>;
+
+interface Schedule { from: Compiled; steps: OpStep[] }
+
+/** Schedules kept: the most recent (on the 73 tests of scenarios/arm-model every refusal is by the newest one, and each kept schedule costs every candidate that survives a replay). */
+const MAX_KEPT = 2;
+
+export class KnownCounterexamples {
+  private schedules: Schedule[] = [];
+  private seen = new Set<string>();
+  /** Candidates refused by a replay (each one an exhaustive search not run). */
+  refused = 0;
+
+  /** Keep an execution of path `c` that went wrong, if it stays within `maxEvents` fills and evictions. */
+  add(c: Compiled, e: Execution, maxEvents: number): void {
+    if (e.steps.filter((s) => !('run' in s)).length > maxEvents) return; // the candidate's search would not reach it
+    const steps = performedOps(c, e.steps);
+    const key = JSON.stringify([opKeys(c), steps]);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.schedules.unshift({ from: c, steps });
+    if (this.schedules.length > MAX_KEPT) this.schedules.pop();
+  }
+
+  /**
+   * Does a known schedule go wrong on one of these paths (path `first` tried first)? Replays
+   * spend the witness nodes of `o.totalBudget` like any judged execution; a replay that cannot
+   * decide (inconclusive) refutes nothing.
+   */
+  refutes(paths: readonly Compiled[], o: OracleOptions, first = 0): boolean {
+    const order = first > 0 && first < paths.length ? [paths[first], ...paths.filter((_, i) => i !== first)] : paths;
+    for (const s of this.schedules) {
+      for (const c of order) {
+        if (judgeRun(c, replay(s, c), o).verdict === 'bug') {
+          this.refused++;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}
+
+/** The execution's steps as the ops they performed on c (a step that did nothing is dropped). */
+function performedOps(c: Compiled, steps: readonly Step[]): OpStep[] {
+  const m = newModelMachine(c);
+  const out: OpStep[] = [];
+  for (const s of steps) {
+    if (!('run' in s)) {
+      if (m.step(s)) out.push(s);
+      continue;
+    }
+    const a = c.actorIndex.get(s.run);
+    const j = a === undefined ? -1 : m.pendingOp(a, s.skip ?? 0);
+    if (j >= 0 && m.step(s)) out.push({ actor: s.run, op: j });
+  }
+  return out;
+}
+
+/** The schedule performed on c, op by matched op, then the rest in program order. */
+function replay(s: Schedule, c: Compiled): Machine {
+  const m = newModelMachine(c);
+  const match = new Map<string, { to: (number | undefined)[]; added: Set<number> }>();
+  for (const [name, a] of c.actorIndex) {
+    const b = s.from.actorIndex.get(name);
+    if (b !== undefined) match.set(name, matchOps(opKeys(s.from)[b], opKeys(c)[a]));
+  }
+  for (const st of s.steps) {
+    if (!('actor' in st)) {
+      m.step(st);
+      continue;
+    }
+    const a = c.actorIndex.get(st.actor);
+    const mt = match.get(st.actor);
+    const j = mt?.to[st.op];
+    if (a === undefined || j === undefined) continue;
+    for (const u of mt!.added) if (u < j) runOp(m, a, u); // the repair's own ops first, where they may go
+    runOp(m, a, j);
+  }
+  m.finish();
+  return m;
+}
+
+/** Perform op j of actor a now, if it is pending and the ordering rules let it go. */
+function runOp(m: Machine, a: number, j: number): void {
+  for (let skip = 0; ; skip++) {
+    const p = m.pendingOp(a, skip);
+    if (p < 0 || p > j) return;
+    if (p === j) {
+      m.run(a, skip);
+      return;
+    }
+  }
+}
+
+/**
+ * Each op of `from` to its match in `to` (undefined: removed), and the ops of `to` nothing
+ * matches (added): a longest common subsequence of the ops' contents, then, between two matches,
+ * a run of changed ops paired in order when both sides have as many.
+ */
+function matchOps(from: readonly string[], to: readonly string[]): { to: (number | undefined)[]; added: Set<number> } {
+  const n = from.length, k = to.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(k + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = k - 1; j >= 0; j--) lcs[i][j] = from[i] === to[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const map: (number | undefined)[] = new Array(n).fill(undefined);
+  const pairs: [number, number][] = [];
+  for (let i = 0, j = 0; i < n && j < k; ) {
+    if (from[i] === to[j]) { pairs.push([i, j]); i++; j++; }
+    else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+    else j++;
+  }
+  pairs.push([n, k]);
+  let pi = 0, pj = 0;
+  for (const [i, j] of pairs) {
+    if (i - pi === j - pj) for (let d = 0; d < i - pi; d++) map[pi + d] = pj + d; // changed ops, one for one
+    if (i < n) map[i] = j;
+    pi = i + 1;
+    pj = j + 1;
+  }
+  const used = new Set(map.filter((j): j is number => j !== undefined));
+  const added = new Set<number>();
+  for (let j = 0; j < k; j++) if (!used.has(j)) added.add(j);
+  return { to: map, added };
+}
+
+const keysOf = new WeakMap<Compiled, string[][]>();
+
+/** Each actor's ops as text, to match ops between two programs by content. */
+function opKeys(c: Compiled): string[][] {
+  let keys = keysOf.get(c);
+  if (!keys) {
+    keys = c.actors.map((a) => a.actor.ops.map((op) => JSON.stringify(op, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))));
+    keysOf.set(c, keys);
+  }
+  return keys;
+}

@@ -1,0 +1,45 @@
+// CheckOptions.deepestFirst (the fix search's proofs): searching the deepest level of fills and
+// evictions first says what the level-by-level check says, ok or not, on every small ordering
+// test; and where the deepest level cannot be covered it falls back to the levels one by one,
+// never to a verdict of its own.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { compilePaths, type Compiled } from '../exec/compile.js';
+import { parseLitmus } from '../litmus/parse.js';
+import { makePlatform } from '../platform/platform.js';
+import { checkPaths } from './check.js';
+
+const dir = new URL('../../scenarios/arm-model/', import.meta.url);
+const pathsOf = (name: string): Compiled[] => {
+  const p = parseLitmus(readFileSync(new URL(name, dir), 'utf8')).program;
+  return compilePaths(p, makePlatform(p.platform));
+};
+const ok = (r: ReturnType<typeof checkPaths>) => r.verdict === 'ok';
+
+describe('deepestFirst', () => {
+  test('the same verdict as level by level on every test of scenarios/arm-model', () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.litmus'));
+    expect(files.length).toBeGreaterThan(60);
+    let oks = 0;
+    for (const f of files) {
+      const paths = pathsOf(f);
+      // Up to one fill or eviction, to keep the test quick: the deepest level still covers another.
+      const levels = checkPaths(paths, { minimize: false, maxEvents: 1 });
+      const deepest = checkPaths(paths, { minimize: false, maxEvents: 1, deepestFirst: true });
+      expect({ f, ok: ok(deepest), exhaustive: deepest.exhaustive }).toEqual({ f, ok: ok(levels), exhaustive: levels.exhaustive });
+      if (ok(levels)) oks++;
+    }
+    expect(oks).toBeGreaterThan(10); // proofs, the case deepestFirst is for, were compared
+  });
+
+  test('a deepest level too big to cover falls back to the levels one by one', () => {
+    const paths = pathsOf('2+2w-dma_wmb.litmus');
+    const o = { minimize: false, maxStates: 150 }; // level 0 fits, level 2 does not
+    const levels = checkPaths(paths, o);
+    expect(levels.bound.events).toBeGreaterThanOrEqual(0);
+    expect(levels.gaveUp).toBe('states');
+    const deepest = checkPaths(paths, { ...o, deepestFirst: true });
+    expect({ verdict: deepest.verdict, bound: deepest.bound, method: deepest.method, randomExecutions: deepest.randomExecutions }).toEqual({ verdict: levels.verdict, bound: levels.bound, method: levels.method, randomExecutions: levels.randomExecutions });
+  });
+});
