@@ -37,7 +37,7 @@ export function readRegularFile(file: string, maxBytes: number, what: string): B
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total)); // only the n bytes read are kept
       let n: number;
       try {
         n = readSync(fd, chunk, 0, chunk.length, null);
