@@ -50,6 +50,9 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // `dmafuzz selftest` generates windows (src/gen/platform-arb.ts).
   dmaRangesBus: [0],
   dmaRangesSize: [0],
+  // An untrusted device (external-facing PCIe port) behind the SMMU: not varied here yet (the
+  // lead decides the axis with the matrix's owner; the value only type-checks the table).
+  untrusted: [false],
 };
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];

@@ -43,6 +43,14 @@ export interface PlatformConfig {
   /** The IOVA granule (the smallest page size of the SMMU domain, iovad->granule): 4, 16 or 64 KiB. */
   iovaGranule: 4096 | 16384 | 65536;
   /**
+   * The device is untrusted (pci_dev->untrusted: behind a PCIe port the firmware calls
+   * "external-facing" — a Thunderbolt or USB4 port): from v5.11 dma-iommu bounces every map that
+   * does not fill its IOVA granules through swiotlb (dev_use_swiotlb()), zeroing the slot's
+   * padding, so the device sees only the buffer's bytes; from v5.12 it never uses the lazy flush
+   * queue. A dma-iommu setting (needs iommu = strict or lazy).
+   */
+  untrusted: boolean;
+  /**
    * The device tree gives the device a `restricted-dma-pool` (kernel/dma/swiotlb.c
    * rmem_swiotlb_device_init, v5.15+): its own swiotlb pool, through which every streaming map
    * bounces and from which dma_alloc_coherent() takes its memory; the hardware firewall the pool
@@ -92,6 +100,7 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   vmapStack: true,
   iommu: 'none',
   iovaGranule: 4096,
+  untrusted: false,
   restrictedPool: false,
   dmaRangesBus: 0,
   dmaRangesSize: 0,
@@ -120,7 +129,26 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
   if (valid.restrictedPool && !atLeast(version, 5, 15)) throw new PlatformError('restrictedPool', `restrictedPool needs kernel 5.15 or later (restricted DMA pools came with 461021875c50), not ${config.kernel}`);
   if (valid.dmaRangesSize > 0 && valid.iommu !== 'none') throw new PlatformError('dmaRangesSize', 'dma-ranges is modelled with dma-direct only: with iommu = strict or lazy the device sees IOVAs');
   if (valid.restrictedPool && valid.iommu !== 'none') throw new PlatformError('restrictedPool', 'restrictedPool is a dma-direct setting: with iommu = strict or lazy the model has no restricted pool');
+  if (valid.untrusted) checkUntrusted(valid, version);
   return { ...valid, version };
+}
+
+/**
+ * An untrusted device is a dma-iommu matter (dma-direct ignores pci_dev->untrusted). Refused where
+ * the model cannot judge a driver: 5.11–5.15, whose untrusted bounce path was broken for every
+ * driver (06e620345d54 and 08ae5d4a1ae9, v5.16: src/kernel/version.ts iommuBouncesUntrusted()),
+ * and point releases before 6.10, whose backports of those fixes and of 2650073f1b58 (v6.10) are
+ * not pinned down.
+ */
+function checkUntrusted(c: PlatformConfig, v: KernelVersion): void {
+  // (named after iommu: `untrusted = true` alone is a valid setting, the clash is the pair's)
+  if (c.iommu === 'none') throw new PlatformError('iommu', 'untrusted is a dma-iommu setting (dma-direct ignores pci_dev->untrusted): set iommu = strict or lazy too');
+  if (atLeast(v, 5, 11) && !atLeast(v, 5, 16)) {
+    throw new PlatformError('untrusted', `untrusted on kernel ${c.kernel}: dma-iommu's swiotlb path for untrusted devices was broken for every driver until 5.16 (06e620345d54: the map cleaned the original, not the bounce slot; 08ae5d4a1ae9: dma_sync_sg_*() copied nothing); use 5.16 or later, or a kernel before 5.11 (which does not bounce)`);
+  }
+  if (v.patch && atLeast(v, 5, 16) && !atLeast(v, 6, 10)) {
+    throw new PlatformError('untrusted', `kernel ${c.kernel} with untrusted: whether ${v.major}.${v.minor}.y had 2650073f1b58 (v6.10: the bounce slot's padding, not the whole slot, zeroed) by then is not pinned down; use the mainline release ${v.major}.${v.minor}`);
+  }
 }
 
 /** Why no arm64 machine can be this platform (makePlatform's refusal), or undefined if one can. */
@@ -170,7 +198,7 @@ function validate(c: PlatformConfig): PlatformConfig {
   if (c.dmaRangesBus + c.dmaRangesSize > 2 ** c.deviceAddressBits) {
     throw new PlatformError('dmaRangesSize', `the dma-ranges window ends at 0x${(c.dmaRangesBus + c.dmaRangesSize - 1).toString(16)}, beyond the ${c.deviceAddressBits} address bits the device drives: the window describes what the device reaches`);
   }
-  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool'] as const) {
+  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool', 'untrusted'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
   return c;
@@ -200,5 +228,6 @@ export function describePlatform(p: PlatformConfig): string {
   if (p.restrictedPool) parts.push('restricted DMA pool');
   if (p.dmaRangesSize > 0) parts.push(`dma-ranges: RAM 0..0x${(p.dmaRangesSize - 1).toString(16)} at bus 0x${p.dmaRangesBus.toString(16)}`);
   if (p.iommu !== 'none') parts.push(`SMMU ${p.iommu}${p.iovaGranule !== 4096 ? `, IOVA granule ${p.iovaGranule / 1024} KiB` : ''}`);
+  if (p.untrusted) parts.push('untrusted device (external-facing port)');
   return parts.join(', ');
 }
