@@ -12,10 +12,12 @@ import { newIdealMachine, runIdealLike } from '../model/machines.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
-import type { TraceEntry } from '../exec/trace.js';
+import type { TraceEffect, TraceEntry } from '../exec/trace.js';
 import type { TracedRun } from './traced-run.js';
 import { actorOf } from '../exec/op-id.js';
 import { effectText, hardwareEventText } from './trace-text.js';
+import { dmaToPhys, dmaWindow } from '../kernel/dma-ranges.js';
+import { Swiotlb } from '../kernel/swiotlb.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
@@ -142,8 +144,24 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
       culprit: { step: r, role: 'performed early' }, ...(overtook !== undefined ? { overtook } : {}),
     };
   }
-  // A CPU load that hit a line cached before the device wrote memory.
-  if (v.cpu && !v.nonCacheable && at(r - 1).line !== 'absent') {
+  // A CPU load performed late: a load after it in program order was performed first (no
+  // dma_rmb() between them), and this one read bytes written since — current bytes, not stale
+  // ones. The ideal platform, performing the loads in program order, reads earlier.
+  const late = v.cpu ? lateLoad(c, trace, v, r, w, stepOf, (k) => at(k).seen) : undefined;
+  if (late) {
+    const early = describe(v.actor, late.overtaker);
+    const newer = what(late.newWriter);
+    const snoops = c.platform.deviceCoherent ? ' The device snoops the CPU\'s cache (dma-coherent): no cache line was stale.' : '';
+    const text = `${reader} (${step(r)}) read ${got}, the bytes ${newer} (${step(late.newWriter)}) had just written: it was performed after ${early} (${step(late.overtakerStep)}), which comes after it in program order — nothing orders the two loads (a dma_rmb() between them would). The ideal platform performs them in program order, so its read comes before ${newer} and returns ${want}.${snoops}`;
+    return {
+      ...base, kind: 'reordered-read', text,
+      short: `${early} was performed before ${reader} (nothing orders the two loads: dma_rmb() would), so ${reader} read what ${newer} wrote later`,
+      culprit: { step: late.overtakerStep, role: 'performed early' }, overtook: r,
+    };
+  }
+  // A CPU load that hit a line cached before a non-snooping device wrote memory (the write did
+  // reach these bytes in memory: else it went elsewhere, told below).
+  if (v.cpu && !v.nonCacheable && !c.platform.deviceCoherent && at(r - 1).line !== 'absent' && !bytesEqual(at(w).memory, at(w - 1).memory)) {
     let f = r - 1;
     while (f >= 0 && !(at(f).line !== 'absent' && at(f - 1).line === 'absent')) f--;
     if (f >= 0 && f < w && !writerIsCpu) {
@@ -178,12 +196,21 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
     const text = `The write-back of line ${hex(line)} during ${what(last)} (${step(last)}) put old bytes over ${bytes}, after ${wrote} (${step(w)}) had written them.${since} So ${reader} (${step(r)}) read ${got} instead of ${want}.`;
     return { ...base, kind: 'written-back', text, line, short: `the write-back of stale cache line ${hex(line)} during ${what(last)} put old bytes over what ${wrote} wrote`, culprit: { step: last, role: `wrote stale line ${hex(line)} back over the data` } };
   }
-  // The device's write never reached these bytes: it went to a bounce buffer, or nowhere.
+  // The device's write never reached these bytes: the SMMU, the bus or a memory firewall dropped
+  // it, or it went elsewhere — a bounce slot, or memory a stale IOVA or bus address reaches.
   if (v.cpu && !writerIsCpu && bytesEqual(at(w).memory, at(w - 1).memory)) {
-    const access = trace[w].effects.find((e) => e.kind === 'device-access' && e.write);
-    const where = access && effectText(access);
-    const text = `${wrote} (${step(w)}) did not reach ${bytes}${where ? `: ${where}` : ''}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
-    return { ...base, kind: 'not-copied', text, short: `${wrote} went to a bounce buffer (or elsewhere) and nothing copied it back before the CPU read (dma_sync_*_for_cpu() or dma_unmap_*() does)`, culprit: { step: r, role: 'read before the bytes were copied back' } };
+    const went = whereWriteWent(c, trace[w].effects, w > 0 ? run.after[w - 1] : run.initial);
+    if (went?.dropped) {
+      const text = `${wrote} (${step(w)}) never reached ${bytes}: ${went.text}. So ${reader} (${step(r)}) read the buffer's old bytes ${got} instead of ${want}.`;
+      return { ...base, kind: 'missed', text, short: `${wrote} was dropped before it reached memory: ${went.short}`, culprit: { step: w, role: `dropped: ${went.short}` } };
+    }
+    if (went && !went.slot) {
+      const text = `${wrote} (${step(w)}) did not reach ${bytes}: ${went.text}. So ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+      return { ...base, kind: 'missed', text, short: `${wrote} went to other memory: ${went.short}`, culprit: { step: w, role: went.short } };
+    }
+    const into = went ? `: it wrote ${went.text}` : '';
+    const text = `${wrote} (${step(w)}) did not reach ${bytes}${into}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
+    return { ...base, kind: 'not-copied', text, short: `${wrote} went to ${went ? went.short : 'a bounce buffer (or elsewhere)'} and nothing copied it back before the CPU read (dma_sync_*_for_cpu() or dma_unmap_*() does)`, culprit: { step: r, role: 'read before the bytes were copied back' } };
   }
   // A CPU store still in a dirty line when the non-coherent device read memory.
   if (!v.cpu && writerIsCpu && v.nonCacheable && at(r - 1).line === 'dirty') {
@@ -250,3 +277,84 @@ function lastCpuHandOver(c: Compiled, trace: readonly TraceEntry[], w: number, r
 }
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * A CPU load performed out of program order after a later load of its thread, that read bytes an
+ * actor wrote after the ideal run's writer (step w): the later load (`overtaker`, op index), the
+ * step it was performed at, and the step of the write whose bytes this load read.
+ */
+function lateLoad(c: Compiled, trace: readonly TraceEntry[], v: Victim, r: number, w: number, stepOf: (actor: number, op: number) => number, seen: (k: number) => Uint8Array): { overtaker: number; overtakerStep: number; newWriter: number } | undefined {
+  const ops = c.actors[v.actor].actor.ops as CpuOp[];
+  let overtaker = -1;
+  for (let j = v.op + 1; j < ops.length; j++) {
+    const k = stepOf(v.actor, j);
+    if (k >= 0 && k < r && (ops[j].op === 'load' || ops[j].op === 'poll') && (overtaker < 0 || k < stepOf(v.actor, overtaker))) overtaker = j;
+  }
+  if (overtaker < 0) return undefined;
+  // The step that last changed what this load sees: an actor's write, after the ideal writer.
+  let k = r - 1;
+  while (k > w && bytesEqual(seen(k), seen(k - 1))) k--;
+  if (k <= w) return undefined;
+  const t = trace[k];
+  if (t.actor === undefined || t.op === undefined) return undefined; // a fill, an eviction: another story
+  const a = c.actors[c.actorIndex.get(t.actor)!].actor;
+  const op = a.ops[t.op];
+  const writes = a.kind === 'device' ? op.op === 'dma_write' : op.op === 'store';
+  if (!writes) return undefined; // a sync, an unmap, a write-back: another story
+  return { overtaker, overtakerStep: stepOf(v.actor, overtaker), newWriter: k };
+}
+
+/**
+ * Where a device write that left the read bytes untouched went, in kernel words: dropped (an
+ * arm-smmu-v3 fault, outside the dma-ranges window, outside the restricted DMA pool), or taken to
+ * other memory — a bounce slot (which kind: swiotlb, the restricted-dma-pool, dma-iommu's), the
+ * memory an IOVA the lazy flush queue still holds reaches, or RAM a bus address reaches through
+ * the dma-ranges window. `before`: the world just before the write, whose SMMU and mappings
+ * resolve its address. undefined: nothing known about it.
+ */
+function whereWriteWent(c: Compiled, effects: readonly TraceEffect[], before: Arm64World): { dropped?: boolean; slot?: boolean; text: string; short: string } | undefined {
+  const fault = effects.find((e): e is Extract<TraceEffect, { kind: 'fault' }> => e.kind === 'fault');
+  if (fault) {
+    const reason = fault.text.replace(/: the write is dropped$/, '');
+    if (c.platform.iommu !== 'none') return { dropped: true, text: `the SMMU terminated it: ${reason}`, short: `the SMMU terminated it (${reason.replace(/\): .*$/, ')')})` };
+    const short = /dma-ranges/.test(reason) ? `bus address outside the dma-ranges window` : `outside the restricted DMA pool (the memory firewall blocks it)`;
+    return { dropped: true, text: reason, short };
+  }
+  const access = effects.find((e): e is Extract<TraceEffect, { kind: 'device-access' }> => e.kind === 'device-access' && e.write);
+  if (!access) return undefined;
+  if (typeof access.addr !== 'number') return { dropped: true, text: 'the device was handed DMA_MAPPING_ERROR (the map failed), and a write there goes nowhere', short: 'DMA_MAPPING_ERROR, nowhere' };
+  const bus = access.addr;
+  const p = c.platform;
+  let phys: number | undefined;
+  let stale = false;
+  const iommu = before.kernel.iommu;
+  if (iommu) {
+    const t = iommu.translate(bus, 1, true);
+    if ('fault' in t) return undefined;
+    ({ phys, stale } = t);
+  } else phys = dmaToPhys(p, bus);
+  if (phys === undefined) return undefined;
+  const at = hex(phys);
+  const viaStale = stale ? `IOVA ${hex(bus)}, which dma_unmap_*() left in the SMMU's lazy flush queue (iommu.strict=0): the stale IOTLB entry took the write to ${at}` : '';
+  if (Swiotlb.contains(phys)) {
+    const slot = p.restrictedPool
+      ? `the restricted-dma-pool bounce slot at ${at} (every map of this device bounces through its own pool, rmem_swiotlb_device_init())`
+      : iommu && p.untrusted
+        ? `dma-iommu's swiotlb bounce slot at ${at} (the device is untrusted: iommu_dma_map_page() bounces what does not fill its IOVA granule)`
+        : iommu
+          ? `dma-iommu's swiotlb bounce slot at ${at} (a small kmalloc buffer, dma_kmalloc_needs_bounce())`
+          : `the swiotlb bounce slot at ${at}`;
+    if (stale) {
+      // swiotlb hands a released slot out again at once: whose is it now?
+      const owner = [...before.kernel.all.values()].find((m) => !m.released && m.segments.some((g) => g.bounced && phys! >= g.phys && phys! < g.phys + g.size));
+      const whose = owner ? `, the bounce slot that mapping \`${owner.handle}\` now holds` : ', the bounce slot of the unmapped buffer';
+      return { text: `${viaStale}${whose}`, short: `a stale IOVA still in the SMMU's lazy flush queue (iommu.strict=0)` };
+    }
+    return { slot: true, text: slot, short: slot.replace(/ at 0x[0-9a-f]+ \(.*\)$/, '').replace(/ at 0x[0-9a-f]+$/, '') };
+  }
+  if (stale) return { text: viaStale, short: `a stale IOVA still in the SMMU's lazy flush queue (iommu.strict=0)` };
+  const w = dmaWindow(p);
+  if (!iommu && w && w.bus !== 0) return { text: `bus address ${hex(bus)} is RAM ${at} through the dma-ranges window (phys_to_dma() adds ${hex(w.bus)})`, short: `RAM ${at} through the dma-ranges window` };
+  if (iommu) return { text: `IOVA ${hex(bus)} translates to ${at}, other memory`, short: `${at}, where IOVA ${hex(bus)} translates` };
+  return { text: `it wrote ${at}, other memory`, short: `${at}, other memory` };
+}
