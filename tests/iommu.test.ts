@@ -303,18 +303,25 @@ describe('an untrusted device (external-facing port): dma-iommu bounces what doe
     expect(sgRead('5.16')).toEqual({ synced: [0x66, 0x66, 0x66, 0x66], unmapped: [0x66, 0x66, 0x66, 0x66] });
   });
 
-  test('platform settings: untrusted needs an SMMU; 5.11–5.15 (a broken bounce path) and point releases whose backports are unknown are refused', () => {
+  test('platform settings: behind an SMMU, 5.11–5.15 (a broken bounce path) and point releases whose backports are unknown are refused; with dma-direct the setting changes nothing', () => {
     const why = (c: Partial<PlatformConfig>) => platformError({ untrusted: true, ...c })?.message;
-    expect(why({})).toMatch(/untrusted is a dma-iommu setting/);
-    expect(platformError({ untrusted: true })?.option).toBe('iommu'); // `untrusted = true` alone is a valid setting
+    expect(why({})).toBeUndefined(); // dma-direct ignores pci_dev->untrusted
+    expect(why({ kernel: '5.15' })).toBeUndefined();
     expect(() => checkSetting('untrusted', true)).not.toThrow();
     expect(why({ iommu: 'strict' })).toBeUndefined();
     expect(why({ iommu: 'strict', kernel: '5.15' })).toMatch(/broken for every driver until 5.16 \(06e620345d54/);
-    expect(why({ iommu: 'strict', kernel: '5.11' })).toMatch(/broken for every driver until 5.16/);
+    expect(why({ iommu: 'lazy', kernel: '5.11' })).toMatch(/broken for every driver until 5.16/);
     expect(why({ iommu: 'strict', kernel: '5.10' })).toBeUndefined(); // no bounce yet: the setting changes nothing
     expect(why({ iommu: 'strict', kernel: '6.6.30' })).toMatch(/2650073f1b58 .* not pinned down; use the mainline release 6.6/);
     expect(why({ iommu: 'strict', kernel: '6.6' })).toBeUndefined();
     expect(why({ iommu: 'strict', kernel: '6.10.3' })).toBeUndefined();
+  });
+
+  test('with dma-direct an untrusted device maps like any other (nothing bounces)', () => {
+    const platform = makePlatform({ untrusted: true, deviceCoherent: true, declaredCoherent: true });
+    const layout = layoutProgram({ name: 't', buffers, registers: [], actors: [] }, platform);
+    const w = new Arm64World(platform, layout, new Memory());
+    expect(w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_FROM_DEVICE', false).segments[0].bounced).toBe(false);
   });
 });
 

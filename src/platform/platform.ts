@@ -47,7 +47,7 @@ export interface PlatformConfig {
    * "external-facing" — a Thunderbolt or USB4 port): from v5.11 dma-iommu bounces every map that
    * does not fill its IOVA granules through swiotlb (dev_use_swiotlb()), zeroing the slot's
    * padding, so the device sees only the buffer's bytes; from v5.12 it never uses the lazy flush
-   * queue. A dma-iommu setting (needs iommu = strict or lazy).
+   * queue. A dma-iommu matter: with iommu = none it changes nothing (dma-direct ignores it).
    */
   untrusted: boolean;
   /**
@@ -134,20 +134,19 @@ export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[])
 }
 
 /**
- * An untrusted device is a dma-iommu matter (dma-direct ignores pci_dev->untrusted). Refused where
- * the model cannot judge a driver: 5.11–5.15, whose untrusted bounce path was broken for every
- * driver (06e620345d54 and 08ae5d4a1ae9, v5.16: src/kernel/version.ts iommuBouncesUntrusted()),
- * and point releases before 6.10, whose backports of those fixes and of 2650073f1b58 (v6.10) are
- * not pinned down.
+ * An untrusted device behind an SMMU. (With dma-direct the setting changes nothing: dma-direct
+ * ignores pci_dev->untrusted, as on a machine whose IOMMU is off.) Refused where the model cannot
+ * judge a driver: 5.11–5.15, whose untrusted bounce path was broken for every driver (06e620345d54
+ * and 08ae5d4a1ae9, v5.16: src/kernel/version.ts iommuBouncesUntrusted()), and point releases
+ * before 6.10, whose backports of those fixes and of 2650073f1b58 (v6.10) are not pinned down.
  */
 function checkUntrusted(c: PlatformConfig, v: KernelVersion): void {
-  // (named after iommu: `untrusted = true` alone is a valid setting, the clash is the pair's)
-  if (c.iommu === 'none') throw new PlatformError('iommu', 'untrusted is a dma-iommu setting (dma-direct ignores pci_dev->untrusted): set iommu = strict or lazy too');
+  if (c.iommu === 'none') return;
   if (atLeast(v, 5, 11) && !atLeast(v, 5, 16)) {
-    throw new PlatformError('untrusted', `untrusted on kernel ${c.kernel}: dma-iommu's swiotlb path for untrusted devices was broken for every driver until 5.16 (06e620345d54: the map cleaned the original, not the bounce slot; 08ae5d4a1ae9: dma_sync_sg_*() copied nothing); use 5.16 or later, or a kernel before 5.11 (which does not bounce)`);
+    throw new PlatformError('untrusted', `untrusted behind an SMMU on kernel ${c.kernel}: dma-iommu's swiotlb path for untrusted devices was broken for every driver until 5.16 (06e620345d54: the map cleaned the original, not the bounce slot; 08ae5d4a1ae9: dma_sync_sg_*() copied nothing); use 5.16 or later, or a kernel before 5.11 (which does not bounce)`);
   }
   if (v.patch && atLeast(v, 5, 16) && !atLeast(v, 6, 10)) {
-    throw new PlatformError('untrusted', `kernel ${c.kernel} with untrusted: whether ${v.major}.${v.minor}.y had 2650073f1b58 (v6.10: the bounce slot's padding, not the whole slot, zeroed) by then is not pinned down; use the mainline release ${v.major}.${v.minor}`);
+    throw new PlatformError('untrusted', `kernel ${c.kernel} with an untrusted device behind an SMMU: whether ${v.major}.${v.minor}.y had 2650073f1b58 (v6.10: the bounce slot's padding, not the whole slot, zeroed) by then is not pinned down; use the mainline release ${v.major}.${v.minor}`);
   }
 }
 
@@ -228,6 +227,6 @@ export function describePlatform(p: PlatformConfig): string {
   if (p.restrictedPool) parts.push('restricted DMA pool');
   if (p.dmaRangesSize > 0) parts.push(`dma-ranges: RAM 0..0x${(p.dmaRangesSize - 1).toString(16)} at bus 0x${p.dmaRangesBus.toString(16)}`);
   if (p.iommu !== 'none') parts.push(`SMMU ${p.iommu}${p.iovaGranule !== 4096 ? `, IOVA granule ${p.iovaGranule / 1024} KiB` : ''}`);
-  if (p.untrusted) parts.push('untrusted device (external-facing port)');
+  if (p.untrusted) parts.push(p.iommu === 'none' ? 'untrusted device (no SMMU: no effect)' : 'untrusted device (external-facing port)');
   return parts.join(', ');
 }
