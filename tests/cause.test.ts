@@ -268,3 +268,49 @@ device dev {
     expect(checkCompiled(loaded.compiled).verdict).toBe('ok');
   });
 });
+
+// A device read behind an SMMU is told at the physical address its IOVA reached, or as the fault
+// that terminated it — never at the IOVA taken for a physical address.
+describe('a device read behind an SMMU', () => {
+  const explain = (text: string) => {
+    const loaded = loadLitmus('t.litmus', text);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    const r = checkCompiled(loaded.compiled);
+    expect(r.verdict).toBe('bug');
+    return explainCounterexample(loaded.compiled, r.counterexample!.execution, r.counterexample!.result).cause.join('\n');
+  };
+  const tx = (cpu: string, wait: number) => `DMA t
+platform { iommu = strict; }
+{
+  kmalloc tx_buf[64];
+  mmio DB;
+}
+cpu cpu0 {
+${cpu}
+}
+device dev {
+  wait_doorbell(DB, ${wait});
+  r0 = dma_read(tx, 4);
+  raise_irq(irq);
+}
+`;
+  test('a store after the map: the dirty line of the buffer\'s physical address, not the IOVA', () => {
+    const story = explain(tx(`  tx = dma_map_single(dev, tx_buf, 64, DMA_TO_DEVICE);
+  if (dma_mapping_error(dev, tx)) return -ENOMEM;
+  WRITE_ONCE(*(u32 *)tx_buf, 0x5a5a5a5a);
+  writel(1, DB);
+  wait_for_irq(irq);
+  dma_unmap_single(dev, tx, 64, DMA_TO_DEVICE);`, 1));
+    expect(story).toMatch(/left its bytes in dirty line 0x1000\. The device does not snoop the CPU's cache/);
+    expect(story).not.toMatch(/0xfffff000|its mapping bounced/);
+  });
+  test('a read after the unmap: the SMMU terminated it (F_TRANSLATION), and the device got all ones', () => {
+    const story = explain(tx(`  WRITE_ONCE(*(u32 *)tx_buf, 0x5a5a5a5a);
+  tx = dma_map_single(dev, tx_buf, 64, DMA_TO_DEVICE);
+  if (dma_mapping_error(dev, tx)) return -ENOMEM;
+  writel(1, DB);
+  dma_unmap_single(dev, tx, 64, DMA_TO_DEVICE);
+  writel(2, DB);`, 2));
+    expect(story).toMatch(/never reached memory: the SMMU terminated it: arm-smmu-v3 event 0x10 \(F_TRANSLATION\): read of IOVA 0x[0-9a-f]+, which no mapping translates\. A terminated read returns the device all ones, so it read 0xffffffff instead of/);
+  });
+});

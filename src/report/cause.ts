@@ -24,7 +24,8 @@ type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 /** What a reader saw at one address range, after one step. */
 interface Snap { seen: Uint8Array; memory: Uint8Array; line: 'absent' | 'clean' | 'dirty' }
 
-interface Victim { actor: number; op: number; addr: number; size: number; cpu: boolean; nonCacheable: boolean; ideal: string }
+/** addr: where the CPU read, or the bus address the device drove (resolved at the read, in tell()); got: what arm64 returned. */
+interface Victim { actor: number; op: number; addr: number; size: number; cpu: boolean; nonCacheable: boolean; ideal: string; got: string }
 
 /**
  * One differing read, explained: what kind of mechanism, the sentence, and the steps (0-based
@@ -73,19 +74,28 @@ function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
         const o = op as CpuOp;
         if (o.op !== 'load' && o.op !== 'poll') return;
         const b = c.layout.buffers.get(o.buf)!;
-        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '' });
+        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '', got: model[j] });
       } else {
         const o = op as DeviceOp;
         if (o.op !== 'dma_read' || o.addr) return; // a computed address: no fixed victim line to tell about
         const addr = world.deviceAddress(o.handle, o.entry ?? 0, o.off);
-        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '' });
+        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '', got: model[j] });
       }
     });
   });
   return out;
 }
 
-function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
+function tell(c: Compiled, run: TracedRun, victim: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
+  const trace = run.trace;
+  const stepOf = (actor: number, op: number) => trace.findIndex((t) => t.actor === c.actors[actor].actor.name && t.op === op);
+  const r = stepOf(victim.actor, victim.op);
+  if (r < 0) return undefined;
+  // A device read's bus address as the hardware resolved it then: an IOVA through the SMMU, a
+  // bus address through the dma-ranges window — the memory the story is about.
+  const target = victim.cpu ? { phys: victim.addr } : deviceReadTarget(c, r > 0 ? run.after[r - 1] : run.initial, victim);
+  if (!target) return undefined;
+  const v = 'phys' in target ? { ...victim, addr: target.phys } : victim;
   const line = v.addr - (v.addr % c.platform.cwg);
   const snap = (w: Arm64World): Snap => {
     const memory = w.memory.read(v.addr, zeroedBytes(v.size));
@@ -97,12 +107,8 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
   };
   const initial = snap(run.initial);
   const snaps = run.after.map(snap);
-  const trace = run.trace;
   /** The state after step k; k = -1 is the start. */
   const at = (k: number): Snap => (k < 0 ? initial : snaps[k]);
-  const stepOf = (actor: number, op: number) => trace.findIndex((t) => t.actor === c.actors[actor].actor.name && t.op === op);
-  const r = stepOf(v.actor, v.op);
-  if (r < 0) return undefined;
   const step = (k: number) => `step ${k + 1}`;
   const what = (k: number) => {
     const t = trace[k];
@@ -122,6 +128,14 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
   const want = `what ${wrote} wrote`;
   const writerIsCpu = c.actors[writer.actor].actor.kind === 'cpu';
   const base = { read: r, write: w, reader, bytes: { addr: v.addr, size: v.size, got, ideal: v.ideal } };
+
+  // The device's read never reached memory: the SMMU or the bus terminated it.
+  if ('fault' in target) {
+    const by = c.platform.iommu !== 'none' ? `the SMMU terminated it: ${target.fault}` : target.fault;
+    const value = v.got.replace(/ \(.*\)$/, ''); // the value, without the observation's words
+    const text = `${reader} (${step(r)}) never reached memory: ${by}. A terminated read returns the device all ones, so it read ${value} instead of ${want}.`;
+    return { ...base, bytes: { ...base.bytes, got: value }, kind: 'missed', text, short: `the device's read was terminated before it reached memory (${target.fault.replace(/\): .*$/, ')')})`, culprit: { step: r, role: 'terminated by the SMMU or the bus' } };
+  }
 
   // Out of program order: the read passed an earlier op, or the write was performed late.
   if (w > r) {
@@ -302,6 +316,23 @@ function lateLoad(c: Compiled, trace: readonly TraceEntry[], v: Victim, r: numbe
   const writes = a.kind === 'device' ? op.op === 'dma_write' : op.op === 'store';
   if (!writes) return undefined; // a sync, an unmap, a write-back: another story
   return { overtaker, overtakerStep: stepOf(v.actor, overtaker), newWriter: k };
+}
+
+/**
+ * The physical address a device read at bus address v.addr reached, as the hardware resolved it
+ * just before the read (`before`): through the SMMU's page table or a lazy unmap's stale IOTLB
+ * entry, or through the dma-ranges window; or the fault that terminated it.
+ */
+function deviceReadTarget(c: Compiled, before: Arm64World, v: Victim): { phys: number } | { fault: string } | undefined {
+  const iommu = before.kernel.iommu;
+  if (iommu) {
+    const t = iommu.translate(v.addr, v.size, false);
+    return 'fault' in t ? { fault: t.fault } : { phys: t.phys };
+  }
+  const fault = before.deviceFault(v.addr, v.size, false);
+  if (fault) return { fault };
+  const phys = dmaToPhys(c.platform, v.addr);
+  return phys === undefined ? undefined : { phys };
 }
 
 /**
