@@ -226,6 +226,24 @@ describe('an untrusted device (external-facing port): dma-iommu bounces what doe
     }
   });
 
+  test('the trace says what the map did: one line for the padding memset (not a fill per line), the whole slot before v6.10', () => {
+    const notes = (kernel: string, dir: 'DMA_FROM_DEVICE' | 'DMA_TO_DEVICE') => {
+      const w = world({ kernel });
+      const said: string[] = [];
+      let fills = 0;
+      w.traceTo((e) => {
+        if (e.kind === 'iommu') said.push(e.text);
+        if (e.kind === 'cache' && e.event.kind === 'fill') fills++;
+      });
+      w.kernel.map('h', 'single', addr(w, 'buf'), 256, dir, false);
+      expect(fills).toBeLessThanOrEqual(4); // the swiotlb memcpy's 4 lines; the memset's 60 are not traced one by one
+      return said;
+    };
+    expect(notes('6.12', 'DMA_FROM_DEVICE')).toEqual(["iommu_dma_map_page() zeroes the bounce slot's padding (the device sees only the buffer's bytes) 0x200100..0x200fff"]);
+    expect(notes('6.9', 'DMA_FROM_DEVICE')).toEqual(["iommu_dma_map_page() zeroes the whole bounce slot, over the buffer's bytes swiotlb copied in (before 2650073f1b58, v6.10) 0x200000..0x200fff"]);
+    expect(notes('6.9', 'DMA_TO_DEVICE')).toEqual(["iommu_dma_map_page() zeroes the bounce slot's padding (the device sees only the buffer's bytes) 0x200100..0x200fff"]);
+  });
+
   test('FROM_DEVICE: the device writes the slot; the buffer gets the bytes at dma_sync_single_for_cpu(), not before', () => {
     for (const config of [coherent, {}]) {
       const w = world(config);
