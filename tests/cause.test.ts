@@ -10,7 +10,7 @@ import { explainCounterexample } from '../src/report/counterexample.js';
 import { buildTimeline } from '../src/report/timeline.js';
 import { traceRun } from '../src/report/traced-run.js';
 import { effectText, effectTexts } from '../src/report/trace-text.js';
-import { loadLitmus } from '../src/run/check-file.js';
+import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { readLitmusFile } from '../src/litmus/read-file.js';
 import type { PlatformConfig } from '../src/platform/platform.js';
 
@@ -312,5 +312,29 @@ device dev {
   dma_unmap_single(dev, tx, 64, DMA_TO_DEVICE);
   writel(2, DB);`, 2));
     expect(story).toMatch(/never reached memory: the SMMU terminated it: arm-smmu-v3 event 0x10 \(F_TRANSLATION\): read of IOVA 0x[0-9a-f]+, which no mapping translates\. A terminated read returns the device all ones, so it read 0xffffffff instead of/);
+  });
+});
+
+// dma-direct's ways for a device write to miss the buffer, each by its own name (never "a swiotlb
+// bounce buffer" where nothing bounced).
+describe('a device write that missed the buffer with dma-direct', () => {
+  const story = (file: string) => {
+    const o = checkLitmusFile(file, { fix: false });
+    if (o.kind !== 'checked' || !o.report) throw new Error(`${file}: no report`);
+    return o.report.cause.join('\n');
+  };
+  test('dropped address bits (beginner-dma-mask)', () => {
+    expect(story('scenarios/beginner-dma-mask.litmus')).toMatch(/the device drives only 32 address bits: it dropped the high bits of 0x100001000 and wrote 0x1000, other memory/);
+  });
+  test('the unrelated page of a vmapped stack buffer (stack-buffer-rx-4.19)', () => {
+    expect(story('scenarios/stack-buffer-rx-4.19.litmus')).toMatch(/it wrote 0x9000000, the unrelated page dma_map_\*\(\) mapped for the vmalloc buffer/);
+  });
+  test('DMA_MAPPING_ERROR (beginner-unchecked-mapping-error)', () => {
+    const s = story('scenarios/beginner-unchecked-mapping-error.litmus');
+    expect(s).toMatch(/never reached 0x[0-9a-fx.]+: the device was handed DMA_MAPPING_ERROR \(the map failed\), and a write there goes nowhere/);
+    expect(s).not.toMatch(/swiotlb/);
+  });
+  test('a status load performed after the payload load it guards (desc-ring-no-rmb, non-coherent): a reordered read too', () => {
+    expect(story('scenarios/desc-ring-no-rmb.litmus')).toMatch(/cpu0's `r0 = \*\(u32 \*\)status;` \(step \d+\) read 0x00000001, the bytes dev's `dma_write\(ring \+ 12, 4, 1\);` \(step \d+\) had just written: it was performed after cpu0's `r1 = \*\(u32 \*\)buffer_addr;`/);
   });
 });

@@ -387,5 +387,12 @@ function whereWriteWent(c: Compiled, effects: readonly TraceEffect[], before: Ar
   const w = dmaWindow(p);
   if (!iommu && w && w.bus !== 0) return { text: `bus address ${hex(bus)} is RAM ${at} through the dma-ranges window (phys_to_dma() adds ${hex(w.bus)})`, short: `RAM ${at} through the dma-ranges window` };
   if (iommu) return { text: `IOVA ${hex(bus)} translates to ${at}, other memory`, short: `${at}, where IOVA ${hex(bus)} translates` };
+  // dma-direct: the device dropped address bits, or was given an unrelated page
+  const segments = [...before.kernel.all.values()].flatMap((m) => m.segments.map((g) => ({ m, g })));
+  const limit = 2 ** p.deviceAddressBits;
+  const cut = p.deviceAddressBits < 64 ? segments.find(({ g }) => g.bus >= limit && bus >= g.bus % limit && bus < (g.bus % limit) + g.size) : undefined;
+  if (cut) return { text: `the device drives only ${p.deviceAddressBits} address bits: it dropped the high bits of ${hex(cut.g.bus + (bus - (cut.g.bus % limit)))} and wrote ${at}, other memory`, short: `${at}: the device drives only ${p.deviceAddressBits} address bits` };
+  const wrong = segments.find(({ m, g }) => m.wrongPage && phys! >= g.phys && phys! < g.phys + g.size);
+  if (wrong) return { text: `it wrote ${at}, the unrelated page dma_map_*() mapped for the vmalloc buffer (virt_to_page() of a vmalloc address names some other page)`, short: `${at}, the page virt_to_page() named for the vmalloc buffer` };
   return { text: `it wrote ${at}, other memory`, short: `${at}, other memory` };
 }
