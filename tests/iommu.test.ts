@@ -9,8 +9,10 @@ import { DmaKernel } from '../src/kernel/dma-api.js';
 import { layoutProgram, REGION } from '../src/kernel/layout.js';
 import { Cache } from '../src/platform/cache.js';
 import { Memory } from '../src/platform/memory.js';
-import { makePlatform, type PlatformConfig } from '../src/platform/platform.js';
-import { checkLitmusFile, type FileOutcome } from '../src/run/check-file.js';
+import { checkSetting, makePlatform, platformError, type PlatformConfig } from '../src/platform/platform.js';
+import { checkLitmusFile, loadLitmus, type FileOutcome } from '../src/run/check-file.js';
+import { readLitmusFile } from '../src/litmus/read-file.js';
+import { mappingDecisions } from '../src/oracle/footprints.js';
 import type { BufferDecl } from '../src/program/types.js';
 
 const MASK32 = 2 ** 32 - 1;
@@ -118,6 +120,9 @@ describe('dma-iommu over the arm64 kernel', () => {
     const now = kernel({}, small);
     const m = now.k.map('h', 'single', now.layout.buffers.get('buf')!.addr, 96, 'DMA_FROM_DEVICE', false);
     expect(m.segments[0]).toMatchObject({ bounced: true, phys: REGION.swiotlb });
+    // the unmap frees the whole granule of slots (swiotlb_release_slots(): nr_slots(alloc_size)), so the next bounce gets it again
+    now.k.unmap('h', 96, 'DMA_FROM_DEVICE', false);
+    expect(now.k.map('g', 'single', now.layout.buffers.get('buf')!.addr, 96, 'DMA_FROM_DEVICE', false).segments[0].phys).toBe(REGION.swiotlb);
     const old = kernel({ kernel: '6.1' }, small);
     expect(old.k.map('h', 'single', old.layout.buffers.get('buf')!.addr, 96, 'DMA_FROM_DEVICE', false).segments[0].bounced).toBe(false);
   });
@@ -191,4 +196,190 @@ describe('dma_map_sg merging behind an SMMU, seen by a driver', () => {
     expect(strict).toMatchObject({ verdict: 'bug', counterexample: true });
     expect(strict.rules).not.toContain('dma-debug/free-different-nents'); // debug_dma_unmap_sg compares the nents passed, not the merged count
   });
+});
+
+describe('an untrusted device (external-facing port): dma-iommu bounces what does not fill its granules (82612d66d51d, v5.11+)', () => {
+  // Two kmalloc objects in one page: the rx buffer and a neighbour holding other kernel data.
+  const buffers: BufferDecl[] = [{ name: 'buf', kind: 'kmalloc', size: 256 }, { name: 'secret', kind: 'kmalloc', size: 256 }];
+  const world = (config: Partial<PlatformConfig>) => {
+    const platform = makePlatform({ iommu: 'strict', untrusted: true, ...config });
+    const layout = layoutProgram({ name: 't', buffers, registers: [], actors: [] }, platform);
+    return new Arm64World(platform, layout, new Memory());
+  };
+  const coherent = { deviceCoherent: true, declaredCoherent: true };
+  const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
+  const addr = (w: Arm64World, name: string) => w.layout.buffers.get(name)!.addr;
+
+  test('trusted, the device reaches the neighbour through the mapped granule; untrusted, it sees the buffer\'s bytes and zeroed padding only', () => {
+    for (const untrusted of [false, true]) {
+      const w = world({ ...coherent, untrusted });
+      expect(addr(w, 'secret') - addr(w, 'buf')).toBeLessThan(4096); // same page
+      w.cpuStore(w.layout.buffers.get('buf')!, 0, bytes(256, 0x11));
+      w.cpuStore(w.layout.buffers.get('secret')!, 0, bytes(256, 0x5e));
+      const m = w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_TO_DEVICE', false);
+      expect(m.segments[0].bounced).toBe(untrusted);
+      const iova = w.deviceAddress('h', 0, 0) as number;
+      expect([...w.deviceRead(iova, 4)]).toEqual([0x11, 0x11, 0x11, 0x11]);
+      const beyond = iova + (addr(w, 'secret') - addr(w, 'buf'));
+      expect(w.deviceFault(beyond, 4, false)).toBeUndefined(); // inside the mapped granule either way
+      expect([...w.deviceRead(beyond, 4)]).toEqual(untrusted ? [0, 0, 0, 0] : [0x5e, 0x5e, 0x5e, 0x5e]);
+    }
+  });
+
+  test('the trace says what the map did: one line for the padding memset (not a fill per line), the whole slot before v6.10', () => {
+    const notes = (kernel: string, dir: 'DMA_FROM_DEVICE' | 'DMA_TO_DEVICE') => {
+      const w = world({ kernel });
+      const said: string[] = [];
+      let fills = 0;
+      w.traceTo((e) => {
+        if (e.kind === 'iommu') said.push(e.text);
+        if (e.kind === 'cache' && e.event.kind === 'fill') fills++;
+      });
+      w.kernel.map('h', 'single', addr(w, 'buf'), 256, dir, false);
+      expect(fills).toBeLessThanOrEqual(4); // the swiotlb memcpy's 4 lines; the memset's 60 are not traced one by one
+      return said;
+    };
+    expect(notes('6.12', 'DMA_FROM_DEVICE')).toEqual(["iommu_dma_map_page() zeroes the bounce slot's padding (the device sees only the buffer's bytes) 0x200100..0x200fff"]);
+    expect(notes('6.9', 'DMA_FROM_DEVICE')).toEqual(["iommu_dma_map_page() zeroes the whole bounce slot, over the buffer's bytes swiotlb copied in (before 2650073f1b58, v6.10) 0x200000..0x200fff"]);
+    expect(notes('6.9', 'DMA_TO_DEVICE')).toEqual(["iommu_dma_map_page() zeroes the bounce slot's padding (the device sees only the buffer's bytes) 0x200100..0x200fff"]);
+  });
+
+  test('FROM_DEVICE: the device writes the slot; the buffer gets the bytes at dma_sync_single_for_cpu(), not before', () => {
+    for (const config of [coherent, {}]) {
+      const w = world(config);
+      w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_FROM_DEVICE', false);
+      w.deviceWrite(w.deviceAddress('h', 0, 0), bytes(8, 0x77));
+      expect([...w.cpuLoad(w.layout.buffers.get('buf')!, 0, 4)], JSON.stringify(config)).toEqual([0, 0, 0, 0]);
+      w.kernel.sync('cpu', 'h', 0, 256, 'DMA_FROM_DEVICE', false);
+      expect([...w.cpuLoad(w.layout.buffers.get('buf')!, 0, 4)], JSON.stringify(config)).toEqual([0x77, 0x77, 0x77, 0x77]);
+    }
+  });
+
+  test('non-coherent TO_DEVICE: the map cleans the slot the device reads (without that clean the device reads the slot\'s old bytes)', () => {
+    const read = (faults: boolean) => {
+      const w = world({});
+      if (faults) (w.platform as { faults?: string[] }).faults = ['map-skips-clean'];
+      w.cpuStore(w.layout.buffers.get('buf')!, 0, bytes(256, 0x11));
+      w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_TO_DEVICE', false);
+      return [...w.deviceRead(w.deviceAddress('h', 0, 0), 4)];
+    };
+    expect(read(false)).toEqual([0x11, 0x11, 0x11, 0x11]);
+    expect(read(true)).toEqual([0, 0, 0, 0]); // the swiotlb memcpy is still in the CPU cache
+  });
+
+  test('FROM_DEVICE, a partial device write: before 2650073f1b58 (v6.10) the map zeroed the whole slot, so the unwritten bytes come back as zeros', () => {
+    const after = (kernel: string) => {
+      const w = world({ ...coherent, kernel });
+      w.cpuStore(w.layout.buffers.get('buf')!, 0, bytes(256, 0x33));
+      w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_FROM_DEVICE', false);
+      w.deviceWrite(w.deviceAddress('h', 0, 0), bytes(4, 0x77));
+      w.kernel.unmap('h', 256, 'DMA_FROM_DEVICE', false);
+      return [...w.cpuLoad(w.layout.buffers.get('buf')!, 0, 8)];
+    };
+    expect(after('6.10')).toEqual([0x77, 0x77, 0x77, 0x77, 0x33, 0x33, 0x33, 0x33]); // swiotlb copied the buffer in (v5.18+)
+    expect(after('6.9')).toEqual([0x77, 0x77, 0x77, 0x77, 0, 0, 0, 0]);
+  });
+
+  test('before v5.11 arm64 dma-iommu ignores untrusted: no bounce, the device reaches the neighbour', () => {
+    const w = world({ ...coherent, kernel: '5.10' });
+    expect(w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_TO_DEVICE', false).segments[0].bounced).toBe(false);
+  });
+
+  test('a map that fills whole granules is not bounced (iova_offset(iovad, phys | size) == 0)', () => {
+    const platform = makePlatform({ iommu: 'strict', untrusted: true });
+    const layout = layoutProgram({ name: 't', buffers: [{ name: 'pg', kind: 'page', size: 8192 }], registers: [], actors: [] }, platform);
+    const w = new Arm64World(platform, layout, new Memory());
+    expect(w.kernel.map('h', 'page', addr(w, 'pg'), 4096, 'DMA_FROM_DEVICE', false).segments[0].bounced).toBe(false);
+    expect(w.kernel.map('g', 'page', addr(w, 'pg') + 4096, 1500, 'DMA_FROM_DEVICE', false).segments[0].bounced).toBe(true);
+  });
+
+  test('lazy: an untrusted device gets no flush queue (82c3cefb9f16), so a late write faults; a trusted one, or an untrusted one before 5.11, still reaches the buffer', () => {
+    const late = (config: Partial<PlatformConfig>) => {
+      const w = world({ ...coherent, iommu: 'lazy', ...config });
+      w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_FROM_DEVICE', false);
+      const a = w.deviceAddress('h', 0, 0);
+      w.kernel.unmap('h', 256, 'DMA_FROM_DEVICE', false);
+      return w.deviceFault(a, 4, true);
+    };
+    expect(late({})).toContain('F_TRANSLATION');
+    expect(late({ untrusted: false })).toContain('lazy IOTLB invalidation');
+    expect(late({ kernel: '5.10' })).toContain('lazy IOTLB invalidation');
+  });
+
+  test('dma_map_sg: each entry bounced on its own, never merged (iommu_dma_map_sg_swiotlb); dma_sync_sg_for_cpu() copies each slot back', () => {
+    const sgRead = (kernel: string) => {
+      const w = world({ ...coherent, kernel });
+      const m = w.kernel.mapSg('s', [{ phys: addr(w, 'buf'), size: 256 }, { phys: addr(w, 'secret'), size: 256 }], 'DMA_FROM_DEVICE', false);
+      expect(m.segments.map((s) => s.bounced)).toEqual([true, true]);
+      w.deviceWrite(w.deviceAddress('s', 1, 0), bytes(4, 0x66));
+      w.kernel.sync('cpu', 's', 0, 0, 'DMA_FROM_DEVICE', true);
+      const synced = [...w.cpuLoad(w.layout.buffers.get('secret')!, 0, 4)];
+      w.kernel.unmap('s', undefined, 'DMA_FROM_DEVICE', false);
+      return { synced, unmapped: [...w.cpuLoad(w.layout.buffers.get('secret')!, 0, 4)] };
+    };
+    expect(sgRead('6.12')).toEqual({ synced: [0x66, 0x66, 0x66, 0x66], unmapped: [0x66, 0x66, 0x66, 0x66] });
+    expect(sgRead('5.16')).toEqual({ synced: [0x66, 0x66, 0x66, 0x66], unmapped: [0x66, 0x66, 0x66, 0x66] });
+  });
+
+  test('platform settings: behind an SMMU, 5.11–5.15 (a broken bounce path) and point releases whose backports are unknown are refused; with dma-direct the setting changes nothing', () => {
+    const why = (c: Partial<PlatformConfig>) => platformError({ untrusted: true, ...c })?.message;
+    expect(why({})).toBeUndefined(); // dma-direct ignores pci_dev->untrusted
+    expect(why({ kernel: '5.15' })).toBeUndefined();
+    expect(() => checkSetting('untrusted', true)).not.toThrow();
+    expect(why({ iommu: 'strict' })).toBeUndefined();
+    expect(why({ iommu: 'strict', kernel: '5.15' })).toMatch(/broken for every driver until 5.16 \(06e620345d54/);
+    expect(why({ iommu: 'lazy', kernel: '5.11' })).toMatch(/broken for every driver until 5.16/);
+    expect(why({ iommu: 'strict', kernel: '5.10' })).toBeUndefined(); // no bounce yet: the setting changes nothing
+    expect(why({ iommu: 'strict', kernel: '6.6.30' })).toMatch(/2650073f1b58 .* not pinned down; use the mainline release 6.6/);
+    expect(why({ iommu: 'strict', kernel: '6.6' })).toBeUndefined();
+    expect(why({ iommu: 'strict', kernel: '6.10.3' })).toBeUndefined();
+  });
+
+  test('with dma-direct an untrusted device maps like any other (nothing bounces)', () => {
+    const platform = makePlatform({ untrusted: true, deviceCoherent: true, declaredCoherent: true });
+    const layout = layoutProgram({ name: 't', buffers, registers: [], actors: [] }, platform);
+    const w = new Arm64World(platform, layout, new Memory());
+    expect(w.kernel.map('h', 'single', addr(w, 'buf'), 256, 'DMA_FROM_DEVICE', false).segments[0].bounced).toBe(false);
+  });
+});
+
+describe('scenarios: reading an untrusted device\'s rx buffer without dma_sync_single_for_cpu()', () => {
+  const verdict = (file: string, platform: Partial<PlatformConfig>): string => {
+    const o = checkLitmusFile(`scenarios/platforms/${file}`, { fix: false, platform });
+    return o.kind === 'checked' ? o.verdict : `error: ${o.message}`;
+  };
+  test('untrusted-bounce-no-sync: a bug behind the external port (coherent or not, strict or lazy, from 5.11); ok on the on-board port and before 5.11', () => {
+    expect(verdict('untrusted-bounce-no-sync.litmus', {})).toBe('bug');
+    expect(verdict('untrusted-bounce-no-sync.litmus', { iommu: 'lazy' })).toBe('bug');
+    expect(verdict('untrusted-bounce-no-sync.litmus', { untrusted: false })).toBe('ok');
+    expect(verdict('untrusted-bounce-no-sync.litmus', { kernel: '5.10' })).toBe('ok');
+  });
+  test('untrusted-bounce-no-sync-fixed: ok on both ports, coherent or not', () => {
+    for (const platform of [{}, { untrusted: false }, { deviceCoherent: false, declaredCoherent: false }, { iommu: 'lazy' as const }]) {
+      expect(verdict('untrusted-bounce-no-sync-fixed.litmus', platform), JSON.stringify(platform)).toBe('ok');
+    }
+  });
+});
+
+describe('correct drivers stay ok behind an external-facing port (untrusted, no false alarm)', () => {
+  // Each maps a sub-granule buffer, so every one of its maps bounces (checked below): map, sync
+  // for the device, device writes, sync for the CPU, read (rfd-behind-el-bit); map and unmap of a
+  // sub-granule rx buffer read after the unmap (rx-unmap-received-length-fixed, rx-handback-read-race-fixed);
+  // a tx buffer re-synced for the device (net-tx-complete-fixed).
+  const files = ['contract/rfd-behind-el-bit.litmus', 'contract/rx-unmap-received-length-fixed.litmus', 'rx-handback-read-race-fixed.litmus', 'net-tx-complete-fixed.litmus'];
+  const platforms: Partial<PlatformConfig>[] = [{ iommu: 'strict', untrusted: true }, { iommu: 'lazy', untrusted: true, deviceCoherent: true, declaredCoherent: true }, { iommu: 'strict', untrusted: true, kernel: '6.6' }];
+  for (const file of files) {
+    for (const platform of platforms) {
+      test(`${file}, ${JSON.stringify(platform)}`, () => {
+        const loaded = loadLitmus(`scenarios/${file}`, readLitmusFile(`scenarios/${file}`), platform);
+        if ('kind' in loaded) throw new Error(loaded.message);
+        const made = mappingDecisions(loaded.compiled).made;
+        const streaming = [...made.values()].flat().filter((m) => m.api === 'single' || m.api === 'sg');
+        expect(streaming.length).toBeGreaterThan(0);
+        expect(streaming.every((m) => m.segments.every((seg) => seg.bounced))).toBe(true); // the untrusted bounce path is what is checked
+        const o = checkLitmusFile(`scenarios/${file}`, { fix: false, platform });
+        expect(o.kind === 'checked' ? o.verdict : o.message).toBe('ok');
+      });
+    }
+  }
 });

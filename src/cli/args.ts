@@ -42,7 +42,8 @@ export const USAGE = `usage: dmafuzz [check FILE|DIR... ] [options]
   dmafuzz check FILE|DIR...   check DMA litmus tests (*.litmus; directories are searched)
   dmafuzz fuzz FILE|DIR...    your litmus tests for a time box across the platform matrix (kernel
                               versions, DminLine/CWG, swiotlb, RAM above 4 GiB, device address
-                              bits, A53 and IVAC upgrades, SMMU, restricted DMA pool, dma-ranges)
+                              bits, A53 and IVAC upgrades, SMMU, untrusted device, restricted
+                              DMA pool, dma-ranges)
                               and kmalloc placements next to
                               neighbours; failures shrink to litmus tests saved in --corpus
                               (default dmafuzz-corpus/); --report DIR writes JSON, JUnit, HTML

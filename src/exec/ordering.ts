@@ -40,7 +40,7 @@
 //    (arch/arm64/include/asm/cmpxchg.h: the _mb variants, SWPAL/CASAL or LL/SC + dmb ish).
 
 import type { Layout } from '../kernel/layout.js';
-import { atLeast, swiotlbHonoursSkipCpuSync, writelIsDsb } from '../kernel/version.js';
+import { atLeast, iommuBouncesUntrusted, swiotlbHonoursSkipCpuSync, writelIsDsb } from '../kernel/version.js';
 import type { Platform } from '../platform/platform.js';
 import type { BarrierKind, CpuOp, Direction, Program } from '../program/types.js';
 
@@ -119,6 +119,8 @@ export interface HandleInfo { ranges: number[]; mayBounce: boolean }
 function mayBounce(p: Platform, lo: number, hi: number, dir: Direction, mask: number): boolean {
   if (p.restrictedPool) return true; // every map bounces through the device's own pool
   if (p.swiotlb === 'absent') return false;
+  // dma-iommu bounces an untrusted device's map that does not fill its IOVA granules (v5.11+)
+  if (p.iommu !== 'none' && p.untrusted && iommuBouncesUntrusted(p.version) && (lo % p.iovaGranule !== 0 || (hi - lo) % p.iovaGranule !== 0)) return true;
   if (p.swiotlb === 'force' || hi - 1 > mask) return true;
   // a dma-ranges window: outside it, or a bus address above the mask or the window's end (src/kernel/dma-ranges.ts)
   if (p.dmaRangesSize > 0 && (hi > p.dmaRangesSize || p.dmaRangesBus + hi - 1 > mask)) return true;

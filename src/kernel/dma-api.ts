@@ -15,8 +15,8 @@ import { Iommu } from './iommu.js';
 import { busDmaLimit, physToDma } from './dma-ranges.js';
 import { iommuMapPage, iommuMapSg, iommuProt, type IommuHost } from './dma-iommu.js';
 import {
-  bouncesUnalignedKmalloc, cleansFromDeviceAtMap, prepCoherentCleansOnly, rejectsVmallocMapSingle,
-  swiotlbClampsToAllocSize, swiotlbHonoursSkipCpuSync, swiotlbMapCopy, swiotlbSyncDropsSlotOffset,
+  bouncesUnalignedKmalloc, cleansFromDeviceAtMap, iommuBounceZeroesWholeSlot, iommuBouncesUntrusted, prepCoherentCleansOnly,
+  rejectsVmallocMapSingle, swiotlbClampsToAllocSize, swiotlbHonoursSkipCpuSync, swiotlbMapCopy, swiotlbSyncDropsSlotOffset,
 } from './version.js';
 
 export interface MappedSegment {
@@ -86,7 +86,10 @@ export class DmaKernel {
     });
     this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
-    this.iommu = platform.iommu === 'none' ? undefined : new Iommu(platform.iommu, platform.iovaGranule);
+    // an untrusted device gets no flush queue (82c3cefb9f16, v5.12; from v5.15 a strict
+    // IOMMU_DOMAIN_DMA): iommu.strict=0 does not apply to it where its maps bounce
+    const mode = platform.iommu === 'lazy' && platform.untrusted && iommuBouncesUntrusted(platform.version) ? 'strict' : platform.iommu;
+    this.iommu = mode === 'none' ? undefined : new Iommu(mode, platform.iovaGranule);
     // A restricted pool's coherent buffers are its own slots (placed there by layoutProgram).
     if (platform.restrictedPool) for (const b of layout.buffers.values()) if (b.kind === 'coherent' && b.object === b.name) this.swiotlb.reserve(b.addr, b.size);
   }
@@ -125,11 +128,31 @@ export class DmaKernel {
   private get host(): IommuHost {
     return {
       iommu: this.iommu!, coherent: this.coherent, limit: this.mask, swiotlbActive: this.swiotlbActive,
+      untrusted: this.untrusted,
+      zeroesWholeSlot: iommuBounceZeroesWholeSlot(this.platform.version),
       archSyncForDevice: (paddr, size, dir) => this.archSyncForDevice(paddr, size, dir),
       kmallocNeedsBounce: (size, dir) => this.kmallocNeedsBounce(size, dir),
-      bounce: (phys, size, dir, skip, slots, alignSlots) => this.swiotlbMap(phys, size, dir, skip, { slots, alignSlots }),
+      bounce: (phys, size, dir, skip, slots, alignSlots) => this.swiotlbTblMapSingle(phys, size, dir, skip, { slots, alignSlots }),
+      zero: (paddr, size, what) => this.zeroSlot(paddr, size, what),
       warn: (text) => this.warn?.(text),
     };
+  }
+
+  /** dev_is_untrusted() as this kernel's dma-iommu acts on it (src/kernel/version.ts iommuBouncesUntrusted()). */
+  private get untrusted(): boolean {
+    return !!this.iommu && this.platform.untrusted && iommuBouncesUntrusted(this.platform.version);
+  }
+
+  /**
+   * dma-iommu's memset of a bounce slot's padding, through the cacheable linear map. Traced as one
+   * line instead of a fill per cache line (the lines it dirties are listed at the end as usual).
+   */
+  private zeroSlot(paddr: number, size: number, what: string): void {
+    const onEvent = this.cache.onEvent;
+    if (onEvent) this.cache.onEvent = (e) => { if (e.kind !== 'fill') onEvent(e); };
+    this.cache.write(paddr, zeroedBytes(size));
+    this.cache.onEvent = onEvent;
+    this.iommu?.onNote?.(`iommu_dma_map_page() zeroes ${what} 0x${paddr.toString(16)}..0x${(paddr + size - 1).toString(16)}`);
   }
 
   private get coherent(): boolean {
@@ -173,16 +196,21 @@ export class DmaKernel {
     return this.platform.swiotlb !== 'absent' || this.platform.restrictedPool;
   }
 
-  /** swiotlb_map(): bounce, then clean the bounce lines unless coherent or SKIP_CPU_SYNC. */
-  private swiotlbMap(phys: number, size: number, dir: Direction, skipCpuSync: boolean, alloc?: { slots: number; alignSlots: number }): MappedSegment | undefined {
+  /** swiotlb_tbl_map_single(): slots, and the copy in this version makes at map (swiotlbMapCopy()). */
+  private swiotlbTblMapSingle(phys: number, size: number, dir: Direction, skipCpuSync: boolean, alloc?: { slots: number; alignSlots: number }): number | undefined {
     const copy = swiotlbMapCopy(this.platform.version);
     const copies = copy === 'always' || (copy === 'to-device-always' && dir !== 'DMA_FROM_DEVICE') || (!skipCpuSync && (copy === 'unless-skip' || dir !== 'DMA_FROM_DEVICE'));
-    const tlb = this.swiotlb.mapSingle(phys, size, copies, alloc);
+    return this.swiotlb.mapSingle(phys, size, copies, alloc);
+  }
+
+  /** dma-direct's swiotlb_map(): bounce, then clean the bounce lines unless coherent or SKIP_CPU_SYNC. */
+  private swiotlbMap(phys: number, size: number, dir: Direction, skipCpuSync: boolean): MappedSegment | undefined {
+    const tlb = this.swiotlbTblMapSingle(phys, size, dir, skipCpuSync);
     if (tlb === undefined) return undefined;
     // swiotlb_map(): the bounce slot's bus address must be capable too (a mask below the
     // dma-ranges window), else the slot is released: "swiotlb addr ... overflow"
-    const bus = this.iommu ? tlb : physToDma(this.platform, tlb);
-    if (!this.iommu && !this.capable(bus, size)) {
+    const bus = physToDma(this.platform, tlb);
+    if (!this.capable(bus, size)) {
       this.swiotlb.unmap(tlb, size);
       this.warn?.(`swiotlb addr ${bus === undefined ? 'DMA_MAPPING_ERROR' : '0x' + bus.toString(16)}+${size} overflow (mask ${this.mask.toString(16)}, bus limit ${busDmaLimit(this.platform).toString(16)}).`);
       return undefined;

@@ -3,7 +3,7 @@
 
 import type { BufferDecl, Program } from '../program/types.js';
 import { cacheLineSize, type Platform } from '../platform/platform.js';
-import { atLeast, bouncesUnalignedKmalloc, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
+import { atLeast, bouncesUnalignedKmalloc, iommuBouncesUntrusted, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
 import { MAX_MEMORY_BYTES } from '../program/limits.js';
 import { opSite, ProgramError } from '../program/program-error.js';
 import { PlatformError } from '../platform/platform-error.js';
@@ -239,6 +239,7 @@ function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, 
  */
 function mayBounce(program: Program, buffers: Map<string, PlacedBuffer>, p: Platform): boolean {
   if (p.swiotlb === 'force' || p.restrictedPool || p.dmaRangesSize > 0) return true; // (a window: conservatively, any map may bounce)
+  if (p.iommu !== 'none' && p.untrusted && iommuBouncesUntrusted(p.version)) return true; // dma-iommu bounces an untrusted device's unaligned maps
   let mask = 2 ** 32 - 1;
   for (const a of program.actors) {
     if (a.kind !== 'cpu') continue;

@@ -50,6 +50,10 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // covering honours exactly (src/kernel/platform-constraints.ts).
   dmaRangesBus: [0, 0xc000_0000],
   dmaRangesSize: [0, 0x4000_0000],
+  // An untrusted device (an external-facing PCIe port, pci_dev->untrusted): dma-iommu bounces its
+  // sub-granule maps through swiotlb (v5.11+; 5.11–5.15 and unpinned point releases are no
+  // platform, PLATFORM_CONSTRAINTS). With dma-direct the setting changes nothing.
+  untrusted: [false, true],
 };
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];

@@ -129,7 +129,11 @@ export class Swiotlb {
    */
   unmap(tlb: number, size: number): void {
     const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
-    const end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
+    let end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
+    // The slots a dma-iommu bounce took past the mapping, up to its granule's end, go with it
+    // (swiotlb_release_slots() frees nr_slots(alloc_size), alloc_size = iova_align(size)).
+    const base = this.origOf[first];
+    if (base >= 0) while (end < NSLABS && this.origOf[end] === base + (end - first) * IO_TLB_SIZE) end++;
     this.own();
     for (let i = first; i < end; i++) this.origOf[i] = INVALID;
   }

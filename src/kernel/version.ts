@@ -111,3 +111,32 @@ export function swiotlbHonoursSkipCpuSync(v: KernelVersion): boolean {
 export function writelIsDsb(v: KernelVersion): boolean {
   return !atLeast(v, 5, 4);
 }
+
+/**
+ * 82612d66d51d "iommu: Allow the dma-iommu api to use bounce buffers" (v5.11): dma-iommu bounces
+ * a map of an untrusted device (pci_dev->untrusted: behind an "external-facing" port, 9cb30a71acd4,
+ * or ACPI ExternalFacingPort) through swiotlb when the buffer does not fill its IOVA granules
+ * (dev_use_swiotlb() && iova_offset(iovad, phys | size)); 82c3cefb9f16 (v5.12) took such a device
+ * off the lazy flush queue. Before v5.11, arm64's dma-iommu maps an untrusted device like any
+ * other: the device reaches the whole granules. The path was broken until v5.16 (06e620345d54
+ * "iommu/dma: Fix arch_sync_dma for map": the map cleaned the original, not the slot;
+ * 08ae5d4a1ae9 "iommu/dma: Fix sync_sg with swiotlb": dma_sync_sg_*() copied nothing), so
+ * 5.11–5.15 are refused with an untrusted device (src/platform/platform.ts) rather than have
+ * every correct driver go wrong there.
+ */
+export function iommuBouncesUntrusted(v: KernelVersion): boolean {
+  return atLeast(v, 5, 11);
+}
+
+/**
+ * The padding iommu_dma_map_page() zeroes in an untrusted device's bounce slot: until
+ * 2650073f1b58 "iommu/dma: fix zeroing of bounce buffer padding used by untrusted devices"
+ * (v6.10, CVE-2024-35814) the whole granule-aligned slot unless the map copied the buffer in
+ * (TO_DEVICE or BIDIRECTIONAL without DMA_ATTR_SKIP_CPU_SYNC): a FROM_DEVICE map zeroed the bytes
+ * swiotlb had just copied in (v5.18+ copies in every direction, 901c7280ca0d), so bytes the
+ * device does not write come back as zeros. From v6.10 only the bytes of the slot's granules
+ * outside the buffer.
+ */
+export function iommuBounceZeroesWholeSlot(v: KernelVersion): boolean {
+  return !atLeast(v, 6, 10);
+}

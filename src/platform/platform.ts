@@ -43,6 +43,14 @@ export interface PlatformConfig {
   /** The IOVA granule (the smallest page size of the SMMU domain, iovad->granule): 4, 16 or 64 KiB. */
   iovaGranule: 4096 | 16384 | 65536;
   /**
+   * The device is untrusted (pci_dev->untrusted: behind a PCIe port the firmware calls
+   * "external-facing" — a Thunderbolt or USB4 port): from v5.11 dma-iommu bounces every map that
+   * does not fill its IOVA granules through swiotlb (dev_use_swiotlb()), zeroing the slot's
+   * padding, so the device sees only the buffer's bytes; from v5.12 it never uses the lazy flush
+   * queue. A dma-iommu matter: with iommu = none it changes nothing (dma-direct ignores it).
+   */
+  untrusted: boolean;
+  /**
    * The device tree gives the device a `restricted-dma-pool` (kernel/dma/swiotlb.c
    * rmem_swiotlb_device_init, v5.15+): its own swiotlb pool, through which every streaming map
    * bounces and from which dma_alloc_coherent() takes its memory; the hardware firewall the pool
@@ -92,6 +100,7 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   vmapStack: true,
   iommu: 'none',
   iovaGranule: 4096,
+  untrusted: false,
   restrictedPool: false,
   dmaRangesBus: 0,
   dmaRangesSize: 0,
@@ -145,6 +154,20 @@ export const PLATFORM_CONSTRAINTS: readonly PlatformConstraint[] = [
   {
     settings: ['dmaRangesSize', 'iommu'], option: 'dmaRangesSize',
     refuse: (c) => (c.dmaRangesSize > 0 && c.iommu !== 'none' ? 'dma-ranges is modelled with dma-direct only: with iommu = strict or lazy the device sees IOVAs' : undefined),
+  },
+  {
+    // An untrusted device behind an SMMU (with dma-direct the setting changes nothing: dma-direct
+    // ignores pci_dev->untrusted). Refused where the model cannot judge a driver: 5.11–5.15, whose
+    // untrusted bounce path was broken for every driver (06e620345d54 and 08ae5d4a1ae9, v5.16:
+    // src/kernel/version.ts iommuBouncesUntrusted()), and point releases before 6.10, whose
+    // backports of those fixes and of 2650073f1b58 (v6.10) are not pinned down.
+    settings: ['untrusted', 'iommu', 'kernel'], option: 'untrusted',
+    refuse: (c, v) => {
+      if (!c.untrusted || c.iommu === 'none') return undefined;
+      if (atLeast(v, 5, 11) && !atLeast(v, 5, 16)) return `untrusted behind an SMMU on kernel ${c.kernel}: dma-iommu's swiotlb path for untrusted devices was broken for every driver until 5.16 (06e620345d54: the map cleaned the original, not the bounce slot; 08ae5d4a1ae9: dma_sync_sg_*() copied nothing); use 5.16 or later, or a kernel before 5.11 (which does not bounce)`;
+      if (v.patch && atLeast(v, 5, 16) && !atLeast(v, 6, 10)) return `kernel ${c.kernel} with an untrusted device behind an SMMU: whether ${v.major}.${v.minor}.y had 2650073f1b58 (v6.10: the bounce slot's padding, not the whole slot, zeroed) by then is not pinned down; use the mainline release ${v.major}.${v.minor}`;
+      return undefined;
+    },
   },
   {
     // dma_capable() checks dev->bus_dma_mask from 6c2fb2ea7636 "of/device: Set bus DMA mask as
@@ -229,7 +252,7 @@ function validate(c: PlatformConfig): PlatformConfig {
     if (!Number.isSafeInteger(v) || v < 0 || v % 4096 !== 0 || v >= 2 ** 48) throw new PlatformError(key, `${key} must be a multiple of 4096 from 0 below 2^48, not ${v}`);
   }
   if (c.dmaRangesSize > 0 && c.dmaRangesSize < MIN_WINDOW) throw new PlatformError('dmaRangesSize', `dmaRangesSize must be 0 (no dma-ranges) or at least 0x${MIN_WINDOW.toString(16)}: the model's low RAM (swiotlb, coherent pages) must be inside the window`);
-  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool'] as const) {
+  for (const flag of ['deviceCoherent', 'declaredCoherent', 'highRam', 'a53CleanUpgrade', 'ivacUpgrade', 'strictShareability', 'vmapStack', 'restrictedPool', 'untrusted'] as const) {
     if (typeof c[flag] !== 'boolean') throw new PlatformError(flag, `${flag} must be true or false`);
   }
   return c;
@@ -259,5 +282,6 @@ export function describePlatform(p: PlatformConfig): string {
   if (p.restrictedPool) parts.push('restricted DMA pool');
   if (p.dmaRangesSize > 0) parts.push(`dma-ranges: RAM 0..0x${(p.dmaRangesSize - 1).toString(16)} at bus 0x${p.dmaRangesBus.toString(16)}`);
   if (p.iommu !== 'none') parts.push(`SMMU ${p.iommu}${p.iovaGranule !== 4096 ? `, IOVA granule ${p.iovaGranule / 1024} KiB` : ''}`);
+  if (p.untrusted) parts.push(p.iommu === 'none' ? 'untrusted device (no SMMU: no effect)' : 'untrusted device (external-facing port)');
   return parts.join(', ');
 }

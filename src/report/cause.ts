@@ -12,17 +12,20 @@ import { newIdealMachine, runIdealLike } from '../model/machines.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
-import type { TraceEntry } from '../exec/trace.js';
+import type { TraceEffect, TraceEntry } from '../exec/trace.js';
 import type { TracedRun } from './traced-run.js';
 import { actorOf } from '../exec/op-id.js';
 import { effectText, hardwareEventText } from './trace-text.js';
+import { dmaToPhys, dmaWindow } from '../kernel/dma-ranges.js';
+import { Swiotlb } from '../kernel/swiotlb.js';
 
 type Bug = Extract<ExecutionVerdict, { verdict: 'bug' }>;
 
 /** What a reader saw at one address range, after one step. */
 interface Snap { seen: Uint8Array; memory: Uint8Array; line: 'absent' | 'clean' | 'dirty' }
 
-interface Victim { actor: number; op: number; addr: number; size: number; cpu: boolean; nonCacheable: boolean; ideal: string }
+/** addr: where the CPU read, or the bus address the device drove (resolved at the read, in tell()); got: what arm64 returned. */
+interface Victim { actor: number; op: number; addr: number; size: number; cpu: boolean; nonCacheable: boolean; ideal: string; got: string }
 
 /**
  * One differing read, explained: what kind of mechanism, the sentence, and the steps (0-based
@@ -71,19 +74,28 @@ function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
         const o = op as CpuOp;
         if (o.op !== 'load' && o.op !== 'poll') return;
         const b = c.layout.buffers.get(o.buf)!;
-        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '' });
+        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '', got: model[j] });
       } else {
         const o = op as DeviceOp;
         if (o.op !== 'dma_read' || o.addr) return; // a computed address: no fixed victim line to tell about
         const addr = world.deviceAddress(o.handle, o.entry ?? 0, o.off);
-        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '' });
+        if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '', got: model[j] });
       }
     });
   });
   return out;
 }
 
-function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
+function tell(c: Compiled, run: TracedRun, victim: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
+  const trace = run.trace;
+  const stepOf = (actor: number, op: number) => trace.findIndex((t) => t.actor === c.actors[actor].actor.name && t.op === op);
+  const r = stepOf(victim.actor, victim.op);
+  if (r < 0) return undefined;
+  // A device read's bus address as the hardware resolved it then: an IOVA through the SMMU, a
+  // bus address through the dma-ranges window — the memory the story is about.
+  const target = victim.cpu ? { phys: victim.addr } : deviceReadTarget(c, r > 0 ? run.after[r - 1] : run.initial, victim);
+  if (!target) return undefined;
+  const v = 'phys' in target ? { ...victim, addr: target.phys } : victim;
   const line = v.addr - (v.addr % c.platform.cwg);
   const snap = (w: Arm64World): Snap => {
     const memory = w.memory.read(v.addr, zeroedBytes(v.size));
@@ -95,12 +107,8 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
   };
   const initial = snap(run.initial);
   const snaps = run.after.map(snap);
-  const trace = run.trace;
   /** The state after step k; k = -1 is the start. */
   const at = (k: number): Snap => (k < 0 ? initial : snaps[k]);
-  const stepOf = (actor: number, op: number) => trace.findIndex((t) => t.actor === c.actors[actor].actor.name && t.op === op);
-  const r = stepOf(v.actor, v.op);
-  if (r < 0) return undefined;
   const step = (k: number) => `step ${k + 1}`;
   const what = (k: number) => {
     const t = trace[k];
@@ -120,6 +128,14 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
   const want = `what ${wrote} wrote`;
   const writerIsCpu = c.actors[writer.actor].actor.kind === 'cpu';
   const base = { read: r, write: w, reader, bytes: { addr: v.addr, size: v.size, got, ideal: v.ideal } };
+
+  // The device's read never reached memory: the SMMU or the bus terminated it.
+  if ('fault' in target) {
+    const by = c.platform.iommu !== 'none' ? `the SMMU terminated it: ${target.fault}` : target.fault;
+    const value = v.got.replace(/ \(.*\)$/, ''); // the value, without the observation's words
+    const text = `${reader} (${step(r)}) never reached memory: ${by}. A terminated read returns the device all ones, so it read ${value} instead of ${want}.`;
+    return { ...base, bytes: { ...base.bytes, got: value }, kind: 'missed', text, short: `the device's read was terminated before it reached memory (${target.fault.replace(/\): .*$/, ')')})`, culprit: { step: r, role: 'terminated by the SMMU or the bus' } };
+  }
 
   // Out of program order: the read passed an earlier op, or the write was performed late.
   if (w > r) {
@@ -142,8 +158,24 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
       culprit: { step: r, role: 'performed early' }, ...(overtook !== undefined ? { overtook } : {}),
     };
   }
-  // A CPU load that hit a line cached before the device wrote memory.
-  if (v.cpu && !v.nonCacheable && at(r - 1).line !== 'absent') {
+  // A CPU load performed late: a load after it in program order was performed first (no
+  // dma_rmb() between them), and this one read bytes written since — current bytes, not stale
+  // ones. The ideal platform, performing the loads in program order, reads earlier.
+  const late = v.cpu ? lateLoad(c, trace, v, r, w, stepOf, (k) => at(k).seen) : undefined;
+  if (late) {
+    const early = describe(v.actor, late.overtaker);
+    const newer = what(late.newWriter);
+    const snoops = c.platform.deviceCoherent ? ' The device snoops the CPU\'s cache (dma-coherent): no cache line was stale.' : '';
+    const text = `${reader} (${step(r)}) read ${got}, the bytes ${newer} (${step(late.newWriter)}) had just written: it was performed after ${early} (${step(late.overtakerStep)}), which comes after it in program order — nothing orders the two loads (a dma_rmb() between them would). The ideal platform performs them in program order, so its read comes before ${newer} and returns ${want}.${snoops}`;
+    return {
+      ...base, kind: 'reordered-read', text,
+      short: `${early} was performed before ${reader} (nothing orders the two loads: dma_rmb() would), so ${reader} read what ${newer} wrote later`,
+      culprit: { step: late.overtakerStep, role: 'performed early' }, overtook: r,
+    };
+  }
+  // A CPU load that hit a line cached before a non-snooping device wrote memory (the write did
+  // reach these bytes in memory: else it went elsewhere, told below).
+  if (v.cpu && !v.nonCacheable && !c.platform.deviceCoherent && at(r - 1).line !== 'absent' && !bytesEqual(at(w).memory, at(w - 1).memory)) {
     let f = r - 1;
     while (f >= 0 && !(at(f).line !== 'absent' && at(f - 1).line === 'absent')) f--;
     if (f >= 0 && f < w && !writerIsCpu) {
@@ -178,12 +210,21 @@ function tell(c: Compiled, run: TracedRun, v: Victim, describe: (actor: number, 
     const text = `The write-back of line ${hex(line)} during ${what(last)} (${step(last)}) put old bytes over ${bytes}, after ${wrote} (${step(w)}) had written them.${since} So ${reader} (${step(r)}) read ${got} instead of ${want}.`;
     return { ...base, kind: 'written-back', text, line, short: `the write-back of stale cache line ${hex(line)} during ${what(last)} put old bytes over what ${wrote} wrote`, culprit: { step: last, role: `wrote stale line ${hex(line)} back over the data` } };
   }
-  // The device's write never reached these bytes: it went to a bounce buffer, or nowhere.
+  // The device's write never reached these bytes: the SMMU, the bus or a memory firewall dropped
+  // it, or it went elsewhere — a bounce slot, or memory a stale IOVA or bus address reaches.
   if (v.cpu && !writerIsCpu && bytesEqual(at(w).memory, at(w - 1).memory)) {
-    const access = trace[w].effects.find((e) => e.kind === 'device-access' && e.write);
-    const where = access && effectText(access);
-    const text = `${wrote} (${step(w)}) did not reach ${bytes}${where ? `: ${where}` : ''}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
-    return { ...base, kind: 'not-copied', text, short: `${wrote} went to a bounce buffer (or elsewhere) and nothing copied it back before the CPU read (dma_sync_*_for_cpu() or dma_unmap_*() does)`, culprit: { step: r, role: 'read before the bytes were copied back' } };
+    const went = whereWriteWent(c, trace[w].effects, w > 0 ? run.after[w - 1] : run.initial);
+    if (went?.dropped) {
+      const text = `${wrote} (${step(w)}) never reached ${bytes}: ${went.text}. So ${reader} (${step(r)}) read the buffer's old bytes ${got} instead of ${want}.`;
+      return { ...base, kind: 'missed', text, short: `${wrote} was dropped before it reached memory: ${went.short}`, culprit: { step: w, role: `dropped: ${went.short}` } };
+    }
+    if (went && !went.slot) {
+      const text = `${wrote} (${step(w)}) did not reach ${bytes}: ${went.text}. So ${reader} (${step(r)}) read ${got} instead of ${want}.`;
+      return { ...base, kind: 'missed', text, short: `${wrote} went to other memory: ${went.short}`, culprit: { step: w, role: went.short } };
+    }
+    const into = went ? `: it wrote ${went.text}` : '';
+    const text = `${wrote} (${step(w)}) did not reach ${bytes}${into}. Nothing copied those bytes into the buffer before ${reader} (${step(r)}) — a swiotlb bounce buffer is copied back only by dma_sync_single_for_cpu() or dma_unmap_*() — so it read ${got} instead of ${want}.`;
+    return { ...base, kind: 'not-copied', text, short: `${wrote} went to ${went ? went.short : 'a bounce buffer (or elsewhere)'} and nothing copied it back before the CPU read (dma_sync_*_for_cpu() or dma_unmap_*() does)`, culprit: { step: r, role: 'read before the bytes were copied back' } };
   }
   // A CPU store still in a dirty line when the non-coherent device read memory.
   if (!v.cpu && writerIsCpu && v.nonCacheable && at(r - 1).line === 'dirty') {
@@ -250,3 +291,108 @@ function lastCpuHandOver(c: Compiled, trace: readonly TraceEntry[], w: number, r
 }
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * A CPU load performed out of program order after a later load of its thread, that read bytes an
+ * actor wrote after the ideal run's writer (step w): the later load (`overtaker`, op index), the
+ * step it was performed at, and the step of the write whose bytes this load read.
+ */
+function lateLoad(c: Compiled, trace: readonly TraceEntry[], v: Victim, r: number, w: number, stepOf: (actor: number, op: number) => number, seen: (k: number) => Uint8Array): { overtaker: number; overtakerStep: number; newWriter: number } | undefined {
+  const ops = c.actors[v.actor].actor.ops as CpuOp[];
+  let overtaker = -1;
+  for (let j = v.op + 1; j < ops.length; j++) {
+    const k = stepOf(v.actor, j);
+    if (k >= 0 && k < r && (ops[j].op === 'load' || ops[j].op === 'poll') && (overtaker < 0 || k < stepOf(v.actor, overtaker))) overtaker = j;
+  }
+  if (overtaker < 0) return undefined;
+  // The step that last changed what this load sees: an actor's write, after the ideal writer.
+  let k = r - 1;
+  while (k > w && bytesEqual(seen(k), seen(k - 1))) k--;
+  if (k <= w) return undefined;
+  const t = trace[k];
+  if (t.actor === undefined || t.op === undefined) return undefined; // a fill, an eviction: another story
+  const a = c.actors[c.actorIndex.get(t.actor)!].actor;
+  const op = a.ops[t.op];
+  const writes = a.kind === 'device' ? op.op === 'dma_write' : op.op === 'store';
+  if (!writes) return undefined; // a sync, an unmap, a write-back: another story
+  return { overtaker, overtakerStep: stepOf(v.actor, overtaker), newWriter: k };
+}
+
+/**
+ * The physical address a device read at bus address v.addr reached, as the hardware resolved it
+ * just before the read (`before`): through the SMMU's page table or a lazy unmap's stale IOTLB
+ * entry, or through the dma-ranges window; or the fault that terminated it.
+ */
+function deviceReadTarget(c: Compiled, before: Arm64World, v: Victim): { phys: number } | { fault: string } | undefined {
+  const iommu = before.kernel.iommu;
+  if (iommu) {
+    const t = iommu.translate(v.addr, v.size, false);
+    return 'fault' in t ? { fault: t.fault } : { phys: t.phys };
+  }
+  const fault = before.deviceFault(v.addr, v.size, false);
+  if (fault) return { fault };
+  const phys = dmaToPhys(c.platform, v.addr);
+  return phys === undefined ? undefined : { phys };
+}
+
+/**
+ * Where a device write that left the read bytes untouched went, in kernel words: dropped (an
+ * arm-smmu-v3 fault, outside the dma-ranges window, outside the restricted DMA pool), or taken to
+ * other memory — a bounce slot (which kind: swiotlb, the restricted-dma-pool, dma-iommu's), the
+ * memory an IOVA the lazy flush queue still holds reaches, or RAM a bus address reaches through
+ * the dma-ranges window. `before`: the world just before the write, whose SMMU and mappings
+ * resolve its address. undefined: nothing known about it.
+ */
+function whereWriteWent(c: Compiled, effects: readonly TraceEffect[], before: Arm64World): { dropped?: boolean; slot?: boolean; text: string; short: string } | undefined {
+  const fault = effects.find((e): e is Extract<TraceEffect, { kind: 'fault' }> => e.kind === 'fault');
+  if (fault) {
+    const reason = fault.text.replace(/: the write is dropped$/, '');
+    if (c.platform.iommu !== 'none') return { dropped: true, text: `the SMMU terminated it: ${reason}`, short: `the SMMU terminated it (${reason.replace(/\): .*$/, ')')})` };
+    const short = /dma-ranges/.test(reason) ? `bus address outside the dma-ranges window` : `outside the restricted DMA pool (the memory firewall blocks it)`;
+    return { dropped: true, text: reason, short };
+  }
+  const access = effects.find((e): e is Extract<TraceEffect, { kind: 'device-access' }> => e.kind === 'device-access' && e.write);
+  if (!access) return undefined;
+  if (typeof access.addr !== 'number') return { dropped: true, text: 'the device was handed DMA_MAPPING_ERROR (the map failed), and a write there goes nowhere', short: 'DMA_MAPPING_ERROR, nowhere' };
+  const bus = access.addr;
+  const p = c.platform;
+  let phys: number | undefined;
+  let stale = false;
+  const iommu = before.kernel.iommu;
+  if (iommu) {
+    const t = iommu.translate(bus, 1, true);
+    if ('fault' in t) return undefined;
+    ({ phys, stale } = t);
+  } else phys = dmaToPhys(p, bus);
+  if (phys === undefined) return undefined;
+  const at = hex(phys);
+  const viaStale = stale ? `IOVA ${hex(bus)}, which dma_unmap_*() left in the SMMU's lazy flush queue (iommu.strict=0): the stale IOTLB entry took the write to ${at}` : '';
+  if (Swiotlb.contains(phys)) {
+    const slot = p.restrictedPool
+      ? `the restricted-dma-pool bounce slot at ${at} (every map of this device bounces through its own pool, rmem_swiotlb_device_init())`
+      : iommu && p.untrusted
+        ? `dma-iommu's swiotlb bounce slot at ${at} (the device is untrusted: iommu_dma_map_page() bounces what does not fill its IOVA granule)`
+        : iommu
+          ? `dma-iommu's swiotlb bounce slot at ${at} (a small kmalloc buffer, dma_kmalloc_needs_bounce())`
+          : `the swiotlb bounce slot at ${at}`;
+    if (stale) {
+      // swiotlb hands a released slot out again at once: whose is it now?
+      const owner = [...before.kernel.all.values()].find((m) => !m.released && m.segments.some((g) => g.bounced && phys! >= g.phys && phys! < g.phys + g.size));
+      const whose = owner ? `, the bounce slot that mapping \`${owner.handle}\` now holds` : ', the bounce slot of the unmapped buffer';
+      return { text: `${viaStale}${whose}`, short: `a stale IOVA still in the SMMU's lazy flush queue (iommu.strict=0)` };
+    }
+    return { slot: true, text: slot, short: slot.replace(/ at 0x[0-9a-f]+ \(.*\)$/, '').replace(/ at 0x[0-9a-f]+$/, '') };
+  }
+  if (stale) return { text: viaStale, short: `a stale IOVA still in the SMMU's lazy flush queue (iommu.strict=0)` };
+  const w = dmaWindow(p);
+  if (!iommu && w && w.bus !== 0) return { text: `bus address ${hex(bus)} is RAM ${at} through the dma-ranges window (phys_to_dma() adds ${hex(w.bus)})`, short: `RAM ${at} through the dma-ranges window` };
+  if (iommu) return { text: `IOVA ${hex(bus)} translates to ${at}, other memory`, short: `${at}, where IOVA ${hex(bus)} translates` };
+  // dma-direct: the device dropped address bits, or was given an unrelated page
+  const segments = [...before.kernel.all.values()].flatMap((m) => m.segments.map((g) => ({ m, g })));
+  const limit = 2 ** p.deviceAddressBits;
+  const cut = p.deviceAddressBits < 64 ? segments.find(({ g }) => g.bus >= limit && bus >= g.bus % limit && bus < (g.bus % limit) + g.size) : undefined;
+  if (cut) return { text: `the device drives only ${p.deviceAddressBits} address bits: it dropped the high bits of ${hex(cut.g.bus + (bus - (cut.g.bus % limit)))} and wrote ${at}, other memory`, short: `${at}: the device drives only ${p.deviceAddressBits} address bits` };
+  const wrong = segments.find(({ m, g }) => m.wrongPage && phys! >= g.phys && phys! < g.phys + g.size);
+  if (wrong) return { text: `it wrote ${at}, the unrelated page dma_map_*() mapped for the vmalloc buffer (virt_to_page() of a vmalloc address names some other page)`, short: `${at}, the page virt_to_page() named for the vmalloc buffer` };
+  return { text: `it wrote ${at}, other memory`, short: `${at}, other memory` };
+}
