@@ -338,3 +338,13 @@ describe('a device write that missed the buffer with dma-direct', () => {
     expect(story('scenarios/desc-ring-no-rmb.litmus')).toMatch(/cpu0's `r0 = \*\(u32 \*\)status;` \(step \d+\) read 0x00000001, the bytes dev's `dma_write\(ring \+ 12, 4, 1\);` \(step \d+\) had just written: it was performed after cpu0's `r1 = \*\(u32 \*\)buffer_addr;`/);
   });
 });
+
+// A read at an offset, or of a length, computed from what the device wrote is told at the bytes
+// this run's values named, not at the op's static offset (which names no byte it read).
+describe('a read at a computed offset', () => {
+  test('the FCS read past a sync of the descriptor\'s length (rx-sync-short-of-fcs): the line the sync left cached', () => {
+    const o = checkLitmusFile('scenarios/drivers/rx-sync-short-of-fcs.litmus', { fix: false });
+    if (o.kind !== 'checked' || !o.report) throw new Error('no report');
+    expect(o.report.cause.join('\n')).toMatch(/`r0 = \*\(u32 \*\)\(rxbuf \+ len\);` \(step \d+\) hit line 0x1040 in the cache\. .* `dma_sync_single_for_cpu\(dev, h, len, DMA_FROM_DEVICE\);` \(step \d+\) did not invalidate the line: the range it syncs does not include this line/s);
+  });
+});

@@ -104,6 +104,20 @@ export abstract class MachineValues extends MachineState {
     return n >= 0n && n <= BigInt(op.size) ? Number(n) : undefined;
   }
 
+  /**
+   * The bytes CPU access op j of actor a touched, as performed: its offset and length computed
+   * from the values its reads returned (reports tell about those bytes); undefined when it was
+   * not performed or fell outside its buffer.
+   */
+  accessedRange(a: number, j: number): { off: number; size: number } | undefined {
+    const op = this.c.actors[a].actor.ops[j] as { buf: string; off: number; size: number; offExpr?: Expr; sizeExpr?: Expr };
+    if (!this.performed[a][j]) return undefined;
+    const size = this.lengthOf(a, op);
+    const off = BigInt(op.off) + (op.offExpr ? BigInt.asIntN(64, this.evaluate(a, op.offExpr)) : 0n);
+    if (size === undefined || off < 0n || off + BigInt(size) > BigInt(this.buf(op.buf).size)) return undefined;
+    return { off: Number(off), size };
+  }
+
   /** lengthOf(), or the access noted as an observation (doing nothing) when the length is not one. */
   protected accessLength(a: number, j: number, op: { buf: string; size: number; sizeExpr?: Expr }): number | undefined {
     const n = this.lengthOf(a, op);

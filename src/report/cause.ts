@@ -74,7 +74,10 @@ function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
         const o = op as CpuOp;
         if (o.op !== 'load' && o.op !== 'poll') return;
         const b = c.layout.buffers.get(o.buf)!;
-        out.push({ actor: a, op: j, addr: b.addr + o.off, size: o.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '', got: model[j] });
+        // an offset or length computed from a read: the bytes this run's values named
+        const r = o.offExpr || o.sizeExpr ? run.machine.accessedRange(a, j) : o;
+        if (!r) return;
+        out.push({ actor: a, op: j, addr: b.addr + r.off, size: r.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '', got: model[j] });
       } else {
         const o = op as DeviceOp;
         if (o.op !== 'dma_read' || o.addr) return; // a computed address: no fixed victim line to tell about
