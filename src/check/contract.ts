@@ -5,7 +5,7 @@
 // failed, which bus address) by one model run.
 
 import type { Compiled } from '../exec/compile.js';
-import type { Mapping } from '../kernel/dma-api.js';
+import type { Mapping } from '../kernel/mapping.js';
 import { hasDebugDmaMapSingle, rejectsVmallocMapSingle } from '../kernel/version.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { DmaDebug, type DebugRef } from './dma-debug.js';

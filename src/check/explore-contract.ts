@@ -15,7 +15,7 @@ import type { Compiled } from '../exec/compile.js';
 import { resolveBus } from '../exec/world.js';
 import { opId, type OpId } from '../exec/op-id.js';
 import type { Machine } from '../exec/machine.js';
-import type { Mapping } from '../kernel/dma-api.js';
+import type { Mapping } from '../kernel/mapping.js';
 import { newIdealMachine, newModelMachine } from '../model/machines.js';
 import { mappingOf } from '../model/arm64-view.js';
 import { explore } from '../search/explore.js';

@@ -7,7 +7,7 @@ import { zeroedBytes } from '../platform/bytes.js';
 import type { Memory } from '../platform/memory.js';
 import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
-import { mappingId } from '../kernel/dma-api.js';
+import { mappingId } from '../kernel/mapping.js';
 
 /** One mapping on the ideal platform: the buffer's physical addresses, no bounce. */
 interface IdealMapping { handle: string; addrs: number[]; sizes: number[]; live: boolean; sg?: boolean; failed?: boolean }

@@ -4,7 +4,7 @@
 // unaligned kmalloc buffers (v6.5+): dev_use_swiotlb().
 
 import type { Direction } from '../program/types.js';
-import type { MappedSegment } from './dma-api.js';
+import type { MappedSegment } from './mapping.js';
 import type { Iommu } from './iommu.js';
 import { IO_TLB_SIZE } from './swiotlb.js';
 

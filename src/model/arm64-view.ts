@@ -6,7 +6,7 @@
 import { Arm64World } from '../arm64/arm64-world.js';
 import type { Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
-import type { Mapping } from '../kernel/dma-api.js';
+import type { Mapping } from '../kernel/mapping.js';
 import type { CacheLevel } from '../platform/cache.js';
 
 export type LineState = 'clean' | 'dirty' | undefined;

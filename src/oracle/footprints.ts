@@ -12,7 +12,7 @@ import type { Compiled } from '../exec/compile.js';
 import { REGION } from '../kernel/layout.js';
 import { IO_TLB_SIZE, bounceSlots } from '../kernel/swiotlb.js';
 import { mappingsMade } from '../model/arm64-view.js';
-import type { Mapping } from '../kernel/dma-api.js';
+import type { Mapping } from '../kernel/mapping.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { newModelMachine } from '../model/machines.js';
 import { accessRanges } from '../exec/access-ranges.js';
