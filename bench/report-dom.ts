@@ -122,11 +122,13 @@ export async function openBrowser(chromium: string): Promise<Browser> {
     listeners.add(l);
   });
   const close = async () => {
-    if (!exited) {
-      const gone = new Promise((r) => child.once('exit', r));
-      await send('Browser.close').catch(() => {});
-      await gone;
-    }
+    if (exited) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    // A browser that does not close when asked is killed after 5 s.
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await send('Browser.close').catch(() => {});
+    await gone;
+    clearTimeout(kill);
   };
   try {
     const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
