@@ -10,14 +10,14 @@
 // --known-bugs also fuzzes each `expect bug` file with that line removed (fuzz skips them
 // otherwise), so the reports of every bug class are checked too. Prints one line per file and
 // a summary; exits 1 if any file has a problem. Too slow for npm test (20 s a file by default):
-// tests/report-check.test.ts runs the same checks on a few files with a short box.
+// tests/cli-fuzz-files.test.ts runs the same checks on a few files, 2 trials each.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { litmusFiles } from '../src/run/find-files.js';
-import { failurePageProblems, findChromium, indexPageProblems, probePage } from './report-dom.js';
+import { failurePageProblems, findChromium, indexPageProblems, openBrowser, type Browser } from './report-dom.js';
 
 // The checkout: bench/ from source (tests), dist/bench/ when built.
 const ROOT = existsSync(join(import.meta.dirname, '../package.json')) ? resolve(import.meta.dirname, '..') : resolve(import.meta.dirname, '../..');
@@ -25,16 +25,30 @@ const BIN = join(ROOT, 'dist/src/cli/main.js');
 
 export interface FileResult { file: string; exit: number | null; seconds: number; failures: number; testcases: number; pages: number; problems: string[] }
 
-/** Fuzz one file into its own report directory and check everything a reader would see. */
-/** `maxTrials` bounds the run by trials as well as by time (tests: the same work on a loaded machine). */
-export function checkFileReports(file: string, o: { time: string; work: string; seed?: number; chromium: string; bin?: string; maxTrials?: number }): FileResult {
+/** How `dmafuzz fuzz ...args` ran: its exit status and what it printed. */
+export interface FuzzRun { code: number | null; out: string; err: string }
+export type RunFuzz = (args: string[]) => FuzzRun | Promise<FuzzRun>;
+
+/** `dmafuzz fuzz ...args` as a process of the build, as a CI job runs it. */
+const fuzzProcess = (bin: string): RunFuzz => (args) => {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 15 * 60_000 });
+  return { code: r.status, out: r.stdout, err: r.signal ? `killed by ${r.signal}` : r.stderr };
+};
+
+/**
+ * Fuzz one file into its own report directory and check everything a reader would see, the
+ * pages in `browser`. `maxTrials` bounds the run by trials as well as by time (tests: the same
+ * work on a loaded machine); `run` runs dmafuzz (default: a process of the build; tests: main()
+ * in their own process).
+ */
+export async function checkFileReports(file: string, o: { time: string; work: string; seed?: number; browser: Browser; run?: RunFuzz; maxTrials?: number }): Promise<FileResult> {
   const out = join(o.work, basename(file).replace(/\.litmus$/, ''));
   mkdirSync(out, { recursive: true });
   const started = Date.now();
-  const r = spawnSync(process.execPath, [o.bin ?? BIN, 'fuzz', file, '--time', o.time, '--seed', String(o.seed ?? 1), '--report', join(out, 'r'), '--corpus', join(out, 'c'), ...(o.maxTrials ? ['--max-trials', String(o.maxTrials)] : [])], { encoding: 'utf8', timeout: 15 * 60_000 });
+  const r = await (o.run ?? fuzzProcess(BIN))(['fuzz', file, '--time', o.time, '--seed', String(o.seed ?? 1), '--report', join(out, 'r'), '--corpus', join(out, 'c'), ...(o.maxTrials ? ['--max-trials', String(o.maxTrials)] : [])]);
   const seconds = (Date.now() - started) / 1000;
   const problems: string[] = [];
-  if (r.status !== 0 && r.status !== 1) problems.push(`exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
+  if (r.code !== 0 && r.code !== 1) problems.push(`exit ${r.code}: ${(r.err || r.out).trim().split('\n').slice(-2).join(' | ')}`);
   let failures = 0, testcases = 0, pages = 0;
   const report = join(out, 'r');
   try {
@@ -57,13 +71,13 @@ export function checkFileReports(file: string, o: { time: string; work: string; 
         continue;
       }
       pages++;
-      for (const p of failurePageProblems(probePage(join(report, page), o.chromium), f)) problems.push(`${page}: ${p}`);
+      for (const p of failurePageProblems(await o.browser.probe(join(report, page)), f)) problems.push(`${page}: ${p}`);
     }
-    for (const p of indexPageProblems(probePage(join(report, 'index.html'), o.chromium), summary.failures, summary.files.length)) problems.push(`index.html: ${p}`);
+    for (const p of indexPageProblems(await o.browser.probe(join(report, 'index.html')), summary.failures, summary.files.length)) problems.push(`index.html: ${p}`);
   } catch (e) {
     problems.push(`reports: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
-  return { file, exit: r.status, seconds, failures, testcases, pages, problems };
+  return { file, exit: r.code, seconds, failures, testcases, pages, problems };
 }
 
 /** A copy of an `expect bug` file without that line, so fuzz does not skip it. */
@@ -94,12 +108,14 @@ async function main(): Promise<number> {
   const todo = files.flatMap((f) => (/^expect bug\s*$/m.test(readFileSync(f, 'utf8')) ? (knownBugs ? [asFuzzable(f, bugCopies)] : [f]) : [f]));
   console.log(`report-check: ${todo.length} files, fuzz --time ${time} each, reports under ${work}`);
   const results: FileResult[] = [];
+  const browser = await openBrowser(chromium);
   for (const f of todo) {
-    const r = checkFileReports(f, { time, work, chromium });
+    const r = await checkFileReports(f, { time, work, browser });
     results.push(r);
     console.log(`${r.problems.length ? 'FAIL' : 'ok  '} exit ${r.exit} ${r.seconds.toFixed(1).padStart(6)} s  ${r.failures} failure(s), ${r.testcases} testcase(s), ${r.pages} page(s)  ${f.replace(`${ROOT}/`, '')}`);
     for (const p of r.problems) console.log(`       ${p}`);
   }
+  await browser.close();
   const bad = results.filter((r) => r.problems.length);
   const exits = new Map<string, number>();
   for (const r of results) exits.set(String(r.exit), (exits.get(String(r.exit)) ?? 0) + 1);

@@ -3,9 +3,10 @@
 // real process of the built CLI: for what only a process shows (stdout and stderr as streams, the
 // exit status Node sets, signals, the bin wrapper, a read that would hang or never end).
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { main } from '../src/cli/main.js';
 import type { FuzzFilesIo } from '../src/cli/fuzz-files-command.js';
 
@@ -63,9 +64,29 @@ const fresh = () => {
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
+ * The files of tsconfig.build.json (src, scenarios, bench) into OUT, each transpiled on its own
+ * (ts.transpileModule, as Vitest itself loads them; the same JavaScript as `tsc -p
+ * tsconfig.build.json` emits, in less than half its time: no program is built). Type errors are
+ * `npm run typecheck`'s to report.
+ */
+function transpileBuild(): void {
+  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+  if (!config) throw new Error('tsconfig.build.json: unreadable');
+  // package.json says "type": "module": NodeNext emits ES modules here, which a file alone cannot tell.
+  const compilerOptions = { ...config.options, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler, declaration: false, sourceMap: true };
+  for (const file of config.fileNames) {
+    const js = join(OUT, relative(ROOT, file)).replace(/\.ts$/, '.js');
+    const r = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: relative(dirname(js), file) });
+    mkdirSync(dirname(js), { recursive: true });
+    writeFileSync(js, r.outputText);
+    if (r.sourceMapText) writeFileSync(`${js}.map`, r.sourceMapText);
+  }
+}
+
+/**
  * The path of the built CLI, building it first when a source is newer than the last build. Test
  * files in parallel workers share one build: the first takes a lock directory and builds, the
- * others wait for it. Emit only (--noCheck): type errors are `npm run typecheck`'s to report.
+ * others wait for it.
  */
 export function builtBin(): string {
   const deadline = Date.now() + 10 * 60_000;
@@ -87,7 +108,7 @@ export function builtBin(): string {
     try {
       writeFileSync(join(LOCK, 'pid'), String(process.pid));
       const started = Date.now() - 1000; // file systems with a coarse clock
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT, '--declaration', 'false', '--noCheck']);
+      transpileBuild();
       // Stamped with the build's start: a source saved while tsc ran is newer, and builds again.
       writeFileSync(STAMP, '');
       utimesSync(STAMP, new Date(started), new Date(started));
