@@ -140,29 +140,33 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   return d;
 }
 
+/** No lines: shared by every op that touches none (never written to). */
+const NO_LINES: Set<number> = new Set();
+
 function computeFootprints(c: Compiled): Footprints {
-  const ids = new Map<string, number>();
-  const id = (k: string) => {
+  // A key is a line (its address: a number) or a named resource ('handle:h', 'reg:R', 'swiotlb', ...).
+  const ids = new Map<string | number, number>();
+  const id = (k: string | number) => {
     let i = ids.get(k);
     if (i === undefined) ids.set(k, (i = ids.size));
     return i;
   };
   const cwg = c.platform.cwg;
   const addr = (buf: string) => c.layout.buffers.get(buf)!.addr;
-  const lineKeys = (a: number, size: number, out: Set<string>) => {
-    for (let l = a - (a % cwg); l < a + Math.max(size, 1); l += cwg) out.add(`line:${l}`);
+  const lineKeys = (a: number, size: number, out: Set<number>) => {
+    for (let l = a - (a % cwg); l < a + Math.max(size, 1); l += cwg) out.add(l);
   };
 
   const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = mappingDecisions(c);
   const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
-  const bounceLines = new Set<string>();
+  const bounceLines = new Set<number>();
   for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
   if (unsure || bailedOut) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
 
   // What a handle names: its buffers' bytes, and bounce lines when it may bounce.
-  const handleLines = new Map<string, Set<string>>();
+  const handleLines = new Map<string, Set<number>>();
   const addHandle = (h: string, refs: BufRef[]) => {
-    const s = handleLines.get(h) ?? new Set<string>();
+    const s = handleLines.get(h) ?? new Set<number>();
     for (const r of refs) lineKeys(addr(r.buf) + r.off, r.size, s);
     if (mayBounce(h)) for (const l of bounceLines) s.add(l);
     handleLines.set(h, s);
@@ -172,8 +176,8 @@ function computeFootprints(c: Compiled): Footprints {
     if (op.op === 'dma_map_sg') addHandle(op.handle, op.entries);
     if (op.op === 'dma_alloc_coherent') handleLines.set(op.buf, lineSet(addr(op.buf), c.layout.buffers.get(op.buf)!.size));
   }
-  function lineSet(a: number, size: number): Set<string> {
-    const s = new Set<string>();
+  function lineSet(a: number, size: number): Set<number> {
+    const s = new Set<number>();
     lineKeys(a, size, s);
     return s;
   }
@@ -199,22 +203,34 @@ function computeFootprints(c: Compiled): Footprints {
     for (let l = start - (start % cwg); l < start + op.size; l += cwg) out.add(l);
   };
   const nonCacheable = (buf: string) => isNonCacheable(c, buf);
-  const keysOf = (op: CpuOp | DeviceOp, actor: number): Set<string> | 'all' => {
+  // An op's keys: named resources, and line sets shared between ops where they are a handle's
+  // (a handle that may bounce names every line of the pool: thousands, for every call on it).
+  interface Keys { names: Set<string>; lines: Set<number>[] }
+  const keysOf = (op: CpuOp | DeviceOp, actor: number): Keys | 'all' => {
+    const acc: Access = { cache: NO_LINES, memRead: NO_LINES, memWrite: NO_LINES, anyLine: false, bypass: NO_LINES, drops: new Set() };
+    accessOf[actor].push(acc);
+    const parts: { lines: Set<number>; cache: boolean; read: boolean; write: boolean; bypass: boolean }[] = [];
+    const use = (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass = false) => {
+      parts.push({ lines, cache, read, write, bypass });
+    };
+    const k = keysOfOp(op, actor, acc, use);
+    const union = (flag: 'cache' | 'read' | 'write' | 'bypass'): Set<number> => {
+      const ps = parts.filter((p) => p[flag] && p.lines.size);
+      if (ps.length <= 1) return ps[0]?.lines ?? NO_LINES;
+      const u = new Set<number>();
+      for (const p of ps) for (const l of p.lines) u.add(l);
+      return u;
+    };
+    acc.cache = union('cache');
+    acc.memRead = union('read');
+    acc.memWrite = union('write');
+    acc.bypass = union('bypass');
+    return k === 'all' ? k : { names: k, lines: parts.map((p) => p.lines) };
+  };
+  const keysOfOp = (op: CpuOp | DeviceOp, actor: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void): Set<string> | 'all' => {
     // Every op names its own actor, which no other actor's op names: an op touching everything
     // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
     const k = new Set<string>([`actor:${actor}`]);
-    const acc: Access = { cache: new Set(), memRead: new Set(), memWrite: new Set(), anyLine: false, bypass: new Set(), drops: new Set() };
-    accessOf[actor].push(acc);
-    const use = (keys: Iterable<string>, cache: boolean, read: boolean, write: boolean, bypass = false) => {
-      for (const key of keys) {
-        k.add(key);
-        const l = Number(key.slice(5));
-        if (cache) acc.cache.add(l);
-        if (read) acc.memRead.add(l);
-        if (write) acc.memWrite.add(l);
-        if (bypass) acc.bypass.add(l);
-      }
-    };
     // With an SMMU, maps, unmaps and frees change the page table and the IOVA allocator (which
     // IOVA the next map gets), and a device access reads the page table: they all conflict.
     if (c.platform.iommu !== 'none' && IOMMU_OPS.has(op.op)) k.add('iommu');
@@ -226,16 +242,16 @@ function computeFootprints(c: Compiled): Footprints {
     // A DMA API call on a handle: cache maintenance and swiotlb copies through the cache.
     const handle = (h: string) => {
       handleOnly(h);
-      use(handleLines.get(h) ?? [], true, true, true);
+      use(handleLines.get(h) ?? NO_LINES, true, true, true);
     };
     // A device access: through the cache when the device snoops it, else memory only.
     const device = (h: string, write: boolean) => {
       handleOnly(h);
-      use(handleLines.get(h) ?? [], c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
+      use(handleLines.get(h) ?? NO_LINES, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
     };
     switch (op.op) {
       case 'store': case 'load': case 'poll': {
-        const keys = new Set<string>();
+        const keys = new Set<number>();
         // An offset computed from a read (an address dependency): at each value it can take.
         for (const r of accessRanges(c, op)) lineKeys(r.addr, r.size, keys);
         // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
@@ -265,7 +281,7 @@ function computeFootprints(c: Compiled): Footprints {
         if (mayFail(op.handle)) return 'all'; // the driver bails out: nobody moves again
         handleOnly(op.handle);
         break;
-      case 'dma_alloc_coherent': handle(op.buf); use(handleLines.get(op.buf) ?? [], true, true, true, true); break;
+      case 'dma_alloc_coherent': handle(op.buf); use(handleLines.get(op.buf) ?? NO_LINES, true, true, true, true); break;
       case 'dma_free_coherent': handleOnly(op.buf); break; // dma_direct_free(): no cache maintenance
       case 'dma_read': case 'dma_poll': device(op.handle, false); break;
       case 'dma_write': device(op.handle, true); break;
@@ -277,17 +293,30 @@ function computeFootprints(c: Compiled): Footprints {
   };
 
   const keyed = c.actors.map((ca, a) => (ca.actor.ops as (CpuOp | DeviceOp)[]).map((op) => keysOf(op, a)));
-  for (const row of keyed) for (const k of row) if (k !== 'all') for (const key of k) id(key);
+  const lineSets = new Set<Set<number>>();
+  for (const row of keyed) for (const k of row) if (k !== 'all') { for (const key of k.names) id(key); for (const s of k.lines) lineSets.add(s); }
+  for (const s of lineSets) for (const l of s) id(l);
   const size = ids.size;
   const words = Math.ceil(size / 32);
   const allBits = new Uint32Array(words).fill(0xffffffff);
-  const toBits = (k: Set<string> | 'all'): Bits => {
+  const setBits = new Map<Set<number>, Bits>();
+  const bitsOfSet = (s: Set<number>): Bits => {
+    let b = setBits.get(s);
+    if (!b) {
+      b = new Uint32Array(words);
+      for (const l of s) { const i = id(l); b[i >> 5] |= 1 << (i & 31); }
+      setBits.set(s, b);
+    }
+    return b;
+  };
+  const toBits = (k: Keys | 'all'): Bits => {
     if (k === 'all') return allBits;
     const b = new Uint32Array(words);
-    for (const key of k) {
+    for (const key of k.names) {
       const i = id(key);
       b[i >> 5] |= 1 << (i & 31);
     }
+    for (const s of k.lines) { const sb = bitsOfSet(s); for (let w = 0; w < words; w++) b[w] |= sb[w]; }
     return b;
   };
   const op = keyed.map((row) => row.map(toBits));
@@ -303,15 +332,23 @@ function computeFootprints(c: Compiled): Footprints {
   });
 
   // The relevant lines each op may change or read, for hardware events placed after it.
+  const sortedLines = new Map<Set<number>, number[]>();
   const lines = keyed.map((row) => row.map((k) => {
     if (k === 'all') return [];
-    const out: number[] = [];
-    for (const key of k) if (key.startsWith('line:')) out.push(Number(key.slice(5)));
-    return out.sort((a, b) => a - b);
+    if (k.lines.length === 1) {
+      const s = k.lines[0];
+      let out = sortedLines.get(s);
+      if (!out) sortedLines.set(s, (out = [...s].sort((a, b) => a - b)));
+      return out;
+    }
+    const u = new Set<number>();
+    for (const s of k.lines) for (const l of s) u.add(l);
+    return [...u].sort((a, b) => a - b);
   }));
   const lineBit = new Map<number, number>();
-  for (const [k, i] of ids) if (k.startsWith('line:')) lineBit.set(Number(k.slice(5)), i);
-  const lineBits = (ls: Iterable<number>, any: boolean): Bits => {
+  for (const [k, i] of ids) if (typeof k === 'number') lineBit.set(k, i);
+  const lineBits = (ls: Set<number>, any: boolean): Bits => {
+    if (!any && lineSets.has(ls)) return bitsOfSet(ls);
     const b = new Uint32Array(words);
     if (any) return b.fill(0xffffffff);
     for (const l of ls) {
@@ -332,7 +369,7 @@ function computeFootprints(c: Compiled): Footprints {
     return out;
   });
   const suffixCache = suffixOf((a) => lineBits(a.cache, a.anyLine));
-  const suffixAny = suffixOf((a) => lineBits([...a.cache, ...a.memRead, ...a.memWrite], a.anyLine));
+  const suffixAny = suffixOf((a) => (a.cache === a.memRead && a.cache === a.memWrite ? lineBits(a.cache, a.anyLine) : lineBits(new Set([...a.cache, ...a.memRead, ...a.memWrite]), a.anyLine)));
   const suffixBypass = suffixOf((a) => lineBits(a.bypass, a.anyLine));
   const finalLines = new Set<number>();
   for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
