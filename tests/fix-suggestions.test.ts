@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { BUG_CLASSES } from '../scenarios/bug-classes.js';
 import { loopback } from '../scenarios/loopback.js';
 import { DEFAULT_FIX_BUDGET, findFix, suggestFix, type CompileText } from '../src/check/suggest-fix.js';
-import { SourceText } from '../src/check/source-edit.js';
+import { applyEdits, SourceText } from '../src/check/source-edit.js';
 import { checkLitmusFile, checkProgramAs, formatInputError, type Checked } from '../src/run/check-file.js';
 import { compile, compilePaths } from '../src/exec/compile.js';
 import { parseLitmus } from '../src/litmus/parse.js';
@@ -184,6 +184,19 @@ describe('edits of the user\'s text', () => {
     expect(body.braceless).toBe(true);
     expect(src.insertBefore(body, 'x();')).toBeUndefined();
     expect(src.insertAfter(body, 'x();')).toBeUndefined();
+  });
+
+  test('the body of an if or else without braces, on a line of its own, gets braces in kernel style', () => {
+    const t = ['DMA t', '{ kmalloc b[64]; mmio DB; }', 'cpu c {', '  if (x)', '    writel(1, DB);   /* go */', '  else', '\twritel(2, DB);', '}', ''].join('\n');
+    const s = new SourceText(t);
+    const body = s.statement({ line: 5, col: 5 })!;
+    expect(body.braceless).toBe(true);
+    expect(applyEdits(t, [s.insertBefore(body, 'wmb();')!])).toBe(t.replace('  if (x)\n    writel(1, DB);   /* go */\n', '  if (x) {\n    wmb();\n    writel(1, DB);   /* go */\n  }\n'));
+    expect(applyEdits(t, s.bracket(body, 'a();', 'b();')!)).toBe(t.replace('    writel(1, DB);   /* go */\n', '    a();\n    writel(1, DB);   /* go */\n    b();\n').replace('  if (x)\n', '  if (x) {\n').replace('  else', '  }\n  else'));
+    const other = s.statement({ line: 7, col: 2 })!;
+    expect(applyEdits(t, [s.insertAfter(other, 'c();')!])).toBe(t.replace('  else\n\twritel(2, DB);\n', '  else {\n\twritel(2, DB);\n\tc();\n  }\n'));
+    // Two edits of one body conflict: together they are refused, never garbled.
+    expect(applyEdits(t, [s.insertBefore(body, 'a();')!, s.insertAfter(body, 'b();')!])).toBeUndefined();
   });
 
   test('a CRLF file keeps its line endings, and its fix applies with git apply', () => {

@@ -107,7 +107,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
           }
           if (op.op === 'store' && map.op.dir !== 'DMA_FROM_DEVICE') {
             add(`bracket the write at line ${line(s)} with dma_sync_single_for_cpu() / dma_sync_single_for_device(${map.op.handle})`,
-              [src.insertBefore(s, sync('cpu')), src.insertAfter(s, sync('device'))]);
+              src.bracket(s, sync('cpu'), sync('device')));
           }
           // The CPU owns a received buffer (synced for the CPU) and edits it in place, e.g. an XDP
           // rewrite before the page is recycled: dma-api.rst wants DMA_BIDIRECTIONAL for a buffer

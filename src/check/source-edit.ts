@@ -78,14 +78,18 @@ export class SourceText {
     if (first === undefined) return undefined;
     let depth = 0;
     let i = first;
+    // An `else` after the statement is its own only when the statement is an `if`; after the body
+    // of an if (`if (x)\n    a;\n  else ...`), it is the enclosing if's.
+    const ownsElse = this.toks[first].text === 'if';
+    const ends = (k: number) => !ownsElse || this.toks[k + 1]?.text !== 'else';
     for (; i < this.toks.length && this.toks[i].kind !== 'eof'; i++) {
       const t = this.toks[i].text;
       if (t === '(' || t === '[' || t === '{') depth++;
       else if (t === ')' || t === ']' || t === '}') {
         depth--;
         if (depth < 0) return undefined;
-        if (depth === 0 && t === '}' && this.toks[i + 1]?.text !== 'else') break;
-      } else if (depth === 0 && t === ';' && this.toks[i + 1]?.text !== 'else') break;
+        if (depth === 0 && t === '}' && ends(i)) break;
+      } else if (depth === 0 && t === ';' && ends(i)) break;
     }
     if (this.toks[i]?.kind === 'eof') return undefined;
     const start = this.offset(this.toks[first]);
@@ -140,7 +144,7 @@ export class SourceText {
 
   /** Insert `code` as a statement of its own just before s, indented as s. */
   insertBefore(s: Statement, code: string): TextEdit | undefined {
-    if (s.braceless) return undefined;
+    if (s.braceless) return this.braced(s, code, undefined);
     return s.ownsLines || /^[ \t]*$/.test(this.text.slice(s.lineStart, s.start))
       ? { at: s.lineStart, end: s.lineStart, text: `${s.indent}${code}${this.eol}` }
       : { at: s.start, end: s.start, text: `${code} ` };
@@ -148,10 +152,31 @@ export class SourceText {
 
   /** Insert `code` as a statement of its own just after s (after its trailing comment). */
   insertAfter(s: Statement, code: string): TextEdit | undefined {
-    if (s.braceless) return undefined;
+    if (s.braceless) return this.braced(s, undefined, code);
     return s.ownsLines
       ? { at: s.lineEnd, end: s.lineEnd, text: `${this.eol}${s.indent}${code}` }
       : { at: s.end, end: s.end, text: ` ${code}` };
+  }
+
+  /** `before` and `after` as statements of their own around s: one edit where s needs braces for them. */
+  bracket(s: Statement, before: string, after: string): TextEdit[] | undefined {
+    if (s.braceless) { const e = this.braced(s, before, after); return e && [e]; }
+    const b = this.insertBefore(s, before), a = this.insertAfter(s, after);
+    return b && a && [b, a];
+  }
+
+  /**
+   * The body of an if/else/loop without braces, on a line of its own, given braces and the new
+   * statements beside it (kernel style: `{` on the line of the `if`, `}` at the if's indentation).
+   * On the if's own line there is no room: undefined.
+   */
+  private braced(s: Statement, before: string | undefined, after: string | undefined): TextEdit | undefined {
+    if (!s.ownsLines) return undefined;
+    const head = this.span(s.first - 1).end; // just after the `)` or `else` the body belongs to
+    const headLine = this.text.lastIndexOf('\n', head - 1) + 1;
+    const outer = /^[ \t]*/.exec(this.text.slice(headLine, head))![0];
+    const body = [before, this.text.slice(s.start, s.lineEnd), after].filter((l): l is string => l !== undefined);
+    return { at: head, end: s.lineEnd, text: ` {${this.eol}${body.map((l) => `${s.indent}${l}`).join(this.eol)}${this.eol}${outer}}` };
   }
 
   /** Move s to just after t (t later in the same block), its comment with it, `first` before it. */
