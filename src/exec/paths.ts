@@ -13,6 +13,7 @@
 import { binary, evaluate, unary, type Expr } from '../program/expr.js';
 import { ProgramError } from '../program/program-error.js';
 import { CONTROL_OPS, type Actor, type CpuOp, type DeviceOp, type Program } from '../program/types.js';
+import { memsetValue } from './values.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -166,7 +167,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       else if (v < 0n || v > BigInt(op.size)) throw new ProgramError(`${at}: length ${BigInt.asIntN(64, v)} on this path: at most the ${op.size} bytes from the pointer to the end of '${op.buf}'`);
       else {
         (o as { size: number }).size = Number(v);
-        if (op.op === 'store' && v <= 8n) (o as { value: bigint }).value = BigInt(`0x${(op.value & 0xffn).toString(16).padStart(2, '0').repeat(Number(v))}`); // memset's byte in every byte
+        if (op.op === 'store') (o as { value: bigint }).value = memsetValue(op.value & 0xffn, Number(v));
       }
     }
     if ((op.op === 'dma_sync' || op.op === 'dma_unmap') && op.sizeExpr) {

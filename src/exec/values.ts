@@ -17,6 +17,14 @@ export function encodeValue(value: Value, size: number): Uint8Array {
 }
 
 /** `{v0, v1, ...}`: consecutive little-endian u64s filling `size` bytes (compile() checks the count). */
+/** memset(p, byte, n) with n ≤ 8 is a store of n copies of the byte; wider, the byte fills it (encodeValue). */
+export function memsetValue(byte: Value, size: number): Value {
+  if (size > 8) return byte;
+  let v = 0n;
+  for (let k = 0; k < size; k++) v = (v << 8n) | byte;
+  return v;
+}
+
 export function encodeValues(values: readonly Value[], size: number): Uint8Array {
   const out = new Uint8Array(size);
   values.forEach((v, k) => out.set(encodeValue(v, 8), 8 * k));

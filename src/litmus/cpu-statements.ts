@@ -2,7 +2,7 @@
 // DMA API calls and the mapping check. Control flow (if, while, for) is src/litmus/statements.ts.
 
 import type { BufRef, CpuOp } from '../program/types.js';
-import { REGISTER_BYTES } from '../exec/values.js';
+import { memsetValue, REGISTER_BYTES } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import { CpuCalls } from './cpu-calls.js';
 import { IDENTITY_FUNCTIONS, type Syn } from './syntax.js';
@@ -292,11 +292,3 @@ export class CpuStatements extends CpuCalls {
  * access wider than 8 bytes, which valueProblem() reads as a memset (one byte, at most 0xff).
  */
 const MEMSET_BYTE = 9;
-
-/** memset(p, byte, n) with n ≤ 8 is a store of n copies of the byte. */
-function memsetValue(byte: bigint, size: number): bigint {
-  if (size > 8) return byte;
-  let v = 0n;
-  for (let k = 0; k < size; k++) v = (v << 8n) | byte;
-  return v;
-}
