@@ -89,7 +89,9 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
     key: ({ m, k }) => createHash('sha1').update(m.fingerprint()).update(k.key()).digest('base64'),
     prune: (s) => s.out === true,
     onFinal: ({ m, k }) => {
-      if (group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
+      // Only a driver that ran to its end leaks: an execution cut at the loop bound (--unroll)
+      // stops inside the loop, before the unmaps after it.
+      if (!m.dead && group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
     },
     budget: { states: budget },
   });

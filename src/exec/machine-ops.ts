@@ -39,11 +39,13 @@ export abstract class MachineOps extends MachineOrder {
       case 'writel': {
         // writeb/writew/writel/writeq move 1, 2, 4 or 8 bytes; a computed value is truncated as C's cast does
         const width = op.width ?? REGISTER_BYTES;
-        this.regs.set(op.reg, op.valueExpr ? BigInt.asUintN(8 * width, this.evaluate(a, op.valueExpr)) : op.value);
+        const value = op.valueExpr ? BigInt.asUintN(8 * width, this.evaluate(a, op.valueExpr)) : op.value;
+        this.regs.set(op.reg, value);
         this.regWrites.set(op.reg, (this.regWrites.get(op.reg) ?? 0) + 1);
+        this.noteRegister(a, op.reg, encodeValue(value, width), op.valueExpr);
         return true;
       }
-      case 'readl': this.read(a, j, encodeValue(BigInt.asUintN(8 * (op.width ?? REGISTER_BYTES), this.regs.get(op.reg) ?? 0n), op.width ?? REGISTER_BYTES)); return true;
+      case 'readl': this.readRegister(a, j, op.reg, encodeValue(BigInt.asUintN(8 * (op.width ?? REGISTER_BYTES), this.regs.get(op.reg) ?? 0n), op.width ?? REGISTER_BYTES)); return true;
       case 'rmw': return this.rmw(a, j, op, forwarded);
       case 'wait_irq': return this.takeIrq(op.irq);
       case 'assume': this.assume(a, op.cond, op.cut); return true;
@@ -83,10 +85,13 @@ export abstract class MachineOps extends MachineOrder {
         if (op.anyWrite) return this.takeWrite(op.reg);
         return (this.regs.get(op.reg) ?? 0n) === op.value;
       case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
-      case 'set_reg': this.regs.set(op.reg, op.value); return true;
+      case 'set_reg':
+        this.regs.set(op.reg, op.value);
+        this.noteRegister(a, op.reg, encodeValue(op.value, this.c.program.mmio?.[op.reg]?.bytes ?? REGISTER_BYTES), undefined);
+        return true;
       case 'read_reg': {
         const bytes = this.c.program.mmio?.[op.reg]?.bytes ?? REGISTER_BYTES;
-        this.read(a, j, encodeValue(this.regs.get(op.reg) ?? 0n, bytes));
+        this.readRegister(a, j, op.reg, encodeValue(this.regs.get(op.reg) ?? 0n, bytes));
         return true;
       }
       case 'assume': this.assume(a, op.cond, op.cut); return true;

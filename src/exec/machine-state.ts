@@ -34,6 +34,12 @@ export abstract class MachineState {
   trace?: TraceEntry[];
   /** Memory fields that hold a stored DMA handle, when the program uses handles as values. */
   fields: HandleFields | undefined;
+  /**
+   * The same for MMIO registers, keyed by the register's place in the program's mmio list: a
+   * driver hands the device a buffer by writing its handle to an address register
+   * (`writel(lower_32_bits(dma), RXADDR)`), and the device's read_reg of it is that handle.
+   */
+  regFields: HandleFields | undefined;
   /** Per actor, per op: the handle a read returned (from such a field). Shared with clones like `vals`. */
   readonly hvals: (HandleValue | undefined)[][];
   /** The last op performed; each points back to the one before (clones share the history). */
@@ -59,6 +65,7 @@ export abstract class MachineState {
     this.vals = c.actors.map((a) => (a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_VALUES));
     this.owned = c.actors.map(() => true);
     this.fields = c.handleValues ? HandleFields.EMPTY : undefined;
+    this.regFields = this.fields;
     this.hvals = c.actors.map((a) => (c.handleValues && a.registers ? new Array(a.actor.ops.length).fill(undefined) : NO_HANDLES));
   }
 
@@ -115,7 +122,7 @@ export abstract class MachineState {
     for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
     for (const [k, v] of this.regWrites) rest += `w${k}=${v}/${this.regWritesSeen.get(k) ?? 0},`;
     for (let g = this.guards; g; g = g.prev) rest += `;g${g.actor}:${g.op}:${g.bytes.join('-')}`;
-    if (this.fields) rest += `;${this.fields.fingerprint()}`;
+    if (this.fields) rest += `;${this.fields.fingerprint()};${this.regFields!.fingerprint()}`;
     return `${progress}${rest};${this.world.fingerprint()}`;
   }
 }

@@ -16,8 +16,8 @@ export abstract class MachineValues extends MachineState {
    * ideal platform the register holds the whole handle (src/exec/handle-fields.ts); any other
    * 8-byte value inside a mapping is named by it too.
    */
-  protected read(a: number, j: number, bytes: Uint8Array, at?: number): void {
-    const field = at === undefined ? undefined : this.fields?.read(at, bytes);
+  protected read(a: number, j: number, bytes: Uint8Array, at?: number, fields = this.fields): void {
+    const field = at === undefined ? undefined : fields?.read(at, bytes);
     if (field) {
       if (this.c.actors[a].registers) this.vals[a][j] = this.world.wholeHandles ? field.value : decodeValue(bytes);
       this.reads[a][j] = field.text;
@@ -34,6 +34,23 @@ export abstract class MachineValues extends MachineState {
     if (!this.fields) return;
     const value = valueExpr ? this.evaluate(a, valueExpr) : 0n;
     this.fields = this.fields.store(at, bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
+  }
+
+  /** What read op j got from MMIO register `reg`: a handle a write put there is observed as that handle, as in memory. */
+  protected readRegister(a: number, j: number, reg: string, bytes: Uint8Array): void {
+    this.read(a, j, bytes, this.regFields && this.registerSlot(reg), this.regFields);
+  }
+
+  /** A write of `bytes` to MMIO register `reg` (writel, set_reg): a handle-valued one makes a register field. */
+  protected noteRegister(a: number, reg: string, bytes: Uint8Array, valueExpr: Expr | undefined): void {
+    if (!this.regFields) return;
+    const value = valueExpr ? this.evaluate(a, valueExpr) : 0n;
+    this.regFields = this.regFields.store(this.registerSlot(reg), bytes, valueExpr ? this.handleIn(a, valueExpr, value) : undefined, value, this.world.wholeHandles);
+  }
+
+  /** Where regFields keeps a register: its place among the program's registers, 8 bytes apart (none is wider). */
+  private registerSlot(reg: string): number {
+    return 8 * this.c.program.registers.indexOf(reg);
   }
 
   /** The handle a value computed by actor a is (src/exec/handle-fields.ts handleOf). */

@@ -28,6 +28,7 @@ export class Machine extends MachineOps {
       regWritesSeen: new Map(this.regWritesSeen),
       bailedOut: this.bailedOut,
       fields: this.fields,
+      regFields: this.regFields,
       hvals: this.hvals.slice(),
       last: this.last,
       reordered: this.reordered,
