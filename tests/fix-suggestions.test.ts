@@ -177,6 +177,13 @@ describe('edits of the user\'s text', () => {
     expect(args).toEqual(['dev', 'b', '64', 'DMA_FROM_DEVICE']);
   });
 
+  test('a sync the fix adds names the device and size as the driver\'s map call does', () => {
+    const t = ['DMA t', '#define RX_LEN 64', '{ kmalloc b[64]; mmio DB; }', 'cpu c {', '  h = dma_map_single(&pdev->dev, b, RX_LEN, DMA_FROM_DEVICE);', '  writel(1, DB);', '  wait_for_irq(irq);', '  r0 = *(u32 *)b;', '}',
+      'device d { wait_doorbell(DB, 1); dma_write(h, 4, 7); raise_irq(irq); }', ''].join('\n');
+    const fix = suggestFix(t, compileText);
+    expect(fix?.text).toContain('\n  dma_sync_single_for_cpu(&pdev->dev, h, RX_LEN, DMA_FROM_DEVICE);\n  r0 = *(u32 *)b;');
+  });
+
   test('two statements on one line: the edit stays inline; the body of an if without braces gets none', () => {
     const second = at(6, 19);
     expect(src.insertBefore(second, 'x();')).toEqual({ at: second.start, end: second.start, text: 'x(); ' });

@@ -105,6 +105,11 @@ describe('expressions and statements of driver C', () => {
     T('  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (unlikely(dma_mapping_error(dev, h)))\n    return -ENOMEM;\n  writel(1, DB);'),
     T('  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);'),
   ));
+  test('the struct device is written as the driver writes it: &pdev->dev, priv->dev, ndev->dev.parent', () => {
+    const rx = (dev: string) => T(`  h = dma_map_single(${dev}, buf, 64, DMA_FROM_DEVICE);\n  if (dma_mapping_error(${dev}, h))\n    return -ENOMEM;\n  dma_sync_single_for_cpu(${dev}, h, 64, DMA_FROM_DEVICE);\n  dma_unmap_single(${dev}, h, 64, DMA_FROM_DEVICE);`);
+    for (const dev of ['&pdev->dev', 'priv->dev', 'ndev->dev.parent', 'kdev', 'to_dev(priv, 0)', '&priv->pdev[1]->dev']) same(rx(dev), rx('dev'));
+    same(T('  pool = dma_pool_create("cmds", &pdev->dev, 64, 64, 0);'), T('  pool = dma_pool_create("cmds", dev, 64, 64, 0);'));
+  });
   test('memcpy and memset take a length computed from registers: at most the rest of the buffer, folded on a path where it is constant', () => {
     const text = T('  n = READ_ONCE(*(u32 *)buf);\n  memcpy(r, buf + 8, n);\n  memset(buf + n, 0x11, 16 - n);\n  k = 4;\n  memcpy(q, buf, k + 1);');
     const ops = cpuOps(text);

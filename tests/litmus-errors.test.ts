@@ -54,7 +54,7 @@ describe('malformed files give one line with file:line:col', () => {
     ['unknown type', edit('*(u32 *)buf', '*(float *)buf'), /^t\.litmus:11:10: unknown type 'float'/],
     ['value wider than its access', edit('0x5a', '0x1122334455667788'), /^t\.litmus:15:19: value 0x1122334455667788 does not fit in a 32-bit access \(at most 0xffffffff\)$/],
     ['bad expect', GOOD.replace('DMA rx\n', 'DMA rx\nexpect maybe\n'), /^t\.litmus:2:8: expect takes 'bug' or 'ok', not 'maybe'$/],
-    ['first argument is not dev', edit('dma_map_single(dev,', 'dma_map_single(pdev,'), /^t\.litmus:7:22: the first argument is the struct device; write 'dev'$/],
+    ['no struct device', edit('dma_map_single(dev,', 'dma_map_single(,'), /^t\.litmus:7:22: expected the struct device \(dev\) as the first argument$/],
     ['unassigned handle', edit('h = dma_map_single', 'dma_map_single'), /^t\.litmus:7:3: the handle dma_map_single\(\) returns must be assigned/],
     ['sg entry not set', edit('h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);', 'dma_map_sg(dev, h, 1, DMA_FROM_DEVICE);'), /^t\.litmus:7:19: h\[0\] is not set: call sg_set_buf/],
     ['coherent alloc of a kmalloc buffer', edit('h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);', 'buf = dma_alloc_coherent(dev, 64, GFP_KERNEL);'), /^t\.litmus:7:3: 'buf' is not declared 'coherent'$/],

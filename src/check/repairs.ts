@@ -37,6 +37,23 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
     return at && src.statement(at);
   };
   const line = (s: Statement) => src.lineOf(s.start);
+  /**
+   * A printed call about a mapping (a sync of all of it, its dma_mapping_error()), with the device
+   * and size written as the driver's own map call writes them (`priv->dev`, `XFER_LEN`): the fix
+   * reads as the driver's code does.
+   */
+  const asMapped = (printed: string, map: CpuOp & { size: number; dir: string }): string => {
+    const m = stmtOf(map);
+    const call = m && src.callArgs(m);
+    if (!call?.name.startsWith('dma_map_')) return printed; // dma_alloc_noncoherent() takes its size elsewhere
+    const args = dirArgs(m!);
+    let out = printed;
+    const tail = `, ${map.size}, ${map.dir});`;
+    if (args?.size && out.endsWith(tail)) out = `${out.slice(0, -tail.length)}, ${args.size.text}, ${map.dir});`;
+    const dev = call.args[0]?.text;
+    if (dev && dev !== 'dev') out = out.replace(/\(dev, /, `(${dev}, `);
+    return out;
+  };
   /** The DMA_* direction argument of a statement, and the argument before it (the size). */
   const dirArgs = (s: Statement) => {
     const call = src.callArgs(s);
@@ -56,7 +73,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
       && !later(op).some((o) => o.op === 'dma_mapping_error' && o.handle === op.handle));
     if (unchecked.length) {
       add(`check every mapping with dma_mapping_error() (${unchecked.map((u) => u.handle).join(', ')})`,
-        unchecked.map((m) => { const s = stmtOf(m); return s && src.insertAfter(s, print({ op: 'dma_mapping_error', handle: m.handle })); }));
+        unchecked.map((m) => { const s = stmtOf(m); return s && src.insertAfter(s, asMapped(print({ op: 'dma_mapping_error', handle: m.handle }), m)); }));
     }
 
     for (const op of flat) {
@@ -77,7 +94,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
         if (map && args) {
           if (op.op === 'dma_sync' && (op.off !== 0 || op.offExpr || op.size !== map.size)) {
             add(`sync the whole mapping of ${op.handle} (${map.size} bytes, line ${line(s)})`,
-              [{ at: s.start, end: s.end, text: print({ op: 'dma_sync', to: op.to, handle: op.handle, off: 0, size: map.size, dir: op.dir }) }]);
+              [{ at: s.start, end: s.end, text: asMapped(print({ op: 'dma_sync', to: op.to, handle: op.handle, off: 0, size: map.size, dir: op.dir }), { ...map, dir: op.dir }) }]);
           }
           if (op.op === 'dma_unmap' && op.size !== map.size && args.size) {
             add(`unmap ${op.handle} with its mapping's size, ${map.size} (line ${line(s)})`, [{ at: args.size.start, end: args.size.end, text: String(map.size) }]);
@@ -96,7 +113,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
       // Give the buffer to the CPU before it reads, or bracket a CPU write with a sync pair.
       if (op.op === 'load' || op.op === 'poll' || op.op === 'store') {
         for (const map of liveMappingsOver(p.buffers, flat, op)) {
-          const sync = (to: 'cpu' | 'device') => print({ op: 'dma_sync', to, handle: map.op.handle, off: 0, size: map.op.size, dir: map.op.dir });
+          const sync = (to: 'cpu' | 'device') => asMapped(print({ op: 'dma_sync', to, handle: map.op.handle, off: 0, size: map.op.size, dir: map.op.dir }), map.op);
           if (op.op !== 'store' && map.op.dir !== 'DMA_TO_DEVICE' && op.offExpr && map.op.buf === op.buf && map.op.off === 0) {
             // A slot of a ring, at an offset the loop computes: sync that slot's bytes only.
             add(`call dma_sync_single_range_for_cpu(${map.op.handle}) on the bytes read at line ${line(s)}`,
@@ -118,7 +135,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
             const uses = flat.filter((o) => 'handle' in o && o.handle === map.op.handle && 'dir' in o).map((o) => stmtOf(o));
             add(`map ${map.op.handle} DMA_BIDIRECTIONAL and give it back with dma_sync_single_for_device() after the write at line ${line(s)}`,
               [...uses.map((u) => { const d = u && dirArgs(u)?.dir; return d && { at: d.start, end: d.end, text: 'DMA_BIDIRECTIONAL' }; }),
-                src.insertAfter(s, print({ op: 'dma_sync', to: 'device', handle: map.op.handle, off: 0, size: map.op.size, dir: 'DMA_BIDIRECTIONAL' }))]);
+                src.insertAfter(s, asMapped(print({ op: 'dma_sync', to: 'device', handle: map.op.handle, off: 0, size: map.op.size, dir: 'DMA_BIDIRECTIONAL' }), { ...map.op, dir: 'DMA_BIDIRECTIONAL' }))]);
           }
           const m = stmtOf(map.op);
           if (op.op === 'store' && m && !owned) add(`move the write of ${op.buf} at line ${line(s)} before dma_map_*(${map.op.handle})`, src.moveBefore(s, m));

@@ -300,11 +300,12 @@ export class SyntaxParser extends TypeParser {
   private callArgs(name: Token, cond: boolean): Syn {
     this.next();
     const args: Syn[] = [];
-    if (!this.is(')')) {
-      args.push(this.binaryAt(0, cond));
-      while (this.is(',')) { this.next(); args.push(this.binaryAt(0, cond)); }
-    }
     const signature = CPU_CALLS[name.text] ?? DEVICE_CALLS[name.text] ?? '(';
+    const dev = deviceParameter(signature);
+    if (!this.is(')')) {
+      args.push(dev === 0 ? this.deviceArg() : this.binaryAt(0, cond));
+      while (this.is(',')) { this.next(); args.push(args.length === dev ? this.deviceArg() : this.binaryAt(0, cond)); }
+    }
     const end = this.expectText(')', `to close ${name.text}${signature === '(' ? '(' : signature}`);
     if (IDENTITY_FUNCTIONS.has(name.text)) {
       if (args.length !== 1) this.fail(name, `${name.text}() takes one argument`);
@@ -317,6 +318,23 @@ export class SyntaxParser extends TypeParser {
       if (args[0].s === 'num') return this.node(name, { s: 'num', v: swab(args[0].v, SWAB_FUNCTIONS[name.text]) });
     }
     return this.node(name, { s: 'call', name: name.text, args, end }, ...args);
+  }
+
+  /**
+   * The struct device of a DMA API call, written as the driver writes it: `dev`, `&pdev->dev`,
+   * `priv->dev`, `ndev->dev.parent`. The model has one device per DMA engine thread and the
+   * argument says nothing more, so its tokens are taken as they are, up to the next argument.
+   */
+  private deviceArg(): Syn {
+    const first = this.tok;
+    for (let depth = 0; ; this.next()) {
+      const t = this.tok;
+      if (t.kind === 'eof' || (depth === 0 && (this.is(',') || this.is(')')))) break;
+      if (this.is('(') || this.is('[')) depth++;
+      else if (this.is(')') || this.is(']')) depth--;
+    }
+    if (this.tok === first) this.fail(first, 'expected the struct device (dev) as the first argument');
+    return this.node(first, { s: 'name', name: 'dev' });
   }
 
   /** The kernel's bit macros (src/litmus/bit-macros.ts), as C expressions. */
@@ -378,3 +396,8 @@ function scalarSize(name: string): number | undefined {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Where a call's signature (src/litmus/vocabulary.ts) takes the struct device: `(dev, ptr, size, dir)` 0, none -1. */
+function deviceParameter(signature: string): number {
+  return signature.startsWith('(') ? signature.slice(1, -1).split(',').findIndex((p) => p.trim() === 'dev') : -1;
+}
