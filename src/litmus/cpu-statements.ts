@@ -6,7 +6,7 @@ import { memsetValue, REGISTER_BYTES } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import { CpuCalls } from './cpu-calls.js';
 import { IDENTITY_FUNCTIONS, type Syn } from './syntax.js';
-import { CPU_CALLS, DEVICE_CALLS, UNSUPPORTED_CALLS, closest, isBarrier } from './vocabulary.js';
+import { CPU_CALLS, DEVICE_CALLS, PRINTING_CALLS, UNSUPPORTED_CALLS, closest, isBarrier } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;
 
@@ -35,11 +35,28 @@ export class CpuStatements extends CpuCalls {
       const value = this.expr(rhs); // r = expression;
       return [...this.takePre(), { op: 'let', reg: this.assign(lhs), value }];
     }
+    if (PRINTING_CALLS.has(t.text) && this.is('(', 1)) {
+      this.skipCall();
+      this.end();
+      return [];
+    }
     this.knownCall(t, CPU_CALLS, 'cpu');
     const call = this.syn();
     if (call.s !== 'call') this.fail(t, `expected a call such as ${t.text}(...);`);
     this.end();
     return [...this.takePre(), ...this.opt(this.cpuCall(call, undefined, sg))];
+  }
+
+  /** NAME( ... ) with whatever is inside, balanced: a call whose arguments mean nothing to the model. */
+  protected skipCall(): void {
+    const name = this.next();
+    let depth = 0;
+    for (;;) {
+      const t = this.next();
+      if (t.kind === 'eof') this.fail(name, `'(' after ${name.text} has no closing ')'`);
+      if (t.kind === 'punct' && (t.text === '(' || t.text === '[')) depth++;
+      if (t.kind === 'punct' && (t.text === ')' || t.text === ']') && --depth === 0) return;
+    }
   }
 
   private opt(op: CpuOp | undefined): CpuOp[] {

@@ -107,21 +107,18 @@ export const UNSUPPORTED_CALLS: Record<string, string> = {
   mutex_unlock: 'write spin_unlock(&lock)',
   readx_poll_timeout: 'write readl_poll_timeout(REG, val, cond, delay_us, timeout_us)',
   read_poll_timeout: 'write readl_poll_timeout(REG, val, cond, delay_us, timeout_us)',
-  printk: 'printing is not modelled; drop the call',
-  pr_err: 'printing is not modelled; drop the call',
-  pr_warn: 'printing is not modelled; drop the call',
-  pr_info: 'printing is not modelled; drop the call',
-  pr_debug: 'printing is not modelled; drop the call',
-  dev_err: 'printing is not modelled; drop the call',
-  dev_warn: 'printing is not modelled; drop the call',
-  dev_info: 'printing is not modelled; drop the call',
-  dev_dbg: 'printing is not modelled; drop the call',
-  netdev_err: 'printing is not modelled; drop the call',
-  netdev_warn: 'printing is not modelled; drop the call',
-  netdev_info: 'printing is not modelled; drop the call',
-  netdev_dbg: 'printing is not modelled; drop the call',
   dma_sync_single_range_for_cpu_attrs: 'write dma_sync_single_range_for_cpu(dev, handle, offset, size, dir)',
 };
+
+/**
+ * Printing, which touches no DMA memory: a statement calling one is dropped, whatever its
+ * arguments (format strings, `skb->len`, `&pdev->dev`), so a driver's error paths read as written.
+ */
+export const PRINTING_CALLS = new Set([
+  'printk', 'pr_err', 'pr_warn', 'pr_info', 'pr_notice', 'pr_debug', 'pr_err_ratelimited', 'pr_warn_ratelimited', 'pr_warn_once', 'pr_err_once',
+  'dev_err', 'dev_warn', 'dev_info', 'dev_notice', 'dev_dbg', 'dev_err_ratelimited', 'dev_warn_ratelimited', 'dev_err_once', 'dev_warn_once', 'dev_info_once', 'dev_dbg_ratelimited',
+  'netdev_err', 'netdev_warn', 'netdev_info', 'netdev_notice', 'netdev_dbg', 'netif_err', 'netif_warn', 'netif_info', 'netif_dbg', 'net_err_ratelimited', 'net_warn_ratelimited',
+]);
 
 /** Every call a device block understands. */
 export const DEVICE_CALLS: Record<string, string> = {
