@@ -116,6 +116,18 @@ describe('expressions and statements of driver C', () => {
     T('  h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) {\n    netdev_err(ndev, "rx map failed (%d)\\n", skb->len);\n    return -ENOMEM;\n  }\n  dev_dbg(&pdev->dev, "mapped %pad\\n", &h);\n  writel(1, DB);'),
     T('  h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) {\n    return -ENOMEM;\n  }\n  writel(1, DB);'),
   ));
+  test('a declaration initialized by a load reads first, then assigns (u32 st = READ_ONCE(...))', () => same(
+    T('  u64 st = READ_ONCE(*(u32 *)buf) & 0xff;\n  u64 len = le16_to_cpu(READ_ONCE(*(u16 *)(buf + 4))) + 1;'),
+    T('  st = READ_ONCE(*(u32 *)buf) & 0xff;\n  len = le16_to_cpu(READ_ONCE(*(u16 *)(buf + 4))) + 1;'),
+  ));
+  test('a mapping of a length in a local (len = ETH_ZLEN + 4): the constant it is on each path', () => {
+    const text = (len: string) => T(`  unsigned int len = ${len};\n  h = dma_map_single(dev, buf + 8, len, DMA_TO_DEVICE);\n  dma_unmap_single(dev, h, len, DMA_TO_DEVICE);`, '#define ETH_ZLEN 40');
+    const mapOf = (t: string) => expandPaths(prog(t))[0].program.actors[0].ops.find((o) => o.op === 'dma_map');
+    expect(mapOf(text('ETH_ZLEN + 4'))).toEqual(mapOf(T('  h = dma_map_single(dev, buf + 8, 44, DMA_TO_DEVICE);')));
+    expect(prog(printLitmus(prog(text('ETH_ZLEN + 4'))))).toEqual(prog(text('ETH_ZLEN + 4')));
+    expect(() => mapOf(text('57'))).toThrow(/size 57 on this path: a mapping is 1 to the 56 bytes from the pointer to the end of 'buf'/);
+    expect(() => mapOf(text('READ_ONCE(*(u32 *)buf)'))).toThrow(/the size of this mapping depends on a value read on this path/);
+  });
   test('memcpy and memset take a length computed from registers: at most the rest of the buffer, folded on a path where it is constant', () => {
     const text = T('  n = READ_ONCE(*(u32 *)buf);\n  memcpy(r, buf + 8, n);\n  memset(buf + n, 0x11, 16 - n);\n  k = 4;\n  memcpy(q, buf, k + 1);');
     const ops = cpuOps(text);
@@ -299,7 +311,7 @@ describe('bad input in the C syntax: one line at the construct, saying what to w
     ['a case label that is not constant', R('  s = 1;\n  switch (s) {\n  case s:\n    x = 1;\n  }'), 't.litmus:8:8: a case label is a constant (a number or a #define)'],
     ['a device writing a CPU buffer', ringTest(S, '', '  *(u32 *)buf = 1;'), "t.litmus:9:3: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
     ['++ before a name inside an expression', R('  i = 0;\n  x = ++i;'), "t.litmus:7:7: '++' inside an expression is not supported: write it as its own statement (++x;)"],
-    ['a computed size where only constants go', R('  n = 4;\n  h = dma_map_single(dev, buf, n, DMA_TO_DEVICE);'), 't.litmus:7:32: expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*(), dma_unmap_*(), memcpy() and memset()'],
+    ['a computed size where only constants go', R('  n = 4;\n  sg_set_buf(&sgl[0], buf, n);'), 't.litmus:7:28: expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_map_single(), dma_map_page(), dma_sync_*(), dma_unmap_*(), memcpy() and memset()'],
     ['a statement that does nothing', R('  ring[0].sc;'), 't.litmus:6:3: expected a statement (an assignment, a call, a declaration or control flow), found an expression'],
   ];
   for (const [kind, text, want] of cases) test(kind, () => expect(err(text)).toBe(want));

@@ -170,6 +170,15 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
         if (op.op === 'store') (o as { value: bigint }).value = memsetValue(op.value & 0xffn, Number(v));
       }
     }
+    if (op.op === 'dma_map' && op.sizeExpr) {
+      // A mapping's size is known when it is made (dma-debug, swiotlb and the cache maintenance
+      // all take it then): a constant on this path, within the buffer from the pointer on.
+      delete (o as { sizeExpr?: Expr }).sizeExpr;
+      const v = constant(fold(op.sizeExpr, st.env, at));
+      if (v === undefined) throw new ProgramError(`${at}: the size of this mapping depends on a value read on this path; a mapping's size is known when it is made (write the length, or compute it from constants)`);
+      if (v < 1n || v > BigInt(op.size)) throw new ProgramError(`${at}: size ${BigInt.asIntN(64, v)} on this path: a mapping is 1 to the ${op.size} bytes from the pointer to the end of '${op.buf}'`);
+      (o as { size: number }).size = Number(v);
+    }
     if ((op.op === 'dma_sync' || op.op === 'dma_unmap') && op.sizeExpr) {
       delete (o as { sizeExpr?: Expr }).sizeExpr;
       const e = fold(op.sizeExpr, st.env, at);

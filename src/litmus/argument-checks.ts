@@ -142,7 +142,7 @@ export class ArgumentChecks extends SyntaxParser {
   }
 
   protected intArg(a: Syn, what: string): number {
-    if (a.s !== 'num' && what === 'a size') this.fail(a.tok, 'expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_sync_*(), dma_unmap_*(), memcpy() and memset()');
+    if (a.s !== 'num' && what === 'a size') this.fail(a.tok, 'expected a size that is a constant here (numbers, sizeof, #defines and arithmetic fold); a size computed from registers is taken by dma_map_single(), dma_map_page(), dma_sync_*(), dma_unmap_*(), memcpy() and memset()');
     if (a.s !== 'num') this.fail(a.tok, `expected ${what} (a number)`);
     return this.small(a.v, a.tok, what);
   }

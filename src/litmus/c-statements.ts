@@ -129,8 +129,9 @@ export class CStatements extends DeviceStatements {
       if (this.is('=')) {
         this.next();
         const value = this.assignExpr0();
-        out.push(...this.takePre(), this.registerAssignment(this.node(name, { s: 'name', name: name.text }) as Extract<Syn, { s: 'name' }>, undefined, value));
-        out.push(...this.takePre());
+        // The loads the value needs (READ_ONCE(desc->status)) come before the assignment that uses them.
+        const assignment = this.registerAssignment(this.node(name, { s: 'name', name: name.text }) as Extract<Syn, { s: 'name' }>, undefined, value);
+        out.push(...this.takePre(), assignment);
       }
       if (!this.is(',')) break;
       this.next();

@@ -183,8 +183,9 @@ export class CpuStatements extends CpuCalls {
         this.dev(c.args[0]);
         const handle = needsLhs('handle');
         const p = this.pointer(c.args[1]);
-        const size = this.intArg(c.args[2], 'a size');
         this.handles.add(handle);
+        if (c.args[2].s !== 'num') return { op: 'dma_map', api: 'single', handle, ...this.range(this.restOf(p, c.args[1].tok), c.args[1].tok), dir: this.dir(c.args[3]), ...attrs(c.args[4]), sizeExpr: this.expr(c.args[2]) };
+        const size = this.intArg(c.args[2], 'a size');
         return { op: 'dma_map', api: 'single', handle, ...this.range({ ...p, size }, c.args[1].tok), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
       }
       case 'dma_map_page': case 'dma_map_page_attrs': {
@@ -193,8 +194,9 @@ export class CpuStatements extends CpuCalls {
         const handle = needsLhs('handle');
         const buf = this.bufferName(c.args[1]);
         const off = this.intArg(c.args[2], 'an offset');
-        const size = this.intArg(c.args[3], 'a size');
         this.handles.add(handle);
+        if (c.args[3].s !== 'num') return { op: 'dma_map', api: 'page', handle, ...this.range(this.restOf({ name: buf, off }, c.args[1].tok), c.args[1].tok), dir: this.dir(c.args[4]), ...attrs(c.args[5]), sizeExpr: this.expr(c.args[3]) };
+        const size = this.intArg(c.args[3], 'a size');
         return { op: 'dma_map', api: 'page', handle, ...this.range({ name: buf, off, size }, c.args[1].tok), dir: this.dir(c.args[4]), ...attrs(c.args[5]) };
       }
       case 'dma_unmap_single': case 'dma_unmap_single_attrs': case 'dma_unmap_page': case 'dma_unmap_page_attrs': {

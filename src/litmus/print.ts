@@ -198,8 +198,8 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
     case 'dma_map':
       if (op.alloc === 'noncoherent') return `${op.buf} = dma_alloc_noncoherent(dev, ${op.size}, &${op.handle}, ${op.dir}, GFP_KERNEL);`;
       return op.api === 'single'
-        ? `${op.handle} = dma_map_single${suffix(op.skipCpuSync)}(dev, ${pointer(op.buf, op.off)}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`
-        : `${op.handle} = dma_map_page${suffix(op.skipCpuSync)}(dev, ${op.buf}, ${op.off}, ${op.size}, ${op.dir}${attrs(op.skipCpuSync)});`;
+        ? `${op.handle} = dma_map_single${suffix(op.skipCpuSync)}(dev, ${pointer(op.buf, op.off)}, ${sizeText(op)}, ${op.dir}${attrs(op.skipCpuSync)});`
+        : `${op.handle} = dma_map_page${suffix(op.skipCpuSync)}(dev, ${op.buf}, ${op.off}, ${sizeText(op)}, ${op.dir}${attrs(op.skipCpuSync)});`;
     case 'dma_unmap':
       if (op.free) return `dma_free_noncoherent(dev, ${op.size}, ${op.free}, ${op.handle}, ${op.dir});`;
       return `dma_unmap_${op.api}${suffix(op.skipCpuSync)}(dev, ${op.handle}, ${sizeText(op)}, ${op.dir}${attrs(op.skipCpuSync)});`;

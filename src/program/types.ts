@@ -131,7 +131,11 @@ export type CpuOp =
    * dma_alloc_noncoherent() (cacheable pages zeroed through the cache, no sync: the driver
    * syncs; kernel/dma/mapping.c dma_alloc_pages); it is then api 'page' with skipCpuSync.
    */
-  | { op: 'dma_map'; api: 'single' | 'page'; handle: string; buf: string; off: number; size: number; dir: Direction; skipCpuSync?: boolean; alloc?: 'noncoherent' }
+  /**
+   * sizeExpr (source only): a size computed in registers (`len = ETH_FRAME_LEN + 4;`), a constant on
+   * each path (src/exec/paths.ts folds it into `size`, which bounds it until then).
+   */
+  | { op: 'dma_map'; api: 'single' | 'page'; handle: string; buf: string; off: number; size: number; dir: Direction; skipCpuSync?: boolean; alloc?: 'noncoherent'; sizeExpr?: Expr }
   /**
    * free: dma_free_noncoherent(dev, size, free, handle, dir) — the buffer dma_alloc_noncoherent gave;
    * sizeExpr (source only): a size computed from registers; src/exec/paths.ts folds it into `size`.
