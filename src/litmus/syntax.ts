@@ -364,11 +364,15 @@ export class SyntaxParser extends TypeParser {
     return l.s === 'num' && r.s === 'num' ? this.node(l.tok, { s: 'num', v: binary(op, l.v, r.v) }) : this.node(l.tok, { s: 'bin', op, l, r }, l, r);
   }
 
+  /** `body` is a fresh object literal at every call: it becomes the node (no copy). */
   protected node(tok: Token, body: DistributiveOmit<Syn, 'tok' | 'd'>, ...children: Syn[]): Syn {
     let d = 1;
     for (const c of children) d = Math.max(d, c.d + 1);
     if (d > MAX_EXPR_DEPTH) this.fail(tok, `expression more than ${MAX_EXPR_DEPTH} operators deep; split it with a register`);
-    return { ...body, tok, d } as Syn;
+    const n = body as Syn;
+    n.tok = tok;
+    n.d = d;
+    return n;
   }
 }
 
