@@ -81,7 +81,13 @@ const LEVELS: Record<string, BinaryOp>[] = [
   { '*': '*' },
 ];
 const CONDITION_OPS: Record<string, BinaryOp>[] = [{ '\\/': '||' }, { '/\\': '&&' }, {}, {}, {}, { '=': '==' }, {}, {}, {}, {}];
-const MULTIPLICATIVE = LEVELS.length - 1;
+
+interface BinaryOperator { op: BinaryOp; level: number }
+/** Each operator token's operator and level, in C and in a condition (which adds herd7's). */
+const operatorTable = (cond: boolean): ReadonlyMap<string, BinaryOperator> => new Map(LEVELS.flatMap((ops, level) =>
+  Object.entries({ ...(cond ? CONDITION_OPS[level] : {}), ...ops }).map(([text, op]) => [text, { op, level }])));
+const C_OPERATORS = operatorTable(false);
+const CONDITION_OPERATORS = operatorTable(true);
 
 export class SyntaxParser extends TypeParser {
   private nesting = 0;
@@ -126,17 +132,22 @@ export class SyntaxParser extends TypeParser {
     });
   }
 
+  /**
+   * Operands joined by operators of `level` or tighter (precedence climbing: the tree C's grammar
+   * gives, left-associative, without one call per level for every operand).
+   */
   private binaryAt(level: number, cond: boolean): Syn {
     if (level === LEVELS.length) return this.unaryExpr(cond);
-    let l = this.binaryAt(level + 1, cond);
+    const operators = cond ? CONDITION_OPERATORS : C_OPERATORS;
+    let l = this.unaryExpr(cond);
     for (;;) {
       const t = this.tok;
       if (t.kind !== 'punct') return l;
-      if (level === MULTIPLICATIVE && (t.text === '/' || t.text === '%')) this.fail(t, DIVISION);
-      const op = LEVELS[level][t.text] ?? (cond ? CONDITION_OPS[level][t.text] : undefined);
-      if (!op) return l;
+      if (t.text === '/' || t.text === '%') this.fail(t, DIVISION);
+      const o = operators.get(t.text);
+      if (!o || o.level < level) return l;
       this.next();
-      l = this.binSyn(op, l, this.binaryAt(level + 1, cond));
+      l = this.binSyn(o.op, l, this.binaryAt(o.level + 1, cond));
     }
   }
 
