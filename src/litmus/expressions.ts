@@ -265,7 +265,7 @@ export class Expressions extends CLang {
     const name = this.bufferName(base);
     if (!off || off.s === 'num') return this.range({ name, off: this.offsetNumber(off), size: d.size }, d.ptr.tok);
     const r = this.range({ name, off: 0, size: d.size }, d.ptr.tok);
-    return { ...r, offExpr: this.expr(off, load) };
+    return { buf: r.buf, off: r.off, size: r.size, offExpr: this.expr(off, load) };
   }
 
   /**
