@@ -153,7 +153,8 @@ export class SyntaxParser extends TypeParser {
 
   private unaryExpr(cond: boolean): Syn {
     const t = this.tok;
-    if (this.is('!') || this.is('~') || this.is('-')) {
+    const word = t.kind === 'eof' || t.kind === 'name' ? '' : t.text; // what this.is() compares, read once
+    if (word === '!' || word === '~' || word === '-') {
       return this.nested(() => {
         this.next();
         if (t.text === '-' && this.tok.kind === 'number') this.fail(t, 'negative numbers are not values a device or CPU can store here');
@@ -162,7 +163,7 @@ export class SyntaxParser extends TypeParser {
         return e.s === 'num' ? this.node(t, { s: 'num', v: unary(op, e.v) }) : this.node(t, { s: 'un', op, e }, e);
       });
     }
-    if (this.is('*')) {
+    if (word === '*') {
       const castType = this.toks[this.i + 2]?.kind === 'ident' && (this.is('*', 3) || this.is('[', 3));
       if (this.is('(', 1) && (this.isTypeStart(2) || castType)) return this.nested(() => this.deref());
       return this.nested(() => {
@@ -171,7 +172,7 @@ export class SyntaxParser extends TypeParser {
         return this.node(t, { s: 'star', e }, e);
       });
     }
-    if (this.is('&')) {
+    if (word === '&') {
       return this.nested(() => {
         this.next();
         const e = this.unaryExpr(cond);
@@ -179,9 +180,9 @@ export class SyntaxParser extends TypeParser {
         return this.node(t, { s: 'addr', e }, e);
       });
     }
-    if (this.is('sizeof')) return this.nested(() => this.sizeofExpr(cond));
-    if (this.is('offsetof')) return this.nested(() => this.offsetofExpr());
-    if (this.is('(')) {
+    if (word === 'sizeof') return this.nested(() => this.sizeofExpr(cond));
+    if (word === 'offsetof') return this.nested(() => this.offsetofExpr());
+    if (word === '(') {
       if (this.isTypeStart(1)) return this.nested(() => this.cast(cond));
       return this.nested(() => {
         this.next();
@@ -190,7 +191,7 @@ export class SyntaxParser extends TypeParser {
         return this.postfix(inner, cond);
       });
     }
-    if (this.is('{')) {
+    if (word === '{') {
       return this.nested(() => {
         this.next();
         const items: Syn[] = [this.binaryAt(0, cond)];
@@ -200,8 +201,8 @@ export class SyntaxParser extends TypeParser {
       });
     }
     if (t.kind === 'number') { this.next(); return this.node(t, { s: 'num', v: integer(t, 'a number') }); }
-    if (this.is('++') || this.is('--')) this.fail(t, `'${t.text}' inside an expression is not supported: write it as its own statement (${t.text}x;)`);
-    if (!cond && (this.is('true') || this.is('false'))) { this.next(); return this.node(t, { s: 'num', v: t.text === 'true' ? 1n : 0n }); }
+    if (word === '++' || word === '--') this.fail(t, `'${t.text}' inside an expression is not supported: write it as its own statement (${t.text}x;)`);
+    if (!cond && (word === 'true' || word === 'false')) { this.next(); return this.node(t, { s: 'num', v: t.text === 'true' ? 1n : 0n }); }
     if (t.kind !== 'ident') this.fail(t, `expected an argument, found ${this.found(t)}`);
     this.next();
     if (cond && this.is(':')) {
