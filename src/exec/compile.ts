@@ -54,7 +54,9 @@ export interface Compiled {
 export function compilePaths(program: Program, platform: Platform, unroll = DEFAULT_UNROLL): Compiled[] {
   if (isStraightLine(program) && !program.condition) return [compile(program, platform)];
   const all: Compiled[] = [];
-  for (const path of expandPaths(program, unroll)) all.push({ ...compile(path.program, platform), path, source: program, allPaths: all });
+  // compile() returns a fresh object: it takes the path's fields (a spread of it would cost
+  // microseconds a path on Node 20)
+  for (const path of expandPaths(program, unroll)) all.push(Object.assign(compile(path.program, platform), { path, source: program, allPaths: all }));
   return all;
 }
 

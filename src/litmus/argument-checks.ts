@@ -82,9 +82,9 @@ export class ArgumentChecks extends SyntaxParser {
   /** From a pointer to the end of its buffer: the most a length computed from registers can cover. */
   protected restOf(p: { name: string; off: number }, where: Pos): { name: string; off: number; size: number } {
     const b = this.buffers.get(p.name);
-    if (!b) return { ...p, size: 1 }; // range() says the buffer is unknown
+    if (!b) return { name: p.name, off: p.off, size: 1 }; // range() says the buffer is unknown
     if (p.off >= b.size) this.fail(where, `offset ${p.off} is outside '${p.name}' (size ${b.size})`);
-    return { ...p, size: b.size - p.off };
+    return { name: p.name, off: p.off, size: b.size - p.off };
   }
 
   protected handle(a: Syn): string {

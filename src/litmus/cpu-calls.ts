@@ -23,18 +23,24 @@ const NO_EFFECT: Record<string, number> = {
   dma_pool_destroy: 1,
 };
 
-/** MMIO accessors by name: bytes moved, relaxed, io* spelling (arch/arm64/include/asm/io.h). */
-function mmioAccessor(name: string): { write: boolean; width: MmioWidth; relaxed: boolean; io: boolean } | undefined {
-  const m = /^(write|read)([bwlq])(_relaxed)?$/.exec(name);
-  if (m) return { write: m[1] === 'write', width: ({ b: 1, w: 2, l: 4, q: 8 } as const)[m[2] as 'b'], relaxed: !!m[3], io: false };
-  // include/asm-generic/io.h without GENERIC_IOMAP (arm64): ioread32() is readl(), iowrite32() writel()
-  const io = /^io(write|read)(8|16|32|64)$/.exec(name);
-  if (io) return { write: io[1] === 'write', width: (Number(io[2]) / 8) as MmioWidth, relaxed: false, io: true };
-  return undefined;
-}
+interface MmioAccessor { write: boolean; width: MmioWidth; relaxed: boolean; io: boolean }
 
-export const MMIO_NAMES = ['b', 'w', 'l', 'q'].flatMap((w) => [`write${w}`, `write${w}_relaxed`, `read${w}`, `read${w}_relaxed`])
-  .concat([8, 16, 32, 64].flatMap((n) => [`iowrite${n}`, `ioread${n}`]));
+/** MMIO accessors by name: bytes moved, relaxed, io* spelling (arch/arm64/include/asm/io.h). */
+const MMIO_ACCESSORS: ReadonlyMap<string, MmioAccessor> = new Map<string, MmioAccessor>([
+  ...([['b', 1], ['w', 2], ['l', 4], ['q', 8]] as const).flatMap(([w, width]): [string, MmioAccessor][] => [
+    [`write${w}`, { write: true, width, relaxed: false, io: false }],
+    [`write${w}_relaxed`, { write: true, width, relaxed: true, io: false }],
+    [`read${w}`, { write: false, width, relaxed: false, io: false }],
+    [`read${w}_relaxed`, { write: false, width, relaxed: true, io: false }],
+  ]),
+  // include/asm-generic/io.h without GENERIC_IOMAP (arm64): ioread32() is readl(), iowrite32() writel()
+  ...([8, 16, 32, 64] as const).flatMap((n): [string, MmioAccessor][] => [
+    [`iowrite${n}`, { write: true, width: (n / 8) as MmioWidth, relaxed: false, io: true }],
+    [`ioread${n}`, { write: false, width: (n / 8) as MmioWidth, relaxed: false, io: true }],
+  ]),
+]);
+
+export const MMIO_NAMES = [...MMIO_ACCESSORS.keys()];
 
 export class CpuCalls extends Expressions {
   /** `mmio u64 NAME @ PERIPHERAL;`: the registers whose width or peripheral is not the default. */
@@ -52,7 +58,7 @@ export class CpuCalls extends Expressions {
       if (lhs) this.fail(lhs, `${c.name}() returns nothing to assign`);
       return undefined;
     }
-    const mmio = mmioAccessor(c.name);
+    const mmio = MMIO_ACCESSORS.get(c.name);
     if (mmio) return this.mmioCall(c, lhs, mmio);
     switch (c.name) {
       // smp_load_acquire: LDAR (arch/arm64/include/asm/barrier.h __smp_load_acquire)
@@ -207,7 +213,7 @@ export class CpuCalls extends Expressions {
    * __iowmb(); writeX_relaxed (dmb oshst, v5.4+), readX is readX_relaxed; __iormb (dmb oshld and a
    * control dependency) — the same for every width, so they are writel/readl of that width.
    */
-  private mmioCall(c: Call, lhs: Token | undefined, m: { write: boolean; width: MmioWidth; relaxed: boolean; io: boolean }): CpuOp {
+  private mmioCall(c: Call, lhs: Token | undefined, m: MmioAccessor): CpuOp {
     const extra = { ...(m.relaxed ? { relaxed: true } : {}), ...(m.width !== 4 ? { width: m.width } : {}), ...(m.io ? { io: true } : {}) };
     if (m.write) {
       this.callArity(c, 2);

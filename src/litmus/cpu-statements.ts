@@ -123,7 +123,7 @@ export class CpuStatements extends CpuCalls {
           return { op: 'store', ...this.access(deref), value: memsetValue(byte, size) };
         }
         const p = this.pointer(c.args[0]);
-        return { op: 'store', ...this.range({ ...p, size }, c.args[0].tok), value: memsetValue(byte, size) };
+        return { op: 'store', ...this.range({ name: p.name, off: p.off, size }, c.args[0].tok), value: memsetValue(byte, size) };
       }
       case 'memcpy': {
         a(3);
@@ -131,7 +131,7 @@ export class CpuStatements extends CpuCalls {
         const p = this.pointer(c.args[1]);
         // memcpy(r, rxbuf, len) (copybreak): a length computed from registers, at most the rest of the buffer
         if (c.args[2].s !== 'num') return { op: 'load', ...this.range(this.restOf(p, c.args[1].tok), c.args[1].tok), sizeExpr: this.expr(c.args[2]) };
-        return { op: 'load', ...this.range({ ...p, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok) };
+        return { op: 'load', ...this.range({ name: p.name, off: p.off, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok) };
       }
       case 'writel': case 'writel_relaxed': {
         a(2);
@@ -186,7 +186,7 @@ export class CpuStatements extends CpuCalls {
         this.handles.add(handle);
         if (c.args[2].s !== 'num') return { op: 'dma_map', api: 'single', handle, ...this.range(this.restOf(p, c.args[1].tok), c.args[1].tok), dir: this.dir(c.args[3]), ...attrs(c.args[4]), sizeExpr: this.expr(c.args[2]) };
         const size = this.intArg(c.args[2], 'a size');
-        return { op: 'dma_map', api: 'single', handle, ...this.range({ ...p, size }, c.args[1].tok), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
+        return { op: 'dma_map', api: 'single', handle, ...this.range({ name: p.name, off: p.off, size }, c.args[1].tok), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
       }
       case 'dma_map_page': case 'dma_map_page_attrs': {
         a(c.name.endsWith('_attrs') ? 6 : 5);
@@ -209,7 +209,7 @@ export class CpuStatements extends CpuCalls {
         const r = c.args[0];
         if (r.s !== 'ref') this.fail(r.tok, 'sg_set_buf takes &sgl[i] first');
         const p = this.pointer(c.args[1]);
-        const entry = this.range({ ...p, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok);
+        const entry = this.range({ name: p.name, off: p.off, size: this.intArg(c.args[2], 'a size') }, c.args[1].tok);
         const table = sg.get(r.name) ?? [];
         table[r.index] = entry;
         sg.set(r.name, table);

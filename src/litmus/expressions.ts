@@ -37,8 +37,12 @@ export class Expressions extends CLang {
   protected scope!: ThreadScope;
   /** Every thread's registers, with where each was first assigned. */
   protected readonly threadRegisters = new Map<string, Map<string, Token>>();
-  /** Every identifier in the file: fresh registers must not collide with any. */
-  private readonly taken = new Set(this.toks.filter((t) => t.kind === 'ident').map((t) => t.text));
+  /**
+   * Every identifier in the file: fresh registers must not collide with any. Gathered at the
+   * first fresh register (most files need none); the tokens inlining adds by then are copies, or
+   * NAME__param names, which are never a tN.
+   */
+  private taken?: Set<string>;
   private freshCount = 0;
 
   protected startThread(actor: string, kind: 'cpu' | 'device'): void {
@@ -69,6 +73,7 @@ export class Expressions extends CLang {
   }
 
   protected fresh(): string {
+    this.taken ??= new Set(this.toks.filter((t) => t.kind === 'ident').map((t) => t.text));
     for (;;) {
       const name = `t${this.freshCount++}`;
       if (!this.taken.has(name)) return name;
@@ -260,7 +265,7 @@ export class Expressions extends CLang {
     const name = this.bufferName(base);
     if (!off || off.s === 'num') return this.range({ name, off: this.offsetNumber(off), size: d.size }, d.ptr.tok);
     const r = this.range({ name, off: 0, size: d.size }, d.ptr.tok);
-    return { ...r, offExpr: this.expr(off, load) };
+    return { buf: r.buf, off: r.off, size: r.size, offExpr: this.expr(off, load) };
   }
 
   /**

@@ -173,8 +173,9 @@ class Parser extends Conditions {
       ...(condition ? { condition } : {}),
       ...(unbind ? { unbind } : {}),
     };
-    this.checkWideRegisters(program);
-    dropUnreadRegisters(program);
+    const read = readRegisters(program);
+    this.checkWideRegisters(program, read);
+    dropUnreadRegisters(program, read);
     const waivers = this.waivers();
     return { program, ...(expect ? { expect } : {}), source: this.source, ...(waivers.length ? { waivers } : {}) };
   }
@@ -334,8 +335,7 @@ class Parser extends Conditions {
   }
 
   /** A register holds at most 8 bytes: a wider load may be assigned (and ignored), never read. */
-  private checkWideRegisters(p: Program): void {
-    const read = readRegisters(p);
+  private checkWideRegisters(p: Program, read: Map<string, Set<string>>): void {
     for (const a of p.actors) {
       walkOps(a.ops, (op) => {
         const reg = op.op === 'load' || op.op === 'dma_read' ? op.reg : undefined;
@@ -356,7 +356,7 @@ class Parser extends Conditions {
       this.expectText(',', 'between the pointer and the size');
       const size = this.int('a size');
       this.expectText(')', 'after the size');
-      out.push(this.range({ ...p, size }, open));
+      out.push(this.range({ name: p.name, off: p.off, size }, open));
       this.source.final.push(open);
     } while (this.is(',') && this.next());
     if (this.is(';')) this.next();

@@ -13,11 +13,12 @@ const MAX_EXPANDED = 200_000;
 interface Macro { name: Token; params?: string[]; body: Token[] }
 
 export function preprocess(toks: Token[]): Token[] {
+  if (!toks.some(isDirective)) return toks; // most files have no #define
   const macros = new Map<string, Macro>();
   const plain: Token[] = [];
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k];
-    if (!(t.kind === 'punct' && t.text === '#')) { plain.push(t); continue; }
+    if (!isDirective(t)) { plain.push(t); continue; }
     let end = k + 1;
     while (!(toks[end].kind === 'punct' && toks[end].text === DIRECTIVE_END)) end++;
     const line = toks.slice(k + 1, end);
@@ -107,6 +108,10 @@ function macroArgs(toks: Token[], open: number, name: Token): { args: Token[][];
 function sameBody(a: Macro, b: Macro): boolean {
   const text = (m: Macro) => `${m.params?.join(',') ?? '-'}:${m.body.map((t) => t.text).join(' ')}`;
   return text(a) === text(b);
+}
+
+function isDirective(t: Token): boolean {
+  return t.kind === 'punct' && t.text === '#';
 }
 
 function fail(t: Token, message: string): never {

@@ -39,8 +39,7 @@ export function readRegisters(p: Program): Map<string, Set<string>> {
 }
 
 /** Drop the register of every load, readl and dma_read whose register nothing reads. */
-export function dropUnreadRegisters(p: Program): void {
-  const read = readRegisters(p);
+export function dropUnreadRegisters(p: Program, read = readRegisters(p)): void {
   for (const a of p.actors) {
     const set = read.get(a.name)!;
     walkOps(a.ops, (op) => {

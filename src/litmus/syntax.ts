@@ -81,7 +81,13 @@ const LEVELS: Record<string, BinaryOp>[] = [
   { '*': '*' },
 ];
 const CONDITION_OPS: Record<string, BinaryOp>[] = [{ '\\/': '||' }, { '/\\': '&&' }, {}, {}, {}, { '=': '==' }, {}, {}, {}, {}];
-const MULTIPLICATIVE = LEVELS.length - 1;
+
+interface BinaryOperator { op: BinaryOp; level: number }
+/** Each operator token's operator and level, in C and in a condition (which adds herd7's). */
+const operatorTable = (cond: boolean): ReadonlyMap<string, BinaryOperator> => new Map(LEVELS.flatMap((ops, level) =>
+  Object.entries({ ...(cond ? CONDITION_OPS[level] : {}), ...ops }).map(([text, op]) => [text, { op, level }])));
+const C_OPERATORS = operatorTable(false);
+const CONDITION_OPERATORS = operatorTable(true);
 
 export class SyntaxParser extends TypeParser {
   private nesting = 0;
@@ -126,23 +132,29 @@ export class SyntaxParser extends TypeParser {
     });
   }
 
+  /**
+   * Operands joined by operators of `level` or tighter (precedence climbing: the tree C's grammar
+   * gives, left-associative, without one call per level for every operand).
+   */
   private binaryAt(level: number, cond: boolean): Syn {
     if (level === LEVELS.length) return this.unaryExpr(cond);
-    let l = this.binaryAt(level + 1, cond);
+    const operators = cond ? CONDITION_OPERATORS : C_OPERATORS;
+    let l = this.unaryExpr(cond);
     for (;;) {
       const t = this.tok;
       if (t.kind !== 'punct') return l;
-      if (level === MULTIPLICATIVE && (t.text === '/' || t.text === '%')) this.fail(t, DIVISION);
-      const op = LEVELS[level][t.text] ?? (cond ? CONDITION_OPS[level][t.text] : undefined);
-      if (!op) return l;
+      if (t.text === '/' || t.text === '%') this.fail(t, DIVISION);
+      const o = operators.get(t.text);
+      if (!o || o.level < level) return l;
       this.next();
-      l = this.binSyn(op, l, this.binaryAt(level + 1, cond));
+      l = this.binSyn(o.op, l, this.binaryAt(o.level + 1, cond));
     }
   }
 
   private unaryExpr(cond: boolean): Syn {
     const t = this.tok;
-    if (this.is('!') || this.is('~') || this.is('-')) {
+    const word = t.kind === 'eof' || t.kind === 'name' ? '' : t.text; // what this.is() compares, read once
+    if (word === '!' || word === '~' || word === '-') {
       return this.nested(() => {
         this.next();
         if (t.text === '-' && this.tok.kind === 'number') this.fail(t, 'negative numbers are not values a device or CPU can store here');
@@ -151,7 +163,7 @@ export class SyntaxParser extends TypeParser {
         return e.s === 'num' ? this.node(t, { s: 'num', v: unary(op, e.v) }) : this.node(t, { s: 'un', op, e }, e);
       });
     }
-    if (this.is('*')) {
+    if (word === '*') {
       const castType = this.toks[this.i + 2]?.kind === 'ident' && (this.is('*', 3) || this.is('[', 3));
       if (this.is('(', 1) && (this.isTypeStart(2) || castType)) return this.nested(() => this.deref());
       return this.nested(() => {
@@ -160,7 +172,7 @@ export class SyntaxParser extends TypeParser {
         return this.node(t, { s: 'star', e }, e);
       });
     }
-    if (this.is('&')) {
+    if (word === '&') {
       return this.nested(() => {
         this.next();
         const e = this.unaryExpr(cond);
@@ -168,9 +180,9 @@ export class SyntaxParser extends TypeParser {
         return this.node(t, { s: 'addr', e }, e);
       });
     }
-    if (this.is('sizeof')) return this.nested(() => this.sizeofExpr(cond));
-    if (this.is('offsetof')) return this.nested(() => this.offsetofExpr());
-    if (this.is('(')) {
+    if (word === 'sizeof') return this.nested(() => this.sizeofExpr(cond));
+    if (word === 'offsetof') return this.nested(() => this.offsetofExpr());
+    if (word === '(') {
       if (this.isTypeStart(1)) return this.nested(() => this.cast(cond));
       return this.nested(() => {
         this.next();
@@ -179,7 +191,7 @@ export class SyntaxParser extends TypeParser {
         return this.postfix(inner, cond);
       });
     }
-    if (this.is('{')) {
+    if (word === '{') {
       return this.nested(() => {
         this.next();
         const items: Syn[] = [this.binaryAt(0, cond)];
@@ -189,8 +201,8 @@ export class SyntaxParser extends TypeParser {
       });
     }
     if (t.kind === 'number') { this.next(); return this.node(t, { s: 'num', v: integer(t, 'a number') }); }
-    if (this.is('++') || this.is('--')) this.fail(t, `'${t.text}' inside an expression is not supported: write it as its own statement (${t.text}x;)`);
-    if (!cond && (this.is('true') || this.is('false'))) { this.next(); return this.node(t, { s: 'num', v: t.text === 'true' ? 1n : 0n }); }
+    if (word === '++' || word === '--') this.fail(t, `'${t.text}' inside an expression is not supported: write it as its own statement (${t.text}x;)`);
+    if (!cond && (word === 'true' || word === 'false')) { this.next(); return this.node(t, { s: 'num', v: t.text === 'true' ? 1n : 0n }); }
     if (t.kind !== 'ident') this.fail(t, `expected an argument, found ${this.found(t)}`);
     this.next();
     if (cond && this.is(':')) {
@@ -382,11 +394,15 @@ export class SyntaxParser extends TypeParser {
     return l.s === 'num' && r.s === 'num' ? this.node(l.tok, { s: 'num', v: binary(op, l.v, r.v) }) : this.node(l.tok, { s: 'bin', op, l, r }, l, r);
   }
 
+  /** `body` is a fresh object literal at every call: it becomes the node (no copy). */
   protected node(tok: Token, body: DistributiveOmit<Syn, 'tok' | 'd'>, ...children: Syn[]): Syn {
     let d = 1;
     for (const c of children) d = Math.max(d, c.d + 1);
     if (d > MAX_EXPR_DEPTH) this.fail(tok, `expression more than ${MAX_EXPR_DEPTH} operators deep; split it with a register`);
-    return { ...body, tok, d } as Syn;
+    const n = body as Syn;
+    n.tok = tok;
+    n.d = d;
+    return n;
   }
 }
 

@@ -8,9 +8,10 @@ export function typeName(size: number): string {
   return size <= 8 ? `u${size * 8}` : `u8[${size}]`;
 }
 
+const SCALAR_SIZES: ReadonlyMap<string, number> = new Map([1, 2, 3, 4, 5, 6, 7, 8].map((bytes) => [typeName(bytes), bytes]));
+
 export function scalarTypeSize(name: string): number | undefined {
-  const m = /^u(8|16|24|32|40|48|56|64)$/.exec(name);
-  return m ? Number(m[1]) / 8 : undefined;
+  return SCALAR_SIZES.get(name);
 }
 
 /** Declaration keyword → buffer kind (`field` declares a member of another buffer). */
