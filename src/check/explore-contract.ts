@@ -6,7 +6,7 @@
 // Actors that share nothing (no register, irq, handle or cache line) cannot affect each other's
 // findings, so each group of connected actors is explored on its own. A group whose only DMA API
 // call is dma_alloc_coherent() (the small ordering tests) reports the same in every interleaving:
-// one run decides it (src/check/one-run-contract.ts).
+// one execution that finishes every actor decides it (src/check/one-run-contract.ts).
 // Its own exploration on the engine, not an observer of the value check's: that one stops at its
 // first counterexample, merges states by the arm64 machine alone, runs CPU ops out of program
 // order and repeats every interleaving per level of cache events (docs/contract.md, with numbers).
@@ -25,7 +25,7 @@ import { checkBarrierContract } from './barrier-contract.js';
 import { ContractState } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
 import { independentGroups } from './groups.js';
-import { contractByOneRun } from './one-run-contract.js';
+import { contractByOneRun, sameInEveryInterleaving } from './one-run-contract.js';
 
 export interface ContractResult {
   /** Each distinct finding once, in the order first met. */
@@ -55,9 +55,11 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
   let states = 0;
   let complete = true;
   for (const group of o.groups ?? independentGroups(c)) {
-    const r = (o.walkAll ? undefined : contractByOneRun(c, group, sink, maxStates - states)) ?? exploreGroup(c, group, made, sink, maxStates - states);
+    const same = o.walkAll ? undefined : sameInEveryInterleaving(c, group);
+    const r = same === 'nothing' ? { states: 0, complete: true }
+      : (same && contractByOneRun(c, group, sink, maxStates - states)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same');
     states += r.states;
-    if ('complete' in r && !r.complete) {
+    if (!r.complete) {
       complete = false;
       break;
     }
@@ -69,7 +71,12 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
 /** A state of the contract walk: the ideal machine, the contract's bookkeeping, and whether the driver returned there. */
 interface Node { m: Machine; k: ContractState; out?: boolean }
 
-function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number): { states: number; complete: boolean } {
+/**
+ * `untilDone`: the group reports the same in every interleaving (src/check/one-run-contract.ts),
+ * so the walk stops at its first state where every actor finished: the path there performed
+ * every op, and what the walk met up to there is all it would meet.
+ */
+function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean): { states: number; complete: boolean } {
   // Every step of a state is taken, and its findings met, before any is explored; the last one
   // taken is explored first (the order findings are reported in).
   const successors = ({ m, k }: Node): Node[] => {
@@ -94,7 +101,9 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
     key: ({ m, k }) => stateKey(m.fingerprint() + k.key()),
     prune: (s) => s.out === true,
     onFinal: ({ m, k }) => {
-      if (group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
+      if (!group.every((a) => m.done(a))) return false;
+      k.atEnd(sink, !!c.program.unbind);
+      return untilDone;
     },
     budget: { states: budget },
   });
