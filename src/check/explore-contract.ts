@@ -4,7 +4,9 @@
 // interleavings are walked on the ideal platform, which is cheap to copy; one run of the arm64
 // model in program order says what the kernel made of each map (bounced, failed, bus address).
 // Actors that share nothing (no register, irq, handle or cache line) cannot affect each other's
-// findings, so each group of connected actors is explored on its own.
+// findings, so each group of connected actors is explored on its own. A group whose only DMA API
+// call is dma_alloc_coherent() (the small ordering tests) reports the same in every interleaving:
+// one execution that finishes every actor decides it (src/check/one-run-contract.ts).
 // Its own exploration on the engine, not an observer of the value check's: that one stops at its
 // first counterexample, merges states by the arm64 machine alone, runs CPU ops out of program
 // order and repeats every interleaving per level of cache events (docs/contract.md, with numbers).
@@ -23,6 +25,7 @@ import { checkBarrierContract } from './barrier-contract.js';
 import { ContractState } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
 import { independentGroups } from './groups.js';
+import { contractByOneRun, sameInEveryInterleaving } from './one-run-contract.js';
 
 export interface ContractResult {
   /** Each distinct finding once, in the order first met. */
@@ -37,6 +40,8 @@ export const DEFAULT_CONTRACT_STATES = 20_000;
 export interface ContractOptions {
   /** Test hook: the groups of actors walked on their own (default: independentGroups(c)). */
   groups?: readonly (readonly number[])[];
+  /** Test hook: walk every group, even one a single run decides (src/check/one-run-contract.ts). */
+  walkAll?: boolean;
 }
 
 export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, o: ContractOptions = {}): ContractResult {
@@ -50,7 +55,9 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
   let states = 0;
   let complete = true;
   for (const group of o.groups ?? independentGroups(c)) {
-    const r = exploreGroup(c, group, made, sink, maxStates - states);
+    const same = o.walkAll ? undefined : sameInEveryInterleaving(c, group);
+    const r = same === 'nothing' ? { states: 0, complete: true }
+      : (same && contractByOneRun(c, group, sink, maxStates - states)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same');
     states += r.states;
     if (!r.complete) {
       complete = false;
@@ -64,7 +71,12 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
 /** A state of the contract walk: the ideal machine, the contract's bookkeeping, and whether the driver returned there. */
 interface Node { m: Machine; k: ContractState; out?: boolean }
 
-function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number): { states: number; complete: boolean } {
+/**
+ * `untilDone`: the group reports the same in every interleaving (src/check/one-run-contract.ts),
+ * so the walk stops at its first state where every actor finished: the path there performed
+ * every op, and what the walk met up to there is all it would meet.
+ */
+function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean): { states: number; complete: boolean } {
   // Every step of a state is taken, and its findings met, before any is explored; the last one
   // taken is explored first (the order findings are reported in).
   const successors = ({ m, k }: Node): Node[] => {
@@ -86,12 +98,14 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
   const r = explore<Node>({
     start: { m: newIdealMachine(c), k: new ContractState() },
     successors,
-    key: ({ m, k }) => createHash('sha1').update(m.fingerprint()).update(k.key()).digest('base64'),
+    key: ({ m, k }) => stateKey(m.fingerprint() + k.key()),
     prune: (s) => s.out === true,
     onFinal: ({ m, k }) => {
-      // Only a driver that ran to its end leaks: an execution cut at the loop bound (--unroll)
-      // stops inside the loop, before the unmaps after it.
-      if (!m.dead && group.every((a) => m.done(a))) k.atEnd(sink, !!c.program.unbind);
+      // Only a driver that ran to its end leaks, and only such a state ends a walk one run decides:
+      // an execution cut at the loop bound (--unroll) stops inside the loop, before the unmaps after it.
+      if (m.dead || !group.every((a) => m.done(a))) return false;
+      k.atEnd(sink, !!c.program.unbind);
+      return untilDone;
     },
     budget: { states: budget },
   });
@@ -99,9 +113,22 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
   return { states: r.outcome === 'cut' ? r.states - 1 : r.states, complete: r.outcome !== 'cut' };
 }
 
+/**
+ * A walk state's merge key: the string itself while it is short (exact, and cheaper than hashing
+ * it: a small test's states are a few dozen characters), else its sha1. The `=` prefix keeps the
+ * two kinds apart (base64 never starts with it).
+ */
+function stateKey(s: string): string {
+  return s.length <= MAX_RAW_KEY ? `=${s}` : createHash('sha1').update(s).digest('base64');
+}
+
+const MAX_RAW_KEY = 256;
+
 /** What the arm64 kernel returned for each map op, from one model run in program order. */
 function kernelMappings(c: Compiled): Map<OpId, Mapping> {
   const out = new Map<OpId, Mapping>();
+  // Only map ops' results are recorded, so a program without one needs no run.
+  if (!c.actors.some((ca) => ca.actor.ops.some(isMap))) return out;
   const m = newModelMachine(c);
   for (let progress = true; progress; ) {
     progress = false;
@@ -118,6 +145,10 @@ function kernelMappings(c: Compiled): Map<OpId, Mapping> {
     if (m.bailedOut !== undefined) m.bailedOut = undefined;
   }
   return out;
+}
+
+function isMap(op: { op: string }): boolean {
+  return op.op === 'dma_map' || op.op === 'dma_map_sg';
 }
 
 /** Where a device access to a computed bus address went, on the ideal platform just run (null: no live mapping). */

@@ -15,10 +15,12 @@ export function independentGroups(c: Compiled): number[][] {
     else parent[find(a)] = find(b);
   };
   const cwg = c.platform.cwg;
+  /** The cache lines each actor touches, as ranges [first, last]: joined below where two actors' meet. */
+  const spans: { a: number; first: number; last: number }[] = [];
   const lines = (a: number, buf: string, off: number, size: number) => {
     const b = c.layout.buffers.get(buf);
     if (!b) return;
-    for (let l = Math.floor((b.addr + off) / cwg); l <= Math.floor((b.addr + off + Math.max(size, 1) - 1) / cwg); l++) touch(a, `line:${l}`);
+    spans.push({ a, first: Math.floor((b.addr + off) / cwg), last: Math.floor((b.addr + off + Math.max(size, 1) - 1) / cwg) });
   };
   /** The buffer bytes a handle names: the CPU's map op, or a coherent buffer of that name. */
   const handleBytes = new Map<string, { buf: string; off: number; size: number }[]>();
@@ -44,6 +46,15 @@ export function independentGroups(c: Compiled): number[][] {
       if (op.op === 'dma_map_sg') for (const e of op.entries) lines(a, e.buf, e.off, e.size);
     }
   });
+  // Actors whose ranges share a line are connected: sorted by first line, a range meets the
+  // run of ranges before it exactly when it starts at or before the furthest line that run reaches.
+  spans.sort((x, y) => x.first - y.first);
+  let reach = -Infinity, at = -1;
+  for (const s of spans) {
+    if (s.first <= reach) parent[find(s.a)] = find(at);
+    else at = s.a;
+    if (s.last > reach) reach = s.last;
+  }
   const groups = new Map<number, number[]>();
   c.actors.forEach((_, a) => groups.set(find(a), [...(groups.get(find(a)) ?? []), a]));
   return [...groups.values()];

@@ -1,0 +1,136 @@
+// The contract checker's cheap forms give what the plain ones give, on every test in scenarios/
+// and tests/fixtures/ (every path of each): the actor groups found by sweeping line ranges equal
+// those found line by line, and a group decided by one run (src/check/one-run-contract.ts) has
+// the findings of the walk over every interleaving.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_CONTRACT_STATES, checkContract } from '../src/check/explore-contract.js';
+import { independentGroups } from '../src/check/groups.js';
+import { compile, type Compiled } from '../src/exec/compile.js';
+import { makePlatform } from '../src/platform/platform.js';
+import { num } from '../src/program/expr.js';
+import { coherent, cpu, device, dma_alloc_coherent, dma_free_coherent, dma_read, dma_write, program, store, wait_doorbell, writel } from '../src/program/build.js';
+import type { CpuOp, DeviceOp, Program } from '../src/program/types.js';
+import { loadLitmus } from '../src/run/check-file.js';
+import { litmusFiles } from '../src/run/find-files.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Every compiled path of every test file that compiles. */
+const paths: { file: string; c: Compiled }[] = litmusFiles([resolve(ROOT, 'scenarios'), resolve(ROOT, 'tests/fixtures')]).flatMap((file) => {
+  const l = loadLitmus(file, readFileSync(file, 'utf8'));
+  if ('kind' in l) return [];
+  return (l.compiled.allPaths ?? [l.compiled]).map((c) => ({ file, c }));
+});
+
+/** independentGroups as first written: every cache line a thing of its own. */
+function groupsLineByLine(c: Compiled): number[][] {
+  const parent = c.actors.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const owner = new Map<string, number>();
+  const touch = (a: number, thing: string) => {
+    const b = owner.get(thing);
+    if (b === undefined) owner.set(thing, a);
+    else parent[find(a)] = find(b);
+  };
+  const cwg = c.platform.cwg;
+  const lines = (a: number, buf: string, off: number, size: number) => {
+    const b = c.layout.buffers.get(buf);
+    if (!b) return;
+    for (let l = Math.floor((b.addr + off) / cwg); l <= Math.floor((b.addr + off + Math.max(size, 1) - 1) / cwg); l++) touch(a, `line:${l}`);
+  };
+  const handleBytes = new Map<string, { buf: string; off: number; size: number }[]>();
+  for (const ca of c.actors) {
+    for (const op of ca.actor.ops as CpuOp[]) {
+      if (op.op === 'dma_map') handleBytes.set(op.handle, [...(handleBytes.get(op.handle) ?? []), { buf: op.buf, off: op.off, size: op.size }]);
+      if (op.op === 'dma_map_sg') handleBytes.set(op.handle, [...(handleBytes.get(op.handle) ?? []), ...op.entries]);
+      if (op.op === 'dma_alloc_coherent') handleBytes.set(op.buf, [{ buf: op.buf, off: 0, size: c.layout.buffers.get(op.buf)!.size }]);
+    }
+  }
+  c.actors.forEach((ca, a) => {
+    for (const op of ca.actor.ops as (CpuOp | DeviceOp)[]) {
+      if ('reg' in op) touch(a, `reg:${op.reg}`);
+      if ('irq' in op) touch(a, `irq:${op.irq}`);
+      if ('handle' in op) {
+        touch(a, `handle:${op.handle}`);
+        for (const r of handleBytes.get(op.handle) ?? []) lines(a, r.buf, r.off, r.size);
+      }
+      if ('buf' in op) {
+        if ('off' in op && 'size' in op) lines(a, op.buf, op.off, op.size);
+        else lines(a, op.buf, 0, c.layout.buffers.get(op.buf)?.size ?? 1);
+      }
+      if (op.op === 'dma_map_sg') for (const e of op.entries) lines(a, e.buf, e.off, e.size);
+    }
+  });
+  const groups = new Map<number, number[]>();
+  c.actors.forEach((_, a) => groups.set(find(a), [...(groups.get(find(a)) ?? []), a]));
+  return [...groups.values()];
+}
+
+describe('the contract walk', () => {
+  test('there are tests to compare on, some with actors apart', () => {
+    expect(paths.length).toBeGreaterThan(150);
+    expect(paths.some(({ c }) => independentGroups(c).length > 1)).toBe(true);
+  });
+
+  test('actor groups by line ranges equal those by single lines, on every path', () => {
+    for (const { file, c } of paths) expect(independentGroups(c), file).toEqual(groupsLineByLine(c));
+  });
+});
+
+describe('the contract walk decided by one run', () => {
+  /** The check, the walk over every interleaving, and whether the check took fewer states (decided by one run). */
+  const byOneRun = (c: Compiled) => {
+    const full = checkContract(c, DEFAULT_CONTRACT_STATES, { walkAll: true });
+    const r = checkContract(c);
+    return { full, r, oneRun: r.states < full.states };
+  };
+
+  test('meets exactly the findings of the walk over every interleaving, on every path', () => {
+    let decided = 0;
+    for (const { file, c } of paths) {
+      const { full, r, oneRun } = byOneRun(c);
+      expect({ findings: r.findings, complete: r.complete }, file).toEqual({ findings: full.findings, complete: full.complete });
+      expect(r.states, file).toBeLessThanOrEqual(full.states);
+      if (oneRun) decided++;
+    }
+    // Most small ordering tests (scenarios/arm-model) take the one run.
+    expect(decided).toBeGreaterThan(50);
+  });
+
+  const ring = (cpuOps: CpuOp[], dev: DeviceOp[], more: Partial<Program> = {}) =>
+    compile(program('t', { buffers: [coherent('ring', 256)], registers: ['DB'], actors: [cpu('cpu0', cpuOps), device('dev', [wait_doorbell('DB', 1), ...dev])], ...more }), makePlatform());
+  const rules = (c: Compiled) => checkContract(c).findings.map((f) => `${f.severity} ${f.rule}`);
+
+  test('a ring allocated and never freed: the unbind report, once, from one run', () => {
+    const c = ring([dma_alloc_coherent('ring'), writel('DB', 1), store('ring', 0, 4, 1), store('ring', 4, 4, 2)], [dma_read('ring', 0, 4), dma_read('ring', 4, 4)]);
+    expect(byOneRun(c).oneRun).toBe(true);
+    expect(rules(c)).toEqual(['warning dma-debug/pending-allocations']);
+    expect(rules({ ...c, program: { ...c.program, unbind: true } })).toEqual(['error dma-debug/pending-allocations']);
+  });
+
+  test('a device access past the allocation is reported from the one run', () => {
+    const c = ring([dma_alloc_coherent('ring'), writel('DB', 1), store('ring', 0, 4, 1)], [dma_write('ring', 252, 8, 1), dma_read('ring', 0, 4)]);
+    expect(byOneRun(c).oneRun).toBe(true);
+    expect(rules(c)).toEqual(['error ownership/device-outside-mapping', 'warning dma-debug/pending-allocations']);
+  });
+
+  test('a free, two allocating CPUs, or a run that cannot finish: walked', () => {
+    // dma_free_coherent() before the device is done: the interleaving decides (the device waits on no doorbell here).
+    const freed = compile(program('t', { buffers: [coherent('ring', 256)], actors: [cpu('cpu0', [dma_alloc_coherent('ring'), dma_free_coherent('ring')]), device('dev', [dma_write('ring', 0, 4, 1)])] }), makePlatform());
+    expect(rules(freed)).toEqual(['error ownership/device-outside-mapping']);
+    expect(byOneRun(freed).oneRun).toBe(false);
+    const two = compile(program('t', { buffers: [coherent('a', 64), coherent('b', 64)], actors: [cpu('cpu0', [dma_alloc_coherent('a'), store('b', 0, 4, 1)]), cpu('cpu1', [dma_alloc_coherent('b'), store('a', 0, 4, 1)])] }), makePlatform());
+    expect(byOneRun(two).oneRun).toBe(false);
+    // A device address computed from the handle: where it lands is the walk's to find (resolveBus).
+    const computed = ring([dma_alloc_coherent('ring'), writel('DB', 1), store('ring', 0, 4, 1)], [{ op: 'dma_write', handle: '', off: 0, addr: { k: 'bin', op: '+', l: { k: 'handle', name: 'ring' }, r: num(64) }, size: 4, value: 1n }, dma_read('ring', 0, 4)]);
+    expect(rules(computed)).toEqual(['warning dma-debug/pending-allocations']);
+    expect(byOneRun(computed).oneRun).toBe(false);
+    // The doorbell is never rung: no run finishes, and the walk says what it found.
+    const stuck = ring([dma_alloc_coherent('ring')], [dma_read('ring', 0, 4)]);
+    expect(byOneRun(stuck).oneRun).toBe(false);
+    expect(rules(stuck)).toEqual([]);
+  });
+});
