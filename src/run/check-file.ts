@@ -162,9 +162,9 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
     return replay(file, paths[execution.path ?? 0] ?? c, expect, execution, source);
   }
   // What each path's checks said, for the fix search: it re-checks the test and its edits, whose
-  // untouched paths are these same programs.
-  const memo = new PathMemo();
-  const result = checkPaths(paths, o, memo.recorder(o));
+  // untouched paths are these same programs. Without a fix search nothing would read it.
+  const memo = o.fix !== false ? new PathMemo() : undefined;
+  const result = checkPaths(paths, o, memo?.recorder(o));
   const failing = paths[result.counterexample?.execution.path ?? 0];
   const report = o.explain !== false && result.counterexample ? explainCounterexample(failing, result.counterexample.execution, result.counterexample.result, undefined, source) : undefined;
   const waivers: Waiver[] = [...(o.fileWaivers ?? []), ...(o.waive ?? []).map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
