@@ -124,9 +124,9 @@ function runOp(m: Machine, a: number, j: number): void {
 /**
  * Each op of `from` to its match in `to` (undefined: removed), and the ops of `to` nothing
  * matches (added): a longest common subsequence of the ops' contents, then, between two matches,
- * a run of changed ops paired in order when both sides have as many.
+ * a run of changed ops paired in order when both sides have as many. (Exported for its test.)
  */
-function matchOps(from: readonly string[], to: readonly string[]): { to: (number | undefined)[]; added: Set<number> } {
+export function matchOps(from: readonly string[], to: readonly string[]): { to: (number | undefined)[]; added: Set<number> } {
   const n = from.length, k = to.length;
   // The walk below pairs equal ops as soon as it meets them, so a common prefix is paired one for
   // one whatever follows: the table is needed only after it (an actor the repair left alone has none).
