@@ -3,13 +3,14 @@
 // and the replay follows the ops, not their places, so an inserted barrier does not lose it.
 
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import { parseLitmus } from '../litmus/parse.js';
 import { checkPaths } from '../oracle/check.js';
 import { judgeExecution } from '../oracle/oracle.js';
 import { makePlatform } from '../platform/platform.js';
-import { KnownCounterexamples } from './known-counterexamples.js';
+import { KnownCounterexamples, matchOps } from './known-counterexamples.js';
 import { candidateRepairs } from './repairs.js';
 import { applyEdits } from './source-edit.js';
 
@@ -83,5 +84,43 @@ describe('KnownCounterexamples', () => {
       if (e) known.add(paths[e.path ?? 0], e, 2);
     }
     expect(refused).toBeGreaterThan(0);
+  });
+
+  // matchOps fills its table only after the common prefix (the walk pairs that one for one): the
+  // pairing must be the one the whole table gives. The reference is the plain algorithm.
+  test('matchOps pairs ops as the longest common subsequence over the whole table does', () => {
+    const reference = (from: readonly string[], to: readonly string[]) => {
+      const n = from.length, k = to.length;
+      const lcs = Array.from({ length: n + 1 }, () => new Array<number>(k + 1).fill(0));
+      for (let i = n - 1; i >= 0; i--) for (let j = k - 1; j >= 0; j--) lcs[i][j] = from[i] === to[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      const map: (number | undefined)[] = new Array(n).fill(undefined);
+      const pairs: [number, number][] = [];
+      for (let i = 0, j = 0; i < n && j < k; ) {
+        if (from[i] === to[j]) { pairs.push([i, j]); i++; j++; } else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++; else j++;
+      }
+      pairs.push([n, k]);
+      let pi = 0, pj = 0;
+      for (const [i, j] of pairs) {
+        if (i - pi === j - pj) for (let d = 0; d < i - pi; d++) map[pi + d] = pj + d;
+        if (i < n) map[i] = j;
+        pi = i + 1;
+        pj = j + 1;
+      }
+      const used = new Set(map.filter((j): j is number => j !== undefined));
+      return { to: map, added: new Set([...to.keys()].filter((j) => !used.has(j))) };
+    };
+    const ops = fc.array(fc.constantFrom<string>('load', 'store', 'dma_rmb', 'dma_wmb'), { maxLength: 8 });
+    // a repaired actor: the same ops with a few inserted, removed or changed
+    const edited = ops.chain((from) => fc.tuple(fc.constant(from), fc.array(fc.tuple(fc.nat(8), fc.constantFrom('load', 'dma_mb', ''), fc.boolean()), { maxLength: 3 }).map((edits) => {
+      const to: string[] = [...from];
+      for (const [at, op, insert] of edits) {
+        if (insert && op) to.splice(Math.min(at, to.length), 0, op);
+        else if (to.length) { if (op) to[at % to.length] = op; else to.splice(at % to.length, 1); }
+      }
+      return to;
+    })));
+    fc.assert(fc.property(fc.oneof(edited, fc.tuple(ops, ops)), ([from, to]) => {
+      expect(matchOps(from, to)).toEqual(reference(from, to));
+    }), { seed: 20, numRuns: 2000 });
   });
 });

@@ -124,17 +124,29 @@ function runOp(m: Machine, a: number, j: number): void {
 /**
  * Each op of `from` to its match in `to` (undefined: removed), and the ops of `to` nothing
  * matches (added): a longest common subsequence of the ops' contents, then, between two matches,
- * a run of changed ops paired in order when both sides have as many.
+ * a run of changed ops paired in order when both sides have as many. (Exported for its test.)
  */
-function matchOps(from: readonly string[], to: readonly string[]): { to: (number | undefined)[]; added: Set<number> } {
+export function matchOps(from: readonly string[], to: readonly string[]): { to: (number | undefined)[]; added: Set<number> } {
   const n = from.length, k = to.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(k + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = k - 1; j >= 0; j--) lcs[i][j] = from[i] === to[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  // The walk below pairs equal ops as soon as it meets them, so a common prefix is paired one for
+  // one whatever follows: the table is needed only after it (an actor the repair left alone has none).
+  let p = 0;
+  while (p < n && p < k && from[p] === to[p]) p++;
+  const w = k - p + 1;
+  const lcs = new Int32Array((n - p + 1) * w); // lcs[(i - p) * w + (j - p)]: LCS of from[i..] and to[j..]
+  for (let i = n - 1; i >= p; i--) {
+    for (let j = k - 1; j >= p; j--) {
+      const at = (i - p) * w + (j - p);
+      lcs[at] = from[i] === to[j] ? lcs[at + w + 1] + 1 : Math.max(lcs[at + w], lcs[at + 1]);
+    }
+  }
   const map: (number | undefined)[] = new Array(n).fill(undefined);
   const pairs: [number, number][] = [];
-  for (let i = 0, j = 0; i < n && j < k; ) {
+  for (let i = 0; i < p; i++) pairs.push([i, i]);
+  for (let i = p, j = p; i < n && j < k; ) {
+    const at = (i - p) * w + (j - p);
     if (from[i] === to[j]) { pairs.push([i, j]); i++; j++; }
-    else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+    else if (lcs[at + w] >= lcs[at + 1]) i++;
     else j++;
   }
   pairs.push([n, k]);

@@ -96,6 +96,20 @@ describe('PathMemo', () => {
     expect(plain.ran).toBe(2);
   });
 
+  test('refutedByReplay: the test compiled again is answered from its own outcome; a candidate with a statement more is replayed', () => {
+    const memo = new PathMemo();
+    checkPaths(pathsOf(BUG), O, memo.recorder(O));
+    const work = { nodes: 20_000 };
+    expect(memo.refutedByReplay(pathsOf(BUG), O, work)).toBe(true);
+    expect({ reused: memo.reused, refused: memo.known.refused }).toEqual({ reused: 1, refused: 0 }); // no replay ran
+    expect(work.nodes).toBeLessThan(20_000); // charged what the check spent
+    // A barrier that does not order the two loads (a store barrier): the replay, not the memo, refuses it.
+    const candidate = pathsOf(BUG.replace('len = READ_ONCE', 'dma_wmb();\n    len = READ_ONCE'));
+    expect(memo.refutedByReplay(candidate, O, { nodes: 20_000 })).toBe(true);
+    expect({ reused: memo.reused, refused: memo.known.refused }).toEqual({ reused: 1, refused: 1 });
+    expect(checkPaths(candidate, O).verdict).toBe('bug');
+  });
+
   test('contract results are kept per path content and maxStates', () => {
     const memo = new PathMemo();
     const [c] = pathsOf(BUG);

@@ -26,6 +26,11 @@ interface ValueOutcome { verdict: CheckResult['verdict']; counterexample: boolea
 export class PathMemo {
   /** Keyed by the options too: one memo may serve checks run with different bounds. */
   private values = new Map<string, ValueOutcome>();
+  /**
+   * The shapes of the paths kept with a counterexample: a path of another shape (a candidate
+   * that added a statement) cannot be one of them, so its content key is not made to look.
+   */
+  private wrongShapes = new Set<string>();
   private contracts = new Map<string, ContractResult>();
   private keys = new WeakMap<Compiled, string | undefined>();
   /** Paths checked, and paths answered from the memo (what it saved). */
@@ -85,6 +90,7 @@ export class PathMemo {
   refutedByReplay(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): boolean {
     if (o.searchBudget === undefined) {
       for (const c of paths) {
+        if (!this.wrongShapes.has(shape(c))) continue;
         const k = this.valueKey(c, o);
         const v = k ? this.values.get(k) : undefined;
         if (v?.counterexample && work.nodes > v.nodes) {
@@ -138,7 +144,10 @@ export class PathMemo {
   private keepValue(c: Compiled, o: CheckOptions, r: CheckResult, spent: number, left: number): ValueOutcome {
     const v: ValueOutcome = { verdict: r.verdict, counterexample: !!r.counterexample, states: r.states, nodes: spent };
     const k = this.valueKey(c, o);
-    if (k && left > 0) this.values.set(k, v);
+    if (k && left > 0) {
+      this.values.set(k, v);
+      if (v.counterexample) this.wrongShapes.add(shape(c));
+    }
     return v;
   }
 
@@ -146,6 +155,13 @@ export class PathMemo {
     const k = this.key(c);
     return k && `${o.maxEvents}|${o.maxStates}|${o.runs}|${o.seed}|${k}`;
   }
+}
+
+/** What two paths of the same content share, cheap to compare: the test's name and each actor's number of ops. */
+function shape(c: Compiled): string {
+  let s = c.program.name;
+  for (const a of c.actors) s += `|${a.actor.ops.length}`;
+  return s;
 }
 
 /** JSON of plain data: Maps and Sets as lists, bigints marked so they never equal a string. */

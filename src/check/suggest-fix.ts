@@ -110,7 +110,10 @@ function judgedErrors(findings: readonly Finding[], path: Compiled): number {
 /** Why a search found nothing, for FixOutcome.noFix. */
 interface SearchEnd { tried: number; spent: boolean }
 
-export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }, parsed?: ParsedLitmus): FixSuggestion | undefined {
+/** The test's text already parsed, and, when the caller compiled it as compileText would, its paths. */
+export interface ParsedTest { parsed: ParsedLitmus; paths?: readonly Compiled[] }
+
+export function suggestFix(text: string, compileText: CompileText, o: FixOptions = {}, end: SearchEnd = { tried: 0, spent: false }, given?: ParsedTest): FixSuggestion | undefined {
   const work = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   // A candidate edits one statement: the paths it leaves alone are checked once for the whole search.
   if (!o.memo) o = { ...o, memo: new PathMemo() };
@@ -132,10 +135,10 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     loaded.set(t, l);
     return l;
   };
-  if (parsed) {
-    // the caller parsed the text already
-    const paths = compileText(parsed);
-    loaded.set(text, paths && { parsed, paths });
+  if (given) {
+    // the caller parsed (and maybe compiled) the text already
+    const paths = given.paths ?? compileText(given.parsed);
+    loaded.set(text, paths && { parsed: given.parsed, paths });
   }
   const score = (t: string, cap: number): number => {
     const l = load(t);
@@ -182,25 +185,29 @@ export type FixOutcome = { fix: FixSuggestion; original: string } | { noFix: str
 /**
  * The fix search as `dmafuzz check` runs it on a test found `bug`: on the file's own `text`, or,
  * for a program without a file, on the program as printed. `finished` says whether the check of
- * the test itself covered its bound (else every candidate would run out too).
+ * the test itself covered its bound (else every candidate would run out too). `given`: `text`
+ * as the caller parsed it (and compiled it, as compileText would), so it is not done twice.
  */
-export function findFix(text: string | undefined, program: Program, compileText: CompileText, o: FixOptions & { finished: boolean }): FixOutcome {
+export function findFix(text: string | undefined, program: Program, compileText: CompileText, o: FixOptions & { finished: boolean }, given?: ParsedTest): FixOutcome {
   const original = text ?? printedText(program);
   if (original === undefined) return { noFix: 'the program has no litmus text to edit (it does not print as one)' };
-  let parsed: ParsedLitmus;
-  try {
-    parsed = parseLitmus(original);
-  } catch (e) {
-    if (e instanceof LitmusError) return { noFix: 'the program has no litmus text to edit (its text does not parse back)' };
-    throw e;
+  let start = text !== undefined ? given : undefined; // a printed program was never parsed
+  if (!start) {
+    try {
+      start = { parsed: parseLitmus(original) };
+    } catch (e) {
+      if (e instanceof LitmusError) return { noFix: 'the program has no litmus text to edit (its text does not parse back)' };
+      throw e;
+    }
   }
+  const { parsed } = start;
   let statements = 0;
   for (const a of parsed.program.actors) walkOps(a.ops, () => statements++);
   if (statements > MAX_STATEMENTS_TO_REPAIR) return { noFix: `the test has more than ${MAX_STATEMENTS_TO_REPAIR} statements, and each candidate repair is a whole re-check` };
   if (!o.finished) return { noFix: 'the check of the test ran out of states, so a candidate repair could not be re-checked either' };
   const budget = o.budget ?? { ...DEFAULT_FIX_BUDGET };
   const end = { tried: 0, spent: false };
-  const fix = suggestFix(original, compileText, { ...o, budget }, end, parsed);
+  const fix = suggestFix(original, compileText, { ...o, budget }, end, start);
   if (fix) return { fix, original };
   if (end.spent || budget.states <= 0 || budget.nodes <= 0) {
     return { noFix: `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) after ${end.tried} candidate repairs, before one re-checked ok` };

@@ -46,7 +46,11 @@ function programNames(p: Program): Set<string> {
   return out;
 }
 
-export function printLitmus(p: Program, o: { expect?: Expectation; comment?: string } = {}): string {
+/**
+ * `ctx` and `actors` (each of p.actors as printActor(a, ctx) printed it): what the caller printed
+ * already, for a report that shows the actors on their own too.
+ */
+export function printLitmus(p: Program, o: { expect?: Expectation; comment?: string; ctx?: PrintContext; actors?: readonly (readonly string[])[] } = {}): string {
   const out: string[] = [`DMA ${p.name}`];
   if (o.comment) out.push(...o.comment.split('\n').map((l) => `// ${l}`.trimEnd()));
   if (o.expect) out.push(`expect ${o.expect}`);
@@ -58,8 +62,8 @@ export function printLitmus(p: Program, o: { expect?: Expectation; comment?: str
     out.push(`  mmio ${d?.bytes === 8 ? 'u64 ' : ''}${r}${d?.peripheral ? ` @ ${d.peripheral}` : ''};`);
   }
   out.push('}');
-  const ctx = printContext(p);
-  for (const a of p.actors) out.push('', ...printActor(a, ctx));
+  const ctx = o.ctx ?? printContext(p);
+  p.actors.forEach((a, i) => out.push('', ...(o.actors?.[i] ?? printActor(a, ctx))));
   if (p.unbind) out.push('', 'unbind;');
   if (p.final?.length) out.push('', `final ${p.final.map((r) => `(${pointer(r.buf, r.off)}, ${r.size})`).join(', ')};`);
   if (p.condition) out.push('', `${p.condition.kind} (${printExpr(p.condition.cond, { cond: true })});`);

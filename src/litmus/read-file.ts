@@ -33,11 +33,17 @@ export function readRegularFile(file: string, maxBytes: number, what: string): B
     throw new FileReadError(fsErrorMessage(e));
   }
   try {
-    refuseUnlessRegular(fstatSync(fd), maxBytes, what); // the file opened, if the name changed meanwhile
+    const st = fstatSync(fd);
+    refuseUnlessRegular(st, maxBytes, what); // the file opened, if the name changed meanwhile
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - total)); // only the n bytes read are kept
+      // A first chunk one byte larger than the size fstat() gave: a short read of exactly that size
+      // is the whole file, with no second read() to see the end (syscalls are dear). A size that
+      // lies (0 for /proc, 4096 for sysfs) or a file that grew makes the read come out otherwise,
+      // and the loop reads on to the end as for any file.
+      const want = total === 0 && st.size > 0 ? st.size + 1 : 64 * 1024;
+      const chunk = Buffer.allocUnsafe(Math.min(want, maxBytes + 1 - total)); // only the n bytes read are kept
       let n: number;
       try {
         n = readSync(fd, chunk, 0, chunk.length, null);
@@ -48,6 +54,7 @@ export function readRegularFile(file: string, maxBytes: number, what: string): B
       chunks.push(chunk.subarray(0, n));
       total += n;
       if (total > maxBytes) throw new FileReadError(`file is larger than ${maxBytes} bytes; ${what} is at most ${maxBytes} bytes (${maxBytes / (1 << 20)} MiB)`);
+      if (total === st.size && n < chunk.length) break;
     }
     return Buffer.concat(chunks, total);
   } finally {
@@ -87,8 +94,10 @@ function fileType(st: Stats): string {
 }
 
 /** UTF-8 text without NUL or other control bytes; the first bad byte is reported where it is. */
+const utf8 = new TextDecoder('utf-8'); // decode() without `stream` keeps no state between calls
+
 export function decodeLitmus(bytes: Uint8Array): string {
-  const text = new TextDecoder('utf-8').decode(bytes);
+  const text = utf8.decode(bytes);
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/.exec(text);
   if (bad) {
     const before = text.slice(0, bad.index).split('\n');

@@ -108,10 +108,10 @@ function tell(c: Compiled, run: TracedRun, victim: Victim, describe: (actor: num
     const seen = v.nonCacheable ? memory : w.cache.read(v.addr, zeroedBytes(v.size));
     return { seen, memory, line };
   };
-  const initial = snap(run.initial);
-  const snaps = run.after.map(snap);
+  // Taken when first asked for: a story looks at a few steps of the run, not at every one.
+  const snaps = new Array<Snap | undefined>(run.after.length + 1);
   /** The state after step k; k = -1 is the start. */
-  const at = (k: number): Snap => (k < 0 ? initial : snaps[k]);
+  const at = (k: number): Snap => (snaps[k + 1] ??= snap(k < 0 ? run.initial : run.after[k]));
   const step = (k: number) => `step ${k + 1}`;
   const what = (k: number) => {
     const t = trace[k];

@@ -64,8 +64,9 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
     const regs = { next: 0 };
     return ca.actor.ops.map((op) => printOp(ca.actor.kind, op, ctx, regs).split('\n').pop()!);
   });
+  const printed = c.actors.map((ca) => printActor(ca.actor, ctx)); // c.actors are c.program.actors, in order
   const ops: Record<string, string[]> = {};
-  for (const ca of c.actors) ops[ca.actor.name] = printActor(ca.actor, ctx).slice(1, -1).map((l) => l.trim());
+  c.actors.forEach((ca, a) => { ops[ca.actor.name] = printed[a].slice(1, -1).map((l) => l.trim()); });
 
   const performed = c.actors.map((ca) => new Array<boolean>(ca.actor.ops.length).fill(false));
   const events: ReportEvent[] = run.trace.map((t) => {
@@ -98,7 +99,7 @@ export function explainCounterexample(c: Compiled, execution: Execution, result:
     ? (read ? `${clause}; ${read}` : clause)
     : read ?? (first ? `${first.what}: ${first.arm64} on arm64, ${first.ideal} on the ideal (coherent, in-order) platform` : 'an observation no ideal execution can make');
   return {
-    platform: describePlatform(c.platform), program: printLitmus(c.program), ops, events, observations, lines,
+    platform: describePlatform(c.platform), program: printLitmus(c.program, { ctx, actors: printed }), ops, events, observations, lines,
     cause: causes.map((x) => x.text), causes, why, ...(culprit ? { culprit } : {}), execution, ...(path ? { path } : {}),
   };
 }

@@ -86,7 +86,7 @@ export function checkLitmusFile(file: string, o: FileCheckOptions = {}): FileOut
   const fileWaivers: Waiver[] = (loaded.parsed.waivers ?? []).map((w) => ({ ...w, by: 'file' }));
   const unknown = unknownRule(fileWaivers);
   if (unknown) return { kind: 'error', file, line: unknown.line!, col: unknown.col!, message: `waiver of unknown rule '${unknown.rule}' (docs/contract.md lists the rules)` };
-  const checked = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, { ...o, fileWaivers }, loaded.parsed.source, text);
+  const checked = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, { ...o, fileWaivers }, loaded.parsed.source, text, loaded.parsed);
   const unused = checked.contract?.unmatched[0];
   if (unused) return { kind: 'error', file, line: unused.line!, col: unused.col!, message: `waiver of '${unused.rule}' matches no finding on this line or the next` };
   return checked;
@@ -151,18 +151,20 @@ const pos = (p: { line: number; col: number }) => ({ line: p.line, col: p.col })
 
 /**
  * Check a compiled program (from a file or a TS scenario) and explain a counterexample. `text`,
- * the file's own text, is what a fix is a diff of (without it, the program as printed).
+ * the file's own text, is what a fix is a diff of (without it, the program as printed). `parsed`:
+ * what `text` parsed to, when `c` is its compilation under o's platform and unroll (as
+ * checkLitmusFile does): the fix search starts from them instead of parsing and compiling again.
  */
-export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}, source?: SourceMap, text?: string): Checked {
+export function checkProgramAs(file: string, c: Compiled, expect: Expectation | undefined, o: FileCheckOptions = {}, source?: SourceMap, text?: string, parsed?: ParsedLitmus): Checked {
   const paths = c.allPaths ?? [c];
   if (o.replay) {
     const execution = readReplay(o.replay, c.source ?? c.program);
     return replay(file, paths[execution.path ?? 0] ?? c, expect, execution, source);
   }
   // What each path's checks said, for the fix search: it re-checks the test and its edits, whose
-  // untouched paths are these same programs.
-  const memo = new PathMemo();
-  const result = checkPaths(paths, o, memo.recorder(o));
+  // untouched paths are these same programs. Without a fix search nothing would read it.
+  const memo = o.fix !== false ? new PathMemo() : undefined;
+  const result = checkPaths(paths, o, memo?.recorder(o));
   const failing = paths[result.counterexample?.execution.path ?? 0];
   const report = o.explain !== false && result.counterexample ? explainCounterexample(failing, result.counterexample.execution, result.counterexample.result, undefined, source) : undefined;
   const waivers: Waiver[] = [...(o.fileWaivers ?? []), ...(o.waive ?? []).map((rule): Waiver => ({ rule, reason: 'waived with --waive', by: 'command line' }))];
@@ -180,7 +182,7 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
       const r = compileParsed(file, p, o.platform ?? {}, o.platformText ?? {}, o.unroll);
       return 'kind' in r ? undefined : r.allPaths ?? [r];
     };
-    const found = findFix(text, c.source ?? c.program, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished, memo });
+    const found = findFix(text, c.source ?? c.program, compileText, { maxEvents: o.maxEvents, maxStates: o.maxStates, runs: o.runs, seed: o.seed, finished, memo }, parsed && { parsed, paths });
     if ('fix' in found) fix = fixReport(found.original, found.fix, file);
     else noFix = found.noFix;
   }
