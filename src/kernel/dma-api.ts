@@ -36,16 +36,24 @@ export class DmaKernel {
   private readonly mo: MaintenanceOptions;
   private readonly fromDeviceClean: boolean;
 
+  /** from: a kernel to copy (copyTo), whose pool and SMMU are taken over instead of made afresh. */
   constructor(
     readonly platform: Platform,
     readonly cache: Cache,
     readonly layout: Layout,
+    from?: DmaKernel,
   ) {
+    this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
+    if (from) {
+      this.fromDeviceClean = from.fromDeviceClean;
+      this.swiotlb = from.swiotlb.copyTo(cache);
+      this.iommu = from.iommu?.copy();
+      return;
+    }
     this.swiotlb = new Swiotlb(cache, {
       dropsSlotOffset: swiotlbSyncDropsSlotOffset(platform.version),
       clampsToAllocSize: swiotlbClampsToAllocSize(platform.version),
     });
-    this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
     // an untrusted device gets no flush queue (82c3cefb9f16, v5.12; from v5.15 a strict
     // IOMMU_DOMAIN_DMA): iommu.strict=0 does not apply to it where its maps bounce
@@ -57,14 +65,12 @@ export class DmaKernel {
 
   /** The same kernel state over another cache (mappings are never mutated once recorded). */
   copyTo(cache: Cache): DmaKernel {
-    const k = new DmaKernel(this.platform, cache, this.layout);
+    const k = new DmaKernel(this.platform, cache, this.layout, this);
     for (const [h, m] of this.mappings) k.mappings.set(h, m);
     for (const [id, m] of this.all) k.all.set(id, m);
     k.mappingsKey = this.mappingsKey;
     k.named = this.named;
     k.mask = this.mask;
-    k.swiotlb = this.swiotlb.copyTo(cache);
-    k.iommu = this.iommu?.copy();
     return k;
   }
 

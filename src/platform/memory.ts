@@ -12,28 +12,47 @@ const SMALL = 16; // below this a byte loop beats allocating a subarray
 const hashes = new WeakMap<Uint8Array, readonly [number, number]>();
 
 export class Memory {
-  private chunks = new Map<number, Uint8Array>();
-  /** Chunks only this memory holds: written in place. Any other chunk is copied before a write. */
-  private owned = new Set<number>();
+  private chunks: Map<number, Uint8Array>;
+  /** Chunks only this memory holds: written in place. Any other chunk is copied before a write. Made at the first write. */
+  private owned: Set<number> | undefined;
   /** XOR of the hashes of every chunk not stale: a 64-bit fingerprint in two halves. */
   private lo = 0;
   private hi = 0;
-  /** Chunks written since the last fingerprint: left out of lo/hi until it is taken. */
-  private stale = new Set<number>();
+  /** Chunks written since the last fingerprint: left out of lo/hi until it is taken. Made at the first write. */
+  private stale: Set<number> | undefined;
+  /** The last fingerprint, while no chunk was written since. */
+  private print: string | undefined;
+
+  /** from: a memory to clone (clone()), whose chunks are shared copy-on-write. */
+  constructor(from?: Memory) {
+    if (!from) {
+      this.chunks = new Map();
+      return;
+    }
+    this.chunks = new Map(from.chunks);
+    this.lo = from.lo;
+    this.hi = from.hi;
+    if (from.stale?.size) this.stale = new Set(from.stale);
+    this.print = from.print;
+    from.owned = undefined; // shared from now on: both sides copy before writing
+  }
 
   /** For reading (create false) or for writing (create true: the chunk is this memory's own). */
   private chunk(addr: number, create: boolean): Uint8Array | undefined {
     const key = Math.floor(addr / CHUNK);
     let c = this.chunks.get(key);
     if (!create) return c;
-    if (!this.stale.has(key)) {
+    const stale = (this.stale ??= new Set());
+    if (!stale.has(key)) {
       if (c) this.toggle(hashes.get(c)!);
-      this.stale.add(key);
+      stale.add(key);
+      this.print = undefined;
     }
-    if (!this.owned.has(key)) {
+    const owned = (this.owned ??= new Set());
+    if (!owned.has(key)) {
       c = c ? copyOfBytes(c) : zeroedBytes(CHUNK);
       this.chunks.set(key, c);
-      this.owned.add(key);
+      owned.add(key);
     }
     return c;
   }
@@ -83,13 +102,7 @@ export class Memory {
   }
 
   clone(): Memory {
-    const m = new Memory();
-    m.chunks = new Map(this.chunks);
-    m.lo = this.lo;
-    m.hi = this.hi;
-    m.stale = new Set(this.stale);
-    this.owned.clear(); // shared from now on: both sides copy before writing
-    return m;
+    return new Memory(this);
   }
 
   /**
@@ -98,14 +111,17 @@ export class Memory {
    * costs a little merging in a search, never a wrong merge.
    */
   fingerprint(): string {
-    for (const key of this.stale) {
-      const c = this.chunks.get(key)!;
-      const h = hashOf(key, c);
-      hashes.set(c, h);
-      this.toggle(h);
+    if (this.print !== undefined) return this.print;
+    if (this.stale) {
+      for (const key of this.stale) {
+        const c = this.chunks.get(key)!;
+        const h = hashOf(key, c);
+        hashes.set(c, h);
+        this.toggle(h);
+      }
+      this.stale.clear();
     }
-    this.stale.clear();
-    return `${(this.lo >>> 0).toString(36)}.${(this.hi >>> 0).toString(36)}.${this.chunks.size}`;
+    return (this.print = `${(this.lo >>> 0).toString(36)}.${(this.hi >>> 0).toString(36)}.${this.chunks.size}`);
   }
 }
 
