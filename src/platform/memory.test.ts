@@ -73,3 +73,18 @@ test('the first property fails on a clone that forgets copy-on-write', () => {
     Memory.prototype.clone = clone;
   }
 });
+
+test.prop([historyArb, writeArb], { seed: 14, numRuns: 100 })('a memory cloned from writes its own chunks: its clones keep their bytes and fingerprints', (history, w) => {
+  const { m, frozen } = replay(history);
+  const last = { bytes: contents(m), print: m.fingerprint() };
+  for (const [i, f] of frozen.entries()) {
+    f.m.fill(w.addr, w.size, w.fill ^ 0x5a);
+    f.m.writeByte(WINDOW - 1, 0x99);
+    for (const g of frozen.slice(i + 1)) {
+      expect(contents(g.m)).toEqual(g.bytes);
+      expect(g.m.fingerprint()).toBe(g.print);
+    }
+    expect(contents(m)).toEqual(last.bytes);
+    expect(m.fingerprint()).toBe(last.print);
+  }
+});

@@ -1,7 +1,8 @@
 // Physical memory at the Point of Coherency: sparse, byte addressed, zero unless written.
 // Searches clone a memory at every branch and fingerprint every state, so chunks are shared
 // copy-on-write between clones and the fingerprint is a hash kept up to date chunk by chunk:
-// a clone costs one map entry per chunk, a fingerprint only the chunks written since the last.
+// a clone costs nothing until it writes (then one map entry per chunk), a fingerprint only the
+// chunks written since the last.
 
 import { copyOfBytes, zeroedBytes } from './bytes.js';
 
@@ -13,6 +14,8 @@ const hashes = new WeakMap<Uint8Array, readonly [number, number]>();
 
 export class Memory {
   private chunks: Map<number, Uint8Array>;
+  /** The chunk table itself is shared with a clone (most steps write no memory): copied at the first write. */
+  private sharedTable = false;
   /** Chunks only this memory holds: written in place. Any other chunk is copied before a write. Made at the first write. */
   private owned: Set<number> | undefined;
   /** XOR of the hashes of every chunk not stale: a 64-bit fingerprint in two halves. */
@@ -29,7 +32,8 @@ export class Memory {
       this.chunks = new Map();
       return;
     }
-    this.chunks = new Map(from.chunks);
+    this.chunks = from.chunks;
+    this.sharedTable = from.sharedTable = true;
     this.lo = from.lo;
     this.hi = from.hi;
     if (from.stale?.size) this.stale = new Set(from.stale);
@@ -42,6 +46,10 @@ export class Memory {
     const key = Math.floor(addr / CHUNK);
     let c = this.chunks.get(key);
     if (!create) return c;
+    if (this.sharedTable) {
+      this.chunks = new Map(this.chunks);
+      this.sharedTable = false;
+    }
     const stale = (this.stale ??= new Set());
     if (!stale.has(key)) {
       if (c) this.toggle(hashes.get(c)!);
