@@ -52,7 +52,7 @@ test('the first property fails on a clone that forgets copy-on-write', () => {
     // The bug the property is about: the original keeps writing chunks in place after sharing them.
     Memory.prototype.clone = function (this: Memory) {
       const m = Object.assign(Object.create(Memory.prototype) as Memory, this);
-      return Object.assign(m, { chunks: new Map((this as unknown as { chunks: Map<number, Uint8Array> }).chunks), owned: new Set<number>() });
+      return Object.assign(m, { chunks: new Map((this as unknown as { chunks: Map<number, unknown> }).chunks) }); // both keep the epoch: both own every chunk
     };
     const frozenStays = fc.property(historyArb, (history) => {
       const { m, frozen } = replay(history);

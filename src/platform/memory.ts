@@ -9,15 +9,18 @@ import { copyOfBytes, zeroedBytes } from './bytes.js';
 const CHUNK = 256; // ≥ the largest modelled line, so a line never straddles two chunks
 const SMALL = 16; // below this a byte loop beats allocating a subarray
 
-/** Each chunk's hash as part of the memory fingerprint (key and bytes), valid while it is not stale. */
-const hashes = new WeakMap<Uint8Array, readonly [number, number]>();
+/**
+ * A chunk's bytes, and its hash as part of the memory fingerprint (key and bytes), valid while it
+ * is not stale. Written in place only by the memory whose epoch it carries (it made or copied it).
+ */
+interface Chunk { readonly bytes: Uint8Array; lo: number; hi: number; readonly epoch: object }
 
 export class Memory {
-  private chunks: Map<number, Uint8Array>;
+  private chunks: Map<number, Chunk>;
   /** The chunk table itself is shared with a clone (most steps write no memory): copied at the first write. */
   private sharedTable = false;
-  /** Chunks only this memory holds: written in place. Any other chunk is copied before a write. Made at the first write. */
-  private owned: Set<number> | undefined;
+  /** Chunks carrying this are this memory's alone: written in place. Any other is copied before a write. A clone gives both memories new epochs. */
+  private epoch: object = {};
   /** XOR of the hashes of every chunk not stale: a 64-bit fingerprint in two halves. */
   private lo = 0;
   private hi = 0;
@@ -38,36 +41,34 @@ export class Memory {
     this.hi = from.hi;
     if (from.stale?.size) this.stale = new Set(from.stale);
     this.print = from.print;
-    from.owned = undefined; // shared from now on: both sides copy before writing
+    from.epoch = {}; // shared from now on: both sides copy before writing
   }
 
   /** For reading (create false) or for writing (create true: the chunk is this memory's own). */
   private chunk(addr: number, create: boolean): Uint8Array | undefined {
     const key = Math.floor(addr / CHUNK);
     let c = this.chunks.get(key);
-    if (!create) return c;
+    if (!create) return c?.bytes;
     if (this.sharedTable) {
       this.chunks = new Map(this.chunks);
       this.sharedTable = false;
     }
     const stale = (this.stale ??= new Set());
     if (!stale.has(key)) {
-      if (c) this.toggle(hashes.get(c)!);
+      if (c) this.toggle(c);
       stale.add(key);
       this.print = undefined;
     }
-    const owned = (this.owned ??= new Set());
-    if (!owned.has(key)) {
-      c = c ? copyOfBytes(c) : zeroedBytes(CHUNK);
+    if (c?.epoch !== this.epoch) {
+      c = { bytes: c ? copyOfBytes(c.bytes) : zeroedBytes(CHUNK), lo: 0, hi: 0, epoch: this.epoch };
       this.chunks.set(key, c);
-      owned.add(key);
     }
-    return c;
+    return c.bytes;
   }
 
-  private toggle(h: readonly [number, number]): void {
-    this.lo ^= h[0];
-    this.hi ^= h[1];
+  private toggle(h: { readonly lo: number; readonly hi: number }): void {
+    this.lo ^= h.lo;
+    this.hi ^= h.hi;
   }
 
   readByte(addr: number): number {
@@ -123,9 +124,8 @@ export class Memory {
     if (this.stale) {
       for (const key of this.stale) {
         const c = this.chunks.get(key)!;
-        const h = hashOf(key, c);
-        hashes.set(c, h);
-        this.toggle(h);
+        hashOf(key, c);
+        this.toggle(c);
       }
       this.stale.clear();
     }
@@ -133,14 +133,16 @@ export class Memory {
   }
 }
 
-/** A chunk's hash: two 32-bit FNV-1a style hashes of its key and bytes, each finished by murmur3's fmix32. */
-function hashOf(key: number, bytes: Uint8Array): readonly [number, number] {
+/** A chunk's hash, into c: two 32-bit FNV-1a style hashes of its key and bytes, each finished by murmur3's fmix32. */
+function hashOf(key: number, c: Chunk): void {
+  const bytes = c.bytes;
   let h1 = 0x811c9dc5 ^ key, h2 = Math.imul(key, 0x9e3779b1) ^ 0x01000193;
   for (let i = 0; i < bytes.length; i++) {
     h1 = Math.imul(h1 ^ bytes[i], 0x01000193);
     h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995) ^ (h2 >>> 15);
   }
-  return [fmix32(h1), fmix32(h2 ^ key)];
+  c.lo = fmix32(h1);
+  c.hi = fmix32(h2 ^ key);
 }
 
 function fmix32(h: number): number {
