@@ -29,13 +29,13 @@ export class Arm64World implements World {
   /** 2 ** deviceAddressBits: the first bus address the device cannot drive. */
   private readonly busLimit: number;
 
-  /** cache: over `initial`; by default the platform's hierarchy (a test may pass a reference implementation). */
-  constructor(readonly platform: Platform, readonly layout: Layout, initial: Memory, cache?: Cache) {
+  /** cache: over `initial`; by default the platform's hierarchy (a test may pass a reference implementation). kernel: over that cache (a clone's). */
+  constructor(readonly platform: Platform, readonly layout: Layout, initial: Memory, cache?: Cache, kernel?: DmaKernel) {
     this.busLimit = 2 ** platform.deviceAddressBits;
     this.memory = initial;
     // DminLine = CWG: one level of CWG lines, as before; CWG > DminLine: L1 at DminLine, L2 at CWG.
     this.cache = cache ?? new Cache(platform.lineSize, this.memory, platform.cwg);
-    this.kernel = new DmaKernel(platform, this.cache, layout);
+    this.kernel = kernel ?? new DmaKernel(platform, this.cache, layout);
   }
 
   /** Route the hardware's and kernel's actions to a trace. */
@@ -242,9 +242,8 @@ export class Arm64World implements World {
   /** A copy without trace hooks, for searches that branch (src/oracle/exhaustive.ts). */
   clone(): Arm64World {
     const memory = this.memory.clone();
-    const w = new Arm64World(this.platform, this.layout, memory, this.cache.copyTo(memory));
-    w.kernel = this.kernel.copyTo(w.cache);
-    return w;
+    const cache = this.cache.copyTo(memory);
+    return new Arm64World(this.platform, this.layout, memory, cache, this.kernel.copyTo(cache));
   }
 
   /** Memory, every cache line with its dirty bit, and the kernel's mappings and swiotlb slots. */

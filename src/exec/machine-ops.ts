@@ -40,6 +40,7 @@ export abstract class MachineOps extends MachineOrder {
         // writeb/writew/writel/writeq move 1, 2, 4 or 8 bytes; a computed value is truncated as C's cast does
         const width = op.width ?? REGISTER_BYTES;
         const value = op.valueExpr ? BigInt.asUintN(8 * width, this.evaluate(a, op.valueExpr)) : op.value;
+        this.ownRegs();
         this.regs.set(op.reg, value);
         this.regWrites.set(op.reg, (this.regWrites.get(op.reg) ?? 0) + 1);
         this.noteRegister(a, op.reg, encodeValue(value, width), op.valueExpr);
@@ -84,8 +85,9 @@ export abstract class MachineOps extends MachineOrder {
       case 'wait_doorbell':
         if (op.anyWrite) return this.takeWrite(op.reg);
         return (this.regs.get(op.reg) ?? 0n) === op.value;
-      case 'raise_irq': this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
+      case 'raise_irq': this.ownRegs(); this.irqRaised.set(op.irq, (this.irqRaised.get(op.irq) ?? 0) + 1); return true;
       case 'set_reg':
+        this.ownRegs();
         this.regs.set(op.reg, op.value);
         this.noteRegister(a, op.reg, encodeValue(op.value, this.c.program.mmio?.[op.reg]?.bytes ?? REGISTER_BYTES), undefined);
         return true;
@@ -163,6 +165,7 @@ export abstract class MachineOps extends MachineOrder {
   private takeWrite(reg: string): boolean {
     const writes = this.regWrites.get(reg) ?? 0;
     if (writes <= (this.regWritesSeen.get(reg) ?? 0)) return false;
+    this.ownRegs();
     this.regWritesSeen.set(reg, writes);
     return true;
   }
@@ -170,6 +173,7 @@ export abstract class MachineOps extends MachineOrder {
   private takeIrq(irq: string): boolean {
     const taken = this.irqTaken.get(irq) ?? 0;
     if ((this.irqRaised.get(irq) ?? 0) <= taken) return false;
+    this.ownRegs();
     this.irqTaken.set(irq, taken + 1);
     return true;
   }

@@ -24,12 +24,12 @@ export abstract class MachineState {
    * cut assume held (a loop would run past --unroll). Nothing more happens once set.
    */
   dead: 'infeasible' | 'cut' | undefined;
-  regs = new Map<string, Value>();
-  irqRaised = new Map<string, number>();
-  irqTaken = new Map<string, number>();
+  regs: Map<string, Value>;
+  irqRaised: Map<string, number>;
+  irqTaken: Map<string, number>;
   /** Writes to each MMIO register so far, and how many of them a wait_write has seen (the engine started). */
-  regWrites = new Map<string, number>();
-  regWritesSeen = new Map<string, number>();
+  regWrites: Map<string, number>;
+  regWritesSeen: Map<string, number>;
   bailedOut: string | undefined;
   trace?: TraceEntry[];
   /** Memory fields that hold a stored DMA handle, when the program uses handles as values. */
@@ -57,7 +57,36 @@ export abstract class MachineState {
    */
   protected guards: Guard | undefined;
 
-  constructor(readonly c: Compiled, readonly world: World) {
+  /** from: a machine to clone (Machine.clone) over `world`, its clone's world: rows and maps are shared copy-on-write. */
+  constructor(readonly c: Compiled, readonly world: World, from?: MachineState) {
+    if (from) {
+      this.performed = from.performed.slice();
+      this.next = from.next.slice();
+      this.reads = from.reads.slice();
+      this.vals = from.vals.slice();
+      this.hvals = from.hvals.slice();
+      this.dead = from.dead;
+      this.regs = from.regs;
+      this.irqRaised = from.irqRaised;
+      this.irqTaken = from.irqTaken;
+      this.regWrites = from.regWrites;
+      this.regWritesSeen = from.regWritesSeen;
+      this.regsShared = from.regsShared = true; // both sides copy the maps before a write (ownRegs)
+      this.bailedOut = from.bailedOut;
+      this.fields = from.fields;
+      this.regFields = from.regFields;
+      this.last = from.last;
+      this.reordered = from.reordered;
+      this.guards = from.guards;
+      this.owned = new Array<boolean>(from.owned.length).fill(false);
+      from.owned.fill(false); // both sides copy a row before changing it (own)
+      return;
+    }
+    this.regs = new Map();
+    this.irqRaised = new Map();
+    this.irqTaken = new Map();
+    this.regWrites = new Map();
+    this.regWritesSeen = new Map();
     this.performed = c.actors.map((a) => new Uint8Array(a.actor.ops.length));
     this.next = c.actors.map(() => 0);
     this.reads = c.actors.map((a) => new Array(a.actor.ops.length).fill(undefined));
@@ -74,6 +103,19 @@ export abstract class MachineState {
     const out: OpId[] = [];
     for (let p = this.last; p; p = p.prev) out.push(p.code);
     return out.reverse();
+  }
+
+  /** Are regs, irqRaised, irqTaken, regWrites and regWritesSeen shared with a clone? Then copy them before a write. */
+  protected regsShared = false;
+
+  protected ownRegs(): void {
+    if (!this.regsShared) return;
+    this.regs = new Map(this.regs);
+    this.irqRaised = new Map(this.irqRaised);
+    this.irqTaken = new Map(this.irqTaken);
+    this.regWrites = new Map(this.regWrites);
+    this.regWritesSeen = new Map(this.regWritesSeen);
+    this.regsShared = false;
   }
 
   protected own(a: number): void {
@@ -105,25 +147,27 @@ export abstract class MachineState {
     return this.bailedOut === undefined ? { reads, done, final } : { reads, done, final, bailedOut: this.bailedOut };
   }
 
+  /** The state as text, for merge keys. Built as parts joined once: a flat string, which a Map hashes without first copying a rope of small pieces. */
   fingerprint(): string {
     // Each actor's progress: next, then the ops performed ahead of it (none in program order).
-    let progress = this.next.join(',');
+    const out: (string | number | bigint)[] = [this.next.join(',')];
     if (this.reordered) {
       for (let a = 0; a < this.next.length; a++) {
         const done = this.performed[a];
-        for (let j = this.next[a] + 1; j < done.length; j++) if (done[j]) progress += `/${a}+${j}`;
+        for (let j = this.next[a] + 1; j < done.length; j++) if (done[j]) out.push('/', a, '+', j);
       }
     }
-    let rest = ';';
-    for (const [k, v] of this.regs) rest += `${k}=${v},`;
-    rest += ';';
-    for (const [k, v] of this.irqRaised) rest += `${k}=${v},`;
-    rest += ';';
-    for (const [k, v] of this.irqTaken) rest += `${k}=${v},`;
-    for (const [k, v] of this.regWrites) rest += `w${k}=${v}/${this.regWritesSeen.get(k) ?? 0},`;
-    for (let g = this.guards; g; g = g.prev) rest += `;g${g.actor}:${g.op}:${g.bytes.join('-')}`;
-    if (this.fields) rest += `;${this.fields.fingerprint()};${this.regFields!.fingerprint()}`;
-    return `${progress}${rest};${this.world.fingerprint()}`;
+    out.push(';');
+    for (const [k, v] of this.regs) out.push(k, '=', v, ',');
+    out.push(';');
+    for (const [k, v] of this.irqRaised) out.push(k, '=', v, ',');
+    out.push(';');
+    for (const [k, v] of this.irqTaken) out.push(k, '=', v, ',');
+    for (const [k, v] of this.regWrites) out.push('w', k, '=', v, '/', this.regWritesSeen.get(k) ?? 0, ',');
+    for (let g = this.guards; g; g = g.prev) out.push(';g', g.actor, ':', g.op, ':', g.bytes.join('-'));
+    if (this.fields) out.push(';', this.fields.fingerprint(), ';', this.regFields!.fingerprint());
+    out.push(';', this.world.fingerprint());
+    return out.join('');
   }
 }
 

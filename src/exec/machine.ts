@@ -11,32 +11,9 @@ import { MachineOps } from './machine-ops.js';
 export type { TraceEntry } from './trace.js';
 
 export class Machine extends MachineOps {
+  /** A copy to branch from: the two share rows and maps until either writes them (MachineState). */
   clone(): Machine {
-    const m = Object.create(Machine.prototype) as Machine;
-    Object.assign(m, {
-      c: this.c,
-      world: this.world.clone(),
-      performed: this.performed.slice(),
-      next: this.next.slice(),
-      reads: this.reads.slice(),
-      vals: this.vals.slice(),
-      dead: this.dead,
-      regs: new Map(this.regs),
-      irqRaised: new Map(this.irqRaised),
-      irqTaken: new Map(this.irqTaken),
-      regWrites: new Map(this.regWrites),
-      regWritesSeen: new Map(this.regWritesSeen),
-      bailedOut: this.bailedOut,
-      fields: this.fields,
-      regFields: this.regFields,
-      hvals: this.hvals.slice(),
-      last: this.last,
-      reordered: this.reordered,
-      guards: this.guards,
-      owned: this.c.actors.map(() => false),
-    });
-    this.owned.fill(false); // shared from now on: both sides copy a row before changing it
-    return m;
+    return new Machine(this.c, this.world.clone(), this);
   }
 
   /** Apply one step of an execution; false when it could not happen. */

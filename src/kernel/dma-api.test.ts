@@ -221,3 +221,35 @@ describe('before 0443fa003fa1 (v4.10) swiotlb ignores DMA_ATTR_SKIP_CPU_SYNC (ke
     }
   });
 });
+
+describe('the kernel fingerprint names each distinct state once', () => {
+  test('equal states share a name, different ones never do, and a copy keeps it until it changes', () => {
+    fc.assert(fc.property(fc.array(fc.record({ size: fc.integer({ min: 1, max: 600 }), dir: dirArb, unmap: fc.boolean() }), { maxLength: 4 }), (ops) => {
+      const { k } = kernel();
+      // A state's full text, as the fingerprint's name stands for it.
+      const text = (x: DmaKernel) => `${x.mask};${JSON.stringify([...x.all])};${[...x.mappings].map(([h, m]) => `${h}=${m.id}`).join(',')};${x.swiotlb.fingerprint()}`;
+      const seen = new Map<string, string>();
+      const check = (x: DmaKernel) => {
+        const name = x.fingerprint(), t = text(x);
+        const before = seen.get(name);
+        if (before !== undefined) expect(t).toBe(before);
+        else for (const [n, u] of seen) if (u === t) expect(name).toBe(n);
+        seen.set(name, t);
+      };
+      check(k);
+      ops.forEach(({ size, dir, unmap }, i) => {
+        const copy = k.copyTo(k.cache);
+        check(copy);
+        copy.map(`h${i}`, 'page', ORIG + 1024 * (i % 3), size, dir, false);
+        check(copy);
+        check(k); // the original is untouched by its copy's map
+        k.map(`h${i}`, 'page', ORIG + 1024 * (i % 3), size, dir, false);
+        check(k);
+        if (unmap) {
+          k.unmap(`h${i}`, size, dir, false);
+          check(k);
+        }
+      });
+    }), { seed: 20, numRuns: 60 });
+  });
+});

@@ -20,6 +20,9 @@ import {
   rejectsVmallocMapSingle, swiotlbClampsToAllocSize, swiotlbHonoursSkipCpuSync, swiotlbMapCopy, swiotlbSyncDropsSlotOffset,
 } from './version.js';
 
+/** Each layout's kernel-state texts by name (DmaKernel.fingerprint), dropped with the layout. */
+const kernelStateNames = new WeakMap<Layout, Map<string, string>>();
+
 export class DmaKernel {
   /** Each handle variable's current mapping (what `h` holds now; dma_unmap_single(dev, h) unmaps that one). */
   readonly mappings = new Map<string, Mapping>();
@@ -33,16 +36,24 @@ export class DmaKernel {
   private readonly mo: MaintenanceOptions;
   private readonly fromDeviceClean: boolean;
 
+  /** from: a kernel to copy (copyTo), whose pool and SMMU are taken over instead of made afresh. */
   constructor(
     readonly platform: Platform,
     readonly cache: Cache,
     readonly layout: Layout,
+    from?: DmaKernel,
   ) {
+    this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
+    if (from) {
+      this.fromDeviceClean = from.fromDeviceClean;
+      this.swiotlb = from.swiotlb.copyTo(cache);
+      this.iommu = from.iommu?.copy();
+      return;
+    }
     this.swiotlb = new Swiotlb(cache, {
       dropsSlotOffset: swiotlbSyncDropsSlotOffset(platform.version),
       clampsToAllocSize: swiotlbClampsToAllocSize(platform.version),
     });
-    this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     this.fromDeviceClean = cleansFromDeviceAtMap(platform.version);
     // an untrusted device gets no flush queue (82c3cefb9f16, v5.12; from v5.15 a strict
     // IOMMU_DOMAIN_DMA): iommu.strict=0 does not apply to it where its maps bounce
@@ -54,20 +65,36 @@ export class DmaKernel {
 
   /** The same kernel state over another cache (mappings are never mutated once recorded). */
   copyTo(cache: Cache): DmaKernel {
-    const k = new DmaKernel(this.platform, cache, this.layout);
+    const k = new DmaKernel(this.platform, cache, this.layout, this);
     for (const [h, m] of this.mappings) k.mappings.set(h, m);
     for (const [id, m] of this.all) k.all.set(id, m);
     k.mappingsKey = this.mappingsKey;
+    k.named = this.named;
     k.mask = this.mask;
-    k.swiotlb = this.swiotlb.copyTo(cache);
-    k.iommu = this.iommu?.copy();
     return k;
   }
 
+  /**
+   * The kernel's state as a short name: its full text (mask, mappings, swiotlb slots, SMMU) is
+   * long and changes at few steps, so each distinct text is named once per layout and the name is
+   * kept while the parts it was made of are the same objects. Equal names, equal texts: exact.
+   */
   fingerprint(): string {
     this.mappingsKey ??= `${JSON.stringify([...this.all])};${[...this.mappings].map(([h, m]) => `${h}=${m.id}`).join(',')}`;
-    return `${this.mask};${this.mappingsKey};${this.swiotlb.fingerprint()}${this.iommu ? ';' + this.iommu.fingerprint() : ''}`;
+    const slots = this.swiotlb.fingerprint();
+    const named = this.named;
+    if (named && !this.iommu && named.mask === this.mask && named.mappings === this.mappingsKey && named.slots === slots) return named.name;
+    const text = `${this.mask};${this.mappingsKey};${slots}${this.iommu ? ';' + this.iommu.fingerprint() : ''}`;
+    let names = kernelStateNames.get(this.layout);
+    if (!names) kernelStateNames.set(this.layout, (names = new Map()));
+    let name = names.get(text);
+    if (name === undefined) names.set(text, (name = `k${names.size}`));
+    this.named = { mask: this.mask, mappings: this.mappingsKey, slots, name };
+    return name;
   }
+
+  /** The last fingerprint and what it was made of (shared with copies, like the parts). */
+  private named: { readonly mask: number; readonly mappings: string; readonly slots: string; readonly name: string } | undefined;
 
   /** Hook for traces: every dc instruction issued. */
   set onDc(f: MaintenanceOptions['onDc']) {

@@ -1,5 +1,6 @@
 // The two-level hierarchy (CWG > DminLine): L1 at DminLine, L2 at CWG, both before the PoC.
 
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Cache, type CacheEvent } from './cache.js';
 import { Memory } from './memory.js';
@@ -125,4 +126,64 @@ describe('two levels: L1 at DminLine (64), L2 at CWG (128)', () => {
     expect(copy.fingerprint()).not.toBe(cache.fingerprint());
     expect(cache.state(0x1000)).toBe('dirty');
   });
+});
+
+// Copies share lines until one side writes: a cache copied from must never see its copy's
+// writes (nor the copy its own), and a copy must end where a cache never copied ends.
+describe('copies share lines copy-on-write', () => {
+  const WINDOW = 0x400;
+  const opArb = fc.record({
+    kind: fc.constantFrom('write', 'snoop', 'fill', 'evict', 'fillOuter', 'evictOuter', 'cvac', 'civac', 'ivac'),
+    addr: fc.integer({ min: 0, max: WINDOW - 8 }),
+    fill: fc.integer({ min: 0, max: 255 }),
+    copyAfter: fc.boolean(),
+  });
+  type Op = { kind: string; addr: number; fill: number };
+  const apply = (c: Cache, o: Op) => {
+    switch (o.kind) {
+      case 'write': return c.write(o.addr, bytes(6, o.fill));
+      case 'snoop': return c.snoopWrite(o.addr, bytes(6, o.fill));
+      case 'fill': return void c.fill(c.lineOf(o.addr));
+      case 'evict': return c.evict(c.lineOf(o.addr));
+      case 'fillOuter': return void c.fillOuter(c.outerLineOf(o.addr));
+      case 'evictOuter': return c.evictOuter(c.outerLineOf(o.addr));
+      case 'cvac': return c.cleanToPoc(o.addr);
+      case 'civac': return c.cleanInvalidateToPoc(o.addr);
+      default: return c.invalidateToPoc(o.addr, o.fill % 2 === 0);
+    }
+  };
+  /** Everything a cache holds, read without changing it: each level's lines, dirty bits and bytes, and memory. */
+  const state = (c: Cache) => {
+    const level = (m: Map<number, { data: Uint8Array; dirty: boolean }> | undefined) => [...(m ?? [])].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${l.data.join(',')}`).join('|');
+    return `${level(c.lines)}~${level(c.outer)}~${c.memory.read(0, new Uint8Array(WINDOW)).join(',')}~${c.fingerprint()}`;
+  };
+
+  for (const [name, outer] of [['one level', 64], ['two levels', 128]] as const) {
+    test(`${name}: a cache copied from never changes again, and the last copy ends as an uncopied cache`, () => {
+      fc.assert(fc.property(fc.array(opArb, { maxLength: 20 }), (ops) => {
+        let c = new Cache(64, new Memory(), outer);
+        const plain = new Cache(64, new Memory(), outer);
+        const frozen: { c: Cache; state: string }[] = [];
+        for (const o of ops) {
+          apply(c, o);
+          apply(plain, o);
+          if (o.copyAfter) {
+            frozen.push({ c, state: state(c) });
+            c = c.copyTo(c.memory.clone());
+          }
+        }
+        for (let a = 0; a < WINDOW; a += 8) apply(c, { kind: 'write', addr: a, fill: 0x77 }); // the last copy writes every line it shares
+        for (let a = 0; a < WINDOW; a += 8) apply(plain, { kind: 'write', addr: a, fill: 0x77 });
+        for (const f of frozen) expect(state(f.c)).toBe(f.state);
+        expect(state(c)).toBe(state(plain));
+        // And a cache copied from writes its own lines, not its copies' (nor the copies' memory).
+        const last = state(c);
+        for (const [i, f] of frozen.entries()) {
+          for (let a = 0; a < WINDOW; a += 8) apply(f.c, { kind: 'write', addr: a, fill: 0x55 });
+          for (const g of frozen.slice(i + 1)) expect(state(g.c)).toBe(g.state);
+          expect(state(c)).toBe(last);
+        }
+      }), { seed: 20, numRuns: 300 });
+    });
+  }
 });

@@ -16,6 +16,13 @@ import { Memory } from './memory.js';
 
 export interface Line { data: Uint8Array; dirty: boolean }
 
+/**
+ * A line as this cache keeps it. Searches copy a cache at every branch, so copies share lines:
+ * a line is written in place only by the cache whose epoch it carries (it made or copied it),
+ * and never again once shared, which is when its fingerprint text is kept.
+ */
+interface Held extends Line { epoch?: object; text?: string }
+
 /** 1 = the inner level (the only one when DminLine = CWG), 2 = the outer level at CWG. */
 export type CacheLevel = 1 | 2;
 
@@ -36,6 +43,8 @@ export class Cache {
   readonly outer?: Map<number, Line>;
   /** Set by a tracer; the hot path pays one branch when it is absent. */
   onEvent?: (e: CacheEvent) => void;
+  /** Lines carrying this are this cache's alone (Held); a copy gives both caches new epochs. */
+  private epoch: object = {};
 
   /** lineBytes: DminLine; outerLineBytes: CWG (a second level only when larger). */
   constructor(readonly lineBytes: number, readonly memory: Memory, readonly outerLineBytes = lineBytes) {
@@ -69,13 +78,13 @@ export class Cache {
     const ol = this.outer?.get(this.outerLineOf(line));
     if (ol) {
       const at = line % this.outerLineBytes;
-      l = { data: zeroedBytes(this.lineBytes), dirty: false };
+      l = { data: zeroedBytes(this.lineBytes), dirty: false, epoch: this.epoch } as Held;
       l.data.set(ol.data.subarray(at, at + this.lineBytes));
       this.lines.set(line, l);
       this.onEvent?.({ kind: 'fill', line, level: 1, outer: this.outerLineOf(line) });
       return l;
     }
-    l = { data: this.memory.read(line, zeroedBytes(this.lineBytes)), dirty: false };
+    l = { data: this.memory.read(line, zeroedBytes(this.lineBytes)), dirty: false, epoch: this.epoch } as Held;
     this.lines.set(line, l);
     this.onEvent?.({ kind: 'fill', line, level: 1 });
     return l;
@@ -95,7 +104,7 @@ export class Cache {
     if (!this.outer) return undefined;
     let l = this.outer.get(line);
     if (l) return l;
-    l = { data: this.memory.read(line, zeroedBytes(this.outerLineBytes)), dirty: false };
+    l = { data: this.memory.read(line, zeroedBytes(this.outerLineBytes)), dirty: false, epoch: this.epoch } as Held;
     this.outer.set(line, l);
     this.onEvent?.({ kind: 'fill', line, level: 2 });
     return l;
@@ -199,24 +208,39 @@ export class Cache {
   private writeDown(line: number, l: Line, allocate: boolean): void {
     if (!this.outer) return this.writeBack(line, l);
     const ol = this.outerLineOf(line);
-    const o = this.outer.get(ol) ?? (allocate ? this.fillOuter(ol) : undefined);
-    if (!o) return this.writeBack(line, l); // maintenance to PoC: straight through an absent L2 line
+    const found = this.outer.get(ol) ?? (allocate ? this.fillOuter(ol) : undefined);
+    if (!found) return this.writeBack(line, l); // maintenance to PoC: straight through an absent L2 line
+    const o = this.mine(this.outer, ol, found);
     o.data.set(l.data, line - ol);
     o.dirty = true;
-    l.dirty = false;
+    this.cleaned(this.lines, line, l);
     this.onEvent?.({ kind: 'writeback', line, level: 1, outer: ol });
   }
 
   private writeBack(line: number, l: Line): void {
     this.memory.write(line, l.data);
-    l.dirty = false;
+    this.cleaned(this.lines, line, l);
     this.onEvent?.({ kind: 'writeback', line, level: 1 });
   }
 
   private writeBackOuter(line: number, l: Line): void {
     this.memory.write(line, l.data);
-    l.dirty = false;
+    this.cleaned(this.outer!, line, l);
     this.onEvent?.({ kind: 'writeback', line, level: 2 });
+  }
+
+  /** The line to write in place: this cache's own, copied first when it is shared. */
+  private mine(lines: Map<number, Line>, line: number, l: Held): Line {
+    if (l.epoch === this.epoch) return l;
+    const own: Held = { data: copyOfBytes(l.data), dirty: l.dirty, epoch: this.epoch };
+    lines.set(line, own);
+    return own;
+  }
+
+  /** The line is clean now: in place when it is this cache's own, else a new line over the same (shared) bytes. */
+  private cleaned(lines: Map<number, Line>, line: number, l: Held): void {
+    if (l.epoch === this.epoch) l.dirty = false;
+    else lines.set(line, { data: l.data, dirty: false });
   }
 
   // --- accesses ---
@@ -244,7 +268,7 @@ export class Cache {
   write(addr: number, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; ) {
       const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, bytes.length - i);
-      const l = this.fill(a - at);
+      const l = this.mine(this.lines, a - at, this.fill(a - at));
       if (n <= 16) for (let k = 0; k < n; k++) l.data[at + k] = bytes[i + k];
       else l.data.set(bytes.subarray(i, i + n), at);
       l.dirty = true;
@@ -269,8 +293,10 @@ export class Cache {
   snoopWrite(addr: number, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; ) {
       const a = addr + i, at = a % this.lineBytes, n = Math.min(this.lineBytes - at, bytes.length - i);
-      const l = this.lines.get(a - at);
-      const o = this.outer?.get(this.outerLineOf(a));
+      const held = this.lines.get(a - at);
+      const ol = this.outerLineOf(a), heldOuter = this.outer?.get(ol);
+      const l = held && this.mine(this.lines, a - at, held);
+      const o = heldOuter && this.mine(this.outer!, ol, heldOuter);
       if (l) {
         l.data.set(bytes.subarray(i, i + n), at);
         l.dirty = true;
@@ -286,18 +312,27 @@ export class Cache {
 
   // --- copies, for searches that branch ---
 
-  /** The same cache contents over another memory. */
+  /** The same cache contents over another memory: the lines are shared until either cache writes one. */
   copyTo(memory: Memory): Cache {
     const c = new Cache(this.lineBytes, memory, this.outerLineBytes);
-    for (const [line, l] of this.lines) c.lines.set(line, { data: copyOfBytes(l.data), dirty: l.dirty });
-    if (this.outer) for (const [line, l] of this.outer) c.outer!.set(line, { data: copyOfBytes(l.data), dirty: l.dirty });
+    for (const [line, l] of this.lines) c.lines.set(line, l);
+    if (this.outer) for (const [line, l] of this.outer) c.outer!.set(line, l);
+    this.epoch = {}; // shared from now on: both sides copy a line before writing it
     return c;
   }
 
   /** Every line with its dirty bit, level by level. */
   fingerprint(): string {
-    const text = (m: Map<number, Line>) => [...m].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${Buffer.from(l.data).toString('base64')}`).join('|');
+    const text = (m: Map<number, Line>) => [...m].sort((a, b) => a[0] - b[0]).map(([a, l]) => this.lineText(a, l)).join('|');
     return this.outer ? `${text(this.lines)}~${text(this.outer)}` : text(this.lines);
+  }
+
+  /** One line's part of the fingerprint; kept on a line no cache writes any more. */
+  private lineText(line: number, l: Held): string {
+    if (l.text !== undefined) return l.text;
+    const text = `${line}${l.dirty ? 'd' : 'c'}${Buffer.from(l.data).toString('base64')}`;
+    if (l.epoch !== this.epoch) l.text = text;
+    return text;
   }
 }
 

@@ -1,46 +1,74 @@
 // Physical memory at the Point of Coherency: sparse, byte addressed, zero unless written.
 // Searches clone a memory at every branch and fingerprint every state, so chunks are shared
 // copy-on-write between clones and the fingerprint is a hash kept up to date chunk by chunk:
-// a clone costs one map entry per chunk, a fingerprint only the chunks written since the last.
+// a clone costs nothing until it writes (then one map entry per chunk), a fingerprint only the
+// chunks written since the last.
 
 import { copyOfBytes, zeroedBytes } from './bytes.js';
 
 const CHUNK = 256; // ≥ the largest modelled line, so a line never straddles two chunks
 const SMALL = 16; // below this a byte loop beats allocating a subarray
 
-/** Each chunk's hash as part of the memory fingerprint (key and bytes), valid while it is not stale. */
-const hashes = new WeakMap<Uint8Array, readonly [number, number]>();
+/**
+ * A chunk's bytes, and its hash as part of the memory fingerprint (key and bytes), valid while it
+ * is not stale. Written in place only by the memory whose epoch it carries (it made or copied it).
+ */
+interface Chunk { readonly bytes: Uint8Array; lo: number; hi: number; readonly epoch: object }
 
 export class Memory {
-  private chunks = new Map<number, Uint8Array>();
-  /** Chunks only this memory holds: written in place. Any other chunk is copied before a write. */
-  private owned = new Set<number>();
+  private chunks: Map<number, Chunk>;
+  /** The chunk table itself is shared with a clone (most steps write no memory): copied at the first write. */
+  private sharedTable = false;
+  /** Chunks carrying this are this memory's alone: written in place. Any other is copied before a write. A clone gives both memories new epochs. */
+  private epoch: object = {};
   /** XOR of the hashes of every chunk not stale: a 64-bit fingerprint in two halves. */
   private lo = 0;
   private hi = 0;
-  /** Chunks written since the last fingerprint: left out of lo/hi until it is taken. */
-  private stale = new Set<number>();
+  /** Chunks written since the last fingerprint: left out of lo/hi until it is taken. Made at the first write. */
+  private stale: Set<number> | undefined;
+  /** The last fingerprint, while no chunk was written since. */
+  private print: string | undefined;
+
+  /** from: a memory to clone (clone()), whose chunks are shared copy-on-write. */
+  constructor(from?: Memory) {
+    if (!from) {
+      this.chunks = new Map();
+      return;
+    }
+    this.chunks = from.chunks;
+    this.sharedTable = from.sharedTable = true;
+    this.lo = from.lo;
+    this.hi = from.hi;
+    if (from.stale?.size) this.stale = new Set(from.stale);
+    this.print = from.print;
+    from.epoch = {}; // shared from now on: both sides copy before writing
+  }
 
   /** For reading (create false) or for writing (create true: the chunk is this memory's own). */
   private chunk(addr: number, create: boolean): Uint8Array | undefined {
     const key = Math.floor(addr / CHUNK);
     let c = this.chunks.get(key);
-    if (!create) return c;
-    if (!this.stale.has(key)) {
-      if (c) this.toggle(hashes.get(c)!);
-      this.stale.add(key);
+    if (!create) return c?.bytes;
+    if (this.sharedTable) {
+      this.chunks = new Map(this.chunks);
+      this.sharedTable = false;
     }
-    if (!this.owned.has(key)) {
-      c = c ? copyOfBytes(c) : zeroedBytes(CHUNK);
+    const stale = (this.stale ??= new Set());
+    if (!stale.has(key)) {
+      if (c) this.toggle(c);
+      stale.add(key);
+      this.print = undefined;
+    }
+    if (c?.epoch !== this.epoch) {
+      c = { bytes: c ? copyOfBytes(c.bytes) : zeroedBytes(CHUNK), lo: 0, hi: 0, epoch: this.epoch };
       this.chunks.set(key, c);
-      this.owned.add(key);
     }
-    return c;
+    return c.bytes;
   }
 
-  private toggle(h: readonly [number, number]): void {
-    this.lo ^= h[0];
-    this.hi ^= h[1];
+  private toggle(h: { readonly lo: number; readonly hi: number }): void {
+    this.lo ^= h.lo;
+    this.hi ^= h.hi;
   }
 
   readByte(addr: number): number {
@@ -83,13 +111,7 @@ export class Memory {
   }
 
   clone(): Memory {
-    const m = new Memory();
-    m.chunks = new Map(this.chunks);
-    m.lo = this.lo;
-    m.hi = this.hi;
-    m.stale = new Set(this.stale);
-    this.owned.clear(); // shared from now on: both sides copy before writing
-    return m;
+    return new Memory(this);
   }
 
   /**
@@ -98,25 +120,29 @@ export class Memory {
    * costs a little merging in a search, never a wrong merge.
    */
   fingerprint(): string {
-    for (const key of this.stale) {
-      const c = this.chunks.get(key)!;
-      const h = hashOf(key, c);
-      hashes.set(c, h);
-      this.toggle(h);
+    if (this.print !== undefined) return this.print;
+    if (this.stale) {
+      for (const key of this.stale) {
+        const c = this.chunks.get(key)!;
+        hashOf(key, c);
+        this.toggle(c);
+      }
+      this.stale.clear();
     }
-    this.stale.clear();
-    return `${(this.lo >>> 0).toString(36)}.${(this.hi >>> 0).toString(36)}.${this.chunks.size}`;
+    return (this.print = `${(this.lo >>> 0).toString(36)}.${(this.hi >>> 0).toString(36)}.${this.chunks.size}`);
   }
 }
 
-/** A chunk's hash: two 32-bit FNV-1a style hashes of its key and bytes, each finished by murmur3's fmix32. */
-function hashOf(key: number, bytes: Uint8Array): readonly [number, number] {
+/** A chunk's hash, into c: two 32-bit FNV-1a style hashes of its key and bytes, each finished by murmur3's fmix32. */
+function hashOf(key: number, c: Chunk): void {
+  const bytes = c.bytes;
   let h1 = 0x811c9dc5 ^ key, h2 = Math.imul(key, 0x9e3779b1) ^ 0x01000193;
   for (let i = 0; i < bytes.length; i++) {
     h1 = Math.imul(h1 ^ bytes[i], 0x01000193);
     h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995) ^ (h2 >>> 15);
   }
-  return [fmix32(h1), fmix32(h2 ^ key)];
+  c.lo = fmix32(h1);
+  c.hi = fmix32(h2 ^ key);
 }
 
 function fmix32(h: number): number {
