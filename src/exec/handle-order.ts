@@ -68,7 +68,8 @@ export function checkHandleOrder(p: Program): void {
 
   // Which ops can ever be performed under these conditions alone (a fixpoint, linear in the ops):
   // only a use that cannot, with a map that cannot either, is worth a search for the cycle.
-  const stuck = neverPerformed(p, needs);
+  const id = opIds(p);
+  const stuck = neverPerformed(p, needs, id);
   let searches = 0;
   p.actors.forEach((actor, a) => actor.ops.forEach((op, i) => {
     const h = handleUsed(op);
@@ -81,8 +82,8 @@ export function checkHandleOrder(p: Program): void {
       if (map.i > i) throw new ProgramError(`'${h}' is used before ${actor.name} maps it, later in the same thread`, where);
       return;
     }
-    if (!stuck.has(`${a}:${i}`) || !stuck.has(`${map.a}:${map.i}`) || ++searches > MAX_SEARCHES) return;
-    if (needed(map, needs).has(`${a}:${i}`)) {
+    if (!stuck.has(id(a, i)) || !stuck.has(id(map.a, map.i)) || ++searches > MAX_SEARCHES) return;
+    if (needed(map, needs, id).has(id(a, i))) {
       throw new ProgramError(`'${h}' is used before any map can assign it: ${p.actors[map.a].name} maps it only after waiting for something that comes after this op, so both would wait for ever`, where);
     }
   }));
@@ -91,17 +92,27 @@ export function checkHandleOrder(p: Program): void {
 /** Searches for a cycle per program: each is linear; a test stuck in more places is not one to explain. */
 const MAX_SEARCHES = 16;
 
-/** The ops ("a:i") that can never be performed when each op waits only for what it needs. */
-function neverPerformed(p: Program, needs: (a: number, i: number) => At[]): Set<string> {
-  const waiting = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
-  const ready: string[] = [];
+/** Each op's number: its index in all threads' ops one after another. */
+type OpId = (a: number, i: number) => number;
+
+function opIds(p: Program): OpId {
+  const first: number[] = [];
+  let n = 0;
+  for (const actor of p.actors) { first.push(n); n += actor.ops.length; }
+  return (a, i) => first[a] + i;
+}
+
+/** The ops (by OpId) that can never be performed when each op waits only for what it needs. */
+function neverPerformed(p: Program, needs: (a: number, i: number) => At[], id: OpId): Set<number> {
+  const waiting = new Map<number, number>();
+  const dependents = new Map<number, number[]>();
+  const ready: number[] = [];
   p.actors.forEach((actor, a) => actor.ops.forEach((_, i) => {
-    const key = `${a}:${i}`;
+    const key = id(a, i);
     const n = needs(a, i);
     waiting.set(key, n.length);
     if (n.length === 0) ready.push(key);
-    for (const m of n) push(dependents, `${m.a}:${m.i}`, key);
+    for (const m of n) push(dependents, id(m.a, m.i), key);
   }));
   while (ready.length) {
     for (const d of dependents.get(ready.pop()!) ?? []) {
@@ -113,13 +124,13 @@ function neverPerformed(p: Program, needs: (a: number, i: number) => At[]): Set<
   return new Set([...waiting].filter(([, left]) => left > 0).map(([key]) => key));
 }
 
-/** Every op `from` needs performed first, through chains of necessary conditions ("a:i" keys). */
-function needed(from: At, needs: (a: number, i: number) => At[]): Set<string> {
-  const seen = new Set<string>();
+/** Every op `from` needs performed first, through chains of necessary conditions (by OpId). */
+function needed(from: At, needs: (a: number, i: number) => At[], id: OpId): Set<number> {
+  const seen = new Set<number>();
   const stack = needs(from.a, from.i);
   while (stack.length) {
     const n = stack.pop()!;
-    const key = `${n.a}:${n.i}`;
+    const key = id(n.a, n.i);
     if (seen.has(key)) continue;
     seen.add(key);
     stack.push(...needs(n.a, n.i));

@@ -159,6 +159,12 @@ const NONE: OrderClass = { fence: false, kinds: 0, ranges: [], ctrl: false };
 const FENCE: OrderClass = { fence: true, kinds: API, ranges: [], ctrl: false };
 const CALL: OrderClass = { ...NONE, kinds: API };
 
+/**
+ * NONE with these fields. (Not `{ ...NONE, ...fields }` written out: on Node 20 a literal that
+ * opens with a spread and adds keys costs microseconds, and every op of every path is classed.)
+ */
+const orderClass = (fields: Partial<OrderClass>): OrderClass => Object.assign({}, NONE, fields);
+
 /** mmio: registers' peripherals (Program.mmio): Device accesses to different peripherals are not ordered. */
 export interface OrderContext { handles: Map<string, HandleInfo>; hasDevice: boolean; mmio?: Program['mmio'] }
 
@@ -186,30 +192,30 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   const range = (o: { buf: string; off: number; size: number; offExpr?: unknown; sizeExpr?: unknown }) => (o.offExpr || o.sizeExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
   const computed = (o: { offExpr?: unknown; sizeExpr?: unknown }) => (o.offExpr || o.sizeExpr ? { computed: true } : {});
   switch (op.op) {
-    case 'store': return { ...NONE, kinds: W, ranges: range(op), ...computed(op), ...(op.release ? { release: true } : {}) };
-    case 'load': return { ...NONE, kinds: R, ranges: range(op), ...computed(op), ...(op.acquire ? { acquire: true } : {}) };
+    case 'store': return orderClass({ kinds: W, ranges: range(op), ...computed(op), ...(op.release ? { release: true } : {}) });
+    case 'load': return orderClass({ kinds: R, ranges: range(op), ...computed(op), ...(op.acquire ? { acquire: true } : {}) });
     case 'rmw': {
-      if (op.fn === 'spin_lock') return { ...NONE, kinds: R | W, ranges: at(op.buf, op.off, op.size), acquire: true, ctrl: true };
+      if (op.fn === 'spin_lock') return orderClass({ kinds: R | W, ranges: at(op.buf, op.off, op.size), acquire: true, ctrl: true });
       // The _mb RMWs end in dmb ish (LL/SC) or are SWPAL/CASAL (LSE): ordered as smp_mb() on both sides.
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec('smp_mb', p, ctx.hasDevice);
-      return { ...NONE, kinds: R | W, ranges: at(op.buf, op.off, op.size), ...(spec ? { barrier: spec, barrierAt: 'around' as const } : {}) };
+      return orderClass({ kinds: R | W, ranges: at(op.buf, op.off, op.size), ...(spec ? { barrier: spec, barrierAt: 'around' as const } : {}) });
     }
-    case 'poll': return { ...NONE, kinds: R, ranges: range(op), ctrl: true, ...computed(op) };
+    case 'poll': return orderClass({ kinds: R, ranges: range(op), ctrl: true, ...computed(op) });
     case 'barrier': {
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec(op.kind, p, ctx.hasDevice);
-      return spec ? { ...NONE, barrier: spec, barrierAt: 'op' } : NONE;
+      return spec ? orderClass({ barrier: spec, barrierAt: 'op' }) : NONE;
     }
     case 'writel':
-      if (op.relaxed) return { ...NONE, kinds: MW, ...peripheral(op.reg) };
-      return { ...NONE, kinds: MW, barrier: writelIsDsb(p.version) ? DSB_ST : ST, barrierAt: 'before', ...peripheral(op.reg) };
-    case 'readl': return op.relaxed ? { ...NONE, kinds: MR, ...peripheral(op.reg) } : { ...NONE, kinds: MR, barrier: LD, barrierAt: 'after', ctrl: true, ...peripheral(op.reg) };
+      if (op.relaxed) return orderClass({ kinds: MW, ...peripheral(op.reg) });
+      return orderClass({ kinds: MW, barrier: writelIsDsb(p.version) ? DSB_ST : ST, barrierAt: 'before', ...peripheral(op.reg) });
+    case 'readl': return op.relaxed ? orderClass({ kinds: MR, ...peripheral(op.reg) }) : orderClass({ kinds: MR, barrier: LD, barrierAt: 'after', ctrl: true, ...peripheral(op.reg) });
     case 'wait_irq': return FENCE; // the handler's accesses are not issued before the interrupt is taken
     case 'dma_mapping_error': return { ...CALL, ctrl: true };
     case 'dma_set_mask': case 'dma_free_coherent': return CALL;
-    case 'dma_alloc_coherent': return p.declaredCoherent ? { ...NONE, kinds: W | API, ranges: at(op.buf, 0, layout.buffers.get(op.buf)!.size) } : FENCE;
+    case 'dma_alloc_coherent': return p.declaredCoherent ? orderClass({ kinds: W | API, ranges: at(op.buf, 0, layout.buffers.get(op.buf)!.size) }) : FENCE;
     // swiotlb_tbl_map_single copies into the slot for every direction (reference §2.4).
     // dma_alloc_noncoherent zeroes its pages through the cache: a store to them, and a call.
-    case 'dma_map': if (op.alloc) return { ...NONE, kinds: W | API, ranges: at(op.buf, op.off, op.size) }; return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
+    case 'dma_map': if (op.alloc) return orderClass({ kinds: W | API, ranges: at(op.buf, op.off, op.size) }); return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
     case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
     // before 0443fa003fa1 (v4.10) swiotlb copied back even with DMA_ATTR_SKIP_CPU_SYNC
     case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, (!op.skipCpuSync || !swiotlbHonoursSkipCpuSync(p.version)) && op.dir !== 'DMA_TO_DEVICE');
@@ -217,7 +223,7 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg || op.offExpr || op.sizeExpr ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves
     // (Arm: no speculative stores; a control dependency alone does not order a later load).
-    case 'assume': return { ...NONE, ctrl: true, branch: true };
+    case 'assume': return orderClass({ ctrl: true, branch: true });
     default: throw new Error(`orderClassOf: '${op.op}' is not a straight-line op (src/exec/paths.ts expands it)`);
   }
 }

@@ -184,6 +184,11 @@ export const PLATFORM_CONSTRAINTS: readonly PlatformConstraint[] = [
  * vmapStack left out follows the kernel (CONFIG_VMAP_STACK=y on arm64 from 4.14, absent before).
  */
 export function mergePlatform(...layers: (Partial<PlatformConfig> | undefined)[]): PlatformConfig {
+  return merge(layers).config;
+}
+
+/** mergePlatform(), with the kernel version when the merge read it (vmapStack left out). */
+function merge(layers: (Partial<PlatformConfig> | undefined)[]): { config: PlatformConfig; version?: KernelVersion } {
   const config: PlatformConfig = { ...DEFAULT_PLATFORM };
   let vmapStackSet = false;
   for (const layer of layers) {
@@ -195,15 +200,17 @@ export function mergePlatform(...layers: (Partial<PlatformConfig> | undefined)[]
       if (key === 'vmapStack') vmapStackSet = true;
     }
   }
-  if (!vmapStackSet) config.vmapStack = arm64HasVmapStack(parseKernelVersion(config.kernel));
-  return config;
+  if (vmapStackSet) return { config };
+  const version = parseKernelVersion(config.kernel);
+  config.vmapStack = arm64HasVmapStack(version);
+  return { config, version };
 }
 
 /** Merge settings over the defaults and reject platforms no arm64 machine can be. */
 export function makePlatform(...layers: (Partial<PlatformConfig> | undefined)[]): Platform {
-  const config = mergePlatform(...layers);
-  const version = parseKernelVersion(config.kernel);
-  const valid = validate(config);
+  const merged = merge(layers);
+  const version = merged.version ?? parseKernelVersion(merged.config.kernel);
+  const valid = validate(merged.config);
   for (const rule of PLATFORM_CONSTRAINTS) {
     const refusal = rule.refuse(valid, version);
     if (refusal) throw new PlatformError(rule.option, refusal);
