@@ -3,7 +3,8 @@
 // those found line by line, and a group decided by one run (src/check/one-run-contract.ts) has
 // the findings of the walk over every interleaving; so do 1,000 generated rings. Each condition
 // of the one run, dropped, fails a test here (allocations by two CPUs, a free, a run that did
-// not finish, a device address computed).
+// not finish, a device address computed). A walk that shares the state an op leaves alone
+// meets what one that copies it at every step meets.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +13,8 @@ import { describe, expect, test } from 'vitest';
 import { DEFAULT_CONTRACT_STATES, checkContract } from '../src/check/explore-contract.js';
 import { independentGroups } from '../src/check/groups.js';
 import { sameInEveryInterleaving } from '../src/check/one-run-contract.js';
+import { BUG_KINDS, bugScenarioArb, wellBehavedScenarioArb } from '../src/gen/bug-scenarios.js';
+import { buildCase } from '../src/selftest/targets.js';
 import { compile, type Compiled } from '../src/exec/compile.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { num } from '../src/program/expr.js';
@@ -197,5 +200,20 @@ describe('the contract walk decided by one run, on generated rings', () => {
     }
     expect(compiled).toBeGreaterThan(300);
     expect(decided).toBeGreaterThan(100);
+  });
+});
+
+describe('the contract walk sharing a state an op leaves alone (leavesStateAlone)', () => {
+  const same = (c: Compiled, what: string) => {
+    for (const walkAll of [false, true]) expect(checkContract(c, DEFAULT_CONTRACT_STATES, { walkAll }), what).toEqual(checkContract(c, DEFAULT_CONTRACT_STATES, { walkAll, copyAlways: true }));
+  };
+
+  test('the same findings and states as copying at every step, on every path', () => {
+    for (const { file, c } of paths) same(c, file);
+  });
+
+  test('the same on generated drivers: 60 well-behaved (seed 7), 6 of each bug class (seed 3)', () => {
+    for (const s of fc.sample(wellBehavedScenarioArb(), { seed: 7, numRuns: 60 })) same(buildCase(s).compiled, JSON.stringify(s.spec));
+    for (const kind of BUG_KINDS) for (const s of fc.sample(bugScenarioArb(kind), { seed: 3, numRuns: 6 })) same(buildCase(s).compiled, `bug class ${kind}: ${JSON.stringify(s.spec)}`);
   });
 });
