@@ -71,7 +71,7 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
 }
 
 /** A state of the contract walk: the ideal machine, the contract's bookkeeping, and whether the driver returned there. */
-interface Node { m: Machine; k: ContractState; out?: boolean }
+interface Node { m: Machine; k: ContractState; out?: boolean; /** k.key(), once asked (k is never changed once made) */ kk?: string }
 
 /**
  * `untilDone`: the group reports the same in every interleaving (src/check/one-run-contract.ts),
@@ -82,7 +82,7 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
   const alone = c.actors.map((ca, a) => ca.actor.ops.map((_, j) => !copyAlways && leavesStateAlone(c, a, j)));
   // Every step of a state is taken, and its findings met, before any is explored; the last one
   // taken is explored first (the order findings are reported in).
-  const successors = ({ m, k }: Node): Node[] => {
+  const successors = ({ m, k, kk }: Node): Node[] => {
     const out: Node[] = [];
     for (const a of group) {
       const j = m.pendingOp(a, 0);
@@ -95,14 +95,14 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
       // A checked mapping the kernel failed: the driver returns there, as it does on arm64.
       const op = c.actors[a].actor.ops[j];
       const returned = op.op === 'dma_mapping_error' && op.reg === undefined && nk.mapped.get(op.handle)?.error;
-      out.push({ m: next, k: nk, out: !!returned });
+      out.push({ m: next, k: nk, out: !!returned, kk: nk === k ? kk : undefined });
     }
     return out.reverse();
   };
   const r = explore<Node>({
     start: { m: newIdealMachine(c), k: new ContractState() },
     successors,
-    key: ({ m, k }) => stateKey(m.fingerprint() + k.key()),
+    key: (n) => stateKey(n.m.fingerprint() + (n.kk ??= n.k.key())),
     prune: (s) => s.out === true,
     onFinal: ({ m, k }) => {
       if (!group.every((a) => m.done(a))) return false;
