@@ -127,6 +127,18 @@ describe('the contract walk decided by one run', () => {
     expect(rules(c)).toEqual(['error ownership/device-outside-mapping', 'warning dma-debug/pending-allocations']);
   });
 
+  test('findings of two actors come in the order the walk meets them', () => {
+    // The walk explores the last actor's step first: the device's access past the end before the
+    // CPU's second allocation of the buffer (dma-debug's cacheline check).
+    const c = compile(program('t', { buffers: [coherent('a', 16)], registers: ['DB'], actors: [
+      cpu('cpu0', [dma_alloc_coherent('a'), writel('DB', 1), store('a', 0, 4, 1), dma_alloc_coherent('a')]),
+      device('dev', [wait_doorbell('DB', 1), dma_write('a', 12, 8, 1)]),
+    ] }), makePlatform());
+    const full = checkContract(c, DEFAULT_CONTRACT_STATES, { walkAll: true });
+    expect(full.findings.map((f) => f.rule)).toEqual(['ownership/device-outside-mapping', 'dma-debug/cacheline-overlap', 'dma-debug/pending-allocations']);
+    expect(checkContract(c).findings).toEqual(full.findings);
+  });
+
   test('a free, two allocating CPUs, or a run that cannot finish: walked', () => {
     // dma_free_coherent() before the device is done: the interleaving decides (the device waits on no doorbell here).
     const freed = compile(program('t', { buffers: [coherent('ring', 256)], actors: [cpu('cpu0', [dma_alloc_coherent('ring'), dma_free_coherent('ring')]), device('dev', [dma_write('ring', 0, 4, 1)])] }), makePlatform());
