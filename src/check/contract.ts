@@ -21,6 +21,27 @@ function callEnts(m: Mapping): number {
   return m.iommuSg?.cpuEntries.length ?? m.segments.length;
 }
 
+/**
+ * Whether op j of actor a leaves every contract state as it was (afterOp may still report): the
+ * walk then shares the state instead of copying it. Kept in step with afterOp, cpuOp and
+ * deviceOp below: a CPU op that is no DMA API call and no store to streaming memory (a load only
+ * reads ownership; barriers, MMIO, irqs and branches reach cpuOp's default), and a device access
+ * through a handle no map op names (only a dma_alloc_coherent() entry or nothing can match it:
+ * a bounds check, or a report).
+ */
+export function leavesStateAlone(c: Compiled, a: number, j: number): boolean {
+  const actor = c.actors[a].actor;
+  const op = actor.ops[j];
+  if (actor.kind === 'cpu') {
+    if (op.op.startsWith('dma_')) return false;
+    if (op.op !== 'store') return true;
+    return !!op.offExpr || c.layout.buffers.get(op.buf)?.kind === 'coherent';
+  }
+  if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return true;
+  if (op.addr) return false;
+  return !c.actors.some((ca) => ca.actor.kind === 'cpu' && ca.actor.ops.some((o) => (o.op === 'dma_map' || o.op === 'dma_map_sg') && o.handle === op.handle));
+}
+
 export class ContractState {
   debug = new DmaDebug();
   own = new Ownership();

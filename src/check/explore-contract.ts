@@ -22,7 +22,7 @@ import { newIdealMachine, newModelMachine } from '../model/machines.js';
 import { mappingOf } from '../model/arm64-view.js';
 import { explore } from '../search/explore.js';
 import { checkBarrierContract } from './barrier-contract.js';
-import { ContractState } from './contract.js';
+import { ContractState, leavesStateAlone } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
 import { independentGroups } from './groups.js';
 import { contractByOneRun, sameInEveryInterleaving } from './one-run-contract.js';
@@ -42,6 +42,8 @@ export interface ContractOptions {
   groups?: readonly (readonly number[])[];
   /** Test hook: walk every group, even one a single run decides (src/check/one-run-contract.ts). */
   walkAll?: boolean;
+  /** Test hook: copy the contract state at every step, even where the op leaves it alone. */
+  copyAlways?: boolean;
 }
 
 export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, o: ContractOptions = {}): ContractResult {
@@ -57,7 +59,7 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
   for (const group of o.groups ?? independentGroups(c)) {
     const same = o.walkAll ? undefined : sameInEveryInterleaving(c, group);
     const r = same === 'nothing' ? { states: 0, complete: true }
-      : (same && contractByOneRun(c, group, sink, maxStates - states)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same');
+      : (same && contractByOneRun(c, group, sink, maxStates - states)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same', !!o.copyAlways);
     states += r.states;
     if (!r.complete) {
       complete = false;
@@ -69,36 +71,38 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
 }
 
 /** A state of the contract walk: the ideal machine, the contract's bookkeeping, and whether the driver returned there. */
-interface Node { m: Machine; k: ContractState; out?: boolean }
+interface Node { m: Machine; k: ContractState; out?: boolean; /** k.key(), once asked (k is never changed once made) */ kk?: string }
 
 /**
  * `untilDone`: the group reports the same in every interleaving (src/check/one-run-contract.ts),
  * so the walk stops at its first state where every actor finished: the path there performed
  * every op, and what the walk met up to there is all it would meet.
  */
-function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean): { states: number; complete: boolean } {
+function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean, copyAlways: boolean): { states: number; complete: boolean } {
+  const alone = c.actors.map((ca, a) => ca.actor.ops.map((_, j) => !copyAlways && leavesStateAlone(c, a, j)));
   // Every step of a state is taken, and its findings met, before any is explored; the last one
   // taken is explored first (the order findings are reported in).
-  const successors = ({ m, k }: Node): Node[] => {
+  const successors = ({ m, k, kk }: Node): Node[] => {
     const out: Node[] = [];
     for (const a of group) {
       const j = m.pendingOp(a, 0);
       if (j < 0 || m.blocked(a, j)) continue;
       const next = m.clone();
       if (!next.run(a, 0)) continue;
-      const nk = k.clone();
+      // A state is never changed once made, so one an op leaves alone is shared.
+      const nk = alone[a][j] ? k : k.clone();
       nk.afterOp(c, a, j, made.get(opId(a, j)), sink, computedTarget(next, a, j));
       // A checked mapping the kernel failed: the driver returns there, as it does on arm64.
       const op = c.actors[a].actor.ops[j];
       const returned = op.op === 'dma_mapping_error' && op.reg === undefined && nk.mapped.get(op.handle)?.error;
-      out.push({ m: next, k: nk, out: !!returned });
+      out.push({ m: next, k: nk, out: !!returned, kk: nk === k ? kk : undefined });
     }
     return out.reverse();
   };
   const r = explore<Node>({
     start: { m: newIdealMachine(c), k: new ContractState() },
     successors,
-    key: ({ m, k }) => stateKey(m.fingerprint() + k.key()),
+    key: (n) => stateKey(n.m.fingerprint() + (n.kk ??= n.k.key())),
     prune: (s) => s.out === true,
     onFinal: ({ m, k }) => {
       // Only a driver that ran to its end leaks, and only such a state ends a walk one run decides:

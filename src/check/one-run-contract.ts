@@ -12,8 +12,9 @@
 //  - at the end, every allocation is there, in one order: dma_debug_device_change()'s report is one.
 // So every execution reports a subset of what an execution that performs every op reports. One
 // round-robin run that finishes every actor is such an execution (a path of the walk); when it
-// blocks or dies first (a wait never met, an assume that fails in its order), the walk stops at
-// its first state where every actor finished (src/check/explore-contract.ts).
+// blocks or dies first (a wait never met, an assume that fails in its order), or two actors
+// report (the walk's order of findings is kept), the walk stops at its first state where every
+// actor finished (src/check/explore-contract.ts).
 
 import type { Compiled } from '../exec/compile.js';
 import { newIdealMachine } from '../model/machines.js';
@@ -45,7 +46,7 @@ export function sameInEveryInterleaving(c: Compiled, group: readonly number[]): 
 /**
  * For a group that reports the same in every interleaving: its findings from one round-robin run
  * (sunk only when the run finishes every actor) and the states it went through; undefined: the
- * run did not finish, or the walk would be cut first.
+ * run did not finish, the walk would be cut first, or the findings of two actors need the walk's order.
  */
 export function contractByOneRun(c: Compiled, group: readonly number[], sink: Sink, budget: number): { states: number; complete: true } | undefined {
   const m = newIdealMachine(c);
@@ -69,6 +70,9 @@ export function contractByOneRun(c: Compiled, group: readonly number[], sink: Si
   // The walk would see at least these states: over its budget it is cut, and says so.
   // A run cut at the loop bound (--unroll) is not one that performs every op: the walk decides.
   if (m.dead || !group.every((a) => m.done(a)) || states > budget) return undefined;
+  // One actor's findings come in its program order here and in the walk; two actors' may come in
+  // another order than the walk meets them (it explores the last actor's step first): walked.
+  if (met.some((f) => f.actor !== met[0].actor)) return undefined;
   k.atEnd(keep, !!c.program.unbind);
   for (const f of met) sink(f);
   return { states, complete: true };
