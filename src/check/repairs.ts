@@ -8,7 +8,7 @@ import { ARCH_DMA_MINALIGN } from '../kernel/layout.js';
 import { atLeast, parseKernelVersion } from '../kernel/version.js';
 import type { Pos } from '../litmus/litmus-error.js';
 import type { ParsedLitmus } from '../litmus/parse.js';
-import { printContext, printOp } from '../litmus/print.js';
+import { printContext, printOp, type PrintContext } from '../litmus/print.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { DIRECTIONS, type CpuOp, type DeviceOp } from '../program/types.js';
 import { SourceText, type Statement, type TextEdit } from './source-edit.js';
@@ -26,8 +26,8 @@ interface Stmt { pos: Pos; ops: CpuOp[]; all: CpuOp[] }
 export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: Partial<PlatformConfig> = {}): Repair[] {
   const { program: p, source } = parsed;
   const src = new SourceText(text);
-  const ctx = printContext(p);
-  const print = (op: CpuOp) => printOp('cpu', op, ctx);
+  let ctx: PrintContext | undefined; // made for the first repair that prints a call (a barrier is literal text)
+  const print = (op: CpuOp) => printOp('cpu', op, (ctx ??= printContext(p)));
   const out: Repair[] = [];
   const add = (title: string, edits: (TextEdit | undefined)[] | undefined) => {
     if (edits?.length && edits.every((e) => e)) out.push({ title, edits: edits as TextEdit[] });

@@ -43,13 +43,11 @@ export class SourceText {
   /** The file's own line ending: a CRLF file gets CRLF lines. */
   readonly eol: string;
   private readonly lineStarts: number[] = [0];
-  private readonly byPos = new Map<string, number>();
 
   constructor(readonly text: string) {
     this.toks = tokenize(text);
     this.eol = text.includes('\r\n') ? '\r\n' : '\n';
-    for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
-    this.toks.forEach((t, i) => this.byPos.set(`${t.line}:${t.col}`, i));
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
   }
 
   offset(p: Pos): number {
@@ -60,6 +58,18 @@ export class SourceText {
     const t = this.toks[i];
     const start = this.offset(t);
     return { start, end: start + t.text.length, text: t.text };
+  }
+
+  /** The token that starts at p, found by bisection: the lexer gives them in the order of the text. */
+  private tokenAt(p: Pos): number | undefined {
+    let lo = 0, hi = this.toks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, t = this.toks[mid];
+      const d = t.line - p.line || t.col - p.col;
+      if (d === 0) return mid;
+      if (d < 0) lo = mid + 1; else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** 1-based line of a character offset. */
@@ -74,7 +84,7 @@ export class SourceText {
 
   /** The statement whose first token is at p (a SourceMap position). */
   statement(p: Pos): Statement | undefined {
-    const first = this.byPos.get(`${p.line}:${p.col}`);
+    const first = this.tokenAt(p);
     if (first === undefined) return undefined;
     let depth = 0;
     let i = first;
