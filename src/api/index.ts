@@ -45,7 +45,7 @@ export async function checkLitmus(source: string | { text: string; file?: string
   else {
     const file = source.file ?? '<text>';
     const parsed = parseLitmus(source.text, file);
-    const compiled = compileParsed(file, parsed, o.platform ?? {});
+    const compiled = compileParsed(file, parsed, o.platform ?? {}, o.platformText ?? {}, o.unroll); // as checkLitmusFile compiles a file
     outcome = 'kind' in compiled ? compiled : checkProgramAs(file, compiled, parsed.expect, o, parsed.source, source.text);
   }
   if (outcome.kind === 'error') throw new LitmusInputError(formatInputError(outcome));
