@@ -72,6 +72,8 @@ export abstract class MachineState {
       this.regWrites = from.regWrites;
       this.regWritesSeen = from.regWritesSeen;
       this.regsShared = from.regsShared = true; // both sides copy the maps before a write (ownRegs)
+      this.regsText = from.regsText;
+      this.readsTexts = from.readsTexts.slice();
       this.bailedOut = from.bailedOut;
       this.fields = from.fields;
       this.regFields = from.regFields;
@@ -82,6 +84,7 @@ export abstract class MachineState {
       from.owned.fill(false); // both sides copy a row before changing it (own)
       return;
     }
+    this.readsTexts = new Array<string | undefined>(c.actors.length).fill(undefined);
     this.regs = new Map();
     this.irqRaised = new Map();
     this.irqTaken = new Map();
@@ -108,7 +111,11 @@ export abstract class MachineState {
   /** Are regs, irqRaised, irqTaken, regWrites and regWritesSeen shared with a clone? Then copy them before a write. */
   protected regsShared = false;
 
+  /** The registers' and interrupts' part of the fingerprint, kept until ownRegs (called before every write to them). */
+  private regsText: string | undefined;
+
   protected ownRegs(): void {
+    this.regsText = undefined;
     if (!this.regsShared) return;
     this.regs = new Map(this.regs);
     this.irqRaised = new Map(this.irqRaised);
@@ -118,7 +125,16 @@ export abstract class MachineState {
     this.regsShared = false;
   }
 
+  /** Per actor, readsText(a) as last made: kept until own(a) (called before every write to the actor's rows). */
+  private readsTexts: (string | undefined)[];
+
+  /** Actor a's reads for a merge key (src/oracle/state-key.ts): encodeReads of its row, made once per change. */
+  readsText(a: number): string {
+    return (this.readsTexts[a] ??= encodeReads(this.reads[a]));
+  }
+
   protected own(a: number): void {
+    this.readsTexts[a] = undefined;
     if (this.owned[a]) return;
     this.performed[a] = this.performed[a].slice();
     this.reads[a] = this.reads[a].slice();
@@ -157,18 +173,37 @@ export abstract class MachineState {
         for (let j = this.next[a] + 1; j < done.length; j++) if (done[j]) out.push('/', a, '+', j);
       }
     }
-    out.push(';');
+    out.push((this.regsText ??= this.registersText()));
+    for (let g = this.guards; g; g = g.prev) out.push(';g', g.actor, ':', g.op, ':', g.bytes.join('-'));
+    if (this.fields) out.push(';', this.fields.fingerprint(), ';', this.regFields!.fingerprint());
+    out.push(';', this.world.fingerprint());
+    return out.join('');
+  }
+
+  private registersText(): string {
+    const out: (string | number | bigint)[] = [';'];
     for (const [k, v] of this.regs) out.push(k, '=', v, ',');
     out.push(';');
     for (const [k, v] of this.irqRaised) out.push(k, '=', v, ',');
     out.push(';');
     for (const [k, v] of this.irqTaken) out.push(k, '=', v, ',');
     for (const [k, v] of this.regWrites) out.push('w', k, '=', v, '/', this.regWritesSeen.get(k) ?? 0, ',');
-    for (let g = this.guards; g; g = g.prev) out.push(';g', g.actor, ':', g.op, ':', g.bytes.join('-'));
-    if (this.fields) out.push(';', this.fields.fingerprint(), ';', this.regFields!.fingerprint());
-    out.push(';', this.world.fingerprint());
     return out.join('');
   }
+}
+
+/**
+ * A row of reads as text that reads back one way only: each read with its length before it, '_'
+ * for a read not made (the row's length is the program's).
+ */
+export function encodeReads(row: readonly (string | undefined)[]): string {
+  const out: (string | number)[] = [];
+  for (let j = 0; j < row.length; j++) {
+    const v = row[j];
+    if (v === undefined) out.push('_');
+    else out.push(v.length, ':', v);
+  }
+  return out.join('');
 }
 
 /** A load performed ahead of op `op` of `actor`, whose address was unknown: op must miss `bytes`. */

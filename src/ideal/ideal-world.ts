@@ -132,9 +132,17 @@ export class IdealWorld implements World {
     return new IdealWorld(this.layout, this.memory.clone(), new Map(this.current), new Map(this.maps), this.failing);
   }
 
+  /** Joined once from its parts: a flat string, which a Map (the witness search's visited states) hashes without first copying a rope. */
   fingerprint(): string {
-    let released = '';
-    for (const [id, m] of this.maps) if (!m.live) released += id + ',';
-    return [...this.maps.keys()].join(',') + '#' + [...this.current.values()].join(',') + '#' + released + '#' + this.memory.fingerprint();
+    const out: string[] = [];
+    for (const id of this.maps.keys()) out.push(id, ',');
+    if (out.length) out.pop();
+    out.push('#');
+    for (const h of this.current.values()) out.push(h, ',');
+    if (this.current.size) out.pop();
+    out.push('#');
+    for (const [id, m] of this.maps) if (!m.live) out.push(id, ',');
+    out.push('#', this.memory.fingerprint());
+    return out.join('');
   }
 }

@@ -25,9 +25,11 @@ const kernelStateNames = new WeakMap<Layout, Map<string, string>>();
 
 export class DmaKernel {
   /** Each handle variable's current mapping (what `h` holds now; dma_unmap_single(dev, h) unmaps that one). */
-  readonly mappings = new Map<string, Mapping>();
+  mappings: Map<string, Mapping>;
   /** Every mapping ever made, by id, released ones too: what the device may still hold an address of. */
-  readonly all = new Map<string, Mapping>();
+  all: Map<string, Mapping>;
+  /** mappings and all are shared with a copy (copyTo): copied before a write (record, replace). Read-only outside this class. */
+  private mapsShared = false;
   swiotlb: Swiotlb;
   /** The SMMU's page table and IOVA allocator, when the platform has one. */
   iommu: Iommu | undefined;
@@ -45,11 +47,16 @@ export class DmaKernel {
   ) {
     this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     if (from) {
+      this.mappings = from.mappings;
+      this.all = from.all;
+      this.mapsShared = from.mapsShared = true;
       this.fromDeviceClean = from.fromDeviceClean;
       this.swiotlb = from.swiotlb.copyTo(cache);
       this.iommu = from.iommu?.copy();
       return;
     }
+    this.mappings = new Map();
+    this.all = new Map();
     this.swiotlb = new Swiotlb(cache, {
       dropsSlotOffset: swiotlbSyncDropsSlotOffset(platform.version),
       clampsToAllocSize: swiotlbClampsToAllocSize(platform.version),
@@ -66,8 +73,6 @@ export class DmaKernel {
   /** The same kernel state over another cache (mappings are never mutated once recorded). */
   copyTo(cache: Cache): DmaKernel {
     const k = new DmaKernel(this.platform, cache, this.layout, this);
-    for (const [h, m] of this.mappings) k.mappings.set(h, m);
-    for (const [id, m] of this.all) k.all.set(id, m);
     k.mappingsKey = this.mappingsKey;
     k.named = this.named;
     k.mask = this.mask;
@@ -265,6 +270,13 @@ export class DmaKernel {
     return this.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
   }
 
+  private ownMaps(): void {
+    if (!this.mapsShared) return;
+    this.mappings = new Map(this.mappings);
+    this.all = new Map(this.all);
+    this.mapsShared = false;
+  }
+
   /** The mappings' part of the fingerprint, kept until a mapping changes (a state key is taken per explored state). */
   private mappingsKey: string | undefined;
 
@@ -273,6 +285,7 @@ export class DmaKernel {
     // a few per cent of a fuzz run).
     const m = made as Mapping;
     m.id = mappingId(made.handle, this.all);
+    this.ownMaps();
     this.mappings.set(m.handle, m);
     this.all.set(m.id, m);
     this.mappingsKey = undefined;
@@ -281,6 +294,7 @@ export class DmaKernel {
 
   /** A mapping changed (unmapped, freed): what the variable holds and the record of every mapping. */
   private replace(m: Mapping): void {
+    this.ownMaps();
     if (this.mappings.get(m.handle)?.id === m.id) this.mappings.set(m.handle, m);
     this.all.set(m.id, m);
     this.mappingsKey = undefined;

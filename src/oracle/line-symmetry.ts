@@ -96,14 +96,17 @@ export function lineClasses(c: Compiled): Map<number, number> | undefined {
   const memory = initialMemory(c);
   const classOf = new Map<string, number>();
   const members = new Map<number, number[]>();
-  for (const [l, s] of signature) {
+  const bytes = new Uint8Array(line);
+  lines: for (const [l, s] of signature) {
     if (s === 'x') continue;
-    const bytes = memory.read(l, new Uint8Array(line));
-    if (bytes.some((b) => b !== bytes[0])) continue;
+    memory.read(l, bytes);
+    for (let i = 1; i < line; i++) if (bytes[i] !== bytes[0]) continue lines;
     const key = `${s}#${bytes[0]}`;
     let id = classOf.get(key);
     if (id === undefined) classOf.set(key, (id = classOf.size));
-    members.set(id, [...(members.get(id) ?? []), l]);
+    const ls = members.get(id);
+    if (ls) ls.push(l);
+    else members.set(id, [l]);
   }
   const out = new Map<number, number>();
   for (const [id, ls] of members) if (ls.length > 1) for (const l of ls) out.set(l, id);

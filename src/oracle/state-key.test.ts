@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import type { Machine } from '../exec/machine.js';
+import { encodeReads } from '../exec/machine-state.js';
 import { stateKey } from './state-key.js';
 
 // Texts made of the separators the key uses, so that a key which only joined its parts would merge two states.
@@ -12,7 +13,7 @@ const part = fc.record({
   extra: text,
 });
 const keyOf = (p: { fp: string; reads: (string | undefined)[][]; bailedOut: string | undefined; extra: string }) =>
-  stateKey({ fingerprint: () => p.fp, reads: p.reads, bailedOut: p.bailedOut } as unknown as Machine, p.extra);
+  stateKey({ fingerprint: () => p.fp, reads: p.reads, readsText: (a: number) => encodeReads(p.reads[a]), bailedOut: p.bailedOut } as unknown as Machine, p.extra);
 
 test('two states share a key exactly when fingerprint, reads, bail-out and extra are all equal', () => {
   // Many states over a tiny alphabet, so that parts that merely sit side by side do meet.

@@ -2,22 +2,17 @@ import type { Machine } from '../exec/machine.js';
 
 /**
  * The arm64 searches' merge key: the scheduler's and the world's state (Machine.fingerprint), plus
- * what was read so far. The text itself, not a digest of it: a Map compares keys whole, so two
- * different states never merge (a digest would merge them on a collision), and hashing a short
- * string costs less than a cryptographic digest. Each read is written with its length before it
- * (a read never made as '_'), as are the bail-out and `extra`, and the fingerprint is the rest: so
- * a key reads back one way only (the rows' lengths are the program's). Joined once from its parts
- * into a flat string, which a Map hashes without first copying a rope of small pieces.
+ * what was read so far (each actor's row as MachineState.readsText, kept until the actor moves).
+ * The text itself, not a digest of it: a Map compares keys whole, so two different states never
+ * merge (a digest would merge them on a collision), and hashing a short string costs less than a
+ * cryptographic digest. Each read is written with its length before it (a read never made as
+ * '_'), as are the bail-out and `extra`, and the fingerprint is the rest: so a key reads back one
+ * way only (the rows' lengths are the program's). Joined once from its parts into a flat string,
+ * which a Map hashes without first copying a rope of small pieces.
  */
 export function stateKey(m: Machine, extra = ''): string {
   const out: (string | number)[] = [];
-  for (const row of m.reads) {
-    for (let j = 0; j < row.length; j++) {
-      const v = row[j];
-      if (v === undefined) out.push('_');
-      else out.push(v.length, ':', v);
-    }
-  }
+  for (let a = 0; a < m.reads.length; a++) out.push(m.readsText(a));
   const b = m.bailedOut;
   if (b === undefined) out.push('_');
   else out.push(b.length, ':', b);

@@ -49,6 +49,16 @@ export class Memory {
     const key = Math.floor(addr / CHUNK);
     let c = this.chunks.get(key);
     if (!create) return c?.bytes;
+    this.willWrite(key, c);
+    if (c?.epoch !== this.epoch) {
+      c = { bytes: c ? copyOfBytes(c.bytes) : zeroedBytes(CHUNK), lo: 0, hi: 0, epoch: this.epoch };
+      this.chunks.set(key, c);
+    }
+    return c.bytes;
+  }
+
+  /** Chunk `key` (now c) is about to change: this memory's own table, and the chunk left out of the hash until the next fingerprint. */
+  private willWrite(key: number, c: Chunk | undefined): void {
     if (this.sharedTable) {
       this.chunks = new Map(this.chunks);
       this.sharedTable = false;
@@ -59,11 +69,6 @@ export class Memory {
       stale.add(key);
       this.print = undefined;
     }
-    if (c?.epoch !== this.epoch) {
-      c = { bytes: c ? copyOfBytes(c.bytes) : zeroedBytes(CHUNK), lo: 0, hi: 0, epoch: this.epoch };
-      this.chunks.set(key, c);
-    }
-    return c.bytes;
   }
 
   private toggle(h: { readonly lo: number; readonly hi: number }): void {
@@ -102,10 +107,15 @@ export class Memory {
     }
   }
 
+  /** A whole chunk filled (dma_alloc_coherent zeroing a page, a buffer's initial bytes) is one shared array of that byte: no allocation, nothing copied. */
   fill(addr: number, size: number, byte: number): void {
     for (let i = 0; i < size; ) {
       const a = addr + i, at = a % CHUNK, n = Math.min(CHUNK - at, size - i);
-      this.chunk(a, true)!.fill(byte, at, at + n);
+      if (n === CHUNK) {
+        const key = a / CHUNK;
+        this.willWrite(key, this.chunks.get(key));
+        this.chunks.set(key, { bytes: uniform(byte), lo: 0, hi: 0, epoch: NOBODY });
+      } else this.chunk(a, true)!.fill(byte, at, at + n);
       i += n;
     }
   }
@@ -131,6 +141,16 @@ export class Memory {
     }
     return (this.print = `${(this.lo >>> 0).toString(36)}.${(this.hi >>> 0).toString(36)}.${this.chunks.size}`);
   }
+}
+
+/** The owner of the shared uniform chunks: no memory, so every memory copies one before writing it. */
+const NOBODY = {};
+const uniforms: Uint8Array[] = [];
+
+/** A chunk of `byte` repeated, shared: never written (its owner is NOBODY). */
+function uniform(byte: number): Uint8Array {
+  const b = byte & 0xff;
+  return (uniforms[b] ??= new Uint8Array(CHUNK).fill(b));
 }
 
 /** A chunk's hash, into c: two 32-bit FNV-1a style hashes of its key and bytes, each finished by murmur3's fmix32. */
