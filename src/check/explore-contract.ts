@@ -12,7 +12,6 @@
 // order and repeats every interleaving per level of cache events (docs/contract.md, with numbers).
 
 import { kernelSourcePath } from '../kernel/version.js';
-import { createHash } from 'node:crypto';
 import type { Compiled } from '../exec/compile.js';
 import { resolveBus } from '../exec/world.js';
 import { opId, type OpId } from '../exec/op-id.js';
@@ -102,7 +101,7 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
   const r = explore<Node>({
     start: { m: newIdealMachine(c), k: new ContractState() },
     successors,
-    key: (n) => stateKey(n.m.fingerprint() + (n.kk ??= n.k.key())),
+    key: (n) => stateKey(n.m.fingerprint(), (n.kk ??= n.k.key())),
     prune: (s) => s.out === true,
     onFinal: ({ m, k }) => {
       // Only a driver that ran to its end leaks, and only such a state ends a walk one run decides:
@@ -118,15 +117,13 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
 }
 
 /**
- * A walk state's merge key: the string itself while it is short (exact, and cheaper than hashing
- * it: a small test's states are a few dozen characters), else its sha1. The `=` prefix keeps the
- * two kinds apart (base64 never starts with it).
+ * A walk state's merge key: the machine's and the contract's text themselves (exact: two
+ * different states never merge; a Map hashes a flat string faster than sha1 digests it), the
+ * machine's length first so the two parts read back one way.
  */
-function stateKey(s: string): string {
-  return s.length <= MAX_RAW_KEY ? `=${s}` : createHash('sha1').update(s).digest('base64');
+function stateKey(machine: string, contract: string): string {
+  return `${machine.length}:${machine}${contract}`;
 }
-
-const MAX_RAW_KEY = 256;
 
 /** What the arm64 kernel returned for each map op, from one model run in program order. */
 function kernelMappings(c: Compiled): Map<OpId, Mapping> {
