@@ -415,5 +415,9 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /** Where a call's signature (src/litmus/vocabulary.ts) takes the struct device: `(dev, ptr, size, dir)` 0, none -1. */
 function deviceParameter(signature: string): number {
-  return signature.startsWith('(') ? signature.slice(1, -1).split(',').findIndex((p) => p.trim() === 'dev') : -1;
+  let i = DEVICE_PARAMETER.get(signature);
+  if (i === undefined) DEVICE_PARAMETER.set(signature, (i = signature.startsWith('(') ? signature.slice(1, -1).split(',').findIndex((p) => p.trim() === 'dev') : -1));
+  return i;
 }
+
+const DEVICE_PARAMETER = new Map<string, number>();
