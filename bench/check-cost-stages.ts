@@ -70,8 +70,8 @@ function main(): void {
   const files = litmusFiles(given.length ? given : [resolve(fileURLToPath(import.meta.url), '../../../scenarios/arm-model')]);
   const sum: Record<Stage | 'whole' | 'valueAlone', number> = { load: 0, value: 0, explain: 0, contract: 0, fix: 0, final: 0, whole: 0, valueAlone: 0 };
   const ratios: number[] = [];
-  // Steady state: one pass over every file first, as bench/check-cost.ts does (V8 optimises the
-  // whole-file check's code after its first calls; the first files would pay for it).
+  // Steady state: one pass over every file first, as bench/check-cost.ts does (V8 optimises code
+  // only after its first calls; the first files would pay for it).
   for (const file of files) { checkLitmusFile(file); stagesOf(file); }
   console.log(`file | verdict | whole | value alone | ${STAGES.join(' | ')} (ms, median of ${runs})`);
   for (const file of files) {
