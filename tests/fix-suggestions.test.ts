@@ -184,6 +184,14 @@ describe('edits of the user\'s text', () => {
     expect(fix?.text).toContain('\n  dma_sync_single_for_cpu(&pdev->dev, h, RX_LEN, DMA_FROM_DEVICE);\n  r0 = *(u32 *)b;');
   });
 
+  test('a write to a buffer the CPU already took back (synced for the CPU) gets only the missing dma_sync_single_for_device()', () => {
+    const t = ['DMA t', '{ kmalloc b[64]; mmio DB; }', 'cpu c {', '  h = dma_map_single(dev, b, 64, DMA_BIDIRECTIONAL);', '  if (dma_mapping_error(dev, h)) return -ENOMEM;', '  dma_sync_single_for_cpu(dev, h, 64, DMA_BIDIRECTIONAL);', '  *(u32 *)b = 5;', '  writel(1, DB);', '}',
+      'device d { wait_doorbell(DB, 1); x = dma_read(h, 4); }', ''].join('\n');
+    const fix = suggestFix(t, compileText);
+    expect(fix?.steps).toEqual(['call dma_sync_single_for_device(h) after the write at line 7']);
+    expect(fix?.text).toBe(t.replace('  *(u32 *)b = 5;\n', '  *(u32 *)b = 5;\n  dma_sync_single_for_device(dev, h, 64, DMA_BIDIRECTIONAL);\n'));
+  });
+
   test('two statements on one line: the edit stays inline; the body of an if without braces gets none', () => {
     const second = at(6, 19);
     expect(src.insertBefore(second, 'x();')).toEqual({ at: second.start, end: second.start, text: 'x(); ' });

@@ -123,6 +123,10 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
             add(`call dma_sync_single_for_cpu(${map.op.handle}) before the read at line ${line(s)}`, [src.insertBefore(s, sync('cpu'))]);
           }
           if (op.op === 'store' && map.op.dir !== 'DMA_FROM_DEVICE') {
+            // Already the CPU's (synced for the CPU since the device last had it): only the hand-back is missing.
+            if (ownedSince(flat, op, map.op.handle)) {
+              add(`call dma_sync_single_for_device(${map.op.handle}) after the write at line ${line(s)}`, [src.insertAfter(s, sync('device'))]);
+            }
             add(`bracket the write at line ${line(s)} with dma_sync_single_for_cpu() / dma_sync_single_for_device(${map.op.handle})`,
               src.bracket(s, sync('cpu'), sync('device')));
           }
@@ -303,6 +307,16 @@ function blocks(ops: readonly CpuOp[], opPos: ReadonlyMap<CpuOp | DeviceOp, Pos>
 type MapOp = Extract<CpuOp, { op: 'dma_map' }>;
 
 /** The mapping `handle` names at `at`: the last dma_map of it before, not unmapped since. */
+/** Did the CPU take `handle`'s buffer (dma_sync_*_for_cpu) before `at`, and not give it back since? */
+function ownedSince(flat: readonly CpuOp[], at: CpuOp, handle: string): boolean {
+  for (let i = flat.indexOf(at) - 1; i >= 0; i--) {
+    const op = flat[i];
+    if (op.op === 'dma_sync' && op.handle === handle) return op.to === 'cpu';
+    if ((op.op === 'dma_map' || op.op === 'dma_unmap') && op.handle === handle) return false;
+  }
+  return false;
+}
+
 function liveMapping(flat: readonly CpuOp[], at: CpuOp, handle: string): MapOp | undefined {
   for (let i = flat.indexOf(at) - 1; i >= 0; i--) {
     const op = flat[i];
