@@ -11,7 +11,7 @@ import type { Direction } from '../program/types.js';
 import { dcacheCleanInvalPoc, dcacheCleanPoc, dcacheInvalPoc, type MaintenanceOptions } from './cache-maintenance.js';
 import { ARCH_DMA_MINALIGN, kmallocSizeRoundup, type Layout } from './layout.js';
 import { Swiotlb } from './swiotlb.js';
-import { mappingId, type MappedSegment, type Mapping } from './mapping.js';
+import { MappingTable, type MappedSegment, type Mapping } from './mapping.js';
 import { Iommu } from './iommu.js';
 import { busDmaLimit, physToDma } from './dma-ranges.js';
 import { iommuMapPage, iommuMapSg, iommuProt, type IommuHost } from './dma-iommu.js';
@@ -24,12 +24,8 @@ import {
 const kernelStateNames = new WeakMap<Layout, Map<string, string>>();
 
 export class DmaKernel {
-  /** Each handle variable's current mapping (what `h` holds now; dma_unmap_single(dev, h) unmaps that one). */
-  mappings: Map<string, Mapping>;
-  /** Every mapping ever made, by id, released ones too: what the device may still hold an address of. */
-  all: Map<string, Mapping>;
-  /** mappings and all are shared with a copy (copyTo): copied before a write (record, replace). Read-only outside this class. */
-  private mapsShared = false;
+  /** The mappings made: each handle variable's current one, and every one by id (src/kernel/mapping.ts). */
+  private readonly table: MappingTable;
   swiotlb: Swiotlb;
   /** The SMMU's page table and IOVA allocator, when the platform has one. */
   iommu: Iommu | undefined;
@@ -47,16 +43,13 @@ export class DmaKernel {
   ) {
     this.mo = { dminLine: platform.lineSize, cleanIsCivac: platform.a53CleanUpgrade, ivacUpgrade: platform.ivacUpgrade };
     if (from) {
-      this.mappings = from.mappings;
-      this.all = from.all;
-      this.mapsShared = from.mapsShared = true;
+      this.table = from.table.copy();
       this.fromDeviceClean = from.fromDeviceClean;
       this.swiotlb = from.swiotlb.copyTo(cache);
       this.iommu = from.iommu?.copy();
       return;
     }
-    this.mappings = new Map();
-    this.all = new Map();
+    this.table = new MappingTable();
     this.swiotlb = new Swiotlb(cache, {
       dropsSlotOffset: swiotlbSyncDropsSlotOffset(platform.version),
       clampsToAllocSize: swiotlbClampsToAllocSize(platform.version),
@@ -73,7 +66,6 @@ export class DmaKernel {
   /** The same kernel state over another cache (mappings are never mutated once recorded). */
   copyTo(cache: Cache): DmaKernel {
     const k = new DmaKernel(this.platform, cache, this.layout, this);
-    k.mappingsKey = this.mappingsKey;
     k.named = this.named;
     k.mask = this.mask;
     return k;
@@ -85,16 +77,16 @@ export class DmaKernel {
    * kept while the parts it was made of are the same objects. Equal names, equal texts: exact.
    */
   fingerprint(): string {
-    this.mappingsKey ??= `${JSON.stringify([...this.all])};${[...this.mappings].map(([h, m]) => `${h}=${m.id}`).join(',')}`;
+    const mappings = this.table.fingerprint();
     const slots = this.swiotlb.fingerprint();
     const named = this.named;
-    if (named && !this.iommu && named.mask === this.mask && named.mappings === this.mappingsKey && named.slots === slots) return named.name;
-    const text = `${this.mask};${this.mappingsKey};${slots}${this.iommu ? ';' + this.iommu.fingerprint() : ''}`;
+    if (named && !this.iommu && named.mask === this.mask && named.mappings === mappings && named.slots === slots) return named.name;
+    const text = `${this.mask};${mappings};${slots}${this.iommu ? ';' + this.iommu.fingerprint() : ''}`;
     let names = kernelStateNames.get(this.layout);
     if (!names) kernelStateNames.set(this.layout, (names = new Map()));
     let name = names.get(text);
     if (name === undefined) names.set(text, (name = `k${names.size}`));
-    this.named = { mask: this.mask, mappings: this.mappingsKey, slots, name };
+    this.named = { mask: this.mask, mappings, slots, name };
     return name;
   }
 
@@ -234,13 +226,13 @@ export class DmaKernel {
     if (api === 'single' && virtToPage !== undefined) {
       if (rejectsVmallocMapSingle(this.platform.version)) {
         this.warn?.('rejecting DMA map of vmalloc memory');
-        return this.record({ handle, api, dir, error: true, segments: [] });
+        return this.table.record({ handle, api, dir, error: true, segments: [] });
       }
       const seg = this.mapPage(virtToPage, size, dir, skipCpuSync);
-      return this.record({ handle, api, dir, error: !seg, wrongPage: true, segments: seg ? [seg] : [] });
+      return this.table.record({ handle, api, dir, error: !seg, wrongPage: true, segments: seg ? [seg] : [] });
     }
     const seg = this.mapPage(phys, size, dir, skipCpuSync);
-    return this.record({ handle, api, dir, error: !seg, segments: seg ? [seg] : [] });
+    return this.table.record({ handle, api, dir, error: !seg, segments: seg ? [seg] : [] });
   }
 
   /**
@@ -253,51 +245,31 @@ export class DmaKernel {
     const wrongPage = entries.some((e) => e.virtToPage !== undefined);
     if (this.iommu) {
       const made = iommuMapSg(this.host, entries.map((e) => ({ phys: e.virtToPage ?? e.phys, size: e.size })), dir, skipCpuSync);
-      if (!made) return this.record({ handle, api: 'sg', dir, error: true, segments: [] });
+      if (!made) return this.table.record({ handle, api: 'sg', dir, error: true, segments: [] });
       const base = { handle, api: 'sg' as const, dir, error: false, ...(wrongPage ? { wrongPage } : {}) };
-      if (Array.isArray(made)) return this.record({ ...base, segments: made });
-      return this.record({ ...base, segments: made.segments, iommuSg: { cpuEntries: made.cpuEntries, span: made.span } });
+      if (Array.isArray(made)) return this.table.record({ ...base, segments: made });
+      return this.table.record({ ...base, segments: made.segments, iommuSg: { cpuEntries: made.cpuEntries, span: made.span } });
     }
     const segments: MappedSegment[] = [];
     for (const e of entries) {
       const seg = this.mapPage(e.virtToPage ?? e.phys, e.size, dir, skipCpuSync);
       if (!seg) {
         for (const s of segments) this.unmapSegment(s, dir, true);
-        return this.record({ handle, api: 'sg', dir, error: true, segments: [] });
+        return this.table.record({ handle, api: 'sg', dir, error: true, segments: [] });
       }
       segments.push(seg);
     }
-    return this.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
+    return this.table.record({ handle, api: 'sg', dir, error: false, ...(wrongPage ? { wrongPage } : {}), segments });
   }
 
-  private ownMaps(): void {
-    if (!this.mapsShared) return;
-    this.mappings = new Map(this.mappings);
-    this.all = new Map(this.all);
-    this.mapsShared = false;
+  /** Each handle variable's current mapping (what `h` holds now). */
+  get mappings(): ReadonlyMap<string, Mapping> {
+    return this.table.mappings;
   }
 
-  /** The mappings' part of the fingerprint, kept until a mapping changes (a state key is taken per explored state). */
-  private mappingsKey: string | undefined;
-
-  private record(made: Omit<Mapping, 'id'>): Mapping {
-    // Every caller passes a fresh object: it is named in place, not copied (a copy per map is
-    // a few per cent of a fuzz run).
-    const m = made as Mapping;
-    m.id = mappingId(made.handle, this.all);
-    this.ownMaps();
-    this.mappings.set(m.handle, m);
-    this.all.set(m.id, m);
-    this.mappingsKey = undefined;
-    return m;
-  }
-
-  /** A mapping changed (unmapped, freed): what the variable holds and the record of every mapping. */
-  private replace(m: Mapping): void {
-    this.ownMaps();
-    if (this.mappings.get(m.handle)?.id === m.id) this.mappings.set(m.handle, m);
-    this.all.set(m.id, m);
-    this.mappingsKey = undefined;
+  /** Every mapping ever made, by id, released ones too. */
+  get all(): ReadonlyMap<string, Mapping> {
+    return this.table.all;
   }
 
   /** dma_direct_sync_single_for_device(): bounce-copy first, then clean the bounce (or original) lines. */
@@ -371,11 +343,11 @@ export class DmaKernel {
       // iommu_dma_unmap_sg(): sync every entry for the CPU, then unmap the list's one IOVA range
       if (!skipCpuSync && !this.coherent) for (const e of m.iommuSg.cpuEntries) this.archSyncForCpu(e.phys, e.size, dir);
       this.iommu!.unmap(m.iommuSg.span.bus, m.iommuSg.span.size);
-      this.replace({ ...m, released: true });
+      this.table.replace({ ...m, released: true });
       return;
     }
     for (const s of m.segments) this.unmapSegment(size === undefined ? s : { ...s, size }, dir, skipCpuSync);
-    this.replace({ ...m, released: true });
+    this.table.replace({ ...m, released: true });
   }
 
   /**
@@ -391,7 +363,7 @@ export class DmaKernel {
       else dcacheCleanInvalPoc(this.cache, phys, phys + size, this.mo); // arch_dma_prep_coherent before v6.4
       if (zero) this.cache.memory.fill(phys, size, 0); // memset through the NC mapping reaches memory directly
     }
-    return this.record({ handle, api: 'coherent', dir: 'DMA_BIDIRECTIONAL', error: false, segments: [this.iommuOrDirect(phys, size, 'DMA_BIDIRECTIONAL')] });
+    return this.table.record({ handle, api: 'coherent', dir: 'DMA_BIDIRECTIONAL', error: false, segments: [this.iommuOrDirect(phys, size, 'DMA_BIDIRECTIONAL')] });
   }
 
   /**
@@ -401,7 +373,7 @@ export class DmaKernel {
    */
   allocPages(handle: string, phys: number, size: number, dir: Direction): Mapping {
     this.cache.write(phys, zeroedBytes(size));
-    return this.record({ handle, api: 'page', dir, error: false, segments: [this.iommuOrDirect(phys, size, dir)] });
+    return this.table.record({ handle, api: 'page', dir, error: false, segments: [this.iommuOrDirect(phys, size, dir)] });
   }
 
   /**
@@ -420,6 +392,6 @@ export class DmaKernel {
   freeCoherent(handle: string): void {
     const m = this.mappings.get(handle);
     if (m && this.iommu && !m.released) for (const s of m.segments) this.iommu.unmap(s.bus, s.size); // iommu_dma_free() → __iommu_dma_unmap()
-    if (m) this.replace({ ...m, released: true });
+    if (m) this.table.replace({ ...m, released: true });
   }
 }

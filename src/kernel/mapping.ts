@@ -51,3 +51,71 @@ export function mappingId(handle: string, all: ReadonlyMap<string, unknown>): st
   while (all.has(`${handle}#${n}`)) n++;
   return `${handle}#${n}`;
 }
+
+/**
+ * The kernel's record of mappings: what each handle variable holds now (dma_unmap_single(dev, h)
+ * unmaps that one), and every mapping ever made by id, released ones too (what the device may
+ * still hold an address of). Shared between a kernel and its copies until one of them records or
+ * replaces a mapping; its text for the state key is kept until a mapping changes.
+ */
+export class MappingTable {
+  private current: Map<string, Mapping>;
+  private byId: Map<string, Mapping>;
+  private shared = false;
+  private text: string | undefined;
+
+  /** from: the table to share (copy()). */
+  constructor(from?: MappingTable) {
+    if (from) {
+      this.current = from.current;
+      this.byId = from.byId;
+      this.shared = from.shared = true;
+      this.text = from.text;
+    } else {
+      this.current = new Map();
+      this.byId = new Map();
+    }
+  }
+
+  get mappings(): ReadonlyMap<string, Mapping> {
+    return this.current;
+  }
+
+  get all(): ReadonlyMap<string, Mapping> {
+    return this.byId;
+  }
+
+  copy(): MappingTable {
+    return new MappingTable(this);
+  }
+
+  /** A new mapping of its variable. Callers pass a fresh object: it is named in place, not copied (a copy per map is a few per cent of a fuzz run). */
+  record(made: Omit<Mapping, 'id'>): Mapping {
+    const m = made as Mapping;
+    m.id = mappingId(made.handle, this.byId);
+    this.own();
+    this.current.set(m.handle, m);
+    this.byId.set(m.id, m);
+    return m;
+  }
+
+  /** A mapping changed (unmapped, freed): what the variable holds and the record of every mapping. */
+  replace(m: Mapping): void {
+    this.own();
+    if (this.current.get(m.handle)?.id === m.id) this.current.set(m.handle, m);
+    this.byId.set(m.id, m);
+  }
+
+  /** The table as text, the same object until a mapping changes (a state key is taken per explored state). */
+  fingerprint(): string {
+    return (this.text ??= `${JSON.stringify([...this.byId])};${[...this.current].map(([h, m]) => `${h}=${m.id}`).join(',')}`);
+  }
+
+  private own(): void {
+    this.text = undefined;
+    if (!this.shared) return;
+    this.current = new Map(this.current);
+    this.byId = new Map(this.byId);
+    this.shared = false;
+  }
+}

@@ -13,7 +13,7 @@ import { integer } from './token-stream.js';
 import { valueText } from '../exec/values.js';
 import { TypeParser } from './type-parser.js';
 import { scalarType, sizeOf } from './c-types.js';
-import { CPU_CALLS, DEVICE_CALLS, scalarTypeSize } from './vocabulary.js';
+import { CPU_CALLS, DEVICE_CALLS, deviceParameter, scalarTypeSize } from './vocabulary.js';
 import { bitMacro, swab } from './bit-macros.js';
 
 export { swab };
@@ -412,12 +412,3 @@ function scalarSize(name: string): number | undefined {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** Where a call's signature (src/litmus/vocabulary.ts) takes the struct device: `(dev, ptr, size, dir)` 0, none -1. */
-function deviceParameter(signature: string): number {
-  let i = DEVICE_PARAMETER.get(signature);
-  if (i === undefined) DEVICE_PARAMETER.set(signature, (i = signature.startsWith('(') ? signature.slice(1, -1).split(',').findIndex((p) => p.trim() === 'dev') : -1));
-  return i;
-}
-
-const DEVICE_PARAMETER = new Map<string, number>();

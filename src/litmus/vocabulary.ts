@@ -153,3 +153,12 @@ function distance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+/** Where a call's signature (CPU_CALLS, DEVICE_CALLS) takes the struct device: `(dev, ptr, size, dir)` 0, none -1. */
+export function deviceParameter(signature: string): number {
+  let i = DEVICE_PARAMETER.get(signature);
+  if (i === undefined) DEVICE_PARAMETER.set(signature, (i = signature.startsWith('(') ? signature.slice(1, -1).split(',').findIndex((p) => p.trim() === 'dev') : -1));
+  return i;
+}
+
+const DEVICE_PARAMETER = new Map<string, number>();
