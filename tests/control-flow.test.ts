@@ -7,6 +7,7 @@ import { compilePaths } from '../src/exec/compile.js';
 import { expandPaths } from '../src/exec/paths.js';
 import { checkPaths } from '../src/oracle/check.js';
 import { makePlatform } from '../src/platform/platform.js';
+import { newIdealMachine, newModelMachine } from '../src/model/machines.js';
 import type { Expr } from '../src/program/expr.js';
 import type { CpuOp, DeviceOp, Program } from '../src/program/types.js';
 
@@ -136,6 +137,33 @@ describe('paths', () => {
     const onRead = program('ret-read', [{ op: 'load', buf: 'x', off: 0, size: 4, reg: 'r' }, { op: 'if', cond: reg('r'), then: [{ op: 'return' }] }, after], []);
     expect(expandPaths(onRead).map((q) => q.program.actors[0].ops.filter((o) => o.op === 'store').length).sort()).toEqual([0, 1]);
   });
+  test("an assume is decided on arm64 as soon as its read is: the path's other executions are its sibling's", () => {
+    // cpu1 reads x (never written: 0) and branches on it; the `r == 1` path is infeasible.
+    const ops: CpuOp[] = [
+      { op: 'load', buf: 'x', off: 0, size: 4, once: true, reg: 'r' },
+      { op: 'store', buf: 'mem', off: 128, size: 4, value: 7n },
+      { op: 'if', cond: bin('==', reg('r'), n(1)), then: [{ op: 'store', buf: 'y', off: 0, size: 4, value: 1n }] },
+    ];
+    const paths = compilePaths(program('early', [], ops), makePlatform());
+    expect(paths).toHaveLength(2);
+    const dead = paths.map((c) => {
+      const assume = c.actors[1].actor.ops.findIndex((o) => o.op === 'assume');
+      expect(c.actors[1].early[0]).toEqual([{ op: assume, reads: [0] }]);
+      const model = newModelMachine(c);
+      expect(model.run(1, 0)).toBe(true); // the load
+      expect(model.performed[1][assume]).toBe(0);
+      // The ideal platform runs on to the assume: a witness or an explanation shows the whole run.
+      const ideal = newIdealMachine(c);
+      ideal.run(1, 0);
+      expect(ideal.dead).toBeUndefined();
+      return model.dead;
+    });
+    expect(dead.sort()).toEqual(['infeasible', undefined]);
+    // Only conditions over the thread's own reads are decided early (a handle's address may still change).
+    const onHandle = compilePaths(program('late', [], [{ op: 'load', buf: 'x', off: 0, size: 4, once: true, reg: 'r' }, { op: 'if', cond: bin('==', reg('r'), { k: 'handle', name: 'h' }), then: [] }]), makePlatform());
+    for (const c of onHandle) expect(c.actors[1].early.every((e) => e === undefined)).toBe(true);
+  });
+
   test('an exists clause that the ideal platform satisfies too is a race on any machine', () => {
     // cpu1 reads y before or after cpu0 writes it: r = 0 is possible on any machine.
     const reader: CpuOp[] = [{ op: 'load', buf: 'y', off: 0, size: 4, once: true, reg: 'r' }];

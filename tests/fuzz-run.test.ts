@@ -17,6 +17,7 @@ import { coveringRows, pairCoverage } from '../src/fuzz/pairwise.js';
 import { shrinkFailure } from '../src/fuzz/shrink.js';
 import { planTrial, runTrial, searchesExhaustively, trialCompiled, TRIAL_BOUNDS } from '../src/fuzz/trial.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
+import { checkAllPaths } from '../src/oracle/check.js';
 import { compile } from '../src/exec/compile.js';
 import { makePlatform } from '../src/platform/platform.js';
 
@@ -29,7 +30,7 @@ describe("a trial's search is bounded by what the file's own platform needs", ()
   test('a file check searches in a few thousand states gets that search in every trial; a larger one is searched at random, a bounded number of schedules', () => {
     const small = parseLitmus(CWG);
     expect(searchesExhaustively(small)).toBe(true);
-    const large = parseLitmus(NAPI); // two descriptors, 4 KiB pages, three paths: past 5,000 states on its own platform
+    const large = parseLitmus(NAPI); // two descriptors, 4 KiB pages, three paths: past 5,000 states in all on its own platform
     expect(searchesExhaustively(large)).toBe(false);
     const plans = [0, 1, 2, 3, 4, 5].map((k) => planTrial([large], k, 1)!);
     const ownPlatform = (p: (typeof plans)[number]) => platformKey(p.platform) === 'default' && !p.placement.length; // the file names no platform
@@ -44,12 +45,16 @@ describe("a trial's search is bounded by what the file's own platform needs", ()
     expect(r.executions).toBeGreaterThan(0);
     expect(r.executions).toBeLessThanOrEqual(bound);
     expect([...checked.values()]).toEqual([undefined]);
-    // its own platform keeps check's search (exhaustive levels, then random)
+    // its own platform keeps check's search (exhaustive to 2 fills/evictions here), then the random schedules
     // (a trial on the file's own platform: the covering's rows need not start there)
     const { version: _v, faults: _f, ...ownConfig } = makePlatform(large.program.platform);
+    const search = checkAllPaths(trialCompiled(large, ownConfig, []), { searchBudget: TRIAL_BOUNDS.searchBudget, seed: 1, runs: TRIAL_BOUNDS.checkRuns, maxEvents: TRIAL_BOUNDS.maxEvents, maxStates: TRIAL_BOUNDS.maxStates });
+    expect(search.exhaustive).toBe(true);
+    expect(search.states).toBeGreaterThan(TRIAL_BOUNDS.maxStates);
     const own = runTrial([large], { ...plan, platform: ownConfig, placement: [] }, new Map());
     expect(own.verdict).toBe('ok');
-    expect(own.executions).toBeGreaterThan(bound + TRIAL_BOUNDS.checkRuns);
+    expect(own.executions).toBeGreaterThan(search.executions);
+    expect(own.executions).toBeLessThanOrEqual(search.executions + bound);
   }, 120_000);
 });
 

@@ -1,6 +1,7 @@
 // Resolve a program against a platform once: check every name and range, place the buffers, and
 // classify each CPU op for the ordering rules of src/exec/ordering.ts.
 
+import { earlyAssumes, type EarlyAssume } from './early-assumes.js';
 import type { Platform } from '../platform/platform.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
 import { checkLimits } from '../program/limits.js';
@@ -27,6 +28,8 @@ export interface CompiledActor {
   bytes: (Uint8Array | undefined)[];
   /** Does any op compute with a value this actor read (a register)? Then reads are kept as numbers. */
   registers: boolean;
+  /** For each read op, the later assumes its value may already decide (src/exec/early-assumes.ts). */
+  early: (EarlyAssume[] | undefined)[];
 }
 
 export interface Compiled {
@@ -125,7 +128,7 @@ export function compile(program: Program, platform: Platform): Compiled {
     if (a.kind === 'cpu' && !platform.faults?.includes('dependencies-order-nothing')) orderDependencies(a.ops as CpuOp[], order, prec, !platform.faults?.includes('addr-po-store-orders-nothing'));
     // Registers are read numbers: needed by expressions over reads and by an exists/forall clause.
     const registers = !!program.condition || a.ops.some((op) => expressionsOf(op).some((e) => leaves(e).some((l) => l.k === 'read')));
-    return { actor: a, order, precedence: prec, bytes: new Array(a.ops.length).fill(undefined), registers };
+    return { actor: a, order, precedence: prec, bytes: new Array(a.ops.length).fill(undefined), registers, early: earlyAssumes(a) };
   });
   const handleValues = program.actors.some((a) => a.ops.some((op) => expressionsOf(op).some((e) => leaves(e).some((l) => l.k === 'handle'))));
   const final = (program.final ?? []).map((r, i) => ({ buf: range(r, { kind: 'final', index: i }), off: r.off, size: r.size }));

@@ -7,6 +7,8 @@ import { opId } from './op-id.js';
 import type { TraceEntry } from './trace.js';
 import { IN_ORDER } from './machine-order.js';
 import { MachineOps } from './machine-ops.js';
+import type { EarlyAssume } from './early-assumes.js';
+import type { AssumeOp } from '../program/types.js';
 
 export type { TraceEntry } from './trace.js';
 
@@ -76,12 +78,25 @@ export class Machine extends MachineOps {
       return false;
     }
     this.performed[a][j] = 1;
+    if (ca.early[j] && this.world.weak) this.decideEarly(a, ca.early[j]!);
     if (skip > 0) this.reordered = true;
     for (const g of may.guards) this.guards = { ...g, prev: this.guards };
     if (this.guards) this.checkGuards(a, j);
     while (this.next[a] < this.performed[a].length && this.performed[a][this.next[a]]) this.next[a]++;
     this.last = { code: opId(a, j), prev: this.last };
     return true;
+  }
+
+  /** An assume this read decided false: the execution is not one of this path's (src/exec/early-assumes.ts). */
+  private decideEarly(a: number, assumes: readonly EarlyAssume[]): void {
+    const vals = this.vals[a];
+    for (const { op, reads } of assumes) {
+      if (this.performed[a][op] || reads.some((i) => vals[i] === undefined)) continue;
+      if (this.evaluate(a, (this.c.actors[a].actor.ops[op] as AssumeOp).cond) === 0n) {
+        this.dead = 'infeasible';
+        return;
+      }
+    }
   }
 
   /** After the chosen steps: every actor runs in program order, no more hardware events, until none can move. */

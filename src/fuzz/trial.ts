@@ -144,12 +144,12 @@ const searchOf = new WeakMap<ParsedLitmus, FileSearch>();
 /**
  * Check's search of the file's own platform decides how its trials search, once per file and
  * worker (from the file alone, so a trial stays a pure function of (seed, k)): if it finds a
- * counterexample or finishes its exhaustive part (to `maxEvents` fills/evictions, `maxStates`
- * states a level), every platform × placement gets that search, as `dmafuzz check` would run it.
- * If it gives up (a NAPI RX ring over 4 KiB page-pool pages), it would spend seconds of every
- * trial giving up again: the file's other platforms are searched at random only, `randomRuns`
- * schedules a trial, so a minute tries a thousand platforms instead of twenty. The own platform
- * keeps its check search either way.
+ * counterexample or finishes its exhaustive part (to `maxEvents` fills/evictions) within
+ * `maxStates` states in all, every platform × placement gets that search, as `dmafuzz check`
+ * would run it. If it gives up, or needs more (a NAPI RX ring over 4 KiB page-pool pages: 9,374
+ * states, half a second), it would spend that on every trial: the file's other platforms are
+ * searched at random only, `randomRuns` schedules a trial, so a minute tries a thousand platforms
+ * instead of a hundred. The own platform keeps its check search either way.
  */
 function fileSearch(parsed: ParsedLitmus): FileSearch {
   let s = searchOf.get(parsed);
@@ -158,7 +158,7 @@ function fileSearch(parsed: ParsedLitmus): FileSearch {
   s = { exhaustive: true, ownKey: platformKey(own) };
   try {
     const r = checkSearch(trialCompiled(parsed, own, []));
-    s = { exhaustive: r.verdict === 'bug' || r.gaveUp === undefined, ownKey: s.ownKey, own: r };
+    s = { exhaustive: r.verdict === 'bug' || (r.gaveUp === undefined && r.states <= TRIAL_BOUNDS.maxStates), ownKey: s.ownKey, own: r };
   } catch (e) {
     // Not compilable on its own platform: each trial reports its own platform's error.
     if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
