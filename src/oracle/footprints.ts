@@ -23,7 +23,9 @@ export type Bits = Uint32Array;
 /**
  * How an op uses memory lines (CWG lines): which it reads or changes in the cache (either level),
  * and which it reads or writes in memory without the cache (a non-coherent device, a Normal-NC
- * mapping). `anyLine`: it may touch any line (a computed address).
+ * mapping). `anyLine`: it may touch any line, cache included (a snooping device's computed bus
+ * address, an op this table does not know); a non-snooping device's computed address reads or
+ * writes the memory of every line, never the cache.
  */
 export interface Access {
   cache: Set<number>;
@@ -183,6 +185,9 @@ function computeFootprints(c: Compiled): Footprints {
   }
 
   const accessOf: Access[][] = c.actors.map(() => []);
+  /** Every line some op names: where a computed bus address may land (filled in once all are named). */
+  const everyLine = new Set<number>();
+  const computedBus: { acc: Access; write: boolean }[] = [];
   const mapCount = new Map<string, number>();
   for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
     if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapCount.set(op.handle, (mapCount.get(op.handle) ?? 0) + 1);
@@ -235,7 +240,10 @@ function computeFootprints(c: Compiled): Footprints {
     // IOVA the next map gets), and a device access reads the page table: they all conflict.
     if (c.platform.iommu !== 'none' && IOMMU_OPS.has(op.op)) k.add('iommu');
     if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
-      acc.anyLine = true;
+      // A device that does not snoop reaches memory there, never the cache: a fill or a clean
+      // eviction leaves memory as it was, so only a dirty eviction (or a memory write) meets it.
+      if (c.platform.deviceCoherent || c.platform.declaredCoherent) acc.anyLine = true;
+      else computedBus.push({ acc, write: op.op === 'dma_write' });
       return 'all';
     }
     const handleOnly = (h: string) => k.add(`handle:${h}`);
@@ -296,6 +304,11 @@ function computeFootprints(c: Compiled): Footprints {
   const lineSets = new Set<Set<number>>();
   for (const row of keyed) for (const k of row) if (k !== 'all') { for (const key of k.names) id(key); for (const s of k.lines) lineSets.add(s); }
   for (const s of lineSets) for (const l of s) id(l);
+  for (const k of ids.keys()) if (typeof k === 'number') everyLine.add(k);
+  for (const { acc, write } of computedBus) {
+    if (write) acc.memWrite = acc.bypass = everyLine;
+    else acc.memRead = everyLine;
+  }
   const size = ids.size;
   const words = Math.ceil(size / 32);
   const allBits = new Uint32Array(words).fill(0xffffffff);
