@@ -12,7 +12,7 @@ import { Memory } from '../src/platform/memory.js';
 import { checkSetting, makePlatform, platformError, type PlatformConfig } from '../src/platform/platform.js';
 import { checkLitmusFile, loadLitmus, type FileOutcome } from '../src/run/check-file.js';
 import { readLitmusFile } from '../src/litmus/read-file.js';
-import { mappingDecisions } from '../src/oracle/footprints.js';
+import { mappingDecisions } from '../src/oracle/mapping-decisions.js';
 import type { BufferDecl } from '../src/program/types.js';
 
 const MASK32 = 2 ** 32 - 1;

@@ -14,7 +14,7 @@
 import type { Compiled } from '../exec/compile.js';
 import { initialMemory } from '../model/initial-memory.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
-import { mappingDecisions } from './footprints.js';
+import { mappingDecisions } from './mapping-decisions.js';
 
 /** Line → class id, for the lines that share a class with another line; undefined when none do. */
 export function lineClasses(c: Compiled): Map<number, number> | undefined {

@@ -1,0 +1,60 @@
+// Which mappings may bounce through swiotlb or fail, and which memory is never cached: what the
+// searches need to know of the kernel's decisions before running (footprints.ts, exhaustive.ts,
+// line-symmetry.ts), from one run of the program in program order.
+
+import type { Compiled } from '../exec/compile.js';
+import { IO_TLB_SIZE } from '../kernel/swiotlb.js';
+import type { Mapping } from '../kernel/mapping.js';
+import { mappingsMade } from '../model/arm64-view.js';
+import { newModelMachine } from '../model/machines.js';
+import type { CpuOp } from '../program/types.js';
+
+export interface MappingDecisions {
+  /** May the mappings of this handle variable bounce through swiotlb, or fail? */
+  mayBounce: (handle: string) => boolean;
+  mayFail: (handle: string) => boolean;
+  /** Every mapping each handle variable was given in a run in program order. */
+  made: Map<string, Mapping[]>;
+  /** The program changes the mask or may fill the pool: any map may bounce or fail. */
+  unsure: boolean;
+  poolBytes: number;
+  mapSizes: number[];
+  /** The run in program order bailed out (a mapping error ended it). */
+  bailedOut: boolean;
+}
+
+/** dma_alloc_coherent memory on a non-coherent platform: remapped Normal-NC, never cached. */
+export function isNonCacheable(c: Compiled, buf: string): boolean {
+  return c.layout.buffers.get(buf)!.kind === 'coherent' && !c.platform.declaredCoherent;
+}
+
+const decisions = new WeakMap<Compiled, MappingDecisions>();
+
+/**
+ * Which mappings bounce or fail: the kernel's decisions depend only on the mask (dma_capable),
+ * the buffer and the platform, so one run in program order tells — unless the program changes
+ * the mask or the pool can run out, when every map may bounce or fail.
+ */
+export function mappingDecisions(c: Compiled): MappingDecisions {
+  let d = decisions.get(c);
+  if (d) return d;
+  const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
+  const mapSizes: number[] = [];
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map') mapSizes.push(op.size);
+    if (op.op === 'dma_map_sg') for (const e of op.entries) mapSizes.push(e.size);
+  }
+  const poolBytes = 128 * IO_TLB_SIZE;
+  const poolMayFill = mapSizes.reduce((n, s) => n + Math.ceil(s / IO_TLB_SIZE) * IO_TLB_SIZE, 0) > poolBytes;
+  const dry = newModelMachine(c);
+  dry.finish();
+  // Every mapping each handle variable was given (a variable mapped again keeps its earlier mappings live).
+  const made = new Map<string, Mapping[]>();
+  for (const m of mappingsMade(dry)) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
+  const unsure = hasSetMask || poolMayFill;
+  const mayBounce = (h: string) => (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool) && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
+  const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
+  d = { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
+  decisions.set(c, d);
+  return d;
+}
