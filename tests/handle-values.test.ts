@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { compilePaths } from '../src/exec/compile.js';
+import { HandleFields } from '../src/exec/handle-fields.js';
 import { checkContract } from '../src/check/explore-contract.js';
 import { DmaKernel } from '../src/kernel/dma-api.js';
 import { layoutProgram } from '../src/kernel/layout.js';
@@ -118,4 +119,18 @@ test('an address split into 32-bit words (h & 0xffffffff, h >> 32): the halves o
   expect(check('drivers/rx-desc-addr-lo-hi.litmus').verdict).toBe('ok');
   expect(check('drivers/rx-desc-addr-lo-hi.litmus', { swiotlb: 'present' }).verdict).toBe('ok');
   expect(check('drivers/rx-desc-addr-lo-hi.litmus', { highRam: false }).verdict).toBe('ok');
+});
+
+describe('handle fields are part of a state: the same fields whatever order they were stored in', () => {
+  test('four descriptors given their buffers in any order: one fingerprint, and a state search that merges them', () => {
+    const h = (off: number) => ({ name: 'h', bus: 0x1000, size: 0x4000, off: BigInt(off) });
+    const word = (v: number) => new Uint8Array([v & 0xff, (v >> 8) & 0xff, 0, 0]);
+    const store = (f: HandleFields, k: number) => f.store(0x100004 + 8 * k, word(0x1000 + 0x1000 * k), h(0x1000 * k), BigInt(0x1000 + 0x1000 * k), false);
+    const inOrder = [0, 1, 2, 3].reduce(store, HandleFields.EMPTY);
+    const shuffled = [2, 0, 3, 1].reduce(store, HandleFields.EMPTY);
+    expect(shuffled.fingerprint()).toBe(inOrder.fingerprint());
+    expect(inOrder.read(0x100004 + 8 * 2, word(0x3000))?.text).toBe('h + 0x2000');
+    // An overwrite still drops the field it covers.
+    expect(store(inOrder, 1).store(0x100004 + 8, word(0), undefined, 0n, false).read(0x10000c, word(0x2000))).toBeUndefined();
+  });
 });

@@ -106,7 +106,11 @@ export class HandleFields {
     // The ideal register after a read: the whole handle, a low half included (the device that
     // takes only the low word is given all of h there); a high half is what was stored.
     const ideal = h.part === 'lo' ? BigInt(h.bus) + h.off : value;
-    return new HandleFields([...kept, { addr, size: bytes.length, bytes: bytes.slice(), text, value: ideal, handle: h, truncated }]);
+    // Kept in address order (fields never overlap): two states whose stores ran in different
+    // orders hold the same fields, and must have the same fingerprint to merge.
+    const field = { addr, size: bytes.length, bytes: bytes.slice(), text, value: ideal, handle: h, truncated };
+    const at = kept.findIndex((f) => f.addr > addr);
+    return new HandleFields(at < 0 ? [...kept, field] : [...kept.slice(0, at), field, ...kept.slice(at)]);
   }
 
   /** The field a read of `bytes` at `addr` finds, when it returns exactly what the handle store put there. */
