@@ -100,9 +100,10 @@ function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
  * Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length.
  * `randomRuns`: the random executions of a trial of a file too large for check's search in every
  * trial (fileSearch), shared by its paths. `searchedStates`: the most states, all paths and levels
- * together, of a check search every trial repeats (a few hundred milliseconds at most).
+ * together, of a check search every trial repeats (some 50 ms here: a minute still tries a
+ * thousand platforms).
  */
-export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, searchedStates: 4_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
+export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, searchedStates: 2_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
 
 /** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
 export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
@@ -148,7 +149,7 @@ const searchOf = new WeakMap<ParsedLitmus, FileSearch>();
  * counterexample or finishes its exhaustive part (to `maxEvents` fills/evictions) within
  * `searchedStates` states in all, every platform × placement gets that search, as `dmafuzz check`
  * would run it. If it gives up, or needs more (a NAPI RX ring over 4 KiB page-pool pages: about
- * 5,000 states, half a second), it would spend that on every trial: the file's other platforms are
+ * 3,400 states, 80 ms), it would spend that on every trial: the file's other platforms are
  * searched at random only, `randomRuns` schedules a trial, so a minute tries a thousand platforms
  * instead of a hundred. The own platform keeps its check search either way.
  */

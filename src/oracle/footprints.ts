@@ -65,6 +65,8 @@ export interface Footprints {
   global: boolean[][];
   /** The bit of each CWG line some op touches. */
   lineBit: Map<number, number>;
+  /** The bit each actor's own ops name (every op names its actor): ignored where one actor's ops are compared. */
+  actorBit: number[];
   /** CWG lines of the program's final ranges (observed at the end). */
   finalLines: Set<number>;
   /**
@@ -334,7 +336,8 @@ function computeFootprints(c: Compiled): Footprints {
   const suffixBypass = suffixOf((a) => lineBits(a.bypass, a.anyLine));
   const finalLines = new Set<number>();
   for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
-  return { op, suffix, global: keyed.map((row) => row.map((k) => k === 'all')), lines, access: accessOf, suffixCache, suffixAny, suffixBypass, size, lineBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
+  const actorBit = c.actors.map((_, a) => ids.get(`actor:${a}`)!);
+  return { op, suffix, global: keyed.map((row) => row.map((k) => k === 'all')), lines, access: accessOf, suffixCache, suffixAny, suffixBypass, size, lineBit, actorBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
 }
 
 /** Union-find over actors whose ops may touch a common resource, or a common final range. */

@@ -12,7 +12,11 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
+import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
+import { FORWARD, ORDERED } from '../exec/ordering.js';
+import type { CpuOp } from '../program/types.js';
 import { footprints, intersects, type Bits, type Footprints } from './footprints.js';
+import { isNonCacheable } from './mapping-decisions.js';
 
 /** The pending ops actor a may perform next (CPUs: ahead of earlier ones where the ordering rules allow), as skip counts. */
 export function nextSkips(c: Compiled, m: Machine, a: number): number[] {
@@ -72,4 +76,124 @@ function union(f: Footprints, bits: Bits[]): Bits {
   const out = new Uint32Array(bits[0].length);
   for (const b of bits) for (let w = 0; w < out.length; w++) out[w] |= b[w];
   return out;
+}
+
+/**
+ * A CPU whose next op in program order is, alone, a persistent set (Godefroid's definition with
+ * one transition): it can run now (the caller tries), and nothing that could run before it
+ * conflicts with it — neither an op this CPU may still perform ahead of it (the ordering rules
+ * let later ops pass), nor an op another actor may still perform, unless that actor waits on a
+ * doorbell only this CPU rings, with an MMIO write that cannot pass the op. Running it first then
+ * loses no execution: every one is equivalent to one that does. So the n stores a driver makes to
+ * its descriptors before the doorbell are explored in one order, not as their 2^n subsets.
+ */
+export function aloneInProgramOrder(c: Compiled, m: Machine, scope: readonly number[], f: Footprints = footprints(c)): number | undefined {
+  if (!m.world.weak) return undefined;
+  for (const a of scope) {
+    if (c.actors[a].actor.kind !== 'cpu') continue;
+    const i = m.pendingOp(a, 0);
+    if (i < 0 || f.global[a][i] || m.pendingOp(a, 1) < 0) continue; // nothing may pass it: the closed sets say as much
+    const mine = f.op[a][i];
+    let alone = true;
+    const ops = c.actors[a].actor.ops;
+    const precedence = c.actors[a].precedence;
+    const behind: number[] = []; // ops the ordering rules keep behind i, directly or behind one that is
+    for (let skip = 1; alone; skip++) {
+      const j = m.pendingOp(a, skip);
+      if (j < 0) break;
+      // An op kept behind i never runs before it. An assume only reads this CPU's registers,
+      // which i leaves alone or must write first (then the assume waits for it): it ends the
+      // run, or not, in either order.
+      const rule = precedence[j][i];
+      if (rule === ORDERED || behind.some((k) => precedence[j][k] === ORDERED)) {
+        behind.push(j);
+        continue;
+      }
+      if (ops[j].op === 'assume' || (rule === FORWARD && forwardsFrom(c, f, a, i, j))) continue;
+      if (f.global[a][j] || (intersectsBut(f.op[a][j], mine, f.actorBit[a]) && !disjointUncached(c, a, i, j))) alone = false;
+    }
+    for (const b of scope) {
+      if (!alone) break;
+      if (b === a || m.done(b) || ringsOnlyAfter(c, m, b, a, i)) continue;
+      if (intersects(f.suffix[b][m.next[b]], mine)) alone = false;
+    }
+    if (alone) return a;
+  }
+  return undefined;
+}
+
+/** Do x and y meet anywhere but at `bit`? */
+function intersectsBut(x: Bits, y: Bits, bit: number): boolean {
+  const w = bit >> 5, mask = ~(1 << (bit & 31));
+  for (let k = 0; k < x.length; k++) if ((k === w ? x[k] & y[k] & mask : x[k] & y[k]) !== 0) return true;
+  return false;
+}
+
+/**
+ * Two plain loads or stores of known bytes, apart, in memory no cache holds (dma_alloc_coherent
+ * memory, Normal-NC on a non-coherent platform): they share a line but commute, and no fill or
+ * eviction can come between them to tell the orders apart.
+ */
+function disjointUncached(c: Compiled, a: number, i: number, j: number): boolean {
+  const ops = c.actors[a].actor.ops as CpuOp[];
+  return plainUncached(c, ops[i]) && plainUncached(c, ops[j]) && apart(rangesOf(c, a, i), rangesOf(c, a, j));
+}
+
+const ranges = new WeakMap<Compiled, ByteRange[][][]>();
+
+/** accessRanges of op j of actor a, worked out once per compiled program (this runs at every state). */
+function rangesOf(c: Compiled, a: number, j: number): ByteRange[] {
+  let all = ranges.get(c);
+  if (!all) ranges.set(c, (all = c.actors.map(() => [])));
+  return (all[a][j] ??= accessRanges(c, c.actors[a].actor.ops[j] as Extract<CpuOp, { op: 'store' | 'load' }>));
+}
+
+/**
+ * May load j, which can pass store i only by reading i's bytes from the store buffer, count as
+ * run after i? It reads the same bytes either way when both are plain accesses to uncached
+ * memory, j reads only bytes i writes, and no op between them in program order writes those bytes
+ * (nothing of another actor does: the caller checks that none touches i's).
+ */
+function forwardsFrom(c: Compiled, f: Footprints, a: number, i: number, j: number): boolean {
+  const ops = c.actors[a].actor.ops as CpuOp[];
+  const x = ops[i], y = ops[j];
+  if (x.op !== 'store' || y.op !== 'load' || !plainUncached(c, x) || !plainUncached(c, y)) return false;
+  const xs = rangesOf(c, a, i), ys = rangesOf(c, a, j);
+  if (!ys.every((q) => xs.some((r) => r.addr <= q.addr && q.addr + q.size <= r.addr + r.size))) return false;
+  for (let k = i + 1; k < j; k++) {
+    const z = ops[k];
+    if (z.op === 'load' || z.op === 'barrier' || z.op === 'assume') continue;
+    if (plainUncached(c, z) && apart(rangesOf(c, a, k), ys)) continue;
+    if (f.global[a][k] || intersectsBut(f.op[a][k], f.op[a][j], f.actorBit[a])) return false;
+  }
+  return true;
+}
+
+/** A load or store of a known length in memory no cache holds (its offset may be computed: accessRanges lists each it can take). */
+function plainUncached(c: Compiled, op: CpuOp): op is Extract<CpuOp, { op: 'store' | 'load' }> {
+  return (op.op === 'store' || op.op === 'load') && !op.sizeExpr && isNonCacheable(c, op.buf);
+}
+
+function apart(xs: readonly ByteRange[], ys: readonly ByteRange[]): boolean {
+  return xs.every((r) => ys.every((q) => r.addr + r.size <= q.addr || q.addr + q.size <= r.addr));
+}
+
+/**
+ * Does actor b wait on a doorbell that no op can ring before op i of CPU a: every write to that
+ * register left in the program is an op of a that the ordering rules keep behind i (writel()'s
+ * barrier before its write)?
+ */
+function ringsOnlyAfter(c: Compiled, m: Machine, b: number, a: number, i: number): boolean {
+  const j = m.pendingOp(b, 0);
+  const op = c.actors[b].actor.ops[j];
+  if (op?.op !== 'wait_doorbell' || !m.blocked(b, j)) return false;
+  for (let x = 0; x < c.actors.length; x++) {
+    const ops = c.actors[x].actor.ops;
+    for (let k = m.next[x]; k < ops.length; k++) {
+      const w = ops[k];
+      if ((w.op !== 'writel' && w.op !== 'set_reg') || w.reg !== op.reg || m.performed[x][k]) continue;
+      if (x !== a || k < i || c.actors[a].precedence[k][i] !== ORDERED) return false;
+    }
+  }
+  return true;
 }

@@ -36,7 +36,7 @@ import type { Step } from '../exec/execution.js';
 import type { Machine } from '../exec/machine.js';
 import type { Access, Footprints } from './footprints.js';
 import { ORDERED } from '../exec/ordering.js';
-import { closedSets, nextSkips } from './persistent.js';
+import { aloneInProgramOrder, closedSets, nextSkips } from './persistent.js';
 import { stateKey } from './state-key.js';
 import { cleanLines, dropClean, eventOn, lineContents, lineState, sameAsMemory } from '../model/arm64-view.js';
 import { opId, type OpId } from '../exec/op-id.js';
@@ -172,6 +172,16 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
 
   /** Steps of the program: one closed set of actors (2), every op it may perform next. */
   function* successors({ path, m, left }: Node): Iterable<Node> {
+    // One op alone, when nothing that could run before it conflicts with it (persistent.ts).
+    const alone = aloneInProgramOrder(c, m, actors, f);
+    if (alone !== undefined) {
+      const next = m.clone();
+      if (next.step({ run: names[alone] })) {
+        forget(next);
+        yield { path: { step: { run: names[alone] }, prev: path }, m: next, left, run: runAfter(alone, m.pendingOp(alone, 0)) };
+        return;
+      }
+    }
     const tried = new Set<OpId>(); // (actor, skip) pairs, coded as op ids
     for (const set of closedSets(c, m, actors, f)) {
       let moved = false;
