@@ -72,7 +72,8 @@ export interface ExhaustiveResult {
 }
 
 export const DEFAULT_MAX_EVENTS = 2;
-export const DEFAULT_MAX_STATES = 20_000;
+/** Per path and level: a 4-descriptor NAPI RX over 4 KiB pages needs 21,000 at 2 events; each state is kept, some 2 KB. */
+export const DEFAULT_MAX_STATES = 50_000;
 
 /** A state of the full search: the steps that led to it, the model, and the hardware events left. */
 interface Node { steps: Step[]; m: Machine; left: number }
