@@ -45,6 +45,8 @@ const DRIVERS = [
   'scenarios/drivers/napi-rx-page-pool-no-rmb.litmus',
   'scenarios/drivers/fec-rx-bufdesc.litmus',
   'scenarios/drivers/fec-rx-bufdesc-no-rmb.litmus',
+  'bench/drivers/napi-rx-page-pool-4.litmus',
+  'bench/drivers/stmmac-tx-ring-4.litmus',
 ];
 
 function measureFile(file: string): Measurement & { wholeMs: number } {
