@@ -180,16 +180,22 @@ export abstract class MachineState {
     return out.join('');
   }
 
+  /** By register and irq name, not in the order they were first written: two orders of writes to different registers reach one state. */
   private registersText(): string {
     const out: (string | number | bigint)[] = [';'];
-    for (const [k, v] of this.regs) out.push(k, '=', v, ',');
+    for (const [k, v] of sorted(this.regs)) out.push(k, '=', v, ',');
     out.push(';');
-    for (const [k, v] of this.irqRaised) out.push(k, '=', v, ',');
+    for (const [k, v] of sorted(this.irqRaised)) out.push(k, '=', v, ',');
     out.push(';');
-    for (const [k, v] of this.irqTaken) out.push(k, '=', v, ',');
-    for (const [k, v] of this.regWrites) out.push('w', k, '=', v, '/', this.regWritesSeen.get(k) ?? 0, ',');
+    for (const [k, v] of sorted(this.irqTaken)) out.push(k, '=', v, ',');
+    for (const [k, v] of sorted(this.regWrites)) out.push('w', k, '=', v, '/', this.regWritesSeen.get(k) ?? 0, ',');
     return out.join('');
   }
+}
+
+/** A map's entries by key (most hold one or two: the copy costs nothing). */
+function sorted<T>(m: Map<string, T>): [string, T][] {
+  return m.size < 2 ? [...m] : [...m].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
 }
 
 /**
