@@ -137,6 +137,9 @@ function kernelMappings(c: Compiled): Map<OpId, Mapping> {
       for (;;) {
         const j = m.pendingOp(a, 0);
         if (j < 0 || !m.run(a, 0)) break;
+        // An assume this order fails (the path's branch needs another actor first, e.g. a status
+        // the device has not written yet) says nothing of what later maps return: go on.
+        m.dead = undefined;
         progress = true;
         const op = c.actors[a].actor.ops[j];
         if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.set(opId(a, j), mappingOf(m, op.handle)!);

@@ -14,6 +14,7 @@ import { bounceSlots } from '../kernel/swiotlb.js';
 import { isNonCacheable, mappingDecisions } from './mapping-decisions.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { accessRanges } from '../exec/access-ranges.js';
+import { leaves } from '../program/expr.js';
 
 /** A set of resources as bits. */
 export type Bits = Uint32Array;
@@ -190,11 +191,20 @@ function computeFootprints(c: Compiled): Footprints {
     // IOVA the next map gets), and a device access reads the page table: they all conflict.
     if (c.platform.iommu !== 'none' && IOMMU_OPS.has(op.op)) k.add('iommu');
     if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
-      // A device that does not snoop reaches memory there, never the cache: a fill or a clean
-      // eviction leaves memory as it was, so only a dirty eviction (or a memory write) meets it.
-      if (c.platform.deviceCoherent || c.platform.declaredCoherent) acc.anyLine = true;
-      else computedBus.push({ acc, write: op.op === 'dma_write' });
-      return 'all';
+      if (c.platform.deviceCoherent || c.platform.declaredCoherent) {
+        acc.anyLine = true;
+        return 'all';
+      }
+      // A device that does not snoop reaches the memory of any line there (filled in below once
+      // every line is named), never the cache: a fill or a clean eviction leaves memory as it
+      // was, so only a dirty eviction or a memory write meets it. Where it lands and what the
+      // address is called depends on every mapping: it meets every map, unmap and allocation.
+      const write = op.op === 'dma_write';
+      computedBus.push({ acc, write });
+      use(everyLine, false, !write, write, write);
+      for (const h of handleLines.keys()) k.add(`handle:${h}`);
+      if (hasSetMask) k.add('mask');
+      return k;
     }
     const handleOnly = (h: string) => k.add(`handle:${h}`);
     // A DMA API call on a handle: cache maintenance and swiotlb copies through the cache.
@@ -220,6 +230,10 @@ function computeFootprints(c: Compiled): Footprints {
       case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': k.add(`reg:${op.reg}`); break;
       case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;
       case 'barrier': break;
+      // A path's branch reads its own thread's registers, set once each, and the bus address of
+      // any handle it names: it holds or fails (ending the execution: another path has it)
+      // whatever else runs around it.
+      case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle') handleOnly(l.name); break;
       case 'dma_set_mask': k.add('mask'); break;
       case 'dma_map': case 'dma_map_sg':
         handle(op.handle);

@@ -47,7 +47,17 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const poolBytes = 128 * IO_TLB_SIZE;
   const poolMayFill = mapSizes.reduce((n, s) => n + Math.ceil(s / IO_TLB_SIZE) * IO_TLB_SIZE, 0) > poolBytes;
   const dry = newModelMachine(c);
-  dry.finish();
+  // In program order, and past an assume this order fails (a branch on a status another actor
+  // has not written yet): what later maps return does not depend on it.
+  for (let progress = true; progress && dry.bailedOut === undefined; ) {
+    progress = false;
+    for (let a = 0; a < c.actors.length; a++) {
+      while (dry.run(a, 0)) {
+        progress = true;
+        dry.dead = undefined;
+      }
+    }
+  }
   // Every mapping each handle variable was given (a variable mapped again keeps its earlier mappings live).
   const made = new Map<string, Mapping[]>();
   for (const m of mappingsMade(dry)) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
