@@ -47,6 +47,17 @@ describe('KnownCounterexamples', () => {
     expect(checkPaths(mb).verdict).toBe('ok');
   });
 
+  test('a schedule is kept once: the same steps of the same ops, compiled again, are not added twice', () => {
+    const { known, execution } = knownOf(SB);
+    known.add(pathsOf(SB)[execution.path ?? 0], execution, 2); // a new Compiled of the same text
+    expect(known.kept).toBe(1);
+    // the same steps on a program with other ops (a barrier more, after every op the steps perform) are another schedule
+    const other = pathsOf(SB.replace('  r0 = READ_ONCE(*(u32 *)y);\n', '  r0 = READ_ONCE(*(u32 *)y);\n  dma_mb();\n'));
+    expect(other[0].actors.some((a, i) => a.actor.ops.length !== pathsOf(SB)[0].actors[i].actor.ops.length)).toBe(true);
+    known.add(other[execution.path ?? 0], execution, 2);
+    expect(known.kept).toBe(2);
+  });
+
   test('an execution beyond the bound of fills and evictions is not kept', () => {
     const paths = pathsOf(SB);
     const e = checkPaths(paths).counterexample!.execution;

@@ -35,17 +35,24 @@ const MAX_KEPT = 2;
 
 export class KnownCounterexamples {
   private schedules: Schedule[] = [];
-  private seen = new Set<string>();
+  /** Every schedule added: its program's ops (opKeys, shared with the replays) and its steps as JSON. */
+  private seen: { ops: string[][]; steps: string }[] = [];
   /** Candidates refused by a replay (each one an exhaustive search not run). */
   refused = 0;
+
+  /** Schedules kept (for tests). */
+  get kept(): number {
+    return this.schedules.length;
+  }
 
   /** Keep an execution of path `c` that went wrong, if it stays within `maxEvents` fills and evictions. */
   add(c: Compiled, e: Execution, maxEvents: number): void {
     if (e.steps.filter((s) => !('run' in s)).length > maxEvents) return; // the candidate's search would not reach it
     const steps = performedOps(c, e.steps);
-    const key = JSON.stringify([opKeys(c), steps]);
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    // the same schedule of the same ops: compared op by op, not as one JSON text of every op again
+    const ops = opKeys(c), text = JSON.stringify(steps);
+    if (this.seen.some((k) => k.steps === text && sameOps(k.ops, ops))) return;
+    this.seen.push({ ops, steps: text });
     this.schedules.unshift({ from: c, steps });
     if (this.schedules.length > MAX_KEPT) this.schedules.pop();
   }
@@ -161,6 +168,17 @@ export function matchOps(from: readonly string[], to: readonly string[]): { to: 
   const added = new Set<number>();
   for (let j = 0; j < k; j++) if (!used.has(j)) added.add(j);
   return { to: map, added };
+}
+
+/** The same ops, actor by actor (each op's text from opKeys). */
+function sameOps(a: readonly string[][], b: readonly string[][]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].length !== b[i].length) return false;
+    for (let j = 0; j < a[i].length; j++) if (a[i][j] !== b[i][j]) return false;
+  }
+  return true;
 }
 
 const keysOf = new WeakMap<Compiled, string[][]>();
