@@ -64,7 +64,7 @@ export class PathMemo {
     return (c, r, spent, left) => {
       if (r.counterexample) {
         this.wentWrong = c.path?.index;
-        this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+        this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample.result);
       }
       this.keepValue(c, o, r, spent, left);
     };
@@ -116,7 +116,7 @@ export class PathMemo {
     if (o.searchBudget !== undefined) {
       const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
       const e = r.counterexample?.execution;
-      if (e) this.known.add(paths[e.path ?? 0], e, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+      if (e) this.known.add(paths[e.path ?? 0], e, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample!.result);
       return r;
     }
     let states = 0;
@@ -131,7 +131,7 @@ export class PathMemo {
         this.ran++;
         const before = work.nodes;
         const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
-        if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+        if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample.result);
         v = this.keepValue(c, o, r, before - work.nodes, work.nodes);
       }
       // checkPaths: the first counterexample ends the check and is the result, its path's states alone
