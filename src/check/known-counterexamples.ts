@@ -83,7 +83,8 @@ export class KnownCounterexamples {
     if (this.seen.some((k) => k.steps === text && sameOps(k.ops, ops))) return;
     this.seen.push({ ops, steps: text });
     // a verdict by an `exists` condition searched nothing: no answer to reuse
-    const judged = verdict && !verdict.condition ? { model: withoutBarriers(c, verdict.model), nodes: verdict.searched } : undefined;
+    const model = verdict && !verdict.condition ? withoutBarriers(c, verdict.model) : undefined;
+    const judged = model && { model, nodes: verdict!.searched };
     this.schedules.unshift({ from: c, steps, ...(judged ? { judged } : {}) });
     if (this.schedules.length > MAX_KEPT) this.schedules.pop();
   }
@@ -113,7 +114,9 @@ function knownAnswer(s: Schedule, c: Compiled, count: { answered: number }): Kno
   if (!j) return undefined;
   // asked only where a witness search would run: the keys are made then
   return (target, budget) => {
-    if (budget < j.nodes || idealKey(c) !== idealKey(s.from) || !sameObservations(withoutBarriers(c, target), j.model)) return undefined;
+    if (budget < j.nodes || idealKey(c) !== idealKey(s.from)) return undefined;
+    const seen = withoutBarriers(c, target);
+    if (!seen || !sameObservations(seen, j.model)) return undefined;
     count.answered++;
     return { outcome: 'exhausted', nodes: j.nodes };
   };
@@ -121,12 +124,18 @@ function knownAnswer(s: Schedule, c: Compiled, count: { answered: number }): Kno
 
 const isBarrier = (c: Compiled, a: number, j: number) => c.actors[a].actor.kind === 'cpu' && c.actors[a].actor.ops[j].op === 'barrier';
 
-/** Observations with the reads of CPU barriers (never any) left out: the indices of the program without them. */
-function withoutBarriers(c: Compiled, o: Observations): Observations {
+/**
+ * Observations with the reads of CPU barriers (never any) left out: the indices of the program
+ * without them. Undefined (nothing to compare) unless each row has one entry per op.
+ */
+function withoutBarriers(c: Compiled, o: Observations): Observations | undefined {
   const reads: Observations['reads'] = {};
   for (const [name, row] of Object.entries(o.reads)) {
-    const a = c.actorIndex.get(name)!;
-    reads[name] = row.filter((_, j) => !isBarrier(c, a, j));
+    const a = c.actorIndex.get(name);
+    if (a === undefined || row.length !== c.actors[a].actor.ops.length) return undefined;
+    const kept: (string | undefined)[] = [];
+    for (let j = 0; j < row.length; j++) if (!isBarrier(c, a, j)) kept.push(row[j]); // index by index: a hole stays a place
+    reads[name] = kept;
   }
   return { ...o, reads };
 }
