@@ -20,14 +20,14 @@ const pathsOf = (text: string): Compiled[] => {
 };
 const scenario = (name: string) => readFileSync(new URL(`../../scenarios/arm-model/${name}.litmus`, import.meta.url), 'utf8');
 
-/** The test's own counterexample, kept as the fix search keeps it. */
-function knownOf(text: string): { known: KnownCounterexamples; execution: NonNullable<ReturnType<typeof checkPaths>['counterexample']>['execution'] } {
+/** The test's own counterexample, kept as the fix search keeps it (with its verdict, unless `judged` is false). */
+function knownOf(text: string, judged = true): { known: KnownCounterexamples; execution: NonNullable<ReturnType<typeof checkPaths>['counterexample']>['execution'] } {
   const paths = pathsOf(text);
   const r = checkPaths(paths);
   expect(r.verdict).toBe('bug');
   const known = new KnownCounterexamples();
   const e = r.counterexample!.execution;
-  known.add(paths[e.path ?? 0], e, 2);
+  known.add(paths[e.path ?? 0], e, 2, judged ? r.counterexample!.result : undefined);
   return { known, execution: e };
 }
 
@@ -45,6 +45,17 @@ describe('KnownCounterexamples', () => {
     expect(checkPaths(wmb).verdict).toBe('bug');
     expect(known.refutes(mb, {})).toBe(false);
     expect(checkPaths(mb).verdict).toBe('ok');
+  });
+
+  test('a schedule is kept once: the same steps of the same ops, compiled again, are not added twice', () => {
+    const { known, execution } = knownOf(SB);
+    known.add(pathsOf(SB)[execution.path ?? 0], execution, 2); // a new Compiled of the same text
+    expect(known.kept).toBe(1);
+    // the same steps on a program with other ops (a barrier more, after every op the steps perform) are another schedule
+    const other = pathsOf(SB.replace('  r0 = READ_ONCE(*(u32 *)y);\n', '  r0 = READ_ONCE(*(u32 *)y);\n  dma_mb();\n'));
+    expect(other[0].actors.some((a, i) => a.actor.ops.length !== pathsOf(SB)[0].actors[i].actor.ops.length)).toBe(true);
+    known.add(other[execution.path ?? 0], execution, 2);
+    expect(known.kept).toBe(2);
   });
 
   test('an execution beyond the bound of fills and evictions is not kept', () => {
@@ -84,6 +95,43 @@ describe('KnownCounterexamples', () => {
       if (e) known.add(paths[e.path ?? 0], e, 2);
     }
     expect(refused).toBeGreaterThan(0);
+  });
+
+  // A replay on a candidate that differs from the test only by CPU barriers, observing what the
+  // counterexample observed, takes the counterexample's own witness-search answer (a barrier does
+  // nothing on the ideal platform): the same verdict and the same nodes charged as searching.
+  test.each(['sb-writel', 'forwarding-dma_rmb', 'sb-dma_rmb', 'forwarding-addr-load-dma_rmb', 'forwarding-data-dma_rmb', 'sb-none', 'sb-dma_wmb', 'computed-load-then-load'])('%s: a replay answered from the counterexample\'s own search says and charges what the search would', (name) => {
+    const text = scenario(name);
+    const parsed = parseLitmus(text);
+    const answeredBy = knownOf(text).known, searched = knownOf(text, false).known;
+    for (const r of candidateRepairs(text, parsed, makePlatform(parsed.program.platform))) {
+      let paths: Compiled[];
+      try {
+        paths = pathsOf(applyEdits(text, r.edits) ?? '');
+      } catch {
+        continue;
+      }
+      const a = { nodes: 50_000 }, b = { nodes: 50_000 };
+      expect(answeredBy.refutes(paths, { totalBudget: a }), r.title).toBe(searched.refutes(paths, { totalBudget: b }));
+      expect(a.nodes, r.title).toBe(b.nodes);
+    }
+    expect(answeredBy.answered).toBeGreaterThan(0);
+    expect(searched.answered).toBe(0);
+  });
+
+  test('only a candidate the same as the test but for CPU barriers takes the answer', () => {
+    const { known } = knownOf(SB);
+    // dma_wmb() does not order the load after writel(): refused, without a witness search
+    expect(known.refutes(pathsOf(SB.replace('  r0 = READ_ONCE', '  dma_wmb();\n  r0 = READ_ONCE')), {})).toBe(true);
+    expect(known.answered).toBe(1);
+    // another value stored: the replay observes the same reads and goes wrong, but the program is
+    // not the test's but for barriers, so its own search runs
+    const other = pathsOf(SB.replace('WRITE_ONCE(*(u32 *)x, 1)', 'WRITE_ONCE(*(u32 *)x, 2)'));
+    expect(known.refutes(other, {})).toBe(true);
+    expect(known.answered).toBe(1);
+    // too few nodes left for the search the answer stands for: searched (and cut: inconclusive, no refusal)
+    expect(known.refutes(pathsOf(SB.replace('  r0 = READ_ONCE', '  dma_wmb();\n  r0 = READ_ONCE')), { totalBudget: { nodes: 1 } })).toBe(false);
+    expect(known.answered).toBe(1);
   });
 
   // matchOps fills its table only after the common prefix (the walk pairs that one for one): the

@@ -59,6 +59,32 @@ describe('PathMemo', () => {
     expect(r.verdict).toBe('ok');
   });
 
+  test('content keys are made only for a lookup among kept paths of the same shape, and find every path of the same content', () => {
+    const memo = new PathMemo();
+    let keys = 0;
+    const key = memo.key.bind(memo);
+    memo.key = (c) => { keys++; return key(c); };
+    // the test's own check and contract: kept, no key made (a test that checks ok stops here)
+    const fixed = pathsOf(FIXED);
+    expect(checkPaths(fixed, O, memo.recorder(O)).verdict).toBe('ok');
+    const kept = fixed.map((c) => memo.contract(c, undefined));
+    expect(keys).toBe(0);
+    // the same objects again: found without a key
+    const reused = memo.reused;
+    expect(memo.checkPaths(fixed, O, { nodes: 20_000 }).verdict).toBe('ok');
+    expect({ reused: memo.reused - reused, keys }).toEqual({ reused: 2, keys: 0 });
+    // BUG's path that reads the length has a statement less than any kept path: no key made
+    const bug = pathsOf(BUG);
+    expect(memo.contract(bug[0], undefined)).toEqual(checkContract(bug[0], undefined));
+    expect(keys).toBe(0);
+    // its other path is the same program as FIXED's: found by content
+    expect(memo.contract(bug[1], undefined)).toBe(kept[1]);
+    expect(keys).toBeGreaterThan(0);
+    const ran = memo.ran;
+    expect(memo.checkPaths(pathsOf(FIXED), O, { nodes: 20_000 }).verdict).toBe('ok'); // compiled afresh: every path found by content
+    expect(memo.ran).toBe(ran);
+  });
+
   test('an outcome made with the budget run dry is not reused', () => {
     const memo = new PathMemo();
     const starved = fresh(pathsOf(BUG), 0);

@@ -4,6 +4,12 @@
 // again would say the same. A path is known by its content (the path's program, platform and
 // register values), never by object: each candidate is parsed and compiled afresh.
 //
+// A path's content key (JSON of its program and platform, tens of microseconds) is made only when
+// a path is looked up while another of the same shape (shape() below: the test's name, each
+// actor's number of ops) is kept: a test that checks ok never runs a fix search and never pays
+// for one, and a candidate that adds a statement has a shape nothing kept has. Equal content has
+// equal shape, so the paths found are exactly those a lookup by content key alone would find.
+//
 // Reuse must change nothing but the time: a path's outcome is reused only where the check that
 // made it never ran short of witness-search nodes, and only while at least as many are left, so
 // re-running it would have spent the same nodes and said the same thing. The work it stands for
@@ -24,14 +30,14 @@ import { KnownCounterexamples } from './known-counterexamples.js';
 interface ValueOutcome { verdict: CheckResult['verdict']; counterexample: boolean; states: number; nodes: number }
 
 export class PathMemo {
-  /** Keyed by the options too: one memo may serve checks run with different bounds. */
-  private values = new Map<string, ValueOutcome>();
+  /** Tagged with the options too: one memo may serve checks run with different bounds. */
+  private values = new ByContent<ValueOutcome>((c) => this.key(c));
   /**
    * The shapes of the paths kept with a counterexample: a path of another shape (a candidate
    * that added a statement) cannot be one of them, so its content key is not made to look.
    */
   private wrongShapes = new Set<string>();
-  private contracts = new Map<string, ContractResult>();
+  private contracts = new ByContent<ContractResult>((c) => this.key(c));
   private keys = new WeakMap<Compiled, string | undefined>();
   /** Paths checked, and paths answered from the memo (what it saved). */
   ran = 0;
@@ -44,7 +50,7 @@ export class PathMemo {
   /** The path's content; undefined for a platform with model faults (test hooks, not data). */
   key(c: Compiled): string | undefined {
     if (this.keys.has(c)) return this.keys.get(c);
-    const k = c.platform.faults?.length ? undefined : JSON.stringify([c.program, c.platform, c.path?.threads.map((t) => [t.regs, t.cut])], plain);
+    const k = hasFaults(c) ? undefined : JSON.stringify([c.program, c.platform, c.path?.threads.map((t) => [t.regs, t.cut])], plain);
     this.keys.set(c, k);
     return k;
   }
@@ -58,7 +64,7 @@ export class PathMemo {
     return (c, r, spent, left) => {
       if (r.counterexample) {
         this.wentWrong = c.path?.index;
-        this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+        this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample.result);
       }
       this.keepValue(c, o, r, spent, left);
     };
@@ -66,19 +72,17 @@ export class PathMemo {
 
   /** checkContract(c, maxStates), or what it said for the same path. */
   contract(c: Compiled, maxStates: number | undefined): ContractResult {
-    const k = this.key(c);
-    const key = k && `${maxStates}|${k}`;
-    const known = key ? this.contracts.get(key) : undefined;
+    const tag = `${maxStates}`;
+    const known = this.contracts.get(c, tag);
     if (known) return known;
     const r = checkContract(c, maxStates);
-    if (key) this.contracts.set(key, r);
+    this.contracts.set(c, tag, r);
     return r;
   }
 
   /** Keep the contract result fileFindings computed for a path (same maxStates as the fix search). */
   keepContract(c: Compiled, maxStates: number | undefined, r: ContractResult): void {
-    const k = this.key(c);
-    if (k) this.contracts.set(`${maxStates}|${k}`, r);
+    this.contracts.set(c, `${maxStates}`, r);
   }
 
   /**
@@ -91,8 +95,7 @@ export class PathMemo {
     if (o.searchBudget === undefined) {
       for (const c of paths) {
         if (!this.wrongShapes.has(shape(c))) continue;
-        const k = this.valueKey(c, o);
-        const v = k ? this.values.get(k) : undefined;
+        const v = this.values.get(c, valueTag(o));
         if (v?.counterexample && work.nodes > v.nodes) {
           work.nodes -= v.nodes;
           this.reused++;
@@ -113,15 +116,14 @@ export class PathMemo {
     if (o.searchBudget !== undefined) {
       const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
       const e = r.counterexample?.execution;
-      if (e) this.known.add(paths[e.path ?? 0], e, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+      if (e) this.known.add(paths[e.path ?? 0], e, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample!.result);
       return r;
     }
     let states = 0;
     let inconclusive = false;
     const first = this.wentWrong !== undefined && this.wentWrong < paths.length ? this.wentWrong : 0;
     for (const c of [paths[first], ...paths.filter((_, i) => i !== first)]) {
-      const k = this.valueKey(c, o);
-      let v = k ? this.values.get(k) : undefined;
+      let v = this.values.get(c, valueTag(o));
       if (v && work.nodes > v.nodes) {
         work.nodes -= v.nodes;
         this.reused++;
@@ -129,7 +131,7 @@ export class PathMemo {
         this.ran++;
         const before = work.nodes;
         const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
-        if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+        if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample.result);
         v = this.keepValue(c, o, r, before - work.nodes, work.nodes);
       }
       // checkPaths: the first counterexample ends the check and is the result, its path's states alone
@@ -143,19 +145,50 @@ export class PathMemo {
   /** Keep a path's outcome when no witness search in it was cut short by the shared budget (it never ran dry). */
   private keepValue(c: Compiled, o: CheckOptions, r: CheckResult, spent: number, left: number): ValueOutcome {
     const v: ValueOutcome = { verdict: r.verdict, counterexample: !!r.counterexample, states: r.states, nodes: spent };
-    const k = this.valueKey(c, o);
-    if (k && left > 0) {
-      this.values.set(k, v);
-      if (v.counterexample) this.wrongShapes.add(shape(c));
-    }
+    if (left > 0 && this.values.set(c, valueTag(o), v) && v.counterexample) this.wrongShapes.add(shape(c));
     return v;
   }
+}
 
-  private valueKey(c: Compiled, o: CheckOptions): string | undefined {
-    const k = this.key(c);
-    return k && `${o.maxEvents}|${o.maxStates}|${o.runs}|${o.seed}|${k}`;
+/** The options a value outcome depends on. */
+const valueTag = (o: CheckOptions) => `${o.maxEvents}|${o.maxStates}|${o.runs}|${o.seed}`;
+
+/**
+ * Outcomes by path content and a tag (the options), found by shape first: a content key is made
+ * only when a path of the same shape is stored. The newest entry wins, as a Map's set would.
+ */
+class ByContent<V> {
+  private byShape = new Map<string, { c: Compiled; tag: string; v: V }[]>();
+  constructor(private readonly key: (c: Compiled) => string | undefined) {}
+
+  get(c: Compiled, tag: string): V | undefined {
+    const list = this.byShape.get(shape(c));
+    if (!list) return undefined;
+    let k: string | undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i];
+      if (e.tag !== tag) continue;
+      if (e.c === c) return e.v; // the same object: the same content
+      k ??= this.key(c);
+      if (k === undefined) return undefined;
+      if (this.key(e.c) === k) return e.v;
+    }
+    return undefined;
+  }
+
+  /** Keep v for c's content; false (nothing kept) for a path without a content key. */
+  set(c: Compiled, tag: string, v: V): boolean {
+    if (hasFaults(c)) return false;
+    const s = shape(c);
+    const list = this.byShape.get(s);
+    if (list) list.push({ c, tag, v });
+    else this.byShape.set(s, [{ c, tag, v }]);
+    return true;
   }
 }
+
+/** A platform with model faults (test hooks, not data) has no content key. */
+const hasFaults = (c: Compiled) => !!c.platform.faults?.length;
 
 /** What two paths of the same content share, cheap to compare: the test's name and each actor's number of ops. */
 function shape(c: Compiled): string {

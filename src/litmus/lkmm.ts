@@ -20,12 +20,17 @@ export function isLkmm(src: string): boolean {
 function firstWordAt(src: string): number {
   let i = 0;
   for (;;) {
-    while (i < src.length && /\s/.test(src[i])) i++;
+    while (i < src.length && isSpace(src.charCodeAt(i))) i++;
     const close = src.startsWith('(*', i) ? '*)' : src.startsWith('/*', i) ? '*/' : undefined;
     const end = close ? src.indexOf(close, i + 2) : src.startsWith('//', i) ? src.indexOf('\n', i) : -1;
     if (end < 0) return i; // not a comment (an unclosed one is text too), or a // comment to the end
     i = close ? end + 2 : end;
   }
+}
+
+/** What /\s/ matches in the ASCII range (tab, newline, vertical tab, form feed, return, space), else the regex. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(String.fromCharCode(c)));
 }
 
 /** herd7's (* ... *) and C's comments, blanked with their newlines kept: offsets stay put. */

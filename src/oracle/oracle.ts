@@ -43,8 +43,14 @@ export function judgeExecution(c: Compiled, e: Execution, opts: OracleOptions = 
   return judgeRun(c, runModel(c, e), opts);
 }
 
+/**
+ * The witness search's answer for a target, known without searching (src/check/known-counterexamples.ts
+ * says when), or undefined: search. Given the budget the search would have.
+ */
+export type KnownWitnessAnswer = (target: Observations, budget: number) => { outcome: 'exhausted'; nodes: number } | undefined;
+
 /** Judge a model run already performed (steps applied, finish() called), e.g. while generating it. */
-export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}): ExecutionVerdict {
+export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}, known?: KnownWitnessAnswer): ExecutionVerdict {
   const obs = model.observations();
   if (model.dead) return { verdict: 'ok', model: obs, reason: model.dead };
   // A checked dma_mapping_error() that fired: the driver handled the failure, nothing to compare.
@@ -55,7 +61,7 @@ export function judgeRun(c: Compiled, model: Machine, opts: OracleOptions = {}):
   if (condition) return { verdict: 'bug', model: obs, ideal, diff: [condition.diff], searched: 0, condition };
   if (sameObservations(ideal, obs)) return { verdict: 'ok', model: obs, reason: 'same-interleaving' };
   const budget = Math.min(opts.searchBudget ?? DEFAULT_SEARCH_BUDGET, opts.totalBudget?.nodes ?? Infinity);
-  const w = findIdealWitness(c, obs, budget, { sameInterleaving: ideal });
+  const w = known?.(obs, budget) ?? findIdealWitness(c, obs, budget, { sameInterleaving: ideal });
   if (opts.totalBudget) opts.totalBudget.nodes = Math.max(0, opts.totalBudget.nodes - w.nodes);
   if (w.outcome === 'found') return { verdict: 'ok', model: obs, reason: 'witness' };
   const diff = diffObservations(obs, ideal, (actor, op) => opLabel(c, actor, op));
