@@ -44,6 +44,9 @@ describe('the patterns of issue 17', () => {
     ['contract/bidirectional-synced-per-direction.litmus', 'ok'],
     ['contract/if-status-no-rmb.litmus', 'bug', 'device-order'],
     ['contract/if-status-rmb.litmus', 'ok'],
+    // An interrupt taken after the device wrote both words orders the loads; raised before, not.
+    ['contract/irq-completion-no-rmb.litmus', 'ok'],
+    ['contract/irq-before-completion-written.litmus', 'bug', 'device-order'],
   ];
   for (const [name, verdict, witness] of expectations) {
     test(`${name}: ${verdict}${witness ? `, witness ${witness}` : ''}`, () => {

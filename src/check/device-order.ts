@@ -42,6 +42,8 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
       const p = ops.findIndex((op) => op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], payload));
       const s = p < 0 ? -1 : ops.findIndex((op, i) => i > p && op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], status));
       if (s >= 0) {
+        const irq = interruptAfter(c, cpu, f.related!.op, d, s);
+        if (irq) return { unseen: irq };
         return { witness: `${d.actor.name} writes ${name(later)} (its op ${p + 1}) and then the status ${name(earlier)} (its op ${s + 1}); with nothing between the CPU's two loads, the CPU can load ${name(later)} before the status and see the value from before the device wrote it` };
       }
     }
@@ -72,6 +74,25 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
     return { witness: `${d.actor.name} ${what} and then reads ${name(earlier)} (its op ${reads + 1}); with nothing ordering the CPU's two stores, it can see the new ${later.op === 'writel' ? 'doorbell' : 'ownership word'} and the old ${name(earlier)}` };
   }
   return ordered ? { ordered } : { unseen: `no device reads ${name(earlier)} after ${later.op === 'writel' ? 'the doorbell' : `it reads ${name(later)}`}` };
+}
+
+/**
+ * Does the CPU load the status only after taking an interrupt that device d raises after its
+ * write s? Taking it is a context synchronization event (exception entry, Arm ARM), so no later
+ * load is performed before it, and the device's earlier writes are done by then: both loads see
+ * them whatever their order. The CPU's n-th wait takes d's n-th raise; d alone raises the irq,
+ * and no other CPU waits for it (nothing else moves a raise to another wait).
+ */
+function interruptAfter(c: Compiled, cpu: readonly CpuOp[], j: number, d: Compiled['actors'][number], s: number): string | undefined {
+  const waits = cpu.slice(0, j).filter((op): op is Extract<CpuOp, { op: 'wait_irq' }> => op.op === 'wait_irq');
+  const irq = waits[waits.length - 1]?.irq;
+  if (irq === undefined) return undefined;
+  const raisers = c.actors.filter((a) => a.actor.kind === 'device' && (a.actor.ops as DeviceOp[]).some((op) => op.op === 'raise_irq' && op.irq === irq));
+  const waiters = c.actors.filter((a) => a.actor.kind === 'cpu' && (a.actor.ops as CpuOp[]).some((op) => op.op === 'wait_irq' && op.irq === irq));
+  if (raisers.length !== 1 || raisers[0] !== d || waiters.length !== 1) return undefined;
+  const n = waits.filter((op) => op.irq === irq).length;
+  const raise = (d.actor.ops as DeviceOp[]).map((op, i) => ({ op, i })).filter(({ op }) => op.op === 'raise_irq' && op.irq === irq)[n - 1];
+  return raise && raise.i > s ? `the CPU loads only after taking ${irq}, which ${d.actor.name} raises (its op ${raise.i + 1}) after writing both` : undefined;
 }
 
 /**
