@@ -28,6 +28,11 @@
 //    the same state, only the first gets an event at each point: swapping them maps every other
 //    choice to its mirror image, with the same verdict.
 //
+// 8. One op alone (persistent.ts aloneInProgramOrder): a CPU's next op in program order that
+//    nothing able to run before it conflicts with (its own later ops the ordering rules let pass
+//    it, other actors' remaining ops) is a persistent set by itself: a driver's descriptor stores
+//    before its doorbell are taken in one order, not as their 2^n subsets.
+//
 // States are merged as in the full search, with what the run of events may still do in the key
 // (two paths to one state may allow different events next). The walk is src/search/explore.ts.
 
