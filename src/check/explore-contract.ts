@@ -20,6 +20,7 @@ import type { Mapping } from '../kernel/mapping.js';
 import { newIdealMachine, newModelMachine } from '../model/machines.js';
 import { mappingOf } from '../model/arm64-view.js';
 import { explore } from '../search/explore.js';
+import { stateKey as machineStateKey } from '../oracle/state-key.js';
 import { checkBarrierContract } from './barrier-contract.js';
 import { ContractState, leavesStateAlone } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
@@ -101,7 +102,10 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
   const r = explore<Node>({
     start: { m: newIdealMachine(c), k: new ContractState() },
     successors,
-    key: (n) => stateKey(n.m.fingerprint(), (n.kk ??= n.k.key())),
+    // The machine with what each thread read so far (oracle/state-key.ts): values read decide what
+    // comes next (a branch's assume, an address the device computes), so states that read
+    // differently never merge, or the walk would keep only the first.
+    key: (n) => stateKey(machineStateKey(n.m), (n.kk ??= n.k.key())),
     prune: (s) => s.out === true,
     onFinal: ({ m, k }) => {
       // Only a driver that ran to its end leaks, and only such a state ends a walk one run decides:

@@ -7,6 +7,7 @@ import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
 import { explore, type SearchResult } from '../search/explore.js';
 import { newIdealMachine } from '../model/machines.js';
+import { stateKey } from './state-key.js';
 
 /** found: an ideal execution ends in a state `accept` takes; cut: the node budget ran out first. */
 export function findIdealFinalState(c: Compiled, accept: (m: Machine) => boolean, budget: number): SearchResult {
@@ -21,7 +22,7 @@ export function findIdealFinalState(c: Compiled, accept: (m: Machine) => boolean
   return explore<Machine>({
     start: newIdealMachine(c),
     successors,
-    key: (m) => m.fingerprint(),
+    key: (m) => stateKey(m), // what each thread read: its registers, which the condition reads
     prune: (m) => m.dead !== undefined, // another path, or cut
     onFinal: (m) => m.bailedOut === undefined && c.actors.every((_, a) => m.done(a)) && accept(m),
     budget: { nodes: budget },
