@@ -49,14 +49,17 @@ export function checkBarrierContract(c: Compiled): Finding[] {
   };
   const polls: { range: Range; op: DeviceOp & { op: 'dma_poll' } }[] = [];
   const written: Range[] = [];
+  const read: Range[] = [];
   for (const ca of c.actors) {
     if (ca.actor.kind !== 'device') continue;
     for (const op of ca.actor.ops as DeviceOp[]) {
-      if (op.op !== 'dma_poll' && op.op !== 'dma_write') continue;
+      if (op.op !== 'dma_poll' && op.op !== 'dma_write' && op.op !== 'dma_read') continue;
+      if (op.addr) continue;
       const r = coherentRange(op.handle, op.off, op.size);
       if (!r) continue;
       if (op.op === 'dma_poll') polls.push({ range: r, op });
-      else written.push(r);
+      if (op.op === 'dma_write') written.push(r);
+      else read.push(r);
     }
   }
   for (const ca of c.actors) {
@@ -72,30 +75,42 @@ export function checkBarrierContract(c: Compiled): Finding[] {
       }
       return smp ? 'smp' : 'nothing';
     };
+    /**
+     * The earlier store to a coherent buffer that nothing (no dma_wmb(), wmb(), ...) orders before
+     * store or doorbell j: the nearest one a device reads, else the nearest one (e1000 writes the
+     * status word it never reads last; the address before it is what the device fetches).
+     */
+    const unorderedStore = (j: number, counts: (rk: Range) => boolean): number | undefined => {
+      let nearest: number | undefined;
+      for (let k = j - 1; k >= 0; k--) {
+        if (ordersStores(ops[k])) break;
+        const rk = range(ops[k]);
+        if (ops[k].op !== 'store' || !rk || !counts(rk)) continue;
+        if (read.some((d) => overlaps(d, rk))) return k;
+        nearest ??= k;
+      }
+      return nearest;
+    };
     const report = (op: number, related: number, rule: string, message: string) => findings.push({ severity: 'error', rule, message, actor, op, related: { actor, op: related }, source: BARRIERS_TXT, ...handleOf(ops[op]) });
     ops.forEach((op, j) => {
       const r = range(op);
       // An ownership hand-off: a store that can complete a device's poll of the word. Clearing a
       // flag, or writing the half of the word the poll does not wait on, hands nothing over.
       if (op.op === 'store' && r && polls.some((p) => overlaps(p.range, r) && mayComplete(op, r, p.op.value, p.range))) {
-        for (let k = j - 1; k >= 0; k--) {
-          const rk = range(ops[k]);
-          if (ops[k].op !== 'store' || !rk || overlaps(rk, r)) continue;
+        const k = unorderedStore(j, (rk) => !overlaps(rk, r));
+        if (k !== undefined) {
           const how = between(k, j, ordersStores, 'store');
           if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_wmb()/smp_mb() orders the earlier store before this ownership store only for other CPUs; the device needs dma_wmb()`);
-          else if (how === 'nothing') report(j, k, 'barriers/payload-ownership-unordered', `nothing orders the earlier store before this ownership store the device polls for: put dma_wmb() between them`);
-          if (how !== 'ordered') break;
+          else report(j, k, 'barriers/payload-ownership-unordered', `nothing orders the earlier store before this ownership store the device polls for: put dma_wmb() between them`);
         }
       }
       // A doorbell with writel_relaxed(): earlier descriptor stores are not ordered before it.
       if (op.op === 'writel' && op.relaxed) {
-        for (let k = j - 1; k >= 0; k--) {
-          if (ordersStores(ops[k])) break;
-          if (ops[k].op !== 'store' || !range(ops[k])) continue;
+        const k = unorderedStore(j, () => true);
+        if (k !== undefined) {
           const how = between(k, j, ordersStores, 'store');
           if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_wmb()/smp_mb() orders the earlier store before this writel_relaxed() only for other CPUs; use writel() or dma_wmb()`);
           else report(j, k, 'barriers/writel-relaxed-unordered', `writel_relaxed() does not order the earlier store before the doorbell: use writel(), or dma_wmb() before writel_relaxed()`);
-          break;
         }
       }
       // A load of a device-written word after the CPU learnt from the device's status word that
