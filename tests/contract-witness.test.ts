@@ -3,7 +3,7 @@
 // observe); every other finding is a warning that says why; waivers in the file and on the
 // command line are shown and never change the verdict.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -51,6 +51,8 @@ describe('the patterns of issue 17', () => {
     ['contract/unmap-on-queued-flag.litmus', 'bug', 'device-access'],
     // The store the device reads is judged, not the last one before the barrier (a status it never reads).
     ['contract/smp-wmb-doorbell-status-last.litmus', 'bug', 'device-order'],
+    // readl_relaxed() then the DMA'd bytes on a dma-coherent device, where the unmap orders nothing.
+    ['contract/relaxed-status-poll-coherent.litmus', 'bug', 'counterexample'],
   ];
   for (const [name, verdict, witness] of expectations) {
     test(`${name}: ${verdict}${witness ? `, witness ${witness}` : ''}`, () => {
@@ -61,6 +63,14 @@ describe('the patterns of issue 17', () => {
       else expect(errors, renderText(c)).toEqual([]);
     });
   }
+
+  test('readl_relaxed() then the DMA\'d bytes on the default, non-coherent platform: a warning (the unmap\'s dsb orders them there)', () => {
+    const text = readFileSync(scenario('contract/relaxed-status-poll-coherent.litmus'), 'utf8').replace(/^platform \{[^}]*\}\n/m, '').replace('expect bug', 'expect ok');
+    const c = check(file('relaxed-status-poll-default.litmus', text));
+    expect(c.verdict, renderText(c)).toBe('ok');
+    const f = c.contract!.findings.find((x) => x.rule === 'barriers/relaxed-status-unordered');
+    expect(f?.severity).toBe('warning');
+  });
 
   test('ring init: no barrier finding at all, the doorbell orders the stores', () => {
     const c = check(scenario('contract/ring-init-before-doorbell.litmus'));

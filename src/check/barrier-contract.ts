@@ -9,8 +9,12 @@
 //  - writel_relaxed() orders nothing: a doorbell after descriptor stores needs wmb()/dma_wmb()
 //    or writel();
 //  - smp_*() barriers only promise ordering among CPUs: relying on one there is an error, even
-//    where the hardware happens to order the accesses (AARCH-24234).
-// DMA API calls count as ordering (they end in dsb or are the documented hand-over points).
+//    where the hardware happens to order the accesses (AARCH-24234);
+//  - readl_relaxed() is not ordered against later loads of normal memory: a status read with it,
+//    then a load of what the device DMA'd, needs rmb()/dma_rmb() or readl() (its __iormb()).
+//    The DMA API calls between do not count here: on a dma-coherent device an unmap or a sync
+//    does nothing, no dsb; its witness is a run that goes wrong on such a platform.
+// Otherwise DMA API calls count as ordering (they end in dsb or are the documented hand-over points).
 
 import type { Compiled } from '../exec/compile.js';
 import type { Expr } from '../program/expr.js';
@@ -35,8 +39,13 @@ function ordersStores(op: CpuOp): boolean {
 
 /** Orders earlier loads before later loads, for the device. */
 function ordersLoads(op: CpuOp): boolean {
+  return ordersMmioRead(op) || isApiCall(op);
+}
+
+/** Orders an earlier readl_relaxed() before later loads of memory, on every platform: a barrier, or readl()'s own. */
+function ordersMmioRead(op: CpuOp): boolean {
   if (op.op === 'barrier') return ['rmb', 'dma_rmb', 'mb', 'dma_mb'].includes(op.kind);
-  return (op.op === 'readl' && !op.relaxed) || isApiCall(op);
+  return op.op === 'readl' && !op.relaxed;
 }
 
 const smpFor = (kind: 'store' | 'load', op: CpuOp) => op.op === 'barrier' && (op.kind === 'smp_mb' || op.kind === (kind === 'store' ? 'smp_wmb' : 'smp_rmb'));
@@ -60,6 +69,18 @@ export function checkBarrierContract(c: Compiled): Finding[] {
       if (op.op === 'dma_poll') polls.push({ range: r, op });
       if (op.op === 'dma_write') written.push(r);
       else read.push(r);
+    }
+  }
+  // The buffers a device DMAs into, by the handle that maps them (a computed address: any mapped one).
+  const mapsOf = new Map<string, string>();
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) if (op.op === 'dma_map') mapsOf.set(op.buf, op.handle);
+  const dmaedInto = new Set<string>();
+  for (const ca of c.actors) {
+    if (ca.actor.kind !== 'device') continue;
+    for (const op of ca.actor.ops as DeviceOp[]) {
+      if (op.op !== 'dma_write') continue;
+      if (op.addr) for (const h of mapsOf.values()) dmaedInto.add(h);
+      else dmaedInto.add(op.handle);
     }
   }
   for (const ca of c.actors) {
@@ -126,6 +147,19 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           const what = pk.op === 'poll' ? 'status poll' : 'status load this branch depends on';
           if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_rmb()/smp_mb() orders the earlier ${what} before this load only for other CPUs; the device's writes need dma_rmb()`);
           else if (how === 'nothing') report(j, k, 'barriers/status-payload-unordered', `nothing orders the earlier ${what} before this load of what the device wrote: put dma_rmb() between them`);
+          break;
+        }
+      }
+      // A load of a buffer the device DMAs into, after a readl_relaxed() of a status register the
+      // thread branched on (a poll loop), with no barrier between.
+      const into = op.op === 'load' ? (c.layout.buffers.get(op.buf)?.kind === 'coherent' ? op.buf : mapsOf.get(op.buf)) : undefined;
+      if (into !== undefined && dmaedInto.has(into)) {
+        for (let k = j - 1; k >= 0; k--) {
+          if (ordersMmioRead(ops[k])) break;
+          const rk = ops[k];
+          if (rk.op !== 'readl' || !rk.relaxed || !decidedOn(ops, k, j)) continue;
+          findings.push({ severity: 'error', rule: 'barriers/relaxed-status-unordered', actor, op: j, related: { actor, op: k }, source: BARRIERS_TXT, handle: into,
+            message: `readl_relaxed(${rk.reg}) is not ordered before this load of what the device wrote: on a dma-coherent device the load can read the buffer first; use readl(), or rmb() after the status read` });
           break;
         }
       }

@@ -41,6 +41,7 @@ export const RULES: Readonly<Record<string, WitnessKind>> = {
   'barriers/status-payload-unordered': 'device-order',
   'barriers/writel-relaxed-unordered': 'device-order',
   'barriers/smp-barrier-for-device': 'device-order',
+  'barriers/relaxed-status-unordered': 'counterexample',
 };
 
 export function isRule(id: string): boolean {
