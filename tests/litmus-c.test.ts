@@ -97,6 +97,19 @@ describe('expressions and statements of driver C', () => {
     T('  while (!((st = READ_ONCE(*(u16 *)buf)) & 0x8000))\n    cpu_relax();\n  x = st;'),
     T('  while (!((st = READ_ONCE(*(u16 *)buf)) & 0x8000)) {\n  }\n  x = st;'),
   ));
+  test('a wait on an MMIO status register (readl in the condition) polls it on every lap, as with a body', () => {
+    const [loop] = cpuOps(T('  while (!(readl(DB) & 1))\n    cpu_relax();'));
+    const [written] = cpuOps(T('  while (1) {\n    st = readl(DB);\n    if (st & 1) break;\n  }'));
+    // the same loop but for the fresh register's name
+    const dst = (loop as { body: CpuOp[] }).body[0] as Extract<CpuOp, { op: 'readl' }>;
+    expect(dst).toMatchObject({ op: 'readl', reg: 'DB' });
+    const text = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    expect(text(loop).replaceAll(`"${dst.dst}"`, '"st"')).toBe(text(written));
+    // readl_relaxed too, and in an if condition
+    const [, relaxedIf] = cpuOps(T('  if (readl_relaxed(DB) & 1)\n    x = 1;'));
+    expect(relaxedIf).toMatchObject({ op: 'if' });
+    expect(cpuOps(T('  if (readl_relaxed(DB) & 1)\n    x = 1;'))[0]).toMatchObject({ op: 'readl', reg: 'DB', relaxed: true });
+  });
   test('return; and return EXPR; end a cpu thread on their path', () => same(
     T('  r = READ_ONCE(*(u32 *)buf);\n  if (!(r & 1))\n    return 0;\n  x = 1;\n  return x;'),
     T('  r = READ_ONCE(*(u32 *)buf);\n  if (!(r & 1)) {\n    return;\n  }\n  x = 1;\n  return;'),

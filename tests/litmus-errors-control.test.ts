@@ -51,7 +51,7 @@ describe('bad input in the new syntax: one line at the token to fix', () => {
     ['a for step on another register', edit('r0 = *(u32 *)buf;', 'for (i = 0; i < 2; j++) mb();'), "t.litmus:11:22: the step of this loop assigns 'i' (i++, i += n or i = ...)"],
     ['a device reading memory in an expression', edit('dma_write(h, 4, 0x5a);', 'x = *(u32 *)buf;'), "t.litmus:15:7: a device accesses memory through a DMA handle, not the buffer 'buf': r = dma_read(h + off, size); or *(u32 *)(h + off)"],
     ['a device spinning on cpu_relax', edit('dma_write(h, 4, 0x5a);', 'while (1) cpu_relax();'), 't.litmus:15:3: a device waits with dma_poll(ptr, size, value) or wait_doorbell(REG, value)'],
-    ['a call inside an expression', edit('r0 = *(u32 *)buf;', 'r0 = readl(DOORBELL) & 1;'), 't.litmus:11:8: readl() cannot be used inside an expression: assign its result to a register first'],
+    ['a call inside an expression', edit('r0 = *(u32 *)buf;', 'r0 = writel(1, DOORBELL) & 1;'), 't.litmus:11:8: writel() cannot be used inside an expression: assign its result to a register first'],
     ['an MMIO register as a value', edit('r0 = *(u32 *)buf;', 'r0 = DOORBELL + 1;'), "t.litmus:11:8: 'DOORBELL' is an MMIO register: read it with r = readl(DOORBELL);"],
     ['a wide load read as a register', edit('r0 = *(u32 *)buf;', 'r0 = *(u8[16] *)buf;\n  r1 = r0;'), "t.litmus:11:3: 'r0' is read, but a register holds at most 8 bytes and this reads 16"],
     ['an unterminated block', edit('r0 = *(u32 *)buf;', 'if (1) {\n  mb();'), "t.litmus:6:10: unterminated block 'cpu cpu0': '{' has no closing '}'"],

@@ -113,6 +113,14 @@ export class Expressions extends CLang {
           if (a.args.length !== 1) this.fail(a.tok, `${a.name}() takes one argument`);
           return swabExpr(this.expr(a.args[0], load), SWAB_FUNCTIONS[a.name]);
         }
+        if ((a.name === 'readl' || a.name === 'readl_relaxed') && this.scope.kind === 'cpu' && load === this.loadIntoFresh) {
+          // while (!(readl(STATUS) & DONE)) cpu_relax();: the register is read into a fresh
+          // register just before the statement, as a load inside an expression is.
+          if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: ${a.name} takes 1 argument (REG), found ${a.args.length}`);
+          const dst = this.fresh();
+          this.scope.pre.push({ op: 'readl', reg: this.register(a.args[0]), ...(a.name === 'readl_relaxed' ? { relaxed: true } : {}), dst });
+          return { k: 'reg', name: dst };
+        }
         return this.unknownInExpression(a);
       case 'assign': return this.assignInExpression(a, load);
       case 'cond': return this.conditional(a, load);

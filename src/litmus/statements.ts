@@ -234,9 +234,10 @@ export class Statements extends CStatements {
     const at = this.next();
     const c = this.condition('while');
     if (this.isRelaxBody()) {
-      if (!findAssign(c) || this.scope.kind === 'device') return [this.waitLoop(c, at)];
-      // while (!((status = READ_ONCE(bdp->sc)) & OWN)) cpu_relax(); keeps the value polled: a loop
-      // on a read, with nothing in its body, exactly as the same loop written with a body.
+      if ((!findAssign(c) && !readsRegister(c)) || this.scope.kind === 'device') return [this.waitLoop(c, at)];
+      // while (!((status = READ_ONCE(bdp->sc)) & OWN)) cpu_relax(); keeps the value polled, and
+      // while (!(readl(STATUS) & DONE)) cpu_relax(); polls a register: a loop on a read, with
+      // nothing in its body, exactly as the same loop written with a body.
       const cond = this.expr(c);
       const pre = this.takePre();
       if (!pre.length) return [this.waitLoop(c, at)];
@@ -351,6 +352,16 @@ function findAssign(e: Syn): Syn | undefined {
     case 'bin': return findAssign(e.l) ?? findAssign(e.r);
     case 'cond': return findAssign(e.c) ?? findAssign(e.a) ?? findAssign(e.b);
     default: return undefined;
+  }
+}
+
+/** Does the expression read an MMIO register (readl(REG), readl_relaxed(REG))? */
+function readsRegister(e: Syn): boolean {
+  switch (e.s) {
+    case 'call': return e.name === 'readl' || e.name === 'readl_relaxed' || e.args.some(readsRegister);
+    case 'un': return readsRegister(e.e);
+    case 'bin': return readsRegister(e.l) || readsRegister(e.r);
+    default: return false;
   }
 }
 
