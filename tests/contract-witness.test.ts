@@ -72,6 +72,18 @@ describe('the patterns of issue 17', () => {
     expect(f?.severity).toBe('warning');
   });
 
+  test('a copy of a length the device reported is judged on the bytes it copied, not the most it could', () => {
+    const text = ['DMA copy-len', 'expect bug', '{ coherent ring[64]; kmalloc u8 buf[256]; kmalloc u8 small[256]; mmio DB; }', 'cpu c {', '  u16 len;',
+      '  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);', '  h = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);', '  if (dma_mapping_error(dev, h)) return -ENOMEM;',
+      '  writel(1, DB);', '  wait_for_irq(rx);', '  len = READ_ONCE(*(u16 *)ring);', '  memcpy(small, buf, len);', '}',
+      'device d {', '  wait_doorbell(DB, 1);', '  dma_write(h, 60, 0x42);', '  dma_write(ring, 2, 60);', '  raise_irq(rx);', '}', ''].join('\n');
+    const c = check(file('copy-len.litmus', text));
+    const f = c.contract!.findings.find((x) => x.rule === 'ownership/cpu-reads-device-owned');
+    expect(f?.message, renderText(c)).toMatch(/^CPU reads 0x[0-9a-f]+\.\.0x[0-9a-f]+ /);
+    const [lo, hi] = f!.message.match(/0x[0-9a-f]+/g)!.map((x) => parseInt(x, 16));
+    expect(hi - lo + 1).toBe(60);
+  });
+
   test('ring init: no barrier finding at all, the doorbell orders the stores', () => {
     const c = check(scenario('contract/ring-init-before-doorbell.litmus'));
     expect(c.contract!.findings.filter((f) => f.rule.startsWith('barriers/'))).toEqual([]);

@@ -5,6 +5,7 @@
 // failed, which bus address) by one model run.
 
 import type { Compiled } from '../exec/compile.js';
+import type { Machine } from '../exec/machine.js';
 import type { Mapping } from '../kernel/mapping.js';
 import { hasDebugDmaMapSingle, rejectsVmallocMapSingle } from '../kernel/version.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
@@ -69,9 +70,10 @@ export class ContractState {
   /** Op j of actor a has just been performed; `made` is what the kernel made of it, for a map. */
   /**
    * `at`: for a device access to a computed bus address, the live mapping it fell in on the ideal
-   * platform (null: none covers it).
+   * platform (null: none covers it). `length`: for a CPU access of a length computed from a read
+   * (memcpy(small, buf, len)), the bytes it touched as performed (undefined: none, out of range).
    */
-  afterOp(c: Compiled, a: number, j: number, made: Mapping | undefined, sink: Sink, at?: { handle: string; entry: number; off: number } | null): void {
+  afterOp(c: Compiled, a: number, j: number, made: Mapping | undefined, sink: Sink, at?: { handle: string; entry: number; off: number } | null, length?: number): void {
     const actor = c.actors[a].actor;
     const report = (f: Omit<Finding, 'actor' | 'op'>) => sink({ ...f, actor: actor.name, op: j });
     let op = actor.ops[j];
@@ -84,6 +86,11 @@ export class ContractState {
     if (actor.kind === 'cpu') {
       // An offset computed from a read: where it lands is the value oracle's business, not ownership's.
       if ((op.op === 'load' || op.op === 'store' || op.op === 'poll') && op.offExpr) return;
+      // A length computed from a read: the bytes it covered, not the most it could.
+      if ((op.op === 'load' || op.op === 'store') && op.sizeExpr) {
+        if (length === undefined) return;
+        op = { ...op, size: length };
+      }
       this.cpuOp(c, op as CpuOp, { actor: actor.name, op: j }, report);
       return;
     }
@@ -234,4 +241,10 @@ export class ContractState {
     if (!p) return;
     sink({ severity: unbind ? 'error' : 'warning', rule: 'dma-debug/pending-allocations', message: p.message, source: 'kernel/dma/debug.c dma_debug_device_change()', ...p.entry.at });
   }
+}
+
+/** The length a CPU load or store computed from a read covered as machine m performed op j of actor a (ContractState.afterOp's `length`). */
+export function performedLength(m: Machine, a: number, j: number): number | undefined {
+  const op = m.c.actors[a].actor.ops[j];
+  return (op.op === 'load' || op.op === 'store') && op.sizeExpr ? m.accessedRange(a, j)?.size : undefined;
 }

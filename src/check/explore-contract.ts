@@ -22,7 +22,7 @@ import { mappingOf } from '../model/arm64-view.js';
 import { explore } from '../search/explore.js';
 import { stateKey as machineStateKey } from '../oracle/state-key.js';
 import { checkBarrierContract } from './barrier-contract.js';
-import { ContractState, leavesStateAlone } from './contract.js';
+import { ContractState, leavesStateAlone, performedLength } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
 import { independentGroups } from './groups.js';
 import { contractByOneRun, sameInEveryInterleaving } from './one-run-contract.js';
@@ -91,7 +91,7 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
       if (!next.run(a, 0)) continue;
       // A state is never changed once made, so one an op leaves alone is shared.
       const nk = alone[a][j] ? k : k.clone();
-      nk.afterOp(c, a, j, made.get(opId(a, j)), sink, computedTarget(next, a, j));
+      nk.afterOp(c, a, j, made.get(opId(a, j)), sink, computedTarget(next, a, j), performedLength(next, a, j));
       // A checked mapping the kernel failed: the driver returns there, as it does on arm64.
       const op = c.actors[a].actor.ops[j];
       const returned = op.op === 'dma_mapping_error' && op.reg === undefined && nk.mapped.get(op.handle)?.error;

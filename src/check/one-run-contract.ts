@@ -18,7 +18,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import { newIdealMachine } from '../model/machines.js';
-import { ContractState, type Sink } from './contract.js';
+import { ContractState, performedLength, type Sink } from './contract.js';
 import type { Finding } from './finding.js';
 
 /**
@@ -61,7 +61,7 @@ export function contractByOneRun(c: Compiled, group: readonly number[], sink: Si
         // The walk's step (src/check/explore-contract.ts): the actor's next op, unless it waits.
         const j = m.pendingOp(a, 0);
         if (j < 0 || m.blocked(a, j) || !m.run(a, 0)) break;
-        k.afterOp(c, a, j, undefined, keep);
+        k.afterOp(c, a, j, undefined, keep, undefined, performedLength(m, a, j));
         states++;
         progress = true;
       }
