@@ -7,6 +7,7 @@ import { compilePaths } from '../src/exec/compile.js';
 import { expandPaths } from '../src/exec/paths.js';
 import { checkPaths } from '../src/oracle/check.js';
 import { makePlatform } from '../src/platform/platform.js';
+import { parseLitmus } from '../src/litmus/parse.js';
 import { newIdealMachine, newModelMachine } from '../src/model/machines.js';
 import type { Expr } from '../src/program/expr.js';
 import type { CpuOp, DeviceOp, Program } from '../src/program/types.js';
@@ -162,6 +163,18 @@ describe('paths', () => {
     // Only conditions over the thread's own reads are decided early (a handle's address may still change).
     const onHandle = compilePaths(program('late', [], [{ op: 'load', buf: 'x', off: 0, size: 4, once: true, reg: 'r' }, { op: 'if', cond: bin('==', reg('r'), { k: 'handle', name: 'h' }), then: [] }]), makePlatform());
     for (const c of onHandle) expect(c.actors[1].early.every((e) => e === undefined)).toBe(true);
+  });
+
+  test('a map after an early return is a handle the device names on every path: on the path that returns, its access waits for ever', () => {
+    const text = ['DMA probe-then-map', '{ kmalloc buf[64]; mmio ID; mmio DB; }', 'cpu drv {', '  id = readl(ID);', '  if (id == 0xffffffff) return -ENODEV;   /* no device behind the bus */',
+      '  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);', '  if (dma_mapping_error(dev, h)) return -ENOMEM;', '  writel(1, DB);', '}',
+      'device nic {', '  wait_doorbell(DB, 1);', '  x = dma_read(h, 4);', '}', ''].join('\n');
+    const parsed = parseLitmus(text);
+    const paths = compilePaths(parsed.program, makePlatform());
+    expect(paths).toHaveLength(2);
+    const r = checkPaths(paths);
+    expect(r.verdict).toBe('ok');
+    expect(r.exhaustive).toBe(true);
   });
 
   test('an exists clause that the ideal platform satisfies too is a race on any machine', () => {

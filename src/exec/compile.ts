@@ -59,15 +59,34 @@ export function compilePaths(program: Program, platform: Platform, unroll = DEFA
   const all: Compiled[] = [];
   // compile() returns a fresh object: it takes the path's fields (a spread of it would cost
   // microseconds a path on Node 20)
-  for (const path of expandPaths(program, unroll)) all.push(Object.assign(compile(path.program, platform), { path, source: program, allPaths: all }));
+  // A handle the program maps on some path (after an early return, inside an if) is one a device
+  // may name on every path: on a path that never maps it, the device's access waits for ever.
+  const defined = definedHandles(program);
+  for (const path of expandPaths(program, unroll)) all.push(Object.assign(compile(path.program, platform, defined), { path, source: program, allPaths: all }));
   return all;
 }
 
-export function compile(program: Program, platform: Platform): Compiled {
+/** Every handle a CPU of the program defines (dma_map*, dma_alloc_coherent), inside branches and loops too. */
+function definedHandles(program: Program): Set<string> {
+  const out = new Set<string>();
+  const walk = (ops: readonly CpuOp[]) => {
+    for (const op of ops) {
+      if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.add(op.handle);
+      if (op.op === 'dma_alloc_coherent') out.add(op.buf);
+      const o = op as { then?: CpuOp[]; else?: CpuOp[]; body?: CpuOp[] };
+      for (const inner of [o.then, o.else, o.body]) if (inner) walk(inner);
+    }
+  };
+  for (const a of program.actors) if (a.kind === 'cpu') walk(a.ops as CpuOp[]);
+  return out;
+}
+
+/** `defined`: handles the program defines on any path (compilePaths); a straight-line program's own. */
+export function compile(program: Program, platform: Platform, defined?: ReadonlySet<string>): Compiled {
   checkLimits(program);
   const layout = layoutProgram(program, platform);
   const registers = new Set(program.registers);
-  const handles = new Set<string>();
+  const handles = new Set<string>(defined);
   const buf = (name: string, where: ErrorSite): PlacedBuffer => {
     const b = layout.buffers.get(name);
     if (!b) throw new ProgramError(`unknown buffer '${name}'`, where);
