@@ -68,6 +68,8 @@ describe('dmafuzz fuzz FILES', () => {
 
     const summary = JSON.parse(readFileSync(join(cwd, 'r/summary.json'), 'utf8'));
     expect(summary.failures.length).toBe(litmus.length);
+    // The console says why each failure went wrong, under its BUG line, as the reports do.
+    for (const f of summary.failures) expect(r.out).toContain(`      why: ${f.why}`);
     expect(summary.trials).toBe(24);
     expect(summary.files).toHaveLength(2);
 

@@ -9,7 +9,7 @@ import type { PairCoverage } from '../fuzz/pairwise.js';
 import { writableDir } from './output-dir.js';
 import { parseArgs } from 'node:util';
 import { CORPUS_DIR } from '../fuzz/corpus.js';
-import { reproduceCommand } from '../report/failure-report.js';
+import { failureReport, reproduceCommand } from '../report/failure-report.js';
 import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../fuzz/fuzz-files.js';
 import { parsePin, parseVary } from '../kernel/platform-matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
@@ -119,6 +119,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const onFailure = (f: SavedFailure) => {
     if (pr?.tty) pr.write('\r\x1b[K');
     io.out(`BUG   ${f.file} (${f.test}) on ${f.platformText}${f.placementNotes.length ? `, ${f.placementNotes.join('; ')}` : ''}`);
+    io.out(`      why: ${failureReport(f).why}`);
     if (f.saved) io.out(`      ${f.saved.known ? 'already in the corpus:' : 'saved'} ${f.saved.litmus}; reproduce: ${reproduceCommand(f.reproducesWithCheck, f.saved)}`);
     if (f.shrinkCut) io.out('      (shrinking cut short by the time box or a signal: maybe not minimal)');
     io.out(f.litmus.replace(/^/gm, '      ').trimEnd());
