@@ -10,7 +10,7 @@ import { leaves, type Expr } from '../program/expr.js';
 import { CONTROL_OPS, type Actor, type BufRef, type CpuOp, type DeviceOp, type Program, type Value } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from './values.js';
 import { checkHandleOrder } from './handle-order.js';
-import { DEFAULT_UNROLL, expandPaths, isStraightLine, type PathProgram } from './paths.js';
+import { DEFAULT_UNROLL, definedHandles, expandPaths, isStraightLine, type PathProgram } from './paths.js';
 import { ADDR_PO_W, handleInfo, ORDERED, orderClassOf, precedence, type OrderClass } from './ordering.js';
 
 type Op = CpuOp | DeviceOp;
@@ -64,21 +64,6 @@ export function compilePaths(program: Program, platform: Platform, unroll = DEFA
   const defined = definedHandles(program);
   for (const path of expandPaths(program, unroll)) all.push(Object.assign(compile(path.program, platform, defined), { path, source: program, allPaths: all }));
   return all;
-}
-
-/** Every handle a CPU of the program defines (dma_map*, dma_alloc_coherent), inside branches and loops too. */
-function definedHandles(program: Program): Set<string> {
-  const out = new Set<string>();
-  const walk = (ops: readonly CpuOp[]) => {
-    for (const op of ops) {
-      if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.add(op.handle);
-      if (op.op === 'dma_alloc_coherent') out.add(op.buf);
-      const o = op as { then?: CpuOp[]; else?: CpuOp[]; body?: CpuOp[] };
-      for (const inner of [o.then, o.else, o.body]) if (inner) walk(inner);
-    }
-  };
-  for (const a of program.actors) if (a.kind === 'cpu') walk(a.ops as CpuOp[]);
-  return out;
 }
 
 /** `defined`: handles the program defines on any path (compilePaths); a straight-line program's own. */

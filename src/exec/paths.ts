@@ -336,8 +336,8 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
   });
 }
 
-/** Every DMA handle the program defines: a handle named in an expression is its bus address. */
-function definedHandles(p: Program): Set<string> {
+/** Every DMA handle the program defines, inside branches and loops too: a handle named in an expression is its bus address. */
+export function definedHandles(p: Program): Set<string> {
   const out = new Set<string>();
   const walk = (ops: readonly Op[]) => {
     for (const op of ops) {
