@@ -70,6 +70,8 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   let states = 0;
   let executions = 0;
   let cut = 0;
+  /** The deepest level, searched first and cut short (deepestFirst). */
+  let deepest: ExhaustiveResult | undefined;
   // One budget of witness-search states for both searches, so no input makes a check run for
   // ever; minimisation of a counterexample already found keeps its per-execution budget.
   const search = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
@@ -83,10 +85,14 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
       return { verdict: ex.verdict, executions: ex.executions, exhaustive: ex.verdict === 'ok', maxEvents, method: 'exhaustive', bound: ex.bound, states: ex.states, randomExecutions: 0, seed, runs, cut: ex.cut, paths: 1 };
     }
     states += ex.states; // the work done, then level by level
+    deepest = ex;
   }
   for (let events = 0; events <= maxEvents; events++) {
-    const ex = exploreExhaustively(c, { ...search, maxEvents: events });
-    states += ex.states;
+    // The deepest level cut above would be cut again: the same search, in the same order, under
+    // the same state bound (with no more witness nodes, so no judgement could come out bug where
+    // it did not). Its outcome stands for that level; its states were paid once.
+    const ex = events === maxEvents && deepest ? deepest : exploreExhaustively(c, { ...search, maxEvents: events });
+    if (ex !== deepest) states += ex.states;
     executions += ex.executions;
     cut += ex.cut;
     if (ex.counterexample) {
