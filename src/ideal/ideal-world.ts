@@ -32,6 +32,13 @@ export class IdealWorld implements World {
      * (src/model/machines.ts failingMaps).
      */
     readonly failing: ReadonlySet<CpuOp> = new Set(),
+    /**
+     * The DMA segments (their lengths) the arm64 kernel made of a scatterlist the driver keeps the
+     * count of (`n = dma_map_sg(...)`): dma-iommu merges entries that meet at an IOVA granule
+     * (__finalise_sg()), so it may return fewer than nents. How many segments, and how long, is
+     * the platform's answer, not a coherence effect: the ideal platform gives the same one.
+     */
+    readonly sgSegments: ReadonlyMap<CpuOp, readonly number[]> = new Map(),
   ) {}
 
   cpuLoad(buf: PlacedBuffer, off: number, size: number): Uint8Array {
@@ -80,9 +87,12 @@ export class IdealWorld implements World {
         if (op.alloc === 'noncoherent') this.memory.fill(addr(op.buf) + op.off, op.size, 0); // dma_alloc_pages zeroes
         this.record(op.handle, { handle: op.handle, addrs: [addr(op.buf) + op.off], sizes: [op.size], live: true });
         break;
-      case 'dma_map_sg':
-        this.record(op.handle, { handle: op.handle, addrs: op.entries.map((e) => addr(e.buf) + e.off), sizes: op.entries.map((e) => e.size), live: true, sg: true });
+      case 'dma_map_sg': {
+        const entries = op.entries.map((e) => ({ addr: addr(e.buf) + e.off, size: e.size }));
+        const segments = mergedSegments(entries, this.sgSegments.get(op));
+        this.record(op.handle, { handle: op.handle, addrs: segments.map((e) => e.addr), sizes: segments.map((e) => e.size), live: true, sg: true });
         break;
+      }
       case 'dma_alloc_coherent': {
         const b = this.layout.buffers.get(op.buf)!;
         this.record(op.buf, { handle: op.buf, addrs: [b.addr], sizes: [b.size], live: true });
@@ -129,7 +139,7 @@ export class IdealWorld implements World {
   evict(): void {}
 
   clone(): World {
-    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.current), new Map(this.maps), this.failing);
+    return new IdealWorld(this.layout, this.memory.clone(), new Map(this.current), new Map(this.maps), this.failing, this.sgSegments);
   }
 
   /** Joined once from its parts: a flat string, which a Map (the witness search's visited states) hashes without first copying a rope. */
@@ -145,4 +155,25 @@ export class IdealWorld implements World {
     out.push('#', this.memory.fingerprint());
     return out.join('');
   }
+}
+
+/**
+ * The entries grouped as the arm64 kernel's segments: each segment starts at its first entry's
+ * physical address and is as long as the kernel said (merged entries are consecutive, and a
+ * segment's length is the sum of theirs: __finalise_sg()). Entries as they are when no lengths
+ * are given or they do not add up so.
+ */
+function mergedSegments(entries: { addr: number; size: number }[], lengths: readonly number[] | undefined): { addr: number; size: number }[] {
+  if (!lengths) return entries;
+  const out: { addr: number; size: number }[] = [];
+  let k = 0;
+  for (const length of lengths) {
+    if (k >= entries.length) return entries;
+    const first = entries[k];
+    let sum = 0;
+    while (k < entries.length && sum < length) sum += entries[k++].size;
+    if (sum !== length) return entries;
+    out.push({ addr: first.addr, size: length });
+  }
+  return k === entries.length ? out : entries;
 }
