@@ -223,6 +223,12 @@ export class Arm64World implements World {
     return m && !m.error ? m.segments[0].bus : undefined;
   }
 
+  sgSegment(handle: string, entry: number): { bus: number; size: number } | undefined {
+    const m = this.kernel.mappings.get(handle);
+    const s = m && !m.error ? m.segments[entry] : undefined;
+    return s && { bus: s.bus, size: s.size };
+  }
+
   busSegments(): readonly BusSegment[] {
     const out: BusSegment[] = [];
     // Every mapping made, in order, by its own id: a variable mapped again (`h#2`) leaves the

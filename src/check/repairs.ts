@@ -112,6 +112,12 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
       }
       // Give the buffer to the CPU before it reads, or bracket a CPU write with a sync pair.
       if (op.op === 'load' || op.op === 'poll' || op.op === 'store') {
+        // A scatterlist entry the device wrote: the whole list goes to the CPU (dma_sync_sg_for_cpu()).
+        if (op.op !== 'store') {
+          for (const sg of liveSgMappingsOver(p.buffers, flat, op)) {
+            if (sg.dir !== 'DMA_TO_DEVICE') add(`call dma_sync_sg_for_cpu(${sg.handle}) before the read at line ${line(s)}`, [src.insertBefore(s, print({ op: 'dma_sync', to: 'cpu', handle: sg.handle, off: 0, size: 0, dir: sg.dir, sg: true }))]);
+          }
+        }
         for (const map of liveMappingsOver(p.buffers, flat, op)) {
           const sync = (to: 'cpu' | 'device') => asMapped(print({ op: 'dma_sync', to, handle: map.op.handle, off: 0, size: map.op.size, dir: map.op.dir }), map.op);
           if (op.op !== 'store' && map.op.dir !== 'DMA_TO_DEVICE' && op.offExpr && map.op.buf === op.buf && map.op.off === 0) {
@@ -324,6 +330,26 @@ function liveMapping(flat: readonly CpuOp[], at: CpuOp, handle: string): MapOp |
     if (op.op === 'dma_map' && op.handle === handle) return op;
   }
   return undefined;
+}
+
+/** The scatterlists mapped (and not unmapped since) before `at` with an entry over the bytes it accesses. */
+function liveSgMappingsOver(buffers: { name: string; in?: { parent: string; offset: number } }[], flat: readonly CpuOp[], at: Extract<CpuOp, { buf: string; off: number; size: number }>): Extract<CpuOp, { op: 'dma_map_sg' }>[] {
+  const abs = (name: string, o: number): [string, number] => {
+    const b = buffers.find((x) => x.name === name);
+    return b?.in ? abs(b.in.parent, o + b.in.offset) : [name, o];
+  };
+  const [root, lo] = abs(at.buf, at.off);
+  const anywhere = 'offExpr' in at && at.offExpr !== undefined;
+  const out: Extract<CpuOp, { op: 'dma_map_sg' }>[] = [];
+  for (const op of flat.slice(0, flat.indexOf(at))) {
+    if (op.op !== 'dma_map_sg' || flat.slice(flat.indexOf(op) + 1, flat.indexOf(at)).some((o) => o.op === 'dma_unmap_sg' && o.handle === op.handle)) continue;
+    const over = op.entries.some((e) => {
+      const [eroot, elo] = abs(e.buf, e.off);
+      return eroot === root && (anywhere || (elo < lo + at.size && lo < elo + e.size));
+    });
+    if (over) out.push(op);
+  }
+  return out;
 }
 
 /** Live mappings whose bytes overlap what `at` accesses (any slot of the buffer when its offset is computed). */

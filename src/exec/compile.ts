@@ -183,7 +183,7 @@ function orderDependencies(ops: readonly CpuOp[], order: readonly OrderClass[], 
   ops.forEach((op, j) => {
     for (const e of expressionsOf(op)) {
       for (const l of leaves(e)) {
-        const i = l.k === 'read' ? l.op : l.k === 'handle' ? mapOf.get(l.name) : undefined;
+        const i = l.k === 'read' ? l.op : l.k === 'handle' || l.k === 'sgLen' ? mapOf.get(l.name) : undefined;
         if (i !== undefined && i < j) prec[j][i] = ORDERED;
       }
     }

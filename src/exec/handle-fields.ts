@@ -54,7 +54,7 @@ export function handleValueIn(seg: Pick<BusSegment, 'name' | 'bus' | 'size'>, v:
  * `h >> 32`: lower_32_bits(), upper_32_bits()). Undefined for anything else.
  */
 export function handleOf(e: Expr, v: Value, at: {
-  handle: (name: string) => HandleValue | undefined;
+  handle: (name: string, entry?: number) => HandleValue | undefined;
   read: (op: number) => HandleValue | undefined;
   evaluate: (x: Expr) => Value;
 }): HandleValue | undefined {
@@ -64,7 +64,7 @@ export function handleOf(e: Expr, v: Value, at: {
   };
   const sym = (x: Expr, value?: Value): HandleValue | undefined => {
     switch (x.k) {
-      case 'handle': return at.handle(x.name);
+      case 'handle': return at.handle(x.name, x.entry);
       case 'read': return at.read(x.op);
       case 'bin': {
         const half = x.r.k === 'num' && ((x.op === '&' && x.r.v === 0xffffffffn) || (x.op === '>>' && x.r.v === 32n)) ? whole(x.l) : undefined;

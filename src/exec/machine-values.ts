@@ -9,6 +9,9 @@ import { decodeValue, encodeValue, encodeValues, formatValue } from './values.js
 import { segmentAt } from './world.js';
 import { MachineState, NO_HANDLES } from './machine-state.js';
 
+/** include/linux/dma-mapping.h: #define DMA_MAPPING_ERROR (~(dma_addr_t)0) */
+const DMA_MAPPING_ERROR = 0xffff_ffff_ffff_ffffn;
+
 export abstract class MachineValues extends MachineState {
   /**
    * Record what read op j returned: as observed, and as a number. A field that holds a stored
@@ -56,8 +59,8 @@ export abstract class MachineValues extends MachineState {
   /** The handle a value computed by actor a is (src/exec/handle-fields.ts handleOf). */
   private handleIn(a: number, e: Expr, v: Value): HandleValue | undefined {
     return handleOf(e, v, {
-      handle: (name) => {
-        const bus = this.world.handleBus(name);
+      handle: (name, entry) => {
+        const bus = entry === undefined ? this.world.handleBus(name) : this.world.sgSegment(name, entry)?.bus;
         const seg = bus === undefined ? undefined : segmentAt(this.world, BigInt(bus));
         return seg && handleValueIn(seg, BigInt(seg.bus));
       },
@@ -86,7 +89,12 @@ export abstract class MachineValues extends MachineState {
           if (v === undefined) throw new Error(`Machine: op ${leaf.op + 1} of ${this.c.actors[a].actor.name} was used before it was performed (a missing dependency)`);
           return v;
         }
-        case 'handle': return BigInt(this.world.handleBus(leaf.name) ?? 0);
+        case 'handle':
+          if (leaf.entry === undefined) return BigInt(this.world.handleBus(leaf.name) ?? 0);
+          // sg_dma_address() of an entry the kernel made no segment of: dma-iommu's __finalise_sg()
+          // leaves DMA_MAPPING_ERROR there (and sg_dma_len() 0).
+          return BigInt(this.world.sgSegment(leaf.name, leaf.entry)?.bus ?? DMA_MAPPING_ERROR);
+        case 'sgLen': return BigInt(this.world.sgSegment(leaf.name, leaf.entry)?.size ?? 0);
         case 'polled':
           if (polled === undefined) throw new Error('Machine: a polled value outside a wait');
           return polled;

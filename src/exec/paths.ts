@@ -10,7 +10,7 @@
 // src/exec/ordering.ts see ordinary accesses; a value that depends on a read stays an expression
 // the machine evaluates when the op is performed.
 
-import { binary, evaluate, unary, type Expr } from '../program/expr.js';
+import { binary, evaluate, leaves, unary, type Expr } from '../program/expr.js';
 import { ProgramError } from '../program/program-error.js';
 import { CONTROL_OPS, type Actor, type CpuOp, type DeviceOp, type Program } from '../program/types.js';
 import { memsetValue } from './values.js';
@@ -103,7 +103,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
   const fold = (e: Expr, env: Map<string, Expr>, at: string): Expr => {
     switch (e.k) {
       case 'num': case 'read': case 'polled': case 'treg': case 'mem': return e;
-      case 'handle': return e;
+      case 'handle': case 'sgLen': return e;
       case 'reg': {
         const v = env.get(e.name);
         if (v) return v;
@@ -119,6 +119,11 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
         const r = fold(e.r, env, at);
         if (l.k === 'num' && r.k === 'num') return { k: 'num', v: binary(e.op, l.v, r.v) };
         if (r.k === 'num' && r.v === 0n && (e.op === '+' || e.op === '-' || e.op === '|' || e.op === '^' || e.op === '<<' || e.op === '>>')) return l; // x + 0: no dependency lost, none added
+        if (l.k === 'num' && l.v === 0n && (e.op === '+' || e.op === '|' || e.op === '^')) return r; // 0 + x
+        if (e.op === '*' && ((l.k === 'num' && l.v === 1n) || (r.k === 'num' && r.v === 1n))) return l.k === 'num' && l.v === 1n ? r : l; // 1 * x
+        // 0 * h: a handle's bus address or segment length times 0 is 0 (for_each_sg's entries, one
+        // per iteration: src/litmus/expressions.ts sgEntries); times a read, it still depends on it.
+        if (e.op === '*' && ((l.k === 'num' && l.v === 0n && handlesOnly(r)) || (r.k === 'num' && r.v === 0n && handlesOnly(l)))) return { k: 'num', v: 0n };
         // C's short circuit with a constant left side: the right side does not matter.
         if (l.k === 'num' && e.op === '&&' && l.v === 0n) return { k: 'num', v: 0n };
         if (l.k === 'num' && e.op === '||' && l.v !== 0n) return { k: 'num', v: 1n };
@@ -377,4 +382,9 @@ export function conditionHolds(cond: Expr, threads: readonly ThreadPath[], actor
     }
     return value(-1, leaf);
   }) !== 0n;
+}
+
+/** Does an expression compute from handles alone (no read, no register)? */
+function handlesOnly(e: Expr): boolean {
+  return leaves(e).every((l) => l.k === 'handle' || l.k === 'sgLen');
 }

@@ -35,6 +35,11 @@ export interface World {
   fingerprint(): string;
   /** A DMA handle as a value: the bus address of its (first) segment; undefined before it is mapped. */
   handleBus(handle: string): number | undefined;
+  /**
+   * A scatterlist's DMA segment `entry` (sg_dma_address(), sg_dma_len()): undefined when the list
+   * is not mapped, its map failed, or the kernel made fewer segments (dma-iommu's merge).
+   */
+  sgSegment(handle: string, entry: number): { bus: number; size: number } | undefined;
   /** Every segment of every handle mapped so far, unmapped ones too (`live` false). */
   busSegments(): readonly BusSegment[];
   /** Where a device access to a computed bus address goes (the device drives only its address bits). */

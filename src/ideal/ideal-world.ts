@@ -122,6 +122,11 @@ export class IdealWorld implements World {
     return this.mapping(handle)?.addrs[0];
   }
 
+  sgSegment(handle: string, entry: number): { bus: number; size: number } | undefined {
+    const m = this.mapping(handle);
+    return m && !m.failed && entry < m.addrs.length ? { bus: m.addrs[entry], size: m.sizes[entry] } : undefined;
+  }
+
   busSegments(): readonly BusSegment[] {
     const out: BusSegment[] = [];
     for (const [id, m] of this.maps) {

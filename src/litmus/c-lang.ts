@@ -19,6 +19,9 @@ export type Resolved = { syn: Syn; place?: Typed; ptr?: Typed };
 
 const COMPARE = new Set<BinaryOp>(['==', '!=', '<', '<=', '>', '>=']);
 
+/** sg_dma_address(), sg_dma_len(): a scatterlist entry's DMA segment (include/linux/scatterlist.h). */
+export const SG_SEGMENT_CALLS: ReadonlySet<string> = new Set(['sg_dma_address', 'sg_dma_len']);
+
 export class CLang extends ArgumentChecks {
   /** Element type of each buffer declared with one (`coherent struct bufdesc ring[64];`): the whole buffer's type. */
   protected readonly bufferTypes = new Map<string, CType>();
@@ -119,6 +122,8 @@ export class CLang extends ArgumentChecks {
         return { syn: e === s.e ? s : this.node(s.tok, { s: 'un', op: s.op, e }, e) };
       }
       case 'call': {
+        // &sgl[i] names a scatterlist entry, not a C place: src/litmus/expressions.ts reads it
+        if (SG_SEGMENT_CALLS.has(s.name)) return { syn: s };
         const args = s.args.map((a) => this.desugar(a));
         return { syn: this.node(s.tok, { s: 'call', name: s.name, args, end: s.end }, ...args) };
       }

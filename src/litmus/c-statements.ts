@@ -116,6 +116,17 @@ export class CStatements extends DeviceStatements {
       this.end();
       return [];
     }
+    if (this.is('struct') && this.is('scatterlist', 1) && !this.structs.has('scatterlist')) {
+      // `struct scatterlist *sg;`, `struct scatterlist sgl[2];`: the lists are the tables sg_set_buf()
+      // fills (sgl[i]) and the entries for_each_sg() walks: nothing to keep.
+      const start = this.tok;
+      while (!this.is(';')) {
+        if (this.is('=')) this.fail(this.tok, 'a scatterlist is not assigned: sg_set_buf(&sgl[i], buf, size) fills an entry, and for_each_sg(sgl, sg, nents, i) walks them');
+        if (this.next().kind === 'eof') this.fail(start, "expected ';' at the end of the declaration");
+      }
+      this.end();
+      return [];
+    }
     const base = this.typeName('a type');
     const out: Op[] = [];
     for (;;) {

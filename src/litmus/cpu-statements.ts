@@ -204,6 +204,13 @@ export class CpuStatements extends CpuCalls {
         this.dev(c.args[0]);
         return { op: 'dma_unmap', api: c.name.startsWith('dma_unmap_page') ? 'page' : 'single', handle: this.handle(c.args[1]), ...this.sizeArg(c.args[2]), dir: this.dir(c.args[3]), ...attrs(c.args[4]) };
       }
+      case 'sg_init_table': {
+        // Zero the table and mark its last entry (lib/scatterlist.c): each entry is what sg_set_buf() then sets.
+        a(2);
+        this.word(c.args[0], 'an sg table');
+        this.intArg(c.args[1], 'nents');
+        return undefined;
+      }
       case 'sg_set_buf': {
         a(3);
         const r = c.args[0];

@@ -8,7 +8,7 @@ import { num, type Expr } from '../program/expr.js';
 import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
-import { CLang } from './c-lang.js';
+import { CLang, SG_SEGMENT_CALLS } from './c-lang.js';
 import { SWAB_FUNCTIONS, type Syn } from './syntax.js';
 import { CPU_CALLS, DEVICE_CALLS, closest } from './vocabulary.js';
 
@@ -109,6 +109,7 @@ export class Expressions extends CLang {
           if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: READ_ONCE takes 1 argument ${CPU_CALLS.READ_ONCE}, found ${a.args.length}`);
           return this.loadLeaf(this.derefArg(a.args[0]), true, load, a);
         }
+        if (SG_SEGMENT_CALLS.has(a.name) && this.scope.kind === 'cpu') return this.sgSegment(a);
         if (a.name in SWAB_FUNCTIONS) {
           if (a.args.length !== 1) this.fail(a.tok, `${a.name}() takes one argument`);
           return swabExpr(this.expr(a.args[0], load), SWAB_FUNCTIONS[a.name]);
@@ -250,6 +251,50 @@ export class Expressions extends CLang {
     const access = this.access(d, load);
     if (access.size > 8) this.fail(at.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
     return load(access, once, at);
+  }
+
+  /** for_each_sg(sgl, sg, nents, i): while its body is read, `sg` stands for &sgl[i]. */
+  protected readonly sgCursors = new Map<string, { table: string; index: string }>();
+
+  /**
+   * sg_dma_address(&sgl[i]) and sg_dma_len(&sgl[i]) (or of the `sg` of for_each_sg, or of `sgl`,
+   * its first entry): the bus address and length of the entry's DMA segment, as the kernel made
+   * it when it mapped the list (dma-direct: one an entry; dma-iommu may merge). An entry computed
+   * at run time is each mapped entry in turn, `(i == 0) * sg_dma_address(&sgl[0]) + ...`.
+   */
+  private sgSegment(a: Extract<Syn, { s: 'call' }>): Expr {
+    const form = `${a.name}(&sgl[i])`;
+    if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: ${a.name} takes 1 argument, the scatterlist entry (${form}, or the sg of for_each_sg), found ${a.args.length}`);
+    const arg = a.args[0];
+    if (arg.s === 'name' && arg.index === undefined && this.sgCursors.has(arg.name)) {
+      const cursor = this.sgCursors.get(arg.name)!;
+      return this.sgEntries(a, arg.tok, cursor.table, { k: 'reg', name: cursor.index });
+    }
+    if (arg.s === 'ref') return this.sgEntries(a, arg.tok, arg.name, arg.index);
+    if (arg.s === 'name' && arg.index === undefined) return this.sgEntries(a, arg.tok, arg.name, 0); // sgl: &sgl[0]
+    if (arg.s === 'addr' && arg.e.s === 'index' && arg.e.base.s === 'name' && arg.e.base.index === undefined) {
+      const i = this.expr(this.desugar(arg.e.i));
+      return this.sgEntries(a, arg.e.base.tok, arg.e.base.name, i.k === 'num' ? Number(i.v) : i);
+    }
+    return this.fail(arg.tok, `${a.name}() takes a scatterlist entry: ${form}, or the sg of for_each_sg(sgl, sg, nents, i)`);
+  }
+
+  /** The segment value of entry `index` of `table`, or, for an index computed at run time, of whichever entry it names. */
+  private sgEntries(a: Extract<Syn, { s: 'call' }>, at: Token, table: string, index: number | Expr): Expr {
+    const mapped = this.sgCounts.get(table);
+    if (mapped === undefined) this.fail(at, `'${table}' is not a mapped scatterlist: fill it with sg_set_buf(&${table}[0], buf, size) and map it with dma_map_sg() before ${a.name}()`);
+    this.scope.pending.push({ name: table, tok: at, asValue: false });
+    const leaf = (entry: number): Expr => (a.name === 'sg_dma_len' ? { k: 'sgLen', name: table, entry } : { k: 'handle', name: table, entry });
+    if (typeof index === 'number') {
+      if (index >= mapped) this.fail(at, `${table}[${index}] is not one of the ${mapped} entries dma_map_sg() mapped`);
+      return leaf(index);
+    }
+    let sum: Expr | undefined;
+    for (let k = 0; k < mapped; k++) {
+      const term: Expr = { k: 'bin', op: '*', l: { k: 'bin', op: '==', l: index, r: num(k) }, r: leaf(k) };
+      sum = sum ? { k: 'bin', op: '+', l: sum, r: term } : term;
+    }
+    return sum!;
   }
 
   private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {

@@ -25,7 +25,9 @@ export interface ExprStyle {
 export function printExpr(e: Expr, style: ExprStyle = {}, min = 0): string {
   switch (e.k) {
     case 'num': return valueText(e.v);
-    case 'reg': case 'handle': return e.name;
+    case 'reg': return e.name;
+    case 'handle': return e.entry === undefined ? e.name : `sg_dma_address(&${e.name}[${e.entry}])`;
+    case 'sgLen': return `sg_dma_len(&${e.name}[${e.entry}])`;
     case 'treg': return `${e.actor}:${e.name}`;
     case 'mem': return access(e);
     case 'polled':
@@ -57,7 +59,7 @@ export function access(r: { buf: string; off: number; size: number; offExpr?: Ex
 
 /** Every name an expression uses (registers, handles, threads' registers). */
 export function exprNames(e: Expr, out: Set<string>): void {
-  if (e.k === 'reg' || e.k === 'handle' || e.k === 'treg') out.add(e.name);
+  if (e.k === 'reg' || e.k === 'handle' || e.k === 'sgLen' || e.k === 'treg') out.add(e.name);
   else if (e.k === 'mem') out.add(e.buf);
   else if (e.k === 'un') exprNames(e.e, out);
   else if (e.k === 'bin') { exprNames(e.l, out); exprNames(e.r, out); }

@@ -51,6 +51,7 @@ export class Statements extends CStatements {
           return this.ifStatement(sg);
         case 'while': return this.whileStatement(sg);
         case 'for': return this.forStatement(sg);
+        case 'for_each_sg': if (this.scope.kind === 'cpu' && this.is('(', 1)) return this.forEachSg(sg); break;
         case 'do': return this.doWhileStatement(sg);
         case 'switch': return this.switchStatement(sg);
         case 'return': {
@@ -278,6 +279,35 @@ export class Statements extends CStatements {
     this.expectText(')', 'after the loop step');
     const body = this.loop(() => this.body(sg), 'loop');
     return [...pre, control({ op: 'for', reg: reg.text, from, cond, step, body })];
+  }
+
+  /**
+   * for_each_sg(sgl, sg, nents, i) body (include/linux/scatterlist.h): `for (i = 0; i < nents; i++)`
+   * with `sg` standing for &sgl[i] in the body (sg_dma_address(sg), sg_dma_len(sg)). nents is the
+   * count dma_map_sg() returned, as dma-api.rst asks, or a constant.
+   */
+  private forEachSg(sg: Map<string, (BufRef | undefined)[]>): Op[] {
+    this.next();
+    const usage = 'for_each_sg(sgl, sg, nents, i)';
+    this.expectText('(', `after 'for_each_sg' (${usage})`);
+    const table = this.ident(`the scatterlist (${usage})`);
+    if (!sg.has(table.text)) this.fail(table, `'${table.text}' is not a scatterlist of this thread: fill it with sg_set_buf(&${table.text}[0], buf, size) first`);
+    this.expectText(',', `after the scatterlist (${usage})`);
+    const cursor = this.ident(`the entry pointer (${usage})`);
+    this.expectText(',', `after the entry pointer (${usage})`);
+    const noLoads = this.noLoads("for_each_sg's count reads no memory: pass the count dma_map_sg() returned");
+    const nents = this.expr(this.syn(), noLoads);
+    this.expectText(',', `after the count (${usage})`);
+    const reg = this.ident(`the loop counter (${usage})`);
+    this.expectText(')', `after the loop counter (${usage})`);
+    this.assign(reg);
+    const i: Expr = { k: 'reg', name: reg.text };
+    const outer = this.sgCursors.get(cursor.text);
+    this.sgCursors.set(cursor.text, { table: table.text, index: reg.text });
+    const body = this.loop(() => this.body(sg), 'loop');
+    if (outer) this.sgCursors.set(cursor.text, outer);
+    else this.sgCursors.delete(cursor.text);
+    return [control({ op: 'for', reg: reg.text, from: num(0), cond: { k: 'bin', op: '<', l: i, r: nents }, step: { k: 'bin', op: '+', l: i, r: num(1) }, body })];
   }
 
   /** i++, i--, i += E, i -= E as `let i = i + 1` (and so on). */

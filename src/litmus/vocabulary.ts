@@ -47,6 +47,7 @@ export const CPU_CALLS: Record<string, string> = {
   dma_unmap_single_attrs: '(dev, handle, size, dir, attrs)',
   dma_unmap_page: '(dev, handle, size, dir)',
   dma_unmap_page_attrs: '(dev, handle, size, dir, attrs)',
+  sg_init_table: '(sgl, nents)',
   sg_set_buf: '(&sgl[i], ptr, size)',
   dma_map_sg: '(dev, sgl, nents, dir)',
   dma_map_sg_attrs: '(dev, sgl, nents, dir, attrs)',

@@ -233,7 +233,7 @@ function computeFootprints(c: Compiled): Footprints {
       // A path's branch reads its own thread's registers, set once each, and the bus address of
       // any handle it names: it holds or fails (ending the execution: another path has it)
       // whatever else runs around it.
-      case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle') handleOnly(l.name); break;
+      case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle' || l.k === 'sgLen') handleOnly(l.name); break;
       case 'dma_set_mask': k.add('mask'); break;
       case 'dma_map': case 'dma_map_sg':
         handle(op.handle);

@@ -14,8 +14,13 @@ export type Expr =
   | { k: 'num'; v: Value }
   /** A register of this thread: any identifier the thread assigns. */
   | { k: 'reg'; name: string }
-  /** A DMA handle as a value: its bus address, which differs between platforms (swiotlb). */
-  | { k: 'handle'; name: string }
+  /**
+   * A DMA handle as a value: its bus address, which differs between platforms (swiotlb). With an
+   * entry, a scatterlist's DMA segment: sg_dma_address(&sgl[entry]).
+   */
+  | { k: 'handle'; name: string; entry?: number }
+  /** sg_dma_len(&sgl[entry]): the length of a scatterlist's DMA segment, which the kernel decides (dma-iommu merges). */
+  | { k: 'sgLen'; name: string; entry: number }
   /** Path programs only (src/exec/paths.ts): the value op `op` of this thread read (into register `name`). */
   | { k: 'read'; op: number; name?: string }
   /** In a wait loop's condition: the value this poll's load just returned. */

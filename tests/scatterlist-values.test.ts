@@ -1,0 +1,123 @@
+// A scatterlist's DMA segments as values in driver C (include/linux/scatterlist.h):
+// sg_dma_address() and sg_dma_len() of an entry, for_each_sg() over the count dma_map_sg()
+// returned, `struct scatterlist *sg;` and sg_init_table(). The values are the kernel's: one
+// segment an entry with dma-direct; behind an SMMU, dma-iommu merges entries that meet at an
+// IOVA granule (__finalise_sg()), the merged segment is as long as its entries together, and an
+// entry past the count is DMA_MAPPING_ERROR with length 0.
+
+import { describe, expect, test } from 'vitest';
+import { parseLitmus } from '../src/litmus/parse.js';
+import { printLitmus } from '../src/litmus/print.js';
+import { LitmusError } from '../src/litmus/litmus-error.js';
+import { compilePaths } from '../src/exec/compile.js';
+import { makePlatform } from '../src/platform/platform.js';
+import { runModel, runIdealLike } from '../src/model/machines.js';
+import type { CpuOp, Program } from '../src/program/types.js';
+
+const prog = (text: string): Program => parseLitmus(text).program;
+const same = (a: string, b: string) => expect(prog(a)).toEqual(prog(b));
+
+/** A CPU that maps two entries of `size` bytes (page buffers) and stores `values` (one u64 each) for loads r0, r1, ... to read back. */
+const valuesTest = (size: number, values: string[]) => `DMA sgv
+{ ${size >= 4096 ? 'page' : 'kmalloc'} b0[${size}]; ${size >= 4096 ? 'page' : 'kmalloc'} b1[${size}]; coherent out[${8 * values.length}]; }
+cpu c {
+  int n;
+  out = dma_alloc_coherent(dev, ${8 * values.length}, GFP_KERNEL);
+  sg_set_buf(&sgl[0], b0, ${size});
+  sg_set_buf(&sgl[1], b1, ${size});
+  n = dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE);
+${values.map((v, k) => `  *(u64 *)(out + ${8 * k}) = ${v};`).join('\n')}
+${values.map((_, k) => `  r${k} = *(u64 *)(out + ${8 * k});`).join('\n')}
+}
+`;
+
+/** What the CPU read back, in program order on the arm64 model (and on the ideal platform, which mirrors the kernel's segments). */
+function readBack(text: string, platform: Record<string, unknown> = {}): { arm64: string[]; ideal: string[] } {
+  const p = prog(text);
+  const c = compilePaths(p, makePlatform({ ...p.platform, ...platform }))[0];
+  const m = runModel(c, { steps: [] });
+  const reads = (r: (string | undefined)[]) => r.filter((x): x is string => x !== undefined && x.startsWith('0x')).slice(1); // the count first
+  return { arm64: reads(m.observations().reads.c), ideal: reads(runIdealLike(c, m.order).observations().reads.c) };
+}
+
+const hex = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
+
+describe('sg_dma_address() and sg_dma_len() are the kernel\'s segments', () => {
+  test('dma-direct: one segment an entry, at each buffer\'s bus address, as long as the entry', () => {
+    // (lengths that are no bus address: a value equal to one would be named as that address)
+    const r = readBack(valuesTest(512, ['sg_dma_len(&sgl[0])', 'sg_dma_len(&sgl[1])', 'sg_dma_address(&sgl[1]) - sg_dma_address(sgl)']));
+    expect(r.arm64).toEqual([hex(512n), hex(512n), hex(512n)]); // kmalloc-512 entries side by side
+    expect(r.arm64).toEqual(r.ideal);
+  });
+
+  test('behind an SMMU two pages merge: segment 0 is 8 KiB, entry 1 is DMA_MAPPING_ERROR with length 0 (__finalise_sg)', () => {
+    const r = readBack(valuesTest(4096, ['sg_dma_len(&sgl[0])', 'sg_dma_len(&sgl[1])', 'sg_dma_address(&sgl[1])']), { iommu: 'strict' });
+    expect(r.arm64).toEqual([hex(8192n), hex(0n), hex(0xffff_ffff_ffff_ffffn)]);
+  });
+
+  test('the ideal platform gives the same segments where the driver keeps the count', () => {
+    const r = readBack(valuesTest(4096, ['sg_dma_len(&sgl[0])', 'sg_dma_len(&sgl[1])']), { iommu: 'strict' });
+    expect(r.ideal).toEqual(r.arm64);
+  });
+});
+
+describe('the forms drivers write', () => {
+  const head = `DMA t
+{ coherent u32 desc[4]; kmalloc b0[512]; kmalloc b1[512]; }
+cpu c {
+  int i;
+  int n;
+  desc = dma_alloc_coherent(dev, 16, GFP_KERNEL);
+  sg_set_buf(&sgl[0], b0, 512);
+  sg_set_buf(&sgl[1], b1, 512);
+  n = dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);
+`;
+
+  test('for_each_sg(sgl, sg, n, i) is a for loop over i with sg standing for &sgl[i]', () => same(
+    `${head}  struct scatterlist *sg;\n  for_each_sg(sgl, sg, n, i) {\n    desc[2 * i] = lower_32_bits(sg_dma_address(sg));\n    desc[2 * i + 1] = sg_dma_len(sg);\n  }\n}\n`,
+    `${head}  for (i = 0; i < n; i++) {\n    desc[2 * i] = lower_32_bits(sg_dma_address(&sgl[i]));\n    desc[2 * i + 1] = sg_dma_len(&sgl[i]);\n  }\n}\n`,
+  ));
+
+  test('sgl alone is its first entry; sg_init_table() and struct scatterlist declarations add nothing', () => same(
+    `${head}  struct scatterlist sgt[2];\n  sg_init_table(sgl, 2);\n  desc[0] = lower_32_bits(sg_dma_address(sgl));\n}\n`,
+    `${head}  desc[0] = lower_32_bits(sg_dma_address(&sgl[0]));\n}\n`,
+  ));
+
+  test('an entry computed at run time is each mapped entry in turn', () => {
+    const ops = prog(`${head}  desc[0] = lower_32_bits(sg_dma_address(&sgl[n - 1]));\n}\n`).actors[0].ops as CpuOp[];
+    const store = ops.find((o) => o.op === 'store') as Extract<CpuOp, { op: 'store' }>;
+    expect(JSON.stringify(store.valueExpr, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v))).toContain('"entry":1');
+  });
+
+  test('printed and parsed back, the same program (the printer writes sg_dma_address(&sgl[k]))', () => {
+    const text = `${head}  struct scatterlist *sg;\n  for_each_sg(sgl, sg, n, i) {\n    desc[i] = lower_32_bits(sg_dma_address(sg)) + sg_dma_len(sg);\n  }\n}\n`;
+    const p = prog(text);
+    expect(printLitmus(p)).toContain('sg_dma_address(&sgl[1])');
+    expect(prog(printLitmus(p))).toEqual(p);
+  });
+
+  test('the path programs read as the driver wrote them: one entry per lap, no 0 * terms', () => {
+    const p = prog(`${head}  struct scatterlist *sg;\n  for_each_sg(sgl, sg, 2, i) {\n    desc[i] = lower_32_bits(sg_dma_address(sg));\n  }\n}\n`);
+    const c = compilePaths(p, makePlatform(p.platform))[0];
+    const text = printLitmus(c.program);
+    expect(text).toContain('= sg_dma_address(&sgl[0]) & 0xffffffff;');
+    expect(text).not.toContain('0 * sg_dma_address');
+  });
+
+  test('what the format cannot read is one clear line', () => {
+    const error = (body: string) => {
+      try {
+        prog(`${head}${body}\n}\n`);
+      } catch (e) {
+        if (e instanceof LitmusError) return e.message;
+        throw e;
+      }
+      return 'no error';
+    };
+    expect(error('  desc[0] = sg_dma_address(&sgx[0]);')).toMatch(/'sgx' is not a mapped scatterlist: fill it with sg_set_buf/);
+    expect(error('  desc[0] = sg_dma_address(&sgl[2]);')).toMatch(/sgl\[2\] is not one of the 2 entries dma_map_sg\(\) mapped/);
+    expect(error('  desc[0] = sg_dma_len(&sgl[0], 1);')).toMatch(/sg_dma_len takes 1 argument/);
+    expect(error('  struct scatterlist *sg = &sgl[0];')).toMatch(/a scatterlist is not assigned/);
+    expect(error('  struct scatterlist *sg;\n  for_each_sg(sgx, sg, n, i) { }')).toMatch(/'sgx' is not a scatterlist of this thread/);
+  });
+});
