@@ -130,10 +130,16 @@ export class Swiotlb {
   unmap(tlb: number, size: number): void {
     const first = (tlb - REGION.swiotlb) / IO_TLB_SIZE;
     let end = Math.min(NSLABS, first + Math.ceil(size / IO_TLB_SIZE));
-    // The slots a dma-iommu bounce took past the mapping, up to its granule's end, go with it
-    // (swiotlb_release_slots() frees nr_slots(alloc_size), alloc_size = iova_align(size)).
+    // Every slot of this mapping goes, and no other (swiotlb_release_slots() frees
+    // nr_slots(alloc_size) from the mapping's first slot): the slots a dma-iommu bounce took past
+    // the mapping, up to its granule's end (alloc_size = iova_align(size)), too. A slot is the
+    // mapping's while it continues both its original and its alloc_size; the next mapping's
+    // first slot never does (its alloc_size is its own, above 0), even when its original lies
+    // right after this one's (two 2 KiB kmalloc buffers side by side).
     const base = this.origOf[first];
-    if (base >= 0) while (end < NSLABS && this.origOf[end] === base + (end - first) * IO_TLB_SIZE) end++;
+    if (base >= 0) {
+      while (end < NSLABS && this.origOf[end] === base + (end - first) * IO_TLB_SIZE && this.allocSizeOf[end] === this.allocSizeOf[first] - (end - first) * IO_TLB_SIZE) end++;
+    }
     this.own();
     for (let i = first; i < end; i++) this.origOf[i] = INVALID;
   }
