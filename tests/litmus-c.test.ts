@@ -351,3 +351,16 @@ describe('token soup of the C syntax', () => {
     expect(ok).toBeGreaterThan(10);
   });
 });
+
+describe('memcpy', () => {
+  test('into declared memory it is refused with how to write it, never read as a load that drops the stores', () => {
+    const text = 'DMA t\n{ kmalloc u8 dst[64]; kmalloc u8 src[64]; }\ncpu c {\n  memcpy(dst, src, 64);\n  r = *(u32 *)dst;\n}\n';
+    expect(() => prog(text)).toThrow(LitmusError);
+    expect(() => prog(text)).toThrow(/memcpy into 'dst', declared memory, is not modelled: write what it puts there as stores/);
+  });
+
+  test('into a local it still reads the source (copybreak): one load of those bytes', () => {
+    const ops = cpuOps('DMA t\n{ kmalloc u8 src[64]; }\ncpu c {\n  memcpy(frame, src, 16);\n}\n');
+    expect(ops).toEqual([{ op: 'load', buf: 'src', off: 0, size: 16 }]);
+  });
+});

@@ -128,6 +128,12 @@ export class CpuStatements extends CpuCalls {
       case 'memcpy': {
         a(3);
         if (c.args[0].s !== 'name' || c.args[0].index !== undefined) this.fail(c.args[0].tok, 'memcpy(r, ptr, size) reads size bytes of ptr into a local r');
+        // A copy into declared memory would write bytes the model does not carry (a copy of up to a
+        // page): refused, so the stores into a DMA buffer are never silently dropped.
+        const into = c.args[0].name;
+        if (this.buffers.has(into) || this.bufferTypes.has(into) || this.pointers.has(into)) {
+          this.fail(c.args[0].tok, `memcpy into '${into}', declared memory, is not modelled: write what it puts there as stores (memset(${into}, 0x55, size); or *(u32 *)${into} = value;), and read a DMA buffer with memcpy(r, ptr, size) into a local r`);
+        }
         const p = this.pointer(c.args[1]);
         // memcpy(r, rxbuf, len) (copybreak): a length computed from registers, at most the rest of the buffer
         if (c.args[2].s !== 'num') return { op: 'load', ...this.range(this.restOf(p, c.args[1].tok), c.args[1].tok), sizeExpr: this.expr(c.args[2]) };
