@@ -353,10 +353,18 @@ describe('token soup of the C syntax', () => {
 });
 
 describe('memcpy', () => {
-  test('into declared memory it is refused with how to write it, never read as a load that drops the stores', () => {
-    const text = 'DMA t\n{ kmalloc u8 dst[64]; kmalloc u8 src[64]; }\ncpu c {\n  memcpy(dst, src, 64);\n  r = *(u32 *)dst;\n}\n';
-    expect(() => prog(text)).toThrow(LitmusError);
-    expect(() => prog(text)).toThrow(/memcpy into 'dst', declared memory, is not modelled: write what it puts there as stores/);
+  test('into DMA memory it is refused with how to write it, never read as a load that drops the stores', () => {
+    const mapped = 'DMA t\n{ kmalloc u8 tx[64]; kmalloc u8 src[64]; }\ncpu c {\n  h = dma_map_single(dev, tx, 64, DMA_TO_DEVICE);\n  memcpy(tx, src, 64);\n}\n';
+    expect(() => prog(mapped)).toThrow(/memcpy into 'tx', DMA memory, is not modelled \(its bytes would be dropped\): write what it puts there as stores/);
+    const coherentDst = 'DMA t\n{ coherent ring[64]; kmalloc u8 src[64]; }\ncpu c {\n  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);\n  memcpy(ring, src, 64);\n}\n';
+    expect(() => prog(coherentDst)).toThrow(/memcpy into 'ring', DMA memory/);
+    const readBack = 'DMA t\n{ kmalloc u8 dst[64]; kmalloc u8 src[64]; }\ncpu c {\n  memcpy(dst, src, 64);\n  r = *(u32 *)dst;\n}\n';
+    expect(() => prog(readBack)).toThrow(/memcpy into 'dst', memory the test reads back, is not modelled/);
+  });
+
+  test('into a CPU-only buffer (copybreak\'s new skb) it is the read of its source', () => {
+    const ops = cpuOps('DMA t\n{ kmalloc u8 skb[64]; kmalloc u8 rx[64]; }\ncpu c {\n  memcpy(skb, rx, 16);\n}\n');
+    expect(ops).toEqual([{ op: 'load', buf: 'rx', off: 0, size: 16 }]);
   });
 
   test('into a local it still reads the source (copybreak): one load of those bytes', () => {

@@ -161,6 +161,7 @@ class Parser extends Conditions {
     if (!memorySeen) this.fail(this.tok, "missing memory block '{ ... }' and threads");
     if (!actors.length) this.fail(this.tok, "no 'cpu' or 'device' block: a test needs at least one thread");
     this.checkNames();
+    this.checkMemcpyInto(actors);
     for (const a of actors) renameHandles(a.ops, this.handleAliases); // a dma_pool block's &handle is the block
     const program: Program = {
       name: nameTok.text,
@@ -331,6 +332,33 @@ class Parser extends Conditions {
       if (owner) this.fail(use.tok, `'${use.name}' is a register of ${owner}: each thread has its own registers`);
       if (this.buffers.has(use.name)) this.fail(use.tok, `'${use.name}' is a buffer, not a value: the device addresses it through the handle dma_map_*() returns`);
       this.fail(use.tok, `unknown name '${use.name}': neither a register this thread assigns before using it nor a DMA handle${did}`);
+    }
+  }
+
+  /**
+   * A memcpy() into DMA memory (coherent, or a buffer some thread maps) would drop the stores the
+   * device must see, and into memory a thread reads back the bytes it reads: refused, with how to
+   * write it. Into a CPU-only buffer nobody reads (copybreak's new skb) it is the read of its source.
+   */
+  private checkMemcpyInto(actors: Actor[]): void {
+    if (!this.memcpyInto.length) return;
+    const root = (name: string): string => {
+      const b = this.buffers.get(name);
+      return b?.in ? root(b.in.parent) : name;
+    };
+    const dma = new Set<string>(), read = new Set<string>();
+    for (const b of this.buffers.values()) if (b.kind === 'coherent') dma.add(root(b.name));
+    for (const a of actors) {
+      walkOps(a.ops, (op) => {
+        if (op.op === 'dma_map') dma.add(root(op.buf));
+        if (op.op === 'dma_map_sg') for (const e of op.entries) dma.add(root(e.buf));
+        if (op.op === 'load' || op.op === 'poll') read.add(root(op.buf));
+      });
+    }
+    for (const m of this.memcpyInto) {
+      const what = dma.has(root(m.name)) ? 'DMA memory' : read.has(root(m.name)) ? 'memory the test reads back' : undefined;
+      if (!what) continue;
+      this.fail(m.tok, `memcpy into '${m.name}', ${what}, is not modelled (its bytes would be dropped): write what it puts there as stores (memset(${m.name}, 0x55, size); or *(u32 *)${m.name} = value;), and read a DMA buffer with memcpy(r, ptr, size) into a local r`);
     }
   }
 
