@@ -83,10 +83,26 @@ export function checkBarrierContract(c: Compiled): Finding[] {
       else dmaedInto.add(op.handle);
     }
   }
+  /**
+   * The CPU took an interrupt, before these ops end, that a device raises only after all its DMA
+   * writes: both the status and the data are written before either load can be performed
+   * (taking the exception is a context synchronization event).
+   */
+  const tookIrqAfterWrites = (before: readonly CpuOp[]): boolean => before.some((w) => w.op === 'wait_irq' && c.actors.some((d) => {
+    if (d.actor.kind !== 'device') return false;
+    const dops = d.actor.ops as DeviceOp[];
+    const raises = dops.flatMap((op, i) => (op.op === 'raise_irq' && op.irq === w.irq ? [i] : []));
+    const lastWrite = dops.reduce((last, op, i) => (op.op === 'dma_write' ? i : last), -1);
+    return raises.length > 0 && raises.every((i) => i > lastWrite);
+  }));
   for (const ca of c.actors) {
     if (ca.actor.kind !== 'cpu') continue;
     const ops = ca.actor.ops as CpuOp[];
     const actor = ca.actor.name;
+    /** Status reads reported unordered before a load of a descriptor word (the missing dma_rmb() said once). */
+    const unorderedStatus = new Set<number>();
+    /** Status reads ordered before a data load only by the DMA API's cache maintenance: said unless the thread's missing dma_rmb() is. */
+    const coherentOnly: Finding[] = [];
     const range = (op: CpuOp): Range | undefined => ('buf' in op && 'off' in op && 'size' in op ? coherentRange(op.buf, op.off, op.size) : undefined);
     const between = (from: number, to: number, orders: (op: CpuOp) => boolean, kind: 'store' | 'load') => {
       let smp = false;
@@ -146,7 +162,10 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           const how = between(k, j, ordersLoads, 'load');
           const what = pk.op === 'poll' ? 'status poll' : 'status load this branch depends on';
           if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_rmb()/smp_mb() orders the earlier ${what} before this load only for other CPUs; the device's writes need dma_rmb()`);
-          else if (how === 'nothing') report(j, k, 'barriers/status-payload-unordered', `nothing orders the earlier ${what} before this load of what the device wrote: put dma_rmb() between them`);
+          else if (how === 'nothing') {
+            report(j, k, 'barriers/status-payload-unordered', `nothing orders the earlier ${what} before this load of what the device wrote: put dma_rmb() between them`);
+            unorderedStatus.add(k);
+          }
           break;
         }
       }
@@ -163,7 +182,31 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           break;
         }
       }
+      // The same after a device-written status word in coherent memory (a completion word the
+      // driver polls, or a status it branched on) and a streaming buffer the device DMAs into:
+      // on a non-coherent device the unmap's or sync's cache maintenance ends in a dsb, which orders
+      // the two loads; on a dma-coherent one dma_unmap_*()/dma_sync_*() do nothing
+      // (dma_direct_unmap_page(): no arch sync for dev_is_dma_coherent()), and nothing does.
+      const streaming = op.op === 'load' && into !== undefined && c.layout.buffers.get(op.buf)?.kind !== 'coherent';
+      if (streaming && dmaedInto.has(into!)) {
+        for (let k = j - 1; k >= 0; k--) {
+          if (tookIrqAfterWrites(ops.slice(0, k))) break;
+          if (ordersMmioRead(ops[k])) break;
+          const pk = ops[k];
+          const rk = range(pk);
+          if (!rk || !written.some((w) => overlaps(w, rk))) continue;
+          if (pk.op !== 'poll' && !(pk.op === 'load' && decidedOn(ops, k, j))) continue;
+          // Said already of this status read (a descriptor word loaded before the barrier), or
+          // nothing between at all: the value check's own search meets that on any device.
+          if (!ops.slice(k + 1, j).some(isApiCall)) break;
+          const what = pk.op === 'poll' ? 'status poll' : 'status load this branch depends on';
+          coherentOnly.push({ severity: 'error', rule: 'barriers/status-unordered-coherent-device', actor, op: j, related: { actor, op: k }, source: BARRIERS_TXT, handle: into,
+            message: `nothing but DMA API calls orders the earlier ${what} before this load of what the device wrote: on a dma-coherent device dma_unmap_*() and dma_sync_*() do no cache maintenance and no barrier, so the load can read the buffer first; put dma_rmb() after the status read` });
+          break;
+        }
+      }
     });
+    if (!unorderedStatus.size) findings.push(...coherentOnly);
   }
   return findings;
 }

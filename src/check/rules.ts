@@ -42,6 +42,7 @@ export const RULES: Readonly<Record<string, WitnessKind>> = {
   'barriers/writel-relaxed-unordered': 'device-order',
   'barriers/smp-barrier-for-device': 'device-order',
   'barriers/relaxed-status-unordered': 'counterexample',
+  'barriers/status-unordered-coherent-device': 'counterexample',
 };
 
 export function isRule(id: string): boolean {
