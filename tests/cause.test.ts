@@ -348,3 +348,19 @@ describe('a read at a computed offset', () => {
     expect(o.report.cause.join('\n')).toMatch(/`r0 = \*\(u32 \*\)\(rxbuf \+ len\);` \(step \d+\) hit line 0x1040 in the cache\. .* `dma_sync_single_for_cpu\(dev, h, len, DMA_FROM_DEVICE\);` \(step \d+\) did not invalidate the line: the range it syncs does not include this line/s);
   });
 });
+
+describe('a device read at an address it computed (a descriptor it followed)', () => {
+  test('a store after the map: the engine followed the descriptor to the buffer, and the dirty line is named (tx-csum-after-map)', () => {
+    const c = checkLitmusFile('scenarios/drivers/tx-csum-after-map.litmus');
+    if (c.kind !== 'checked') throw new Error(c.message);
+    const cause = c.report?.causes[0];
+    expect(cause?.kind).toBe('not-cleaned');
+    expect(cause?.text).toMatch(/left its bytes in dirty line 0x1000/);
+  });
+
+  test('an address truncated or outside every mapping is told by its observation, not by the bytes found there', () => {
+    const c = checkLitmusFile('scenarios/drivers/fec-tx-bufaddr-u32-mask64.litmus');
+    if (c.kind !== 'checked') throw new Error(c.message);
+    expect(c.report?.causes ?? []).toEqual([]);
+  });
+});

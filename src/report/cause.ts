@@ -12,6 +12,8 @@ import { newIdealMachine, runIdealLike } from '../model/machines.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
 import { zeroedBytes } from '../platform/bytes.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { Expr } from '../program/expr.js';
+import type { DeviceAddress } from '../exec/world.js';
 import type { TraceEffect, TraceEntry } from '../exec/trace.js';
 import type { TracedRun } from './traced-run.js';
 import { actorOf } from '../exec/op-id.js';
@@ -80,13 +82,26 @@ function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
         out.push({ actor: a, op: j, addr: b.addr + r.off, size: r.size, cpu: true, nonCacheable: b.kind === 'coherent' && !c.platform.declaredCoherent, ideal: ideal[j] ?? '', got: model[j] });
       } else {
         const o = op as DeviceOp;
-        if (o.op !== 'dma_read' || o.addr) return; // a computed address: no fixed victim line to tell about
-        const addr = world.deviceAddress(o.handle, o.entry ?? 0, o.off);
+        if (o.op !== 'dma_read') return;
+        // An address the device computed (read from a descriptor): the one this run's values named,
+        // when it is inside a live mapping; else the story is the address (truncated, stale), told
+        // by the observation that says so, not by the bytes found there.
+        if (o.addr && model[j].includes(' (')) return;
+        const addr = o.addr ? computedAddress(run, a, o.addr) : world.deviceAddress(o.handle, o.entry ?? 0, o.off);
         if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '', got: model[j] });
       }
     });
   });
   return out;
+}
+
+/** The bus address a device computed, as the device drives it (undefined when its values are not all known). */
+function computedAddress(run: TracedRun, a: number, e: Expr): DeviceAddress | undefined {
+  try {
+    return run.world.deviceAt(run.machine.evaluate(a, e));
+  } catch {
+    return undefined; // a value the run never read (the op was not performed)
+  }
 }
 
 function tell(c: Compiled, run: TracedRun, victim: Victim, describe: (actor: number, op: number) => string): Cause | undefined {
@@ -267,8 +282,14 @@ function idealWriter(c: Compiled, modelOrder: readonly number[], v: Victim): { a
 
 function idealDeviceAddress(c: Compiled, ideal: Machine, v: Victim): number | undefined {
   const op = c.actors[v.actor].actor.ops[v.op] as DeviceOp;
-  if (op.op !== 'dma_read' || op.addr) return undefined;
-  const a = ideal.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
+  if (op.op !== 'dma_read') return undefined;
+  let a: DeviceAddress;
+  try {
+    // an address the device computed: the one the ideal run's values name
+    a = op.addr ? ideal.world.deviceAt(ideal.evaluate(v.actor, op.addr)) : ideal.world.deviceAddress(op.handle, op.entry ?? 0, op.off);
+  } catch {
+    return undefined; // a value the ideal run never read
+  }
   return typeof a === 'number' ? a : undefined;
 }
 
