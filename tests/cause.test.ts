@@ -364,3 +364,14 @@ describe('a device read at an address it computed (a descriptor it followed)', (
     expect(c.report?.causes ?? []).toEqual([]);
   });
 });
+
+describe('a load performed after the doorbell that lets the device write again', () => {
+  test('writel() orders only earlier stores: the load was performed after it, and the why and culprit say so (rx-handback-read-race)', () => {
+    const c = checkLitmusFile('scenarios/rx-handback-read-race.litmus');
+    if (c.kind !== 'checked') throw new Error(c.message);
+    const cause = c.report?.causes[0];
+    expect(cause?.kind).toBe('reordered-read');
+    expect(cause?.text).toMatch(/performed after cpu0's `writel\(2, DOORBELL\);` \(step \d+\).*writel\(\) orders only the stores before it/);
+    expect(c.report?.culprit?.text ?? JSON.stringify(c.report?.culprit)).toMatch(/writel\(2, DOORBELL\)/);
+  });
+});

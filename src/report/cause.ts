@@ -183,10 +183,15 @@ function tell(c: Compiled, run: TracedRun, victim: Victim, describe: (actor: num
     const early = describe(v.actor, late.overtaker);
     const newer = what(late.newWriter);
     const snoops = c.platform.deviceCoherent ? ' The device snoops the CPU\'s cache (dma-coherent): no cache line was stale.' : '';
-    const text = `${reader} (${step(r)}) read ${got}, the bytes ${newer} (${step(late.newWriter)}) had just written: it was performed after ${early} (${step(late.overtakerStep)}), which comes after it in program order — nothing orders the two loads (a dma_rmb() between them would). The ideal platform performs them in program order, so its read comes before ${newer} and returns ${want}.${snoops}`;
+    // A doorbell performed before the load: writel()'s barrier (__iowmb(), dma_wmb(): dmb oshst)
+    // orders only the stores before it, so the device started its next write before the CPU read.
+    const bell = (c.actors[v.actor].actor.ops[late.overtaker] as CpuOp).op === 'writel';
+    const order = bell ? 'writel() orders only the stores before it (its dma_wmb() is dmb oshst), not this load, so the device was told to go on before the CPU read (a dma_rmb() before the doorbell orders them: dmb oshld orders earlier loads before later stores)' : 'nothing orders the two loads (a dma_rmb() between them would)';
+    const text = `${reader} (${step(r)}) read ${got}, the bytes ${newer} (${step(late.newWriter)}) had just written: it was performed after ${early} (${step(late.overtakerStep)}), which comes after it in program order — ${order}. The ideal platform performs them in program order, so its read comes before ${newer} and returns ${want}.${snoops}`;
     return {
       ...base, kind: 'reordered-read', text,
-      short: `${early} was performed before ${reader} (nothing orders the two loads: dma_rmb() would), so ${reader} read what ${newer} wrote later`,
+      short: bell ? `${early} was performed before ${reader} (writel() orders only earlier stores: a dma_rmb() before it would order the load), so ${reader} read what ${newer} wrote later`
+        : `${early} was performed before ${reader} (nothing orders the two loads: dma_rmb() would), so ${reader} read what ${newer} wrote later`,
       culprit: { step: late.overtakerStep, role: 'performed early' }, overtook: r,
     };
   }
@@ -316,7 +321,7 @@ function lastCpuHandOver(c: Compiled, trace: readonly TraceEntry[], w: number, r
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * A CPU load performed out of program order after a later load of its thread, that read bytes an
+ * A CPU load performed out of program order after a later load or doorbell of its thread, that read bytes an
  * actor wrote after the ideal run's writer (step w): the later load (`overtaker`, op index), the
  * step it was performed at, and the step of the write whose bytes this load read.
  */
@@ -325,7 +330,7 @@ function lateLoad(c: Compiled, trace: readonly TraceEntry[], v: Victim, r: numbe
   let overtaker = -1;
   for (let j = v.op + 1; j < ops.length; j++) {
     const k = stepOf(v.actor, j);
-    if (k >= 0 && k < r && (ops[j].op === 'load' || ops[j].op === 'poll') && (overtaker < 0 || k < stepOf(v.actor, overtaker))) overtaker = j;
+    if (k >= 0 && k < r && (ops[j].op === 'load' || ops[j].op === 'poll' || ops[j].op === 'writel') && (overtaker < 0 || k < stepOf(v.actor, overtaker))) overtaker = j;
   }
   if (overtaker < 0) return undefined;
   // The step that last changed what this load sees: an actor's write, after the ideal writer.
