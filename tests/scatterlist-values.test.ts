@@ -10,6 +10,7 @@ import { parseLitmus } from '../src/litmus/parse.js';
 import { printLitmus } from '../src/litmus/print.js';
 import { LitmusError } from '../src/litmus/litmus-error.js';
 import { compilePaths } from '../src/exec/compile.js';
+import { expandPaths } from '../src/exec/paths.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { runModel, runIdealLike } from '../src/model/machines.js';
 import type { CpuOp, Program } from '../src/program/types.js';
@@ -119,5 +120,32 @@ cpu c {
     expect(error('  desc[0] = sg_dma_len(&sgl[0], 1);')).toMatch(/sg_dma_len takes 1 argument/);
     expect(error('  struct scatterlist *sg = &sgl[0];')).toMatch(/a scatterlist is not assigned/);
     expect(error('  struct scatterlist *sg;\n  for_each_sg(sgx, sg, n, i) { }')).toMatch(/'sgx' is not a scatterlist of this thread/);
+  });
+});
+
+describe('for_each_sg() over the count dma_map_sg() returned', () => {
+  test('runs up to nents laps whatever --unroll is: the count is at most nents, and no lap is cut', () => {
+    const text = `DMA t
+{ coherent u32 desc[8]; kmalloc b0[64]; kmalloc b1[64]; kmalloc b2[64]; kmalloc b3[64]; }
+cpu c {
+  struct scatterlist *sg;
+  int i;
+  int n;
+  desc = dma_alloc_coherent(dev, 32, GFP_KERNEL);
+  sg_set_buf(&sgl[0], b0, 64);
+  sg_set_buf(&sgl[1], b1, 64);
+  sg_set_buf(&sgl[2], b2, 64);
+  sg_set_buf(&sgl[3], b3, 64);
+  n = dma_map_sg(dev, sgl, 4, DMA_TO_DEVICE);
+  for_each_sg(sgl, sg, n, i) {
+    desc[i] = lower_32_bits(sg_dma_address(sg));
+  }
+}
+`;
+    const paths = expandPaths(prog(text), 2);
+    expect(paths.map((p) => p.threads[0].cut)).not.toContain(true);
+    // one path per count the kernel can return, 0 to 4: the longest stores all four segments
+    expect(paths.length).toBe(5);
+    expect(Math.max(...paths.map((p) => p.program.actors[0].ops.filter((o) => o.op === 'store').length))).toBe(4);
   });
 });

@@ -281,9 +281,12 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       for (const { s, counted, laps } of live) {
         if (laps >= MAX_CONSTANT_LAPS) throw new ProgramError(`${at}: the loop runs more than ${MAX_CONSTANT_LAPS} laps; bound it with a constant`);
         const c = fold(cond, s.env, at);
-        const v = constant(c);
+        const bound = countBound(c, s);
+        const v = bound === 'past' ? 0n : constant(c);
         if (v === 0n) { out.push({ st: s, flow: 'next' }); continue; }
-        const counts = kind === 'while' || v === undefined;
+        // `for (i = 0; i < n; i++)` over the count dma_map_sg() returned (for_each_sg): at most
+        // nents laps, each a branch, none counted against --unroll.
+        const counts = kind === 'while' || (v === undefined && bound !== 'within');
         if (counts && counted >= unroll) {
           // Past the bound: leave here, or go on — and that execution is cut.
           if (v === undefined) leave(s, c, laps);
@@ -309,6 +312,19 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       live = next;
     }
     return out;
+  };
+
+  /**
+   * A lap's condition `k < n` with k a constant and n the count a dma_map_sg() of nents entries
+   * returned, which is at most nents (dma-direct: nents or 0; dma-iommu merges): 'past' when k
+   * is nents or more (the condition is false whatever n is), 'within' below; undefined for any
+   * other condition.
+   */
+  const countBound = (c: Expr, s: State): 'past' | 'within' | undefined => {
+    if (c.k !== 'bin' || c.op !== '<' || c.l.k !== 'num' || c.r.k !== 'read') return undefined;
+    const map = s.ops[c.r.op];
+    if (map?.op !== 'dma_map_sg' || map.count === undefined) return undefined;
+    return c.l.v >= BigInt(map.entries.length) ? 'past' : 'within';
   };
 
   const statement = (op: Op, st: State, at: string, depth: string): Outcome[] => {
