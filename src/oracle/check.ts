@@ -53,6 +53,8 @@ export interface CheckResult {
   runs: number;
   /** Executions cut where a loop would run past --unroll: counted, never judged. */
   cut: number;
+  /** Inconclusive because every execution was cut at the loop bound: none was judged. */
+  allCut?: boolean;
   /** Paths of a program with branches and loops (1 for straight-line code), all checked. */
   paths: number;
   counterexample?: { execution: Execution; result: Extract<ExecutionVerdict, { verdict: 'bug' }> };
@@ -137,7 +139,7 @@ export function checkPaths(paths: readonly Compiled[], o: CheckOptions = {}, see
     seen?.(c, r, before - shared.totalBudget.nodes, shared.totalBudget.nodes);
     return r;
   };
-  if (paths.length === 1) return check(paths[0]);
+  if (paths.length === 1) return judgedSome(check(paths[0]));
   let total: CheckResult | undefined;
   for (const [index, c] of paths.entries()) {
     const r = check(c);
@@ -147,7 +149,15 @@ export function checkPaths(paths: readonly Compiled[], o: CheckOptions = {}, see
     }
     total = total ? combine(total, r) : r;
   }
-  return { ...total!, paths: paths.length };
+  return judgedSome({ ...total!, paths: paths.length });
+}
+
+/**
+ * No counterexample is "ok" only when some execution was judged: when every one reached the loop
+ * bound (--unroll) and was cut, nothing was checked, and the verdict says so (inconclusive).
+ */
+function judgedSome(r: CheckResult): CheckResult {
+  return r.verdict === 'ok' && r.executions === 0 && r.cut > 0 ? { ...r, verdict: 'inconclusive', allCut: true } : r;
 }
 
 function combine(a: CheckResult, b: CheckResult): CheckResult {

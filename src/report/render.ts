@@ -33,7 +33,7 @@ export function reportText(rep: CheckReport): string {
   } else if (c?.errors) {
     out.push(`BUG   ${file} (${rep.test}): ${c.errors} contract error${c.errors === 1 ? '' : 's'}; no counterexample in ${s.text}${expectation}`);
   } else {
-    const what = s.verdict === 'ok' ? 'no counterexample' : 'inconclusive: the ideal-witness search was cut off';
+    const what = s.verdict === 'ok' ? 'no counterexample' : s.allCut ? 'inconclusive: every execution reached the loop bound and was cut, so none was judged (raise --unroll, or bound the loop)' : 'inconclusive: the ideal-witness search was cut off';
     out.push(`${s.verdict.padEnd(5)} ${file} (${rep.test}): ${what} in ${s.text}${expectation}`);
   }
   if (rep.states) out.push('', ...formatFinalStates(rep.states).map((l) => `  ${l}`));

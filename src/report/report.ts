@@ -91,6 +91,8 @@ export interface Search {
   seed: number;
   paths: number;
   cut: number;
+  /** Inconclusive because every execution was cut at the loop bound (none judged). */
+  allCut?: boolean;
 }
 
 export interface FoundBy {
@@ -121,7 +123,7 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
     verdict: r.verdict, text: describeSearch(r, replayed), ...(o.report ? { foundBy: foundBy(r, replayed) } : {}), replayed,
     executions: r.executions, exhaustive: r.exhaustive, method: r.method,
     bound: { events: r.bound.events, lines: r.bound.lines.map(hex), ...(r.bound.outerLines ? { outerLines: r.bound.outerLines.map(hex) } : {}) },
-    maxEvents: r.maxEvents, seed: r.seed, paths: r.paths, cut: r.cut,
+    maxEvents: r.maxEvents, seed: r.seed, paths: r.paths, cut: r.cut, ...(r.allCut ? { allCut: true } : {}),
   };
   return {
     file: o.file, test: o.name, verdict: o.verdict, ...(o.expect ? { expect: o.expect } : {}),
