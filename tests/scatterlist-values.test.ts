@@ -13,6 +13,7 @@ import { compilePaths } from '../src/exec/compile.js';
 import { expandPaths } from '../src/exec/paths.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { runModel, runIdealLike } from '../src/model/machines.js';
+import { checkPaths } from '../src/oracle/check.js';
 import type { CpuOp, Program } from '../src/program/types.js';
 
 const prog = (text: string): Program => parseLitmus(text).program;
@@ -147,5 +148,46 @@ cpu c {
     // one path per count the kernel can return, 0 to 4: the longest stores all four segments
     expect(paths.length).toBe(5);
     expect(Math.max(...paths.map((p) => p.program.actors[0].ops.filter((o) => o.op === 'store').length))).toBe(4);
+  });
+});
+
+describe('a merged segment of pages apart in memory', () => {
+  /** Two page entries with another page between them: behind an SMMU one IOVA segment, in memory not side by side. */
+  const gapped = (sync: boolean) => `DMA merged-gap
+platform { iommu = strict; }
+struct desc { __le32 len; __le32 addr; };
+{ coherent struct desc tbl[2]; page pg0[4096]; page other[4096]; page pg1[4096]; mmio GO; mmio DONE; }
+cpu host {
+  struct scatterlist *sg;
+  int i;
+  int n;
+  tbl = dma_alloc_coherent(dev, 16, GFP_KERNEL);
+  sg_set_buf(&sgl[0], pg0, 4096);
+  sg_set_buf(&sgl[1], pg1, 4096);
+  n = dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE);
+  if (n == 0) return -ENOMEM;
+  for_each_sg(sgl, sg, n, i) {
+    tbl[i].addr = cpu_to_le32(sg_dma_address(sg));
+    tbl[i].len = cpu_to_le32(sg_dma_len(sg));
+  }
+  writel(n, GO);
+  while (!(readl(DONE) & 1)) cpu_relax();
+${sync ? '  dma_sync_sg_for_cpu(dev, sgl, 2, DMA_FROM_DEVICE);\n' : ''}  r0 = *(u32 *)(pg1 + 64);
+}
+device dma {
+  wait_doorbell(GO, 1);
+  a = le32_to_cpu(tbl[0].addr);
+  dma_write(a + 4096 + 64, 4, 0x33);
+  set_reg(DONE, 1);
+}
+`;
+  const verdict = (text: string) => {
+    const p = prog(text);
+    return checkPaths(compilePaths(p, makePlatform(p.platform))).verdict;
+  };
+
+  test('the device writes the second page through segment 0: on the ideal platform too (ok), and without the sync a bug', () => {
+    expect(verdict(gapped(true))).toBe('ok');
+    expect(verdict(gapped(false))).toBe('bug');
   });
 });

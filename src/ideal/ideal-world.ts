@@ -9,8 +9,19 @@ import type { CpuOp, Value } from '../program/types.js';
 import type { BusSegment, DeviceAddress, World } from '../exec/world.js';
 import { mappingId } from '../kernel/mapping.js';
 
-/** One mapping on the ideal platform: the buffer's physical addresses, no bounce. */
-interface IdealMapping { handle: string; addrs: number[]; sizes: number[]; live: boolean; sg?: boolean; failed?: boolean }
+/**
+ * One mapping on the ideal platform: the buffer's physical addresses, no bounce. A segment the
+ * kernel merged from entries that are not side by side in memory (dma-iommu lays them out in one
+ * IOVA range) is a window: its bus address lies above all memory, and each byte of it is the
+ * byte of the entry it falls in (`pieces`, per segment).
+ */
+interface IdealMapping { handle: string; addrs: number[]; sizes: number[]; live: boolean; sg?: boolean; failed?: boolean; pieces?: (readonly Piece[] | undefined)[] }
+
+interface Piece { addr: number; size: number }
+
+/** Bus addresses of merged segments' windows: above every physical address the layout places (src/kernel/layout.ts). */
+const WINDOW_BASE = 2 ** 50;
+const WINDOW_SIZE = 2 ** 32;
 
 export class IdealWorld implements World {
   readonly weak = false;
@@ -62,11 +73,36 @@ export class IdealWorld implements World {
 
   deviceRead(addr: DeviceAddress, size: number): Uint8Array {
     const out = zeroedBytes(size);
-    return typeof addr === 'number' ? this.memory.read(addr, out) : out.fill(0xff);
+    if (typeof addr !== 'number') return out.fill(0xff);
+    if (addr < WINDOW_BASE) return this.memory.read(addr, out);
+    for (const p of this.throughWindow(addr, size)) this.memory.read(p.phys, out.subarray(p.at, p.at + p.size));
+    return out;
   }
 
   deviceWrite(addr: DeviceAddress, bytes: Uint8Array): void {
-    if (typeof addr === 'number') this.memory.write(addr, bytes);
+    if (typeof addr !== 'number') return;
+    if (addr < WINDOW_BASE) this.memory.write(addr, bytes);
+    else for (const p of this.throughWindow(addr, bytes.length)) this.memory.write(p.phys, bytes.subarray(p.at, p.at + p.size));
+  }
+
+  /** The physical bytes an access to a merged segment's window reaches, piece by piece (none outside every window). */
+  private throughWindow(addr: number, size: number): { at: number; phys: number; size: number }[] {
+    const out: { at: number; phys: number; size: number }[] = [];
+    for (const m of this.maps.values()) {
+      m.pieces?.forEach((pieces, k) => {
+        if (!pieces || addr < m.addrs[k] || addr >= m.addrs[k] + m.sizes[k]) return;
+        let off = addr - m.addrs[k], at = 0;
+        for (const p of pieces) {
+          if (at >= size) break;
+          if (off >= p.size) { off -= p.size; continue; }
+          const n = Math.min(p.size - off, size - at);
+          out.push({ at, phys: p.addr + off, size: n });
+          at += n;
+          off = 0;
+        }
+      });
+    }
+    return out;
   }
 
   mapResult(handle: string): { failed: boolean; count: number } {
@@ -90,7 +126,10 @@ export class IdealWorld implements World {
       case 'dma_map_sg': {
         const entries = op.entries.map((e) => ({ addr: addr(e.buf) + e.off, size: e.size }));
         const segments = mergedSegments(entries, this.sgSegments.get(op));
-        this.record(op.handle, { handle: op.handle, addrs: segments.map((e) => e.addr), sizes: segments.map((e) => e.size), live: true, sg: true });
+        // a merged segment of entries apart in memory: a window of its own, above all memory
+        const windows = segments.map((g, k) => (g.pieces ? WINDOW_BASE + (this.maps.size * 16 + k) * WINDOW_SIZE : g.addr));
+        const pieces = segments.some((g) => g.pieces) ? segments.map((g) => g.pieces) : undefined;
+        this.record(op.handle, { handle: op.handle, addrs: windows, sizes: segments.map((e) => e.size), live: true, sg: true, ...(pieces ? { pieces } : {}) });
         break;
       }
       case 'dma_alloc_coherent': {
@@ -130,7 +169,7 @@ export class IdealWorld implements World {
   busSegments(): readonly BusSegment[] {
     const out: BusSegment[] = [];
     for (const [id, m] of this.maps) {
-      m.addrs.forEach((bus, k) => out.push({ name: m.sg ? `${id}[${k}]` : id, handle: id, entry: k, bus, size: m.sizes[k], live: m.live, cpu: bus }));
+      m.addrs.forEach((bus, k) => out.push({ name: m.sg ? `${id}[${k}]` : id, handle: id, entry: k, bus, size: m.sizes[k], live: m.live, cpu: m.pieces?.[k]?.[0].addr ?? bus }));
     }
     return out;
   }
@@ -165,20 +204,22 @@ export class IdealWorld implements World {
 /**
  * The entries grouped as the arm64 kernel's segments: each segment starts at its first entry's
  * physical address and is as long as the kernel said (merged entries are consecutive, and a
- * segment's length is the sum of theirs: __finalise_sg()). Entries as they are when no lengths
- * are given or they do not add up so.
+ * segment's length is the sum of theirs: __finalise_sg()); a segment of entries that are not
+ * side by side in memory keeps them as its pieces. Entries as they are when no lengths are given
+ * or they do not add up so.
  */
-function mergedSegments(entries: { addr: number; size: number }[], lengths: readonly number[] | undefined): { addr: number; size: number }[] {
+function mergedSegments(entries: Piece[], lengths: readonly number[] | undefined): (Piece & { pieces?: readonly Piece[] })[] {
   if (!lengths) return entries;
-  const out: { addr: number; size: number }[] = [];
+  const out: (Piece & { pieces?: readonly Piece[] })[] = [];
   let k = 0;
   for (const length of lengths) {
     if (k >= entries.length) return entries;
-    const first = entries[k];
+    const group: Piece[] = [];
     let sum = 0;
-    while (k < entries.length && sum < length) sum += entries[k++].size;
+    while (k < entries.length && sum < length) { group.push(entries[k]); sum += entries[k++].size; }
     if (sum !== length) return entries;
-    out.push({ addr: first.addr, size: length });
+    const apart = group.some((p, i) => i > 0 && p.addr !== group[i - 1].addr + group[i - 1].size);
+    out.push({ addr: group[0].addr, size: length, ...(apart ? { pieces: group } : {}) });
   }
   return k === entries.length ? out : entries;
 }
