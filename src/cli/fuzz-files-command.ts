@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { PairCoverage } from '../fuzz/pairwise.js';
 import { writableDir } from './output-dir.js';
+import { writeErrorText } from '../report/make-dir.js';
 import { parseArgs } from 'node:util';
 import { CORPUS_DIR } from '../fuzz/corpus.js';
 import { failureReport, reproduceCommand } from '../report/failure-report.js';
@@ -121,6 +122,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
     io.out(`BUG   ${f.file} (${f.test}) on ${f.platformText}${f.placementNotes.length ? `, ${f.placementNotes.join('; ')}` : ''}`);
     io.out(`      why: ${failureReport(f).why}`);
     if (f.saved) io.out(`      ${f.saved.known ? 'already in the corpus:' : 'saved'} ${f.saved.litmus}; reproduce: ${reproduceCommand(f.reproducesWithCheck, f.saved)}`);
+    if (f.saveError) io.out(`      not saved: ${f.saveError}`);
     if (f.shrinkCut) io.out('      (shrinking cut short by the time box or a signal: maybe not minimal)');
     io.out(f.litmus.replace(/^/gm, '      ').trimEnd());
   };
@@ -160,8 +162,15 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
     if (f.unrepresentable) io.out(`      ${f.file}: some platforms of the matrix skipped, the file's own platform kept: ${f.unrepresentable}`);
   }
   if (v.report !== undefined) {
-    const written = writeReports(v.report, summary, { checkShrunk });
-    io.out(`      reports: ${written.join(', ')}`);
+    // Checked writable before the run; if it broke since, what was found still decides the exit.
+    try {
+      const written = writeReports(v.report, summary, { checkShrunk });
+      io.out(`      reports: ${written.join(', ')}`);
+    } catch (e) {
+      if (!(e as NodeJS.ErrnoException)?.code) throw e;
+      io.err(`dmafuzz: --report ${v.report}: could not write the reports: ${writeErrorText(e)}`);
+      if (!found) return EXIT.usage;
+    }
   }
   return found ? EXIT.bug : interrupted ? EXIT.inconclusive : EXIT.ok;
 }

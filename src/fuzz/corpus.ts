@@ -7,7 +7,8 @@
 // never half-written); the .litmus file appears last, so every corpus test has its replay data.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeDir } from '../report/make-dir.js';
 import { join } from 'node:path';
 import { FAILURE_FORMAT, failureJson, type FailureRecord } from '../run/failure-file.js';
 import { reproduceCommand } from '../report/failure-report.js';
@@ -45,7 +46,7 @@ export function corpusRecord(f: ShrunkFailure, litmusFile: string): FailureRecor
 
 /** Save a failure unless the corpus has it; the entry, marked `known` if it was there. */
 export function saveToCorpus(dir: string, f: ShrunkFailure): CorpusEntry {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const base = `${f.test.replace(/[^A-Za-z0-9_.+-]/g, '_')}-${failureKey(f)}`;
   const litmus = join(dir, `${base}.litmus`);
   const replay = join(dir, `${base}.json`);

@@ -3,7 +3,7 @@
 // rendered by each. Written whole under a hidden temporary name and renamed into place
 // (src/report/write-whole.ts), so a report is never half-written.
 
-import { mkdirSync } from 'node:fs';
+import { makeDir } from './make-dir.js';
 import { join } from 'node:path';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { failureReport, type CheckShrunk } from './failure-report.js';
@@ -36,7 +36,7 @@ export function summaryJson(s: FuzzSummary, reports: readonly FailureReport[] = 
 
 /** Write every report; returns the paths written. */
 export function writeReports(dir: string, s: FuzzSummary, o: ReportOptions = {}): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const written: string[] = [];
   const put = (name: string, text: string) => {
     writeWhole(join(dir, name), text, { replace: true });

@@ -12,7 +12,7 @@
 // file is written whole under a hidden temporary name and hard-linked into place (write-whole.ts).
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Execution } from '../exec/execution.js';
 import { parseLitmus } from '../litmus/parse.js';
@@ -22,6 +22,7 @@ import { programFromJson, toJson } from '../program/json.js';
 import type { Program } from '../program/types.js';
 import type { Counterexample } from './counterexample.js';
 import { writeWhole } from '../report/write-whole.js';
+import { makeDir } from '../report/make-dir.js';
 
 export const FAILURE_FORMAT = 'dmafuzz-counterexample/1';
 /** Where `dmafuzz check` and `dmafuzz selftest` save failures unless told otherwise. */
@@ -62,7 +63,7 @@ export function failureJson(record: FailureRecord): string {
  * twice, it is the same file; a different file under the name is kept and `-2`, `-3`… taken.
  */
 export function saveFailure(record: FailureRecord, dir = FAILURE_DIR, stem = record.test ?? 'failure'): string {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const text = failureJson(record);
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   const base = `${stem.replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 100)}-${hash}`;
