@@ -9,6 +9,10 @@ import { describe, expect, test } from 'vitest';
 import { writableDir } from '../src/cli/output-dir.js';
 import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
 import { makeDir } from '../src/report/make-dir.js';
+import { parseDuration } from '../src/cli/fuzz-files-command.js';
+import { junitXml } from '../src/report/junit.js';
+import { runOutcome } from '../src/report/run-outcome.js';
+import { dmafuzzInProcess } from './cli-harness.js';
 
 /** A TX bug on every platform: the header is written after the map, never cleaned. */
 export const TX_BUGGY = `DMA my-tx-buggy
@@ -24,6 +28,11 @@ cpu cpu0 {
 }
 device dev { wait_doorbell(DOORBELL, 1); r = dma_read(h, 4); raise_irq(irq); }
 `;
+
+/** The same driver, correct: the header is written before the map. */
+export const TX_OK = TX_BUGGY.replace('DMA my-tx-buggy', 'DMA my-tx').replace(
+  '  h = dma_map_single(dev, buf, 100, DMA_TO_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  *(u32 *)buf = 0x12345678;\n',
+  '  *(u32 *)buf = 0x12345678;\n  h = dma_map_single(dev, buf, 100, DMA_TO_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n');
 
 export function tmp(name: string): string {
   return mkdtempSync(join(tmpdir(), `dmafuzz-${name}-`));
@@ -62,5 +71,51 @@ describe('output paths are checked by creating them and writing a probe', () => 
     expect(s.failures).toHaveLength(1);
     expect(s.failures[0].saved).toBeUndefined();
     expect(s.failures[0].saveError).toMatch(/^--corpus .*corpus: could not save it: a file, not a directory, is there \(EEXIST\)$/);
+  });
+});
+
+describe('a run that tested nothing never reads green', () => {
+  test('a zero time box is refused like 0 is', async () => {
+    for (const t of ['0s', '0m', '0h0m', '0h', '0']) expect(() => parseDuration(t), t).toThrow(/^--time takes a duration/);
+    expect(parseDuration('1s')).toBe(1000);
+    const dir = tmp('zero');
+    writeFileSync(join(dir, 'tx.litmus'), TX_BUGGY);
+    const r = await dmafuzzInProcess(dir, ['fuzz', 'tx.litmus', '--time', '0s', '--corpus', 'c']);
+    expect(r).toEqual({ code: 2, out: '', err: "dmafuzz: --time takes a duration above zero like 8h, 90s, 2m or 1h30m, not '0s'\n" });
+    expect((await dmafuzzInProcess(dir, ['fuzz', 'tx.litmus', '--max-trials', '0'])).code).toBe(2);
+  });
+
+  test('cancelled after a trial with nothing found: an error testcase in JUnit, no passing one', async () => {
+    const dir = tmp('cancel');
+    writeFileSync(join(dir, 'tx.litmus'), TX_OK);
+    const abort = new AbortController();
+    const s = await fuzzFiles({ files: [join(dir, 'tx.litmus')], timeMs: 600_000, seed: 7, inline: true, signal: abort.signal, onTrial: () => abort.abort() });
+    expect(s.stoppedBy).toBe('signal');
+    expect(s.trials).toBe(1);
+    expect(runOutcome(s).status).toBe('interrupted');
+    const xml = junitXml(s, []);
+    expect(xml).toMatch(/<testsuites name="dmafuzz fuzz" tests="1" failures="0" errors="1" skipped="0"/);
+    expect(xml).toMatch(/<testcase name="my-tx: run cancelled after 1 trial" [^>]*><error message="the run was cancelled by a signal after 1 trial of this file \(1 of \d+ platforms\): nothing found so far, which is not a pass" type="cancelled"\/><\/testcase>/);
+    expect(xml).not.toMatch(/no DMA bug/);
+  });
+
+  test('no trial reached the file: a skipped testcase, and the run is not ok', async () => {
+    const dir = tmp('untried');
+    writeFileSync(join(dir, 'tx.litmus'), TX_OK);
+    let t = 0;
+    const s = await fuzzFiles({ files: [join(dir, 'tx.litmus')], timeMs: 1000, seed: 7, inline: true, clock: () => (t += 5000) });
+    expect(s.trials).toBe(0);
+    expect(runOutcome(s)).toMatchObject({ status: 'untried', untried: [join(dir, 'tx.litmus')] });
+    const xml = junitXml(s, []);
+    expect(xml).toMatch(/<testsuites name="dmafuzz fuzz" tests="1" failures="0" errors="0" skipped="1"/);
+    expect(xml).toContain('<skipped message="not tested: no trial of this file ran before the run ended"/>');
+  });
+
+  test('a box that ran to its end with nothing found is still a pass', async () => {
+    const dir = tmp('pass');
+    writeFileSync(join(dir, 'tx.litmus'), TX_OK);
+    const s = await fuzzFiles({ files: [join(dir, 'tx.litmus')], timeMs: 600_000, seed: 7, inline: true, maxTrials: 1 });
+    expect(runOutcome(s).status).toBe('ok');
+    expect(junitXml(s, [])).toMatch(/<testcase name="my-tx: no DMA bug on 1 of \d+ platforms"[^>]*\/>/);
   });
 });

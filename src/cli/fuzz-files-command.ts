@@ -15,6 +15,7 @@ import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSumma
 import { parsePin, parseVary } from '../kernel/platform-matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
+import { foundText, runOutcome } from '../report/run-outcome.js';
 import { UsageError, waiveRule } from './args.js';
 import { checkShrunk } from '../run/check-shrunk.js';
 import { EXIT, type Io } from './check-command.js';
@@ -31,7 +32,10 @@ export interface FuzzFilesIo extends Io {
 export function parseDuration(text: string): number {
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
   if (!m || text === '' || !(m[1] || m[2] || m[3])) throw new UsageError(`--time takes a duration like 8h, 90s, 2m or 1h30m, not '${text}'`);
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+  const ms = ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+  // A zero box tests nothing and would read as a pass.
+  if (ms === 0) throw new UsageError(`--time takes a duration above zero like 8h, 90s, 2m or 1h30m, not '${text}'`);
+  return ms;
 }
 
 function parseShard(text: string): { index: number; count: number } {
@@ -90,7 +94,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   };
   const vary = v.vary !== undefined ? wrap(() => parseVary(v.vary!)) : undefined;
   const pin: Partial<PlatformConfig> = Object.assign({}, ...(v.pin ?? []).map((t) => wrap(() => parsePin(t))));
-  if (v['max-trials'] !== undefined && !/^\d+$/.test(v['max-trials'])) throw new UsageError(`--max-trials takes a whole number, not '${v['max-trials']}'`);
+  if (v['max-trials'] !== undefined && (!/^\d+$/.test(v['max-trials']) || Number(v['max-trials']) < 1)) throw new UsageError(`--max-trials takes a whole number above zero, not '${v['max-trials']}'`);
   const waive = (v.waive ?? []).map(waiveRule);
   const files = litmusFiles(parsed.positionals);
   const corpus = v.corpus ?? CORPUS_DIR;
@@ -153,9 +157,12 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const rate = summary.elapsedMs ? Math.round((summary.executions * 1000) / summary.elapsedMs) : 0;
   const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
   const coverable = summary.files.reduce((n, f) => n + f.platforms, 0);
-  const interrupted = summary.stoppedBy === 'signal';
-  const found = summary.failures.length + contract.length;
-  io.out(`${found ? 'BUG' : interrupted ? 'stop' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'}${contract.length ? ` and ${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${hms(summary.elapsedMs)}${interrupted ? (found ? ' — stopped by signal, everything found so far is saved' : ' — interrupted by a signal: nothing found so far, which is not a pass') : ''}`);
+  const outcome = runOutcome(summary);
+  const interrupted = outcome.interrupted;
+  const found = outcome.status === 'bug';
+  const tail = interrupted ? (found ? ' — stopped by signal, everything found so far is saved' : ' — interrupted by a signal: nothing found so far, which is not a pass')
+    : outcome.status === 'untried' ? ' — no trial ran: nothing was tested, which is not a pass' : '';
+  io.out(`${found ? 'BUG' : outcome.status === 'ok' ? 'ok ' : 'stop'}   ${foundText(outcome)} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${hms(summary.elapsedMs)}${tail}`);
   io.out(`      matrix: ${cases} of ${coverable} file×platform combinations tried (${coverable ? ((100 * cases) / coverable).toFixed(cases < coverable / 100 ? 2 : 0) : 0}%)`);
   for (const f of summary.files) {
     if (f.pairs) io.out(`      ${f.file}: ${pairsText(f.pairs)}`);
@@ -172,7 +179,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
       if (!found) return EXIT.usage;
     }
   }
-  return found ? EXIT.bug : interrupted ? EXIT.inconclusive : EXIT.ok;
+  return found ? EXIT.bug : outcome.status === 'ok' ? EXIT.ok : EXIT.inconclusive;
 }
 
 /** "pairwise: all 47 pairs of settings covered (kernel, lineSize, ...)" or what is missing. */
