@@ -13,6 +13,11 @@ import { parseDuration } from '../src/cli/fuzz-files-command.js';
 import { junitXml } from '../src/report/junit.js';
 import { runOutcome } from '../src/report/run-outcome.js';
 import { dmafuzzInProcess } from './cli-harness.js';
+import { applyPatch } from 'diff';
+import { readFileSync } from 'node:fs';
+import { failureReport } from '../src/report/failure-report.js';
+import { checkShrunk } from '../src/run/check-shrunk.js';
+import { checkLitmusFile } from '../src/run/check-file.js';
 
 /** A TX bug on every platform: the header is written after the map, never cleaned. */
 export const TX_BUGGY = `DMA my-tx-buggy
@@ -117,5 +122,28 @@ describe('a run that tested nothing never reads green', () => {
     const s = await fuzzFiles({ files: [join(dir, 'tx.litmus')], timeMs: 600_000, seed: 7, inline: true, maxTrials: 1 });
     expect(runOutcome(s).status).toBe('ok');
     expect(junitXml(s, [])).toMatch(/<testcase name="my-tx: no DMA bug on 1 of \d+ platforms"[^>]*\/>/);
+  });
+});
+
+describe('the suggested fix of a fuzz failure applies to the file it names', () => {
+  test('the saved corpus test: its diff applies (header included) and its steps name the saved lines', async () => {
+    const dir = tmp('fixdiff');
+    writeFileSync(join(dir, 'tx.litmus'), TX_BUGGY);
+    const s = await fuzzFiles({ files: [join(dir, 'tx.litmus')], timeMs: 60_000, seed: 7, maxTrials: 1, maxFailures: 1, inline: true, corpus: join(dir, 'corpus') });
+    const f = s.failures[0];
+    const r = failureReport(f, checkShrunk);
+    const saved = readFileSync(f.saved!.litmus, 'utf8');
+    expect(saved).toMatch(/^DMA my-tx-buggy\n\/\/ Found by dmafuzz fuzz/);
+    expect(r.fix!.diff).toMatch(new RegExp(`^--- a/.*${f.saved!.litmus.split('/').pop()!.replace(/[.]/g, '\\.')}\n`));
+    const fixed = applyPatch(saved, r.fix!.diff);
+    expect(fixed).not.toBe(false);
+    // The step's line is the store's line in the saved file, as check of that file says.
+    const store = saved.split('\n').findIndex((l) => l.includes('*(u32 *)buf = 0x12345678;')) + 1;
+    expect(r.fix!.steps.join(' ')).toContain(`line ${store} `);
+    expect(r.culprit?.line).toBe(store);
+    writeFileSync(join(dir, 'fixed.litmus'), fixed as string);
+    const again = checkLitmusFile(join(dir, 'fixed.litmus'), { fix: false });
+    expect(again.kind === 'checked' && again.result.verdict).toBe('ok');
+    expect(again.kind === 'checked' && again.contract?.findings.filter((x) => x.severity === 'error')).toEqual([]);
   });
 });

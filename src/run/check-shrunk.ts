@@ -9,6 +9,7 @@ export const checkShrunk: CheckShrunk = (file, litmus) => {
   const loaded = loadLitmus(file, litmus);
   if ('kind' in loaded) return undefined; // never expected: the shrinker printed and re-parsed it
   // The report explains the failure's own execution (one traced replay): no explanation of check's.
-  const c = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, { explain: false }, loaded.parsed.source);
+  // The text as saved (its `// Found by` header included), so the fix's diff and line numbers are the saved file's.
+  const c = checkProgramAs(file, loaded.compiled, loaded.parsed.expect, { explain: false }, loaded.parsed.source, litmus, loaded.parsed);
   return { findings: c.contract?.findings ?? [], ...(c.fix ? { fix: c.fix } : {}), ...(c.noFix ? { noFix: c.noFix } : {}) };
 };
