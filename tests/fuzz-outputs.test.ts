@@ -16,7 +16,7 @@ import { dmafuzzInProcess } from './cli-harness.js';
 import { applyPatch } from 'diff';
 import { readFileSync } from 'node:fs';
 import { failureReport } from '../src/report/failure-report.js';
-import { checkShrunk } from '../src/run/check-shrunk.js';
+import { checkOwnFile, checkShrunk } from '../src/run/check-shrunk.js';
 import { checkLitmusFile } from '../src/run/check-file.js';
 
 /** A TX bug on every platform: the header is written after the map, never cleaned. */
@@ -145,5 +145,41 @@ describe('the suggested fix of a fuzz failure applies to the file it names', () 
     const again = checkLitmusFile(join(dir, 'fixed.litmus'), { fix: false });
     expect(again.kind === 'checked' && again.result.verdict).toBe('ok');
     expect(again.kind === 'checked' && again.contract?.findings.filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
+  test('the user\'s own file, when the failing test is it on another platform: a diff of that file, as check --platform gives it', async () => {
+    const dir = tmp('ownfix');
+    const user = join(dir, 'tx.litmus');
+    writeFileSync(user, TX_BUGGY);
+    const s = await fuzzFiles({ files: [user], timeMs: 60_000, seed: 7, maxTrials: 1, maxFailures: 1, inline: true, corpus: join(dir, 'corpus') });
+    const r = failureReport(s.failures[0], checkShrunk, checkOwnFile);
+    expect(r.ownFix?.file).toBe(user);
+    expect(r.ownFix?.command).toMatch(new RegExp(`^dmafuzz check ${user.replace(/[.]/g, '\\.')}( --platform \\w+=\\S+)*$`));
+    expect(r.ownFix!.fix.diff).toMatch(/^--- a\/tx\.litmus\n\+\+\+ b\/tx\.litmus\n/);
+    expect(r.ownFix!.fix.applyIn).toBe(dir);
+    const fixed = applyPatch(TX_BUGGY, r.ownFix!.fix.diff);
+    expect(fixed).not.toBe(false);
+    writeFileSync(join(dir, 'fixed.litmus'), fixed as string);
+    const again = checkLitmusFile(join(dir, 'fixed.litmus'), { fix: false, platform: s.failures[0].platform });
+    expect(again.kind === 'checked' && again.verdict).toBe('ok');
+    // The reports say which file each diff is for.
+    const xml = junitXml(s, [r]);
+    expect(xml).toContain(`suggested fix of your file ${user} (as`);
+    expect(xml).toContain(`suggested fix of the saved test ${s.failures[0].saved!.litmus} (`);
+  });
+
+  test('a test that is not the user\'s program unchanged (an op cut, a buffer placed) gets the saved test\'s fix only', async () => {
+    const dir = tmp('ownfix-shrunk');
+    const user = join(dir, 'tx.litmus');
+    writeFileSync(user, TX_BUGGY);
+    const s = await fuzzFiles({ files: [user], timeMs: 60_000, seed: 7, maxTrials: 1, maxFailures: 1, inline: true });
+    const shrunk = s.failures[0].litmus;
+    expect(checkOwnFile(user, shrunk)).toBeDefined();
+    const cut = shrunk.replace('  if (dma_mapping_error(dev, h)) return -ENOMEM;\n', '');
+    expect(cut).not.toBe(shrunk);
+    expect(checkOwnFile(user, cut)).toBeUndefined();
+    const placed = shrunk.replace('kmalloc buf[100];', 'kmalloc buf[100] at 0x1040;');
+    expect(placed).not.toBe(shrunk);
+    expect(checkOwnFile(user, placed)).toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
 import { foundText, runOutcome } from '../report/run-outcome.js';
 import { UsageError, waiveRule } from './args.js';
-import { checkShrunk } from '../run/check-shrunk.js';
+import { checkOwnFile, checkShrunk } from '../run/check-shrunk.js';
 import { EXIT, type Io } from './check-command.js';
 import { litmusFiles } from '../run/find-files.js';
 
@@ -171,7 +171,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   if (v.report !== undefined) {
     // Checked writable before the run; if it broke since, what was found still decides the exit.
     try {
-      const written = writeReports(v.report, summary, { checkShrunk });
+      const written = writeReports(v.report, summary, { checkShrunk, checkOwnFile });
       io.out(`      reports: ${written.join(', ')}`);
     } catch (e) {
       if (!(e as NodeJS.ErrnoException)?.code) throw e;

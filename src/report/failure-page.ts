@@ -47,7 +47,8 @@ export function failurePageHtml(r: FailureReport): string {
       ? `<section id="findings"><h2>Contract findings (${findings.length})</h2><ul>${findings.map((x) => findingHtml(r.file, x)).join('\n')}</ul></section>`
       : '<section id="findings"><h2>Contract findings</h2><p>none: every DMA API rule the contract checker knows holds on every path.</p></section>');
     if (r.fix) {
-      sections.push(`<section id="fix"><h2>Suggested fix (re-checked: ok, no error finding)</h2><ul>${r.fix.steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul><pre class="diff">${diffHtml(r.fix.diff)}</pre></section>`);
+      const own = r.ownFix ? `<h3>Of your file <code>${esc(r.ownFix.file)}</code></h3><p>as <code>${esc(r.ownFix.command)}</code> gives it; apply with <code>patch -p1</code> or <code>git apply</code> in <code>${esc(r.ownFix.fix.applyIn)}</code></p><ul>${r.ownFix.fix.steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul><pre class="diff">${diffHtml(r.ownFix.fix.diff)}</pre><h3>Of the saved test <code>${esc(r.file)}</code></h3>` : `<p>Of the saved test <code>${esc(r.file)}</code>:</p>`;
+      sections.push(`<section id="fix"><h2>Suggested fix (re-checked: ok, no error finding)</h2>${own}<ul>${r.fix.steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul><pre class="diff">${diffHtml(r.fix.diff)}</pre></section>`);
     } else if (r.noFix) {
       sections.push(`<section id="fix"><h2>No suggested fix</h2><p>${esc(r.noFix)}</p></section>`);
     }

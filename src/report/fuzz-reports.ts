@@ -6,7 +6,7 @@
 import { makeDir } from './make-dir.js';
 import { join } from 'node:path';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
-import { failureReport, type CheckShrunk } from './failure-report.js';
+import { failureReport, type CheckOwnFile, type CheckShrunk } from './failure-report.js';
 import { failurePageHtml } from './failure-page.js';
 import { indexHtml } from './index-page.js';
 import { junitXml } from './junit.js';
@@ -16,6 +16,8 @@ import { writeWhole } from './write-whole.js';
 export interface ReportOptions {
   /** `dmafuzz check` of each shrunk test, for its contract findings and fix (the CLI passes src/run/check-file.ts). */
   checkShrunk?: CheckShrunk;
+  /** `dmafuzz check FILE --platform ...` of the user's file, for its own fix (src/run/check-shrunk.ts). */
+  checkOwnFile?: CheckOwnFile;
 }
 
 /** reports: the report of each of s.failures, in order. */
@@ -42,7 +44,7 @@ export function writeReports(dir: string, s: FuzzSummary, o: ReportOptions = {})
     writeWhole(join(dir, name), text, { replace: true });
     written.push(join(dir, name));
   };
-  const reports = s.failures.map((f) => failureReport(f, o.checkShrunk));
+  const reports = s.failures.map((f) => failureReport(f, o.checkShrunk, o.checkOwnFile));
   put('summary.json', JSON.stringify(summaryJson(s, reports), null, 2) + '\n');
   put('junit.xml', junitXml(s, reports));
   const pages: { report: FailureReport; href: string }[] = [];
@@ -61,7 +63,9 @@ function whyOf(r: FailureReport | undefined): object {
   return {
     title: r.title, why: r.why, reproduce: r.reproduce,
     ...(r.counterexample ? { cause: r.counterexample.cause } : {}),
+    // fix: a diff of the saved test (fix.path); ownFix: of the user's fuzzed file, when it applies there.
     ...(r.contract ? { findings: r.contract.findings, ...(r.fix ? { fix: r.fix } : {}), ...(r.noFix ? { noFix: r.noFix } : {}) } : {}),
+    ...(r.ownFix ? { ownFix: r.ownFix } : {}),
     ...(r.culprit ? { culprit: r.culprit } : {}),
   };
 }

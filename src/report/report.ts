@@ -51,6 +51,11 @@ export interface Report {
   found?: FoundBy;
   /** A fuzz failure: its timeline, for the HTML page. */
   timeline?: Timeline;
+  /**
+   * A fuzz failure whose test is the user's file unchanged but for platform settings: the fix of
+   * that file (`fix` is of the saved test), as `command` (check FILE --platform ...) gives it.
+   */
+  ownFix?: { file: string; command: string; fix: FixReport };
 }
 
 /** The report of a checked file: it always says what was searched. */
