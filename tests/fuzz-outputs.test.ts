@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { writableDir } from '../src/cli/output-dir.js';
 import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
 import { makeDir } from '../src/report/make-dir.js';
+import { saveToCorpus } from '../src/fuzz/corpus.js';
 import { parseDuration } from '../src/cli/fuzz-files-command.js';
 import { junitXml } from '../src/report/junit.js';
 import { runOutcome } from '../src/report/run-outcome.js';
@@ -181,5 +182,37 @@ describe('the suggested fix of a fuzz failure applies to the file it names', () 
     const placed = shrunk.replace('kmalloc buf[100];', 'kmalloc buf[100] at 0x1040;');
     expect(placed).not.toBe(shrunk);
     expect(checkOwnFile(user, placed)).toBeUndefined();
+  });
+});
+
+describe('the corpus: only the same test counts as already saved; nothing a user saved is overwritten', () => {
+  test('an entry the user fixed, or an unrelated file under the name, is left alone and the failure saved under the next name', async () => {
+    const dir = tmp('corpus-taken');
+    writeFileSync(join(dir, 'tx.litmus'), TX_BUGGY);
+    const s = await fuzzFiles({ files: [join(dir, 'tx.litmus')], timeMs: 60_000, seed: 7, maxTrials: 1, maxFailures: 1, inline: true });
+    const f = s.failures[0];
+    const corpus = join(dir, 'corpus');
+    const first = saveToCorpus(corpus, f);
+    expect(first.known).toBeUndefined();
+    expect(saveToCorpus(corpus, f)).toEqual({ ...first, known: true });
+    // Another night's header (trial, file) is a comment: still the same entry.
+    expect(saveToCorpus(corpus, { ...f, litmus: f.litmus.replace(/\(trial \d+\)/, '(trial 99)') })).toEqual({ ...first, known: true });
+    // The user applied the fix to the entry (docs: commit fixed entries); the bug comes back.
+    const fixed = readFileSync(first.litmus, 'utf8').replace('  writel(1, DOORBELL);', '  dma_sync_single_for_device(dev, h, 100, DMA_TO_DEVICE);\n  writel(1, DOORBELL);');
+    writeFileSync(first.litmus, fixed);
+    const again = saveToCorpus(corpus, f);
+    expect(again.known).toBeUndefined();
+    expect(again.litmus).toBe(first.litmus.replace(/\.litmus$/, '-2.litmus'));
+    expect(readFileSync(again.litmus, 'utf8')).toBe(f.litmus);
+    expect(readFileSync(again.replay, 'utf8')).toContain(again.litmus);
+    expect(readFileSync(first.litmus, 'utf8')).toBe(fixed);
+    // An unrelated file where the replay data would go.
+    const other = join(dir, 'other');
+    makeDir(other);
+    writeFileSync(join(other, first.replay.split('/').pop()!), '{"mine": true}\n');
+    const third = saveToCorpus(other, f);
+    expect(third.known).toBeUndefined();
+    expect(third.replay).toMatch(/-2\.json$/);
+    expect(readFileSync(join(other, first.replay.split('/').pop()!), 'utf8')).toBe('{"mine": true}\n');
   });
 });
