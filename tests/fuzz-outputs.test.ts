@@ -12,7 +12,9 @@ import { makeDir } from '../src/report/make-dir.js';
 import { saveToCorpus } from '../src/fuzz/corpus.js';
 import { parseDuration } from '../src/cli/fuzz-files-command.js';
 import { junitXml } from '../src/report/junit.js';
-import { runOutcome } from '../src/report/run-outcome.js';
+import { foundText, runOutcome } from '../src/report/run-outcome.js';
+import { indexHtml } from '../src/report/index-page.js';
+import { summaryJson } from '../src/report/fuzz-reports.js';
 import { dmafuzzInProcess } from './cli-harness.js';
 import { applyPatch } from 'diff';
 import { readFileSync } from 'node:fs';
@@ -214,5 +216,37 @@ describe('the corpus: only the same test counts as already saved; nothing a user
     expect(third.known).toBeUndefined();
     expect(third.replay).toMatch(/-2\.json$/);
     expect(readFileSync(join(other, first.replay.split('/').pop()!), 'utf8')).toBe('{"mine": true}\n');
+  });
+});
+
+describe('every rendering of a run counts the same things', () => {
+  const SCEN = join(import.meta.dirname, '../scenarios/drivers');
+
+  test('contract errors with no counterexample: the console, summary.json, junit.xml and index.html agree', async () => {
+    const dir = tmp('contract');
+    const file = join(dir, 'qla.litmus'); // as a user fuzzes it: not marked `expect bug`
+    writeFileSync(file, readFileSync(join(SCEN, 'qla2xxx-free-size.litmus'), 'utf8').replace(/^expect bug\n/m, ''));
+    const s = await fuzzFiles({ files: [file], timeMs: 60_000, seed: 1, maxTrials: 1, inline: true });
+    const o = runOutcome(s);
+    expect(o).toMatchObject({ failures: 0, contractErrors: 1, status: 'bug' });
+    expect(foundText(o)).toBe('0 failures and 1 contract error');
+    const html = indexHtml(s, []);
+    expect(html).toContain('<title>dmafuzz fuzz: 0 failures and 1 contract error</title>');
+    expect(html).toContain('<h1>dmafuzz fuzz: 0 failures and 1 contract error</h1>');
+    expect(html).toContain('<h2>Contract errors (1)</h2>');
+    expect(html).not.toContain('none found');
+    expect(junitXml(s, [])).toMatch(/<testsuites name="dmafuzz fuzz" tests="1" failures="1" errors="0"/);
+    expect(summaryJson(s, [])).toMatchObject({ outcome: { failures: 0, contractErrors: 1, status: 'bug' } });
+  });
+
+  test('an exists condition the ideal platform reaches too: the title says so, as the why does', async () => {
+    const dir = tmp('exists');
+    const file = join(dir, 'exists.litmus');
+    writeFileSync(file, readFileSync(join(SCEN, 'exists-field-before-done.litmus'), 'utf8').replace(/^expect bug$/m, 'expect ok'));
+    const s = await fuzzFiles({ files: [file], timeMs: 60_000, seed: 1, maxTrials: 1, maxFailures: 1, inline: true });
+    const r = failureReport(s.failures[0]);
+    expect(r.why).toMatch(/holds on the ideal platform too: a race on any machine/);
+    expect(r.title).toBe('exists-field-before-done: the exists condition holds on the ideal platform too (a race on any machine)');
+    expect(junitXml(s, [r])).toContain(`<testcase name="${r.title} [`);
   });
 });

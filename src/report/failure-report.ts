@@ -71,5 +71,5 @@ export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk, checkO
   // With no cause explained, the timeline's guess: the last change to the victim bytes before the read.
   const destroyer = timeline.steps.findIndex((s) => s.destroyer);
   const culprit = report.culprit ?? (destroyer >= 0 ? stepCulprit(c, run.trace, report.events.map((e) => e.text), destroyer, LAST_CHANGE, source) : undefined);
-  return { ...shared, title: bugTitle(f.test, report, program.condition !== undefined), why: report.why, ...(culprit ? { culprit } : {}), counterexample: report, timeline };
+  return { ...shared, title: bugTitle(f.test, report, v.condition), why: report.why, ...(culprit ? { culprit } : {}), counterexample: report, timeline };
 }

@@ -10,6 +10,7 @@ import { failureReport, type CheckOwnFile, type CheckShrunk } from './failure-re
 import { failurePageHtml } from './failure-page.js';
 import { indexHtml } from './index-page.js';
 import { junitXml } from './junit.js';
+import { runOutcome } from './run-outcome.js';
 import type { FailureReport } from './report.js';
 import { writeWhole } from './write-whole.js';
 
@@ -26,6 +27,8 @@ export function summaryJson(s: FuzzSummary, reports: readonly FailureReport[] = 
     dmafuzz: 'fuzz-summary/1',
     seed: s.seed, shard: `${s.shard.index + 1}/${s.shard.count}`, workers: s.workers, startedAt: s.startedAt, elapsedMs: s.elapsedMs, stoppedBy: s.stoppedBy,
     trials: s.trials, executions: s.executions,
+    // What the console's last line, junit.xml and index.html count (src/report/run-outcome.ts).
+    outcome: runOutcome(s),
     files: s.files,
     failures: s.failures.map((f, i) => ({
       ...whyOf(reports[i]),

@@ -1,6 +1,6 @@
 // JUnit XML of a `dmafuzz fuzz FILES` run, for CI dashboards: one <testsuite> per litmus file;
-// in it one <testcase> per distinct failure found (named by the test and what went wrong), or,
-// with no failure, one failing <testcase> per contract error the run found (a dma-debug WARN, an
+// in it one <testcase> per distinct failure found (named by the test and what went wrong) and
+// one failing <testcase> per contract error the run found with no counterexample (a dma-debug WARN, an
 // order the device can observe), or one passing <testcase> for the file when nothing was found on
 // trials that ran to the end of the box, an <error> one when a signal cancelled the run first, or
 // one skipped (an `expect bug` file, or one no trial reached); waived findings are listed in the suite's <system-out>. A <failure>'s
@@ -74,10 +74,9 @@ export function junitXml(s: FuzzSummary, reports: readonly FailureReport[]): str
   for (const f of s.files) {
     const mine = reports.filter((r) => r.found?.file === f.file);
     const ms = f.cases.reduce((n, c) => n + c.ms, 0);
-    // A contract error with no counterexample (a dma-debug WARN, an order the device can observe)
-    // fails the run too: its own testcase when the file has no counterexample, else it is one more
-    // finding in those failures' bodies (one bug, one failing testcase).
-    const contract = mine.length ? [] : f.contract ?? [];
+    // A contract error found with no counterexample (a dma-debug WARN, an order the device can
+    // observe) fails the run too: its own testcase, counted as the console and index.html count it.
+    const contract = f.contract ?? [];
     const failed = mine.length + contract.length;
     // Nothing found is a pass only when the file was tried and the run was not cancelled: a
     // cancelled run is an error testcase, a file no trial reached a skipped one (docs/fuzzing.md).

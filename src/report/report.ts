@@ -10,6 +10,7 @@ import type { LocatedFinding } from '../check/file-findings.js';
 import { hex } from '../exec/values.js';
 import type { Expectation } from '../litmus/parse.js';
 import type { CheckResult } from '../oracle/check.js';
+import type { ConditionVerdict } from '../oracle/condition.js';
 import type { FinalStates } from '../oracle/final-states.js';
 import type { Checked } from '../run/check-file.js';
 import type { Cause } from './cause.js';
@@ -130,7 +131,7 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
   };
   return {
     file: o.file, test: o.name, verdict: o.verdict, ...(o.expect ? { expect: o.expect } : {}),
-    title: o.report ? bugTitle(o.name, o.report, r.counterexample?.result.condition !== undefined) : `${o.name}: ${o.verdict === 'bug' ? 'contract error' : o.verdict}`,
+    title: o.report ? bugTitle(o.name, o.report, r.counterexample?.result.condition) : `${o.name}: ${o.verdict === 'bug' ? 'contract error' : o.verdict}`,
     ...(why ? { why } : {}),
     ...(o.report?.culprit ? { culprit: o.report.culprit } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
@@ -144,10 +145,17 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
 }
 
 /** A counterexample's short name: the test, the mechanism and the read it broke ("rx: a stale cache line read at cpu0's `r0 = ...`"). */
-export function bugTitle(test: string, rep: CounterexampleReport, condition: boolean): string {
+export function bugTitle(test: string, rep: CounterexampleReport, condition: ConditionVerdict | undefined): string {
   const first = rep.causes[0];
-  const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : condition ? 'the exists condition holds on arm64 only' : 'an observation the ideal platform cannot make';
+  const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : condition ? conditionTitle(condition) : 'an observation the ideal platform cannot make';
   return `${test}: ${what}`;
+}
+
+/** As the condition's verdict says it (src/oracle/condition.ts): arm64 only, any machine, or not decided. */
+function conditionTitle(c: ConditionVerdict): string {
+  const does = `the ${c.kind} condition ${c.kind === 'exists' ? 'holds' : 'fails'}`;
+  return c.anyMachine === true ? `${does} on the ideal platform too (a race on any machine)`
+    : c.anyMachine === false ? `${does} on arm64 only` : `${does} on arm64 (not decided on the ideal platform)`;
 }
 
 /** Each mechanism of src/report/cause.ts in a few words, for a report's title. */
