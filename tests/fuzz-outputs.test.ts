@@ -3,6 +3,7 @@
 // a found bug. In process, fixed seeds, a file whose bug shows on trial 0.
 
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -248,5 +249,19 @@ describe('every rendering of a run counts the same things', () => {
     expect(r.why).toMatch(/holds on the ideal platform too: a race on any machine/);
     expect(r.title).toBe('exists-field-before-done: the exists condition holds on the ideal platform too (a race on any machine)');
     expect(junitXml(s, [r])).toContain(`<testcase name="${r.title} [`);
+  });
+});
+
+describe('check --json: the fix diff written out as it is applies', () => {
+  test('fix.diff ends with a newline; git apply and patch -p1 take it as it is', async () => {
+    const dir = tmp('jsondiff');
+    writeFileSync(join(dir, 'tx.litmus'), TX_BUGGY);
+    const r = await dmafuzzInProcess(dir, ['check', 'tx.litmus', '--json', '--save-failures', 'none']);
+    expect(r.code).toBe(1);
+    const diff = (JSON.parse(r.out) as { fix: { diff: string } }).fix.diff;
+    expect(diff.endsWith('\n')).toBe(true);
+    expect(diff.endsWith('\n\n')).toBe(false);
+    writeFileSync(join(dir, 'fix.diff'), diff);
+    execFileSync('sh', ['-ec', 'patch -p1 --dry-run --quiet -F0 -i fix.diff; git apply --check fix.diff'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   });
 });

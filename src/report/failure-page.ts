@@ -4,6 +4,7 @@
 // last the minimal litmus test and where it came from. Self-contained: no script, no external
 // resource. A rendering of the failure's report (src/report/report.ts): every section reads it.
 
+import { diffLines } from './fix-diff.js';
 import type { LocatedFinding } from '../check/file-findings.js';
 import { findingText } from './finding-text.js';
 import { xmlEscape as esc } from './junit.js';
@@ -22,7 +23,7 @@ function findingHtml(file: string, f: LocatedFinding): string {
 }
 
 function diffHtml(diff: string): string {
-  return diff.split('\n').map((l) => {
+  return diffLines(diff).map((l) => {
     const cls = l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : '';
     return cls ? `<span class="${cls}">${esc(l)}</span>` : esc(l);
   }).join('\n');

@@ -11,6 +11,7 @@
 // Every failure is a rendering of its report (src/report/report.ts, built once by failure-report.ts).
 // Attributes follow the JUnit schema CI servers read (Jenkins' junit-10.xsd; tests/fixtures/junit.xsd).
 
+import { diffLines } from './fix-diff.js';
 import type { LocatedFinding } from '../check/file-findings.js';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { findingText } from './finding-text.js';
@@ -49,8 +50,8 @@ export function failureBody(r: FailureReport): string {
         if (x.witness.replay) out.push(`    replay: ${x.witness.replay}`);
       }
     }
-    if (r.ownFix) out.push('', `suggested fix of your file ${r.ownFix.file} (as \`${r.ownFix.command}\` gives it; re-checked: ok, no error finding; apply with patch -p1 or git apply in ${r.ownFix.fix.applyIn}):`, ...r.ownFix.fix.steps.map((s) => `  - ${s}`), ...r.ownFix.fix.diff.split('\n').map((l) => `  ${l}`));
-    if (r.fix) out.push('', `suggested fix of the saved test ${r.file} (re-checked: ok, no error finding):`, ...r.fix.steps.map((s) => `  - ${s}`), ...r.fix.diff.split('\n').map((l) => `  ${l}`));
+    if (r.ownFix) out.push('', `suggested fix of your file ${r.ownFix.file} (as \`${r.ownFix.command}\` gives it; re-checked: ok, no error finding; apply with patch -p1 or git apply in ${r.ownFix.fix.applyIn}):`, ...r.ownFix.fix.steps.map((s) => `  - ${s}`), ...diffLines(r.ownFix.fix.diff).map((l) => `  ${l}`));
+    if (r.fix) out.push('', `suggested fix of the saved test ${r.file} (re-checked: ok, no error finding):`, ...r.fix.steps.map((s) => `  - ${s}`), ...diffLines(r.fix.diff).map((l) => `  ${l}`));
     else if (r.noFix) out.push('', `no suggested fix: ${r.noFix}`);
   }
   if (r.counterexample) out.push('', 'counterexample:', ...explanationLines(r.counterexample, '  '));
