@@ -11,6 +11,7 @@ import { writableDir } from '../src/cli/output-dir.js';
 import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
 import { makeDir } from '../src/report/make-dir.js';
 import { saveToCorpus } from '../src/fuzz/corpus.js';
+import { replay } from '../src/selftest/replay.js';
 import { parseDuration } from '../src/cli/fuzz-files-command.js';
 import { junitXml } from '../src/report/junit.js';
 import { foundText, runOutcome } from '../src/report/run-outcome.js';
@@ -263,5 +264,25 @@ describe('check --json: the fix diff written out as it is applies', () => {
     expect(diff.endsWith('\n\n')).toBe(false);
     writeFileSync(join(dir, 'fix.diff'), diff);
     execFileSync('sh', ['-ec', 'patch -p1 --dry-run --quiet -F0 -i fix.diff; git apply --check fix.diff'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  });
+});
+
+describe('replay X.json: the test next to the JSON, not the one it records', () => {
+  test('a copied corpus replays its own .litmus, and says so when the recorded one differs', async () => {
+    const dir = tmp('replay-copy');
+    writeFileSync(join(dir, 'tx.litmus'), TX_BUGGY);
+    const s = await fuzzFiles({ files: [join(dir, 'tx.litmus')], timeMs: 60_000, seed: 7, maxTrials: 1, maxFailures: 1, inline: true, corpus: join(dir, 'a') });
+    const entry = s.failures[0].saved!;
+    const name = entry.litmus.split('/').pop()!.replace(/\.litmus$/, '');
+    makeDir(join(dir, 'b'));
+    for (const ext of ['.litmus', '.json']) writeFileSync(join(dir, 'b', name + ext), readFileSync(join(dir, 'a', name + ext)));
+    const same = replay(join(dir, 'b', `${name}.json`));
+    expect(same.verdict.verdict).toBe('bug');
+    expect(same.text).not.toMatch(/^note:/);
+    // The original entry is fixed; the copy still holds the bug.
+    writeFileSync(entry.litmus, readFileSync(entry.litmus, 'utf8').replace('  *(u32 *)buf = 0x12345678;\n', ''));
+    const copied = replay(join(dir, 'b', `${name}.json`));
+    expect(copied.verdict.verdict).toBe('bug');
+    expect(copied.text.split('\n')[0]).toBe(`note: replaying ${join(dir, 'b', `${name}.litmus`)} (next to ${join(dir, 'b', `${name}.json`)}); ${entry.litmus}, the file it records, differs`);
   });
 });

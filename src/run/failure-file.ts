@@ -117,17 +117,26 @@ export function readFailureFile(file: string): FailureRecord {
 }
 
 /** The counterexample a saved failure holds: its program from the file or from the litmus file it names. */
-export function loadFailure(file: string): FailureRecord & Counterexample {
+export function loadFailure(file: string): FailureRecord & Counterexample & { litmusNote?: string } {
   const r = readFailureFile(file);
   let program = r.program;
+  let litmusNote: string | undefined;
   if (!program) {
     if (!r.file) throw new FailureFileError(`${file}: names no litmus file and holds no program`);
-    // as saved (relative to where the command ran), else next to the failure file (a corpus moved whole)
-    const litmus = [r.file, join(dirname(file), basename(r.file)), resolve(dirname(file), r.file)].find((p) => existsSync(p));
+    // First the test next to the failure file under its own name (a corpus entry NAME-HASH.json
+    // beside NAME-HASH.litmus: a copied corpus replays its own test, not the one the record names
+    // relative to where fuzz ran); then as saved, relative to where the command ran; then next to
+    // the failure file under the recorded name (a corpus moved whole).
+    const beside = join(dirname(file), `${basename(file).replace(/\.json$/i, '')}.litmus`);
+    const litmus = [beside, r.file, join(dirname(file), basename(r.file)), resolve(dirname(file), r.file)].find((p) => existsSync(p));
     if (!litmus) throw new FailureFileError(`${file}: the litmus file it is of, ${r.file}, is not there`);
-    program = parseLitmus(readLitmusFile(litmus)).program;
+    const text = readLitmusFile(litmus);
+    if (litmus === beside && resolve(r.file) !== resolve(beside) && existsSync(r.file) && readLitmusFile(r.file) !== text) {
+      litmusNote = `note: replaying ${beside} (next to ${file}); ${r.file}, the file it records, differs`;
+    }
+    program = parseLitmus(text).program;
   }
   const { version: _v, faults: _f, ...own } = makePlatform({ ...(program.platform ?? {}), ...(r.platformOverrides ?? {}) });
   const platform: PlatformConfig = r.platform ?? { ...DEFAULT_PLATFORM, ...own };
-  return { ...r, program, platform };
+  return { ...r, program, platform, ...(litmusNote ? { litmusNote } : {}) };
 }
