@@ -286,3 +286,38 @@ describe('replay X.json: the test next to the JSON, not the one it records', () 
     expect(copied.text.split('\n')[0]).toBe(`note: replaying ${join(dir, 'b', `${name}.litmus`)} (next to ${join(dir, 'b', `${name}.json`)}); ${entry.litmus}, the file it records, differs`);
   });
 });
+
+describe('command-line details', () => {
+  test('a negative --time or --seed is one clean line; replay --help and fuzz --help (with --waive) print usage', async () => {
+    const dir = tmp('cli');
+    writeFileSync(join(dir, 'tx.litmus'), TX_BUGGY);
+    const time = await dmafuzzInProcess(dir, ['fuzz', 'tx.litmus', '--time', '-5s']);
+    expect(time).toEqual({ code: 2, out: '', err: "dmafuzz: --time takes a duration like 8h, 90s, 2m or 1h30m, not '-5s'\n" });
+    const seed = await dmafuzzInProcess(dir, ['fuzz', 'tx.litmus', '--seed', '-1']);
+    expect(seed).toEqual({ code: 2, out: '', err: "dmafuzz: --seed takes a whole number, not '-1'\n" });
+    const help = await dmafuzzInProcess(dir, ['replay', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^usage: dmafuzz replay FILE\.json\n/);
+    expect((await dmafuzzInProcess(dir, ['fuzz', '--help'])).out).toMatch(/\n {2}--waive RULE-ID {3}/);
+  });
+
+  test('counts are singular when one: 1 trial, 1 execution', async () => {
+    const dir = tmp('plural');
+    writeFileSync(join(dir, 'tx.litmus'), TX_OK);
+    const r = await dmafuzzInProcess(dir, ['fuzz', 'tx.litmus', '--max-trials', '1', '--seed', '7', '--corpus', 'c']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ok {4}0 failures in 1 trial, \d+ executions? \(/m);
+  });
+
+  test('a malformed file among good ones: one line naming it (file:line:col) before any work or output', async () => {
+    const dir = tmp('malformed');
+    makeDir(join(dir, 'drivers'));
+    writeFileSync(join(dir, 'drivers', 'a-good.litmus'), TX_OK);
+    writeFileSync(join(dir, 'drivers', 'b-bad.litmus'), TX_OK.replace('writel(1, DOORBELL);', 'writel(1, DOORBELL'));
+    const r = await dmafuzzInProcess(dir, ['fuzz', 'drivers', '--time', '10m', '--corpus', 'c', '--report', 'r']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^drivers\/b-bad\.litmus:\d+:\d+: [^\n]+\n$/);
+    expect(existsSync(join(dir, 'c')) || existsSync(join(dir, 'r'))).toBe(false); // nothing created
+  });
+});

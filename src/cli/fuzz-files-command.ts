@@ -8,10 +8,10 @@ import { availableParallelism } from 'node:os';
 import type { PairCoverage } from '../fuzz/pairwise.js';
 import { writableDir } from './output-dir.js';
 import { writeErrorText } from '../report/make-dir.js';
-import { parseArgs } from 'node:util';
+import { parseOptions } from './subcommand-args.js';
 import { CORPUS_DIR } from '../fuzz/corpus.js';
 import { failureReport, reproduceCommand } from '../report/failure-report.js';
-import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../fuzz/fuzz-files.js';
+import { defaultSeed, fuzzFiles, InputProblem, loadFiles, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../fuzz/fuzz-files.js';
 import { parsePin, parseVary } from '../kernel/platform-matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
@@ -57,25 +57,21 @@ const hms = (ms: number) => {
 
 export function progressLine(p: FuzzProgress): string {
   const rate = p.elapsedMs ? Math.round((p.executions * 1000) / p.elapsedMs) : 0;
-  return `fuzz: ${rate} executions/s · ${p.covered}/${p.coverable} file×platform covered · ${p.trials} trials · ${p.failures} failure${p.failures === 1 ? '' : 's'} · ${hms(p.timeLeftMs)} left`;
+  return `fuzz: ${rate} executions/s · ${p.covered}/${p.coverable} file×platform covered · ${p.trials} trial${p.trials === 1 ? '' : 's'} · ${p.failures} failure${p.failures === 1 ? '' : 's'} · ${hms(p.timeLeftMs)} left`;
 }
 
 export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
-        time: { type: 'string' }, seed: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
-        vary: { type: 'string' }, pin: { type: 'string', multiple: true }, corpus: { type: 'string' }, report: { type: 'string' },
-        'max-trials': { type: 'string' }, waive: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`fuzz: ${e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, '') : String(e)} (see dmafuzz --help)`);
-  }
-  const v = parsed.values;
-  if (v.help) {
+  // The one option parser of dmafuzz: `--time -5s` is a value (refused in one line by its check), not Node's multi-line "ambiguous".
+  const parsed = parseOptions('fuzz', argv, {
+    time: {}, seed: {}, shard: {}, workers: {}, vary: {}, pin: { repeat: true }, corpus: {}, report: {},
+    'max-trials': {}, waive: { repeat: true }, help: { flag: true },
+  });
+  const o = parsed.values;
+  const v = {
+    time: o.time, seed: o.seed, shard: o.shard, workers: o.workers, vary: o.vary, corpus: o.corpus, report: o.report,
+    'max-trials': o['max-trials'], pin: parsed.lists.pin, waive: parsed.lists.waive,
+  };
+  if (parsed.flags.has('help')) {
     io.out(FUZZ_USAGE);
     return EXIT.ok;
   }
@@ -98,6 +94,17 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const waive = (v.waive ?? []).map(waiveRule);
   const files = litmusFiles(parsed.positionals);
   const corpus = v.corpus ?? CORPUS_DIR;
+  // Every file read and parsed before any work (and before anything is created): a bad one is one
+  // line naming it (file:line:col), not a run that stops after its header.
+  try {
+    loadFiles(files);
+  } catch (e) {
+    if (e instanceof InputProblem) {
+      io.err(e.message);
+      return EXIT.usage;
+    }
+    throw e;
+  }
   // Found out now, not at the first failure or at the end of the box.
   writableDir('--corpus', corpus);
   if (v.report !== undefined) writableDir('--report', v.report);
@@ -162,7 +169,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const found = outcome.status === 'bug';
   const tail = interrupted ? (found ? ' — stopped by signal, everything found so far is saved' : ' — interrupted by a signal: nothing found so far, which is not a pass')
     : outcome.status === 'untried' ? ' — no trial ran: nothing was tested, which is not a pass' : '';
-  io.out(`${found ? 'BUG' : outcome.status === 'ok' ? 'ok ' : 'stop'}   ${foundText(outcome)} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${hms(summary.elapsedMs)}${tail}`);
+  io.out(`${found ? 'BUG' : outcome.status === 'ok' ? 'ok ' : 'stop'}   ${foundText(outcome)} in ${summary.trials} trial${summary.trials === 1 ? '' : 's'}, ${summary.executions} execution${summary.executions === 1 ? '' : 's'} (${rate}/s), ${hms(summary.elapsedMs)}${tail}`);
   io.out(`      matrix: ${cases} of ${coverable} file×platform combinations tried (${coverable ? ((100 * cases) / coverable).toFixed(cases < coverable / 100 ? 2 : 0) : 0}%)`);
   for (const f of summary.files) {
     if (f.pairs) io.out(`      ${f.file}: ${pairsText(f.pairs)}`);
@@ -192,6 +199,7 @@ function pairsText(p: PairCoverage): string {
 
 export const FUZZ_USAGE = `usage: dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
                     [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR] [--max-trials N]
+                    [--waive RULE-ID]...
 
 Your litmus tests for a time box across the platform matrix and kmalloc placements. Within the
 box, every pair of platform settings is covered before any combination repeats; then random.
@@ -207,6 +215,7 @@ failures are saved in the corpus as they arrive.
   --corpus DIR      where failures are saved, once each (default dmafuzz-corpus/)
   --report DIR      write summary.json, junit.xml and HTML pages there
   --max-trials N    stop after N trials of this shard (a fixed amount of work, e.g. for tests)
+  --waive RULE-ID   do not count this contract rule's findings as errors (repeatable; as in check)
   --help            print this help
 
 exit status: 0 nothing found, 1 a failure was found (also when interrupted after finding it),

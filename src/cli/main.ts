@@ -11,7 +11,7 @@ import { checkCommand, EXIT, internalErrorLine, type Io } from './check-command.
 import { fuzzCommand } from './fuzz-command.js';
 import { FUZZ_USAGE, fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
 import { escapeControls } from '../report/one-line.js';
-import { replayCommand } from './replay-command.js';
+import { REPLAY_USAGE, replayCommand } from './replay-command.js';
 import { exportCommand } from './export-command.js';
 
 export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<number> {
@@ -23,6 +23,10 @@ export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<num
     if (argv[0] === 'fuzz' && namesFiles(argv.slice(1))) return fuzzFilesCommand(argv.slice(1), io).catch((e: unknown) => failed(e, io, argv));
     if (argv[0] === 'selftest') return fuzzCommand(argv.slice(1), io);
     if (argv[0] === 'fuzz') return fuzzCommand(argv.slice(1), io, () => io.err('dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest'));
+    if (argv[0] === 'replay' && asksHelp(argv.slice(1))) {
+      io.out(REPLAY_USAGE);
+      return EXIT.ok;
+    }
     if (argv[0] === 'replay') return replayCommand(argv.slice(1), io);
     if (argv[0] === 'export') return exportCommand(argv.slice(1), io);
     const o = parseArgs(argv);

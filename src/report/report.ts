@@ -189,7 +189,7 @@ function describeSearch(r: CheckResult, replayed = false): string {
 function searched(r: CheckResult): string {
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const bound = (events: number) =>
-    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
+    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/eviction${events === 1 ? '' : 's'} of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
   const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
   if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
   const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
@@ -200,5 +200,5 @@ function searched(r: CheckResult): string {
 function foundBy(r: CheckResult, replayed: boolean): string {
   if (replayed) return 'in the replayed execution';
   if (r.method === 'random') return `by random search (seed ${r.seed}) after ${r.randomExecutions} executions`;
-  return `by exhaustive search with up to ${r.bound.events} fill${r.bound.events === 1 ? '' : 's'}/evictions after ${r.executions} execution${r.executions === 1 ? '' : 's'}`;
+  return `by exhaustive search with up to ${r.bound.events} fill${r.bound.events === 1 ? '' : 's'}/eviction${r.bound.events === 1 ? '' : 's'} after ${r.executions} execution${r.executions === 1 ? '' : 's'}`;
 }
