@@ -3,7 +3,7 @@
 // a found bug. In process, fixed seeds, a file whose bug shows on trial 0.
 
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -17,7 +17,7 @@ import { junitXml } from '../src/report/junit.js';
 import { foundText, runOutcome } from '../src/report/run-outcome.js';
 import { indexHtml } from '../src/report/index-page.js';
 import { summaryJson } from '../src/report/fuzz-reports.js';
-import { dmafuzzInProcess } from './cli-harness.js';
+import { builtBin, dmafuzzInProcess } from './cli-harness.js';
 import { applyPatch } from 'diff';
 import { readFileSync } from 'node:fs';
 import { failureReport } from '../src/report/failure-report.js';
@@ -320,4 +320,21 @@ describe('command-line details', () => {
     expect(r.err).toMatch(/^drivers\/b-bad\.litmus:\d+:\d+: [^\n]+\n$/);
     expect(existsSync(join(dir, 'c')) || existsSync(join(dir, 'r'))).toBe(false); // nothing created
   });
+});
+
+describe('the real process', () => {
+  test('stdout closed by its reader (| head): no crash, the failure is still saved and reported, exit 1', async () => {
+    const bin = builtBin();
+    const dir = tmp('epipe');
+    writeFileSync(join(dir, 'tx.litmus'), TX_BUGGY);
+    const child = spawn(process.execPath, [bin, 'fuzz', 'tx.litmus', '--time', '1m', '--seed', '7', '--max-trials', '1', '--corpus', 'c', '--report', 'r'], { cwd: dir });
+    child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after the header
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(err).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(code).toBe(1);
+    expect(readdirSync(join(dir, 'c')).filter((f) => f.endsWith('.litmus'))).toHaveLength(1);
+    expect(existsSync(join(dir, 'r', 'junit.xml'))).toBe(true);
+  }, 240_000); // the test build: seconds alone, minutes on a shared machine
 });

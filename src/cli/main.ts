@@ -72,14 +72,24 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A reader that goes away (`dmafuzz fuzz ... | head`) must not crash a run with a stack trace
+  // before it saves and reports: output to a closed pipe is dropped, the work goes on.
+  const closed = new Set<NodeJS.WriteStream>();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closed.add(stream);
+    });
+  }
+  const write = (stream: NodeJS.WriteStream, t: string) => void (closed.has(stream) || stream.write(t));
   const io: FuzzFilesIo = {
-    out: (t) => process.stdout.write(t + '\n'),
-    err: (t) => process.stderr.write(t + '\n'),
-    progress: { write: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true },
+    out: (t) => write(process.stdout, t + '\n'),
+    err: (t) => write(process.stderr, t + '\n'),
+    progress: { write: (t) => write(process.stderr, t), tty: process.stderr.isTTY === true },
     // Ctrl-C / SIGTERM: stop starting work, save and report what was found; a second one kills.
     onStop: (stop) => {
       const handler = (sig: NodeJS.Signals) => {
-        process.stderr.write(`\ndmafuzz: ${sig}: interrupted; stopping now, saving and reporting what was found (again to kill)\n`);
+        write(process.stderr, `\ndmafuzz: ${sig}: interrupted; stopping now, saving and reporting what was found (again to kill)\n`);
         process.off('SIGINT', handler).off('SIGTERM', handler);
         stop();
       };
