@@ -58,8 +58,8 @@ export async function checkFileReports(file: string, o: { time: string; work: st
     if (lint.status !== 0) problems.push(`junit.xml: ${lint.error ? 'xmllint is missing (apt-get install libxml2-utils)' : lint.stderr.trim().split('\n')[0]}`);
     const xml = readFileSync(join(report, 'junit.xml'), 'utf8');
     testcases = (xml.match(/<testcase /g) ?? []).length;
-    // Per file: one testcase per counterexample; else one per contract error with no counterexample; else one.
-    const failing = summary.files.map((f: { file: string; contract?: unknown[] }) => summary.failures.filter((x: { file: string }) => x.file === f.file).length || (f.contract?.length ?? 0));
+    // Per file: one testcase per counterexample and one per contract error with no counterexample; else one.
+    const failing = summary.files.map((f: { file: string; contract?: unknown[] }) => summary.failures.filter((x: { file: string }) => x.file === f.file).length + (f.contract?.length ?? 0));
     const expected = failing.reduce((n: number, k: number) => n + Math.max(1, k), 0);
     const failingCases = failing.reduce((n: number, k: number) => n + k, 0);
     if (testcases !== expected) problems.push(`junit.xml: ${testcases} testcases, expected ${expected} (one per failure or contract error, or one per file)`);

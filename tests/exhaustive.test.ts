@@ -112,7 +112,7 @@ device dev { wait_doorbell(DOORBELL, 1); dma_write(h, 1024, 0x5a); raise_irq(irq
     expect(cut).toMatchObject({ verdict: 'ok', exhaustive: false, maxEvents: 2, bound: { events: 1 }, gaveUp: 'states' });
     const checked = { kind: 'checked' as const, file: 't.litmus', name: 't', verdict: cut.verdict, result: cut };
     expect(renderJson(checked)).toMatchObject({ exhaustive: false, maxEvents: 2, bound: { events: 1 } });
-    expect(renderText(checked)).toContain('exhaustive: every interleaving and CPU reordering with up to 1 fill/evictions');
+    expect(renderText(checked)).toContain('exhaustive: every interleaving and CPU reordering with up to 1 fill/eviction of');
     expect(renderText(checked)).toContain('random executions (seed 1) beyond that bound');
   });
 });

@@ -125,7 +125,7 @@ describe('a fix applies to the user\'s own file, and the patched file checks ok'
       expect(o.fix, `no fix: ${o.noFix}`).toBeDefined();
       const fix = o.fix!;
       expect(fix.diff.split('\n').slice(0, 2)).toEqual([`--- a/${file}`, `+++ b/${file}`]);
-      writeFileSync(join(repo, 'fix.diff'), `${fix.diff}\n`);
+      writeFileSync(join(repo, 'fix.diff'), fix.diff); // as it is: it ends with its newline
       execFileSync('sh', ['-ec', 'git init -q; patch -p1 --dry-run --quiet -F0 -i fix.diff; git apply --check fix.diff; git apply fix.diff'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
       const patched = readFileSync(join(repo, file), 'utf8');
       expect(patched).not.toBe(original);
@@ -230,7 +230,7 @@ describe('edits of the user\'s text', () => {
       execFileSync('git', ['config', 'core.autocrlf', 'false'], { cwd: dir });
       const o = checked(join(dir, 'rx.litmus'));
       expect(o.fix?.applyIn).toBe(dir);
-      writeFileSync(join(dir, 'fix.diff'), `${o.fix!.diff}\n`);
+      writeFileSync(join(dir, 'fix.diff'), o.fix!.diff);
       execFileSync('git', ['apply', 'fix.diff'], { cwd: dir });
       const patched = readFileSync(join(dir, 'rx.litmus'), 'utf8');
       expect(patched).toMatch(/\r\n {4}dma_rmb\(\);\r\n/);

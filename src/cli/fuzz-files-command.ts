@@ -7,15 +7,17 @@
 import { availableParallelism } from 'node:os';
 import type { PairCoverage } from '../fuzz/pairwise.js';
 import { writableDir } from './output-dir.js';
-import { parseArgs } from 'node:util';
+import { writeErrorText } from '../report/make-dir.js';
+import { parseOptions } from './subcommand-args.js';
 import { CORPUS_DIR } from '../fuzz/corpus.js';
 import { failureReport, reproduceCommand } from '../report/failure-report.js';
-import { defaultSeed, fuzzFiles, InputProblem, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../fuzz/fuzz-files.js';
+import { defaultSeed, fuzzFiles, InputProblem, loadFiles, type FuzzProgress, type FuzzSummary, type SavedFailure } from '../fuzz/fuzz-files.js';
 import { parsePin, parseVary } from '../kernel/platform-matrix.js';
 import type { PlatformConfig } from '../platform/platform.js';
 import { writeReports } from '../report/fuzz-reports.js';
+import { foundText, runOutcome } from '../report/run-outcome.js';
 import { UsageError, waiveRule } from './args.js';
-import { checkShrunk } from '../run/check-shrunk.js';
+import { checkOwnFile, checkShrunk } from '../run/check-shrunk.js';
 import { EXIT, type Io } from './check-command.js';
 import { litmusFiles } from '../run/find-files.js';
 
@@ -30,7 +32,10 @@ export interface FuzzFilesIo extends Io {
 export function parseDuration(text: string): number {
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
   if (!m || text === '' || !(m[1] || m[2] || m[3])) throw new UsageError(`--time takes a duration like 8h, 90s, 2m or 1h30m, not '${text}'`);
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+  const ms = ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+  // A zero box tests nothing and would read as a pass.
+  if (ms === 0) throw new UsageError(`--time takes a duration above zero like 8h, 90s, 2m or 1h30m, not '${text}'`);
+  return ms;
 }
 
 function parseShard(text: string): { index: number; count: number } {
@@ -52,25 +57,21 @@ const hms = (ms: number) => {
 
 export function progressLine(p: FuzzProgress): string {
   const rate = p.elapsedMs ? Math.round((p.executions * 1000) / p.elapsedMs) : 0;
-  return `fuzz: ${rate} executions/s · ${p.covered}/${p.coverable} file×platform covered · ${p.trials} trials · ${p.failures} failure${p.failures === 1 ? '' : 's'} · ${hms(p.timeLeftMs)} left`;
+  return `fuzz: ${rate} executions/s · ${p.covered}/${p.coverable} file×platform covered · ${p.trials} trial${p.trials === 1 ? '' : 's'} · ${p.failures} failure${p.failures === 1 ? '' : 's'} · ${hms(p.timeLeftMs)} left`;
 }
 
 export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
-        time: { type: 'string' }, seed: { type: 'string' }, shard: { type: 'string' }, workers: { type: 'string' },
-        vary: { type: 'string' }, pin: { type: 'string', multiple: true }, corpus: { type: 'string' }, report: { type: 'string' },
-        'max-trials': { type: 'string' }, waive: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`fuzz: ${e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, '') : String(e)} (see dmafuzz --help)`);
-  }
-  const v = parsed.values;
-  if (v.help) {
+  // The one option parser of dmafuzz: `--time -5s` is a value (refused in one line by its check), not Node's multi-line "ambiguous".
+  const parsed = parseOptions('fuzz', argv, {
+    time: {}, seed: {}, shard: {}, workers: {}, vary: {}, pin: { repeat: true }, corpus: {}, report: {},
+    'max-trials': {}, waive: { repeat: true }, help: { flag: true },
+  });
+  const o = parsed.values;
+  const v = {
+    time: o.time, seed: o.seed, shard: o.shard, workers: o.workers, vary: o.vary, corpus: o.corpus, report: o.report,
+    'max-trials': o['max-trials'], pin: parsed.lists.pin, waive: parsed.lists.waive,
+  };
+  if (parsed.flags.has('help')) {
     io.out(FUZZ_USAGE);
     return EXIT.ok;
   }
@@ -89,10 +90,21 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   };
   const vary = v.vary !== undefined ? wrap(() => parseVary(v.vary!)) : undefined;
   const pin: Partial<PlatformConfig> = Object.assign({}, ...(v.pin ?? []).map((t) => wrap(() => parsePin(t))));
-  if (v['max-trials'] !== undefined && !/^\d+$/.test(v['max-trials'])) throw new UsageError(`--max-trials takes a whole number, not '${v['max-trials']}'`);
+  if (v['max-trials'] !== undefined && (!/^\d+$/.test(v['max-trials']) || Number(v['max-trials']) < 1)) throw new UsageError(`--max-trials takes a whole number above zero, not '${v['max-trials']}'`);
   const waive = (v.waive ?? []).map(waiveRule);
   const files = litmusFiles(parsed.positionals);
   const corpus = v.corpus ?? CORPUS_DIR;
+  // Every file read and parsed before any work (and before anything is created): a bad one is one
+  // line naming it (file:line:col), not a run that stops after its header.
+  try {
+    loadFiles(files);
+  } catch (e) {
+    if (e instanceof InputProblem) {
+      io.err(e.message);
+      return EXIT.usage;
+    }
+    throw e;
+  }
   // Found out now, not at the first failure or at the end of the box.
   writableDir('--corpus', corpus);
   if (v.report !== undefined) writableDir('--report', v.report);
@@ -121,6 +133,7 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
     io.out(`BUG   ${f.file} (${f.test}) on ${f.platformText}${f.placementNotes.length ? `, ${f.placementNotes.join('; ')}` : ''}`);
     io.out(`      why: ${failureReport(f).why}`);
     if (f.saved) io.out(`      ${f.saved.known ? 'already in the corpus:' : 'saved'} ${f.saved.litmus}; reproduce: ${reproduceCommand(f.reproducesWithCheck, f.saved)}`);
+    if (f.saveError) io.out(`      not saved: ${f.saveError}`);
     if (f.shrinkCut) io.out('      (shrinking cut short by the time box or a signal: maybe not minimal)');
     io.out(f.litmus.replace(/^/gm, '      ').trimEnd());
   };
@@ -151,19 +164,29 @@ export async function fuzzFilesCommand(argv: string[], io: FuzzFilesIo): Promise
   const rate = summary.elapsedMs ? Math.round((summary.executions * 1000) / summary.elapsedMs) : 0;
   const cases = summary.files.reduce((n, f) => n + f.cases.length, 0);
   const coverable = summary.files.reduce((n, f) => n + f.platforms, 0);
-  const interrupted = summary.stoppedBy === 'signal';
-  const found = summary.failures.length + contract.length;
-  io.out(`${found ? 'BUG' : interrupted ? 'stop' : 'ok '}   ${summary.failures.length} failure${summary.failures.length === 1 ? '' : 's'}${contract.length ? ` and ${contract.length} contract error${contract.length === 1 ? '' : 's'}` : ''} in ${summary.trials} trials, ${summary.executions} executions (${rate}/s), ${hms(summary.elapsedMs)}${interrupted ? (found ? ' — stopped by signal, everything found so far is saved' : ' — interrupted by a signal: nothing found so far, which is not a pass') : ''}`);
+  const outcome = runOutcome(summary);
+  const interrupted = outcome.interrupted;
+  const found = outcome.status === 'bug';
+  const tail = interrupted ? (found ? ' — stopped by signal, everything found so far is saved' : ' — interrupted by a signal: nothing found so far, which is not a pass')
+    : outcome.status === 'untried' ? ' — no trial ran: nothing was tested, which is not a pass' : '';
+  io.out(`${found ? 'BUG' : outcome.status === 'ok' ? 'ok ' : 'stop'}   ${foundText(outcome)} in ${summary.trials} trial${summary.trials === 1 ? '' : 's'}, ${summary.executions} execution${summary.executions === 1 ? '' : 's'} (${rate}/s), ${hms(summary.elapsedMs)}${tail}`);
   io.out(`      matrix: ${cases} of ${coverable} file×platform combinations tried (${coverable ? ((100 * cases) / coverable).toFixed(cases < coverable / 100 ? 2 : 0) : 0}%)`);
   for (const f of summary.files) {
     if (f.pairs) io.out(`      ${f.file}: ${pairsText(f.pairs)}`);
     if (f.unrepresentable) io.out(`      ${f.file}: some platforms of the matrix skipped, the file's own platform kept: ${f.unrepresentable}`);
   }
   if (v.report !== undefined) {
-    const written = writeReports(v.report, summary, { checkShrunk });
-    io.out(`      reports: ${written.join(', ')}`);
+    // Checked writable before the run; if it broke since, what was found still decides the exit.
+    try {
+      const written = writeReports(v.report, summary, { checkShrunk, checkOwnFile });
+      io.out(`      reports: ${written.join(', ')}`);
+    } catch (e) {
+      if (!(e as NodeJS.ErrnoException)?.code) throw e;
+      io.err(`dmafuzz: --report ${v.report}: could not write the reports: ${writeErrorText(e)}`);
+      if (!found) return EXIT.usage;
+    }
   }
-  return found ? EXIT.bug : interrupted ? EXIT.inconclusive : EXIT.ok;
+  return found ? EXIT.bug : outcome.status === 'ok' ? EXIT.ok : EXIT.inconclusive;
 }
 
 /** "pairwise: all 47 pairs of settings covered (kernel, lineSize, ...)" or what is missing. */
@@ -176,6 +199,7 @@ function pairsText(p: PairCoverage): string {
 
 export const FUZZ_USAGE = `usage: dmafuzz fuzz FILE|DIR... [--time 2m] [--seed N] [--shard I/N] [--workers N|auto]
                     [--vary KEY,...] [--pin KEY=VALUE]... [--corpus DIR] [--report DIR] [--max-trials N]
+                    [--waive RULE-ID]...
 
 Your litmus tests for a time box across the platform matrix and kmalloc placements. Within the
 box, every pair of platform settings is covered before any combination repeats; then random.
@@ -191,6 +215,7 @@ failures are saved in the corpus as they arrive.
   --corpus DIR      where failures are saved, once each (default dmafuzz-corpus/)
   --report DIR      write summary.json, junit.xml and HTML pages there
   --max-trials N    stop after N trials of this shard (a fixed amount of work, e.g. for tests)
+  --waive RULE-ID   do not count this contract rule's findings as errors (repeatable; as in check)
   --help            print this help
 
 exit status: 0 nothing found, 1 a failure was found (also when interrupted after finding it),

@@ -11,7 +11,7 @@ import { checkCommand, EXIT, internalErrorLine, type Io } from './check-command.
 import { fuzzCommand } from './fuzz-command.js';
 import { FUZZ_USAGE, fuzzFilesCommand, namesFiles, type FuzzFilesIo } from './fuzz-files-command.js';
 import { escapeControls } from '../report/one-line.js';
-import { replayCommand } from './replay-command.js';
+import { REPLAY_USAGE, replayCommand } from './replay-command.js';
 import { exportCommand } from './export-command.js';
 
 export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<number> {
@@ -23,6 +23,10 @@ export function main(argv: string[], io: Io | FuzzFilesIo): number | Promise<num
     if (argv[0] === 'fuzz' && namesFiles(argv.slice(1))) return fuzzFilesCommand(argv.slice(1), io).catch((e: unknown) => failed(e, io, argv));
     if (argv[0] === 'selftest') return fuzzCommand(argv.slice(1), io);
     if (argv[0] === 'fuzz') return fuzzCommand(argv.slice(1), io, () => io.err('dmafuzz fuzz without files runs the self-test; it is now called dmafuzz selftest'));
+    if (argv[0] === 'replay' && asksHelp(argv.slice(1))) {
+      io.out(REPLAY_USAGE);
+      return EXIT.ok;
+    }
     if (argv[0] === 'replay') return replayCommand(argv.slice(1), io);
     if (argv[0] === 'export') return exportCommand(argv.slice(1), io);
     const o = parseArgs(argv);
@@ -68,14 +72,24 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A reader that goes away (`dmafuzz fuzz ... | head`) must not crash a run with a stack trace
+  // before it saves and reports: output to a closed pipe is dropped, the work goes on.
+  const closed = new Set<NodeJS.WriteStream>();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closed.add(stream);
+    });
+  }
+  const write = (stream: NodeJS.WriteStream, t: string) => void (closed.has(stream) || stream.write(t));
   const io: FuzzFilesIo = {
-    out: (t) => process.stdout.write(t + '\n'),
-    err: (t) => process.stderr.write(t + '\n'),
-    progress: { write: (t) => process.stderr.write(t), tty: process.stderr.isTTY === true },
+    out: (t) => write(process.stdout, t + '\n'),
+    err: (t) => write(process.stderr, t + '\n'),
+    progress: { write: (t) => write(process.stderr, t), tty: process.stderr.isTTY === true },
     // Ctrl-C / SIGTERM: stop starting work, save and report what was found; a second one kills.
     onStop: (stop) => {
       const handler = (sig: NodeJS.Signals) => {
-        process.stderr.write(`\ndmafuzz: ${sig}: interrupted; stopping now, saving and reporting what was found (again to kill)\n`);
+        write(process.stderr, `\ndmafuzz: ${sig}: interrupted; stopping now, saving and reporting what was found (again to kill)\n`);
         process.off('SIGINT', handler).off('SIGTERM', handler);
         stop();
       };

@@ -10,6 +10,16 @@ import { UsageError } from '../run/usage-error.js';
 import type { Io } from './check-command.js';
 import { parseSubcommand, wholeNumber } from './subcommand-args.js';
 
+export const REPLAY_USAGE = `usage: dmafuzz replay FILE.json
+       dmafuzz replay --target NAME --seed N [--path P] [--faults a,b]
+
+Run a saved failure again (check's dmafuzz-failures/, a fuzz corpus entry, a selftest failure),
+or a self-test failure from its generator target, seed and fast-check path. A record that names
+a litmus file runs the FILE.litmus next to it when there is one.
+
+exit status: 1 while it still fails, 0 once it no longer does, 2 usage or input error.
+See docs/fuzzing.md.`;
+
 export function replayCommand(argv: string[], io: Io): number {
   const { values, positionals } = parseSubcommand('replay', argv, ['target', 'seed', 'path', 'faults'], true);
   const faults = values.faults?.split(',') ?? [];

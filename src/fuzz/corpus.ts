@@ -7,7 +7,8 @@
 // never half-written); the .litmus file appears last, so every corpus test has its replay data.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { makeDir } from '../report/make-dir.js';
 import { join } from 'node:path';
 import { FAILURE_FORMAT, failureJson, type FailureRecord } from '../run/failure-file.js';
 import { reproduceCommand } from '../report/failure-report.js';
@@ -43,13 +44,42 @@ export function corpusRecord(f: ShrunkFailure, litmusFile: string): FailureRecor
   };
 }
 
-/** Save a failure unless the corpus has it; the entry, marked `known` if it was there. */
+/** A test's text without its comment lines: what makes two corpus entries the same failure. */
+const withoutComments = (text: string) => text.split('\n').filter((l) => !l.startsWith('//')).join('\n');
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Save a failure unless the corpus has it; the entry, marked `known` if it was there. Only the
+ * same test (comment lines aside: another night's header) counts as there: a file under the name
+ * that differs — the entry after the user fixed it, or anything else — is left alone and the
+ * next free name taken (NAME-HASH-2.litmus, -3, …), as saveFailure() does.
+ */
 export function saveToCorpus(dir: string, f: ShrunkFailure): CorpusEntry {
-  mkdirSync(dir, { recursive: true });
-  const base = `${f.test.replace(/[^A-Za-z0-9_.+-]/g, '_')}-${failureKey(f)}`;
-  const litmus = join(dir, `${base}.litmus`);
-  const replay = join(dir, `${base}.json`);
-  if (existsSync(litmus)) return { litmus, replay, known: true };
-  writeWhole(replay, failureJson(corpusRecord(f, litmus)));
-  return writeWhole(litmus, f.litmus) ? { litmus, replay } : { litmus, replay, known: true };
+  makeDir(dir);
+  const stem = `${f.test.replace(/[^A-Za-z0-9_.+-]/g, '_')}-${failureKey(f)}`;
+  const same = (path: string) => {
+    const there = readOrUndefined(path);
+    return there !== undefined && withoutComments(there) === withoutComments(f.litmus);
+  };
+  for (let n = 1; ; n++) {
+    const base = `${stem}${n > 1 ? `-${n}` : ''}`;
+    const litmus = join(dir, `${base}.litmus`);
+    const replay = join(dir, `${base}.json`);
+    if (existsSync(litmus)) {
+      if (same(litmus)) return { litmus, replay, known: true };
+      continue;
+    }
+    // The replay data first, so every corpus test has its own; a file of someone else's under its name: the next name.
+    const json = failureJson(corpusRecord(f, litmus));
+    if (!writeWhole(replay, json) && readOrUndefined(replay) !== json) continue;
+    if (writeWhole(litmus, f.litmus)) return { litmus, replay };
+    if (same(litmus)) return { litmus, replay, known: true }; // another writer saved it meanwhile
+  }
 }

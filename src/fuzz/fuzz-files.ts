@@ -19,6 +19,7 @@ import { isRule } from '../check/rules.js';
 import { parseLitmus, type ParsedLitmus } from '../litmus/parse.js';
 import { readLitmusFile } from '../litmus/read-file.js';
 import { covers, runBatch, runShrink, type BatchResult, type BatchTask, type KnownFailure, type ShrinkTask } from './batch.js';
+import { writeErrorText } from '../report/make-dir.js';
 import { saveToCorpus, failureKey, type CorpusEntry } from './corpus.js';
 import { fileMatrix, matrixSize, platformKey, type MatrixOptions } from '../kernel/platform-matrix.js';
 import { pairCoverage, platformFromKey, type PairCoverage } from './pairwise.js';
@@ -74,6 +75,8 @@ export interface SavedFailure extends ShrunkFailure {
   /** Other platforms (platformKey) whose trials shrank to this same counterexample. */
   alsoFoundOn: string[];
   saved?: CorpusEntry;
+  /** Why it could not be saved in the corpus (the failure still counts). */
+  saveError?: string;
 }
 
 export interface FileCase {
@@ -197,8 +200,15 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         if (same.foundOn !== f.foundOn && !same.alsoFoundOn.includes(f.foundOn)) same.alsoFoundOn.push(f.foundOn);
         return;
       }
-      const saved = o.corpus ? saveToCorpus(o.corpus, f) : undefined;
-      const sf: SavedFailure = { ...f, key, ms, alsoFoundOn: [], ...(saved ? { saved } : {}) };
+      // A corpus that stops taking files mid-run (disk full, unmounted) loses the file, not the
+      // failure: it is still reported, and the run's exit status still says a bug was found.
+      let saved: CorpusEntry | undefined, saveError: string | undefined;
+      try {
+        saved = o.corpus ? saveToCorpus(o.corpus, f) : undefined;
+      } catch (e) {
+        saveError = `--corpus ${o.corpus}: could not save it: ${writeErrorText(e)}`;
+      }
+      const sf: SavedFailure = { ...f, key, ms, alsoFoundOn: [], ...(saved ? { saved } : {}), ...(saveError ? { saveError } : {}) };
       failures.push(sf);
       known.push({ file: fileIndex, key, platform: f.platform, placement: f.placement });
       o.onFailure?.(sf);

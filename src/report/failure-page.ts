@@ -4,6 +4,7 @@
 // last the minimal litmus test and where it came from. Self-contained: no script, no external
 // resource. A rendering of the failure's report (src/report/report.ts): every section reads it.
 
+import { diffLines } from './fix-diff.js';
 import type { LocatedFinding } from '../check/file-findings.js';
 import { findingText } from './finding-text.js';
 import { xmlEscape as esc } from './junit.js';
@@ -22,7 +23,7 @@ function findingHtml(file: string, f: LocatedFinding): string {
 }
 
 function diffHtml(diff: string): string {
-  return diff.split('\n').map((l) => {
+  return diffLines(diff).map((l) => {
     const cls = l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : '';
     return cls ? `<span class="${cls}">${esc(l)}</span>` : esc(l);
   }).join('\n');
@@ -47,7 +48,8 @@ export function failurePageHtml(r: FailureReport): string {
       ? `<section id="findings"><h2>Contract findings (${findings.length})</h2><ul>${findings.map((x) => findingHtml(r.file, x)).join('\n')}</ul></section>`
       : '<section id="findings"><h2>Contract findings</h2><p>none: every DMA API rule the contract checker knows holds on every path.</p></section>');
     if (r.fix) {
-      sections.push(`<section id="fix"><h2>Suggested fix (re-checked: ok, no error finding)</h2><ul>${r.fix.steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul><pre class="diff">${diffHtml(r.fix.diff)}</pre></section>`);
+      const own = r.ownFix ? `<h3>Of your file <code>${esc(r.ownFix.file)}</code></h3><p>as <code>${esc(r.ownFix.command)}</code> gives it; apply with <code>patch -p1</code> or <code>git apply</code> in <code>${esc(r.ownFix.fix.applyIn)}</code></p><ul>${r.ownFix.fix.steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul><pre class="diff">${diffHtml(r.ownFix.fix.diff)}</pre><h3>Of the saved test <code>${esc(r.file)}</code></h3>` : `<p>Of the saved test <code>${esc(r.file)}</code>:</p>`;
+      sections.push(`<section id="fix"><h2>Suggested fix (re-checked: ok, no error finding)</h2>${own}<ul>${r.fix.steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ul><pre class="diff">${diffHtml(r.fix.diff)}</pre></section>`);
     } else if (r.noFix) {
       sections.push(`<section id="fix"><h2>No suggested fix</h2><p>${esc(r.noFix)}</p></section>`);
     }

@@ -33,6 +33,13 @@ export interface ShrunkCheck {
 export type CheckShrunk = (file: string, litmus: string) => ShrunkCheck | undefined;
 
 /**
+ * The user's own fuzzed file checked on the failure's platform (`dmafuzz check FILE --platform ...`),
+ * when the shrunk test is that file's program unchanged but for its platform: its fix, a diff of
+ * the user's file; undefined otherwise (shrunk, placed, or no fix there).
+ */
+export type CheckOwnFile = (file: string, shrunkLitmus: string) => { command: string; fix: FixReport } | undefined;
+
+/**
  * The command that reproduces a failure: check of the saved test, with its replay data when
  * check's bounds are not enough. The one place it is said: the reports, the corpus' replay file
  * and the fuzz command's output.
@@ -42,7 +49,7 @@ export function reproduceCommand(reproducesWithCheck: boolean, saved: { litmus: 
   return `dmafuzz check ${saved.litmus}${reproducesWithCheck ? '' : ` --replay ${saved.replay}`}`;
 }
 
-export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): FailureReport {
+export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk, checkOwnFile?: CheckOwnFile): FailureReport {
   const reproduce = reproduceCommand(f.reproducesWithCheck, f.saved);
   const file = f.saved?.litmus ?? `${f.test}.litmus`;
   const { program, source } = parseLitmus(f.litmus);
@@ -50,10 +57,12 @@ export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): Failu
   const c = pathOf(compilePaths(program, makePlatform(program.platform))[0], f.execution);
   const v = judgeExecution(c, f.execution);
   const check = checkShrunk?.(file, f.litmus);
+  const own = check?.fix ? checkOwnFile?.(f.file, f.litmus) : undefined;
   const found: FoundBy = { file: f.file, trial: f.trial, platformText: f.platformText, placementNotes: f.placementNotes, alsoFoundOn: f.alsoFoundOn, key: f.key, ms: f.ms, litmus: f.litmus };
   const shared = {
     file, test: f.test, verdict: 'bug' as const, reproduce, found,
     ...(check ? { contract: counted(check.findings), ...(check.fix ? { fix: check.fix } : {}), ...(check.noFix ? { noFix: check.noFix } : {}) } : {}),
+    ...(own ? { ownFix: { file: f.file, ...own } } : {}),
   };
   if (v.verdict !== 'bug') return { ...shared, title: `${f.test}: DMA bug on ${f.platformText}`, why: `DMA bug on ${f.platformText} (the saved execution no longer fails: ${reproduce} re-searches it)` };
   const run = traceRun(c, f.execution); // one replay for the report, its causes and the timeline
@@ -62,5 +71,5 @@ export function failureReport(f: SavedFailure, checkShrunk?: CheckShrunk): Failu
   // With no cause explained, the timeline's guess: the last change to the victim bytes before the read.
   const destroyer = timeline.steps.findIndex((s) => s.destroyer);
   const culprit = report.culprit ?? (destroyer >= 0 ? stepCulprit(c, run.trace, report.events.map((e) => e.text), destroyer, LAST_CHANGE, source) : undefined);
-  return { ...shared, title: bugTitle(f.test, report, program.condition !== undefined), why: report.why, ...(culprit ? { culprit } : {}), counterexample: report, timeline };
+  return { ...shared, title: bugTitle(f.test, report, v.condition), why: report.why, ...(culprit ? { culprit } : {}), counterexample: report, timeline };
 }

@@ -9,7 +9,7 @@ import type { FixSuggestion } from '../check/suggest-fix.js';
 
 export interface FixReport {
   steps: string[];
-  /** The unified diff: `--- a/PATH`, `+++ b/PATH`, hunks with 3 lines of context. */
+  /** The unified diff: `--- a/PATH`, `+++ b/PATH`, hunks with 3 lines of context; every line ends with a newline, so written out as it is it applies. */
   diff: string;
   /** PATH, relative to applyIn, with '/' separators. */
   path: string;
@@ -33,5 +33,11 @@ export function fixReport(original: string, fix: FixSuggestion, file: string, cw
   const patch = createTwoFilesPatch(`a/${path}`, `b/${path}`, original, fix.text, undefined, undefined, { context: 3 });
   // Drop the "=====" banner line jsdiff puts first and the tab it leaves after each file name.
   const lines = patch.split('\n').filter((l) => !/^=+$/.test(l)).map((l) => (/^(---|\+\+\+) /.test(l) ? l.replace(/\t$/, '') : l));
-  return { steps: fix.steps, diff: lines.join('\n').replace(/\n+$/, ''), path, applyIn };
+  // Ends with a newline: without it `git apply` says "corrupt patch" and patch "unexpectedly ends in middle of line".
+  return { steps: fix.steps, diff: lines.join('\n').replace(/\n+$/, '') + '\n', path, applyIn };
+}
+
+/** A diff's lines, for renderings that indent or mark each one. */
+export function diffLines(diff: string): string[] {
+  return diff.replace(/\n$/, '').split('\n');
 }

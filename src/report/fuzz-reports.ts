@@ -3,19 +3,22 @@
 // rendered by each. Written whole under a hidden temporary name and renamed into place
 // (src/report/write-whole.ts), so a report is never half-written.
 
-import { mkdirSync } from 'node:fs';
+import { makeDir } from './make-dir.js';
 import { join } from 'node:path';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
-import { failureReport, type CheckShrunk } from './failure-report.js';
+import { failureReport, type CheckOwnFile, type CheckShrunk } from './failure-report.js';
 import { failurePageHtml } from './failure-page.js';
 import { indexHtml } from './index-page.js';
 import { junitXml } from './junit.js';
+import { runOutcome } from './run-outcome.js';
 import type { FailureReport } from './report.js';
 import { writeWhole } from './write-whole.js';
 
 export interface ReportOptions {
   /** `dmafuzz check` of each shrunk test, for its contract findings and fix (the CLI passes src/run/check-file.ts). */
   checkShrunk?: CheckShrunk;
+  /** `dmafuzz check FILE --platform ...` of the user's file, for its own fix (src/run/check-shrunk.ts). */
+  checkOwnFile?: CheckOwnFile;
 }
 
 /** reports: the report of each of s.failures, in order. */
@@ -24,6 +27,8 @@ export function summaryJson(s: FuzzSummary, reports: readonly FailureReport[] = 
     dmafuzz: 'fuzz-summary/1',
     seed: s.seed, shard: `${s.shard.index + 1}/${s.shard.count}`, workers: s.workers, startedAt: s.startedAt, elapsedMs: s.elapsedMs, stoppedBy: s.stoppedBy,
     trials: s.trials, executions: s.executions,
+    // What the console's last line, junit.xml and index.html count (src/report/run-outcome.ts).
+    outcome: runOutcome(s),
     files: s.files,
     failures: s.failures.map((f, i) => ({
       ...whyOf(reports[i]),
@@ -36,13 +41,13 @@ export function summaryJson(s: FuzzSummary, reports: readonly FailureReport[] = 
 
 /** Write every report; returns the paths written. */
 export function writeReports(dir: string, s: FuzzSummary, o: ReportOptions = {}): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const written: string[] = [];
   const put = (name: string, text: string) => {
     writeWhole(join(dir, name), text, { replace: true });
     written.push(join(dir, name));
   };
-  const reports = s.failures.map((f) => failureReport(f, o.checkShrunk));
+  const reports = s.failures.map((f) => failureReport(f, o.checkShrunk, o.checkOwnFile));
   put('summary.json', JSON.stringify(summaryJson(s, reports), null, 2) + '\n');
   put('junit.xml', junitXml(s, reports));
   const pages: { report: FailureReport; href: string }[] = [];
@@ -61,7 +66,9 @@ function whyOf(r: FailureReport | undefined): object {
   return {
     title: r.title, why: r.why, reproduce: r.reproduce,
     ...(r.counterexample ? { cause: r.counterexample.cause } : {}),
+    // fix: a diff of the saved test (fix.path); ownFix: of the user's fuzzed file, when it applies there.
     ...(r.contract ? { findings: r.contract.findings, ...(r.fix ? { fix: r.fix } : {}), ...(r.noFix ? { noFix: r.noFix } : {}) } : {}),
+    ...(r.ownFix ? { ownFix: r.ownFix } : {}),
     ...(r.culprit ? { culprit: r.culprit } : {}),
   };
 }

@@ -5,11 +5,16 @@
 
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { xmlEscape as esc } from './junit.js';
+import { foundText, notAPass, runOutcome } from './run-outcome.js';
 import type { FailureReport } from './report.js';
 import { STYLE } from './timeline-html.js';
 
 export function indexHtml(s: FuzzSummary, failures: readonly { report: FailureReport; href: string }[]): string {
-  const title = `dmafuzz fuzz: ${s.failures.length} failure${s.failures.length === 1 ? '' : 's'}`;
+  // The same counts as the console's last line and junit.xml (src/report/run-outcome.ts).
+  const outcome = runOutcome(s);
+  const notPass = notAPass(outcome, s.trials);
+  const title = `dmafuzz fuzz: ${foundText(outcome)}${notPass ? ` — ${notPass}` : ''}`;
+  const contractErrors = s.files.flatMap((f) => (f.contract ?? []).map((x) => `<li><code>${esc(`${f.file}:${x.line ?? 0}:${x.col ?? 0}: ${x.rule}`)}</code> ${esc(x.message)}${x.witness?.replay ? ` · reproduce: <code>${esc(x.witness.replay)}</code>` : ''}</li>`));
   const rate = s.elapsedMs ? Math.round((s.executions * 1000) / s.elapsedMs) : 0;
   const pairs = s.files.reduce((n, f) => n + f.cases.length, 0);
   const coverable = s.files.reduce((n, f) => n + f.platforms, 0);
@@ -33,7 +38,8 @@ table.files { border-collapse: collapse; } .files td, .files th { border: 1px so
 <h1>${esc(title)}</h1>
 <p id="run">seed ${s.seed}, shard ${s.shard.index + 1}/${s.shard.count}, ${s.workers} worker(s), started ${esc(s.startedAt)}, ${(s.elapsedMs / 1000).toFixed(1)} s, stopped by ${esc(s.stoppedBy)}; ${s.trials} trials, ${s.executions} executions (${rate}/s)</p>
 <h2>Failures (${failures.length})</h2>
-${failures.length ? `<ul id="failures">\n${list.join('\n')}\n</ul>` : '<p id="failures">none found in this run.</p>'}
+${failures.length ? `<ul id="failures">\n${list.join('\n')}\n</ul>` : `<p id="failures">${contractErrors.length ? 'no counterexample; the contract errors below make the run fail.' : notPass ? `none found so far: ${esc(notPass)}.` : 'none found in this run.'}</p>`}
+${contractErrors.length ? `<h2>Contract errors (${contractErrors.length})</h2>\n<ul id="contract-errors">\n${contractErrors.join('\n')}\n</ul>` : ''}
 <h2>Files and platforms</h2>
 <p id="coverage">${pairs} of ${coverable} file × platform pairs explored (${coverable ? ((100 * pairs) / coverable).toFixed(1) : '0'} %).</p>
 <table class="files" id="files"><thead><tr><th>file</th><th>result</th><th>platforms explored</th><th>trials</th><th>executions</th><th>failing platforms</th></tr></thead><tbody>

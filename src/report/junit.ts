@@ -1,8 +1,9 @@
 // JUnit XML of a `dmafuzz fuzz FILES` run, for CI dashboards: one <testsuite> per litmus file;
-// in it one <testcase> per distinct failure found (named by the test and what went wrong), or,
-// with no failure, one failing <testcase> per contract error the run found (a dma-debug WARN, an
-// order the device can observe), or one passing <testcase> for the file when nothing was found,
-// or one skipped; waived findings are listed in the suite's <system-out>. A <failure>'s
+// in it one <testcase> per distinct failure found (named by the test and what went wrong) and
+// one failing <testcase> per contract error the run found with no counterexample (a dma-debug WARN, an
+// order the device can observe), or one passing <testcase> for the file when nothing was found on
+// trials that ran to the end of the box, an <error> one when a signal cancelled the run first, or
+// one skipped (an `expect bug` file, or one no trial reached); waived findings are listed in the suite's <system-out>. A <failure>'s
 // message is the one-line "why"; its body has the explanation, the culprit, the contract findings, the fix
 // and the command that reproduces it. The platform pairs explored are the suite's <properties>,
 // not testcases (one bug found on 800 platforms is one failure, not 800). Times are the workers'
@@ -10,9 +11,11 @@
 // Every failure is a rendering of its report (src/report/report.ts, built once by failure-report.ts).
 // Attributes follow the JUnit schema CI servers read (Jenkins' junit-10.xsd; tests/fixtures/junit.xsd).
 
+import { diffLines } from './fix-diff.js';
 import type { LocatedFinding } from '../check/file-findings.js';
 import type { FuzzSummary } from '../fuzz/fuzz-files.js';
 import { findingText } from './finding-text.js';
+import { fileTrials } from './run-outcome.js';
 import { culpritText, explanationLines } from './render.js';
 import type { FailureReport } from './report.js';
 
@@ -47,7 +50,8 @@ export function failureBody(r: FailureReport): string {
         if (x.witness.replay) out.push(`    replay: ${x.witness.replay}`);
       }
     }
-    if (r.fix) out.push('', 'suggested fix (re-checked: ok, no error finding):', ...r.fix.steps.map((s) => `  - ${s}`), ...r.fix.diff.split('\n').map((l) => `  ${l}`));
+    if (r.ownFix) out.push('', `suggested fix of your file ${r.ownFix.file} (as \`${r.ownFix.command}\` gives it; re-checked: ok, no error finding; apply with patch -p1 or git apply in ${r.ownFix.fix.applyIn}):`, ...r.ownFix.fix.steps.map((s) => `  - ${s}`), ...diffLines(r.ownFix.fix.diff).map((l) => `  ${l}`));
+    if (r.fix) out.push('', `suggested fix of the saved test ${r.file} (re-checked: ok, no error finding):`, ...r.fix.steps.map((s) => `  - ${s}`), ...diffLines(r.fix.diff).map((l) => `  ${l}`));
     else if (r.noFix) out.push('', `no suggested fix: ${r.noFix}`);
   }
   if (r.counterexample) out.push('', 'counterexample:', ...explanationLines(r.counterexample, '  '));
@@ -67,20 +71,26 @@ function findingBody(file: string, x: LocatedFinding): string {
 /** reports: the run's failures' reports (src/report/failure-report.ts). */
 export function junitXml(s: FuzzSummary, reports: readonly FailureReport[]): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  let tests = 0, failures = 0, skipped = 0;
+  let tests = 0, failures = 0, errors = 0, skipped = 0;
   for (const f of s.files) {
     const mine = reports.filter((r) => r.found?.file === f.file);
     const ms = f.cases.reduce((n, c) => n + c.ms, 0);
-    // A contract error with no counterexample (a dma-debug WARN, an order the device can observe)
-    // fails the run too: its own testcase when the file has no counterexample, else it is one more
-    // finding in those failures' bodies (one bug, one failing testcase).
-    const contract = mine.length ? [] : f.contract ?? [];
+    // A contract error found with no counterexample (a dma-debug WARN, an order the device can
+    // observe) fails the run too: its own testcase, counted as the console and index.html count it.
+    const contract = f.contract ?? [];
     const failed = mine.length + contract.length;
+    // Nothing found is a pass only when the file was tried and the run was not cancelled: a
+    // cancelled run is an error testcase, a file no trial reached a skipped one (docs/fuzzing.md).
+    const trials = fileTrials(f);
+    const cancelled = !f.skipped && !failed && s.stoppedBy === 'signal';
+    const untried = !f.skipped && !failed && !cancelled && trials === 0;
     const suiteTests = f.skipped || !failed ? 1 : failed;
+    const suiteSkipped = f.skipped || untried ? 1 : 0;
     tests += suiteTests;
     failures += failed;
-    skipped += f.skipped ? 1 : 0;
-    out.push(`  <testsuite${attrs({ name: f.file, tests: suiteTests, failures: failed, errors: 0, skipped: f.skipped ? 1 : 0, time: seconds(ms), timestamp: s.startedAt.slice(0, 19) })}>`);
+    errors += cancelled ? 1 : 0;
+    skipped += suiteSkipped;
+    out.push(`  <testsuite${attrs({ name: f.file, tests: suiteTests, failures: failed, errors: cancelled ? 1 : 0, skipped: suiteSkipped, time: seconds(ms), timestamp: s.startedAt.slice(0, 19) })}>`);
     const props: [string, string | number][] = [
       ['test', f.test ?? ''], ['seed', s.seed], ['shard', `${s.shard.index + 1}/${s.shard.count}`], ['stopped by', s.stoppedBy],
       ['platforms covered', `${f.cases.length} of ${f.platforms}`],
@@ -90,6 +100,10 @@ export function junitXml(s: FuzzSummary, reports: readonly FailureReport[]): str
     out.push('    <properties>', ...props.map(([name, value]) => `      <property${attrs({ name, value })}/>`), '    </properties>');
     const name = f.test ?? f.file;
     if (f.skipped) out.push(`    <testcase${attrs({ name, classname: f.file, time: '0' })}><skipped${attrs({ message: f.skipped })}/></testcase>`);
+    else if (cancelled) {
+      const why = `the run was cancelled by a signal after ${trials} trial${trials === 1 ? '' : 's'} of this file (${f.cases.length} of ${f.platforms} platforms): nothing found so far, which is not a pass`;
+      out.push(`    <testcase${attrs({ name: `${name}: run cancelled after ${trials} trial${trials === 1 ? '' : 's'}`, classname: f.file, time: seconds(ms) })}><error${attrs({ message: why, type: 'cancelled' })}/></testcase>`);
+    } else if (untried) out.push(`    <testcase${attrs({ name, classname: f.file, time: '0' })}><skipped${attrs({ message: 'not tested: no trial of this file ran before the run ended' })}/></testcase>`);
     else if (!failed) out.push(`    <testcase${attrs({ name: `${name}: no DMA bug on ${f.cases.length} of ${f.platforms} platforms`, classname: f.file, time: seconds(ms) })}/>`);
     for (const r of mine) {
       out.push(`    <testcase${attrs({ name: `${r.title} [${r.found.key}]`, classname: f.file, time: seconds(r.found.ms) })}>`);
@@ -105,7 +119,7 @@ export function junitXml(s: FuzzSummary, reports: readonly FailureReport[]): str
     if (f.waived?.length) out.push(`    <system-out>${xmlEscape(['waived findings (never a failure):', ...f.waived.flatMap((x) => findingBody(f.file, x).split('\n').map((l) => `  ${l}`))].join('\n'))}</system-out>`);
     out.push('  </testsuite>');
   }
-  out.splice(1, 0, `<testsuites${attrs({ name: 'dmafuzz fuzz', tests, failures, errors: 0, skipped, time: seconds(s.elapsedMs) })}>`);
+  out.splice(1, 0, `<testsuites${attrs({ name: 'dmafuzz fuzz', tests, failures, errors, skipped, time: seconds(s.elapsedMs) })}>`);
   out.push('</testsuites>');
   return out.join('\n') + '\n';
 }

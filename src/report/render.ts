@@ -3,6 +3,7 @@
 // full explanation for a bug. The JSON: the report's fields, with the search's numbers at the top
 // level where CI scripts have always read them.
 
+import { diffLines } from './fix-diff.js';
 import { formatFinalStates } from '../oracle/final-states.js';
 import type { Checked } from '../run/check-file.js';
 import type { CounterexampleReport } from './counterexample.js';
@@ -45,7 +46,7 @@ export function reportText(rep: CheckReport): string {
     out.push('', '  suggested fix (re-checked: ok, no error finding):');
     for (const step of rep.fix.steps) out.push(`    - ${step}`);
     // Flush left, so the diff can be cut and pasted into `git apply` or `patch -p1` as it is.
-    out.push(`    (a diff of ${rep.fix.path}: apply it ${rep.fix.applyIn === '.' ? 'from the directory dmafuzz ran in' : `in ${rep.fix.applyIn}`} with \`git apply\` or \`patch -p1\`)`, ...rep.fix.diff.split('\n'));
+    out.push(`    (a diff of ${rep.fix.path}: apply it ${rep.fix.applyIn === '.' ? 'from the directory dmafuzz ran in' : `in ${rep.fix.applyIn}`} with \`git apply\` or \`patch -p1\`)`, ...diffLines(rep.fix.diff));
   }
   if (rep.noFix) out.push('', `  no suggested fix: ${rep.noFix}`);
   if (rep.replay && rep.counterexample) {

@@ -10,6 +10,7 @@ import type { LocatedFinding } from '../check/file-findings.js';
 import { hex } from '../exec/values.js';
 import type { Expectation } from '../litmus/parse.js';
 import type { CheckResult } from '../oracle/check.js';
+import type { ConditionVerdict } from '../oracle/condition.js';
 import type { FinalStates } from '../oracle/final-states.js';
 import type { Checked } from '../run/check-file.js';
 import type { Cause } from './cause.js';
@@ -51,6 +52,11 @@ export interface Report {
   found?: FoundBy;
   /** A fuzz failure: its timeline, for the HTML page. */
   timeline?: Timeline;
+  /**
+   * A fuzz failure whose test is the user's file unchanged but for platform settings: the fix of
+   * that file (`fix` is of the saved test), as `command` (check FILE --platform ...) gives it.
+   */
+  ownFix?: { file: string; command: string; fix: FixReport };
 }
 
 /** The report of a checked file: it always says what was searched. */
@@ -127,7 +133,7 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
   };
   return {
     file: o.file, test: o.name, verdict: o.verdict, ...(o.expect ? { expect: o.expect } : {}),
-    title: o.report ? bugTitle(o.name, o.report, r.counterexample?.result.condition !== undefined) : `${o.name}: ${o.verdict === 'bug' ? 'contract error' : o.verdict}`,
+    title: o.report ? bugTitle(o.name, o.report, r.counterexample?.result.condition) : `${o.name}: ${o.verdict === 'bug' ? 'contract error' : o.verdict}`,
     ...(why ? { why } : {}),
     ...(o.report?.culprit ? { culprit: o.report.culprit } : {}),
     ...(o.report ? { counterexample: o.report } : {}),
@@ -141,10 +147,17 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
 }
 
 /** A counterexample's short name: the test, the mechanism and the read it broke ("rx: a stale cache line read at cpu0's `r0 = ...`"). */
-export function bugTitle(test: string, rep: CounterexampleReport, condition: boolean): string {
+export function bugTitle(test: string, rep: CounterexampleReport, condition: ConditionVerdict | undefined): string {
   const first = rep.causes[0];
-  const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : condition ? 'the exists condition holds on arm64 only' : 'an observation the ideal platform cannot make';
+  const what = first ? `${MECHANISM[first.kind]} at ${first.reader}` : condition ? conditionTitle(condition) : 'an observation the ideal platform cannot make';
   return `${test}: ${what}`;
+}
+
+/** As the condition's verdict says it (src/oracle/condition.ts): arm64 only, any machine, or not decided. */
+function conditionTitle(c: ConditionVerdict): string {
+  const does = `the ${c.kind} condition ${c.kind === 'exists' ? 'holds' : 'fails'}`;
+  return c.anyMachine === true ? `${does} on the ideal platform too (a race on any machine)`
+    : c.anyMachine === false ? `${does} on arm64 only` : `${does} on arm64 (not decided on the ideal platform)`;
 }
 
 /** Each mechanism of src/report/cause.ts in a few words, for a report's title. */
@@ -178,7 +191,7 @@ function describeSearch(r: CheckResult, replayed = false): string {
 function searched(r: CheckResult): string {
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const bound = (events: number) =>
-    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/evictions of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
+    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/eviction${events === 1 ? '' : 's'} of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
   const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
   if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
   const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
@@ -189,5 +202,5 @@ function searched(r: CheckResult): string {
 function foundBy(r: CheckResult, replayed: boolean): string {
   if (replayed) return 'in the replayed execution';
   if (r.method === 'random') return `by random search (seed ${r.seed}) after ${r.randomExecutions} executions`;
-  return `by exhaustive search with up to ${r.bound.events} fill${r.bound.events === 1 ? '' : 's'}/evictions after ${r.executions} execution${r.executions === 1 ? '' : 's'}`;
+  return `by exhaustive search with up to ${r.bound.events} fill${r.bound.events === 1 ? '' : 's'}/eviction${r.bound.events === 1 ? '' : 's'} after ${r.executions} execution${r.executions === 1 ? '' : 's'}`;
 }

@@ -12,7 +12,7 @@
 // file is written whole under a hidden temporary name and hard-linked into place (write-whole.ts).
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Execution } from '../exec/execution.js';
 import { parseLitmus } from '../litmus/parse.js';
@@ -22,6 +22,7 @@ import { programFromJson, toJson } from '../program/json.js';
 import type { Program } from '../program/types.js';
 import type { Counterexample } from './counterexample.js';
 import { writeWhole } from '../report/write-whole.js';
+import { makeDir } from '../report/make-dir.js';
 
 export const FAILURE_FORMAT = 'dmafuzz-counterexample/1';
 /** Where `dmafuzz check` and `dmafuzz selftest` save failures unless told otherwise. */
@@ -62,7 +63,7 @@ export function failureJson(record: FailureRecord): string {
  * twice, it is the same file; a different file under the name is kept and `-2`, `-3`… taken.
  */
 export function saveFailure(record: FailureRecord, dir = FAILURE_DIR, stem = record.test ?? 'failure'): string {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const text = failureJson(record);
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   const base = `${stem.replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 100)}-${hash}`;
@@ -116,17 +117,26 @@ export function readFailureFile(file: string): FailureRecord {
 }
 
 /** The counterexample a saved failure holds: its program from the file or from the litmus file it names. */
-export function loadFailure(file: string): FailureRecord & Counterexample {
+export function loadFailure(file: string): FailureRecord & Counterexample & { litmusNote?: string } {
   const r = readFailureFile(file);
   let program = r.program;
+  let litmusNote: string | undefined;
   if (!program) {
     if (!r.file) throw new FailureFileError(`${file}: names no litmus file and holds no program`);
-    // as saved (relative to where the command ran), else next to the failure file (a corpus moved whole)
-    const litmus = [r.file, join(dirname(file), basename(r.file)), resolve(dirname(file), r.file)].find((p) => existsSync(p));
+    // First the test next to the failure file under its own name (a corpus entry NAME-HASH.json
+    // beside NAME-HASH.litmus: a copied corpus replays its own test, not the one the record names
+    // relative to where fuzz ran); then as saved, relative to where the command ran; then next to
+    // the failure file under the recorded name (a corpus moved whole).
+    const beside = join(dirname(file), `${basename(file).replace(/\.json$/i, '')}.litmus`);
+    const litmus = [beside, r.file, join(dirname(file), basename(r.file)), resolve(dirname(file), r.file)].find((p) => existsSync(p));
     if (!litmus) throw new FailureFileError(`${file}: the litmus file it is of, ${r.file}, is not there`);
-    program = parseLitmus(readLitmusFile(litmus)).program;
+    const text = readLitmusFile(litmus);
+    if (litmus === beside && resolve(r.file) !== resolve(beside) && existsSync(r.file) && readLitmusFile(r.file) !== text) {
+      litmusNote = `note: replaying ${beside} (next to ${file}); ${r.file}, the file it records, differs`;
+    }
+    program = parseLitmus(text).program;
   }
   const { version: _v, faults: _f, ...own } = makePlatform({ ...(program.platform ?? {}), ...(r.platformOverrides ?? {}) });
   const platform: PlatformConfig = r.platform ?? { ...DEFAULT_PLATFORM, ...own };
-  return { ...r, program, platform };
+  return { ...r, program, platform, ...(litmusNote ? { litmusNote } : {}) };
 }

@@ -18,7 +18,7 @@ export function formatCounterexample(x: Counterexample, title = 'counterexample'
   // The litmus test carries the platform it failed on.
   const c = compileCounterexample({ ...x, program: { ...x.program, platform: settings(x.platform) } });
   const size = sizeOf(x);
-  const head = `${title}: ${size.ops} ops, ${size.events} hardware events${x.faults?.length ? `  [model faults: ${x.faults.join(', ')}]` : ''}`;
+  const head = `${title}: ${size.ops} op${size.ops === 1 ? '' : 's'}, ${size.events} hardware event${size.events === 1 ? '' : 's'}${x.faults?.length ? `  [model faults: ${x.faults.join(', ')}]` : ''}`;
   const verdict = judgeExecution(c, x.execution);
   if (verdict.verdict !== 'bug') return [head, '', ...printLitmus(c.program).trimEnd().split('\n').map((l) => `  ${l}`)].join('\n');
   const rep = explainCounterexample(c, x.execution, verdict);

@@ -22,10 +22,13 @@ export interface ReplayResult {
 }
 
 export function replay(source: ReplaySource): ReplayResult {
-  const counterexample = typeof source === 'string' ? strip(loadFailure(source)) : 'format' in source ? strip(source as FailureRecord & Counterexample) : fromGenerator(source);
+  const loaded = typeof source === 'string' ? loadFailure(source) : undefined;
+  const counterexample = loaded ? strip(loaded) : 'format' in (source as object) ? strip(source as FailureRecord & Counterexample) : fromGenerator(source as { target: string; seed: number; path: string; faults?: ModelFault[] });
   const verdict = judgeCounterexample(counterexample);
   if (!verdict) throw new Error('replay: the saved program no longer compiles');
-  return { counterexample, verdict, text: formatCounterexample(counterexample, verdict.verdict === 'bug' ? 'counterexample' : `no longer a counterexample (${verdict.verdict})`) };
+  const text = formatCounterexample(counterexample, verdict.verdict === 'bug' ? 'counterexample' : `no longer a counterexample (${verdict.verdict})`);
+  // Which litmus file was replayed, when the one the record names differs (a copied corpus).
+  return { counterexample, verdict, text: loaded?.litmusNote ? `${loaded.litmusNote}\n${text}` : text };
 }
 
 function strip(r: FailureRecord & Counterexample): Counterexample {
