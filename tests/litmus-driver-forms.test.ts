@@ -5,6 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import { parseLitmus } from '../src/litmus/parse.js';
 import type { CpuOp, Program } from '../src/program/types.js';
+import type { PlatformConfig } from '../src/platform/platform.js';
+import { checkProgramAs, loadLitmus } from '../src/run/check-file.js';
 
 const prog = (text: string): Program => parseLitmus(text).program;
 const cpuOps = (text: string) => prog(text).actors[0].ops as CpuOp[];
@@ -49,5 +51,28 @@ describe('alignment attributes on struct members (include/linux/cache.h, arch/ar
     expect(() => prog(priv('struct priv { u32 stats; u8 rx[256] __aligned(96); };'))).toThrow(/an alignment is a power of two, not 96/);
     expect(() => prog(priv('struct priv { u32 stats; u8 rx[256] __cacheline_aligned; };'))).toThrow(/__cacheline_aligned also names a section.*____cacheline_aligned .*__aligned\(ARCH_DMA_MINALIGN\)/);
     expect(() => prog(priv('struct priv { u32 stats; u8 rx[256] __attribute__((unused)); };'))).toThrow(/__attribute__\(\(unused\)\) is not supported here/);
+  });
+});
+
+describe('the alignment advice names ARCH_DMA_MINALIGN as arm64 defines it (128), not the platform\'s line size', () => {
+  const counter = `DMA t\nstruct priv { u32 stats; u8 rx[256]; };\n{ kmalloc struct priv p; mmio DB; }\ncpu drv {\n  h = dma_map_single(dev, p.rx, 256, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  p.stats = 1;\n  wait_for_irq(irq);\n  dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);\n  r = *(u32 *)(p.rx);\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  dma_write(h, 256, 0x5a);\n  raise_irq(irq);\n}\n`;
+  const fields = `DMA t\n{ kmalloc priv[512]; field stats[4] in priv; field rx[256] in priv + 4; mmio DB; }\ncpu drv {\n  h = dma_map_single(dev, rx, 256, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  *(u32 *)stats = 1;\n  wait_for_irq(irq);\n  dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);\n  r = *(u32 *)rx;\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  dma_write(h, 256, 0x5a);\n  raise_irq(irq);\n}\n`;
+  const check = (text: string, platform: Partial<PlatformConfig> = {}, fix = false) => {
+    const loaded = loadLitmus('t.litmus', text, platform);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    return checkProgramAs('t.litmus', loaded.compiled, undefined, { fix }, loaded.parsed.source, text, loaded.parsed);
+  };
+  const shares = (c: ReturnType<typeof check>) => c.contract!.findings.filter((f) => f.rule === 'ownership/shares-cache-line').map((f) => f.message);
+  test('on a 64-byte-line platform: ARCH_DMA_MINALIGN is 128 (dma_get_cache_alignment() is the 64)', () => {
+    const [m] = shares(check(counter));
+    expect(m).toMatch(/align and pad the buffer to ARCH_DMA_MINALIGN \(128 on arm64: __aligned\(ARCH_DMA_MINALIGN\); this platform's cache lines are 64 bytes\)/);
+  });
+  test('above 128 bytes the granule itself is the advice', () => {
+    const [m] = shares(check(counter, { cwg: 256 }));
+    expect(m).toMatch(/align and pad the buffer to this platform's 256-byte cache writeback granule \(dma_get_cache_alignment\(\); ARCH_DMA_MINALIGN, 128, is less\)/);
+  });
+  test('the fix says ARCH_DMA_MINALIGN is 128 and ____cacheline_aligned is not it', () => {
+    const c = check(fields, {}, true);
+    expect(c.fix?.steps.join("\n")).toMatch(/to ARCH_DMA_MINALIGN \(128 bytes on arm64\) and pad it to a multiple of that \(__aligned\(ARCH_DMA_MINALIGN\); ____cacheline_aligned is only 64\)/);
   });
 });
