@@ -76,3 +76,25 @@ describe('the alignment advice names ARCH_DMA_MINALIGN as arm64 defines it (128)
     expect(c.fix?.steps.join("\n")).toMatch(/to ARCH_DMA_MINALIGN \(128 bytes on arm64\) and pad it to a multiple of that \(__aligned\(ARCH_DMA_MINALIGN\); ____cacheline_aligned is only 64\)/);
   });
 });
+
+describe('errors found while expanding paths and placing memory are at the statement, in kernel words', () => {
+  const error = (text: string, platform: Partial<PlatformConfig> = {}) => {
+    const loaded = loadLitmus('t.litmus', text, platform);
+    if (!('kind' in loaded)) throw new Error('expected an input error');
+    return `${loaded.line}:${loaded.col}: ${loaded.message}`;
+  };
+  test('a mapping whose size is read from memory: the map, not 1:1 and "c 2 (dma_map)"', () => {
+    const text = 'DMA x\n{ kmalloc u8 buf[256]; kmalloc u8 meta[64] = 0x40; mmio DB; }\ncpu c {\n  len = *(u8 *)meta;\n  h = dma_map_single(dev, buf, len, DMA_TO_DEVICE);\n}\n';
+    expect(error(text)).toBe("5:3: the size of this mapping depends on a value read on this path; a mapping's size is known when it is made (write the length, or compute it from constants)");
+    // inside a branch: the statement in the branch
+    const nested = 'DMA x\n{ kmalloc u8 buf[256]; kmalloc u8 meta[64] = 0x40; mmio DB; }\ncpu c {\n  len = *(u8 *)meta;\n  if (len) {\n    writel(1, DB);\n    h = dma_map_single(dev, buf, len, DMA_TO_DEVICE);\n  }\n}\n';
+    expect(error(nested)).toMatch(/^7:5: the size of this mapping depends on a value read/);
+  });
+  const pool = (body: string) => `DMA x\n{ page rx[4096]; kmalloc b[64]; mmio DB; }\ncpu drv {\n${body}\n}\n`;
+  const refusal = 'dma_alloc_noncoherent() from a restricted DMA pool (restrictedPool = true) is not modelled; use dma_alloc_coherent(), or restrictedPool = false';
+  test('dma_alloc_noncoherent() with a restricted pool: at the call, not "drv op 1 (...)"', () => {
+    expect(error(pool('  writel(0, DB);\n  rx = dma_alloc_noncoherent(dev, 64, &rx_dma, DMA_FROM_DEVICE, GFP_KERNEL);'), { restrictedPool: true })).toBe(`5:3: ${refusal}`);
+    // in a branch, after a read: the path's op numbers are not the program's
+    expect(error(pool('  x = READ_ONCE(*(u32 *)b);\n  if (x) {\n    writel(0, DB);\n    writel(0, DB);\n    rx = dma_alloc_noncoherent(dev, 64, &rx_dma, DMA_FROM_DEVICE, GFP_KERNEL);\n  }\n  r = 1;'), { restrictedPool: true })).toBe(`8:5: ${refusal}`);
+  });
+});
