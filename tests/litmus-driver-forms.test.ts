@@ -98,3 +98,16 @@ describe('errors found while expanding paths and placing memory are at the state
     expect(error(pool('  x = READ_ONCE(*(u32 *)b);\n  if (x) {\n    writel(0, DB);\n    writel(0, DB);\n    rx = dma_alloc_noncoherent(dev, 64, &rx_dma, DMA_FROM_DEVICE, GFP_KERNEL);\n  }\n  r = 1;'), { restrictedPool: true })).toBe(`8:5: ${refusal}`);
   });
 });
+
+describe('ret = dma_map_sgtable(...) (kernel/dma/mapping.c: 0, or a negative errno)', () => {
+  const T = (map: string, check: string) => `DMA x\n{ kmalloc u8 b0[512]; kmalloc u8 b1[512]; mmio DB; }\ncpu c {\n  sg_set_buf(&sgt[0], b0, 512);\n  sg_set_buf(&sgt[1], b1, 512);\n  ${map}\n  ${check}\n  writel(1, DB);\n  dma_unmap_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);\n}\ndevice d {\n  wait_write(DB);\n  dma_write(sgt[1], 4, 7);\n}\n`;
+  test('ret is 0 exactly when the count dma_map_sg() gives is not: the same program as n = dma_map_sg() with ret computed from it', () => same(
+    T('ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'),
+    T('t0 = dma_map_sg(dev, sgt, 2, DMA_FROM_DEVICE);\n  ret = (t0 == 0) * 0xfffffffffffffffb;', 'if (ret) return ret;'),
+  ));
+  test('a declaration with a call initializer is the assignment: int ret = dma_map_sgtable(...); dma_addr_t h = dma_map_single(...);', () => {
+    same(T('int ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'), T('ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'));
+    const single = (decl: string) => `DMA x\n{ kmalloc b[64]; mmio DB; }\ncpu c {\n  ${decl}\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n}\n`;
+    same(single('dma_addr_t h = dma_map_single(dev, b, 64, DMA_TO_DEVICE);'), single('h = dma_map_single(dev, b, 64, DMA_TO_DEVICE);'));
+  });
+});

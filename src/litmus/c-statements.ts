@@ -4,7 +4,7 @@
 // inlined where they are called (`static void fec_refill(int i) { ... }`), as the compiler would.
 
 import { num, type Expr } from '../program/expr.js';
-import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { sizeOf, type CType } from './c-types.js';
 import type { Token } from './lexer.js';
 import { DeviceStatements } from './device-statements.js';
@@ -107,7 +107,7 @@ export class CStatements extends DeviceStatements {
   }
 
   /** TYPE name [= value], name2 ...; — a local variable is a register; an unsigned type narrower than u64 keeps its low bytes. */
-  protected declaration(): Op[] {
+  protected declaration(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     if (this.is('struct') && KERNEL_DEVICE_STRUCTS.has(this.toks[this.i + 1]?.text) && !this.structs.has(this.toks[this.i + 1].text) && this.is('*', 2)) {
       // `struct device *dev = &pdev->dev;`: the device a DMA API call names, which the model takes
       // as written (src/litmus/syntax.ts deviceArg): nothing to keep.
@@ -140,6 +140,16 @@ export class CStatements extends DeviceStatements {
       if (this.is('=')) {
         this.next();
         const value = this.assignExpr0();
+        if (this.scope.kind === 'cpu' && value.s === 'call' && value.name in CPU_CALLS) {
+          // dma_addr_t h = dma_map_single(...);  int ret = dma_map_sgtable(...);  as `name = call;`
+          const pre = this.takePre();
+          const call = this.desugar(value);
+          const op = call.s === 'call' ? this.cpuCall(call, name, sg) : undefined;
+          out.push(...pre, ...(op ? [op] : []), ...this.takeAfter());
+          if (!this.is(',')) break;
+          this.next();
+          continue;
+        }
         // The loads the value needs (READ_ONCE(desc->status)) come before the assignment that uses them.
         const assignment = this.registerAssignment(this.node(name, { s: 'name', name: name.text }) as Extract<Syn, { s: 'name' }>, undefined, value);
         out.push(...this.takePre(), assignment);

@@ -14,6 +14,9 @@ import { CPU_CALLS } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;
 
+/** EIO (include/uapi/asm-generic/errno-base.h): what a failed dma_map_sgtable() returns, negated. */
+const EIO = 5n;
+
 /** Calls that change no value the model holds: delays and hints. */
 const NO_EFFECT: Record<string, number> = {
   // PRFM: a hint that may fill a line; the model lets any line fill at any time already.
@@ -49,6 +52,14 @@ export class CpuCalls extends Expressions {
   protected readonly pools = new Map<string, DmaPool>();
   /** dma_pool_alloc's &handle: the device names the block by it, as the buffer's own name. */
   protected readonly handleAliases = new Map<string, string>();
+  /** Ops a call's statement does after the call itself (what `ret = dma_map_sgtable(...)` assigns). */
+  protected after: CpuOp[] = [];
+
+  protected takeAfter(): CpuOp[] {
+    const after = this.after;
+    this.after = [];
+    return after;
+  }
 
   /** One of the calls of this file, or null when `c` is another. */
   protected kernelCall(c: Call, lhs: Token | undefined, sg: Map<string, (BufRef | undefined)[]>): CpuOp | undefined | null {
@@ -172,7 +183,15 @@ export class CpuCalls extends Expressions {
         }
         this.handles.add(handle);
         this.sgCounts.set(handle, entries.length);
-        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[2]), ...(this.attrs(c.args[3]) ? { skipCpuSync: true } : {}) };
+        const op: CpuOp = { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[2]), ...(this.attrs(c.args[3]) ? { skipCpuSync: true } : {}) };
+        if (lhs) {
+          // ret = dma_map_sgtable(...): 0, or the negative errno __dma_map_sg_attrs() gave (-EIO
+          // when a segment fails to map in dma_direct_map_sg()): 0 exactly when the count is not.
+          const count = this.fresh();
+          op.count = count;
+          this.after.push({ op: 'let', reg: this.assign(lhs), value: { k: 'bin', op: '*', l: { k: 'bin', op: '==', l: { k: 'reg', name: count }, r: num(0n) }, r: num(2n ** 64n - EIO) } });
+        }
+        return op;
       }
       case 'dma_unmap_sgtable': {
         a(4);

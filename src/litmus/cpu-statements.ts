@@ -31,7 +31,11 @@ export class CpuStatements extends CpuCalls {
       const rhs = this.syn();
       this.end();
       if (rhs.s === 'deref') return [...this.takePre(), { op: 'load', ...this.access(rhs), reg: this.assign(lhs) }]; // r = *(u32 *)buf;
-      if (rhs.s === 'call' && rhs.name in CPU_CALLS) return [...this.takePre(), ...this.opt(this.cpuCall(rhs, lhs, sg))];
+      if (rhs.s === 'call' && rhs.name in CPU_CALLS) {
+        const pre = this.takePre();
+        const call = this.opt(this.cpuCall(rhs, lhs, sg));
+        return [...pre, ...call, ...this.takeAfter()];
+      }
       const value = this.expr(rhs); // r = expression;
       return [...this.takePre(), { op: 'let', reg: this.assign(lhs), value }];
     }
