@@ -111,3 +111,33 @@ describe('ret = dma_map_sgtable(...) (kernel/dma/mapping.c: 0, or a negative err
     same(single('dma_addr_t h = dma_map_single(dev, b, 64, DMA_TO_DEVICE);'), single('h = dma_map_single(dev, b, 64, DMA_TO_DEVICE);'));
   });
 });
+
+describe('nents of dma_unmap_sg / dma_sync_sg_*: the count passed to dma_map_sg (Documentation/core-api/dma-api.rst)', () => {
+  const T = (body: string) => `DMA x\n{ kmalloc u8 b0[512]; kmalloc u8 b1[512]; mmio DB; }\ncpu c {\n  sg_set_buf(&sgl[0], b0, 512);\n  sg_set_buf(&sgl[1], b1, 512);\n${body}\n}\n`;
+  const map = '  n = dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);\n  if (n == 0) return -ENOMEM;\n';
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('the returned count is refused in kernel words, as the constant is', () => {
+    const returned = "'n' is the count dma_map_sg returned: nents must be 2, the count passed to dma_map_sg (not the count it returned)";
+    expect(error(T(`${map}  dma_unmap_sg(dev, sgl, n, DMA_TO_DEVICE);`))).toBe(returned);
+    expect(error(T(`${map}  dma_sync_sg_for_cpu(dev, sgl, n, DMA_TO_DEVICE);`))).toBe(returned);
+    expect(error(T(`  u32 n2 = dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);\n  dma_unmap_sg(dev, sgl, n2, DMA_TO_DEVICE);`))).toMatch(/^'n2' is the count dma_map_sg returned/);
+    // the constant form said the same already
+    expect(error(T(`  n = dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);\n  dma_unmap_sg(dev, sgl, 1, DMA_TO_DEVICE);`))).toBe('nents must be 2, the count passed to dma_map_sg (not the count it returned)');
+  });
+  test('another register: a constant is needed here, and the message says which', () => {
+    expect(error(T(`  m = 2;\n${map}  dma_unmap_sg(dev, sgl, m, DMA_TO_DEVICE);`))).toBe('nents must be a constant here: 2, the count passed to dma_map_sg (a number or a #define)');
+    // n reassigned is no longer the returned count
+    expect(error(T(`${map}  n = 2;\n  dma_unmap_sg(dev, sgl, n, DMA_TO_DEVICE);`))).toBe('nents must be a constant here: 2, the count passed to dma_map_sg (a number or a #define)');
+    expect(error(T('  m = 2;\n  n = dma_map_sg(dev, sgl, m, DMA_TO_DEVICE);'))).toBe('nents must be a constant here: the number of entries sg_set_buf() filled (a number or a #define)');
+  });
+  test('the count passed is accepted, as a number or a #define', () => {
+    same(T(`${map}  dma_unmap_sg(dev, sgl, 2, DMA_TO_DEVICE);`), T(`${map}  dma_unmap_sg(dev, sgl, NENTS, DMA_TO_DEVICE);`).replace('DMA x\n', 'DMA x\n#define NENTS 2\n'));
+  });
+});

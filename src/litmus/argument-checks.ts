@@ -20,6 +20,8 @@ export class ArgumentChecks extends SyntaxParser {
   protected readonly handles = new Set<string>();
   /** nents of each sg table's dma_map_sg, to check the nents of unmap and sync. */
   protected readonly sgCounts = new Map<string, number>();
+  /** This thread's registers holding the count a dma_map_sg() returned (n = dma_map_sg(...)), with the table. */
+  protected readonly sgReturned = new Map<string, string>();
 
   protected derefArg(a: Syn): Extract<Syn, { s: 'deref' }> {
     if (a.s !== 'deref') this.fail(a.tok, 'expected an access such as *(u32 *)(buf + 4)');
@@ -98,8 +100,15 @@ export class ArgumentChecks extends SyntaxParser {
   }
 
   protected nents(handle: string, a: Syn): void {
-    const n = this.intArg(a, 'nents');
     const want = this.sgCounts.get(handle);
+    if (a.s === 'name' && a.index === undefined && this.sgReturned.get(a.name) === handle) {
+      // Documentation/core-api/dma-api.rst: unmap and sync take "the same one [nents] passed into
+      // the scatter/gather mapping API", not the count it returned (dma-debug: "device driver
+      // frees DMA sg list with different entry count" when they differ)
+      this.fail(a.tok, `'${a.name}' is the count dma_map_sg returned: nents must be ${want}, the count passed to dma_map_sg (not the count it returned)`);
+    }
+    if (a.s !== 'num') this.fail(a.tok, `nents must be a constant here: ${want !== undefined ? `${want}, ` : ''}the count passed to dma_map_sg (a number or a #define)`);
+    const n = this.intArg(a, 'nents');
     if (want !== undefined && n !== want) this.fail(a.tok, `nents must be ${want}, the count passed to dma_map_sg (not the count it returned)`);
   }
 

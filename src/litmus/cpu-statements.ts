@@ -230,6 +230,7 @@ export class CpuStatements extends CpuCalls {
         a(c.name.endsWith('_attrs') ? 5 : 4);
         this.dev(c.args[0]);
         const handle = this.word(c.args[1], 'an sg table');
+        if (c.args[2].s !== 'num') this.fail(c.args[2].tok, 'nents must be a constant here: the number of entries sg_set_buf() filled (a number or a #define)');
         const nents = this.intArg(c.args[2], 'nents');
         const table = sg.get(handle) ?? [];
         if (nents < 1) this.fail(c.args[2].tok, 'nents must be at least 1');
@@ -241,7 +242,9 @@ export class CpuStatements extends CpuCalls {
         this.handles.add(handle);
         this.sgCounts.set(handle, nents);
         // n = dma_map_sg(...): the count drivers branch on and pass on (0 on failure)
-        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]), ...(lhs ? { count: this.assign(lhs) } : {}) };
+        const count = lhs ? this.assign(lhs) : undefined;
+        if (count) this.sgReturned.set(count, handle);
+        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]), ...(count ? { count } : {}) };
       }
       case 'dma_unmap_sg': case 'dma_unmap_sg_attrs': {
         a(c.name.endsWith('_attrs') ? 5 : 4);

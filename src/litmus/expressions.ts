@@ -50,6 +50,7 @@ export class Expressions extends CLang {
     this.pointers = new Map();
     this.widths = new Map();
     this.threadRegisters.set(actor, new Map());
+    this.sgReturned.clear();
   }
 
   /** At the end of a thread: names it used before assigning are errors; the rest must be handles. */
@@ -69,6 +70,7 @@ export class Expressions extends CLang {
     const regs = this.threadRegisters.get(this.scope.actor)!;
     if (!regs.has(name)) regs.set(name, t);
     this.scope.assigned.add(name);
+    this.sgReturned.delete(name); // no longer a count dma_map_sg returned
     return name;
   }
 
