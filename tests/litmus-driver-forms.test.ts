@@ -141,3 +141,29 @@ describe('nents of dma_unmap_sg / dma_sync_sg_*: the count passed to dma_map_sg 
     same(T(`${map}  dma_unmap_sg(dev, sgl, 2, DMA_TO_DEVICE);`), T(`${map}  dma_unmap_sg(dev, sgl, NENTS, DMA_TO_DEVICE);`).replace('DMA x\n', 'DMA x\n#define NENTS 2\n'));
   });
 });
+
+describe('a DMA direction in a local variable (enum dma_data_direction): one constant, assigned once', () => {
+  const T = (decl: string, dir: string) => `DMA x\n{ kmalloc u8 buf[256]; mmio DB; }\ncpu c {\n${decl}  h = dma_map_single(dev, buf, 256, ${dir});\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  dma_sync_single_for_cpu(dev, h, 256, ${dir});\n  dma_unmap_single(dev, h, 256, ${dir});\n  r = *(u32 *)buf;\n}\n`;
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('enum dma_data_direction dir = DMA_FROM_DEVICE; and dir = DMA_TO_DEVICE; are the constant in each call', () => {
+    same(T('  enum dma_data_direction dir = DMA_FROM_DEVICE;\n', 'dir'), T('', 'DMA_FROM_DEVICE'));
+    same(T('  dir = DMA_TO_DEVICE;\n', 'dir'), T('', 'DMA_TO_DEVICE'));
+    same(T('  enum dma_data_direction dir;\n  dir = DMA_BIDIRECTIONAL;\n', 'dir'), T('', 'DMA_BIDIRECTIONAL'));
+  });
+  test('a direction that would depend on the path, or used as a number, is refused saying how to write it', () => {
+    expect(error(T('  enum dma_data_direction dir = DMA_FROM_DEVICE;\n  if (READ_ONCE(*(u32 *)buf)) dir = DMA_TO_DEVICE;\n', 'dir'))).toMatch(/^'dir' is assigned a direction again \(first at line 4\): a direction variable is assigned one DMA_\* constant, once; write the direction in each call/);
+    expect(error(T('  dir = DMA_FROM_DEVICE;\n  x = dir + 1;\n', 'dir'))).toMatch(/^'dir' is a DMA direction: it is an argument of the DMA API only/);
+    expect(error(T('  dir = DMA_FROM_DEVICE;\n  dir = 3;\n', 'dir'))).toMatch(/^'dir' holds a DMA direction \(line 4\)/);
+    expect(error(T('  enum dma_data_direction dir = 2;\n', 'dir'))).toMatch(/^expected DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL/);
+  });
+  test('each thread has its own direction variables', () => {
+    expect(error(`${T('  dir = DMA_FROM_DEVICE;\n', 'dir')}cpu d {\n  r = dir;\n}\n`)).toMatch(/^unknown name 'dir': neither a register this thread assigns/);
+  });
+});

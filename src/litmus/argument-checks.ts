@@ -22,6 +22,19 @@ export class ArgumentChecks extends SyntaxParser {
   protected readonly sgCounts = new Map<string, number>();
   /** This thread's registers holding the count a dma_map_sg() returned (n = dma_map_sg(...)), with the table. */
   protected readonly sgReturned = new Map<string, string>();
+  /**
+   * This thread's direction variables (`enum dma_data_direction dir = DMA_FROM_DEVICE;`, or
+   * `dir = DMA_TO_DEVICE;`): each assigned one constant, once, so each call's direction is known
+   * when the file is read, as the DMA API's is on each path of the driver.
+   */
+  protected readonly dirVars = new Map<string, { dir: Direction; tok: Token }>();
+
+  /** `name = DMA_...;`: a direction variable; a second assignment is refused (the direction would depend on the path). */
+  protected directionVariable(name: Token, dir: Direction): void {
+    const old = this.dirVars.get(name.text);
+    if (old) this.fail(name, `'${name.text}' is assigned a direction again (first at line ${old.tok.line}): a direction variable is assigned one DMA_* constant, once; write the direction in each call, or use one variable per direction`);
+    this.dirVars.set(name.text, { dir, tok: name });
+  }
 
   protected derefArg(a: Syn): Extract<Syn, { s: 'deref' }> {
     if (a.s !== 'deref') this.fail(a.tok, 'expected an access such as *(u32 *)(buf + 4)');
@@ -132,6 +145,8 @@ export class ArgumentChecks extends SyntaxParser {
 
   protected dir(a: Syn): Direction {
     const name = a.s === 'name' && a.index === undefined ? a.name : '';
+    const variable = this.dirVars.get(name);
+    if (variable) return variable.dir;
     if (!isDirection(name)) {
       const hint = closest(name, ['DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_BIDIRECTIONAL']);
       this.fail(a.tok, `expected DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL${name ? `, found '${name}'` : ''}${hint ? ` (did you mean '${hint}'?)` : ''}`);

@@ -9,7 +9,7 @@ import { sizeOf, type CType } from './c-types.js';
 import type { Token } from './lexer.js';
 import { DeviceStatements } from './device-statements.js';
 import { IDENTITY_FUNCTIONS, SWAB_FUNCTIONS, type Syn } from './syntax.js';
-import { CPU_CALLS, DEVICE_CALLS } from './vocabulary.js';
+import { CPU_CALLS, DEVICE_CALLS, isDirection } from './vocabulary.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -38,6 +38,10 @@ export class CStatements extends DeviceStatements {
     const raw = this.rawSyn();
     this.end();
     if (raw.s !== 'assign') this.fail(start, `expected a statement (an assignment, a call, a declaration or control flow), found an expression`);
+    if (this.scope.kind === 'cpu' && !raw.op && raw.target.s === 'name' && raw.target.index === undefined && raw.value.s === 'name' && raw.value.index === undefined && isDirection(raw.value.name)) {
+      this.directionVariable(raw.target.tok, raw.value.name); // dir = DMA_FROM_DEVICE;
+      return [];
+    }
     return [...this.assignOps(raw.target, raw.op, raw.value)].flatMap((op) => [...this.takePre(), op]);
   }
 
@@ -159,6 +163,24 @@ export class CStatements extends DeviceStatements {
     }
     this.end();
     return out;
+  }
+
+  /** enum dma_data_direction dir [= DMA_...], ...; — direction variables (ArgumentChecks.dirVars): no op. */
+  protected directionDeclaration(): Op[] {
+    this.next();
+    this.next();
+    for (;;) {
+      const name = this.ident('a variable name');
+      if (this.is('=')) {
+        this.next();
+        const v = this.syn();
+        this.directionVariable(name, this.dir(v));
+      }
+      if (!this.is(',')) break;
+      this.next();
+    }
+    this.end();
+    return this.takePre();
   }
 
   /** An initializer: one assignment-expression (a ',' separates declarators). */

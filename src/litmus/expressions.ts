@@ -10,7 +10,7 @@ import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import { CLang, SG_SEGMENT_CALLS } from './c-lang.js';
 import { SWAB_FUNCTIONS, type Syn } from './syntax.js';
-import { CPU_CALLS, DEVICE_CALLS, closest } from './vocabulary.js';
+import { CPU_CALLS, DEVICE_CALLS, closest, isDirection } from './vocabulary.js';
 
 /** The thread being read: its registers so far, and what its current statement must load first. */
 export interface ThreadScope {
@@ -51,6 +51,7 @@ export class Expressions extends CLang {
     this.widths = new Map();
     this.threadRegisters.set(actor, new Map());
     this.sgReturned.clear();
+    this.dirVars.clear();
   }
 
   /** At the end of a thread: names it used before assigning are errors; the rest must be handles. */
@@ -67,6 +68,7 @@ export class Expressions extends CLang {
     if (this.buffers.has(name)) this.fail(t, `assignment to a buffer: '${name}' is declared memory; store to it with *(u32 *)${name} = value;`);
     if (this.registers.has(name)) this.fail(t, `assignment to an MMIO register: write it with writel(value, ${name});`);
     if (this.handles.has(name)) this.fail(t, assignmentToHandle(name));
+    if (this.dirVars.has(name)) this.fail(t, `'${name}' holds a DMA direction (line ${this.dirVars.get(name)!.tok.line}): it is an argument of the DMA API only`);
     const regs = this.threadRegisters.get(this.scope.actor)!;
     if (!regs.has(name)) regs.set(name, t);
     this.scope.assigned.add(name);
@@ -301,6 +303,7 @@ export class Expressions extends CLang {
 
   private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {
     if (a.index !== undefined) this.fail(a.tok, `${a.name}[${a.index}] is an sg entry, not a value`);
+    if (this.dirVars.has(a.name) || isDirection(a.name)) this.fail(a.tok, `'${a.name}' is a DMA direction: it is an argument of the DMA API only (a test on it is a test on a constant: keep the branch that applies)`);
     if (this.scope.assigned.has(a.name)) return { k: 'reg', name: a.name };
     if (this.registers.has(a.name)) this.fail(a.tok, `'${a.name}' is an MMIO register: read it with r = readl(${a.name});`);
     this.scope.pending.push({ name: a.name, tok: a.tok, asValue: true });

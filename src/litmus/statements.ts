@@ -83,6 +83,7 @@ export class Statements extends CStatements {
         this.inlineCall();
         return this.body(sg);
       }
+      if (t.text === 'enum' && this.is('dma_data_direction', 1) && this.scope.kind === 'cpu') return this.directionDeclaration();
       if (this.isTypeStart() && (this.toks[this.i + 1]?.kind === 'ident' || this.is('*', 1) || t.text === 'struct' || this.isTypeStart(1))) return this.declaration(sg);
     }
     if ((this.is('++') || this.is('--')) && this.toks[this.i + 1]?.kind === 'ident' && this.is(';', 2)) {
