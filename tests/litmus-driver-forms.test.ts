@@ -167,3 +167,29 @@ describe('a DMA direction in a local variable (enum dma_data_direction): one con
     expect(error(`${T('  dir = DMA_FROM_DEVICE;\n', 'dir')}cpu d {\n  r = dir;\n}\n`)).toMatch(/^unknown name 'dir': neither a register this thread assigns/);
   });
 });
+
+describe('while (smp_load_acquire(&flag) != 1) cpu_relax(); polls with LDAR', () => {
+  const T = (wait: string) => `DMA x\n{ kmalloc u8 buf[64]; kmalloc u8 st[64]; field ready[4] in st; }\ncpu c {\n${wait}\n  r = *(u32 *)buf;\n}\n`;
+  test('the same loop as the acquire load written in the body, and an if condition reads it the same way', () => {
+    same(T('  while (smp_load_acquire(&ready) != 1)\n    cpu_relax();'), T('  while (1) {\n    t0 = smp_load_acquire(&ready);\n    if (!(t0 != 1)) break;\n  }'));
+    same(T('  if (smp_load_acquire(&ready) == 1)\n    x = 1;'), T('  t0 = smp_load_acquire(&ready);\n  if (t0 == 1)\n    x = 1;'));
+  });
+  test('the load is an acquire (LDAR), not the relaxed poll READ_ONCE gives', () => {
+    const [loop] = cpuOps(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'));
+    expect(loop).toMatchObject({ op: 'while', body: [{ op: 'load', buf: 'ready', size: 4, acquire: true }, { op: 'if' }] });
+    expect(cpuOps(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))[0]).toMatchObject({ op: 'poll', buf: 'ready' });
+  });
+});
+
+describe('a worker waiting for an irq handler\'s smp_store_release() after the unmap', () => {
+  const T = (wait: string) => `DMA x\n{ kmalloc u8 buf[512]; kmalloc u8 st[64]; field ready[4] in st; mmio DB; }\ncpu probe {\n  h = dma_map_single(dev, buf, 512, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  wait_for_irq(irq);\n  dma_unmap_single(dev, h, 512, DMA_FROM_DEVICE);\n  smp_store_release(&ready, 1);\n}\ncpu worker {\n${wait}\n  r = *(u32 *)buf;\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  dma_write(h, 512, 0x4d);\n  raise_irq(irq);\n}\n`;
+  const verdict = (text: string) => {
+    const loaded = loadLitmus('t.litmus', text);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    return checkProgramAs('t.litmus', loaded.compiled, undefined, { fix: false }, loaded.parsed.source, text, loaded.parsed).verdict;
+  };
+  test('ok with the acquire in the wait loop; bug with READ_ONCE (the buffer read may pass the flag read)', () => {
+    expect(verdict(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'))).toBe('ok');
+    expect(verdict(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))).toBe('bug');
+  });
+});

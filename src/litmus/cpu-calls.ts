@@ -266,19 +266,6 @@ export class CpuCalls extends Expressions {
     return { op: 'while', cond: num(1), body: [{ op: 'readl', reg, dst, ...relaxed }, { op: 'if', cond, then: [{ op: 'break' }] }] };
   }
 
-  /**
-   * The location of an atomic or acquire/release access: a declared buffer or field (`flag`,
-   * `&flag`) of 1, 2, 4 or 8 bytes, whose size the access takes as C takes it from the type.
-   */
-  private location(a: Syn): { buf: string; off: number; size: number } {
-    const name = a.s === 'name' && a.index === undefined ? a.name : undefined;
-    if (!name) this.fail(a.tok, 'expected a declared location such as &flag (declare it: field flag[4] in ring + 8;)');
-    const b = this.buffers.get(name);
-    if (!b) this.bufferName(a);
-    if (![1, 2, 4, 8].includes(b!.size)) this.fail(a.tok, `'${name}' is ${b!.size} bytes; an atomic or acquire/release access is 1, 2, 4 or 8 bytes: declare a field of that size (field ${name}_word[4] in ${name};)`);
-    return { buf: name, off: 0, size: b!.size };
-  }
-
   private lock(a: Syn): { buf: string; off: number; size: number } {
     const loc = this.location(a);
     if (loc.size !== 4) this.fail(a.tok, `a spinlock_t is 4 bytes (arm64 qspinlock); '${loc.buf}' is ${loc.size}`);

@@ -126,6 +126,14 @@ export class Expressions extends CLang {
           this.scope.pre.push({ op: 'readl', reg: this.register(a.args[0]), ...(a.name === 'readl_relaxed' ? { relaxed: true } : {}), dst });
           return { k: 'reg', name: dst };
         }
+        if (a.name === 'smp_load_acquire' && this.scope.kind === 'cpu' && load === this.loadIntoFresh) {
+          // while (smp_load_acquire(&ready) != 1) cpu_relax();: an LDAR into a fresh register just
+          // before the statement (arch/arm64/include/asm/barrier.h __smp_load_acquire), as readl
+          if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: smp_load_acquire takes 1 argument ${CPU_CALLS.smp_load_acquire}, found ${a.args.length}`);
+          const reg = this.fresh();
+          this.scope.pre.push({ op: 'load', ...this.location(a.args[0]), once: true, acquire: true, reg });
+          return { k: 'reg', name: reg };
+        }
         return this.unknownInExpression(a);
       case 'assign': return this.assignInExpression(a, load);
       case 'cond': return this.conditional(a, load);
@@ -135,6 +143,19 @@ export class Expressions extends CLang {
       case 'ref': return this.fail(a.tok, 'an sg entry address is not a value');
       case 'list': return this.fail(a.tok, 'a list of values {v0, v1} is the value of a store or dma_write wider than 8 bytes');
     }
+  }
+
+  /**
+   * The location of an atomic or acquire/release access: a declared buffer or field (`flag`,
+   * `&flag`) of 1, 2, 4 or 8 bytes, whose size the access takes as C takes it from the type.
+   */
+  protected location(a: Syn): { buf: string; off: number; size: number } {
+    const name = a.s === 'name' && a.index === undefined ? a.name : undefined;
+    if (!name) this.fail(a.tok, 'expected a declared location such as &flag (declare it: field flag[4] in ring + 8;)');
+    const b = this.buffers.get(name);
+    if (!b) this.bufferName(a);
+    if (![1, 2, 4, 8].includes(b!.size)) this.fail(a.tok, `'${name}' is ${b!.size} bytes; an atomic or acquire/release access is 1, 2, 4 or 8 bytes: declare a field of that size (field ${name}_word[4] in ${name};)`);
+    return { buf: name, off: 0, size: b!.size };
   }
 
   /** Registers declared with an unsigned type narrower than 8 bytes (`u16 status;`): assignments keep their low bytes, as C does. */

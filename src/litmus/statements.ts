@@ -236,10 +236,11 @@ export class Statements extends CStatements {
     const at = this.next();
     const c = this.condition('while');
     if (this.isRelaxBody()) {
-      if ((!findAssign(c) && !readsRegister(c)) || this.scope.kind === 'device') return [this.waitLoop(c, at)];
-      // while (!((status = READ_ONCE(bdp->sc)) & OWN)) cpu_relax(); keeps the value polled, and
-      // while (!(readl(STATUS) & DONE)) cpu_relax(); polls a register: a loop on a read, with
-      // nothing in its body, exactly as the same loop written with a body.
+      if ((!findAssign(c) && !readsByCall(c)) || this.scope.kind === 'device') return [this.waitLoop(c, at)];
+      // while (!((status = READ_ONCE(bdp->sc)) & OWN)) cpu_relax(); keeps the value polled,
+      // while (!(readl(STATUS) & DONE)) cpu_relax(); polls a register, and
+      // while (smp_load_acquire(&ready) != 1) cpu_relax(); polls with LDAR: a loop on a read,
+      // with nothing in its body, exactly as the same loop written with a body.
       const cond = this.expr(c);
       const pre = this.takePre();
       if (!pre.length) return [this.waitLoop(c, at)];
@@ -386,12 +387,12 @@ function findAssign(e: Syn): Syn | undefined {
   }
 }
 
-/** Does the expression read an MMIO register (readl(REG), readl_relaxed(REG))? */
-function readsRegister(e: Syn): boolean {
+/** Does the expression read through a call the wait loop's poll does not make: readl(REG), readl_relaxed(REG), smp_load_acquire(&flag)? */
+function readsByCall(e: Syn): boolean {
   switch (e.s) {
-    case 'call': return e.name === 'readl' || e.name === 'readl_relaxed' || e.args.some(readsRegister);
-    case 'un': return readsRegister(e.e);
-    case 'bin': return readsRegister(e.l) || readsRegister(e.r);
+    case 'call': return e.name === 'readl' || e.name === 'readl_relaxed' || e.name === 'smp_load_acquire' || e.args.some(readsByCall);
+    case 'un': return readsByCall(e.e);
+    case 'bin': return readsByCall(e.l) || readsByCall(e.r);
     default: return false;
   }
 }
