@@ -193,3 +193,32 @@ describe('a worker waiting for an irq handler\'s smp_store_release() after the u
     expect(verdict(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))).toBe('bug');
   });
 });
+
+describe('min()/max()/min_t() (include/linux/minmax.h), ARRAY_SIZE() (include/linux/array_size.h), WARN_ON() (include/asm-generic/bug.h)', () => {
+  const T = (body: string, decls = '{ kmalloc u8 buf[256]; mmio DB; }') => `DMA x\nstruct d { __le32 a; __le32 b; };\n${decls}\ncpu c {\n${body}\n}\n`;
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('min and max of constants fold; of registers they are the ?: the macros expand to', () => {
+    same(T('  r = min(3, 4) + max(3, 4) + min_t(u8, 0x105, 6);'), T('  r = 3 + 4 + 5;'));
+    same(T('  len = READ_ONCE(*(u32 *)buf);\n  n = min(len, 64);'), T('  len = READ_ONCE(*(u32 *)buf);\n  n = len < 64 ? len : 64;'));
+    same(T('  len = READ_ONCE(*(u32 *)buf);\n  n = max_t(u16, len, 64);'), T('  len = READ_ONCE(*(u32 *)buf);\n  n = (len & 0xffff) > 64 ? len & 0xffff : 64;'));
+    expect(error(T('  n = min(READ_ONCE(*(u32 *)buf), 64);'))).toMatch(/^min\(\) of a memory read: read it into a register first/);
+  });
+  test('ARRAY_SIZE of a typed buffer, an array member and a byte buffer is its element count', () => {
+    const decls = 'struct s { u32 words[8]; };\n{ coherent struct d ring[4]; kmalloc struct s p; kmalloc u8 buf[256]; mmio DB; }';
+    same(T('  for (i = 0; i < ARRAY_SIZE(ring); i++)\n    ring[i].a = 0;\n  r = ARRAY_SIZE(p.words) + ARRAY_SIZE(buf);', decls), T('  for (i = 0; i < 4; i++)\n    ring[i].a = 0;\n  r = 8 + 256;', decls));
+    expect(error(T('  r = 1;\n  x = ARRAY_SIZE(r);'))).toMatch(/^ARRAY_SIZE\(\) takes an array/);
+  });
+  test('if (WARN_ON(dma_mapping_error(dev, h))) is the mapping check; WARN_ON(x) is !!x', () => {
+    const map = (check: string) => T(`  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (${check}) return -ENOMEM;\n  writel(1, DB);`);
+    same(map('WARN_ON(dma_mapping_error(dev, h))'), map('dma_mapping_error(dev, h)'));
+    same(map('WARN_ON_ONCE(dma_mapping_error(dev, h))'), map('dma_mapping_error(dev, h)'));
+    same(T('  v = READ_ONCE(*(u32 *)buf);\n  if (WARN_ON(v & 4))\n    return;\n  r = WARN_ON_ONCE(7);'), T('  v = READ_ONCE(*(u32 *)buf);\n  if (!!(v & 4))\n    return;\n  r = 1;'));
+  });
+});

@@ -10,6 +10,13 @@ import { CPU_CALLS, DEVICE_CALLS, PRINTING_CALLS, UNSUPPORTED_CALLS, closest, is
 
 type Call = Extract<Syn, { s: 'call' }>;
 
+/**
+ * What may wrap the mapping check, if (unlikely(dma_mapping_error(dev, h))): the branch hint
+ * (include/linux/compiler.h) and WARN_ON()/WARN_ON_ONCE(), whose value is the condition's
+ * (include/asm-generic/bug.h; the warning they print is not modelled).
+ */
+export const CHECK_WRAPPERS: ReadonlySet<string> = new Set(['unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
+
 export class CpuStatements extends CpuCalls {
   /** One simple CPU statement, after the loads it needs; empty for sg_set_buf, which only fills an sg table. */
   protected cpuStatement(sg: Map<string, (BufRef | undefined)[]>): CpuOp[] {
@@ -293,8 +300,9 @@ export class CpuStatements extends CpuCalls {
   protected mappingErrorCheck(): { op: CpuOp; branch?: string } {
     this.next();
     this.expectText('(', "after 'if'");
-    // if (unlikely(dma_mapping_error(dev, h))): the hint changes nothing
-    const unlikely = this.is('unlikely') && this.is('(', 1);
+    // if (unlikely(dma_mapping_error(dev, h))): the hint changes nothing; nor does WARN_ON()'s value
+    const wrapper = CHECK_WRAPPERS.has(this.tok.text) && this.is('(', 1) ? this.tok.text : undefined;
+    const unlikely = wrapper !== undefined;
     if (unlikely) { this.next(); this.next(); }
     this.knownCall(this.tok, CPU_CALLS, 'cpu');
     const c = this.syn();
@@ -302,7 +310,7 @@ export class CpuStatements extends CpuCalls {
     this.arity(c, 2);
     this.dev(c.args[0]);
     const handle = this.handle(c.args[1]);
-    if (unlikely) this.expectText(')', "after unlikely's argument");
+    if (unlikely) this.expectText(')', `after ${wrapper}'s argument`);
     this.expectText(')', 'after the condition');
     if (!this.is('return') && !this.is('goto')) {
       const reg = this.fresh();

@@ -10,6 +10,7 @@ import type { Pos } from './litmus-error.js';
 import { CStatements } from './c-statements.js';
 import { negate, type Access } from './expressions.js';
 import type { Syn } from './syntax.js';
+import { CHECK_WRAPPERS } from './cpu-statements.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -47,7 +48,7 @@ export class Statements extends CStatements {
     if (t.kind === 'ident') {
       switch (t.text) {
         case 'if':
-          if (this.scope.kind === 'cpu' && this.is('(', 1) && (this.is('dma_mapping_error', 2) || (this.is('unlikely', 2) && this.is('(', 3) && this.is('dma_mapping_error', 4)))) return this.mappingErrorIf(sg);
+          if (this.scope.kind === 'cpu' && this.is('(', 1) && (this.is('dma_mapping_error', 2) || (CHECK_WRAPPERS.has(this.toks[this.i + 2]?.text) && this.is('(', 3) && this.is('dma_mapping_error', 4)))) return this.mappingErrorIf(sg);
           return this.ifStatement(sg);
         case 'while': return this.whileStatement(sg);
         case 'for': return this.forStatement(sg);
