@@ -222,3 +222,22 @@ describe('min()/max()/min_t() (include/linux/minmax.h), ARRAY_SIZE() (include/li
     same(T('  v = READ_ONCE(*(u32 *)buf);\n  if (WARN_ON(v & 4))\n    return;\n  r = WARN_ON_ONCE(7);'), T('  v = READ_ONCE(*(u32 *)buf);\n  if (!!(v & 4))\n    return;\n  r = 1;'));
   });
 });
+
+describe('MMIO through an ioremap()ed base is refused saying to declare each register', () => {
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('writel(v, base + SPI_CTRL), readl(base + 4) and void __iomem *base', () => {
+    const T = (body: string) => `DMA x\n#define SPI_CTRL 0x10\n{ mmio CTRL; }\ncpu c {\n${body}\n}\n`;
+    const advice = /declare each register the driver uses .*\(mmio SPI_CTRL;\) and write writel\(v, SPI_CTRL\)$/;
+    expect(error(T('  writel(1, base + SPI_CTRL);'))).toMatch(advice);
+    expect(error(T('  r = readl(base + 4);'))).toMatch(advice);
+    expect(error(T('  void __iomem *base;'))).toMatch(/^an __iomem pointer \(ioremap\(\)'s base\) is not modelled: /);
+    expect(error(T('  writel(1, CTRL);'))).toBe('accepted');
+  });
+});

@@ -126,6 +126,8 @@ export class ArgumentChecks extends SyntaxParser {
   }
 
   protected register(a: Syn): string {
+    // writel(v, base + SPI_CTRL): the format has no ioremap()ed base; each register is a name
+    if (a.s !== 'name' || a.index !== undefined) this.fail(a.tok, `expected an MMIO register by name: the format has no ioremap()ed base + offset; declare each register the driver uses (mmio SPI_CTRL;) and write writel(v, SPI_CTRL)`);
     const name = this.word(a, 'an MMIO register');
     if (!this.registers.has(name)) {
       const hint = closest(name, this.registers.keys());

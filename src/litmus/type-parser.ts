@@ -50,6 +50,7 @@ export class TypeParser extends TokenStream {
       type = s;
     } else if (t.kind === 'ident' && t.text === 'void') {
       this.next();
+      if (this.is('__iomem')) this.fail(t, "an __iomem pointer (ioremap()'s base) is not modelled: declare each register the driver uses in the memory block (mmio SPI_CTRL;) and write writel(v, SPI_CTRL)");
       if (!this.is('*')) this.fail(t, "'void' is only a function's return type here; a pointer to void has no size to access (use u8 *)");
       type = { k: 'int', name: 'u8', size: 1 };
     } else {
