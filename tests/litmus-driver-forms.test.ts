@@ -241,3 +241,15 @@ describe('MMIO through an ioremap()ed base is refused saying to declare each reg
     expect(error(T('  writel(1, CTRL);'))).toBe('accepted');
   });
 });
+
+describe('dma_alloc_noncoherent(dev, size, &h, dir, gfp) arrived in v5.10 (dma-mapping pull for 5.10)', () => {
+  const text = 'DMA x\n{ page rx[4096]; mmio DB; }\ncpu drv {\n  writel(0, DB);\n  rx = dma_alloc_noncoherent(dev, 64, &rx_dma, DMA_FROM_DEVICE, GFP_KERNEL);\n  dma_sync_single_for_device(dev, rx_dma, 64, DMA_FROM_DEVICE);\n}\n';
+  const outcome = (kernel: string) => {
+    const loaded = loadLitmus('t.litmus', text, { kernel } as Partial<PlatformConfig>);
+    return 'kind' in loaded ? `${loaded.line}:${loaded.col}: ${loaded.message}` : 'accepted';
+  };
+  test('refused before 5.10 at the call, naming the change; accepted from 5.10', () => {
+    for (const k of ['4.9', '4.14', '4.19', '5.4']) expect(outcome(k), k).toBe(`5:3: kernel ${k}: dma_alloc_noncoherent(dev, size, &handle, dir, gfp) arrived in v5.10 ("dma-mapping: add a new dma_alloc_noncoherent API"); before, the call had no direction and was dma_alloc_attrs(DMA_ATTR_NON_CONSISTENT). Use dma_alloc_coherent(), or kernel = 5.10 or later`);
+    for (const k of ['5.10', '6.12']) expect(outcome(k), k).toBe('accepted');
+  });
+});
