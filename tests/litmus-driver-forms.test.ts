@@ -253,3 +253,17 @@ describe('dma_alloc_noncoherent(dev, size, &h, dir, gfp) arrived in v5.10 (dma-m
     for (const k of ['5.10', '6.12']) expect(outcome(k), k).toBe('accepted');
   });
 });
+
+describe('a static function with an enum dma_data_direction parameter', () => {
+  const fn = 'static void do_map(enum dma_data_direction dir, int len) {\n  h = dma_map_single(dev, buf, len, dir);\n  writel(1, DB);\n  dma_unmap_single(dev, h, len, dir);\n}\n';
+  const T = (body: string, f = fn) => `DMA x\n{ kmalloc u8 buf[256]; mmio DB; }\n${f}cpu c {\n${body}\n}\n`;
+  const W = (body: string) => `DMA x\n{ kmalloc u8 buf[256]; mmio DB; }\ncpu c {\n${body}\n}\n`;
+  const inlined = (dir: string) => `  {\n    do_map__len = (64);\n    h = dma_map_single(dev, buf, do_map__len, ${dir});\n    writel(1, DB);\n    dma_unmap_single(dev, h, do_map__len, ${dir});\n  }`;
+  test('each call gets its own direction: the constant, or a direction variable', () => {
+    same(T('  do_map(DMA_TO_DEVICE, 64);\n  do_map(DMA_FROM_DEVICE, 64);'), W(`${inlined('DMA_TO_DEVICE')}\n${inlined('DMA_FROM_DEVICE')}`));
+    same(T('  enum dma_data_direction d = DMA_BIDIRECTIONAL;\n  do_map(d, 64);'), W(inlined('DMA_BIDIRECTIONAL')));
+  });
+  test('assigning the parameter in the body is refused', () => {
+    expect(() => prog(T('  do_map(DMA_TO_DEVICE, 64);', 'static void do_map(enum dma_data_direction dir, int len) {\n  dir = DMA_FROM_DEVICE;\n}\n'))).toThrow(/^DMA_TO_DEVICE is a constant \(a static function's direction parameter is the constant it was called with\): assign a local direction variable instead$/);
+  });
+});

@@ -31,6 +31,7 @@ export class ArgumentChecks extends SyntaxParser {
 
   /** `name = DMA_...;`: a direction variable; a second assignment is refused (the direction would depend on the path). */
   protected directionVariable(name: Token, dir: Direction): void {
+    if (isDirection(name.text)) this.fail(name, `${name.text} is a constant (a static function's direction parameter is the constant it was called with): assign a local direction variable instead`);
     const old = this.dirVars.get(name.text);
     if (old) this.fail(name, `'${name.text}' is assigned a direction again (first at line ${old.tok.line}): a direction variable is assigned one DMA_* constant, once; write the direction in each call, or use one variable per direction`);
     this.dirVars.set(name.text, { dir, tok: name });

@@ -201,7 +201,8 @@ export class CStatements extends DeviceStatements {
     const params: string[] = [];
     if (this.is('void') && this.is(')', 1)) this.next();
     while (!this.is(')')) {
-      this.typeName('a parameter type');
+      if (this.is('enum') && this.is('dma_data_direction', 1)) { this.next(); this.next(); } // a direction: see inlineCall
+      else this.typeName('a parameter type');
       const p = this.ident('a parameter name');
       params.push(p.text);
       if (!this.is(',')) break;
@@ -260,8 +261,19 @@ export class CStatements extends DeviceStatements {
     const renamed = (p: string) => `${name.text}__${p}`;
     const tok = (text: string, kind: Token['kind'] = 'punct'): Token => ({ kind, text, line: name.line, col: name.col });
     const out: Token[] = [tok('{')];
-    f.params.forEach((p, k) => out.push(tok(renamed(p), 'ident'), tok('='), tok('('), ...args[k], tok(')'), tok(';')));
-    for (const t of f.body.slice(1, -1)) out.push(t.kind === 'ident' && f.params.includes(t.text) ? { ...t, text: renamed(t.text) } : t);
+    // A direction argument (DMA_TO_DEVICE, or a direction variable) is a constant in C: it takes
+    // the parameter's place in the body, so each call's DMA API calls get their own direction.
+    const direction = (a: Token[]) => a.length === 1 && a[0].kind === 'ident' && (isDirection(a[0].text) || this.dirVars.has(a[0].text)) ? a[0].text : undefined;
+    const constants = new Map<string, string>();
+    f.params.forEach((p, k) => {
+      const d = direction(args[k]);
+      if (d) constants.set(p, d);
+      else out.push(tok(renamed(p), 'ident'), tok('='), tok('('), ...args[k], tok(')'), tok(';'));
+    });
+    for (const t of f.body.slice(1, -1)) {
+      const param = t.kind === 'ident' && f.params.includes(t.text);
+      out.push(param ? { ...t, text: constants.get(t.text) ?? renamed(t.text) } : t);
+    }
     out.push(tok('}'));
     this.inlined += out.length;
     if (this.inlined > MAX_INLINED_TOKENS) this.fail(name, `inlined functions add more than ${MAX_INLINED_TOKENS} tokens`);

@@ -68,6 +68,7 @@ export class Expressions extends CLang {
     if (this.buffers.has(name)) this.fail(t, `assignment to a buffer: '${name}' is declared memory; store to it with *(u32 *)${name} = value;`);
     if (this.registers.has(name)) this.fail(t, `assignment to an MMIO register: write it with writel(value, ${name});`);
     if (this.handles.has(name)) this.fail(t, assignmentToHandle(name));
+    if (isDirection(name)) this.fail(t, `${name} is a constant (a static function's direction parameter is the constant it was called with): assign a local variable instead`);
     if (this.dirVars.has(name)) this.fail(t, `'${name}' holds a DMA direction (line ${this.dirVars.get(name)!.tok.line}): it is an argument of the DMA API only`);
     const regs = this.threadRegisters.get(this.scope.actor)!;
     if (!regs.has(name)) regs.set(name, t);
