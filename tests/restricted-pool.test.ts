@@ -55,7 +55,7 @@ describe('restricted DMA pool', () => {
 
   test('dma_alloc_noncoherent from a restricted pool is refused in one line', () => {
     const p: Program = { ...program, actors: [{ name: 'cpu0', kind: 'cpu', ops: [{ op: 'dma_map', api: 'page', handle: 'h', buf: 'buf', off: 0, size: 256, dir: 'DMA_FROM_DEVICE', alloc: 'noncoherent' }] }] };
-    expect(() => layoutProgram(p, makePlatform({ restrictedPool: true }))).toThrow(/restricted DMA pool are not modelled/);
+    expect(() => layoutProgram(p, makePlatform({ restrictedPool: true }))).toThrow(/dma_alloc_noncoherent\(\) from a restricted DMA pool \(restrictedPool = true\) is not modelled/);
   });
 
   test('scenarios: reading before the sync is a bug (its counterexample on the pool itself); the fixed form is ok with and without the pool', () => {

@@ -5,6 +5,7 @@
 
 import type { Direction } from '../program/types.js';
 import { hex } from '../exec/values.js';
+import { ARCH_DMA_MINALIGN } from '../kernel/layout.js';
 import type { Finding } from './finding.js';
 
 const DEVICE = 0, CPU = 1, CPU_WROTE = 2;
@@ -99,7 +100,7 @@ export class Ownership {
           const lo = Math.max(phys, line), hi = Math.min(phys + size, line + cwg);
           if (lo >= hi || (lo >= s.phys && hi <= s.phys + s.size)) continue; // not in the line, or inside the mapping (the rules above)
           report({ severity: 'error', rule: 'ownership/shares-cache-line', source: API_RST, handle: m.handle,
-            message: `CPU writes ${hex(phys)}..${hex(phys + size - 1)}, in cache line ${hex(line)} with ${m.handle} (mapped ${m.dir}) while the device may write it: that line's write-back can put old bytes over the device's data; align and pad the buffer to ARCH_DMA_MINALIGN (${cwg} here)` });
+            message: `CPU writes ${hex(phys)}..${hex(phys + size - 1)}, in cache line ${hex(line)} with ${m.handle} (mapped ${m.dir}) while the device may write it: that line's write-back can put old bytes over the device's data; ${cwg <= ARCH_DMA_MINALIGN ? `align and pad the buffer to ARCH_DMA_MINALIGN (128 on arm64: __aligned(ARCH_DMA_MINALIGN); this platform's cache lines are ${cwg} bytes)` : `align and pad the buffer to this platform's ${cwg}-byte cache writeback granule (dma_get_cache_alignment(); ARCH_DMA_MINALIGN, 128, is less)`}` });
           return;
         }
       }

@@ -246,7 +246,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
     const inTok = src.tokensIn(decl, 'in')[0];
     const plus = src.tokensIn(decl, '+')[0];
     const offEdit: TextEdit = plus !== undefined ? { ...span(src, plus + 1), text: String(offset) } : { at: span(src, inTok + 1).end, end: span(src, inTok + 1).end, text: ` + ${offset}` };
-    add(`align ${b.name} to ARCH_DMA_MINALIGN (${align} bytes) and pad it to a whole cache line (____cacheline_aligned; line ${line(decl)})`,
+    add(`${align === ARCH_DMA_MINALIGN ? `align ${b.name} to ARCH_DMA_MINALIGN (128 bytes on arm64) and pad it to a multiple of that (__aligned(ARCH_DMA_MINALIGN); ____cacheline_aligned is only 64)` : `align ${b.name} to the ${align}-byte cache writeback granule and pad it to a multiple of that`} (line ${line(decl)})`,
       [{ ...span(src, parentSize), text: String(size) }, offEdit]);
   });
 

@@ -3,6 +3,7 @@
 
 import { earlyAssumes, type EarlyAssume } from './early-assumes.js';
 import type { Platform } from '../platform/platform.js';
+import { PlatformError } from '../platform/platform-error.js';
 import { layoutProgram, type Layout, type PlacedBuffer } from '../kernel/layout.js';
 import { checkLimits } from '../program/limits.js';
 import { opSite, ProgramError, type ErrorSite } from '../program/program-error.js';
@@ -62,8 +63,26 @@ export function compilePaths(program: Program, platform: Platform, unroll = DEFA
   // A handle the program maps on some path (after an early return, inside an if) is one a device
   // may name on every path: on a path that never maps it, the device's access waits for ever.
   const defined = definedHandles(program);
-  for (const path of expandPaths(program, unroll)) all.push(Object.assign(compile(path.program, platform, defined), { path, source: program, allPaths: all }));
+  for (const path of expandPaths(program, unroll)) all.push(Object.assign(atWritten(path, () => compile(path.program, platform, defined)), { path, source: program, allPaths: all }));
   return all;
+}
+
+/**
+ * An error at op i of a path's thread is at the statement that op came from: the path's ops are
+ * not the program's (an `if` adds an assume, its body's ops follow at the top level).
+ */
+function atWritten<T>(path: PathProgram, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof ProgramError || e instanceof PlatformError) || e.where?.kind !== 'op') throw e;
+    const where = e.where;
+    const thread = path.threads[path.program.actors.findIndex((a) => a.name === where.actor)];
+    const written = thread?.from[where.op];
+    if (!thread || !written) throw e;
+    const site: ErrorSite = { kind: 'statement', actor: where.actor, at: `${where.actor} op ${thread.origin[where.op] + 1} (${where.name})`, op: written };
+    throw e instanceof ProgramError ? new ProgramError(e.text, site) : new PlatformError(e.option, e.message, site);
+  }
 }
 
 /** `defined`: handles the program defines on any path (compilePaths); a straight-line program's own. */

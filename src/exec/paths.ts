@@ -230,6 +230,21 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     st.from.push(source);
   };
 
+  /**
+   * A statement's own error ("${at}: ..."), located at the statement as written: the innermost
+   * statement catches it first, so an error inside a loop's body points into the body.
+   */
+  const located = <T>(op: Op, at: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ProgramError && e.where === undefined && e.text.startsWith(`${at}: `)) {
+        throw new ProgramError(e.text.slice(at.length + 2), { kind: 'statement', actor: actor.name, at, op });
+      }
+      throw e;
+    }
+  };
+
   /** Run a block from a state; every way it can end. */
   const block = (ops: readonly Op[], st: State, depth: string): Outcome[] => {
     let live: State[] = [st];
@@ -239,7 +254,7 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
       const next: State[] = [];
       for (const s of live) {
         if (depth === '') s.top = i;
-        for (const out of statement(op, s, at, `${depth}${i + 1}.`)) {
+        for (const out of located(op, at, () => statement(op, s, at, `${depth}${i + 1}.`))) {
           if (out.flow === 'next') next.push(out.st);
           else done.push(out);
         }

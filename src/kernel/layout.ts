@@ -3,7 +3,7 @@
 
 import type { BufferDecl, Program } from '../program/types.js';
 import { cacheLineSize, type Platform } from '../platform/platform.js';
-import { atLeast, bouncesUnalignedKmalloc, iommuBouncesUntrusted, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
+import { atLeast, bouncesUnalignedKmalloc, hasDmaAllocNoncoherent, iommuBouncesUntrusted, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
 import { MAX_MEMORY_BYTES } from '../program/limits.js';
 import { opSite, ProgramError } from '../program/program-error.js';
 import { PlatformError } from '../platform/platform-error.js';
@@ -221,11 +221,14 @@ function refuseUnmodelled(program: Program, buffers: Map<string, PlacedBuffer>, 
         const hint = buffers.get(sgEntry.buf)!.kind === 'stack' ? ', or vmapStack = false' : '';
         throw new ProgramError(`sg_set_buf() of vmalloc memory ('${sgEntry.buf}') is not modelled from 5.4 on: virt_to_page() names no RAM page there (14c127c957c1), and dma_map_sg() has no vmalloc check; use a kmalloc or page buffer${hint}`, opSite(a.name, i, 'dma_map_sg'));
       }
+      if (op.op === 'dma_map' && op.alloc === 'noncoherent' && !hasDmaAllocNoncoherent(p.version)) {
+        throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_alloc_noncoherent(dev, size, &handle, dir, gfp) arrived in v5.10 ("dma-mapping: add a new dma_alloc_noncoherent API"); before, the call had no direction and was dma_alloc_attrs(DMA_ATTR_NON_CONSISTENT). Use dma_alloc_coherent(), or kernel = 5.10 or later`, opSite(a.name, i, 'dma_alloc_noncoherent'));
+      }
       if (op.op === 'dma_map' && op.alloc === 'noncoherent' && p.restrictedPool) {
-        throw new PlatformError('restrictedPool', `${a.name} op ${i + 1} (dma_alloc_noncoherent): pages from a restricted DMA pool are not modelled; use dma_alloc_coherent, or restrictedPool = false`);
+        throw new PlatformError('restrictedPool', 'dma_alloc_noncoherent() from a restricted DMA pool (restrictedPool = true) is not modelled; use dma_alloc_coherent(), or restrictedPool = false', opSite(a.name, i, 'dma_alloc_noncoherent'));
       }
       if (op.op === 'dma_map' && op.api === 'single' && vmapped(op.buf) && vmallocMapSingleUnmodelled(p.version)) {
-        throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_map_single() of vmalloc memory ('${op.buf}') is not modelled on 5.4.0–5.4.7 (virt_to_page() names no RAM page there); use 5.4.8 or later, or 5.3`);
+        throw new PlatformError('kernel', `kernel ${versionText(p.version)}: dma_map_single() of vmalloc memory ('${op.buf}') is not modelled on 5.4.0–5.4.7 (virt_to_page() names no RAM page there); use 5.4.8 or later, or 5.3`, opSite(a.name, i, 'dma_map_single'));
       }
     });
   }

@@ -65,6 +65,15 @@ export function swiotlbClampsToAllocSize(v: KernelVersion): boolean {
   return atLeast(v, 5, 12);
 }
 
+/**
+ * dma_alloc_noncoherent(dev, size, &handle, dir, gfp): "dma-mapping: add a new dma_alloc_noncoherent
+ * API" (Christoph Hellwig, in the dma-mapping pull for v5.10). Before, the name had no direction
+ * argument and was dma_alloc_attrs(..., DMA_ATTR_NON_CONSISTENT): not the call modelled.
+ */
+export function hasDmaAllocNoncoherent(v: KernelVersion): boolean {
+  return atLeast(v, 5, 10);
+}
+
 /** 7bd6680b47fa (v6.4): arch_dma_prep_coherent cleans only; before, clean+invalidate. */
 export function prepCoherentCleansOnly(v: KernelVersion): boolean {
   return atLeast(v, 6, 4);

@@ -20,6 +20,22 @@ export class ArgumentChecks extends SyntaxParser {
   protected readonly handles = new Set<string>();
   /** nents of each sg table's dma_map_sg, to check the nents of unmap and sync. */
   protected readonly sgCounts = new Map<string, number>();
+  /** This thread's registers holding the count a dma_map_sg() returned (n = dma_map_sg(...)), with the table. */
+  protected readonly sgReturned = new Map<string, string>();
+  /**
+   * This thread's direction variables (`enum dma_data_direction dir = DMA_FROM_DEVICE;`, or
+   * `dir = DMA_TO_DEVICE;`): each assigned one constant, once, so each call's direction is known
+   * when the file is read, as the DMA API's is on each path of the driver.
+   */
+  protected readonly dirVars = new Map<string, { dir: Direction; tok: Token }>();
+
+  /** `name = DMA_...;`: a direction variable; a second assignment is refused (the direction would depend on the path). */
+  protected directionVariable(name: Token, dir: Direction): void {
+    if (isDirection(name.text)) this.fail(name, `${name.text} is a constant (a static function's direction parameter is the constant it was called with): assign a local direction variable instead`);
+    const old = this.dirVars.get(name.text);
+    if (old) this.fail(name, `'${name.text}' is assigned a direction again (first at line ${old.tok.line}): a direction variable is assigned one DMA_* constant, once; write the direction in each call, or use one variable per direction`);
+    this.dirVars.set(name.text, { dir, tok: name });
+  }
 
   protected derefArg(a: Syn): Extract<Syn, { s: 'deref' }> {
     if (a.s !== 'deref') this.fail(a.tok, 'expected an access such as *(u32 *)(buf + 4)');
@@ -98,12 +114,21 @@ export class ArgumentChecks extends SyntaxParser {
   }
 
   protected nents(handle: string, a: Syn): void {
-    const n = this.intArg(a, 'nents');
     const want = this.sgCounts.get(handle);
+    if (a.s === 'name' && a.index === undefined && this.sgReturned.get(a.name) === handle) {
+      // Documentation/core-api/dma-api.rst: unmap and sync take "the same one [nents] passed into
+      // the scatter/gather mapping API", not the count it returned (dma-debug: "device driver
+      // frees DMA sg list with different entry count" when they differ)
+      this.fail(a.tok, `'${a.name}' is the count dma_map_sg returned: nents must be ${want}, the count passed to dma_map_sg (not the count it returned)`);
+    }
+    if (a.s !== 'num') this.fail(a.tok, `nents must be a constant here: ${want !== undefined ? `${want}, ` : ''}the count passed to dma_map_sg (a number or a #define)`);
+    const n = this.intArg(a, 'nents');
     if (want !== undefined && n !== want) this.fail(a.tok, `nents must be ${want}, the count passed to dma_map_sg (not the count it returned)`);
   }
 
   protected register(a: Syn): string {
+    // writel(v, base + SPI_CTRL): the format has no ioremap()ed base; each register is a name
+    if (a.s !== 'name' || a.index !== undefined) this.fail(a.tok, `expected an MMIO register by name: the format has no ioremap()ed base + offset; declare each register the driver uses (mmio SPI_CTRL;) and write writel(v, SPI_CTRL)`);
     const name = this.word(a, 'an MMIO register');
     if (!this.registers.has(name)) {
       const hint = closest(name, this.registers.keys());
@@ -123,6 +148,8 @@ export class ArgumentChecks extends SyntaxParser {
 
   protected dir(a: Syn): Direction {
     const name = a.s === 'name' && a.index === undefined ? a.name : '';
+    const variable = this.dirVars.get(name);
+    if (variable) return variable.dir;
     if (!isDirection(name)) {
       const hint = closest(name, ['DMA_TO_DEVICE', 'DMA_FROM_DEVICE', 'DMA_BIDIRECTIONAL']);
       this.fail(a.tok, `expected DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL${name ? `, found '${name}'` : ''}${hint ? ` (did you mean '${hint}'?)` : ''}`);

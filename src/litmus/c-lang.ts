@@ -124,6 +124,7 @@ export class CLang extends ArgumentChecks {
       case 'call': {
         // &sgl[i] names a scatterlist entry, not a C place: src/litmus/expressions.ts reads it
         if (SG_SEGMENT_CALLS.has(s.name)) return { syn: s };
+        if (s.name === 'ARRAY_SIZE') return { syn: this.arraySize(s) };
         const args = s.args.map((a) => this.desugar(a));
         return { syn: this.node(s.tok, { s: 'call', name: s.name, args, end: s.end }, ...args) };
       }
@@ -159,6 +160,17 @@ export class CLang extends ArgumentChecks {
   }
 
   /** Pointer arithmetic and comparison; everything else is ordinary arithmetic on values. */
+  /** ARRAY_SIZE(arr) (include/linux/array_size.h): sizeof(arr) / sizeof((arr)[0]), an array's element count. */
+  private arraySize(s: Extract<Syn, { s: 'call' }>): Syn {
+    if (s.args.length !== 1) this.fail(s.tok, 'ARRAY_SIZE() takes one argument');
+    const a = s.args[0];
+    // a buffer declared by its size alone (kmalloc buf[64];) is an array of bytes
+    if (a.s === 'name' && a.index === undefined && this.buffers.has(a.name) && !this.bufferTypes.has(a.name)) return this.num(s, BigInt(this.buffers.get(a.name)!.size));
+    const t = this.resolve(a).place?.type;
+    if (t?.k !== 'array' || t.count === Infinity) this.fail(a.tok, 'ARRAY_SIZE() takes an array: a buffer declared with its element type (coherent struct desc ring[64];) or an array member');
+    return this.num(s, BigInt(t.count));
+  }
+
   private binary(s: Extract<Syn, { s: 'bin' }>): Resolved {
     const l = this.resolve(s.l);
     const r = this.resolve(s.r);

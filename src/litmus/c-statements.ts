@@ -4,12 +4,12 @@
 // inlined where they are called (`static void fec_refill(int i) { ... }`), as the compiler would.
 
 import { num, type Expr } from '../program/expr.js';
-import type { CpuOp, DeviceOp } from '../program/types.js';
+import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { sizeOf, type CType } from './c-types.js';
 import type { Token } from './lexer.js';
 import { DeviceStatements } from './device-statements.js';
 import { IDENTITY_FUNCTIONS, SWAB_FUNCTIONS, type Syn } from './syntax.js';
-import { CPU_CALLS, DEVICE_CALLS } from './vocabulary.js';
+import { CPU_CALLS, DEVICE_CALLS, isDirection } from './vocabulary.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -38,6 +38,10 @@ export class CStatements extends DeviceStatements {
     const raw = this.rawSyn();
     this.end();
     if (raw.s !== 'assign') this.fail(start, `expected a statement (an assignment, a call, a declaration or control flow), found an expression`);
+    if (this.scope.kind === 'cpu' && !raw.op && raw.target.s === 'name' && raw.target.index === undefined && raw.value.s === 'name' && raw.value.index === undefined && isDirection(raw.value.name)) {
+      this.directionVariable(raw.target.tok, raw.value.name); // dir = DMA_FROM_DEVICE;
+      return [];
+    }
     return [...this.assignOps(raw.target, raw.op, raw.value)].flatMap((op) => [...this.takePre(), op]);
   }
 
@@ -107,7 +111,7 @@ export class CStatements extends DeviceStatements {
   }
 
   /** TYPE name [= value], name2 ...; — a local variable is a register; an unsigned type narrower than u64 keeps its low bytes. */
-  protected declaration(): Op[] {
+  protected declaration(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     if (this.is('struct') && KERNEL_DEVICE_STRUCTS.has(this.toks[this.i + 1]?.text) && !this.structs.has(this.toks[this.i + 1].text) && this.is('*', 2)) {
       // `struct device *dev = &pdev->dev;`: the device a DMA API call names, which the model takes
       // as written (src/litmus/syntax.ts deviceArg): nothing to keep.
@@ -140,6 +144,16 @@ export class CStatements extends DeviceStatements {
       if (this.is('=')) {
         this.next();
         const value = this.assignExpr0();
+        if (this.scope.kind === 'cpu' && value.s === 'call' && value.name in CPU_CALLS) {
+          // dma_addr_t h = dma_map_single(...);  int ret = dma_map_sgtable(...);  as `name = call;`
+          const pre = this.takePre();
+          const call = this.desugar(value);
+          const op = call.s === 'call' ? this.cpuCall(call, name, sg) : undefined;
+          out.push(...pre, ...(op ? [op] : []), ...this.takeAfter());
+          if (!this.is(',')) break;
+          this.next();
+          continue;
+        }
         // The loads the value needs (READ_ONCE(desc->status)) come before the assignment that uses them.
         const assignment = this.registerAssignment(this.node(name, { s: 'name', name: name.text }) as Extract<Syn, { s: 'name' }>, undefined, value);
         out.push(...this.takePre(), assignment);
@@ -149,6 +163,24 @@ export class CStatements extends DeviceStatements {
     }
     this.end();
     return out;
+  }
+
+  /** enum dma_data_direction dir [= DMA_...], ...; — direction variables (ArgumentChecks.dirVars): no op. */
+  protected directionDeclaration(): Op[] {
+    this.next();
+    this.next();
+    for (;;) {
+      const name = this.ident('a variable name');
+      if (this.is('=')) {
+        this.next();
+        const v = this.syn();
+        this.directionVariable(name, this.dir(v));
+      }
+      if (!this.is(',')) break;
+      this.next();
+    }
+    this.end();
+    return this.takePre();
   }
 
   /** An initializer: one assignment-expression (a ',' separates declarators). */
@@ -169,7 +201,8 @@ export class CStatements extends DeviceStatements {
     const params: string[] = [];
     if (this.is('void') && this.is(')', 1)) this.next();
     while (!this.is(')')) {
-      this.typeName('a parameter type');
+      if (this.is('enum') && this.is('dma_data_direction', 1)) { this.next(); this.next(); } // a direction: see inlineCall
+      else this.typeName('a parameter type');
       const p = this.ident('a parameter name');
       params.push(p.text);
       if (!this.is(',')) break;
@@ -228,8 +261,19 @@ export class CStatements extends DeviceStatements {
     const renamed = (p: string) => `${name.text}__${p}`;
     const tok = (text: string, kind: Token['kind'] = 'punct'): Token => ({ kind, text, line: name.line, col: name.col });
     const out: Token[] = [tok('{')];
-    f.params.forEach((p, k) => out.push(tok(renamed(p), 'ident'), tok('='), tok('('), ...args[k], tok(')'), tok(';')));
-    for (const t of f.body.slice(1, -1)) out.push(t.kind === 'ident' && f.params.includes(t.text) ? { ...t, text: renamed(t.text) } : t);
+    // A direction argument (DMA_TO_DEVICE, or a direction variable) is a constant in C: it takes
+    // the parameter's place in the body, so each call's DMA API calls get their own direction.
+    const direction = (a: Token[]) => a.length === 1 && a[0].kind === 'ident' && (isDirection(a[0].text) || this.dirVars.has(a[0].text)) ? a[0].text : undefined;
+    const constants = new Map<string, string>();
+    f.params.forEach((p, k) => {
+      const d = direction(args[k]);
+      if (d) constants.set(p, d);
+      else out.push(tok(renamed(p), 'ident'), tok('='), tok('('), ...args[k], tok(')'), tok(';'));
+    });
+    for (const t of f.body.slice(1, -1)) {
+      const param = t.kind === 'ident' && f.params.includes(t.text);
+      out.push(param ? { ...t, text: constants.get(t.text) ?? renamed(t.text) } : t);
+    }
     out.push(tok('}'));
     this.inlined += out.length;
     if (this.inlined > MAX_INLINED_TOKENS) this.fail(name, `inlined functions add more than ${MAX_INLINED_TOKENS} tokens`);

@@ -66,13 +66,30 @@ export function alignOf(t: CType): number {
   }
 }
 
-/** Lay out a struct's members in order: natural alignment and tail padding unless packed. */
-export function layoutStruct(name: string, members: { name: string; type: CType }[], packed: boolean, aligned?: number): CType & { k: 'struct' } {
+/**
+ * Alignments the kernel's macros give (arm64): ____cacheline_aligned is
+ * __attribute__((__aligned__(SMP_CACHE_BYTES))) and SMP_CACHE_BYTES is L1_CACHE_BYTES, 64
+ * (include/linux/cache.h, arch/arm64/include/asm/cache.h: L1_CACHE_SHIFT 6); ARCH_DMA_MINALIGN is
+ * 128 (the same header: "some Qualcomm Kryo cores with an L2 cache with 128-byte lines").
+ */
+export const KERNEL_ALIGNMENTS: Readonly<Record<string, number>> = {
+  ARCH_DMA_MINALIGN: 128, SMP_CACHE_BYTES: 64, L1_CACHE_BYTES: 64,
+};
+
+/** A struct member: `aligned` is an __aligned(N) / ____cacheline_aligned written on it. */
+export interface Member { name: string; type: CType; aligned?: number }
+
+/**
+ * Lay out a struct's members in order: natural alignment and tail padding unless packed. A
+ * member's own alignment attribute raises its alignment (and the struct's), packed or not, as
+ * GCC's aligned attribute does.
+ */
+export function layoutStruct(name: string, members: Member[], packed: boolean, aligned?: number): CType & { k: 'struct' } {
   const fields = new Map<string, Field>();
   let off = 0;
   let align = 1;
   for (const m of members) {
-    const a = packed ? 1 : alignOf(m.type);
+    const a = Math.max(packed ? 1 : alignOf(m.type), m.aligned ?? 1);
     off = roundUp(off, a);
     fields.set(m.name, { off, type: m.type });
     off += sizeOf(m.type);

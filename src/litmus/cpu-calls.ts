@@ -14,6 +14,9 @@ import { CPU_CALLS } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;
 
+/** EIO (include/uapi/asm-generic/errno-base.h): what a failed dma_map_sgtable() returns, negated. */
+const EIO = 5n;
+
 /** Calls that change no value the model holds: delays and hints. */
 const NO_EFFECT: Record<string, number> = {
   // PRFM: a hint that may fill a line; the model lets any line fill at any time already.
@@ -49,6 +52,14 @@ export class CpuCalls extends Expressions {
   protected readonly pools = new Map<string, DmaPool>();
   /** dma_pool_alloc's &handle: the device names the block by it, as the buffer's own name. */
   protected readonly handleAliases = new Map<string, string>();
+  /** Ops a call's statement does after the call itself (what `ret = dma_map_sgtable(...)` assigns). */
+  protected after: CpuOp[] = [];
+
+  protected takeAfter(): CpuOp[] {
+    const after = this.after;
+    this.after = [];
+    return after;
+  }
 
   /** One of the calls of this file, or null when `c` is another. */
   protected kernelCall(c: Call, lhs: Token | undefined, sg: Map<string, (BufRef | undefined)[]>): CpuOp | undefined | null {
@@ -172,7 +183,15 @@ export class CpuCalls extends Expressions {
         }
         this.handles.add(handle);
         this.sgCounts.set(handle, entries.length);
-        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[2]), ...(this.attrs(c.args[3]) ? { skipCpuSync: true } : {}) };
+        const op: CpuOp = { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[2]), ...(this.attrs(c.args[3]) ? { skipCpuSync: true } : {}) };
+        if (lhs) {
+          // ret = dma_map_sgtable(...): 0, or the negative errno __dma_map_sg_attrs() gave (-EIO
+          // when a segment fails to map in dma_direct_map_sg()): 0 exactly when the count is not.
+          const count = this.fresh();
+          op.count = count;
+          this.after.push({ op: 'let', reg: this.assign(lhs), value: { k: 'bin', op: '*', l: { k: 'bin', op: '==', l: { k: 'reg', name: count }, r: num(0n) }, r: num(2n ** 64n - EIO) } });
+        }
+        return op;
       }
       case 'dma_unmap_sgtable': {
         a(4);
@@ -245,19 +264,6 @@ export class CpuCalls extends Expressions {
     if (lhs) this.fail(lhs, `${c.name}() returns 0 or -ETIMEDOUT; the timeout is not modelled: call it as a statement`);
     const relaxed = c.name === 'readl_relaxed_poll_timeout' ? { relaxed: true } : {};
     return { op: 'while', cond: num(1), body: [{ op: 'readl', reg, dst, ...relaxed }, { op: 'if', cond, then: [{ op: 'break' }] }] };
-  }
-
-  /**
-   * The location of an atomic or acquire/release access: a declared buffer or field (`flag`,
-   * `&flag`) of 1, 2, 4 or 8 bytes, whose size the access takes as C takes it from the type.
-   */
-  private location(a: Syn): { buf: string; off: number; size: number } {
-    const name = a.s === 'name' && a.index === undefined ? a.name : undefined;
-    if (!name) this.fail(a.tok, 'expected a declared location such as &flag (declare it: field flag[4] in ring + 8;)');
-    const b = this.buffers.get(name);
-    if (!b) this.bufferName(a);
-    if (![1, 2, 4, 8].includes(b!.size)) this.fail(a.tok, `'${name}' is ${b!.size} bytes; an atomic or acquire/release access is 1, 2, 4 or 8 bytes: declare a field of that size (field ${name}_word[4] in ${name};)`);
-    return { buf: name, off: 0, size: b!.size };
   }
 
   private lock(a: Syn): { buf: string; off: number; size: number } {

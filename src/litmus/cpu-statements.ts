@@ -10,6 +10,13 @@ import { CPU_CALLS, DEVICE_CALLS, PRINTING_CALLS, UNSUPPORTED_CALLS, closest, is
 
 type Call = Extract<Syn, { s: 'call' }>;
 
+/**
+ * What may wrap the mapping check, if (unlikely(dma_mapping_error(dev, h))): the branch hint
+ * (include/linux/compiler.h) and WARN_ON()/WARN_ON_ONCE(), whose value is the condition's
+ * (include/asm-generic/bug.h; the warning they print is not modelled).
+ */
+export const CHECK_WRAPPERS: ReadonlySet<string> = new Set(['unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
+
 export class CpuStatements extends CpuCalls {
   /** memcpy()s into declared memory: refused where that memory is DMA memory (checked once the file is read). */
   protected readonly memcpyInto: { name: string; tok: Token }[] = [];
@@ -33,7 +40,11 @@ export class CpuStatements extends CpuCalls {
       const rhs = this.syn();
       this.end();
       if (rhs.s === 'deref') return [...this.takePre(), { op: 'load', ...this.access(rhs), reg: this.assign(lhs) }]; // r = *(u32 *)buf;
-      if (rhs.s === 'call' && rhs.name in CPU_CALLS) return [...this.takePre(), ...this.opt(this.cpuCall(rhs, lhs, sg))];
+      if (rhs.s === 'call' && rhs.name in CPU_CALLS) {
+        const pre = this.takePre();
+        const call = this.opt(this.cpuCall(rhs, lhs, sg));
+        return [...pre, ...call, ...this.takeAfter()];
+      }
       const value = this.expr(rhs); // r = expression;
       return [...this.takePre(), { op: 'let', reg: this.assign(lhs), value }];
     }
@@ -234,6 +245,7 @@ export class CpuStatements extends CpuCalls {
         a(c.name.endsWith('_attrs') ? 5 : 4);
         this.dev(c.args[0]);
         const handle = this.word(c.args[1], 'an sg table');
+        if (c.args[2].s !== 'num') this.fail(c.args[2].tok, 'nents must be a constant here: the number of entries sg_set_buf() filled (a number or a #define)');
         const nents = this.intArg(c.args[2], 'nents');
         const table = sg.get(handle) ?? [];
         if (nents < 1) this.fail(c.args[2].tok, 'nents must be at least 1');
@@ -245,7 +257,9 @@ export class CpuStatements extends CpuCalls {
         this.handles.add(handle);
         this.sgCounts.set(handle, nents);
         // n = dma_map_sg(...): the count drivers branch on and pass on (0 on failure)
-        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]), ...(lhs ? { count: this.assign(lhs) } : {}) };
+        const count = lhs ? this.assign(lhs) : undefined;
+        if (count) this.sgReturned.set(count, handle);
+        return { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[3]), ...attrs(c.args[4]), ...(count ? { count } : {}) };
       }
       case 'dma_unmap_sg': case 'dma_unmap_sg_attrs': {
         a(c.name.endsWith('_attrs') ? 5 : 4);
@@ -294,8 +308,9 @@ export class CpuStatements extends CpuCalls {
   protected mappingErrorCheck(): { op: CpuOp; branch?: string } {
     this.next();
     this.expectText('(', "after 'if'");
-    // if (unlikely(dma_mapping_error(dev, h))): the hint changes nothing
-    const unlikely = this.is('unlikely') && this.is('(', 1);
+    // if (unlikely(dma_mapping_error(dev, h))): the hint changes nothing; nor does WARN_ON()'s value
+    const wrapper = CHECK_WRAPPERS.has(this.tok.text) && this.is('(', 1) ? this.tok.text : undefined;
+    const unlikely = wrapper !== undefined;
     if (unlikely) { this.next(); this.next(); }
     this.knownCall(this.tok, CPU_CALLS, 'cpu');
     const c = this.syn();
@@ -303,7 +318,7 @@ export class CpuStatements extends CpuCalls {
     this.arity(c, 2);
     this.dev(c.args[0]);
     const handle = this.handle(c.args[1]);
-    if (unlikely) this.expectText(')', "after unlikely's argument");
+    if (unlikely) this.expectText(')', `after ${wrapper}'s argument`);
     this.expectText(')', 'after the condition');
     if (!this.is('return') && !this.is('goto')) {
       const reg = this.fresh();

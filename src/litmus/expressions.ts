@@ -10,7 +10,7 @@ import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import { CLang, SG_SEGMENT_CALLS } from './c-lang.js';
 import { SWAB_FUNCTIONS, type Syn } from './syntax.js';
-import { CPU_CALLS, DEVICE_CALLS, closest } from './vocabulary.js';
+import { CPU_CALLS, DEVICE_CALLS, closest, isDirection } from './vocabulary.js';
 
 /** The thread being read: its registers so far, and what its current statement must load first. */
 export interface ThreadScope {
@@ -50,6 +50,8 @@ export class Expressions extends CLang {
     this.pointers = new Map();
     this.widths = new Map();
     this.threadRegisters.set(actor, new Map());
+    this.sgReturned.clear();
+    this.dirVars.clear();
   }
 
   /** At the end of a thread: names it used before assigning are errors; the rest must be handles. */
@@ -66,9 +68,12 @@ export class Expressions extends CLang {
     if (this.buffers.has(name)) this.fail(t, `assignment to a buffer: '${name}' is declared memory; store to it with *(u32 *)${name} = value;`);
     if (this.registers.has(name)) this.fail(t, `assignment to an MMIO register: write it with writel(value, ${name});`);
     if (this.handles.has(name)) this.fail(t, assignmentToHandle(name));
+    if (isDirection(name)) this.fail(t, `${name} is a constant (a static function's direction parameter is the constant it was called with): assign a local variable instead`);
+    if (this.dirVars.has(name)) this.fail(t, `'${name}' holds a DMA direction (line ${this.dirVars.get(name)!.tok.line}): it is an argument of the DMA API only`);
     const regs = this.threadRegisters.get(this.scope.actor)!;
     if (!regs.has(name)) regs.set(name, t);
     this.scope.assigned.add(name);
+    this.sgReturned.delete(name); // no longer a count dma_map_sg returned
     return name;
   }
 
@@ -122,6 +127,14 @@ export class Expressions extends CLang {
           this.scope.pre.push({ op: 'readl', reg: this.register(a.args[0]), ...(a.name === 'readl_relaxed' ? { relaxed: true } : {}), dst });
           return { k: 'reg', name: dst };
         }
+        if (a.name === 'smp_load_acquire' && this.scope.kind === 'cpu' && load === this.loadIntoFresh) {
+          // while (smp_load_acquire(&ready) != 1) cpu_relax();: an LDAR into a fresh register just
+          // before the statement (arch/arm64/include/asm/barrier.h __smp_load_acquire), as readl
+          if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: smp_load_acquire takes 1 argument ${CPU_CALLS.smp_load_acquire}, found ${a.args.length}`);
+          const reg = this.fresh();
+          this.scope.pre.push({ op: 'load', ...this.location(a.args[0]), once: true, acquire: true, reg });
+          return { k: 'reg', name: reg };
+        }
         return this.unknownInExpression(a);
       case 'assign': return this.assignInExpression(a, load);
       case 'cond': return this.conditional(a, load);
@@ -131,6 +144,19 @@ export class Expressions extends CLang {
       case 'ref': return this.fail(a.tok, 'an sg entry address is not a value');
       case 'list': return this.fail(a.tok, 'a list of values {v0, v1} is the value of a store or dma_write wider than 8 bytes');
     }
+  }
+
+  /**
+   * The location of an atomic or acquire/release access: a declared buffer or field (`flag`,
+   * `&flag`) of 1, 2, 4 or 8 bytes, whose size the access takes as C takes it from the type.
+   */
+  protected location(a: Syn): { buf: string; off: number; size: number } {
+    const name = a.s === 'name' && a.index === undefined ? a.name : undefined;
+    if (!name) this.fail(a.tok, 'expected a declared location such as &flag (declare it: field flag[4] in ring + 8;)');
+    const b = this.buffers.get(name);
+    if (!b) this.bufferName(a);
+    if (![1, 2, 4, 8].includes(b!.size)) this.fail(a.tok, `'${name}' is ${b!.size} bytes; an atomic or acquire/release access is 1, 2, 4 or 8 bytes: declare a field of that size (field ${name}_word[4] in ${name};)`);
+    return { buf: name, off: 0, size: b!.size };
   }
 
   /** Registers declared with an unsigned type narrower than 8 bytes (`u16 status;`): assignments keep their low bytes, as C does. */
@@ -299,6 +325,7 @@ export class Expressions extends CLang {
 
   private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {
     if (a.index !== undefined) this.fail(a.tok, `${a.name}[${a.index}] is an sg entry, not a value`);
+    if (this.dirVars.has(a.name) || isDirection(a.name)) this.fail(a.tok, `'${a.name}' is a DMA direction: it is an argument of the DMA API only (a test on it is a test on a constant: keep the branch that applies)`);
     if (this.scope.assigned.has(a.name)) return { k: 'reg', name: a.name };
     if (this.registers.has(a.name)) this.fail(a.tok, `'${a.name}' is an MMIO register: read it with r = readl(${a.name});`);
     this.scope.pending.push({ name: a.name, tok: a.tok, asValue: true });

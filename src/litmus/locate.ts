@@ -4,7 +4,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { ErrorSite } from '../program/program-error.js';
-import type { Program } from '../program/types.js';
+import type { CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Pos } from './litmus-error.js';
 import type { SourceMap } from './parse.js';
 
@@ -14,6 +14,7 @@ export function locateProgramError(where: ErrorSite | undefined, program: Progra
       const a = program.actors.findIndex((x) => x.name === where.actor);
       return source.ops[a]?.[where.op] ?? source.header;
     }
+    case 'statement': return source.opPos.get(where.op as CpuOp | DeviceOp) ?? source.actors[program.actors.findIndex((x) => x.name === where.actor)] ?? source.header;
     case 'final': return source.final[where.index] ?? source.header;
     case 'buffer': return source.buffers[program.buffers.findIndex((x) => x.name === where.buffer)] ?? source.header;
     // a thread declared twice: the second declaration

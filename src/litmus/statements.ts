@@ -10,6 +10,7 @@ import type { Pos } from './litmus-error.js';
 import { CStatements } from './c-statements.js';
 import { negate, type Access } from './expressions.js';
 import type { Syn } from './syntax.js';
+import { CHECK_WRAPPERS } from './cpu-statements.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -47,7 +48,7 @@ export class Statements extends CStatements {
     if (t.kind === 'ident') {
       switch (t.text) {
         case 'if':
-          if (this.scope.kind === 'cpu' && this.is('(', 1) && (this.is('dma_mapping_error', 2) || (this.is('unlikely', 2) && this.is('(', 3) && this.is('dma_mapping_error', 4)))) return this.mappingErrorIf(sg);
+          if (this.scope.kind === 'cpu' && this.is('(', 1) && (this.is('dma_mapping_error', 2) || (CHECK_WRAPPERS.has(this.toks[this.i + 2]?.text) && this.is('(', 3) && this.is('dma_mapping_error', 4)))) return this.mappingErrorIf(sg);
           return this.ifStatement(sg);
         case 'while': return this.whileStatement(sg);
         case 'for': return this.forStatement(sg);
@@ -83,7 +84,8 @@ export class Statements extends CStatements {
         this.inlineCall();
         return this.body(sg);
       }
-      if (this.isTypeStart() && (this.toks[this.i + 1]?.kind === 'ident' || this.is('*', 1) || t.text === 'struct' || this.isTypeStart(1))) return this.declaration();
+      if (t.text === 'enum' && this.is('dma_data_direction', 1) && this.scope.kind === 'cpu') return this.directionDeclaration();
+      if (this.isTypeStart() && (this.toks[this.i + 1]?.kind === 'ident' || this.is('*', 1) || t.text === 'struct' || this.isTypeStart(1))) return this.declaration(sg);
     }
     if ((this.is('++') || this.is('--')) && this.toks[this.i + 1]?.kind === 'ident' && this.is(';', 2)) {
       // ++i; is i++; as a statement
@@ -235,10 +237,11 @@ export class Statements extends CStatements {
     const at = this.next();
     const c = this.condition('while');
     if (this.isRelaxBody()) {
-      if ((!findAssign(c) && !readsRegister(c)) || this.scope.kind === 'device') return [this.waitLoop(c, at)];
-      // while (!((status = READ_ONCE(bdp->sc)) & OWN)) cpu_relax(); keeps the value polled, and
-      // while (!(readl(STATUS) & DONE)) cpu_relax(); polls a register: a loop on a read, with
-      // nothing in its body, exactly as the same loop written with a body.
+      if ((!findAssign(c) && !readsByCall(c)) || this.scope.kind === 'device') return [this.waitLoop(c, at)];
+      // while (!((status = READ_ONCE(bdp->sc)) & OWN)) cpu_relax(); keeps the value polled,
+      // while (!(readl(STATUS) & DONE)) cpu_relax(); polls a register, and
+      // while (smp_load_acquire(&ready) != 1) cpu_relax(); polls with LDAR: a loop on a read,
+      // with nothing in its body, exactly as the same loop written with a body.
       const cond = this.expr(c);
       const pre = this.takePre();
       if (!pre.length) return [this.waitLoop(c, at)];
@@ -385,12 +388,12 @@ function findAssign(e: Syn): Syn | undefined {
   }
 }
 
-/** Does the expression read an MMIO register (readl(REG), readl_relaxed(REG))? */
-function readsRegister(e: Syn): boolean {
+/** Does the expression read through a call the wait loop's poll does not make: readl(REG), readl_relaxed(REG), smp_load_acquire(&flag)? */
+function readsByCall(e: Syn): boolean {
   switch (e.s) {
-    case 'call': return e.name === 'readl' || e.name === 'readl_relaxed' || e.args.some(readsRegister);
-    case 'un': return readsRegister(e.e);
-    case 'bin': return readsRegister(e.l) || readsRegister(e.r);
+    case 'call': return e.name === 'readl' || e.name === 'readl_relaxed' || e.name === 'smp_load_acquire' || e.args.some(readsByCall);
+    case 'un': return readsByCall(e.e);
+    case 'bin': return readsByCall(e.l) || readsByCall(e.r);
     default: return false;
   }
 }

@@ -354,6 +354,8 @@ export class SyntaxParser extends TypeParser {
     return bitMacro(name, args, {
       num: (v) => this.node(name, { s: 'num', v }),
       bin: (op, l, r) => this.binSyn(op, l, r),
+      cond: (c, a, b) => (c.s === 'num' ? (c.v !== 0n ? a : b) : this.node(name, { s: 'cond', c, a, b }, c, a, b)),
+      not: (x) => (x.s === 'num' ? this.node(name, { s: 'num', v: x.v === 0n ? 1n : 0n }) : this.node(name, { s: 'un', op: '!', e: x }, x)),
       fail: (at, message) => this.fail(at, message),
     });
   }

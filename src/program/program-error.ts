@@ -7,7 +7,13 @@ export type ErrorSite =
   | { kind: 'op'; actor: string; op: number; name: string }
   | { kind: 'final'; index: number }
   | { kind: 'buffer'; buffer: string }
-  | { kind: 'actor'; actor: string };
+  | { kind: 'actor'; actor: string }
+  /**
+   * A statement as written, at any depth of if/while/for (src/exec/paths.ts): `op` is the
+   * program's own op object (the front end knows where each was written), `at` names it for
+   * callers without a source ("cpu0 2.1 (dma_map)").
+   */
+  | { kind: 'statement'; actor: string; at: string; op: object };
 
 /** The site of op i (from 0) of an actor. */
 export function opSite(actor: string, op: number, name: string): ErrorSite {
@@ -28,6 +34,7 @@ export class ProgramError extends Error {
 
 function prefix(where: ErrorSite | undefined): string {
   if (where?.kind === 'op') return `${where.actor} op ${where.op + 1} (${where.name}): `;
+  if (where?.kind === 'statement') return `${where.at}: `;
   if (where?.kind === 'final') return `final #${where.index}: `;
   return '';
 }

@@ -122,6 +122,8 @@ export function compileParsed(file: string, parsed: ParsedLitmus, overrides: Par
   try {
     return compilePaths(program, platform, unroll)[0];
   } catch (e) {
+    // an op this platform cannot do: at the op, in its own words
+    if (e instanceof PlatformError && e.where) return { ...position(locateProgramError(e.where, program, source)), kind: 'error', file, message: e.message };
     if (e instanceof PlatformError) return platformProblem(file, parsed, e, overrides, overrideText);
     if (e instanceof ProgramError) return { ...position(locateProgramError(e.where, program, source)), kind: 'error', file, message: e.text };
     throw e;

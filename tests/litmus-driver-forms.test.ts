@@ -1,0 +1,269 @@
+// Driver C the parser once refused, found by transcribing real drivers: each form is read with the
+// kernel's meaning (checked against the same test written the old way, as in litmus-c.test.ts),
+// or refused with one line that says how to write it.
+
+import { describe, expect, test } from 'vitest';
+import { parseLitmus } from '../src/litmus/parse.js';
+import type { CpuOp, Program } from '../src/program/types.js';
+import type { PlatformConfig } from '../src/platform/platform.js';
+import { checkProgramAs, loadLitmus } from '../src/run/check-file.js';
+
+const prog = (text: string): Program => parseLitmus(text).program;
+const cpuOps = (text: string) => prog(text).actors[0].ops as CpuOp[];
+const same = (a: string, b: string) => expect(prog(a)).toEqual(prog(b));
+
+describe('alignment attributes on struct members (include/linux/cache.h, arch/arm64/include/asm/cache.h)', () => {
+  const layout = (decl: string, expr: string) => {
+    const op = cpuOps(`DMA t\n${decl}\n{ kmalloc b[64]; }\ncpu c {\n  *(u64 *)b = ${expr};\n}\n`)[0] as Extract<CpuOp, { op: 'store' }>;
+    return op.value;
+  };
+  const cases: [string, string, number][] = [
+    // ____cacheline_aligned is __aligned__(SMP_CACHE_BYTES): L1_CACHE_BYTES, 64 on arm64
+    ['struct s { u32 stats; u8 rx[256] ____cacheline_aligned; };', 'offsetof(struct s, rx)', 64],
+    ['struct s { u32 stats; u8 rx[256] ____cacheline_aligned; };', 'sizeof(struct s)', 320],
+    ['struct s { u32 stats; u8 rx[256] ____cacheline_aligned_in_smp; };', 'offsetof(struct s, rx)', 64],
+    ['struct s { u32 stats; u8 ____cacheline_aligned rx[256]; };', 'offsetof(struct s, rx)', 64],
+    ['struct s { u32 stats; u8 rx[256] __aligned(128); };', 'offsetof(struct s, rx)', 128],
+    ['struct s { u32 stats; u8 rx[256] __aligned(128); };', 'sizeof(struct s)', 384],
+    ['struct s { u32 stats; u8 rx[8] __aligned(ARCH_DMA_MINALIGN); };', 'offsetof(struct s, rx)', 128],
+    ['struct s { u32 stats; u8 rx[8] __aligned(ARCH_DMA_MINALIGN); };', 'sizeof(struct s)', 256],  // tail padding to the member's alignment
+    ['struct s { u32 stats; u8 rx[8] __attribute__((__aligned__(SMP_CACHE_BYTES))); };', 'offsetof(struct s, rx)', 64],
+    ['struct s { u32 stats; u8 rx[8] __attribute__((aligned(16))); u8 tail; };', 'offsetof(struct s, tail)', 24],
+    ['struct s { u8 a; u32 b __aligned(2); };', 'offsetof(struct s, b)', 4],                               // never below the natural alignment
+    ['struct s { u8 a; u32 b; u8 rx[4] __aligned(64); } __packed;', 'offsetof(struct s, rx)', 64],          // GCC: an aligned member of a packed struct keeps its alignment
+    ['struct s { u8 a; u32 b; u8 rx[4] __aligned(64); } __packed;', 'offsetof(struct s, b)', 1],
+    ['struct s { u32 a; } ____cacheline_aligned;', 'sizeof(struct s)', 64],
+    ['struct s { u32 a; } __packed __aligned(8);', 'sizeof(struct s)', 8],
+    ['struct s { u32 a; } __attribute__((packed));', 'sizeof(struct s)', 4],
+  ];
+  for (const [decl, expr, want] of cases) test(`${expr} of ${decl}`, () => expect(layout(decl, expr)).toBe(BigInt(want)));
+
+  const priv = (decl: string) => `DMA t\n${decl}\n{ kmalloc struct priv p; mmio DB; }\ncpu drv {\n  h = dma_map_single(dev, p.rx, 256, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  p.stats = 1;\n  dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);\n  r = *(u32 *)(p.rx);\n}\n`;
+  test('u8 rx[256] ____cacheline_aligned; is the struct padded by hand to 64 bytes', () => same(
+    priv('struct priv { u32 stats; u8 rx[256] ____cacheline_aligned; };'),
+    priv('struct priv { u32 stats; u8 pad[60]; u8 rx[256]; };'),
+  ));
+  test('u8 rx[256] __aligned(128); is the struct padded by hand to ARCH_DMA_MINALIGN', () => same(
+    priv('struct priv { u32 stats; u8 rx[256] __aligned(128); };'),
+    priv('struct priv { u32 stats; u8 pad[124]; u8 rx[256]; };'),
+  ));
+  test('what the alignment attributes refuse says what to write', () => {
+    expect(() => prog(priv('struct priv { u32 stats; u8 rx[256] __aligned(96); };'))).toThrow(/an alignment is a power of two, not 96/);
+    expect(() => prog(priv('struct priv { u32 stats; u8 rx[256] __cacheline_aligned; };'))).toThrow(/__cacheline_aligned also names a section.*____cacheline_aligned .*__aligned\(ARCH_DMA_MINALIGN\)/);
+    expect(() => prog(priv('struct priv { u32 stats; u8 rx[256] __attribute__((unused)); };'))).toThrow(/__attribute__\(\(unused\)\) is not supported here/);
+  });
+});
+
+describe('the alignment advice names ARCH_DMA_MINALIGN as arm64 defines it (128), not the platform\'s line size', () => {
+  const counter = `DMA t\nstruct priv { u32 stats; u8 rx[256]; };\n{ kmalloc struct priv p; mmio DB; }\ncpu drv {\n  h = dma_map_single(dev, p.rx, 256, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  p.stats = 1;\n  wait_for_irq(irq);\n  dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);\n  r = *(u32 *)(p.rx);\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  dma_write(h, 256, 0x5a);\n  raise_irq(irq);\n}\n`;
+  const fields = `DMA t\n{ kmalloc priv[512]; field stats[4] in priv; field rx[256] in priv + 4; mmio DB; }\ncpu drv {\n  h = dma_map_single(dev, rx, 256, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  *(u32 *)stats = 1;\n  wait_for_irq(irq);\n  dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);\n  r = *(u32 *)rx;\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  dma_write(h, 256, 0x5a);\n  raise_irq(irq);\n}\n`;
+  const check = (text: string, platform: Partial<PlatformConfig> = {}, fix = false) => {
+    const loaded = loadLitmus('t.litmus', text, platform);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    return checkProgramAs('t.litmus', loaded.compiled, undefined, { fix }, loaded.parsed.source, text, loaded.parsed);
+  };
+  const shares = (c: ReturnType<typeof check>) => c.contract!.findings.filter((f) => f.rule === 'ownership/shares-cache-line').map((f) => f.message);
+  test('on a 64-byte-line platform: ARCH_DMA_MINALIGN is 128 (dma_get_cache_alignment() is the 64)', () => {
+    const [m] = shares(check(counter));
+    expect(m).toMatch(/align and pad the buffer to ARCH_DMA_MINALIGN \(128 on arm64: __aligned\(ARCH_DMA_MINALIGN\); this platform's cache lines are 64 bytes\)/);
+  });
+  test('above 128 bytes the granule itself is the advice', () => {
+    const [m] = shares(check(counter, { cwg: 256 }));
+    expect(m).toMatch(/align and pad the buffer to this platform's 256-byte cache writeback granule \(dma_get_cache_alignment\(\); ARCH_DMA_MINALIGN, 128, is less\)/);
+  });
+  test('the fix says ARCH_DMA_MINALIGN is 128 and ____cacheline_aligned is not it', () => {
+    const c = check(fields, {}, true);
+    expect(c.fix?.steps.join("\n")).toMatch(/to ARCH_DMA_MINALIGN \(128 bytes on arm64\) and pad it to a multiple of that \(__aligned\(ARCH_DMA_MINALIGN\); ____cacheline_aligned is only 64\)/);
+  });
+});
+
+describe('errors found while expanding paths and placing memory are at the statement, in kernel words', () => {
+  const error = (text: string, platform: Partial<PlatformConfig> = {}) => {
+    const loaded = loadLitmus('t.litmus', text, platform);
+    if (!('kind' in loaded)) throw new Error('expected an input error');
+    return `${loaded.line}:${loaded.col}: ${loaded.message}`;
+  };
+  test('a mapping whose size is read from memory: the map, not 1:1 and "c 2 (dma_map)"', () => {
+    const text = 'DMA x\n{ kmalloc u8 buf[256]; kmalloc u8 meta[64] = 0x40; mmio DB; }\ncpu c {\n  len = *(u8 *)meta;\n  h = dma_map_single(dev, buf, len, DMA_TO_DEVICE);\n}\n';
+    expect(error(text)).toBe("5:3: the size of this mapping depends on a value read on this path; a mapping's size is known when it is made (write the length, or compute it from constants)");
+    // inside a branch: the statement in the branch
+    const nested = 'DMA x\n{ kmalloc u8 buf[256]; kmalloc u8 meta[64] = 0x40; mmio DB; }\ncpu c {\n  len = *(u8 *)meta;\n  if (len) {\n    writel(1, DB);\n    h = dma_map_single(dev, buf, len, DMA_TO_DEVICE);\n  }\n}\n';
+    expect(error(nested)).toMatch(/^7:5: the size of this mapping depends on a value read/);
+  });
+  const pool = (body: string) => `DMA x\n{ page rx[4096]; kmalloc b[64]; mmio DB; }\ncpu drv {\n${body}\n}\n`;
+  const refusal = 'dma_alloc_noncoherent() from a restricted DMA pool (restrictedPool = true) is not modelled; use dma_alloc_coherent(), or restrictedPool = false';
+  test('dma_alloc_noncoherent() with a restricted pool: at the call, not "drv op 1 (...)"', () => {
+    expect(error(pool('  writel(0, DB);\n  rx = dma_alloc_noncoherent(dev, 64, &rx_dma, DMA_FROM_DEVICE, GFP_KERNEL);'), { restrictedPool: true })).toBe(`5:3: ${refusal}`);
+    // in a branch, after a read: the path's op numbers are not the program's
+    expect(error(pool('  x = READ_ONCE(*(u32 *)b);\n  if (x) {\n    writel(0, DB);\n    writel(0, DB);\n    rx = dma_alloc_noncoherent(dev, 64, &rx_dma, DMA_FROM_DEVICE, GFP_KERNEL);\n  }\n  r = 1;'), { restrictedPool: true })).toBe(`8:5: ${refusal}`);
+  });
+});
+
+describe('ret = dma_map_sgtable(...) (kernel/dma/mapping.c: 0, or a negative errno)', () => {
+  const T = (map: string, check: string) => `DMA x\n{ kmalloc u8 b0[512]; kmalloc u8 b1[512]; mmio DB; }\ncpu c {\n  sg_set_buf(&sgt[0], b0, 512);\n  sg_set_buf(&sgt[1], b1, 512);\n  ${map}\n  ${check}\n  writel(1, DB);\n  dma_unmap_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);\n}\ndevice d {\n  wait_write(DB);\n  dma_write(sgt[1], 4, 7);\n}\n`;
+  test('ret is 0 exactly when the count dma_map_sg() gives is not: the same program as n = dma_map_sg() with ret computed from it', () => same(
+    T('ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'),
+    T('t0 = dma_map_sg(dev, sgt, 2, DMA_FROM_DEVICE);\n  ret = (t0 == 0) * 0xfffffffffffffffb;', 'if (ret) return ret;'),
+  ));
+  test('a declaration with a call initializer is the assignment: int ret = dma_map_sgtable(...); dma_addr_t h = dma_map_single(...);', () => {
+    same(T('int ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'), T('ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'));
+    const single = (decl: string) => `DMA x\n{ kmalloc b[64]; mmio DB; }\ncpu c {\n  ${decl}\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n}\n`;
+    same(single('dma_addr_t h = dma_map_single(dev, b, 64, DMA_TO_DEVICE);'), single('h = dma_map_single(dev, b, 64, DMA_TO_DEVICE);'));
+  });
+});
+
+describe('nents of dma_unmap_sg / dma_sync_sg_*: the count passed to dma_map_sg (Documentation/core-api/dma-api.rst)', () => {
+  const T = (body: string) => `DMA x\n{ kmalloc u8 b0[512]; kmalloc u8 b1[512]; mmio DB; }\ncpu c {\n  sg_set_buf(&sgl[0], b0, 512);\n  sg_set_buf(&sgl[1], b1, 512);\n${body}\n}\n`;
+  const map = '  n = dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);\n  if (n == 0) return -ENOMEM;\n';
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('the returned count is refused in kernel words, as the constant is', () => {
+    const returned = "'n' is the count dma_map_sg returned: nents must be 2, the count passed to dma_map_sg (not the count it returned)";
+    expect(error(T(`${map}  dma_unmap_sg(dev, sgl, n, DMA_TO_DEVICE);`))).toBe(returned);
+    expect(error(T(`${map}  dma_sync_sg_for_cpu(dev, sgl, n, DMA_TO_DEVICE);`))).toBe(returned);
+    expect(error(T(`  u32 n2 = dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);\n  dma_unmap_sg(dev, sgl, n2, DMA_TO_DEVICE);`))).toMatch(/^'n2' is the count dma_map_sg returned/);
+    // the constant form said the same already
+    expect(error(T(`  n = dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);\n  dma_unmap_sg(dev, sgl, 1, DMA_TO_DEVICE);`))).toBe('nents must be 2, the count passed to dma_map_sg (not the count it returned)');
+  });
+  test('another register: a constant is needed here, and the message says which', () => {
+    expect(error(T(`  m = 2;\n${map}  dma_unmap_sg(dev, sgl, m, DMA_TO_DEVICE);`))).toBe('nents must be a constant here: 2, the count passed to dma_map_sg (a number or a #define)');
+    // n reassigned is no longer the returned count
+    expect(error(T(`${map}  n = 2;\n  dma_unmap_sg(dev, sgl, n, DMA_TO_DEVICE);`))).toBe('nents must be a constant here: 2, the count passed to dma_map_sg (a number or a #define)');
+    expect(error(T('  m = 2;\n  n = dma_map_sg(dev, sgl, m, DMA_TO_DEVICE);'))).toBe('nents must be a constant here: the number of entries sg_set_buf() filled (a number or a #define)');
+  });
+  test('the count passed is accepted, as a number or a #define', () => {
+    same(T(`${map}  dma_unmap_sg(dev, sgl, 2, DMA_TO_DEVICE);`), T(`${map}  dma_unmap_sg(dev, sgl, NENTS, DMA_TO_DEVICE);`).replace('DMA x\n', 'DMA x\n#define NENTS 2\n'));
+  });
+});
+
+describe('a DMA direction in a local variable (enum dma_data_direction): one constant, assigned once', () => {
+  const T = (decl: string, dir: string) => `DMA x\n{ kmalloc u8 buf[256]; mmio DB; }\ncpu c {\n${decl}  h = dma_map_single(dev, buf, 256, ${dir});\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  dma_sync_single_for_cpu(dev, h, 256, ${dir});\n  dma_unmap_single(dev, h, 256, ${dir});\n  r = *(u32 *)buf;\n}\n`;
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('enum dma_data_direction dir = DMA_FROM_DEVICE; and dir = DMA_TO_DEVICE; are the constant in each call', () => {
+    same(T('  enum dma_data_direction dir = DMA_FROM_DEVICE;\n', 'dir'), T('', 'DMA_FROM_DEVICE'));
+    same(T('  dir = DMA_TO_DEVICE;\n', 'dir'), T('', 'DMA_TO_DEVICE'));
+    same(T('  enum dma_data_direction dir;\n  dir = DMA_BIDIRECTIONAL;\n', 'dir'), T('', 'DMA_BIDIRECTIONAL'));
+  });
+  test('a direction that would depend on the path, or used as a number, is refused saying how to write it', () => {
+    expect(error(T('  enum dma_data_direction dir = DMA_FROM_DEVICE;\n  if (READ_ONCE(*(u32 *)buf)) dir = DMA_TO_DEVICE;\n', 'dir'))).toMatch(/^'dir' is assigned a direction again \(first at line 4\): a direction variable is assigned one DMA_\* constant, once; write the direction in each call/);
+    expect(error(T('  dir = DMA_FROM_DEVICE;\n  x = dir + 1;\n', 'dir'))).toMatch(/^'dir' is a DMA direction: it is an argument of the DMA API only/);
+    expect(error(T('  dir = DMA_FROM_DEVICE;\n  dir = 3;\n', 'dir'))).toMatch(/^'dir' holds a DMA direction \(line 4\)/);
+    expect(error(T('  enum dma_data_direction dir = 2;\n', 'dir'))).toMatch(/^expected DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL/);
+  });
+  test('each thread has its own direction variables', () => {
+    expect(error(`${T('  dir = DMA_FROM_DEVICE;\n', 'dir')}cpu d {\n  r = dir;\n}\n`)).toMatch(/^unknown name 'dir': neither a register this thread assigns/);
+  });
+});
+
+describe('while (smp_load_acquire(&flag) != 1) cpu_relax(); polls with LDAR', () => {
+  const T = (wait: string) => `DMA x\n{ kmalloc u8 buf[64]; kmalloc u8 st[64]; field ready[4] in st; }\ncpu c {\n${wait}\n  r = *(u32 *)buf;\n}\n`;
+  test('the same loop as the acquire load written in the body, and an if condition reads it the same way', () => {
+    same(T('  while (smp_load_acquire(&ready) != 1)\n    cpu_relax();'), T('  while (1) {\n    t0 = smp_load_acquire(&ready);\n    if (!(t0 != 1)) break;\n  }'));
+    same(T('  if (smp_load_acquire(&ready) == 1)\n    x = 1;'), T('  t0 = smp_load_acquire(&ready);\n  if (t0 == 1)\n    x = 1;'));
+  });
+  test('the load is an acquire (LDAR), not the relaxed poll READ_ONCE gives', () => {
+    const [loop] = cpuOps(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'));
+    expect(loop).toMatchObject({ op: 'while', body: [{ op: 'load', buf: 'ready', size: 4, acquire: true }, { op: 'if' }] });
+    expect(cpuOps(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))[0]).toMatchObject({ op: 'poll', buf: 'ready' });
+  });
+});
+
+describe('a worker waiting for an irq handler\'s smp_store_release() after the unmap', () => {
+  const T = (wait: string) => `DMA x\n{ kmalloc u8 buf[512]; kmalloc u8 st[64]; field ready[4] in st; mmio DB; }\ncpu probe {\n  h = dma_map_single(dev, buf, 512, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  writel(1, DB);\n  wait_for_irq(irq);\n  dma_unmap_single(dev, h, 512, DMA_FROM_DEVICE);\n  smp_store_release(&ready, 1);\n}\ncpu worker {\n${wait}\n  r = *(u32 *)buf;\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  dma_write(h, 512, 0x4d);\n  raise_irq(irq);\n}\n`;
+  const verdict = (text: string) => {
+    const loaded = loadLitmus('t.litmus', text);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    return checkProgramAs('t.litmus', loaded.compiled, undefined, { fix: false }, loaded.parsed.source, text, loaded.parsed).verdict;
+  };
+  test('ok with the acquire in the wait loop; bug with READ_ONCE (the buffer read may pass the flag read)', () => {
+    expect(verdict(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'))).toBe('ok');
+    expect(verdict(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))).toBe('bug');
+  });
+});
+
+describe('min()/max()/min_t() (include/linux/minmax.h), ARRAY_SIZE() (include/linux/array_size.h), WARN_ON() (include/asm-generic/bug.h)', () => {
+  const T = (body: string, decls = '{ kmalloc u8 buf[256]; mmio DB; }') => `DMA x\nstruct d { __le32 a; __le32 b; };\n${decls}\ncpu c {\n${body}\n}\n`;
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('min and max of constants fold; of registers they are the ?: the macros expand to', () => {
+    same(T('  r = min(3, 4) + max(3, 4) + min_t(u8, 0x105, 6);'), T('  r = 3 + 4 + 5;'));
+    same(T('  len = READ_ONCE(*(u32 *)buf);\n  n = min(len, 64);'), T('  len = READ_ONCE(*(u32 *)buf);\n  n = len < 64 ? len : 64;'));
+    same(T('  len = READ_ONCE(*(u32 *)buf);\n  n = max_t(u16, len, 64);'), T('  len = READ_ONCE(*(u32 *)buf);\n  n = (len & 0xffff) > 64 ? len & 0xffff : 64;'));
+    expect(error(T('  n = min(READ_ONCE(*(u32 *)buf), 64);'))).toMatch(/^min\(\) of a memory read: read it into a register first/);
+  });
+  test('ARRAY_SIZE of a typed buffer, an array member and a byte buffer is its element count', () => {
+    const decls = 'struct s { u32 words[8]; };\n{ coherent struct d ring[4]; kmalloc struct s p; kmalloc u8 buf[256]; mmio DB; }';
+    same(T('  for (i = 0; i < ARRAY_SIZE(ring); i++)\n    ring[i].a = 0;\n  r = ARRAY_SIZE(p.words) + ARRAY_SIZE(buf);', decls), T('  for (i = 0; i < 4; i++)\n    ring[i].a = 0;\n  r = 8 + 256;', decls));
+    expect(error(T('  r = 1;\n  x = ARRAY_SIZE(r);'))).toMatch(/^ARRAY_SIZE\(\) takes an array/);
+  });
+  test('if (WARN_ON(dma_mapping_error(dev, h))) is the mapping check; WARN_ON(x) is !!x', () => {
+    const map = (check: string) => T(`  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (${check}) return -ENOMEM;\n  writel(1, DB);`);
+    same(map('WARN_ON(dma_mapping_error(dev, h))'), map('dma_mapping_error(dev, h)'));
+    same(map('WARN_ON_ONCE(dma_mapping_error(dev, h))'), map('dma_mapping_error(dev, h)'));
+    same(T('  v = READ_ONCE(*(u32 *)buf);\n  if (WARN_ON(v & 4))\n    return;\n  r = WARN_ON_ONCE(7);'), T('  v = READ_ONCE(*(u32 *)buf);\n  if (!!(v & 4))\n    return;\n  r = 1;'));
+  });
+});
+
+describe('MMIO through an ioremap()ed base is refused saying to declare each register', () => {
+  const error = (text: string) => {
+    try {
+      prog(text);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  test('writel(v, base + SPI_CTRL), readl(base + 4) and void __iomem *base', () => {
+    const T = (body: string) => `DMA x\n#define SPI_CTRL 0x10\n{ mmio CTRL; }\ncpu c {\n${body}\n}\n`;
+    const advice = /declare each register the driver uses .*\(mmio SPI_CTRL;\) and write writel\(v, SPI_CTRL\)$/;
+    expect(error(T('  writel(1, base + SPI_CTRL);'))).toMatch(advice);
+    expect(error(T('  r = readl(base + 4);'))).toMatch(advice);
+    expect(error(T('  void __iomem *base;'))).toMatch(/^an __iomem pointer \(ioremap\(\)'s base\) is not modelled: /);
+    expect(error(T('  writel(1, CTRL);'))).toBe('accepted');
+  });
+});
+
+describe('dma_alloc_noncoherent(dev, size, &h, dir, gfp) arrived in v5.10 (dma-mapping pull for 5.10)', () => {
+  const text = 'DMA x\n{ page rx[4096]; mmio DB; }\ncpu drv {\n  writel(0, DB);\n  rx = dma_alloc_noncoherent(dev, 64, &rx_dma, DMA_FROM_DEVICE, GFP_KERNEL);\n  dma_sync_single_for_device(dev, rx_dma, 64, DMA_FROM_DEVICE);\n}\n';
+  const outcome = (kernel: string) => {
+    const loaded = loadLitmus('t.litmus', text, { kernel } as Partial<PlatformConfig>);
+    return 'kind' in loaded ? `${loaded.line}:${loaded.col}: ${loaded.message}` : 'accepted';
+  };
+  test('refused before 5.10 at the call, naming the change; accepted from 5.10', () => {
+    for (const k of ['4.9', '4.14', '4.19', '5.4']) expect(outcome(k), k).toBe(`5:3: kernel ${k}: dma_alloc_noncoherent(dev, size, &handle, dir, gfp) arrived in v5.10 ("dma-mapping: add a new dma_alloc_noncoherent API"); before, the call had no direction and was dma_alloc_attrs(DMA_ATTR_NON_CONSISTENT). Use dma_alloc_coherent(), or kernel = 5.10 or later`);
+    for (const k of ['5.10', '6.12']) expect(outcome(k), k).toBe('accepted');
+  });
+});
+
+describe('a static function with an enum dma_data_direction parameter', () => {
+  const fn = 'static void do_map(enum dma_data_direction dir, int len) {\n  h = dma_map_single(dev, buf, len, dir);\n  writel(1, DB);\n  dma_unmap_single(dev, h, len, dir);\n}\n';
+  const T = (body: string, f = fn) => `DMA x\n{ kmalloc u8 buf[256]; mmio DB; }\n${f}cpu c {\n${body}\n}\n`;
+  const W = (body: string) => `DMA x\n{ kmalloc u8 buf[256]; mmio DB; }\ncpu c {\n${body}\n}\n`;
+  const inlined = (dir: string) => `  {\n    do_map__len = (64);\n    h = dma_map_single(dev, buf, do_map__len, ${dir});\n    writel(1, DB);\n    dma_unmap_single(dev, h, do_map__len, ${dir});\n  }`;
+  test('each call gets its own direction: the constant, or a direction variable', () => {
+    same(T('  do_map(DMA_TO_DEVICE, 64);\n  do_map(DMA_FROM_DEVICE, 64);'), W(`${inlined('DMA_TO_DEVICE')}\n${inlined('DMA_FROM_DEVICE')}`));
+    same(T('  enum dma_data_direction d = DMA_BIDIRECTIONAL;\n  do_map(d, 64);'), W(inlined('DMA_BIDIRECTIONAL')));
+  });
+  test('assigning the parameter in the body is refused', () => {
+    expect(() => prog(T('  do_map(DMA_TO_DEVICE, 64);', 'static void do_map(enum dma_data_direction dir, int len) {\n  dir = DMA_FROM_DEVICE;\n}\n'))).toThrow(/^DMA_TO_DEVICE is a constant \(a static function's direction parameter is the constant it was called with\): assign a local direction variable instead$/);
+  });
+});
