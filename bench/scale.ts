@@ -47,6 +47,7 @@ const DRIVERS = [
   'scenarios/drivers/fec-rx-bufdesc-no-rmb.litmus',
   'bench/drivers/napi-rx-page-pool-4.litmus',
   'bench/drivers/stmmac-tx-ring-4.litmus',
+  'bench/drivers/sdhci-adma-sg-8.litmus',
 ];
 
 function measureFile(file: string): Measurement & { wholeMs: number } {
