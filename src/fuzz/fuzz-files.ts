@@ -103,9 +103,12 @@ export interface FileSummary {
   waived?: LocatedFinding[];
   /** Which pairs of platform settings the tried platforms covered. */
   pairs?: PairCoverage;
-  /** Why some platforms of the matrix could not be run for this file (the first reason met). */
+  /** Why some platforms of the matrix could not be run for this file (each reason met, joined by ' | '). */
   unrepresentable?: string;
 }
+
+/** The distinct reasons each file's summary has met so far (FileSummary.unrepresentable). */
+const skipReasons = new WeakMap<object, Map<string, string>>();
 
 export interface FuzzSummary {
   seed: number;
@@ -220,7 +223,16 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
         executions += t.executions;
         const [fi, platform] = t.covered.split('|');
         const s = summaryOf.get(fuzzed[Number(fi)].path)!;
-        if (t.unrepresentable && !s.unrepresentable) s.unrepresentable = t.unrepresentable;
+        // every distinct reason, in the order met (a restricted pool, kernels without the call, ...)
+        if (t.unrepresentable) {
+          const seen = skipReasons.get(s) ?? new Map<string, string>();
+          skipReasons.set(s, seen);
+          const key = t.unrepresentable.replace(/^kernel [\d.]+: /, ''); // one for every kernel a version rule refuses
+          if (!seen.has(key)) {
+            seen.set(key, t.unrepresentable);
+            s.unrepresentable = [...seen.values()].join(' | ');
+          }
+        }
         let c = caseOf.get(t.covered);
         if (!c) {
           c = { platform, trials: 0, executions: 0, bugs: 0, inconclusive: 0, invalid: 0, ms: 0 };

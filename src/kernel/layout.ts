@@ -1,7 +1,7 @@
 // Where each buffer lives in physical memory: the slab allocator's size classes and minimum
 // alignment for the kernel version, page allocations, the stack, vmalloc and coherent pages.
 
-import type { BufferDecl, Program } from '../program/types.js';
+import type { BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import { cacheLineSize, type Platform } from '../platform/platform.js';
 import { atLeast, bouncesUnalignedKmalloc, hasDmaAllocNoncoherent, iommuBouncesUntrusted, stableUnknown, versionText, vmallocMapSingleUnmodelled } from './version.js';
 import { MAX_MEMORY_BYTES } from '../program/limits.js';
@@ -123,6 +123,16 @@ export function layoutProgram(program: Program, p: Platform): Layout {
     pageCursor += alignUp(size, PAGE_SIZE);
     return at;
   };
+  // dma_alloc_noncoherent() gets pages the device can reach: __dma_direct_alloc_pages() takes them
+  // from a zone below the coherent DMA mask (dma_direct_optimal_gfp_mask()) and retries lower until
+  // dma_coherent_ok() (the mask and the bus limit of dma-ranges). Low memory, whatever highRam.
+  const reachable = noncoherentAllocations(program);
+  let lowPageCursor = REGION.linear;
+  const takeLowPages = (size: number): number => {
+    const at = lowPageCursor;
+    lowPageCursor += alignUp(size, PAGE_SIZE);
+    return at;
+  };
 
   const place = (b: BufferDecl): number => {
     if (b.at !== undefined) {
@@ -130,7 +140,8 @@ export function layoutProgram(program: Program, p: Platform): Layout {
       return b.at;
     }
     const at = placeByKind(b);
-    const fits = b.kind === 'kmalloc' || b.kind === 'page' ? pageCursor <= high + REGION_END.linear
+    const fits = b.kind === 'page' && high && reachable.has(b.name) ? lowPageCursor <= REGION_END.linear
+      : b.kind === 'kmalloc' || b.kind === 'page' ? pageCursor <= high + REGION_END.linear
       : b.kind === 'stack' ? stackCursor <= high + REGION_END.stack
         : b.kind === 'coherent' ? coherentCursor <= REGION_END.coherent : true;
     const region = b.kind === 'kmalloc' || b.kind === 'page' ? 'kmalloc and page' : b.kind;
@@ -154,7 +165,7 @@ export function layoutProgram(program: Program, p: Platform): Layout {
         return at;
       }
       case 'page':
-        return takePages(b.size);
+        return high && reachable.has(b.name) ? takeLowPages(b.size) : takePages(b.size);
       case 'stack': {
         const at = alignUp(stackCursor, 8);
         stackCursor = at + b.size;
@@ -250,4 +261,18 @@ function mayBounce(program: Program, buffers: Map<string, PlacedBuffer>, p: Plat
   }
   for (const b of buffers.values()) if (b.kind !== 'coherent' && Math.max(b.addr, b.virtToPage ?? 0) + b.size - 1 > mask) return true;
   return false;
+}
+
+/** The buffers a dma_alloc_noncoherent() of the program allocates (in any branch or loop). */
+function noncoherentAllocations(program: Program): Set<string> {
+  const out = new Set<string>();
+  const walk = (ops: readonly (CpuOp | DeviceOp)[]) => {
+    for (const op of ops) {
+      if (op.op === 'dma_map' && op.alloc === 'noncoherent') out.add(op.buf);
+      const o = op as { then?: (CpuOp | DeviceOp)[]; else?: (CpuOp | DeviceOp)[]; body?: (CpuOp | DeviceOp)[] };
+      for (const inner of [o.then, o.else, o.body]) if (inner) walk(inner);
+    }
+  };
+  for (const a of program.actors) walk(a.ops);
+  return out;
 }
