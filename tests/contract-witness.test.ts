@@ -56,6 +56,11 @@ describe('the patterns of issue 17', () => {
     // A done word in coherent memory polled, then the DMA'd bytes, the unmap between: on a coherent device it orders nothing.
     ['contract/done-word-unmap-coherent.litmus', 'bug', 'counterexample'],
     ['contract/done-word-unmap-coherent-rmb.litmus', 'ok'],
+    // Ordered by the status read itself: an address computed from it, an acquire; and a device that
+    // polls the flag the relaxed doorbell may pass only waits longer.
+    ['contract/status-index-addr-dep.litmus', 'ok'],
+    ['contract/status-acquire-poll.litmus', 'ok'],
+    ['contract/relaxed-doorbell-device-polls.litmus', 'ok'],
   ];
   for (const [name, verdict, witness] of expectations) {
     test(`${name}: ${verdict}${witness ? `, witness ${witness}` : ''}`, () => {
@@ -73,6 +78,18 @@ describe('the patterns of issue 17', () => {
     expect(c.verdict, renderText(c)).toBe('ok');
     const f = c.contract!.findings.find((x) => x.rule === 'barriers/relaxed-status-unordered');
     expect(f?.severity).toBe('warning');
+  });
+
+  test('the same relaxed doorbell with a device that reads the flag once (not a poll) is still bug', () => {
+    const text = readFileSync(scenario('contract/relaxed-doorbell-device-polls.litmus'), 'utf8').replace('expect ok', 'expect bug').replace('dma_poll(ring, 4, 1);', 'flag = dma_read(ring, 4);');
+    const c = check(file('relaxed-doorbell-device-reads.litmus', text));
+    expect(c.contract!.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toContain('barriers/writel-relaxed-unordered');
+  });
+
+  test('the index poll with the entry at a fixed address (no dependency) is still unordered', () => {
+    const text = readFileSync(scenario('contract/status-index-addr-dep.litmus'), 'utf8').replace('ring + 16 * (prod - 1)', 'ring');
+    const c = check(file('status-index-no-dep.litmus', text));
+    expect(c.contract!.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toContain('barriers/status-payload-unordered');
   });
 
   test('a done word polled, unmap, then the DMA\'d bytes on the default, non-coherent platform: a warning (the unmap\'s dsb orders them there)', () => {

@@ -17,7 +17,7 @@
 // Otherwise DMA API calls count as ordering (they end in dsb or are the documented hand-over points).
 
 import type { Compiled } from '../exec/compile.js';
-import type { Expr } from '../program/expr.js';
+import { leaves, type Expr } from '../program/expr.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { Finding } from './finding.js';
 
@@ -159,6 +159,10 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           const rk = range(pk);
           if (!rk || overlaps(rk, r) || !written.some((w) => overlaps(w, rk))) continue;
           if (pk.op !== 'poll' && !(pk.op === 'load' && decidedOn(ops, k, j))) continue;
+          // Ordered by the status read itself: an acquire (LDAR orders every later access,
+          // aarch64.cat bob: [A]; po), or an address dependency (the load's address is computed
+          // from what the status read returned: addr; [Exp] in ob).
+          if ((pk.op === 'load' && pk.acquire) || readsFrom(op, k)) break;
           const how = between(k, j, ordersLoads, 'load');
           const what = pk.op === 'poll' ? 'status poll' : 'status load this branch depends on';
           if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_rmb()/smp_mb() orders the earlier ${what} before this load only for other CPUs; the device's writes need dma_rmb()`);
@@ -247,4 +251,10 @@ function mayComplete(store: CpuOp & { op: 'store' }, r: Range, want: bigint, p: 
     if (mine !== wanted) return false;
   }
   return true;
+}
+
+/** Does the access's address depend on what op k of its thread read (path programs: a read leaf)? */
+function readsFrom(op: CpuOp, k: number): boolean {
+  const at = (op as { offExpr?: Expr }).offExpr;
+  return !!at && leaves(at).some((l) => l.k === 'read' && l.op === k);
 }

@@ -64,7 +64,9 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
       first = word ? ops.findIndex((op) => (op.op === 'dma_poll' || op.op === 'dma_read') && overlaps(devRange(op) ?? [0, 0], word)) : -1;
     }
     if (first < 0) continue;
-    const reads = ops.findIndex((op, i) => i > first && (op.op === 'dma_read' || op.op === 'dma_poll') && overlaps(devRange(op) ?? [0, 0], payload));
+    // A read that can return the old bytes: a poll waits for a value, so an old one only makes it
+    // wait (the CPU's store, once it lands, completes it), never shows.
+    const reads = ops.findIndex((op, i) => i > first && op.op === 'dma_read' && overlaps(devRange(op) ?? [0, 0], payload));
     if (reads < 0) continue;
     if (later.op !== 'writel') {
       const bell = doorbellAfter(cpu, f.op, ops.slice(0, first));
