@@ -11,7 +11,8 @@ import type { Finding } from './finding.js';
 const DEVICE = 0, CPU = 1, CPU_WROTE = 2;
 
 export interface OwnedSegment { phys: number; size: number; bounced: boolean; state: Uint8Array }
-export interface Owned { handle: string; dir: Direction; segments: OwnedSegment[] }
+/** sg: a scatterlist (its CPU hand-over is dma_sync_sg_for_cpu()). */
+export interface Owned { handle: string; dir: Direction; segments: OwnedSegment[]; sg?: boolean }
 
 type Report = (f: Omit<Finding, 'actor' | 'op'>) => void;
 
@@ -32,9 +33,9 @@ export class Ownership {
     return this.live.map((m) => `${m.handle}:${m.segments.map((s) => runs(s.state)).join('/')}`).join(',');
   }
 
-  map(handle: string, dir: Direction, segments: { phys: number; size: number; bounced: boolean }[]): void {
+  map(handle: string, dir: Direction, segments: { phys: number; size: number; bounced: boolean }[], sg = false): void {
     this.unmap(handle);
-    this.live.push({ handle, dir, segments: segments.map((s) => ({ ...s, state: new Uint8Array(s.size) })) });
+    this.live.push({ handle, dir, segments: segments.map((s) => ({ ...s, state: new Uint8Array(s.size) })), ...(sg ? { sg } : {}) });
   }
 
   unmap(handle: string): void {
@@ -73,10 +74,10 @@ export class Ownership {
           // (sync_for_cpu(DMA_TO_DEVICE) is a no-op in dma-direct and swiotlb); the device seeing
           // the bytes unsynced is the error, reported where it happens.
           report({ severity: 'warning', rule: 'ownership/cpu-writes-device-owned', source: API_RST, handle: m.handle,
-            message: `CPU writes ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): the documented hand-over is dma_sync_single_for_cpu(), write, dma_sync_single_for_device()` });
+            message: `CPU writes ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): the documented hand-over is ${m.sg ? 'dma_sync_sg_for_cpu(), write, dma_sync_sg_for_device()' : 'dma_sync_single_for_cpu(), write, dma_sync_single_for_device()'}` });
         } else if (!store && deviceOwned && m.dir !== 'DMA_TO_DEVICE') {
           report({ severity: 'error', rule: 'ownership/cpu-reads-device-owned', source: API_RST, handle: m.handle,
-            message: `CPU reads ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): call dma_sync_single_for_cpu() or dma_unmap_*() before reading what the device wrote` });
+            message: `CPU reads ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): call ${m.sg ? 'dma_sync_sg_for_cpu() or dma_unmap_sg()' : 'dma_sync_single_for_cpu() or dma_unmap_*()'} before reading what the device wrote` });
         }
         if (store && m.dir !== 'DMA_FROM_DEVICE') for (let i = lo - s.phys; i < hi - s.phys; i++) s.state[i] = CPU_WROTE;
       }
