@@ -55,7 +55,7 @@ describe('bad input in the new syntax: one line at the token to fix', () => {
     ['an MMIO register as a value', edit('r0 = *(u32 *)buf;', 'r0 = DOORBELL + 1;'), "t.litmus:11:8: 'DOORBELL' is an MMIO register: read it with r = readl(DOORBELL);"],
     ['a wide load read as a register', edit('r0 = *(u32 *)buf;', 'r0 = *(u8[16] *)buf;\n  r1 = r0;'), "t.litmus:11:3: 'r0' is read, but a register holds at most 8 bytes and this reads 16"],
     ['an unterminated block', edit('r0 = *(u32 *)buf;', 'if (1) {\n  mb();'), "t.litmus:6:10: unterminated block 'cpu cpu0': '{' has no closing '}'"],
-    ['a buffer as a value', edit('r0 = *(u32 *)buf;', 'r0 = buf;'), "t.litmus:11:8: 'buf' is a buffer, not a value: the device addresses it through the handle dma_map_*() returns"],
+    ['a buffer as a value', edit('r0 = *(u32 *)buf;', 'r0 = buf;'), "t.litmus:11:8: 'buf' is a buffer, not a value: its address is not a number the format computes with (a NULL check of an allocation can be left out: the model's allocations do not fail), and the device addresses it through its DMA handle"],
   ];
   for (const [kind, text, want] of cases) test(kind, () => expect(parseError(text)).toBe(want));
 

@@ -330,7 +330,7 @@ class Parser extends Conditions {
       if (!use.asValue) this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${did}`);
       const owner = [...this.threadRegisters].find(([, regs]) => regs.has(use.name))?.[0];
       if (owner) this.fail(use.tok, `'${use.name}' is a register of ${owner}: each thread has its own registers`);
-      if (this.buffers.has(use.name)) this.fail(use.tok, `'${use.name}' is a buffer, not a value: the device addresses it through the handle dma_map_*() returns`);
+      if (this.buffers.has(use.name)) this.fail(use.tok, `'${use.name}' is a buffer, not a value: its address is not a number the format computes with (a NULL check of an allocation can be left out: the model's allocations do not fail), and the device addresses it through its DMA handle`);
       this.fail(use.tok, `unknown name '${use.name}': neither a register this thread assigns before using it nor a DMA handle${did}`);
     }
   }
