@@ -31,6 +31,22 @@ export function isNonCacheable(c: Compiled, buf: string): boolean {
 const decisions = new WeakMap<Compiled, MappingDecisions>();
 
 /**
+ * The mask is set by one thread before every map of the program, all of them its own (a probe():
+ * dma_set_mask_and_coherent() first): DMA API calls keep program order (src/exec/ordering.ts), so
+ * every execution maps under the mask the run in program order does.
+ */
+function maskBeforeEveryMap(c: Compiled): boolean {
+  const setters = c.actors.filter((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
+  if (setters.length !== 1) return false;
+  const ops = setters[0].actor.ops as CpuOp[];
+  let lastMask = -1;
+  ops.forEach((op, j) => { if (op.op === 'dma_set_mask') lastMask = j; });
+  const isMap = (op: CpuOp) => op.op === 'dma_map' || op.op === 'dma_map_sg'; // the streaming maps the mask decides (dma_capable())
+  if (ops.some((op, j) => isMap(op) && j < lastMask)) return false;
+  return c.actors.every((a) => a === setters[0] || !(a.actor.ops as CpuOp[]).some(isMap));
+}
+
+/**
  * Which mappings bounce or fail: the kernel's decisions depend only on the mask (dma_capable),
  * the buffer and the platform, so one run in program order tells — unless the program changes
  * the mask or the pool can run out, when every map may bounce or fail.
@@ -61,7 +77,7 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   // Every mapping each handle variable was given (a variable mapped again keeps its earlier mappings live).
   const made = new Map<string, Mapping[]>();
   for (const m of mappingsMade(dry)) made.set(m.handle, [...(made.get(m.handle) ?? []), m]);
-  const unsure = hasSetMask || poolMayFill;
+  const unsure = (hasSetMask && !maskBeforeEveryMap(c)) || poolMayFill;
   const mayBounce = (h: string) => (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool) && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   d = { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
