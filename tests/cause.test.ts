@@ -345,7 +345,7 @@ describe('a read at a computed offset', () => {
   test('the FCS read past a sync of the descriptor\'s length (rx-sync-short-of-fcs): the line the sync left cached', () => {
     const o = checkLitmusFile('scenarios/drivers/rx-sync-short-of-fcs.litmus', { fix: false });
     if (o.kind !== 'checked' || !o.report) throw new Error('no report');
-    expect(o.report.cause.join('\n')).toMatch(/`r0 = \*\(u32 \*\)\(rxbuf \+ len\);` \(step \d+\) hit line 0x1040 in the cache\. .* `dma_sync_single_for_cpu\(dev, h, len, DMA_FROM_DEVICE\);` \(step \d+\) did not invalidate the line: the range it syncs does not include this line/s);
+    expect(o.report.cause.join('\n')).toMatch(/`fcs = \*\(u32 \*\)\(rxbuf \+ len\);` \(step \d+\) hit line 0x1040 in the cache\. .* `dma_sync_single_for_cpu\(dev, h, len, DMA_FROM_DEVICE\);` \(step \d+\) did not invalidate the line: the range it syncs does not include this line/s);
   });
 });
 

@@ -22,6 +22,8 @@ export interface PrintContext {
   sgEntries(handle: string): number;
   /** Every name the program uses: a load printed without a register of its own gets another one. */
   names?: ReadonlySet<string>;
+  /** Reports: the name the driver gave a value nothing reads (src/litmus/registers.ts droppedNames), printed instead of a fresh one. */
+  nameOf?: (op: CpuOp | DeviceOp) => string | undefined;
 }
 
 export function printContext(p: Program): PrintContext {
@@ -164,7 +166,7 @@ function waitCondition(until: Expr): Expr {
 }
 
 function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
-  const reg = (r?: string) => r ?? freshReg(ctx, regs);
+  const reg = (r?: string) => r ?? ctx.nameOf?.(op) ?? freshReg(ctx, regs);
   const attrs = (skip?: boolean) => (skip ? `, ${SKIP_CPU_SYNC}` : '');
   const suffix = (skip?: boolean) => (skip ? '_attrs' : '');
   switch (op.op) {
@@ -239,12 +241,12 @@ function busAddr(op: { handle: string; entry?: number; off: number; offExpr?: Ex
 function printDeviceOp(op: DeviceOp, ctx: PrintContext, regs: Regs): string {
   switch (op.op) {
     case 'wait_doorbell': return op.anyWrite ? `wait_write(${op.reg});` : `wait_doorbell(${op.reg}, ${value(op.value)});`;
-    case 'dma_read': return `${op.reg ?? freshReg(ctx, regs)} = dma_read(${busAddr(op)}, ${op.size});`;
+    case 'dma_read': return `${op.reg ?? ctx.nameOf?.(op) ?? freshReg(ctx, regs)} = dma_read(${busAddr(op)}, ${op.size});`;
     case 'dma_write': return `dma_write(${busAddr(op)}, ${op.size}, ${stored(op)});`;
     case 'dma_poll': return `dma_poll(${busAddr(op)}, ${op.size}, ${value(op.value)});`;
     case 'raise_irq': return `raise_irq(${op.irq});`;
     case 'set_reg': return `set_reg(${op.reg}, ${value(op.value)});`;
-    case 'read_reg': return `${op.dst ?? freshReg(ctx, regs)} = read_reg(${op.reg});`;
+    case 'read_reg': return `${op.dst ?? ctx.nameOf?.(op) ?? freshReg(ctx, regs)} = read_reg(${op.reg});`;
     default: throw new Error(`printLitmus: '${op.op}' is not printed yet`);
   }
 }

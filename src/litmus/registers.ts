@@ -38,13 +38,19 @@ export function readRegisters(p: Program): Map<string, Set<string>> {
   return out;
 }
 
-/** Drop the register of every load, readl and dma_read whose register nothing reads. */
+/**
+ * The name the driver gave a value nothing reads, by op (the parsed op: a path program's op names
+ * it through ThreadPath.from): reports print `data = *(u32 *)buf;` as written, not `r0 = ...`.
+ */
+export const droppedNames = new WeakMap<object, string>();
+
+/** Drop the register of every load, readl and dma_read whose register nothing reads (its name kept in droppedNames). */
 export function dropUnreadRegisters(p: Program, read = readRegisters(p)): void {
   for (const a of p.actors) {
     const set = read.get(a.name)!;
     walkOps(a.ops, (op) => {
-      if ((op.op === 'load' || op.op === 'dma_read' || op.op === 'rmw') && op.reg !== undefined && !set.has(op.reg)) delete op.reg;
-      if ((op.op === 'readl' || op.op === 'read_reg') && op.dst !== undefined && !set.has(op.dst)) delete op.dst;
+      if ((op.op === 'load' || op.op === 'dma_read' || op.op === 'rmw') && op.reg !== undefined && !set.has(op.reg)) { droppedNames.set(op, op.reg); delete op.reg; }
+      if ((op.op === 'readl' || op.op === 'read_reg') && op.dst !== undefined && !set.has(op.dst)) { droppedNames.set(op, op.dst); delete op.dst; }
     });
   }
 }

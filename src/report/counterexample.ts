@@ -9,7 +9,9 @@ import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
 import { diffObservations } from '../exec/observations.js';
 import { hex } from '../exec/values.js';
-import { printActor, printContext, printLitmus, printOp } from '../litmus/print.js';
+import { printActor, printContext, printLitmus, printOp, type PrintContext } from '../litmus/print.js';
+import { droppedNames } from '../litmus/registers.js';
+import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
 import type { Cache, CacheLevel } from '../platform/cache.js';
 import { describePlatform, type PlatformConfig } from '../platform/platform.js';
@@ -59,7 +61,7 @@ export interface CounterexampleReport {
  * (src/report/traced-run.ts); source: where the test's ops are written, to locate the culprit.
  */
 export function explainCounterexample(c: Compiled, execution: Execution, result: Extract<ExecutionVerdict, { verdict: 'bug' }>, run: TracedRun = traceRun(c, execution), source?: SourceMap): CounterexampleReport {
-  const ctx = printContext(c.program);
+  const ctx = withDriversNames(c);
   const opText = c.actors.map((ca) => {
     const regs = { next: 0 };
     return ca.actor.ops.map((op) => printOp(ca.actor.kind, op, ctx, regs).split('\n').pop()!);
@@ -130,3 +132,17 @@ function finalLabel(c: Compiled, i: number): string {
   return f ? `final contents of ${f.buf}${f.off ? ` + ${f.off}` : ''} (${f.size} bytes)` : `final #${i}`;
 }
 
+/**
+ * The print context of a report: values nothing reads keep the names the driver gave them
+ * (`data = *(u32 *)buf;`), found through the parsed op each path op was made from.
+ */
+function withDriversNames(c: Compiled): PrintContext {
+  const base = printContext(c.program);
+  const named = new Map<CpuOp | DeviceOp, string>();
+  c.actors.forEach((ca, a) => ca.actor.ops.forEach((op, j) => {
+    const name = droppedNames.get(c.path?.threads[a]?.from[j] ?? op);
+    if (name !== undefined) named.set(op, name);
+  }));
+  if (!named.size) return base;
+  return { ...base, names: new Set([...(base.names ?? []), ...named.values()]), nameOf: (op) => named.get(op) };
+}
