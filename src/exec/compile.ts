@@ -11,7 +11,8 @@ import { leaves, type Expr } from '../program/expr.js';
 import { CONTROL_OPS, type Actor, type BufRef, type CpuOp, type DeviceOp, type Program, type Value } from '../program/types.js';
 import { REGISTER_BYTES, valueProblem } from './values.js';
 import { checkHandleOrder } from './handle-order.js';
-import { DEFAULT_UNROLL, definedHandles, expandPaths, isStraightLine, type PathProgram } from './paths.js';
+import { DEFAULT_UNROLL, expandPaths, isStraightLine, type PathProgram } from './paths.js';
+import { definedHandles } from './program-handles.js';
 import { ADDR_PO_W, handleInfo, ORDERED, orderClassOf, precedence, type OrderClass } from './ordering.js';
 
 type Op = CpuOp | DeviceOp;

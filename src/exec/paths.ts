@@ -14,6 +14,7 @@ import { binary, evaluate, leaves, unary, type Expr } from '../program/expr.js';
 import { ProgramError } from '../program/program-error.js';
 import { CONTROL_OPS, type Actor, type CpuOp, type DeviceOp, type Program } from '../program/types.js';
 import { memsetValue } from './values.js';
+import { definedHandles, mappedSizes } from './program-handles.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -370,37 +371,6 @@ function threadPaths(actor: Actor, p: Program, unroll: number): ThreadPath[] {
     if (o.flow === 'break' || o.flow === 'continue') throw new ProgramError(`${actor.name}: '${o.flow}' outside a loop`);
     return { ops: o.st.ops, origin: o.st.origin, from: o.st.from, regs: o.st.env, cut: o.st.cut, choices: o.st.choices };
   });
-}
-
-/** Every DMA handle the program defines, inside branches and loops too: a handle named in an expression is its bus address. */
-export function definedHandles(p: Program): Set<string> {
-  const out = new Set<string>();
-  const walk = (ops: readonly Op[]) => {
-    for (const op of ops) {
-      if (op.op === 'dma_map' || op.op === 'dma_map_sg') out.add(op.handle);
-      if (op.op === 'dma_alloc_coherent') out.add(op.buf);
-      if (op.op === 'if') { walk(op.then); walk(op.else ?? []); }
-      if (op.op === 'while' || op.op === 'for') walk(op.body);
-    }
-  };
-  for (const a of p.actors) walk(a.ops);
-  return out;
-}
-
-/** Each handle's mapping size, when the program maps it once (dma_map_single/page) or allocates it coherent. */
-function mappedSizes(p: Program): Map<string, number> {
-  const out = new Map<string, number>();
-  const many = new Set<string>();
-  const walk = (ops: readonly Op[]) => {
-    for (const op of ops) {
-      if (op.op === 'dma_map') { if (out.has(op.handle) && out.get(op.handle) !== op.size) many.add(op.handle); out.set(op.handle, op.size); }
-      if (op.op === 'if') { walk(op.then); walk(op.else ?? []); }
-      if (op.op === 'while' || op.op === 'for') walk(op.body);
-    }
-  };
-  for (const a of p.actors) walk(a.ops);
-  for (const h of many) out.delete(h);
-  return out;
 }
 
 /** A path's value of a condition over final registers; `mem` leaves answered by `memory`. */
