@@ -191,3 +191,47 @@ device dma {
     expect(verdict(gapped(false))).toBe('bug');
   });
 });
+
+describe('for_each_sgtable_dma_sg(sgt, sg, i)', () => {
+  const sgtable = (sync: boolean, keepRet: boolean) => `DMA sgtable-adma
+struct adma_desc { __le16 cmd; __le16 len; __le32 addr; };
+{ coherent struct adma_desc tbl[2]; kmalloc u8 b0[512]; kmalloc u8 b1[512]; mmio GO; mmio STS; }
+cpu host {
+  struct scatterlist *sg;
+  int i;
+  int ret;
+  tbl = dma_alloc_coherent(dev, sizeof(struct adma_desc) * 2, GFP_KERNEL);
+  sg_set_buf(&sgt[0], b0, 512);
+  sg_set_buf(&sgt[1], b1, 512);
+${keepRet ? '  ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);\n  if (ret) return ret;' : '  dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);'}
+  for_each_sgtable_dma_sg(sgt, sg, i) {
+    tbl[i].addr = cpu_to_le32(lower_32_bits(sg_dma_address(sg)));
+    tbl[i].len = cpu_to_le16(sg_dma_len(sg));
+  }
+  writel(1, GO);
+  while (!(readl(STS) & 1)) cpu_relax();
+${sync ? '  dma_sync_sgtable_for_cpu(dev, sgt, DMA_FROM_DEVICE);\n' : ''}  r0 = *(u32 *)b1;
+}
+device mmc {
+  wait_doorbell(GO, 1);
+  a = le32_to_cpu(tbl[1].addr);
+  dma_write(a, 512, 0x22);
+  set_reg(STS, 1);
+}
+`;
+  const verdict = (text: string) => {
+    const p = prog(text);
+    return checkPaths(compilePaths(p, makePlatform(p.platform))).verdict;
+  };
+
+  test('walks the segments dma_map_sgtable() mapped (sgt->nents), whether or not the driver keeps its return value', () => {
+    expect(verdict(sgtable(true, true))).toBe('ok');
+    expect(verdict(sgtable(true, false))).toBe('ok');
+    expect(verdict(sgtable(false, true))).toBe('bug');
+  });
+
+  test('printed and parsed back, the same program', () => {
+    const p = prog(sgtable(true, false));
+    expect(prog(printLitmus(p))).toEqual(p);
+  });
+});

@@ -48,6 +48,8 @@ export const MMIO_NAMES = [...MMIO_ACCESSORS.keys()];
 export class CpuCalls extends Expressions {
   /** `mmio u64 NAME @ PERIPHERAL;`: the registers whose width or peripheral is not the default. */
   protected readonly mmioDecls = new Map<string, MmioDecl>();
+  /** Each sg table's dma_map_sgtable() op: for_each_sgtable_dma_sg() walks the segments it returned (sgt->nents). */
+  protected readonly sgtableMaps = new Map<string, Extract<CpuOp, { op: 'dma_map_sg' }>>();
   /** dma_pool_create() results of this file, by the name the pool is assigned to. */
   protected readonly pools = new Map<string, DmaPool>();
   /** dma_pool_alloc's &handle: the device names the block by it, as the buffer's own name. */
@@ -183,7 +185,8 @@ export class CpuCalls extends Expressions {
         }
         this.handles.add(handle);
         this.sgCounts.set(handle, entries.length);
-        const op: CpuOp = { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[2]), ...(this.attrs(c.args[3]) ? { skipCpuSync: true } : {}) };
+        const op: Extract<CpuOp, { op: 'dma_map_sg' }> = { op: 'dma_map_sg', handle, entries, dir: this.dir(c.args[2]), ...(this.attrs(c.args[3]) ? { skipCpuSync: true } : {}) };
+        this.sgtableMaps.set(handle, op);
         if (lhs) {
           // ret = dma_map_sgtable(...): 0, or the negative errno __dma_map_sg_attrs() gave (-EIO
           // when a segment fails to map in dma_direct_map_sg()): 0 exactly when the count is not.

@@ -53,6 +53,7 @@ export class Statements extends CStatements {
         case 'while': return this.whileStatement(sg);
         case 'for': return this.forStatement(sg);
         case 'for_each_sg': if (this.scope.kind === 'cpu' && this.is('(', 1)) return this.forEachSg(sg); break;
+        case 'for_each_sgtable_dma_sg': if (this.scope.kind === 'cpu' && this.is('(', 1)) return this.forEachSg(sg, true); break;
         case 'do': return this.doWhileStatement(sg);
         case 'switch': return this.switchStatement(sg);
         case 'return': {
@@ -289,18 +290,28 @@ export class Statements extends CStatements {
    * with `sg` standing for &sgl[i] in the body (sg_dma_address(sg), sg_dma_len(sg)). nents is the
    * count dma_map_sg() returned, as dma-api.rst asks, or a constant.
    */
-  private forEachSg(sg: Map<string, (BufRef | undefined)[]>): Op[] {
-    this.next();
-    const usage = 'for_each_sg(sgl, sg, nents, i)';
-    this.expectText('(', `after 'for_each_sg' (${usage})`);
+  private forEachSg(sg: Map<string, (BufRef | undefined)[]>, sgtable = false): Op[] {
+    const kw = this.next();
+    const usage = sgtable ? 'for_each_sgtable_dma_sg(sgt, sg, i)' : 'for_each_sg(sgl, sg, nents, i)';
+    this.expectText('(', `after '${kw.text}' (${usage})`);
     const table = this.ident(`the scatterlist (${usage})`);
     if (!sg.has(table.text)) this.fail(table, `'${table.text}' is not a scatterlist of this thread: fill it with sg_set_buf(&${table.text}[0], buf, size) first`);
     this.expectText(',', `after the scatterlist (${usage})`);
     const cursor = this.ident(`the entry pointer (${usage})`);
     this.expectText(',', `after the entry pointer (${usage})`);
-    const noLoads = this.noLoads("for_each_sg's count reads no memory: pass the count dma_map_sg() returned");
-    const nents = this.expr(this.syn(), noLoads);
-    this.expectText(',', `after the count (${usage})`);
+    let nents: Expr;
+    if (sgtable) {
+      // for_each_sg((sgt)->sgl, sg, (sgt)->nents, i) (include/linux/scatterlist.h): sgt->nents is
+      // the count dma_map_sgtable() got from dma_map_sg(), kept here whether or not the driver
+      // keeps dma_map_sgtable()'s return value.
+      const map = this.sgtableMaps.get(table.text);
+      if (!map) this.fail(table, `'${table.text}' is not mapped with dma_map_sgtable() before this loop: ${usage} walks the segments it mapped`);
+      nents = { k: 'reg', name: (map.count ??= this.fresh()) };
+    } else {
+      const noLoads = this.noLoads("for_each_sg's count reads no memory: pass the count dma_map_sg() returned");
+      nents = this.expr(this.syn(), noLoads);
+      this.expectText(',', `after the count (${usage})`);
+    }
     const reg = this.ident(`the loop counter (${usage})`);
     this.expectText(')', `after the loop counter (${usage})`);
     this.assign(reg);
