@@ -107,9 +107,6 @@ export interface FileSummary {
   unrepresentable?: string;
 }
 
-/** The distinct reasons each file's summary has met so far (FileSummary.unrepresentable). */
-const skipReasons = new WeakMap<object, Map<string, string>>();
-
 export interface FuzzSummary {
   seed: number;
   shard: { index: number; count: number };
@@ -172,6 +169,8 @@ export async function fuzzFiles(o: FuzzFilesOptions): Promise<FuzzSummary> {
     platforms: f.parsed.expect === 'bug' ? 0 : matrixSize(fileMatrix(f.parsed.program, matrix)), cases: [],
   }));
   const summaryOf = new Map(fuzzed.map((f) => [f.path, files.find((s) => s.file === f.path)!]));
+  /** The distinct reasons each file's platforms were skipped, by reason without its kernel (FileSummary.unrepresentable). */
+  const skipReasons = new Map<object, Map<string, string>>();
   const caseOf = new Map<string, FileCase>();
   const failures: SavedFailure[] = [];
   const known: KnownFailure[] = [];

@@ -85,7 +85,7 @@ function victims(c: Compiled, run: TracedRun, bug: Bug): Victim[] {
         // An address the device computed (read from a descriptor): the one this run's values named,
         // when it is inside a live mapping; else the story is the address (truncated, stale), told
         // by the observation that says so, not by the bytes found there.
-        if (o.addr && model[j].includes(' (')) return;
+        if (o.addr && run.trace.some((t) => t.actor === ca.actor.name && t.op === j && t.effects.some((e) => e.kind === 'device-address' && e.problem))) return;
         const addr = o.addr ? computedAddress(run, a, o.addr) : world.deviceAddress(o.handle, o.entry ?? 0, o.off);
         if (typeof addr === 'number') out.push({ actor: a, op: j, addr, size: o.size, cpu: false, nonCacheable: !c.platform.deviceCoherent, ideal: ideal[j] ?? '', got: model[j] });
       }
