@@ -114,7 +114,7 @@ export class PathMemo {
    */
   checkPaths(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): { verdict: CheckResult['verdict']; states: number } {
     if (o.searchBudget !== undefined) {
-      const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
+      const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false });
       const e = r.counterexample?.execution;
       if (e) this.known.add(paths[e.path ?? 0], e, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample!.result);
       return r;
@@ -130,7 +130,7 @@ export class PathMemo {
       } else {
         this.ran++;
         const before = work.nodes;
-        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false, deepestFirst: true });
+        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false });
         if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample.result);
         v = this.keepValue(c, o, r, before - work.nodes, work.nodes);
       }

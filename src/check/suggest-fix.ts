@@ -85,10 +85,9 @@ export function brokenness(paths: readonly Compiled[], o: FixOptions = {}, cap =
   }
   if (refuted) return errors;
   // The fix budget's nodes are the witness budget itself: checkPaths spends them in place. Only
-  // the verdict counts here, so a counterexample is not shrunk; and a candidate searched in full
-  // is most likely the fix, so the deepest level of fills and evictions, which covers the others,
-  // is searched first.
-  const r = work && o.memo ? o.memo.checkPaths(paths, o, work) : checkPaths(paths, { ...o, ...(work ? { totalBudget: work } : {}), minimize: false, deepestFirst: true });
+  // the verdict counts here, so a counterexample is not shrunk, nor looked for at the shallower
+  // levels once the deepest (searched first) has one.
+  const r = work && o.memo ? o.memo.checkPaths(paths, o, work) : checkPaths(paths, { ...o, ...(work ? { totalBudget: work } : {}), minimize: false });
   if (work) work.states -= r.states;
   return errors + (r.verdict === 'ok' ? 0 : 1);
 }

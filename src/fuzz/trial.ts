@@ -99,11 +99,11 @@ function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
 /**
  * Bounds of a trial. `deepSteps` multiplies the ops for the random schedule length.
  * `randomRuns`: the random executions of a trial of a file too large for check's search in every
- * trial (fileSearch), shared by its paths. `searchedStates`: the most states, all paths and levels
- * together, of the own platform's check search for one every trial repeats (other platforms cost
+ * trial (fileSearch), shared by its paths. `searchedStates`: the most states, all paths (and levels, when the deepest finds a
+ * counterexample or is cut) together, of the own platform's check search for one every trial repeats (other platforms cost
  * more: bouncing through swiotlb, two cache levels; a minute should still try a thousand).
  */
-export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, searchedStates: 1_000, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
+export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, searchedStates: 600, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
 
 /** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
 export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
@@ -149,7 +149,7 @@ const searchOf = new WeakMap<ParsedLitmus, FileSearch>();
  * counterexample or finishes its exhaustive part (to `maxEvents` fills/evictions) within
  * `searchedStates` states in all, every platform × placement gets that search, as `dmafuzz check`
  * would run it. If it gives up, or needs more (a NAPI RX ring over 4 KiB page-pool pages: about
- * 1,900 states, yet 0.4 s a trial over the matrix), it would spend that on every trial: the
+ * 1,200 states, yet 0.25 s a trial over the matrix), it would spend that on every trial: the
  * file's other platforms are searched at random only, `randomRuns` schedules a trial, so a minute
  * tries thousands of platforms instead of a hundred. The own platform keeps its check search.
  */

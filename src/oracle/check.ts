@@ -1,7 +1,10 @@
-// Check one compiled program. Exhaustively first, deepening the bound on fills/evictions
-// (0, 1, ... maxEvents) so counterexamples that need few events are found early; when a level
-// is too big, the last complete level is the exhaustive bound and a seeded random search
-// (explore()) looks beyond it. A counterexample is minimized either way.
+// Check one compiled program. Exhaustively first, level by level of fills/evictions, so a
+// counterexample needs as few events as it can: level 0 first (most bugs show there, at its cost
+// alone), then the deepest level (maxEvents), which covers every level between: when it finds
+// nothing the program is ok with those levels never searched. When it finds a counterexample,
+// the levels between are searched in order for the one with the fewest events; when a level is
+// too big, the last complete level is the exhaustive bound and a seeded random search (explore())
+// looks beyond it. A counterexample is minimized either way.
 
 import type { Compiled } from '../exec/compile.js';
 import type { Execution } from '../exec/execution.js';
@@ -21,9 +24,11 @@ export interface CheckOptions extends OracleOptions {
   /** Shrink a counterexample found (default true); false when only the verdict is wanted (a fix search). */
   minimize?: boolean;
   /**
-   * Search the deepest level (maxEvents) first, for a check whose program is most likely ok (a fix
-   * search proving a repair): it covers every shallower level, which would be explored for
-   * nothing. When it cannot be covered, the levels are searched one by one as usual.
+   * After level 0, search the deepest level (maxEvents) next (default true): it covers every level
+   * between, so a program that is ok is proved by two searches, not by every level's. A
+   * counterexample found there is the answer only with `minimize: false` (a fix search wants the
+   * verdict); else the levels between are searched for the one with the fewest events. False: the
+   * levels one by one (the differential test compares the two).
    */
   deepestFirst?: boolean;
 }
@@ -72,27 +77,34 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   let states = 0;
   let executions = 0;
   let cut = 0;
-  /** The deepest level, searched first and cut short (deepestFirst). */
+  /** The deepest level, searched right after level 0 and not ok: a counterexample, cut short, or an execution it could not judge. */
   let deepest: ExhaustiveResult | undefined;
   // One budget of witness-search states for both searches, so no input makes a check run for
   // ever; minimisation of a counterexample already found keeps its per-execution budget.
   const search = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
-  if (o.deepestFirst && maxEvents > 0) {
-    const ex = exploreExhaustively(c, { ...search, maxEvents });
-    if (ex.counterexample) {
-      const counterexample = o.minimize === false ? ex.counterexample : minimizeCounterexample(c, ex.counterexample.execution, o, ex.counterexample.result);
-      return { verdict: 'bug', executions: ex.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: ex.bound, states: ex.states, randomExecutions: 0, seed, runs, cut: ex.cut, paths: 1, counterexample };
-    }
-    if (ex.complete) {
-      return { verdict: ex.verdict, executions: ex.executions, exhaustive: ex.verdict === 'ok', maxEvents, method: 'exhaustive', bound: ex.bound, states: ex.states, randomExecutions: 0, seed, runs, cut: ex.cut, paths: 1 };
-    }
-    states += ex.states; // the work done, then level by level
-    deepest = ex;
-  }
   for (let events = 0; events <= maxEvents; events++) {
-    // The deepest level cut above would be cut again: the same search, in the same order, under
-    // the same state bound (with no more witness nodes, so no judgement could come out bug where
-    // it did not). Its outcome stands for that level; its states were paid once.
+    // Level 0 (no fill or eviction: where most bugs show, found at its cost alone) found nothing
+    // wrong: the deepest level next, which covers every level between.
+    if (events === 1 && maxEvents > 1 && o.deepestFirst !== false && complete?.verdict === 'ok') {
+      const d = exploreExhaustively(c, { ...search, maxEvents });
+      states += d.states;
+      if (d.counterexample && o.minimize === false) {
+        return { verdict: 'bug', executions: executions + d.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: d.bound, states, randomExecutions: 0, seed, runs, cut: cut + d.cut, paths: 1, counterexample: d.counterexample };
+      }
+      if (d.complete && d.verdict === 'ok') {
+        executions += d.executions;
+        cut += d.cut;
+        complete = d;
+        break;
+      }
+      // A counterexample (the levels between find the one with the fewest events), a level cut
+      // short, or an execution the witness search could not judge (a shallower level, searched
+      // with the nodes that execution lacked here, may judge it): level by level from here.
+      deepest = d;
+    }
+    // The deepest level searched above: the same search again, in the same order, under the same
+    // state bound, would come out the same (with no more witness nodes, no judgement could come
+    // out bug where it did not). Its outcome stands for that level; its states were paid once.
     const ex = events === maxEvents && deepest ? deepest : exploreExhaustively(c, { ...search, maxEvents: events });
     if (ex !== deepest) states += ex.states;
     executions += ex.executions;

@@ -1,7 +1,8 @@
-// CheckOptions.deepestFirst (the fix search's proofs): searching the deepest level of fills and
-// evictions first says what the level-by-level check says, ok or not, on every small ordering
-// test; and where the deepest level cannot be covered it falls back to the levels one by one,
-// never to a verdict of its own, nor to the deepest level searched a second time.
+// CheckOptions.deepestFirst (the default): after level 0, searching the deepest level of fills
+// and evictions says what the level-by-level check says, ok or not, with the same counterexample,
+// on every small ordering test; and where the deepest level cannot be covered it falls back to
+// the levels one by one, never to a verdict of its own, nor to the deepest level searched a
+// second time.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -24,22 +25,27 @@ describe('deepestFirst', () => {
     let oks = 0;
     for (const f of files) {
       const paths = pathsOf(f);
-      // Up to one fill or eviction, to keep the test quick: the deepest level still covers another.
-      const levels = checkPaths(paths, { minimize: false, maxEvents: 1 });
-      const deepest = checkPaths(paths, { minimize: false, maxEvents: 1, deepestFirst: true });
-      expect({ f, ok: ok(deepest), exhaustive: deepest.exhaustive }).toEqual({ f, ok: ok(levels), exhaustive: levels.exhaustive });
-      if (ok(levels)) oks++;
+      const levels = checkPaths(paths, { maxEvents: 2, deepestFirst: false });
+      const deepest = checkPaths(paths, { maxEvents: 2 });
+      const same = (r: ReturnType<typeof checkPaths>) => ({ f, verdict: r.verdict, exhaustive: r.exhaustive, bound: r.bound, counterexample: r.counterexample?.execution });
+      expect(same(deepest)).toEqual(same(levels));
+      // without shrinking (a fix search's proof) the verdict is the same too
+      expect({ f, ok: ok(checkPaths(paths, { maxEvents: 2, minimize: false })) }).toEqual({ f, ok: ok(levels) });
+      if (ok(levels)) {
+        oks++;
+        expect(deepest.states).toBeLessThan(levels.states); // the level between was not searched
+      }
     }
-    expect(oks).toBeGreaterThan(10); // proofs, the case deepestFirst is for, were compared
+    expect(oks).toBeGreaterThan(10); // proofs, where the deepest level saves work, were compared
   });
 
   test('a deepest level too big to cover falls back to the levels one by one', () => {
     const paths = pathsOf('2+2w-dma_wmb.litmus');
     const o = { minimize: false, maxStates: 150 }; // level 0 fits, level 2 does not
-    const levels = checkPaths(paths, o);
+    const levels = checkPaths(paths, { ...o, deepestFirst: false });
     expect(levels.bound.events).toBeGreaterThanOrEqual(0);
     expect(levels.gaveUp).toBe('states');
-    const deepest = checkPaths(paths, { ...o, deepestFirst: true });
+    const deepest = checkPaths(paths, o);
     const summary = (r: ReturnType<typeof checkPaths>) => ({ verdict: r.verdict, bound: r.bound, method: r.method, randomExecutions: r.randomExecutions, executions: r.executions, states: r.states });
     // The same work too: the deepest level, cut once, is not searched again (it would be cut again).
     expect(summary(deepest)).toEqual(summary(levels));
