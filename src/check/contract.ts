@@ -139,7 +139,7 @@ export class ContractState {
         for (const s of mp.segments) {
           this.debug.add({ handle: op.handle, type: 'sg', devAddr: s.bus, size: s.size, dir: op.dir, phys: s.orig, nents: op.entries.length, mapErr: 'not-applicable', at, bounced: s.bounced }, !!op.skipCpuSync, report);
         }
-        this.own.map(op.handle, op.dir, mp.segments.map((s) => ({ phys: s.orig, size: s.size, bounced: s.bounced })), true);
+        this.own.map(op.handle, op.dir, mp.segments.map((s) => ({ phys: s.orig, size: s.size, bounced: s.bounced })), op.entries.length);
         return;
       }
       case 'dma_mapping_error': this.debug.mappingError(op.handle); return;

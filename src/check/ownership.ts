@@ -11,8 +11,8 @@ import type { Finding } from './finding.js';
 const DEVICE = 0, CPU = 1, CPU_WROTE = 2;
 
 export interface OwnedSegment { phys: number; size: number; bounced: boolean; state: Uint8Array }
-/** sg: a scatterlist (its CPU hand-over is dma_sync_sg_for_cpu()). */
-export interface Owned { handle: string; dir: Direction; segments: OwnedSegment[]; sg?: boolean }
+/** sg: a scatterlist (its CPU hand-over is dma_sync_sg_for_cpu()), mapped with `entries` entries (nents). */
+export interface Owned { handle: string; dir: Direction; segments: OwnedSegment[]; sg?: { entries: number } }
 
 type Report = (f: Omit<Finding, 'actor' | 'op'>) => void;
 
@@ -33,9 +33,10 @@ export class Ownership {
     return this.live.map((m) => `${m.handle}:${m.segments.map((s) => runs(s.state)).join('/')}`).join(',');
   }
 
-  map(handle: string, dir: Direction, segments: { phys: number; size: number; bounced: boolean }[], sg = false): void {
+  /** `sgEntries`: a scatterlist's nents (its segments may be fewer: dma-iommu merges). */
+  map(handle: string, dir: Direction, segments: { phys: number; size: number; bounced: boolean }[], sgEntries?: number): void {
     this.unmap(handle);
-    this.live.push({ handle, dir, segments: segments.map((s) => ({ ...s, state: new Uint8Array(s.size) })), ...(sg ? { sg } : {}) });
+    this.live.push({ handle, dir, segments: segments.map((s) => ({ ...s, state: new Uint8Array(s.size) })), ...(sgEntries !== undefined ? { sg: { entries: sgEntries } } : {}) });
   }
 
   unmap(handle: string): void {
@@ -113,6 +114,14 @@ export class Ownership {
     const m = this.get(handle);
     const what = `${write ? 'writes' : 'reads'} ${handle}${segment ? `[${segment}]` : ''} + ${off} (${size} bytes)`;
     const s = m?.segments[segment];
+    if (m?.sg && !s && segment < m.sg.entries) {
+      // dma_map_sg() may return fewer segments than entries: dma-iommu merges entries into one IOVA
+      // range (__finalise_sg()); past the count, sg_dma_address() is DMA_MAPPING_ERROR, sg_dma_len() 0.
+      const n = m.segments.length;
+      report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: HOWTO, handle,
+        message: `the device ${what}, but dma_map_sg() returned ${n} segment${n === 1 ? '' : 's'} for ${handle} (the IOMMU merged its entries: dma-iommu __finalise_sg()), so entry ${segment} has no DMA address of its own (sg_dma_address() is DMA_MAPPING_ERROR): give the device the ${n === 1 ? 'segment' : `${n} segments`} dma_map_sg() returned, not the entries mapped (for_each_sg() over its return value)` });
+      return;
+    }
     if (!m || !s) {
       report({ severity: 'error', rule: 'ownership/device-outside-mapping', source: HOWTO, handle,
         message: `the device ${what}, which no live mapping covers (unmapped before the device finished, or never mapped)` });
