@@ -197,3 +197,27 @@ describe('stops', () => {
     expect(whole.litmus.length).toBeLessThanOrEqual(cut.litmus.length);
   }, 120_000);
 });
+
+describe("a contract error's replay command", () => {
+  const text = readFileSync(join(ROOT, 'scenarios/contract/rx-sync-bidirectional.litmus'), 'utf8').replace(/^expect bug\n/m, ''); // ok by value; dma-debug WARNs
+
+  test('is the plain check when the file on its own platform has the error too, not the trial platform in flags', () => {
+    const parsed = parseLitmus(text);
+    const plans = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => planTrial([parsed], k, 1)!);
+    const other = plans.find((p) => platformKey(p.platform) !== 'default' && !p.placement.length)!;
+    const r = runTrial([parsed], other, new Map());
+    expect(r.contract?.map((f) => f.rule)).toContain('dma-debug/sync-different-direction');
+    expect(r.contractOn).toBe('');
+  });
+
+  test('keeps the trial platform when the error needs it', () => {
+    // Without its SMMU pin the driver is ok on its own platform: only an IOMMU merges the two
+    // entries, and then the device uses an entry that is no segment.
+    const beyond = readFileSync(join(ROOT, 'scenarios/drivers/sg-count-iommu-merged-beyond.litmus'), 'utf8').replace(/^expect bug\n/m, '').replace('platform { iommu = strict; }', '');
+    const parsed = parseLitmus(beyond);
+    const plan = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => planTrial([parsed], k, 1)!).find((p) => p.platform.iommu !== 'none' && !p.placement.length)!;
+    const r = runTrial([parsed], plan, new Map());
+    expect(r.contract?.map((f) => f.rule)).toContain('ownership/device-outside-mapping');
+    expect(r.contractOn).toContain(`--platform iommu=${plan.platform.iommu}`);
+  });
+});

@@ -169,6 +169,31 @@ function fileSearch(parsed: ParsedLitmus): FileSearch {
   return s;
 }
 
+/** The contract errors of the file on its own platform (once per file and worker), by rule and place. */
+const ownErrors = new WeakMap<ParsedLitmus, Set<string>>();
+const errorKey = (f: LocatedFinding) => `${f.rule}@${f.line}:${f.col}`;
+
+/**
+ * Does `dmafuzz check FILE`, with no --platform, find every one of these errors too? Then that is
+ * the command to replay them with, not the trial's platform spelled out in a dozen flags.
+ */
+function ownHasAll(parsed: ParsedLitmus, errors: readonly LocatedFinding[], waivers: Waiver[]): boolean {
+  let own = ownErrors.get(parsed);
+  if (!own) {
+    own = new Set();
+    try {
+      const { version: _version, faults: _faults, ...config } = makePlatform(parsed.program.platform);
+      const c = trialCompiled(parsed, config, []);
+      const found = fileFindings(c.allPaths ?? [c], { maxStates: TRIAL_BOUNDS.maxStates, source: parsed.source, waivers });
+      for (const f of found.list) if (f.severity === 'error' && !f.waived) own.add(errorKey(f));
+    } catch (e) {
+      if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e; // not compilable there: the trial's flags it is
+    }
+    ownErrors.set(parsed, own);
+  }
+  return errors.every((f) => own.has(errorKey(f)));
+}
+
 /** Do this file's trials run check's exhaustive search on every platform × placement (fileSearch)? */
 export function searchesExhaustively(parsed: ParsedLitmus): boolean {
   return fileSearch(parsed).exhaustive;
@@ -214,7 +239,7 @@ export function runTrial(files: readonly ParsedLitmus[], plan: TrialPlan, checke
     contract = found.list.filter((f) => f.severity === 'error' && !f.waived);
     const waived = found.list.filter((f) => f.waived);
     if (waived.length) extra.waived = waived;
-    if (verdictOf(r?.verdict ?? 'ok', contract) === 'bug' && !r?.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: platformFlags(parsed, plan), ...extra };
+    if (verdictOf(r?.verdict ?? 'ok', contract) === 'bug' && !r?.counterexample) return { executions, covered, verdict: 'bug', contract, contractOn: ownHasAll(parsed, contract, waivers) ? '' : platformFlags(parsed, plan), ...extra };
   }
   const fail = (execution: Execution, search: TrialFailure['search']): TrialResult => ({
     executions, covered, verdict: 'bug', ...extra,
