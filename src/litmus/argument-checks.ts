@@ -5,7 +5,8 @@ import type { BufRef, BufferDecl, Direction } from '../program/types.js';
 import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
-import { SyntaxParser, type Syn } from './syntax.js';
+import { SyntaxParser } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { SKIP_CPU_SYNC, closest, isDirection } from './vocabulary.js';
 
 /** A use of a name that must be a DMA handle once every thread is read. */

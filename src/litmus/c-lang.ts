@@ -8,7 +8,7 @@
 import { type BinaryOp } from '../program/expr.js';
 import { sizeOf, typeText, type CType } from './c-types.js';
 import { ArgumentChecks } from './argument-checks.js';
-import type { Syn } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { closest } from './vocabulary.js';
 
 /** A typed location or pointer: buffer, byte offset (an expression), type of what is there / pointed at. */

@@ -8,7 +8,8 @@ import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { sizeOf, type CType } from './c-types.js';
 import type { Token } from './lexer.js';
 import { DeviceStatements } from './device-statements.js';
-import { IDENTITY_FUNCTIONS, SWAB_FUNCTIONS, type Syn } from './syntax.js';
+import { IDENTITY_FUNCTIONS, SWAB_FUNCTIONS } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS, DEVICE_CALLS, isDirection } from './vocabulary.js';
 
 type Op = CpuOp | DeviceOp;

@@ -9,7 +9,7 @@ import type { BufRef, CpuOp, DeviceOp, DmaPool, MmioDecl, MmioWidth } from '../p
 import { walkOps } from './registers.js';
 import type { Token } from './lexer.js';
 import { Expressions } from './expressions.js';
-import type { Syn } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;

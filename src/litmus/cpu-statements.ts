@@ -5,7 +5,8 @@ import type { BufRef, CpuOp } from '../program/types.js';
 import { memsetValue, REGISTER_BYTES } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import { CpuCalls } from './cpu-calls.js';
-import { IDENTITY_FUNCTIONS, type Syn } from './syntax.js';
+import { IDENTITY_FUNCTIONS } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS, DEVICE_CALLS, PRINTING_CALLS, UNSUPPORTED_CALLS, closest, isBarrier } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;
