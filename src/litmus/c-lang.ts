@@ -8,6 +8,7 @@
 import { type BinaryOp } from '../program/expr.js';
 import { sizeOf, typeText, type CType } from './c-types.js';
 import { ArgumentChecks } from './argument-checks.js';
+import { placeName } from './load-names.js';
 import type { Syn } from './syntax-tree.js';
 import { closest } from './vocabulary.js';
 
@@ -39,7 +40,9 @@ export class CLang extends ArgumentChecks {
     const t = r.place.type;
     if (t.k === 'array') return this.pointerSyn({ ...r.place, type: t.of });
     if (t.k === 'struct') this.fail(r.syn.tok, `a whole 'struct ${t.name}' is not a value: name one of its members (${[...t.fields.keys()].slice(0, 3).join(', ')}, ...)`);
-    return this.node(r.syn.tok, { s: 'deref', size: sizeOf(t), ptr: this.pointerSyn(r.place) }, r.place.off);
+    // `name`: the place as written (desc->status), for the register a load of it goes into
+    const name = placeName(r.syn);
+    return this.node(r.syn.tok, { s: 'deref', size: sizeOf(t), ptr: this.pointerSyn(r.place), ...(name === undefined ? {} : { name }) }, r.place.off);
   }
 
   protected pointerSyn(p: Typed): Syn {
@@ -130,7 +133,7 @@ export class CLang extends ArgumentChecks {
       }
       case 'deref': {
         const ptr = this.desugar(s.ptr);
-        return { syn: this.node(s.tok, { s: 'deref', size: s.size, ptr }, ptr) };
+        return { syn: this.node(s.tok, { s: 'deref', size: s.size, ptr, ...(s.name === undefined ? {} : { name: s.name }) }, ptr) };
       }
       case 'list': {
         const items = s.items.map((a) => this.desugar(a));

@@ -8,6 +8,7 @@ import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { sizeOf, type CType } from './c-types.js';
 import type { Token } from './lexer.js';
 import { DeviceStatements } from './device-statements.js';
+import { placeName } from './load-names.js';
 import { IDENTITY_FUNCTIONS, SWAB_FUNCTIONS } from './syntax.js';
 import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS, DEVICE_CALLS, isDirection } from './vocabulary.js';
@@ -58,7 +59,7 @@ export class CStatements extends DeviceStatements {
     const v: Syn = this.desugar(value);
     if (op) {
       const old = this.expr(loc);
-      const reg = this.fresh();
+      const reg = this.fresh(`${placeName(loc) ?? 'val'}_new`);
       yield { op: 'let', reg, value: { k: 'bin', op, l: old, r: this.expr(v) } };
       yield this.storeOp(loc, { k: 'reg', name: reg });
       return;

@@ -190,7 +190,7 @@ export class CpuCalls extends Expressions {
         if (lhs) {
           // ret = dma_map_sgtable(...): 0, or the negative errno __dma_map_sg_attrs() gave (-EIO
           // when a segment fails to map in dma_direct_map_sg()): 0 exactly when the count is not.
-          const count = this.fresh();
+          const count = this.fresh(`${handle}_nents`); // sgt->nents
           op.count = count;
           this.after.push({ op: 'let', reg: this.assign(lhs), value: { k: 'bin', op: '*', l: { k: 'bin', op: '==', l: { k: 'reg', name: count }, r: num(0n) }, r: num(2n ** 64n - EIO) } });
         }

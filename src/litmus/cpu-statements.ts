@@ -322,7 +322,7 @@ export class CpuStatements extends CpuCalls {
     if (unlikely) this.expectText(')', `after ${wrapper}'s argument`);
     this.expectText(')', 'after the condition');
     if (!this.is('return') && !this.is('goto')) {
-      const reg = this.fresh();
+      const reg = this.fresh(`${handle}_error`);
       this.scope.assigned.add(reg);
       return { op: { op: 'dma_mapping_error', handle, reg }, branch: reg };
     }

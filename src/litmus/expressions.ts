@@ -9,6 +9,7 @@ import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import { SG_SEGMENT_CALLS } from './c-lang.js';
 import { ThreadScopes } from './thread-scope.js';
+import { placeName } from './load-names.js';
 import { SWAB_FUNCTIONS } from './syntax.js';
 import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS, DEVICE_CALLS, closest, isDirection } from './vocabulary.js';
@@ -21,9 +22,9 @@ export type LoadRule = (access: Access, once: boolean, at: Syn) => Expr;
 export type ComputedValue = { value: Value } | { value: Value; valueExpr: Expr } | { value: Value; values: Value[] };
 
 export class Expressions extends ThreadScopes {
-  /** A load met inside an expression: into a fresh register, read just before the statement. */
-  protected readonly loadIntoFresh: LoadRule = (access, once) => {
-    const reg = this.fresh();
+  /** A load met inside an expression: into a fresh register named after the place read, read just before the statement. */
+  protected readonly loadIntoFresh: LoadRule = (access, once, at) => {
+    const reg = this.fresh(placeName(at) ?? `${access.buf}_val`);
     this.scope.pre.push({ op: 'load', ...access, ...(once ? { once: true } : {}), reg });
     return { k: 'reg', name: reg };
   };
@@ -52,16 +53,18 @@ export class Expressions extends ThreadScopes {
           // while (!(readl(STATUS) & DONE)) cpu_relax();: the register is read into a fresh
           // register just before the statement, as a load inside an expression is.
           if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: ${a.name} takes 1 argument (REG), found ${a.args.length}`);
-          const dst = this.fresh();
-          this.scope.pre.push({ op: 'readl', reg: this.register(a.args[0]), ...(a.name === 'readl_relaxed' ? { relaxed: true } : {}), dst });
+          const reg = this.register(a.args[0]);
+          const dst = this.fresh(reg.toLowerCase(), `${reg.toLowerCase()}_val`); // status = readl(STATUS), as drivers name it
+          this.scope.pre.push({ op: 'readl', reg, ...(a.name === 'readl_relaxed' ? { relaxed: true } : {}), dst });
           return { k: 'reg', name: dst };
         }
         if (a.name === 'smp_load_acquire' && this.scope.kind === 'cpu' && load === this.loadIntoFresh) {
           // while (smp_load_acquire(&ready) != 1) cpu_relax();: an LDAR into a fresh register just
           // before the statement (arch/arm64/include/asm/barrier.h __smp_load_acquire), as readl
           if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: smp_load_acquire takes 1 argument ${CPU_CALLS.smp_load_acquire}, found ${a.args.length}`);
-          const reg = this.fresh();
-          this.scope.pre.push({ op: 'load', ...this.location(a.args[0]), once: true, acquire: true, reg });
+          const loc = this.location(a.args[0]);
+          const reg = this.fresh(`${loc.buf}_val`);
+          this.scope.pre.push({ op: 'load', ...loc, once: true, acquire: true, reg });
           return { k: 'reg', name: reg };
         }
         return this.unknownInExpression(a);
@@ -117,7 +120,7 @@ export class Expressions extends ThreadScopes {
       const old = a.op ? this.expr(t, load) : undefined;
       const v = this.expr(a.value, load);
       const value = old ? ({ k: 'bin', op: a.op!, l: old, r: v } as Expr) : v;
-      const reg = this.fresh();
+      const reg = this.fresh(`${placeName(t) ?? 'val'}_new`);
       this.scope.pre.push({ op: 'let', reg, value });
       this.scope.pre.push(this.storeOp(t, { k: 'reg', name: reg }) as CpuOp);
       return { k: 'reg', name: reg };
@@ -153,7 +156,7 @@ export class Expressions extends ThreadScopes {
       return { k: 'bin', op: '+', l: { k: 'bin', op: '*', l: yes, r: x }, r: { k: 'bin', op: '*', l: { k: 'un', op: '!', e: c }, r: y } };
     }
     if (load !== this.loadIntoFresh) this.fail(a.tok, "'?:' with loads in its arms is not supported here: use if/else in statements of their own");
-    const reg = this.fresh();
+    const reg = this.fresh('val');
     this.scope.pre.push({ op: 'if', cond: c, then: [...preA, { op: 'let', reg, value: x }], else: [...preB, { op: 'let', reg, value: y }] });
     return { k: 'reg', name: reg };
   }
@@ -182,7 +185,7 @@ export class Expressions extends ThreadScopes {
       // A device reads memory by DMA: `s = ring[1].cbd_sc;` is a dma_read through the handle.
       if (load !== this.loadIntoFresh) this.fail(at.tok, 'a device reads memory with r = dma_read(ptr, size); first');
       if (d.size > 8) this.fail(at.tok, `a ${d.size}-byte read is not a value: a register holds at most 8 bytes`);
-      const reg = this.fresh();
+      const reg = this.fresh(placeName(at) ?? 'val');
       this.scope.pre.push({ op: 'dma_read', ...this.deviceAddress(d, at), size: d.size, reg } as unknown as CpuOp);
       return { k: 'reg', name: reg };
     }

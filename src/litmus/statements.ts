@@ -304,7 +304,7 @@ export class Statements extends WaitLoops {
       // keeps dma_map_sgtable()'s return value.
       const map = this.sgtableMaps.get(table.text);
       if (!map) this.fail(table, `'${table.text}' is not mapped with dma_map_sgtable() before this loop: ${usage} walks the segments it mapped`);
-      nents = { k: 'reg', name: (map.count ??= this.fresh()) };
+      nents = { k: 'reg', name: (map.count ??= this.fresh(`${table.text}_nents`)) };
     } else {
       const noLoads = this.noLoads("for_each_sg's count reads no memory: pass the count dma_map_sg() returned");
       nents = this.expr(this.syn(), noLoads);

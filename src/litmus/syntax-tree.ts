@@ -20,7 +20,7 @@ export type Syn = (
   | { s: 'treg'; actor: string; name: string }
   | { s: 'call'; name: string; args: Syn[]; end: Token }
   /** *(u32 *)ptr */
-  | { s: 'deref'; size: number; ptr: Syn }
+  | { s: 'deref'; size: number; ptr: Syn; name?: string }
   /** &sgl[0] */
   | { s: 'ref'; name: string; index: number }
   /** {v0, v1} */

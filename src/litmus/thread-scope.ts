@@ -6,6 +6,7 @@ import { num, type Expr } from '../program/expr.js';
 import type { CpuOp } from '../program/types.js';
 import type { Token } from './lexer.js';
 import { CLang } from './c-lang.js';
+import { identifier } from './load-names.js';
 import { isDirection } from './vocabulary.js';
 
 /** The thread being read: its registers so far, and what its current statement must load first. */
@@ -29,10 +30,9 @@ export class ThreadScopes extends CLang {
   /**
    * Every identifier in the file: fresh registers must not collide with any. Gathered at the
    * first fresh register (most files need none); the tokens inlining adds by then are copies, or
-   * NAME__param names, which are never a tN.
+   * NAME__param names, which a fresh name never is (identifier() never writes two _ in a row).
    */
   private taken?: Set<string>;
-  private freshCount = 0;
 
   protected startThread(actor: string, kind: 'cpu' | 'device'): void {
     this.scope = { actor, kind, assigned: new Set(), pending: [], pre: [], loops: 0 };
@@ -66,11 +66,23 @@ export class ThreadScopes extends CLang {
     return name;
   }
 
-  protected fresh(): string {
+  /**
+   * A register of the parser's own, named from the driver's text (src/litmus/load-names.ts): the
+   * first of `words` the file does not use yet, or else the first with `_2`, `_3`, ...
+   */
+  protected fresh(...words: [string, ...string[]]): string {
     this.taken ??= new Set(this.toks.filter((t) => t.kind === 'ident').map((t) => t.text));
-    for (;;) {
-      const name = `t${this.freshCount++}`;
-      if (!this.taken.has(name)) return name;
+    const free = words.map(identifier).find((w) => !this.taken!.has(w));
+    if (free) {
+      this.taken.add(free);
+      return free;
+    }
+    for (let k = 2; ; k++) {
+      const name = `${identifier(words[0])}_${k}`;
+      if (!this.taken.has(name)) {
+        this.taken.add(name);
+        return name;
+      }
     }
   }
 
