@@ -72,6 +72,8 @@ export class CLang extends ArgumentChecks {
         return this.fail(s.tok, `'${s.base.tok.text}' is not an array: index a buffer declared with a type (kmalloc u32 words[16];) or a pointer`);
       }
       case 'member': {
+        const field = this.tableField(s);
+        if (field) return { syn: field };
         const base = this.resolve(s.base);
         let at: Typed | undefined;
         if (s.arrow) {
@@ -162,7 +164,11 @@ export class CLang extends ArgumentChecks {
     }
   }
 
-  /** Pointer arithmetic and comparison; everything else is ordinary arithmetic on values. */
+  /** `sgt->sgl`, `sgt->nents`, `sgt->orig_nents` of a struct sg_table (src/litmus/sg-tables.ts); undefined for any other member. */
+  protected tableField(_s: Extract<Syn, { s: 'member' }>): Syn | undefined {
+    return undefined;
+  }
+
   /** ARRAY_SIZE(arr) (include/linux/array_size.h): sizeof(arr) / sizeof((arr)[0]), an array's element count. */
   private arraySize(s: Extract<Syn, { s: 'call' }>): Syn {
     if (s.args.length !== 1) this.fail(s.tok, 'ARRAY_SIZE() takes one argument');
@@ -174,6 +180,7 @@ export class CLang extends ArgumentChecks {
     return this.num(s, BigInt(t.count));
   }
 
+  /** Pointer arithmetic and comparison; everything else is ordinary arithmetic on values. */
   private binary(s: Extract<Syn, { s: 'bin' }>): Resolved {
     const l = this.resolve(s.l);
     const r = this.resolve(s.r);

@@ -48,6 +48,11 @@ export class CStatements extends DeviceStatements {
   }
 
   private *assignOps(target: Syn, op: Extract<Syn, { s: 'assign' }>['op'], value: Syn): Generator<Op> {
+    if (target.s === 'name' && target.index === undefined && this.isSgPointer(target.name)) {
+      if (op) this.fail(target.tok, `'${target.name}' is a scatterlist pointer: move it with ${target.name} = sg_next(${target.name});`);
+      yield this.sgPointerAssignment(target.tok, this.desugar(value)); // src/litmus/sg-tables.ts
+      return;
+    }
     if (target.s === 'name' && target.index === undefined && !this.bufferTypes.has(target.name)) {
       yield this.registerAssignment(target, op, value);
       return;
@@ -113,6 +118,34 @@ export class CStatements extends DeviceStatements {
   }
 
   /** TYPE name [= value], name2 ...; — a local variable is a register; an unsigned type narrower than u64 keeps its low bytes. */
+  /**
+   * `struct scatterlist sgl[2];` declares a list, the table sg_set_buf() fills: nothing to keep.
+   * `struct scatterlist *sg;`, `struct scatterlist *sg = sgt->sgl;` declare a pointer that walks
+   * one (src/litmus/sg-tables.ts).
+   */
+  private scatterlistDeclaration(): Op[] {
+    this.next();
+    this.next();
+    const out: Op[] = [];
+    for (;;) {
+      let pointer = false;
+      while (this.is('*')) { this.next(); pointer = true; }
+      const name = this.ident('a scatterlist name');
+      if (this.is('[')) { this.next(); this.constant('the number of entries'); this.expectText(']', 'after the number of entries'); }
+      if (pointer) this.declareSgPointer(name);
+      if (this.is('=')) {
+        const eq = this.next();
+        if (!pointer) this.fail(eq, 'a scatterlist is not assigned: sg_set_buf(&sgl[i], buf, size) fills an entry');
+        const value = this.syn();
+        out.push(...this.takePre(), this.sgPointerAssignment(name, value));
+      }
+      if (!this.is(',')) break;
+      this.next();
+    }
+    this.end();
+    return out;
+  }
+
   protected declaration(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     if (this.is('struct') && KERNEL_DEVICE_STRUCTS.has(this.toks[this.i + 1]?.text) && !this.structs.has(this.toks[this.i + 1].text) && this.is('*', 2)) {
       // `struct device *dev = &pdev->dev;`: the device a DMA API call names, which the model takes
@@ -122,17 +155,7 @@ export class CStatements extends DeviceStatements {
       this.end();
       return [];
     }
-    if (this.is('struct') && this.is('scatterlist', 1) && !this.structs.has('scatterlist')) {
-      // `struct scatterlist *sg;`, `struct scatterlist sgl[2];`: the lists are the tables sg_set_buf()
-      // fills (sgl[i]) and the entries for_each_sg() walks: nothing to keep.
-      const start = this.tok;
-      while (!this.is(';')) {
-        if (this.is('=')) this.fail(this.tok, 'a scatterlist is not assigned: sg_set_buf(&sgl[i], buf, size) fills an entry, and for_each_sg(sgl, sg, nents, i) walks them');
-        if (this.next().kind === 'eof') this.fail(start, "expected ';' at the end of the declaration");
-      }
-      this.end();
-      return [];
-    }
+    if (this.is('struct') && this.is('scatterlist', 1) && !this.structs.has('scatterlist')) return this.scatterlistDeclaration();
     const base = this.typeName('a type');
     const out: Op[] = [];
     for (;;) {

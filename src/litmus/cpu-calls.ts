@@ -8,7 +8,7 @@ import { num, type Expr } from '../program/expr.js';
 import type { BufRef, CpuOp, DeviceOp, DmaPool, MmioDecl, MmioWidth } from '../program/types.js';
 import { walkOps } from './registers.js';
 import type { Token } from './lexer.js';
-import { Expressions } from './expressions.js';
+import { SgTables } from './sg-tables.js';
 import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS } from './vocabulary.js';
 
@@ -45,11 +45,9 @@ const MMIO_ACCESSORS: ReadonlyMap<string, MmioAccessor> = new Map<string, MmioAc
 
 export const MMIO_NAMES = [...MMIO_ACCESSORS.keys()];
 
-export class CpuCalls extends Expressions {
+export class CpuCalls extends SgTables {
   /** `mmio u64 NAME @ PERIPHERAL;`: the registers whose width or peripheral is not the default. */
   protected readonly mmioDecls = new Map<string, MmioDecl>();
-  /** Each sg table's dma_map_sgtable() op: for_each_sgtable_dma_sg() walks the segments it returned (sgt->nents). */
-  protected readonly sgtableMaps = new Map<string, Extract<CpuOp, { op: 'dma_map_sg' }>>();
   /** dma_pool_create() results of this file, by the name the pool is assigned to. */
   protected readonly pools = new Map<string, DmaPool>();
   /** dma_pool_alloc's &handle: the device names the block by it, as the buffer's own name. */

@@ -194,9 +194,6 @@ export class Expressions extends ThreadScopes {
     return load(access, once, at);
   }
 
-  /** for_each_sg(sgl, sg, nents, i): while its body is read, `sg` stands for &sgl[i]. */
-  protected readonly sgCursors = new Map<string, { table: string; index: string }>();
-
   /**
    * sg_dma_address(&sgl[i]) and sg_dma_len(&sgl[i]) (or of the `sg` of for_each_sg, or of `sgl`,
    * its first entry): the bus address and length of the entry's DMA segment, as the kernel made
@@ -240,11 +237,18 @@ export class Expressions extends ThreadScopes {
 
   private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {
     if (a.index !== undefined) this.fail(a.tok, `${a.name}[${a.index}] is an sg entry, not a value`);
+    const sg = this.sgPointerValue(a.name);
+    if (sg) return sg;
     if (this.dirVars.has(a.name) || isDirection(a.name)) this.fail(a.tok, `'${a.name}' is a DMA direction: it is an argument of the DMA API only (a test on it is a test on a constant: keep the branch that applies)`);
     if (this.scope.assigned.has(a.name)) return { k: 'reg', name: a.name };
     if (this.registers.has(a.name)) this.fail(a.tok, `'${a.name}' is an MMIO register: read it with r = readl(${a.name});`);
     this.scope.pending.push({ name: a.name, tok: a.tok, asValue: true });
     return { k: 'handle', name: a.name };
+  }
+
+  /** A scatterlist pointer as a value (src/litmus/sg-tables.ts); undefined for any other name. */
+  protected sgPointerValue(_name: string): Expr | undefined {
+    return undefined;
   }
 
   protected unknownInExpression(a: Extract<Syn, { s: 'call' }>): never {

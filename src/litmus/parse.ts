@@ -5,7 +5,8 @@
 // condition); the classes it extends read the rest, one concept each: token-stream (after the
 // preprocessor) < type-parser (C types, structs) < syntax (expression trees; the tree itself:
 // syntax-tree) < argument-checks < c-lang (members, elements, pointers as byte offsets) <
-// thread-scope (a thread's registers) < expressions (what an expression means) < cpu-calls <
+// thread-scope (a thread's registers) < expressions (what an expression means) < sg-tables
+// (sgt->sgl, sgt->nents, sg_next()) < cpu-calls <
 // cpu-statements < device-statements < c-statements (assignments, declarations, inlining) <
 // wait-loops (while (COND) cpu_relax();) < statements (control flow) < condition (exists/forall) <
 // file-checks (what needs every thread read).
@@ -299,8 +300,8 @@ class Parser extends FileChecks {
     const open = this.expectText('{', `after '${kw.text} ${name.text}'`);
     const ops: (CpuOp | DeviceOp)[] = [];
     const positions: Pos[] = [];
-    const sg = new Map<string, (BufRef | undefined)[]>();
     this.startThread(name.text, kw.text === 'cpu' ? 'cpu' : 'device');
+    const sg = this.sgLists;
     while (!this.is('}')) {
       // eof, or `cpu x {` / `device x {` where a statement should be: a '}' is missing above
       const nextThread = (this.is('cpu') || this.is('device')) && this.toks[this.i + 1]?.kind === 'ident' && this.is('{', 2);

@@ -254,14 +254,15 @@ export class Statements extends WaitLoops {
     return [control({ op: 'while', cond, body })];
   }
 
-  /** for (i = A; cond; i++ | i += E | i = E) body */
+  /** for (i = A; cond; i++ | i += E | i = E) body, and for (sg = sgl; sg; sg = sg_next(sg)) over a scatterlist */
   private forStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     this.next();
     this.expectText('(', "after 'for'");
     if (this.isTypeStart() && this.toks[this.i + 1]?.kind === 'ident') this.typeName('a type'); // for (int i = 0; ...)
     const reg = this.ident('the loop register (for (i = 0; i < n; i++))');
     this.expectText('=', `after '${reg.text}' (for (${reg.text} = 0; ...))`);
-    const from = this.expr(this.syn());
+    const sgPointer = this.isSgPointer(reg.text);
+    const from = sgPointer ? this.sgPointerAssignment(reg, this.syn()).value : this.expr(this.syn());
     const pre = this.takePre();
     this.assign(reg);
     this.expectText(';', 'after the start value');
@@ -274,7 +275,7 @@ export class Statements extends WaitLoops {
     if (this.is('=', 1)) {
       this.next();
       this.next();
-      step = this.expr(this.syn(), noLoads);
+      step = sgPointer ? this.sgPointerAssignment(stepAt, this.syn()).value : this.expr(this.syn(), noLoads);
     } else {
       step = this.increment(stepAt).value;
     }
@@ -292,7 +293,9 @@ export class Statements extends WaitLoops {
     const kw = this.next();
     const usage = sgtable ? 'for_each_sgtable_dma_sg(sgt, sg, i)' : 'for_each_sg(sgl, sg, nents, i)';
     this.expectText('(', `after '${kw.text}' (${usage})`);
-    const table = this.ident(`the scatterlist (${usage})`);
+    // the list: sgl, or an sg_table's sgt->sgl (src/litmus/sg-tables.ts)
+    const list = sgtable ? undefined : this.syn();
+    const table = list ? { ...list.tok, text: this.word(list, `the scatterlist (${usage})`) } : this.ident(`the scatterlist (${usage})`);
     if (!sg.has(table.text)) this.fail(table, `'${table.text}' is not a scatterlist of this thread: fill it with sg_set_buf(&${table.text}[0], buf, size) first`);
     this.expectText(',', `after the scatterlist (${usage})`);
     const cursor = this.ident(`the entry pointer (${usage})`);

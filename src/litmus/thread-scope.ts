@@ -3,7 +3,7 @@
 // read must load first. Declared widths (`u16 status;`) cut what a register is assigned, as C does.
 
 import { num, type Expr } from '../program/expr.js';
-import type { CpuOp } from '../program/types.js';
+import type { BufRef, CpuOp } from '../program/types.js';
 import type { Token } from './lexer.js';
 import { CLang } from './c-lang.js';
 import { identifier } from './load-names.js';
@@ -34,8 +34,18 @@ export class ThreadScopes extends CLang {
    */
   private taken?: Set<string>;
 
+  /** This thread's scatterlists: each entry sg_set_buf() set, by list (`sgl`, or an sg_table's `sgt`). */
+  protected sgLists = new Map<string, (BufRef | undefined)[]>();
+  /**
+   * Scatterlist pointers and the entry each stands for: for_each_sg's `sg` (&sgl[i] while its body
+   * is read), and a `struct scatterlist *sg` the driver moves with `sg = sgl;`, `sg = sg_next(sg);`.
+   */
+  protected sgCursors = new Map<string, { table: string; index: string }>();
+
   protected startThread(actor: string, kind: 'cpu' | 'device'): void {
     this.scope = { actor, kind, assigned: new Set(), pending: [], pre: [], loops: 0 };
+    this.sgLists = new Map();
+    this.sgCursors = new Map();
     this.pointers = new Map();
     this.widths = new Map();
     this.threadRegisters.set(actor, new Map());
