@@ -97,6 +97,24 @@ describe('dma_map_sg(dev, sgt->sgl, sgt->orig_nents, dir): the CPU entries of th
   ));
 });
 
+describe('sgt->nents = dma_map_sg(dev, sgt->sgl, sgt->orig_nents, dir): the driver keeps the count in its table', () => {
+  const map = '  sgt->nents = dma_map_sg(dev, sgt->sgl, sgt->orig_nents, DMA_FROM_DEVICE);\n  if (!sgt->nents) return -ENOMEM;';
+  const walk = `  struct scatterlist *sg;\n  for_each_sg(sgt->sgl, sg, sgt->nents, i) {\n${FILL}\n  }`;
+  test('ok with the sync, a bug without it', () => {
+    expect(verdict(adma(map, walk, SG_SYNC))).toBe('ok');
+    expect(verdict(adma(map, walk, ''))).toBe('bug');
+  });
+  test('the same program as the count in a register of its own', () => same(
+    adma(map, walk, SG_SYNC),
+    adma('  sgt_nents = dma_map_sg(dev, sgt, 2, DMA_FROM_DEVICE);\n  if (!sgt_nents) return -ENOMEM;', `  struct scatterlist *sg;\n  for_each_sg(sgt, sg, sgt_nents, i) {\n${FILL}\n  }`, '  dma_sync_sg_for_cpu(dev, sgt, 2, DMA_FROM_DEVICE);'),
+  ));
+  test('unmap and sync take orig_nents, not the mapped count (Documentation/core-api/dma-api.rst)', () => {
+    expect(error(adma(map, walk, '  dma_sync_sg_for_cpu(dev, sgt->sgl, sgt->nents, DMA_FROM_DEVICE);'))).toMatch(/'sgt->nents' is the count dma_map_sg returned: nents must be 2, the count passed to dma_map_sg/);
+    expect(error(adma(SGTABLE_MAP, walk, '  dma_unmap_sg(dev, sgt->sgl, sgt->nents, DMA_FROM_DEVICE);'))).toMatch(/'sgt->nents' is the count dma_map_sg returned/);
+    expect(error(adma(`  sg_set_buf(&other[0], b0, 64);\n  sgt->nents = dma_map_sg(dev, other, 1, DMA_FROM_DEVICE);`, '', ''))).toMatch(/sgt->nents holds the count of sgt's own mapping/);
+  });
+});
+
 describe('sg = sg_next(sg): a pointer stepped by hand', () => {
   const counted = `  struct scatterlist *sg = sgt->sgl;\n  for (i = 0; i < sgt->nents; i++) {\n${FILL}\n    sg = sg_next(sg);\n  }`;
   const untilNull = `  struct scatterlist *sg;\n  i = 0;\n  for (sg = sgt->sgl; sg; sg = sg_next(sg)) {\n${FILL}\n    i++;\n  }`;

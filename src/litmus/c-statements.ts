@@ -44,7 +44,25 @@ export class CStatements extends DeviceStatements {
       this.directionVariable(raw.target.tok, raw.value.name); // dir = DMA_FROM_DEVICE;
       return [];
     }
+    const nents = this.scope.kind === 'cpu' && !raw.op ? this.nentsStore(raw.target, raw.value) : undefined;
+    if (nents) return nents;
     return [...this.assignOps(raw.target, raw.op, raw.value)].flatMap((op) => [...this.takePre(), op]);
+  }
+
+  /**
+   * `sgt->nents = dma_map_sg(dev, sgt->sgl, sgt->orig_nents, DIR);`: the driver keeps the mapped
+   * count in its sg_table, as dma_map_sgtable() does itself (kernel/dma/mapping.c); sgt->nents
+   * then reads it (src/litmus/sg-tables.ts).
+   */
+  private nentsStore(target: Syn, value: Syn): Op[] | undefined {
+    if (target.s !== 'member' || target.field !== 'nents' || target.base.s !== 'name' || target.base.index !== undefined || !this.sgLists.has(target.base.name)) return undefined;
+    if (value.s !== 'call' || (value.name !== 'dma_map_sg' && value.name !== 'dma_map_sg_attrs')) return undefined;
+    const table = target.base.name;
+    const call = this.desugar(value);
+    const op = call.s === 'call' ? this.cpuCall(call, { ...target.tok, text: this.fresh(`${table}_nents`) }, this.sgLists) : undefined;
+    if (op?.op !== 'dma_map_sg' || op.handle !== table) return this.fail(value.tok, `${table}->nents holds the count of ${table}'s own mapping: ${table}->nents = dma_map_sg(dev, ${table}->sgl, ${table}->orig_nents, DIR);`);
+    this.sgtableMaps.set(table, op);
+    return [...this.takePre(), op, ...this.takeAfter()];
   }
 
   private *assignOps(target: Syn, op: Extract<Syn, { s: 'assign' }>['op'], value: Syn): Generator<Op> {

@@ -2,7 +2,8 @@
 //   sgt->sgl          "the list": in this format the table's own name (its entries are sgt[i])
 //   sgt->orig_nents   "original size of list": the entries sg_set_buf() set
 //   sgt->nents        "number of mapped entries": what dma_map_sgtable() stores, the count
-//                     dma_map_sg() returned (kernel/dma/mapping.c dma_map_sgtable())
+//                     dma_map_sg() returned (kernel/dma/mapping.c dma_map_sgtable()), or
+//                     what the driver stored there itself: sgt->nents = dma_map_sg(...);
 //   sg = sgl; sg = sg_next(sg);   a pointer to one entry; sg_next() steps to the next one and
 //                     gives NULL after the last (sg_is_last(): the end sg_init_table() marks)
 // A scatterlist pointer is a register holding the index of the entry it points at, named as the
@@ -19,7 +20,7 @@ import type { Syn } from './syntax-tree.js';
 const POINTER_FORMS = 'sg = sgl;, sg = sgt->sgl;, sg = &sgl[i]; or sg = sg_next(sg);';
 
 export class SgTables extends Expressions {
-  /** Each sg table's dma_map_sgtable() op: sgt->nents and for_each_sgtable_dma_sg() read the count it stored. */
+  /** The map whose count each sg table's nents holds: dma_map_sgtable()'s, or the dma_map_sg() the driver stored in sgt->nents. */
   protected readonly sgtableMaps = new Map<string, Extract<CpuOp, { op: 'dma_map_sg' }>>();
   /** This thread's `struct scatterlist *` pointers: the list each walks, once assigned, and where. */
   private sgPointers = new Map<string, { table?: string; at?: Token }>();
@@ -55,6 +56,8 @@ export class SgTables extends Expressions {
         }
         const count = (map.count ??= this.fresh(`${table}_nents`));
         this.scope.assigned.add(count);
+        this.writtenAs.set(count, `${table}->nents`);
+        this.sgReturned.set(count, table); // unmap and sync take orig_nents (dma-api.rst)
         return this.node(s.tok, { s: 'name', name: count });
       }
     }
