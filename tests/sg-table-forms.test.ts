@@ -166,5 +166,7 @@ describe('what is refused, in one line', () => {
     expect(error(adma(SGTABLE_MAP, '  struct scatterlist *sg = b0;', ''))).toMatch(/'b0' is not a scatterlist of this thread/);
     expect(error(adma(SGTABLE_MAP, '  struct scatterlist *sg = sgt->sgl;\n  sg = sg_next(b0);', ''))).toMatch(/sg_next\(\) takes a scatterlist pointer that points at an entry/);
     expect(error(adma(SGTABLE_MAP, '  struct scatterlist *sg = sgt->sgl;\n  sg += 1;', ''))).toMatch(/'sg' is a scatterlist pointer: move it with sg = sg_next\(sg\);/);
+    expect(error(adma(SGTABLE_MAP, '  struct scatterlist *sg;\n  x = sg_dma_len(sg);', ''))).toMatch(/^12:18: 'sg' points at no entry yet: assign it first/);
+    expect(error(adma(SGTABLE_MAP, '  struct scatterlist *sg;\n  while (sg) { }', ''))).toMatch(/^12:10: 'sg' points at no entry yet/);
   });
 });

@@ -220,6 +220,7 @@ export class Expressions extends ThreadScopes {
   /** The segment value of entry `index` of `table`, or, for an index computed at run time, of whichever entry it names. */
   private sgEntries(a: Extract<Syn, { s: 'call' }>, at: Token, table: string, index: number | Expr): Expr {
     const mapped = this.sgCounts.get(table);
+    if (mapped === undefined && this.sgPointers.has(table)) this.fail(at, `'${table}' points at no entry yet: assign it first (${table} = sgl; or ${table} = sgt->sgl;)`);
     if (mapped === undefined) this.fail(at, `'${table}' is not a mapped scatterlist: fill it with sg_set_buf(&${table}[0], buf, size) and map it with dma_map_sg() before ${a.name}()`);
     this.scope.pending.push({ name: table, tok: at, asValue: false });
     const leaf = (entry: number): Expr => (a.name === 'sg_dma_len' ? { k: 'sgLen', name: table, entry } : { k: 'handle', name: table, entry });
@@ -237,7 +238,7 @@ export class Expressions extends ThreadScopes {
 
   private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {
     if (a.index !== undefined) this.fail(a.tok, `${a.name}[${a.index}] is an sg entry, not a value`);
-    const sg = this.sgPointerValue(a.name);
+    const sg = this.sgPointerValue(a);
     if (sg) return sg;
     if (this.dirVars.has(a.name) || isDirection(a.name)) this.fail(a.tok, `'${a.name}' is a DMA direction: it is an argument of the DMA API only (a test on it is a test on a constant: keep the branch that applies)`);
     if (this.scope.assigned.has(a.name)) return { k: 'reg', name: a.name };
@@ -247,7 +248,7 @@ export class Expressions extends ThreadScopes {
   }
 
   /** A scatterlist pointer as a value (src/litmus/sg-tables.ts); undefined for any other name. */
-  protected sgPointerValue(_name: string): Expr | undefined {
+  protected sgPointerValue(_a: Extract<Syn, { s: 'name' }>): Expr | undefined {
     return undefined;
   }
 

@@ -22,14 +22,6 @@ const POINTER_FORMS = 'sg = sgl;, sg = sgt->sgl;, sg = &sgl[i]; or sg = sg_next(
 export class SgTables extends Expressions {
   /** The map whose count each sg table's nents holds: dma_map_sgtable()'s, or the dma_map_sg() the driver stored in sgt->nents. */
   protected readonly sgtableMaps = new Map<string, Extract<CpuOp, { op: 'dma_map_sg' }>>();
-  /** This thread's `struct scatterlist *` pointers: the list each walks, once assigned, and where. */
-  private sgPointers = new Map<string, { table?: string; at?: Token }>();
-
-  protected override startThread(actor: string, kind: 'cpu' | 'device'): void {
-    super.startThread(actor, kind);
-    this.sgPointers = new Map();
-  }
-
   /** `struct scatterlist *sg;` */
   protected declareSgPointer(name: Token): void {
     if (this.scope.kind !== 'cpu') this.fail(name, 'a scatterlist is a CPU thread\'s: a device reads the addresses the CPU wrote');
@@ -65,8 +57,9 @@ export class SgTables extends Expressions {
   }
 
   /** A scatterlist pointer as a value: non-NULL while it points at one of its list's entries (sg_next() gives NULL after the last). */
-  protected override sgPointerValue(name: string): Expr | undefined {
-    const cursor = this.sgCursors.get(name);
+  protected override sgPointerValue(a: Extract<Syn, { s: 'name' }>): Expr | undefined {
+    const cursor = this.sgCursors.get(a.name);
+    if (!cursor && this.sgPointers.has(a.name)) this.fail(a.tok, `'${a.name}' points at no entry yet: assign it first (${a.name} = sgl; or ${a.name} = sgt->sgl;)`);
     if (!cursor) return undefined;
     return { k: 'bin', op: '<', l: { k: 'reg', name: cursor.index }, r: num(this.sgLists.get(cursor.table)?.length ?? 0) };
   }

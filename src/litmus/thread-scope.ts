@@ -41,11 +41,14 @@ export class ThreadScopes extends CLang {
    * is read), and a `struct scatterlist *sg` the driver moves with `sg = sgl;`, `sg = sg_next(sg);`.
    */
   protected sgCursors = new Map<string, { table: string; index: string }>();
+  /** This thread's `struct scatterlist *` pointers: the list each walks, once assigned, and where (src/litmus/sg-tables.ts). */
+  protected sgPointers = new Map<string, { table?: string; at?: Token }>();
 
   protected startThread(actor: string, kind: 'cpu' | 'device'): void {
     this.scope = { actor, kind, assigned: new Set(), pending: [], pre: [], loops: 0 };
     this.sgLists = new Map();
     this.sgCursors = new Map();
+    this.sgPointers = new Map();
     this.pointers = new Map();
     this.widths = new Map();
     this.threadRegisters.set(actor, new Map());
