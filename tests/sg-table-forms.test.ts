@@ -81,6 +81,15 @@ describe('for_each_sg(sgt->sgl, sg, sgt->nents, i): the segments dma_map_sgtable
   ));
 });
 
+describe('the table declared as drivers declare it', () => {
+  const walk = `  struct scatterlist *sg;\n  for_each_sg(sgt->sgl, sg, sgt->nents, i) {\n${FILL}\n  }`;
+  test('struct sg_table *sgt; adds nothing; an embedded struct sg_table sgt; reads sgt.sgl and &sgt', () => {
+    same(adma(`  struct sg_table *sgt;\n${SGTABLE_MAP}`, walk, SGTABLE_SYNC), adma(SGTABLE_MAP, walk, SGTABLE_SYNC));
+    same(adma(`  struct sg_table sgt;\n${SGTABLE_MAP.replace('sgt,', '&sgt,')}`, walk.replace(/sgt->/g, 'sgt.'), SGTABLE_SYNC.replace('sgt,', '&sgt,')), adma(SGTABLE_MAP, walk, SGTABLE_SYNC));
+    expect(error(adma('  struct sg_table *t = sgt;', '', ''))).toMatch(/an sg table is not assigned: sg_set_buf\(&t\[i\], buf, size\) fills an entry/);
+  });
+});
+
 describe('dma_map_sg(dev, sgt->sgl, sgt->orig_nents, dir): the CPU entries of the table', () => {
   const walk = `  struct scatterlist *sg;\n  for_each_sg(sgt->sgl, sg, n, i) {\n${FILL}\n  }`;
   test('ok with dma_sync_sg_for_cpu(dev, sgt->sgl, sgt->orig_nents, dir), a bug without it', () => {

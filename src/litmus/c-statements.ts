@@ -137,23 +137,23 @@ export class CStatements extends DeviceStatements {
 
   /** TYPE name [= value], name2 ...; — a local variable is a register; an unsigned type narrower than u64 keeps its low bytes. */
   /**
-   * `struct scatterlist sgl[2];` declares a list, the table sg_set_buf() fills: nothing to keep.
-   * `struct scatterlist *sg;`, `struct scatterlist *sg = sgt->sgl;` declare a pointer that walks
-   * one (src/litmus/sg-tables.ts).
+   * `struct scatterlist sgl[2];`, `struct sg_table *sgt;` declare a list, the table sg_set_buf()
+   * fills: nothing to keep. `struct scatterlist *sg;`, `struct scatterlist *sg = sgt->sgl;` declare
+   * a pointer that walks one (src/litmus/sg-tables.ts).
    */
   private scatterlistDeclaration(): Op[] {
     this.next();
-    this.next();
+    const table = this.next().text === 'sg_table';
     const out: Op[] = [];
     for (;;) {
       let pointer = false;
       while (this.is('*')) { this.next(); pointer = true; }
       const name = this.ident('a scatterlist name');
       if (this.is('[')) { this.next(); this.constant('the number of entries'); this.expectText(']', 'after the number of entries'); }
-      if (pointer) this.declareSgPointer(name);
+      if (pointer && !table) this.declareSgPointer(name);
       if (this.is('=')) {
         const eq = this.next();
-        if (!pointer) this.fail(eq, 'a scatterlist is not assigned: sg_set_buf(&sgl[i], buf, size) fills an entry');
+        if (!pointer || table) this.fail(eq, `${table ? 'an sg table' : 'a scatterlist'} is not assigned: sg_set_buf(&${table ? name.text : 'sgl'}[i], buf, size) fills an entry`);
         const value = this.syn();
         out.push(...this.takePre(), this.sgPointerAssignment(name, value));
       }
@@ -173,7 +173,7 @@ export class CStatements extends DeviceStatements {
       this.end();
       return [];
     }
-    if (this.is('struct') && this.is('scatterlist', 1) && !this.structs.has('scatterlist')) return this.scatterlistDeclaration();
+    if (this.is('struct') && (this.is('scatterlist', 1) || this.is('sg_table', 1)) && !this.structs.has(this.toks[this.i + 1].text)) return this.scatterlistDeclaration();
     const base = this.typeName('a type');
     const out: Op[] = [];
     for (;;) {
