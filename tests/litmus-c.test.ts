@@ -156,15 +156,15 @@ describe('expressions and statements of driver C', () => {
   });
   test('compound assignments, to registers and to memory', () => same(
     T('  s = 0x0f0f;\n  s ^= 0x0800;\n  s &= 0xff;\n  s |= 0x100;\n  s <<= 2;\n  s >>= 1;\n  s *= 3;\n  s -= 1;\n  s += 4;\n  *(u32 *)buf |= 0x80000000;'),
-    T('  s = 0x0f0f;\n  s = s ^ 0x0800;\n  s = s & 0xff;\n  s = s | 0x100;\n  s = s << 2;\n  s = s >> 1;\n  s = s * 3;\n  s = s - 1;\n  s = s + 4;\n  t0 = *(u32 *)buf;\n  t1 = t0 | 0x80000000;\n  *(u32 *)buf = t1;'),
+    T('  s = 0x0f0f;\n  s = s ^ 0x0800;\n  s = s & 0xff;\n  s = s | 0x100;\n  s = s << 2;\n  s = s >> 1;\n  s = s * 3;\n  s = s - 1;\n  s = s + 4;\n  buf_val = *(u32 *)buf;\n  buf_val_new = buf_val | 0x80000000;\n  *(u32 *)buf = buf_val_new;'),
   ));
   test('?: with pure arms is one expression; with a load in an arm it is an if', () => {
     same(T('  a = 1;\n  b = a ? 5 : 6;'), T('  a = 1;\n  b = !!a * 5 + !a * 6;'));
-    same(T('  a = 1;\n  b = a ? READ_ONCE(*(u32 *)buf) : 0;'), T('  a = 1;\n  if (a) {\n    t0 = READ_ONCE(*(u32 *)buf);\n    t1 = t0;\n  } else {\n    t1 = 0;\n  }\n  b = t1;'));
+    same(T('  a = 1;\n  b = a ? READ_ONCE(*(u32 *)buf) : 0;'), T('  a = 1;\n  if (a) {\n    buf_val = READ_ONCE(*(u32 *)buf);\n    val = buf_val;\n  } else {\n    val = 0;\n  }\n  b = val;'));
   });
   test('do { } while runs the body first', () => same(
     T('  i = 0;\n  do {\n    i++;\n  } while (READ_ONCE(*(u32 *)buf) != 1);'),
-    T('  i = 0;\n  while (1) {\n    i++;\n    t0 = READ_ONCE(*(u32 *)buf);\n    if (!(t0 != 1)) break;\n  }'),
+    T('  i = 0;\n  while (1) {\n    i++;\n    buf_val = READ_ONCE(*(u32 *)buf);\n    if (!(buf_val != 1)) break;\n  }'),
   ));
   test('switch on a read value is an if/else chain; cases without statements share the next', () => same(
     T('  s = READ_ONCE(*(u32 *)buf);\n  switch (s & 3) {\n  case 0:\n  case 1:\n    x = 1;\n    break;\n  case 2:\n    x = 2;\n    break;\n  default:\n    x = 3;\n  }'),

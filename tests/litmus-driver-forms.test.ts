@@ -103,7 +103,7 @@ describe('ret = dma_map_sgtable(...) (kernel/dma/mapping.c: 0, or a negative err
   const T = (map: string, check: string) => `DMA x\n{ kmalloc u8 b0[512]; kmalloc u8 b1[512]; mmio DB; }\ncpu c {\n  sg_set_buf(&sgt[0], b0, 512);\n  sg_set_buf(&sgt[1], b1, 512);\n  ${map}\n  ${check}\n  writel(1, DB);\n  dma_unmap_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);\n}\ndevice d {\n  wait_write(DB);\n  dma_write(sgt[1], 4, 7);\n}\n`;
   test('ret is 0 exactly when the count dma_map_sg() gives is not: the same program as n = dma_map_sg() with ret computed from it', () => same(
     T('ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'),
-    T('t0 = dma_map_sg(dev, sgt, 2, DMA_FROM_DEVICE);\n  ret = (t0 == 0) * 0xfffffffffffffffb;', 'if (ret) return ret;'),
+    T('sgt_nents = dma_map_sg(dev, sgt, 2, DMA_FROM_DEVICE);\n  ret = (sgt_nents == 0) * 0xfffffffffffffffb;', 'if (ret) return ret;'),
   ));
   test('a declaration with a call initializer is the assignment: int ret = dma_map_sgtable(...); dma_addr_t h = dma_map_single(...);', () => {
     same(T('int ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'), T('ret = dma_map_sgtable(dev, sgt, DMA_FROM_DEVICE, 0);', 'if (ret) return ret;'));
@@ -171,8 +171,8 @@ describe('a DMA direction in a local variable (enum dma_data_direction): one con
 describe('while (smp_load_acquire(&flag) != 1) cpu_relax(); polls with LDAR', () => {
   const T = (wait: string) => `DMA x\n{ kmalloc u8 buf[64]; kmalloc u8 st[64]; field ready[4] in st; }\ncpu c {\n${wait}\n  r = *(u32 *)buf;\n}\n`;
   test('the same loop as the acquire load written in the body, and an if condition reads it the same way', () => {
-    same(T('  while (smp_load_acquire(&ready) != 1)\n    cpu_relax();'), T('  while (1) {\n    t0 = smp_load_acquire(&ready);\n    if (!(t0 != 1)) break;\n  }'));
-    same(T('  if (smp_load_acquire(&ready) == 1)\n    x = 1;'), T('  t0 = smp_load_acquire(&ready);\n  if (t0 == 1)\n    x = 1;'));
+    same(T('  while (smp_load_acquire(&ready) != 1)\n    cpu_relax();'), T('  while (1) {\n    ready_val = smp_load_acquire(&ready);\n    if (!(ready_val != 1)) break;\n  }'));
+    same(T('  if (smp_load_acquire(&ready) == 1)\n    x = 1;'), T('  ready_val = smp_load_acquire(&ready);\n  if (ready_val == 1)\n    x = 1;'));
   });
   test('the load is an acquire (LDAR), not the relaxed poll READ_ONCE gives', () => {
     const [loop] = cpuOps(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'));

@@ -64,17 +64,18 @@ describe('expressions', () => {
       { op: 'let', reg: 'x', value: n((1n << 64n) - 1n) }, { op: 'let', reg: 'y', value: n(1) }, { op: 'let', reg: 'z', value: n(0) },
     ]);
   });
-  test('a load inside an expression becomes a load into a fresh register first', () => {
+  test('a load inside an expression becomes a load into a fresh register first, named after what it reads', () => {
     expect(cpuOps('len = READ_ONCE(*(u32 *)(ring + 12)) & 0x3fff;')).toEqual([
-      { op: 'load', buf: 'ring', off: 12, size: 4, once: true, reg: 't0' },
-      { op: 'let', reg: 'len', value: bin('&', reg('t0'), n(0x3fff)) },
+      { op: 'load', buf: 'ring', off: 12, size: 4, once: true, reg: 'ring_12' },
+      { op: 'let', reg: 'len', value: bin('&', reg('ring_12'), n(0x3fff)) },
     ]);
   });
-  test('fresh registers avoid every name in the file', () => {
-    const ops = cpuOps('t0 = 1;\n  t1 = *(u32 *)ring + *(u16 *)(ring + 4);\n  t2 = t0;');
-    expect(ops.slice(1, 3)).toEqual([
-      { op: 'load', buf: 'ring', off: 0, size: 4, reg: 't3' },
-      { op: 'load', buf: 'ring', off: 4, size: 2, reg: 't4' },
+  test('fresh registers avoid every name in the file, and each other', () => {
+    const ops = cpuOps('ring_val = 1;\n  x = *(u32 *)ring + *(u32 *)ring + *(u16 *)(ring + 4);\n  y = ring_val;');
+    expect(ops.slice(1, 4)).toEqual([
+      { op: 'load', buf: 'ring', off: 0, size: 4, reg: 'ring_val_2' },
+      { op: 'load', buf: 'ring', off: 0, size: 4, reg: 'ring_val_3' },
+      { op: 'load', buf: 'ring', off: 4, size: 2, reg: 'ring_4' },
     ]);
   });
 });
@@ -119,8 +120,8 @@ describe('accesses, values and device addresses', () => {
 describe('control flow', () => {
   test('if / else if / else, with and without braces; a load in the condition is read first', () => {
     expect(cpuOps('if (!(READ_ONCE(*(u32 *)ring) & 1)) mb(); else if (1) { wmb(); } else rmb();')).toEqual([
-      { op: 'load', buf: 'ring', off: 0, size: 4, once: true, reg: 't0' },
-      { op: 'if', cond: not(bin('&', reg('t0'), n(1))), then: [{ op: 'barrier', kind: 'mb' }], else: [
+      { op: 'load', buf: 'ring', off: 0, size: 4, once: true, reg: 'ring_val' },
+      { op: 'if', cond: not(bin('&', reg('ring_val'), n(1))), then: [{ op: 'barrier', kind: 'mb' }], else: [
         { op: 'if', cond: n(1), then: [{ op: 'barrier', kind: 'wmb' }], else: [{ op: 'barrier', kind: 'rmb' }] },
       ] },
     ]);
@@ -135,8 +136,8 @@ describe('control flow', () => {
   test('while whose condition reads memory reads it on every lap', () => {
     expect(cpuOps('while (READ_ONCE(*(u32 *)ring) != 3) { mb(); }')).toEqual([
       { op: 'while', cond: n(1), body: [
-        { op: 'load', buf: 'ring', off: 0, size: 4, once: true, reg: 't0' },
-        { op: 'if', cond: not(bin('!=', reg('t0'), n(3))), then: [{ op: 'break' }] },
+        { op: 'load', buf: 'ring', off: 0, size: 4, once: true, reg: 'ring_val' },
+        { op: 'if', cond: not(bin('!=', reg('ring_val'), n(3))), then: [{ op: 'break' }] },
         { op: 'barrier', kind: 'mb' },
       ] },
     ]);

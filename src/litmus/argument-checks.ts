@@ -5,7 +5,8 @@ import type { BufRef, BufferDecl, Direction } from '../program/types.js';
 import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
-import { SyntaxParser, type Syn } from './syntax.js';
+import { SyntaxParser } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { SKIP_CPU_SYNC, closest, isDirection } from './vocabulary.js';
 
 /** A use of a name that must be a DMA handle once every thread is read. */
@@ -22,6 +23,8 @@ export class ArgumentChecks extends SyntaxParser {
   protected readonly sgCounts = new Map<string, number>();
   /** This thread's registers holding the count a dma_map_sg() returned (n = dma_map_sg(...)), with the table. */
   protected readonly sgReturned = new Map<string, string>();
+  /** Registers the parser made for a field the driver wrote, by the field as written (`sgt->nents`), for messages. */
+  protected readonly writtenAs = new Map<string, string>();
   /**
    * This thread's direction variables (`enum dma_data_direction dir = DMA_FROM_DEVICE;`, or
    * `dir = DMA_TO_DEVICE;`): each assigned one constant, once, so each call's direction is known
@@ -119,7 +122,7 @@ export class ArgumentChecks extends SyntaxParser {
       // Documentation/core-api/dma-api.rst: unmap and sync take "the same one [nents] passed into
       // the scatter/gather mapping API", not the count it returned (dma-debug: "device driver
       // frees DMA sg list with different entry count" when they differ)
-      this.fail(a.tok, `'${a.name}' is the count dma_map_sg returned: nents must be ${want}, the count passed to dma_map_sg (not the count it returned)`);
+      this.fail(a.tok, `'${this.writtenAs.get(a.name) ?? a.name}' is the count dma_map_sg returned: nents must be ${want}, the count passed to dma_map_sg (not the count it returned)`);
     }
     if (a.s !== 'num') this.fail(a.tok, `nents must be a constant here: ${want !== undefined ? `${want}, ` : ''}the count passed to dma_map_sg (a number or a #define)`);
     const n = this.intArg(a, 'nents');

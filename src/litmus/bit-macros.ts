@@ -6,7 +6,7 @@
 import type { BinaryOp } from '../program/expr.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
-import type { Syn } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { scalarType } from './c-types.js';
 
 interface Build {

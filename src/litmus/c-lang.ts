@@ -8,7 +8,8 @@
 import { type BinaryOp } from '../program/expr.js';
 import { sizeOf, typeText, type CType } from './c-types.js';
 import { ArgumentChecks } from './argument-checks.js';
-import type { Syn } from './syntax.js';
+import { placeName } from './load-names.js';
+import type { Syn } from './syntax-tree.js';
 import { closest } from './vocabulary.js';
 
 /** A typed location or pointer: buffer, byte offset (an expression), type of what is there / pointed at. */
@@ -39,7 +40,9 @@ export class CLang extends ArgumentChecks {
     const t = r.place.type;
     if (t.k === 'array') return this.pointerSyn({ ...r.place, type: t.of });
     if (t.k === 'struct') this.fail(r.syn.tok, `a whole 'struct ${t.name}' is not a value: name one of its members (${[...t.fields.keys()].slice(0, 3).join(', ')}, ...)`);
-    return this.node(r.syn.tok, { s: 'deref', size: sizeOf(t), ptr: this.pointerSyn(r.place) }, r.place.off);
+    // `name`: the place as written (desc->status), for the register a load of it goes into
+    const name = placeName(r.syn);
+    return this.node(r.syn.tok, { s: 'deref', size: sizeOf(t), ptr: this.pointerSyn(r.place), ...(name === undefined ? {} : { name }) }, r.place.off);
   }
 
   protected pointerSyn(p: Typed): Syn {
@@ -69,6 +72,8 @@ export class CLang extends ArgumentChecks {
         return this.fail(s.tok, `'${s.base.tok.text}' is not an array: index a buffer declared with a type (kmalloc u32 words[16];) or a pointer`);
       }
       case 'member': {
+        const field = this.tableField(s);
+        if (field) return { syn: field };
         const base = this.resolve(s.base);
         let at: Typed | undefined;
         if (s.arrow) {
@@ -130,7 +135,7 @@ export class CLang extends ArgumentChecks {
       }
       case 'deref': {
         const ptr = this.desugar(s.ptr);
-        return { syn: this.node(s.tok, { s: 'deref', size: s.size, ptr }, ptr) };
+        return { syn: this.node(s.tok, { s: 'deref', size: s.size, ptr, ...(s.name === undefined ? {} : { name: s.name }) }, ptr) };
       }
       case 'list': {
         const items = s.items.map((a) => this.desugar(a));
@@ -159,7 +164,11 @@ export class CLang extends ArgumentChecks {
     }
   }
 
-  /** Pointer arithmetic and comparison; everything else is ordinary arithmetic on values. */
+  /** `sgt->sgl`, `sgt->nents`, `sgt->orig_nents` of a struct sg_table (src/litmus/sg-tables.ts); undefined for any other member. */
+  protected tableField(_s: Extract<Syn, { s: 'member' }>): Syn | undefined {
+    return undefined;
+  }
+
   /** ARRAY_SIZE(arr) (include/linux/array_size.h): sizeof(arr) / sizeof((arr)[0]), an array's element count. */
   private arraySize(s: Extract<Syn, { s: 'call' }>): Syn {
     if (s.args.length !== 1) this.fail(s.tok, 'ARRAY_SIZE() takes one argument');
@@ -171,6 +180,7 @@ export class CLang extends ArgumentChecks {
     return this.num(s, BigInt(t.count));
   }
 
+  /** Pointer arithmetic and comparison; everything else is ordinary arithmetic on values. */
   private binary(s: Extract<Syn, { s: 'bin' }>): Resolved {
     const l = this.resolve(s.l);
     const r = this.resolve(s.r);

@@ -8,7 +8,9 @@ import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { sizeOf, type CType } from './c-types.js';
 import type { Token } from './lexer.js';
 import { DeviceStatements } from './device-statements.js';
-import { IDENTITY_FUNCTIONS, SWAB_FUNCTIONS, type Syn } from './syntax.js';
+import { placeName } from './load-names.js';
+import { IDENTITY_FUNCTIONS, SWAB_FUNCTIONS } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS, DEVICE_CALLS, isDirection } from './vocabulary.js';
 
 type Op = CpuOp | DeviceOp;
@@ -42,10 +44,33 @@ export class CStatements extends DeviceStatements {
       this.directionVariable(raw.target.tok, raw.value.name); // dir = DMA_FROM_DEVICE;
       return [];
     }
+    const nents = this.scope.kind === 'cpu' && !raw.op ? this.nentsStore(raw.target, raw.value) : undefined;
+    if (nents) return nents;
     return [...this.assignOps(raw.target, raw.op, raw.value)].flatMap((op) => [...this.takePre(), op]);
   }
 
+  /**
+   * `sgt->nents = dma_map_sg(dev, sgt->sgl, sgt->orig_nents, DIR);`: the driver keeps the mapped
+   * count in its sg_table, as dma_map_sgtable() does itself (kernel/dma/mapping.c); sgt->nents
+   * then reads it (src/litmus/sg-tables.ts).
+   */
+  private nentsStore(target: Syn, value: Syn): Op[] | undefined {
+    if (target.s !== 'member' || target.field !== 'nents' || target.base.s !== 'name' || target.base.index !== undefined || !this.sgLists.has(target.base.name)) return undefined;
+    if (value.s !== 'call' || (value.name !== 'dma_map_sg' && value.name !== 'dma_map_sg_attrs')) return undefined;
+    const table = target.base.name;
+    const call = this.desugar(value);
+    const op = call.s === 'call' ? this.cpuCall(call, { ...target.tok, text: this.fresh(`${table}_nents`) }, this.sgLists) : undefined;
+    if (op?.op !== 'dma_map_sg' || op.handle !== table) return this.fail(value.tok, `${table}->nents holds the count of ${table}'s own mapping: ${table}->nents = dma_map_sg(dev, ${table}->sgl, ${table}->orig_nents, DIR);`);
+    this.sgtableMaps.set(table, op);
+    return [...this.takePre(), op, ...this.takeAfter()];
+  }
+
   private *assignOps(target: Syn, op: Extract<Syn, { s: 'assign' }>['op'], value: Syn): Generator<Op> {
+    if (target.s === 'name' && target.index === undefined && this.isSgPointer(target.name)) {
+      if (op) this.fail(target.tok, `'${target.name}' is a scatterlist pointer: move it with ${target.name} = sg_next(${target.name});`);
+      yield this.sgPointerAssignment(target.tok, this.desugar(value)); // src/litmus/sg-tables.ts
+      return;
+    }
     if (target.s === 'name' && target.index === undefined && !this.bufferTypes.has(target.name)) {
       yield this.registerAssignment(target, op, value);
       return;
@@ -57,7 +82,7 @@ export class CStatements extends DeviceStatements {
     const v: Syn = this.desugar(value);
     if (op) {
       const old = this.expr(loc);
-      const reg = this.fresh();
+      const reg = this.fresh(`${placeName(loc) ?? 'val'}_new`);
       yield { op: 'let', reg, value: { k: 'bin', op, l: old, r: this.expr(v) } };
       yield this.storeOp(loc, { k: 'reg', name: reg });
       return;
@@ -111,6 +136,34 @@ export class CStatements extends DeviceStatements {
   }
 
   /** TYPE name [= value], name2 ...; — a local variable is a register; an unsigned type narrower than u64 keeps its low bytes. */
+  /**
+   * `struct scatterlist sgl[2];`, `struct sg_table *sgt;` declare a list, the table sg_set_buf()
+   * fills: nothing to keep. `struct scatterlist *sg;`, `struct scatterlist *sg = sgt->sgl;` declare
+   * a pointer that walks one (src/litmus/sg-tables.ts).
+   */
+  private scatterlistDeclaration(): Op[] {
+    this.next();
+    const table = this.next().text === 'sg_table';
+    const out: Op[] = [];
+    for (;;) {
+      let pointer = false;
+      while (this.is('*')) { this.next(); pointer = true; }
+      const name = this.ident('a scatterlist name');
+      if (this.is('[')) { this.next(); this.constant('the number of entries'); this.expectText(']', 'after the number of entries'); }
+      if (pointer && !table) this.declareSgPointer(name);
+      if (this.is('=')) {
+        const eq = this.next();
+        if (!pointer || table) this.fail(eq, `${table ? 'an sg table' : 'a scatterlist'} is not assigned: sg_set_buf(&${table ? name.text : 'sgl'}[i], buf, size) fills an entry`);
+        const value = this.syn();
+        out.push(...this.takePre(), this.sgPointerAssignment(name, value));
+      }
+      if (!this.is(',')) break;
+      this.next();
+    }
+    this.end();
+    return out;
+  }
+
   protected declaration(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     if (this.is('struct') && KERNEL_DEVICE_STRUCTS.has(this.toks[this.i + 1]?.text) && !this.structs.has(this.toks[this.i + 1].text) && this.is('*', 2)) {
       // `struct device *dev = &pdev->dev;`: the device a DMA API call names, which the model takes
@@ -120,17 +173,7 @@ export class CStatements extends DeviceStatements {
       this.end();
       return [];
     }
-    if (this.is('struct') && this.is('scatterlist', 1) && !this.structs.has('scatterlist')) {
-      // `struct scatterlist *sg;`, `struct scatterlist sgl[2];`: the lists are the tables sg_set_buf()
-      // fills (sgl[i]) and the entries for_each_sg() walks: nothing to keep.
-      const start = this.tok;
-      while (!this.is(';')) {
-        if (this.is('=')) this.fail(this.tok, 'a scatterlist is not assigned: sg_set_buf(&sgl[i], buf, size) fills an entry, and for_each_sg(sgl, sg, nents, i) walks them');
-        if (this.next().kind === 'eof') this.fail(start, "expected ';' at the end of the declaration");
-      }
-      this.end();
-      return [];
-    }
+    if (this.is('struct') && (this.is('scatterlist', 1) || this.is('sg_table', 1)) && !this.structs.has(this.toks[this.i + 1].text)) return this.scatterlistDeclaration();
     const base = this.typeName('a type');
     const out: Op[] = [];
     for (;;) {

@@ -5,7 +5,7 @@
 import type { Expr } from '../program/expr.js';
 import type { Program } from '../program/types.js';
 import { Statements } from './statements.js';
-import type { Syn } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { closest } from './vocabulary.js';
 
 export class Conditions extends Statements {

@@ -8,8 +8,8 @@ import { num, type Expr } from '../program/expr.js';
 import type { BufRef, CpuOp, DeviceOp, DmaPool, MmioDecl, MmioWidth } from '../program/types.js';
 import { walkOps } from './registers.js';
 import type { Token } from './lexer.js';
-import { Expressions } from './expressions.js';
-import type { Syn } from './syntax.js';
+import { SgTables } from './sg-tables.js';
+import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;
@@ -45,11 +45,9 @@ const MMIO_ACCESSORS: ReadonlyMap<string, MmioAccessor> = new Map<string, MmioAc
 
 export const MMIO_NAMES = [...MMIO_ACCESSORS.keys()];
 
-export class CpuCalls extends Expressions {
+export class CpuCalls extends SgTables {
   /** `mmio u64 NAME @ PERIPHERAL;`: the registers whose width or peripheral is not the default. */
   protected readonly mmioDecls = new Map<string, MmioDecl>();
-  /** Each sg table's dma_map_sgtable() op: for_each_sgtable_dma_sg() walks the segments it returned (sgt->nents). */
-  protected readonly sgtableMaps = new Map<string, Extract<CpuOp, { op: 'dma_map_sg' }>>();
   /** dma_pool_create() results of this file, by the name the pool is assigned to. */
   protected readonly pools = new Map<string, DmaPool>();
   /** dma_pool_alloc's &handle: the device names the block by it, as the buffer's own name. */
@@ -190,7 +188,7 @@ export class CpuCalls extends Expressions {
         if (lhs) {
           // ret = dma_map_sgtable(...): 0, or the negative errno __dma_map_sg_attrs() gave (-EIO
           // when a segment fails to map in dma_direct_map_sg()): 0 exactly when the count is not.
-          const count = this.fresh();
+          const count = this.fresh(`${handle}_nents`); // sgt->nents
           op.count = count;
           this.after.push({ op: 'let', reg: this.assign(lhs), value: { k: 'bin', op: '*', l: { k: 'bin', op: '==', l: { k: 'reg', name: count }, r: num(0n) }, r: num(2n ** 64n - EIO) } });
         }

@@ -5,7 +5,8 @@ import type { BufRef, CpuOp } from '../program/types.js';
 import { memsetValue, REGISTER_BYTES } from '../exec/values.js';
 import type { Token } from './lexer.js';
 import { CpuCalls } from './cpu-calls.js';
-import { IDENTITY_FUNCTIONS, type Syn } from './syntax.js';
+import { IDENTITY_FUNCTIONS } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS, DEVICE_CALLS, PRINTING_CALLS, UNSUPPORTED_CALLS, closest, isBarrier } from './vocabulary.js';
 
 type Call = Extract<Syn, { s: 'call' }>;
@@ -321,7 +322,7 @@ export class CpuStatements extends CpuCalls {
     if (unlikely) this.expectText(')', `after ${wrapper}'s argument`);
     this.expectText(')', 'after the condition');
     if (!this.is('return') && !this.is('goto')) {
-      const reg = this.fresh();
+      const reg = this.fresh(`${handle}_error`);
       this.scope.assigned.add(reg);
       return { op: { op: 'dma_mapping_error', handle, reg }, branch: reg };
     }

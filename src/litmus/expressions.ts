@@ -1,30 +1,18 @@
-// What an expression means inside a thread: names are the thread's registers (any identifier it
-// assigned earlier in its text) or DMA handles (bus addresses, checked once every thread is read);
+// What an expression means inside a thread (src/litmus/thread-scope.ts keeps its registers): names
+// are the thread's registers or DMA handles (bus addresses, checked once every thread is read);
 // a memory load inside an expression (`READ_ONCE(*(u32 *)(ring + 12)) & 0x3fff`) becomes a load
 // into a fresh register just before the statement. Accesses and device addresses may add
 // registers to their base (`*(u32 *)(ring + 16 * i + 4)`); constants stay plain numbers.
-
 import { num, type Expr } from '../program/expr.js';
 import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import { valueProblem } from '../exec/values.js';
 import type { Token } from './lexer.js';
-import { CLang, SG_SEGMENT_CALLS } from './c-lang.js';
-import { SWAB_FUNCTIONS, type Syn } from './syntax.js';
+import { SG_SEGMENT_CALLS } from './c-lang.js';
+import { ThreadScopes } from './thread-scope.js';
+import { placeName } from './load-names.js';
+import { SWAB_FUNCTIONS } from './syntax.js';
+import type { Syn } from './syntax-tree.js';
 import { CPU_CALLS, DEVICE_CALLS, closest, isDirection } from './vocabulary.js';
-
-/** The thread being read: its registers so far, and what its current statement must load first. */
-export interface ThreadScope {
-  actor: string;
-  kind: 'cpu' | 'device';
-  /** Registers assigned so far in the text. */
-  assigned: Set<string>;
-  /** Names used as values that were not registers yet: handles, or a register used too early. */
-  pending: { name: string; tok: Token; asValue: boolean }[];
-  /** Loads lowered out of the statement being read, in evaluation order. */
-  pre: CpuOp[];
-  /** Loops around the statement being read (break and continue need one). */
-  loops: number;
-}
 
 export interface Access { buf: string; off: number; size: number; offExpr?: Expr }
 
@@ -33,68 +21,10 @@ export type LoadRule = (access: Access, once: boolean, at: Syn) => Expr;
 
 export type ComputedValue = { value: Value } | { value: Value; valueExpr: Expr } | { value: Value; values: Value[] };
 
-export class Expressions extends CLang {
-  protected scope!: ThreadScope;
-  /** Every thread's registers, with where each was first assigned. */
-  protected readonly threadRegisters = new Map<string, Map<string, Token>>();
-  /**
-   * Every identifier in the file: fresh registers must not collide with any. Gathered at the
-   * first fresh register (most files need none); the tokens inlining adds by then are copies, or
-   * NAME__param names, which are never a tN.
-   */
-  private taken?: Set<string>;
-  private freshCount = 0;
-
-  protected startThread(actor: string, kind: 'cpu' | 'device'): void {
-    this.scope = { actor, kind, assigned: new Set(), pending: [], pre: [], loops: 0 };
-    this.pointers = new Map();
-    this.widths = new Map();
-    this.threadRegisters.set(actor, new Map());
-    this.sgReturned.clear();
-    this.dirVars.clear();
-  }
-
-  /** At the end of a thread: names it used before assigning are errors; the rest must be handles. */
-  protected endThread(): void {
-    for (const u of this.scope.pending) {
-      if (this.scope.assigned.has(u.name)) this.fail(u.tok, `register '${u.name}' is used before it is assigned`);
-      this.handleUses.push({ name: u.name, tok: u.tok, asValue: u.asValue });
-    }
-  }
-
-  /** `name = ...` makes name a register of this thread; buffers, MMIO registers and handles are not assignable. */
-  protected assign(t: Token): string {
-    const name = t.text;
-    if (this.buffers.has(name)) this.fail(t, `assignment to a buffer: '${name}' is declared memory; store to it with *(u32 *)${name} = value;`);
-    if (this.registers.has(name)) this.fail(t, `assignment to an MMIO register: write it with writel(value, ${name});`);
-    if (this.handles.has(name)) this.fail(t, assignmentToHandle(name));
-    if (isDirection(name)) this.fail(t, `${name} is a constant (a static function's direction parameter is the constant it was called with): assign a local variable instead`);
-    if (this.dirVars.has(name)) this.fail(t, `'${name}' holds a DMA direction (line ${this.dirVars.get(name)!.tok.line}): it is an argument of the DMA API only`);
-    const regs = this.threadRegisters.get(this.scope.actor)!;
-    if (!regs.has(name)) regs.set(name, t);
-    this.scope.assigned.add(name);
-    this.sgReturned.delete(name); // no longer a count dma_map_sg returned
-    return name;
-  }
-
-  protected fresh(): string {
-    this.taken ??= new Set(this.toks.filter((t) => t.kind === 'ident').map((t) => t.text));
-    for (;;) {
-      const name = `t${this.freshCount++}`;
-      if (!this.taken.has(name)) return name;
-    }
-  }
-
-  /** The loads lowered so far out of the statement being read; the list starts over. */
-  protected takePre(): CpuOp[] {
-    const pre = this.scope.pre;
-    this.scope.pre = [];
-    return pre;
-  }
-
-  /** A load met inside an expression: into a fresh register, read just before the statement. */
-  protected readonly loadIntoFresh: LoadRule = (access, once) => {
-    const reg = this.fresh();
+export class Expressions extends ThreadScopes {
+  /** A load met inside an expression: into a fresh register named after the place read, read just before the statement. */
+  protected readonly loadIntoFresh: LoadRule = (access, once, at) => {
+    const reg = this.fresh(placeName(at) ?? `${access.buf}_val`);
     this.scope.pre.push({ op: 'load', ...access, ...(once ? { once: true } : {}), reg });
     return { k: 'reg', name: reg };
   };
@@ -123,16 +53,18 @@ export class Expressions extends CLang {
           // while (!(readl(STATUS) & DONE)) cpu_relax();: the register is read into a fresh
           // register just before the statement, as a load inside an expression is.
           if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: ${a.name} takes 1 argument (REG), found ${a.args.length}`);
-          const dst = this.fresh();
-          this.scope.pre.push({ op: 'readl', reg: this.register(a.args[0]), ...(a.name === 'readl_relaxed' ? { relaxed: true } : {}), dst });
+          const reg = this.register(a.args[0]);
+          const dst = this.fresh(reg.toLowerCase(), `${reg.toLowerCase()}_val`); // status = readl(STATUS), as drivers name it
+          this.scope.pre.push({ op: 'readl', reg, ...(a.name === 'readl_relaxed' ? { relaxed: true } : {}), dst });
           return { k: 'reg', name: dst };
         }
         if (a.name === 'smp_load_acquire' && this.scope.kind === 'cpu' && load === this.loadIntoFresh) {
           // while (smp_load_acquire(&ready) != 1) cpu_relax();: an LDAR into a fresh register just
           // before the statement (arch/arm64/include/asm/barrier.h __smp_load_acquire), as readl
           if (a.args.length !== 1) this.fail(a.tok, `wrong number of arguments: smp_load_acquire takes 1 argument ${CPU_CALLS.smp_load_acquire}, found ${a.args.length}`);
-          const reg = this.fresh();
-          this.scope.pre.push({ op: 'load', ...this.location(a.args[0]), once: true, acquire: true, reg });
+          const loc = this.location(a.args[0]);
+          const reg = this.fresh(`${loc.buf}_val`);
+          this.scope.pre.push({ op: 'load', ...loc, once: true, acquire: true, reg });
           return { k: 'reg', name: reg };
         }
         return this.unknownInExpression(a);
@@ -157,23 +89,6 @@ export class Expressions extends CLang {
     if (!b) this.bufferName(a);
     if (![1, 2, 4, 8].includes(b!.size)) this.fail(a.tok, `'${name}' is ${b!.size} bytes; an atomic or acquire/release access is 1, 2, 4 or 8 bytes: declare a field of that size (field ${name}_word[4] in ${name};)`);
     return { buf: name, off: 0, size: b!.size };
-  }
-
-  /** Registers declared with an unsigned type narrower than 8 bytes (`u16 status;`): assignments keep their low bytes, as C does. */
-  protected widths = new Map<string, number>();
-
-  /** Can a load of `size` bytes go straight into register `reg` (its declared width, if any, holds it)? */
-  protected fitsLoad(reg: string, size: number): boolean {
-    const w = this.widths.get(reg);
-    return w === undefined || w >= size;
-  }
-
-  /** The value a register gets, cut to its declared width. */
-  protected narrowed(reg: string, value: Expr): Expr {
-    const w = this.widths.get(reg);
-    if (w === undefined) return value;
-    const mask = (1n << BigInt(w * 8)) - 1n;
-    return value.k === 'num' ? num(value.v & mask) : { k: 'bin', op: '&', l: value, r: num(mask) };
   }
 
   /**
@@ -205,7 +120,7 @@ export class Expressions extends CLang {
       const old = a.op ? this.expr(t, load) : undefined;
       const v = this.expr(a.value, load);
       const value = old ? ({ k: 'bin', op: a.op!, l: old, r: v } as Expr) : v;
-      const reg = this.fresh();
+      const reg = this.fresh(`${placeName(t) ?? 'val'}_new`);
       this.scope.pre.push({ op: 'let', reg, value });
       this.scope.pre.push(this.storeOp(t, { k: 'reg', name: reg }) as CpuOp);
       return { k: 'reg', name: reg };
@@ -241,7 +156,7 @@ export class Expressions extends CLang {
       return { k: 'bin', op: '+', l: { k: 'bin', op: '*', l: yes, r: x }, r: { k: 'bin', op: '*', l: { k: 'un', op: '!', e: c }, r: y } };
     }
     if (load !== this.loadIntoFresh) this.fail(a.tok, "'?:' with loads in its arms is not supported here: use if/else in statements of their own");
-    const reg = this.fresh();
+    const reg = this.fresh('val');
     this.scope.pre.push({ op: 'if', cond: c, then: [...preA, { op: 'let', reg, value: x }], else: [...preB, { op: 'let', reg, value: y }] });
     return { k: 'reg', name: reg };
   }
@@ -270,7 +185,7 @@ export class Expressions extends CLang {
       // A device reads memory by DMA: `s = ring[1].cbd_sc;` is a dma_read through the handle.
       if (load !== this.loadIntoFresh) this.fail(at.tok, 'a device reads memory with r = dma_read(ptr, size); first');
       if (d.size > 8) this.fail(at.tok, `a ${d.size}-byte read is not a value: a register holds at most 8 bytes`);
-      const reg = this.fresh();
+      const reg = this.fresh(placeName(at) ?? 'val');
       this.scope.pre.push({ op: 'dma_read', ...this.deviceAddress(d, at), size: d.size, reg } as unknown as CpuOp);
       return { k: 'reg', name: reg };
     }
@@ -278,9 +193,6 @@ export class Expressions extends CLang {
     if (access.size > 8) this.fail(at.tok, `a ${access.size}-byte load is not a value: a register holds at most 8 bytes`);
     return load(access, once, at);
   }
-
-  /** for_each_sg(sgl, sg, nents, i): while its body is read, `sg` stands for &sgl[i]. */
-  protected readonly sgCursors = new Map<string, { table: string; index: string }>();
 
   /**
    * sg_dma_address(&sgl[i]) and sg_dma_len(&sgl[i]) (or of the `sg` of for_each_sg, or of `sgl`,
@@ -308,6 +220,7 @@ export class Expressions extends CLang {
   /** The segment value of entry `index` of `table`, or, for an index computed at run time, of whichever entry it names. */
   private sgEntries(a: Extract<Syn, { s: 'call' }>, at: Token, table: string, index: number | Expr): Expr {
     const mapped = this.sgCounts.get(table);
+    if (mapped === undefined && this.sgPointers.has(table)) this.fail(at, `'${table}' points at no entry yet: assign it first (${table} = sgl; or ${table} = sgt->sgl;)`);
     if (mapped === undefined) this.fail(at, `'${table}' is not a mapped scatterlist: fill it with sg_set_buf(&${table}[0], buf, size) and map it with dma_map_sg() before ${a.name}()`);
     this.scope.pending.push({ name: table, tok: at, asValue: false });
     const leaf = (entry: number): Expr => (a.name === 'sg_dma_len' ? { k: 'sgLen', name: table, entry } : { k: 'handle', name: table, entry });
@@ -325,11 +238,18 @@ export class Expressions extends CLang {
 
   private nameValue(a: Extract<Syn, { s: 'name' }>): Expr {
     if (a.index !== undefined) this.fail(a.tok, `${a.name}[${a.index}] is an sg entry, not a value`);
+    const sg = this.sgPointerValue(a);
+    if (sg) return sg;
     if (this.dirVars.has(a.name) || isDirection(a.name)) this.fail(a.tok, `'${a.name}' is a DMA direction: it is an argument of the DMA API only (a test on it is a test on a constant: keep the branch that applies)`);
     if (this.scope.assigned.has(a.name)) return { k: 'reg', name: a.name };
     if (this.registers.has(a.name)) this.fail(a.tok, `'${a.name}' is an MMIO register: read it with r = readl(${a.name});`);
     this.scope.pending.push({ name: a.name, tok: a.tok, asValue: true });
     return { k: 'handle', name: a.name };
+  }
+
+  /** A scatterlist pointer as a value (src/litmus/sg-tables.ts); undefined for any other name. */
+  protected sgPointerValue(_a: Extract<Syn, { s: 'name' }>): Expr | undefined {
+    return undefined;
   }
 
   protected unknownInExpression(a: Extract<Syn, { s: 'call' }>): never {
@@ -393,10 +313,6 @@ export function swabExpr(e: Expr, size: number): Expr {
     out = out ? { k: 'bin', op: '|', l: out, r: moved } : moved;
   }
   return out!;
-}
-
-export function assignmentToHandle(name: string): string {
-  return `assignment to a handle: '${name}' is a DMA handle (dma_map_*() or dma_alloc_coherent() defines it); give the register another name`;
 }
 
 /** !e, without stacking a second ! on a negation. */

@@ -3,21 +3,23 @@
 // The first error stops the parse: one LitmusError with a line, a column and a message. This file
 // reads the file's parts (header, platform, structs, memory, static functions, threads, final,
 // condition); the classes it extends read the rest, one concept each: token-stream (after the
-// preprocessor) < type-parser (C types, structs) < syntax (expression trees) < argument-checks <
-// c-lang (members, elements, pointers as byte offsets) < expressions (a thread's registers) <
+// preprocessor) < type-parser (C types, structs) < syntax (expression trees; the tree itself:
+// syntax-tree) < argument-checks < c-lang (members, elements, pointers as byte offsets) <
+// thread-scope (a thread's registers) < expressions (what an expression means) < sg-tables
+// (sgt->sgl, sgt->nents, sg_next()) < cpu-calls <
 // cpu-statements < device-statements < c-statements (assignments, declarations, inlining) <
-// statements (control flow) < condition (exists/forall).
+// wait-loops (while (COND) cpu_relax();) < statements (control flow) < condition (exists/forall) <
+// file-checks (what needs every thread read).
 
 import { checkSetting, DEFAULT_PLATFORM, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import type { Actor, BufRef, BufferDecl, CpuOp, DeviceOp, Program } from '../program/types.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
-import { Conditions } from './condition.js';
+import { FileChecks } from './file-checks.js';
 import { LitmusError } from './litmus-error.js';
 import { isLkmm, translateLkmm } from './lkmm.js';
 import { renameHandles } from './cpu-calls.js';
-import { assignmentToHandle } from './expressions.js';
-import { dropUnreadRegisters, readRegisters, walkOps } from './registers.js';
+import { dropUnreadRegisters, readRegisters } from './registers.js';
 import { KIND_KEYWORDS, closest } from './vocabulary.js';
 import { sizeOf, type CType } from './c-types.js';
 
@@ -70,7 +72,7 @@ function parseLkmm(src: string): ParsedLitmus {
   }
 }
 
-class Parser extends Conditions {
+class Parser extends FileChecks {
   private readonly source: SourceMap = { header: { line: 1, col: 1 }, platform: {}, buffers: [], registers: [], actors: [], ops: [], final: [], opPos: this.opPos };
 
   // --- file ---
@@ -298,8 +300,8 @@ class Parser extends Conditions {
     const open = this.expectText('{', `after '${kw.text} ${name.text}'`);
     const ops: (CpuOp | DeviceOp)[] = [];
     const positions: Pos[] = [];
-    const sg = new Map<string, (BufRef | undefined)[]>();
     this.startThread(name.text, kw.text === 'cpu' ? 'cpu' : 'device');
+    const sg = this.sgLists;
     while (!this.is('}')) {
       // eof, or `cpu x {` / `device x {` where a statement should be: a '}' is missing above
       const nextThread = (this.is('cpu') || this.is('device')) && this.toks[this.i + 1]?.kind === 'ident' && this.is('{', 2);
@@ -317,62 +319,6 @@ class Parser extends Conditions {
   }
 
   private readonly actorNames: string[] = [];
-
-  /** Names are checked once every thread is read: a device may use a handle a later CPU block maps. */
-  private checkNames(): void {
-    for (const regs of this.threadRegisters.values()) {
-      for (const [name, tok] of regs) if (this.handles.has(name)) this.fail(tok, assignmentToHandle(name));
-    }
-    for (const use of this.handleUses) {
-      if (this.handles.has(use.name) || this.handleAliases.has(use.name)) continue;
-      const hint = closest(use.name, this.handles);
-      const did = hint ? ` (did you mean '${hint}'?)` : '';
-      if (!use.asValue) this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${did}`);
-      const owner = [...this.threadRegisters].find(([, regs]) => regs.has(use.name))?.[0];
-      if (owner) this.fail(use.tok, `'${use.name}' is a register of ${owner}: each thread has its own registers`);
-      if (this.buffers.has(use.name)) this.fail(use.tok, `'${use.name}' is a buffer, not a value: its address is not a number the format computes with (a NULL check of an allocation can be left out: the model's allocations do not fail), and the device addresses it through its DMA handle`);
-      this.fail(use.tok, `unknown name '${use.name}': neither a register this thread assigns before using it nor a DMA handle${did}`);
-    }
-  }
-
-  /**
-   * A memcpy() into DMA memory (coherent, or a buffer some thread maps) would drop the stores the
-   * device must see, and into memory a thread reads back the bytes it reads: refused, with how to
-   * write it. Into a CPU-only buffer nobody reads (copybreak's new skb) it is the read of its source.
-   */
-  private checkMemcpyInto(actors: Actor[]): void {
-    if (!this.memcpyInto.length) return;
-    const root = (name: string): string => {
-      const b = this.buffers.get(name);
-      return b?.in ? root(b.in.parent) : name;
-    };
-    const dma = new Set<string>(), read = new Set<string>();
-    for (const b of this.buffers.values()) if (b.kind === 'coherent') dma.add(root(b.name));
-    for (const a of actors) {
-      walkOps(a.ops, (op) => {
-        if (op.op === 'dma_map') dma.add(root(op.buf));
-        if (op.op === 'dma_map_sg') for (const e of op.entries) dma.add(root(e.buf));
-        if (op.op === 'load' || op.op === 'poll') read.add(root(op.buf));
-      });
-    }
-    for (const m of this.memcpyInto) {
-      const what = dma.has(root(m.name)) ? 'DMA memory' : read.has(root(m.name)) ? 'memory the test reads back' : undefined;
-      if (!what) continue;
-      this.fail(m.tok, `memcpy into '${m.name}', ${what}, is not modelled (its bytes would be dropped): write what it puts there as stores (memset(${m.name}, 0x55, size); or *(u32 *)${m.name} = value;), and read a DMA buffer with memcpy(r, ptr, size) into a local r`);
-    }
-  }
-
-  /** A register holds at most 8 bytes: a wider load may be assigned (and ignored), never read. */
-  private checkWideRegisters(p: Program, read: Map<string, Set<string>>): void {
-    for (const a of p.actors) {
-      walkOps(a.ops, (op) => {
-        const reg = op.op === 'load' || op.op === 'dma_read' ? op.reg : undefined;
-        if (reg !== undefined && op.op !== 'readl' && 'size' in op && op.size > 8 && read.get(a.name)!.has(reg)) {
-          this.fail(this.opPos.get(op)!, `'${reg}' is read, but a register holds at most 8 bytes and this reads ${op.size}`);
-        }
-      });
-    }
-  }
 
   // --- final (ptr, size), (ptr, size); ---
 

@@ -1,22 +1,20 @@
-// Control flow, in cpu and device blocks alike: if/else, while, for, do/while, switch (an if/else
-// chain), blocks, break, continue, `i++;`, and the wait loop `while (COND) cpu_relax();`, which becomes a poll of the one location COND
-// reads. Blocks nest at most MAX_NESTING deep, so the recursion is bounded.
+// Control flow, in cpu and device blocks alike: if/else, while, for, for_each_sg, do/while, switch
+// (an if/else chain), blocks, break, continue, `i++;`, and the wait loop `while (COND) cpu_relax();`
+// (src/litmus/wait-loops.ts). Blocks nest at most MAX_NESTING deep, so the recursion is bounded.
 
 import { num, type Expr } from '../program/expr.js';
 import { MAX_NESTING } from '../program/limits.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
-import { CStatements } from './c-statements.js';
-import { negate, type Access } from './expressions.js';
-import type { Syn } from './syntax.js';
+import { negate } from './expressions.js';
+import type { Syn } from './syntax-tree.js';
 import { CHECK_WRAPPERS } from './cpu-statements.js';
+import { findAssign, readsByCall, WaitLoops } from './wait-loops.js';
 
 type Op = CpuOp | DeviceOp;
 
-const POLL_FORM = 'while (READ_ONCE(*(u32 *)ptr) != value) cpu_relax();';
-
-export class Statements extends CStatements {
+export class Statements extends WaitLoops {
   /** The loops and switches around the statement being read, innermost last: what break and continue leave. */
   private readonly breakable: ('loop' | 'do' | 'switch')[] = [];
   private blocks = 0;
@@ -256,14 +254,15 @@ export class Statements extends CStatements {
     return [control({ op: 'while', cond, body })];
   }
 
-  /** for (i = A; cond; i++ | i += E | i = E) body */
+  /** for (i = A; cond; i++ | i += E | i = E) body, and for (sg = sgl; sg; sg = sg_next(sg)) over a scatterlist */
   private forStatement(sg: Map<string, (BufRef | undefined)[]>): Op[] {
     this.next();
     this.expectText('(', "after 'for'");
     if (this.isTypeStart() && this.toks[this.i + 1]?.kind === 'ident') this.typeName('a type'); // for (int i = 0; ...)
     const reg = this.ident('the loop register (for (i = 0; i < n; i++))');
     this.expectText('=', `after '${reg.text}' (for (${reg.text} = 0; ...))`);
-    const from = this.expr(this.syn());
+    const sgPointer = this.isSgPointer(reg.text);
+    const from = sgPointer ? this.sgPointerAssignment(reg, this.syn()).value : this.expr(this.syn());
     const pre = this.takePre();
     this.assign(reg);
     this.expectText(';', 'after the start value');
@@ -276,7 +275,7 @@ export class Statements extends CStatements {
     if (this.is('=', 1)) {
       this.next();
       this.next();
-      step = this.expr(this.syn(), noLoads);
+      step = sgPointer ? this.sgPointerAssignment(stepAt, this.syn()).value : this.expr(this.syn(), noLoads);
     } else {
       step = this.increment(stepAt).value;
     }
@@ -294,7 +293,9 @@ export class Statements extends CStatements {
     const kw = this.next();
     const usage = sgtable ? 'for_each_sgtable_dma_sg(sgt, sg, i)' : 'for_each_sg(sgl, sg, nents, i)';
     this.expectText('(', `after '${kw.text}' (${usage})`);
-    const table = this.ident(`the scatterlist (${usage})`);
+    // the list: sgl, or an sg_table's sgt->sgl (src/litmus/sg-tables.ts)
+    const list = sgtable ? undefined : this.syn();
+    const table = list ? { ...list.tok, text: this.word(list, `the scatterlist (${usage})`) } : this.ident(`the scatterlist (${usage})`);
     if (!sg.has(table.text)) this.fail(table, `'${table.text}' is not a scatterlist of this thread: fill it with sg_set_buf(&${table.text}[0], buf, size) first`);
     this.expectText(',', `after the scatterlist (${usage})`);
     const cursor = this.ident(`the entry pointer (${usage})`);
@@ -306,7 +307,7 @@ export class Statements extends CStatements {
       // keeps dma_map_sgtable()'s return value.
       const map = this.sgtableMaps.get(table.text);
       if (!map) this.fail(table, `'${table.text}' is not mapped with dma_map_sgtable() before this loop: ${usage} walks the segments it mapped`);
-      nents = { k: 'reg', name: (map.count ??= this.fresh()) };
+      nents = { k: 'reg', name: (map.count ??= this.fresh(`${table.text}_nents`)) };
     } else {
       const noLoads = this.noLoads("for_each_sg's count reads no memory: pass the count dma_map_sg() returned");
       nents = this.expr(this.syn(), noLoads);
@@ -346,77 +347,7 @@ export class Statements extends CStatements {
     }
   }
 
-  /** cpu_relax(); or { cpu_relax(); } as a loop body: the loop is a wait. */
-  private isRelaxBody(): boolean {
-    const relax = (k: number) => this.is('cpu_relax', k) && this.is('(', k + 1) && this.is(')', k + 2) && this.is(';', k + 3);
-    if (relax(0)) { for (let k = 0; k < 4; k++) this.next(); return true; }
-    if (this.is('{') && relax(1) && this.is('}', 5)) { for (let k = 0; k < 6; k++) this.next(); return true; }
-    return false;
-  }
-
-  /**
-   * while (COND) cpu_relax(); — the thread waits until COND, which reads exactly one location,
-   * fails. `READ_ONCE(p) != v` is today's exact-value poll; any other COND becomes `until`, the
-   * negated COND over the value just polled.
-   */
-  private waitLoop(c: Syn, at: Token): CpuOp {
-    if (this.scope.kind === 'device') this.fail(at, 'a device waits with dma_poll(ptr, size, value) or wait_doorbell(REG, value)');
-    const assignment = findAssign(c);
-    if (assignment) this.fail(assignment.tok, "an assignment here is not supported (a wait loop's or a for loop's condition): assign in a statement of its own");
-    const loads = countLoads(c);
-    if (loads !== 1) this.fail(c.tok, `a wait loop's condition reads exactly one location, found ${loads}: ${POLL_FORM} (read the others into registers before the loop)`);
-    if (c.s === 'bin' && c.op === '!=' && c.l.s === 'call' && c.l.name === 'READ_ONCE' && c.l.args.length === 1 && c.l.args[0].s === 'deref' && c.r.s === 'num') {
-      const acc = this.access(c.l.args[0]);
-      return { op: 'poll', ...acc, value: this.valueArg(c.r, acc.size) };
-    }
-    let polled: Access | undefined;
-    const until = negate(this.expr(c, (access, _once, d) => {
-      polled = this.pollAccess(access, d);
-      return { k: 'polled' };
-    }));
-    return { op: 'poll', ...polled!, value: 0n, until };
-  }
-
-  private pollAccess(a: Access, d: Syn): Access {
-    if (a.size > 8) this.fail(d.tok, `a wait loop reads at most 8 bytes, not ${a.size}`);
-    return a;
-  }
 }
 
 /** A control op of either kind of thread: its body holds ops of the thread's own kind. */
 const control = (op: { op: 'if' | 'while' | 'for'; body?: Op[]; then?: Op[]; else?: Op[] } & Record<string, unknown>): Op => op as unknown as Op;
-
-/** The first assignment inside an expression, if any. */
-function findAssign(e: Syn): Syn | undefined {
-  switch (e.s) {
-    case 'assign': return e;
-    case 'deref': return findAssign(e.ptr);
-    case 'call': for (const a of e.args) { const f = findAssign(a); if (f) return f; } return undefined;
-    case 'un': return findAssign(e.e);
-    case 'bin': return findAssign(e.l) ?? findAssign(e.r);
-    case 'cond': return findAssign(e.c) ?? findAssign(e.a) ?? findAssign(e.b);
-    default: return undefined;
-  }
-}
-
-/** Does the expression read through a call the wait loop's poll does not make: readl(REG), readl_relaxed(REG), smp_load_acquire(&flag)? */
-function readsByCall(e: Syn): boolean {
-  switch (e.s) {
-    case 'call': return e.name === 'readl' || e.name === 'readl_relaxed' || e.name === 'smp_load_acquire' || e.args.some(readsByCall);
-    case 'un': return readsByCall(e.e);
-    case 'bin': return readsByCall(e.l) || readsByCall(e.r);
-    default: return false;
-  }
-}
-
-/** Memory loads in an expression: *(T *)p and READ_ONCE(*(T *)p), each once, nested ones too. */
-function countLoads(e: Syn): number {
-  switch (e.s) {
-    case 'deref': return 1 + countLoads(e.ptr);
-    case 'call': return e.args.reduce((n, a) => n + countLoads(a), 0); // READ_ONCE(*p): its *p counts
-    case 'un': return countLoads(e.e);
-    case 'bin': return countLoads(e.l) + countLoads(e.r);
-    case 'list': return e.items.reduce((n, a) => n + countLoads(a), 0);
-    default: return 0;
-  }
-}

@@ -1,5 +1,5 @@
-// Expressions as written, before anything decides what they mean: C's operators with C's
-// precedence over numbers, names, calls, *(u32 *)ptr accesses, &sgl[0] and {v0, v1} lists, plus
+// Expressions as written, before anything decides what they mean (the tree: src/litmus/syntax-tree.ts):
+// C's operators with C's precedence over numbers, names, calls, *(u32 *)ptr accesses, &sgl[0] and {v0, v1} lists, plus
 // herd7's condition syntax after 'exists'/'forall' (cpu0:r = 1 /\ ~(...) \/ ...). Constant
 // subtrees are folded as they are built, so `16 * 4` is a number wherever a number is asked for.
 // The argument checks and src/litmus/expressions.ts then read each tree where it stands.
@@ -12,16 +12,12 @@ import type { Token } from './lexer.js';
 import { integer } from './token-stream.js';
 import { valueText } from '../exec/values.js';
 import { TypeParser } from './type-parser.js';
+import { C_OPERATORS, CONDITION_OPERATORS, COMPOUND, DIVISION, LEVELS, MAX_EXPR_DEPTH, type DistributiveOmit, type Syn } from './syntax-tree.js';
 import { scalarType, sizeOf } from './c-types.js';
 import { CPU_CALLS, DEVICE_CALLS, deviceParameter, scalarTypeSize } from './vocabulary.js';
 import { bitMacro, swab } from './bit-macros.js';
 
 export { swab };
-
-/** Operators and leaves nested in one expression tree, at most (a driver's expression has a handful). */
-export const MAX_EXPR_DEPTH = 256;
-
-export const DIVISION = 'division is not modelled: a ring index wraps with & (size - 1)';
 
 /** arm64 is little-endian: these conversions are the identity (include/linux/byteorder/little_endian.h). */
 export const IDENTITY_FUNCTIONS: ReadonlySet<string> = new Set(['le16_to_cpu', 'le32_to_cpu', 'le64_to_cpu', 'cpu_to_le16', 'cpu_to_le32', 'cpu_to_le64',
@@ -32,62 +28,6 @@ export const IDENTITY_FUNCTIONS: ReadonlySet<string> = new Set(['le16_to_cpu', '
 export const SWAB_FUNCTIONS: Readonly<Record<string, number>> = {
   be16_to_cpu: 2, be32_to_cpu: 4, be64_to_cpu: 8, cpu_to_be16: 2, cpu_to_be32: 4, cpu_to_be64: 8, swab16: 2, swab32: 4, swab64: 8,
 };
-
-/** Compound assignment operators and the operator each applies. */
-export const COMPOUND: Readonly<Record<string, BinaryOp>> = { '+=': '+', '-=': '-', '*=': '*', '&=': '&', '|=': '|', '^=': '^', '<<=': '<<', '>>=': '>>' };
-
-export type Syn = (
-  | { s: 'num'; v: bigint }
-  /** h, buf, r, or an sg entry sgl[1] */
-  | { s: 'name'; name: string; index?: number }
-  /** cpu0:r, in an exists/forall condition */
-  | { s: 'treg'; actor: string; name: string }
-  | { s: 'call'; name: string; args: Syn[]; end: Token }
-  /** *(u32 *)ptr */
-  | { s: 'deref'; size: number; ptr: Syn }
-  /** &sgl[0] */
-  | { s: 'ref'; name: string; index: number }
-  /** {v0, v1} */
-  | { s: 'list'; items: Syn[] }
-  | { s: 'un'; op: UnaryOp; e: Syn }
-  | { s: 'bin'; op: BinaryOp; l: Syn; r: Syn }
-  /** base[i] with a computed index, or of something other than a name (C arrays: src/litmus/c-lang.ts) */
-  | { s: 'index'; base: Syn; i: Syn }
-  /** base.field, base->field */
-  | { s: 'member'; base: Syn; field: string; arrow: boolean }
-  /** &place (other than &sgl[0]) */
-  | { s: 'addr'; e: Syn }
-  /** *p without a cast: the pointer's own type gives the size */
-  | { s: 'star'; e: Syn }
-  /** sizeof(expression) */
-  | { s: 'sizeof'; e: Syn }
-  /** c ? a : b */
-  | { s: 'cond'; c: Syn; a: Syn; b: Syn }
-  /** target = value, target op= value: a value in C (the value assigned) */
-  | { s: 'assign'; op?: BinaryOp; target: Syn; value: Syn }
-) & { tok: Token; d: number };
-
-/** C's binary operators, loosest first; herd7's \/ and /\ sit with || and && in conditions. */
-const LEVELS: Record<string, BinaryOp>[] = [
-  { '||': '||' },
-  { '&&': '&&' },
-  { '|': '|' },
-  { '^': '^' },
-  { '&': '&' },
-  { '==': '==', '!=': '!=' },
-  { '<': '<', '<=': '<=', '>': '>', '>=': '>=' },
-  { '<<': '<<', '>>': '>>' },
-  { '+': '+', '-': '-' },
-  { '*': '*' },
-];
-const CONDITION_OPS: Record<string, BinaryOp>[] = [{ '\\/': '||' }, { '/\\': '&&' }, {}, {}, {}, { '=': '==' }, {}, {}, {}, {}];
-
-interface BinaryOperator { op: BinaryOp; level: number }
-/** Each operator token's operator and level, in C and in a condition (which adds herd7's). */
-const operatorTable = (cond: boolean): ReadonlyMap<string, BinaryOperator> => new Map(LEVELS.flatMap((ops, level) =>
-  Object.entries({ ...(cond ? CONDITION_OPS[level] : {}), ...ops }).map(([text, op]) => [text, { op, level }])));
-const C_OPERATORS = operatorTable(false);
-const CONDITION_OPERATORS = operatorTable(true);
 
 export class SyntaxParser extends TypeParser {
   private nesting = 0;
@@ -413,4 +353,3 @@ function scalarSize(name: string): number | undefined {
   return t?.k === 'int' ? t.size : undefined;
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
