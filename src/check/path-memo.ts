@@ -22,7 +22,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import { checkCompiled, checkPaths, type CheckOptions, type CheckResult, type PathObserver } from '../oracle/check.js';
-import { DEFAULT_MAX_EVENTS } from '../oracle/exhaustive.js';
+import { DEFAULT_MAX_EVENTS, DEFAULT_MAX_STATES } from '../oracle/exhaustive.js';
 import { checkContract, type ContractResult } from './explore-contract.js';
 import { KnownCounterexamples } from './known-counterexamples.js';
 
@@ -42,6 +42,8 @@ export class PathMemo {
   /** Paths checked, and paths answered from the memo (what it saved). */
   ran = 0;
   reused = 0;
+  /** Proofs cut short before covering their bound (exhaustiveOnly): a candidate of this size cannot be proved. */
+  proofsCut = 0;
   /** The path (by index) the test's own counterexample was on: a candidate's is checked first. */
   private wentWrong: number | undefined;
   /** The executions that went wrong so far, replayed on each candidate before its search. */
@@ -111,8 +113,12 @@ export class PathMemo {
    * search uses them (no counterexample is shrunk), each path run only when no identical path ran
    * before. The path the test itself went wrong on goes first: a candidate that does not repair it
    * is refused there, before the proofs of its other paths (the work charged is the work done).
+   * A proof is exhaustive or none (CheckOptions.exhaustiveOnly): a path whose search would be cut
+   * short is not proved (inconclusive), with no random runs after it; and with `work.states` (the
+   * fix search's budget) no level may record more states than are left, where a real-size
+   * driver's check would have run past the fix budget.
    */
-  checkPaths(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number }): { verdict: CheckResult['verdict']; states: number } {
+  checkPaths(paths: readonly Compiled[], o: CheckOptions, work: { nodes: number; states?: number }): { verdict: CheckResult['verdict']; states: number } {
     if (o.searchBudget !== undefined) {
       const r = checkPaths(paths, { ...o, totalBudget: work, minimize: false });
       const e = r.counterexample?.execution;
@@ -128,9 +134,17 @@ export class PathMemo {
         work.nodes -= v.nodes;
         this.reused++;
       } else {
+        const full = o.maxStates ?? DEFAULT_MAX_STATES;
+        const left = work.states === undefined ? Infinity : work.states - states;
+        if (left <= 0) return { verdict: 'inconclusive', states };
         this.ran++;
         const before = work.nodes;
-        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false });
+        const r = checkCompiled(c, { ...o, totalBudget: work, minimize: false, exhaustiveOnly: true, maxStates: Math.min(full, left) });
+        // Cut short (by the check's own bound or by what the fix budget had left): not proved, nor kept.
+        if (r.gaveUp && !r.counterexample) {
+          this.proofsCut++;
+          return { verdict: 'inconclusive', states: states + r.states };
+        }
         if (r.counterexample) this.known.add(c, r.counterexample.execution, o.maxEvents ?? DEFAULT_MAX_EVENTS, r.counterexample.result);
         v = this.keepValue(c, o, r, before - work.nodes, work.nodes);
       }

@@ -106,8 +106,8 @@ function judgedErrors(findings: readonly Finding[], path: Compiled): number {
   return unjudged + cheap.filter((f) => f.severity === 'error').length;
 }
 
-/** Why a search found nothing, for FixOutcome.noFix. */
-interface SearchEnd { tried: number; spent: boolean }
+/** Why a search found nothing, for FixOutcome.noFix. `cut`: the repair whose re-check ran out of states. */
+interface SearchEnd { tried: number; spent: boolean; cut?: string }
 
 /** The test's text already parsed, and, when the caller compiled it as compileText would, its paths. */
 export interface ParsedTest { parsed: ParsedLitmus; paths?: readonly Compiled[] }
@@ -165,7 +165,11 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
       seen.add(patched);
       if (spent()) { end.spent = true; return undefined; }
       end.tried++;
+      const cutBefore = o.memo!.proofsCut;
       const s = score(patched, best?.score ?? currentScore);
+      // Its re-check ran out of states before covering its bound: no repair of a test this size
+      // can be proved, and each would cost as much again.
+      if (o.memo!.proofsCut > cutBefore) { end.cut = r.title; return undefined; }
       if (s < (best?.score ?? currentScore)) best = { title: r.title, text: patched, score: s };
       if (s === 0) break;
     }
@@ -205,9 +209,12 @@ export function findFix(text: string | undefined, program: Program, compileText:
   if (statements > MAX_STATEMENTS_TO_REPAIR) return { noFix: `the test has more than ${MAX_STATEMENTS_TO_REPAIR} statements, and each candidate repair is a whole re-check` };
   if (!o.finished) return { noFix: 'the check of the test ran out of states, so a candidate repair could not be re-checked either' };
   const budget = o.budget ?? { ...DEFAULT_FIX_BUDGET };
-  const end = { tried: 0, spent: false };
+  const end: SearchEnd = { tried: 0, spent: false };
   const fix = suggestFix(original, compileText, { ...o, budget }, end, start);
   if (fix) return { fix, original };
+  if (end.cut) {
+    return { noFix: `the re-check of a candidate repair (${end.cut}) ran out of states before covering its bound (${DEFAULT_FIX_BUDGET.states} states for the whole fix search, --max-states a path and level), so no repair of this test can be proved at its size` };
+  }
   if (end.spent || budget.states <= 0 || budget.nodes <= 0) {
     return { noFix: `the fix search spent its budget (${DEFAULT_FIX_BUDGET.states} states, ${DEFAULT_FIX_BUDGET.nodes} witness states) after ${end.tried} candidate repairs, before one re-checked ok` };
   }

@@ -31,6 +31,11 @@ export interface CheckOptions extends OracleOptions {
    * levels one by one (the differential test compares the two).
    */
   deepestFirst?: boolean;
+  /**
+   * Only an exhaustive answer (a fix search's proof): a level cut short ends the check at once,
+   * inconclusive, with no shallower level and no random search after it.
+   */
+  exhaustiveOnly?: boolean;
 }
 
 export interface CheckResult {
@@ -91,6 +96,9 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
       if (d.counterexample && o.minimize === false) {
         return { verdict: 'bug', executions: executions + d.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: d.bound, states, randomExecutions: 0, seed, runs, cut: cut + d.cut, paths: 1, counterexample: d.counterexample };
       }
+      if (!d.complete && o.exhaustiveOnly) {
+        return { verdict: 'inconclusive', executions: executions + d.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: complete!.bound, states, randomExecutions: 0, gaveUp: d.gaveUp, seed, runs, cut: cut + d.cut, paths: 1 };
+      }
       if (d.complete && d.verdict === 'ok') {
         executions += d.executions;
         cut += d.cut;
@@ -115,6 +123,9 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
     }
     if (!ex.complete) {
       gaveUp = ex.gaveUp;
+      if (o.exhaustiveOnly) {
+        return { verdict: 'inconclusive', executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: complete?.bound ?? { events: -1, lines: [] }, states, randomExecutions: 0, gaveUp, seed, runs, cut, paths: 1 };
+      }
       break;
     }
     complete = ex;
