@@ -227,7 +227,16 @@ function computeFootprints(c: Compiled): Footprints {
         else use(keys, true, true, false);
         break;
       }
-      case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': k.add(`reg:${op.reg}`); break;
+      case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': case 'read_reg': k.add(`reg:${op.reg}`); break;
+      case 'rmw': {
+        // xchg/cmpxchg/spin_lock: one atomic access that reads and writes its bytes (machine-ops.ts
+        // rmw()), through the cache like a load and a store, or in memory when Normal-NC.
+        const keys = new Set<number>();
+        for (const r of accessRanges(c, op)) lineKeys(r.addr, r.size, keys);
+        if (nonCacheable(op.buf)) use(keys, false, true, true, true);
+        else use(keys, true, true, false);
+        break;
+      }
       case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;
       case 'barrier': break;
       // A path's branch reads its own thread's registers, set once each, and the bus address of
