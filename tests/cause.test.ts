@@ -1,6 +1,9 @@
 // Every bug class's counterexample comes with a causal story that names its real mechanism:
 // the step, the line and the event that put the wrong bytes where they were read.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BUG_CLASSES } from '../scenarios/bug-classes.js';
 import { compile } from '../src/exec/compile.js';
@@ -373,5 +376,48 @@ describe('a load performed after the doorbell that lets the device write again',
     expect(cause?.kind).toBe('reordered-read');
     expect(cause?.text).toMatch(/performed after cpu0's `writel\(2, DOORBELL\);` \(step \d+\).*writel\(\) orders only the stores before it/);
     expect(c.report?.culprit?.text ?? JSON.stringify(c.report?.culprit)).toMatch(/writel\(2, DOORBELL\)/);
+  });
+});
+
+describe('a device that does not snoop never put its bytes in a cache line', () => {
+  test('a dirty line dropped by the unmap after the device wrote held the CPU\'s bytes: the why is the device\'s stale read, not "the hardware snoops"', () => {
+    // Round 2's plaintext (memset 0x21) is never synced for the device: the engine reads the old
+    // bytes 0x91, xors them back to 0x11 (round 1's plaintext), and the unmap's dc ivac drops the
+    // CPU's dirty line, so the CPU reads exactly what the engine wrote. Found by the realsize hunt.
+    const text = `DMA xor-engine-unsynced
+{ page buf[4096]; mmio DB; }
+cpu drv {
+  memset(buf, 0x11, 64);
+  h = dma_map_single(dev, buf, 4096, DMA_BIDIRECTIONAL);
+  if (dma_mapping_error(dev, h)) return;
+  writel(1, DB);
+  wait_for_irq(irq);
+  dma_sync_single_for_cpu(dev, h, 4096, DMA_BIDIRECTIONAL);
+  memset(buf, 0x21, 64);
+  writel(2, DB);
+  wait_for_irq(irq);
+  dma_unmap_single(dev, h, 4096, DMA_BIDIRECTIONAL);
+  c = *(u32 *)buf;
+}
+device eng {
+  wait_doorbell(DB, 1);
+  p = dma_read(h, 8);
+  dma_write(h, 64, (p & 0xff) ^ 0x80);
+  raise_irq(irq);
+  wait_doorbell(DB, 2);
+  q = dma_read(h, 8);
+  dma_write(h, 64, (q & 0xff) ^ 0x80);
+  raise_irq(irq);
+}
+`;
+    const dir = mkdtempSync(join(tmpdir(), 'dmafuzz-cause-'));
+    const file = join(dir, 'xor.litmus');
+    writeFileSync(file, text);
+    const o = checkLitmusFile(file, { fix: false });
+    if (o.kind !== 'checked' || !o.report) throw new Error('expected a counterexample');
+    const why = o.report.cause.join('\n');
+    expect(why).not.toMatch(/snoops, so the write dirtied/);
+    expect(why).toMatch(/does not snoop the CPU's cache: at step \d+ it read memory, which still held the old bytes/);
+    expect(o.report.causes[0].culprit?.role).toMatch(/left its bytes in dirty line/);
   });
 });

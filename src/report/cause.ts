@@ -214,8 +214,10 @@ function tell(c: Compiled, run: TracedRun, victim: Victim, describe: (actor: num
     }
   }
   // The bytes were in a dirty line that a dc ivac discarded (pre-5.19 map, or a snooped device
-  // write to a line the kernel then invalidates as if the device were non-coherent).
-  for (let k = w + 1; k < r; k++) {
+  // write to a line the kernel then invalidates as if the device were non-coherent). A device
+  // that does not snoop never puts its bytes in a cache line: a line discarded after its write
+  // held the CPU's bytes, and the read got the device's own (told below, or by its read).
+  for (let k = w + 1; k < r && (writerIsCpu || c.platform.deviceCoherent); k++) {
     if (trace[k].effects.some((e) => e.kind === 'cache' && e.event.kind === 'discard-dirty') && !bytesEqual(at(k).seen, at(k - 1).seen)) {
       const held = writerIsCpu ? `${wrote} (${step(w)}) left its bytes in dirty line ${hex(line)}` : `${wrote} (${step(w)}) landed in the CPU's cache: the hardware snoops, so the write dirtied line ${hex(line)} instead of reaching memory`;
       const text = `${held}. ${opening(k)} (${step(k)}) invalidated that line with dc ivac, which drops a dirty line without writing it back, so memory kept the old bytes and ${reader} (${step(r)}) read ${got} instead of ${want}.`;
