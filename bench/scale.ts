@@ -48,6 +48,7 @@ const DRIVERS = [
   'bench/drivers/napi-rx-page-pool-4.litmus',
   'bench/drivers/stmmac-tx-ring-4.litmus',
   'bench/drivers/sdhci-adma-sg-8.litmus',
+  'bench/drivers/stmmac-txrx-two-cpus-4.litmus',
 ];
 
 function measureFile(file: string): Measurement & { wholeMs: number } {

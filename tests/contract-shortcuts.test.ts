@@ -12,6 +12,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_CONTRACT_STATES, checkContract } from '../src/check/explore-contract.js';
 import { independentGroups } from '../src/check/groups.js';
+import { computedTargets } from '../src/oracle/computed-targets.js';
+import { mappingDecisions } from '../src/oracle/mapping-decisions.js';
 import { sameInEveryInterleaving } from '../src/check/one-run-contract.js';
 import { BUG_KINDS, bugScenarioArb, wellBehavedScenarioArb } from '../src/gen/bug-scenarios.js';
 import { buildCase } from '../src/selftest/targets.js';
@@ -59,10 +61,22 @@ function groupsLineByLine(c: Compiled): number[][] {
       if (op.op === 'dma_alloc_coherent') handleBytes.set(op.buf, [{ buf: op.buf, off: 0, size: c.layout.buffers.get(op.buf)!.size }]);
     }
   }
+  const computed = computedTargets(c, mappingDecisions(c));
   c.actors.forEach((ca, a) => {
-    for (const op of ca.actor.ops as (CpuOp | DeviceOp)[]) {
-      if ('reg' in op) touch(a, `reg:${op.reg}`);
+    for (const [j, op] of (ca.actor.ops as (CpuOp | DeviceOp)[]).entries()) {
+      if (['writel', 'readl', 'wait_doorbell', 'set_reg', 'read_reg'].includes(op.op) && 'reg' in op) touch(a, `reg:${op.reg}`);
       if ('irq' in op) touch(a, `irq:${op.irq}`);
+      if ('addr' in op && op.addr) {
+        const t = computed?.[a][j];
+        if (t) {
+          for (const h of t.handles) touch(a, `handle:${h}`);
+          for (const r of t.ranges) for (let l = Math.floor(r.phys / cwg); l <= Math.floor((r.phys + Math.max(r.size, 1) - 1) / cwg); l++) touch(a, `line:${l}`);
+        } else {
+          touch(a, 'handle:');
+          for (const h of handleBytes.keys()) touch(a, `handle:${h}`);
+        }
+        continue;
+      }
       if ('handle' in op) {
         touch(a, `handle:${op.handle}`);
         for (const r of handleBytes.get(op.handle) ?? []) lines(a, r.buf, r.off, r.size);

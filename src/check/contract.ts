@@ -235,9 +235,15 @@ export class ContractState {
   /**
    * When every actor finished: dma-debug's report when the driver is unbound — an error when the
    * test says it is the mappings' whole life (`unbind;`), else a warning (a snippet of a driver).
+   * `others`: the entries the groups of threads walked apart from this one leave.
    */
-  atEnd(sink: Sink, unbind = false): void {
-    const p = this.debug.pending();
+  /** dma-debug's entries still mapped or allocated. */
+  get pendingCount(): number {
+    return this.debug.count;
+  }
+
+  atEnd(sink: Sink, unbind = false, others = 0): void {
+    const p = this.debug.pending(others);
     if (!p) return;
     sink({ severity: unbind ? 'error' : 'warning', rule: 'dma-debug/pending-allocations', message: p.message, source: 'kernel/dma/debug.c dma_debug_device_change()', ...p.entry.at });
   }

@@ -134,13 +134,21 @@ export class DmaDebug {
     return perfect ?? (matches.length === 1 ? matches[0] : undefined);
   }
 
-  /** dma_debug_device_change(BUS_NOTIFY_UNBOUND_DRIVER): what is still mapped when the driver goes. */
-  pending(): { entry: DebugEntry; message: string } | undefined {
+  /** Entries still mapped or allocated. */
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /**
+   * dma_debug_device_change(BUS_NOTIFY_UNBOUND_DRIVER): what is still mapped when the driver goes.
+   * `others`: the entries threads walked apart from these leave (dma-debug counts the device's all).
+   */
+  pending(others = 0): { entry: DebugEntry; message: string } | undefined {
     const e = this.entries[this.entries.length - 1];
     if (!e) return undefined;
     return {
       entry: e,
-      message: `device driver has pending DMA allocations while released from device [count=${this.entries.length}] One of leaked entries details: [device address=${dmaAddr(e.devAddr)}] [size=${e.size} bytes] [mapped with ${e.dir}] [mapped as ${TYPE_NAME[e.type]}]`,
+      message: `device driver has pending DMA allocations while released from device [count=${this.entries.length + others}] One of leaked entries details: [device address=${dmaAddr(e.devAddr)}] [size=${e.size} bytes] [mapped with ${e.dir}] [mapped as ${TYPE_NAME[e.type]}]`,
     };
   }
 }

@@ -25,7 +25,7 @@ import { checkBarrierContract } from './barrier-contract.js';
 import { ContractState, leavesStateAlone, performedLength } from './contract.js';
 import { findingKey, type Finding } from './finding.js';
 import { independentGroups } from './groups.js';
-import { contractByOneRun, sameInEveryInterleaving } from './one-run-contract.js';
+import { contractByOneRun, pendingAtEnd, sameInEveryInterleaving } from './one-run-contract.js';
 
 export interface ContractResult {
   /** Each distinct finding once, in the order first met. */
@@ -56,10 +56,15 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
   const made = kernelMappings(c);
   let states = 0;
   let complete = true;
-  for (const group of o.groups ?? independentGroups(c)) {
+  const groups = o.groups ?? independentGroups(c);
+  // dma-debug counts every pending entry of the device: each group's count includes the others'.
+  const leaves = groups.length > 1 ? groups.map((g) => pendingAtEnd(c, g, made)) : [0];
+  const total = leaves.reduce((x, y) => x + y, 0);
+  for (const [g, group] of groups.entries()) {
     const same = o.walkAll ? undefined : sameInEveryInterleaving(c, group);
+    const others = total - leaves[g];
     const r = same === 'nothing' ? { states: 0, complete: true }
-      : (same && contractByOneRun(c, group, sink, maxStates - states)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same', !!o.copyAlways);
+      : (same && contractByOneRun(c, group, sink, maxStates - states, others)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same', !!o.copyAlways, others);
     states += r.states;
     if (!r.complete) {
       complete = false;
@@ -78,7 +83,7 @@ interface Node { m: Machine; k: ContractState; out?: boolean; /** k.key(), once 
  * so the walk stops at its first state where every actor finished: the path there performed
  * every op, and what the walk met up to there is all it would meet.
  */
-function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean, copyAlways: boolean): { states: number; complete: boolean } {
+function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean, copyAlways: boolean, others: number): { states: number; complete: boolean } {
   const alone = c.actors.map((ca, a) => ca.actor.ops.map((_, j) => !copyAlways && leavesStateAlone(c, a, j)));
   // Every step of a state is taken, and its findings met, before any is explored; the last one
   // taken is explored first (the order findings are reported in).
@@ -111,7 +116,7 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
       // Only a driver that ran to its end leaks, and only such a state ends a walk one run decides:
       // an execution cut at the loop bound (--unroll) stops inside the loop, before the unmaps after it.
       if (m.dead || !group.every((a) => m.done(a))) return false;
-      k.atEnd(sink, !!c.program.unbind);
+      k.atEnd(sink, !!c.program.unbind, others);
       return untilDone;
     },
     budget: { states: budget },

@@ -1,9 +1,14 @@
 // Which actors can affect each other: those that share an MMIO register, an irq, a DMA handle or
-// a cache line (at the platform's CWG). Anything else commutes, so each connected group's
+// a cache line (at the platform's CWG); a device access at a bus address it computed shares what
+// the addresses it can take reach, or every mapping when those are not known. Anything else commutes, so each connected group's
 // interleavings can be explored on their own.
 
 import type { Compiled } from '../exec/compile.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
+import { computedTargets } from '../oracle/computed-targets.js';
+import { mappingDecisions } from '../oracle/mapping-decisions.js';
+
+const MMIO_OPS = new Set(['writel', 'readl', 'wait_doorbell', 'set_reg', 'read_reg']);
 
 export function independentGroups(c: Compiled): number[][] {
   const parent = c.actors.map((_, i) => i);
@@ -31,10 +36,25 @@ export function independentGroups(c: Compiled): number[][] {
       if (op.op === 'dma_alloc_coherent') handleBytes.set(op.buf, [{ buf: op.buf, off: 0, size: c.layout.buffers.get(op.buf)!.size }]);
     }
   }
+  // A device access at a computed bus address: what the values it can take reach
+  // (src/oracle/computed-targets.ts), else every mapping.
+  const computed = computedTargets(c, mappingDecisions(c));
   c.actors.forEach((ca, a) => {
-    for (const op of ca.actor.ops as (CpuOp | DeviceOp)[]) {
-      if ('reg' in op) touch(a, `reg:${op.reg}`);
+    for (const [j, op] of (ca.actor.ops as (CpuOp | DeviceOp)[]).entries()) {
+      // an MMIO register (a load's or a DMA read's `reg` is the thread's own register it sets)
+      if (MMIO_OPS.has(op.op) && 'reg' in op) touch(a, `reg:${op.reg}`);
       if ('irq' in op) touch(a, `irq:${op.irq}`);
+      if ('addr' in op && op.addr) {
+        const t = computed?.[a][j];
+        if (t) {
+          for (const h of t.handles) touch(a, `handle:${h}`);
+          for (const r of t.ranges) spans.push({ a, first: Math.floor(r.phys / cwg), last: Math.floor((r.phys + Math.max(r.size, 1) - 1) / cwg) });
+        } else {
+          touch(a, 'handle:');
+          for (const h of handleBytes.keys()) touch(a, `handle:${h}`);
+        }
+        continue;
+      }
       if ('handle' in op) {
         touch(a, `handle:${op.handle}`);
         for (const r of handleBytes.get(op.handle) ?? []) lines(a, r.buf, r.off, r.size);

@@ -17,6 +17,8 @@
 // actor finished (src/check/explore-contract.ts).
 
 import type { Compiled } from '../exec/compile.js';
+import { opId, type OpId } from '../exec/op-id.js';
+import type { Mapping } from '../kernel/mapping.js';
 import { newIdealMachine } from '../model/machines.js';
 import { ContractState, performedLength, type Sink } from './contract.js';
 import type { Finding } from './finding.js';
@@ -48,7 +50,7 @@ export function sameInEveryInterleaving(c: Compiled, group: readonly number[]): 
  * (sunk only when the run finishes every actor) and the states it went through; undefined: the
  * run did not finish, the walk would be cut first, or the findings of two actors need the walk's order.
  */
-export function contractByOneRun(c: Compiled, group: readonly number[], sink: Sink, budget: number): { states: number; complete: true } | undefined {
+export function contractByOneRun(c: Compiled, group: readonly number[], sink: Sink, budget: number, others = 0): { states: number; complete: true } | undefined {
   const m = newIdealMachine(c);
   const k = new ContractState();
   const met: Finding[] = [];
@@ -73,7 +75,30 @@ export function contractByOneRun(c: Compiled, group: readonly number[], sink: Si
   // One actor's findings come in its program order here and in the walk; two actors' may come in
   // another order than the walk meets them (it explores the last actor's step first): walked.
   if (met.some((f) => f.actor !== met[0].actor)) return undefined;
-  k.atEnd(keep, !!c.program.unbind);
+  k.atEnd(keep, !!c.program.unbind, others);
   for (const f of met) sink(f);
   return { states, complete: true };
+}
+
+/**
+ * The dma-debug entries a group leaves when it runs to its end in round-robin program order (its
+ * mappings do not depend on another group's order): what it adds to another group's count of
+ * pending allocations, as dma-debug counts every entry of the device.
+ */
+export function pendingAtEnd(c: Compiled, group: readonly number[], made: ReadonlyMap<OpId, Mapping>): number {
+  const m = newIdealMachine(c);
+  const k = new ContractState();
+  const none: Sink = () => {};
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const a of group) {
+      for (;;) {
+        const j = m.pendingOp(a, 0);
+        if (j < 0 || m.blocked(a, j) || !m.run(a, 0)) break;
+        k.afterOp(c, a, j, made.get(opId(a, j)), none, undefined, performedLength(m, a, j));
+        progress = true;
+      }
+    }
+  }
+  return k.pendingCount;
 }

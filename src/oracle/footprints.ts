@@ -4,7 +4,8 @@
 // whose footprints are disjoint commute — either order reaches the same state — and neither can
 // enable or disable the other. A footprint is an over-approximation, fixed per op: a line is named
 // at CWG granularity (an L1 eviction writes into its whole L2 line; `dc` by VA acts on the CWG
-// line at L2), a device access names every line its handle can point at (bounce slots included),
+// line at L2), a device access names every line its handle can point at (bounce slots included)
+// or, at a computed bus address, every line the values it can take reach (computed-targets.ts),
 // and an op that can end the whole program (a dma_mapping_error() that can fire) touches
 // everything. Coarser is always sound; it only explores more.
 
@@ -15,6 +16,7 @@ import { isNonCacheable, mappingDecisions } from './mapping-decisions.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { accessRanges } from '../exec/access-ranges.js';
 import { leaves } from '../program/expr.js';
+import { computedTargets } from './computed-targets.js';
 
 /** A set of resources as bits. */
 export type Bits = Uint32Array;
@@ -110,7 +112,10 @@ function computeFootprints(c: Compiled): Footprints {
     for (let l = a - (a % cwg); l < a + Math.max(size, 1); l += cwg) out.add(l);
   };
 
-  const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = mappingDecisions(c);
+  const decisions = mappingDecisions(c);
+  const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = decisions;
+  // Where each device access at a computed bus address can land, when that is known (computed-targets.ts).
+  const computed = computedTargets(c, decisions);
   const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
   const bounceLines = new Set<number>();
   for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
@@ -162,14 +167,14 @@ function computeFootprints(c: Compiled): Footprints {
   // An op's keys: named resources, and line sets shared between ops where they are a handle's
   // (a handle that may bounce names every line of the pool: thousands, for every call on it).
   interface Keys { names: Set<string>; lines: Set<number>[] }
-  const keysOf = (op: CpuOp | DeviceOp, actor: number): Keys | 'all' => {
+  const keysOf = (op: CpuOp | DeviceOp, actor: number, index: number): Keys | 'all' => {
     const acc: Access = { cache: NO_LINES, memRead: NO_LINES, memWrite: NO_LINES, anyLine: false, bypass: NO_LINES, drops: new Set() };
     accessOf[actor].push(acc);
     const parts: { lines: Set<number>; cache: boolean; read: boolean; write: boolean; bypass: boolean }[] = [];
     const use = (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass = false) => {
       parts.push({ lines, cache, read, write, bypass });
     };
-    const k = keysOfOp(op, actor, acc, use);
+    const k = keysOfOp(op, actor, index, acc, use);
     const union = (flag: 'cache' | 'read' | 'write' | 'bypass'): Set<number> => {
       const ps = parts.filter((p) => p[flag] && p.lines.size);
       if (ps.length <= 1) return ps[0]?.lines ?? NO_LINES;
@@ -183,7 +188,7 @@ function computeFootprints(c: Compiled): Footprints {
     acc.bypass = union('bypass');
     return k === 'all' ? k : { names: k, lines: parts.map((p) => p.lines) };
   };
-  const keysOfOp = (op: CpuOp | DeviceOp, actor: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void): Set<string> | 'all' => {
+  const keysOfOp = (op: CpuOp | DeviceOp, actor: number, index: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void): Set<string> | 'all' => {
     // Every op names its own actor, which no other actor's op names: an op touching everything
     // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
     const k = new Set<string>([`actor:${actor}`]);
@@ -195,11 +200,23 @@ function computeFootprints(c: Compiled): Footprints {
         acc.anyLine = true;
         return 'all';
       }
-      // A device that does not snoop reaches the memory of any line there (filled in below once
-      // every line is named), never the cache: a fill or a clean eviction leaves memory as it
-      // was, so only a dirty eviction or a memory write meets it. Where it lands and what the
-      // address is called depends on every mapping: it meets every map, unmap and allocation.
+      // A device that does not snoop reaches memory, never the cache: a fill or a clean eviction
+      // leaves memory as it was, so only a dirty eviction or a memory write meets it.
       const write = op.op === 'dma_write';
+      const known = computed?.[actor][index];
+      if (known) {
+        // The memory each address it can take reaches, and the mappings whose bus ranges those
+        // addresses meet (whether one is live there is what the access observes).
+        const lines = new Set<number>();
+        for (const r of known.ranges) lineKeys(r.phys, r.size, lines);
+        use(lines, false, !write, write, write);
+        for (const h of known.handles) k.add(`handle:${h}`);
+        if (hasSetMask) k.add('mask');
+        return k;
+      }
+      // Anywhere: the memory of any line (filled in below once every line is named). Where it
+      // lands and what the address is called depends on every mapping: it meets every map,
+      // unmap and allocation.
       computedBus.push({ acc, write });
       use(everyLine, false, !write, write, write);
       for (const h of handleLines.keys()) k.add(`handle:${h}`);
@@ -273,7 +290,7 @@ function computeFootprints(c: Compiled): Footprints {
     return k;
   };
 
-  const keyed = c.actors.map((ca, a) => (ca.actor.ops as (CpuOp | DeviceOp)[]).map((op) => keysOf(op, a)));
+  const keyed = c.actors.map((ca, a) => (ca.actor.ops as (CpuOp | DeviceOp)[]).map((op, j) => keysOf(op, a, j)));
   const lineSets = new Set<Set<number>>();
   for (const row of keyed) for (const k of row) if (k !== 'all') { for (const key of k.names) id(key); for (const s of k.lines) lineSets.add(s); }
   for (const s of lineSets) for (const l of s) id(l);

@@ -28,12 +28,18 @@ export interface WitnessOptions {
   footprints?: Footprints;
 }
 
-/** Ideal no-ops that commute with every other actor's ops: run them without branching. */
-function isLocal(op: Op): boolean {
+/**
+ * Ideal no-ops that commute with every other actor's ops: run them without branching. A map,
+ * unmap or free is one only where no device access is at a bus address it computed: such an
+ * access observes whether a live mapping covers it (the ideal world's coveredByLiveMapping), so
+ * there those are steps like any other, ordered by their footprints (handle keys).
+ */
+function isLocal(op: Op, computedAccess: boolean): boolean {
   switch ((op as CpuOp).op) {
-    case 'barrier': case 'dma_map': case 'dma_map_sg': case 'dma_unmap': case 'dma_unmap_sg':
-    case 'dma_sync': case 'dma_mapping_error': case 'dma_set_mask': case 'dma_free_coherent':
+    case 'barrier': case 'dma_sync': case 'dma_mapping_error': case 'dma_set_mask':
       return true;
+    case 'dma_map': case 'dma_map_sg': case 'dma_unmap': case 'dma_unmap_sg': case 'dma_free_coherent':
+      return !computedAccess;
     default:
       return false;
   }
@@ -64,13 +70,14 @@ interface Node { m: Machine; out?: boolean }
 
 function searchGroup(c: Compiled, target: Observations, budget: number, scope: readonly number[], share: Share, f: Footprints | undefined): SearchResult {
   const names = c.actors.map((a) => a.actor.name);
+  const computedAccess = c.actors.some((a) => a.actor.kind === 'device' && a.actor.ops.some((op) => 'addr' in op && !!op.addr));
 
   const runLocal = (m: Machine) => {
     for (let moved = true; moved; ) {
       moved = false;
       for (const a of scope) {
         const j = m.pendingOp(a, 0);
-        if (j >= 0 && c.actors[a].actor.kind === 'cpu' && isLocal(c.actors[a].actor.ops[j]) && m.run(a, 0)) moved = true;
+        if (j >= 0 && c.actors[a].actor.kind === 'cpu' && isLocal(c.actors[a].actor.ops[j], computedAccess) && m.run(a, 0)) moved = true;
       }
     }
   };

@@ -1,0 +1,185 @@
+// Where a device access at a bus address it computed can land, when that is few places: an
+// engine follows the address a descriptor holds (`a = dma_read(ring + 4, 4); dma_write(a, ...)`),
+// and a descriptor holds what the driver stored there (`lower_32_bits(h + i * SZ)`), what the
+// device itself wrote, or what it held from the start. Without an SMMU, swiotlb or a mask the
+// program changes, every handle's bus address is the kernel's fixed choice (mapping-decisions.ts),
+// so each value the address can take is known, and so is the memory it reaches: dma-direct's
+// dma_to_phys() through any dma-ranges window, after the device drives its address bits
+// (Arm64World.deviceAt, reachable). Elsewhere — an SMMU's IOVAs and a bounce slot depend on the
+// order of the maps, a value loaded by the CPU is anything — the answer is "anywhere"
+// (undefined), and footprints.ts keeps the access conflicting with every line and mapping.
+//
+// Sound as an over-approximation of every execution: a field's value is the last write to its
+// bytes, and every op that can write them is listed (a write that overlaps it only in part, or
+// one whose value is unknown, gives up); the addresses are every combination of those values
+// (src/program/expr-values.ts); and no computed write may land on a field an address is read from.
+
+import type { Compiled } from '../exec/compile.js';
+import { decodeValue, encodeValue, encodeValues } from '../exec/values.js';
+import { accessRanges } from '../exec/access-ranges.js';
+import { dmaToPhys } from '../kernel/dma-ranges.js';
+import { initialMemory } from '../model/initial-memory.js';
+import type { Expr } from '../program/expr.js';
+import { possibleValues } from '../program/expr-values.js';
+import type { CpuOp, DeviceOp, Value } from '../program/types.js';
+import type { MappingDecisions } from './mapping-decisions.js';
+
+/** The memory (CPU physical bytes) and the handles whose bus ranges a computed access may meet. */
+export interface ComputedTarget {
+  ranges: { phys: number; size: number }[];
+  handles: Set<string>;
+}
+
+type Located = { phys: number; size: number };
+
+/**
+ * Per actor and op, the targets of each device access at a computed bus address (undefined for
+ * other ops), or undefined for the whole program when one of them cannot be bounded.
+ */
+export function computedTargets(c: Compiled, d: MappingDecisions): (ComputedTarget | undefined)[][] | undefined {
+  const p = c.platform;
+  if (p.iommu !== 'none' || p.restrictedPool || p.deviceCoherent || p.declaredCoherent || d.unsure || d.bailedOut) return undefined;
+  const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);
+  if (!ops.some((row) => row.some((op) => 'addr' in op && op.addr))) return [];
+  // Every handle one mapping with fixed bus addresses: no failure, no bounce, no later map into the variable.
+  const bus = new Map<string, { bus: number; size: number }[]>();
+  for (const [h, ms] of d.made) {
+    if (ms.length !== 1 || ms[0].error || d.mayFail(h) || d.mayBounce(h) || ms[0].segments.some((s) => s.bounced)) return undefined;
+    bus.set(h, ms[0].segments.map((s) => ({ bus: s.bus, size: s.size })));
+  }
+  const placed = (buf: string) => c.layout.buffers.get(buf)!;
+  const memory = initialMemory(c);
+  const sizeMask = (v: Value, size: number) => BigInt.asUintN(8 * size, v);
+
+  /**
+   * The values the bytes at L can hold when the device reads them, or undefined. `published`: the
+   * read comes after a doorbell every ring of which is a writel() after a store of the whole field
+   * (writel(): dmb oshst, then the register write), into Normal-NC memory the device reads as the
+   * CPU wrote it: the field's bytes from before that store (its initial garbage, the zeroes of
+   * dma_alloc_coherent() before it) are overwritten by then.
+   */
+  const fieldValues = (L: Located, published: boolean): Value[] | undefined => {
+    const out = new Set<Value>(published ? [] : [decodeValue(memory.read(L.phys, new Uint8Array(L.size)))]);
+    const meets = (phys: number, size: number) => phys < L.phys + L.size && L.phys < phys + size;
+    for (const row of ops) {
+      for (const op of row) {
+        if (op.op === 'dma_alloc_coherent' && !published && meets(placed(op.buf).addr, placed(op.buf).size)) out.add(0n); // zeroed
+        if (op.op === 'rmw' && meets(placed(op.buf).addr + op.off, op.size)) return undefined;
+        if (op.op === 'store') {
+          for (const r of accessRanges(c, op)) {
+            if (!meets(r.addr, r.size)) continue;
+            if (r.addr === L.phys && r.size === L.size && L.size <= 8) {
+              const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : op.values ? undefined : [op.value];
+              if (!vs) return undefined;
+              for (const v of vs) out.add(sizeMask(v, L.size));
+            } else if (!op.valueExpr && !op.sizeExpr && r.addr <= L.phys && L.phys + L.size <= r.addr + r.size && r.addr === placed(op.buf).addr + op.off) {
+              // a constant store over the whole field (memset of the ring): its bytes there
+              const bytes = op.values ? encodeValues(op.values, op.size) : encodeValue(op.value, op.size);
+              out.add(decodeValue(bytes.subarray(L.phys - r.addr, L.phys - r.addr + L.size)));
+            } else return undefined;
+          }
+        }
+        if (op.op === 'dma_write' && !op.addr) {
+          const seg = bus.get(op.handle)?.[op.entry ?? 0];
+          const m = d.made.get(op.handle)?.[0].segments[op.entry ?? 0];
+          if (!seg || !m) return undefined;
+          const phys = m.orig + op.off;
+          if (!meets(phys, op.size)) continue;
+          if (phys !== L.phys || op.size !== L.size) return undefined;
+          const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : [op.value];
+          if (!vs) return undefined;
+          for (const v of vs) out.add(sizeMask(v, L.size));
+        }
+      }
+    }
+    return [...out];
+  };
+  const handleLeaf = (e: Expr): Value[] | undefined => {
+    if (e.k !== 'handle') return undefined;
+    const s = bus.get(e.name)?.[e.entry ?? 0];
+    return s ? [BigInt(s.bus)] : undefined;
+  };
+
+  const fields: Located[] = [];
+  const targetOf = (a: number, op: DeviceOp & { addr: Expr; size: number }): ComputedTarget | undefined => {
+    const leaf = (e: Expr): Value[] | undefined => {
+      if (e.k === 'handle') return handleLeaf(e);
+      if (e.k !== 'read') return undefined;
+      const src = ops[a][e.op];
+      if (src?.op === 'read_reg') return registerValues(src.reg);
+      if (src?.op !== 'dma_read' || src.addr) return undefined;
+      const m = d.made.get(src.handle)?.[0].segments[src.entry ?? 0];
+      if (!m || src.size > 8) return undefined;
+      const L = { phys: m.orig + src.off, size: src.size };
+      fields.push(L);
+      return fieldValues(L, published(a, e.op, src.handle, L));
+    };
+    const values = possibleValues(op.addr, leaf);
+    if (!values) return undefined;
+    const out: ComputedTarget = { ranges: [], handles: new Set() };
+    for (const v of values) {
+      // Arm64World.deviceAt: the device drives deviceAddressBits of the address; reachable(): dma-ranges.
+      const b = Number(BigInt.asUintN(Math.min(p.deviceAddressBits, 52), v));
+      for (const [h, segs] of bus) if (segs.some((s) => b < s.bus + s.size && s.bus < b + op.size)) out.handles.add(h);
+      const phys = dmaToPhys(p, b);
+      if (phys !== undefined && dmaToPhys(p, b + op.size - 1) !== undefined) out.ranges.push({ phys, size: op.size });
+    }
+    return out;
+  };
+  /**
+   * Does device actor a wait, before its op k, for a register that only writel()s ring, each after
+   * a store of exactly L (and after the dma_alloc_coherent() of L's buffer, if its thread makes one)
+   * in its own thread, L being coherent memory mapped Normal-NC (footprints' isNonCacheable)?
+   */
+  const published = (a: number, k: number, buf: string, L: Located): boolean => {
+    const b = placed(buf);
+    if (b.kind !== 'coherent' || c.platform.declaredCoherent) return false;
+    for (let j = 0; j < k; j++) {
+      const w = ops[a][j];
+      if (w.op !== 'wait_doorbell') continue;
+      let rings = 0, ok = true;
+      ops.forEach((row, x) => row.forEach((op, i) => {
+        if (!('reg' in op) || op.reg !== w.reg || op.op === 'wait_doorbell' || op.op === 'readl' || op.op === 'read_reg') return;
+        if (op.op !== 'writel' || op.relaxed) { ok = false; return; }
+        rings++;
+        const before = row.slice(0, i);
+        const stored = before.findIndex((s) => s.op === 'store' && !s.offExpr && placed(s.buf).addr + s.off === L.phys && s.size === L.size);
+        const alloc = before.findIndex((s) => s.op === 'dma_alloc_coherent' && s.buf === buf);
+        const laterAlloc = row.findIndex((s, y) => y > stored && s.op === 'dma_alloc_coherent' && s.buf === buf);
+        if (stored < 0 || alloc > stored || laterAlloc >= 0 || x === a) ok = false;
+      }));
+      if (ok && rings > 0) return true;
+    }
+    return false;
+  };
+  /** A register's values: 0 at reset, and whatever writel() or the device's set_reg() put there. */
+  const registerValues = (reg: string): Value[] | undefined => {
+    const out = new Set<Value>([0n]);
+    for (const row of ops) for (const op of row) {
+      if ((op.op === 'writel' || op.op === 'set_reg') && op.reg === reg) {
+        const vs = op.op === 'writel' && op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : [op.value];
+        if (!vs) return undefined;
+        for (const v of vs) out.add(v);
+      }
+    }
+    return [...out];
+  };
+
+  const targets: (ComputedTarget | undefined)[][] = ops.map((row) => row.map(() => undefined));
+  for (const [a, row] of ops.entries()) {
+    for (const [j, op] of row.entries()) {
+      if (!('addr' in op) || !op.addr) continue;
+      const t = targetOf(a, op as DeviceOp & { addr: Expr; size: number });
+      if (!t) return undefined;
+      targets[a][j] = t;
+    }
+  }
+  // No computed write may change a field an address was read from: fieldValues did not list it.
+  for (const [a, row] of ops.entries()) {
+    for (const [j, op] of row.entries()) {
+      if (op.op !== 'dma_write' || !op.addr) continue;
+      if (targets[a][j]!.ranges.some((r) => fields.some((L) => r.phys < L.phys + L.size && L.phys < r.phys + r.size))) return undefined;
+    }
+  }
+  return targets;
+}
