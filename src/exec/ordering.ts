@@ -32,7 +32,8 @@
 //    dependency, a dma_mapping_error() check — one rule for every form;
 //  - DMA API calls keep program order among themselves; one that maintains the cache ends in
 //    dsb sy and orders everything; one that may bounce (swiotlb memcpy) reads and writes the
-//    buffer's bytes and is ordered with the same CPU's accesses to them;
+//    buffer's bytes and is ordered with the same CPU's accesses to them; behind an SMMU a map or
+//    unmap ends in the IOVA allocator's spin_unlock, a store-release (iommuCall below);
 //  - smp_load_acquire (LDAR) is performed before every later access, smp_store_release (STLR)
 //    after every earlier one, and an STLR before a later LDAR stays before it (aarch64.cat bob:
 //    [A|Q]; po, po; [L], [L]; po; [A]); spin_lock is an acquire, spin_unlock a release;
