@@ -139,6 +139,17 @@ describe('fuzz finds a bug that only shows on a dma-coherent device', () => {
     for (const c of cases.filter((x) => x.bugs > 0)) expect(c.platform).toMatch(/deviceCoherent=true,declaredCoherent=true/);
   }, 120_000);
 
+  test('a done word polled in coherent memory, unmap, then the bytes, no dma_rmb() (done-word-unmap-coherent unpinned): found on a coherent platform; its -rmb twin unpinned: no failure', async () => {
+    const unpin = (name: string) => readFileSync(join(ROOT, 'scenarios/contract', name), 'utf8').replace(/^expect \w+\n/m, '').replace(/^platform \{[^}]*\}\n/m, '');
+    const bug = await fuzzFiles({ files: [write('done-word.litmus', unpin('done-word-unmap-coherent.litmus'))], timeMs: 600_000, seed: 7, maxTrials: 24, maxFailures: 1, inline: true });
+    expect(bug.failures.length).toBeGreaterThan(0);
+    for (const f of bug.failures) expect([f.platform.deviceCoherent, f.platform.declaredCoherent]).toEqual([true, true]);
+    const fixed = await fuzzFiles({ files: [write('done-word-rmb.litmus', unpin('done-word-unmap-coherent-rmb.litmus'))], timeMs: 600_000, seed: 7, maxTrials: 24, inline: true });
+    expect(fixed.trials).toBe(24);
+    expect(fixed.failures).toEqual([]);
+    expect(fixed.files[0].contract ?? []).toEqual([]);
+  }, 120_000);
+
   test('the same driver with dma_rmb() after the poll: no failure over the same trials', async () => {
     expect(POLL_FIXED).toContain('dma_rmb();');
     const s = await fuzzFiles({ files: [write('poll-fixed.litmus', POLL_FIXED)], timeMs: 600_000, seed: 7, maxTrials: 24, inline: true });
