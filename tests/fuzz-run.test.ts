@@ -72,10 +72,11 @@ describe('pairwise covering before any platform repeats', () => {
     const cov = pairCoverage(m, plans.map((p) => p.platform));
     expect(cov.missing).toEqual([]);
     expect(cov.covered).toBe(cov.coverable);
-    // 15 settings vary; the 17 pairs no platform has (lineSize=128 with cwg=64, vmapStack on
-    // 4.9, a dma-ranges offset without a window, ...) are listed in tests/pairwise.test.ts; a
-    // window's offset meets every kernel that has windows
-    expect(cov.axes).toHaveLength(15);
+    // 16 axes vary (coherence is one: deviceCoherent+declaredCoherent); the 17 pairs no platform
+    // has (lineSize=128 with cwg=64, vmapStack on 4.9, a dma-ranges offset without a window, ...)
+    // are listed in tests/pairwise.test.ts; a window's offset meets every kernel that has windows
+    expect(cov.axes).toHaveLength(16);
+    expect(cov.axes).toContain('deviceCoherent+declaredCoherent');
     expect(cov.impossible).toBe(17);
     expect(cov.impossiblePairs).not.toContain('kernel=5.15 × dmaRangesBus=3221225472');
     // deterministic from the seed

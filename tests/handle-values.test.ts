@@ -99,6 +99,29 @@ describe('a handle variable is a register, not the mapping', () => {
     const r = checkContract(compilePaths(p, makePlatform(p.platform))[0]);
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
+
+  test('on a dma-coherent device, where the second map is no cache-maintenance fence, desc[0] still gets the first h (src/exec/compile.ts orderDependencies: write-after-read)', () => {
+    // dma_direct_map_page() skips arch_sync_dma_for_device() for a coherent device, so the
+    // second map may be performed before earlier stores; the store of desc[0].addr was given
+    // the first h in program order, and the new map must not change what it stores.
+    const coherent = { deviceCoherent: true, declaredCoherent: true };
+    expect(check('drivers/xdp-tx-loop-reuses-handle.litmus', coherent).verdict).toBe('ok');
+    const p = parseLitmus(`DMA reassign
+{ coherent ring[64]; kmalloc frames[256]; mmio DB; }
+cpu cpu0 {
+  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);
+  h = dma_map_single(dev, frames, 128, DMA_TO_DEVICE);
+  *(u64 *)ring = h;
+  h = dma_map_single(dev, frames + 128, 128, DMA_TO_DEVICE);
+  *(u64 *)(ring + 8) = h;
+  writel(1, DB);
+}
+device nic { wait_doorbell(DB, 1); a = dma_read(ring, 8); b = dma_read(ring + 8, 8); }
+`).program;
+    const r = checkAllPaths(compilePaths(p, makePlatform(coherent))[0]);
+    expect(r.verdict).toBe('ok');
+    expect(r.exhaustive).toBe(true);
+  });
 });
 
 test('a swiotlb slot reused by a later mapping is named by that mapping in both runs', () => {

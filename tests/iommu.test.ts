@@ -169,6 +169,21 @@ describe('scenarios: the stale-IOVA driver is a bug under lazy invalidation only
   test('smmu-lazy-stale-iova-fixed: ok with lazy, strict and dma-direct', () => {
     for (const iommu of ['lazy', 'strict', 'none'] as const) expect(verdict('smmu-lazy-stale-iova-fixed.litmus', iommu), iommu).toBe('ok');
   });
+  // The driver reads rx_buf (r0), maps it again, stores the handle and rings writel(2, DB). On a
+  // dma-coherent device the map does no maintenance (no dsb), and writel()'s dma_wmb() (dmb
+  // oshst) orders only earlier stores: with dma-direct, nothing orders the load before the
+  // doorbell, and the device's second write can be what r0 reads — a real bug of this driver on
+  // such a device. Behind an SMMU the map allocates its IOVA under a spinlock whose release
+  // (STLR) orders the load, and writel()'s dmb orders the release: ok (src/exec/ordering.ts).
+  test('smmu-lazy-stale-iova-fixed on a dma-coherent device: ok behind an SMMU (the IOVA allocator\'s spin_unlock orders the earlier load), bug with dma-direct', () => {
+    const coherent = (iommu: PlatformConfig['iommu']) => {
+      const o = checkLitmusFile('scenarios/platforms/smmu-lazy-stale-iova-fixed.litmus', { fix: false, platform: { iommu, deviceCoherent: true, declaredCoherent: true } });
+      return o.kind === 'checked' ? o.verdict : `error: ${o.message}`;
+    };
+    expect(coherent('lazy')).toBe('ok');
+    expect(coherent('strict')).toBe('ok');
+    expect(coherent('none')).toBe('bug');
+  });
 });
 
 describe('correct drivers stay ok behind an SMMU, strict or lazy (no false alarm)', () => {

@@ -6,7 +6,7 @@
 // covered by rows that carry the whole window.
 
 import { describe, expect, test } from 'vitest';
-import { fileMatrix, MATRIX_KEYS, platformAt, type FileMatrix } from '../src/kernel/platform-matrix.js';
+import { axisName, fileMatrix, MATRIX_KEYS, platformAt, type FileMatrix } from '../src/kernel/platform-matrix.js';
 import { coveringRows, pairCoverage } from '../src/fuzz/pairwise.js';
 import { matrixConstraints } from '../src/kernel/platform-constraints.js';
 import { DEFAULT_PLATFORM, makePlatform, PLATFORM_CONSTRAINTS, type PlatformConfig } from '../src/platform/platform.js';
@@ -25,7 +25,7 @@ function pairsByBruteForce(m: FileMatrix): Set<string> {
     sizes.forEach((s, i) => { row[i] = rest % s; rest = Math.floor(rest / s); });
     if (!platformAt(m, row)) continue;
     for (let i = 0; i < row.length; i++) for (let j = i + 1; j < row.length; j++) {
-      out.add(`${m.axes[i].key}=${String(m.axes[i].values[row[i]])} × ${m.axes[j].key}=${String(m.axes[j].values[row[j]])}`);
+      out.add(`${axisName(m.axes[i])}=${String(m.axes[i].values[row[i]])} × ${axisName(m.axes[j])}=${String(m.axes[j].values[row[j]])}`);
     }
   }
   return out;
@@ -34,7 +34,7 @@ function pairsByBruteForce(m: FileMatrix): Set<string> {
 function allPairs(m: FileMatrix): string[] {
   const out: string[] = [];
   for (let i = 0; i < m.axes.length; i++) for (let j = i + 1; j < m.axes.length; j++) {
-    for (const a of m.axes[i].values) for (const b of m.axes[j].values) out.push(`${m.axes[i].key}=${String(a)} × ${m.axes[j].key}=${String(b)}`);
+    for (const a of m.axes[i].values) for (const b of m.axes[j].values) out.push(`${axisName(m.axes[i])}=${String(a)} × ${axisName(m.axes[j])}=${String(b)}`);
   }
   return out;
 }
@@ -67,6 +67,8 @@ describe('which pairs no platform has', () => {
     ['a file that pins the RPi4 window', fileMatrix({ actors: [], platform: { dmaRangesBus: 0xc000_0000, dmaRangesSize: 0x4000_0000 } }, { vary: ['kernel', 'iommu', 'restrictedPool', 'vmapStack', 'deviceAddressBits'] })],
     ['a file that pins kernel 4.9', fileMatrix({ actors: [], platform: { kernel: '4.9' } }, { vary: ['vmapStack', 'iommu', 'restrictedPool', 'dmaRangesBus', 'dmaRangesSize', 'swiotlb'] })],
     ['a file behind an SMMU', fileMatrix({ actors: [], platform: { iommu: 'strict' } }, { vary: ['kernel', 'restrictedPool', 'dmaRangesBus', 'dmaRangesSize', 'lineSize', 'cwg'] })],
+    // the coherence axis sets two settings (deviceCoherent, declaredCoherent tied to it): one axis, its two values
+    ['coherence with the settings rules read', fileMatrix({ actors: [] }, { vary: ['deviceCoherent', 'kernel', 'iommu', 'restrictedPool', 'lineSize', 'cwg'] })],
   ])('%s: a pair is impossible exactly when no row of the matrix has it (brute force)', (_, m) => {
     const possible = pairsByBruteForce(m);
     const cov = pairCoverage(m, []);

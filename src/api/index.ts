@@ -13,7 +13,7 @@ export { DEFAULT_PLATFORM } from '../platform/platform.js';
 export type { Program, BufferDecl, CpuOp, DeviceOp, Actor, Direction } from '../program/types.js';
 export * from '../program/build.js';
 export { fuzzFiles, type FuzzFilesOptions, type FuzzSummary, type SavedFailure, type FuzzProgress } from '../fuzz/fuzz-files.js';
-export { MATRIX } from '../kernel/platform-matrix.js';
+export { MATRIX, TIED } from '../kernel/platform-matrix.js'; // TIED: settings that vary only with another (declaredCoherent with deviceCoherent)
 export { writeReports } from '../report/fuzz-reports.js';
 
 /** A litmus test that cannot be read or parsed: message is `file:line:col: problem`. */

@@ -200,15 +200,27 @@ function checkComputed(op: Op, i: number, where: ErrorSite): void {
  */
 function orderDependencies(ops: readonly CpuOp[], order: readonly OrderClass[], prec: Uint8Array[], addrPoW = true): void {
   const mapOf = new Map<string, number>();
+  /** The earlier ops that compute with each handle's current value. */
+  const usersOf = new Map<string, number[]>();
+  // A map that assigns a handle again (`h = dma_map_single(...)` in a batch loop) is a new value
+  // of the same C variable: the earlier ops that use `h` keep the old one. A handle's value is
+  // read when the op is performed (src/exec/machine-values.ts evaluate), so the new map waits for
+  // them (a register's write-after-read: the hardware renames, the old value stays theirs).
+  const assigns = (name: string, j: number) => {
+    for (const i of usersOf.get(name) ?? []) prec[j][i] = ORDERED;
+    usersOf.delete(name);
+    mapOf.set(name, j);
+  };
   ops.forEach((op, j) => {
     for (const e of expressionsOf(op)) {
       for (const l of leaves(e)) {
         const i = l.k === 'read' ? l.op : l.k === 'handle' || l.k === 'sgLen' ? mapOf.get(l.name) : undefined;
         if (i !== undefined && i < j) prec[j][i] = ORDERED;
+        if (l.k === 'handle' || l.k === 'sgLen') usersOf.set(l.name, [...(usersOf.get(l.name) ?? []), j]);
       }
     }
-    if (op.op === 'dma_map' || op.op === 'dma_map_sg') mapOf.set(op.handle, j);
-    if (op.op === 'dma_alloc_coherent') mapOf.set(op.buf, j);
+    if (op.op === 'dma_map' || op.op === 'dma_map_sg') assigns(op.handle, j);
+    if (op.op === 'dma_alloc_coherent') assigns(op.buf, j);
     const where = (op.op === 'load' || op.op === 'store' || op.op === 'poll') ? [op.offExpr, op.sizeExpr].filter((e): e is Expr => !!e) : [];
     const addr = addrPoW ? where.flatMap((e) => leaves(e)).filter((l) => l.k === 'read').map((l) => (l as { op: number }).op) : [];
     for (let k = j + 1; k < ops.length && addr.length; k++) if (order[k].kinds & ADDR_PO_W) for (const i of addr) prec[k][i] = ORDERED;

@@ -32,7 +32,8 @@
 //    dependency, a dma_mapping_error() check — one rule for every form;
 //  - DMA API calls keep program order among themselves; one that maintains the cache ends in
 //    dsb sy and orders everything; one that may bounce (swiotlb memcpy) reads and writes the
-//    buffer's bytes and is ordered with the same CPU's accesses to them;
+//    buffer's bytes and is ordered with the same CPU's accesses to them; behind an SMMU a map or
+//    unmap ends in the IOVA allocator's spin_unlock, a store-release (iommuCall below);
 //  - smp_load_acquire (LDAR) is performed before every later access, smp_store_release (STLR)
 //    after every earlier one, and an STLR before a later LDAR stays before it (aarch64.cat bob:
 //    [A|Q]; po, po; [L], [L]; po; [A]); spin_lock is an acquire, spin_unlock a release;
@@ -187,6 +188,13 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
   };
   const api = (to: 'cpu' | 'device', dir: Direction, skip: boolean, handle: string, copies: boolean, part?: { off: number; size: number }) =>
     apiIssuesMaintenance(p, to, dir, skip) ? FENCE : copying(handle, copies, part);
+  // Behind an SMMU a map or unmap allocates or frees an IOVA under a spinlock — map:
+  // iommu_dma_alloc_iova() -> alloc_iova_fast() -> __iova_rcache_get() (or alloc_iova()'s
+  // iova_rbtree_lock); unmap: queue_iova()'s flush-queue lock (lazy) or free_iova_fast() (strict),
+  // drivers/iommu/dma-iommu.c, iova.c — so it ends in spin_unlock's store-release (STLR): every
+  // earlier access is performed before it, and as a store it is ordered by a later dmb st (a
+  // writel()). What a dma-coherent device's map no longer orders by maintenance, this still does.
+  const iommuCall = (c: OrderClass): OrderClass => (p.iommu === 'none' || c.fence ? c : { ...c, kinds: c.kinds | W, release: true });
   // An offset computed from a read (an address dependency) may be anywhere in its buffer.
   // So may a memcpy()/memset() length computed from a read.
   const range = (o: { buf: string; off: number; size: number; offExpr?: unknown; sizeExpr?: unknown }) => (o.offExpr || o.sizeExpr ? at(o.buf, 0, layout.buffers.get(o.buf)!.size) : at(o.buf, o.off, o.size));
@@ -215,10 +223,10 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
     case 'dma_alloc_coherent': return p.declaredCoherent ? orderClass({ kinds: W | API, ranges: at(op.buf, 0, layout.buffers.get(op.buf)!.size) }) : FENCE;
     // swiotlb_tbl_map_single copies into the slot for every direction (reference §2.4).
     // dma_alloc_noncoherent zeroes its pages through the cache: a store to them, and a call.
-    case 'dma_map': if (op.alloc) return orderClass({ kinds: W | API, ranges: at(op.buf, op.off, op.size) }); return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
-    case 'dma_map_sg': return api('device', op.dir, !!op.skipCpuSync, op.handle, true);
+    case 'dma_map': if (op.alloc) return orderClass({ kinds: W | API, ranges: at(op.buf, op.off, op.size) }); return iommuCall(api('device', op.dir, !!op.skipCpuSync, op.handle, true));
+    case 'dma_map_sg': return iommuCall(api('device', op.dir, !!op.skipCpuSync, op.handle, true));
     // before 0443fa003fa1 (v4.10) swiotlb copied back even with DMA_ATTR_SKIP_CPU_SYNC
-    case 'dma_unmap': case 'dma_unmap_sg': return api('cpu', op.dir, !!op.skipCpuSync, op.handle, (!op.skipCpuSync || !swiotlbHonoursSkipCpuSync(p.version)) && op.dir !== 'DMA_TO_DEVICE');
+    case 'dma_unmap': case 'dma_unmap_sg': return iommuCall(api('cpu', op.dir, !!op.skipCpuSync, op.handle, (!op.skipCpuSync || !swiotlbHonoursSkipCpuSync(p.version)) && op.dir !== 'DMA_TO_DEVICE'));
     // (a range computed from a read when performed: any bytes of the handle)
     case 'dma_sync': return api(op.to, op.dir, false, op.handle, op.to === 'cpu' ? op.dir !== 'DMA_TO_DEVICE' : op.dir !== 'DMA_FROM_DEVICE', op.sg || op.offExpr || op.sizeExpr ? undefined : op);
     // A branch: no access of its own, but no later store or call is performed before it resolves

@@ -11,7 +11,7 @@
 // every other pair is covered, and every row is a platform makePlatform() accepts.
 
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../platform/platform.js';
-import { platformAt, type FileMatrix } from '../kernel/platform-matrix.js';
+import { axisName, axisValueIndex, platformAt, type FileMatrix } from '../kernel/platform-matrix.js';
 import { matrixConstraints, type MatrixConstraints } from '../kernel/platform-constraints.js';
 import seedrandom from 'seedrandom';
 
@@ -114,14 +114,14 @@ export function pairCoverage(m: FileMatrix, tried: readonly PlatformConfig[]): P
   const c = matrixConstraints(m);
   const seen = new Set<number>();
   for (const p of tried) {
-    const row = m.axes.map((a) => a.values.indexOf(p[a.key]));
+    const row = m.axes.map((a) => axisValueIndex(a, p));
     if (row.every((v) => v >= 0)) for (const id of pairsOf(m, row)) seen.add(id);
   }
   const missing: string[] = [];
   const impossiblePairs: string[] = [];
   let coverable = 0, covered = 0;
   const n = m.axes.length;
-  const name = (i: number, a: number) => `${m.axes[i].key}=${String(m.axes[i].values[a])}`;
+  const name = (i: number, a: number) => `${axisName(m.axes[i])}=${String(m.axes[i].values[a])}`;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
     for (let a = 0; a < m.axes[i].values.length; a++) for (let b = 0; b < m.axes[j].values.length; b++) {
       const text = `${name(i, a)} × ${name(j, b)}`;
@@ -131,7 +131,7 @@ export function pairCoverage(m: FileMatrix, tried: readonly PlatformConfig[]): P
       else missing.push(text);
     }
   }
-  return { axes: m.axes.map((a) => a.key), coverable, covered, impossible: impossiblePairs.length, impossiblePairs, missing };
+  return { axes: m.axes.map(axisName), coverable, covered, impossible: impossiblePairs.length, impossiblePairs, missing };
 }
 
 /** platformKey() read back: "cwg=128,kernel=5.15" over the defaults. */

@@ -10,7 +10,7 @@
 
 import { mergePlatform, PLATFORM_CONSTRAINTS, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { parseKernelVersion } from '../platform/kernel-version.js';
-import type { FileMatrix } from './platform-matrix.js';
+import { assignAxis, type FileMatrix } from './platform-matrix.js';
 
 type Choice = readonly [axis: number, value: number];
 
@@ -37,7 +37,8 @@ export function matrixConstraints(m: FileMatrix): MatrixConstraints {
 
 function build(m: FileMatrix): MatrixConstraints {
   const n = m.axes.length;
-  const axisOf = new Map(m.axes.map((a, i) => [a.key as string, i]));
+  // a setting tied to an axis (declaredCoherent on deviceCoherent's) is read through that axis
+  const axisOf = new Map(m.axes.flatMap((a, i) => [a.key, ...(a.tied ?? [])].map((k) => [k as string, i] as const)));
   // union-find over the axes a rule reads together
   const parent = [...Array(n).keys()];
   const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i])));
@@ -79,7 +80,7 @@ function build(m: FileMatrix): MatrixConstraints {
       let rest = k;
       members.forEach((axis, t) => { assignment[t] = rest % m.axes[axis].values.length; rest = Math.floor(rest / m.axes[axis].values.length); });
       const layer: Record<string, unknown> = { ...m.fixed };
-      members.forEach((axis, t) => { layer[m.axes[axis].key] = m.axes[axis].values[assignment[t]]; });
+      members.forEach((axis, t) => assignAxis(layer, m.axes[axis], m.axes[axis].values[assignment[t]]));
       if (!refuses(mergePlatform(layer as Partial<PlatformConfig>), rules)) out.push([...assignment]);
     }
     return out;

@@ -19,10 +19,17 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // write-back granule (64/128, e.g. some ThunderX/Apple-class parts) and 128/128.
   lineSize: [64, 128],
   cwg: [64, 128],
-  // A non-coherent device declared non-coherent: the systems where cache maintenance matters.
-  // A coherent device (both true) needs none; a misdeclared one is a firmware bug, not the driver's.
-  deviceCoherent: [false],
-  declaredCoherent: [false],
+  // Coherence, ONE axis (declaredCoherent is tied to deviceCoherent, TIED below): a non-coherent
+  // device declared so, where the cache maintenance matters, and a dma-coherent one (DT
+  // `dma-coherent`: a master that snoops the CPU caches, behind a CCI/CMN interconnect on many
+  // arm64 servers and some SoCs). For the latter dev_is_dma_coherent() (include/linux/dma-map-ops.h,
+  // dev->dma_coherent) is true and dma-direct skips every arch_sync_dma_for_device() /
+  // arch_sync_dma_for_cpu() (kernel/dma/direct.h: dma_direct_map_page(), dma_direct_unmap_page()
+  // via dma_direct_sync_single_for_cpu(), the sync_single_for_* calls; kernel/dma/direct.c: the
+  // sg forms), so no dc civac/ivac and no dsb: a driver that leaned on the maintenance's dsb to
+  // order a status read before a payload read (no dma_rmb()) reads stale data only there.
+  deviceCoherent: [false, true],
+  declaredCoherent: [false, true],
   deviceAddressBits: [64, 32],
   highRam: [false, true],
   // 'force' is swiotlb=force / a confidential-computing guest; 'absent' is swiotlb=noforce.
@@ -58,6 +65,21 @@ export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
 
 export const MATRIX_KEYS = Object.keys(MATRIX) as Key[];
 
+/**
+ * Settings that are not axes of their own: each takes its leader's value on every platform the
+ * matrix generates, so the two vary as one axis with the leader's values. What the firmware
+ * declares (`dma-coherent`, read by of_dma_is_coherent() into dev->dma_coherent) and what the
+ * interconnect does agree on every real system: a pair that disagrees is a firmware bug, not the
+ * driver's (bug class 14, which `selftest` plants), and is never generated. A file or --pin that
+ * fixes either setting fixes the pair as `dmafuzz check` runs it (the other at its own value).
+ */
+export const TIED: { readonly [K in Key]?: Key } = { declaredCoherent: 'deviceCoherent' };
+
+/** The settings an axis led by `key` sets: itself and the settings tied to it. */
+function axisSettings(key: Key): Key[] {
+  return [key, ...MATRIX_KEYS.filter((k) => TIED[k] === key)];
+}
+
 export interface MatrixOptions {
   /** Only these settings vary (default: every setting the file does not pin). */
   vary?: readonly Key[];
@@ -65,10 +87,18 @@ export interface MatrixOptions {
   pin?: Partial<PlatformConfig>;
 }
 
+/** One axis of a file's matrix: a setting's values, which the settings `tied` to it take too. */
+export interface MatrixAxis {
+  key: Key;
+  values: readonly unknown[];
+  /** Settings that take this axis's value with it (TIED): `declaredCoherent` on `deviceCoherent`'s axis. */
+  tied?: readonly Key[];
+}
+
 /** What varies for one file and over which values; what is fixed. */
 export interface FileMatrix {
   fixed: Partial<PlatformConfig>;
-  axes: { key: Key; values: readonly unknown[] }[];
+  axes: MatrixAxis[];
 }
 
 /**
@@ -84,11 +114,35 @@ export interface FileMatrix {
 export function fileMatrix(program: Pick<Program, 'platform' | 'actors'>, o: MatrixOptions = {}): FileMatrix {
   const fixed: Partial<PlatformConfig> = { ...(program.platform ?? {}), ...(o.pin ?? {}) };
   const maskBits = driverMaskBits(program);
-  const axes = MATRIX_KEYS
-    .filter((k) => !(k in fixed) && (!o.vary || o.vary.includes(k)))
-    .map((key) => ({ key, values: key === 'deviceAddressBits' ? MATRIX.deviceAddressBits.filter((b) => b >= maskBits) : MATRIX[key] as readonly unknown[] }))
+  const axes: MatrixAxis[] = MATRIX_KEYS
+    .filter((k) => TIED[k] === undefined)
+    .map((key) => ({ key, settings: axisSettings(key) }))
+    // a pin of any of an axis's settings fixes the axis; --vary names any of them
+    .filter(({ settings }) => settings.every((k) => !(k in fixed)) && (!o.vary || settings.some((k) => o.vary!.includes(k))))
+    .map(({ key, settings }) => ({
+      key,
+      values: key === 'deviceAddressBits' ? MATRIX.deviceAddressBits.filter((b) => b >= maskBits) : MATRIX[key] as readonly unknown[],
+      ...(settings.length > 1 ? { tied: settings.slice(1) } : {}),
+    }))
     .filter((a) => a.values.length > 1);
   return { fixed, axes };
+}
+
+/** Set axis `a` to its value `v` in a platform layer: its own setting and those tied to it. */
+export function assignAxis(layer: Record<string, unknown>, a: MatrixAxis, v: unknown): void {
+  layer[a.key] = v;
+  for (const k of a.tied ?? []) layer[k] = v;
+}
+
+/** The axis's name in reports: its setting, and those tied to it (`deviceCoherent+declaredCoherent`). */
+export function axisName(a: MatrixAxis): string {
+  return [a.key, ...(a.tied ?? [])].join('+');
+}
+
+/** The index of this platform's value on axis `a`, or -1 when it has none (a tied setting disagreeing). */
+export function axisValueIndex(a: MatrixAxis, p: PlatformConfig): number {
+  const i = a.values.indexOf(p[a.key]);
+  return (a.tied ?? []).every((k) => p[k] === p[a.key]) ? i : -1;
 }
 
 /** The widest DMA_BIT_MASK(n) any dma_set_mask*() of the program sets (0 when it sets none). */
@@ -113,7 +167,7 @@ export function matrixSize(m: FileMatrix): number {
 /** The platform for one choice per axis, or undefined if no arm64 machine can be it (a rule of makePlatform: cwg < lineSize, ...). */
 export function platformAt(m: FileMatrix, choice: readonly number[]): PlatformConfig | undefined {
   const layer: Record<string, unknown> = { ...m.fixed };
-  m.axes.forEach((a, i) => { layer[a.key] = a.values[choice[i] % a.values.length]; });
+  m.axes.forEach((a, i) => assignAxis(layer, a, a.values[choice[i] % a.values.length]));
   try {
     const { version: _v, faults: _f, ...config } = makePlatform(layer as Partial<PlatformConfig>);
     return config;
