@@ -1,7 +1,8 @@
 // Check one compiled program. Exhaustively first, level by level of fills/evictions, so a
 // counterexample needs as few events as it can: level 0 first (most bugs show there, at its cost
 // alone), then the deepest level (maxEvents), which covers every level between: when it finds
-// nothing the program is ok with those levels never searched. When it finds a counterexample,
+// nothing the program is ok with those levels never searched (a check that wants only the
+// verdict, a fix search's proof, starts at the deepest). When it finds a counterexample,
 // the levels between are searched in order for the one with the fewest events; when a level is
 // too big, the last complete level is the exhaustive bound and a seeded random search (explore())
 // looks beyond it. A counterexample is minimized either way.
@@ -24,11 +25,11 @@ export interface CheckOptions extends OracleOptions {
   /** Shrink a counterexample found (default true); false when only the verdict is wanted (a fix search). */
   minimize?: boolean;
   /**
-   * After level 0, search the deepest level (maxEvents) next (default true): it covers every level
-   * between, so a program that is ok is proved by two searches, not by every level's. A
-   * counterexample found there is the answer only with `minimize: false` (a fix search wants the
-   * verdict); else the levels between are searched for the one with the fewest events. False: the
-   * levels one by one (the differential test compares the two).
+   * After level 0 (with `minimize: false`, first), search the deepest level (maxEvents) (default
+   * true): it covers every level between, so a program that is ok is proved by two searches (one),
+   * not by every level's. A counterexample found there is the answer only with `minimize: false`
+   * (a fix search wants the verdict); else the levels between are searched for the one with the
+   * fewest events. False: the levels one by one (the differential test compares the two).
    */
   deepestFirst?: boolean;
   /**
@@ -87,17 +88,20 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   // One budget of witness-search states for both searches, so no input makes a check run for
   // ever; minimisation of a counterexample already found keeps its per-execution budget.
   const search = { ...o, totalBudget: o.totalBudget ?? { nodes: DEFAULT_TOTAL_SEARCH_BUDGET } };
+  // Levels searched before the deepest: level 0 (no fill or eviction: where most bugs show, found
+  // at its cost alone, with as few events as can be); none for a check that wants only the
+  // verdict (minimize: false, a fix search's proof: most likely ok, so level 0 is work for nothing).
+  const before = o.minimize === false ? 0 : 1;
   for (let events = 0; events <= maxEvents; events++) {
-    // Level 0 (no fill or eviction: where most bugs show, found at its cost alone) found nothing
-    // wrong: the deepest level next, which covers every level between.
-    if (events === 1 && maxEvents > 1 && o.deepestFirst !== false && complete?.verdict === 'ok') {
+    // The levels before found nothing wrong: the deepest level next, which covers every level between.
+    if (events === before && maxEvents > before && o.deepestFirst !== false && (before === 0 || complete?.verdict === 'ok')) {
       const d = exploreExhaustively(c, { ...search, maxEvents });
       states += d.states;
       if (d.counterexample && o.minimize === false) {
         return { verdict: 'bug', executions: executions + d.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: d.bound, states, randomExecutions: 0, seed, runs, cut: cut + d.cut, paths: 1, counterexample: d.counterexample };
       }
       if (!d.complete && o.exhaustiveOnly) {
-        return { verdict: 'inconclusive', executions: executions + d.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: complete!.bound, states, randomExecutions: 0, gaveUp: d.gaveUp, seed, runs, cut: cut + d.cut, paths: 1 };
+        return { verdict: 'inconclusive', executions: executions + d.executions, exhaustive: false, maxEvents, method: 'exhaustive', bound: complete?.bound ?? { events: -1, lines: [] }, states, randomExecutions: 0, gaveUp: d.gaveUp, seed, runs, cut: cut + d.cut, paths: 1 };
       }
       if (d.complete && d.verdict === 'ok') {
         executions += d.executions;
