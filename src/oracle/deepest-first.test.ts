@@ -51,3 +51,31 @@ describe('deepestFirst', () => {
     expect(summary(deepest)).toEqual(summary(levels));
   });
 });
+
+describe('a program too big for its deepest level', () => {
+  test('once one path\'s deepest level is cut, its other paths search the levels one by one: the same outcome, no cut deepest level searched again', async () => {
+    const { loadLitmus } = await import('../run/check-file.js');
+    const { checkCompiled } = await import('./check.js');
+    const file = new URL('../../scenarios/drivers/napi-rx-page-pool.litmus', import.meta.url);
+    const loaded = loadLitmus('napi.litmus', readFileSync(file, 'utf8'));
+    if ('kind' in loaded) throw new Error(loaded.message);
+    const paths = loaded.compiled.allPaths ?? [loaded.compiled];
+    expect(paths.length).toBeGreaterThan(1);
+    const o = { maxStates: 150 }; // level 0 fits on every path, level 2 on none
+    const all = checkPaths(paths, o);
+    expect(all.gaveUp).toBe('states');
+    // each path alone: deepest level first up to the first that is cut, the levels one by one after it
+    let cutAt = -1;
+    const alone = paths.map((c, i) => {
+      const r = checkCompiled(c, { ...o, deepestFirst: cutAt < 0 });
+      if (r.gaveUp && cutAt < 0) cutAt = i;
+      return r;
+    });
+    expect(cutAt).toBeGreaterThanOrEqual(0);
+    expect(cutAt).toBeLessThan(paths.length - 1); // a path comes after the cut one
+    expect(all.states).toBe(alone.reduce((n, r) => n + r.states, 0));
+    expect(all.states).toBeLessThan(paths.reduce((n, c) => n + checkCompiled(c, o).states, 0));
+    const levels = checkPaths(paths, { ...o, deepestFirst: false });
+    expect({ verdict: all.verdict, bound: all.bound }).toEqual({ verdict: levels.verdict, bound: levels.bound });
+  });
+});
