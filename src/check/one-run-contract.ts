@@ -17,6 +17,7 @@
 // actor finished (src/check/explore-contract.ts).
 
 import type { Compiled } from '../exec/compile.js';
+import type { Machine } from '../exec/machine.js';
 import { opId, type OpId } from '../exec/op-id.js';
 import type { Mapping } from '../kernel/mapping.js';
 import { newIdealMachine } from '../model/machines.js';
@@ -51,24 +52,10 @@ export function sameInEveryInterleaving(c: Compiled, group: readonly number[]): 
  * run did not finish, the walk would be cut first, or the findings of two actors need the walk's order.
  */
 export function contractByOneRun(c: Compiled, group: readonly number[], sink: Sink, budget: number, others = 0): { states: number; complete: true } | undefined {
-  const m = newIdealMachine(c);
-  const k = new ContractState();
   const met: Finding[] = [];
   const keep: Sink = (f) => met.push(f);
-  let states = 1;
-  for (let progress = true; progress; ) {
-    progress = false;
-    for (const a of group) {
-      for (;;) {
-        // The walk's step (src/check/explore-contract.ts): the actor's next op, unless it waits.
-        const j = m.pendingOp(a, 0);
-        if (j < 0 || m.blocked(a, j) || !m.run(a, 0)) break;
-        k.afterOp(c, a, j, undefined, keep, undefined, performedLength(m, a, j));
-        states++;
-        progress = true;
-      }
-    }
-  }
+  const { m, k, steps } = roundRobin(c, group, keep);
+  const states = 1 + steps;
   // The walk would see at least these states: over its budget it is cut, and says so.
   // A run cut at the loop bound (--unroll) is not one that performs every op: the walk decides.
   if (m.dead || !group.every((a) => m.done(a)) || states > budget) return undefined;
@@ -86,19 +73,29 @@ export function contractByOneRun(c: Compiled, group: readonly number[], sink: Si
  * pending allocations, as dma-debug counts every entry of the device.
  */
 export function pendingAtEnd(c: Compiled, group: readonly number[], made: ReadonlyMap<OpId, Mapping>): number {
+  return roundRobin(c, group, () => {}, made).k.pendingCount;
+}
+
+/**
+ * The group's actors in turn on the ideal machine, each as far as it goes before it waits (the
+ * walk's step, src/check/explore-contract.ts: the actor's next op, unless it waits), the contract
+ * told of every op: the machine, the contract state and the steps taken.
+ */
+function roundRobin(c: Compiled, group: readonly number[], sink: Sink, made?: ReadonlyMap<OpId, Mapping>): { m: Machine; k: ContractState; steps: number } {
   const m = newIdealMachine(c);
   const k = new ContractState();
-  const none: Sink = () => {};
+  let steps = 0;
   for (let progress = true; progress; ) {
     progress = false;
     for (const a of group) {
       for (;;) {
         const j = m.pendingOp(a, 0);
         if (j < 0 || m.blocked(a, j) || !m.run(a, 0)) break;
-        k.afterOp(c, a, j, made.get(opId(a, j)), none, undefined, performedLength(m, a, j));
+        k.afterOp(c, a, j, made?.get(opId(a, j)), sink, undefined, performedLength(m, a, j));
+        steps++;
         progress = true;
       }
     }
   }
-  return k.pendingCount;
+  return { m, k, steps };
 }
