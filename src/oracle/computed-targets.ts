@@ -138,7 +138,7 @@ export function computedTargets(c: Compiled, d: MappingDecisions): (ComputedTarg
       const w = ops[a][j];
       if (w.op !== 'wait_doorbell') continue;
       let rings = 0, ok = true;
-      ops.forEach((row, x) => row.forEach((op, i) => {
+      ops.forEach((row) => row.forEach((op, i) => {
         if (!('reg' in op) || op.reg !== w.reg || op.op === 'wait_doorbell' || op.op === 'readl' || op.op === 'read_reg') return;
         if (op.op !== 'writel' || op.relaxed) { ok = false; return; }
         rings++;
@@ -146,7 +146,7 @@ export function computedTargets(c: Compiled, d: MappingDecisions): (ComputedTarg
         const stored = before.findIndex((s) => s.op === 'store' && !s.offExpr && placed(s.buf).addr + s.off === L.phys && s.size === L.size);
         const alloc = before.findIndex((s) => s.op === 'dma_alloc_coherent' && s.buf === buf);
         const laterAlloc = row.findIndex((s, y) => y > stored && s.op === 'dma_alloc_coherent' && s.buf === buf);
-        if (stored < 0 || alloc > stored || laterAlloc >= 0 || x === a) ok = false;
+        if (stored < 0 || alloc > stored || laterAlloc >= 0) ok = false;
       }));
       if (ok && rings > 0) return true;
     }
