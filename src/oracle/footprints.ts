@@ -17,9 +17,11 @@ import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { accessRanges } from '../exec/access-ranges.js';
 import { leaves } from '../program/expr.js';
 import { computedTargets } from './computed-targets.js';
+import { independentGroups } from './value-groups.js';
 
-/** A set of resources as bits. */
-export type Bits = Uint32Array;
+import { intersects, type Bits } from './bits.js';
+
+export { intersects, type Bits };
 
 /**
  * How an op uses memory lines (CWG lines): which it reads or changes in the cache (either level),
@@ -90,10 +92,6 @@ export function footprints(c: Compiled): Footprints {
   return f;
 }
 
-export function intersects(a: Bits, b: Bits): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] & b[i]) return true;
-  return false;
-}
 
 /** No lines: shared by every op that touches none (never written to). */
 const NO_LINES: Set<number> = new Set();
@@ -378,32 +376,4 @@ function computeFootprints(c: Compiled): Footprints {
   for (const r of c.final) for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) finalLines.add(l);
   const actorBit = c.actors.map((_, a) => ids.get(`actor:${a}`)!);
   return { op, suffix, global: keyed.map((row) => row.map((k) => k === 'all')), lines, access: accessOf, suffixCache, suffixAny, suffixBypass, size, lineBit, actorBit, finalLines, groups: independentGroups(c, suffix, lineBit) };
-}
-
-/** Union-find over actors whose ops may touch a common resource, or a common final range. */
-function independentGroups(c: Compiled, suffix: Bits[][], lineBit: Map<number, number>): number[][] {
-  // A path program's assume can end the whole execution (another path covers it), and the other
-  // groups run in program order when one group's execution is judged: one group, so no group's
-  // bug is lost to another group's path failing in that order.
-  if (c.actors.some((a) => a.actor.ops.some((op) => op.op === 'assume'))) return [c.actors.map((_, a) => a)];
-  const parent = c.actors.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-  const all = c.actors.map((_, a) => suffix[a][0]);
-  for (let a = 0; a < all.length; a++) for (let b = a + 1; b < all.length; b++) if (intersects(all[a], all[b])) parent[find(a)] = find(b);
-  const cwg = c.platform.cwg;
-  for (const r of c.final) {
-    let first: number | undefined;
-    for (let l = r.buf.addr + r.off - ((r.buf.addr + r.off) % cwg); l < r.buf.addr + r.off + r.size; l += cwg) {
-      const bit = lineBit.get(l);
-      if (bit === undefined) continue;
-      for (let a = 0; a < all.length; a++) {
-        if (!(all[a][bit >> 5] & (1 << (bit & 31)))) continue;
-        if (first === undefined) first = a;
-        else parent[find(a)] = find(first);
-      }
-    }
-  }
-  const groups = new Map<number, number[]>();
-  c.actors.forEach((_, a) => groups.set(find(a), [...(groups.get(find(a)) ?? []), a]));
-  return [...groups.values()];
 }
