@@ -83,7 +83,7 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   let states = 0;
   let executions = 0;
   let cut = 0;
-  /** The deepest level, searched right after level 0 and not ok: a counterexample, cut short, or an execution it could not judge. */
+  /** The deepest level, searched after level 0 (first, for a verdict alone) and not ok: a counterexample, cut short, or an execution it could not judge. */
   let deepest: ExhaustiveResult | undefined;
   // One budget of witness-search states for both searches, so no input makes a check run for
   // ever; minimisation of a counterexample already found keeps its per-execution budget.
