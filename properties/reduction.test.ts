@@ -28,7 +28,6 @@ import { findingKey } from '../src/check/finding.js';
 import { independentGroups } from '../src/check/groups.js';
 import { exploreExhaustively, relevantLines } from '../src/oracle/exhaustive.js';
 import { computedTargets } from '../src/oracle/computed-targets.js';
-import { mappingDecisions } from '../src/oracle/mapping-decisions.js';
 import { footprints, type Footprints } from '../src/oracle/footprints.js';
 import { shareDifference } from './share-difference.js';
 import { makePlatform } from '../src/platform/platform.js';
@@ -203,7 +202,7 @@ describe('the reduced exhaustive and witness searches reach what the full ones r
       const loaded = loadLitmus('race.litmus', text);
       if ('kind' in loaded) throw new Error(`${loaded.line}:${loaded.col}: ${loaded.message}`);
       for (const c of loaded.compiled.allPaths ?? [loaded.compiled]) {
-        const t = computedTargets(c, mappingDecisions(c));
+        const t = computedTargets(c);
         if (t?.length) bounded.push(c.program.name);
         // the deepest level the full search finishes (every execution with fewer events too)
         const level = [2, 1, 0].find((events) => reductionDifference(c, events) !== 'unfinished');
@@ -218,7 +217,7 @@ describe('the reduced exhaustive and witness searches reach what the full ones r
       const loaded = loadLitmus('t.litmus', text);
       if ('kind' in loaded) throw new Error(loaded.message);
       const c = loaded.compiled.allPaths?.[0] ?? loaded.compiled;
-      const t = computedTargets(c, mappingDecisions(c))!;
+      const t = computedTargets(c)!;
       return t.flat().some((x) => x?.ranges.some((r) => r.phys === 0xa5a5a5a5));
     };
     expect(garbage(progs[3])).toBe(false);

@@ -13,7 +13,6 @@ import { describe, expect, test } from 'vitest';
 import { DEFAULT_CONTRACT_STATES, checkContract } from '../src/check/explore-contract.js';
 import { independentGroups } from '../src/check/groups.js';
 import { computedTargets } from '../src/oracle/computed-targets.js';
-import { mappingDecisions } from '../src/oracle/mapping-decisions.js';
 import { sameInEveryInterleaving } from '../src/check/one-run-contract.js';
 import { BUG_KINDS, bugScenarioArb, wellBehavedScenarioArb } from '../src/gen/bug-scenarios.js';
 import { buildCase } from '../src/selftest/targets.js';
@@ -61,7 +60,7 @@ function groupsLineByLine(c: Compiled): number[][] {
       if (op.op === 'dma_alloc_coherent') handleBytes.set(op.buf, [{ buf: op.buf, off: 0, size: c.layout.buffers.get(op.buf)!.size }]);
     }
   }
-  const computed = computedTargets(c, mappingDecisions(c));
+  const computed = computedTargets(c);
   c.actors.forEach((ca, a) => {
     for (const [j, op] of (ca.actor.ops as (CpuOp | DeviceOp)[]).entries()) {
       if (['writel', 'readl', 'wait_doorbell', 'set_reg', 'read_reg'].includes(op.op) && 'reg' in op) touch(a, `reg:${op.reg}`);

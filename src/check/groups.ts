@@ -6,7 +6,6 @@
 import type { Compiled } from '../exec/compile.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { computedTargets } from '../oracle/computed-targets.js';
-import { mappingDecisions } from '../oracle/mapping-decisions.js';
 
 const MMIO_OPS = new Set(['writel', 'readl', 'wait_doorbell', 'set_reg', 'read_reg']);
 
@@ -38,7 +37,7 @@ export function independentGroups(c: Compiled): number[][] {
   }
   // A device access at a computed bus address: what the values it can take reach
   // (src/oracle/computed-targets.ts), else every mapping.
-  const computed = computedTargets(c, mappingDecisions(c));
+  const computed = computedTargets(c);
   c.actors.forEach((ca, a) => {
     for (const [j, op] of (ca.actor.ops as (CpuOp | DeviceOp)[]).entries()) {
       // an MMIO register (a load's or a DMA read's `reg` is the thread's own register it sets)

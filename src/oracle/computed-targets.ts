@@ -22,7 +22,7 @@ import { initialMemory } from '../model/initial-memory.js';
 import type { Expr } from '../program/expr.js';
 import { possibleValues } from '../program/expr-values.js';
 import type { CpuOp, DeviceOp, Value } from '../program/types.js';
-import type { MappingDecisions } from './mapping-decisions.js';
+import { mappingDecisions, type MappingDecisions } from './mapping-decisions.js';
 
 /** The memory (CPU physical bytes) and the handles whose bus ranges a computed access may meet. */
 export interface ComputedTarget {
@@ -36,7 +36,15 @@ type Located = { phys: number; size: number };
  * Per actor and op, the targets of each device access at a computed bus address (undefined for
  * other ops), or undefined for the whole program when one of them cannot be bounded.
  */
-export function computedTargets(c: Compiled, d: MappingDecisions): (ComputedTarget | undefined)[][] | undefined {
+export function computedTargets(c: Compiled): (ComputedTarget | undefined)[][] | undefined {
+  // Asked by the value search's footprints and the contract walk's groups alike: worked out once.
+  if (!known.has(c)) known.set(c, targetsOf(c, mappingDecisions(c)));
+  return known.get(c);
+}
+
+const known = new WeakMap<Compiled, (ComputedTarget | undefined)[][] | undefined>();
+
+function targetsOf(c: Compiled, d: MappingDecisions): (ComputedTarget | undefined)[][] | undefined {
   const p = c.platform;
   if (p.iommu !== 'none' || p.restrictedPool || p.deviceCoherent || p.declaredCoherent || d.unsure || d.bailedOut) return undefined;
   const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);

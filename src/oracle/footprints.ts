@@ -113,7 +113,7 @@ function computeFootprints(c: Compiled): Footprints {
   const decisions = mappingDecisions(c);
   const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = decisions;
   // Where each device access at a computed bus address can land, when that is known (computed-targets.ts).
-  const computed = computedTargets(c, decisions);
+  const computed = computedTargets(c);
   const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
   const bounceLines = new Set<number>();
   for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
