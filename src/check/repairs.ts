@@ -10,13 +10,16 @@ import type { Pos } from '../litmus/litmus-error.js';
 import type { ParsedLitmus } from '../litmus/parse.js';
 import { printContext, printOp, type PrintContext } from '../litmus/print.js';
 import type { PlatformConfig } from '../platform/platform.js';
-import { DIRECTIONS, type CpuOp, type DeviceOp } from '../program/types.js';
+import { DIRECTIONS, type BarrierKind, type CpuOp, type DeviceOp } from '../program/types.js';
+import type { OpEdit } from './op-edit.js';
 import { SourceText, type Statement, type TextEdit } from './source-edit.js';
 
 export interface Repair {
   /** What to do, in kernel terms, with the line it is at. */
   title: string;
   edits: TextEdit[];
+  /** The same repair on the parsed program, where it is one op (src/check/op-edit.ts). */
+  op?: OpEdit;
 }
 
 /** One statement of a block: the ops it became (nested ones included) and where it is written. */
@@ -29,8 +32,8 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
   let ctx: PrintContext | undefined; // made for the first repair that prints a call (a barrier is literal text)
   const print = (op: CpuOp) => printOp('cpu', op, (ctx ??= printContext(p)));
   const out: Repair[] = [];
-  const add = (title: string, edits: (TextEdit | undefined)[] | undefined) => {
-    if (edits?.length && edits.every((e) => e)) out.push({ title, edits: edits as TextEdit[] });
+  const add = (title: string, edits: (TextEdit | undefined)[] | undefined, op?: OpEdit) => {
+    if (edits?.length && edits.every((e) => e)) out.push({ title, edits: edits as TextEdit[], ...(op ? { op } : {}) });
   };
   const stmtOf = (op: CpuOp): Statement | undefined => {
     const at = source.opPos.get(op);
@@ -84,7 +87,10 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
       for (const relaxed of ['writel_relaxed', 'readl_relaxed']) {
         if ((op.op === 'writel' || op.op === 'readl') && op.relaxed && relaxed.startsWith(op.op)) {
           const t = src.tokensIn(s, relaxed)[0];
-          if (t !== undefined) add(`use ${op.op}() instead of ${relaxed}() (line ${line(s)})`, [{ ...span(src, t), text: op.op }]);
+          if (t !== undefined) {
+            const { relaxed: _, ...ordered } = op;
+            add(`use ${op.op}() instead of ${relaxed}() (line ${line(s)})`, [{ ...span(src, t), text: op.op }], { replace: op, op: ordered });
+          }
         }
       }
       // A sync or unmap whose size or direction is not its mapping's (dma-debug checks both).
@@ -184,7 +190,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
           const family = barrier.startsWith('dma_') ? 'dma_' : barrier.startsWith('smp_') ? 'smp_' : '';
           const fits = [around[0]!.all.some(isRead) && 'rmb', around[0]!.all.some(isWrite) && 'wmb', 'mb'].filter((x): x is string => !!x);
           for (const [i, kind] of fits.map((f) => [['rmb', 'wmb', 'mb'].indexOf(f), `${family}${f}`] as const)) {
-            if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }] });
+            if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }], op: { replace: st.ops[0], op: { op: 'barrier', kind: kind as BarrierKind } } });
           }
         }
         // Barriers between the CPU's accesses to memory the device (or another CPU) observes: after
@@ -192,8 +198,8 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
         // branches on what was read).
         const prev = stmts.slice(0, k).reverse().find((x) => x.st.all.some(isAccess))?.st;
         if (!prev || !prev.all.some(isAccess) || !st.all.some(isAccess)) return;
-        const at = (kind: string) => ({ title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)] });
-        const push = (i: number, kind: string) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
+        const at = (kind: BarrierKind) => ({ title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)], op: { before: st.ops[0], op: { op: 'barrier' as const, kind } } });
+        const push = (i: number, kind: BarrierKind) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
         if (prev.all.some(isRead)) push(0, 'dma_rmb');
         if (prev.all.some(isWrite)) push(1, 'dma_wmb');
         push(2, 'dma_mb');

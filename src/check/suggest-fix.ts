@@ -2,7 +2,8 @@
 // over src/check/repairs.ts, one repair per round, each an edit of the user's own text. Every
 // candidate is the edited file parsed and checked again by the same searches `dmafuzz check`
 // runs (every path of its branches and loops), so what is suggested is exactly a file that was
-// re-checked, comments and all. A candidate on which an execution that went wrong before (the
+// re-checked, comments and all; a repair that is one op (a barrier) edits the parsed program
+// instead of parsing the text again (src/check/op-edit.ts: the same program). A candidate on which an execution that went wrong before (the
 // test's own counterexample, or one that refused an earlier candidate) still goes wrong is refused
 // by replaying it (src/check/known-counterexamples.ts); only the others are searched, and only a
 // full search can make a candidate the fix.
@@ -22,6 +23,7 @@ import { DEFAULT_TOTAL_SEARCH_BUDGET } from '../oracle/oracle.js';
 import type { Program } from '../program/types.js';
 import type { Budget } from '../search/budget.js';
 import { checkContract } from './explore-contract.js';
+import { applyOpEdit, type OpEdit } from './op-edit.js';
 import { PathMemo } from './path-memo.js';
 import { candidateRepairs, type Repair } from './repairs.js';
 import { applyEdits } from './source-edit.js';
@@ -118,7 +120,8 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
   // A candidate edits one statement: the paths it leaves alone are checked once for the whole search.
   if (!o.memo) o = { ...o, memo: new PathMemo() };
   const spent = () => work.states <= 0 || work.nodes <= 0;
-  type Loaded = { parsed: ParsedLitmus; paths: readonly Compiled[] } | undefined;
+  /** `edited`: the program is the last text's with an op edit, its source map still that text's. */
+  type Loaded = { parsed: ParsedLitmus; paths: readonly Compiled[]; edited?: true } | undefined;
   // The texts scored this round: the next round starts from one of them (parsing is pure).
   const loaded = new Map<string, Loaded>();
   const load = (t: string): Loaded => {
@@ -135,17 +138,29 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     loaded.set(t, l);
     return l;
   };
+  /**
+   * A candidate that is one op edit of `from`: its program made from `from`'s, not parsed
+   * (src/check/op-edit.ts). The source map stays `from`'s: only a compile error's position reads
+   * it, and a candidate that does not compile is refused whatever the position says.
+   */
+  const loadEdited = (t: string, from: NonNullable<Loaded>, edit: OpEdit): Loaded => {
+    if (loaded.has(t)) return loaded.get(t);
+    const program = !from.edited ? applyOpEdit(from.parsed.program, edit) : undefined;
+    if (!program) return load(t);
+    const parsed = { ...from.parsed, program };
+    const paths = compileText(parsed);
+    const l: Loaded = paths && { parsed, paths, edited: true };
+    loaded.set(t, l);
+    return l;
+  };
   if (given) {
     // the caller parsed (and maybe compiled) the text already
     const paths = given.paths ?? compileText(given.parsed);
     loaded.set(text, paths && { parsed: given.parsed, paths });
   }
-  const score = (t: string, cap: number): number => {
-    const l = load(t);
-    return l ? brokenness(l.paths, o, cap, work) : Infinity;
-  };
+  const score = (l: Loaded, cap: number): number => (l ? brokenness(l.paths, o, cap, work) : Infinity);
   let current = text;
-  let currentScore = score(text, Infinity);
+  let currentScore = score(load(text), Infinity);
   const seen = new Set([text]);
   const steps: string[] = [];
   for (let round = 0; round < (o.maxRepairs ?? DEFAULT_MAX_REPAIRS) && currentScore > 0; round++) {
@@ -167,7 +182,7 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
       if (spent()) { end.spent = true; return undefined; }
       end.tried++;
       const cutBefore = o.memo!.proofsCut;
-      const s = score(patched, best?.score ?? currentScore);
+      const s = score(r.op ? loadEdited(patched, l, r.op) : load(patched), best?.score ?? currentScore);
       // Its re-check ran out of states before covering its bound: no repair of a test this size
       // can be proved, and each would cost as much again.
       if (o.memo!.proofsCut > cutBefore) { end.cut = r.title; return undefined; }
@@ -178,7 +193,8 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
     steps.push(best.title);
     current = best.text;
     currentScore = best.score;
-    for (const t of loaded.keys()) if (t !== current) loaded.delete(t);
+    // the next round's repairs are found in current's own parse
+    for (const [t, l] of loaded) if (t !== current || l?.edited) loaded.delete(t);
   }
   return currentScore === 0 ? { steps, text: current } : undefined;
 }
