@@ -6,11 +6,12 @@
 import type { Direction } from '../program/types.js';
 import { hex } from '../exec/values.js';
 import { ARCH_DMA_MINALIGN } from '../kernel/layout.js';
+import { ByteRuns } from './byte-runs.js';
 import type { Finding } from './finding.js';
 
 const DEVICE = 0, CPU = 1, CPU_WROTE = 2;
 
-export interface OwnedSegment { phys: number; size: number; bounced: boolean; state: Uint8Array }
+export interface OwnedSegment { phys: number; size: number; bounced: boolean; state: ByteRuns }
 /** sg: a scatterlist (its CPU hand-over is dma_sync_sg_for_cpu()), mapped with `entries` entries (nents). */
 export interface Owned { handle: string; dir: Direction; segments: OwnedSegment[]; sg?: { entries: number } }
 
@@ -24,19 +25,19 @@ export class Ownership {
 
   clone(): Ownership {
     const o = new Ownership();
-    o.live = this.live.map((m) => ({ ...m, segments: m.segments.map((s) => ({ ...s, state: s.state.slice() })) }));
+    o.live = this.live.map((m) => ({ ...m, segments: m.segments.map((s) => ({ ...s, state: s.state.clone() })) }));
     return o;
   }
 
   /** The state of every live byte, run-length encoded: a 4 KiB buffer in one state is a few characters. */
   key(): string {
-    return this.live.map((m) => `${m.handle}:${m.segments.map((s) => runs(s.state)).join('/')}`).join(',');
+    return this.live.map((m) => `${m.handle}:${m.segments.map((s) => s.state.key()).join('/')}`).join(',');
   }
 
   /** `sgEntries`: a scatterlist's nents (its segments may be fewer: dma-iommu merges). */
   map(handle: string, dir: Direction, segments: { phys: number; size: number; bounced: boolean }[], sgEntries?: number): void {
     this.unmap(handle);
-    this.live.push({ handle, dir, segments: segments.map((s) => ({ ...s, state: new Uint8Array(s.size) })), ...(sgEntries !== undefined ? { sg: { entries: sgEntries } } : {}) });
+    this.live.push({ handle, dir, segments: segments.map((s) => ({ ...s, state: ByteRuns.of(s.size, DEVICE) })), ...(sgEntries !== undefined ? { sg: { entries: sgEntries } } : {}) });
   }
 
   unmap(handle: string): void {
@@ -54,7 +55,7 @@ export class Ownership {
     const segs = segment === 'all' ? m.segments : [m.segments[segment]].filter(Boolean);
     for (const s of segs) {
       const lo = segment === 'all' ? 0 : Math.max(0, off), hi = segment === 'all' ? s.size : Math.min(s.size, off + size);
-      for (let i = lo; i < hi; i++) s.state[i] = toCpu ? CPU : DEVICE;
+      s.state.fill(lo, hi, toCpu ? CPU : DEVICE);
     }
   }
 
@@ -65,8 +66,7 @@ export class Ownership {
         const lo = Math.max(phys, s.phys), hi = Math.min(phys + size, s.phys + s.size);
         if (lo >= hi) continue;
         const range = `${hex(lo)}..${hex(hi - 1)}`;
-        let deviceOwned = false;
-        for (let i = lo - s.phys; i < hi - s.phys; i++) if (s.state[i] === DEVICE) deviceOwned = true;
+        const deviceOwned = s.state.has(lo - s.phys, hi - s.phys, DEVICE);
         if (store && m.dir === 'DMA_FROM_DEVICE') {
           report({ severity: 'error', rule: 'ownership/cpu-writes-from-device', source: API_RST, handle: m.handle,
             message: `CPU writes ${range}, mapped DMA_FROM_DEVICE as ${m.handle}: that memory is read-only for the driver while mapped ("If the driver needs to write to it at any point, it should be DMA_BIDIRECTIONAL")` });
@@ -80,7 +80,7 @@ export class Ownership {
           report({ severity: 'error', rule: 'ownership/cpu-reads-device-owned', source: API_RST, handle: m.handle,
             message: `CPU reads ${range} while the device owns it (mapped ${m.dir} as ${m.handle}): call ${m.sg ? 'dma_sync_sg_for_cpu() or dma_unmap_sg()' : 'dma_sync_single_for_cpu() or dma_unmap_*()'} before reading what the device wrote` });
         }
-        if (store && m.dir !== 'DMA_FROM_DEVICE') for (let i = lo - s.phys; i < hi - s.phys; i++) s.state[i] = CPU_WROTE;
+        if (store && m.dir !== 'DMA_FROM_DEVICE') s.state.fill(lo - s.phys, hi - s.phys, CPU_WROTE);
       }
     }
   }
@@ -136,26 +136,11 @@ export class Ownership {
       report({ severity: 'error', rule: 'ownership/device-writes-to-device-mapping', source: API_RST, handle,
         message: `the device ${what}, mapped DMA_TO_DEVICE ("If the device may write to it at any point, it should be DMA_BIDIRECTIONAL")` });
     }
-    let unsynced = false;
-    for (let i = off; i < off + size; i++) {
-      if (s.state[i] === CPU_WROTE) unsynced = true;
-      s.state[i] = DEVICE; // the CPU handed the bytes back (howto: no sync_for_device needed if it only read)
-    }
+    const unsynced = s.state.has(off, off + size, CPU_WROTE);
+    s.state.fill(off, off + size, DEVICE); // the CPU handed the bytes back (howto: no sync_for_device needed if it only read)
     if (unsynced) {
       report({ severity: 'error', rule: 'ownership/device-sees-unsynced-cpu-write', source: API_RST, handle,
         message: `the device ${what} after the CPU wrote them without dma_sync_single_for_device() ("DMA_TO_DEVICE synchronisation must be done after the last modification of the memory region by the software and before it is handed off to the device")` });
     }
   }
-}
-
-/** "state*count" runs of a byte array. */
-function runs(state: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < state.length; ) {
-    let j = i + 1;
-    while (j < state.length && state[j] === state[i]) j++;
-    out += `${state[i]}*${j - i} `;
-    i = j;
-  }
-  return out;
 }
