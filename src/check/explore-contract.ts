@@ -7,6 +7,12 @@
 // findings, so each group of connected actors is explored on its own. A group whose only DMA API
 // call is dma_alloc_coherent() (the small ordering tests) reports the same in every interleaving:
 // one execution that finishes every actor decides it (src/check/one-run-contract.ts).
+// Within a group, partial-order reduction (src/oracle/persistent.ts, the value search's
+// footprints): a finding at an op depends only on what that op touches, so every execution that
+// is equivalent up to the order of ops that touch nothing in common meets it the same; a cut at
+// --unroll conflicts with every op (cutsConflict). Path by path, an op another actor performs
+// before a branch's assume fails may go unmet, but it is met on the path where that assume holds:
+// the test's findings, its paths' together, are the full walk's (properties/contract-reduction.test.ts).
 // Its own exploration on the engine, not an observer of the value check's: that one stops at its
 // first counterexample, merges states by the arm64 machine alone, runs CPU ops out of program
 // order and repeats every interleaving per level of cache events (docs/contract.md, with numbers).
@@ -20,6 +26,8 @@ import type { Mapping } from '../kernel/mapping.js';
 import { newIdealMachine, newModelMachine } from '../model/machines.js';
 import { mappingOf } from '../model/arm64-view.js';
 import { explore } from '../search/explore.js';
+import { footprints, type Footprints } from '../oracle/footprints.js';
+import { closedSets } from '../oracle/persistent.js';
 import { stateKey as machineStateKey } from '../oracle/state-key.js';
 import { checkBarrierContract } from './barrier-contract.js';
 import { ContractState, leavesStateAlone, performedLength } from './contract.js';
@@ -44,6 +52,10 @@ export interface ContractOptions {
   walkAll?: boolean;
   /** Test hook: copy the contract state at every step, even where the op leaves it alone. */
   copyAlways?: boolean;
+  /** Test hook: walk every interleaving, without the partial-order reduction (default true). */
+  reduce?: boolean;
+  /** Test hook: the footprints the reduction goes by (default: footprints(c)). */
+  footprints?: Footprints;
 }
 
 export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, o: ContractOptions = {}): ContractResult {
@@ -64,7 +76,7 @@ export function checkContract(c: Compiled, maxStates = DEFAULT_CONTRACT_STATES, 
     const same = o.walkAll ? undefined : sameInEveryInterleaving(c, group);
     const others = total - leaves[g];
     const r = same === 'nothing' ? { states: 0, complete: true }
-      : (same && contractByOneRun(c, group, sink, maxStates - states, others)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same', !!o.copyAlways, others);
+      : (same && contractByOneRun(c, group, sink, maxStates - states, others)) ?? exploreGroup(c, group, made, sink, maxStates - states, same === 'same', !!o.copyAlways, others, o.reduce ?? true ? cutsConflict(c, o.footprints ?? footprints(c)) : undefined);
     states += r.states;
     if (!r.complete) {
       complete = false;
@@ -83,13 +95,21 @@ interface Node { m: Machine; k: ContractState; out?: boolean; /** k.key(), once 
  * so the walk stops at its first state where every actor finished: the path there performed
  * every op, and what the walk met up to there is all it would meet.
  */
-function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean, copyAlways: boolean, others: number): { states: number; complete: boolean } {
+function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Mapping>, sink: (f: Finding) => void, budget: number, untilDone: boolean, copyAlways: boolean, others: number, f: Footprints | undefined): { states: number; complete: boolean } {
   const alone = c.actors.map((ca, a) => ca.actor.ops.map((_, j) => !copyAlways && leavesStateAlone(c, a, j)));
   // Every step of a state is taken, and its findings met, before any is explored; the last one
-  // taken is explored first (the order findings are reported in).
-  const successors = ({ m, k, kk }: Node): Node[] => {
+  // taken is explored first (the order findings are reported in). With the reduction, only the
+  // steps of the first closed set of actors that can move (src/oracle/persistent.ts).
+  const successors = (n: Node): Node[] => {
+    for (const set of f ? closedSets(c, n.m, group, f) : [group]) {
+      const out = steps(n, set);
+      if (out.length) return out;
+    }
+    return [];
+  };
+  const steps = ({ m, k, kk }: Node, actors: readonly number[]): Node[] => {
     const out: Node[] = [];
-    for (const a of group) {
+    for (const a of actors) {
       const j = m.pendingOp(a, 0);
       if (j < 0 || m.blocked(a, j)) continue;
       const next = m.clone();
@@ -123,6 +143,21 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
   });
   // The state that went over the budget was never walked: not counted.
   return { states: r.outcome === 'cut' ? r.states - 1 : r.states, complete: r.outcome !== 'cut' };
+}
+
+/**
+ * The footprints the walk's reduction goes by: the value search's, with each cut (the assume that
+ * ends a path past --unroll) conflicting with every op. A cut ends the whole execution, so an op
+ * of another actor that the full walk performs before it, meeting a finding there, must not be
+ * put after it: no path goes on past a cut to meet that finding later.
+ */
+function cutsConflict(c: Compiled, f: Footprints): Footprints {
+  const cuts = c.actors.map((ca) => ca.actor.ops.map((op) => op.op === 'assume' && !!op.cut));
+  if (!cuts.some((row) => row.includes(true))) return f;
+  const all = new Uint32Array(f.op[0]?.[0]?.length ?? Math.ceil(f.size / 32)).fill(0xffffffff);
+  const op = f.op.map((row, a) => row.map((b, j) => (cuts[a][j] ? all : b)));
+  const suffix = f.suffix.map((row, a) => (cuts[a].includes(true) ? row.map((b, i) => (cuts[a].slice(i).includes(true) ? all : b)) : row));
+  return { ...f, op, suffix };
 }
 
 /**
