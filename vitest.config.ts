@@ -6,7 +6,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // none are: on a clean checkout (CI) the 25-line property of every bug class would start last.
 const LONGEST = [
   'tests/cli-fuzz-files.test.ts', 'properties/bug-classes-fuzzed.test.ts', 'tests/fix-suggestions.test.ts',
-  'properties/reduction.test.ts', 'tests/report-formats.test.ts', 'properties/well-behaved.test.ts',
+  'properties/reduction.test.ts', 'properties/contract-reduction.test.ts', 'tests/report-formats.test.ts', 'properties/well-behaved.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
