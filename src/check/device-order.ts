@@ -69,7 +69,7 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
     const reads = ops.findIndex((op, i) => i > first && op.op === 'dma_read' && overlaps(devRange(op) ?? [0, 0], payload));
     if (reads < 0) continue;
     if (later.op !== 'writel') {
-      const bell = doorbellAfter(cpu, f.op, ops.slice(0, first));
+      const bell = doorbellAfter(cpu, f.op, ops.slice(0, first)) ?? polledAfter(c, f.actor, cpu, f.op, ops.slice(0, first));
       if (bell) { ordered = `${d.actor.name} looks only after ${bell}, which orders both stores`; continue; }
     }
     const what = later.op === 'writel' ? `waits for the doorbell ${later.reg}` : `reads ${name(later)} (its op ${first + 1})`;
@@ -110,4 +110,60 @@ function doorbellAfter(cpu: readonly CpuOp[], j: number, before: readonly Device
     if (orders) return `the doorbell writel(${w.value}, ${w.reg})`;
   }
   return undefined;
+}
+
+const STORE_BARRIERS = ['wmb', 'dma_wmb', 'mb', 'dma_mb'];
+
+/**
+ * A descriptor word the device polls for before looking, which only this CPU writes, and only
+ * after op j behind a store barrier: the device sees the polled value only after both stores
+ * (memory-barriers.txt, dma_wmb(): the device sees the ownership field last). stmmac sets the OWN
+ * bit of every descriptor of a frame, and that of the first one last, behind one dma_wmb()
+ * (dwmac4_rd_prepare_tx_desc()): the device polls the first before it reads the others. The
+ * polled value cannot be the word's before the CPU stores it: the memory is dma_alloc_coherent()'s,
+ * zeroed, and the value is neither 0 nor the garbage a fresh coherent page holds.
+ */
+function polledAfter(c: Compiled, actor: string, cpu: readonly CpuOp[], j: number, before: readonly DeviceOp[]): string | undefined {
+  for (const p of before) {
+    if (p.op !== 'dma_poll' || p.addr || p.entry) continue;
+    const b = c.layout.buffers.get(p.handle);
+    if (!b || b.kind !== 'coherent' || p.value === 0n || p.value === garbage(p.size)) continue;
+    if (!cpu.some((op) => op.op === 'dma_alloc_coherent' && op.buf === p.handle)) continue;
+    const word: Range = [b.addr + p.off, b.addr + p.off + p.size];
+    const at = (op: CpuOp | DeviceOp): Range | undefined => {
+      if ('buf' in op && 'off' in op && 'size' in op && !('offExpr' in op && op.offExpr)) {
+        const x = c.layout.buffers.get(op.buf);
+        return x ? [x.addr + op.off, x.addr + op.off + op.size] : undefined;
+      }
+      return undefined;
+    };
+    const devAt = (op: DeviceOp): Range | undefined => (op.op === 'dma_write' && !op.addr && op.handle === p.handle && !op.entry ? [b.addr + op.off, b.addr + op.off + op.size] : undefined);
+    // Nobody else writes the word: another CPU, a device, or this CPU at an address it computed.
+    const othersWrite = c.actors.some((a) => a.actor.name !== actor && (a.actor.ops as (CpuOp | DeviceOp)[]).some((op) => {
+      if (!writes(op)) return false;
+      const r = op.op === 'dma_write' ? (op.addr || op.handle === p.handle ? devAt(op) : [0, 0] as Range) : at(op);
+      return !r || overlaps(r, word);
+    }));
+    if (othersWrite || cpu.some((op) => writes(op) && !at(op) && 'buf' in op && op.buf === p.handle)) continue;
+    // This CPU's stores that may put the polled value there (a store of another value only keeps the device waiting).
+    const stores = cpu.map((op, i) => ({ op, i })).filter(({ op }) => {
+      const r = writes(op) ? at(op) : undefined;
+      if (!r || !overlaps(r, word)) return false;
+      return op.op !== 'store' || r[0] !== word[0] || r[1] !== word[1] || !!op.valueExpr || !!op.values || op.value === p.value;
+    });
+    if (!stores.length || stores.some(({ i }) => i <= j)) continue;
+    if (stores.every(({ i }) => cpu.slice(j + 1, i).some((x) => x.op === 'barrier' && STORE_BARRIERS.includes(x.kind)))) {
+      return `it polls ${p.handle} + ${p.off} for ${p.value}, which the CPU stores only after a store barrier that follows both`;
+    }
+  }
+  return undefined;
+}
+
+const writes = (op: CpuOp | DeviceOp) => op.op === 'store' || op.op === 'rmw' || op.op === 'dma_write';
+
+/** A fresh coherent page's garbage (src/program/types.ts BufferDecl.init: 0xa5 bytes), as a value of `size` bytes. */
+function garbage(size: number): bigint {
+  let v = 0n;
+  for (let k = 0; k < size; k++) v = (v << 8n) | 0xa5n;
+  return v;
 }
