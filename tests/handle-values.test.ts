@@ -73,9 +73,37 @@ device dev { wait_doorbell(CTRL, 1); r = read_reg(ADDR); }
     expect(run('').verdict).toBe('ok');
     // 0x1040 is buf's own address: the bounce slot's differs, so a plain number would differ too.
     expect(run('writel(0x1040, ADDR);').verdict).toBe('ok');
-    const overwritten = run('writel(h, ADDR);\n  writel(lower_32_bits(h) + 1, ADDR);');
+    // Past the 32 mapped bytes: a number, not an address in h.
+    const overwritten = run('writel(h, ADDR);\n  writel(lower_32_bits(h) + 64, ADDR);');
     expect(overwritten.verdict).toBe('bug');
     expect(overwritten.counterexample!.result.diff[0].model).not.toMatch(/h/);
+  });
+
+  test('lower_32_bits(h) + off, an offset into the mapping (8250_dma: tx_addr + xmit->tail): lower_32_bits(h + off) on every platform', () => {
+    const text = (addr: string, first = true) => `DMA handle-plus-offset
+{ page buf[4096]; mmio SAR; mmio CHEN; }
+cpu tx {
+  h = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+  if (dma_mapping_error(dev, h)) return;
+  ${first ? `writel(${addr}, SAR);
+  writel(1, CHEN);` : `writel(1, CHEN);
+  writel(${addr}, SAR);`}
+}
+device dmac { wait_doorbell(CHEN, 1); t = read_reg(SAR); x = dma_read(t, 4); }
+`;
+    const run = (t: string, platform: Partial<PlatformConfig>) => {
+      const p = parseLitmus(t).program;
+      return checkAllPaths(compilePaths(p, makePlatform({ ...p.platform, ...platform }))[0]);
+    };
+    // Where the bus address is not the physical one, the two runs hold different numbers there.
+    for (const platform of [{}, { iommu: 'strict' }, { swiotlb: 'force' }, { highRam: true }] as Partial<PlatformConfig>[]) {
+      for (const addr of ['lower_32_bits(h) + 16', '(u32)h + 16', 'lower_32_bits(h + 16)']) {
+        expect(run(text(addr), platform).verdict, `${addr} on ${JSON.stringify(platform)}`).toBe('ok');
+      }
+    }
+    // The doorbell before the address: the device can read the register before it holds h + 16,
+    // and behind an SMMU its read of that address faults.
+    expect(run(text('lower_32_bits(h) + 16', false), { iommu: 'strict' }).verdict).toBe('bug');
   });
 });
 

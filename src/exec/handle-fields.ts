@@ -69,11 +69,27 @@ export function handleOf(e: Expr, v: Value, at: {
       case 'bin': {
         const half = x.r.k === 'num' && ((x.op === '&' && x.r.v === 0xffffffffn) || (x.op === '>>' && x.r.v === 32n)) ? whole(x.l) : undefined;
         if (half) return { ...half, part: x.op === '&' ? 'lo' : 'hi' };
+        const lo = x.op === '+' ? (loPlus(x.l, x.r, x) ?? loPlus(x.r, x.l, x)) : undefined;
+        if (lo) return lo;
         const base = whole(x.l) ?? whole(x.r);
         return base && handleValueIn(base, value ?? at.evaluate(x));
       }
       default: return undefined;
     }
+  };
+  /**
+   * `lower_32_bits(h) + off` (8250_dma's `tx_addr + xmit->tail` into a 32-bit register) is
+   * lower_32_bits(h + off) while the sum stays within 32 bits: the driver's offset into its
+   * mapping, as `h + off` stored in a u32 field is. A carry out of bit 31 is a plain number.
+   */
+  const loPlus = (half: Expr, other: Expr, sum: Expr): HandleValue | undefined => {
+    const h = sym(half);
+    if (h?.part !== 'lo' || sym(other)) return undefined;
+    const lo = (sum === e ? v : at.evaluate(sum));
+    if (lo > 0xffffffffn) return undefined;
+    const addr = ((BigInt(h.bus) + h.off) & ~0xffffffffn) + lo;
+    const inside = handleValueIn(h, addr);
+    return inside && { ...inside, part: 'lo' };
   };
   return sym(e, v);
 }
