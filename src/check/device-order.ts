@@ -44,7 +44,7 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
       if (s >= 0) {
         const irq = interruptAfter(c, cpu, f.related!.op, d, s);
         if (irq) return { unseen: irq };
-        return { witness: `${d.actor.name} writes ${name(later)} (its op ${p + 1}) and then the status ${name(earlier)} (its op ${s + 1}); with nothing between the CPU's two loads, the CPU can load ${name(later)} before the status and see the value from before the device wrote it` };
+        return { witness: `${d.actor.name} writes ${name(later)} (its op ${p + 1}) and then the status ${name(earlier)} (its op ${s + 1}); with ${between(cpu, f.related!.op, f.op, 'loads')}, the CPU can load ${name(later)} before the status and see the value from before the device wrote it` };
       }
     }
     return { unseen: `no device writes ${name(later)} before the status word ${name(earlier)}, so no load order can see a stale value` };
@@ -73,7 +73,7 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
       if (bell) { ordered = `${d.actor.name} looks only after ${bell}, which orders both stores`; continue; }
     }
     const what = later.op === 'writel' ? `waits for the doorbell ${later.reg}` : `reads ${name(later)} (its op ${first + 1})`;
-    return { witness: `${d.actor.name} ${what} and then reads ${name(earlier)} (its op ${reads + 1}); with nothing ordering the CPU's two stores, it can see the new ${later.op === 'writel' ? 'doorbell' : 'ownership word'} and the old ${name(earlier)}` };
+    return { witness: `${d.actor.name} ${what} and then reads ${name(earlier)} (its op ${reads + 1}); with ${between(cpu, f.related!.op, f.op, 'stores')}, it can see the new ${later.op === 'writel' ? 'doorbell' : 'ownership word'} and the old ${name(earlier)}` };
   }
   return ordered ? { ordered } : { unseen: `no device reads ${name(earlier)} after ${later.op === 'writel' ? 'the doorbell' : `it reads ${name(later)}`}` };
 }
@@ -113,6 +113,16 @@ function doorbellAfter(cpu: readonly CpuOp[], j: number, before: readonly Device
 }
 
 const STORE_BARRIERS = ['wmb', 'dma_wmb', 'mb', 'dma_mb'];
+
+/**
+ * What stands between the CPU's two accesses, for a witness: nothing, or only barriers of the
+ * smp_*() family, which order them for other CPUs (dmb ish*, the inner-shareable domain) and not
+ * for a device (memory-barriers.txt: "the dma_*() barriers ... for consistent memory").
+ */
+function between(cpu: readonly CpuOp[], from: number, to: number, what: 'loads' | 'stores'): string {
+  const smp = [...new Set(cpu.slice(from + 1, to).flatMap((op) => (op.op === 'barrier' && op.kind.startsWith('smp_') ? [`${op.kind}()`] : [])))];
+  return smp.length ? `only ${smp.join(' and ')} between the CPU's two ${what}, which order${smp.length === 1 ? 's' : ''} them for other CPUs and not for the device` : `nothing ${what === 'stores' ? 'ordering' : 'between'} the CPU's two ${what}`;
+}
 
 /**
  * A descriptor word the device polls for before looking, which only this CPU writes, and only

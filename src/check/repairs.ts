@@ -65,6 +65,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
   };
 
   const cpus = p.actors.filter((a) => a.kind === 'cpu');
+  const devices = p.actors.some((a) => a.kind === 'device');
   const barriers: Repair[][] = [[], [], [], []]; // dma_rmb, dma_wmb, dma_mb, smp_mb: after the edits of single statements
   for (const a of cpus) {
     const flat: CpuOp[] = [];
@@ -189,7 +190,10 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
         if (barrier && around.every((x) => x?.all.some(isAccess))) {
           const family = barrier.startsWith('dma_') ? 'dma_' : barrier.startsWith('smp_') ? 'smp_' : '';
           const fits = [around[0]!.all.some(isRead) && 'rmb', around[0]!.all.some(isWrite) && 'wmb', 'mb'].filter((x): x is string => !!x);
-          for (const [i, kind] of fits.map((f) => [['rmb', 'wmb', 'mb'].indexOf(f), `${family}${f}`] as const)) {
+          // An smp_*() barrier where a device reads or writes: its dma_*() counterpart orders the
+          // accesses for the device too (memory-barriers.txt, "the dma_*() barriers").
+          const families = family === 'smp_' && devices ? ['smp_', 'dma_'] : [family];
+          for (const [i, kind] of families.flatMap((fam) => fits.map((f) => [['rmb', 'wmb', 'mb'].indexOf(f), `${fam}${f}`] as const))) {
             if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }], op: { replace: st.ops[0], op: { op: 'barrier', kind: kind as BarrierKind } } });
           }
         }
@@ -201,7 +205,9 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
         const at = (kind: BarrierKind) => ({ title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)], op: { before: st.ops[0], op: { op: 'barrier' as const, kind } } });
         const push = (i: number, kind: BarrierKind) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
         if (prev.all.some(isRead)) push(0, 'dma_rmb');
-        if (prev.all.some(isWrite)) push(1, 'dma_wmb');
+        // A store barrier orders every earlier store: one in the block (a read-modify-write of
+        // the OWN word between them, tx-own-bit-rmw) still needs it before the ownership store.
+        if (stmts.slice(0, k).some((x) => x.st.all.some(isWrite))) push(1, 'dma_wmb');
         push(2, 'dma_mb');
         if (cpus.length > 1) push(3, 'smp_mb');
       });

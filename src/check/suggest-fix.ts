@@ -109,6 +109,32 @@ function judgedErrors(findings: readonly Finding[], path: Compiled): number {
   return unjudged + cheap.filter((f) => f.severity === 'error').length;
 }
 
+/**
+ * The repairs, those that insert right before an op an error finding points at first (the
+ * ownership store a barrier finding names: where stmmac, xHCI's queue_trb() and memory-barriers.txt
+ * put the dma_wmb()), the rest in their order. Else the first barrier that makes the test check ok
+ * could go a statement earlier, leaving a field the test never reads unordered.
+ */
+function atFindingsFirst(repairs: readonly Repair[], paths: readonly Compiled[], o: FixOptions): Repair[] {
+  const flagged = new Set<unknown>();
+  for (const c of paths) {
+    for (const f of (o.memo ? o.memo.contract(c, o.maxStates) : checkContract(c, o.maxStates)).findings) {
+      if (f.severity !== 'error') continue;
+      const a = c.actorIndex.get(f.actor);
+      if (a === undefined) continue;
+      const at = (j: number) => (c.path ? c.path.threads[a].from[j] : c.actors[a].actor.ops[j]);
+      flagged.add(at(f.op));
+      // the barrier right before it, of the wrong kind (smp_wmb() before a doorbell), or the read
+      // of its read-modify-write (`desc->ctrl |= OWN`: dma_wmb() goes before the whole statement)
+      const op = c.actors[a].actor.ops[f.op], before = f.op > 0 ? c.actors[a].actor.ops[f.op - 1] : undefined;
+      if (before?.op === 'barrier' || (before?.op === 'load' && op.op === 'store' && before.buf === op.buf && before.off === op.off)) flagged.add(at(f.op - 1));
+    }
+  }
+  // the flagged op or the barrier before it replaced (writel() for writel_relaxed()), then a barrier inserted before it
+  const rank = (r: Repair) => (!r.op ? 2 : 'replace' in r.op ? (flagged.has(r.op.replace) ? 0 : 2) : flagged.has(r.op.before) ? 1 : 2);
+  return [0, 1, 2].flatMap((k) => repairs.filter((r) => rank(r) === k));
+}
+
 /** Why a search found nothing, for FixOutcome.noFix. `cut`: the repair whose re-check ran out of states. */
 interface SearchEnd { tried: number; spent: boolean; cut?: string }
 
@@ -175,7 +201,7 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
       if (e instanceof LitmusError) return undefined;
       throw e;
     }
-    for (const r of repairs) {
+    for (const r of atFindingsFirst(repairs, l.paths, o)) {
       const patched = applyEdits(current, r.edits);
       if (patched === undefined || seen.has(patched)) continue;
       seen.add(patched);
