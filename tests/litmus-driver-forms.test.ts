@@ -267,3 +267,13 @@ describe('a static function with an enum dma_data_direction parameter', () => {
     expect(() => prog(T('  do_map(DMA_TO_DEVICE, 64);', 'static void do_map(enum dma_data_direction dir, int len) {\n  dir = DMA_FROM_DEVICE;\n}\n'))).toThrow(/^DMA_TO_DEVICE is a constant \(a static function's direction parameter is the constant it was called with\): assign a local direction variable instead$/);
   });
 });
+
+describe('a field of memory stepped as a statement (the hunt: `dev->stats.rx_packets++;`)', () => {
+  const text = (body: string) => `DMA t\nstruct stats { u64 tx_packets; u32 drops; };\n{ kmalloc struct stats st[2]; }\ncpu c {\n${body}\n}\n`;
+  test('st->field++; and st[i].field--; are the field += 1 and -= 1', () => {
+    same(text('  st->tx_packets++;\n  st[1].drops--;'), text('  st->tx_packets += 1;\n  st[1].drops -= 1;'));
+  });
+  test('a step inside an expression is still refused, in one line', () => {
+    expect(() => prog(text('  x = st->drops++;'))).toThrow(/'\+\+' inside an expression is not supported/);
+  });
+});

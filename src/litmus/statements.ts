@@ -97,6 +97,7 @@ export class Statements extends WaitLoops {
     }
     if (this.is('{')) return this.body(sg);
     if (this.is(';')) { this.next(); return []; }
+    this.postfixStepAsCompound();
     if (this.isCallStatement()) {
       const lhs = this.is('=', 1) ? this.tok.text : undefined;
       const ops = this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];
@@ -325,6 +326,28 @@ export class Statements extends WaitLoops {
     return [control({ op: 'for', reg: reg.text, from: num(0), cond: { k: 'bin', op: '<', l: i, r: nents }, step: { k: 'bin', op: '+', l: i, r: num(1) }, body })];
   }
 
+  /**
+   * `st->tx_packets++;`, `ring[i].count--;`: a statement that steps a field in memory is that
+   * field `+= 1` (`-= 1`), which the assignment reads; a register's own step is increment().
+   */
+  private postfixStepAsCompound(): void {
+    let depth = 0;
+    for (let k = this.i; k < this.toks.length; k++) {
+      const x = this.toks[k];
+      if (x.kind === 'eof' || x.text === '{' || x.text === '}') return;
+      if (x.text === '(' || x.text === '[') depth++;
+      else if (x.text === ')' || x.text === ']') depth--;
+      else if (depth === 0 && ASSIGNMENTS.has(x.text)) return; // x = y++;: a step inside an expression
+      else if (depth === 0 && x.text === ';') {
+        const step = this.toks[k - 1];
+        if (k - 1 > this.i && (step.text === '++' || step.text === '--') && step.kind === 'punct') {
+          this.toks.splice(k - 1, 1, { ...step, text: step.text === '++' ? '+=' : '-=' }, { ...step, kind: 'number', text: '1' });
+        }
+        return;
+      }
+    }
+  }
+
   /** i++, i--, i += E, i -= E as `let i = i + 1` (and so on). */
   private increment(t: Token): Extract<Op, { op: 'let' }> {
     const name = t.text;
@@ -351,3 +374,5 @@ export class Statements extends WaitLoops {
 
 /** A control op of either kind of thread: its body holds ops of the thread's own kind. */
 const control = (op: { op: 'if' | 'while' | 'for'; body?: Op[]; then?: Op[]; else?: Op[] } & Record<string, unknown>): Op => op as unknown as Op;
+
+const ASSIGNMENTS = new Set(['=', '+=', '-=', '&=', '|=', '^=', '*=', '<<=', '>>=']);
