@@ -277,3 +277,15 @@ describe('a field of memory stepped as a statement (the hunt: `dev->stats.rx_pac
     expect(() => prog(text('  x = st->drops++;'))).toThrow(/'\+\+' inside an expression is not supported/);
   });
 });
+
+describe('division by a power of two (the hunt: r8169 `cur_tx % NUM_TX_DESC`)', () => {
+  const text = (e: string) => `DMA t\n#define NUM_TX_DESC 64\n{ kmalloc b[64]; }\ncpu c {\n  i = READ_ONCE(*(u32 *)b);\n  r = ${e};\n}\n`;
+  test('i % 2^n is i & (2^n - 1), i / 2^n is i >> n', () => {
+    same(text('i % NUM_TX_DESC'), text('i & 63'));
+    same(text('(i + 1) / 8'), text('(i + 1) >> 3'));
+  });
+  test('by anything else: refused, in one line that says what is read', () => {
+    expect(() => prog(text('i % 6'))).toThrow(/division is modelled only by a power of two/);
+    expect(() => prog(text('i / i'))).toThrow(/division is modelled only by a power of two/);
+  });
+});

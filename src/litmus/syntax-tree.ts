@@ -7,7 +7,7 @@ import type { Token } from './lexer.js';
 /** Operators and leaves nested in one expression tree, at most (a driver's expression has a handful). */
 export const MAX_EXPR_DEPTH = 256;
 
-export const DIVISION = 'division is not modelled: a ring index wraps with & (size - 1)';
+export const DIVISION = 'division is modelled only by a power of two (i % 64 is i & 63, i / 8 is i >> 3): a ring index wraps with & (size - 1)';
 
 /** Compound assignment operators and the operator each applies. */
 export const COMPOUND: Readonly<Record<string, BinaryOp>> = { '+=': '+', '-=': '-', '*=': '*', '&=': '&', '|=': '|', '^=': '^', '<<=': '<<', '>>=': '>>' };

@@ -83,7 +83,17 @@ export class SyntaxParser extends TypeParser {
     for (;;) {
       const t = this.tok;
       if (t.kind !== 'punct') return l;
-      if (t.text === '/' || t.text === '%') this.fail(t, DIVISION);
+      if (t.text === '/' || t.text === '%') {
+        // By a power of two (a ring of 2^n entries, `cur_tx % NUM_TX_DESC`): the mask or shift
+        // an unsigned division is; by anything else, not modelled.
+        const times = operators.get('*')!;
+        if (times.level < level) return l;
+        this.next();
+        const r = this.binaryAt(times.level + 1, cond);
+        if (r.s !== 'num' || r.v <= 0n || (r.v & (r.v - 1n)) !== 0n) this.fail(t, DIVISION);
+        l = t.text === '%' ? this.binSyn('&', l, this.node(t, { s: 'num', v: r.v - 1n })) : this.binSyn('>>', l, this.node(t, { s: 'num', v: BigInt(r.v.toString(2).length - 1) }));
+        continue;
+      }
       const o = operators.get(t.text);
       if (!o || o.level < level) return l;
       this.next();
