@@ -289,3 +289,9 @@ describe('division by a power of two (the hunt: r8169 `cur_tx % NUM_TX_DESC`)', 
     expect(() => prog(text('i / i'))).toThrow(/division is modelled only by a power of two/);
   });
 });
+
+test('smp_mb__before_atomic() and smp_mb__after_atomic() are smp_mb() on arm64 (include/asm-generic/barrier.h)', () => {
+  const text = (b: string) => `DMA t\n{ kmalloc b[64]; }\ncpu c {\n  WRITE_ONCE(*(u32 *)b, 1);\n  ${b};\n  r = READ_ONCE(*(u32 *)(b + 4));\n}\n`;
+  same(text('smp_mb__before_atomic()'), text('smp_mb()'));
+  same(text('smp_mb__after_atomic()'), text('smp_mb()'));
+});

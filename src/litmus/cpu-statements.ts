@@ -102,6 +102,8 @@ export class CpuStatements extends CpuCalls {
     };
     const attrs = (arg: Syn | undefined) => (arg && this.attrs(arg) ? { skipCpuSync: true } : {});
     if (isBarrier(c.name)) { a(0); return { op: 'barrier', kind: c.name }; }
+    // arm64 defines neither: include/asm-generic/barrier.h makes both __smp_mb() (dmb ish)
+    if (c.name === 'smp_mb__before_atomic' || c.name === 'smp_mb__after_atomic') { a(0); return { op: 'barrier', kind: 'smp_mb' }; }
     const more = this.kernelCall(c, lhs, sg); // src/litmus/cpu-calls.ts
     if (more !== null) return more;
     switch (c.name) {

@@ -61,6 +61,8 @@ export const CPU_CALLS: Record<string, string> = {
   dma_sync_sg_for_device: '(dev, sgl, nents, dir)',
   dma_mapping_error: '(dev, handle)',
   ...Object.fromEntries(BARRIERS.map((b) => [b, '()'])),
+  smp_mb__before_atomic: '()',
+  smp_mb__after_atomic: '()',
   // src/litmus/cpu-calls.ts
   ...Object.fromEntries(['b', 'w', 'l', 'q'].flatMap((w) => [[`write${w}`, '(value, REG)'], [`write${w}_relaxed`, '(value, REG)'], [`read${w}`, '(REG)'], [`read${w}_relaxed`, '(REG)']])),
   ...Object.fromEntries([8, 16, 32, 64].flatMap((n) => [[`iowrite${n}`, '(value, REG)'], [`ioread${n}`, '(REG)']])),
