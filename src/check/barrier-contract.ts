@@ -13,7 +13,8 @@
 //  - readl_relaxed() is not ordered against later loads of normal memory: a status read with it,
 //    then a load of what the device DMA'd, needs rmb()/dma_rmb() or readl() (its __iormb()).
 //    The DMA API calls between do not count here: on a dma-coherent device an unmap or a sync
-//    does nothing, no dsb; its witness is a run that goes wrong on such a platform.
+//    does nothing, no dsb; its witness is a run that goes wrong on such a platform. The same for
+//    a payload store and an ownership store with only a sync or a map between them.
 // Otherwise DMA API calls count as ordering (they end in dsb or are the documented hand-over points).
 
 import type { Compiled } from '../exec/compile.js';
@@ -35,6 +36,11 @@ function isApiCall(op: CpuOp): boolean {
 function ordersStores(op: CpuOp): boolean {
   if (op.op === 'barrier') return ['wmb', 'dma_wmb', 'mb', 'dma_mb'].includes(op.kind);
   return (op.op === 'writel' && !op.relaxed) || isApiCall(op);
+}
+
+/** Orders earlier stores before later stores for any device, dma-coherent included: a barrier, or writel()'s own. */
+function ordersStoresOnEveryDevice(op: CpuOp): boolean {
+  return ordersStores(op) && !isApiCall(op);
 }
 
 /** Orders earlier loads before later loads, for the device. */
@@ -117,10 +123,10 @@ export function checkBarrierContract(c: Compiled): Finding[] {
      * store or doorbell j: the nearest one a device reads, else the nearest one (e1000 writes the
      * status word it never reads last; the address before it is what the device fetches).
      */
-    const unorderedStore = (j: number, counts: (rk: Range) => boolean): number | undefined => {
+    const unorderedStore = (j: number, counts: (rk: Range) => boolean, orders = ordersStores): number | undefined => {
       let nearest: number | undefined;
       for (let k = j - 1; k >= 0; k--) {
-        if (ordersStores(ops[k])) break;
+        if (orders(ops[k])) break;
         const rk = range(ops[k]);
         if (ops[k].op !== 'store' || !rk || !counts(rk)) continue;
         if (read.some((d) => overlaps(d, rk))) return k;
@@ -139,6 +145,16 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           const how = between(k, j, ordersStores, 'store');
           if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_wmb()/smp_mb() orders the earlier store before this ownership store only for other CPUs; the device needs dma_wmb()`);
           else report(j, k, 'barriers/payload-ownership-unordered', `nothing orders the earlier store before this ownership store the device polls for: put dma_wmb() between them`);
+        } else {
+          // Ordered only by a DMA API call between: its cache maintenance ends in a dsb on a
+          // non-coherent device; on a dma-coherent one dma_sync_single_for_device() and
+          // dma_map_*() do none (dma_direct_sync_single_for_device(): no arch sync for
+          // dev_is_dma_coherent()), and nothing orders the two stores.
+          const kc = unorderedStore(j, (rk) => !overlaps(rk, r), ordersStoresOnEveryDevice);
+          if (kc !== undefined && ops.slice(kc + 1, j).some(isApiCall)) {
+            findings.push({ severity: 'error', rule: 'barriers/ownership-unordered-coherent-device', actor, op: j, related: { actor, op: kc }, source: BARRIERS_TXT, ...handleOf(op),
+              message: 'nothing but DMA API calls orders the earlier store before this ownership store the device polls for: on a dma-coherent device dma_sync_*() and dma_map_*() do no cache maintenance and no barrier, so the device can see the ownership word first; put dma_wmb() before it' });
+          }
         }
       }
       // A doorbell with writel_relaxed(): earlier descriptor stores are not ordered before it.

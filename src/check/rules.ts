@@ -43,6 +43,7 @@ export const RULES: Readonly<Record<string, WitnessKind>> = {
   'barriers/smp-barrier-for-device': 'device-order',
   'barriers/relaxed-status-unordered': 'counterexample',
   'barriers/status-unordered-coherent-device': 'counterexample',
+  'barriers/ownership-unordered-coherent-device': 'counterexample',
 };
 
 export function isRule(id: string): boolean {
