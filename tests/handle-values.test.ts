@@ -185,3 +185,28 @@ describe('handle fields are part of a state: the same fields whatever order they
     expect(store(inOrder, 1).store(0x100004 + 8, word(0), undefined, 0n, false).read(0x10000c, word(0x2000))).toBeUndefined();
   });
 });
+
+test('a buffer mapped twice (a cloned skb on two queues): the device\'s access at the address computed from h0 is charged to h0, not to h1 it shares the bus address with', () => {
+  const text = (check1: string) => `DMA two-maps
+{ kmalloc u8 data[64] = 0x45; mmio DB; mmio ADDR; }
+cpu q0 {
+  h0 = dma_map_single(dev, data, 64, DMA_TO_DEVICE);
+  if (dma_mapping_error(dev, h0)) return;
+  writel(lower_32_bits(h0), ADDR);
+  writel(1, DB);
+}
+cpu q1 {
+  h1 = dma_map_single(dev, data, 64, DMA_TO_DEVICE);
+  ${check1}
+}
+device nic { wait_doorbell(DB, 1); a = read_reg(ADDR); x = dma_read(a, 4); }
+`;
+  const unchecked = (t: string) => {
+    const p = parseLitmus(t).program;
+    const c = compilePaths(p, makePlatform(p.platform))[0];
+    return checkContract(c).findings.filter((f) => f.rule === 'contract/unchecked-mapping-used').map((f) => f.message);
+  };
+  expect(unchecked(text('if (dma_mapping_error(dev, h1)) return;'))).toEqual([]);
+  // h0 unchecked instead: still said, of h0.
+  expect(unchecked(text('if (dma_mapping_error(dev, h1)) return;').replace('  if (dma_mapping_error(dev, h0)) return;\n', ''))).toEqual([expect.stringContaining('uses h0')]);
+});

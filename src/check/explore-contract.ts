@@ -203,5 +203,6 @@ function isMap(op: { op: string }): boolean {
 function computedTarget(m: Machine, a: number, j: number): { handle: string; entry: number; off: number } | null | undefined {
   const op = m.c.actors[a].actor.ops[j];
   if ((op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') || !op.addr) return undefined;
-  return resolveBus(m.world, m.evaluate(a, op.addr), op.size) ?? null;
+  // the mapping the address was computed from, where two live ones cover it (a buffer mapped twice)
+  return resolveBus(m.world, m.evaluate(a, op.addr), op.size, m.handleNamed(a, op.addr)) ?? null;
 }

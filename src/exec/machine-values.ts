@@ -56,6 +56,11 @@ export abstract class MachineValues extends MachineState {
     return 8 * this.c.program.registers.indexOf(reg);
   }
 
+  /** The name of the handle expression e of actor a computes from (`h0`, `h#2`), if it is one (handleOf). */
+  handleNamed(a: number, e: Expr): string | undefined {
+    return this.handleIn(a, e, this.evaluate(a, e))?.name;
+  }
+
   /** The handle a value computed by actor a is (src/exec/handle-fields.ts handleOf). */
   private handleIn(a: number, e: Expr, v: Value): HandleValue | undefined {
     return handleOf(e, v, {

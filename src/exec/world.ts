@@ -67,20 +67,23 @@ export interface BusSegment {
 
 /**
  * The segment a bus address names: a live one before a released one (a swiotlb slot reused by a
- * later mapping is that mapping's), the newest first among equals (mapping order).
+ * later mapping is that mapping's), the newest first among equals (mapping order). `prefer`: the
+ * live segment of that name when it covers the address (the handle the value was computed from:
+ * two mappings of one buffer share their bus address under dma-direct).
  */
-export function segmentAt(w: World, bus: Value, size = 1): BusSegment | undefined {
+export function segmentAt(w: World, bus: Value, size = 1, prefer?: string): BusSegment | undefined {
   let found: BusSegment | undefined;
   for (const x of w.busSegments()) {
     if (bus < BigInt(x.bus) || bus + BigInt(size) > BigInt(x.bus + x.size)) continue;
+    if (x.live && x.name === prefer) return x;
     if (!found || x.live || !found.live) found = x;
   }
   return found;
 }
 
 /** The live mapping a device access to a computed bus address falls in, as mapping id + offset. */
-export function resolveBus(w: World, bus: Value, size: number): { handle: string; entry: number; off: number } | undefined {
-  const s = segmentAt(w, bus, size);
+export function resolveBus(w: World, bus: Value, size: number, prefer?: string): { handle: string; entry: number; off: number } | undefined {
+  const s = segmentAt(w, bus, size, prefer);
   return s?.live ? { handle: s.handle, entry: s.entry, off: Number(bus - BigInt(s.bus)) } : undefined;
 }
 
