@@ -179,3 +179,27 @@ describe('what is refused, in one line', () => {
     expect(error(adma(SGTABLE_MAP, '  struct scatterlist *sg;\n  while (sg) { }', ''))).toMatch(/^12:10: 'sg' points at no entry yet/);
   });
 });
+
+describe('sg_alloc_table(sgt, nents, GFP_KERNEL) (lib/scatterlist.c): sg_init_table() of a table it allocates, returning 0', () => {
+  const text = (alloc: string) => `DMA sgt-alloc
+{ kmalloc buf0[256]; kmalloc buf1[256]; mmio START; }
+cpu drv {
+  struct sg_table *sgt;
+  int n;
+${alloc}
+  sg_set_buf(&sgt[0], buf0, 256);
+  sg_set_buf(&sgt[1], buf1, 256);
+  n = dma_map_sg(dev, sgt->sgl, sgt->orig_nents, DMA_TO_DEVICE);
+  if (!n) return -ENOMEM;
+  writel(1, START);
+}
+device d { wait_write(START); x = dma_read(sgt[1], 4); }
+`;
+  test('as a statement it is sg_init_table(); assigned, its 0 never takes the error branch', () => {
+    same(text('  sg_alloc_table(sgt, 2, GFP_KERNEL);'), text('  sg_init_table(sgt, 2);'));
+    expect(verdict(text('  ret = sg_alloc_table(sgt, 2, GFP_KERNEL);\n  if (ret)\n    return ret;'))).toBe('ok');
+  });
+  test('its three arguments are the kernel\'s', () => {
+    expect(error(text('  sg_alloc_table(sgt, 2);'))).toMatch(/sg_alloc_table takes 3 arguments/);
+  });
+});

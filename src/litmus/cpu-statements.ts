@@ -233,6 +233,15 @@ export class CpuStatements extends CpuCalls {
         this.intArg(c.args[1], 'nents');
         return undefined;
       }
+      case 'sg_alloc_table': {
+        // sg_init_table() of a table it allocates (lib/scatterlist.c): `ret = sg_alloc_table(sgt,
+        // n, GFP_KERNEL); if (ret) return ret;` — the entries fit one page here, so it returns 0.
+        a(3);
+        this.word(c.args[0], 'an sg table (struct sg_table *sgt)');
+        this.intArg(c.args[1], 'nents');
+        if (!this.isFlags(c.args[2])) this.fail(c.args[2].tok, 'expected GFP flags, e.g. GFP_KERNEL');
+        return lhs ? { op: 'let', reg: this.assign(lhs), value: { k: 'num', v: 0n } } : undefined;
+      }
       case 'sg_set_buf': {
         a(3);
         const r = c.args[0];

@@ -49,6 +49,7 @@ export const CPU_CALLS: Record<string, string> = {
   dma_unmap_page_attrs: '(dev, handle, size, dir, attrs)',
   sg_init_table: '(sgl, nents)',
   sg_set_buf: '(&sgl[i], ptr, size)',
+  sg_alloc_table: '(sgt, nents, GFP_KERNEL)',
   dma_map_sg: '(dev, sgl, nents, dir)',
   dma_map_sg_attrs: '(dev, sgl, nents, dir, attrs)',
   dma_unmap_sg: '(dev, sgl, nents, dir)',
