@@ -198,7 +198,7 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           const rk = ops[k];
           if (rk.op !== 'readl' || !rk.relaxed || !decidedOn(ops, k, j)) continue;
           findings.push({ severity: 'error', rule: 'barriers/relaxed-status-unordered', actor, op: j, related: { actor, op: k }, source: BARRIERS_TXT, handle: into,
-            message: `readl_relaxed(${rk.reg}) is not ordered before this load of what the device wrote: on a dma-coherent device the load can read the buffer first; use readl(), or rmb() after the status read` });
+            message: `readl_relaxed(${rk.reg}) is not ordered before this load of what the device wrote: ${c.layout.buffers.get(into)?.kind === 'coherent' ? 'the load of dma_alloc_coherent() memory' : 'on a dma-coherent device (no cache maintenance between) the load'} can read the buffer first; use readl(), or rmb() after the status read` });
           break;
         }
       }

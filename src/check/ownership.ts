@@ -4,7 +4,7 @@
 // none of this is in the kernel; these are the rules its documents state.
 
 import type { Direction } from '../program/types.js';
-import { hex } from '../exec/values.js';
+import { byteRange, hex } from '../exec/values.js';
 import { ARCH_DMA_MINALIGN } from '../kernel/layout.js';
 import { ByteRuns } from './byte-runs.js';
 import type { Finding } from './finding.js';
@@ -65,7 +65,7 @@ export class Ownership {
       for (const s of m.segments) {
         const lo = Math.max(phys, s.phys), hi = Math.min(phys + size, s.phys + s.size);
         if (lo >= hi) continue;
-        const range = `${hex(lo)}..${hex(hi - 1)}`;
+        const range = byteRange(lo, hi - lo);
         const deviceOwned = s.state.has(lo - s.phys, hi - s.phys, DEVICE);
         if (store && m.dir === 'DMA_FROM_DEVICE') {
           report({ severity: 'error', rule: 'ownership/cpu-writes-from-device', source: API_RST, handle: m.handle,
@@ -102,7 +102,7 @@ export class Ownership {
           const lo = Math.max(phys, line), hi = Math.min(phys + size, line + cwg);
           if (lo >= hi || (lo >= s.phys && hi <= s.phys + s.size)) continue; // not in the line, or inside the mapping (the rules above)
           report({ severity: 'error', rule: 'ownership/shares-cache-line', source: API_RST, handle: m.handle,
-            message: `CPU writes ${hex(phys)}..${hex(phys + size - 1)}, in cache line ${hex(line)} with ${m.handle} (mapped ${m.dir}) while the device may write it: that line's write-back can put old bytes over the device's data; ${cwg <= ARCH_DMA_MINALIGN ? `align and pad the buffer to ARCH_DMA_MINALIGN (128 on arm64: __aligned(ARCH_DMA_MINALIGN); this platform's cache lines are ${cwg} bytes)` : `align and pad the buffer to this platform's ${cwg}-byte cache writeback granule (dma_get_cache_alignment(); ARCH_DMA_MINALIGN, 128, is less)`}` });
+            message: `CPU writes ${byteRange(phys, size)}, in cache line ${hex(line)} with ${m.handle} (mapped ${m.dir}) while the device may write it: that line's write-back can put old bytes over the device's data; ${cwg <= ARCH_DMA_MINALIGN ? `align and pad the buffer to ARCH_DMA_MINALIGN (128 on arm64: __aligned(ARCH_DMA_MINALIGN); this platform's cache lines are ${cwg} bytes)` : `align and pad the buffer to this platform's ${cwg}-byte cache writeback granule (dma_get_cache_alignment(); ARCH_DMA_MINALIGN, 128, is less)`}` });
           return;
         }
       }

@@ -90,3 +90,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function hex(n: number): string {
   return '0x' + n.toString(16);
 }
+
+/** Bytes [lo, lo + size) as a report names them: `0x1040..0x107f`, or `0x1042` for one byte. */
+export function byteRange(lo: number, size: number): string {
+  return size === 1 ? hex(lo) : `${hex(lo)}..${hex(lo + size - 1)}`;
+}

@@ -6,7 +6,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
-import { bytesEqual, formatValue, hex } from '../exec/values.js';
+import { byteRange, bytesEqual, formatValue, hex } from '../exec/values.js';
 import type { ExecutionVerdict } from '../oracle/oracle.js';
 import { newIdealMachine, runIdealLike } from '../model/machines.js';
 import type { Arm64World } from '../arm64/arm64-world.js';
@@ -134,7 +134,7 @@ function tell(c: Compiled, run: TracedRun, victim: Victim, describe: (actor: num
   /** What step k did, at the start of a sentence: "Speculative fill of line …", "cpu0's `…`". */
   const opening = (k: number) => (trace[k].actor === undefined ? capitalized(what(k)) : what(k));
   const reader = describe(v.actor, v.op);
-  const bytes = `${hex(v.addr)}..${hex(v.addr + v.size - 1)}`;
+  const bytes = byteRange(v.addr, v.size);
   const got = formatValue(at(r).seen);
 
   // The op whose bytes the ideal platform's read returns, and where it is in this execution.
