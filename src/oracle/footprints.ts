@@ -14,7 +14,9 @@ import { REGION } from '../kernel/layout.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import { isNonCacheable, mappingDecisions } from './mapping-decisions.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
-import { accessRanges } from '../exec/access-ranges.js';
+import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
+import { allAtoms, atomsMet, byteAtoms } from './byte-atoms.js';
+import { relevantLines } from './relevant-lines.js';
 import { leaves } from '../program/expr.js';
 import { computedTargets } from './computed-targets.js';
 import { independentGroups } from './value-groups.js';
@@ -164,7 +166,8 @@ function computeFootprints(c: Compiled): Footprints {
   const nonCacheable = (buf: string) => isNonCacheable(c, buf);
   // An op's keys: named resources, and line sets shared between ops where they are a handle's
   // (a handle that may bounce names every line of the pool: thousands, for every call on it).
-  interface Keys { names: Set<string>; lines: Set<number>[] }
+  // exact: the bytes of an access that touches memory only, never the cache (byte-atoms.ts).
+  interface Keys { names: Set<string>; lines: Set<number>[]; exact?: ByteRange[] }
   const keysOf = (op: CpuOp | DeviceOp, actor: number, index: number): Keys | 'all' => {
     const acc: Access = { cache: NO_LINES, memRead: NO_LINES, memWrite: NO_LINES, anyLine: false, bypass: NO_LINES, drops: new Set() };
     accessOf[actor].push(acc);
@@ -172,7 +175,8 @@ function computeFootprints(c: Compiled): Footprints {
     const use = (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass = false) => {
       parts.push({ lines, cache, read, write, bypass });
     };
-    const k = keysOfOp(op, actor, index, acc, use);
+    let exact: ByteRange[] | undefined;
+    const k = keysOfOp(op, actor, index, acc, use, (r) => (exact = r));
     const union = (flag: 'cache' | 'read' | 'write' | 'bypass'): Set<number> => {
       const ps = parts.filter((p) => p[flag] && p.lines.size);
       if (ps.length <= 1) return ps[0]?.lines ?? NO_LINES;
@@ -184,9 +188,12 @@ function computeFootprints(c: Compiled): Footprints {
     acc.memRead = union('read');
     acc.memWrite = union('write');
     acc.bypass = union('bypass');
-    return k === 'all' ? k : { names: k, lines: parts.map((p) => p.lines) };
+    return k === 'all' ? k : { names: k, lines: parts.map((p) => p.lines), exact };
   };
-  const keysOfOp = (op: CpuOp | DeviceOp, actor: number, index: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void): Set<string> | 'all' => {
+  const snoops = c.platform.deviceCoherent || c.platform.declaredCoherent;
+  const coherentAllocs = new Set<string>();
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) if (op.op === 'dma_alloc_coherent') coherentAllocs.add(op.buf);
+  const keysOfOp = (op: CpuOp | DeviceOp, actor: number, index: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void, exactly: (r: ByteRange[]) => void): Set<string> | 'all' => {
     // Every op names its own actor, which no other actor's op names: an op touching everything
     // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
     const k = new Set<string>([`actor:${actor}`]);
@@ -208,6 +215,7 @@ function computeFootprints(c: Compiled): Footprints {
         const lines = new Set<number>();
         for (const r of known.ranges) lineKeys(r.phys, r.size, lines);
         use(lines, false, !write, write, write);
+        exactly(known.ranges.map((r) => ({ addr: r.phys, size: r.size })));
         for (const h of known.handles) k.add(`handle:${h}`);
         if (hasSetMask) k.add('mask');
         return k;
@@ -231,15 +239,20 @@ function computeFootprints(c: Compiled): Footprints {
     const device = (h: string, write: boolean) => {
       handleOnly(h);
       use(handleLines.get(h) ?? NO_LINES, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
+      // A non-snooping device's access to a coherent allocation at a fixed offset: memory only, these bytes.
+      const d = op as Extract<DeviceOp, { op: 'dma_read' }>;
+      if (!snoops && coherentAllocs.has(h) && !d.offExpr && d.entry === undefined) exactly([{ addr: addr(h) + d.off, size: d.size }]);
     };
     switch (op.op) {
       case 'store': case 'load': case 'poll': {
         const keys = new Set<number>();
         // An offset computed from a read (an address dependency): at each value it can take.
-        for (const r of accessRanges(c, op)) lineKeys(r.addr, r.size, keys);
+        const ranges = accessRanges(c, op);
+        for (const r of ranges) lineKeys(r.addr, r.size, keys);
         // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
         if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store', op.op === 'store');
         else use(keys, true, true, false);
+        if (nonCacheable(op.buf) && !op.sizeExpr) exactly(ranges);
         break;
       }
       case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': case 'read_reg': k.add(`reg:${op.reg}`); break;
@@ -247,9 +260,11 @@ function computeFootprints(c: Compiled): Footprints {
         // xchg/cmpxchg/spin_lock: one atomic access that reads and writes its bytes (machine-ops.ts
         // rmw()), through the cache like a load and a store, or in memory when Normal-NC.
         const keys = new Set<number>();
-        for (const r of accessRanges(c, op)) lineKeys(r.addr, r.size, keys);
+        const ranges = accessRanges(c, op);
+        for (const r of ranges) lineKeys(r.addr, r.size, keys);
         if (nonCacheable(op.buf)) use(keys, false, true, true, true);
         else use(keys, true, true, false);
+        if (nonCacheable(op.buf)) exactly(ranges);
         break;
       }
       case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;
@@ -293,6 +308,18 @@ function computeFootprints(c: Compiled): Footprints {
   for (const row of keyed) for (const k of row) if (k !== 'all') { for (const key of k.names) id(key); for (const s of k.lines) lineSets.add(s); }
   for (const s of lineSets) for (const l of s) id(l);
   for (const k of ids.keys()) if (typeof k === 'number') everyLine.add(k);
+  // Lines no event targets (relevant-lines.ts) are memory no cache holds: split into atoms where
+  // exact accesses meet them (byte-atoms.ts).
+  const evented = new Set(relevantLines(c).map((l) => l - (l % cwg)));
+  const atoms = byteAtoms(cwg, (L) => !evented.has(L), keyed.flatMap((row) => row.flatMap((k) => (k !== 'all' && k.exact ? [k.exact] : []))));
+  for (const L of atoms.keys()) for (const a of allAtoms(atoms, L)) id(a);
+  /** The split lines of a line set, once per set. */
+  const splitIn = new Map<Set<number>, number[]>();
+  const splitOf = (s: Set<number>): number[] => {
+    let out = splitIn.get(s);
+    if (!out) splitIn.set(s, (out = atoms.size ? [...s].filter((l) => atoms.has(l)) : []));
+    return out;
+  };
   for (const { acc, write } of computedBus) {
     if (write) acc.memWrite = acc.bypass = everyLine;
     else acc.memRead = everyLine;
@@ -317,7 +344,14 @@ function computeFootprints(c: Compiled): Footprints {
       const i = id(key);
       b[i >> 5] |= 1 << (i & 31);
     }
-    for (const s of k.lines) { const sb = bitsOfSet(s); for (let w = 0; w < words; w++) b[w] |= sb[w]; }
+    const set = (key: string | number) => { const i = id(key); b[i >> 5] |= 1 << (i & 31); };
+    for (const s of k.lines) {
+      const split = splitOf(s);
+      if (!split.length) { const sb = bitsOfSet(s); for (let w = 0; w < words; w++) b[w] |= sb[w]; continue; }
+      // An exact access names the atoms of a split line it meets; any other op, all of them (and the line).
+      for (const l of s) if (!atoms.has(l) || !k.exact) set(l);
+      for (const L of split) for (const a of k.exact ? atomsMet(atoms, cwg, L, k.exact) : allAtoms(atoms, L)) set(a);
+    }
     return b;
   };
   const op = keyed.map((row) => row.map(toBits));
