@@ -18,7 +18,7 @@ import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
 import { allAtoms, atomsMet, byteAtoms } from './byte-atoms.js';
 import { relevantLines } from './relevant-lines.js';
 import { leaves } from '../program/expr.js';
-import { computedTargets } from './computed-targets.js';
+import { computedTargets, syncRanges } from './computed-targets.js';
 import { independentGroups } from './value-groups.js';
 
 import { intersects, type Bits } from './bits.js';
@@ -116,6 +116,8 @@ function computeFootprints(c: Compiled): Footprints {
   const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = decisions;
   // Where each device access at a computed bus address can land, when that is known (computed-targets.ts).
   const computed = computedTargets(c);
+  // The bytes each sync acts on, where known (computed-targets.ts): its lines, not the whole mapping's.
+  const syncs = syncRanges(c);
   const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
   const bounceLines = new Set<number>();
   for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
@@ -229,7 +231,11 @@ function computeFootprints(c: Compiled): Footprints {
       if (hasSetMask) k.add('mask');
       return k;
     }
-    const handleOnly = (h: string) => k.add(`handle:${h}`);
+    // `handle:h`: the mapping's bus address and whether it is live, which map, unmap and alloc
+    // change and device accesses and branches read; `api:h`: what the DMA API calls on it change
+    // or read (a sync reads the mapping, never changes it: it commutes with a device access).
+    const handleOnly = (h: string) => k.add(`handle:${h}`).add(`api:${h}`);
+    const busOnly = (h: string) => k.add(`handle:${h}`);
     // A DMA API call on a handle: cache maintenance and swiotlb copies through the cache.
     const handle = (h: string) => {
       handleOnly(h);
@@ -237,7 +243,7 @@ function computeFootprints(c: Compiled): Footprints {
     };
     // A device access: through the cache when the device snoops it, else memory only.
     const device = (h: string, write: boolean) => {
-      handleOnly(h);
+      busOnly(h);
       use(handleLines.get(h) ?? NO_LINES, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
       // A non-snooping device's access to a coherent allocation at a fixed offset: memory only, these bytes.
       const d = op as Extract<DeviceOp, { op: 'dma_read' }>;
@@ -272,7 +278,7 @@ function computeFootprints(c: Compiled): Footprints {
       // A path's branch reads its own thread's registers, set once each, and the bus address of
       // any handle it names: it holds or fails (ending the execution: another path has it)
       // whatever else runs around it.
-      case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle' || l.k === 'sgLen') handleOnly(l.name); break;
+      case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle' || l.k === 'sgLen') busOnly(l.name); break;
       case 'dma_set_mask': k.add('mask'); break;
       case 'dma_map': case 'dma_map_sg':
         handle(op.handle);
@@ -284,7 +290,13 @@ function computeFootprints(c: Compiled): Footprints {
         // at once and swiotlb copies back only other directions (kernel/dma/direct.h,
         // dma_direct_sync_single_for_cpu; src/kernel/dma-api.ts). Only the pool's slots change.
         if (op.dir === 'DMA_TO_DEVICE' && (op.op !== 'dma_sync' || op.to === 'cpu')) handleOnly(op.handle);
-        else handle(op.handle);
+        else if (op.op === 'dma_sync' && syncs?.[actor][index]) {
+          // arch_sync_dma_for_{cpu,device}() on the bytes it is given (dma_direct_sync_single_*)
+          k.add(`api:${op.handle}`);
+          const lines = new Set<number>();
+          for (const r of syncs[actor][index]!) lineKeys(r.addr, r.size, lines);
+          use(lines, true, true, true);
+        } else handle(op.handle);
         dropsOf(op, acc.drops);
         if (mayBounce(op.handle)) k.add('swiotlb');
         break;

@@ -246,6 +246,9 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
     events,
     key: ({ m, left, run }) => stateKey(m, left > 0 ? run.key : ''),
     rank: ({ left }) => left,
+    // A read that makes a later assume of its thread false ends the execution (early-assumes.ts):
+    // nothing after it is judged, so it is no state to keep, yet still a step its parent took.
+    prune: ({ m }) => m.dead === 'infeasible',
     onFinal: ({ path, m }) => h.judge(stepsOf(path), m),
     budget: { states: h.maxStates },
   });
