@@ -334,6 +334,27 @@ describe('the reduced exhaustive and witness searches reach what the full ones r
     }
   });
 
+  test('a length read from a dma_pool block nobody zeroed takes its garbage too: the sync reaches past the mapping', () => {
+    // dma_pool_alloc() without __GFP_ZERO keeps the block's old bytes (0xa5 here): the length
+    // read is 0xa5a5, and dma-direct syncs that many bytes, the second line of rxbuf among them.
+    // A fill of that line right after the sync, before the device's write, is read stale after the
+    // irq: the verdict and the outcomes need the sync's footprint to hold that line. (Every line
+    // the sync reaches is more than the full search can fill and evict: it fills rxbuf's.)
+    const text = 'DMA sync-length-garbage\n{ coherent ring[64]; kmalloc rxbuf[128]; mmio DB; }\ncpu drv {\n  pool = dma_pool_create("rx", dev, 64, 64, 0);\n  ring = dma_pool_alloc(pool, GFP_KERNEL, &ring_dma);\n  h = dma_map_single(dev, rxbuf, 128, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  *(u32 *)(ring + 4) = lower_32_bits(h + 64);\n  writel(1, DB);\n  n = *(u16 *)ring;\n  dma_sync_single_range_for_cpu(dev, h, 0, n, DMA_FROM_DEVICE);\n  wait_for_irq(irq);\n  r = *(u32 *)(rxbuf + 64);\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  a = dma_read(ring + 4, 4);\n  dma_write(a, 4, 0x77);\n  raise_irq(irq);\n}\n';
+    const loaded = loadLitmus('garbage.litmus', text);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    const c = loaded.compiled;
+    const lines = relevantLines(c);
+    const full = new Set<string>(), reduced = new Set<string>();
+    const fr = exploreExhaustively(c, { maxEvents: 1, reduce: false, eventLines: lines, maxStates: FULL_STATES, observe: (o) => full.add(JSON.stringify(o.reads)) });
+    const rr = exploreExhaustively(c, { maxEvents: 1, eventLines: lines, observe: (o) => reduced.add(JSON.stringify(o.reads)) });
+    expect(fr.complete && rr.complete).toBe(true);
+    expect([...reduced].sort()).toEqual([...full].sort());
+    expect(full.size).toBeGreaterThan(1);
+    expect(exploreExhaustively(c, { maxEvents: 1, reduce: false, eventLines: lines, maxStates: FULL_STATES }).verdict).toBe('bug');
+    expect(exploreExhaustively(c, { maxEvents: 1, eventLines: lines }).verdict).toBe('bug');
+  });
+
   test('generated drivers, well-behaved and with each bug kind (fixed seed)', () => {
     const scenarios = [
       ...fc.sample(wellBehavedScenarioArb(2), { seed: 11, numRuns: 8 }),
