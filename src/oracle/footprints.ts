@@ -7,7 +7,9 @@
 // line at L2), a device access names every line its handle can point at (bounce slots included)
 // or, at a computed bus address, every line the values it can take reach (computed-targets.ts),
 // and an op that can end the whole program (a dma_mapping_error() that can fire) touches
-// everything. Coarser is always sound; it only explores more.
+// everything. A sync names the lines of the bytes it maintains where those are known
+// (computed-targets.ts syncRanges), and a line no event targets is split into byte atoms for the
+// accesses that reach its memory only (byte-atoms.ts). Coarser is always sound; it only explores more.
 
 import type { Compiled } from '../exec/compile.js';
 import { REGION } from '../kernel/layout.js';
