@@ -64,6 +64,8 @@ const known = new WeakMap<Compiled, Bounded>();
 
 /** More byte ranges than this for one sync: not worth listing (the whole mapping instead). */
 const SYNC_RANGES_LIMIT = 256;
+/** More bytes than this for one sync (1,024 lines of 64 bytes): not worth listing either. */
+const SYNC_BYTES_LIMIT = 64 * 1024;
 
 function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   const p = c.platform;
@@ -247,7 +249,8 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
           ranges.push({ addr: seg.phys + Number(off), size: Number(size) });
         }
       }
-      return ranges;
+      // A length of garbage (0xa5a5a5a5) would name millions of lines: the whole mapping instead, as before.
+      return ranges.reduce((n, r) => n + r.size, 0) > SYNC_BYTES_LIMIT ? undefined : ranges;
     }));
     // A computed write on a field a length was read from: fieldValues did not list it.
     if (syncFields.length && (!targets || landsOnField(targets, syncFields))) return ops.map((row) => row.map(() => undefined));
