@@ -319,6 +319,8 @@ describe('the reduced exhaustive and witness searches reach what the full ones r
       prog('sync-length-short', 64, 'dma_sync_single_range_for_cpu(dev, h, 0, n, DMA_FROM_DEVICE);'),
       prog('sync-offset-from-descriptor', 64, 'dma_sync_single_range_for_cpu(dev, h, n, 64, DMA_FROM_DEVICE);'),
       prog('sync-constant', 64, 'dma_sync_single_range_for_cpu(dev, h, 64, 64, DMA_FROM_DEVICE);'),
+      // the length read at a computed offset (the next descriptor's, as fec's bdp): 0 at ring + 0, or 0 or 128 at ring + 12
+      prog('sync-length-at-computed-offset', 128, 'k = *(u16 *)(ring + 8);\n  m = *(u16 *)(ring + 12 * (k & 1));\n  dma_sync_single_range_for_cpu(dev, h, 0, m, DMA_FROM_DEVICE);').replace('dma_write(ring, 2, 128)', 'dma_write(ring + 12, 2, 128)').replace('*(u32 *)(ring + 4) = lower_32_bits(h + 64);', '*(u32 *)(ring + 4) = lower_32_bits(h + 64);\n  *(u16 *)(ring + 8) = 1;'),
     ];
     for (const text of programs) {
       const loaded = loadLitmus('sync.litmus', text);

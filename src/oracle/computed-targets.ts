@@ -231,10 +231,18 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
         if (e.k === 'handle') return handleLeaf(e);
         if (e.k !== 'read') return undefined;
         const src = ops[a][e.op];
-        if (src?.op !== 'load' || src.offExpr || src.sizeExpr || src.size > 8) return undefined;
-        const L = { phys: placed(src.buf).addr + src.off, size: src.size };
-        syncFields.push(L);
-        return fieldValues(L, false, zeroedBefore(a, e.op, src.buf));
+        if (src?.op !== 'load' || src.sizeExpr || src.size > 8) return undefined;
+        // at a computed offset (the next descriptor's field): a value of the field at any of them
+        const out = new Set<Value>();
+        for (const r of accessRanges(c, src)) {
+          if (r.size !== src.size) return undefined;
+          const L = { phys: r.addr, size: r.size };
+          syncFields.push(L);
+          const vs = fieldValues(L, false, zeroedBefore(a, e.op, src.buf));
+          if (!vs) return undefined;
+          for (const v of vs) out.add(v);
+        }
+        return [...out];
       };
       const offs = op.offExpr ? possibleValues(op.offExpr, leaf) : [0n];
       const sizes = op.sizeExpr ? possibleValues(op.sizeExpr, leaf) : [0n];
