@@ -95,11 +95,14 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     for (const row of ops) {
       for (const op of row) {
         if (op.op === 'dma_alloc_coherent' && !published && meets(placed(op.buf).addr, placed(op.buf).size)) out.add(0n); // zeroed
+        // dma_alloc_noncoherent() zeroes its pages through the cache (dma-api.ts allocPages)
+        if (op.op === 'dma_map' && op.alloc === 'noncoherent' && !published && meets(placed(op.buf).addr + op.off, op.size)) out.add(0n);
         if (op.op === 'rmw' && meets(placed(op.buf).addr + op.off, op.size)) return undefined;
         if (op.op === 'store') {
           for (const r of accessRanges(c, op)) {
             if (!meets(r.addr, r.size)) continue;
-            if (r.addr === L.phys && r.size === L.size && L.size <= 8) {
+            // (a memset() of a computed length stores its byte over and over: not `value`)
+            if (r.addr === L.phys && r.size === L.size && L.size <= 8 && !op.sizeExpr) {
               const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : op.values ? undefined : [op.value];
               if (!vs) return undefined;
               for (const v of vs) out.add(sizeMask(v, L.size));
@@ -111,12 +114,12 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
           }
         }
         if (op.op === 'dma_write' && !op.addr) {
-          if (op.values) return undefined;
           const seg = bus.get(op.handle)?.[op.entry ?? 0];
           const m = d.made.get(op.handle)?.[0].segments[op.entry ?? 0];
           if (!seg || !m) return undefined;
           const phys = m.orig + op.off;
           if (!meets(phys, op.size)) continue;
+          if (op.values) return undefined;
           if (phys !== L.phys || op.size !== L.size) return undefined;
           const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : [op.value];
           if (!vs) return undefined;

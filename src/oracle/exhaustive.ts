@@ -37,7 +37,11 @@ export interface ExhaustiveOptions extends OracleOptions {
   reduce?: boolean;
   /** Test hook: the independence relation the reduction uses (default: footprints(c)). */
   footprints?: Footprints;
-  /** Test hook: the L1 lines events may target (default: relevantLines(c)). */
+  /**
+   * Test hook: the L1 lines events may target (default: relevantLines(c)). With `reduce`, no more
+   * than relevantLines(c): footprints split the others into byte atoms (byte-atoms.ts), sound only
+   * where no event comes; the full search (reduce: false) may fill and evict any line.
+   */
   eventLines?: number[];
   /** Test hook: lines the program cannot tell apart (default: lineClasses(c), when judging). */
   lineClasses?: Map<number, number>;
