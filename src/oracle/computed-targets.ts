@@ -72,6 +72,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   if (p.iommu !== 'none' || p.restrictedPool || p.deviceCoherent || p.declaredCoherent || d.unsure || d.bailedOut) return { targets: undefined };
   const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);
   const noComputed = !ops.some((row) => row.some((op) => 'addr' in op && op.addr));
+  if (noComputed && !ops.some((row) => row.some((op) => op.op === 'dma_sync' && !op.sg))) return { targets: [] };
   // Every handle one mapping with fixed bus addresses: no failure, no bounce, no later map into the variable.
   const bus = new Map<string, { bus: number; size: number }[]>();
   for (const [h, ms] of d.made) {

@@ -269,8 +269,9 @@ function computeFootprints(c: Compiled): Footprints {
   for (const k of ids.keys()) if (typeof k === 'number') everyLine.add(k);
   // Lines no event targets (relevant-lines.ts) are memory no cache holds: split into atoms where
   // exact accesses meet them (byte-atoms.ts).
-  const evented = new Set(relevantLines(c).map((l) => l - (l % cwg)));
-  const atoms = byteAtoms(cwg, (L) => !evented.has(L), keyed.flatMap((row) => row.flatMap((k) => (k !== 'all' && k.exact ? [k.exact] : []))));
+  const exact = keyed.flatMap((row) => row.flatMap((k) => (k !== 'all' && k.exact ? [k.exact] : [])));
+  const evented = exact.length ? new Set(relevantLines(c).map((l) => l - (l % cwg))) : new Set<number>();
+  const atoms = byteAtoms(cwg, (L) => !evented.has(L), exact);
   for (const L of atoms.keys()) for (const a of allAtoms(atoms, L)) id(a);
   /** The split lines of a line set, once per set. */
   const splitIn = new Map<Set<number>, number[]>();

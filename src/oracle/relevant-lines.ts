@@ -21,6 +21,15 @@ import { accessRanges } from '../exec/access-ranges.js';
  * (a big range costs states, and the search says when it gives up).
  */
 export function relevantLines(c: Compiled): number[] {
+  // Asked by footprints.ts and by each level's search: worked out once per compiled program.
+  let lines = known.get(c);
+  if (!lines) known.set(c, (lines = linesOf(c)));
+  return [...lines];
+}
+
+const known = new WeakMap<Compiled, readonly number[]>();
+
+function linesOf(c: Compiled): number[] {
   const step = c.platform.lineSize; // L1 lines (= CWG lines with one level)
   const lines = new Set<number>();
   const add = (addr: number, size: number) => {
