@@ -27,7 +27,7 @@ import { checkContract } from '../src/check/explore-contract.js';
 import { findingKey } from '../src/check/finding.js';
 import { independentGroups } from '../src/check/groups.js';
 import { exploreExhaustively, relevantLines } from '../src/oracle/exhaustive.js';
-import { computedTargets } from '../src/oracle/computed-targets.js';
+import { computedTargets, syncRanges } from '../src/oracle/computed-targets.js';
 import { footprints, type Footprints } from '../src/oracle/footprints.js';
 import { shareDifference } from './share-difference.js';
 import { makePlatform } from '../src/platform/platform.js';
@@ -268,6 +268,95 @@ describe('the reduced exhaustive and witness searches reach what the full ones r
     }
   });
 
+  test('descriptor fields sharing one Normal-NC line (byte-atoms.ts): disjoint bytes commute, overlapping ones still race', () => {
+    // A dma_alloc_coherent() ring on a non-coherent device: each access below goes to memory and
+    // no event targets the line, so the reduction treats accesses of disjoint bytes as
+    // independent. Each program has outcomes only the order of two accesses of overlapping bytes
+    // (whole, or in part) tells apart; an FEC-shaped RX ring of two descriptors over small buffers,
+    // and its twin without dma_rmb(), cover a driver's shape.
+    const fecRing = (rmb: boolean) => `DMA fec-ring2${rmb ? '' : '-no-rmb'}\n{ coherent ring[16]; kmalloc rxbuf[128]; mmio RDAR; }\ncpu napi {\n  int i;\n  ring = dma_alloc_coherent(dev, 16, GFP_KERNEL);\n  h = dma_map_single(dev, rxbuf, 128, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  for (i = 0; i < 2; i++) {\n    *(u32 *)(ring + 8 * i + 4) = lower_32_bits(h + 64 * i);\n    *(u16 *)(ring + 8 * i + 2) = 0x8000;\n  }\n  writel(0, RDAR);\n  for (i = 0; i < 2; i++) {\n    status = *(u16 *)(ring + 8 * i + 2);\n    if (status & 0x8000)\n      break;\n${rmb ? '    dma_rmb();\n' : ''}    len = *(u16 *)(ring + 8 * i);\n    dma_sync_single_range_for_cpu(dev, h, 64 * i, 64, DMA_FROM_DEVICE);\n    data = *(u32 *)(rxbuf + 64 * i);\n  }\n}\ndevice fec {\n  wait_write(RDAR);\n  for (s = 0; s < 2; s++) {\n    a = dma_read(ring + 8 * s + 4, 4);\n    dma_write(a, 64, 0x10 + s);\n    dma_write(ring + 8 * s, 2, 64);\n    dma_write(ring + 8 * s + 2, 2, 0x800);\n  }\n}\n`;
+    const programs = [
+      // the device reads bytes 2..4 of a word the CPU stores (0..4), and 6..10 across the CPU's 8..10
+      'DMA nc-partial-overlap\n{ coherent desc[64]; mmio DB; }\ncpu drv {\n  desc = dma_alloc_coherent(dev, 64, GFP_KERNEL);\n  writel(1, DB);\n  *(u32 *)desc = 0x11223344;\n  *(u16 *)(desc + 8) = 0x55;\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  v = dma_read(desc + 2, 2);\n  w = dma_read(desc + 6, 4);\n}\n',
+      // neighbouring descriptors' fields: the device completes two while the CPU reads them
+      'DMA nc-neighbour-fields\n{ coherent ring[64]; mmio DB; }\ncpu drv {\n  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);\n  *(u32 *)(ring + 4) = 0x1000;\n  *(u32 *)(ring + 12) = 0x2000;\n  writel(1, DB);\n  s0 = *(u16 *)(ring + 2);\n  s1 = *(u16 *)(ring + 10);\n  l1 = *(u16 *)(ring + 8);\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  a = dma_read(ring + 4, 4);\n  dma_write(ring, 2, 64);\n  dma_write(ring + 2, 2, 0x800);\n  b = dma_read(ring + 12, 4);\n  dma_write(ring + 8, 2, 64);\n  dma_write(ring + 10, 2, 0x800);\n}\n',
+      // a memset() of a length read at run time names the whole line: it races with the device's read of bytes 4..8
+      'DMA nc-memset-computed-length\n{ coherent ring[64]; mmio DB; }\ncpu drv {\n  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);\n  *(u32 *)(ring + 16) = 8;\n  writel(1, DB);\n  n = *(u32 *)(ring + 16);\n  memset(ring, 0x11, n);\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  v = dma_read(ring + 4, 4);\n}\n',
+      fecRing(true),
+      fecRing(false),
+    ];
+    const compared: string[] = [];
+    for (const text of programs) {
+      const loaded = loadLitmus('ring.litmus', text);
+      if ('kind' in loaded) throw new Error(`${loaded.line}:${loaded.col}: ${loaded.message}`);
+      for (const [i, c] of (loaded.compiled.allPaths ?? [loaded.compiled]).entries()) {
+        const level = [2, 1, 0].find((events) => reductionDifference(c, events) !== 'unfinished');
+        expect(level, `${c.program.name} path ${i}`).toBeDefined();
+        expect(reductionDifference(c, level!), `${c.program.name} path ${i}`).toBeUndefined();
+        compared.push(`${c.program.name}#${i}/${level}`);
+      }
+    }
+    console.log(compared.join(' '));
+    // the three small programs race on overlapping bytes: more than one outcome, which only that order tells apart
+    for (const text of programs.slice(0, 3)) {
+      const loaded = loadLitmus('ring.litmus', text);
+      if ('kind' in loaded) throw new Error(loaded.message);
+      const outcomes = new Set<string>();
+      exploreExhaustively(loaded.compiled, { maxEvents: 0, reduce: false, observe: (o) => outcomes.add(JSON.stringify(o.reads)) });
+      expect(outcomes.size, text).toBeGreaterThan(1);
+    }
+  });
+
+  test('a sync over the bytes it is given (computed-targets.ts syncRanges): a length or offset read from a descriptor still races with the device\'s writes there', () => {
+    // The sync's lines are those of each offset and length it can take, not the whole mapping's:
+    // a length the device reports (0 from dma_alloc_coherent, or 128) reaches the second line,
+    // which the device writes after the length (the wrong order): a fill of it right after the
+    // sync and before that write is read stale after the irq, an outcome only an event placed
+    // after the sync reaches. A length of 64 does not reach it.
+    const prog = (name: string, len: number, sync: string) => `DMA ${name}\n{ coherent ring[16]; kmalloc rxbuf[128]; mmio DB; }\ncpu drv {\n  ring = dma_alloc_coherent(dev, 16, GFP_KERNEL);\n  h = dma_map_single(dev, rxbuf, 128, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  *(u32 *)(ring + 4) = lower_32_bits(h + 64);\n  writel(1, DB);\n  n = *(u16 *)ring;\n  ${sync}\n  wait_for_irq(irq);\n  r = *(u32 *)(rxbuf + 64);\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  dma_write(ring, 2, ${len});\n  a = dma_read(ring + 4, 4);\n  dma_write(a, 4, 0x77);\n  raise_irq(irq);\n}\n`;
+    const programs = [
+      prog('sync-length-from-descriptor', 128, 'dma_sync_single_range_for_cpu(dev, h, 0, n, DMA_FROM_DEVICE);'),
+      prog('sync-length-short', 64, 'dma_sync_single_range_for_cpu(dev, h, 0, n, DMA_FROM_DEVICE);'),
+      prog('sync-offset-from-descriptor', 64, 'dma_sync_single_range_for_cpu(dev, h, n, 64, DMA_FROM_DEVICE);'),
+      prog('sync-constant', 64, 'dma_sync_single_range_for_cpu(dev, h, 64, 64, DMA_FROM_DEVICE);'),
+      // the length read at a computed offset (the next descriptor's, as fec's bdp): 0 at ring + 0, or 0 or 128 at ring + 12
+      prog('sync-length-at-computed-offset', 128, 'k = *(u16 *)(ring + 8);\n  m = *(u16 *)(ring + 12 * (k & 1));\n  dma_sync_single_range_for_cpu(dev, h, 0, m, DMA_FROM_DEVICE);').replace('dma_write(ring, 2, 128)', 'dma_write(ring + 12, 2, 128)').replace('*(u32 *)(ring + 4) = lower_32_bits(h + 64);', '*(u32 *)(ring + 4) = lower_32_bits(h + 64);\n  *(u16 *)(ring + 8) = 1;'),
+    ];
+    for (const text of programs) {
+      const loaded = loadLitmus('sync.litmus', text);
+      if ('kind' in loaded) throw new Error(`${loaded.line}:${loaded.col}: ${loaded.message}`);
+      const c = loaded.compiled;
+      expect(syncRanges(c)?.flat().some((r) => r !== undefined), text).toBe(true);
+      const outcomes = new Set<string>();
+      exploreExhaustively(c, { maxEvents: 1, reduce: false, observe: (o) => outcomes.add(JSON.stringify(o.reads)) });
+      expect(outcomes.size, text).toBeGreaterThan(1);
+      const level = [2, 1].find((events) => reductionDifference(c, events) !== 'unfinished');
+      expect(level, text).toBeDefined();
+      expect(reductionDifference(c, level!), text).toBeUndefined();
+    }
+  });
+
+  test('a length read from a dma_pool block nobody zeroed takes its garbage too: the sync reaches past the mapping', () => {
+    // dma_pool_alloc() without __GFP_ZERO keeps the block's old bytes (0xa5 here): the length
+    // read is 0xa5a5, and dma-direct syncs that many bytes, the second line of rxbuf among them.
+    // A fill of that line right after the sync, before the device's write, is read stale after the
+    // irq: the verdict and the outcomes need the sync's footprint to hold that line. (Every line
+    // the sync reaches is more than the full search can fill and evict: it fills rxbuf's.)
+    const text = 'DMA sync-length-garbage\n{ coherent ring[64]; kmalloc rxbuf[128]; mmio DB; }\ncpu drv {\n  pool = dma_pool_create("rx", dev, 64, 64, 0);\n  ring = dma_pool_alloc(pool, GFP_KERNEL, &ring_dma);\n  h = dma_map_single(dev, rxbuf, 128, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  *(u32 *)(ring + 4) = lower_32_bits(h + 64);\n  writel(1, DB);\n  n = *(u16 *)ring;\n  dma_sync_single_range_for_cpu(dev, h, 0, n, DMA_FROM_DEVICE);\n  wait_for_irq(irq);\n  r = *(u32 *)(rxbuf + 64);\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  a = dma_read(ring + 4, 4);\n  dma_write(a, 4, 0x77);\n  raise_irq(irq);\n}\n';
+    const loaded = loadLitmus('garbage.litmus', text);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    const c = loaded.compiled;
+    const lines = relevantLines(c);
+    const full = new Set<string>(), reduced = new Set<string>();
+    const fr = exploreExhaustively(c, { maxEvents: 1, reduce: false, eventLines: lines, maxStates: FULL_STATES, observe: (o) => full.add(JSON.stringify(o.reads)) });
+    const rr = exploreExhaustively(c, { maxEvents: 1, eventLines: lines, observe: (o) => reduced.add(JSON.stringify(o.reads)) });
+    expect(fr.complete && rr.complete).toBe(true);
+    expect([...reduced].sort()).toEqual([...full].sort());
+    expect(full.size).toBeGreaterThan(1);
+    expect(exploreExhaustively(c, { maxEvents: 1, reduce: false, eventLines: lines, maxStates: FULL_STATES }).verdict).toBe('bug');
+    expect(exploreExhaustively(c, { maxEvents: 1, eventLines: lines }).verdict).toBe('bug');
+  });
+
   test('generated drivers, well-behaved and with each bug kind (fixed seed)', () => {
     const scenarios = [
       ...fc.sample(wellBehavedScenarioArb(2), { seed: 11, numRuns: 8 }),
@@ -334,6 +423,23 @@ describe('the differential comparison catches an unsound reduction', () => {
       expect(reductionDifference(c, 1), p.name).toBeUndefined();
       expect(reductionDifference(c, 1, everythingIndependent(footprints(c), c)), p.name).toMatch(/missing|extra|full search|witness/);
     }
+  });
+
+  test('two accesses of overlapping bytes of a Normal-NC line declared independent (a wrong atom split) are told apart', () => {
+    // What byte-atoms.ts would do with a wrong edge: the CPU's u32 store at desc+0 and the
+    // device's u16 read at desc+2 share bytes 2..4; footprints that leave them no common resource
+    // let the reduction take one order only.
+    const loaded = loadLitmus('overlap.litmus', 'DMA nc-partial-overlap\n{ coherent desc[64]; mmio DB; }\ncpu drv {\n  desc = dma_alloc_coherent(dev, 64, GFP_KERNEL);\n  writel(1, DB);\n  *(u32 *)desc = 0x11223344;\n}\ndevice nic {\n  wait_doorbell(DB, 1);\n  v = dma_read(desc + 2, 2);\n}\n');
+    if ('kind' in loaded) throw new Error(loaded.message);
+    const c = loaded.compiled;
+    const f = footprints(c);
+    const store = (c.actors[0].actor.ops as { op: string }[]).findIndex((op) => op.op === 'store');
+    const read = (c.actors[1].actor.ops as { op: string }[]).findIndex((op) => op.op === 'dma_read');
+    // the read keeps only what the store does not name (its own actor's bit among them)
+    const op = f.op.map((row, a) => row.map((b, j) => (a === 1 && j === read ? b.map((w, k) => w & ~f.op[0][store][k]) : b)));
+    const suffix = op.map((row) => row.map((_, i) => row.slice(i).reduce((u, b) => u.map((w, k) => w | b[k]), new Uint32Array(f.op[0][0].length))).concat([new Uint32Array(f.op[0][0].length)]));
+    expect(reductionDifference(c, 0)).toBeUndefined();
+    expect(reductionDifference(c, 0, { ...f, op, suffix })).toMatch(/missing|extra|full search|witness/);
   });
 
   test('a wrong line symmetry changes a verdict: two lines the program tells apart put in one class', () => {

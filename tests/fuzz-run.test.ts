@@ -24,13 +24,13 @@ import { makePlatform } from '../src/platform/platform.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const RING = readFileSync(join(ROOT, 'scenarios/drivers/rx-ring-two-slots.litmus'), 'utf8');
 const CWG = readFileSync(join(ROOT, 'scenarios/platforms/rx-field-cwg128.litmus'), 'utf8');
-const NAPI = readFileSync(join(ROOT, 'scenarios/drivers/napi-rx-page-pool.litmus'), 'utf8');
+const STREAMING_RING = readFileSync(join(ROOT, 'scenarios/drivers/rx-ring-streaming-bidirectional.litmus'), 'utf8');
 
 describe("a trial's search is bounded by what the file's own platform needs", () => {
   test('a file check searches in a few thousand states gets that search in every trial; a larger one is searched at random, a bounded number of schedules', () => {
     const small = parseLitmus(CWG);
     expect(searchesExhaustively(small)).toBe(true);
-    const large = parseLitmus(NAPI); // two descriptors, 4 KiB pages, three paths: past 600 states in all on its own platform
+    const large = parseLitmus(STREAMING_RING); // an RX ring of streaming buffers, two paths: past 600 states in all on its own platform
     expect(searchesExhaustively(large)).toBe(false);
     const plans = [0, 1, 2, 3, 4, 5].map((k) => planTrial([large], k, 1)!);
     const ownPlatform = (p: (typeof plans)[number]) => platformKey(p.platform) === 'default' && !p.placement.length; // the file names no platform

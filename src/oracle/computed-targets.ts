@@ -16,7 +16,8 @@
 
 import type { Compiled } from '../exec/compile.js';
 import { decodeValue, encodeValue, encodeValues } from '../exec/values.js';
-import { accessRanges } from '../exec/access-ranges.js';
+import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
+import { ORDERED } from '../exec/ordering.js';
 import { dmaToPhys } from '../kernel/dma-ranges.js';
 import { initialMemory } from '../model/initial-memory.js';
 import type { Expr } from '../program/expr.js';
@@ -37,22 +38,45 @@ type Located = { phys: number; size: number };
  * other ops), or undefined for the whole program when one of them cannot be bounded.
  */
 export function computedTargets(c: Compiled): (ComputedTarget | undefined)[][] | undefined {
-  // Asked by the value search's footprints and the contract walk's groups alike: worked out once.
-  if (!known.has(c)) known.set(c, targetsOf(c, mappingDecisions(c)));
-  return known.get(c);
+  return bounded(c).targets;
 }
 
-const known = new WeakMap<Compiled, (ComputedTarget | undefined)[][] | undefined>();
+/**
+ * Per actor and op, the CPU physical bytes each dma_sync_single{,_range}_for_*() may act on, at
+ * every offset and length it can take (a length read from a descriptor: each value its field can
+ * hold), or undefined when that is not known (footprints.ts then names the whole mapping).
+ * dma-direct maintains the bytes it is given, inside the mapping or not (dma-api.ts sync()).
+ */
+export function syncRanges(c: Compiled): (ByteRange[] | undefined)[][] | undefined {
+  return bounded(c).syncs;
+}
 
-function targetsOf(c: Compiled, d: MappingDecisions): (ComputedTarget | undefined)[][] | undefined {
+interface Bounded { targets: (ComputedTarget | undefined)[][] | undefined; syncs?: (ByteRange[] | undefined)[][] }
+
+// Asked by the value search's footprints and the contract walk's groups alike: worked out once.
+function bounded(c: Compiled): Bounded {
+  let b = known.get(c);
+  if (!b) known.set(c, (b = targetsOf(c, mappingDecisions(c))));
+  return b;
+}
+
+const known = new WeakMap<Compiled, Bounded>();
+
+/** More byte ranges than this for one sync: not worth listing (the whole mapping instead). */
+const SYNC_RANGES_LIMIT = 256;
+/** More bytes than this for one sync (1,024 lines of 64 bytes): not worth listing either. */
+const SYNC_BYTES_LIMIT = 64 * 1024;
+
+function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   const p = c.platform;
-  if (p.iommu !== 'none' || p.restrictedPool || p.deviceCoherent || p.declaredCoherent || d.unsure || d.bailedOut) return undefined;
+  if (p.iommu !== 'none' || p.restrictedPool || p.deviceCoherent || p.declaredCoherent || d.unsure || d.bailedOut) return { targets: undefined };
   const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);
-  if (!ops.some((row) => row.some((op) => 'addr' in op && op.addr))) return [];
+  const noComputed = !ops.some((row) => row.some((op) => 'addr' in op && op.addr));
+  if (noComputed && !ops.some((row) => row.some((op) => op.op === 'dma_sync' && !op.sg))) return { targets: [] };
   // Every handle one mapping with fixed bus addresses: no failure, no bounce, no later map into the variable.
   const bus = new Map<string, { bus: number; size: number }[]>();
   for (const [h, ms] of d.made) {
-    if (ms.length !== 1 || ms[0].error || d.mayFail(h) || d.mayBounce(h) || ms[0].segments.some((s) => s.bounced)) return undefined;
+    if (ms.length !== 1 || ms[0].error || d.mayFail(h) || d.mayBounce(h) || ms[0].segments.some((s) => s.bounced)) return { targets: noComputed ? [] : undefined };
     bus.set(h, ms[0].segments.map((s) => ({ bus: s.bus, size: s.size })));
   }
   const placed = (buf: string) => c.layout.buffers.get(buf)!;
@@ -66,17 +90,20 @@ function targetsOf(c: Compiled, d: MappingDecisions): (ComputedTarget | undefine
    * CPU wrote it: the field's bytes from before that store (its initial garbage, the zeroes of
    * dma_alloc_coherent() before it) are overwritten by then.
    */
-  const fieldValues = (L: Located, published: boolean): Value[] | undefined => {
-    const out = new Set<Value>(published ? [] : [decodeValue(memory.read(L.phys, new Uint8Array(L.size)))]);
+  const fieldValues = (L: Located, published: boolean, zeroedFirst = false): Value[] | undefined => {
+    const out = new Set<Value>(published || zeroedFirst ? [] : [decodeValue(memory.read(L.phys, new Uint8Array(L.size)))]);
     const meets = (phys: number, size: number) => phys < L.phys + L.size && L.phys < phys + size;
     for (const row of ops) {
       for (const op of row) {
         if (op.op === 'dma_alloc_coherent' && !published && meets(placed(op.buf).addr, placed(op.buf).size)) out.add(0n); // zeroed
+        // dma_alloc_noncoherent() zeroes its pages through the cache (dma-api.ts allocPages)
+        if (op.op === 'dma_map' && op.alloc === 'noncoherent' && !published && meets(placed(op.buf).addr + op.off, op.size)) out.add(0n);
         if (op.op === 'rmw' && meets(placed(op.buf).addr + op.off, op.size)) return undefined;
         if (op.op === 'store') {
           for (const r of accessRanges(c, op)) {
             if (!meets(r.addr, r.size)) continue;
-            if (r.addr === L.phys && r.size === L.size && L.size <= 8) {
+            // (a memset() of a computed length stores its byte over and over: not `value`)
+            if (r.addr === L.phys && r.size === L.size && L.size <= 8 && !op.sizeExpr) {
               const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : op.values ? undefined : [op.value];
               if (!vs) return undefined;
               for (const v of vs) out.add(sizeMask(v, L.size));
@@ -93,6 +120,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): (ComputedTarget | undefine
           if (!seg || !m) return undefined;
           const phys = m.orig + op.off;
           if (!meets(phys, op.size)) continue;
+          if (op.values) return undefined;
           if (phys !== L.phys || op.size !== L.size) return undefined;
           const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : [op.value];
           if (!vs) return undefined;
@@ -173,21 +201,82 @@ function targetsOf(c: Compiled, d: MappingDecisions): (ComputedTarget | undefine
     return [...out];
   };
 
-  const targets: (ComputedTarget | undefined)[][] = ops.map((row) => row.map(() => undefined));
-  for (const [a, row] of ops.entries()) {
-    for (const [j, op] of row.entries()) {
-      if (!('addr' in op) || !op.addr) continue;
-      const t = targetOf(a, op as DeviceOp & { addr: Expr; size: number });
-      if (!t) return undefined;
-      targets[a][j] = t;
+  const allTargets = (): (ComputedTarget | undefined)[][] | undefined => {
+    if (noComputed) return [];
+    const targets: (ComputedTarget | undefined)[][] = ops.map((row) => row.map(() => undefined));
+    for (const [a, row] of ops.entries()) {
+      for (const [j, op] of row.entries()) {
+        if (!('addr' in op) || !op.addr) continue;
+        const t = targetOf(a, op as DeviceOp & { addr: Expr; size: number });
+        if (!t) return undefined;
+        targets[a][j] = t;
+      }
     }
-  }
-  // No computed write may change a field an address was read from: fieldValues did not list it.
-  for (const [a, row] of ops.entries()) {
-    for (const [j, op] of row.entries()) {
-      if (op.op !== 'dma_write' || !op.addr) continue;
-      if (targets[a][j]!.ranges.some((r) => fields.some((L) => r.phys < L.phys + L.size && L.phys < r.phys + r.size))) return undefined;
-    }
-  }
-  return targets;
+    // No computed write may change a field an address was read from: fieldValues did not list it.
+    return landsOnField(targets, fields) ? undefined : targets;
+  };
+  /** Does a computed write of these targets land on one of the fields? */
+  const landsOnField = (targets: (ComputedTarget | undefined)[][], fs: readonly Located[]): boolean =>
+    ops.some((row, a) => row.some((op, j) => op.op === 'dma_write' && !!op.addr && targets[a][j]!.ranges.some((r) => fs.some((L) => r.phys < L.phys + L.size && L.phys < r.phys + r.size))));
+
+  /**
+   * The bytes each sync may act on. A length or offset read by the CPU from a field it reads
+   * after its own thread's dma_alloc_coherent() of that buffer zeroed it (a FENCE: the read
+   * cannot pass it, ordering.ts) takes the zero or a value some op writes there, never the
+   * garbage from before.
+   */
+  const syncsOf = (targets: (ComputedTarget | undefined)[][] | undefined): (ByteRange[] | undefined)[][] => {
+    const syncFields: Located[] = [];
+    const out = ops.map((row, a) => row.map((op): ByteRange[] | undefined => {
+      if (op.op !== 'dma_sync' || op.sg) return undefined;
+      const seg = d.made.get(op.handle)?.[0].segments[0];
+      if (!seg || !bus.has(op.handle)) return undefined;
+      const leaf = (e: Expr): Value[] | undefined => {
+        if (e.k === 'handle') return handleLeaf(e);
+        if (e.k !== 'read') return undefined;
+        const src = ops[a][e.op];
+        if (src?.op !== 'load' || src.sizeExpr || src.size > 8) return undefined;
+        // at a computed offset (the next descriptor's field): a value of the field at any of them
+        const out = new Set<Value>();
+        for (const r of accessRanges(c, src)) {
+          if (r.size !== src.size) return undefined;
+          const L = { phys: r.addr, size: r.size };
+          syncFields.push(L);
+          const vs = fieldValues(L, false, zeroedBefore(a, e.op, src.buf));
+          if (!vs) return undefined;
+          for (const v of vs) out.add(v);
+        }
+        return [...out];
+      };
+      const offs = op.offExpr ? possibleValues(op.offExpr, leaf) : [0n];
+      const sizes = op.sizeExpr ? possibleValues(op.sizeExpr, leaf) : [0n];
+      if (!offs || !sizes || offs.length * sizes.length > SYNC_RANGES_LIMIT) return undefined;
+      const ranges: ByteRange[] = [];
+      for (const o of offs) {
+        for (const n of sizes) {
+          // machine-values.ts syncRange(): a computed range that is negative or past 4 GiB syncs nothing
+          const off = BigInt(op.off) + (op.offExpr ? BigInt.asIntN(64, o) : 0n);
+          const size = op.sizeExpr ? BigInt.asIntN(64, n) : BigInt(op.size);
+          if ((op.offExpr || op.sizeExpr) && !(off >= 0n && size >= 0n && off + size <= 1n << 32n)) continue;
+          ranges.push({ addr: seg.phys + Number(off), size: Number(size) });
+        }
+      }
+      // A length of garbage (0xa5a5a5a5) would name millions of lines: the whole mapping instead, as before.
+      return ranges.reduce((n, r) => n + r.size, 0) > SYNC_BYTES_LIMIT ? undefined : ranges;
+    }));
+    // A computed write on a field a length was read from: fieldValues did not list it.
+    if (syncFields.length && (!targets || landsOnField(targets, syncFields))) return ops.map((row) => row.map(() => undefined));
+    return out;
+  };
+  /** Does actor a's only dma_alloc_coherent() of buf, zeroing it, come before its read j, which cannot pass it? */
+  const zeroedBefore = (a: number, j: number, buf: string): boolean => {
+    const allocs: [number, number][] = [];
+    ops.forEach((row, x) => row.forEach((op, i) => { if (op.op === 'dma_alloc_coherent' && op.buf === buf) allocs.push([x, i]); }));
+    if (allocs.length !== 1) return false;
+    const [x, i] = allocs[0];
+    const alloc = ops[x][i] as Extract<CpuOp, { op: 'dma_alloc_coherent' }>;
+    return x === a && i < j && (!alloc.pool || !!alloc.pool.zero) && c.actors[a].precedence[j][i] === ORDERED;
+  };
+  const targets = allTargets();
+  return { targets, syncs: syncsOf(targets) };
 }

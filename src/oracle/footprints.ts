@@ -7,79 +7,28 @@
 // line at L2), a device access names every line its handle can point at (bounce slots included)
 // or, at a computed bus address, every line the values it can take reach (computed-targets.ts),
 // and an op that can end the whole program (a dma_mapping_error() that can fire) touches
-// everything. Coarser is always sound; it only explores more.
+// everything. A sync names the lines of the bytes it maintains where those are known
+// (computed-targets.ts syncRanges), and a line no event targets is split into byte atoms for the
+// accesses that reach its memory only (byte-atoms.ts). Coarser is always sound; it only explores more.
 
 import type { Compiled } from '../exec/compile.js';
 import { REGION } from '../kernel/layout.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import { isNonCacheable, mappingDecisions } from './mapping-decisions.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
-import { accessRanges } from '../exec/access-ranges.js';
+import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
+import { allAtoms, atomsMet, byteAtoms } from './byte-atoms.js';
+import { relevantLines } from './relevant-lines.js';
 import { leaves } from '../program/expr.js';
-import { computedTargets } from './computed-targets.js';
+import { computedTargets, syncRanges } from './computed-targets.js';
 import { independentGroups } from './value-groups.js';
 
 import { intersects, type Bits } from './bits.js';
 
 export { intersects, type Bits };
+export type { Access, Footprints } from './footprint-types.js';
+import type { Access, Footprints } from './footprint-types.js';
 
-/**
- * How an op uses memory lines (CWG lines): which it reads or changes in the cache (either level),
- * and which it reads or writes in memory without the cache (a non-coherent device, a Normal-NC
- * mapping). `anyLine`: it may touch any line, cache included (a snooping device's computed bus
- * address, an op this table does not know); a non-snooping device's computed address reads or
- * writes the memory of every line, never the cache.
- */
-export interface Access {
-  cache: Set<number>;
-  memRead: Set<number>;
-  memWrite: Set<number>;
-  anyLine: boolean;
-  /**
-   * Lines whose memory it may write underneath a cached copy, or whose result depends on whether
-   * a clean copy is cached: a device's write (a snooping one writes a cached copy and dirties it,
-   * else memory), a store through a Normal-NC mapping, dma_alloc_coherent's memset. (Write-backs
-   * and swiotlb's copies through the cache keep a clean line equal to memory.)
-   */
-  bypass: Set<number>;
-  /**
-   * Lines the op certainly drops from the cache, reading nothing from them when clean: the
-   * dcache_inval_poc() of an unmap or sync for the CPU (arch_sync_dma_for_cpu, dc ivac / civac;
-   * one cache level only, a mapping that never bounces or fails).
-   */
-  drops: Set<number>;
-}
-
-export interface Footprints {
-  /** Per actor, per op: what the op may touch. */
-  op: Bits[][];
-  /** Per actor, per op index i: the union of ops i.. (what the actor may still touch from i on). */
-  suffix: Bits[][];
-  /** Per actor, per op: the CWG lines (memory and cache) the op may read or change. */
-  lines: number[][][];
-  /** Per actor, per op: how it uses those lines (for placing hardware events, reduced-search.ts). */
-  access: Access[][];
-  /** Per actor, per op index i: the lines ops i.. access in the cache, and in any way. */
-  suffixCache: Bits[][];
-  suffixAny: Bits[][];
-  /** Per actor, per op index i: the lines ops i.. may write in memory underneath the cache. */
-  suffixBypass: Bits[][];
-  /** Number of resources (bits used). */
-  size: number;
-  /** Per actor, per op: does it conflict with every op (a mapping error that may end the program, an unknown op)? */
-  global: boolean[][];
-  /** The bit of each CWG line some op touches. */
-  lineBit: Map<number, number>;
-  /** The bit each actor's own ops name (every op names its actor): ignored where one actor's ops are compared. */
-  actorBit: number[];
-  /** CWG lines of the program's final ranges (observed at the end). */
-  finalLines: Set<number>;
-  /**
-   * Independent groups: actors that share no resource with any actor of another group, even
-   * transitively, nor a final range. Each group's executions are independent of the others'.
-   */
-  groups: number[][];
-}
 
 const cache = new WeakMap<Compiled, Footprints>();
 
@@ -114,6 +63,8 @@ function computeFootprints(c: Compiled): Footprints {
   const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = decisions;
   // Where each device access at a computed bus address can land, when that is known (computed-targets.ts).
   const computed = computedTargets(c);
+  // The bytes each sync acts on, where known (computed-targets.ts): its lines, not the whole mapping's.
+  const syncs = syncRanges(c);
   const hasSetMask = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_set_mask'));
   const bounceLines = new Set<number>();
   for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
@@ -164,7 +115,8 @@ function computeFootprints(c: Compiled): Footprints {
   const nonCacheable = (buf: string) => isNonCacheable(c, buf);
   // An op's keys: named resources, and line sets shared between ops where they are a handle's
   // (a handle that may bounce names every line of the pool: thousands, for every call on it).
-  interface Keys { names: Set<string>; lines: Set<number>[] }
+  // exact: the bytes of an access that touches memory only, never the cache (byte-atoms.ts).
+  interface Keys { names: Set<string>; lines: Set<number>[]; exact?: ByteRange[] }
   const keysOf = (op: CpuOp | DeviceOp, actor: number, index: number): Keys | 'all' => {
     const acc: Access = { cache: NO_LINES, memRead: NO_LINES, memWrite: NO_LINES, anyLine: false, bypass: NO_LINES, drops: new Set() };
     accessOf[actor].push(acc);
@@ -172,7 +124,8 @@ function computeFootprints(c: Compiled): Footprints {
     const use = (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass = false) => {
       parts.push({ lines, cache, read, write, bypass });
     };
-    const k = keysOfOp(op, actor, index, acc, use);
+    let exact: ByteRange[] | undefined;
+    const k = keysOfOp(op, actor, index, acc, use, (r) => (exact = r));
     const union = (flag: 'cache' | 'read' | 'write' | 'bypass'): Set<number> => {
       const ps = parts.filter((p) => p[flag] && p.lines.size);
       if (ps.length <= 1) return ps[0]?.lines ?? NO_LINES;
@@ -184,9 +137,12 @@ function computeFootprints(c: Compiled): Footprints {
     acc.memRead = union('read');
     acc.memWrite = union('write');
     acc.bypass = union('bypass');
-    return k === 'all' ? k : { names: k, lines: parts.map((p) => p.lines) };
+    return k === 'all' ? k : { names: k, lines: parts.map((p) => p.lines), exact };
   };
-  const keysOfOp = (op: CpuOp | DeviceOp, actor: number, index: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void): Set<string> | 'all' => {
+  const snoops = c.platform.deviceCoherent || c.platform.declaredCoherent;
+  const coherentAllocs = new Set<string>();
+  for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) if (op.op === 'dma_alloc_coherent') coherentAllocs.add(op.buf);
+  const keysOfOp = (op: CpuOp | DeviceOp, actor: number, index: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void, exactly: (r: ByteRange[]) => void): Set<string> | 'all' => {
     // Every op names its own actor, which no other actor's op names: an op touching everything
     // (all bits set) then conflicts even with an op that touches nothing shared, e.g. a barrier.
     const k = new Set<string>([`actor:${actor}`]);
@@ -208,6 +164,7 @@ function computeFootprints(c: Compiled): Footprints {
         const lines = new Set<number>();
         for (const r of known.ranges) lineKeys(r.phys, r.size, lines);
         use(lines, false, !write, write, write);
+        exactly(known.ranges.map((r) => ({ addr: r.phys, size: r.size })));
         for (const h of known.handles) k.add(`handle:${h}`);
         if (hasSetMask) k.add('mask');
         return k;
@@ -221,7 +178,11 @@ function computeFootprints(c: Compiled): Footprints {
       if (hasSetMask) k.add('mask');
       return k;
     }
-    const handleOnly = (h: string) => k.add(`handle:${h}`);
+    // `handle:h`: the mapping's bus address and whether it is live, which map, unmap and alloc
+    // change and device accesses and branches read; `api:h`: what the DMA API calls on it change
+    // or read (a sync reads the mapping, never changes it: it commutes with a device access).
+    const handleOnly = (h: string) => k.add(`handle:${h}`).add(`api:${h}`);
+    const busOnly = (h: string) => k.add(`handle:${h}`);
     // A DMA API call on a handle: cache maintenance and swiotlb copies through the cache.
     const handle = (h: string) => {
       handleOnly(h);
@@ -229,17 +190,22 @@ function computeFootprints(c: Compiled): Footprints {
     };
     // A device access: through the cache when the device snoops it, else memory only.
     const device = (h: string, write: boolean) => {
-      handleOnly(h);
+      busOnly(h);
       use(handleLines.get(h) ?? NO_LINES, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
+      // A non-snooping device's access to a coherent allocation at a fixed offset: memory only, these bytes.
+      const d = op as Extract<DeviceOp, { op: 'dma_read' }>;
+      if (!snoops && coherentAllocs.has(h) && !d.offExpr && d.entry === undefined) exactly([{ addr: addr(h) + d.off, size: d.size }]);
     };
     switch (op.op) {
       case 'store': case 'load': case 'poll': {
         const keys = new Set<number>();
         // An offset computed from a read (an address dependency): at each value it can take.
-        for (const r of accessRanges(c, op)) lineKeys(r.addr, r.size, keys);
+        const ranges = accessRanges(c, op);
+        for (const r of ranges) lineKeys(r.addr, r.size, keys);
         // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
         if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store', op.op === 'store');
         else use(keys, true, true, false);
+        if (nonCacheable(op.buf) && !op.sizeExpr) exactly(ranges);
         break;
       }
       case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': case 'read_reg': k.add(`reg:${op.reg}`); break;
@@ -247,9 +213,11 @@ function computeFootprints(c: Compiled): Footprints {
         // xchg/cmpxchg/spin_lock: one atomic access that reads and writes its bytes (machine-ops.ts
         // rmw()), through the cache like a load and a store, or in memory when Normal-NC.
         const keys = new Set<number>();
-        for (const r of accessRanges(c, op)) lineKeys(r.addr, r.size, keys);
+        const ranges = accessRanges(c, op);
+        for (const r of ranges) lineKeys(r.addr, r.size, keys);
         if (nonCacheable(op.buf)) use(keys, false, true, true, true);
         else use(keys, true, true, false);
+        if (nonCacheable(op.buf)) exactly(ranges);
         break;
       }
       case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;
@@ -257,7 +225,7 @@ function computeFootprints(c: Compiled): Footprints {
       // A path's branch reads its own thread's registers, set once each, and the bus address of
       // any handle it names: it holds or fails (ending the execution: another path has it)
       // whatever else runs around it.
-      case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle' || l.k === 'sgLen') handleOnly(l.name); break;
+      case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle' || l.k === 'sgLen') busOnly(l.name); break;
       case 'dma_set_mask': k.add('mask'); break;
       case 'dma_map': case 'dma_map_sg':
         handle(op.handle);
@@ -269,7 +237,13 @@ function computeFootprints(c: Compiled): Footprints {
         // at once and swiotlb copies back only other directions (kernel/dma/direct.h,
         // dma_direct_sync_single_for_cpu; src/kernel/dma-api.ts). Only the pool's slots change.
         if (op.dir === 'DMA_TO_DEVICE' && (op.op !== 'dma_sync' || op.to === 'cpu')) handleOnly(op.handle);
-        else handle(op.handle);
+        else if (op.op === 'dma_sync' && syncs?.[actor][index]) {
+          // arch_sync_dma_for_{cpu,device}() on the bytes it is given (dma_direct_sync_single_*)
+          k.add(`api:${op.handle}`);
+          const lines = new Set<number>();
+          for (const r of syncs[actor][index]!) lineKeys(r.addr, r.size, lines);
+          use(lines, true, true, true);
+        } else handle(op.handle);
         dropsOf(op, acc.drops);
         if (mayBounce(op.handle)) k.add('swiotlb');
         break;
@@ -293,6 +267,19 @@ function computeFootprints(c: Compiled): Footprints {
   for (const row of keyed) for (const k of row) if (k !== 'all') { for (const key of k.names) id(key); for (const s of k.lines) lineSets.add(s); }
   for (const s of lineSets) for (const l of s) id(l);
   for (const k of ids.keys()) if (typeof k === 'number') everyLine.add(k);
+  // Lines no event targets (relevant-lines.ts) are memory no cache holds: split into atoms where
+  // exact accesses meet them (byte-atoms.ts).
+  const exact = keyed.flatMap((row) => row.flatMap((k) => (k !== 'all' && k.exact ? [k.exact] : [])));
+  const evented = exact.length ? new Set(relevantLines(c).map((l) => l - (l % cwg))) : new Set<number>();
+  const atoms = byteAtoms(cwg, (L) => !evented.has(L), exact);
+  for (const L of atoms.keys()) for (const a of allAtoms(atoms, L)) id(a);
+  /** The split lines of a line set, once per set. */
+  const splitIn = new Map<Set<number>, number[]>();
+  const splitOf = (s: Set<number>): number[] => {
+    let out = splitIn.get(s);
+    if (!out) splitIn.set(s, (out = atoms.size ? [...s].filter((l) => atoms.has(l)) : []));
+    return out;
+  };
   for (const { acc, write } of computedBus) {
     if (write) acc.memWrite = acc.bypass = everyLine;
     else acc.memRead = everyLine;
@@ -317,7 +304,14 @@ function computeFootprints(c: Compiled): Footprints {
       const i = id(key);
       b[i >> 5] |= 1 << (i & 31);
     }
-    for (const s of k.lines) { const sb = bitsOfSet(s); for (let w = 0; w < words; w++) b[w] |= sb[w]; }
+    const set = (key: string | number) => { const i = id(key); b[i >> 5] |= 1 << (i & 31); };
+    for (const s of k.lines) {
+      const split = splitOf(s);
+      if (!split.length) { const sb = bitsOfSet(s); for (let w = 0; w < words; w++) b[w] |= sb[w]; continue; }
+      // An exact access names the atoms of a split line it meets; any other op, all of them (and the line).
+      for (const l of s) if (!atoms.has(l) || !k.exact) set(l);
+      for (const L of split) for (const a of k.exact ? atomsMet(atoms, cwg, L, k.exact) : allAtoms(atoms, L)) set(a);
+    }
     return b;
   };
   const op = keyed.map((row) => row.map(toBits));
