@@ -13,6 +13,7 @@ import { checkAllPaths, type CheckResult } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
+import type { CpuOp } from '../program/types.js';
 import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
 import { verdictOf } from '../check/verdict.js';
 import type { Waiver } from '../check/waivers.js';
@@ -101,9 +102,30 @@ function platformFlags(parsed: ParsedLitmus, plan: TrialPlan): string {
  * `randomRuns`: the random executions of a trial of a file too large for check's search in every
  * trial (fileSearch), shared by its paths. `searchedStates`: the most states, all paths (and levels, when the deepest finds a
  * counterexample or is cut) together, of the own platform's check search for one every trial repeats (other platforms cost
- * more: bouncing through swiotlb, two cache levels; a minute should still try a thousand).
+ * more: bouncing through swiotlb, two cache levels; a minute should still try a thousand); `streamingBytes`: the most bytes
+ * it maps for streaming DMA (streamingBytes below).
  */
-export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, searchedStates: 600, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
+export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, searchedStates: 600, streamingBytes: 1024, deepRuns: 150, deepSteps: 4, searchBudget: 50_000, randomRuns: 48 };
+
+/**
+ * The bytes a program maps for streaming DMA. Its own platform may search them in a few hundred
+ * states, yet where they bounce through swiotlb (RAM above 4 GiB, swiotlb=force, a restricted
+ * pool) every line of them is copied through the cache twice: a 4 KiB page-pool page is 128
+ * lines of work there, and a trial of each such platform would cost a thousand of the others.
+ */
+function streamingBytes(p: ParsedLitmus['program']): number {
+  let n = 0;
+  const walk = (ops: readonly CpuOp[]) => {
+    for (const op of ops) {
+      if (op.op === 'dma_map') n += op.size;
+      if (op.op === 'dma_map_sg') for (const e of op.entries) n += e.size;
+      if (op.op === 'if') { walk(op.then); walk(op.else ?? []); }
+      if (op.op === 'while' || op.op === 'for') walk(op.body);
+    }
+  };
+  for (const a of p.actors) if (a.kind === 'cpu') walk(a.ops as CpuOp[]);
+  return n;
+}
 
 /** Program of a trial: the file's program on the trial's platform (all settings named) and placement. */
 export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, placement: Placement): Compiled {
@@ -160,7 +182,8 @@ function fileSearch(parsed: ParsedLitmus): FileSearch {
   s = { exhaustive: true, ownKey: platformKey(own) };
   try {
     const r = checkSearch(trialCompiled(parsed, own, []));
-    s = { exhaustive: r.verdict === 'bug' || (r.gaveUp === undefined && r.states <= TRIAL_BOUNDS.searchedStates), ownKey: s.ownKey, own: r };
+    const small = r.gaveUp === undefined && r.states <= TRIAL_BOUNDS.searchedStates && streamingBytes(parsed.program) <= TRIAL_BOUNDS.streamingBytes;
+    s = { exhaustive: r.verdict === 'bug' || small, ownKey: s.ownKey, own: r };
   } catch (e) {
     // Not compilable on its own platform: each trial reports its own platform's error.
     if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
