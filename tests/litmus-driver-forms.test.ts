@@ -295,3 +295,10 @@ test('smp_mb__before_atomic() and smp_mb__after_atomic() are smp_mb() on arm64 (
   same(text('smp_mb__before_atomic()'), text('smp_mb()'));
   same(text('smp_mb__after_atomic()'), text('smp_mb()'));
 });
+
+test('a mapping check whose block prints, then returns or jumps (`{ dev_err(...); goto err; }`), is the plain check (the hunt)', () => {
+  const text = (check: string) => `DMA t\n{ kmalloc buf[64]; mmio DB; }\ncpu c {\n  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  ${check}\n  writel(1, DB);\n}\n`;
+  same(text('if (dma_mapping_error(dev, h)) {\n    dev_err(dev, "map failed\\n");\n    goto err_dma;\n  }'), text('if (dma_mapping_error(dev, h)) goto err_dma;'));
+  same(text('if (dma_mapping_error(dev, h)) {\n    netdev_err(ndev, "%d\\n", 1);\n    return -ENOMEM;\n  }'), text('if (dma_mapping_error(dev, h)) return -ENOMEM;'));
+  same(text('if (dma_mapping_error(dev, h)) { return -ENOMEM; }'), text('if (dma_mapping_error(dev, h)) return -ENOMEM;'));
+});
