@@ -34,8 +34,15 @@ export function possibleValues(e: Expr, leaf: (e: Expr) => readonly Value[] | un
         const l = of(x.l), r = of(x.r);
         if (l && r) {
           if (l.length * r.length > limit * limit) return undefined;
-          const out = distinct(l.flatMap((a) => r.map((b) => binary(x.op, a, b))));
-          return out.length <= limit ? out : undefined;
+          // every pair, giving up as soon as the results pass the limit
+          const out = new Set<Value>();
+          for (const a of l) {
+            for (const b of r) {
+              out.add(binary(x.op, a, b));
+              if (out.size > limit) return undefined;
+            }
+          }
+          return [...out];
         }
         if (BOOLEAN_OPS.has(x.op)) return BOOLEAN;
         // x & K with K known: every value is a submask of K (of one of them).
