@@ -302,3 +302,8 @@ test('a mapping check whose block prints, then returns or jumps (`{ dev_err(...)
   same(text('if (dma_mapping_error(dev, h)) {\n    netdev_err(ndev, "%d\\n", 1);\n    return -ENOMEM;\n  }'), text('if (dma_mapping_error(dev, h)) return -ENOMEM;'));
   same(text('if (dma_mapping_error(dev, h)) { return -ENOMEM; }'), text('if (dma_mapping_error(dev, h)) return -ENOMEM;'));
 });
+
+test('a handle read back from the driver\'s own ring and unmapped (dma_unmap_addr()) is refused with how to write it (the hunt)', () => {
+  const text = `DMA t\n{ kmalloc buf[64]; kmalloc txb[16]; }\ncpu c {\n  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  *(u64 *)txb = h;\n  d = *(u64 *)txb;\n  dma_unmap_single(dev, d, 64, DMA_TO_DEVICE);\n}\n`;
+  expect(() => prog(text)).toThrow(/'d' is a register, not a DMA handle: a handle read back from memory \(dma_unmap_addr\(tx_buffer, dma\)\) is not followed; name the handle the dma_map_\*\(\) assigned/);
+});

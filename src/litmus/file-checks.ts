@@ -17,8 +17,10 @@ export class FileChecks extends Conditions {
       if (this.handles.has(use.name) || this.handleAliases.has(use.name)) continue;
       const hint = closest(use.name, this.handles);
       const did = hint ? ` (did you mean '${hint}'?)` : '';
-      if (!use.asValue) this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${did}`);
       const owner = [...this.threadRegisters].find(([, regs]) => regs.has(use.name))?.[0];
+      // dma_unmap_single(dev, d, ...) with d read back from the driver's own ring (dma_unmap_addr())
+      if (!use.asValue && owner) this.fail(use.tok, `'${use.name}' is a register, not a DMA handle: a handle read back from memory (dma_unmap_addr(tx_buffer, dma)) is not followed; name the handle the dma_map_*() assigned${hint ? ` ('${hint}'?)` : ''}`);
+      if (!use.asValue) this.fail(use.tok, `unknown DMA handle '${use.name}': no dma_map_*() or dma_alloc_coherent() defines it${did}`);
       if (owner) this.fail(use.tok, `'${use.name}' is a register of ${owner}: each thread has its own registers`);
       if (this.buffers.has(use.name)) this.fail(use.tok, `'${use.name}' is a buffer, not a value: its address is not a number the format computes with (a NULL check of an allocation can be left out: the model's allocations do not fail), and the device addresses it through its DMA handle`);
       this.fail(use.tok, `unknown name '${use.name}': neither a register this thread assigns before using it nor a DMA handle${did}`);
