@@ -168,8 +168,9 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
    * in its own thread, L being coherent memory mapped Normal-NC (footprints' isNonCacheable)?
    */
   const published = (a: number, k: number, buf: string, L: Located): boolean => {
-    const b = placed(buf);
-    if (b.kind !== 'coherent' || c.platform.declaredCoherent) return false;
+    // a streaming mapping's handle names no buffer: only dma_alloc_coherent() memory is published so
+    const b = c.layout.buffers.get(buf);
+    if (b?.kind !== 'coherent' || c.platform.declaredCoherent) return false;
     for (let j = 0; j < k; j++) {
       const w = ops[a][j];
       if (w.op !== 'wait_doorbell') continue;
