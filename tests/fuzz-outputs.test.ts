@@ -121,6 +121,15 @@ describe('a run that tested nothing never reads green', () => {
     expect(xml).toContain('<skipped message="not tested: no trial of this file ran before the run ended"/>');
   });
 
+  test('every file skipped (a directory of expect-bug tests): no trial ran, and the run is not ok', async () => {
+    const dir = tmp('all-skipped');
+    writeFileSync(join(dir, 'known.litmus'), TX_OK.replace(/^expect ok/m, 'expect bug').replace(/^(DMA [^\n]*\n)(?!expect)/, '$1expect bug\n'));
+    const s = await fuzzFiles({ files: [join(dir, 'known.litmus')], timeMs: 1000, seed: 7, inline: true });
+    expect(s.files[0].skipped).toMatch(/expect bug/);
+    expect(s.trials).toBe(0);
+    expect(runOutcome(s).status).toBe('untried');
+  });
+
   test('a box that ran to its end with nothing found is still a pass', async () => {
     const dir = tmp('pass');
     writeFileSync(join(dir, 'tx.litmus'), TX_OK);

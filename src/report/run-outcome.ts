@@ -25,7 +25,8 @@ export function runOutcome(s: FuzzSummary): RunOutcome {
   const contractErrors = s.files.reduce((n, f) => n + (f.contract?.length ?? 0), 0);
   const interrupted = s.stoppedBy === 'signal';
   const untried = s.files.filter((f) => !f.skipped && fileTrials(f) === 0).map((f) => f.file);
-  const status = failures + contractErrors ? 'bug' : interrupted ? 'interrupted' : s.trials === 0 && untried.length ? 'untried' : 'ok';
+  // No trial at all is never a pass, even when every file was skipped (a directory of `expect bug` tests).
+  const status = failures + contractErrors ? 'bug' : interrupted ? 'interrupted' : s.trials === 0 && s.files.length ? 'untried' : 'ok';
   return { failures, contractErrors, interrupted, untried, status };
 }
 
