@@ -3,7 +3,9 @@
 // interleaving: the same findings (over a test's paths, as `dmafuzz check` reports them) and the
 // same completeness, on every built-in scenario and shipped .litmus test, small members of the scale families and generated drivers.
 // And the comparison can fail: with footprints that declare every op independent, it reports
-// findings the reduced walk no longer meets.
+// findings the reduced walk no longer meets. The walk by independent groups (src/check/groups.ts)
+// meets exactly the findings of the walk over every actor at once, and that comparison fails too
+// when groups split actors that interact.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +14,7 @@ import { describe, expect, test } from 'vitest';
 import { familyProgram } from '../bench/families.js';
 import { TS_SCENARIOS } from '../scenarios/index.js';
 import { checkContract } from '../src/check/explore-contract.js';
+import { independentGroups } from '../src/check/groups.js';
 import { findingKey } from '../src/check/finding.js';
 import { compile, type Compiled } from '../src/exec/compile.js';
 import { buildDriver } from '../src/gen/build-driver.js';
@@ -20,6 +23,8 @@ import { footprints, type Footprints } from '../src/oracle/footprints.js';
 import { makePlatform } from '../src/platform/platform.js';
 import { loadLitmus } from '../src/run/check-file.js';
 import { litmusFiles } from '../src/run/find-files.js';
+import type { Program } from '../src/program/types.js';
+import { twoChannels } from './two-channels.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** States the walk over every interleaving may use: paths it cannot finish within this are left out. */
@@ -131,5 +136,48 @@ describe('the reduced contract walk meets every finding the walk over every inte
       if (d !== 'unfinished' && d !== undefined) caught++;
     }
     expect(caught).toBeGreaterThan(0);
+  });
+});
+
+/** States the contract walk over every actor at once may use: programs it cannot finish within this are left out. */
+const CONTRACT_STATES = 5_000;
+
+/** Where the contract walk by the given groups differs from the walk over every actor at once, or undefined. */
+function contractGroupsDifference(c: Compiled, groups?: readonly (readonly number[])[]): string | undefined | 'unfinished' {
+  const whole = checkContract(c, CONTRACT_STATES, { groups: [c.actors.map((_, a) => a)] });
+  if (!whole.complete) return 'unfinished';
+  const byGroups = checkContract(c, CONTRACT_STATES, { groups });
+  if (!byGroups.complete) return `the walk by groups did not finish (${byGroups.states} states)`;
+  const a = new Set(whole.findings.map(findingKey));
+  const b = new Set(byGroups.findings.map(findingKey));
+  const missing = [...a].filter((k) => !b.has(k));
+  const extra = [...b].filter((k) => !a.has(k));
+  return missing.length || extra.length ? `contract findings by groups: ${missing.length} missing, ${extra.length} extra, e.g. ${missing[0] ?? extra[0]}` : undefined;
+}
+
+describe('the contract walk by independent groups meets what the walk over every actor meets', () => {
+  test('every built-in scenario and the scale families\' small members', () => {
+    const programs: Program[] = [
+      ...TS_SCENARIOS.map((s) => s.program),
+      ...(['none', 'read-before-unmap', 'packed'] as const).map(twoChannels),
+      familyProgram('threads', 2), familyProgram('ring', 1), familyProgram('ring', 2), familyProgram('rx-seq', 2),
+      familyProgram('loopback', 2), familyProgram('loopback-read-before-unmap', 2),
+    ];
+    let compared = 0, grouped = 0;
+    for (const c of programs.map(compiled)) {
+      const d = contractGroupsDifference(c);
+      if (d === 'unfinished') continue;
+      compared++;
+      if (independentGroups(c).length > 1) grouped++;
+      expect(d, c.program.name).toBeUndefined();
+    }
+    expect(compared).toBeGreaterThan(45);
+    expect(grouped).toBeGreaterThan(4);
+  });
+
+  test('and the comparison catches groups that split actors which interact', () => {
+    const c = compiled(twoChannels('read-before-unmap'));
+    expect(contractGroupsDifference(c)).toBeUndefined();
+    expect(contractGroupsDifference(c, c.actors.map((_, a) => [a]))).toMatch(/missing|extra/);
   });
 });

@@ -5,8 +5,6 @@
 //   counterexample exactly when the full one does;
 // - the witness search by groups with partial-order reduction finds an ideal witness exactly when
 //   the full witness search does, for every outcome the full model search reaches.
-// - the contract walk by independent groups (src/check/groups.ts) meets exactly the findings the
-//   walk over every actor at once meets.
 // And the comparison can fail: with a broken independence relation (conflicting ops declared
 // independent) it reports a difference.
 
@@ -23,13 +21,11 @@ import type { Observations } from '../src/exec/observations.js';
 import { buildDriver } from '../src/gen/build-driver.js';
 import { bugScenarioArb, wellBehavedScenarioArb, BUG_KINDS } from '../src/gen/bug-scenarios.js';
 import { findIdealWitness } from '../src/oracle/witness-search.js';
-import { checkContract } from '../src/check/explore-contract.js';
-import { findingKey } from '../src/check/finding.js';
-import { independentGroups } from '../src/check/groups.js';
 import { exploreExhaustively, relevantLines } from '../src/oracle/exhaustive.js';
 import { computedTargets, syncRanges } from '../src/oracle/computed-targets.js';
 import { footprints, type Footprints } from '../src/oracle/footprints.js';
 import { shareDifference } from './share-difference.js';
+import { twoChannels } from './two-channels.js';
 import { makePlatform } from '../src/platform/platform.js';
 import {
   FROM_DEVICE, cpu, device, dma_map_single, dma_unmap_single, dma_write, field, load, pages, program, raise_irq, wait_doorbell, wait_irq, writel,
@@ -81,41 +77,7 @@ function reductionDifference(c: Compiled, maxEvents: number, f: Footprints = foo
   return undefined;
 }
 
-/** States the contract walk over every actor at once may use: programs it cannot finish within this are left out. */
-const CONTRACT_STATES = 5_000;
-
-/** Where the contract walk by the given groups differs from the walk over every actor at once, or undefined. */
-function contractGroupsDifference(c: Compiled, groups?: readonly (readonly number[])[]): Difference | 'unfinished' {
-  const whole = checkContract(c, CONTRACT_STATES, { groups: [c.actors.map((_, a) => a)] });
-  if (!whole.complete) return 'unfinished';
-  const byGroups = checkContract(c, CONTRACT_STATES, { groups });
-  if (!byGroups.complete) return `the walk by groups did not finish (${byGroups.states} states)`;
-  const a = new Set(whole.findings.map(findingKey));
-  const b = new Set(byGroups.findings.map(findingKey));
-  const missing = [...a].filter((k) => !b.has(k));
-  const extra = [...b].filter((k) => !a.has(k));
-  return missing.length || extra.length ? `contract findings by groups: ${missing.length} missing, ${extra.length} extra, e.g. ${missing[0] ?? extra[0]}` : undefined;
-}
-
 const compiled = (p: Program) => compile(p, makePlatform(p.platform));
-
-/**
- * Two RX threads, each with its own channel (two independent groups), small enough for the full
- * search: map, doorbell, irq, unmap, read; flawed, one reads before the unmap, or the buffers
- * share a cache line (one group).
- */
-const twoChannels = (flaw: 'none' | 'read-before-unmap' | 'packed'): Program => program(`two-channels-${flaw}`, {
-  buffers: [pages('arena', 8192), field('rx0', 'arena', 4091, 16), field('rx1', 'arena', flaw === 'packed' ? 4107 : 4480, 16)],
-  registers: ['DB0', 'DB1'],
-  actors: [0, 1].flatMap((i) => {
-    const unmap = dma_unmap_single(`h${i}`, 16, FROM_DEVICE), read = load(`rx${i}`, 0, 8);
-    return [
-      cpu(`cpu${i}`, [dma_map_single(`h${i}`, `rx${i}`, 0, 16, FROM_DEVICE), writel(`DB${i}`, 1), wait_irq(`irq${i}`),
-        ...(flaw === 'read-before-unmap' && i === 0 ? [read, unmap] : [unmap, read])]),
-      device(`dev${i}`, [wait_doorbell(`DB${i}`, 1), dma_write(`h${i}`, 0, 16, 0x55 + i), raise_irq(`irq${i}`)]),
-    ];
-  }),
-});
 
 describe('the reduced exhaustive and witness searches reach what the full ones reach', () => {
   test('every built-in scenario the full search finishes, to 0, 1 and 2 events', () => {
@@ -373,33 +335,6 @@ describe('the reduced exhaustive and witness searches reach what the full ones r
       }
     }
     expect(compared).toBeGreaterThan(12);
-  });
-});
-
-describe('the contract walk by independent groups meets what the walk over every actor meets', () => {
-  test('every built-in scenario and the scale families\' small members', () => {
-    const programs: Program[] = [
-      ...TS_SCENARIOS.map((s) => s.program),
-      ...(['none', 'read-before-unmap', 'packed'] as const).map(twoChannels),
-      familyProgram('threads', 2), familyProgram('ring', 1), familyProgram('ring', 2), familyProgram('rx-seq', 2),
-      familyProgram('loopback', 2), familyProgram('loopback-read-before-unmap', 2),
-    ];
-    let compared = 0, grouped = 0;
-    for (const c of programs.map(compiled)) {
-      const d = contractGroupsDifference(c);
-      if (d === 'unfinished') continue;
-      compared++;
-      if (independentGroups(c).length > 1) grouped++;
-      expect(d, c.program.name).toBeUndefined();
-    }
-    expect(compared).toBeGreaterThan(45);
-    expect(grouped).toBeGreaterThan(4);
-  });
-
-  test('and the comparison catches groups that split actors which interact', () => {
-    const c = compiled(twoChannels('read-before-unmap'));
-    expect(contractGroupsDifference(c)).toBeUndefined();
-    expect(contractGroupsDifference(c, c.actors.map((_, a) => [a]))).toMatch(/missing|extra/);
   });
 });
 

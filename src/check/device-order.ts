@@ -7,10 +7,14 @@
 // EFFECTS") writes after both stores, its own program order orders them, and there is no finding.
 
 import type { Compiled } from '../exec/compile.js';
+import { COHERENT_GARBAGE } from '../model/initial-memory.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import type { Finding } from './finding.js';
 
 export type DeviceOrder = { witness: string } | { ordered: string } | { unseen: string };
+
+/** Barriers that order earlier stores before later ones for a device (writel()'s own aside). */
+const STORE_BARRIERS: readonly string[] = ['wmb', 'dma_wmb', 'mb', 'dma_mb'];
 
 type Range = [number, number];
 const overlaps = (a: Range, b: Range) => a[0] < b[1] && b[0] < a[1];
@@ -106,13 +110,12 @@ function doorbellAfter(cpu: readonly CpuOp[], j: number, before: readonly Device
     if (w.op !== 'wait_doorbell') continue;
     const writes = cpu.map((op, i) => ({ op, i })).filter(({ op }) => op.op === 'writel' && op.reg === w.reg && (op.valueExpr !== undefined || op.value === w.value));
     if (!writes.length || writes.some(({ i }) => i < j)) continue;
-    const orders = writes.every(({ op, i }) => (op.op === 'writel' && !op.relaxed) || cpu.slice(j + 1, i).some((b) => b.op === 'barrier' && ['wmb', 'dma_wmb', 'mb', 'dma_mb'].includes(b.kind)));
+    const orders = writes.every(({ op, i }) => (op.op === 'writel' && !op.relaxed) || cpu.slice(j + 1, i).some((b) => b.op === 'barrier' && STORE_BARRIERS.includes(b.kind)));
     if (orders) return `the doorbell writel(${w.value}, ${w.reg})`;
   }
   return undefined;
 }
 
-const STORE_BARRIERS = ['wmb', 'dma_wmb', 'mb', 'dma_mb'];
 
 /**
  * What stands between the CPU's two accesses, for a witness: nothing, or only barriers of the
@@ -171,9 +174,9 @@ function polledAfter(c: Compiled, actor: string, cpu: readonly CpuOp[], j: numbe
 
 const writes = (op: CpuOp | DeviceOp) => op.op === 'store' || op.op === 'rmw' || op.op === 'dma_write';
 
-/** A fresh coherent page's garbage (src/program/types.ts BufferDecl.init: 0xa5 bytes), as a value of `size` bytes. */
+/** A fresh coherent page's garbage (src/model/initial-memory.ts), as a value of `size` bytes. */
 function garbage(size: number): bigint {
   let v = 0n;
-  for (let k = 0; k < size; k++) v = (v << 8n) | 0xa5n;
+  for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(COHERENT_GARBAGE);
   return v;
 }

@@ -154,7 +154,7 @@ function exploreGroup(c: Compiled, group: readonly number[], made: Map<OpId, Map
 function cutsConflict(c: Compiled, f: Footprints): Footprints {
   const cuts = c.actors.map((ca) => ca.actor.ops.map((op) => op.op === 'assume' && !!op.cut));
   if (!cuts.some((row) => row.includes(true))) return f;
-  const all = new Uint32Array(f.op[0]?.[0]?.length ?? Math.ceil(f.size / 32)).fill(0xffffffff);
+  const all = new Uint32Array(Math.ceil(f.size / 32)).fill(0xffffffff);
   const op = f.op.map((row, a) => row.map((b, j) => (cuts[a][j] ? all : b)));
   const suffix = f.suffix.map((row, a) => (cuts[a].includes(true) ? row.map((b, i) => (cuts[a].slice(i).includes(true) ? all : b)) : row));
   return { ...f, op, suffix };

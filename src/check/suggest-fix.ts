@@ -115,10 +115,10 @@ function judgedErrors(findings: readonly Finding[], path: Compiled): number {
  * put the dma_wmb()), the rest in their order. Else the first barrier that makes the test check ok
  * could go a statement earlier, leaving a field the test never reads unordered.
  */
-function atFindingsFirst(repairs: readonly Repair[], paths: readonly Compiled[], o: FixOptions): Repair[] {
+function atFindingsFirst(repairs: readonly Repair[], paths: readonly Compiled[], memo: PathMemo, maxStates: number | undefined): Repair[] {
   const flagged = new Set<unknown>();
   for (const c of paths) {
-    for (const f of (o.memo ? o.memo.contract(c, o.maxStates) : checkContract(c, o.maxStates)).findings) {
+    for (const f of memo.contract(c, maxStates).findings) {
       if (f.severity !== 'error') continue;
       const a = c.actorIndex.get(f.actor);
       if (a === undefined) continue;
@@ -201,7 +201,7 @@ export function suggestFix(text: string, compileText: CompileText, o: FixOptions
       if (e instanceof LitmusError) return undefined;
       throw e;
     }
-    for (const r of atFindingsFirst(repairs, l.paths, o)) {
+    for (const r of atFindingsFirst(repairs, l.paths, o.memo!, o.maxStates)) {
       const patched = applyEdits(current, r.edits);
       if (patched === undefined || seen.has(patched)) continue;
       seen.add(patched);

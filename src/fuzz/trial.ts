@@ -13,7 +13,7 @@ import { checkAllPaths, type CheckResult } from '../oracle/check.js';
 import { explore } from '../oracle/explore.js';
 import { makePlatform, PlatformError, type PlatformConfig } from '../platform/platform.js';
 import { ProgramError } from '../program/program-error.js';
-import type { CpuOp } from '../program/types.js';
+import { walkOps } from '../litmus/registers.js';
 import { fileFindings, type LocatedFinding } from '../check/file-findings.js';
 import { verdictOf } from '../check/verdict.js';
 import type { Waiver } from '../check/waivers.js';
@@ -115,15 +115,12 @@ export const TRIAL_BOUNDS = { checkRuns: 100, maxEvents: 2, maxStates: 5_000, se
  */
 function streamingBytes(p: ParsedLitmus['program']): number {
   let n = 0;
-  const walk = (ops: readonly CpuOp[]) => {
-    for (const op of ops) {
+  for (const a of p.actors) {
+    walkOps(a.ops, (op) => {
       if (op.op === 'dma_map') n += op.size;
       if (op.op === 'dma_map_sg') for (const e of op.entries) n += e.size;
-      if (op.op === 'if') { walk(op.then); walk(op.else ?? []); }
-      if (op.op === 'while' || op.op === 'for') walk(op.body);
-    }
-  };
-  for (const a of p.actors) if (a.kind === 'cpu') walk(a.ops as CpuOp[]);
+    });
+  }
   return n;
 }
 

@@ -333,8 +333,8 @@ export class CpuStatements extends CpuCalls {
     if (unlikely) this.expectText(')', `after ${wrapper}'s argument`);
     this.expectText(')', 'after the condition');
     // { dev_err(dev, "..."); goto err; }: the message printed, then the same stop
-    const braced = this.is('{') ? this.printsThenStops() : undefined;
-    if (braced !== undefined) this.next();
+    const braced = this.is('{') && this.printsThenStops();
+    if (braced) this.next();
     if (!this.is('return') && !this.is('goto')) {
       const reg = this.fresh(`${handle}_error`);
       this.scope.assigned.add(reg);
@@ -347,29 +347,29 @@ export class CpuStatements extends CpuCalls {
       this.next();
     }
     this.next();
-    if (braced !== undefined) this.expectText('}', `after '${kw.text}': the block of a mapping check prints, then returns or jumps`);
+    if (braced) this.expectText('}', `after '${kw.text}': the block of a mapping check prints, then returns or jumps`);
     return { op: { op: 'dma_mapping_error', handle } };
   }
 
   /**
    * At `{`: is the block printing calls (dev_err(), netdev_err(), ...: nothing the model runs)
-   * and then a `return ...;` or `goto label;` before its `}`? Then the cursor moves to the last
-   * `{` before that return (the block's own), and true; else it stays, and undefined.
+   * and then a `return ...;` or `goto label;`? Then the cursor moves to the token just before that
+   * return (the prints are skipped), and true; else it stays, and false.
    */
-  private printsThenStops(): true | undefined {
+  private printsThenStops(): boolean {
     let k = 1;
     while (this.toks[this.i + k]?.kind === 'ident' && PRINTING_CALLS.has(this.toks[this.i + k].text) && this.is('(', k + 1)) {
       let depth = 0;
       for (k += 1; ; k++) {
         const t = this.toks[this.i + k];
-        if (!t || t.kind === 'eof') return undefined;
+        if (!t || t.kind === 'eof') return false;
         if (this.is('(', k)) depth++;
         else if (this.is(')', k) && --depth === 0) break;
       }
-      if (!this.is(';', k + 1)) return undefined;
+      if (!this.is(';', k + 1)) return false;
       k += 2;
     }
-    if (!this.is('return', k) && !this.is('goto', k)) return undefined;
+    if (!this.is('return', k) && !this.is('goto', k)) return false;
     // the statements before the return are skipped: they only print
     for (let n = 0; n < k - 1; n++) this.next();
     return true;

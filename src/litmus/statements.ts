@@ -8,7 +8,7 @@ import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './litmus-error.js';
 import { negate } from './expressions.js';
-import type { Syn } from './syntax-tree.js';
+import { COMPOUND, type Syn } from './syntax-tree.js';
 import { CHECK_WRAPPERS } from './cpu-statements.js';
 import { findAssign, readsByCall, WaitLoops } from './wait-loops.js';
 
@@ -375,4 +375,4 @@ export class Statements extends WaitLoops {
 /** A control op of either kind of thread: its body holds ops of the thread's own kind. */
 const control = (op: { op: 'if' | 'while' | 'for'; body?: Op[]; then?: Op[]; else?: Op[] } & Record<string, unknown>): Op => op as unknown as Op;
 
-const ASSIGNMENTS = new Set(['=', '+=', '-=', '&=', '|=', '^=', '*=', '<<=', '>>=']);
+const ASSIGNMENTS: ReadonlySet<string> = new Set(['=', ...Object.keys(COMPOUND)]);
