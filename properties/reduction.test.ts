@@ -28,7 +28,7 @@ import { shareDifference } from './share-difference.js';
 import { twoChannels } from './two-channels.js';
 import { makePlatform } from '../src/platform/platform.js';
 import {
-  FROM_DEVICE, cpu, device, dma_map_single, dma_unmap_single, dma_write, field, load, pages, program, raise_irq, wait_doorbell, wait_irq, writel,
+  FROM_DEVICE, cpu, device, dma_map_single, dma_unmap_single, dma_write, field, load, mb, pages, program, raise_irq, wait_doorbell, wait_irq, writel,
 } from '../src/program/build.js';
 import type { Program } from '../src/program/types.js';
 
@@ -378,20 +378,24 @@ describe('the differential comparison catches an unsound reduction', () => {
   });
 
   test('a wrong line symmetry changes a verdict: two lines the program tells apart put in one class', () => {
-    // A 128-byte mapping the CPU reads the second line of with no unmap: a fill of that line
-    // before the device's write is read stale. Lines 0 and 1 look alike until then (absent, same
-    // bytes), so a class holding both gives the fill to line 0 only.
+    // A 128-byte mapping whose first line the CPU reads before the doorbell (mb() keeps it there)
+    // and whose second it reads with no unmap: a fill of the second line before the device's
+    // write is read stale, a fill of the first changes nothing. Both events are live, and the
+    // lines look alike until then (absent, same bytes), so a class holding both gives the fill to
+    // the first only.
     const c = compiled(program('stale-second-line', {
       buffers: [pages('buf', 4096)],
       registers: ['DB'],
       actors: [
-        cpu('cpu0', [dma_map_single('h', 'buf', 0, 128, FROM_DEVICE), writel('DB', 1), wait_irq('irq'), load('buf', 64, 8)]),
+        cpu('cpu0', [dma_map_single('h', 'buf', 0, 128, FROM_DEVICE), load('buf', 0, 8), mb(), writel('DB', 1), wait_irq('irq'), load('buf', 64, 8)]),
         device('dev', [wait_doorbell('DB', 1), dma_write('h', 0, 128, 0x55), raise_irq('irq')]),
       ],
     }));
     const [first, second] = [c.layout.buffers.get('buf')!.addr, c.layout.buffers.get('buf')!.addr + 64];
-    expect(exploreExhaustively(c, { maxEvents: 1 }).verdict).toBe('bug');
-    expect(exploreExhaustively(c, { maxEvents: 1, eventLines: [first, second], lineClasses: new Map([[first, 0], [second, 0]]) }).verdict).toBe('ok');
+    const stale = exploreExhaustively(c, { maxEvents: 1 });
+    expect(stale.verdict).toBe('bug');
+    expect(stale.counterexample!.execution.steps).toContainEqual({ fill: second });
+    expect(exploreExhaustively(c, { maxEvents: 1, eventLines: [first, second], lineClasses: { classes: new Map([[first, 0], [second, 0]]), partner: new Map() } }).verdict).toBe('ok');
   });
 
   test('a stale read is told apart when events leave out the line the CPU reads', () => {

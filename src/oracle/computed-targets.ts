@@ -1,13 +1,14 @@
 // Where a device access at a bus address it computed can land, when that is few places: an
 // engine follows the address a descriptor holds (`a = dma_read(ring + 4, 4); dma_write(a, ...)`),
 // and a descriptor holds what the driver stored there (`lower_32_bits(h + i * SZ)`), what the
-// device itself wrote, or what it held from the start. Without an SMMU, swiotlb or a mask the
-// program changes, every handle's bus address is the kernel's fixed choice (mapping-decisions.ts),
-// so each value the address can take is known, and so is the memory it reaches: dma-direct's
-// dma_to_phys() through any dma-ranges window, after the device drives its address bits
-// (Arm64World.deviceAt, reachable). Elsewhere — an SMMU's IOVAs and a bounce slot depend on the
-// order of the maps, a value loaded by the CPU is anything — the answer is "anywhere"
-// (undefined), and footprints.ts keeps the access conflicting with every line and mapping.
+// device itself wrote, or what it held from the start. Without an SMMU or a mask the program
+// changes, every handle's bus address is the kernel's fixed choice (mapping-decisions.ts), a
+// swiotlb slot too when every map and unmap is one thread's (slotsFixed), so each value the
+// address can take is known, and so is the memory it reaches: dma-direct's dma_to_phys() through
+// any dma-ranges window, after the device drives its address bits (Arm64World.deviceAt,
+// reachable). Elsewhere — an SMMU's IOVAs and a bounce slot depend on the order of the maps, a
+// value loaded by the CPU is anything — the answer is "anywhere" (undefined), and footprints.ts
+// keeps the access conflicting with every line and mapping.
 //
 // Sound as an over-approximation of every execution: a field's value is the last write to its
 // bytes, and every op that can write them is listed (a write that overlaps it only in part, or
@@ -73,10 +74,15 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);
   const noComputed = !ops.some((row) => row.some((op) => 'addr' in op && op.addr));
   if (noComputed && !ops.some((row) => row.some((op) => op.op === 'dma_sync' && !op.sg))) return { targets: [] };
-  // Every handle one mapping with fixed bus addresses: no failure, no bounce, no later map into the variable.
+  // Every handle one mapping with fixed bus addresses: no failure, no later map into the variable,
+  // and no bounce unless its slot is the same in every execution (mapping-decisions.ts slotsFixed).
   const bus = new Map<string, { bus: number; size: number }[]>();
+  /** Handles bounced through swiotlb: the device reaches the slot, whose bytes swiotlb copies. */
+  const bounced = new Set<string>();
   for (const [h, ms] of d.made) {
-    if (ms.length !== 1 || ms[0].error || d.mayFail(h) || d.mayBounce(h) || ms[0].segments.some((s) => s.bounced)) return { targets: noComputed ? [] : undefined };
+    const bounce = ms.length === 1 && ms[0].segments.some((s) => s.bounced);
+    if (ms.length !== 1 || ms[0].error || d.mayFail(h) || (d.mayBounce(h) && !(bounce && d.slotsFixed))) return { targets: noComputed ? [] : undefined };
+    if (bounce) bounced.add(h);
     bus.set(h, ms[0].segments.map((s) => ({ bus: s.bus, size: s.size })));
   }
   const placed = (buf: string) => c.layout.buffers.get(buf)!;
@@ -118,7 +124,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
           const seg = bus.get(op.handle)?.[op.entry ?? 0];
           const m = d.made.get(op.handle)?.[0].segments[op.entry ?? 0];
           if (!seg || !m) return undefined;
-          const phys = m.orig + op.off;
+          const phys = (bounced.has(op.handle) ? m.phys : m.orig) + op.off;
           if (!meets(phys, op.size)) continue;
           if (op.values) return undefined;
           if (phys !== L.phys || op.size !== L.size) return undefined;
@@ -143,7 +149,8 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
       if (e.k !== 'read') return undefined;
       const src = ops[a][e.op];
       if (src?.op === 'read_reg') return registerValues(src.reg);
-      if (src?.op !== 'dma_read' || src.addr) return undefined;
+      // (a field in a bounce slot holds what swiotlb copied there: not followed)
+      if (src?.op !== 'dma_read' || src.addr || bounced.has(src.handle)) return undefined;
       const m = d.made.get(src.handle)?.[0].segments[src.entry ?? 0];
       if (!m || src.size > 8) return undefined;
       const L = { phys: m.orig + src.off, size: src.size };
@@ -213,8 +220,11 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
         targets[a][j] = t;
       }
     }
-    // No computed write may change a field an address was read from: fieldValues did not list it.
-    return landsOnField(targets, fields) ? undefined : targets;
+    // No computed write may change a field an address was read from, nor a swiotlb copy back
+    // into a bounced buffer: fieldValues did not list them.
+    const copiedBack = [...bounced].flatMap((h) => d.made.get(h)![0].segments.map((g) => ({ phys: g.orig, size: g.size })));
+    const meetsCopy = fields.some((L) => copiedBack.some((r) => r.phys < L.phys + L.size && L.phys < r.phys + r.size));
+    return meetsCopy || landsOnField(targets, fields) ? undefined : targets;
   };
   /** Does a computed write of these targets land on one of the fields? */
   const landsOnField = (targets: (ComputedTarget | undefined)[][], fs: readonly Located[]): boolean =>
@@ -231,7 +241,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     const out = ops.map((row, a) => row.map((op): ByteRange[] | undefined => {
       if (op.op !== 'dma_sync' || op.sg) return undefined;
       const seg = d.made.get(op.handle)?.[0].segments[0];
-      if (!seg || !bus.has(op.handle)) return undefined;
+      if (!seg || !bus.has(op.handle) || bounced.has(op.handle)) return undefined;
       const leaf = (e: Expr): Value[] | undefined => {
         if (e.k === 'handle') return handleLeaf(e);
         if (e.k !== 'read') return undefined;

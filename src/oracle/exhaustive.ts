@@ -20,7 +20,7 @@ import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './ora
 import { footprints, type Footprints } from './footprints.js';
 import { outerLinesOf, relevantLines } from './relevant-lines.js';
 import { searchReduced } from './reduced-search.js';
-import { lineClasses } from './line-symmetry.js';
+import { lineClasses, type LineClasses } from './line-symmetry.js';
 import { newModelMachine } from '../model/machines.js';
 import { stateKey } from './state-key.js';
 import { eventOn } from '../model/arm64-view.js';
@@ -44,7 +44,7 @@ export interface ExhaustiveOptions extends OracleOptions {
    */
   eventLines?: number[];
   /** Test hook: lines the program cannot tell apart (default: lineClasses(c), when judging). */
-  lineClasses?: Map<number, number>;
+  lineClasses?: LineClasses;
   /**
    * Collect instead of judge: called once per distinct observation key of a final state; the
    * oracle is not consulted and the search never stops early (for differential tests).

@@ -17,6 +17,11 @@ export interface MappingDecisions {
   made: Map<string, Mapping[]>;
   /** The program changes the mask or may fill the pool: any map may bounce or fail. */
   unsure: boolean;
+  /**
+   * Every swiotlb slot is the one the run in program order got: dma-direct, every map and unmap
+   * in one thread (DMA API calls keep program order, ordering.ts), and not `unsure`.
+   */
+  slotsFixed: boolean;
   poolBytes: number;
   mapSizes: number[];
   /** The run in program order bailed out (a mapping error ended it). */
@@ -80,7 +85,9 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const unsure = (hasSetMask && !maskBeforeEveryMap(c)) || poolMayFill;
   const mayBounce = (h: string) => (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool) && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
-  d = { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
+  const mappers = c.actors.filter((a) => (a.actor.ops as CpuOp[]).some((op) => op.op === 'dma_map' || op.op === 'dma_unmap' || op.op === 'dma_map_sg' || op.op === 'dma_unmap_sg'));
+  const slotsFixed = c.platform.iommu === 'none' && !c.platform.restrictedPool && !unsure && mappers.length <= 1;
+  d = { mayBounce, mayFail, made, unsure, slotsFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
   decisions.set(c, d);
   return d;
 }

@@ -68,6 +68,7 @@ import { stateKey } from './state-key.js';
 import { cleanLines, dropClean, eventOn, lineContents, lineState, sameAsMemory } from '../model/arm64-view.js';
 import { opId, type OpId } from '../exec/op-id.js';
 import { explore, type SearchResult } from '../search/explore.js';
+import type { LineClasses } from './line-symmetry.js';
 
 export interface ReducedSearchHooks {
   /** The actors to schedule (an independent group, footprints.ts); the others never move. */
@@ -81,7 +82,7 @@ export interface ReducedSearchHooks {
   /** Distinct states (model state, events left, what the run of events may still do) to record before giving up. */
   maxStates: number;
   /** Lines the program cannot tell apart (line-symmetry.ts): one per class and line state gets an event. */
-  classes?: Map<number, number>;
+  classes?: LineClasses;
 }
 
 /** The run of events after an op: the op's access (undefined: before the first op, anything goes) and the CWG lines evented so far. */
@@ -246,15 +247,18 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
     const k = candidatesOf(run);
     const symmetric = new Set<string>();
     for (const line of k.lines) {
-      const cls = h.classes?.get(line);
-      if (cls !== undefined) {
-        // 7 above: a line in the same state as one of its class already tried here is its mirror image.
-        const key = `${cls}:${lineContents(m, line, c.platform.lineSize)}`;
-        if (symmetric.has(key)) continue;
-        symmetric.add(key);
-      }
+      const cls = h.classes?.classes.get(line);
+      // 7 above: a line in the same state as one of its class already given an event here is its
+      // mirror image. The state is the line's (and its swiotlb partner's) contents and whether
+      // this run of events has touched it: swapping the two must leave the run as it is.
+      const partner = cls === undefined ? undefined : h.classes!.partner.get(line);
+      const key = cls === undefined ? undefined
+        : `${cls}:${run.evented.includes(cwgOf(line))}:${lineContents(m, line, c.platform.lineSize)}${partner === undefined ? '' : `:${run.evented.includes(cwgOf(partner))}:${lineContents(m, partner, c.platform.lineSize)}`}`;
+      if (key !== undefined && symmetric.has(key)) continue;
       const next = event(line, 1);
-      if (next) yield next;
+      if (!next) continue;
+      if (key !== undefined) symmetric.add(key);
+      yield next;
     }
     for (const line of k.outer) {
       const next = event(line, 2);
