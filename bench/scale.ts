@@ -49,6 +49,8 @@ const DRIVERS = [
   'bench/drivers/stmmac-tx-ring-4.litmus',
   'bench/drivers/sdhci-adma-sg-8.litmus',
   'bench/drivers/stmmac-txrx-two-cpus-4.litmus',
+  'bench/drivers/spi-page-duplex-swiotlb-force.litmus',
+  'bench/drivers/fec-rx-ring8-swiotlb-force.litmus',
 ];
 
 function measureFile(file: string): Measurement & { wholeMs: number } {

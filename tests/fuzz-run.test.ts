@@ -24,7 +24,7 @@ import { makePlatform } from '../src/platform/platform.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const RING = readFileSync(join(ROOT, 'scenarios/drivers/rx-ring-two-slots.litmus'), 'utf8');
 const CWG = readFileSync(join(ROOT, 'scenarios/platforms/rx-field-cwg128.litmus'), 'utf8');
-const STREAMING_RING = readFileSync(join(ROOT, 'scenarios/drivers/rx-ring-streaming-bidirectional.litmus'), 'utf8');
+const STREAMING_RING = readFileSync(join(ROOT, 'tests/fixtures/rx-ring-streaming-two-buffers.litmus'), 'utf8');
 
 describe("a trial's search is bounded by what the file's own platform needs", () => {
   test('a file check searches in a few thousand states gets that search in every trial; a larger one is searched at random, a bounded number of schedules', () => {

@@ -43,7 +43,8 @@ export function computedTargets(c: Compiled): (ComputedTarget | undefined)[][] |
 }
 
 /**
- * Per actor and op, the CPU physical bytes each dma_sync_single{,_range}_for_*() may act on, at
+ * Per actor and op, the CPU physical bytes each dma_sync_single{,_range}_for_*() may act on (of a
+ * bounced mapping: its slot's and its buffer's, swiotlb copying between them), at
  * every offset and length it can take (a length read from a descriptor: each value its field can
  * hold), or undefined when that is not known (footprints.ts then names the whole mapping).
  * dma-direct maintains the bytes it is given, inside the mapping or not (dma-api.ts sync()).
@@ -241,7 +242,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     const out = ops.map((row, a) => row.map((op): ByteRange[] | undefined => {
       if (op.op !== 'dma_sync' || op.sg) return undefined;
       const seg = d.made.get(op.handle)?.[0].segments[0];
-      if (!seg || !bus.has(op.handle) || bounced.has(op.handle)) return undefined;
+      if (!seg || !bus.has(op.handle)) return undefined;
       const leaf = (e: Expr): Value[] | undefined => {
         if (e.k === 'handle') return handleLeaf(e);
         if (e.k !== 'read') return undefined;
@@ -270,6 +271,8 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
           const size = op.sizeExpr ? BigInt.asIntN(64, n) : BigInt(op.size);
           if ((op.offExpr || op.sizeExpr) && !(off >= 0n && size >= 0n && off + size <= 1n << 32n)) continue;
           ranges.push({ addr: seg.phys + Number(off), size: Number(size) });
+          // bounced: swiotlb_sync_single_for_*() copies between the slot and the buffer at that offset
+          if (bounced.has(op.handle)) ranges.push({ addr: seg.orig + Number(off), size: Number(size) });
         }
       }
       // A length of garbage (0xa5a5a5a5) would name millions of lines: the whole mapping instead, as before.

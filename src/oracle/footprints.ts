@@ -60,7 +60,7 @@ function computeFootprints(c: Compiled): Footprints {
   };
 
   const decisions = mappingDecisions(c);
-  const { mayBounce, mayFail, made, unsure, poolBytes, mapSizes, bailedOut } = decisions;
+  const { mayBounce, mayFail, made, unsure, slotsFixed, poolBytes, mapSizes, bailedOut } = decisions;
   // Where each device access at a computed bus address can land, when that is known (computed-targets.ts).
   const computed = computedTargets(c);
   // The bytes each sync acts on, where known (computed-targets.ts): its lines, not the whole mapping's.
@@ -70,12 +70,18 @@ function computeFootprints(c: Compiled): Footprints {
   for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) lineKeys(s.addr, s.size, bounceLines);
   if (unsure || bailedOut) lineKeys(REGION.swiotlb, poolBytes, bounceLines);
 
-  // What a handle names: its buffers' bytes, and bounce lines when it may bounce.
+  /** The slots a handle's mappings bounced to, when every execution gets those (mapping-decisions.ts slotsFixed). */
+  const ownSlots = (h: string): { phys: number; size: number }[] | undefined =>
+    slotsFixed && !bailedOut && made.has(h) && !mayFail(h) ? made.get(h)!.flatMap((m) => m.segments.filter((g) => g.bounced)) : undefined;
+  // What a handle names: its buffers' bytes, and bounce lines when it may bounce: its own slots'
+  // when they are fixed, else every slot's.
   const handleLines = new Map<string, Set<number>>();
   const addHandle = (h: string, refs: BufRef[]) => {
     const s = handleLines.get(h) ?? new Set<number>();
     for (const r of refs) lineKeys(addr(r.buf) + r.off, r.size, s);
-    if (mayBounce(h)) for (const l of bounceLines) s.add(l);
+    const own = mayBounce(h) ? ownSlots(h) : undefined;
+    if (own) for (const g of own) lineKeys(g.phys, g.size, s);
+    else if (mayBounce(h)) for (const l of bounceLines) s.add(l);
     handleLines.set(h, s);
   };
   for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) {
@@ -245,7 +251,8 @@ function computeFootprints(c: Compiled): Footprints {
           use(lines, true, true, true);
         } else handle(op.handle);
         dropsOf(op, acc.drops);
-        if (mayBounce(op.handle)) k.add('swiotlb');
+        // a sync of a fixed slot copies between the buffer and that slot only (swiotlb_sync_single_for_*())
+        if (mayBounce(op.handle) && !(op.op === 'dma_sync' && ownSlots(op.handle))) k.add('swiotlb');
         break;
       case 'dma_mapping_error':
         if (mayFail(op.handle)) return 'all'; // the driver bails out: nobody moves again
