@@ -25,8 +25,9 @@
 //    not tried, and such a line is forgotten (5), while nothing left can write its memory so.
 //
 // 7. Symmetric lines (line-symmetry.ts), when judging: of lines the program cannot tell apart, in
-//    the same state, only the first gets an event at each point: swapping them maps every other
-//    choice to its mirror image, with the same verdict.
+//    the same state (a bounced line with its slot partner's), only the first whose event is
+//    allowed gets one at each point: swapping them maps every other choice to its mirror image,
+//    with the same verdict.
 //
 // 8. One op alone (persistent.ts aloneInProgramOrder): a CPU's next op in program order that
 //    nothing able to run before it conflicts with (its own later ops the ordering rules let pass
