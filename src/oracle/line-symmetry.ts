@@ -147,6 +147,9 @@ export function lineClasses(c: Compiled): LineClasses | undefined {
   if (anywhere) return undefined; // a computed bus address may single out any line
   for (const f of c.final) spoil(f.buf.addr + f.off, f.size);
   for (const l of shared) signature.set(l, 'x');
+  // The slot of a bounced mapping that is no pair (mapped again, a scatterlist entry) may be one a
+  // pair's slot reuses: its lines stand apart.
+  for (const [h, ms] of made) for (const m of ms) for (const g of m.segments) if (g.bounced && mapped.get(h)?.slot !== g.phys) spoil(g.phys, g.size);
 
   const memory = initialMemory(c);
   const classOf = new Map<string, number>();
