@@ -3,6 +3,12 @@
 // event to one pair of a class per pair state; the verdict must be the one it reaches with every
 // line a class of its own. The reduced search against the full one on these platforms (the
 // device's computed addresses bounded to the slots, footprints.ts) is in reduction-platforms.test.ts.
+//
+// A guard against verdict changes, not a proof of the pairing: with a correct kernel, fills and
+// evictions of bounced lines rarely decide a verdict, and two broken pairings (a device access
+// through the handle put on the buffer instead of the slot; pairs alike whatever their slot
+// lines) still pass here. That a wrong class does change a verdict is shown for plain lines in
+// reduction.test.ts ('a wrong line symmetry changes a verdict').
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

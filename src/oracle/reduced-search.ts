@@ -252,9 +252,9 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
       // 7 above: a line in the same state as one of its class already given an event here is its
       // mirror image. The state is the line's (and its swiotlb partner's) contents and whether
       // this run of events has touched it: swapping the two must leave the run as it is.
+      const stateOf = (l: number) => `${run.evented.includes(cwgOf(l))}:${lineContents(m, l, c.platform.lineSize)}`;
       const partner = cls === undefined ? undefined : h.classes!.partner.get(line);
-      const key = cls === undefined ? undefined
-        : `${cls}:${run.evented.includes(cwgOf(line))}:${lineContents(m, line, c.platform.lineSize)}${partner === undefined ? '' : `:${run.evented.includes(cwgOf(partner))}:${lineContents(m, partner, c.platform.lineSize)}`}`;
+      const key = cls === undefined ? undefined : `${cls}:${stateOf(line)}${partner === undefined ? '' : `:${stateOf(partner)}`}`;
       if (key !== undefined && symmetric.has(key)) continue;
       const next = event(line, 1);
       if (!next) continue;
