@@ -8,6 +8,9 @@
 // split into atoms, the runs of bytes between the edges of the accesses that name exact bytes; an
 // exact access names the atoms it meets, every other op naming the line (its allocation, an access
 // of a computed length) names all of them, and still conflicts with every access of the line.
+// The same holds on a dma-coherent device for every access of known bytes, cacheable or not:
+// each reads and writes the bytes every reader sees, and no fill or eviction is ever tried
+// (relevant-lines.ts cacheEventsInvisible).
 
 import type { ByteRange } from '../exec/access-ranges.js';
 

@@ -37,6 +37,11 @@ export interface CheckOptions extends OracleOptions {
    * inconclusive, with no shallower level and no random search after it.
    */
   exhaustiveOnly?: boolean;
+  /**
+   * Straight to the random search, no exhaustive level (checkPaths sets it once a path was cut
+   * short even without events: its other paths, alike, would each pay for a cut search again).
+   */
+  randomOnly?: boolean;
 }
 
 export interface CheckResult {
@@ -92,7 +97,11 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
   // at its cost alone, with as few events as can be); none for a check that wants only the
   // verdict (minimize: false, a fix search's proof: most likely ok, so level 0 is work for nothing).
   const before = o.minimize === false ? 0 : 1;
-  for (let events = 0; events <= maxEvents; events++) {
+  if (o.randomOnly) {
+    if (o.exhaustiveOnly) return { verdict: 'inconclusive', executions: 0, exhaustive: false, maxEvents, method: 'exhaustive', bound: { events: -1, lines: [] }, states: 0, randomExecutions: 0, gaveUp: 'states', seed, runs, cut: 0, paths: 1 };
+    gaveUp = 'states';
+  }
+  for (let events = 0; !o.randomOnly && events <= maxEvents; events++) {
     // The levels before found nothing wrong: the deepest level next, which covers every level between.
     if (events === before && maxEvents > before && o.deepestFirst !== false && (before === 0 || complete?.verdict === 'ok')) {
       const d = exploreExhaustively(c, { ...search, maxEvents });
@@ -133,6 +142,12 @@ export function checkCompiled(c: Compiled, o: CheckOptions = {}): CheckResult {
       break;
     }
     complete = ex;
+    // No line a fill or eviction could change anything on (relevant-lines.ts): every deeper level
+    // is this same search, so this one covers the whole bound.
+    if (ex.verdict === 'ok' && !ex.bound.lines.length && !ex.bound.outerLines?.length) {
+      complete = { ...ex, bound: { ...ex.bound, events: maxEvents } };
+      break;
+    }
   }
   const bound = complete?.bound ?? { events: -1, lines: [] };
   const inconclusiveSoFar = complete?.verdict === 'inconclusive';
@@ -168,6 +183,10 @@ export function checkPaths(paths: readonly Compiled[], o: CheckOptions = {}, see
     // first): the program is too big for it, and its other paths, alike, search the levels one by
     // one instead of paying for a deepest level cut again (same outcome, one cut search less each).
     if (r.gaveUp) shared.deepestFirst = false;
+    // Cut short even without events (level 0): the program is too big to search exhaustively at
+    // all, and its other paths go straight to the random search, as a path with too many
+    // interleavings to start does (exhaustive.ts).
+    if (r.gaveUp === 'states' && r.bound.events < 0) shared.randomOnly = true;
     return r;
   };
   if (paths.length === 1) return judgedSome(check(paths[0]));

@@ -8,7 +8,8 @@
 // any dma-ranges window, after the device drives its address bits (Arm64World.deviceAt,
 // reachable). Elsewhere — an SMMU's IOVAs and a bounce slot depend on the order of the maps, a
 // value loaded by the CPU is anything — the answer is "anywhere" (undefined), and footprints.ts
-// keeps the access conflicting with every line and mapping.
+// keeps the access conflicting with every line and mapping. A device that snoops the caches reads
+// some write's value too (from a cache or from memory): the same values, the same targets.
 //
 // Sound as an over-approximation of every execution: a field's value is the last write to its
 // bytes, and every op that can write them is listed (a write that overlaps it only in part, or
@@ -71,7 +72,7 @@ const SYNC_BYTES_LIMIT = 64 * 1024;
 
 function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   const p = c.platform;
-  if (p.iommu !== 'none' || p.restrictedPool || p.deviceCoherent || p.declaredCoherent || d.unsure || d.bailedOut) return { targets: undefined };
+  if (p.iommu !== 'none' || p.restrictedPool || d.unsure || d.bailedOut) return { targets: undefined };
   const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);
   const noComputed = !ops.some((row) => row.some((op) => 'addr' in op && op.addr));
   if (noComputed && !ops.some((row) => row.some((op) => op.op === 'dma_sync' && !op.sg))) return { targets: [] };
@@ -176,9 +177,11 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
    * in its own thread, L being coherent memory mapped Normal-NC (footprints' isNonCacheable)?
    */
   const published = (a: number, k: number, buf: string, L: Located): boolean => {
-    // a streaming mapping's handle names no buffer: only dma_alloc_coherent() memory is published so
+    // a streaming mapping's handle names no buffer: only dma_alloc_coherent() memory is published so;
+    // a snooping device may read a copy some cache took before the store (a speculative fill of
+    // the linear alias, on a platform declared non-coherent): not published
     const b = c.layout.buffers.get(buf);
-    if (b?.kind !== 'coherent' || c.platform.declaredCoherent) return false;
+    if (b?.kind !== 'coherent' || c.platform.declaredCoherent || c.platform.deviceCoherent) return false;
     for (let j = 0; j < k; j++) {
       const w = ops[a][j];
       if (w.op !== 'wait_doorbell') continue;

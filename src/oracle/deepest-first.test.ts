@@ -10,6 +10,7 @@ import { compilePaths, type Compiled } from '../exec/compile.js';
 import { parseLitmus } from '../litmus/parse.js';
 import { makePlatform } from '../platform/platform.js';
 import { checkPaths } from './check.js';
+import { exploreExhaustively } from './exhaustive.js';
 
 const dir = new URL('../../scenarios/arm-model/', import.meta.url);
 const pathsOf = (name: string): Compiled[] => {
@@ -22,7 +23,7 @@ describe('deepestFirst', () => {
   test('the same verdict as level by level on every test of scenarios/arm-model', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.litmus'));
     expect(files.length).toBeGreaterThan(60);
-    let oks = 0;
+    let oks = 0, withLines = 0;
     for (const f of files) {
       const paths = pathsOf(f);
       const levels = checkPaths(paths, { maxEvents: 2, deepestFirst: false });
@@ -33,10 +34,24 @@ describe('deepestFirst', () => {
       expect({ f, ok: ok(checkPaths(paths, { maxEvents: 2, minimize: false })) }).toEqual({ f, ok: ok(levels) });
       if (ok(levels)) {
         oks++;
-        expect(deepest.states).toBeLessThan(levels.states); // the level between was not searched
+        // the level between was not searched; without a line events could change (relevant-lines.ts),
+        // level 0 is every level, searched once either way
+        if (levels.bound.lines.length) {
+          withLines++;
+          expect(deepest.states).toBeLessThan(levels.states);
+        } else expect(deepest.states).toBe(levels.states);
       }
     }
-    expect(oks).toBeGreaterThan(10); // proofs, where the deepest level saves work, were compared
+    expect(oks).toBeGreaterThan(10); // proofs were compared
+    expect(withLines).toBeGreaterThan(1); // and some where the deepest level saves work
+  });
+
+  test('without a line a fill or eviction could change, level 0 alone covers the whole bound', () => {
+    const paths = pathsOf('mp-cpu-reads-dma_rmb.litmus'); // ok, and all its memory Normal-NC
+    const r = checkPaths(paths, { maxEvents: 2 });
+    expect(r.bound).toEqual({ events: 2, lines: [] });
+    expect(r.exhaustive).toBe(true);
+    expect(r.states).toBe(exploreExhaustively(paths[0], { maxEvents: 0 }).states);
   });
 
   test('a deepest level too big to cover falls back to the levels one by one', () => {
@@ -77,5 +92,21 @@ describe('a program too big for its deepest level', () => {
     expect(all.states).toBeLessThan(paths.reduce((n, c) => n + checkCompiled(c, o).states, 0));
     const levels = checkPaths(paths, { ...o, deepestFirst: false });
     expect({ verdict: all.verdict, bound: all.bound }).toEqual({ verdict: levels.verdict, bound: levels.bound });
+  });
+
+  test('once one path is cut short even without events, its other paths go straight to the random search', async () => {
+    const { loadLitmus } = await import('../run/check-file.js');
+    const { checkCompiled } = await import('./check.js');
+    const file = new URL('../../scenarios/drivers/napi-rx-page-pool.litmus', import.meta.url);
+    const loaded = loadLitmus('napi.litmus', readFileSync(file, 'utf8'));
+    if ('kind' in loaded) throw new Error(loaded.message);
+    const paths = loaded.compiled.allPaths ?? [loaded.compiled];
+    const o = { maxStates: 10, runs: 20 }; // level 0 of the first path does not fit
+    const first = checkCompiled(paths[0], o);
+    expect(first.bound.events).toBe(-1);
+    const all = checkPaths(paths, o);
+    expect(all.states).toBe(first.states); // no other path searched exhaustively
+    expect(all.randomExecutions).toBe(20 * paths.length); // every path's random search ran
+    expect({ verdict: all.verdict, method: all.method, gaveUp: all.gaveUp, bound: all.bound.events }).toEqual({ verdict: 'ok', method: 'random', gaveUp: 'states', bound: -1 });
   });
 });

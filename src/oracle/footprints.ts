@@ -18,7 +18,7 @@ import { isNonCacheable, mappingDecisions } from './mapping-decisions.js';
 import type { BufRef, CpuOp, DeviceOp } from '../program/types.js';
 import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
 import { allAtoms, atomsMet, byteAtoms } from './byte-atoms.js';
-import { relevantLines } from './relevant-lines.js';
+import { cacheEventsInvisible, relevantLines } from './relevant-lines.js';
 import { leaves } from '../program/expr.js';
 import { computedTargets, syncRanges } from './computed-targets.js';
 import { independentGroups } from './value-groups.js';
@@ -146,6 +146,10 @@ function computeFootprints(c: Compiled): Footprints {
     return k === 'all' ? k : { names: k, lines: parts.map((p) => p.lines), exact };
   };
   const snoops = c.platform.deviceCoherent || c.platform.declaredCoherent;
+  // A dma-coherent device: every access reads or writes the bytes every reader sees, whichever
+  // copy holds them, and no fill or eviction happens (relevant-lines.ts cacheEventsInvisible):
+  // accesses of disjoint bytes commute there too, cacheable or not (byte-atoms.ts).
+  const byBytes = cacheEventsInvisible(c.platform);
   const coherentAllocs = new Set<string>();
   for (const ca of c.actors) for (const op of ca.actor.ops as CpuOp[]) if (op.op === 'dma_alloc_coherent') coherentAllocs.add(op.buf);
   const keysOfOp = (op: CpuOp | DeviceOp, actor: number, index: number, acc: Access, use: (lines: Set<number>, cache: boolean, read: boolean, write: boolean, bypass?: boolean) => void, exactly: (r: ByteRange[]) => void): Set<string> | 'all' => {
@@ -156,21 +160,21 @@ function computeFootprints(c: Compiled): Footprints {
     // IOVA the next map gets), and a device access reads the page table: they all conflict.
     if (c.platform.iommu !== 'none' && IOMMU_OPS.has(op.op)) k.add('iommu');
     if ('addr' in op && op.addr) { // a computed bus address: could be anywhere
-      if (c.platform.deviceCoherent || c.platform.declaredCoherent) {
+      const write = op.op === 'dma_write';
+      const known = computed?.[actor][index];
+      if (!known && snoops) {
         acc.anyLine = true;
         return 'all';
       }
-      // A device that does not snoop reaches memory, never the cache: a fill or a clean eviction
-      // leaves memory as it was, so only a dirty eviction or a memory write meets it.
-      const write = op.op === 'dma_write';
-      const known = computed?.[actor][index];
       if (known) {
-        // The memory each address it can take reaches, and the mappings whose bus ranges those
-        // addresses meet (whether one is live there is what the access observes).
+        // The bytes each address it can take reaches, and the mappings whose bus ranges those
+        // addresses meet (whether one is live there is what the access observes): as an access
+        // through a handle would touch them (device() below).
         const lines = new Set<number>();
         for (const r of known.ranges) lineKeys(r.phys, r.size, lines);
-        use(lines, false, !write, write, write);
-        exactly(known.ranges.map((r) => ({ addr: r.phys, size: r.size })));
+        use(lines, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
+        // A device that does not snoop reaches memory, never the cache: these bytes only.
+        if (!snoops || byBytes) exactly(known.ranges.map((r) => ({ addr: r.phys, size: r.size })));
         for (const h of known.handles) k.add(`handle:${h}`);
         if (hasSetMask) k.add('mask');
         return k;
@@ -200,7 +204,7 @@ function computeFootprints(c: Compiled): Footprints {
       use(handleLines.get(h) ?? NO_LINES, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
       // A non-snooping device's access to a coherent allocation at a fixed offset: memory only, these bytes.
       const d = op as Extract<DeviceOp, { op: 'dma_read' }>;
-      if (!snoops && coherentAllocs.has(h) && !d.offExpr && d.entry === undefined) exactly([{ addr: addr(h) + d.off, size: d.size }]);
+      if ((!snoops || byBytes) && coherentAllocs.has(h) && !d.offExpr && d.entry === undefined) exactly([{ addr: addr(h) + d.off, size: d.size }]);
     };
     switch (op.op) {
       case 'store': case 'load': case 'poll': {
@@ -211,7 +215,7 @@ function computeFootprints(c: Compiled): Footprints {
         // Normal-NC: straight to memory; cacheable: through the cache (a store allocates: reads memory).
         if (nonCacheable(op.buf)) use(keys, false, op.op !== 'store', op.op === 'store', op.op === 'store');
         else use(keys, true, true, false);
-        if (nonCacheable(op.buf) && !op.sizeExpr) exactly(ranges);
+        if ((nonCacheable(op.buf) || byBytes) && !op.sizeExpr) exactly(ranges);
         break;
       }
       case 'writel': case 'readl': case 'wait_doorbell': case 'set_reg': case 'read_reg': k.add(`reg:${op.reg}`); break;
@@ -223,7 +227,7 @@ function computeFootprints(c: Compiled): Footprints {
         for (const r of ranges) lineKeys(r.addr, r.size, keys);
         if (nonCacheable(op.buf)) use(keys, false, true, true, true);
         else use(keys, true, true, false);
-        if (nonCacheable(op.buf)) exactly(ranges);
+        if (nonCacheable(op.buf) || byBytes) exactly(ranges);
         break;
       }
       case 'wait_irq': case 'raise_irq': k.add(`irq:${op.irq}`); break;

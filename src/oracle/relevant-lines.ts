@@ -7,6 +7,7 @@ import { hasOuterLevel } from '../exec/execution.js';
 import { bounceSlots } from '../kernel/swiotlb.js';
 import { isNonCacheable, mappingDecisions } from './mapping-decisions.js';
 import { accessRanges } from '../exec/access-ranges.js';
+import type { Platform } from '../platform/platform.js';
 
 /**
  * The lines whose fills and evictions can change what the program observes: every line read or
@@ -18,7 +19,8 @@ import { accessRanges } from '../exec/access-ranges.js';
  * leaves a clean copy nobody reads, cache maintenance on a clean line writes nothing, evicting it
  * changes nothing. So the lines of a 4 KiB page a driver maps but reads 8 bytes of cost nothing.
  * All of them, however many: the bound reports them, so it must not claim a line it skipped
- * (a big range costs states, and the search says when it gives up).
+ * (a big range costs states, and the search says when it gives up). None on a coherent platform
+ * (cacheEventsInvisible).
  */
 export function relevantLines(c: Compiled): number[] {
   // Asked by footprints.ts and by each level's search: worked out once per compiled program.
@@ -29,7 +31,21 @@ export function relevantLines(c: Compiled): number[] {
 
 const known = new WeakMap<Compiled, readonly number[]>();
 
+/**
+ * A device that snoops the CPU caches and is declared so (dev_is_dma_coherent()): dma-direct and
+ * dma-iommu skip every arch_sync_dma_for_*(), dma_alloc_coherent() memory is the cacheable linear
+ * map, swiotlb copies through the cache, and the device's reads and writes see and update every
+ * cached copy (cache.ts snoopRead, snoopWrite). Nothing then writes memory under a cached copy, so
+ * a clean copy always holds what the level below holds: a fill copies what every reader already
+ * sees, an eviction writes back what it sees, and no fill or eviction can change a value anyone
+ * reads (properties/coherent-events.test.ts). A platform with model faults (test hooks) is left out.
+ */
+export function cacheEventsInvisible(p: Platform): boolean {
+  return p.deviceCoherent && p.declaredCoherent && !p.faults?.length;
+}
+
 function linesOf(c: Compiled): number[] {
+  if (cacheEventsInvisible(c.platform)) return [];
   const step = c.platform.lineSize; // L1 lines (= CWG lines with one level)
   const lines = new Set<number>();
   const add = (addr: number, size: number) => {

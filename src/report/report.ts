@@ -190,8 +190,11 @@ function describeSearch(r: CheckResult, replayed = false): string {
 
 function searched(r: CheckResult): string {
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
-  const bound = (events: number) =>
-    `every interleaving and CPU reordering with up to ${n(events, 'fill')}/eviction${events === 1 ? '' : 's'} of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
+  // No line where a fill or eviction could change what is read (relevant-lines.ts): then every
+  // number of them is covered, and a bound "of 0 lines" would only puzzle.
+  const bound = (events: number) => !r.bound.lines.length && !r.bound.outerLines?.length
+    ? 'every interleaving and CPU reordering, with any fills/evictions (none can change what is read)'
+    : `every interleaving and CPU reordering with up to ${n(events, 'fill')}/eviction${events === 1 ? '' : 's'} of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
   const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
   if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
   const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
