@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { compile } from '../src/exec/compile.js';
 import { checkCompiled, checkPaths } from '../src/oracle/check.js';
-import { makePlatform } from '../src/platform/platform.js';
+import { makePlatform, type PlatformConfig } from '../src/platform/platform.js';
 import { FAMILIES, familyProgram, type Family } from './families.js';
 
 interface Measurement {
@@ -40,7 +40,7 @@ const SIZES: Record<Family, number[]> = {
  * Real drivers at real size (issue 20): `dmafuzz check` of each file with default options, the
  * value check alone and the whole file check, in its own process like the families.
  */
-const DRIVERS = [
+const DRIVERS: (string | [string, Partial<PlatformConfig>])[] = [
   'scenarios/drivers/napi-rx-page-pool.litmus',
   'scenarios/drivers/napi-rx-page-pool-no-rmb.litmus',
   'scenarios/drivers/fec-rx-bufdesc.litmus',
@@ -51,17 +51,25 @@ const DRIVERS = [
   'bench/drivers/stmmac-txrx-two-cpus-4.litmus',
   'bench/drivers/spi-page-duplex-swiotlb-force.litmus',
   'bench/drivers/fec-rx-ring8-swiotlb-force.litmus',
+  // the same drivers on platforms of the fuzz matrix: a dma-coherent device, a restricted DMA pool
+  ['bench/drivers/napi-rx-page-pool-4.litmus', { deviceCoherent: true, declaredCoherent: true }],
+  ['bench/drivers/sdhci-adma-sg-8.litmus', { deviceCoherent: true, declaredCoherent: true }],
+  ['bench/drivers/napi-rx-page-pool-4.litmus', { restrictedPool: true }],
+  ['bench/drivers/sdhci-adma-sg-8.litmus', { restrictedPool: true }],
 ];
 
-function measureFile(file: string): Measurement & { wholeMs: number } {
+/** A driver row: the file, and the --platform settings it is checked under. */
+const driverFile = (d: string | [string, Partial<PlatformConfig>]): [string, Partial<PlatformConfig>] => (typeof d === 'string' ? [d, {}] : d);
+
+function measureFile(file: string, platform: Partial<PlatformConfig>): Measurement & { wholeMs: number } {
   const path = resolve(fileURLToPath(import.meta.url), '../../..', file);
-  const loaded = loadLitmus(path, readFileSync(path, 'utf8'));
+  const loaded = loadLitmus(path, readFileSync(path, 'utf8'), platform);
   if ('kind' in loaded) throw new Error(`${file}: ${loaded.message}`);
   const t = process.hrtime.bigint();
   const r = checkPaths(loaded.compiled.allPaths ?? [loaded.compiled]);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   const w = process.hrtime.bigint();
-  checkLitmusFile(path);
+  checkLitmusFile(path, { platform });
   const wholeMs = Number(process.hrtime.bigint() - w) / 1e6;
   return {
     family: file, n: 0, ms, wholeMs, verdict: r.verdict, exhaustive: r.exhaustive, events: r.bound.events, states: r.states, executions: r.executions,
@@ -88,7 +96,7 @@ function measureOne(f: Family, n: number, maxStates: number | undefined): Measur
 
 // The small ordering tests (whole file against value check) moved to bench/check-cost.ts.
 if (process.argv.includes('--file')) {
-  console.log(JSON.stringify(measureFile(arg('--file')!)));
+  console.log(JSON.stringify(measureFile(arg('--file')!, JSON.parse(arg('--platform') ?? '{}') as Partial<PlatformConfig>)));
 } else if (process.argv.includes('--one')) {
   const i = process.argv.indexOf('--one');
   const ms = arg('--max-states');
@@ -119,22 +127,24 @@ if (process.argv.includes('--file')) {
     }
   }
   const drivers: string[] = [];
-  for (const file of only ? [] : DRIVERS) {
+  for (const d of only ? [] : DRIVERS) {
+    const [file, platform] = driverFile(d);
     let cells: string;
     try {
-      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--file', file], { timeout: limit * 1000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--file', file, '--platform', JSON.stringify(platform)], { timeout: limit * 1000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       const m = JSON.parse(out) as Measurement & { wholeMs: number };
       const bound = m.verdict === 'bug' ? 'counterexample' : m.exhaustive ? `exhaustive, ${m.events} events` : m.events < 0 ? 'none (random)' : `to ${m.events} events (+ random)`;
       cells = `${(m.ms / 1000).toFixed(2)} s | ${(m.wholeMs / 1000).toFixed(2)} s | ${m.verdict} | ${bound} | ${m.states.toLocaleString('en-US')} | ${Math.round(m.rssMB)} MB`;
     } catch {
       cells = `> ${limit} s | — | — | — | — | —`;
     }
-    const row = `| \`${file}\` | ${cells} |`;
+    const settings = Object.entries(platform).map(([k, v]) => `${k}=${v}`).join(' ');
+    const row = `| \`${file}\`${settings ? ` (\`${settings}\`)` : ''} | ${cells} |`;
     console.log(row);
     drivers.push(row);
   }
   const driverTable = drivers.length
-    ? `\n\nReal drivers at real size, \`dmafuzz check\` with default options (value check alone, then the whole file check: value, contract, explanation, fix):\n\n| file | value check | whole file | verdict | covered | states | peak RSS |\n|---|---:|---:|---|---|---:|---:|\n${drivers.join('\n')}`
+    ? `\n\nReal drivers at real size, \`dmafuzz check\` with default options, on their own platform or under the settings named (value check alone, then the whole file check: value, contract, explanation, fix):\n\n| file | value check | whole file | verdict | covered | states | peak RSS |\n|---|---:|---:|---|---|---:|---:|\n${drivers.join('\n')}`
     : '';
   const table = ['| family | size | time | verdict | covered | states | executions | peak RSS |', '|---|---:|---:|---|---|---:|---:|---:|', ...rows].join('\n') + driverTable;
   if (process.argv.includes('--write')) {

@@ -47,7 +47,7 @@ export function independentGroups(c: Compiled): number[][] {
         const t = computed?.[a][j];
         if (t) {
           for (const h of t.handles) touch(a, `handle:${h}`);
-          for (const r of t.ranges) spans.push({ a, first: Math.floor(r.phys / cwg), last: Math.floor((r.phys + Math.max(r.size, 1) - 1) / cwg) });
+          for (const r of [...t.ranges, ...t.ideal]) spans.push({ a, first: Math.floor(r.phys / cwg), last: Math.floor((r.phys + Math.max(r.size, 1) - 1) / cwg) });
         } else {
           touch(a, 'handle:');
           for (const h of handleBytes.keys()) touch(a, `handle:${h}`);

@@ -3,7 +3,8 @@
 // and a descriptor holds what the driver stored there (`lower_32_bits(h + i * SZ)`), what the
 // device itself wrote, or what it held from the start. Without an SMMU or a mask the program
 // changes, every handle's bus address is the kernel's fixed choice (mapping-decisions.ts), a
-// swiotlb slot too when every map and unmap is one thread's (slotsFixed), so each value the
+// swiotlb slot too when every map and unmap is one thread's (slotsFixed; a restricted pool's as
+// well, whose firewall blocks an address outside it: less is reached than named), so each value the
 // address can take is known, and so is the memory it reaches: dma-direct's dma_to_phys() through
 // any dma-ranges window, after the device drives its address bits (Arm64World.deviceAt,
 // reachable). Elsewhere — an SMMU's IOVAs and a bounce slot depend on the order of the maps, a
@@ -29,7 +30,10 @@ import { mappingDecisions, type MappingDecisions } from './mapping-decisions.js'
 
 /** The memory (CPU physical bytes) and the handles whose bus ranges a computed access may meet. */
 export interface ComputedTarget {
+  /** Where it lands on arm64 (a bounced mapping's slot). */
   ranges: { phys: number; size: number }[];
+  /** Where it lands in the ideal world (a bounced mapping's own buffer), when that is elsewhere. */
+  ideal: { phys: number; size: number }[];
   handles: Set<string>;
 }
 
@@ -72,7 +76,7 @@ const SYNC_BYTES_LIMIT = 64 * 1024;
 
 function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   const p = c.platform;
-  if (p.iommu !== 'none' || p.restrictedPool || d.unsure || d.bailedOut) return { targets: undefined };
+  if (p.iommu !== 'none' || d.unsure || d.bailedOut) return { targets: undefined };
   const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);
   const noComputed = !ops.some((row) => row.some((op) => 'addr' in op && op.addr));
   if (noComputed && !ops.some((row) => row.some((op) => op.op === 'dma_sync' && !op.sg))) return { targets: [] };
@@ -98,7 +102,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
    * CPU wrote it: the field's bytes from before that store (its initial garbage, the zeroes of
    * dma_alloc_coherent() before it) are overwritten by then.
    */
-  const fieldValues = (L: Located, published: boolean, zeroedFirst = false): Value[] | undefined => {
+  const fieldValues = (L: Located, published: boolean, zeroedFirst = false, handleValue = handleLeaf): Value[] | undefined => {
     const out = new Set<Value>(published || zeroedFirst ? [] : [decodeValue(memory.read(L.phys, new Uint8Array(L.size)))]);
     const meets = (phys: number, size: number) => phys < L.phys + L.size && L.phys < phys + size;
     for (const row of ops) {
@@ -112,7 +116,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
             if (!meets(r.addr, r.size)) continue;
             // (a memset() of a computed length stores its byte over and over: not `value`)
             if (r.addr === L.phys && r.size === L.size && L.size <= 8 && !op.sizeExpr) {
-              const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : op.values ? undefined : [op.value];
+              const vs = op.valueExpr ? possibleValues(op.valueExpr, handleValue) : op.values ? undefined : [op.value];
               if (!vs) return undefined;
               for (const v of vs) out.add(sizeMask(v, L.size));
             } else if (!op.valueExpr && !op.sizeExpr && r.addr <= L.phys && L.phys + L.size <= r.addr + r.size && r.addr === placed(op.buf).addr + op.off) {
@@ -130,7 +134,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
           if (!meets(phys, op.size)) continue;
           if (op.values) return undefined;
           if (phys !== L.phys || op.size !== L.size) return undefined;
-          const vs = op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : [op.value];
+          const vs = op.valueExpr ? possibleValues(op.valueExpr, handleValue) : [op.value];
           if (!vs) return undefined;
           for (const v of vs) out.add(sizeMask(v, L.size));
         }
@@ -143,31 +147,49 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     const s = bus.get(e.name)?.[e.entry ?? 0];
     return s ? [BigInt(s.bus)] : undefined;
   };
+  /**
+   * A handle's value in the ideal world (src/ideal/ideal-world.ts): its buffer's own address, no
+   * swiotlb slot, no dma-ranges offset. Its device goes where that value says, so a computed access
+   * names the bytes the ideal world reaches too: the witness search runs on the same footprints.
+   */
+  const idealHandleLeaf = (e: Expr): Value[] | undefined => {
+    if (e.k !== 'handle') return undefined;
+    const s = d.made.get(e.name)?.[0].segments[e.entry ?? 0];
+    return s && bus.has(e.name) ? [BigInt(s.orig)] : undefined;
+  };
 
   const fields: Located[] = [];
   const targetOf = (a: number, op: DeviceOp & { addr: Expr; size: number }): ComputedTarget | undefined => {
-    const leaf = (e: Expr): Value[] | undefined => {
-      if (e.k === 'handle') return handleLeaf(e);
+    const leafIn = (handleValue: (e: Expr) => Value[] | undefined) => (e: Expr): Value[] | undefined => {
+      if (e.k === 'handle') return handleValue(e);
       if (e.k !== 'read') return undefined;
       const src = ops[a][e.op];
-      if (src?.op === 'read_reg') return registerValues(src.reg);
+      if (src?.op === 'read_reg') return registerValues(src.reg, handleValue);
       // (a field in a bounce slot holds what swiotlb copied there: not followed)
       if (src?.op !== 'dma_read' || src.addr || bounced.has(src.handle)) return undefined;
       const m = d.made.get(src.handle)?.[0].segments[src.entry ?? 0];
       if (!m || src.size > 8) return undefined;
       const L = { phys: m.orig + src.off, size: src.size };
       fields.push(L);
-      return fieldValues(L, published(a, e.op, src.handle, L));
+      return fieldValues(L, published(a, e.op, src.handle, L), false, handleValue);
     };
-    const values = possibleValues(op.addr, leaf);
-    if (!values) return undefined;
-    const out: ComputedTarget = { ranges: [], handles: new Set() };
+    const values = possibleValues(op.addr, leafIn(handleLeaf));
+    const idealValues = possibleValues(op.addr, leafIn(idealHandleLeaf));
+    if (!values || !idealValues) return undefined;
+    const out: ComputedTarget = { ranges: [], ideal: [], handles: new Set() };
     for (const v of values) {
       // Arm64World.deviceAt: the device drives deviceAddressBits of the address; reachable(): dma-ranges.
       const b = Number(BigInt.asUintN(Math.min(p.deviceAddressBits, 52), v));
       for (const [h, segs] of bus) if (segs.some((s) => b < s.bus + s.size && s.bus < b + op.size)) out.handles.add(h);
       const phys = dmaToPhys(p, b);
       if (phys !== undefined && dmaToPhys(p, b + op.size - 1) !== undefined) out.ranges.push({ phys, size: op.size });
+    }
+    // IdealWorld.deviceAt: the value itself is the address, every buffer at its own
+    for (const v of idealValues) {
+      if (v >= 2n ** 52n) continue;
+      const at = Number(v);
+      for (const [h, ms] of d.made) if (bus.has(h) && ms[0].segments.some((g) => at < g.orig + g.size && g.orig < at + op.size)) out.handles.add(h);
+      if (!out.ranges.some((r) => r.phys === at && r.size === op.size)) out.ideal.push({ phys: at, size: op.size });
     }
     return out;
   };
@@ -201,11 +223,11 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     return false;
   };
   /** A register's values: 0 at reset, and whatever writel() or the device's set_reg() put there. */
-  const registerValues = (reg: string): Value[] | undefined => {
+  const registerValues = (reg: string, handleValue = handleLeaf): Value[] | undefined => {
     const out = new Set<Value>([0n]);
     for (const row of ops) for (const op of row) {
       if ((op.op === 'writel' || op.op === 'set_reg') && op.reg === reg) {
-        const vs = op.op === 'writel' && op.valueExpr ? possibleValues(op.valueExpr, handleLeaf) : [op.value];
+        const vs = op.op === 'writel' && op.valueExpr ? possibleValues(op.valueExpr, handleValue) : [op.value];
         if (!vs) return undefined;
         for (const v of vs) out.add(v);
       }
@@ -232,7 +254,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   };
   /** Does a computed write of these targets land on one of the fields? */
   const landsOnField = (targets: (ComputedTarget | undefined)[][], fs: readonly Located[]): boolean =>
-    ops.some((row, a) => row.some((op, j) => op.op === 'dma_write' && !!op.addr && targets[a][j]!.ranges.some((r) => fs.some((L) => r.phys < L.phys + L.size && L.phys < r.phys + r.size))));
+    ops.some((row, a) => row.some((op, j) => op.op === 'dma_write' && !!op.addr && [...targets[a][j]!.ranges, ...targets[a][j]!.ideal].some((r) => fs.some((L) => r.phys < L.phys + L.size && L.phys < r.phys + r.size))));
 
   /**
    * The bytes each sync may act on. A length or offset read by the CPU from a field it reads

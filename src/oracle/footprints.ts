@@ -170,11 +170,14 @@ function computeFootprints(c: Compiled): Footprints {
         // The bytes each address it can take reaches, and the mappings whose bus ranges those
         // addresses meet (whether one is live there is what the access observes): as an access
         // through a handle would touch them (device() below).
+        // (and where the ideal world's device lands, a bounced mapping's own buffer: the witness
+        // search goes by these footprints too)
         const lines = new Set<number>();
-        for (const r of known.ranges) lineKeys(r.phys, r.size, lines);
+        const reached = [...known.ranges, ...known.ideal];
+        for (const r of reached) lineKeys(r.phys, r.size, lines);
         use(lines, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
         // A device that does not snoop reaches memory, never the cache: these bytes only.
-        if (!snoops || byBytes) exactly(known.ranges.map((r) => ({ addr: r.phys, size: r.size })));
+        if (!snoops || byBytes) exactly(reached.map((r) => ({ addr: r.phys, size: r.size })));
         for (const h of known.handles) k.add(`handle:${h}`);
         if (hasSetMask) k.add('mask');
         return k;

@@ -4,6 +4,7 @@
 
 import type { Compiled } from '../exec/compile.js';
 import { IO_TLB_SIZE } from '../kernel/swiotlb.js';
+import { REGION } from '../kernel/layout.js';
 import type { Mapping } from '../kernel/mapping.js';
 import { mappingsMade } from '../model/arm64-view.js';
 import { newModelMachine } from '../model/machines.js';
@@ -19,7 +20,8 @@ export interface MappingDecisions {
   unsure: boolean;
   /**
    * Every swiotlb slot is the one the run in program order got: dma-direct, every map and unmap
-   * in one thread (DMA API calls keep program order, ordering.ts), and not `unsure`.
+   * in one thread (DMA API calls keep program order, ordering.ts), and not `unsure`. A restricted
+   * pool's too: its coherent buffers are placed before any run (layout.ts), only maps take slots.
    */
   slotsFixed: boolean;
   poolBytes: number;
@@ -65,7 +67,12 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
     if (op.op === 'dma_map') mapSizes.push(op.size);
     if (op.op === 'dma_map_sg') for (const e of op.entries) mapSizes.push(e.size);
   }
-  const poolBytes = 128 * IO_TLB_SIZE;
+  // A restricted pool's coherent buffers take its top slots (layout.ts, dma_direct_alloc_swiotlb):
+  // streaming bounces fit only below the lowest of them.
+  let poolBytes = 128 * IO_TLB_SIZE;
+  if (c.platform.restrictedPool) {
+    for (const b of c.layout.buffers.values()) if (b.kind === 'coherent' && b.addr >= REGION.swiotlb) poolBytes = Math.min(poolBytes, b.addr - REGION.swiotlb);
+  }
   const poolMayFill = mapSizes.reduce((n, s) => n + Math.ceil(s / IO_TLB_SIZE) * IO_TLB_SIZE, 0) > poolBytes;
   const dry = newModelMachine(c);
   // In program order, and past an assume this order fails (a branch on a status another actor
@@ -86,7 +93,7 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const mayBounce = (h: string) => (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool) && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   const mappers = c.actors.filter((a) => (a.actor.ops as CpuOp[]).some((op) => op.op === 'dma_map' || op.op === 'dma_unmap' || op.op === 'dma_map_sg' || op.op === 'dma_unmap_sg'));
-  const slotsFixed = c.platform.iommu === 'none' && !c.platform.restrictedPool && !unsure && mappers.length <= 1;
+  const slotsFixed = c.platform.iommu === 'none' && !unsure && mappers.length <= 1;
   d = { mayBounce, mayFail, made, unsure, slotsFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
   decisions.set(c, d);
   return d;
