@@ -7,10 +7,12 @@
 // well, whose firewall blocks an address outside it: less is reached than named), so each value the
 // address can take is known, and so is the memory it reaches: dma-direct's dma_to_phys() through
 // any dma-ranges window, after the device drives its address bits (Arm64World.deviceAt,
-// reachable). Elsewhere — an SMMU's IOVAs and a bounce slot depend on the order of the maps, a
-// value loaded by the CPU is anything — the answer is "anywhere" (undefined), and footprints.ts
-// keeps the access conflicting with every line and mapping. A device that snoops the caches reads
-// some write's value too (from a cache or from memory): the same values, the same targets.
+// reachable); behind an SMMU, each IOVA too when one thread allocates and frees them all
+// (iovasFixed), and the pages the mappings made there reach. Elsewhere — IOVAs and bounce slots that
+// depend on the order of the maps, a value loaded by the CPU is anything — the answer is "anywhere"
+// (undefined), and footprints.ts keeps the access conflicting with every line and mapping. A
+// device that snoops the caches reads some write's value too (from a cache or from memory): the
+// same values, the same targets.
 //
 // Sound as an over-approximation of every execution: a field's value is the last write to its
 // bytes, and every op that can write them is listed (a write that overlaps it only in part, or
@@ -76,7 +78,7 @@ const SYNC_BYTES_LIMIT = 64 * 1024;
 
 function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   const p = c.platform;
-  if (p.iommu !== 'none' || d.unsure || d.bailedOut) return { targets: undefined };
+  if ((p.iommu !== 'none' && !d.iovasFixed) || d.unsure || d.bailedOut) return { targets: undefined };
   const ops = c.actors.map((a) => a.actor.ops as (CpuOp | DeviceOp)[]);
   const noComputed = !ops.some((row) => row.some((op) => 'addr' in op && op.addr));
   if (noComputed && !ops.some((row) => row.some((op) => op.op === 'dma_sync' && !op.sg))) return { targets: [] };
@@ -158,6 +160,25 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     return s && bus.has(e.name) ? [BigInt(s.orig)] : undefined;
   };
 
+  /**
+   * The physical bytes an access of `size` at IOVA b reaches through any mapping the program made
+   * (iommu_map maps whole granules, the IOVA's offset in its granule kept: iommu_dma_map_page), or
+   * undefined when it straddles a granule one of them maps.
+   */
+  const translations = (b: number, size: number): Located[] | undefined => {
+    const G = p.iovaGranule, out: Located[] = [];
+    for (const ms of d.made.values()) {
+      for (const m of ms) {
+        for (const g of m.segments) {
+          const lo = g.bus - (g.bus % G), hi = Math.ceil((g.bus + g.size) / G) * G;
+          if (b + size <= lo || b >= hi) continue;
+          if (b < lo || b + size > hi) return undefined;
+          out.push({ phys: g.phys + (b - g.bus), size });
+        }
+      }
+    }
+    return out;
+  };
   const fields: Located[] = [];
   const targetOf = (a: number, op: DeviceOp & { addr: Expr; size: number }): ComputedTarget | undefined => {
     const leafIn = (handleValue: (e: Expr) => Value[] | undefined) => (e: Expr): Value[] | undefined => {
@@ -181,6 +202,14 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
       // Arm64World.deviceAt: the device drives deviceAddressBits of the address; reachable(): dma-ranges.
       const b = Number(BigInt.asUintN(Math.min(p.deviceAddressBits, 52), v));
       for (const [h, segs] of bus) if (segs.some((s) => b < s.bus + s.size && s.bus < b + op.size)) out.handles.add(h);
+      if (p.iommu !== 'none') {
+        // through the SMMU: the page of every mapping ever made at that IOVA (a lazy unmap's IOTLB
+        // entry still translates it), nothing where none was (a fault)
+        const pages = translations(b, op.size);
+        if (!pages) return undefined;
+        out.ranges.push(...pages);
+        continue;
+      }
       const phys = dmaToPhys(p, b);
       if (phys !== undefined && dmaToPhys(p, b + op.size - 1) !== undefined) out.ranges.push({ phys, size: op.size });
     }

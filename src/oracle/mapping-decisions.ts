@@ -24,6 +24,13 @@ export interface MappingDecisions {
    * pool's too: its coherent buffers are placed before any run (layout.ts), only maps take slots.
    */
   slotsFixed: boolean;
+  /**
+   * Behind an SMMU, every IOVA is the one the run in program order got: every call that allocates
+   * or frees one (a map, an unmap, dma_alloc_coherent, dma_free_coherent) is one thread's, the
+   * flush queue is flushed only when asked (iommu.ts), and not `unsure`. Neither an untrusted
+   * device (its maps bounce inside the IOVA space) nor a scatterlist (merged into one IOVA range).
+   */
+  iovasFixed: boolean;
   poolBytes: number;
   mapSizes: number[];
   /** The run in program order bailed out (a mapping error ended it). */
@@ -94,7 +101,11 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   const mappers = c.actors.filter((a) => (a.actor.ops as CpuOp[]).some((op) => op.op === 'dma_map' || op.op === 'dma_unmap' || op.op === 'dma_map_sg' || op.op === 'dma_unmap_sg'));
   const slotsFixed = c.platform.iommu === 'none' && !unsure && mappers.length <= 1;
-  d = { mayBounce, mayFail, made, unsure, slotsFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
+  const IOVA_CALLS = new Set(['dma_map', 'dma_unmap', 'dma_map_sg', 'dma_unmap_sg', 'dma_alloc_coherent', 'dma_free_coherent']);
+  const iovaUsers = c.actors.filter((a) => a.actor.ops.some((op) => IOVA_CALLS.has(op.op)));
+  const hasSg = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_map_sg'));
+  const iovasFixed = c.platform.iommu !== 'none' && !c.platform.untrusted && !unsure && !hasSg && iovaUsers.length <= 1;
+  d = { mayBounce, mayFail, made, unsure, slotsFixed, iovasFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
   decisions.set(c, d);
   return d;
 }
