@@ -11,7 +11,7 @@ import type { Compiled } from '../src/exec/compile.js';
 import type { Observations } from '../src/exec/observations.js';
 import { exploreExhaustively } from '../src/oracle/exhaustive.js';
 import { findIdealWitness } from '../src/oracle/witness-search.js';
-import { footprints, type Footprints } from '../src/oracle/footprints.js';
+import { footprints, modelFootprints, type Footprints } from '../src/oracle/footprints.js';
 import { shareDifference } from './share-difference.js';
 import type { PlatformConfig } from '../src/platform/platform.js';
 import { loadLitmus } from '../src/run/check-file.js';
@@ -19,7 +19,9 @@ import { loadLitmus } from '../src/run/check-file.js';
 const FULL_STATES = 3000;
 const WITNESS_BUDGET = 50_000;
 
-function difference(c: Compiled, maxEvents: number, f: Footprints = footprints(c)): string | undefined | 'unfinished' {
+function difference(c: Compiled, maxEvents: number, given?: Footprints): string | undefined | 'unfinished' {
+  // the arm64 search by arm64's footprints, the witness search by both worlds' (footprints.ts), unless given
+  const f = given ?? modelFootprints(c), both = given ?? footprints(c);
   const full: Observations[] = [];
   const fr = exploreExhaustively(c, { maxEvents, reduce: false, maxStates: FULL_STATES, observe: (o) => full.push(o) });
   if (!fr.complete) return 'unfinished';
@@ -34,7 +36,7 @@ function difference(c: Compiled, maxEvents: number, f: Footprints = footprints(c
   for (const o of full) {
     if (o.bailedOut !== undefined) continue;
     const w = findIdealWitness(c, o, WITNESS_BUDGET, { reduce: false });
-    const v = findIdealWitness(c, o, WITNESS_BUDGET, { footprints: f });
+    const v = findIdealWitness(c, o, WITNESS_BUDGET, { footprints: both });
     if (w.outcome !== 'cut' && v.outcome !== 'cut' && w.outcome !== v.outcome) return `witness for ${JSON.stringify(o.reads)}: full ${w.outcome}, by groups ${v.outcome}`;
   }
   return undefined;

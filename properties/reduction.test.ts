@@ -23,7 +23,7 @@ import { bugScenarioArb, wellBehavedScenarioArb, BUG_KINDS } from '../src/gen/bu
 import { findIdealWitness } from '../src/oracle/witness-search.js';
 import { exploreExhaustively, relevantLines } from '../src/oracle/exhaustive.js';
 import { computedTargets, syncRanges } from '../src/oracle/computed-targets.js';
-import { footprints, type Footprints } from '../src/oracle/footprints.js';
+import { footprints, modelFootprints, type Footprints } from '../src/oracle/footprints.js';
 import { shareDifference } from './share-difference.js';
 import { twoChannels } from './two-channels.js';
 import { makePlatform } from '../src/platform/platform.js';
@@ -54,7 +54,9 @@ function everyTouchedLine(c: Compiled): number[] {
  * Where the reduced search (with independence relation f, events on `lines`) differs from the
  * full one (events on every touched line), or undefined.
  */
-function reductionDifference(c: Compiled, maxEvents: number, f: Footprints = footprints(c), lines?: number[]): Difference | 'unfinished' {
+function reductionDifference(c: Compiled, maxEvents: number, given?: Footprints, lines?: number[]): Difference | 'unfinished' {
+  // the arm64 search by arm64's footprints, the witness search by both worlds' (footprints.ts), unless given
+  const f = given ?? modelFootprints(c), both = given ?? footprints(c);
   const full: Observations[] = [];
   const touched = everyTouchedLine(c);
   if (touched.length > 24 && maxEvents > 0) return 'unfinished';
@@ -71,7 +73,7 @@ function reductionDifference(c: Compiled, maxEvents: number, f: Footprints = foo
   for (const o of full) {
     if (o.bailedOut !== undefined) continue;
     const w = findIdealWitness(c, o, WITNESS_BUDGET, { reduce: false });
-    const v = findIdealWitness(c, o, WITNESS_BUDGET, { footprints: f });
+    const v = findIdealWitness(c, o, WITNESS_BUDGET, { footprints: both });
     if (w.outcome !== 'cut' && v.outcome !== 'cut' && w.outcome !== v.outcome) return `witness for ${JSON.stringify(o.reads)}: full ${w.outcome}, by groups ${v.outcome}`;
   }
   return undefined;

@@ -17,7 +17,7 @@ import type { Machine } from '../exec/machine.js';
 import { observationKey, type Observations } from '../exec/observations.js';
 import { conditionHoldsOn } from './condition.js';
 import { judgeExecution, type ExecutionVerdict, type OracleOptions } from './oracle.js';
-import { footprints, type Footprints } from './footprints.js';
+import { modelFootprints, type Footprints } from './footprints.js';
 import { outerLinesOf, relevantLines } from './relevant-lines.js';
 import { searchReduced } from './reduced-search.js';
 import { lineClasses, type LineClasses } from './line-symmetry.js';
@@ -35,7 +35,7 @@ export interface ExhaustiveOptions extends OracleOptions {
   maxStates?: number;
   /** Partial-order reduction and events only where they can matter (default true). */
   reduce?: boolean;
-  /** Test hook: the independence relation the reduction uses (default: footprints(c)). */
+  /** Test hook: the independence relation the reduction uses (default: modelFootprints(c)). */
   footprints?: Footprints;
   /**
    * Test hook: the L1 lines events may target (default: relevantLines(c)). With `reduce`, no more
@@ -95,7 +95,7 @@ export function exploreExhaustively(c: Compiled, o: ExhaustiveOptions = {}): Exh
   let found: ExhaustiveResult['counterexample'];
 
   const reduce = o.reduce ?? true;
-  const f = o.footprints ?? footprints(c);
+  const f = o.footprints ?? modelFootprints(c);
   // Too many interleavings to start: every interleaving when not reducing; when reducing, in a
   // group with an op that conflicts with every other (persistent sets cannot help there).
   const tooMany = reduce

@@ -31,13 +31,32 @@ import type { Access, Footprints } from './footprint-types.js';
 
 
 const cache = new WeakMap<Compiled, Footprints>();
+const modelCache = new WeakMap<Compiled, Footprints>();
 
 /** Ops that use the SMMU's page table or IOVA allocator (src/kernel/iommu.ts). */
 const IOMMU_OPS = new Set(['dma_map', 'dma_map_sg', 'dma_unmap', 'dma_unmap_sg', 'dma_alloc_coherent', 'dma_free_coherent', 'dma_read', 'dma_write', 'dma_poll']);
 
+/** What each op may touch in either world: the witness search and the contract walk (on the ideal world) go by these. */
 export function footprints(c: Compiled): Footprints {
   let f = cache.get(c);
-  if (!f) cache.set(c, (f = computeFootprints(c)));
+  if (!f) cache.set(c, (f = computeFootprints(c, true)));
+  return f;
+}
+
+/**
+ * What each op may touch on arm64 alone, for the search of arm64 executions: a device's access at
+ * an address it read lands in a bounced mapping's slot there, not in the buffer as in the ideal
+ * world (computed-targets.ts ComputedTarget.ideal). Its groups are footprints(c)'s: an execution
+ * is judged group by group only where the groups are independent in both worlds.
+ */
+export function modelFootprints(c: Compiled): Footprints {
+  let f = modelCache.get(c);
+  if (!f) {
+    const both = footprints(c);
+    const computed = computedTargets(c);
+    const elsewhere = computed?.some((row) => row.some((t) => t && t.ideal.length > 0));
+    modelCache.set(c, (f = elsewhere ? { ...computeFootprints(c, false), groups: both.groups } : both));
+  }
   return f;
 }
 
@@ -45,7 +64,7 @@ export function footprints(c: Compiled): Footprints {
 /** No lines: shared by every op that touches none (never written to). */
 const NO_LINES: Set<number> = new Set();
 
-function computeFootprints(c: Compiled): Footprints {
+function computeFootprints(c: Compiled, idealToo: boolean): Footprints {
   // A key is a line (its address: a number) or a named resource ('handle:h', 'reg:R', 'swiotlb', ...).
   const ids = new Map<string | number, number>();
   const id = (k: string | number) => {
@@ -170,10 +189,10 @@ function computeFootprints(c: Compiled): Footprints {
         // The bytes each address it can take reaches, and the mappings whose bus ranges those
         // addresses meet (whether one is live there is what the access observes): as an access
         // through a handle would touch them (device() below).
-        // (and where the ideal world's device lands, a bounced mapping's own buffer: the witness
-        // search goes by these footprints too)
+        // (and, for the searches of the ideal world, where its device lands: a bounced mapping's
+        // own buffer)
         const lines = new Set<number>();
-        const reached = [...known.ranges, ...known.ideal];
+        const reached = idealToo ? [...known.ranges, ...known.ideal] : known.ranges;
         for (const r of reached) lineKeys(r.phys, r.size, lines);
         use(lines, c.platform.deviceCoherent, !write || c.platform.deviceCoherent, write, write);
         // A device that does not snoop reaches memory, never the cache: these bytes only.
