@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { compilePaths, type Compiled } from '../exec/compile.js';
 import { parseLitmus } from '../litmus/parse.js';
 import { makePlatform } from '../platform/platform.js';
-import { checkPaths } from './check.js';
+import { checkCompiled, checkPaths } from './check.js';
 import { exploreExhaustively } from './exhaustive.js';
 
 const dir = new URL('../../scenarios/arm-model/', import.meta.url);
@@ -67,14 +67,17 @@ describe('deepestFirst', () => {
   });
 });
 
+/** The paths of the NAPI RX scenario (several: its loop's exits). */
+async function napiPaths(): Promise<Compiled[]> {
+  const { loadLitmus } = await import('../run/check-file.js');
+  const loaded = loadLitmus('napi.litmus', readFileSync(new URL('../../scenarios/drivers/napi-rx-page-pool.litmus', import.meta.url), 'utf8'));
+  if ('kind' in loaded) throw new Error(loaded.message);
+  return loaded.compiled.allPaths ?? [loaded.compiled];
+}
+
 describe('a program too big for its deepest level', () => {
   test('once one path\'s deepest level is cut, its other paths search the levels one by one: the same outcome, no cut deepest level searched again', async () => {
-    const { loadLitmus } = await import('../run/check-file.js');
-    const { checkCompiled } = await import('./check.js');
-    const file = new URL('../../scenarios/drivers/napi-rx-page-pool.litmus', import.meta.url);
-    const loaded = loadLitmus('napi.litmus', readFileSync(file, 'utf8'));
-    if ('kind' in loaded) throw new Error(loaded.message);
-    const paths = loaded.compiled.allPaths ?? [loaded.compiled];
+    const paths = await napiPaths();
     expect(paths.length).toBeGreaterThan(1);
     const o = { maxStates: 60 }; // level 0 fits on every path (at most 38 states), level 2 not on the second (82)
     const all = checkPaths(paths, o);
@@ -95,12 +98,7 @@ describe('a program too big for its deepest level', () => {
   });
 
   test('once one path is cut short even without events, its other paths go straight to the random search', async () => {
-    const { loadLitmus } = await import('../run/check-file.js');
-    const { checkCompiled } = await import('./check.js');
-    const file = new URL('../../scenarios/drivers/napi-rx-page-pool.litmus', import.meta.url);
-    const loaded = loadLitmus('napi.litmus', readFileSync(file, 'utf8'));
-    if ('kind' in loaded) throw new Error(loaded.message);
-    const paths = loaded.compiled.allPaths ?? [loaded.compiled];
+    const paths = await napiPaths();
     const o = { maxStates: 10, runs: 20 }; // level 0 of the first path does not fit
     const first = checkCompiled(paths[0], o);
     expect(first.bound.events).toBe(-1);
