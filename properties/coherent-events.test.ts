@@ -35,7 +35,7 @@ function outcomes(c: Compiled, events: number): Set<string> | undefined {
   return r.complete ? seen : undefined;
 }
 
-/** Per path of each scenario on the platform: whether events added outcomes (undefined: unfinished or refused). */
+/** The scenario paths compared on the platform (of up to 6 lines, the full searches finished), and those where events changed the outcomes. */
 function compare(platform: Partial<PlatformConfig>, events: number, firstDifference = false): { compared: string[]; differ: string[] } {
   const compared: string[] = [], differ: string[] = [];
   for (const dir of DIRS) {
@@ -57,7 +57,7 @@ function compare(platform: Partial<PlatformConfig>, events: number, firstDiffere
 }
 
 describe('a dma-coherent device: fills and evictions change nothing', () => {
-  test('every .litmus scenario the full search finishes: the same outcomes with up to 2 events of every touched line as with none', () => {
+  test('every .litmus scenario path of up to 6 lines the full search finishes: the same outcomes with up to 2 events of every touched line as with none', () => {
     const { compared, differ } = compare(COHERENT, 2);
     console.log(`${compared.length} paths compared`);
     expect(differ).toEqual([]);
