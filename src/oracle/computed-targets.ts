@@ -1,8 +1,8 @@
 // Where a device access at a bus address it computed can land, when that is few places: an
 // engine follows the address a descriptor holds (`a = dma_read(ring + 4, 4); dma_write(a, ...)`),
 // and a descriptor holds what the driver stored there (`lower_32_bits(h + i * SZ)`), what the
-// device itself wrote, or what it held from the start. Without an SMMU or a mask the program
-// changes, every handle's bus address is the kernel's fixed choice (mapping-decisions.ts), a
+// device itself wrote, or what it held from the start. Where the program changes no mask, every
+// handle's bus address is the kernel's fixed choice with dma-direct (mapping-decisions.ts), a
 // swiotlb slot too when every map and unmap is one thread's (slotsFixed; a restricted pool's as
 // well, whose firewall blocks an address outside it: less is reached than named), so each value the
 // address can take is known, and so is the memory it reaches: dma-direct's dma_to_phys() through

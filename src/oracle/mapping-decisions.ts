@@ -44,6 +44,9 @@ export function isNonCacheable(c: Compiled, buf: string): boolean {
 
 const decisions = new WeakMap<Compiled, MappingDecisions>();
 
+/** The calls that allocate or free an IOVA behind an SMMU (src/kernel/dma-iommu.ts). */
+const IOVA_CALLS = new Set(['dma_map', 'dma_unmap', 'dma_map_sg', 'dma_unmap_sg', 'dma_alloc_coherent', 'dma_free_coherent']);
+
 /**
  * The mask is set by one thread before every map of the program, all of them its own (a probe():
  * dma_set_mask_and_coherent() first): DMA API calls keep program order (src/exec/ordering.ts), so
@@ -101,7 +104,6 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   const mappers = c.actors.filter((a) => (a.actor.ops as CpuOp[]).some((op) => op.op === 'dma_map' || op.op === 'dma_unmap' || op.op === 'dma_map_sg' || op.op === 'dma_unmap_sg'));
   const slotsFixed = c.platform.iommu === 'none' && !unsure && mappers.length <= 1;
-  const IOVA_CALLS = new Set(['dma_map', 'dma_unmap', 'dma_map_sg', 'dma_unmap_sg', 'dma_alloc_coherent', 'dma_free_coherent']);
   const iovaUsers = c.actors.filter((a) => a.actor.ops.some((op) => IOVA_CALLS.has(op.op)));
   const hasSg = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_map_sg'));
   const iovasFixed = c.platform.iommu !== 'none' && !c.platform.untrusted && !unsure && !hasSg && iovaUsers.length <= 1;
