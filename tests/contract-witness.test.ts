@@ -127,6 +127,26 @@ describe('the patterns of issue 17', () => {
     expect(hi - lo + 1).toBe(60);
   });
 
+  test('an event ring polled lap after lap (xHCI\'s cycle bit): an old value only keeps a poll waiting, or read-read coherence rules it out: warnings, ok', () => {
+    const c = check(scenario('contract/event-ring-cycle-laps.litmus'));
+    expect(c.verdict, renderText(c)).toBe('ok');
+    const found = c.contract!.findings.filter((f) => f.rule === 'barriers/status-payload-unordered');
+    expect(found.map((f) => [f.line, f.severity])).toEqual([[23, 'warning'], [28, 'warning'], [32, 'warning']]);
+    expect(found[0].note).toMatch(/every value er \+ 28 holds before the device's write \(0x0\) keeps this poll waiting/);
+    expect(found[1].note).toMatch(/earlier poll of er \+ 12 saw 0x1 or a later value.*read-read coherence.*\(0x1\) keeps this poll waiting/);
+    expect(found[2].note).toMatch(/earlier poll of er \+ 28 accepts none of the values before the device's write.*read-read coherence/);
+  });
+
+  test('the same laps without the barriers, the first lap reading the second slot once (any value): the second lap\'s poll of it may end on the zeroed word, an error', () => {
+    const text = readFileSync(scenario('contract/event-ring-cycle-laps.litmus'), 'utf8').replace('expect ok', 'expect bug').replace(/^ {2}rmb\(\);$/gm, '')
+      .replace('  while ((READ_ONCE(*(u32 *)(er + 28)) & CYCLE) != 1) cpu_relax();', '  c1 = READ_ONCE(*(u32 *)(er + 28));');
+    const c = check(file('event-ring-laps-unordered.litmus', text));
+    const at = (line: number) => c.contract!.findings.find((f) => f.rule === 'barriers/status-payload-unordered' && f.line === line);
+    expect(at(32)?.severity, renderText(c)).toBe('error');
+    expect(at(32)?.witness?.text).toMatch(/xhc writes er \+ 28 \(its op 5\) and then the status er \+ 8/);
+    expect(at(28)?.severity).toBe('warning'); // its first-lap poll of er + 12 is still there
+  });
+
   test('ring init: no barrier finding at all, the doorbell orders the stores', () => {
     const c = check(scenario('contract/ring-init-before-doorbell.litmus'));
     expect(c.contract!.findings.filter((f) => f.rule.startsWith('barriers/'))).toEqual([]);

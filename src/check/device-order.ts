@@ -9,6 +9,8 @@
 import type { Compiled } from '../exec/compile.js';
 import { COHERENT_GARBAGE } from '../model/initial-memory.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
+import { evaluate } from '../program/expr.js';
+import { computedTargets } from '../oracle/computed-targets.js';
 import type { Finding } from './finding.js';
 
 export type DeviceOrder = { witness: string } | { ordered: string } | { unseen: string };
@@ -41,16 +43,22 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
     // Status then payload: the device must write the payload before the status.
     const status = where(earlier), payload = where(later);
     if (!status || !payload) return { unseen: 'not a coherent descriptor word' };
+    let stale: string | undefined;
     for (const d of devices) {
       const ops = d.actor.ops as DeviceOp[];
-      const p = ops.findIndex((op) => op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], payload));
-      const s = p < 0 ? -1 : ops.findIndex((op, i) => i > p && op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], status));
-      if (s >= 0) {
+      for (let p = 0; p < ops.length; p++) {
+        if (ops[p].op !== 'dma_write' || !overlaps(devRange(ops[p]) ?? [0, 0], payload)) continue;
+        const s = ops.findIndex((op, i) => i > p && op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], status));
+        if (s < 0) break; // no later write of the payload has a status write after it either
+        // The values the CPU would see instead of p's: one it cannot use or cannot see is no witness.
+        const why = staleUnseen(c, cpu, f.op, d, p, payload);
+        if (why) { stale = why; continue; }
         const irq = interruptAfter(c, cpu, f.related!.op, d, s);
         if (irq) return { unseen: irq };
         return { witness: `${d.actor.name} writes ${name(later)} (its op ${p + 1}) and then the status ${name(earlier)} (its op ${s + 1}); with ${between(cpu, f.related!.op, f.op, 'loads')}, the CPU can load ${name(later)} before the status and see the value from before the device wrote it` };
       }
     }
+    if (stale) return { unseen: stale };
     return { unseen: `no device writes ${name(later)} before the status word ${name(earlier)}, so no load order can see a stale value` };
   }
 
@@ -80,6 +88,113 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
     return { witness: `${d.actor.name} ${what} and then reads ${name(earlier)} (its op ${reads + 1}); with ${between(cpu, f.related!.op, f.op, 'stores')}, it can see the new ${later.op === 'writel' ? 'doorbell' : 'ownership word'} and the old ${name(earlier)}` };
   }
   return ordered ? { ordered } : { unseen: `no device reads ${name(earlier)} after ${later.op === 'writel' ? 'the doorbell' : `it reads ${name(later)}`}` };
+}
+
+/**
+ * Why the CPU's load j of the payload cannot see, or cannot use, a value from before device d's
+ * write p, or undefined when it may. The values before p are those that can stand in the
+ * payload's bytes coherence-before p: the zeroed allocation, d's own earlier writes of those bytes
+ * and any other actor's (each a known value of exactly those bytes, else nothing is claimed).
+ * An earlier poll of the same bytes by this CPU read a value it accepts, and j, after it in
+ * program order, never sees an older one (read-read coherence, CoRR: the Arm ARM's internal
+ * visibility requirement, herd7's aarch64.cat). Where d alone writes the bytes its writes are in
+ * coherence order, so j can see only the values from the first one that poll accepts; else only
+ * a poll that accepts none of them rules all out. What j can see before p then either is nothing,
+ * or keeps j, a poll, waiting: an old value never shows. (An xHCI driver polling an event ring's
+ * cycle bit lap after lap.)
+ */
+function staleUnseen(c: Compiled, cpu: readonly CpuOp[], j: number, d: Compiled['actors'][number], p: number, payload: Range): string | undefined {
+  const load = cpu[j];
+  if ((load.op !== 'load' && load.op !== 'poll') || load.offExpr) return undefined;
+  const before = valuesBefore(c, d, p, load.buf, payload);
+  if (!before) return undefined;
+  const name = `${load.buf} + ${load.off}`;
+  let from = 0; // the first value (in `before`) j may still see
+  for (let e = 0; e < j; e++) {
+    const earlier = cpu[e];
+    if (earlier.op !== 'poll' || earlier.offExpr || !sameBytes(c, earlier, payload)) continue;
+    const stops = before.values.map((v) => accepts(earlier, v));
+    if (stops.includes(undefined)) continue; // its condition reads more than the polled value
+    const first = stops.indexOf(true);
+    if (first < 0) from = before.values.length;
+    else if (before.ordered) from = Math.max(from, first);
+  }
+  const left = before.values.slice(from);
+  if (!left.length) return `the CPU's earlier poll of ${name} accepts none of the values before the device's write, so it saw that write or a later one, and a later load of the same bytes never sees an older value (read-read coherence)`;
+  if (left.every((v) => accepts(load, v) === false)) {
+    return from ? `the CPU's earlier poll of ${name} saw ${fmt(before.values[from])} or a later value, and a later load never sees an older one (read-read coherence): every value it can still see before the device's write (${left.map(fmt).join(', ')}) keeps this poll waiting` : `every value ${name} holds before the device's write (${left.map(fmt).join(', ')}) keeps this poll waiting`;
+  }
+  return undefined;
+}
+
+const fmt = (v: bigint) => `0x${v.toString(16)}`;
+
+/** Does poll `op` stop on this value? undefined for a plain load (it takes any) or a condition that reads a register too (not known here). */
+function accepts(op: CpuOp, v: bigint): boolean | undefined {
+  if (op.op !== 'poll') return undefined;
+  if (!op.until) return v === op.value;
+  try {
+    return evaluate(op.until, (e) => { if (e.k === 'polled') return v; throw new NotPolled(); }) !== 0n;
+  } catch (e) {
+    if (e instanceof NotPolled) return undefined;
+    throw e;
+  }
+}
+
+class NotPolled extends Error {}
+
+/**
+ * The values of exactly `payload`'s bytes (in buffer `buf`) that can stand before device d's
+ * write p (in coherence order when d alone writes them), or undefined when one is not known (a
+ * write there of another size, a computed value, a device write at a computed offset or at an
+ * address that may land there, a streaming mapping of that buffer).
+ */
+function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf: string, payload: Range): { values: bigint[]; ordered: boolean } | undefined {
+  const size = payload[1] - payload[0];
+  const own: bigint[] = [0n]; // dma_alloc_coherent() zeroes the memory it returns; then d's writes, in order
+  const others: bigint[] = [];
+  const exact = (r: Range) => r[0] === payload[0] && r[1] === payload[1];
+  const streamed = new Set<string>(); // handles of streaming mappings of the payload's buffer
+  for (const a of c.actors) for (const op of a.actor.ops as CpuOp[]) {
+    if (op.op === 'dma_map' && op.buf === buf) streamed.add(op.handle);
+    if (op.op === 'dma_map_sg' && op.entries.some((e) => e.buf === buf)) streamed.add(op.handle);
+  }
+  const targets = computedTargets(c);
+  // a write at a bus address the device read lands where computed-targets.ts says, when it says
+  const elsewhere = (x: number, i: number) => targets?.[x][i]?.ranges.concat(targets[x][i]!.ideal).every((t) => !overlaps([t.phys, t.phys + t.size], payload)) ?? false;
+  for (let x = 0; x < c.actors.length; x++) {
+    const a = c.actors[x];
+    const ops = a.actor.ops as (CpuOp | DeviceOp)[];
+    for (let i = 0; i < ops.length; i++) {
+      if (a === d && i >= p) break;
+      const op = ops[i];
+      if (op.op === 'dma_write') {
+        if (op.addr && elsewhere(x, i)) continue;
+        if (op.addr || streamed.has(op.handle)) return undefined;
+        if (op.handle !== buf) continue;
+        const b = c.layout.buffers.get(buf)!;
+        const r: Range = [b.addr + op.off, b.addr + op.off + op.size];
+        if (!op.offExpr && op.entry === undefined && !overlaps(r, payload)) continue;
+        if (op.offExpr || op.entry !== undefined || !exact(r) || op.values || op.valueExpr) return undefined;
+        (a === d ? own : others).push(op.value);
+      } else if ((op.op === 'store' || op.op === 'rmw') && op.buf === buf) {
+        const b = c.layout.buffers.get(buf)!;
+        const r: Range = [b.addr + op.off, b.addr + op.off + op.size];
+        const computed = op.op === 'store' && (op.offExpr || op.sizeExpr);
+        if (!computed && !overlaps(r, payload)) continue;
+        if (op.op === 'rmw' || computed || !exact(r) || op.valueExpr || op.values) return undefined;
+        others.push(op.value);
+      }
+    }
+  }
+  const values = [...own, ...others].map((v) => BigInt.asUintN(8 * size, v));
+  // one device's writes of one place are in coherence order; another writer's fall anywhere among them
+  return { values, ordered: !others.length };
+}
+
+function sameBytes(c: Compiled, op: Extract<CpuOp, { op: 'poll' }>, r: Range): boolean {
+  const b = c.layout.buffers.get(op.buf);
+  return !!b && b.addr + op.off === r[0] && b.addr + op.off + op.size === r[1];
 }
 
 /**
