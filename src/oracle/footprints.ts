@@ -138,6 +138,7 @@ function computeFootprints(c: Compiled, idealToo: boolean): Footprints {
     for (let l = start - (start % cwg); l < start + op.size; l += cwg) out.add(l);
   };
   const nonCacheable = (buf: string) => isNonCacheable(c, buf);
+  const maintenanceSkipped = (h: string) => c.platform.declaredCoherent && !c.platform.faults?.length && !c.platform.untrusted && !mayBounce(h);
   // An op's keys: named resources, and line sets shared between ops where they are a handle's
   // (a handle that may bounce names every line of the pool: thousands, for every call on it).
   // exact: the bytes of an access that touches memory only, never the cache (byte-atoms.ts).
@@ -269,6 +270,13 @@ function computeFootprints(c: Compiled, idealToo: boolean): Footprints {
         // at once and swiotlb copies back only other directions (kernel/dma/direct.h,
         // dma_direct_sync_single_for_cpu; src/kernel/dma-api.ts). Only the pool's slots change.
         if (op.dir === 'DMA_TO_DEVICE' && (op.op !== 'dma_sync' || op.to === 'cpu')) handleOnly(op.handle);
+        // A device declared coherent (dev_is_dma_coherent()): dma-direct and dma-iommu skip
+        // arch_sync_dma_for_*(), and a mapping that never bounces has no swiotlb copy: a sync reads
+        // the mapping alone (dma_direct_sync_single_for_*, iommu_dma_sync_*), an unmap ends it.
+        else if (maintenanceSkipped(op.handle)) {
+          if (op.op === 'dma_sync') k.add(`api:${op.handle}`);
+          else handleOnly(op.handle);
+        }
         else if (op.op === 'dma_sync' && syncs?.[actor][index]) {
           // arch_sync_dma_for_{cpu,device}() on the bytes it is given (dma_direct_sync_single_*)
           k.add(`api:${op.handle}`);

@@ -13,10 +13,11 @@
 import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
 import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
-import { FORWARD, ORDERED } from '../exec/ordering.js';
+import { DYNAMIC, FORWARD, ORDERED } from '../exec/ordering.js';
 import type { CpuOp } from '../program/types.js';
 import { footprints, intersects, type Bits, type Footprints } from './footprints.js';
 import { isNonCacheable } from './mapping-decisions.js';
+import { cacheEventsInvisible } from './relevant-lines.js';
 
 /** The pending ops actor a may perform next (CPUs: ahead of earlier ones where the ordering rules allow), as skip counts. */
 export function nextSkips(c: Compiled, m: Machine, a: number): number[] {
@@ -109,8 +110,8 @@ export function aloneInProgramOrder(c: Compiled, m: Machine, scope: readonly num
         behind.push(j);
         continue;
       }
-      if (ops[j].op === 'assume' || (rule === FORWARD && forwardsFrom(c, f, a, i, j))) continue;
-      if (f.global[a][j] || (intersectsBut(f.op[a][j], mine, f.actorBit[a]) && !disjointUncached(c, a, i, j))) alone = false;
+      if (ops[j].op === 'assume' || ((rule === FORWARD || rule === DYNAMIC) && forwardsFrom(c, f, a, i, j))) continue;
+      if (f.global[a][j] || (intersectsBut(f.op[a][j], mine, f.actorBit[a]) && !disjointUnseen(c, a, i, j))) alone = false;
     }
     for (const b of scope) {
       if (!alone) break;
@@ -130,13 +131,12 @@ function intersectsBut(x: Bits, y: Bits, bit: number): boolean {
 }
 
 /**
- * Two plain loads or stores of known bytes, apart, in memory no cache holds (dma_alloc_coherent
- * memory, Normal-NC on a non-coherent platform): they share a line but commute, and no fill or
- * eviction can come between them to tell the orders apart.
+ * Two plain loads or stores of known bytes, apart, where no fill or eviction can come between
+ * them to tell the orders apart (eventFree): they may share a line but commute.
  */
-function disjointUncached(c: Compiled, a: number, i: number, j: number): boolean {
+function disjointUnseen(c: Compiled, a: number, i: number, j: number): boolean {
   const ops = c.actors[a].actor.ops as CpuOp[];
-  return plainUncached(c, ops[i]) && plainUncached(c, ops[j]) && apart(rangesOf(c, a, i), rangesOf(c, a, j));
+  return eventFree(c, ops[i]) && eventFree(c, ops[j]) && apart(rangesOf(c, a, i), rangesOf(c, a, j));
 }
 
 const ranges = new WeakMap<Compiled, ByteRange[][][]>();
@@ -149,29 +149,55 @@ function rangesOf(c: Compiled, a: number, j: number): ByteRange[] {
 }
 
 /**
- * May load j, which can pass store i only by reading i's bytes from the store buffer, count as
- * run after i? It reads the same bytes either way when both are plain accesses to uncached
- * memory, j reads only bytes i writes, and no op between them in program order writes those bytes
- * (nothing of another actor does: the caller checks that none touches i's).
+ * May load j, which can pass store i (by the precedence table, or by the bytes its computed
+ * address takes: DYNAMIC), count as run after i? Both are plain accesses in event-free memory, and
+ * each place j can read is either
+ *   - apart from every byte i can write: the two commute; or
+ *   - inside the bytes i writes (i's address known): passing i, j reads them from the store buffer,
+ *     as it would after i. An op between them in program order that writes there must write all
+ *     of that place (j then reads it or a later store, with i performed or not), else the place
+ *     is mixed and nothing is claimed.
+ * (Nothing of another actor touches i's bytes: the caller checks.)
  */
 function forwardsFrom(c: Compiled, f: Footprints, a: number, i: number, j: number): boolean {
   const ops = c.actors[a].actor.ops as CpuOp[];
   const x = ops[i], y = ops[j];
-  if (x.op !== 'store' || y.op !== 'load' || !plainUncached(c, x) || !plainUncached(c, y)) return false;
-  const xs = rangesOf(c, a, i), ys = rangesOf(c, a, j);
-  if (!ys.every((q) => xs.some((r) => r.addr <= q.addr && q.addr + q.size <= r.addr + r.size))) return false;
+  if (x.op !== 'store' || y.op !== 'load' || !eventFree(c, x) || !eventFree(c, y)) return false;
+  const xs = rangesOf(c, a, i);
+  return rangesOf(c, a, j).every((q) => apart(xs, [q]) || (xs.length === 1 && covers(xs[0], q) && onlyCoveredBetween(c, f, a, i, j, q)));
+}
+
+/**
+ * Does every op between i and j in program order either leave q alone or, a store of known
+ * bytes, write all of it (at a computed address: at each place it can take, all of q or none)?
+ */
+function onlyCoveredBetween(c: Compiled, f: Footprints, a: number, i: number, j: number, q: ByteRange): boolean {
+  const ops = c.actors[a].actor.ops as CpuOp[];
   for (let k = i + 1; k < j; k++) {
     const z = ops[k];
     if (z.op === 'load' || z.op === 'barrier' || z.op === 'assume') continue;
-    if (plainUncached(c, z) && apart(rangesOf(c, a, k), ys)) continue;
+    if (eventFree(c, z)) {
+      const zs = rangesOf(c, a, k);
+      if (apart(zs, [q])) continue;
+      if (z.op === 'store' && zs.length === 1 && covers(zs[0], q)) return true; // j reads z's bytes or later ones, i's never
+      // at a computed address: each place either all of q (as above) or apart from it (on)
+      if (z.op === 'store' && zs.every((r) => covers(r, q) || apart([r], [q]))) continue;
+    }
     if (f.global[a][k] || intersectsBut(f.op[a][k], f.op[a][j], f.actorBit[a])) return false;
   }
   return true;
 }
 
-/** A load or store of a known length in memory no cache holds (its offset may be computed: accessRanges lists each it can take). */
-function plainUncached(c: Compiled, op: CpuOp): op is Extract<CpuOp, { op: 'store' | 'load' }> {
-  return (op.op === 'store' || op.op === 'load') && !op.sizeExpr && isNonCacheable(c, op.buf);
+const covers = (r: ByteRange, q: ByteRange) => r.addr <= q.addr && q.addr + q.size <= r.addr + r.size;
+
+/**
+ * A load or store of a known length (its offset may be computed: accessRanges lists each it can
+ * take) whose bytes no fill or eviction can tell apart: memory no cache holds (Normal-NC on a
+ * non-coherent platform), or any memory of a dma-coherent device, where no event is ever tried
+ * (relevant-lines.ts cacheEventsInvisible) and footprints name its exact bytes (byte-atoms.ts).
+ */
+function eventFree(c: Compiled, op: CpuOp): op is Extract<CpuOp, { op: 'store' | 'load' }> {
+  return (op.op === 'store' || op.op === 'load') && !op.sizeExpr && (isNonCacheable(c, op.buf) || cacheEventsInvisible(c.platform));
 }
 
 function apart(xs: readonly ByteRange[], ys: readonly ByteRange[]): boolean {
