@@ -307,3 +307,44 @@ test('a handle read back from the driver\'s own ring and unmapped (dma_unmap_add
   const text = `DMA t\n{ kmalloc buf[64]; kmalloc txb[16]; }\ncpu c {\n  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  *(u64 *)txb = h;\n  d = *(u64 *)txb;\n  dma_unmap_single(dev, d, 64, DMA_TO_DEVICE);\n}\n`;
   expect(() => prog(text)).toThrow(/'d' is a register, not a DMA handle: a handle read back from memory \(dma_unmap_addr\(tx_buffer, dma\)\) is not followed; name the handle the dma_map_\*\(\) assigned/);
 });
+
+describe('a static function\'s parameter named like a struct member (macb_set_addr\'s `addr`, virtio\'s `len`)', () => {
+  const T = (fn: string, body: string) => `DMA t\nstruct d { u32 addr; u32 len; };\n{ coherent struct d ring[2]; mmio DB; }\n${fn}cpu c {\n  ring = dma_alloc_coherent(dev, sizeof(ring), GFP_KERNEL);\n${body}\n  writel(1, DB);\n}\n`;
+  test('a name after . or -> is the member, never the parameter', () => {
+    same(
+      T('static void set_addr(dma_addr_t addr)\n{\n  ring[0].addr = lower_32_bits(addr);\n}\n', '  set_addr(0x1000);'),
+      T('', '  {\n    set_addr__addr = (0x1000);\n    ring[0].addr = lower_32_bits(set_addr__addr);\n  }'),
+    );
+    same(
+      T('static void fill(struct d *desc, u32 len)\n{\n  desc->len = len;\n  desc->addr = sizeof(struct d);\n}\n', '  fill(&ring[0], 64);'),
+      T('', '  {\n    fill__desc = (&ring[0]);\n    fill__len = (64);\n    fill__desc->len = fill__len;\n    fill__desc->addr = 8;\n  }'),
+    );
+  });
+  test('a struct tag named like a parameter is the struct (sizeof(struct desc) with a `desc` parameter)', () => {
+    const tagged = (fn: string, body: string) => T(fn, body).replace('struct d {', 'struct desc {').replace('struct d ring', 'struct desc ring');
+    same(
+      tagged('static void zero(struct desc *desc)\n{\n  desc->len = sizeof(struct desc);\n}\n', '  zero(&ring[1]);'),
+      tagged('', '  {\n    zero__desc = (&ring[1]);\n    zero__desc->len = 8;\n  }'),
+    );
+  });
+  test('a local variable named like a member is read as a variable and as p->member', () => {
+    const body = '  u32 len = 16;\n  struct d *p = &ring[1];\n  p->len = len;\n  len = p->len;\n  ring[0].len = len + 1;';
+    const renamed = (text: string) => text.replace('u32 len; }', 'u32 size; }').replace(/(->|\.)len\b/g, '$1size');
+    same(T('', body), renamed(T('', body)));
+  });
+});
+
+describe('?: as a bare call argument (a call argument is an assignment-expression, C11 6.5.2)', () => {
+  const T = (body: string, defines = '') => `DMA t\n${defines}{ coherent ring[64]; mmio DB; }\nstatic void put(u32 v)\n{\n  WRITE_ONCE(*(u32 *)(ring + 8), v);\n}\ncpu c {\n  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);\n  k = readl(DB);\n${body}\n}\n`;
+  test('reads as the parenthesized argument: kernel calls, identity and bit macros, a #define, a static function', () => {
+    same(T('  *(u32 *)ring = cpu_to_le32(k == 0 ? 5 : 1);'), T('  *(u32 *)ring = cpu_to_le32((k == 0 ? 5 : 1));'));
+    same(T('  writel(k ? 1 : 2, DB);'), T('  writel((k ? 1 : 2), DB);'));
+    same(T('  *(u32 *)(ring + 4) = lower_32_bits(k > 1 ? k : 0x1000);'), T('  *(u32 *)(ring + 4) = lower_32_bits((k > 1 ? k : 0x1000));'));
+    same(T('  x = min(k ? 3 : 4, 2);'), T('  x = min((k ? 3 : 4), 2);'));
+    same(T('  SET(k ? 1 : 2);', '#define SET(v) WRITE_ONCE(*(u32 *)ring, v)\n'), T('  WRITE_ONCE(*(u32 *)ring, (k ? 1 : 2));'));
+    same(T('  put(k ? 1 : 2);'), T('  put((k ? 1 : 2));'));
+  });
+  test('nested in an argument, and with an argument after it', () => {
+    same(T('  writel(cpu_to_le32(k ? 1 : k == 2 ? 2 : 3) | 4, DB);'), T('  writel((cpu_to_le32((k ? 1 : (k == 2 ? 2 : 3))) | 4), DB);'));
+  });
+});

@@ -280,7 +280,8 @@ export class CStatements extends DeviceStatements {
 
   /**
    * NAME(args); of a static function: its body takes the call's place, each parameter a register
-   * (`NAME__param`) assigned its argument first, so an argument is computed once, as in C.
+   * (`NAME__param`) assigned its argument first, so an argument is computed once, as in C. A
+   * member or a struct tag spelled like a parameter is not the parameter (isOrdinaryName).
    */
   protected inlineCall(): void {
     const start = this.i;
@@ -313,8 +314,9 @@ export class CStatements extends DeviceStatements {
       if (d) constants.set(p, d);
       else out.push(tok(renamed(p), 'ident'), tok('='), tok('('), ...args[k], tok(')'), tok(';'));
     });
-    for (const t of f.body.slice(1, -1)) {
-      const param = t.kind === 'ident' && f.params.includes(t.text);
+    for (let k = 1; k < f.body.length - 1; k++) {
+      const t = f.body[k];
+      const param = t.kind === 'ident' && f.params.includes(t.text) && isOrdinaryName(f.body[k - 1]);
       out.push(param ? { ...t, text: constants.get(t.text) ?? renamed(t.text) } : t);
     }
     out.push(tok('}'));
@@ -323,6 +325,17 @@ export class CStatements extends DeviceStatements {
     this.toks.splice(start, this.i - start, ...out);
     this.i = start;
   }
+}
+
+/**
+ * Does the name after `before` name a variable? A member (after `.` or `->`: macb_set_addr's
+ * `desc->addr` beside its `addr` parameter) and a struct tag (`sizeof(struct desc)` beside a `desc`
+ * parameter) are in name spaces of their own (C11 6.2.3): a parameter's renaming leaves them be.
+ */
+function isOrdinaryName(before: Token): boolean {
+  const member = before.kind === 'punct' && (before.text === '.' || before.text === '->');
+  const tag = before.kind === 'ident' && (before.text === 'struct' || before.text === 'union' || before.text === 'enum');
+  return !member && !tag;
 }
 
 /** The kernel's device objects, declared by drivers only to pass to the DMA API (`struct device *dev = &pdev->dev;`). */

@@ -264,9 +264,13 @@ export class SyntaxParser extends TypeParser {
     const args: Syn[] = [];
     const signature = CPU_CALLS[name.text] ?? DEVICE_CALLS[name.text] ?? '(';
     const dev = deviceParameter(signature);
+    // An argument is an assignment-expression (C11 6.5.2): `cpu_to_le32(last ? EOR : 0)` as
+    // drivers write it, where ',' ends the argument. A condition's argument stays an operator
+    // chain: there ':' names a thread's register (cpu0:r).
+    const arg = () => (args.length === dev ? this.deviceArg() : cond ? this.binaryAt(0, cond) : this.assignExpr());
     if (!this.is(')')) {
-      args.push(dev === 0 ? this.deviceArg() : this.binaryAt(0, cond));
-      while (this.is(',')) { this.next(); args.push(args.length === dev ? this.deviceArg() : this.binaryAt(0, cond)); }
+      args.push(arg());
+      while (this.is(',')) { this.next(); args.push(arg()); }
     }
     const end = this.expectText(')', `to close ${name.text}${signature === '(' ? '(' : signature}`);
     if (IDENTITY_FUNCTIONS.has(name.text)) {
