@@ -1,8 +1,10 @@
 // Where a device access at a bus address it computed can land, when that is few places: an
 // engine follows the address a descriptor holds (`a = dma_read(ring + 4, 4); dma_write(a, ...)`),
-// and a descriptor holds what the driver stored there (`lower_32_bits(h + i * SZ)`), what the
-// device itself wrote, or what it held from the start. Where the program changes no mask, every
-// handle's bus address is the kernel's fixed choice with dma-direct (mapping-decisions.ts), a
+// maybe in a descriptor that an index it read first names (virtio's desc[avail->ring[i]].addr:
+// each place that address can land is a field read), and a descriptor holds what the driver
+// stored there (`lower_32_bits(h + i * SZ)`), what the device itself wrote, or what it held from
+// the start. Where the program changes no mask, every handle's bus address is the kernel's fixed
+// choice with dma-direct (mapping-decisions.ts), a
 // swiotlb slot too when every map and unmap is one thread's (slotsFixed; a restricted pool's as
 // well, whose firewall blocks an address outside it: less is reached than named), so each value the
 // address can take is known, and so is the memory it reaches: dma-direct's dma_to_phys() through
@@ -24,11 +26,13 @@ import { decodeValue, encodeValue, encodeValues } from '../exec/values.js';
 import { accessRanges, type ByteRange } from '../exec/access-ranges.js';
 import { ORDERED } from '../exec/ordering.js';
 import { dmaToPhys } from '../kernel/dma-ranges.js';
+import { Swiotlb } from '../kernel/swiotlb.js';
 import { initialMemory } from '../model/initial-memory.js';
 import type { Expr } from '../program/expr.js';
 import { possibleValues } from '../program/expr-values.js';
 import type { CpuOp, DeviceOp, Value } from '../program/types.js';
 import { mappingDecisions, type MappingDecisions } from './mapping-decisions.js';
+import { cacheEventsInvisible } from './relevant-lines.js';
 
 /** The memory (CPU physical bytes) and the handles whose bus ranges a computed access may meet. */
 export interface ComputedTarget {
@@ -101,8 +105,9 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
    * The values the bytes at L can hold when the device reads them, or undefined. `published`: the
    * read comes after a doorbell every ring of which is a writel() after a store of the whole field
    * (writel(): dmb oshst, then the register write), into Normal-NC memory the device reads as the
-   * CPU wrote it: the field's bytes from before that store (its initial garbage, the zeroes of
-   * dma_alloc_coherent() before it) are overwritten by then.
+   * CPU wrote it (or memory a dma-coherent device reads through the caches): the field's bytes
+   * from before that store (its initial garbage, the zeroes of dma_alloc_coherent() before it) are
+   * overwritten by then.
    */
   const fieldValues = (L: Located, published: boolean, zeroedFirst = false, handleValue = handleLeaf): Value[] | undefined => {
     const out = new Set<Value>(published || zeroedFirst ? [] : [decodeValue(memory.read(L.phys, new Uint8Array(L.size)))]);
@@ -180,19 +185,60 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     return out;
   };
   const fields: Located[] = [];
+  /** The buffers of bounced mappings: swiotlb copies into them, and the ideal world's device reaches them. */
+  const bouncedBytes = [...bounced].flatMap((h) => d.made.get(h)![0].segments.map((g) => ({ phys: g.orig, size: g.size })));
+  /**
+   * The fields (and their buffers) a device's read may take its value from: its handle's bytes at
+   * its offset, at each offset its offset expression can take, or, at a bus address it computed,
+   * each place that address lands in either world (virtio's desc[avail->ring[i]].addr: an index
+   * read, then the descriptor it names). Undefined when not known, or when a place is a bounce
+   * slot or a bounced buffer (each world holds its own copy there: not followed).
+   */
+  const fieldsRead = (a: number, src: Extract<DeviceOp, { op: 'dma_read' }>, leaf: (e: Expr) => Value[] | undefined): { L: Located; buf: string }[] | undefined => {
+    if (src.addr) {
+      const t = targetOf(a, src as DeviceOp & { addr: Expr; size: number });
+      if (!t) return undefined;
+      const out: { L: Located; buf: string }[] = [];
+      for (const r of [...t.ranges, ...t.ideal]) { // in either world: the values of both (more is sound)
+        // a place in no buffer holds its initial bytes (nothing names it: no op but a computed one writes there)
+        const buf = [...c.layout.buffers].find(([, b]) => b.addr <= r.phys && r.phys + r.size <= b.addr + b.size)?.[0];
+        if (buf === undefined && (Swiotlb.contains(r.phys) || Swiotlb.contains(r.phys + r.size - 1))) return undefined;
+        if (bouncedBytes.some((g) => g.phys < r.phys + r.size && r.phys < g.phys + g.size)) return undefined; // each world has its own copy
+        out.push({ L: r, buf: buf ?? '' });
+      }
+      return out;
+    }
+    if (bounced.has(src.handle)) return undefined;
+    const m = d.made.get(src.handle)?.[0].segments[src.entry ?? 0];
+    if (!m) return undefined;
+    const offs = src.offExpr ? possibleValues(src.offExpr, leaf) : [0n];
+    if (!offs) return undefined;
+    const out: { L: Located; buf: string }[] = [];
+    for (const o of offs) {
+      const off = src.off + Number(BigInt.asIntN(64, o));
+      if (src.offExpr && (off < 0 || off + src.size > m.size)) return undefined; // past the mapping: whatever lies there
+      out.push({ L: { phys: m.orig + off, size: src.size }, buf: src.handle });
+    }
+    return out;
+  };
+
   const targetOf = (a: number, op: DeviceOp & { addr: Expr; size: number }): ComputedTarget | undefined => {
     const leafIn = (handleValue: (e: Expr) => Value[] | undefined) => (e: Expr): Value[] | undefined => {
       if (e.k === 'handle') return handleValue(e);
       if (e.k !== 'read') return undefined;
       const src = ops[a][e.op];
       if (src?.op === 'read_reg') return registerValues(src.reg, handleValue);
-      // (a field in a bounce slot holds what swiotlb copied there: not followed)
-      if (src?.op !== 'dma_read' || src.addr || bounced.has(src.handle)) return undefined;
-      const m = d.made.get(src.handle)?.[0].segments[src.entry ?? 0];
-      if (!m || src.size > 8) return undefined;
-      const L = { phys: m.orig + src.off, size: src.size };
-      fields.push(L);
-      return fieldValues(L, published(a, e.op, src.handle, L), false, handleValue);
+      if (src?.op !== 'dma_read' || src.size > 8) return undefined;
+      const located = fieldsRead(a, src, leafIn(handleValue));
+      if (!located) return undefined;
+      const out = new Set<Value>();
+      for (const { L, buf } of located) {
+        fields.push(L);
+        const vs = fieldValues(L, published(a, e.op, buf, L), false, handleValue);
+        if (!vs) return undefined;
+        for (const v of vs) out.add(v);
+      }
+      return [...out];
     };
     const values = possibleValues(op.addr, leafIn(handleLeaf));
     const idealValues = possibleValues(op.addr, leafIn(idealHandleLeaf));
@@ -225,14 +271,17 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
   /**
    * Does device actor a wait, before its op k, for a register that only writel()s ring, each after
    * a store of exactly L (and after the dma_alloc_coherent() of L's buffer, if its thread makes one)
-   * in its own thread, L being coherent memory mapped Normal-NC (footprints' isNonCacheable)?
+   * in its own thread, L being coherent memory mapped Normal-NC (footprints' isNonCacheable), or
+   * any memory of a device that snoops the caches and is declared so?
    */
   const published = (a: number, k: number, buf: string, L: Located): boolean => {
     // a streaming mapping's handle names no buffer: only dma_alloc_coherent() memory is published so;
     // a snooping device may read a copy some cache took before the store (a speculative fill of
-    // the linear alias, on a platform declared non-coherent): not published
+    // the linear alias, on a platform declared non-coherent), and one that does not snoop, memory
+    // under the cached store (declared coherent, no maintenance): not published. A device that
+    // snoops and is declared so reads the store itself through the caches (cacheEventsInvisible).
     const b = c.layout.buffers.get(buf);
-    if (b?.kind !== 'coherent' || c.platform.declaredCoherent || c.platform.deviceCoherent) return false;
+    if (b?.kind !== 'coherent' || ((c.platform.declaredCoherent || c.platform.deviceCoherent) && !cacheEventsInvisible(c.platform))) return false;
     for (let j = 0; j < k; j++) {
       const w = ops[a][j];
       if (w.op !== 'wait_doorbell') continue;
@@ -277,8 +326,7 @@ function targetsOf(c: Compiled, d: MappingDecisions): Bounded {
     }
     // No computed write may change a field an address was read from, nor a swiotlb copy back
     // into a bounced buffer: fieldValues did not list them.
-    const copiedBack = [...bounced].flatMap((h) => d.made.get(h)![0].segments.map((g) => ({ phys: g.orig, size: g.size })));
-    const meetsCopy = fields.some((L) => copiedBack.some((r) => r.phys < L.phys + L.size && L.phys < r.phys + r.size));
+    const meetsCopy = fields.some((L) => bouncedBytes.some((r) => r.phys < L.phys + L.size && L.phys < r.phys + r.size));
     return meetsCopy || landsOnField(targets, fields) ? undefined : targets;
   };
   /** Does a computed write of these targets land on one of the fields? */

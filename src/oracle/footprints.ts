@@ -261,7 +261,10 @@ function computeFootprints(c: Compiled, idealToo: boolean): Footprints {
       case 'assume': for (const l of leaves(op.cond)) if (l.k === 'handle' || l.k === 'sgLen') busOnly(l.name); break;
       case 'dma_set_mask': k.add('mask'); break;
       case 'dma_map': case 'dma_map_sg':
-        handle(op.handle);
+        // declared coherent, never bounced: dma_direct_map_page() only computes the bus address
+        // (no arch_sync_dma_for_device()); dma_alloc_noncoherent() still zeroes its pages
+        if (maintenanceSkipped(op.handle) && !(op.op === 'dma_map' && op.alloc)) handleOnly(op.handle);
+        else handle(op.handle);
         if (hasSetMask) k.add('mask');
         if (mayBounce(op.handle)) k.add('swiotlb');
         break;
