@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { parseLitmus } from '../src/litmus/parse.js';
+import { expandPaths } from '../src/exec/paths.js';
 import type { CpuOp, Program } from '../src/program/types.js';
 import type { PlatformConfig } from '../src/platform/platform.js';
 import { checkProgramAs, loadLitmus } from '../src/run/check-file.js';
@@ -346,5 +347,35 @@ describe('?: as a bare call argument (a call argument is an assignment-expressio
   });
   test('nested in an argument, and with an argument after it', () => {
     same(T('  writel(cpu_to_le32(k ? 1 : k == 2 ? 2 : 3) | 4, DB);'), T('  writel((cpu_to_le32((k ? 1 : (k == 2 ? 2 : 3))) | 4), DB);'));
+  });
+});
+
+describe('a descriptor pointer indexed, then a member taken: p[i].member and (p + i)->member (the hunt)', () => {
+  const T = (body: string) => `DMA t\n#define NUM_DESC 4\nstruct d { u32 addr; u32 ctrl; };\n{ coherent struct d ring[NUM_DESC]; mmio DB; }\ncpu c {\n  struct d *p;\n  ring = dma_alloc_coherent(dev, sizeof(ring), GFP_KERNEL);\n${body}\n  writel(1, DB);\n}\ndevice n {\n  wait_doorbell(DB, 1);\n  a = dma_read(ring + 8, 4);\n}\n`;
+  // p holds its offset into ring, a register: on the path programs the model runs it is a number,
+  // and each access is the one ring[k + i].member makes
+  const paths = (text: string) => expandPaths(prog(text)).map((path) => path.program);
+  const samePaths = (a: string, b: string) => expect(paths(a)).toEqual(paths(b));
+  test('p = &ring[0]: p[1].member, (p + 1)->member and &p[1] are ring[1]', () => {
+    const want = T('  p = &ring[0];\n  ring[1].addr = 8;\n  ring[1].ctrl = 1;');
+    samePaths(T('  p = &ring[0];\n  p[1].addr = 8;\n  p[1].ctrl = 1;'), want);
+    samePaths(T('  p = &ring[0];\n  (p + 1)->addr = 8;\n  (p + 1)->ctrl = 1;'), want);
+    samePaths(T('  p = &ring[0];\n  struct d *q = &p[1];\n  q->addr = 8;\n  q->ctrl = 1;'), T('  p = &ring[0];\n  struct d *q = &ring[1];\n  q->addr = 8;\n  q->ctrl = 1;'));
+  });
+  test('p = &ring[2]: p[1] is ring[3], read and written', () => {
+    const want = T('  p = &ring[2];\n  ring[3].addr = 8;\n  v = ring[3].ctrl;\n  ring[2].ctrl = v;');
+    samePaths(T('  p = &ring[2];\n  p[1].addr = 8;\n  v = p[1].ctrl;\n  p[0].ctrl = v;'), want);
+    samePaths(T('  p = &ring[2];\n  (p + 1)->addr = 8;\n  v = (p + 1)->ctrl;\n  p->ctrl = v;'), want);
+  });
+  test('a loop variable, and the last descriptor marked after the loop (a wrap bit)', () => {
+    const want = T('  p = &ring[1];\n  for (i = 0; i < NUM_DESC - 1; i++)\n    ring[i + 1].addr = 0x1000 * i;\n  ring[NUM_DESC - 1].ctrl = 0x40000000;');
+    samePaths(T('  p = &ring[1];\n  for (i = 0; i < NUM_DESC - 1; i++)\n    p[i].addr = 0x1000 * i;\n  p[NUM_DESC - 2].ctrl = 0x40000000;'), want);
+    samePaths(T('  p = &ring[1];\n  for (i = 0; i < NUM_DESC - 1; i++)\n    (p + i)->addr = 0x1000 * i;\n  (p + NUM_DESC - 2)->ctrl = 0x40000000;'), want);
+  });
+  test('the new user\'s test checks ok', () => {
+    const text = T('  p = &ring[0];\n  p[1].addr = 8;\n  p[1].ctrl = 1;').replace('DMA t\n', 'DMA ptr-index-member\nexpect ok\n');
+    const loaded = loadLitmus('t.litmus', text);
+    if ('kind' in loaded) throw new Error(loaded.message);
+    expect(checkProgramAs('t.litmus', loaded.compiled, undefined, { fix: false }, loaded.parsed.source, text, loaded.parsed).verdict).toBe('ok');
   });
 });

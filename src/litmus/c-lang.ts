@@ -61,7 +61,8 @@ export class CLang extends ArgumentChecks {
           if (s.index === undefined) return { syn: s, place };
           return { syn: s, place: this.element(place, this.num(s, BigInt(s.index)), s) };
         }
-        if (p) return { syn: s, place: this.element({ buf: p.buf, off: s, type: { k: 'array', of: p.to, count: Infinity } }, this.num(s, BigInt(s.index!)), s) };
+        // p[1]: element 1 of the array p walks, from p's own offset (the bare register, not p[1] again)
+        if (p) return { syn: s, place: this.element({ buf: p.buf, off: this.node(s.tok, { s: 'name', name: s.name }), type: { k: 'array', of: p.to, count: Infinity } }, this.num(s, BigInt(s.index!)), s) };
         return { syn: s };
       }
       case 'index': {
