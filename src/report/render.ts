@@ -9,6 +9,7 @@ import type { Checked } from '../run/check-file.js';
 import type { CounterexampleReport } from './counterexample.js';
 import type { Culprit } from './culprit.js';
 import { findingLines } from './finding-text.js';
+import { shortenBytes, shownPair } from './long-bytes.js';
 import { oneLine } from './one-line.js';
 import { checkReport, type CheckReport, type ReplayInfo } from './report.js';
 
@@ -40,7 +41,7 @@ export function reportText(rep: CheckReport): string {
   if (rep.states) out.push('', ...formatFinalStates(rep.states).map((l) => `  ${l}`));
   if (c?.findings.length) {
     out.push('', `  contract (${c.complete ? 'every interleaving' : `${c.states} states, not every interleaving`}):`);
-    for (const f of c.findings) out.push(...findingLines(file, f).map((l) => `    ${l}`));
+    for (const f of c.findings) out.push(...findingLines(file, f).map((l) => `    ${shortenBytes(l)}`));
   }
   if (rep.fix) {
     out.push('', '  suggested fix (re-checked: ok, no error finding):');
@@ -100,11 +101,19 @@ export function explanationLines(rep: CounterexampleReport, indent: string, culp
   });
   if (rep.cause.length) {
     out.push('', 'why:');
-    for (const story of rep.cause) out.push(...wrap(story, 96).map((l, i) => (i ? '    ' : '  ') + l));
+    rep.cause.forEach((story, i) => {
+      // a long read's bytes where they differ from the ideal's (src/report/long-bytes.ts)
+      const bytes = rep.causes[i]?.bytes;
+      out.push(...wrap(shortenBytes(story, bytes ? [bytes.got, bytes.ideal] : []), 96).map((l, j) => (j ? '    ' : '  ') + l));
+    });
   }
   if (culprit) out.push('', culprit);
   out.push('', 'observations no execution of the ideal (coherent, in-order) platform can produce:');
-  for (const d of rep.observations) out.push(`  ${d.what}`, `    arm64: ${d.arm64}`, `    ideal: ${d.ideal}   (same interleaving)`);
+  for (const d of rep.observations) {
+    // a 4 KiB memcpy: the bytes where arm64's and the ideal's differ, not all of them (src/report/long-bytes.ts)
+    const shown = shownPair(d.arm64, d.ideal);
+    out.push(`  ${d.what}`, `    arm64: ${shown.arm64}`, `    ideal: ${shown.ideal}   (same interleaving)`, ...(shown.differ ? [`    ${shown.differ}`] : []));
+  }
   if (rep.lines.length) {
     out.push('', 'cache lines at the end:');
     for (const l of rep.lines) out.push(`  ${l.line}  ${l.state}`);
