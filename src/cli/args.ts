@@ -57,7 +57,7 @@ options (--opt VALUE or --opt=VALUE; -- ends the options):
                        (default 300, ${range('runs')})
   --seed N             seed of the random search (default 1, ${range('seed')})
   --max-events N       exhaustive bound: fills and evictions per execution (default 2, ${range('max-events')})
-  --max-states N       exhaustive search gives up beyond N states (default 100000 per path and level, ${range('max-states')})
+  --max-states N       exhaustive search gives up beyond N states (default 50000 per path and level, ${range('max-states')})
   --unroll N           laps of a loop whose condition depends on a read; an execution that would
                        go on is cut and counted, never judged (default 2, ${range('unroll')})
   --platform KEY=VALUE override a platform setting, e.g. --platform kernel=5.15 (repeatable;

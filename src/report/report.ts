@@ -197,7 +197,8 @@ function searched(r: CheckResult): string {
     : `every interleaving and CPU reordering with up to ${n(events, 'fill')}/eviction${events === 1 ? '' : 's'} of ${r.bound.outerLines ? `${n(r.bound.lines.length, 'L1 line')} and ${n(r.bound.outerLines.length, 'L2 line')}` : n(r.bound.lines.length, 'line')}`;
   const exhaustive = r.bound.events >= 0 ? `exhaustive: ${bound(r.bound.events)}` : '';
   if (r.randomExecutions === 0) return `${n(r.executions, 'execution')} (${r.states} states), ${exhaustive}`;
-  const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}`;
+  // the states of every path and level searched; the bound that stopped one is --max-states
+  const why = r.gaveUp === 'interleavings' ? 'too many interleavings to enumerate' : `more than ${r.states} states with ${n(r.bound.events + 1, 'event')}; a larger --max-states, per path and level, searches further`;
   const random = `${r.randomExecutions} random executions (seed ${r.seed})`;
   return exhaustive ? `${n(r.executions - r.randomExecutions, 'execution')} (${exhaustive}) and ${random} beyond that bound (${why})` : `${random}, not exhaustive (${why})`;
 }
