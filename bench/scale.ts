@@ -51,11 +51,17 @@ const DRIVERS: (string | [string, Partial<PlatformConfig>])[] = [
   'bench/drivers/stmmac-txrx-two-cpus-4.litmus',
   'bench/drivers/spi-page-duplex-swiotlb-force.litmus',
   'bench/drivers/fec-rx-ring8-swiotlb-force.litmus',
+  // written by a new user from the kernel's drivers: a device following an index to a descriptor
+  // (virtio's avail ring), an event ring's cycle bit polled lap after lap (xHCI)
+  'bench/drivers/virtio-blk-split-ring.litmus',
+  'bench/drivers/xhci-bulk-in-event-ring.litmus',
   // the same drivers on platforms of the fuzz matrix: a dma-coherent device, a restricted DMA pool
   ['bench/drivers/napi-rx-page-pool-4.litmus', { deviceCoherent: true, declaredCoherent: true }],
   ['bench/drivers/sdhci-adma-sg-8.litmus', { deviceCoherent: true, declaredCoherent: true }],
   ['bench/drivers/napi-rx-page-pool-4.litmus', { restrictedPool: true }],
   ['bench/drivers/sdhci-adma-sg-8.litmus', { restrictedPool: true }],
+  ['bench/drivers/fec-rx-ring8-swiotlb-force.litmus', { swiotlb: 'present', deviceCoherent: true, declaredCoherent: true }],
+  ['bench/drivers/virtio-blk-split-ring.litmus', { deviceCoherent: true, declaredCoherent: true }],
 ];
 
 /** A driver row: the file, and the --platform settings it is checked under. */

@@ -67,6 +67,11 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
   const cpus = p.actors.filter((a) => a.kind === 'cpu');
   const devices = p.actors.some((a) => a.kind === 'device');
   const barriers: Repair[][] = [[], [], [], []]; // dma_rmb, dma_wmb, dma_mb, smp_mb: after the edits of single statements
+  // A statement of a static function is written once and inlined at each call: an edit of its text
+  // changes every copy, so the same repair on the parsed program is one op only where it is one copy.
+  const copies = new Map<string, number>();
+  for (const a of cpus) for (const block of blocks(a.ops as CpuOp[], source.opPos)) for (const st of block) copies.set(`${st.pos.line}:${st.pos.col}`, (copies.get(`${st.pos.line}:${st.pos.col}`) ?? 0) + 1);
+  const once = (pos: Pos | undefined, edit: OpEdit): OpEdit | undefined => (pos && copies.get(`${pos.line}:${pos.col}`) === 1 ? edit : undefined);
   for (const a of cpus) {
     const flat: CpuOp[] = [];
     walk(a.ops as CpuOp[], (op) => flat.push(op));
@@ -90,7 +95,7 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
           const t = src.tokensIn(s, relaxed)[0];
           if (t !== undefined) {
             const { relaxed: _, ...ordered } = op;
-            add(`use ${op.op}() instead of ${relaxed}() (line ${line(s)})`, [{ ...span(src, t), text: op.op }], { replace: op, op: ordered });
+            add(`use ${op.op}() instead of ${relaxed}() (line ${line(s)})`, [{ ...span(src, t), text: op.op }], once(source.opPos.get(op), { replace: op, op: ordered }));
           }
         }
       }
@@ -194,7 +199,8 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
           // accesses for the device too (memory-barriers.txt, "the dma_*() barriers").
           const families = family === 'smp_' && devices ? ['smp_', 'dma_'] : [family];
           for (const [i, kind] of families.flatMap((fam) => fits.map((f) => [['rmb', 'wmb', 'mb'].indexOf(f), `${fam}${f}`] as const))) {
-            if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }], op: { replace: st.ops[0], op: { op: 'barrier', kind: kind as BarrierKind } } });
+            const op = once(st.pos, { replace: st.ops[0], op: { op: 'barrier', kind: kind as BarrierKind } });
+            if (kind !== barrier) barriers[i].push({ title: `use ${kind}() instead of ${barrier}() (line ${line(s)})`, edits: [{ ...span(src, s.first), text: kind }], ...(op ? { op } : {}) });
           }
         }
         // Barriers between the CPU's accesses to memory the device (or another CPU) observes: after
@@ -202,7 +208,10 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
         // branches on what was read).
         const prev = stmts.slice(0, k).reverse().find((x) => x.st.all.some(isAccess))?.st;
         if (!prev || !prev.all.some(isAccess) || !st.all.some(isAccess)) return;
-        const at = (kind: BarrierKind) => ({ title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)], op: { before: st.ops[0], op: { op: 'barrier' as const, kind } } });
+        const at = (kind: BarrierKind) => {
+          const op = once(st.pos, { before: st.ops[0], op: { op: 'barrier', kind } });
+          return { title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)], ...(op ? { op } : {}) };
+        };
         const push = (i: number, kind: BarrierKind) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
         if (prev.all.some(isRead)) push(0, 'dma_rmb');
         // A store barrier orders every earlier store: one in the block (a read-modify-write of
