@@ -51,7 +51,7 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
         const s = ops.findIndex((op, i) => i > p && op.op === 'dma_write' && overlaps(devRange(op) ?? [0, 0], status));
         if (s < 0) break; // no later write of the payload has a status write after it either
         // The values the CPU would see instead of p's: one it cannot use or cannot see is no witness.
-        const why = staleUnseen(c, cpu, f.op, d, p, payload);
+        const why = staleUnseen(c, c.actorIndex.get(f.actor)!, f.op, d, p, payload);
         if (why) { stale = why; continue; }
         const irq = interruptAfter(c, cpu, f.related!.op, d, s);
         if (irq) return { unseen: irq };
@@ -103,26 +103,31 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
  * or keeps j, a poll, waiting: an old value never shows. (An xHCI driver polling an event ring's
  * cycle bit lap after lap.)
  */
-function staleUnseen(c: Compiled, cpu: readonly CpuOp[], j: number, d: Compiled['actors'][number], p: number, payload: Range): string | undefined {
+function staleUnseen(c: Compiled, actor: number, j: number, d: Compiled['actors'][number], p: number, payload: Range): string | undefined {
+  const cpu = c.actors[actor].actor.ops as CpuOp[];
   const load = cpu[j];
   if ((load.op !== 'load' && load.op !== 'poll') || load.offExpr) return undefined;
   const before = valuesBefore(c, d, p, load.buf, payload);
   if (!before) return undefined;
   const name = `${load.buf} + ${load.off}`;
   let from = 0; // the first value (in `before`) j may still see
+  let by: 'store' | 'poll' | undefined; // what set it: this CPU's own store there, or its poll
   for (let e = 0; e < j; e++) {
     const earlier = cpu[e];
+    // its own store there: j reads it or a later value (CoWR), in coherence order where it is known
+    const stored = before.storeAt.get(`${actor}:${e}`);
+    if (stored !== undefined && stored > from) [from, by] = [stored, 'store'];
     if (earlier.op !== 'poll' || earlier.offExpr || !sameBytes(c, earlier, payload)) continue;
     const stops = before.values.map((v) => accepts(earlier, v));
     if (stops.includes(undefined)) continue; // its condition reads more than the polled value
-    const first = stops.indexOf(true);
-    if (first < 0) from = before.values.length;
-    else if (before.ordered) from = Math.max(from, first);
+    const first = before.ordered ? stops.indexOf(true, from) : stops.includes(true) ? from : -1;
+    if (first !== from) [from, by] = [first < 0 ? before.values.length : first, 'poll'];
   }
   const left = before.values.slice(from);
-  if (!left.length) return `the CPU's earlier poll of ${name} accepts none of the values before the device's write, so it saw that write or a later one, and a later load of the same bytes never sees an older value (read-read coherence)`;
+  const seen = by === 'store' ? `the CPU's own earlier store to ${name}` : `the CPU's earlier poll of ${name}`;
+  if (!left.length) return `${seen} leaves this load no value from before the device's write: a later load never sees an older value than the CPU's earlier access there saw or wrote (coherence)`;
   if (left.every((v) => accepts(load, v) === false)) {
-    return from ? `the CPU's earlier poll of ${name} saw ${fmt(before.values[from])} or a later value, and a later load never sees an older one (read-read coherence): every value it can still see before the device's write (${left.map(fmt).join(', ')}) keeps this poll waiting` : `every value ${name} holds before the device's write (${left.map(fmt).join(', ')}) keeps this poll waiting`;
+    return from ? `${seen} leaves this load only ${fmt(before.values[from])} or a later value (coherence: a later load never sees an older one), and every value it can still see before the device's write (${left.map(fmt).join(', ')}) keeps this poll waiting` : `every value ${name} holds before the device's write (${left.map(fmt).join(', ')}) keeps this poll waiting`;
   }
   return undefined;
 }
@@ -149,10 +154,10 @@ class NotPolled extends Error {}
  * write there of another size, a computed value, a device write at a computed offset or at an
  * address that may land there, a streaming mapping of that buffer).
  */
-function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf: string, payload: Range): { values: bigint[]; ordered: boolean } | undefined {
+function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf: string, payload: Range): { values: bigint[]; ordered: boolean; storeAt: Map<string, number> } | undefined {
   const size = payload[1] - payload[0];
-  const own: bigint[] = [0n]; // dma_alloc_coherent() zeroes the memory it returns; then d's writes, in order
-  const others: bigint[] = [];
+  const own: bigint[] = []; // d's writes, in order
+  const others: { value: bigint; actor: number; at: number; cpu: boolean }[] = [];
   const exact = (r: Range) => r[0] === payload[0] && r[1] === payload[1];
   const streamed = new Set<string>(); // handles of streaming mappings of the payload's buffer
   for (const a of c.actors) for (const op of a.actor.ops as CpuOp[]) {
@@ -176,20 +181,48 @@ function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf
         const r: Range = [b.addr + op.off, b.addr + op.off + op.size];
         if (!op.offExpr && op.entry === undefined && !overlaps(r, payload)) continue;
         if (op.offExpr || op.entry !== undefined || !exact(r) || op.values || op.valueExpr) return undefined;
-        (a === d ? own : others).push(op.value);
+        if (a === d) own.push(op.value);
+        else others.push({ value: op.value, actor: x, at: i, cpu: false });
       } else if ((op.op === 'store' || op.op === 'rmw') && op.buf === buf) {
         const b = c.layout.buffers.get(buf)!;
         const r: Range = [b.addr + op.off, b.addr + op.off + op.size];
         const computed = op.op === 'store' && (op.offExpr || op.sizeExpr);
         if (!computed && !overlaps(r, payload)) continue;
         if (op.op === 'rmw' || computed || !exact(r) || op.valueExpr || op.values) return undefined;
-        others.push(op.value);
+        others.push({ value: op.value, actor: x, at: i, cpu: true });
       }
     }
   }
-  const values = [...own, ...others].map((v) => BigInt.asUintN(8 * size, v));
-  // one device's writes of one place are in coherence order; another writer's fall anywhere among them
-  return { values, ordered: !others.length };
+  const mask = (vs: bigint[]) => vs.map((v) => BigInt.asUintN(8 * size, v));
+  // One device's writes of one place are in coherence order, after the zeroing of
+  // dma_alloc_coherent(); so are one CPU's stores there that d looks past a doorbell for (ring
+  // initialisation: mlx5's op_own = 0xf1), before them. Another writer's fall anywhere among them.
+  const first = (d.actor.ops as DeviceOp[]).findIndex((op, i) => i <= p && op.op === 'dma_write' && op.handle === buf && overlaps([c.layout.buffers.get(buf)!.addr + op.off, c.layout.buffers.get(buf)!.addr + op.off + op.size], payload));
+  const before = others.length > 0 && others.every((o) => o.cpu && o.actor === others[0].actor && publishedBefore(c, o.actor, o.at, d, first));
+  // each CPU store's place in `values` (`actor:op`), where the order is known
+  const storeAt = new Map(before ? others.map((o, k) => [`${o.actor}:${o.at}`, 1 + k]) : []);
+  if (!others.length || before) return { values: mask([0n, ...others.map((o) => o.value), ...own]), ordered: true, storeAt };
+  return { values: mask([0n, ...own, ...others.map((o) => o.value)]), ordered: false, storeAt };
+}
+
+/**
+ * Is CPU actor x's store at op i visible to device d before d's op `upTo`: d waits before it on a
+ * doorbell that only writel()s ring, each of them x's after the store (writel(): dmb oshst, then
+ * the register write, "KERNEL I/O BARRIER EFFECTS")?
+ */
+function publishedBefore(c: Compiled, x: number, i: number, d: Compiled['actors'][number], upTo: number): boolean {
+  const waits = (d.actor.ops as DeviceOp[]).slice(0, Math.max(upTo, 0)).filter((op): op is Extract<DeviceOp, { op: 'wait_doorbell' }> => op.op === 'wait_doorbell');
+  return waits.some((w) => {
+    let rings = 0;
+    for (const [y, a] of c.actors.entries()) {
+      for (const [j, op] of (a.actor.ops as (CpuOp | DeviceOp)[]).entries()) {
+        if (!('reg' in op) || op.reg !== w.reg || op.op === 'wait_doorbell' || op.op === 'readl' || op.op === 'read_reg') continue;
+        if (op.op !== 'writel' || op.relaxed || y !== x || j < i) return false;
+        rings++;
+      }
+    }
+    return rings > 0;
+  });
 }
 
 function sameBytes(c: Compiled, op: Extract<CpuOp, { op: 'poll' }>, r: Range): boolean {
