@@ -198,31 +198,19 @@ function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf
   // dma_alloc_coherent(); so are one CPU's stores there that d looks past a doorbell for (ring
   // initialisation: mlx5's op_own = 0xf1), before them. Another writer's fall anywhere among them.
   const first = (d.actor.ops as DeviceOp[]).findIndex((op, i) => i <= p && op.op === 'dma_write' && op.handle === buf && overlaps([c.layout.buffers.get(buf)!.addr + op.off, c.layout.buffers.get(buf)!.addr + op.off + op.size], payload));
-  const before = others.length > 0 && others.every((o) => o.cpu && o.actor === others[0].actor && publishedBefore(c, o.actor, o.at, d, first));
+  // (d looks only after a doorbell, or a word it polls, that this CPU writes after the store behind
+  // a barrier, and no other actor rings a register d waits on)
+  const looksAfter = (o: { actor: number; at: number }) => {
+    const cpu = c.actors[o.actor].actor.ops as CpuOp[], waits = (d.actor.ops as DeviceOp[]).slice(0, Math.max(first, 0));
+    const regs = new Set(waits.flatMap((w) => (w.op === 'wait_doorbell' ? [w.reg] : [])));
+    const othersRing = c.actors.some((a, y) => y !== o.actor && (a.actor.ops as (CpuOp | DeviceOp)[]).some((op) => (op.op === 'writel' || op.op === 'set_reg') && regs.has(op.reg)));
+    return !othersRing && (doorbellAfter(cpu, o.at, waits) ?? polledAfter(c, c.actors[o.actor].actor.name, cpu, o.at, waits)) !== undefined;
+  };
+  const before = others.length > 0 && others.every((o) => o.cpu && o.actor === others[0].actor && looksAfter(o));
   // each CPU store's place in `values` (`actor:op`), where the order is known
   const storeAt = new Map(before ? others.map((o, k) => [`${o.actor}:${o.at}`, 1 + k]) : []);
   if (!others.length || before) return { values: mask([0n, ...others.map((o) => o.value), ...own]), ordered: true, storeAt };
   return { values: mask([0n, ...own, ...others.map((o) => o.value)]), ordered: false, storeAt };
-}
-
-/**
- * Is CPU actor x's store at op i visible to device d before d's op `upTo`: d waits before it on a
- * doorbell that only writel()s ring, each of them x's after the store (writel(): dmb oshst, then
- * the register write, "KERNEL I/O BARRIER EFFECTS")?
- */
-function publishedBefore(c: Compiled, x: number, i: number, d: Compiled['actors'][number], upTo: number): boolean {
-  const waits = (d.actor.ops as DeviceOp[]).slice(0, Math.max(upTo, 0)).filter((op): op is Extract<DeviceOp, { op: 'wait_doorbell' }> => op.op === 'wait_doorbell');
-  return waits.some((w) => {
-    let rings = 0;
-    for (const [y, a] of c.actors.entries()) {
-      for (const [j, op] of (a.actor.ops as (CpuOp | DeviceOp)[]).entries()) {
-        if (!('reg' in op) || op.reg !== w.reg || op.op === 'wait_doorbell' || op.op === 'readl' || op.op === 'read_reg') continue;
-        if (op.op !== 'writel' || op.relaxed || y !== x || j < i) return false;
-        rings++;
-      }
-    }
-    return rings > 0;
-  });
 }
 
 function sameBytes(c: Compiled, op: Extract<CpuOp, { op: 'poll' }>, r: Range): boolean {
