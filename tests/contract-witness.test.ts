@@ -171,6 +171,21 @@ describe('the patterns of issue 17', () => {
     expect(at(28)?.severity).toBe('warning'); // its first-lap poll of er + 12 is still there
   });
 
+  test('a device started by any write to its doorbell (wait_write: r8169\'s TxPoll) looks only after writel()\'s barrier, as with a doorbell value: no barrier finding', () => {
+    const text = (wait: string) => ['DMA own-before-doorbell', 'expect ok', '{ coherent d[16]; kmalloc buf[64]; mmio DB; }', 'cpu c {',
+      '  d = dma_alloc_coherent(dev, 16, GFP_KERNEL);', '  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);', '  if (dma_mapping_error(dev, h)) return -ENOMEM;',
+      '  *(u64 *)(d + 8) = h;', '  *(u32 *)d = 0x80000000;', '  writel(1, DB);', '}',
+      'device nic {', `  ${wait};`, '  dma_poll(d, 4, 0x80000000);', '  a = dma_read(d + 8, 8);', '  x = dma_read(a, 8);', '}', ''].join('\n');
+    for (const wait of ['wait_write(DB)', 'wait_doorbell(DB, 1)']) {
+      const c = check(file(`own-before-${wait.replace(/\W+/g, '-')}.litmus`, text(wait)));
+      expect(c.verdict, renderText(c)).toBe('ok');
+      expect(c.contract!.findings.filter((f) => f.rule.startsWith('barriers/')), wait).toEqual([]);
+    }
+    // rung before the stores, the device may look first: an error
+    const early = check(file('own-after-wait-write.litmus', text('wait_write(DB)').replace('  *(u64 *)(d + 8) = h;\n  *(u32 *)d = 0x80000000;\n  writel(1, DB);', '  writel(1, DB);\n  *(u64 *)(d + 8) = h;\n  *(u32 *)d = 0x80000000;')));
+    expect(early.contract!.findings.some((f) => f.rule === 'barriers/payload-ownership-unordered' && f.severity === 'error'), renderText(early)).toBe(true);
+  });
+
   test('ring init: no barrier finding at all, the doorbell orders the stores', () => {
     const c = check(scenario('contract/ring-init-before-doorbell.litmus'));
     expect(c.contract!.findings.filter((f) => f.rule.startsWith('barriers/'))).toEqual([]);

@@ -244,7 +244,8 @@ function interruptAfter(c: Compiled, cpu: readonly CpuOp[], j: number, d: Compil
 function doorbellAfter(cpu: readonly CpuOp[], j: number, before: readonly DeviceOp[]): string | undefined {
   for (const w of before) {
     if (w.op !== 'wait_doorbell') continue;
-    const writes = cpu.map((op, i) => ({ op, i })).filter(({ op }) => op.op === 'writel' && op.reg === w.reg && (op.valueExpr !== undefined || op.value === w.value));
+    // the writes that can start it: any to the register for wait_write() (anyWrite), else those of its value
+    const writes = cpu.map((op, i) => ({ op, i })).filter(({ op }) => op.op === 'writel' && op.reg === w.reg && (w.anyWrite || op.valueExpr !== undefined || op.value === w.value));
     if (!writes.length || writes.some(({ i }) => i < j)) continue;
     const orders = writes.every(({ op, i }) => (op.op === 'writel' && !op.relaxed) || cpu.slice(j + 1, i).some((b) => b.op === 'barrier' && STORE_BARRIERS.includes(b.kind)));
     if (orders) return `the doorbell writel(${w.value}, ${w.reg})`;
