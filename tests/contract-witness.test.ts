@@ -186,6 +186,16 @@ describe('the patterns of issue 17', () => {
     expect(early.contract!.findings.some((f) => f.rule === 'barriers/payload-ownership-unordered' && f.severity === 'error'), renderText(early)).toBe(true);
   });
 
+  test('an interrupt taken after the device wrote an entry and its status orders that pair only: the entry written again after it, with the status, is still unordered (an error)', () => {
+    const text = ['DMA irq-then-again', 'expect bug', '{ coherent ring[64]; mmio DB; }', 'cpu c {', '  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);', '  writel(1, DB);',
+      '  wait_for_irq(rx);', '  head = READ_ONCE(*(u32 *)(ring + 32));', '  if (head == 2)', '    v0 = READ_ONCE(*(u32 *)ring);', '}',
+      'device d {', '  wait_doorbell(DB, 1);', '  dma_write(ring, 4, 0x11);', '  dma_write(ring + 32, 4, 1);', '  raise_irq(rx);', '  dma_write(ring, 4, 0x33);', '  dma_write(ring + 32, 4, 2);', '}', ''].join('\n');
+    const c = check(file('irq-then-again.litmus', text));
+    const f = c.contract!.findings.find((x) => x.rule === 'barriers/status-payload-unordered');
+    expect(f?.severity, renderText(c)).toBe('error');
+    expect(f?.witness?.text).toMatch(/d writes ring \+ 0 \(its op 5\) and then the status ring \+ 32 \(its op 6\)/);
+  });
+
   test('ring init: no barrier finding at all, the doorbell orders the stores', () => {
     const c = check(scenario('contract/ring-init-before-doorbell.litmus'));
     expect(c.contract!.findings.filter((f) => f.rule.startsWith('barriers/'))).toEqual([]);

@@ -53,8 +53,9 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
         // The values the CPU would see instead of p's: one it cannot use or cannot see is no witness.
         const why = staleUnseen(c, c.actorIndex.get(f.actor)!, f.op, d, p, payload);
         if (why) { stale = why; continue; }
+        // (taken after the device wrote both, an interrupt orders this pair: a later pair may still show)
         const irq = interruptAfter(c, cpu, f.related!.op, d, s);
-        if (irq) return { unseen: irq };
+        if (irq) { stale = irq; continue; }
         return { witness: `${d.actor.name} writes ${name(later)} (its op ${p + 1}) and then the status ${name(earlier)} (its op ${s + 1}); with ${between(cpu, f.related!.op, f.op, 'loads')}, the CPU can load ${name(later)} before the status and see the value from before the device wrote it` };
       }
     }
