@@ -379,3 +379,14 @@ describe('a descriptor pointer indexed, then a member taken: p[i].member and (p 
     expect(checkProgramAs('t.litmus', loaded.compiled, undefined, { fix: false }, loaded.parsed.source, text, loaded.parsed).verdict).toBe('ok');
   });
 });
+
+describe('a NULL check of dma_alloc_noncoherent()\'s memory (sound/core/memalloc.c: `if (!p) return -ENOMEM;`)', () => {
+  const T = (check: string) => `DMA t\n{ page buf[4096]; mmio DB; }\ncpu c {\n  buf = dma_alloc_noncoherent(dev, 64, &h, DMA_FROM_DEVICE, GFP_KERNEL);\n${check}\n  dma_sync_single_for_device(dev, h, 64, DMA_FROM_DEVICE);\n  writel(1, DB);\n}\ndevice d { wait_doorbell(DB, 1); dma_write(h, 4, 1); }\n`;
+  test('tests the allocation, as a NULL check after dma_alloc_coherent() does: never NULL', () => {
+    same(T('  if (!buf) return -ENOMEM;'), T('  if (!h) return -ENOMEM;'));
+    same(T('  if (unlikely(!buf))\n    return -ENOMEM;'), T('  if (unlikely(!h))\n    return -ENOMEM;'));
+  });
+  test('a page buffer no dma_alloc_noncoherent() gave is still not a value', () => {
+    expect(() => prog('DMA t\n{ page buf[4096]; }\ncpu c {\n  if (!buf) return -ENOMEM;\n}\n')).toThrow(/'buf' is a buffer, not a value/);
+  });
+});

@@ -19,6 +19,11 @@ export class ArgumentChecks extends SyntaxParser {
   /** Handle uses to check once every CPU block is read: devices may name handles mapped later. */
   protected readonly handleUses: HandleUse[] = [];
   protected readonly handles = new Set<string>();
+  /**
+   * The handle dma_alloc_noncoherent() gave each page buffer: the buffer as a value (a NULL check,
+   * `if (!buf)`) is that allocation's, as a coherent buffer's value is its handle.
+   */
+  protected readonly allocHandles = new Map<string, string>();
   /** nents of each sg table's dma_map_sg, to check the nents of unmap and sync. */
   protected readonly sgCounts = new Map<string, number>();
   /** This thread's registers holding the count a dma_map_sg() returned (n = dma_map_sg(...)), with the table. */

@@ -158,6 +158,7 @@ export class CpuCalls extends SgTables {
         const handle = this.handleRef(c.args[2]);
         if (!this.isFlags(c.args[4])) this.fail(c.args[4].tok, 'expected GFP flags, e.g. GFP_KERNEL');
         this.handles.add(handle);
+        this.allocHandles.set(lhs.text, handle);
         return { op: 'dma_map', api: 'page', handle, buf: lhs.text, off: 0, size, dir: this.dir(c.args[3]), skipCpuSync: true, alloc: 'noncoherent' };
       }
       // dma_free_noncoherent → dma_free_pages: no cache maintenance

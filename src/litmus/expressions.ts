@@ -243,8 +243,10 @@ export class Expressions extends ThreadScopes {
     if (this.dirVars.has(a.name) || isDirection(a.name)) this.fail(a.tok, `'${a.name}' is a DMA direction: it is an argument of the DMA API only (a test on it is a test on a constant: keep the branch that applies)`);
     if (this.scope.assigned.has(a.name)) return { k: 'reg', name: a.name };
     if (this.registers.has(a.name)) this.fail(a.tok, `'${a.name}' is an MMIO register: read it with r = readl(${a.name});`);
-    this.scope.pending.push({ name: a.name, tok: a.tok, asValue: true });
-    return { k: 'handle', name: a.name };
+    // if (!buf) after buf = dma_alloc_noncoherent(..., &h, ...): never NULL, as `if (!h)` (a coherent buffer's own check)
+    const name = this.allocHandles.get(a.name) ?? a.name;
+    this.scope.pending.push({ name, tok: a.tok, asValue: true });
+    return { k: 'handle', name };
   }
 
   /** A scatterlist pointer as a value (src/litmus/sg-tables.ts); undefined for any other name. */
