@@ -390,3 +390,29 @@ describe('a NULL check of dma_alloc_noncoherent()\'s memory (sound/core/memalloc
     expect(() => prog('DMA t\n{ page buf[4096]; }\ncpu c {\n  if (!buf) return -ENOMEM;\n}\n')).toThrow(/'buf' is a buffer, not a value/);
   });
 });
+
+describe('memcpy() from a computed offset (skb_copy_to_linear_data of ring slot i, copy_to_user of period p)', () => {
+  const T = (body: string) => `DMA t\n{ kmalloc buf[256]; }\ncpu c {\n  for (p = 0; p < 2; p++) {\n    memset(buf + p * 64, 0, 64);\n${body}\n  }\n}\n`;
+  const body = (text: string) => ((cpuOps(text)[0] as Extract<CpuOp, { op: 'for' }>).body as CpuOp[]);
+  test('reads where memset() at the same pointer writes, as a load with a computed offset does', () => {
+    const [set, copy] = body(T('    memcpy(x, buf + p * 64, 64);'));
+    expect(copy).toEqual({ op: 'load', buf: 'buf', off: (set as { off: number }).off, size: 64, offExpr: (set as { offExpr: unknown }).offExpr });
+    same(T('    memcpy(x, buf + p * 64, 4);'), T('    x = *(u32 *)(buf + p * 64);'));
+    same(T('    memcpy(x, buf + 16 + p * 64, 4);'), T('    x = *(u32 *)(buf + 16 + p * 64);'));
+  });
+  test('a computed length too: at most the rest of the buffer, as memset()\'s', () => {
+    const [, , set] = body(T('    len = readl(LEN);\n    memset(buf + p * 64, 0, len);').replace('{ kmalloc buf[256]; }', '{ kmalloc buf[256]; mmio LEN; }'));
+    const [, , copy] = body(T('    len = readl(LEN);\n    memcpy(x, buf + p * 64, len);').replace('{ kmalloc buf[256]; }', '{ kmalloc buf[256]; mmio LEN; }'));
+    const { op: _s, value: _v, ...where } = set as Extract<CpuOp, { op: 'store' }>;
+    const { op: _l, ...from } = copy as Extract<CpuOp, { op: 'load' }>;
+    expect(copy.op).toBe('load');
+    expect(from).toEqual(where);
+  });
+  test('into declared memory at an offset: the source is read, the bytes written are not carried, as into the buffer itself', () => {
+    const D = (body: string) => T(body).replace('{ kmalloc buf[256]; }', '{ kmalloc buf[256]; kmalloc copy[256]; }');
+    same(D('    memcpy(copy + p * 64, buf + p * 64, 64);'), D('    memcpy(copy, buf + p * 64, 64);'));
+    same(D('    memcpy(copy + 64, buf, 64);'), D('    memcpy(copy, buf, 64);'));
+    expect(() => prog(D('    memcpy(copy + p * 64, buf, 64);\n    r = *(u32 *)copy;'))).toThrow(/memcpy into 'copy', memory the test reads back, is not modelled/);
+    expect(() => prog(D('    memcpy(copy + 256, buf, 64);'))).toThrow(/outside 'copy'/);
+  });
+});

@@ -61,6 +61,17 @@ export class CpuStatements extends CpuCalls {
     return [...this.takePre(), ...this.opt(this.cpuCall(call, undefined, sg))];
   }
 
+  /**
+   * memcpy()'s destination: a local r (undefined: the bytes go to no memory), or declared memory,
+   * at an offset too (`skb->data + off`): its name, for the check once the file is read.
+   */
+  private memcpyDestination(a: Syn): string | undefined {
+    if (a.s === 'name' && a.index === undefined) return this.buffers.has(a.name) || this.pointers.has(a.name) ? (this.pointers.get(a.name)?.buf ?? a.name) : undefined;
+    const base = this.splitBase(a).base;
+    if (base.s !== 'name' || base.index !== undefined || !this.buffers.has(base.name)) this.fail(a.tok, 'memcpy(r, ptr, size) reads size bytes of ptr into a local r');
+    return this.access(bytesAt(a, 1)).buf; // the offset is checked and its registers read; the bytes are not carried
+  }
+
   /** NAME( ... ) with whatever is inside, balanced: a call whose arguments mean nothing to the model. */
   protected skipCall(): void {
     const name = this.next();
@@ -125,7 +136,7 @@ export class CpuStatements extends CpuCalls {
           const sizeExpr = this.expr(c.args[2]);
           const at = this.splitBase(c.args[0]).off;
           if (at && at.s !== 'num') {
-            const acc = this.access({ s: 'deref' as const, size: 1, ptr: c.args[0], tok: c.args[0].tok, d: c.args[0].d + 1 });
+            const acc = this.access(bytesAt(c.args[0], 1));
             return { op: 'store', ...acc, size: this.restOf({ name: acc.buf, off: acc.off }, c.args[0].tok).size, value: byte, sizeExpr };
           }
           const p = this.pointer(c.args[0]);
@@ -135,21 +146,28 @@ export class CpuStatements extends CpuCalls {
         const { off } = this.splitBase(c.args[0]);
         if (off && off.s !== 'num') {
           // memset(ring + 64 * i, 0, 64): a computed offset, as a store's (an address dependency)
-          const deref = { s: 'deref' as const, size, ptr: c.args[0], tok: c.args[0].tok, d: c.args[0].d + 1 };
-          return { op: 'store', ...this.access(deref), value: memsetValue(byte, size) };
+          return { op: 'store', ...this.access(bytesAt(c.args[0], size)), value: memsetValue(byte, size) };
         }
         const p = this.pointer(c.args[0]);
         return { op: 'store', ...this.range({ name: p.name, off: p.off, size }, c.args[0].tok), value: memsetValue(byte, size) };
       }
       case 'memcpy': {
         a(3);
-        if (c.args[0].s !== 'name' || c.args[0].index !== undefined) this.fail(c.args[0].tok, 'memcpy(r, ptr, size) reads size bytes of ptr into a local r');
         // A copy into declared memory reads the source; the bytes it writes are not carried (a copy
         // of up to a page). Into a CPU-only buffer (copybreak's new skb) that loses nothing a DMA
         // check sees; into DMA memory it would drop the stores the device must see: refused there
         // once the file is read (src/litmus/parse.ts, a map may come later).
-        const into = c.args[0].name;
-        if (this.buffers.has(into) || this.pointers.has(into)) this.memcpyInto.push({ name: this.pointers.get(into)?.buf ?? into, tok: c.args[0].tok });
+        const into = this.memcpyDestination(c.args[0]);
+        if (into) this.memcpyInto.push({ name: into, tok: c.args[0].tok });
+        const at = this.splitBase(c.args[1]).off;
+        if (at && at.s !== 'num') {
+          // memcpy(r, ring + 64 * i, len): a computed source offset, as memset()'s (an address dependency)
+          if (c.args[2].s !== 'num') {
+            const acc = this.access(bytesAt(c.args[1], 1));
+            return { op: 'load', ...acc, size: this.restOf({ name: acc.buf, off: acc.off }, c.args[1].tok).size, sizeExpr: this.expr(c.args[2]) };
+          }
+          return { op: 'load', ...this.access(bytesAt(c.args[1], this.intArg(c.args[2], 'a size'))) };
+        }
         const p = this.pointer(c.args[1]);
         // memcpy(r, rxbuf, len) (copybreak): a length computed from registers, at most the rest of the buffer
         if (c.args[2].s !== 'num') return { op: 'load', ...this.range(this.restOf(p, c.args[1].tok), c.args[1].tok), sizeExpr: this.expr(c.args[2]) };
@@ -381,3 +399,8 @@ export class CpuStatements extends CpuCalls {
  * access wider than 8 bytes, which valueProblem() reads as a memset (one byte, at most 0xff).
  */
 const MEMSET_BYTE = 9;
+
+/** The `size` bytes at pointer `ptr`, as the access `*(uN *)ptr` is (memset()'s and memcpy()'s memory at a computed offset). */
+function bytesAt(ptr: Syn, size: number): Extract<Syn, { s: 'deref' }> {
+  return { s: 'deref', size, ptr, tok: ptr.tok, d: ptr.d + 1 };
+}
