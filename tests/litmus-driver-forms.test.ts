@@ -416,3 +416,22 @@ describe('memcpy() from a computed offset (skb_copy_to_linear_data of ring slot 
     expect(() => prog(D('    memcpy(copy + 256, buf, 64);'))).toThrow(/outside 'copy'/);
   });
 });
+
+describe('a read nested in another call\'s argument is read first (`writel(readl(R) | BIT(0), R);`)', () => {
+  test('cpu: writel(readl(R) | BIT(0), R) is r = readl(R); writel(r | BIT(0), R);', () => {
+    const T = (body: string) => `DMA t\n{ mmio CE_ICR; }\ncpu c {\n${body}\n}\ndevice d { wait_doorbell(CE_ICR, 1); }\n`;
+    same(T('  writel(readl(CE_ICR) | BIT(0), CE_ICR);'), T('  ce_icr = readl(CE_ICR);\n  writel(ce_icr | BIT(0), CE_ICR);'));
+    same(T('  writel_relaxed(readl_relaxed(CE_ICR) & ~BIT(1), CE_ICR);'), T('  ce_icr = readl_relaxed(CE_ICR);\n  writel_relaxed(ce_icr & ~BIT(1), CE_ICR);'));
+  });
+  test('cpu: a call whose result is assigned, or initializes a declaration, reads first too', () => {
+    const T = (body: string) => `DMA t\n{ kmalloc buf[256]; mmio LEN; mmio DB; }\ncpu c {\n${body}\n  writel(1, DB);\n}\n`;
+    const want = T('  len = readl(LEN);\n  h = dma_map_single(dev, buf, len, DMA_TO_DEVICE);');
+    same(T('  h = dma_map_single(dev, buf, readl(LEN), DMA_TO_DEVICE);'), want);
+    same(T('  dma_addr_t h = dma_map_single(dev, buf, readl(LEN), DMA_TO_DEVICE);'), want);
+  });
+  test('device: dma_read(le64_to_cpu(txd[0].addr), 8) reads the descriptor first', () => {
+    const T = (body: string) => `DMA t\nstruct TxDesc { __le32 opts1; __le32 opts2; __le64 addr; };\n{ coherent struct TxDesc txd[1]; kmalloc buf[64]; mmio DB; }\ncpu c {\n  txd = dma_alloc_coherent(dev, sizeof(txd), GFP_KERNEL);\n  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  txd[0].addr = cpu_to_le64(h);\n  writel(1, DB);\n}\ndevice d {\n  wait_doorbell(DB, 1);\n${body}\n}\n`;
+    same(T('  w = dma_read(le64_to_cpu(txd[0].addr), 8);'), T('  txd_0_addr = le64_to_cpu(txd[0].addr);\n  w = dma_read(txd_0_addr, 8);'));
+    same(T('  dma_write(le64_to_cpu(txd[0].addr), 4, 1);'), T('  txd_0_addr = le64_to_cpu(txd[0].addr);\n  dma_write(txd_0_addr, 4, 1);'));
+  });
+});

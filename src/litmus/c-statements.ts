@@ -189,10 +189,9 @@ export class CStatements extends DeviceStatements {
         const value = this.assignExpr0();
         if (this.scope.kind === 'cpu' && value.s === 'call' && value.name in CPU_CALLS) {
           // dma_addr_t h = dma_map_single(...);  int ret = dma_map_sgtable(...);  as `name = call;`
-          const pre = this.takePre();
           const call = this.desugar(value);
           const op = call.s === 'call' ? this.cpuCall(call, name, sg) : undefined;
-          out.push(...pre, ...(op ? [op] : []), ...this.takeAfter());
+          out.push(...this.takePre(), ...(op ? [op] : []), ...this.takeAfter()); // the reads its arguments lower first
           if (!this.is(',')) break;
           this.next();
           continue;

@@ -42,9 +42,9 @@ export class CpuStatements extends CpuCalls {
       this.end();
       if (rhs.s === 'deref') return [...this.takePre(), { op: 'load', ...this.access(rhs), reg: this.assign(lhs) }]; // r = *(u32 *)buf;
       if (rhs.s === 'call' && rhs.name in CPU_CALLS) {
-        const pre = this.takePre();
+        // the loads its arguments lower (h = dma_map_single(dev, buf, readl(LEN), dir)) go before it
         const call = this.opt(this.cpuCall(rhs, lhs, sg));
-        return [...pre, ...call, ...this.takeAfter()];
+        return [...this.takePre(), ...call, ...this.takeAfter()];
       }
       const value = this.expr(rhs); // r = expression;
       return [...this.takePre(), { op: 'let', reg: this.assign(lhs), value }];
@@ -58,7 +58,9 @@ export class CpuStatements extends CpuCalls {
     const call = this.syn();
     if (call.s !== 'call') this.fail(t, `expected a call such as ${t.text}(...);`);
     this.end();
-    return [...this.takePre(), ...this.opt(this.cpuCall(call, undefined, sg))];
+    // writel(readl(R) | BIT(0), R): the read its argument lowers goes before it, as r = readl(R); would
+    const ops = this.opt(this.cpuCall(call, undefined, sg));
+    return [...this.takePre(), ...ops];
   }
 
   /**

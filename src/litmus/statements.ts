@@ -100,7 +100,7 @@ export class Statements extends WaitLoops {
     this.postfixStepAsCompound();
     if (this.isCallStatement()) {
       const lhs = this.is('=', 1) ? this.tok.text : undefined;
-      const ops = this.scope.kind === 'cpu' ? this.cpuStatement(sg) : [...this.takePre(), this.deviceStatement()];
+      const ops = this.scope.kind === 'cpu' ? this.cpuStatement(sg) : this.deviceCall();
       // u16 v; v = readl(R); — a declared width cuts what the call returns, as C's assignment does.
       const last = ops[ops.length - 1];
       const fits = last?.op === 'load' && this.fitsLoad(lhs ?? '', last.size);
@@ -108,6 +108,12 @@ export class Statements extends WaitLoops {
       return ops;
     }
     return this.assignmentStatement();
+  }
+
+  /** A device call, after the reads its arguments lower: dma_read(le64_to_cpu(txd[0].addr), 8) reads the descriptor first. */
+  private deviceCall(): Op[] {
+    const op = this.deviceStatement();
+    return [...this.takePre(), op];
   }
 
   private innermostLoop(): 'loop' | 'do' | undefined {
