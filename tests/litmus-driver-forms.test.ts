@@ -435,3 +435,15 @@ describe('a read nested in another call\'s argument is read first (`writel(readl
     same(T('  dma_write(le64_to_cpu(txd[0].addr), 4, 1);'), T('  txd_0_addr = le64_to_cpu(txd[0].addr);\n  dma_write(txd_0_addr, 4, 1);'));
   });
 });
+
+describe('a thread\'s return value is stored nowhere: any constant (libata ata_sg_setup(): `return -1;`)', () => {
+  const T = (ret: string) => `DMA t\n{ kmalloc buf[512]; }\ncpu c {\n  sg_set_buf(&sgl[0], buf, 512);\n  n = dma_map_sg(dev, sgl, 1, DMA_FROM_DEVICE);\n  if (n < 1) ${ret}\n  dma_unmap_sg(dev, sgl, 1, DMA_FROM_DEVICE);\n}\n`;
+  test('return -1; and return -(1 + 1); end the thread as return -EIO; does', () => {
+    same(T('return -1;'), T('return -EIO;'));
+    same(T('return -(1 + 1);'), T('return -EIO;'));
+    same(T('return (n < 1) ? -1 : 0;'), T('return 0;'));
+  });
+  test('a negative number stored is still refused', () => {
+    expect(() => prog(T('return -1;').replace('  dma_unmap_sg', '  *(u32 *)buf = -1;\n  dma_unmap_sg'))).toThrow(/negative numbers are not values a device or CPU can store here/);
+  });
+});

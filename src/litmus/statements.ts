@@ -59,7 +59,7 @@ export class Statements extends WaitLoops {
           // path. The value goes to a caller the test does not have: it is not read.
           if (this.scope.kind !== 'cpu') this.fail(t, "'return' is not supported in a device thread: a device thread ends at its closing '}'");
           this.next();
-          if (!this.is(';')) this.syn();
+          if (!this.is(';')) this.unstoredSyn();
           this.end();
           return [{ op: 'return' }];
         }

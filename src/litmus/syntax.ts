@@ -31,10 +31,22 @@ export const SWAB_FUNCTIONS: Readonly<Record<string, number>> = {
 
 export class SyntaxParser extends TypeParser {
   private nesting = 0;
+  /** Reading a value nothing stores (a thread's return value): a negative number is allowed. */
+  private unstored = false;
 
   /** One expression. In a condition (`cond`), `=` compares, `~` is not, and `cpu0:r` names a register. */
   protected syn(cond = false): Syn {
     return this.desugar(this.rawSyn(cond));
+  }
+
+  /** A value nothing stores (`return -1;`: the caller the test lacks gets it): negative numbers too. */
+  protected unstoredSyn(): Syn {
+    this.unstored = true;
+    try {
+      return this.syn();
+    } finally {
+      this.unstored = false;
+    }
   }
 
   /** One expression as written: struct members, array elements and pointers not yet resolved. */
@@ -107,7 +119,7 @@ export class SyntaxParser extends TypeParser {
     if (word === '!' || word === '~' || word === '-') {
       return this.nested(() => {
         this.next();
-        if (t.text === '-' && this.tok.kind === 'number') this.fail(t, 'negative numbers are not values a device or CPU can store here');
+        if (t.text === '-' && this.tok.kind === 'number' && !this.unstored) this.fail(t, 'negative numbers are not values a device or CPU can store here');
         const e = this.unaryExpr(cond);
         const op: UnaryOp = cond && t.text === '~' ? '!' : (t.text as UnaryOp);
         return e.s === 'num' ? this.node(t, { s: 'num', v: unary(op, e.v) }) : this.node(t, { s: 'un', op, e }, e);
