@@ -98,9 +98,10 @@ export function deviceOrder(c: Compiled, f: Finding): DeviceOrder {
  * and any other actor's (each a known value of exactly those bytes, else nothing is claimed).
  * An earlier poll of the same bytes by this CPU read a value it accepts, and j, after it in
  * program order, never sees an older one (read-read coherence, CoRR: the Arm ARM's internal
- * visibility requirement, herd7's aarch64.cat). Where d alone writes the bytes its writes are in
- * coherence order, so j can see only the values from the first one that poll accepts; else only
- * a poll that accepts none of them rules all out. What j can see before p then either is nothing,
+ * visibility requirement, herd7's aarch64.cat); nor one older than this CPU's own earlier store
+ * there (CoWR). Where the order of the values is known (valuesBefore), j can see only those from
+ * the last such store, or from the first value that poll accepts; else only a poll that accepts
+ * none of them rules all out. What j can see before p then either is nothing,
  * or keeps j, a poll, waiting: an old value never shows. (An xHCI driver polling an event ring's
  * cycle bit lap after lap.)
  */
