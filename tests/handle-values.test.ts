@@ -172,6 +172,19 @@ test('an address split into 32-bit words (h & 0xffffffff, h >> 32): the halves o
   expect(check('drivers/rx-desc-addr-lo-hi.litmus', { highRam: false }).verdict).toBe('ok');
 });
 
+test('a handle stored big-endian (mlx5\'s dseg->addr = cpu_to_be64(dma)) and read back with be64_to_cpu(): cpu_to_be64(h) in both runs, the device at h', () => {
+  const text = ['DMA be64-handle', 'struct data_seg { __be32 byte_count; __be32 lkey; __be64 addr; };', '{ coherent struct data_seg rq[1]; page pg[1024]; mmio DB; }', 'cpu c {',
+    '  rq = dma_alloc_coherent(dev, sizeof(rq), GFP_KERNEL);', '  h = dma_map_page(dev, pg, 0, 1024, DMA_FROM_DEVICE);', '  if (dma_mapping_error(dev, h)) return -ENOMEM;',
+    '  rq[0].addr = cpu_to_be64(h);', '  writel(1, DB);', '  wait_for_irq(irq);', '  dma_unmap_page(dev, h, 1024, DMA_FROM_DEVICE);', '  r = *(u32 *)pg;', '}',
+    'device hca {', '  wait_doorbell(DB, 1);', '  a = be64_to_cpu(rq[0].addr);', '  dma_write(a, 64, 0x5a);', '  raise_irq(irq);', '}', ''].join('\n');
+  const p = parseLitmus(text).program;
+  // where the bus address and the physical one differ, the swapped bytes differ as raw numbers too
+  for (const platform of [{}, { iommu: 'strict' as const }, { swiotlb: 'force' as const }, { highRam: true }]) {
+    const r = checkAllPaths(compilePaths(p, makePlatform({ ...p.platform, ...platform }))[0]);
+    expect(r.verdict, JSON.stringify(platform)).toBe('ok');
+  }
+});
+
 describe('handle fields are part of a state: the same fields whatever order they were stored in', () => {
   test('four descriptors given their buffers in any order: one fingerprint, and a state search that merges them', () => {
     const h = (off: number) => ({ name: 'h', bus: 0x1000, size: 0x4000, off: BigInt(off) });

@@ -13,7 +13,7 @@
 // A driver that splits the address itself (`lo = h & 0xffffffff`, `hi = h >> 32`, the kernel's
 // lower_32_bits()/upper_32_bits()) stores the halves of h: named so, never a truncation.
 
-import type { Expr } from '../program/expr.js';
+import { leaves, type Expr } from '../program/expr.js';
 import type { Value } from '../program/types.js';
 import { bytesEqual, formatValue, maxValue } from './values.js';
 import type { BusSegment } from './world.js';
@@ -25,8 +25,11 @@ export interface HandleValue {
   bus: number;
   size: number;
   off: bigint;
-  /** A half of the address, as `lower_32_bits()` / `upper_32_bits()` take it (`h & 0xffffffff`, `h >> 32`). */
-  part?: 'lo' | 'hi';
+  /**
+   * A half of the address, as `lower_32_bits()` / `upper_32_bits()` take it (`h & 0xffffffff`,
+   * `h >> 32`), or the whole of it byte-swapped, as `cpu_to_be64()` stores it (`be64`).
+   */
+  part?: 'lo' | 'hi' | 'be64';
 }
 
 interface Field {
@@ -91,12 +94,39 @@ export function handleOf(e: Expr, v: Value, at: {
     const inside = handleValueIn(h, addr);
     return inside && { ...inside, part: 'lo' };
   };
-  return sym(e, v);
+  return sym(e, v) ?? swapped(e, v, at);
+}
+
+/**
+ * A handle in a big-endian field (mlx4/mlx5 WQEs: `dseg->addr = cpu_to_be64(dma)`, __swab64 on
+ * arm64): a value computed from a whole handle whose bytes reversed lie in its mapping is that
+ * handle byte-swapped; one computed from such a value that lies in the mapping (the device's
+ * be64_to_cpu()) is the handle again. Either way, both platforms name the same byte of the buffer.
+ */
+function swapped(e: Expr, v: Value, at: Parameters<typeof handleOf>[2]): HandleValue | undefined {
+  for (const l of leaves(e)) {
+    const h = l.k === 'handle' ? at.handle(l.name, l.entry) : l.k === 'read' ? at.read(l.op) : undefined;
+    if (h?.part === 'be64') {
+      const back = handleValueIn(h, v);
+      if (back) return back;
+    } else if (h && !h.part) {
+      const be = handleValueIn(h, swab64(v));
+      if (be) return { ...be, part: 'be64' };
+    }
+  }
+  return undefined;
+}
+
+/** The 8 bytes of v in the other order (include/uapi/linux/swab.h __swab64). */
+function swab64(v: Value): Value {
+  let out = 0n;
+  for (let k = 0n; k < 8n; k++) out |= ((v >> (8n * k)) & 0xffn) << (8n * (7n - k));
+  return out;
 }
 
 export function handleText(h: HandleValue): string {
   const whole = `${h.name}${h.off ? ` + 0x${h.off.toString(16)}` : ''}`;
-  return h.part === 'lo' ? `lower_32_bits(${whole})` : h.part === 'hi' ? `upper_32_bits(${whole})` : whole;
+  return h.part === 'lo' ? `lower_32_bits(${whole})` : h.part === 'hi' ? `upper_32_bits(${whole})` : h.part === 'be64' ? `cpu_to_be64(${whole})` : whole;
 }
 
 /** Immutable: a store returns new fields, so machines that branch share them. */
