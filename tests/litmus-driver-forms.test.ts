@@ -385,6 +385,8 @@ describe('a NULL check of dma_alloc_noncoherent()\'s memory (sound/core/memalloc
   test('tests the allocation, as a NULL check after dma_alloc_coherent() does: never NULL', () => {
     same(T('  if (!buf) return -ENOMEM;'), T('  if (!h) return -ENOMEM;'));
     same(T('  if (unlikely(!buf))\n    return -ENOMEM;'), T('  if (unlikely(!h))\n    return -ENOMEM;'));
+    // NULL is include/linux/stddef.h's ((void *)0)
+    same(T('  if (buf == NULL) return -ENOMEM;'), T('  if (h == 0) return -ENOMEM;'));
   });
   test('a page buffer no dma_alloc_noncoherent() gave is still not a value', () => {
     expect(() => prog('DMA t\n{ page buf[4096]; }\ncpu c {\n  if (!buf) return -ENOMEM;\n}\n')).toThrow(/'buf' is a buffer, not a value/);

@@ -164,7 +164,8 @@ export class SyntaxParser extends TypeParser {
     }
     if (t.kind === 'number') { this.next(); return this.node(t, { s: 'num', v: integer(t, 'a number') }); }
     if (word === '++' || word === '--') this.fail(t, `'${t.text}' inside an expression is not supported: write it as its own statement (${t.text}x;)`);
-    if (!cond && (word === 'true' || word === 'false')) { this.next(); return this.node(t, { s: 'num', v: t.text === 'true' ? 1n : 0n }); }
+    // true, false and NULL (include/linux/stddef.h: ((void *)0)) are the numbers they stand for
+    if (!cond && (word === 'true' || word === 'false' || word === 'NULL')) { this.next(); return this.node(t, { s: 'num', v: t.text === 'true' ? 1n : 0n }); }
     if (t.kind !== 'ident') this.fail(t, `expected an argument, found ${this.found(t)}`);
     this.next();
     if (cond && this.is(':')) {
