@@ -161,6 +161,7 @@ function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf
   const own: bigint[] = []; // d's writes, in order
   const others: { value: bigint; actor: number; at: number; cpu: boolean }[] = [];
   const exact = (r: Range) => r[0] === payload[0] && r[1] === payload[1];
+  const base = c.layout.buffers.get(buf)!.addr;
   const streamed = new Set<string>(); // handles of streaming mappings of the payload's buffer
   for (const a of c.actors) for (const op of a.actor.ops as CpuOp[]) {
     if (op.op === 'dma_map' && op.buf === buf) streamed.add(op.handle);
@@ -179,15 +180,13 @@ function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf
         if (op.addr && elsewhere(x, i)) continue;
         if (op.addr || streamed.has(op.handle)) return undefined;
         if (op.handle !== buf) continue;
-        const b = c.layout.buffers.get(buf)!;
-        const r: Range = [b.addr + op.off, b.addr + op.off + op.size];
+        const r: Range = [base + op.off, base + op.off + op.size];
         if (!op.offExpr && op.entry === undefined && !overlaps(r, payload)) continue;
         if (op.offExpr || op.entry !== undefined || !exact(r) || op.values || op.valueExpr) return undefined;
         if (a === d) own.push(op.value);
         else others.push({ value: op.value, actor: x, at: i, cpu: false });
       } else if ((op.op === 'store' || op.op === 'rmw') && op.buf === buf) {
-        const b = c.layout.buffers.get(buf)!;
-        const r: Range = [b.addr + op.off, b.addr + op.off + op.size];
+        const r: Range = [base + op.off, base + op.off + op.size];
         const computed = op.op === 'store' && (op.offExpr || op.sizeExpr);
         if (!computed && !overlaps(r, payload)) continue;
         if (op.op === 'rmw' || computed || !exact(r) || op.valueExpr || op.values) return undefined;
@@ -199,7 +198,7 @@ function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf
   // One device's writes of one place are in coherence order, after the zeroing of
   // dma_alloc_coherent(); so are one CPU's stores there that d looks past a doorbell for (ring
   // initialisation: mlx5's op_own = 0xf1), before them. Another writer's fall anywhere among them.
-  const first = (d.actor.ops as DeviceOp[]).findIndex((op, i) => i <= p && op.op === 'dma_write' && op.handle === buf && overlaps([c.layout.buffers.get(buf)!.addr + op.off, c.layout.buffers.get(buf)!.addr + op.off + op.size], payload));
+  const first = (d.actor.ops as DeviceOp[]).findIndex((op, i) => i <= p && op.op === 'dma_write' && op.handle === buf && overlaps([base + op.off, base + op.off + op.size], payload));
   // (d looks only after a doorbell, or a word it polls, that this CPU writes after the store behind
   // a barrier, and no other actor rings a register d waits on)
   const looksAfter = (o: { actor: number; at: number }) => {
