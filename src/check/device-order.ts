@@ -10,7 +10,7 @@ import type { Compiled } from '../exec/compile.js';
 import { COHERENT_GARBAGE } from '../model/initial-memory.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { evaluate } from '../program/expr.js';
-import { computedTargets } from '../oracle/computed-targets.js';
+import { computedTargets, type ComputedTarget } from '../oracle/computed-targets.js';
 import type { Finding } from './finding.js';
 
 export type DeviceOrder = { witness: string } | { ordered: string } | { unseen: string };
@@ -169,7 +169,7 @@ function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf
   }
   const targets = computedTargets(c);
   // a write at a bus address the device read lands where computed-targets.ts says, when it says
-  const elsewhere = (x: number, i: number) => targets?.[x][i]?.ranges.concat(targets[x][i]!.ideal).every((t) => !overlaps([t.phys, t.phys + t.size], payload)) ?? false;
+  const elsewhere = (x: number, i: number) => landsElsewhere(targets?.[x][i], payload);
   for (let x = 0; x < c.actors.length; x++) {
     const a = c.actors[x];
     const ops = a.actor.ops as (CpuOp | DeviceOp)[];
@@ -212,6 +212,11 @@ function valuesBefore(c: Compiled, d: Compiled['actors'][number], p: number, buf
   const storeAt = new Map(before ? others.map((o, k) => [`${o.actor}:${o.at}`, 1 + k]) : []);
   if (!others.length || before) return { values: mask([0n, ...others.map((o) => o.value), ...own]), ordered: true, storeAt };
   return { values: mask([0n, ...own, ...others.map((o) => o.value)]), ordered: false, storeAt };
+}
+
+/** Does a device access at a computed bus address land only away from r, in either world (computed-targets.ts)? False when that is not known. */
+function landsElsewhere(t: ComputedTarget | undefined, r: Range): boolean {
+  return !!t && t.ranges.concat(t.ideal).every((x) => !overlaps([x.phys, x.phys + x.size], r));
 }
 
 function sameBytes(c: Compiled, op: Extract<CpuOp, { op: 'poll' }>, r: Range): boolean {
@@ -289,10 +294,13 @@ function polledAfter(c: Compiled, actor: string, cpu: readonly CpuOp[], j: numbe
       return undefined;
     };
     const devAt = (op: DeviceOp): Range | undefined => (op.op === 'dma_write' && !op.addr && op.handle === p.handle && !op.entry ? [b.addr + op.off, b.addr + op.off + op.size] : undefined);
-    // Nobody else writes the word: another CPU, a device, or this CPU at an address it computed.
-    const othersWrite = c.actors.some((a) => a.actor.name !== actor && (a.actor.ops as (CpuOp | DeviceOp)[]).some((op) => {
+    // Nobody else writes the word: another CPU, a device (at a bus address it computed, where
+    // computed-targets.ts says it may land), or this CPU at an address it computed.
+    const targets = computedTargets(c);
+    const othersWrite = c.actors.some((a, x) => a.actor.name !== actor && (a.actor.ops as (CpuOp | DeviceOp)[]).some((op, i) => {
       if (!writes(op)) return false;
-      const r = op.op === 'dma_write' ? (op.addr || op.handle === p.handle ? devAt(op) : [0, 0] as Range) : at(op);
+      if (op.op === 'dma_write' && op.addr) return !landsElsewhere(targets?.[x][i], word);
+      const r = op.op === 'dma_write' ? (op.handle === p.handle ? devAt(op) : [0, 0] as Range) : at(op);
       return !r || overlaps(r, word);
     }));
     if (othersWrite || cpu.some((op) => writes(op) && !at(op) && 'buf' in op && op.buf === p.handle)) continue;

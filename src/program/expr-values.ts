@@ -1,11 +1,14 @@
-// The values an expression can take, when they are few: an abstract evaluation over small sets
-// of u64s, "unknown" (undefined) as soon as a set would grow past the limit. A read is unknown,
-// yet `!x`, `x == y`, `x & BIT(13)` or `!!(x & WRAP) * 4096` are not: a driver's computed ring
-// offset `(bdp - &ring[0]) * RX_BUF_SIZE` takes two values, not every byte of its page. Sound
-// because every operator is applied to every pair of possible operands (correlations between
-// operands are forgotten: the result may be larger than the truth, never smaller).
+// The values an expression can take, when they are few. Exactly when its leaves (reads, handles,
+// registers) are all known and have few combinations: the expression evaluated for each, one
+// value per leaf however often it appears, so be64_to_cpu(x), written out as eight shifted bytes
+// of the same x, takes as many values as x does. Else an abstract evaluation over small sets of
+// u64s, "unknown" (undefined) as soon as a set would grow past the limit. A read is unknown, yet
+// `!x`, `x == y`, `x & BIT(13)` or `!!(x & WRAP) * 4096` are not: a driver's computed ring offset
+// `(bdp - &ring[0]) * RX_BUF_SIZE` takes two values, not every byte of its page. Sound because
+// every operator is applied to every pair of possible operands (correlations between operands
+// are forgotten: the result may be larger than the truth, never smaller).
 
-import { binary, unary, type Expr } from './expr.js';
+import { binary, evaluate, leaves, unary, type Expr } from './expr.js';
 import type { Value } from './types.js';
 
 /** More possible values than this: unknown. */
@@ -18,7 +21,16 @@ const BOOLEAN_OPS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
  * The possible values of `e`, or undefined when they may be more than `limit`. `leaf` answers the
  * leaves that are not numbers (registers, reads, handles), undefined when unknown.
  */
-export function possibleValues(e: Expr, leaf: (e: Expr) => readonly Value[] | undefined = () => undefined, limit = VALUE_SET_LIMIT): Value[] | undefined {
+export function possibleValues(e: Expr, given: (e: Expr) => readonly Value[] | undefined = () => undefined, limit = VALUE_SET_LIMIT): Value[] | undefined {
+  // each distinct leaf asked once (answering may be work: a descriptor field's every writer)
+  const answers = new Map<string, readonly Value[] | undefined>();
+  const leaf = (x: Expr) => {
+    const k = leafKey(x);
+    if (!answers.has(k)) answers.set(k, given(x));
+    return answers.get(k);
+  };
+  const exact = combinations(e, leaf, limit);
+  if (exact !== 'too many') return exact;
   const of = (x: Expr): readonly Value[] | undefined => {
     switch (x.k) {
       case 'num': return [x.v];
@@ -56,6 +68,48 @@ export function possibleValues(e: Expr, leaf: (e: Expr) => readonly Value[] | un
   };
   const v = of(e);
   return v && v.length <= limit ? [...v] : undefined;
+}
+
+/** More combinations of leaf values than this: not enumerated (the abstract evaluation instead). */
+const COMBINATION_LIMIT = VALUE_SET_LIMIT * VALUE_SET_LIMIT;
+
+/**
+ * The values of `e` evaluated at every combination of its leaves' values, each distinct leaf one
+ * value in an evaluation (as in an execution: the same read twice is one value): undefined when
+ * they are more than `limit`, 'too many' when a leaf is unknown or the combinations are too many
+ * to list (then the abstract evaluation answers, which knows `!x` and `x & K` of an unknown x).
+ */
+function combinations(e: Expr, leaf: (x: Expr) => readonly Value[] | undefined, limit: number): Value[] | undefined | 'too many' {
+  const distinctLeaves = new Map<string, Expr>();
+  const slot = new Map<Expr, number>(); // each occurrence: its distinct leaf's place in `sets`
+  for (const x of leaves(e)) {
+    const k = leafKey(x);
+    if (!distinctLeaves.has(k)) distinctLeaves.set(k, x);
+    slot.set(x, [...distinctLeaves.keys()].indexOf(k));
+  }
+  const sets: (readonly Value[])[] = [];
+  let count = 1;
+  for (const x of distinctLeaves.values()) {
+    const vs = leaf(x);
+    if (!vs || !vs.length) return 'too many';
+    sets.push(vs);
+    count *= vs.length;
+    if (count > COMBINATION_LIMIT) return 'too many';
+  }
+  const at = sets.map(() => 0);
+  const out = new Set<Value>();
+  for (;;) {
+    out.add(evaluate(e, (x) => sets[slot.get(x)!][at[slot.get(x)!]]));
+    if (out.size > limit) return undefined; // the exact set is a subset of the abstract one: that is larger still
+    let i = 0;
+    while (i < at.length && ++at[i] === sets[i].length) at[i++] = 0;
+    if (i === at.length) return [...out];
+  }
+}
+
+/** A leaf's identity: the same read, handle, register or memory word wherever it appears. */
+function leafKey(x: Expr): string {
+  return JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 function distinct(vs: Value[]): Value[] {
