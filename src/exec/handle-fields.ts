@@ -13,7 +13,7 @@
 // A driver that splits the address itself (`lo = h & 0xffffffff`, `hi = h >> 32`, the kernel's
 // lower_32_bits()/upper_32_bits()) stores the halves of h: named so, never a truncation.
 
-import { leaves, type Expr } from '../program/expr.js';
+import { evaluate, leaves, type Expr } from '../program/expr.js';
 import type { Value } from '../program/types.js';
 import { bytesEqual, formatValue, maxValue } from './values.js';
 import type { BusSegment } from './world.js';
@@ -27,9 +27,12 @@ export interface HandleValue {
   off: bigint;
   /**
    * A half of the address, as `lower_32_bits()` / `upper_32_bits()` take it (`h & 0xffffffff`,
-   * `h >> 32`), or the whole of it byte-swapped, as `cpu_to_be64()` stores it (`be64`).
+   * `h >> 32`), or the whole of it byte-swapped, as `cpu_to_be64()` stores it (`be64`), or some
+   * of its bits packed with other fields (`packed`).
    */
-  part?: 'lo' | 'hi' | 'be64';
+  part?: 'lo' | 'hi' | 'be64' | 'packed';
+  /** For `packed`: the bits that come from the handles, and the value's other bits. */
+  packed?: { mask: Value; rest: Value; names: string };
 }
 
 interface Field {
@@ -94,7 +97,43 @@ export function handleOf(e: Expr, v: Value, at: {
     const inside = handleValueIn(h, addr);
     return inside && { ...inside, part: 'lo' };
   };
-  return sym(e, v) ?? swapped(e, v, at);
+  return sym(e, v) ?? swapped(e, v, at) ?? packed(e, v, at);
+}
+
+/** Operators that move and mask bits: what FIELD_PREP(), GENMASK(), upper_32_bits() and a cast are made of. */
+const BIT_OPS: ReadonlySet<string> = new Set(['&', '|', '^', '<<', '>>']);
+
+/**
+ * Some of a handle's bits packed with other fields (ath11k's `FIELD_PREP(BUFFER_ADDR_INFO1_ADDR,
+ * upper_32_bits(paddr)) | FIELD_PREP(..._SW_COOKIE, cookie)`, iwlwifi's `upper_32_bits(addr) &
+ * 0xF | len << 4`): a value computed with bit operators only from handles (or fields naming a
+ * whole handle or a half of one) and other values. Its bits that come from the handles are the
+ * driver's address wherever it runs; its other bits must be the same on both platforms. So it is
+ * named by those other bits and the handles, and two platforms' values that differ only in the
+ * handles' bits are the same observation. Which bits come from the handles: those that change
+ * when the handles' bits all flip (bit operators move bits, they never carry).
+ */
+function packed(e: Expr, v: Value, at: Parameters<typeof handleOf>[2]): HandleValue | undefined {
+  const from: HandleValue[] = [];
+  const bitsOnly = (x: Expr): boolean => {
+    switch (x.k) {
+      case 'num': return true;
+      case 'un': return x.op === '~' && bitsOnly(x.e);
+      case 'bin': return BIT_OPS.has(x.op) && bitsOnly(x.l) && bitsOnly(x.r);
+      case 'handle': { const h = at.handle(x.name, x.entry); if (h) from.push(h); return !!h; }
+      case 'read': { const h = at.read(x.op); if (h && h.part !== 'packed') from.push(h); return true; }
+      default: return false;
+    }
+  };
+  if (!bitsOnly(e) || !from.length) return undefined;
+  const handleLeaf = (x: Expr) => (x.k === 'handle' || (x.k === 'read' && at.read(x.op) && at.read(x.op)!.part !== 'packed'));
+  const withHandles = (bits: Value) => evaluate(e, (x) => (handleLeaf(x) ? bits : at.evaluate(x)));
+  const ALL = (1n << 64n) - 1n;
+  const base = withHandles(0n);
+  const mask = BigInt.asUintN(64, (base ^ withHandles(ALL)) | (base ^ withHandles(0x5555555555555555n)) | (base ^ withHandles(0xaaaaaaaaaaaaaaaan)));
+  if (!mask) return undefined;
+  const names = [...new Set(from.map((h) => handleText({ ...h, off: 0n })))].join(', ');
+  return { ...from[0], off: 0n, part: 'packed', packed: { mask, rest: BigInt.asUintN(64, v & ~mask), names } };
 }
 
 /**
@@ -125,6 +164,7 @@ function swab64(v: Value): Value {
 }
 
 export function handleText(h: HandleValue): string {
+  if (h.part === 'packed') return `0x${h.packed!.rest.toString(16)} | (bits 0x${h.packed!.mask.toString(16)} from ${h.packed!.names})`;
   const whole = `${h.name}${h.off ? ` + 0x${h.off.toString(16)}` : ''}`;
   return h.part === 'lo' ? `lower_32_bits(${whole})` : h.part === 'hi' ? `upper_32_bits(${whole})` : h.part === 'be64' ? `cpu_to_be64(${whole})` : whole;
 }
