@@ -55,6 +55,8 @@ const DRIVERS: (string | [string, Partial<PlatformConfig>])[] = [
   // (virtio's avail ring), an event ring's cycle bit polled lap after lap (xHCI)
   'bench/drivers/virtio-blk-split-ring.litmus',
   'bench/drivers/xhci-bulk-in-event-ring.litmus',
+  // mlx5e's RX: a CQ whose owner bits the driver sets, WQEs holding cpu_to_be64(dma), pages recycled (256 paths)
+  'bench/drivers/mlx5-cq-owner-rq-recycle.litmus',
   // the same drivers on platforms of the fuzz matrix: a dma-coherent device, a restricted DMA pool
   ['bench/drivers/napi-rx-page-pool-4.litmus', { deviceCoherent: true, declaredCoherent: true }],
   ['bench/drivers/sdhci-adma-sg-8.litmus', { deviceCoherent: true, declaredCoherent: true }],
