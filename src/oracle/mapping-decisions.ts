@@ -28,7 +28,7 @@ export interface MappingDecisions {
    * Behind an SMMU, every IOVA is the one the run in program order got: every call that allocates
    * or frees one (a map, an unmap, dma_alloc_coherent, dma_free_coherent) is one thread's, the
    * flush queue is flushed only when asked (iommu.ts), and not `unsure`. Neither an untrusted
-   * device (its maps bounce inside the IOVA space) nor a scatterlist (merged into one IOVA range).
+   * device whose maps may bounce (inside the IOVA space) nor a scatterlist (merged into one IOVA range).
    */
   iovasFixed: boolean;
   poolBytes: number;
@@ -106,7 +106,10 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const slotsFixed = c.platform.iommu === 'none' && !unsure && mappers.length <= 1;
   const iovaUsers = c.actors.filter((a) => a.actor.ops.some((op) => IOVA_CALLS.has(op.op)));
   const hasSg = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_map_sg'));
-  const iovasFixed = c.platform.iommu !== 'none' && !c.platform.untrusted && !unsure && !hasSg && iovaUsers.length <= 1;
+  // (an untrusted device whose maps do not bounce either — a kernel before 5.11, aligned buffers —
+  // allocates its IOVAs as a trusted one does)
+  const bounces = [...made.keys()].some(mayBounce);
+  const iovasFixed = c.platform.iommu !== 'none' && (!c.platform.untrusted || !bounces) && !unsure && !hasSg && iovaUsers.length <= 1;
   d = { mayBounce, mayFail, made, unsure, slotsFixed, iovasFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
   decisions.set(c, d);
   return d;
