@@ -114,26 +114,25 @@ const BIT_OPS: ReadonlySet<string> = new Set(['&', '|', '^', '<<', '>>']);
  * when the handles' bits all flip (bit operators move bits, they never carry).
  */
 function packed(e: Expr, v: Value, at: Parameters<typeof handleOf>[2]): HandleValue | undefined {
-  const from: HandleValue[] = [];
+  const from = new Map<Expr, HandleValue>(); // the leaves that are handles, or name a whole handle or a half of one
   const bitsOnly = (x: Expr): boolean => {
     switch (x.k) {
       case 'num': return true;
       case 'un': return x.op === '~' && bitsOnly(x.e);
       case 'bin': return BIT_OPS.has(x.op) && bitsOnly(x.l) && bitsOnly(x.r);
-      case 'handle': { const h = at.handle(x.name, x.entry); if (h) from.push(h); return !!h; }
-      case 'read': { const h = at.read(x.op); if (h && h.part !== 'packed') from.push(h); return true; }
+      case 'handle': { const h = at.handle(x.name, x.entry); if (h) from.set(x, h); return !!h; }
+      case 'read': { const h = at.read(x.op); if (h && h.part !== 'packed') from.set(x, h); return true; }
       default: return false;
     }
   };
-  if (!bitsOnly(e) || !from.length) return undefined;
-  const handleLeaf = (x: Expr) => (x.k === 'handle' || (x.k === 'read' && at.read(x.op) && at.read(x.op)!.part !== 'packed'));
-  const withHandles = (bits: Value) => evaluate(e, (x) => (handleLeaf(x) ? bits : at.evaluate(x)));
+  if (!bitsOnly(e) || !from.size) return undefined;
+  const withHandles = (bits: Value) => evaluate(e, (x) => (from.has(x) ? bits : at.evaluate(x)));
   const ALL = (1n << 64n) - 1n;
   const base = withHandles(0n);
   const mask = BigInt.asUintN(64, (base ^ withHandles(ALL)) | (base ^ withHandles(0x5555555555555555n)) | (base ^ withHandles(0xaaaaaaaaaaaaaaaan)));
   if (!mask) return undefined;
-  const names = [...new Set(from.map((h) => handleText({ ...h, off: 0n })))].join(', ');
-  return { ...from[0], off: 0n, part: 'packed', packed: { mask, rest: BigInt.asUintN(64, v & ~mask), names } };
+  const names = [...new Set([...from.values()].map((h) => handleText({ ...h, off: 0n })))].join(', ');
+  return { ...from.values().next().value!, off: 0n, part: 'packed', packed: { mask, rest: BigInt.asUintN(64, v & ~mask), names } };
 }
 
 /**

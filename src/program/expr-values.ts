@@ -80,21 +80,22 @@ const COMBINATION_LIMIT = VALUE_SET_LIMIT * VALUE_SET_LIMIT;
  * to list (then the abstract evaluation answers, which knows `!x` and `x & K` of an unknown x).
  */
 function combinations(e: Expr, leaf: (x: Expr) => readonly Value[] | undefined, limit: number): Value[] | undefined | 'too many' {
-  const distinctLeaves = new Map<string, Expr>();
-  const slot = new Map<Expr, number>(); // each occurrence: its distinct leaf's place in `sets`
-  for (const x of leaves(e)) {
-    const k = leafKey(x);
-    if (!distinctLeaves.has(k)) distinctLeaves.set(k, x);
-    slot.set(x, [...distinctLeaves.keys()].indexOf(k));
-  }
+  const index = new Map<string, number>(); // each distinct leaf's place in `sets`
+  const slot = new Map<Expr, number>(); // each occurrence's
   const sets: (readonly Value[])[] = [];
   let count = 1;
-  for (const x of distinctLeaves.values()) {
-    const vs = leaf(x);
-    if (!vs || !vs.length) return 'too many';
-    sets.push(vs);
-    count *= vs.length;
-    if (count > COMBINATION_LIMIT) return 'too many';
+  for (const x of leaves(e)) {
+    const k = leafKey(x);
+    let i = index.get(k);
+    if (i === undefined) {
+      const vs = leaf(x);
+      if (!vs || !vs.length) return 'too many';
+      count *= vs.length;
+      if (count > COMBINATION_LIMIT) return 'too many';
+      i = sets.push(vs) - 1;
+      index.set(k, i);
+    }
+    slot.set(x, i);
   }
   const at = sets.map(() => 0);
   const out = new Set<Value>();
