@@ -34,8 +34,15 @@ export interface LineClasses {
   partner: Map<number, number>;
 }
 
-/** The lines that share a class with another line, or undefined when none do. */
+/** The lines that share a class with another line, or undefined when none do. Worked out once per compiled program (each level's search asks). */
 export function lineClasses(c: Compiled): LineClasses | undefined {
+  if (!known.has(c)) known.set(c, classesOf(c));
+  return known.get(c);
+}
+
+const known = new WeakMap<Compiled, LineClasses | undefined>();
+
+function classesOf(c: Compiled): LineClasses | undefined {
   const line = c.platform.lineSize;
   if (c.platform.cwg !== line) return undefined; // two levels: an L2 line holds several L1 lines
   const ops = c.actors.flatMap((a, ai) => (a.actor.ops as (CpuOp | DeviceOp)[]).map((op, j) => ({ op, ai, j, id: `${ai}.${j}` })));
