@@ -205,6 +205,8 @@ describe('the reduced exhaustive and witness searches reach what the full ones r
     ['behind a lazy SMMU with 64 KiB granules', { iommu: 'lazy', iovaGranule: 65536 }],
     // an untrusted device whose maps do not bounce (dma-iommu bounces only from 5.11): IOVAs as a trusted one's
     ['behind a strict SMMU, untrusted, on 5.4', { iommu: 'strict', untrusted: true, kernel: '5.4' }],
+    // an untrusted device whose maps bounce (5.11+): one thread's slots and the IOVAs of those slots
+    ['behind a strict SMMU, untrusted, maps bouncing', { iommu: 'strict', untrusted: true }],
     // reads and writes through the caches: the same values reach the same targets
     ['on a dma-coherent device (snooping, declared so)', { deviceCoherent: true, declaredCoherent: true }],
     // no maintenance, but swiotlb still copies between a slot and its buffer, through the cache

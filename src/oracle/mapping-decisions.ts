@@ -19,16 +19,19 @@ export interface MappingDecisions {
   /** The program changes the mask or may fill the pool: any map may bounce or fail. */
   unsure: boolean;
   /**
-   * Every swiotlb slot is the one the run in program order got: dma-direct, every map and unmap
-   * in one thread (DMA API calls keep program order, ordering.ts), and not `unsure`. A restricted
-   * pool's too: its coherent buffers are placed before any run (layout.ts), only maps take slots.
+   * Every swiotlb slot is the one the run in program order got: every map and unmap in one thread
+   * (DMA API calls keep program order, ordering.ts), and not `unsure`. swiotlb_tbl_map_single()
+   * takes the pool's next free slots, whether dma-direct or dma-iommu asks (an untrusted device's
+   * map, a kmalloc bounce behind an SMMU: iommu_dma_map_page()); nothing else takes or frees one.
+   * A restricted pool's too: its coherent buffers are placed before any run (layout.ts).
    */
   slotsFixed: boolean;
   /**
    * Behind an SMMU, every IOVA is the one the run in program order got: every call that allocates
    * or frees one (a map, an unmap, dma_alloc_coherent, dma_free_coherent) is one thread's, the
-   * flush queue is flushed only when asked (iommu.ts), and not `unsure`. Neither an untrusted
-   * device whose maps may bounce (inside the IOVA space) nor a scatterlist (merged into one IOVA range).
+   * flush queue is flushed only when asked (iommu.ts), and not `unsure`; a map that bounces gets
+   * the IOVA of its slot, which is fixed then too (slotsFixed: the same thread maps and unmaps).
+   * Not a scatterlist (merged into one IOVA range).
    */
   iovasFixed: boolean;
   poolBytes: number;
@@ -103,13 +106,11 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const mayBounce = (h: string) => (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool) && (unsure || !made.has(h) || made.get(h)!.some((m) => m.segments.some((s) => s.bounced)));
   const mayFail = (h: string) => unsure || !made.has(h) || made.get(h)!.some((m) => m.error);
   const mappers = c.actors.filter((a) => (a.actor.ops as CpuOp[]).some((op) => op.op === 'dma_map' || op.op === 'dma_unmap' || op.op === 'dma_map_sg' || op.op === 'dma_unmap_sg'));
-  const slotsFixed = c.platform.iommu === 'none' && !unsure && mappers.length <= 1;
+  const slotsFixed = !unsure && mappers.length <= 1;
   const iovaUsers = c.actors.filter((a) => a.actor.ops.some((op) => IOVA_CALLS.has(op.op)));
   const hasSg = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_map_sg'));
-  // (an untrusted device whose maps do not bounce either — a kernel before 5.11, aligned buffers —
-  // allocates its IOVAs as a trusted one does)
-  const bounces = [...made.keys()].some(mayBounce);
-  const iovasFixed = c.platform.iommu !== 'none' && (!c.platform.untrusted || !bounces) && !unsure && !hasSg && iovaUsers.length <= 1;
+  // (every mapper is an IOVA user: one thread's IOVAs are one thread's slots, so slotsFixed holds)
+  const iovasFixed = c.platform.iommu !== 'none' && !unsure && !hasSg && iovaUsers.length <= 1;
   d = { mayBounce, mayFail, made, unsure, slotsFixed, iovasFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
   decisions.set(c, d);
   return d;
