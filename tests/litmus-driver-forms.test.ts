@@ -436,6 +436,13 @@ describe('a read nested in another call\'s argument is read first (`writel(readl
     same(T('  w = dma_read(le64_to_cpu(txd[0].addr), 8);'), T('  txd_0_addr = le64_to_cpu(txd[0].addr);\n  w = dma_read(txd_0_addr, 8);'));
     same(T('  dma_write(le64_to_cpu(txd[0].addr), 4, 1);'), T('  txd_0_addr = le64_to_cpu(txd[0].addr);\n  dma_write(txd_0_addr, 4, 1);'));
   });
+  test('device: dma_write(be64_to_cpu(dma_read(txd + 8, 8)), ...) and r = dma_read(...) + ... read first too', () => {
+    const T = (body: string) => `DMA t\n{ coherent txd[16]; kmalloc buf[64]; mmio DB; }\ncpu c {\n  txd = dma_alloc_coherent(dev, 16, GFP_KERNEL);\n  h = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);\n  if (dma_mapping_error(dev, h)) return -ENOMEM;\n  *(u64 *)(txd + 8) = cpu_to_be64(h);\n  writel(1, DB);\n}\ndevice d {\n  wait_doorbell(DB, 1);\n${body}\n}\n`;
+    same(T('  dma_write(be64_to_cpu(dma_read(txd + 8, 8)), 4, 1);'), T('  dma_val = dma_read(txd + 8, 8);\n  dma_write(be64_to_cpu(dma_val), 4, 1);'));
+    same(T('  a = dma_read(txd + 8, 8) + dma_read(txd, 4);\n  dma_write(a, 4, 1);'), T('  dma_val = dma_read(txd + 8, 8);\n  txd_val = dma_read(txd, 4);\n  a = dma_val + txd_val;\n  dma_write(a, 4, 1);'));
+    expect(() => prog(T('  dma_write(dma_read(txd, 16), 4, 1);'))).toThrow(/a 16-byte read is not a value: a register holds at most 8 bytes/);
+    expect(() => prog(T('  dma_write(dma_read(txd), 4, 1);'))).toThrow(/dma_read takes 2 arguments/);
+  });
 });
 
 describe('a thread\'s return value is stored nowhere: any constant (libata ata_sg_setup(): `return -1;`)', () => {

@@ -15,16 +15,15 @@ export class DeviceStatements extends CpuStatements {
     const t = this.tok;
     if (t.kind !== 'ident') this.fail(t, `expected a device operation, found ${this.found(t)}`);
     const lhs = this.is('=', 1) ? this.next() : undefined;
-    if (lhs) {
-      this.next();
-      if (this.tok.kind !== 'ident' || !this.is('(', 1) || !(this.tok.text in DEVICE_CALLS)) { // r = expression;
-        const value = this.expr(this.syn());
-        this.end();
-        return { op: 'let', reg: this.assign(lhs), value };
-      }
-    }
-    this.knownCall(this.tok, DEVICE_CALLS, 'device');
+    if (lhs) this.next();
+    const callFirst = this.tok.kind === 'ident' && this.is('(', 1) && this.tok.text in DEVICE_CALLS;
+    if (!lhs || callFirst) this.knownCall(this.tok, DEVICE_CALLS, 'device');
     const c = this.syn();
+    if (lhs && (c.s !== 'call' || !(c.name in DEVICE_CALLS))) { // r = expression; (its dma_read()s read first: expressions.ts)
+      const value = this.expr(c);
+      this.end();
+      return { op: 'let', reg: this.assign(lhs), value };
+    }
     if (c.s !== 'call') this.fail(c.tok, `expected a call such as ${c.tok.text}(...);`);
     this.end();
     const a = (n: number) => this.arity(c, n);

@@ -67,6 +67,16 @@ export class Expressions extends ThreadScopes {
           this.scope.pre.push({ op: 'load', ...loc, once: true, acquire: true, reg });
           return { k: 'reg', name: reg };
         }
+        if (a.name === 'dma_read' && this.scope.kind === 'device' && load === this.loadIntoFresh) {
+          // dma_write(be64_to_cpu(dma_read(wqe, 8)), ...): the read into a fresh register just
+          // before the statement, as a field read (`ring[i].addr`) in an expression is
+          if (a.args.length !== 2) this.fail(a.tok, `wrong number of arguments: dma_read takes 2 arguments ${DEVICE_CALLS.dma_read}, found ${a.args.length}`);
+          const size = this.size(a.args[1]);
+          if (size > 8) this.fail(a.args[1].tok, `a ${size}-byte read is not a value: a register holds at most 8 bytes`);
+          const reg = this.fresh(`${placeName(a.args[0]) ?? 'dma'}_val`);
+          this.scope.pre.push({ op: 'dma_read', ...this.busAddress(a.args[0]), size, reg } as unknown as CpuOp);
+          return { k: 'reg', name: reg };
+        }
         return this.unknownInExpression(a);
       case 'assign': return this.assignInExpression(a, load);
       case 'cond': return this.conditional(a, load);
