@@ -6,7 +6,7 @@
 
 import { copyOfBytes, zeroedBytes } from '../../src/platform/bytes.js';
 import { Cache, type Line } from '../../src/platform/cache.js';
-import { Memory } from '../../src/platform/memory.js';
+import { hashKeyed, Memory } from '../../src/platform/memory.js';
 
 export class ReferenceCache extends Cache {
   constructor(lineBytes: number, memory: Memory) {
@@ -131,7 +131,16 @@ export class ReferenceCache extends Cache {
     return c;
   }
 
+  // (each line's address, dirty bit and bytes, hashed and summed as Cache.fingerprint() does since
+  // it stopped writing every line's bytes out: the same contents give the same text)
   override fingerprint(): string {
-    return [...this.lines].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${Buffer.from(l.data).toString('base64')}`).join('|');
+    let lo = 0, hi = 0;
+    for (const [a, l] of this.lines) {
+      const h = { lo: 0, hi: 0 };
+      hashKeyed(a * 2 + (l.dirty ? 1 : 0), l.data, h);
+      lo ^= h.lo;
+      hi ^= h.hi;
+    }
+    return `${(lo >>> 0).toString(36)}.${(hi >>> 0).toString(36)}.${this.lines.size}`;
   }
 }

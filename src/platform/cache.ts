@@ -12,16 +12,16 @@
 // line evicted into L2 dirties its whole CWG line.
 
 import { copyOfBytes, zeroedBytes } from './bytes.js';
-import { Memory } from './memory.js';
+import { hashKeyed, Memory } from './memory.js';
 
 export interface Line { data: Uint8Array; dirty: boolean }
 
 /**
  * A line as this cache keeps it. Searches copy a cache at every branch, so copies share lines:
  * a line is written in place only by the cache whose epoch it carries (it made or copied it),
- * and never again once shared, which is when its fingerprint text is kept.
+ * and never again once shared, which is when its hash is kept.
  */
-interface Held extends Line { epoch?: object; text?: string }
+interface Held extends Line { epoch?: object; lo?: number; hi?: number }
 
 /** 1 = the inner level (the only one when DminLine = CWG), 2 = the outer level at CWG. */
 export type CacheLevel = 1 | 2;
@@ -322,17 +322,32 @@ export class Cache {
   }
 
   /** Every line with its dirty bit, level by level. */
+  /**
+   * Each level's lines, as memory's chunks are (memory.ts): every line's address, dirty bit and
+   * bytes hashed, the hashes XORed, and the count. Was every line's bytes in base64, some 95
+   * characters a line, and a search keeps a key per state: a driver whose pages put hundreds of
+   * lines in the cache (a swiotlb bounce of a 4 KiB page) had keys of tens of kilobytes.
+   */
   fingerprint(): string {
-    const text = (m: Map<number, Line>) => [...m].sort((a, b) => a[0] - b[0]).map(([a, l]) => this.lineText(a, l)).join('|');
-    return this.outer ? `${text(this.lines)}~${text(this.outer)}` : text(this.lines);
+    const sum = (m: Map<number, Line>) => {
+      let lo = 0, hi = 0;
+      for (const [line, l] of m) {
+        const h = this.lineHash(line, l);
+        lo ^= h.lo;
+        hi ^= h.hi;
+      }
+      return `${(lo >>> 0).toString(36)}.${(hi >>> 0).toString(36)}.${m.size}`;
+    };
+    return this.outer ? `${sum(this.lines)}~${sum(this.outer)}` : sum(this.lines);
   }
 
-  /** One line's part of the fingerprint; kept on a line no cache writes any more. */
-  private lineText(line: number, l: Held): string {
-    if (l.text !== undefined) return l.text;
-    const text = `${line}${l.dirty ? 'd' : 'c'}${Buffer.from(l.data).toString('base64')}`;
-    if (l.epoch !== this.epoch) l.text = text;
-    return text;
+  /** One line's hash (memory.ts hashKeyed); kept on a line no cache writes any more. */
+  private lineHash(line: number, l: Held): { lo: number; hi: number } {
+    if (l.lo !== undefined) return l as { lo: number; hi: number };
+    const h = { lo: 0, hi: 0 };
+    hashKeyed(line * 2 + (l.dirty ? 1 : 0), l.data, h);
+    if (l.epoch !== this.epoch) { l.lo = h.lo; l.hi = h.hi; }
+    return h;
   }
 }
 

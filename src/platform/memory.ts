@@ -153,16 +153,26 @@ function uniform(byte: number): Uint8Array {
   return (uniforms[b] ??= new Uint8Array(CHUNK).fill(b));
 }
 
-/** A chunk's hash, into c: two 32-bit FNV-1a style hashes of its key and bytes, each finished by murmur3's fmix32. */
+/** A chunk's hash, into c. */
 function hashOf(key: number, c: Chunk): void {
-  const bytes = c.bytes;
-  let h1 = 0x811c9dc5 ^ key, h2 = Math.imul(key, 0x9e3779b1) ^ 0x01000193;
+  hashKeyed(key, c.bytes, c);
+}
+
+/**
+ * Two 32-bit FNV-1a style hashes of a key (a chunk's index, a cache line's address and dirty bit:
+ * any safe integer) and bytes, each finished by murmur3's fmix32, into `out`. XORed over the parts
+ * of a whole (memory's chunks, a cache's lines), two different wholes share the sum with odds of
+ * about 2^-64.
+ */
+export function hashKeyed(key: number, bytes: Uint8Array, out: { lo: number; hi: number }): void {
+  const low = key | 0, high = Math.floor(key / 2 ** 32) | 0; // (0 for a chunk index)
+  let h1 = 0x811c9dc5 ^ low ^ Math.imul(high, 0x27d4eb2f), h2 = Math.imul(low, 0x9e3779b1) ^ 0x01000193 ^ high;
   for (let i = 0; i < bytes.length; i++) {
     h1 = Math.imul(h1 ^ bytes[i], 0x01000193);
     h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995) ^ (h2 >>> 15);
   }
-  c.lo = fmix32(h1);
-  c.hi = fmix32(h2 ^ key);
+  out.lo = fmix32(h1);
+  out.hi = fmix32(h2 ^ low);
 }
 
 function fmix32(h: number): number {
