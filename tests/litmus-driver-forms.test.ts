@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { parseLitmus } from '../src/litmus/parse.js';
+import { printLitmus } from '../src/litmus/print.js';
 import { expandPaths } from '../src/exec/paths.js';
 import type { CpuOp, Program } from '../src/program/types.js';
 import type { PlatformConfig } from '../src/platform/platform.js';
@@ -171,14 +172,25 @@ describe('a DMA direction in a local variable (enum dma_data_direction): one con
 
 describe('while (smp_load_acquire(&flag) != 1) cpu_relax(); polls with LDAR', () => {
   const T = (wait: string) => `DMA x\n{ kmalloc u8 buf[64]; kmalloc u8 st[64]; field ready[4] in st; }\ncpu c {\n${wait}\n  r = *(u32 *)buf;\n}\n`;
-  test('the same loop as the acquire load written in the body, and an if condition reads it the same way', () => {
-    same(T('  while (smp_load_acquire(&ready) != 1)\n    cpu_relax();'), T('  while (1) {\n    ready_val = smp_load_acquire(&ready);\n    if (!(ready_val != 1)) break;\n  }'));
+  test('a wait like READ_ONCE\'s (blocked until the value comes, not a loop unrolled and cut), each lap an acquire (LDAR)', () => {
+    const [loop] = cpuOps(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'));
+    expect(loop).toMatchObject({ op: 'poll', buf: 'ready', size: 4, acquire: true });
+    expect(cpuOps(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))[0]).toMatchObject({ op: 'poll', buf: 'ready' });
+    expect(cpuOps(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))[0]).not.toHaveProperty('acquire');
+    // any condition on the one acquire load; the same written with { cpu_relax(); }
+    same(T('  while (!(smp_load_acquire(&ready) & 2)) cpu_relax();'), T('  while (!(smp_load_acquire(&ready) & 2)) { cpu_relax(); }'));
+    expect(cpuOps(T('  while (!(smp_load_acquire(&ready) & 2)) cpu_relax();'))[0]).toMatchObject({ op: 'poll', acquire: true });
+    // a loop with a body of its own is a loop, its load an acquire
+    expect(cpuOps(T('  while (1) {\n    v = smp_load_acquire(&ready);\n    if (v == 1) break;\n  }'))[0]).toMatchObject({ op: 'while', body: [{ op: 'load', buf: 'ready', acquire: true }, { op: 'if' }] });
+  });
+  test('an if condition reads it into a register first, as an assignment would', () => {
     same(T('  if (smp_load_acquire(&ready) == 1)\n    x = 1;'), T('  ready_val = smp_load_acquire(&ready);\n  if (ready_val == 1)\n    x = 1;'));
   });
-  test('the load is an acquire (LDAR), not the relaxed poll READ_ONCE gives', () => {
-    const [loop] = cpuOps(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'));
-    expect(loop).toMatchObject({ op: 'while', body: [{ op: 'load', buf: 'ready', size: 4, acquire: true }, { op: 'if' }] });
-    expect(cpuOps(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))[0]).toMatchObject({ op: 'poll', buf: 'ready' });
+  test('printed back as written, and read back to the same op', () => {
+    const text = T('  while (smp_load_acquire(&ready) != 1) cpu_relax();');
+    const printed = printLitmus(prog(text));
+    expect(printed).toContain('while (smp_load_acquire(&ready) != 1) cpu_relax();');
+    same(printed, text);
   });
 });
 
@@ -192,6 +204,13 @@ describe('a worker waiting for an irq handler\'s smp_store_release() after the u
   test('ok with the acquire in the wait loop; bug with READ_ONCE (the buffer read may pass the flag read)', () => {
     expect(verdict(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'))).toBe('ok');
     expect(verdict(T('  while (READ_ONCE(*(u32 *)ready) != 1) cpu_relax();'))).toBe('bug');
+  });
+  test('bug when the handler completes before it unmaps (AHCI\'s done before dma_unmap_sg()): the worker reads the buffer the device still owns', () => {
+    // (AHCI's own test was ok before the wait became a poll: its unrolled wait loop's cut executions
+    // left the search random and blind to this; here, small, both forms find it)
+    const early = T('  while (smp_load_acquire(&ready) != 1) cpu_relax();').replace('  dma_unmap_single(dev, h, 512, DMA_FROM_DEVICE);\n  smp_store_release(&ready, 1);', '  smp_store_release(&ready, 1);\n  dma_unmap_single(dev, h, 512, DMA_FROM_DEVICE);');
+    expect(early).not.toBe(T('  while (smp_load_acquire(&ready) != 1) cpu_relax();'));
+    expect(verdict(early)).toBe('bug');
   });
 });
 

@@ -178,7 +178,7 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           // Ordered by the status read itself: an acquire (LDAR orders every later access,
           // aarch64.cat bob: [A]; po), or an address dependency (the load's address is computed
           // from what the status read returned: addr; [Exp] in ob).
-          if ((pk.op === 'load' && pk.acquire) || readsFrom(op, k)) break;
+          if (((pk.op === 'load' || pk.op === 'poll') && pk.acquire) || readsFrom(op, k)) break;
           const how = between(k, j, ordersLoads, 'load');
           const what = pk.op === 'poll' ? 'status poll' : 'status load this branch depends on';
           if (how === 'smp') report(j, k, 'barriers/smp-barrier-for-device', `smp_rmb()/smp_mb() orders the earlier ${what} before this load only for other CPUs; the device's writes need dma_rmb()`);
@@ -216,6 +216,7 @@ export function checkBarrierContract(c: Compiled): Finding[] {
           const rk = range(pk);
           if (!rk || !written.some((w) => overlaps(w, rk))) continue;
           if (pk.op !== 'poll' && !(pk.op === 'load' && decidedOn(ops, k, j))) continue;
+          if (pk.acquire) break; // an LDAR orders every later access (aarch64.cat bob: [A]; po)
           // Said already of this status read (a descriptor word loaded before the barrier), or
           // nothing between at all: the value check's own search meets that on any device.
           if (!ops.slice(k + 1, j).some(isApiCall)) break;

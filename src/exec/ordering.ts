@@ -208,7 +208,7 @@ export function orderClassOf(op: CpuOp, p: Platform, layout: Layout, ctx: OrderC
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec('smp_mb', p, ctx.hasDevice);
       return orderClass({ kinds: R | W, ranges: at(op.buf, op.off, op.size), ...(spec ? { barrier: spec, barrierAt: 'around' as const } : {}) });
     }
-    case 'poll': return orderClass({ kinds: R, ranges: range(op), ctrl: true, ...computed(op) });
+    case 'poll': return orderClass({ kinds: R, ranges: range(op), ctrl: true, ...computed(op), ...(op.acquire ? { acquire: true } : {}) });
     case 'barrier': {
       const spec = p.faults?.includes('barriers-order-nothing') ? undefined : barrierSpec(op.kind, p, ctx.hasDevice);
       return spec ? orderClass({ barrier: spec, barrierAt: 'op' }) : NONE;

@@ -154,13 +154,14 @@ function stored(op: { value: Value; valueExpr?: Expr; values?: Value[] }): strin
 
 /**
  * while (COND) cpu_relax(); — the parser reads `until` as !COND, and the exact form
- * `READ_ONCE(p) != v` as a poll without `until`, so COND avoids that shape.
+ * `READ_ONCE(p) != v` as a poll without `until`, so COND avoids that shape (an acquire poll,
+ * `smp_load_acquire(&x) != v`, always has `until`: any shape reads back).
  */
-function waitCondition(until: Expr): Expr {
+function waitCondition(until: Expr, acquire?: boolean): Expr {
   if (until.k === 'un' && until.op === '!' && !(until.e.k === 'un' && until.e.op === '!')) {
     const c = until.e;
     const exact = c.k === 'bin' && c.op === '!=' && c.l.k === 'polled' && c.r.k === 'num';
-    if (!exact) return c;
+    if (!exact || acquire) return c;
   }
   return { k: 'un', op: '!', e: until };
 }
@@ -181,9 +182,11 @@ function printCpuOp(op: CpuOp, ctx: PrintContext, regs: Regs): string {
       if (op.once) return `${reg(op.reg)} = READ_ONCE(${access(op)});`;
       if (op.sizeExpr) return `memcpy(${reg(op.reg)}, ${computedPointer(op)}, ${printExpr(op.sizeExpr)});`;
       return op.size > 8 && !op.offExpr ? `memcpy(${reg(op.reg)}, ${pointer(op.buf, op.off)}, ${op.size});` : `${reg(op.reg)} = ${access(op)};`;
-    case 'poll':
-      if (!op.until) return `while (READ_ONCE(${access(op)}) != ${value(op.value)}) cpu_relax();`;
-      return `while (${printExpr(waitCondition(op.until), { polled: `READ_ONCE(${access(op)})` })}) cpu_relax();`;
+    case 'poll': {
+      const polled = op.acquire ? `smp_load_acquire(&${op.buf})` : `READ_ONCE(${access(op)})`;
+      if (!op.until) return `while (${polled} != ${value(op.value)}) cpu_relax();`;
+      return `while (${printExpr(waitCondition(op.until, op.acquire), { polled })}) cpu_relax();`;
+    }
     case 'barrier': return `${op.kind}();`;
     case 'writel': return `${mmioName('write', op)}(${op.valueExpr ? printExpr(op.valueExpr) : value(op.value)}, ${op.reg});`;
     case 'readl': return `${reg(op.dst)} = ${mmioName('read', op)}(${op.reg});`;

@@ -101,9 +101,10 @@ export type CpuOp =
   | ({ op: 'load'; buf: string; off: number; size: number; once?: boolean; reg?: string; acquire?: boolean } & Computed)
   /**
    * while (READ_ONCE(x) != value) cpu_relax(); or, with `until`, while (!until) cpu_relax();
-   * where until's {k:'polled'} leaf is the value just loaded.
+   * where until's {k:'polled'} leaf is the value just loaded. acquire: each lap's load is
+   * smp_load_acquire() (LDAR): while (smp_load_acquire(&done) != 1) cpu_relax();
    */
-  | ({ op: 'poll'; buf: string; off: number; size: number; value: Value; until?: Expr } & Computed)
+  | ({ op: 'poll'; buf: string; off: number; size: number; value: Value; until?: Expr; acquire?: boolean } & Computed)
   | { op: 'barrier'; kind: BarrierKind }
   /** width: bytes moved, 4 unless writeb/writew/writeq (1, 2, 8); io: spelt iowriteN/ioreadN (the same on arm64) */
   | ({ op: 'writel'; reg: string; value: Value; relaxed?: boolean; width?: MmioWidth; io?: boolean } & Pick<Computed, 'valueExpr'>)
