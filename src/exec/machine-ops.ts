@@ -9,6 +9,14 @@ import { coveredByLiveMapping, cpuAddressOf, type DeviceAddress } from './world.
 import { MachineOrder } from './machine-order.js';
 
 export abstract class MachineOps extends MachineOrder {
+  /**
+   * A run in program order that only asks what the kernel decides (mapping-decisions.ts): a
+   * poll completes whatever it reads, as a failed assume is passed there, so the maps after a
+   * wait for a status another actor never writes on this path still run (what a map returns
+   * depends on the mask, the buffer and the pool, not on a value read).
+   */
+  pollsPass = false;
+
   protected cpu(a: number, j: number, op: CpuOp, forwarded: readonly number[]): boolean {
     const w = this.world;
     switch (op.op) {
@@ -33,6 +41,7 @@ export abstract class MachineOps extends MachineOrder {
         const off = op.offExpr ? this.offsetOf(a, j, op) : op.off;
         if (off === undefined) return false; // waits on nothing: hangs, and says where it went
         const bytes = this.load(a, j, op.offExpr ? { ...op, off } : op, forwarded);
+        if (this.pollsPass) return true;
         return op.until ? this.evaluate(a, op.until, decodeValue(bytes)) !== 0n : bytesEqual(bytes, this.bytesOf(a, j, op));
       }
       case 'barrier': return true;

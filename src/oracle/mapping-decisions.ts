@@ -88,8 +88,10 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   }
   const poolMayFill = mapSizes.reduce((n, s) => n + Math.ceil(s / IO_TLB_SIZE) * IO_TLB_SIZE, 0) > poolBytes;
   const dry = newModelMachine(c);
+  dry.pollsPass = true;
   // In program order, and past an assume this order fails (a branch on a status another actor
-  // has not written yet): what later maps return does not depend on it.
+  // has not written yet) or a poll it would wait at for ever: what later maps return does not
+  // depend on either.
   for (let progress = true; progress && dry.bailedOut === undefined; ) {
     progress = false;
     for (let a = 0; a < c.actors.length; a++) {
