@@ -116,3 +116,26 @@ describe('shards and seeds', () => {
     expect(other.seen).toEqual(a.seen);
   });
 });
+
+describe('a worker\'s memory', () => {
+  test('the compiled programs it keeps for trials to revisit are bounded by their paths, not their number (a 256-path driver is 50 MB a program)', async () => {
+    const { planTrial, runTrial, keptPaths, PATHS_KEPT } = await import('../src/fuzz/trial.js');
+    const { parseLitmus } = await import('../src/litmus/parse.js');
+    // 32 paths: a loop of 5 laps, each branching on what the device wrote
+    const text = ['DMA many-paths', '{ coherent ring[64]; kmalloc res[64]; mmio DB; }', 'cpu c {', '  ring = dma_alloc_coherent(dev, 64, GFP_KERNEL);', '  writel(1, DB);',
+      '  for (i = 0; i < 5; i++) {', '    v = READ_ONCE(*(u32 *)(ring + 4 * i));', '    if (v & 1)', '      *(u32 *)(res + 4 * i) = 1;', '  }', '}',
+      'device d {', '  wait_doorbell(DB, 1);', '  dma_write(ring, 4, 1);', '  dma_write(ring + 8, 4, 1);', '}', ''].join('\n');
+    const parsed = [parseLitmus(text)];
+    const checked = new Map();
+    let most = 0, ran = 0;
+    for (let k = 0; ran < 40; k++) {
+      const plan = planTrial(parsed, k, 77);
+      if (!plan) continue;
+      runTrial(parsed, plan, checked);
+      ran++;
+      most = Math.max(most, keptPaths());
+    }
+    expect(most).toBeLessThanOrEqual(PATHS_KEPT);
+    expect(most).toBeGreaterThan(PATHS_KEPT - 64); // it does keep programs: 40 trials of 32 paths fill it
+  });
+});

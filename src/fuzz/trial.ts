@@ -130,9 +130,34 @@ export function trialCompiled(parsed: ParsedLitmus, platform: PlatformConfig, pl
   return compilePaths({ ...placed, platform: undefined }, makePlatform(platform))[0];
 }
 
-/** Compiled programs a worker keeps per file (by platform × placement key): trials revisit them, shrinking too. */
-const COMPILED_KEPT = 256;
+/**
+ * Compiled programs a worker keeps (per file, by platform × placement key): trials revisit them,
+ * shrinking too. Bounded by their paths, all files together, the oldest dropped first: a path
+ * with the analyses a check attaches to it is some 0.2 MB, and a multi-path driver's program is
+ * hundreds of paths (mlx5's RX loop: 256, 50 MB), so a count of programs (256 a file, as it was)
+ * let a nightly worker run out of heap after a few hundred trials.
+ */
+export const PATHS_KEPT = 1024;
 const compiledOf = new WeakMap<ParsedLitmus, Map<string, Compiled | ProgramError | PlatformError>>();
+const keptOrder: { kept: Map<string, unknown>; key: string; paths: number }[] = [];
+let pathsKept = 0;
+
+/** Paths of the compiled programs this worker keeps now (for tests). */
+export function keptPaths(): number {
+  return pathsKept;
+}
+
+function keep(kept: Map<string, Compiled | ProgramError | PlatformError>, key: string, c: Compiled | ProgramError | PlatformError): void {
+  const paths = c instanceof Error ? 1 : (c.allPaths?.length ?? 1);
+  while (keptOrder.length && pathsKept + paths > PATHS_KEPT) {
+    const old = keptOrder.shift()!;
+    old.kept.delete(old.key);
+    pathsKept -= old.paths;
+  }
+  kept.set(key, c);
+  keptOrder.push({ kept, key, paths });
+  pathsKept += paths;
+}
 
 /** trialCompiled, once per file × platform × placement in a worker (a compile error is kept and thrown again). */
 function compiledForTrial(parsed: ParsedLitmus, plan: TrialPlan, key: string): Compiled {
@@ -146,8 +171,7 @@ function compiledForTrial(parsed: ParsedLitmus, plan: TrialPlan, key: string): C
       if (!(e instanceof ProgramError || e instanceof PlatformError)) throw e;
       c = e;
     }
-    if (kept.size >= COMPILED_KEPT) kept.clear();
-    kept.set(key, c);
+    keep(kept, key, c);
   }
   if (c instanceof Error) throw c;
   return c;

@@ -10,7 +10,7 @@ import type { Pos } from './litmus-error.js';
 import { negate } from './expressions.js';
 import { COMPOUND, type Syn } from './syntax-tree.js';
 import { CHECK_WRAPPERS } from './cpu-statements.js';
-import { findAssign, readsByCall, WaitLoops } from './wait-loops.js';
+import { acquireWait, findAssign, readsByCall, WaitLoops } from './wait-loops.js';
 
 type Op = CpuOp | DeviceOp;
 
@@ -251,12 +251,8 @@ export class Statements extends WaitLoops {
       const cond = this.expr(c);
       const pre = this.takePre();
       if (!pre.length) return [this.waitLoop(c, at)];
-      // while (smp_load_acquire(&done) != 1) cpu_relax();: a wait like READ_ONCE's, each lap an
-      // LDAR (blocked until the value comes, not unrolled: a loop cut at --unroll judges nothing)
-      const [only] = pre;
-      if (pre.length === 1 && only.op === 'load' && only.acquire && only.reg && !only.offExpr) {
-        return [{ op: 'poll', buf: only.buf, off: only.off, size: only.size, value: 0n, until: negate(polledAs(cond, only.reg)), acquire: true }];
-      }
+      const acquired = acquireWait(pre as CpuOp[], cond);
+      if (acquired) return [acquired];
       return [control({ op: 'while', cond: num(1), body: [...pre, control({ op: 'if', cond: negate(cond), then: [{ op: 'break' }] })] })];
     }
     const cond = this.expr(c);
@@ -389,12 +385,3 @@ const control = (op: { op: 'if' | 'while' | 'for'; body?: Op[]; then?: Op[]; els
 
 const ASSIGNMENTS: ReadonlySet<string> = new Set(['=', ...Object.keys(COMPOUND)]);
 
-/** e with register `reg` read as the value a poll just loaded ({k:'polled'}). */
-function polledAs(e: Expr, reg: string): Expr {
-  switch (e.k) {
-    case 'reg': return e.name === reg ? { k: 'polled' } : e;
-    case 'un': return { ...e, e: polledAs(e.e, reg) };
-    case 'bin': return { ...e, l: polledAs(e.l, reg), r: polledAs(e.r, reg) };
-    default: return e;
-  }
-}

@@ -2,6 +2,7 @@
 // location, fails. It becomes one poll op of that location (a loop whose condition reads more, or
 // assigns, is an ordinary loop: src/litmus/statements.ts).
 
+import type { Expr } from '../program/expr.js';
 import type { CpuOp } from '../program/types.js';
 import type { Token } from './lexer.js';
 import { CStatements } from './c-statements.js';
@@ -45,6 +46,28 @@ export class WaitLoops extends CStatements {
   private pollAccess(a: Access, d: Syn): Access {
     if (a.size > 8) this.fail(d.tok, `a wait loop reads at most 8 bytes, not ${a.size}`);
     return a;
+  }
+}
+
+/**
+ * while (smp_load_acquire(&done) != 1) cpu_relax();, its condition lowered to `pre` (the one
+ * acquire load) and `cond` over that load's register: a wait like READ_ONCE's, each lap an LDAR
+ * (blocked until the value comes, not a loop unrolled to --unroll laps, whose cut executions are
+ * never judged). Undefined for any other lowered condition.
+ */
+export function acquireWait(pre: readonly CpuOp[], cond: Expr): CpuOp | undefined {
+  const [only] = pre;
+  if (pre.length !== 1 || only.op !== 'load' || !only.acquire || !only.reg || only.offExpr) return undefined;
+  return { op: 'poll', buf: only.buf, off: only.off, size: only.size, value: 0n, until: negate(polledAs(cond, only.reg)), acquire: true };
+}
+
+/** e with register `reg` read as the value a poll just loaded ({k:'polled'}). */
+function polledAs(e: Expr, reg: string): Expr {
+  switch (e.k) {
+    case 'reg': return e.name === reg ? { k: 'polled' } : e;
+    case 'un': return { ...e, e: polledAs(e.e, reg) };
+    case 'bin': return { ...e, l: polledAs(e.l, reg), r: polledAs(e.r, reg) };
+    default: return e;
   }
 }
 
