@@ -344,10 +344,12 @@ export class Cache {
   /** One line's hash (memory.ts hashKeyed); kept on a line no cache writes any more. */
   private lineHash(line: number, l: Held): { lo: number; hi: number } {
     if (l.lo !== undefined) return l as { lo: number; hi: number };
-    const h = { lo: 0, hi: 0 };
-    hashKeyed(line * 2 + (l.dirty ? 1 : 0), l.data, h);
-    if (l.epoch !== this.epoch) { l.lo = h.lo; l.hi = h.hi; }
-    return h;
+    // a shared line keeps its hash; this cache's own may be written again: a scratch, read at once
+    const into = l.epoch !== this.epoch ? (l as { lo: number; hi: number }) : scratch;
+    hashKeyed(line * 2 + (l.dirty ? 1 : 0), l.data, into);
+    return into;
   }
 }
 
+/** Where an owned line's hash is worked out (Cache.fingerprint XORs it in before asking for the next). */
+const scratch = { lo: 0, hi: 0 };

@@ -134,7 +134,7 @@ export class Memory {
     if (this.stale) {
       for (const key of this.stale) {
         const c = this.chunks.get(key)!;
-        hashOf(key, c);
+        hashKeyed(key, c.bytes, c);
         this.toggle(c);
       }
       this.stale.clear();
@@ -151,11 +151,6 @@ const uniforms: Uint8Array[] = [];
 function uniform(byte: number): Uint8Array {
   const b = byte & 0xff;
   return (uniforms[b] ??= new Uint8Array(CHUNK).fill(b));
-}
-
-/** A chunk's hash, into c. */
-function hashOf(key: number, c: Chunk): void {
-  hashKeyed(key, c.bytes, c);
 }
 
 /**
