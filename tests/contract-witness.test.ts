@@ -365,6 +365,24 @@ describe('a store to the polled word hands over only if it can complete the poll
   });
 });
 
+describe('a finding past a checked map the kernel fails is on no execution', () => {
+  // FEC's receive with no dma_rmb(): its map of a kmalloc buffer, with the default 32-bit mask,
+  // fails where RAM is above 4 GiB and there is no swiotlb, and the driver returns at
+  // dma_mapping_error(); the loads the barrier rule speaks of are never performed (a nightly
+  // reported mlx5's RX loop so).
+  const noRmb = scenario('contract/if-status-no-rmb.litmus');
+  const on = (platform: Record<string, unknown>) => checked(checkLitmusFile(noRmb, { fix: false, platform }));
+  test('the map fails: ok, no finding', () => {
+    const r = on({ highRam: true, swiotlb: 'absent' });
+    expect(r.verdict, renderText(r)).toBe('ok');
+    expect(r.contract!.findings).toEqual([]);
+  });
+  test('the map bounces instead: still the device-order error', () => {
+    const r = on({ highRam: true });
+    expect(r.contract!.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.witness?.kind])).toEqual([['barriers/status-payload-unordered', 'device-order']]);
+  });
+});
+
 describe('fuzz judges as check does', () => {
   test('a contract error with no counterexample makes the fuzz run find a bug', async () => {
     const path = file('unchecked.litmus', `DMA unchecked
