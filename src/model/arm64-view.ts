@@ -27,11 +27,18 @@ export function eventOn(m: Machine, line: number, level: CacheLevel = 1): Step {
   return lineState(m, line, level) === undefined ? { fill: line, ...at } : { evict: line, ...at };
 }
 
-/** The clean lines cached at a level. */
-export function cleanLines(m: Machine, level: CacheLevel): number[] {
+/**
+ * The clean lines cached at a level, of those in `among`: asked line by line when they are fewer
+ * than the cache holds (a search asks at every state, of its few relevant lines, and a cache can
+ * hold thousands: an untrusted device's bounce padding).
+ */
+export function cleanLines(m: Machine, level: CacheLevel, among: readonly number[]): number[] {
   const cache = arm64(m).cache;
   const lines = level === 1 ? cache.lines : cache.outer;
-  return lines ? [...lines].filter(([, v]) => !v.dirty).map(([l]) => l) : [];
+  if (!lines) return [];
+  if (among.length < lines.size) return among.filter((l) => lines.get(l)?.dirty === false);
+  const wanted = new Set(among);
+  return lines.clean().filter((l) => wanted.has(l));
 }
 
 /** Drop a clean line from a level, as its eviction would (nothing is written back), untraced. */

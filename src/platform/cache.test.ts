@@ -131,10 +131,12 @@ describe('two levels: L1 at DminLine (64), L2 at CWG (128)', () => {
 // Copies share lines until one side writes: a cache copied from must never see its copy's
 // writes (nor the copy its own), and a copy must end where a cache never copied ends.
 describe('copies share lines copy-on-write', () => {
-  const WINDOW = 0x400;
+  // 1 KiB of two 4 KiB pages: the lines are kept in groups by page (line-map.ts), shared apart
+  const WINDOW = 0x400, PAGES = [0, 0x3000];
+  const each = (step: number, f: (a: number) => void) => { for (const p of PAGES) for (let a = 0; a < WINDOW; a += step) f(p + a); };
   const opArb = fc.record({
     kind: fc.constantFrom('write', 'snoop', 'fill', 'evict', 'fillOuter', 'evictOuter', 'cvac', 'civac', 'ivac'),
-    addr: fc.integer({ min: 0, max: WINDOW - 8 }),
+    addr: fc.tuple(fc.constantFrom(...PAGES), fc.integer({ min: 0, max: WINDOW - 8 })).map(([p, a]) => p + a),
     fill: fc.integer({ min: 0, max: 255 }),
     copyAfter: fc.boolean(),
   });
@@ -154,8 +156,8 @@ describe('copies share lines copy-on-write', () => {
   };
   /** Everything a cache holds, read without changing it: each level's lines, dirty bits and bytes, and memory. */
   const state = (c: Cache) => {
-    const level = (m: Map<number, { data: Uint8Array; dirty: boolean }> | undefined) => [...(m ?? [])].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${l.data.join(',')}`).join('|');
-    return `${level(c.lines)}~${level(c.outer)}~${c.memory.read(0, new Uint8Array(WINDOW)).join(',')}~${c.fingerprint()}`;
+    const level = (m: Iterable<[number, { data: Uint8Array; dirty: boolean }]> | undefined) => [...(m ?? [])].sort((a, b) => a[0] - b[0]).map(([a, l]) => `${a}${l.dirty ? 'd' : 'c'}${l.data.join(',')}`).join('|');
+    return `${level(c.lines)}~${level(c.outer)}~${PAGES.map((p) => c.memory.read(p, new Uint8Array(WINDOW)).join(',')).join('/')}~${c.fingerprint()}`;
   };
 
   for (const [name, outer] of [['one level', 64], ['two levels', 128]] as const) {
@@ -172,14 +174,14 @@ describe('copies share lines copy-on-write', () => {
             c = c.copyTo(c.memory.clone());
           }
         }
-        for (let a = 0; a < WINDOW; a += 8) apply(c, { kind: 'write', addr: a, fill: 0x77 }); // the last copy writes every line it shares
-        for (let a = 0; a < WINDOW; a += 8) apply(plain, { kind: 'write', addr: a, fill: 0x77 });
+        each(8, (a) => apply(c, { kind: 'write', addr: a, fill: 0x77 })); // the last copy writes every line it shares
+        each(8, (a) => apply(plain, { kind: 'write', addr: a, fill: 0x77 }));
         for (const f of frozen) expect(state(f.c)).toBe(f.state);
         expect(state(c)).toBe(state(plain));
         // And a cache copied from writes its own lines, not its copies' (nor the copies' memory).
         const last = state(c);
         for (const [i, f] of frozen.entries()) {
-          for (let a = 0; a < WINDOW; a += 8) apply(f.c, { kind: 'write', addr: a, fill: 0x55 });
+          each(8, (a) => apply(f.c, { kind: 'write', addr: a, fill: 0x55 }));
           for (const g of frozen.slice(i + 1)) expect(state(g.c)).toBe(g.state);
           expect(state(c)).toBe(last);
         }

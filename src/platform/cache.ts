@@ -12,16 +12,17 @@
 // line evicted into L2 dirties its whole CWG line.
 
 import { copyOfBytes, zeroedBytes } from './bytes.js';
-import { hashKeyed, Memory } from './memory.js';
+import { LineMap, type Line } from './line-map.js';
+import type { Memory } from './memory.js';
 
-export interface Line { data: Uint8Array; dirty: boolean }
+export type { Line };
 
 /**
  * A line as this cache keeps it. Searches copy a cache at every branch, so copies share lines:
  * a line is written in place only by the cache whose epoch it carries (it made or copied it),
- * and never again once shared, which is when its hash is kept.
+ * and never again once shared.
  */
-interface Held extends Line { epoch?: object; lo?: number; hi?: number }
+interface Held extends Line { epoch?: object }
 
 /** 1 = the inner level (the only one when DminLine = CWG), 2 = the outer level at CWG. */
 export type CacheLevel = 1 | 2;
@@ -38,17 +39,19 @@ export interface CacheEvent {
 
 export class Cache {
   /** The inner level (L1), or the only level. */
-  readonly lines = new Map<number, Line>();
+  readonly lines: LineMap;
   /** The outer level (L2) at CWG, when CWG > DminLine. */
-  readonly outer?: Map<number, Line>;
+  readonly outer?: LineMap;
   /** Set by a tracer; the hot path pays one branch when it is absent. */
   onEvent?: (e: CacheEvent) => void;
   /** Lines carrying this are this cache's alone (Held); a copy gives both caches new epochs. */
   private epoch: object = {};
 
   /** lineBytes: DminLine; outerLineBytes: CWG (a second level only when larger). */
-  constructor(readonly lineBytes: number, readonly memory: Memory, readonly outerLineBytes = lineBytes) {
-    if (outerLineBytes > lineBytes) this.outer = new Map();
+  /** from: a cache whose lines this one starts with, shared (copyTo). */
+  constructor(readonly lineBytes: number, readonly memory: Memory, readonly outerLineBytes = lineBytes, from?: Cache) {
+    this.lines = new LineMap(from?.lines);
+    if (outerLineBytes > lineBytes) this.outer = new LineMap(from?.outer);
   }
 
   lineOf(addr: number): number {
@@ -230,17 +233,23 @@ export class Cache {
   }
 
   /** The line to write in place: this cache's own, copied first when it is shared. */
-  private mine(lines: Map<number, Line>, line: number, l: Held): Line {
-    if (l.epoch === this.epoch) return l;
+  /** The line to write in place: this cache's own, copied first when it is shared. The caller changes it. */
+  private mine(lines: LineMap, line: number, l: Held): Line {
+    if (l.epoch === this.epoch) {
+      lines.touch(line);
+      return l;
+    }
     const own: Held = { data: copyOfBytes(l.data), dirty: l.dirty, epoch: this.epoch };
     lines.set(line, own);
     return own;
   }
 
   /** The line is clean now: in place when it is this cache's own, else a new line over the same (shared) bytes. */
-  private cleaned(lines: Map<number, Line>, line: number, l: Held): void {
-    if (l.epoch === this.epoch) l.dirty = false;
-    else lines.set(line, { data: l.data, dirty: false });
+  private cleaned(lines: LineMap, line: number, l: Held): void {
+    if (l.epoch === this.epoch) {
+      lines.touch(line);
+      l.dirty = false;
+    } else lines.set(line, { data: l.data, dirty: false });
   }
 
   // --- accesses ---
@@ -314,42 +323,16 @@ export class Cache {
 
   /** The same cache contents over another memory: the lines are shared until either cache writes one. */
   copyTo(memory: Memory): Cache {
-    const c = new Cache(this.lineBytes, memory, this.outerLineBytes);
-    for (const [line, l] of this.lines) c.lines.set(line, l);
-    if (this.outer) for (const [line, l] of this.outer) c.outer!.set(line, l);
+    const c = new Cache(this.lineBytes, memory, this.outerLineBytes, this);
     this.epoch = {}; // shared from now on: both sides copy a line before writing it
     return c;
   }
 
-  /** Every line with its dirty bit, level by level. */
   /**
    * Each level's lines, as memory's chunks are (memory.ts): every line's address, dirty bit and
-   * bytes hashed, the hashes XORed, and the count. Was every line's bytes in base64, some 95
-   * characters a line, and a search keeps a key per state: a driver whose pages put hundreds of
-   * lines in the cache (a swiotlb bounce of a 4 KiB page) had keys of tens of kilobytes.
+   * bytes hashed, the hashes XORed, and the count (line-map.ts keeps them up to date).
    */
   fingerprint(): string {
-    const sum = (m: Map<number, Line>) => {
-      let lo = 0, hi = 0;
-      for (const [line, l] of m) {
-        const h = this.lineHash(line, l);
-        lo ^= h.lo;
-        hi ^= h.hi;
-      }
-      return `${(lo >>> 0).toString(36)}.${(hi >>> 0).toString(36)}.${m.size}`;
-    };
-    return this.outer ? `${sum(this.lines)}~${sum(this.outer)}` : sum(this.lines);
-  }
-
-  /** One line's hash (memory.ts hashKeyed); kept on a line no cache writes any more. */
-  private lineHash(line: number, l: Held): { lo: number; hi: number } {
-    if (l.lo !== undefined) return l as { lo: number; hi: number };
-    // a shared line keeps its hash; this cache's own may be written again: a scratch, read at once
-    const into = l.epoch !== this.epoch ? (l as { lo: number; hi: number }) : scratch;
-    hashKeyed(line * 2 + (l.dirty ? 1 : 0), l.data, into);
-    return into;
+    return this.outer ? `${this.lines.fingerprint()}~${this.outer.fingerprint()}` : this.lines.fingerprint();
   }
 }
-
-/** Where an owned line's hash is worked out (Cache.fingerprint XORs it in before asking for the next). */
-const scratch = { lo: 0, hi: 0 };
