@@ -372,10 +372,14 @@ describe('a finding past a checked map the kernel fails is on no execution', () 
   // reported mlx5's RX loop so).
   const noRmb = scenario('contract/if-status-no-rmb.litmus');
   const on = (platform: Record<string, unknown>) => checked(checkLitmusFile(noRmb, { fix: false, platform }));
-  test('the map fails: ok, no finding', () => {
+  test('the map fails: ok, no finding, and the report says every execution returns at the check', () => {
     const r = on({ highRam: true, swiotlb: 'absent' });
     expect(r.verdict, renderText(r)).toBe('ok');
     expect(r.contract!.findings).toEqual([]);
+    expect(r.returnsAt).toEqual({ actor: 'napi', line: 10, col: 3 });
+    expect(renderText(r)).toContain(`every execution returns at napi's dma_mapping_error() check (${noRmb}:10:3)`);
+    // where the map is made, nothing is said
+    expect(checked(checkLitmusFile(scenario('contract/if-status-rmb.litmus'), { fix: false, platform: { highRam: true } })).returnsAt).toBeUndefined();
   });
   test('the map bounces instead: still the device-order error', () => {
     const r = on({ highRam: true });

@@ -38,6 +38,8 @@ export interface MappingDecisions {
   mapSizes: number[];
   /** The run in program order bailed out (a mapping error ended it). */
   bailedOut: boolean;
+  /** Where: the actor and its `if (dma_mapping_error(dev, h)) return ...;` op. */
+  bailedAt?: { actor: number; op: number };
 }
 
 /** dma_alloc_coherent memory on a non-coherent platform: remapped Normal-NC, never cached. */
@@ -113,7 +115,9 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const hasSg = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_map_sg'));
   // (every mapper is an IOVA user: one thread's IOVAs are one thread's slots, so slotsFixed holds)
   const iovasFixed = c.platform.iommu !== 'none' && !unsure && !hasSg && iovaUsers.length <= 1;
-  d = { mayBounce, mayFail, made, unsure, slotsFixed, iovasFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined };
+  const at = dry.bailedOut?.match(/^(.*):(\d+)$/);
+  const bailedAt = at ? { actor: c.actorIndex.get(at[1])!, op: Number(at[2]) } : undefined;
+  d = { mayBounce, mayFail, made, unsure, slotsFixed, iovasFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined, ...(bailedAt ? { bailedAt } : {}) };
   decisions.set(c, d);
   return d;
 }

@@ -37,6 +37,10 @@ export function reportText(rep: CheckReport): string {
   } else {
     const what = s.verdict === 'ok' ? 'no counterexample' : s.allCut ? 'inconclusive: every execution reached the loop bound and was cut, so none was judged (raise --unroll, or bound the loop)' : 'inconclusive: the ideal-witness search was cut off';
     out.push(`${s.verdict.padEnd(5)} ${file} (${rep.test}): ${what} in ${s.text}${expectation}`);
+    if (s.returnsAt) {
+      const where = s.returnsAt.line === undefined ? '' : ` (${file}:${s.returnsAt.line}:${s.returnsAt.col})`;
+      out.push(`  every execution returns at ${s.returnsAt.actor}'s dma_mapping_error() check${where}: the kernel fails that map on this platform, so nothing past it was checked`);
+    }
   }
   if (rep.states) out.push('', ...formatFinalStates(rep.states).map((l) => `  ${l}`));
   if (c?.findings.length) {

@@ -99,6 +99,8 @@ export interface Search {
   cut: number;
   /** Inconclusive because every execution was cut at the loop bound (none judged). */
   allCut?: boolean;
+  /** Every execution returns at this checked map, which the kernel fails on this platform. */
+  returnsAt?: { actor: string; line?: number; col?: number };
 }
 
 export interface FoundBy {
@@ -130,6 +132,7 @@ export function checkReport(o: Checked, replay?: ReplayInfo): CheckReport {
     executions: r.executions, exhaustive: r.exhaustive, method: r.method,
     bound: { events: r.bound.events, lines: r.bound.lines.map(hex), ...(r.bound.outerLines ? { outerLines: r.bound.outerLines.map(hex) } : {}) },
     maxEvents: r.maxEvents, seed: r.seed, paths: r.paths, cut: r.cut, ...(r.allCut ? { allCut: true } : {}),
+    ...(o.returnsAt ? { returnsAt: o.returnsAt } : {}),
   };
   return {
     file: o.file, test: o.name, verdict: o.verdict, ...(o.expect ? { expect: o.expect } : {}),

@@ -24,6 +24,8 @@ import { PathMemo } from '../check/path-memo.js';
 import type { SourceMap } from '../litmus/parse.js';
 import { fixReport, type FixReport } from '../report/fix-diff.js';
 import { finalStates, type FinalStates } from '../oracle/final-states.js';
+import { mappingDecisions } from '../oracle/mapping-decisions.js';
+import { locateOp } from '../litmus/locate.js';
 
 export interface InputError { kind: 'error'; file: string; line: number; col: number; message: string }
 
@@ -46,6 +48,8 @@ export interface Checked {
   replayed?: boolean;
   /** A CPU-only test with a condition: every final state, as herd7 lists them (src/oracle/final-states.ts). */
   states?: FinalStates;
+  /** Every execution returns at this `if (dma_mapping_error(dev, h)) return ...;`: the kernel fails the map on this platform. */
+  returnsAt?: { actor: string; line?: number; col?: number };
 }
 
 export type FileOutcome = InputError | Checked;
@@ -189,13 +193,28 @@ export function checkProgramAs(file: string, c: Compiled, expect: Expectation | 
     else noFix = found.noFix;
   }
   const states = finalStates(paths);
+  const returnsAt = result.verdict === 'ok' ? returnsOnEveryPath(paths, source) : undefined;
   return {
     kind: 'checked', file, name: c.program.name, ...(expect ? { expect } : {}), verdict, result, ...(report ? { report } : {}),
     ...(states ? { states } : {}),
+    ...(returnsAt ? { returnsAt } : {}),
     contract,
     ...(fix ? { fix } : {}),
     ...(noFix ? { noFix } : {}),
   };
+}
+
+/**
+ * Where every execution returns, when the kernel fails a checked map on this platform on every
+ * path: its decision depends only on the mask, the buffer and the platform (not `unsure`:
+ * mapping-decisions.ts), so an ok there says nothing of the driver past it — the user is told.
+ */
+function returnsOnEveryPath(paths: readonly Compiled[], source: SourceMap | undefined): Checked['returnsAt'] {
+  const ds = paths.map(mappingDecisions);
+  const at = ds[0].bailedAt;
+  if (!at || ds.some((d) => d.unsure || !d.bailedAt)) return undefined;
+  const pos = source && locateOp(paths[0], at.actor, at.op, source);
+  return { actor: paths[0].actors[at.actor].actor.name, ...(pos ? { line: pos.line, col: pos.col } : {}) };
 }
 
 function replay(file: string, c: Compiled, expect: Expectation | undefined, execution: Execution, source?: SourceMap): Checked {
