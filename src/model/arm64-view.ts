@@ -29,16 +29,18 @@ export function eventOn(m: Machine, line: number, level: CacheLevel = 1): Step {
 
 /**
  * The clean lines cached at a level, of those in `among`: asked line by line when they are fewer
- * than the cache holds (a search asks at every state, of its few relevant lines, and a cache can
- * hold thousands: an untrusted device's bounce padding).
+ * than the cache holds (a search asks at every state, of its relevant lines, and a cache can hold
+ * thousands: an untrusted device's bounce padding).
  */
-export function cleanLines(m: Machine, level: CacheLevel, among: readonly number[]): number[] {
+export function cleanLines(m: Machine, level: CacheLevel, among: ReadonlySet<number>): number[] {
   const cache = arm64(m).cache;
   const lines = level === 1 ? cache.lines : cache.outer;
   if (!lines) return [];
-  if (among.length < lines.size) return among.filter((l) => lines.get(l)?.dirty === false);
-  const wanted = new Set(among);
-  return lines.clean().filter((l) => wanted.has(l));
+  const out: number[] = [];
+  if (among.size < lines.size) {
+    for (const l of among) if (lines.get(l)?.dirty === false) out.push(l);
+  } else for (const l of lines.clean()) if (among.has(l)) out.push(l);
+  return out;
 }
 
 /** Drop a clean line from a level, as its eviction would (nothing is written back), untraced. */

@@ -160,11 +160,12 @@ export function searchReduced(c: Compiled, start: Machine, maxEvents: number, h:
    *    that differ only there merge. Same observations, by 3 and 4.
    */
   const forget = (m: Machine): void => {
-    for (const line of cleanLines(m, 1, h.lines)) {
+    for (const line of cleanLines(m, 1, inner)) {
       if (!live(m, 'clean', cwgOf(line)) || (singleLevel && !bypassed(m, f.lineBit.get(cwgOf(line)) ?? -1) && sameAsMemory(m, line))) dropClean(m, line, 1);
     }
-    for (const line of cleanLines(m, 2, h.outerLines)) if (!live(m, 'clean', cwgOf(line))) dropClean(m, line, 2);
+    for (const line of cleanLines(m, 2, outer)) if (!live(m, 'clean', cwgOf(line))) dropClean(m, line, 2);
   };
+  const inner = new Set(h.lines), outer = new Set(h.outerLines);
   /** The relevant lines an event after an op of this access may target at all. */
   const candidates = new Map<Access, { lines: number[]; outer: number[] }>();
   const candidatesOf = (run: Run): { lines: readonly number[]; outer: readonly number[] } => {
