@@ -11,11 +11,11 @@ import { judgeExecution } from '../src/oracle/oracle.js';
 
 const DIR = resolve(import.meta.dirname, '../scenarios/platforms');
 
-async function fuzzOne(name: string, maxTrials = 24) {
+async function fuzzOne(name: string, maxTrials = 24, vary?: string[]) {
   const file = join(DIR, name);
   const before = checkLitmusFile(file);
   expect(before.kind === 'checked' && before.result.verdict).toBe('ok'); // ok where check looks by default
-  const s = await fuzzFiles({ files: [file], timeMs: 60_000, seed: 7, maxTrials, maxFailures: 1, inline: true });
+  const s = await fuzzFiles({ files: [file], timeMs: 60_000, seed: 7, maxTrials, maxFailures: 1, inline: true, ...(vary ? { vary } : {}) });
   expect(s.failures.length).toBeGreaterThan(0);
   for (const f of s.failures) {
     const loaded = loadLitmus('shrunk.litmus', f.litmus);
@@ -38,10 +38,12 @@ describe('fuzz FILES finds what only shows on another platform or placement', ()
   });
 
   test('a 5.15 kernel before 5.15.50 invalidating at map', async () => {
-    const s = await fuzzOne('rx-trailer-prefilled.litmus');
-    for (const f of s.failures) expect(['5.4', '5.10', '5.15']).toContain(f.platform.kernel);
+    // the kernel alone varied: an untrusted device behind an SMMU before 6.10 loses the trailer
+    // too (the map zeroed the whole bounce slot: iommu.test.ts), another kernel's bug
+    const s = await fuzzOne('rx-trailer-prefilled.litmus', 24, ['kernel']);
+    for (const f of s.failures) expect(['5.4', '5.10', '5.15', '4.14', '4.9']).toContain(f.platform.kernel);
     // Shrunk: nothing but the kernel differs from the default platform.
-    expect(s.failures[0].litmus).toMatch(/platform \{ kernel = 5\.\d+; \}/);
+    expect(s.failures[0].litmus).toMatch(/platform \{ kernel = [45]\.\d+; \}/);
   });
 
   test('a partial sync: the contract checker flags it everywhere, the data goes wrong only when bounced', () => {

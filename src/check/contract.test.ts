@@ -108,6 +108,20 @@ describe('dma-debug: what map checks', () => {
     });
     expect(messages(p)).toEqual(["cacheline tracking EEXIST, overlapping mappings aren't supported"]);
   });
+  test('the same on a dma-coherent device (nothing bounces): quiet from 03521c892bb8 while swiotlb is active', () => {
+    const p = (platform: Partial<PlatformConfig>) => program('t', {
+      platform: { deviceCoherent: true, declaredCoherent: true, ...platform },
+      buffers: [kmalloc('buf', 128)], registers: [DB],
+      actors: [
+        cpu('cpu0', [dma_map_single('a', 'buf', 0, 32, FROM_DEVICE), dma_mapping_error('a'), dma_map_single('b', 'buf', 32, 32, FROM_DEVICE), dma_mapping_error('b'), writel(DB, 1), wait_irq(), dma_unmap_single('a', 32, FROM_DEVICE), dma_unmap_single('b', 32, FROM_DEVICE)]),
+        device('dev', [wait_doorbell(DB, 1), dma_write('a', 0, 4, 1), dma_write('b', 0, 4, 2), raise_irq()]),
+      ],
+    });
+    const overlap = (platform: Partial<PlatformConfig>) => findings(p(platform)).filter((f) => f.rule === 'dma-debug/cacheline-overlap').map((f) => [f.severity, f.note?.match(/03521c892bb8/)?.[0]]);
+    for (const kernel of ['6.12', '6.12.55', '6.6', '6.17.5']) expect(overlap({ kernel }), kernel).toEqual([['error', undefined]]);
+    for (const kernel of ['6.12.56', '6.6.115', '6.17.6', '6.18']) expect(overlap({ kernel }), kernel).toEqual([['warning', '03521c892bb8']]);
+    expect(overlap({ kernel: '6.18', swiotlb: 'absent' })).toEqual([['error', undefined]]); // no pool: is_swiotlb_active() is false
+  });
   test('stack memory: rejected from v5.5 (vmapped stack, 4544b9f25e70), reported by dma-debug before', () => {
     const p = (kernel: string) => prog([dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h')], [], [stack('buf', 64)], { kernel });
     expect(messages(p('6.12'))).toEqual(['rejecting DMA map of vmalloc memory']);

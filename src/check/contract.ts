@@ -7,7 +7,7 @@
 import type { Compiled } from '../exec/compile.js';
 import type { Machine } from '../exec/machine.js';
 import type { Mapping } from '../kernel/mapping.js';
-import { hasDebugDmaMapSingle, rejectsVmallocMapSingle } from '../kernel/version.js';
+import { dmaDebugQuietOverlapUnderSwiotlb, hasDebugDmaMapSingle, rejectsVmallocMapSingle } from '../kernel/version.js';
 import type { CpuOp, DeviceOp } from '../program/types.js';
 import { DmaDebug, type DebugRef } from './dma-debug.js';
 import type { Finding } from './finding.js';
@@ -41,6 +41,11 @@ export function leavesStateAlone(c: Compiled, a: number, j: number): boolean {
   if (op.op !== 'dma_read' && op.op !== 'dma_write' && op.op !== 'dma_poll') return true;
   if (op.addr) return false;
   return !c.actors.some((ca) => ca.actor.kind === 'cpu' && ca.actor.ops.some((o) => (o.op === 'dma_map' || o.op === 'dma_map_sg') && o.handle === op.handle));
+}
+
+/** dma-debug prints no EEXIST on this kernel and platform: swiotlb is active for the device (a pool, or a restricted one). */
+function quietOverlap(c: Compiled): boolean {
+  return dmaDebugQuietOverlapUnderSwiotlb(c.platform.version) && (c.platform.swiotlb !== 'absent' || c.platform.restrictedPool);
 }
 
 export class ContractState {
@@ -123,7 +128,7 @@ export class ContractState {
         if (!mp || mp.error) return; // debug_dma_map_page(): nothing is recorded for DMA_MAPPING_ERROR
         const s = mp.segments[0];
         // dma_alloc_pages: debug_dma_map_page, checked for NULL rather than with dma_mapping_error
-        this.debug.add({ handle: op.handle, type: 'single', devAddr: s.bus, size: op.size, dir: op.dir, phys: s.orig, nents: 0, mapErr: op.alloc ? 'not-applicable' : 'not-checked', at, bounced: s.bounced }, !!op.skipCpuSync, report);
+        this.debug.add({ handle: op.handle, type: 'single', devAddr: s.bus, size: op.size, dir: op.dir, phys: s.orig, nents: 0, mapErr: op.alloc ? 'not-applicable' : 'not-checked', at, bounced: s.bounced }, !!op.skipCpuSync, report, quietOverlap(c));
         this.own.map(op.handle, op.dir, [{ phys: s.orig, size: op.size, bounced: s.bounced }]);
         // Fresh noncoherent memory is the CPU's until it syncs for the device (Documentation/core-api/dma-api.rst, dma_alloc_noncoherent)
         if (op.alloc) this.own.sync(op.handle, true, 'all', 0, op.size);
@@ -137,7 +142,7 @@ export class ContractState {
         const mp = mapping(op.handle);
         if (!mp || mp.error) return;
         for (const s of mp.segments) {
-          this.debug.add({ handle: op.handle, type: 'sg', devAddr: s.bus, size: s.size, dir: op.dir, phys: s.orig, nents: op.entries.length, mapErr: 'not-applicable', at, bounced: s.bounced }, !!op.skipCpuSync, report);
+          this.debug.add({ handle: op.handle, type: 'sg', devAddr: s.bus, size: s.size, dir: op.dir, phys: s.orig, nents: op.entries.length, mapErr: 'not-applicable', at, bounced: s.bounced }, !!op.skipCpuSync, report, quietOverlap(c));
         }
         this.own.map(op.handle, op.dir, mp.segments.map((s) => ({ phys: s.orig, size: s.size, bounced: s.bounced })), op.entries.length);
         return;
@@ -183,7 +188,7 @@ export class ContractState {
       }
       case 'dma_alloc_coherent': {
         const b = buf(op.buf);
-        this.debug.add({ handle: op.buf, type: 'coherent', devAddr: b.addr, size: b.size, dir: 'DMA_BIDIRECTIONAL', phys: b.addr, nents: 0, mapErr: 'not-applicable', at, bounced: false }, false, report);
+        this.debug.add({ handle: op.buf, type: 'coherent', devAddr: b.addr, size: b.size, dir: 'DMA_BIDIRECTIONAL', phys: b.addr, nents: 0, mapErr: 'not-applicable', at, bounced: false }, false, report, quietOverlap(c));
         return;
       }
       case 'dma_free_coherent': {

@@ -41,6 +41,8 @@ type Report = (f: Omit<Finding, 'actor' | 'op'>) => void;
 
 const SRC = 'kernel/dma/debug.c';
 
+const QUIET_NOTE = "this kernel's dma-debug does not print it while swiotlb is active (03521c892bb8, v6.18; stable 6.17.6, 6.12.56, 6.6.115), so nothing shows it; a mapping that does share a line with another is still checked by what the device and the CPU then read";
+
 export class DmaDebug {
   entries: DebugEntry[] = [];
 
@@ -54,8 +56,11 @@ export class DmaDebug {
     return this.entries.map((e) => `${e.handle}/${e.devAddr}/${e.size}/${e.dir}/${e.mapErr}`).join(',');
   }
 
-  /** add_dma_entry(): record, then active_cacheline_insert() (TO_DEVICE mappings are not tracked). */
-  add(e: DebugEntry, skipCpuSync: boolean, report: Report): void {
+  /**
+   * add_dma_entry(): record, then active_cacheline_insert() (TO_DEVICE mappings are not tracked).
+   * `quiet`: this kernel prints no EEXIST here (swiotlb active, kernel/version.ts dmaDebugQuietOverlapUnderSwiotlb).
+   */
+  add(e: DebugEntry, skipCpuSync: boolean, report: Report, quiet = false): void {
     // to_cacheline_number(): a 64-bit shift (a JS `>>` would keep only 32 bits: RAM above 4 GiB would alias low RAM)
     const lineOf = (phys: number) => Math.floor(phys / 2 ** L1_CACHE_SHIFT);
     const cln = lineOf(e.phys);
@@ -65,8 +70,9 @@ export class DmaDebug {
       // A bounced mapping never shares a line with the device: the 2025 fix stops dma-debug
       // flagging kmalloc buffers bounced for alignment (DMA_BOUNCE_UNALIGNED_KMALLOC), so a warning.
       report({
-        severity: e.bounced && overlap.bounced ? 'warning' : 'error', rule: 'dma-debug/cacheline-overlap',
+        severity: (e.bounced && overlap.bounced) || quiet ? 'warning' : 'error', rule: 'dma-debug/cacheline-overlap',
         message: "cacheline tracking EEXIST, overlapping mappings aren't supported", source: `${SRC} add_dma_entry()`,
+        ...(quiet && !(e.bounced && overlap.bounced) ? { note: QUIET_NOTE } : {}),
       });
     }
   }

@@ -34,7 +34,7 @@ export function judgeFindings(list: readonly PathFinding[], search: WitnessSearc
   for (const { finding: f, path } of list) {
     const kind = witnessKind(f.rule);
     if (f.severity === 'warning') {
-      out.push({ ...f, note: WARNING_NOTES[f.rule] ?? `${f.rule} (${f.source}) asks for it, but no explored platform goes wrong` });
+      out.push({ ...f, note: f.note ?? WARNING_NOTES[f.rule] ?? `${f.rule} (${f.source}) asks for it, but no explored platform goes wrong` });
     } else if (kind === 'dma-debug') {
       out.push({ ...f, witness: { kind: 'dma-debug', text: f.rule.startsWith('dma-debug/') ? `DMA-API: ${f.message}` : `WARN: ${f.message}` } });
     } else if (kind === 'device-order') {

@@ -10,11 +10,12 @@ type Key = keyof PlatformConfig;
 
 export const MATRIX: { readonly [K in Key]: readonly PlatformConfig[K][] } = {
   // Modelled history: before and after c50f11c6196f (v5.19), 7bd6680b47fa (v6.4), 370645f41e6e
-  // (v6.5); LTS kernels as distributions ship them (stable point releases whose backports the
-  // model cannot name are refused by src/kernel/version.ts, so the matrix names mainline ones).
+  // (v6.5), 03521c892bb8 (v6.18: dma-debug quiet on overlaps while swiotlb is active); LTS
+  // kernels as distributions ship them (stable point releases whose backports the model cannot
+  // name are refused by src/kernel/version.ts, so the matrix names mainline ones).
   // The vendor BSP kernels 4.14 and 4.9 too, still in many shipping SoCs (4.9 has no arm64
   // CONFIG_VMAP_STACK: its platforms have vmapStack = false, a rule of makePlatform()).
-  kernel: ['6.12', '5.4', '5.10', '5.15', '5.19', '6.1', '6.6', '4.14', '4.9'],
+  kernel: ['6.12', '5.4', '5.10', '5.15', '5.19', '6.1', '6.6', '4.14', '4.9', '6.18'],
   // CTR_EL0 DminLine/CWG pairs seen on Cortex-A and Neoverse parts (64/64), with a 128-byte
   // write-back granule (64/128, e.g. some ThunderX/Apple-class parts) and 128/128.
   lineSize: [64, 128],

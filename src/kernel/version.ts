@@ -85,6 +85,20 @@ export function bouncesUnalignedKmalloc(v: KernelVersion): boolean {
 }
 
 /**
+ * 03521c892bb8 "dma-debug: don't report false positives with DMA_BOUNCE_UNALIGNED_KMALLOC"
+ * (v6.18-rc; stable 6.17.6, 6.12.56, 6.6.115, reviewed 2025-10-27): add_dma_entry() prints no
+ * "cacheline tracking EEXIST" while swiotlb is active for the device (is_swiotlb_active(): a
+ * default or restricted pool), arm64 selecting DMA_BOUNCE_UNALIGNED_KMALLOC from 6.5.
+ */
+export function dmaDebugQuietOverlapUnderSwiotlb(v: KernelVersion): boolean {
+  if (atLeast(v, 6, 18)) return true;
+  if (series(v, 6, 17)) return v.patch >= 6;
+  if (series(v, 6, 12)) return v.patch >= 56;
+  if (series(v, 6, 6)) return v.patch >= 115;
+  return false;
+}
+
+/**
  * dma-debug's debug_dma_map_single() ("device driver maps memory from vmalloc area", called from
  * dma_map_single_attrs()): absent from 4.18 and earlier (4.9 and 4.14 have no such check: a
  * vmapped stack buffer mapped with dma_map_single() passes dma-debug silently, as check_for_stack()
