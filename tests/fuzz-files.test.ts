@@ -8,10 +8,11 @@ import { fuzzFiles } from '../src/fuzz/fuzz-files.js';
 import { checkLitmusFile, loadLitmus } from '../src/run/check-file.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
+import type { PlatformConfig } from '../src/platform/platform.js';
 
 const DIR = resolve(import.meta.dirname, '../scenarios/platforms');
 
-async function fuzzOne(name: string, maxTrials = 24, vary?: string[]) {
+async function fuzzOne(name: string, maxTrials = 24, vary?: (keyof PlatformConfig)[]) {
   const file = join(DIR, name);
   const before = checkLitmusFile(file);
   expect(before.kind === 'checked' && before.result.verdict).toBe('ok'); // ok where check looks by default
