@@ -236,7 +236,7 @@ export class Cache {
   /** The line to write in place: this cache's own, copied first when it is shared. The caller changes it. */
   private mine(lines: LineMap, line: number, l: Held): Line {
     if (l.epoch === this.epoch) {
-      lines.touch(line);
+      lines.touch(line, l);
       return l;
     }
     const own: Held = { data: copyOfBytes(l.data), dirty: l.dirty, epoch: this.epoch };
@@ -247,7 +247,7 @@ export class Cache {
   /** The line is clean now: in place when it is this cache's own, else a new line over the same (shared) bytes. */
   private cleaned(lines: LineMap, line: number, l: Held): void {
     if (l.epoch === this.epoch) {
-      lines.touch(line);
+      lines.touch(line, l);
       l.dirty = false;
     } else lines.set(line, { data: l.data, dirty: false });
   }

@@ -24,11 +24,16 @@ export class LineMap {
   /** Groups carrying this are this map's alone; a copy gives both maps new epochs. */
   private epoch: object = {};
   private count = 0;
+  /** Hashes are kept from the first fingerprint on: a run that never asks for one (a replay) pays nothing. */
+  private hashing = false;
   /** XOR of the hashes of every line not stale: a 64-bit fingerprint in two halves. */
   private lo = 0;
   private hi = 0;
-  /** Lines set, deleted or about to change since the last fingerprint: left out of lo/hi. */
-  private stale = new Set<number>();
+  /** Lines set, deleted or about to change since the last fingerprint: left out of lo/hi. Made at the first change. */
+  private stale: Set<number> | undefined;
+  /** The group last looked up (a search's accesses stay on a few pages), while it is the table's. */
+  private lastKey = -1;
+  private last: Group | undefined;
 
   /** from: a map to copy, sharing its groups and lines. */
   constructor(from?: LineMap) {
@@ -39,9 +44,10 @@ export class LineMap {
     this.groups = from.groups;
     this.sharedTable = from.sharedTable = true;
     this.count = from.count;
+    this.hashing = from.hashing;
     this.lo = from.lo;
     this.hi = from.hi;
-    if (from.stale.size) this.stale = new Set(from.stale);
+    if (from.stale?.size) this.stale = new Set(from.stale);
     from.epoch = {};
   }
 
@@ -60,29 +66,37 @@ export class LineMap {
   set(line: number, l: Line): void {
     const lines = this.own(line);
     const old = lines.get(line);
-    if (old) this.leaveOut(line, old);
-    else this.count++;
-    this.stale.add(line);
+    if (!old) this.count++;
+    if (this.hashing) {
+      if (old) this.leaveOut(line, old);
+      (this.stale ??= new Set()).add(line);
+    }
     lines.set(line, l);
   }
 
   delete(line: number): void {
     const old = this.find(line);
     if (!old) return;
-    this.leaveOut(line, old);
-    this.stale.delete(line);
+    if (this.hashing) {
+      this.leaveOut(line, old);
+      this.stale?.delete(line);
+    }
     this.count--;
     const key = Math.floor(line / PAGE);
     const lines = this.own(line);
     lines.delete(line);
-    if (!lines.size) this.groups.delete(key);
+    if (!lines.size) {
+      this.groups.delete(key);
+      this.lastKey = -1;
+    }
   }
 
-  /** The line's bytes or dirty bit are about to change in place: its hash is worked out again at the next fingerprint. */
-  touch(line: number): void {
-    const l = this.find(line);
+  /** The line's bytes or dirty bit are about to change in place (`held`: the line, when the caller has it): its hash is worked out again at the next fingerprint. */
+  touch(line: number, held?: Line): void {
+    if (!this.hashing) return;
+    const l = held ?? this.find(line);
     if (l) this.leaveOut(line, l);
-    this.stale.add(line);
+    (this.stale ??= new Set()).add(line);
   }
 
   *[Symbol.iterator](): IterableIterator<[number, Line]> {
@@ -98,23 +112,34 @@ export class LineMap {
 
   /** Every line's address, dirty bit and bytes hashed, the hashes XORed, and the count. */
   fingerprint(): string {
-    for (const line of this.stale) {
-      const l = this.find(line);
-      if (!l) continue;
-      hashKeyed(line * 2 + (l.dirty ? 1 : 0), l.data, l as Required<Hashed>);
-      this.toggle(l);
+    if (!this.hashing) {
+      this.hashing = true;
+      this.stale = new Set([...this].map(([line]) => line));
     }
-    this.stale.clear();
+    if (this.stale?.size) {
+      for (const line of this.stale) {
+        const l = this.find(line);
+        if (!l) continue;
+        hashKeyed(line * 2 + (l.dirty ? 1 : 0), l.data, l as Required<Hashed>);
+        this.toggle(l);
+      }
+      this.stale.clear();
+    }
     return `${(this.lo >>> 0).toString(36)}.${(this.hi >>> 0).toString(36)}.${this.count}`;
   }
 
   private find(line: number): Hashed | undefined {
-    return this.groups.get(Math.floor(line / PAGE))?.lines.get(line);
+    const key = Math.floor(line / PAGE);
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.last = this.groups.get(key);
+    }
+    return this.last?.lines.get(line);
   }
 
   /** A line's hash leaves lo/hi (it is in there unless stale). */
   private leaveOut(line: number, l: Hashed): void {
-    if (!this.stale.has(line)) this.toggle(l);
+    if (!this.stale?.has(line)) this.toggle(l);
   }
 
   private toggle(l: Hashed): void {
@@ -124,15 +149,18 @@ export class LineMap {
 
   /** The group of `line`, this map's own (copied first when shared), made when absent. */
   private own(line: number): Map<number, Hashed> {
+    const key = Math.floor(line / PAGE);
+    if (key === this.lastKey && this.last?.epoch === this.epoch && !this.sharedTable) return this.last.lines;
     if (this.sharedTable) {
       this.groups = new Map(this.groups);
       this.sharedTable = false;
     }
-    const key = Math.floor(line / PAGE);
     const g = this.groups.get(key);
-    if (g?.epoch === this.epoch) return g.lines;
+    this.lastKey = key;
+    if (g?.epoch === this.epoch) return (this.last = g).lines;
     const mine: Group = { lines: new Map(g?.lines), epoch: this.epoch };
     this.groups.set(key, mine);
+    this.last = mine;
     return mine.lines;
   }
 }
