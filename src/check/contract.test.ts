@@ -12,6 +12,7 @@ import {
 } from '../program/build.js';
 import type { CpuOp, DeviceOp, Program } from '../program/types.js';
 import { checkContract } from './explore-contract.js';
+import { judgeFindings } from './judge-findings.js';
 
 const DB = 'DB';
 
@@ -121,6 +122,13 @@ describe('dma-debug: what map checks', () => {
     for (const kernel of ['6.12', '6.12.55', '6.6', '6.17.5']) expect(overlap({ kernel }), kernel).toEqual([['error', undefined]]);
     for (const kernel of ['6.12.56', '6.6.115', '6.17.6', '6.18']) expect(overlap({ kernel }), kernel).toEqual([['warning', '03521c892bb8']]);
     expect(overlap({ kernel: '6.18', swiotlb: 'absent' })).toEqual([['error', undefined]]); // no pool: is_swiotlb_active() is false
+    // the error's witness tells a reader on a newer stable kernel why their dmesg stays quiet (from 6.5, where the fix applies)
+    const witness = (kernel: string) => {
+      const c = compile(p({ kernel }), makePlatform(p({ kernel }).platform));
+      return judgeFindings(checkContract(c).findings.filter((f) => f.rule === 'dma-debug/cacheline-overlap').map((finding) => ({ finding, path: c })), undefined)[0].witness?.text;
+    };
+    expect(witness('6.12')).toContain('6.12.56 and 6.6.115 print nothing here while swiotlb is active: 03521c892bb8');
+    expect(witness('6.1')).toBe("DMA-API: cacheline tracking EEXIST, overlapping mappings aren't supported");
   });
   test('stack memory: rejected from v5.5 (vmapped stack, 4544b9f25e70), reported by dma-debug before', () => {
     const p = (kernel: string) => prog([dma_map_single('h', 'buf', 0, 64, FROM_DEVICE), dma_mapping_error('h')], [], [stack('buf', 64)], { kernel });

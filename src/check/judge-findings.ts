@@ -12,6 +12,7 @@ import { searchCounterexamples, WITNESS_BUDGET, type WitnessSearchInput } from '
 import { deviceOrder } from './device-order.js';
 import type { Finding } from './finding.js';
 import { witnessKind } from './rules.js';
+import { bouncesUnalignedKmalloc, dmaDebugQuietOverlapUnderSwiotlb } from '../kernel/version.js';
 
 /** Why a rule's own warnings are warnings. */
 const WARNING_NOTES: Record<string, string> = {
@@ -22,6 +23,17 @@ const WARNING_NOTES: Record<string, string> = {
 };
 
 export interface PathFinding { finding: Finding; path: Compiled }
+
+/**
+ * An EEXIST this kernel prints but later ones do not (kernel/version.ts
+ * dmaDebugQuietOverlapUnderSwiotlb): said with the witness, so a reader on a newer stable kernel
+ * knows why their dmesg stays quiet.
+ */
+function laterKernelsQuiet(f: Finding, path: Compiled): string {
+  const v = path.platform.version;
+  if (f.rule !== 'dma-debug/cacheline-overlap' || !bouncesUnalignedKmalloc(v) || dmaDebugQuietOverlapUnderSwiotlb(v)) return '';
+  return ` (printed by this kernel; 6.18 and the stable releases 6.17.6, 6.12.56 and 6.6.115 print nothing here while swiotlb is active: 03521c892bb8)`;
+}
 
 /**
  * The findings with their severity decided, in the order given (a barrier finding the device
@@ -36,7 +48,7 @@ export function judgeFindings(list: readonly PathFinding[], search: WitnessSearc
     if (f.severity === 'warning') {
       out.push({ ...f, note: f.note ?? WARNING_NOTES[f.rule] ?? `${f.rule} (${f.source}) asks for it, but no explored platform goes wrong` });
     } else if (kind === 'dma-debug') {
-      out.push({ ...f, witness: { kind: 'dma-debug', text: f.rule.startsWith('dma-debug/') ? `DMA-API: ${f.message}` : `WARN: ${f.message}` } });
+      out.push({ ...f, witness: { kind: 'dma-debug', text: `${f.rule.startsWith('dma-debug/') ? `DMA-API: ${f.message}` : `WARN: ${f.message}`}${laterKernelsQuiet(f, path)}` } });
     } else if (kind === 'device-order') {
       const o = deviceOrder(path, f);
       if ('witness' in o) out.push({ ...f, witness: { kind: 'device-order', text: o.witness } });
