@@ -94,12 +94,14 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   // In program order, and past an assume this order fails (a branch on a status another actor
   // has not written yet) or a poll it would wait at for ever: what later maps return does not
   // depend on either.
+  let bailedAt: MappingDecisions['bailedAt'];
   for (let progress = true; progress && dry.bailedOut === undefined; ) {
     progress = false;
-    for (let a = 0; a < c.actors.length; a++) {
-      while (dry.run(a, 0)) {
+    for (let a = 0; a < c.actors.length && !bailedAt; a++) {
+      for (let j = dry.pendingOp(a, 0); j >= 0 && dry.run(a, 0); j = dry.pendingOp(a, 0)) {
         progress = true;
         dry.dead = undefined;
+        if (dry.bailedOut !== undefined) bailedAt = { actor: a, op: j };
       }
     }
   }
@@ -115,8 +117,6 @@ export function mappingDecisions(c: Compiled): MappingDecisions {
   const hasSg = c.actors.some((a) => a.actor.ops.some((op) => op.op === 'dma_map_sg'));
   // (every mapper is an IOVA user: one thread's IOVAs are one thread's slots, so slotsFixed holds)
   const iovasFixed = c.platform.iommu !== 'none' && !unsure && !hasSg && iovaUsers.length <= 1;
-  const at = dry.bailedOut?.match(/^(.*):(\d+)$/);
-  const bailedAt = at ? { actor: c.actorIndex.get(at[1])!, op: Number(at[2]) } : undefined;
   d = { mayBounce, mayFail, made, unsure, slotsFixed, iovasFixed, poolBytes, mapSizes, bailedOut: dry.bailedOut !== undefined, ...(bailedAt ? { bailedAt } : {}) };
   decisions.set(c, d);
   return d;
