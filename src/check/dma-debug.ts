@@ -9,6 +9,7 @@
 
 import type { Direction } from '../program/types.js';
 import { dmaAddr, type Finding } from './finding.js';
+import { QUIET_OVERLAP_KERNELS } from '../kernel/version.js';
 
 export type EntryType = 'single' | 'sg' | 'coherent';
 
@@ -41,7 +42,7 @@ type Report = (f: Omit<Finding, 'actor' | 'op'>) => void;
 
 const SRC = 'kernel/dma/debug.c';
 
-const QUIET_NOTE = "this kernel's dma-debug does not print it while swiotlb is active (03521c892bb8, v6.18; stable 6.17.6, 6.12.56, 6.6.115), so nothing shows it; a mapping that does share a line with another is still checked by what the device and the CPU then read";
+const QUIET_NOTE = `this kernel's dma-debug does not print it while swiotlb is active (03521c892bb8: ${QUIET_OVERLAP_KERNELS}), so nothing shows it; a mapping that does share a line with another is still checked by what the device and the CPU then read`;
 
 export class DmaDebug {
   entries: DebugEntry[] = [];

@@ -12,7 +12,7 @@ import { searchCounterexamples, WITNESS_BUDGET, type WitnessSearchInput } from '
 import { deviceOrder } from './device-order.js';
 import type { Finding } from './finding.js';
 import { witnessKind } from './rules.js';
-import { bouncesUnalignedKmalloc, dmaDebugQuietOverlapUnderSwiotlb } from '../kernel/version.js';
+import { bouncesUnalignedKmalloc, dmaDebugQuietOverlapUnderSwiotlb, QUIET_OVERLAP_KERNELS } from '../kernel/version.js';
 
 /** Why a rule's own warnings are warnings. */
 const WARNING_NOTES: Record<string, string> = {
@@ -32,7 +32,7 @@ export interface PathFinding { finding: Finding; path: Compiled }
 function laterKernelsQuiet(f: Finding, path: Compiled): string {
   const v = path.platform.version;
   if (f.rule !== 'dma-debug/cacheline-overlap' || !bouncesUnalignedKmalloc(v) || dmaDebugQuietOverlapUnderSwiotlb(v)) return '';
-  return ` (printed by this kernel; 6.18 and the stable releases 6.17.6, 6.12.56 and 6.6.115 print nothing here while swiotlb is active: 03521c892bb8)`;
+  return ` (printed by this kernel; ${QUIET_OVERLAP_KERNELS} print nothing here while swiotlb is active: 03521c892bb8)`;
 }
 
 /**

@@ -84,6 +84,9 @@ export function bouncesUnalignedKmalloc(v: KernelVersion): boolean {
   return atLeast(v, 6, 5);
 }
 
+/** The kernels of dmaDebugQuietOverlapUnderSwiotlb() below, as reports name them. */
+export const QUIET_OVERLAP_KERNELS = 'v6.18 and the stable releases 6.17.6, 6.12.56 and 6.6.115';
+
 /**
  * 03521c892bb8 "dma-debug: don't report false positives with DMA_BOUNCE_UNALIGNED_KMALLOC"
  * (v6.18-rc; stable 6.17.6, 6.12.56, 6.6.115, reviewed 2025-10-27): add_dma_entry() prints no
