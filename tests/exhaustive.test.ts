@@ -7,6 +7,7 @@ import { compile } from '../src/exec/compile.js';
 import { checkCompiled } from '../src/oracle/check.js';
 import { exploreExhaustively, relevantLines } from '../src/oracle/exhaustive.js';
 import { judgeExecution } from '../src/oracle/oracle.js';
+import { observationKey } from '../src/exec/observations.js';
 import { parseLitmus } from '../src/litmus/parse.js';
 import { renderJson, renderText } from '../src/report/render.js';
 import { makePlatform } from '../src/platform/platform.js';
@@ -140,5 +141,44 @@ device nic {
     const four = states(4), eight = states(8);
     expect(eight).toBeLessThan(2 * four);
     expect(eight).toBeLessThan(2 ** 8);
+  });
+});
+
+// A final range is read as the CPU's load reads it (Machine.observations: world.cpuLoad): memory
+// of dma_alloc_coherent on a non-coherent device is Normal-NC, read around the cache, so no fill
+// or eviction of its lines can change what is observed there, and they are no event targets.
+describe('final ranges are event targets only where they are read through the cache', () => {
+  const program = (kind: 'coherent' | 'kmalloc') => compiled(parseLitmus(`DMA final-ranges
+{ ${kind} ring[128]; field x[4] in ring; field y[4] in ring + 64; }
+cpu cpu0 {
+  ${kind === 'coherent' ? 'ring = dma_alloc_coherent(dev, 128, GFP_KERNEL);' : 'h = dma_map_single(dev, ring, 128, DMA_BIDIRECTIONAL);'}
+  WRITE_ONCE(*(u32 *)x, 1);
+  r0 = READ_ONCE(*(u32 *)y);
+}
+device dev {
+  dma_write(${kind === 'coherent' ? 'ring' : 'h'} + 64, 4, 2);
+  r1 = dma_read(${kind === 'coherent' ? 'ring' : 'h'}, 4);
+}
+final (x, 4), (y, 4);
+`).program);
+
+  test('the lines of a Normal-NC final range are not targets; a cacheable one\'s are', () => {
+    const nc = program('coherent'), cached = program('kmalloc');
+    const ring = (c: typeof nc) => c.layout.buffers.get('ring')!.addr;
+    expect(relevantLines(nc)).toEqual([]);
+    expect(relevantLines(cached)).toEqual(expect.arrayContaining([ring(cached), ring(cached) + 64]));
+  });
+
+  test('fills and evictions of a Normal-NC final range change nothing observed (full search, 2 events)', () => {
+    const c = program('coherent');
+    const ring = c.layout.buffers.get('ring')!.addr;
+    const outcomes = (eventLines: number[]) => {
+      const seen = new Set<string>();
+      exploreExhaustively(c, { maxEvents: 2, reduce: false, eventLines, observe: (o) => seen.add(observationKey(o)) });
+      return [...seen].sort();
+    };
+    const without = outcomes([]);
+    expect(without.length).toBeGreaterThan(1);
+    expect(outcomes([ring, ring + 64])).toEqual(without);
   });
 });

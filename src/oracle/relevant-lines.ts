@@ -14,7 +14,7 @@ import type { Platform } from '../platform/platform.js';
  * written through the cache — CPU accesses (a computed offset at each value it can take,
  * src/exec/access-ranges.ts), swiotlb's copies between a mapping that may bounce and its slots,
  * memory the kernel zeroes through the cache (dma_alloc_noncoherent, dma_alloc_coherent on a
- * coherent platform), a snooping device's accesses — and final ranges. Any other line is never
+ * coherent platform), a snooping device's accesses — and final ranges read through the cache. Any other line is never
  * dirtied (only writes through the cache dirty a line) and never read through the cache: a fill
  * leaves a clean copy nobody reads, cache maintenance on a clean line writes nothing, evicting it
  * changes nothing. So the lines of a 4 KiB page a driver maps but reads 8 bytes of cost nothing.
@@ -92,7 +92,9 @@ function linesOf(c: Compiled): number[] {
   }
   // The slots a mapping may take, when some mapping may bounce: swiotlb copies through them.
   if (anyBounce) for (const s of bounceSlots(mapSizes, c.platform.iommu !== 'none' ? c.platform.iovaGranule : undefined)) add(s.addr, s.size);
-  for (const f of c.program.final ?? []) add(at(f.buf, f.off), f.size);
+  // A final range is read as the CPU's load reads it (Machine.observations: world.cpuLoad): a
+  // Normal-NC one around the cache, as any Normal-NC read.
+  for (const f of c.program.final ?? []) if (!nonCacheable(f.buf)) add(at(f.buf, f.off), f.size);
   return [...lines].sort((a, b) => a - b);
 }
 
