@@ -60,3 +60,17 @@ describe('a one-op repair edits the program its text parses to', () => {
     }
   });
 });
+
+describe('no barrier is offered right after one of its own kind', () => {
+  // forwarding-dma_rmb: the load of y already follows a dma_rmb(); a second one orders nothing
+  // more, so it is no candidate (it would cost a refusal), while the dma_mb() there still is.
+  test('forwarding-dma_rmb.litmus', () => {
+    const text = readFileSync(resolve(ROOT, 'scenarios/arm-model/forwarding-dma_rmb.litmus'), 'utf8');
+    const p = parseLitmus(text);
+    const lines = text.split('\n');
+    const after = lines.findIndex((l) => l.trim() === 'dma_rmb();') + 2; // the line below it, 1-based
+    const titles = candidateRepairs(text, p, p.program.platform ?? {}).map((r) => r.title);
+    expect(titles).not.toContain(`insert dma_rmb() before line ${after}`);
+    expect(titles).toContain(`insert dma_mb() before line ${after}`);
+  });
+});

@@ -212,7 +212,13 @@ export function candidateRepairs(text: string, parsed: ParsedLitmus, platform: P
           const op = once(st.pos, { before: st.ops[0], op: { op: 'barrier', kind } });
           return { title: `insert ${kind}() before line ${line(s)}`, edits: [src.insertBefore(s, `${kind}();`)], ...(op ? { op } : {}) };
         };
-        const push = (i: number, kind: BarrierKind) => { const r = at(kind); if (r.edits[0]) barriers[i].push(r as Repair); };
+        // Right after a barrier of the same kind, another orders nothing the first does not.
+        const before = stmts[k - 1]?.st.ops;
+        const push = (i: number, kind: BarrierKind) => {
+          if (before?.length === 1 && before[0].op === 'barrier' && before[0].kind === kind) return;
+          const r = at(kind);
+          if (r.edits[0]) barriers[i].push(r as Repair);
+        };
         if (prev.all.some(isRead)) push(0, 'dma_rmb');
         // A store barrier orders every earlier store: one in the block (a read-modify-write of
         // the OWN word between them, tx-own-bit-rmw) still needs it before the ownership store.
