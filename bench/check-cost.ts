@@ -1,7 +1,7 @@
 // What the whole-file check costs beyond the value check (issue 20), on ordering tests the size
 // of herd7's. Two tables, run by `npm run bench` (with --write, into BENCHMARKS.md):
 //   - the small ordering tests (scenarios/arm-model): per test, in steady state (after one pass
-//     over every file), the median of 5 runs after a warm-up of the whole-file check (`dmafuzz
+//     over every file), the median of RUNS (11) runs after a warm-up of the whole-file check (`dmafuzz
 //     check`'s checkLitmusFile: read, parse, compile, value check, explanation, contract, fix
 //     search, final states) against the value check of the same file alone (read, parse, compile,
 //     checkPaths: the same work but the contract, the fix and the explanation), and against the
@@ -34,6 +34,9 @@ const CPU = process.argv.includes('--cpu');
 /** Milliseconds: the clock, or with --cpu this process's CPU time (a loaded machine stretches the clock, not the work). */
 const now = CPU ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => Number(process.hrtime.bigint()) / 1e6;
 
+/** Runs per test and measurement: the machine's speed drifts by tens of percent over seconds; an odd count, so the median is a run. */
+const RUNS = 11;
+
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
 /** The compiled paths of a file (read, parsed, compiled), or undefined when it does not load (then it is left out). */
@@ -47,7 +50,7 @@ function smallTests(): string {
   const medianFresh = <T>(make: () => T, f: (x: T) => void) => {
     f(make());
     const t: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < RUNS; i++) {
       const x = make();
       const s = now();
       f(x);
@@ -58,7 +61,7 @@ function smallTests(): string {
   const median = (f: () => void) => {
     f();
     const t: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < RUNS; i++) {
       const s = now();
       f();
       t.push(now() - s);
@@ -90,7 +93,7 @@ function smallTests(): string {
   const row = (what: string, xs: number[]) => `| ${what} | ${q(xs, 0.5).toFixed(1)} ms | ${q(xs, 0.9).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms |`;
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   return [
-    `Small ordering tests: the ${value.length} files of scenarios/arm-model; per test the median of 5 runs in steady state, after one pass over every file and a warm-up of the test (${CPU ? 'CPU time' : 'wall time'}).`,
+    `Small ordering tests: the ${value.length} files of scenarios/arm-model; per test the median of ${RUNS} runs in steady state, after one pass over every file and a warm-up of the test (${CPU ? 'CPU time' : 'wall time'}).`,
     '',
     '| work per test | median | 90th percentile | max |',
     '|---|---:|---:|---:|',
