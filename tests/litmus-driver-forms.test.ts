@@ -347,6 +347,9 @@ test('a mapping check whose block prints, then returns or jumps (`{ dev_err(...)
 test('a handle read back from the driver\'s own ring and unmapped (dma_unmap_addr()) is refused with how to write it (the hunt)', () => {
   const text = `DMA t\n{ kmalloc buf[64]; kmalloc txb[16]; }\ncpu c {\n  h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);\n  *(u64 *)txb = h;\n  d = *(u64 *)txb;\n  dma_unmap_single(dev, d, 64, DMA_TO_DEVICE);\n}\n`;
   expect(() => prog(text)).toThrow(/'d' is a register, not a DMA handle: a handle read back from memory \(dma_unmap_addr\(tx_buffer, dma\)\) is not followed; name the handle the dma_map_\*\(\) assigned/);
+  // and read back in the call itself, as r8169's rtl8169_unmap_tx_skb() does with desc->addr
+  const inline = text.replace('  d = *(u64 *)txb;\n', '').replace('dma_unmap_single(dev, d,', 'dma_unmap_single(dev, le64_to_cpu(*(u64 *)txb),');
+  expect(() => prog(inline)).toThrow(/expected a DMA handle: a bus address computed or read back from memory \(le64_to_cpu\(desc->addr\), dma_unmap_addr\(\)\) is not followed; name the handle the dma_map_\*\(\) assigned/);
 });
 
 describe('a static function\'s parameter named like a struct member (macb_set_addr\'s `addr`, virtio\'s `len`)', () => {

@@ -112,7 +112,9 @@ export class ArgumentChecks extends SyntaxParser {
   }
 
   protected handle(a: Syn): string {
-    if (a.s !== 'name' || a.index !== undefined) this.fail(a.tok, 'expected a DMA handle');
+    if (a.s === 'name' && a.index !== undefined) this.fail(a.tok, 'expected a DMA handle');
+    // r8169's dma_unmap_single(dev, le64_to_cpu(desc->addr), ...): the address the driver stored
+    if (a.s !== 'name') this.fail(a.tok, 'expected a DMA handle: a bus address computed or read back from memory (le64_to_cpu(desc->addr), dma_unmap_addr()) is not followed; name the handle the dma_map_*() assigned');
     this.useHandle(a.name, a.tok);
     return a.name;
   }
