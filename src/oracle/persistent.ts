@@ -207,7 +207,7 @@ function apart(xs: readonly ByteRange[], ys: readonly ByteRange[]): boolean {
 /**
  * Does actor b wait on a doorbell that no op can ring before op i of CPU a: every write to that
  * register left in the program is an op of a that the ordering rules keep behind i (writel()'s
- * barrier before its write)?
+ * barrier before its write), or b's own, after the wait?
  */
 function ringsOnlyAfter(c: Compiled, m: Machine, b: number, a: number, i: number): boolean {
   const j = m.pendingOp(b, 0);
@@ -218,6 +218,9 @@ function ringsOnlyAfter(c: Compiled, m: Machine, b: number, a: number, i: number
     for (let k = m.next[x]; k < ops.length; k++) {
       const w = ops[k];
       if ((w.op !== 'writel' && w.op !== 'set_reg') || w.reg !== op.reg || m.performed[x][k]) continue;
+      // b's own write after its wait (AHCI's HBA clearing PxCI when the command is done): a device
+      // performs its ops in program order, so it comes only once the wait is over
+      if (x === b && k > j) continue;
       if (x !== a || k < i || c.actors[a].precedence[k][i] !== ORDERED) return false;
     }
   }
