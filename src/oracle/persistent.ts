@@ -83,8 +83,9 @@ function union(f: Footprints, bits: Bits[]): Bits {
  * A CPU whose next op in program order is, alone, a persistent set (Godefroid's definition with
  * one transition): it can run now (the caller tries), and nothing that could run before it
  * conflicts with it — neither an op this CPU may still perform ahead of it (the ordering rules
- * let later ops pass), nor an op another actor may still perform, unless that actor waits on a
- * doorbell only this CPU rings, with an MMIO write that cannot pass the op. Running it first then
+ * let later ops pass), nor an op another actor may still perform, unless that actor is held at a
+ * wait only ops kept behind this one can end (heldUntilAfter: the doorbell this CPU rings with an
+ * MMIO write that cannot pass the op, or an interrupt a device so held raises). Running it first then
  * loses no execution: every one is equivalent to one that does. So the n stores a driver makes to
  * its descriptors before the doorbell are explored in one order, not as their 2^n subsets.
  */
@@ -115,7 +116,7 @@ export function aloneInProgramOrder(c: Compiled, m: Machine, scope: readonly num
     }
     for (const b of scope) {
       if (!alone) break;
-      if (b === a || m.done(b) || ringsOnlyAfter(c, m, b, a, i)) continue;
+      if (b === a || m.done(b) || heldUntilAfter(c, m, b, a, i)) continue;
       if (intersects(f.suffix[b][m.next[b]], mine)) alone = false;
     }
     if (alone) return a;
@@ -205,23 +206,36 @@ function apart(xs: readonly ByteRange[], ys: readonly ByteRange[]): boolean {
 }
 
 /**
- * Does actor b wait on a doorbell that no op can ring before op i of CPU a: every write to that
- * register left in the program is an op of a that the ordering rules keep behind i (writel()'s
- * barrier before its write), or b's own, after the wait?
+ * Is actor b held until CPU a's op i has run? Its next op is a wait, blocked now, that only ops
+ * kept behind i can end:
+ *  - a doorbell: every write left that can set the value it waits for (a write of another
+ *    constant cannot: igb's tail written 1, 2, 3 before the 4 the device waits for) is an op of a
+ *    the ordering rules keep behind i (writel()'s barrier before its write), or b's own after the
+ *    wait (AHCI's HBA clearing PxCI when the command is done: a device performs its ops in order);
+ *  - an interrupt: every raise left is a device's, after a wait that holds that device so
+ *    (igb's NAPI poll, scheduled by the interrupt the NIC raises once the tail is written).
  */
-function ringsOnlyAfter(c: Compiled, m: Machine, b: number, a: number, i: number): boolean {
+function heldUntilAfter(c: Compiled, m: Machine, b: number, a: number, i: number, asked: readonly number[] = []): boolean {
   const j = m.pendingOp(b, 0);
   const op = c.actors[b].actor.ops[j];
-  if (op?.op !== 'wait_doorbell' || !m.blocked(b, j)) return false;
+  if ((op?.op !== 'wait_doorbell' && op?.op !== 'wait_irq') || !m.blocked(b, j) || asked.includes(b)) return false;
+  // a device x whose op k comes after a wait that holds it until i has run
+  const heldDevice = (x: number, k: number) => c.actors[x].actor.kind === 'device' && m.pendingOp(x, 0) < k && heldUntilAfter(c, m, x, a, i, [...asked, b]);
   for (let x = 0; x < c.actors.length; x++) {
     const ops = c.actors[x].actor.ops;
     for (let k = m.next[x]; k < ops.length; k++) {
       const w = ops[k];
-      if ((w.op !== 'writel' && w.op !== 'set_reg') || w.reg !== op.reg || m.performed[x][k]) continue;
-      // b's own write after its wait (AHCI's HBA clearing PxCI when the command is done): a device
-      // performs its ops in program order, so it comes only once the wait is over
+      if (m.performed[x][k]) continue;
+      if (op.op === 'wait_irq') {
+        if (w.op === 'raise_irq' && w.irq === op.irq && !heldDevice(x, k)) return false;
+        continue;
+      }
+      if ((w.op !== 'writel' && w.op !== 'set_reg') || w.reg !== op.reg) continue;
+      const constant = w.op === 'set_reg' || (!w.valueExpr && w.width === undefined);
+      if (!op.anyWrite && constant && w.value !== op.value) continue; // cannot set the awaited value
       if (x === b && k > j) continue;
-      if (x !== a || k < i || c.actors[a].precedence[k][i] !== ORDERED) return false;
+      if (x === a && k > i && c.actors[a].precedence[k][i] === ORDERED) continue;
+      if (!heldDevice(x, k)) return false;
     }
   }
   return true;
