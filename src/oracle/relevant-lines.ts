@@ -17,10 +17,10 @@ import type { Platform } from '../platform/platform.js';
  * coherent platform), a snooping device's accesses — and final ranges read through the cache.
  * Any other line is never dirtied (only writes through the cache dirty a line) and never read
  * through the cache: a fill leaves a clean copy nobody reads, cache maintenance on a clean line
- * writes nothing, evicting it changes nothing. So the lines of a 4 KiB page a driver maps but reads 8 bytes of cost nothing.
- * All of them, however many: the bound reports them, so it must not claim a line it skipped
- * (a big range costs states, and the search says when it gives up). None on a coherent platform
- * (cacheEventsInvisible).
+ * writes nothing, evicting it changes nothing. So the lines of a 4 KiB page a driver maps but
+ * reads 8 bytes of cost nothing. All of them, however many: the bound reports them, so it must not
+ * claim a line it skipped (a big range costs states, and the search says when it gives up). None
+ * on a coherent platform (cacheEventsInvisible).
  */
 export function relevantLines(c: Compiled): number[] {
   // Asked by footprints.ts and by each level's search: worked out once per compiled program.
