@@ -15,6 +15,13 @@ import type { Program } from '../src/program/types.js';
 
 const compiled = (p: Program) => compile(p, makePlatform(p.platform));
 const byId = (id: string) => BUG_CLASSES.find((k) => k.id === id)!;
+/** The outcomes a search reaches, each once, sorted: the search must cover its whole bound. */
+const outcomesOf = (c: ReturnType<typeof compiled>, o: Parameters<typeof exploreExhaustively>[1]) => {
+  const seen = new Set<string>();
+  const r = exploreExhaustively(c, { ...o, observe: (x) => seen.add(observationKey(x)) });
+  expect(r.complete).toBe(true);
+  return [...seen].sort();
+};
 
 describe('exploreExhaustively', () => {
   test('a fixed program is covered completely within the bound', () => {
@@ -160,12 +167,7 @@ ${Array.from({ length: n }, (_, k) => `  r${k} = dma_read(ring + ${4 * k}, 4);`)
   set_reg(DB, 0);
 }
 `).program);
-  const outcomes = (c: ReturnType<typeof compiled>, reduce: boolean) => {
-    const seen = new Set<string>();
-    const r = exploreExhaustively(c, { maxEvents: 0, reduce, observe: (o) => seen.add(observationKey(o)) });
-    expect(r.complete).toBe(true);
-    return [...seen].sort();
-  };
+  const outcomes = (c: ReturnType<typeof compiled>, reduce: boolean) => outcomesOf(c, { maxEvents: 0, reduce });
 
   test('a device that clears its own doorbell after the wait: eight stores cost about what four do', () => {
     const at = (n: number) => exploreExhaustively(selfCleared(n), { maxEvents: 2 }).states;
@@ -210,12 +212,7 @@ ${Array.from({ length: n }, (_, k) => `  a${k} = dma_read(ring + ${16 * k}, 4);\
   raise_irq(irq);
 }
 `).program);
-  const outcomes = (c: ReturnType<typeof compiled>, reduce: boolean) => {
-    const seen = new Set<string>();
-    const r = exploreExhaustively(c, { maxEvents: 0, reduce, maxStates: 100_000, observe: (o) => seen.add(observationKey(o)) });
-    expect(r.complete).toBe(true);
-    return [...seen].sort();
-  };
+  const outcomes = (c: ReturnType<typeof compiled>, reduce: boolean) => outcomesOf(c, { maxEvents: 0, reduce, maxStates: 100_000 });
 
   test('the reduced search reaches what the full one reaches', () => {
     for (const o of [{}, { earlyTail: true }, { earlyIrq: true }]) {
@@ -265,11 +262,7 @@ final (x, 4), (y, 4);
   test('fills and evictions of a Normal-NC final range change nothing observed (full search, 2 events)', () => {
     const c = program('coherent');
     const ring = c.layout.buffers.get('ring')!.addr;
-    const outcomes = (eventLines: number[]) => {
-      const seen = new Set<string>();
-      exploreExhaustively(c, { maxEvents: 2, reduce: false, eventLines, observe: (o) => seen.add(observationKey(o)) });
-      return [...seen].sort();
-    };
+    const outcomes = (eventLines: number[]) => outcomesOf(c, { maxEvents: 2, reduce: false, eventLines });
     const without = outcomes([]);
     expect(without.length).toBeGreaterThan(1);
     expect(outcomes([ring, ring + 64])).toEqual(without);
